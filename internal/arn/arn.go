@@ -1,0 +1,233 @@
+package arn
+
+import (
+	"errors"
+	"strings"
+)
+
+// ARN is a parsed Amazon Resource Name. Resource holds everything after the
+// fifth colon, including any further colons and slashes.
+type ARN struct {
+	Partition string
+	Service   string
+	Region    string
+	AccountID string
+	Resource  string
+}
+
+// Errors returned by Parse. They are sentinel values so callers can map them
+// to their own wire errors with errors.Is.
+var (
+	ErrNotARN      = errors.New("arn: missing \"arn:\" prefix")
+	ErrSegments    = errors.New("arn: not enough sections")
+	ErrEmptyPart   = errors.New("arn: empty partition, service or resource")
+	ErrInvalidChar = errors.New("arn: invalid character")
+)
+
+// Parse splits s into its components. It requires the "arn:" prefix, six
+// colon-separated sections and a non-empty partition, service and resource;
+// region and account may be empty (IAM and S3 ARNs have neither). Parse does
+// not check that the partition or service exist.
+func Parse(s string) (ARN, error) {
+	if !strings.HasPrefix(s, "arn:") {
+		return ARN{}, ErrNotARN
+	}
+	var idx [5]int
+	if !colons(s, &idx) {
+		return ARN{}, ErrSegments
+	}
+	a := ARN{
+		Partition: s[idx[0]+1 : idx[1]],
+		Service:   s[idx[1]+1 : idx[2]],
+		Region:    s[idx[2]+1 : idx[3]],
+		AccountID: s[idx[3]+1 : idx[4]],
+		Resource:  s[idx[4]+1:],
+	}
+	if a.Partition == "" || a.Service == "" || a.Resource == "" {
+		return ARN{}, ErrEmptyPart
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return ARN{}, ErrInvalidChar
+		}
+	}
+	return a, nil
+}
+
+// String formats a as arn:partition:service:region:account-id:resource.
+func (a ARN) String() string {
+	var b strings.Builder
+	b.Grow(8 + len(a.Partition) + len(a.Service) + len(a.Region) + len(a.AccountID) + len(a.Resource))
+	b.WriteString("arn:")
+	b.WriteString(a.Partition)
+	b.WriteByte(':')
+	b.WriteString(a.Service)
+	b.WriteByte(':')
+	b.WriteString(a.Region)
+	b.WriteByte(':')
+	b.WriteString(a.AccountID)
+	b.WriteByte(':')
+	b.WriteString(a.Resource)
+	return b.String()
+}
+
+// colons stores the byte offsets of the first five colons of s and reports
+// whether there are at least five.
+func colons(s string, idx *[5]int) bool {
+	n := 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		if s[i] == ':' {
+			idx[n] = i
+			n++
+		}
+	}
+	return n == 5
+}
+
+// Split returns the six sections of s without validating them; ok is false
+// when s has fewer than five colons.
+func Split(s string) (sections [6]string, ok bool) {
+	var idx [5]int
+	if !colons(s, &idx) {
+		return sections, false
+	}
+	prev := 0
+	for i, c := range idx {
+		sections[i] = s[prev:c]
+		prev = c + 1
+	}
+	sections[5] = s[prev:]
+	return sections, true
+}
+
+// Match reports whether value matches pattern with IAM ARN semantics:
+// "*" alone matches everything; otherwise both must have six sections and
+// each pattern section is matched against the same value section with
+// Glob, so wildcards never cross the first five colons. When neither string
+// has six sections the two are compared as a whole with Glob (resources
+// such as "*" for actions without a resource type).
+func Match(pattern, value string) bool {
+	if pattern == "*" {
+		return true
+	}
+	var pi, vi [5]int
+	pok, vok := colons(pattern, &pi), colons(value, &vi)
+	if !pok || !vok {
+		if pok || vok {
+			return false
+		}
+		return Glob(pattern, value)
+	}
+	pp, vp := 0, 0
+	for i := 0; i < 5; i++ {
+		if !Glob(pattern[pp:pi[i]], value[vp:vi[i]]) {
+			return false
+		}
+		pp, vp = pi[i]+1, vi[i]+1
+	}
+	return Glob(pattern[pp:], value[vp:])
+}
+
+// Glob reports whether value matches pattern, where "*" matches any run of
+// characters (including none) and "?" exactly one character. The
+// comparison is case-sensitive.
+func Glob(pattern, value string) bool {
+	return glob(pattern, value, false)
+}
+
+// GlobFold is Glob with ASCII case folding, as IAM uses for action names.
+func GlobFold(pattern, value string) bool {
+	return glob(pattern, value, true)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// runeLen is the length of the UTF-8 sequence starting at s[i], so that "?"
+// consumes one character rather than one byte.
+func runeLen(s string, i int) int {
+	c := s[i]
+	n := 1
+	switch {
+	case c >= 0xf0:
+		n = 4
+	case c >= 0xe0:
+		n = 3
+	case c >= 0xc0:
+		n = 2
+	}
+	if i+n > len(s) {
+		return 1
+	}
+	for k := 1; k < n; k++ {
+		if s[i+k]&0xc0 != 0x80 {
+			return 1
+		}
+	}
+	return n
+}
+
+// glob is the classic linear-backtracking wildcard matcher: on a mismatch
+// it resumes after the most recent "*", which is correct for patterns made
+// only of literals, "*" and "?".
+func glob(p, v string, fold bool) bool {
+	px, vx := 0, 0
+	starP, starV := -1, 0
+	for vx < len(v) {
+		if px < len(p) {
+			c := p[px]
+			switch {
+			case c == '*':
+				starP, starV = px, vx
+				px++
+				continue
+			case c == '?':
+				px++
+				vx += runeLen(v, vx)
+				continue
+			case c == v[vx] || fold && lower(c) == lower(v[vx]):
+				px++
+				vx++
+				continue
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		px = starP + 1
+		starV += runeLen(v, starV)
+		vx = starV
+	}
+	for px < len(p) && p[px] == '*' {
+		px++
+	}
+	return px == len(p)
+}
+
+// MaskAccount hides all but the last four digits of an account id behind
+// eight asterisks, the form API Gateway uses in denial messages
+// ("********2543"). Ids of four characters or fewer are returned unchanged.
+func MaskAccount(account string) string {
+	if len(account) <= 4 {
+		return account
+	}
+	return "********" + account[len(account)-4:]
+}
+
+// MaskARN returns s with its account section masked by MaskAccount. Strings
+// that are not ARNs are returned unchanged.
+func MaskARN(s string) string {
+	var idx [5]int
+	if !strings.HasPrefix(s, "arn:") || !colons(s, &idx) {
+		return s
+	}
+	acct := s[idx[3]+1 : idx[4]]
+	if len(acct) <= 4 {
+		return s
+	}
+	return s[:idx[3]+1] + MaskAccount(acct) + s[idx[4]:]
+}
