@@ -1,0 +1,115 @@
+// Package app wires gatehouse together: it opens the store, builds every
+// service over it and assembles the server's Services. It is the only
+// place that names a concrete store backend. Each service's wiring lives in
+// its own file (iam.go, apigateway.go, lambda.go), owned with that service.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+
+	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/metrics"
+	"github.com/gatehouse-dev/gatehouse/internal/server"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlite"
+)
+
+// App is a wired gatehouse: store, services and the server handler.
+type App struct {
+	Config   config.Config
+	Log      *slog.Logger
+	Metrics  *metrics.Metrics
+	Store    *store.Store
+	Services server.Services
+	Handler  *server.Server
+
+	// Each service's wiring keeps its parts here (see iam.go, apigateway.go,
+	// lambda.go).
+	iamParts
+	apigwParts
+	lambdaParts
+
+	ready   atomic.Bool
+	readies []func() bool
+	closers []func() error
+}
+
+// New opens the store and wires every service. The caller must Close the App.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
+	if err := a.openStore(ctx); err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"iam", a.wireIAM},
+		{"apigateway", a.wireAPIGateway},
+		{"lambda", a.wireLambda},
+	}
+	for _, s := range steps {
+		if err := s.fn(ctx); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("start %s: %w", s.name, err)
+		}
+	}
+	a.Services.Ready = a.Ready
+	a.Handler = server.New(a.Services, log, a.Metrics)
+	a.ready.Store(true)
+	return a, nil
+}
+
+func (a *App) openStore(ctx context.Context) error {
+	switch a.Config.Store {
+	case "", "sqlite":
+		if err := os.MkdirAll(a.Config.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create data dir: %w", err)
+		}
+		b, err := sqlite.Open(ctx, filepath.Join(a.Config.DataDir, "gatehouse.db"))
+		if err != nil {
+			return err
+		}
+		a.Store = store.New(b)
+		a.closers = append(a.closers, a.Store.Close)
+		a.readies = append(a.readies, func() bool { return b.Ping(context.Background()) == nil })
+		return nil
+	default:
+		return fmt.Errorf("--store %q: only the embedded sqlite store is available in this build", a.Config.Store)
+	}
+}
+
+// Ready reports whether the store answers and every snapshot is loaded.
+func (a *App) Ready() bool {
+	if !a.ready.Load() {
+		return false
+	}
+	for _, f := range a.readies {
+		if !f() {
+			return false
+		}
+	}
+	return true
+}
+
+// Close stops every service and closes the store, in reverse order of start.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+func (a *App) onClose(f func() error) { a.closers = append(a.closers, f) }
+func (a *App) onReady(f func() bool)  { a.readies = append(a.readies, f) }
