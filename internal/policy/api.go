@@ -219,11 +219,18 @@ func (d Decision) Reason(action string) string {
 		if t[0] == 'i' {
 			article = "an "
 		}
-		return " with an explicit deny in " + article + t + " policy"
+		return " with an explicit deny in " + article + t + policySuffix(d.Type)
 	case ImplicitDeny:
-		return " because no " + d.Type.String() + " policy allows the " + action + " action"
+		return " because no " + d.Type.String() + policySuffix(d.Type) + " allows the " + action + " action"
 	}
 	return ""
+}
+
+func policySuffix(t Type) string {
+	if t == TypeBoundary {
+		return ""
+	}
+	return " policy"
 }
 
 func itoa(n int) string {

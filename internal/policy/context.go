@@ -114,3 +114,32 @@ func (c *Context) lookup(key string) (single string, multi []string, isMulti, ok
 	}
 	return e.value, nil, false, true
 }
+
+// SetPrincipal sets the principal keys AWS derives from the caller:
+// aws:PrincipalArn, aws:PrincipalAccount, aws:PrincipalType, aws:userid and
+// (IAM users only) aws:username. For role sessions aws:PrincipalArn is the
+// role ARN, not the session ARN.
+func (c *Context) SetPrincipal(p Principal) {
+	switch p.Kind {
+	case PrincipalAnonymous:
+		c.Set("aws:PrincipalAccount", "anonymous")
+		c.Set("aws:PrincipalType", "Anonymous")
+		c.Set("aws:userid", "anonymous")
+		return
+	case PrincipalService, PrincipalWebIdentity:
+		return
+	}
+	arn := p.ARN
+	if p.Kind == PrincipalAssumedRole && p.RoleARN != "" {
+		arn = p.RoleARN
+	}
+	c.Set("aws:PrincipalArn", arn)
+	c.Set("aws:PrincipalAccount", p.AccountID)
+	c.Set("aws:PrincipalType", p.Kind.String())
+	if p.UserID != "" {
+		c.Set("aws:userid", p.UserID)
+	}
+	if p.Kind == PrincipalUser && p.Username != "" {
+		c.Set("aws:username", p.Username)
+	}
+}
