@@ -1,10 +1,54 @@
 package sigv4
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // Scope reads the credential scope of r without verifying anything, so a
-// router can pick a service cheaply. It handles the header and query forms;
-// ok is false when r carries no parseable credential.
+// router can pick a service cheaply (DESIGN: requests are routed by the
+// service they are signed for). It handles the header and query forms; ok
+// is false when r carries no parseable credential.
 func Scope(r *http.Request) (service, region string, ok bool) {
-	return "", "", false
+	c, ok := ParseScope(r)
+	return c.Service, c.Region, ok
+}
+
+// ParseScope is Scope returning the whole credential (access key id, date,
+// region, service, terminator). Nothing is verified.
+func ParseScope(r *http.Request) (Credential, bool) {
+	var cred string
+	if h := strings.TrimSpace(r.Header.Get("Authorization")); h != "" {
+		a, err := parseAuthorization(h, true)
+		if err != nil {
+			return Credential{}, false
+		}
+		cred = a.Credential
+	} else if r.URL != nil && strings.Contains(r.URL.RawQuery, "X-Amz-") {
+		var buf []byte
+		found := false
+		rest := r.URL.RawQuery
+		for len(rest) > 0 && !found {
+			var piece string
+			if i := strings.IndexByte(rest, '&'); i >= 0 {
+				piece, rest = rest[:i], rest[i+1:]
+			} else {
+				piece, rest = rest, ""
+			}
+			name, value, _ := strings.Cut(piece, "=")
+			if queryNameIs(name, "X-Amz-Credential", false, &buf) {
+				d, ok := unescapeQuery(value)
+				if !ok {
+					return Credential{}, false
+				}
+				cred, found = d, true
+			}
+		}
+		if !found {
+			return Credential{}, false
+		}
+	} else {
+		return Credential{}, false
+	}
+	return parseCredential(cred)
 }
