@@ -35,9 +35,10 @@ type App struct {
 	apigwParts
 	lambdaParts
 
-	ready   atomic.Bool
-	readies []func() bool
-	closers []func() error
+	ready     atomic.Bool
+	readies   []func() bool
+	closers   []func() error
+	endpoints []func(string)
 }
 
 // New opens the store and wires every service. The caller must Close the App.
@@ -75,7 +76,15 @@ func (a *App) openStore(ctx context.Context) error {
 		if err := os.MkdirAll(a.Config.DataDir, 0o700); err != nil {
 			return fmt.Errorf("create data dir: %w", err)
 		}
-		b, err := sqlite.Open(ctx, filepath.Join(a.Config.DataDir, "gatehouse.db"))
+		path := filepath.Join(a.Config.DataDir, "gatehouse.db")
+		// Create the file 0600 first: SQLite gives its -wal and -shm files
+		// the database's mode, and the store holds (encrypted) secrets.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		f.Close()
+		b, err := sqlite.Open(ctx, path)
 		if err != nil {
 			return err
 		}
@@ -111,5 +120,14 @@ func (a *App) Close() error {
 	return errors.Join(errs...)
 }
 
-func (a *App) onClose(f func() error) { a.closers = append(a.closers, f) }
-func (a *App) onReady(f func() bool)  { a.readies = append(a.readies, f) }
+// SetEndpoint tells every service the URL the server is reachable at, once
+// the listener is bound (functions get it as AWS_ENDPOINT_URL).
+func (a *App) SetEndpoint(url string) {
+	for _, f := range a.endpoints {
+		f(url)
+	}
+}
+
+func (a *App) onClose(f func() error)    { a.closers = append(a.closers, f) }
+func (a *App) onReady(f func() bool)     { a.readies = append(a.readies, f) }
+func (a *App) onEndpoint(f func(string)) { a.endpoints = append(a.endpoints, f) }

@@ -128,3 +128,15 @@ func From(err error) *Error {
 	}
 	return InternalFailure.New("").WithCause(err)
 }
+
+var catalogue []Code
+
+// define adds c to the catalogue; every Code variable is declared through it
+// so tests can render the whole catalogue in every wire format.
+func define(c Code) Code {
+	catalogue = append(catalogue, c)
+	return c
+}
+
+// Catalogue returns every defined code, in declaration order.
+func Catalogue() []Code { return append([]Code(nil), catalogue...) }

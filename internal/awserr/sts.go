@@ -2,10 +2,10 @@ package awserr
 
 // STS Query API errors (spec/sts.md §9). Owned by the IAM/STS engineer.
 var (
-	RegionDisabled              = Code{Name: "RegionDisabledException", Status: 403}
-	PackedPolicyTooLarge        = Code{Name: "PackedPolicyTooLarge", Status: 400}
-	InvalidIdentityToken        = Code{Name: "InvalidIdentityToken", Status: 400}
-	IDPCommunicationError       = Code{Name: "IDPCommunicationError", Status: 400}
-	IDPRejectedClaim            = Code{Name: "IDPRejectedClaim", Status: 403}
-	InvalidAuthorizationMessage = Code{Name: "InvalidAuthorizationMessageException", Status: 400}
+	RegionDisabled              = define(Code{Name: "RegionDisabledException", Status: 403})
+	PackedPolicyTooLarge        = define(Code{Name: "PackedPolicyTooLarge", Status: 400})
+	InvalidIdentityToken        = define(Code{Name: "InvalidIdentityToken", Status: 400})
+	IDPCommunicationError       = define(Code{Name: "IDPCommunicationError", Status: 400})
+	IDPRejectedClaim            = define(Code{Name: "IDPRejectedClaim", Status: 403})
+	InvalidAuthorizationMessage = define(Code{Name: "InvalidAuthorizationMessageException", Status: 400})
 )

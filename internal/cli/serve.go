@@ -1,0 +1,256 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/app"
+	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/server"
+)
+
+func init() {
+	register("serve", "run the gatehouse server (IAM, STS, API Gateway, Lambda, execute-api)", serve)
+}
+
+// serveFlags binds every serve flag to cfg; each flag's default comes from
+// its GATEHOUSE_* environment variable when set.
+func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string) func() error {
+	var errs []error
+	str := func(p *string, name, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			*p = v
+		}
+		fs.StringVar(p, name, *p, usage+" (env "+envName(name)+")")
+	}
+	boolean := func(p *bool, name, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not a boolean", envName(name), v))
+			}
+			*p = b
+		}
+		fs.BoolVar(p, name, *p, usage+" (env "+envName(name)+")")
+	}
+	str(&cfg.Listen, "listen", "address to serve every surface on")
+	str(&cfg.DataDir, "data-dir", "directory for the embedded store, keys and generated credentials")
+	str(&cfg.Store, "store", `store backend: empty for the embedded SQLite store in --data-dir`)
+	str(&cfg.Region, "region", "default region for gatehouse's own CLI and examples (every region is served)")
+	str(&cfg.AccountID, "account-id", "the default account, bootstrapped at first start")
+	str(&cfg.LogFormat, "log-format", "log format: text or json")
+	str(&cfg.LogLevel, "log-level", "log level: debug, info, warn or error")
+	str(&cfg.DecisionLog, "decision-log", `authorization decision log: "" (off), "-" (stdout) or a file path`)
+	boolean(&cfg.HideCanonical, "hide-canonical", "omit the canonical request from signature-mismatch errors (hardened deployments)")
+	boolean(&cfg.LegacyDenyMessages, "legacy-deny-messages", "use AWS's pre-2023 access-denied wording (no policy-type suffix)")
+	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_SHUTDOWN_TIMEOUT=%q: %v", v, err))
+		}
+		cfg.ShutdownTimeout = d
+	}
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to drain in-flight requests on SIGINT/SIGTERM (env GATEHOUSE_SHUTDOWN_TIMEOUT)")
+	// Secrets come only from the environment, never from flags (which show in ps).
+	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
+	cfg.RootSecretAccessKey = getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")
+	cfg.MasterKey = getenv("GATEHOUSE_MASTER_KEY")
+	return func() error { return errors.Join(errs...) }
+}
+
+func serve(ctx context.Context, args []string, env Env) int {
+	cfg := config.Default()
+	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	envErr := serveFlags(fs, &cfg, env.Getenv)
+	printUsage := func(w io.Writer) {
+		fs.SetOutput(w)
+		fmt.Fprint(w, `Usage: gatehouse serve [flags]
+
+Runs IAM, STS, API Gateway and Lambda control planes and the execute-api data
+plane on one listener, with state in --data-dir.
+
+The default account's root credentials come from GATEHOUSE_ROOT_ACCESS_KEY_ID
+and GATEHOUSE_ROOT_SECRET_ACCESS_KEY; without them they are generated once and
+written (0600) to DATA-DIR/credentials as an AWS shared-credentials file.
+GATEHOUSE_MASTER_KEY (base64, 32 bytes) encrypts secrets at rest; without it a
+key is generated once into DATA-DIR/master.key (0600).
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	fs.Usage = func() {} // printed below, to stdout for --help and stderr for mistakes
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(env.Stdout)
+			return 0
+		}
+		printUsage(env.Stderr)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if err := envErr(); err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		return 2
+	}
+	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
+	credsPath, generated, err := bootstrapRoot(&cfg)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		return 1
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		return 2
+	}
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		return 1
+	}
+	defer a.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.Listen,
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	err = server.ListenAndServe(ctx, srv, cfg.ShutdownTimeout, func(addr string) {
+		url := "http://" + addr
+		a.SetEndpoint(url)
+		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)
+		fmt.Fprintf(env.Stdout, "gatehouse %s listening on %s (account %s, data in %s)\n", Version, url, cfg.AccountID, cfg.DataDir)
+		if credsPath != "" {
+			verb := "are in"
+			if generated {
+				verb = "were generated into"
+			}
+			fmt.Fprintf(env.Stdout, "Root credentials %s %s. Try:\n", verb, credsPath)
+			fmt.Fprintf(env.Stdout, "  AWS_SHARED_CREDENTIALS_FILE=%s AWS_DEFAULT_REGION=%s aws sts get-caller-identity --endpoint-url %s\n", credsPath, cfg.Region, url)
+		} else {
+			fmt.Fprintf(env.Stdout, "Root credentials are the ones in GATEHOUSE_ROOT_ACCESS_KEY_ID. Try:\n  aws sts get-caller-identity --endpoint-url %s\n", url)
+		}
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		return 1
+	}
+	log.Info("gatehouse stopped")
+	return 0
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// CredentialsFile is the name of the generated root credentials file in the
+// data dir.
+const CredentialsFile = "credentials"
+
+// bootstrapRoot fills cfg's root credentials: from the environment if set
+// (nothing written), else from DATA-DIR/credentials, else freshly generated
+// and written there with mode 0600. It returns the file's path ("" when the
+// environment supplied the keys) and whether it was generated now.
+func bootstrapRoot(cfg *config.Config) (path string, generated bool, err error) {
+	if cfg.RootAccessKeyID != "" || cfg.RootSecretAccessKey != "" {
+		return "", false, nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return "", false, fmt.Errorf("create data dir: %w", err)
+	}
+	path = filepath.Join(cfg.DataDir, CredentialsFile)
+	if b, err := os.ReadFile(path); err == nil {
+		id, secret := parseCredentials(string(b))
+		if id == "" || secret == "" {
+			return "", false, fmt.Errorf("%s: no aws_access_key_id / aws_secret_access_key in [default]", path)
+		}
+		cfg.RootAccessKeyID, cfg.RootSecretAccessKey = id, secret
+		return path, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", false, err
+	}
+	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = NewAccessKeyID(), NewSecretAccessKey()
+	content := fmt.Sprintf("# gatehouse root credentials of account %s (generated %s).\n# Use with AWS_SHARED_CREDENTIALS_FILE=%s\n[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+		cfg.AccountID, time.Now().UTC().Format(time.RFC3339), path, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
+	if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
+		return "", false, err
+	}
+	return path, true, nil
+}
+
+func parseCredentials(s string) (id, secret string) {
+	section := ""
+	for _, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") && strings.HasSuffix(line, "]") {
+			section = strings.TrimSpace(line[1 : len(line)-1])
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || section != "default" {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			id = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	return id, secret
+}
+
+// writeFileAtomic writes data to a temp file, fsyncs it and renames it over
+// path, so a crash leaves either no file or the whole file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
