@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"net/http"
 	"sort"
 	"strconv"
@@ -147,7 +148,7 @@ func (q *queryPairs) Less(i, j int) bool {
 	return compareBytes(q.buf[a.ne:a.ve], q.buf[b.ne:b.ve]) < 0
 }
 
-func compareBytes(a, b []byte) int { return strings.Compare(string(a), string(b)) }
+func compareBytes(a, b []byte) int { return bytes.Compare(a, b) }
 
 // appendEncodedComponent percent-decodes s ('+' is a space, §7.3 step 3) and
 // re-encodes it with SigV4's rules (§7.3 step 4). It reports a malformed

@@ -27,6 +27,7 @@ type scratch struct {
 	sts2  []byte
 	key   []byte // canonical MIME header key
 	alt   []byte
+	dec   []byte
 	q     queryPairs
 	h     hash.Hash
 	hm    hmacState
@@ -79,7 +80,7 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 	var p authParams
 	if presigned {
 		var err *Error
-		if p, err = queryParams(req, &s.key); err != nil {
+		if p, err = queryParams(req, &s.key, &s.dec); err != nil {
 			return nil, err
 		}
 	} else {
@@ -384,7 +385,7 @@ const (
 
 // queryParams extracts the auth parameters of a presigned request; for
 // each, the first occurrence wins (§3).
-func queryParams(req *Request, buf *[]byte) (authParams, *Error) {
+func queryParams(req *Request, buf, decBuf *[]byte) (authParams, *Error) {
 	var raw [qCount]string
 	var seen [qCount]bool
 	rest := req.RawQuery
@@ -416,13 +417,35 @@ func queryParams(req *Request, buf *[]byte) (authParams, *Error) {
 		b.WriteString("Re-examine the query-string parameters.")
 		return authParams{}, newError(IncompleteSignature, b.String())
 	}
+	// Decode every value into one buffer and convert it once, so the
+	// query form costs one allocation however many values are escaped.
 	var dec [qCount]string
+	var span [qCount][2]int
+	d := (*decBuf)[:0]
+	escaped := false
 	for k := range raw {
-		d, ok := unescapeQuery(raw[k])
-		if !ok {
+		if strings.IndexByte(raw[k], '%') < 0 && strings.IndexByte(raw[k], '+') < 0 {
+			dec[k] = raw[k]
+			span[k] = [2]int{-1, -1}
+			continue
+		}
+		escaped = true
+		start := len(d)
+		var ok bool
+		if d, ok = appendUnescaped(d, raw[k]); !ok {
+			*decBuf = d
 			return authParams{}, malformedEscape(raw[k])
 		}
-		dec[k] = d
+		span[k] = [2]int{start, len(d)}
+	}
+	*decBuf = d
+	if escaped {
+		all := string(d)
+		for k := range span {
+			if span[k][0] >= 0 {
+				dec[k] = all[span[k][0]:span[k][1]]
+			}
+		}
 	}
 	if dec[qAlgorithm] != Algorithm {
 		return authParams{}, unsupportedAlgorithm(dec[qAlgorithm])
@@ -505,7 +528,12 @@ func unescapeQuery(s string) (string, bool) {
 	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
 		return s, true
 	}
-	b := make([]byte, 0, len(s))
+	b, ok := appendUnescaped(make([]byte, 0, len(s)), s)
+	return string(b), ok
+}
+
+// appendUnescaped appends the decoded query component s to dst.
+func appendUnescaped(dst []byte, s string) ([]byte, bool) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch c {
@@ -513,12 +541,12 @@ func unescapeQuery(s string) (string, bool) {
 			c = ' '
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", false
+				return dst, false
 			}
 			c = unhex(s[i+1])<<4 | unhex(s[i+2])
 			i += 2
 		}
-		b = append(b, c)
+		dst = append(dst, c)
 	}
-	return string(b), true
+	return dst, true
 }
