@@ -207,6 +207,9 @@ func prefixEnd(prefix string) (string, bool) {
 }
 
 func (t *tx) Put(kind, key string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
 	if t.kinds == nil {
 		return errors.New("store: write in a read-only transaction")
 	}
@@ -219,6 +222,9 @@ func (t *tx) Put(kind, key string, value []byte) error {
 }
 
 func (t *tx) Create(kind, key string, value []byte) error {
+	if value == nil {
+		value = []byte{}
+	}
 	if t.kinds == nil {
 		return errors.New("store: write in a read-only transaction")
 	}
