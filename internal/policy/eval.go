@@ -281,37 +281,65 @@ func (st *statement) resourceMatch(res string, ctx *Context, rec *recorder) bool
 	if st.anyResource {
 		return true
 	}
-	m := false
+	unresolved := false
 	for i := range st.resources {
-		if st.resources[i].match(res, ctx, rec) {
-			m = true
-			break
+		switch st.resources[i].match(res, ctx, rec) {
+		case matchYes:
+			return !st.notResource
+		case matchUnresolved:
+			unresolved = true
 		}
 	}
-	return m != st.notResource
+	if st.notResource && unresolved {
+		// An entry whose variable has no value matches nothing (UG-vars).
+		// In NotResource that would widen the statement to every resource;
+		// fail closed instead: a Deny still applies, an Allow does not.
+		return st.deny
+	}
+	return st.notResource
 }
 
-func (rp *resPattern) match(v string, ctx *Context, rec *recorder) bool {
+type tri uint8
+
+const (
+	matchNo tri = iota
+	matchYes
+	matchUnresolved // a policy variable had no value and no default
+)
+
+func boolTri(b bool) tri {
+	if b {
+		return matchYes
+	}
+	return matchNo
+}
+
+func (rp *resPattern) match(v string, ctx *Context, rec *recorder) tri {
 	p := &rp.pat
 	switch p.kind {
 	case mAll:
-		return true
+		return matchYes
 	case mExact:
-		return p.lit == v
+		return boolTri(p.lit == v)
 	case mPrefix:
 		if rp.arnPrefix {
-			return strings.HasPrefix(v, p.lit)
+			return boolTri(strings.HasPrefix(v, p.lit))
 		}
 	}
 	if p.tmpl != nil {
 		var buf [256]byte
 		b, ok := p.tmpl.resolve(buf[:0], ctx, rec, true)
 		if !ok {
-			return false
+			// Undecidable only if some value of the variable could match.
+			b, _ = p.tmpl.resolveWild(buf[:0], ctx, nil, true, true)
+			if arnGlob(bytesString(b), v) {
+				return matchUnresolved
+			}
+			return matchNo
 		}
-		return arnGlob(bytesString(b), v)
+		return boolTri(arnGlob(bytesString(b), v))
 	}
-	return arnGlob(p.enc, v)
+	return boolTri(arnGlob(p.enc, v))
 }
 
 func (st *statement) condMatch(ctx *Context, rec *recorder) bool {

@@ -125,6 +125,12 @@ func (p *pattern) match(v string) bool {
 // otherwise plain text. ok is false when a variable has no value and no
 // default.
 func (t *template) resolve(dst []byte, ctx *Context, rec *recorder, globMode bool) ([]byte, bool) {
+	return t.resolveWild(dst, ctx, rec, globMode, false)
+}
+
+// resolveWild is resolve; with wild, a variable without value becomes "*"
+// so the caller can ask whether any value could have matched.
+func (t *template) resolveWild(dst []byte, ctx *Context, rec *recorder, globMode, wild bool) ([]byte, bool) {
 	for i := range t.parts {
 		pt := &t.parts[i]
 		if pt.escChar {
@@ -144,6 +150,10 @@ func (t *template) resolve(dst []byte, ctx *Context, rec *recorder, globMode boo
 				rec.missing(pt.key)
 			}
 			if !pt.hasDef {
+				if wild {
+					dst = append(dst, '*')
+					continue
+				}
 				return dst, false
 			}
 			dst = append(dst, pt.def...)
