@@ -160,6 +160,12 @@ func Curl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return fail(ExitFailure, "%v", err)
 	}
 
+	// Fetch credentials first, so that failing to get them is reported as
+	// such rather than as a failed request (they are cached for the request).
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return fail(ExitFailure, "cannot get AWS credentials: %v", err)
+	}
+
 	body, length, err := openData(a.data, stdin, a.presign)
 	if err != nil {
 		return fail(ExitFailure, "--data: %v", err)
@@ -203,7 +209,7 @@ func Curl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fail(ExitFailure, "%v", err)
+		return fail(ExitFailure, "%s %s: %v", method, u.Redacted(), unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if a.include {
@@ -330,6 +336,16 @@ func regionFromHost(host string) string {
 		}
 	}
 	return ""
+}
+
+// unwrapURLError drops *url.Error's "Get \"URL\":" prefix, which the caller
+// prints itself.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 func oneLine(s string) string {
