@@ -97,8 +97,8 @@ func TestCurlCredentialSources(t *testing.T) {
 		name      string
 		apiRegion string
 		setup     func(t *testing.T, w *world) []string // returns extra args
-		principal string                               // want; prefix match
-		sts       *stsCall                             // want last STS call (nil: none)
+		principal string                                // want; prefix match
+		sts       *stsCall                              // want last STS call (nil: none)
 	}{
 		{
 			name: "env long-term", apiRegion: "us-east-1",
@@ -428,7 +428,7 @@ func TestCurlHelpTellsTheTruth(t *testing.T) {
 
 func TestRegionFromHost(t *testing.T) {
 	for host, want := range map[string]string{
-		"abc123.execute-api.eu-west-1.amazonaws.com":    "eu-west-1",
+		"abc123.execute-api.eu-west-1.amazonaws.com":     "eu-west-1",
 		"abc123.execute-api.cn-north-1.amazonaws.com.cn": "cn-north-1",
 		"ABC.EXECUTE-API.US-EAST-2.AMAZONAWS.COM":        "us-east-2",
 		"abc123.execute-api.localhost":                   "",
