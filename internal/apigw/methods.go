@@ -1,0 +1,482 @@
+package apigw
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var validVerbs = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "HEAD": true, "OPTIONS": true, "ANY": true}
+
+var validAuthTypes = map[string]bool{"NONE": true, "AWS_IAM": true, "CUSTOM": true, "COGNITO_USER_POOLS": true}
+
+// methodOf finds resource seg[3] and method seg[5].
+func methodOf(a *APIRecord, c *call) (*Resource, *Method, error) {
+	r := a.Resources[c.seg[3]]
+	if r == nil {
+		return nil, nil, errResource
+	}
+	m := r.ResourceMethods[strings.ToUpper(c.seg[5])]
+	if m == nil {
+		return r, nil, errMethod
+	}
+	return r, m, nil
+}
+
+type putMethodIn struct {
+	AuthorizationType   string            `json:"authorizationType"`
+	AuthorizerID        string            `json:"authorizerId"`
+	APIKeyRequired      bool              `json:"apiKeyRequired"`
+	OperationName       string            `json:"operationName"`
+	RequestParameters   map[string]bool   `json:"requestParameters"`
+	RequestModels       map[string]string `json:"requestModels"`
+	RequestValidatorID  string            `json:"requestValidatorId"`
+	AuthorizationScopes []string          `json:"authorizationScopes"`
+}
+
+func (s *Service) putMethod(c *call) (int, any, error) {
+	var in putMethodIn
+	if err := decode(c, &in); err != nil {
+		return 0, nil, err
+	}
+	verb := strings.ToUpper(c.seg[5])
+	if !validVerbs[verb] {
+		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+	}
+	if !validAuthTypes[in.AuthorizationType] {
+		return 0, nil, awserr.BadRequestException.Errorf("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+	}
+	if err := validateRequestParameters(in.RequestParameters); err != nil {
+		return 0, nil, err
+	}
+	m := &Method{HTTPMethod: verb, AuthorizationType: in.AuthorizationType, AuthorizerID: in.AuthorizerID,
+		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName, RequestParameters: in.RequestParameters,
+		RequestModels: in.RequestModels, RequestValidatorID: in.RequestValidatorID, AuthorizationScopes: in.AuthorizationScopes}
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		r := a.Resources[c.seg[3]]
+		if r == nil {
+			return errResource
+		}
+		if r.ResourceMethods[verb] != nil {
+			return awserr.ConflictException.New("Method already exists for this resource")
+		}
+		if r.ResourceMethods == nil {
+			r.ResourceMethods = map[string]*Method{}
+		}
+		r.ResourceMethods[verb] = m
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, m, nil
+}
+
+func validateRequestParameters(p map[string]bool) error {
+	for k := range p {
+		if !strings.HasPrefix(k, "method.request.path.") && !strings.HasPrefix(k, "method.request.querystring.") &&
+			!strings.HasPrefix(k, "method.request.header.") && !strings.HasPrefix(k, "method.request.multivaluequerystring.") &&
+			!strings.HasPrefix(k, "method.request.multivalueheader.") {
+			return awserr.BadRequestException.Errorf("Invalid method request parameter name specified: %s", k)
+		}
+	}
+	return nil
+}
+
+func (s *Service) getMethod(c *call) (int, any, error) {
+	var out *Method
+	err := s.viewAPI(c, func(a *APIRecord) error {
+		_, m, err := methodOf(a, c)
+		out = m
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) updateMethod(c *call) (int, any, error) {
+	ops, err := patchOps(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out *Method
+	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, m, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			switch {
+			case op.Path == "/authorizationType" && isSet(op):
+				if !validAuthTypes[op.Value] {
+					return awserr.BadRequestException.New("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+				}
+				m.AuthorizationType = op.Value
+			case op.Path == "/apiKeyRequired":
+				m.APIKeyRequired = op.Value == "true"
+			case op.Path == "/operationName":
+				m.OperationName = valueOrEmpty(op)
+			case op.Path == "/authorizerId":
+				m.AuthorizerID = valueOrEmpty(op)
+			case strings.HasPrefix(op.Path, "/requestParameters/"):
+				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
+				if m.RequestParameters == nil {
+					m.RequestParameters = map[string]bool{}
+				}
+				if op.Op == "remove" {
+					delete(m.RequestParameters, k)
+				} else {
+					if err := validateRequestParameters(map[string]bool{k: true}); err != nil {
+						return err
+					}
+					m.RequestParameters[k] = op.Value == "true"
+				}
+			default:
+				return badPatch(op)
+			}
+		}
+		out = m
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) deleteMethod(c *call) (int, any, error) {
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		r, _, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		delete(r.ResourceMethods, strings.ToUpper(c.seg[5]))
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, nil, nil
+}
+
+func (s *Service) putMethodResponse(c *call) (int, any, error) {
+	var in MethodResponse
+	if err := decode(c, &in); err != nil {
+		return 0, nil, err
+	}
+	in.StatusCode = c.seg[7]
+	if err := validStatus(in.StatusCode); err != nil {
+		return 0, nil, err
+	}
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, m, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		if m.MethodResponses == nil {
+			m.MethodResponses = map[string]*MethodResponse{}
+		}
+		m.MethodResponses[in.StatusCode] = &in
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, in, nil
+}
+
+func validStatus(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 100 || n > 599 {
+		return awserr.BadRequestException.New("Invalid status code specified")
+	}
+	return nil
+}
+
+func (s *Service) getMethodResponse(c *call) (int, any, error) {
+	var out *MethodResponse
+	err := s.viewAPI(c, func(a *APIRecord) error {
+		_, m, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		out = m.MethodResponses[c.seg[7]]
+		if out == nil {
+			return errResponse
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) deleteMethodResponse(c *call) (int, any, error) {
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, m, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		if m.MethodResponses[c.seg[7]] == nil {
+			return errResponse
+		}
+		delete(m.MethodResponses, c.seg[7])
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, nil, nil
+}
+
+var validIntegrationTypes = map[string]bool{"HTTP": true, "HTTP_PROXY": true, "AWS": true, "AWS_PROXY": true, "MOCK": true}
+
+// validateIntegration applies AWS's put-integration checks.
+func validateIntegration(in *Integration) error {
+	in.Type = strings.ToUpper(in.Type)
+	if !validIntegrationTypes[in.Type] {
+		return awserr.BadRequestException.New("Invalid integration type specified. Valid options are HTTP,HTTP_PROXY,AWS,AWS_PROXY,MOCK")
+	}
+	in.HTTPMethod = strings.ToUpper(in.HTTPMethod)
+	in.PassthroughBehavior = strings.ToUpper(in.PassthroughBehavior)
+	switch in.Type {
+	case "HTTP", "HTTP_PROXY":
+		if in.HTTPMethod == "" {
+			return awserr.BadRequestException.New("Enumeration value for HttpMethod must be non-empty")
+		}
+		if !strings.HasPrefix(in.URI, "http://") && !strings.HasPrefix(in.URI, "https://") {
+			return awserr.BadRequestException.New("Invalid HTTP endpoint specified for URI")
+		}
+	case "AWS", "AWS_PROXY":
+		if in.HTTPMethod == "" {
+			return awserr.BadRequestException.New("Enumeration value for HttpMethod must be non-empty")
+		}
+		if !strings.HasPrefix(in.URI, "arn:") {
+			return awserr.BadRequestException.New("Invalid ARN specified in the request")
+		}
+	}
+	if in.TimeoutInMillis != 0 && (in.TimeoutInMillis < 50 || in.TimeoutInMillis > 29000) {
+		return awserr.BadRequestException.New("Timeout should be between 50 ms and 29000 ms")
+	}
+	if in.TimeoutInMillis == 0 {
+		in.TimeoutInMillis = 29000
+	}
+	if in.PassthroughBehavior == "" {
+		in.PassthroughBehavior = "WHEN_NO_MATCH"
+	}
+	if in.ConnectionType == "" && in.Type != "MOCK" {
+		in.ConnectionType = "INTERNET"
+	}
+	if in.CacheNamespace == "" {
+		in.CacheNamespace = ""
+	}
+	return nil
+}
+
+func (s *Service) putIntegration(c *call) (int, any, error) {
+	var in Integration
+	if err := decode(c, &in); err != nil {
+		return 0, nil, err
+	}
+	in.IntegrationResponses = nil
+	if err := validateIntegration(&in); err != nil {
+		return 0, nil, err
+	}
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		r, m, err := methodOf(a, c)
+		if err != nil {
+			return err
+		}
+		in.CacheNamespace = r.ID
+		if m.MethodIntegration != nil {
+			in.IntegrationResponses = m.MethodIntegration.IntegrationResponses
+		}
+		m.MethodIntegration = &in
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, in, nil
+}
+
+func integrationOf(a *APIRecord, c *call) (*Method, *Integration, error) {
+	_, m, err := methodOf(a, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.MethodIntegration == nil {
+		return m, nil, errIntegration
+	}
+	return m, m.MethodIntegration, nil
+}
+
+func (s *Service) getIntegration(c *call) (int, any, error) {
+	var out *Integration
+	err := s.viewAPI(c, func(a *APIRecord) error {
+		_, in, err := integrationOf(a, c)
+		out = in
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) updateIntegration(c *call) (int, any, error) {
+	ops, err := patchOps(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var out *Integration
+	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, in, err := integrationOf(a, c)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			switch {
+			case op.Path == "/uri":
+				in.URI = op.Value
+			case op.Path == "/httpMethod":
+				in.HTTPMethod = op.Value
+			case op.Path == "/type":
+				in.Type = op.Value
+			case op.Path == "/timeoutInMillis":
+				n, err := strconv.Atoi(op.Value)
+				if err != nil {
+					return awserr.BadRequestException.New("Timeout should be between 50 ms and 29000 ms")
+				}
+				in.TimeoutInMillis = n
+			case op.Path == "/passthroughBehavior":
+				in.PassthroughBehavior = op.Value
+			case strings.HasPrefix(op.Path, "/requestParameters/"):
+				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
+				if in.RequestParameters == nil {
+					in.RequestParameters = map[string]string{}
+				}
+				if op.Op == "remove" {
+					delete(in.RequestParameters, k)
+				} else {
+					in.RequestParameters[k] = op.Value
+				}
+			case strings.HasPrefix(op.Path, "/requestTemplates/"):
+				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestTemplates/"))
+				if in.RequestTemplates == nil {
+					in.RequestTemplates = map[string]string{}
+				}
+				if op.Op == "remove" {
+					delete(in.RequestTemplates, k)
+				} else {
+					in.RequestTemplates[k] = op.Value
+				}
+			default:
+				return badPatch(op)
+			}
+		}
+		if err := validateIntegration(in); err != nil {
+			return err
+		}
+		out = in
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) deleteIntegration(c *call) (int, any, error) {
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		m, _, err := integrationOf(a, c)
+		if err != nil {
+			return err
+		}
+		m.MethodIntegration = nil
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, nil, nil
+}
+
+func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
+	var in IntegrationResponse
+	if err := decode(c, &in); err != nil {
+		return 0, nil, err
+	}
+	in.StatusCode = c.seg[8]
+	if err := validStatus(in.StatusCode); err != nil {
+		return 0, nil, err
+	}
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, ig, err := integrationOf(a, c)
+		if err != nil {
+			return err
+		}
+		if ig.IntegrationResponses == nil {
+			ig.IntegrationResponses = map[string]*IntegrationResponse{}
+		}
+		ig.IntegrationResponses[in.StatusCode] = &in
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, in, nil
+}
+
+func (s *Service) getIntegrationResponse(c *call) (int, any, error) {
+	var out *IntegrationResponse
+	err := s.viewAPI(c, func(a *APIRecord) error {
+		_, ig, err := integrationOf(a, c)
+		if err != nil {
+			return err
+		}
+		out = ig.IntegrationResponses[c.seg[8]]
+		if out == nil {
+			return errResponse
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (s *Service) deleteIntegrationResponse(c *call) (int, any, error) {
+	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		_, ig, err := integrationOf(a, c)
+		if err != nil {
+			return err
+		}
+		if ig.IntegrationResponses[c.seg[8]] == nil {
+			return errResponse
+		}
+		delete(ig.IntegrationResponses, c.seg[8])
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, nil, nil
+}
