@@ -175,6 +175,12 @@ func (t *Transport) sign(req *http.Request) (*http.Request, error) {
 		closeBody(out)
 		return nil, err
 	}
+	if out.ContentLength > 0 {
+		// The signer signs content-length whenever it is known; a request
+		// forwarded from a chunked upload (httputil.ReverseProxy) would still
+		// be sent chunked, without the header, and fail verification.
+		out.TransferEncoding = nil
+	}
 	if t.cfg.UnsignedPayload || t.cfg.ContentSHA256Header {
 		out.Header.Set("X-Amz-Content-Sha256", hash)
 	}

@@ -114,6 +114,12 @@ func TestRoundTripSignsVerifiably(t *testing.T) {
 			r, _ := http.NewRequest("PUT", srv.URL+"/prod/blob", oneShot{bytes.NewReader(big)})
 			return r
 		}, big},
+		{"chunked one-shot body as forwarded by a reverse proxy", longTerm, func() *http.Request {
+			r, _ := http.NewRequest("POST", srv.URL+"/prod/fwd", oneShot{bytes.NewReader(big)})
+			r.ContentLength = -1
+			r.TransferEncoding = []string{"chunked"}
+			return r
+		}, big},
 		{"file body seeker", longTerm, func() *http.Request {
 			f, err := os.Open(file)
 			if err != nil {
