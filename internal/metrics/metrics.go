@@ -6,6 +6,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,20 @@ type Metrics struct {
 	Requests  *prometheus.CounterVec   // service, operation, status
 	Latency   *prometheus.HistogramVec // service, operation
 	Decisions *prometheus.CounterVec   // service, decision
+
+	// series caches resolved label combinations: the label lookup of a
+	// *Vec hashes and may allocate, and Observe runs on every request.
+	series sync.Map // seriesKey → *series
+}
+
+type seriesKey struct {
+	service, operation string
+	status             int
+}
+
+type series struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 // New returns a fresh registry with Go and process collectors.
@@ -48,8 +63,17 @@ func New() *Metrics {
 
 // Observe records one finished request.
 func (m *Metrics) Observe(service, operation string, status int, d time.Duration) {
-	m.Requests.WithLabelValues(service, operation, strconv.Itoa(status)).Inc()
-	m.Latency.WithLabelValues(service, operation).Observe(d.Seconds())
+	k := seriesKey{service, operation, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &series{
+			count:   m.Requests.WithLabelValues(service, operation, strconv.Itoa(status)),
+			latency: m.Latency.WithLabelValues(service, operation),
+		})
+	}
+	s := v.(*series)
+	s.count.Inc()
+	s.latency.Observe(d.Seconds())
 }
 
 // Handler serves the registry in the Prometheus text format.
