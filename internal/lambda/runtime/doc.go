@@ -1,0 +1,21 @@
+// Package runtime runs Lambda function code on the host: one child process
+// tree per instance (AWS: execution environment), each with its own Runtime
+// API (version 2018-06-01) on a loopback listener, kept warm and reused,
+// scaled out up to a concurrency limit, killed (whole process group) at the
+// deadline it advertised, replaced after a crash, reaped when idle and
+// stopped cleanly on shutdown.
+//
+// The package knows nothing of the control plane or the store: a caller
+// hands Manager.Invoke a Spec (how to start an instance of one function
+// revision) and an Invocation, and gets back the function's payload or the
+// error document AWS would return, plus the invocation's log text
+// (INIT_START/START/END/REPORT lines as Lambda prints them, spec/lambda.md
+// §7.2). Function output is captured line by line from the process's
+// stdout and stderr and written to a per-function log file, which Follow
+// reads (`gatehouse logs FUNCTION`).
+//
+// Node.js and Python functions run under small bootstrap programs of ours
+// (embedded, written to a runtime directory by WriteRuntimeDir) that
+// implement the official runtime clients' handler conventions with the
+// host's node and python3.
+package runtime

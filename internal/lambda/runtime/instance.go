@@ -1,0 +1,401 @@
+package runtime
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Instance states (spec/lambda.md §1.7).
+type state uint8
+
+const (
+	stStarted state = iota
+	stReady
+	stRunning
+	stResponseSent
+	stInitError
+	stDead
+)
+
+func (s state) name() string {
+	switch s {
+	case stStarted:
+		return "RuntimeStartedState"
+	case stReady:
+		return "RuntimeReadyState"
+	case stRunning:
+		return "RuntimeRunningState"
+	case stResponseSent:
+		return "RuntimeResponseSentState"
+	case stInitError:
+		return "RuntimeInitErrorState"
+	}
+	return "RuntimeResetState"
+}
+
+// retireBefore: an instance whose credentials expire within this is not
+// given new invocations (spec §2.4).
+const retireBefore = 15 * time.Minute
+
+type instance struct {
+	m      *Manager
+	spec   *Spec
+	stream string
+
+	ln    net.Listener
+	srv   *http.Server
+	cmd   *exec.Cmd
+	out   *os.File // read end of the stdout/stderr pipe
+	tmp   string
+	creds Credentials
+
+	readerBusy atomic.Bool
+	readerDone chan struct{}
+
+	mu       sync.Mutex
+	st       state
+	cur      *invocation // assigned, until the runtime asks for the next one
+	logInv   *invocation // receives output lines until its END is written
+	initBody []byte
+	initType string
+	initDur  time.Duration
+	initPaid bool // the next invocation reports Init Duration
+	lastUsed time.Time
+
+	wake     chan struct{} // an invocation was assigned
+	ready    chan struct{} // closed at the first /next
+	initErr  chan struct{} // closed on /init/error
+	exited   chan struct{} // closed when the process has exited
+	dying    chan struct{} // closed when the instance is being stopped
+	dieOnce  sync.Once
+	discOnce sync.Once
+	started  time.Time
+	waitErr  error
+	procStat *os.ProcessState
+}
+
+type invocation struct {
+	Invocation
+	version  string
+	start    time.Time
+	deadline time.Time
+
+	resultOnce sync.Once
+	resultCh   chan struct{}
+	payload    []byte
+	funcErr    bool
+	errType    string // for REPORT's Error Type
+
+	complete chan struct{} // runtime asked for the next invocation
+	done     chan struct{} // END/REPORT written
+
+	logMu sync.Mutex
+	log   bytes.Buffer
+}
+
+func (inv *invocation) setResult(payload []byte, funcErr bool, errType string) bool {
+	set := false
+	inv.resultOnce.Do(func() {
+		inv.payload, inv.funcErr, inv.errType = payload, funcErr, errType
+		close(inv.resultCh)
+		set = true
+	})
+	return set
+}
+
+func newInstance(m *Manager, spec *Spec) *instance {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return &instance{
+		m:          m,
+		spec:       spec,
+		stream:     time.Now().UTC().Format("2006/01/02") + "/[" + spec.Version + "]" + hex.EncodeToString(b[:]),
+		wake:       make(chan struct{}, 1),
+		ready:      make(chan struct{}),
+		initErr:    make(chan struct{}),
+		exited:     make(chan struct{}),
+		dying:      make(chan struct{}),
+		readerDone: make(chan struct{}),
+		lastUsed:   time.Now(),
+	}
+}
+
+func (i *instance) expiring() bool {
+	return !i.creds.Expiration.IsZero() && time.Until(i.creds.Expiration) < retireBefore
+}
+
+// startError is a failure to start the process, reported to the invoker as
+// a function error.
+type startError struct {
+	errType string
+	msg     string
+}
+
+func (e *startError) Error() string { return e.msg }
+
+// start launches the process and its Runtime API.
+func (i *instance) start(ctx context.Context) error {
+	s := i.spec
+	if s.Bootstrap != "" {
+		if _, err := os.Stat(s.Bootstrap); err != nil {
+			return &startError{"Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s): [" + s.Bootstrap + "]"}
+		}
+	}
+	if s.Credentials != nil {
+		c, err := s.Credentials(ctx)
+		if err != nil {
+			return fmt.Errorf("issue execution role credentials: %w", err)
+		}
+		i.creds = c
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	i.ln = ln
+	i.srv = &http.Server{Handler: http.HandlerFunc(i.serveAPI)}
+	go func() { _ = i.srv.Serve(ln) }()
+
+	tmp, err := os.MkdirTemp(i.m.cfg.TempDir, "gatehouse-lambda-")
+	if err != nil {
+		i.srv.Close()
+		return err
+	}
+	i.tmp = tmp
+
+	env := make([]string, 0, len(s.Env)+8)
+	env = append(env, s.Env...)
+	env = append(env,
+		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
+		"AWS_LAMBDA_LOG_STREAM_NAME="+i.stream,
+		"TMPDIR="+tmp,
+	)
+	if i.creds.AccessKeyID != "" {
+		env = append(env,
+			"AWS_ACCESS_KEY_ID="+i.creds.AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY="+i.creds.SecretAccessKey,
+			"AWS_SESSION_TOKEN="+i.creds.SessionToken,
+		)
+	}
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		i.cleanup()
+		return err
+	}
+	cmd := exec.Command(s.Command[0], s.Command[1:]...)
+	cmd.Dir = s.TaskRoot
+	cmd.Env = env
+	cmd.Stdout = pw
+	cmd.Stderr = pw
+	// Own process group, so a timeout kills the runtime's children too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	i.started = time.Now()
+	if err := cmd.Start(); err != nil {
+		pr.Close()
+		pw.Close()
+		i.cleanup()
+		msg := err.Error()
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			msg = "fork/exec " + pe.Path + ": " + pe.Err.Error()
+		}
+		return &startError{"Runtime.ExitError", "Runtime failed to start: " + msg}
+	}
+	pw.Close()
+	i.cmd, i.out = cmd, pr
+	go i.readOutput()
+	go func() {
+		err := cmd.Wait()
+		// Children that outlived the runtime go too.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		i.mu.Lock()
+		i.waitErr, i.procStat = err, cmd.ProcessState
+		i.st = stDead
+		i.mu.Unlock()
+		close(i.exited)
+		// An idle instance that dies is simply dropped (spec §1.10).
+		i.discard()
+	}()
+	i.emit(nil, "INIT_START Runtime Version: gatehouse:"+s.Runtime+"\n")
+	return nil
+}
+
+// cleanup releases what start acquired when the process never ran.
+func (i *instance) cleanup() {
+	if i.srv != nil {
+		i.srv.Close()
+	}
+	if i.tmp != "" {
+		os.RemoveAll(i.tmp)
+	}
+	close(i.readerDone)
+}
+
+// kill stops the process group at once (timeouts, init failures).
+func (i *instance) kill() {
+	i.dieOnce.Do(func() { close(i.dying) })
+	if i.cmd != nil && i.cmd.Process != nil {
+		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// shutdown stops the instance gracefully: SIGTERM, 2 s, SIGKILL; then
+// releases its resources and removes it from its pool. It is idempotent.
+func (i *instance) shutdown() {
+	i.dieOnce.Do(func() { close(i.dying) })
+	// A stopping instance no longer counts against concurrency.
+	i.m.forget(i)
+	if i.cmd != nil && i.cmd.Process != nil {
+		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-i.exited:
+		case <-time.After(2 * time.Second):
+			_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+			<-i.exited
+		}
+	}
+	i.discard()
+}
+
+// discard frees the instance's listener and temp dir after its process is
+// gone (or never started) and forgets it.
+func (i *instance) discard() { i.discOnce.Do(i.doDiscard) }
+
+func (i *instance) doDiscard() {
+	if i.cmd != nil {
+		<-i.exited
+		<-i.readerDone
+	}
+	if i.srv != nil {
+		i.srv.Close()
+	}
+	if i.tmp != "" {
+		os.RemoveAll(i.tmp)
+	}
+	i.m.forget(i)
+}
+
+// readOutput turns the process's output into log lines, attributed to the
+// invocation in progress.
+func (i *instance) readOutput() {
+	defer close(i.readerDone)
+	defer i.out.Close()
+	r := bufio.NewReaderSize(&busyReader{f: i.out, busy: &i.readerBusy}, 64<<10)
+	for {
+		line, err := r.ReadSlice('\n')
+		if len(line) > 0 {
+			s := string(line)
+			if !strings.HasSuffix(s, "\n") {
+				s += "\n"
+			}
+			i.mu.Lock()
+			inv := i.logInv
+			i.mu.Unlock()
+			i.emit(inv, s)
+		}
+		if r.Buffered() == 0 {
+			i.readerBusy.Store(false)
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return
+		}
+	}
+}
+
+// busyReader marks the reader busy as soon as a read returns data.
+type busyReader struct {
+	f    *os.File
+	busy *atomic.Bool
+}
+
+func (b *busyReader) Read(p []byte) (int, error) {
+	n, err := b.f.Read(p)
+	if n > 0 {
+		b.busy.Store(true)
+	}
+	return n, err
+}
+
+// drainOutput waits (briefly) until what the process wrote before now has
+// been turned into log lines: runtimes print, then call the Runtime API, so
+// by the time an invocation completes its output is in the pipe.
+func (i *instance) drainOutput() {
+	if i.out == nil {
+		return
+	}
+	sc, err := i.out.SyscallConn()
+	if err != nil {
+		return
+	}
+	end := time.Now().Add(100 * time.Millisecond)
+	for time.Now().Before(end) {
+		n := 0
+		ctlErr := sc.Control(func(fd uintptr) {
+			n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
+		})
+		if ctlErr != nil || err != nil {
+			return
+		}
+		if n == 0 && !i.readerBusy.Load() {
+			return
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// emit writes a log line to the function log and, when inv is set, to the
+// invocation's log.
+func (i *instance) emit(inv *invocation, line string) {
+	if inv != nil {
+		inv.logMu.Lock()
+		inv.log.WriteString(line)
+		inv.logMu.Unlock()
+	}
+	if i.spec.Log != nil {
+		_, _ = io.WriteString(i.spec.Log, line)
+	}
+}
+
+// exitMessage describes how the process ended, as Lambda reports it.
+func (i *instance) exitMessage() string {
+	i.mu.Lock()
+	ps := i.procStat
+	i.mu.Unlock()
+	if ps != nil && ps.Exited() && ps.ExitCode() == 0 {
+		return "Runtime exited without providing a reason"
+	}
+	if ps != nil {
+		return "Runtime exited with error: " + ps.String()
+	}
+	return "Runtime exited without providing a reason"
+}
+
+func errorDoc(errType, msg string) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"errorType":`)
+	writeJSONString(&b, errType)
+	b.WriteString(`,"errorMessage":`)
+	writeJSONString(&b, msg)
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func timeSince(t time.Time) time.Duration { return time.Since(t) }

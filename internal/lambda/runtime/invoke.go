@@ -1,0 +1,225 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Invoke runs inv on an instance of spec: an idle one of the same revision,
+// or a new one (whose init the invocation waits for). Function failures
+// (handler errors, init errors, timeouts, crashes) are not Go errors: they
+// come back as a Result with FunctionError "Unhandled" and AWS's error
+// document. Errors are *ThrottleError, ErrClosed, or a failure to prepare
+// the instance (credentials, listener).
+//
+// The invocation runs to completion or timeout even if ctx ends: a caller
+// that goes away does not cancel it (spec §4.5).
+func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Result, error) {
+	arrived := time.Now()
+	i, fresh, err := m.acquire(spec)
+	if err != nil {
+		return nil, err
+	}
+	version := spec.Version
+	if inv.TraceID == "" {
+		inv.TraceID = newTraceID()
+	}
+	if fresh {
+		if res, err := m.initInstance(ctx, i, inv, arrived); res != nil || err != nil {
+			return res, err
+		}
+	}
+	iv := &invocation{
+		Invocation: inv,
+		version:    version,
+		resultCh:   make(chan struct{}),
+		complete:   make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+	if !i.dispatch(iv) {
+		// The idle instance died between acquire and dispatch: start over.
+		go i.discard()
+		return m.Invoke(ctx, spec, inv)
+	}
+	go i.supervise(iv)
+	<-iv.resultCh
+	if inv.WaitLogs {
+		select {
+		case <-iv.done:
+		case <-time.After(time.Until(iv.deadline) + time.Second):
+		}
+	}
+	res := &Result{Payload: iv.payload}
+	if iv.funcErr {
+		res.FunctionError = "Unhandled"
+	}
+	iv.logMu.Lock()
+	res.Log = append([]byte(nil), iv.log.Bytes()...)
+	iv.logMu.Unlock()
+	return res, nil
+}
+
+// initInstance starts a new instance and waits for its init. It returns a
+// Result when the init failed (the invocation that triggered it gets the
+// failure, spec §1.5, §2.6).
+func (m *Manager) initInstance(ctx context.Context, i *instance, inv Invocation, arrived time.Time) (*Result, error) {
+	err := i.start(ctx)
+	var se *startError
+	if errors.As(err, &se) {
+		defer i.discard()
+		return i.failedInit(inv, arrived, errorDoc(se.errType, "RequestId: "+inv.RequestID+" Error: "+se.msg), se.errType, "error"), nil
+	}
+	if err != nil {
+		i.discard()
+		return nil, err
+	}
+	timer := time.NewTimer(m.cfg.InitTimeout)
+	defer timer.Stop()
+	select {
+	case <-i.ready:
+		return nil, nil
+	case <-i.initErr:
+		i.kill()
+		go i.discard()
+		i.mu.Lock()
+		body, typ := i.initBody, i.initType
+		i.mu.Unlock()
+		return i.failedInit(inv, arrived, body, typ, "error"), nil
+	case <-i.exited:
+		go i.discard()
+		// The runtime may have reported /init/error just before exiting.
+		select {
+		case <-i.initErr:
+			i.mu.Lock()
+			body, typ := i.initBody, i.initType
+			i.mu.Unlock()
+			return i.failedInit(inv, arrived, body, typ, "error"), nil
+		default:
+		}
+		i.drainOutput()
+		return i.failedInit(inv, arrived, errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: "+i.exitMessage()), "Runtime.ExitError", "error"), nil
+	case <-timer.C:
+		i.kill()
+		go i.discard()
+		el := time.Since(arrived)
+		i.emit(nil, timeoutLine(inv.RequestID, el))
+		return i.failedInit(inv, arrived, errorDoc("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, el.Seconds())), "Sandbox.Timedout", "timeout"), nil
+	}
+}
+
+// failedInit writes the platform lines of an invocation that never reached
+// the handler and returns its function-error result.
+func (i *instance) failedInit(inv Invocation, arrived time.Time, body []byte, errType, status string) *Result {
+	if len(body) == 0 {
+		body = errorDoc(orDefault(errType, "Unhandled"), "")
+	}
+	var log []byte
+	add := func(s string) { log = append(log, s...); i.emit(nil, s) }
+	if i.started.IsZero() {
+		i.started = arrived
+	}
+	add(startLine(inv.RequestID, i.spec.Version))
+	add(endLine(inv.RequestID))
+	d := time.Since(arrived)
+	add(reportLine(inv.RequestID, d, i.spec.MemoryMB, i.spec.MemoryMB, 0, status, errType))
+	return &Result{Payload: body, FunctionError: "Unhandled", Log: log}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// dispatch hands iv to the instance's waiting /next. It reports false if
+// the instance is no longer usable.
+func (i *instance) dispatch(iv *invocation) bool {
+	i.mu.Lock()
+	if i.st != stReady {
+		i.mu.Unlock()
+		return false
+	}
+	iv.start = time.Now()
+	iv.deadline = iv.start.Add(i.spec.Timeout)
+	i.cur = iv
+	i.logInv = iv
+	i.st = stRunning
+	i.mu.Unlock()
+	i.emit(iv, startLine(iv.RequestID, iv.version))
+	select {
+	case i.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// supervise ends an invocation: normally when the runtime asks for the next
+// one, or by killing the instance at the deadline or noticing its crash.
+// It writes END and REPORT and returns the instance to the pool or
+// discards it.
+func (i *instance) supervise(iv *invocation) {
+	timer := time.NewTimer(time.Until(iv.deadline))
+	defer timer.Stop()
+	status, errType := "", ""
+	healthy := false
+	select {
+	case <-iv.complete:
+		healthy = true
+	case <-timer.C:
+		i.kill()
+		el := time.Since(iv.start)
+		// A result already posted stands; the REPORT still says timeout.
+		iv.setResult(errorDoc("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", iv.RequestID, el.Seconds())), true, "Sandbox.Timedout")
+		status = "timeout"
+		i.emit(iv, timeoutLine(iv.RequestID, el))
+		<-i.exited
+	case <-i.exited:
+		select {
+		case <-iv.complete:
+			// Completed just before exiting: the instance is gone anyway.
+		default:
+			msg := i.exitMessage()
+			i.drainOutput()
+			i.emit(iv, "RequestId: "+iv.RequestID+" Error: "+msg+"\nRuntime.ExitError\n")
+			iv.setResult(errorDoc("Runtime.ExitError", "RequestId: "+iv.RequestID+" Error: "+msg), true, "Runtime.ExitError")
+			status, errType = "error", "Runtime.ExitError"
+		}
+	}
+	i.drainOutput()
+	d := time.Since(iv.start)
+	if d > i.spec.Timeout {
+		d = i.spec.Timeout
+	}
+	i.mu.Lock()
+	init := time.Duration(0)
+	if !i.initPaid {
+		i.initPaid = true
+		init = i.initDur
+	}
+	i.logInv = nil
+	i.mu.Unlock()
+	mem := 0
+	if i.cmd != nil && i.cmd.Process != nil {
+		mem = maxRSSMB(i.cmd.Process.Pid)
+	}
+	if mem == 0 || mem > i.spec.MemoryMB {
+		mem = min(max(mem, 1), i.spec.MemoryMB)
+	}
+	i.emit(iv, endLine(iv.RequestID))
+	i.emit(iv, reportLine(iv.RequestID, d, i.spec.MemoryMB, mem, init, status, errType))
+	if healthy {
+		i.m.release(i)
+	} else {
+		go i.discard()
+	}
+	close(iv.done)
+}
+
+func newTraceID() string {
+	var b [20]byte
+	_, _ = randRead(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x;Parent=%x;Sampled=0", time.Now().Unix(), b[:12], b[12:])
+}

@@ -1,0 +1,329 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Credentials are the execution role's session credentials an instance is
+// started with.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      time.Time
+}
+
+// Spec says how to start instances of one function revision. It must not
+// be modified once passed to Invoke (instances keep a pointer to it).
+type Spec struct {
+	// Key identifies the function (account/region/name): instances of one
+	// Key form one pool, bounded by Concurrency.
+	Key string
+	// Revision changes whenever code or configuration changes; instances of
+	// an older revision finish their current invocation and are stopped.
+	Revision string
+
+	FunctionName string
+	Version      string // "$LATEST"
+	Runtime      string
+	MemoryMB     int
+	Timeout      time.Duration
+
+	// TaskRoot is the extracted code (the process's working directory).
+	TaskRoot string
+	// Command is the argv of the instance's process. Bootstrap, when set, is
+	// a file that must exist (provided.* runtimes' <task root>/bootstrap);
+	// without it the invocation fails with Runtime.InvalidEntrypoint.
+	Command   []string
+	Bootstrap string
+	// Env is the process environment except the per-instance variables
+	// (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_LOG_STREAM_NAME, TMPDIR and the
+	// credentials), which the instance adds.
+	Env []string
+	// Concurrency caps the function's instances; 0 means the Manager's
+	// account-wide limit only.
+	Concurrency int
+	// Reserved is true when Concurrency comes from reserved concurrency
+	// (it selects the throttle reason).
+	Reserved bool
+
+	// Log receives every line of the function's log. Required.
+	Log *LogFile
+	// Credentials issues the execution role's credentials for a new
+	// instance; nil starts instances without credentials.
+	Credentials func(ctx context.Context) (Credentials, error)
+}
+
+// Invocation is one synchronous invocation.
+type Invocation struct {
+	RequestID     string
+	Payload       []byte
+	InvokedARN    string // Lambda-Runtime-Invoked-Function-Arn: the ARN as the caller named it
+	ClientContext string // decoded X-Amz-Client-Context, "" when none
+	TraceID       string // "" generates one
+	// WaitLogs makes Invoke return only after END/REPORT are written, so
+	// Result.Log is complete (X-Amz-Log-Type: Tail).
+	WaitLogs bool
+}
+
+// Result is what the caller of Invoke gets.
+type Result struct {
+	Payload []byte
+	// FunctionError is "Unhandled" when the function or its runtime failed
+	// (the payload is then the error document), else "".
+	FunctionError string
+	// Log is the invocation's log text, START…REPORT (complete only when
+	// Invocation.WaitLogs was set).
+	Log []byte
+}
+
+// ThrottleError is returned by Invoke when no instance can be started.
+type ThrottleError struct {
+	// Reason is ReservedFunctionConcurrentInvocationLimitExceeded or
+	// ConcurrentInvocationLimitExceeded.
+	Reason string
+}
+
+func (e *ThrottleError) Error() string { return "lambda: throttled: " + e.Reason }
+
+// ErrClosed is returned by Invoke after Close.
+var ErrClosed = errors.New("lambda runtime: shut down")
+
+// ManagerConfig configures a Manager.
+type ManagerConfig struct {
+	// MaxInstances is the account-wide concurrency limit (default 1000).
+	MaxInstances int
+	// IdleTimeout reaps instances idle for this long (default 10 minutes).
+	IdleTimeout time.Duration
+	// InitTimeout bounds an instance's init (default 10 s).
+	InitTimeout time.Duration
+	// TempDir is where per-instance TMPDIRs are made (default os.TempDir).
+	TempDir string
+	Log     *slog.Logger
+}
+
+// Manager owns every instance of every function.
+type Manager struct {
+	cfg ManagerConfig
+
+	mu     sync.Mutex
+	pools  map[string]*pool
+	total  int
+	closed bool
+	wg     sync.WaitGroup // instances alive
+	stop   chan struct{}
+}
+
+// NewManager returns a Manager; Close it to stop every instance.
+func NewManager(cfg ManagerConfig) *Manager {
+	if cfg.MaxInstances <= 0 {
+		cfg.MaxInstances = 1000
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 10 * time.Minute
+	}
+	if cfg.InitTimeout <= 0 {
+		cfg.InitTimeout = 10 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	m := &Manager{cfg: cfg, pools: map[string]*pool{}, stop: make(chan struct{})}
+	go m.reaper()
+	return m
+}
+
+type pool struct {
+	revision string
+	idle     []*instance // most recently used last
+	all      map[*instance]struct{}
+}
+
+// Instances reports how many instances of the function key are alive and
+// how many of them are idle.
+func (m *Manager) Instances(key string) (alive, idle int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p := m.pools[key]
+	if p == nil {
+		return 0, 0
+	}
+	return len(p.all), len(p.idle)
+}
+
+// acquire returns an idle instance of spec's revision, or a new (not yet
+// started) one.
+func (m *Manager) acquire(spec *Spec) (*instance, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, false, ErrClosed
+	}
+	p := m.pools[spec.Key]
+	if p == nil {
+		p = &pool{all: map[*instance]struct{}{}}
+		m.pools[spec.Key] = p
+	}
+	var stale []*instance
+	if p.revision != spec.Revision {
+		p.revision = spec.Revision
+		stale = append(stale, p.idle...)
+		p.idle = nil
+	}
+	var got *instance
+	for len(p.idle) > 0 {
+		i := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if i.expiring() {
+			stale = append(stale, i)
+			continue
+		}
+		got = i
+		break
+	}
+	for _, i := range stale {
+		m.forgetLocked(i)
+		go i.shutdown()
+	}
+	if got != nil {
+		return got, false, nil
+	}
+	// Instances being shut down still count until they are gone.
+	if spec.Concurrency > 0 && len(p.all) >= spec.Concurrency {
+		reason := "ConcurrentInvocationLimitExceeded"
+		if spec.Reserved {
+			reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
+		}
+		return nil, false, &ThrottleError{Reason: reason}
+	}
+	if m.total >= m.cfg.MaxInstances {
+		return nil, false, &ThrottleError{Reason: "ConcurrentInvocationLimitExceeded"}
+	}
+	i := newInstance(m, spec)
+	p.all[i] = struct{}{}
+	m.total++
+	m.wg.Add(1)
+	return i, true, nil
+}
+
+// release returns a healthy instance to its pool after an invocation.
+func (m *Manager) release(i *instance) {
+	m.mu.Lock()
+	p := m.pools[i.spec.Key]
+	i.mu.Lock()
+	dead := i.st == stDead
+	i.mu.Unlock()
+	if m.closed || p == nil || dead || p.revision != i.spec.Revision || i.expiring() {
+		m.mu.Unlock()
+		i.shutdown()
+		return
+	}
+	i.lastUsed = time.Now()
+	p.idle = append(p.idle, i)
+	m.mu.Unlock()
+}
+
+// forget removes a dead instance from its pool.
+func (m *Manager) forget(i *instance) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forgetLocked(i)
+}
+
+func (m *Manager) forgetLocked(i *instance) {
+	p := m.pools[i.spec.Key]
+	if p == nil {
+		return
+	}
+	if _, ok := p.all[i]; !ok {
+		return
+	}
+	delete(p.all, i)
+	for k, x := range p.idle {
+		if x == i {
+			p.idle = append(p.idle[:k], p.idle[k+1:]...)
+			break
+		}
+	}
+	m.total--
+	m.wg.Done()
+}
+
+// Stop stops every idle instance of the function key and makes busy ones
+// stop after their current invocation (function deleted or updated).
+func (m *Manager) Stop(key string) {
+	m.mu.Lock()
+	p := m.pools[key]
+	var idle []*instance
+	if p != nil {
+		idle = p.idle
+		p.idle = nil
+		p.revision = "" // busy instances are not returned
+	}
+	m.mu.Unlock()
+	for _, i := range idle {
+		go i.shutdown()
+	}
+}
+
+// Close stops every instance: SIGTERM to each process group, SIGKILL after
+// 2 s. In-flight invocations fail.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	close(m.stop)
+	var all []*instance
+	for _, p := range m.pools {
+		for i := range p.all {
+			all = append(all, i)
+		}
+		p.idle = nil
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, i := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); i.shutdown() }()
+	}
+	wg.Wait()
+	m.wg.Wait()
+	return nil
+}
+
+func (m *Manager) reaper() {
+	t := time.NewTicker(m.cfg.IdleTimeout / 10)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
+		now := time.Now()
+		var old []*instance
+		m.mu.Lock()
+		for _, p := range m.pools {
+			keep := p.idle[:0]
+			for _, i := range p.idle {
+				if now.Sub(i.lastUsed) > m.cfg.IdleTimeout || i.expiring() {
+					old = append(old, i)
+				} else {
+					keep = append(keep, i)
+				}
+			}
+			p.idle = keep
+		}
+		m.mu.Unlock()
+		for _, i := range old {
+			go i.shutdown()
+		}
+	}
+}

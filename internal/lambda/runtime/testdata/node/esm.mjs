@@ -1,0 +1,2 @@
+const started = await Promise.resolve('top-level await ok');
+export const handler = async (event) => ({ esm: true, started, got: event });

@@ -1,0 +1,7 @@
+exports.handler = async (event, context) => {
+  console.log('event', JSON.stringify(event));
+  if (event.do === 'error') throw new Error('bad thing');
+  if (event.do === 'sleep') await new Promise((r) => setTimeout(r, event.sleep));
+  if (event.do === 'exit') process.exit(2);
+  return { statusCode: 200, body: JSON.stringify({ hello: 'world' }), requestId: context.awsRequestId, remaining: context.getRemainingTimeInMillis() > 0 };
+};
