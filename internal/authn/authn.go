@@ -1,0 +1,177 @@
+package authn
+
+import (
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
+)
+
+// KeyStore resolves long-term access keys. The IAM snapshot implements it.
+type KeyStore interface {
+	// LookupKey returns the secret and principal of an active long-term
+	// access key; ok is false for unknown or inactive keys.
+	LookupKey(accessKeyID string) (secret string, p *Principal, ok bool)
+}
+
+// SessionChecker, when the KeyStore also implements it, confirms that the
+// user or role behind an opened session still exists (a deleted role's
+// sessions stop working). It must answer from memory.
+type SessionChecker interface {
+	SessionValid(s *Session) bool
+}
+
+// Authenticator verifies requests and resolves their principals. It
+// implements sigv4.Resolver.
+type Authenticator struct {
+	keys   KeyStore
+	sealer *Sealer
+	now    func() time.Time
+
+	verifiers map[string]*sigv4.Verifier
+
+	seed   maphash.Seed
+	shards [64]sessionShard
+}
+
+type sessionShard struct {
+	mu sync.Mutex
+	m  map[string]cachedSession
+}
+
+type cachedSession struct {
+	token string
+	p     *Principal
+}
+
+const shardCap = 2048
+
+// Options configure an Authenticator.
+type Options struct {
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+	// HideCanonical drops the canonical request from mismatch messages.
+	HideCanonical bool
+}
+
+// New returns an Authenticator over keys and sealer.
+func New(keys KeyStore, sealer *Sealer, opts Options) *Authenticator {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &Authenticator{keys: keys, sealer: sealer, now: opts.Now, seed: maphash.MakeSeed()}
+	a.verifiers = map[string]*sigv4.Verifier{}
+	for svc, skew := range map[string]time.Duration{
+		"iam": 15 * time.Minute, "sts": 15 * time.Minute,
+		"apigateway": 5 * time.Minute, "lambda": 5 * time.Minute,
+	} {
+		a.verifiers[svc] = sigv4.New(sigv4.Config{Service: svc, Skew: skew, Now: opts.Now, Resolver: a, HideCanonical: opts.HideCanonical})
+	}
+	return a
+}
+
+// Sealer returns the session token sealer.
+func (a *Authenticator) Sealer() *Sealer { return a.sealer }
+
+// Resolve implements sigv4.Resolver: a long-term key from the KeyStore, or
+// a temporary key whose session token opens, belongs to the key and has
+// not expired.
+func (a *Authenticator) Resolve(accessKeyID, sessionToken string) (sigv4.Credentials, error) {
+	if sessionToken == "" {
+		secret, p, ok := a.keys.LookupKey(accessKeyID)
+		if !ok {
+			return sigv4.Credentials{}, sigv4.ErrUnknownKey
+		}
+		return sigv4.Credentials{SecretAccessKey: secret, Identity: p}, nil
+	}
+	p, err := a.OpenSession(accessKeyID, sessionToken)
+	if err != nil {
+		return sigv4.Credentials{}, err
+	}
+	return sigv4.Credentials{SecretAccessKey: p.Session.Secret, Identity: p}, nil
+}
+
+// OpenSession returns the principal of a temporary key and its token. Errors
+// wrap sigv4.ErrInvalidToken or sigv4.ErrExpiredToken.
+func (a *Authenticator) OpenSession(accessKeyID, token string) (*Principal, error) {
+	sh := &a.shards[maphash.String(a.seed, accessKeyID)%uint64(len(a.shards))]
+	sh.mu.Lock()
+	c, ok := sh.m[accessKeyID]
+	sh.mu.Unlock()
+	var p *Principal
+	if ok && c.token == token {
+		p = c.p
+	} else {
+		sess, err := a.sealer.Open(token)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", sigv4.ErrInvalidToken, err)
+		}
+		if sess.AccessKeyID != accessKeyID {
+			return nil, fmt.Errorf("%w: token belongs to another key", sigv4.ErrInvalidToken)
+		}
+		p = SessionPrincipal(sess)
+		sh.mu.Lock()
+		if sh.m == nil || len(sh.m) >= shardCap {
+			sh.m = make(map[string]cachedSession, 64)
+		}
+		sh.m[accessKeyID] = cachedSession{token: token, p: p}
+		sh.mu.Unlock()
+	}
+	if a.now().Unix() >= p.Session.Expires {
+		return nil, sigv4.ErrExpiredToken
+	}
+	if sc, ok := a.keys.(SessionChecker); ok && !sc.SessionValid(p.Session) {
+		return nil, fmt.Errorf("%w: principal no longer exists", sigv4.ErrInvalidToken)
+	}
+	return p, nil
+}
+
+// SessionPrincipal builds the Principal a session token stands for.
+func SessionPrincipal(s *Session) *Principal {
+	p := &Principal{Kind: s.Kind, AccountID: s.Account, AccessKeyID: s.AccessKeyID, Session: s,
+		FederatedProvider: s.FederatedProvider, sp: &sessionPolicy{}}
+	switch s.Kind {
+	case AssumedRole:
+		p.ARN = SessionARN(s.Account, s.RoleName, s.SessionName)
+		p.UserID = s.RoleID + ":" + s.SessionName
+		p.UniqueID = s.RoleID
+		p.RoleName = s.RoleName
+		p.SessionName = s.SessionName
+		p.Path = s.RolePath
+		p.RoleARN = "arn:aws:iam::" + s.Account + ":role" + s.RolePath + s.RoleName
+	case User:
+		p.ARN = "arn:aws:iam::" + s.Account + ":user" + s.UserPath + s.UserName
+		p.UserID = s.UserID
+		p.UniqueID = s.UserID
+		p.UserName = s.UserName
+		p.Path = s.UserPath
+	case Root:
+		p.ARN = RootARN(s.Account)
+		p.UserID = s.Account
+	}
+	return p
+}
+
+// Authenticate verifies r (whose body has already been read into body) for
+// service ("iam", "sts", "apigateway", "lambda") and returns the caller.
+// Errors are *sigv4.Error; render them with QueryError or JSONError.
+func (a *Authenticator) Authenticate(r *http.Request, body []byte, service string) (*Principal, error) {
+	v, ok := a.verifiers[service]
+	if !ok {
+		return nil, errors.New("authn: unknown service " + service)
+	}
+	req := sigv4.FromHTTP(r, body)
+	res, err := v.Verify(&req)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := res.Identity.(*Principal)
+	if !ok || p == nil {
+		return nil, &sigv4.Error{Kind: sigv4.Internal, Message: "Internal server error"}
+	}
+	return p, nil
+}

@@ -1,0 +1,181 @@
+package iam
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// keyOwner resolves whose keys an access-key operation manages: the named
+// user, the calling user, or (root caller, no name) the root itself.
+// It authorizes the operation. user is "" for root keys.
+func (c *call) keyOwner() (user, display string, err error) {
+	name := c.get("UserName")
+	if name == "" {
+		switch c.p.Kind {
+		case authn.Root:
+			if err := c.allow(c.p.ARN, nil); err != nil {
+				return "", "", err
+			}
+			return "", "", nil
+		case authn.User:
+			name = c.p.UserName
+		default:
+			return "", "", awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
+		}
+	}
+	u, err := c.userTarget(true, nil)
+	if c.get("UserName") == "" {
+		// userTarget reads the parameter; the caller's own name is implied.
+		c.params.Set("UserName", name)
+		u, err = c.userTarget(true, nil)
+		c.params.Del("UserName")
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return strings.ToLower(u.Name), u.Name, nil
+}
+
+type xmlAccessKey struct {
+	UserName        string `xml:",omitempty"`
+	AccessKeyId     string
+	Status          string
+	SecretAccessKey string `xml:",omitempty"`
+	CreateDate      string
+}
+
+func opCreateAccessKey(c *call) (any, error) {
+	user, display, err := c.keyOwner()
+	if err != nil {
+		return nil, err
+	}
+	id := NewID("AKIA", c.account(), 20)
+	secret := NewSecret()
+	k := &AccessKey{ID: id, Account: c.account(), User: user, Secret: c.s.box.Seal(secret, id), Status: "Active", Created: c.s.now().UTC()}
+	err = c.update(func(tx store.Tx) error {
+		if user != "" {
+			if u, err := getJSON[User](tx, kindUser, entityKey(c.account(), user)); err != nil || u == nil {
+				return firstErr(err, noSuchUser(display))
+			}
+		}
+		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, o := range keys {
+			if o.Account == k.Account && o.User == user {
+				n++
+			}
+		}
+		if n >= 2 {
+			return awserr.LimitExceeded.New("Cannot exceed quota for AccessKeysPerUser: 2")
+		}
+		return createJSON(tx, kindAccessKey, id, k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: id, Status: "Active",
+		SecretAccessKey: secret, CreateDate: isoTime(k.Created)}}, nil
+}
+
+func (c *call) ownerKeyList(user string) []*KeyEntry {
+	owner := c.account() + "/"
+	if user != "" {
+		owner = entityKey(c.account(), user)
+	}
+	ks := append([]*KeyEntry(nil), c.snap.ownerKeys[owner]...)
+	sort.Slice(ks, func(i, j int) bool { return ks[i].ID < ks[j].ID })
+	return ks
+}
+
+func opListAccessKeys(c *call) (any, error) {
+	user, display, err := c.keyOwner()
+	if err != nil {
+		return nil, err
+	}
+	ks := c.ownerKeyList(user)
+	pg, marker, trunc, err := page(c, ks, func(k *KeyEntry) string { return k.ID })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmlAccessKey, len(pg))
+	for i, k := range pg {
+		out[i] = xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)}
+	}
+	return struct {
+		AccessKeyMetadata *members[xmlAccessKey]
+		IsTruncated       bool
+		Marker            string `xml:",omitempty"`
+	}{list(out), trunc, marker}, nil
+}
+
+func (c *call) modifyKey(user string, fn func(tx store.Tx, k *AccessKey) error) error {
+	id := c.get("AccessKeyId")
+	if id == "" {
+		return validation("", "accessKeyId", "Member must not be null")
+	}
+	return c.update(func(tx store.Tx) error {
+		k, err := getJSON[AccessKey](tx, kindAccessKey, id)
+		if err != nil {
+			return err
+		}
+		if k == nil || k.Account != c.account() || k.User != user {
+			return awserr.NoSuchEntity.Errorf("The Access Key with id %s cannot be found.", id)
+		}
+		return fn(tx, k)
+	})
+}
+
+func opUpdateAccessKey(c *call) (any, error) {
+	user, _, err := c.keyOwner()
+	if err != nil {
+		return nil, err
+	}
+	st := c.get("Status")
+	if st != "Active" && st != "Inactive" {
+		return nil, validation(st, "status", "Member must satisfy enum value set: [Active, Inactive, Expired]")
+	}
+	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
+		k.Status = st
+		return putJSON(tx, kindAccessKey, k.ID, k)
+	})
+}
+
+func opDeleteAccessKey(c *call) (any, error) {
+	user, _, err := c.keyOwner()
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
+		return tx.Delete(kindAccessKey, k.ID)
+	})
+}
+
+func opGetAccessKeyLastUsed(c *call) (any, error) {
+	id := c.get("AccessKeyId")
+	k := c.snap.keys[id]
+	if k == nil || k.Account != c.account() {
+		if err := c.allow("arn:aws:iam::"+c.account()+":user/*", nil); err != nil {
+			return nil, err
+		}
+		return nil, awserr.NoSuchEntity.Errorf("The Access Key with id %s cannot be found.", id)
+	}
+	res := c.p.ARN
+	if k.User != "" {
+		res = c.snap.users[entityKey(k.Account, k.User)].arn
+	}
+	if err := c.allow(res, nil); err != nil {
+		return nil, err
+	}
+	type lastUsed struct{ ServiceName, Region string }
+	return struct {
+		UserName          string `xml:",omitempty"`
+		AccessKeyLastUsed lastUsed
+	}{k.userName, lastUsed{"N/A", "N/A"}}, nil
+}

@@ -1,0 +1,189 @@
+package iam
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+// AuthzRequest is one authorization question from any service.
+type AuthzRequest struct {
+	// Action is "service:Operation", e.g. "execute-api:Invoke".
+	Action string
+	// Resource is the resource ARN ("*" for actions without a resource).
+	Resource string
+	// ResourcePolicy is the resource's policy (API Gateway resource policy,
+	// Lambda function policy, role trust policy), nil if none.
+	ResourcePolicy *policy.Policy
+	// ResourcePolicyName names it in explanations (default "resource").
+	ResourcePolicyName string
+	// ResourceAccount owns the resource; "" means the caller's account.
+	ResourceAccount string
+	// RequireResourcePolicy: the resource policy must grant even in the
+	// same account (role trust policies).
+	RequireResourcePolicy bool
+	// Context holds the request's condition keys, pre-filled by the caller
+	// (aws:SourceIp, aws:CurrentTime, aws:SecureTransport, …). Authorize adds
+	// the principal's keys to it (it is modified). Nil: a fresh context.
+	Context *policy.Context
+}
+
+// Authorize decides whether p may perform req, from the current snapshot:
+// identity policies (user inline + managed + groups, or the role's), the
+// permissions boundary, session policies from the sealed token, and the
+// resource policy. It never touches the store. A principal whose user or
+// role no longer exists, or whose policies cannot be compiled, is denied.
+func (s *Service) Authorize(p *authn.Principal, req AuthzRequest) policy.Decision {
+	var in policy.Input
+	var preq policy.Request
+	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
+		return policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}
+	}
+	return policy.Evaluate(&in, &preq)
+}
+
+// Explain is Authorize with the evidence (matched statements, missing
+// context keys), for decision logs and error explanations.
+func (s *Service) Explain(p *authn.Principal, req AuthzRequest) *policy.Explanation {
+	var in policy.Input
+	var preq policy.Request
+	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
+		return &policy.Explanation{Decision: policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}}
+	}
+	return policy.Explain(&in, &preq)
+}
+
+func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest, in *policy.Input, preq *policy.Request) bool {
+	if req.Context == nil {
+		req.Context = &policy.Context{}
+	}
+	ctx := req.Context
+	if req.ResourcePolicy != nil {
+		name := req.ResourcePolicyName
+		if name == "" {
+			name = "resource"
+		}
+		in.ResourcePolicy = &policy.Named{Name: name, Policy: req.ResourcePolicy}
+	}
+	in.ResourceAccount = req.ResourceAccount
+	in.RequireResourcePolicy = req.RequireResourcePolicy
+	*preq = policy.Request{Principal: p.PolicyPrincipal(), Action: req.Action, Resource: req.Resource, Context: ctx}
+
+	ctx.Set("aws:PrincipalAccount", orAnon(p.AccountID))
+	ctx.Set("aws:PrincipalType", p.Kind.String())
+	ctx.Set("aws:userid", orAnon(p.UserID))
+	if _, ok := ctx.Get("aws:ViaAWSService"); !ok {
+		ctx.Set("aws:ViaAWSService", "false")
+	}
+	switch p.Kind {
+	case authn.Anonymous:
+		return true
+	case authn.Service:
+		ctx.Set("aws:PrincipalIsAWSService", "true")
+		return true
+	case authn.WebIdentity:
+		return true
+	}
+	ctx.Set("aws:PrincipalArn", p.PrincipalARN())
+	ctx.Set("aws:PrincipalIsAWSService", "false")
+	if sess := p.Session; sess != nil {
+		ctx.Set("aws:TokenIssueTime", time.Unix(sess.Issued, 0).UTC().Format(time.RFC3339))
+		if sess.MFA {
+			ctx.Set("aws:MultiFactorAuthPresent", "true")
+			ctx.Set("aws:MultiFactorAuthAge", strconv.FormatInt(s.now().Unix()-sess.Issued, 10))
+		} else {
+			ctx.Set("aws:MultiFactorAuthPresent", "false")
+		}
+		if sess.SourceIdentity != "" {
+			ctx.Set("aws:SourceIdentity", sess.SourceIdentity)
+		}
+		if sess.FederatedProvider != "" {
+			ctx.Set("aws:FederatedProvider", sess.FederatedProvider)
+		}
+	}
+	switch p.Kind {
+	case authn.Root:
+		return snap.accounts[p.AccountID] != nil
+	case authn.User:
+		u := snap.users[entityKey(p.AccountID, p.UserName)]
+		if u == nil || u.ID != p.UniqueID || u.broken {
+			return false
+		}
+		ctx.Set("aws:username", u.Name)
+		for _, t := range u.Tags {
+			ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		}
+		in.Identity = u.identity
+		in.Boundary = u.boundary
+		return true
+	case authn.AssumedRole:
+		r := snap.roles[entityKey(p.AccountID, p.RoleName)]
+		if r == nil || r.ID != p.UniqueID || r.broken {
+			return false
+		}
+		for _, t := range r.Tags {
+			ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		}
+		if p.Session != nil {
+			for _, t := range p.Session.Tags {
+				ctx.Set("aws:PrincipalTag/"+t.Key, t.Value) // session tags win
+			}
+		}
+		in.Identity = r.identity
+		in.Boundary = r.boundary
+		if p.Session != nil && p.Session.HasPolicies {
+			in.SessionPolicies = true
+			list, err := p.SessionPolicies()
+			if err != nil {
+				return false
+			}
+			if len(p.Session.PolicyARNs) > 0 {
+				list = append([]policy.Named(nil), list...)
+				for _, a := range p.Session.PolicyARNs {
+					pe := snap.policies[a]
+					if pe == nil || pe.compiled == nil {
+						return false
+					}
+					list = append(list, policy.Named{Name: pe.Name, Policy: pe.compiled})
+				}
+			}
+			in.Session = list
+		}
+		return true
+	}
+	return false
+}
+
+func orAnon(s string) string {
+	if s == "" {
+		return "anonymous"
+	}
+	return s
+}
+
+// AccessDeniedMessage renders AWS's denial message: "User: ARN is not
+// authorized to perform: ACTION on resource: RESOURCE because no
+// identity-based policy allows the ACTION action" (or, with legacy, without
+// the suffix, and " with an explicit deny" for explicit denies).
+func AccessDeniedMessage(p *authn.Principal, action, resource string, d policy.Decision, legacy bool) string {
+	who := "anonymous"
+	if p != nil && p.ARN != "" {
+		who = p.ARN
+	}
+	msg := "User: " + who + " is not authorized to perform: " + action + " on resource: " + resource
+	if legacy {
+		if d.Effect == policy.ExplicitDeny {
+			msg += " with an explicit deny"
+		}
+		return msg
+	}
+	return msg + d.Reason(action)
+}
+
+// AccessDenied returns the IAM/STS AccessDenied error for a decision.
+func (s *Service) AccessDenied(p *authn.Principal, action, resource string, d policy.Decision) *awserr.Error {
+	return awserr.AccessDenied.New(AccessDeniedMessage(p, action, resource, d, s.cfg.LegacyDenyMessages))
+}

@@ -1,0 +1,198 @@
+package iam
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+type xmlGroup struct {
+	Path       string
+	GroupName  string
+	GroupId    string
+	Arn        string
+	CreateDate string
+}
+
+func groupXML(g *Group) xmlGroup {
+	return xmlGroup{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN(), CreateDate: isoTime(g.Created)}
+}
+
+func opCreateGroup(c *call) (any, error) {
+	name := c.get("GroupName")
+	if err := checkName(name, "groupName", 128); err != nil {
+		return nil, err
+	}
+	path, err := checkPath(c.get("Path"), "path", pathRE)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.allow(groupARN(c.account(), path, name), nil); err != nil {
+		return nil, err
+	}
+	g := &Group{Account: c.account(), Name: name, Path: path, ID: NewID("AGPA", c.account(), 21), Created: c.s.now().UTC()}
+	err = c.update(func(tx store.Tx) error {
+		if err := createJSON(tx, kindGroup, entityKey(g.Account, name), g); err == store.ErrExists {
+			return awserr.EntityAlreadyExists.Errorf("Group with name %s already exists.", name)
+		} else {
+			return err
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Group xmlGroup }{groupXML(g)}, nil
+}
+
+func opGetGroup(c *call) (any, error) {
+	name, err := c.entity(etGroup, nil)
+	if err != nil {
+		return nil, err
+	}
+	gk := entityKey(c.account(), name)
+	g := c.snap.groups[gk]
+	us := append([]*UserEntry(nil), c.snap.members[gk]...)
+	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
+	pg, marker, trunc, err := page(c, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmlUser, len(pg))
+	for i, u := range pg {
+		out[i] = userXML(&u.User, false)
+	}
+	return struct {
+		Group       xmlGroup
+		Users       *members[xmlUser]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{groupXML(&g.Group), list(out), trunc, marker}, nil
+}
+
+func opListGroups(c *call) (any, error) {
+	prefix := c.get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	if err := c.allow("arn:aws:iam::"+c.account()+":group"+prefix, nil); err != nil {
+		return nil, err
+	}
+	var gs []*GroupEntry
+	for _, g := range c.snap.groups {
+		if g.Account == c.account() && strings.HasPrefix(g.Path, prefix) {
+			gs = append(gs, g)
+		}
+	}
+	return groupList(c, gs)
+}
+
+func groupList(c *call, gs []*GroupEntry) (any, error) {
+	sort.Slice(gs, func(i, j int) bool { return strings.ToLower(gs[i].Name) < strings.ToLower(gs[j].Name) })
+	pg, marker, trunc, err := page(c, gs, func(g *GroupEntry) string { return strings.ToLower(g.Name) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmlGroup, len(pg))
+	for i, g := range pg {
+		out[i] = groupXML(&g.Group)
+	}
+	return struct {
+		Groups      *members[xmlGroup]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{list(out), trunc, marker}, nil
+}
+
+func opListGroupsForUser(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	var gs []*GroupEntry
+	for _, gn := range u.Groups {
+		if g := c.snap.groups[entityKey(u.Account, gn)]; g != nil {
+			gs = append(gs, g)
+		}
+	}
+	return groupList(c, gs)
+}
+
+func (c *call) membership(add bool) (any, error) {
+	gname, err := c.entity(etGroup, nil)
+	if err != nil {
+		return nil, err
+	}
+	uname := c.get("UserName")
+	if uname == "" {
+		return nil, validation("", "userName", "Member must not be null")
+	}
+	lg := strings.ToLower(gname)
+	return nil, c.modifyUser(uname, func(tx store.Tx, u *User) error {
+		if g, err := getJSON[Group](tx, kindGroup, entityKey(c.account(), gname)); err != nil || g == nil {
+			return firstErr(err, etGroup.noSuch(gname))
+		}
+		idx := -1
+		for i, g := range u.Groups {
+			if g == lg {
+				idx = i
+			}
+		}
+		if add {
+			if idx < 0 {
+				if len(u.Groups) >= 10 {
+					return awserr.LimitExceeded.New("Cannot exceed quota for GroupsPerUser: 10")
+				}
+				u.Groups = append(u.Groups, lg)
+			}
+			return nil
+		}
+		if idx < 0 {
+			return awserr.NoSuchEntity.Errorf("The user with name %s cannot be found in group %s.", uname, gname)
+		}
+		u.Groups = append(u.Groups[:idx], u.Groups[idx+1:]...)
+		return nil
+	})
+}
+
+func opAddUserToGroup(c *call) (any, error)      { return c.membership(true) }
+func opRemoveUserFromGroup(c *call) (any, error) { return c.membership(false) }
+
+func opDeleteGroup(c *call) (any, error) {
+	name, err := c.entity(etGroup, nil)
+	if err != nil {
+		return nil, err
+	}
+	gk := entityKey(c.account(), name)
+	if len(c.snap.members[gk]) > 0 {
+		return nil, awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
+	}
+	return nil, c.update(func(tx store.Tx) error {
+		g, err := getJSON[Group](tx, kindGroup, gk)
+		if err != nil || g == nil {
+			return firstErr(err, etGroup.noSuch(name))
+		}
+		if len(g.Inline) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
+		}
+		if len(g.Attached) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must detach all policies first.")
+		}
+		users, err := listJSON[User](tx, kindUser)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Account != c.account() {
+				continue
+			}
+			for _, gn := range u.Groups {
+				if gn == strings.ToLower(name) {
+					return awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
+				}
+			}
+		}
+		return tx.Delete(kindGroup, gk)
+	})
+}

@@ -1,0 +1,244 @@
+package iam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// call is one IAM API request in progress.
+type call struct {
+	s      *Service
+	ctx    context.Context
+	r      *http.Request
+	p      *authn.Principal
+	params url.Values
+	snap   *Snapshot
+	action string
+}
+
+type opFunc func(c *call) (any, error)
+
+var ops map[string]opFunc
+
+// Handler returns the IAM Query API handler.
+func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// ReadBody reads a Query request body, bounded by awsproto.MaxQueryBody.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, awsproto.MaxQueryBody+1))
+	if err != nil {
+		return nil, awserr.InvalidParameterValue.New("The request body could not be read.").WithCause(err)
+	}
+	if len(b) > awsproto.MaxQueryBody {
+		return nil, awserr.ValidationError.New("Request body too large.")
+	}
+	return b, nil
+}
+
+func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.IAMNamespace, err) }
+	body, err := ReadBody(r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	params, err := awsproto.ParseQuery(r, body)
+	if err != nil {
+		fail(err)
+		return
+	}
+	action := params.Get("Action")
+	awsproto.SetOperation(r.Context(), action)
+	p, err := s.auth.Authenticate(r, body, "iam")
+	if err != nil {
+		fail(authn.QueryError(err))
+		return
+	}
+	awsproto.MetaFrom(r.Context()).Principal = p.ARN
+	if p.Session != nil && p.Session.FromSessionToken && !p.Session.MFA {
+		// GetSessionToken credentials without MFA cannot call IAM.
+		fail(awserr.InvalidClientTokenID.New(""))
+		return
+	}
+	if action == "" {
+		fail(awserr.MissingAction.New(""))
+		return
+	}
+	op, ok := ops[action]
+	if !ok {
+		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
+		return
+	}
+	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action}
+	res, err := op(c)
+	if err != nil {
+		var e *awserr.Error
+		if !errors.As(err, &e) {
+			s.log.Error("iam operation failed", "operation", action, "err", err)
+		}
+		fail(err)
+		return
+	}
+	awsproto.WriteQuery(w, r, awsproto.IAMNamespace, action, res)
+}
+
+// authorize checks iam:<action> (or the given action) on resource in the
+// caller's account; fill adds action-specific condition keys.
+func (c *call) authorize(action, resource string, fill func(*policy.Context)) error {
+	var pc policy.Context
+	now := c.s.now().UTC()
+	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	pc.Set("aws:RequestedRegion", "us-east-1")
+	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r.TLS != nil))
+	if ip := remoteIP(c.r); ip != "" {
+		pc.Set("aws:SourceIp", ip)
+	}
+	if ua := c.r.UserAgent(); ua != "" {
+		pc.Set("aws:UserAgent", ua)
+	}
+	if fill != nil {
+		fill(&pc)
+	}
+	d := c.s.Authorize(c.p, AuthzRequest{Action: action, Resource: resource, Context: &pc})
+	if d.Effect != policy.Allowed {
+		return c.s.AccessDenied(c.p, action, resource, d)
+	}
+	return nil
+}
+
+func remoteIP(r *http.Request) string {
+	h := r.RemoteAddr
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	return strings.Trim(h, "[]")
+}
+
+// allow is authorize for iam:<current operation>.
+func (c *call) allow(resource string, fill func(*policy.Context)) error {
+	return c.authorize("iam:"+c.action, resource, fill)
+}
+
+func (c *call) account() string { return c.p.AccountID }
+
+func (c *call) get(name string) string { return c.params.Get(name) }
+
+func (c *call) has(name string) bool { _, ok := c.params[name]; return ok }
+
+// update runs fn in a store transaction.
+func (c *call) update(fn func(tx store.Tx) error) error {
+	_, err := c.s.store.Update(c.ctx, fn)
+	return err
+}
+
+func getJSON[T any](r store.Reader, kind, key string) (*T, error) {
+	rec, err := r.Get(kind, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(rec.Value, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func putJSON(tx store.Tx, kind, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Put(kind, key, b)
+}
+
+func createJSON(tx store.Tx, kind, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.Create(kind, key, b)
+}
+
+// isoTime formats t as IAM does.
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// members is a Query list: <member>…</member>*.
+type members[T any] struct {
+	Member []T `xml:"member"`
+}
+
+func list[T any](v []T) *members[T] { return &members[T]{Member: v} }
+
+type xmlTag struct {
+	Key   string
+	Value string
+}
+
+func xmlTags(tags []authn.Tag) *members[xmlTag] {
+	if len(tags) == 0 {
+		return nil
+	}
+	out := make([]xmlTag, len(tags))
+	for i, t := range tags {
+		out[i] = xmlTag{Key: t.Key, Value: t.Value}
+	}
+	return list(out)
+}
+
+// page applies Marker/MaxItems to items already sorted by key.
+func page[T any](c *call, items []T, key func(T) string) ([]T, string, bool, error) {
+	max := 100
+	if v := c.get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return nil, "", false, validation(v, "maxItems", "Member must have value between 1 and 1000")
+		}
+		max = n
+	}
+	start := 0
+	if m := c.get("Marker"); m != "" {
+		after, ok := decodeMarker(m)
+		if !ok {
+			return nil, "", false, awserr.ValidationError.New("Invalid Marker.")
+		}
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
+	}
+	end := start + max
+	if end >= len(items) {
+		return items[start:], "", false, nil
+	}
+	return items[start:end], encodeMarker(key(items[end-1])), true, nil
+}
+
+func encodeMarker(after string) string {
+	return "gh1." + strings.TrimRight(base64URL(after), "=")
+}
+
+func decodeMarker(m string) (string, bool) {
+	s, ok := strings.CutPrefix(m, "gh1.")
+	if !ok {
+		return "", false
+	}
+	return unbase64URL(s)
+}

@@ -1,0 +1,165 @@
+package iam
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+)
+
+// Record kinds.
+const (
+	kindAccount   = "iam/account"
+	kindUser      = "iam/user"
+	kindGroup     = "iam/group"
+	kindRole      = "iam/role"
+	kindPolicy    = "iam/policy"
+	kindAccessKey = "iam/accesskey"
+	kindOIDC      = "iam/oidc"
+	kindTokenKey  = "iam/tokenkey"
+)
+
+// Account is one IAM namespace.
+type Account struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// InlinePolicy is a policy embedded in a user, group or role.
+type InlinePolicy struct {
+	Name     string `json:"name"`
+	Document string `json:"doc"`
+}
+
+// User is an IAM user.
+type User struct {
+	Account  string            `json:"account"`
+	Name     string            `json:"name"`
+	Path     string            `json:"path"`
+	ID       string            `json:"id"`
+	Created  time.Time         `json:"created"`
+	Inline   []InlinePolicy    `json:"inline,omitempty"`
+	Attached []string          `json:"attached,omitempty"`
+	Boundary string            `json:"boundary,omitempty"`
+	Tags     []authn.Tag       `json:"tags,omitempty"`
+	Groups   []string          `json:"groups,omitempty"` // lower-case group names
+	Extra    map[string]string `json:"extra,omitempty"`
+}
+
+// Group is an IAM group.
+type Group struct {
+	Account  string         `json:"account"`
+	Name     string         `json:"name"`
+	Path     string         `json:"path"`
+	ID       string         `json:"id"`
+	Created  time.Time      `json:"created"`
+	Inline   []InlinePolicy `json:"inline,omitempty"`
+	Attached []string       `json:"attached,omitempty"`
+}
+
+// Role is an IAM role.
+type Role struct {
+	Account            string         `json:"account"`
+	Name               string         `json:"name"`
+	Path               string         `json:"path"`
+	ID                 string         `json:"id"`
+	Created            time.Time      `json:"created"`
+	TrustPolicy        string         `json:"trust"`
+	Description        string         `json:"description,omitempty"`
+	MaxSessionDuration int            `json:"maxSession"`
+	Inline             []InlinePolicy `json:"inline,omitempty"`
+	Attached           []string       `json:"attached,omitempty"`
+	Boundary           string         `json:"boundary,omitempty"`
+	Tags               []authn.Tag    `json:"tags,omitempty"`
+}
+
+// PolicyVersion is one version of a managed policy.
+type PolicyVersion struct {
+	ID       string    `json:"id"`
+	Document string    `json:"doc"`
+	Created  time.Time `json:"created"`
+}
+
+// ManagedPolicy is a customer managed policy.
+type ManagedPolicy struct {
+	Account        string          `json:"account"`
+	Name           string          `json:"name"`
+	Path           string          `json:"path"`
+	ID             string          `json:"id"`
+	Description    string          `json:"description,omitempty"`
+	Created        time.Time       `json:"created"`
+	Updated        time.Time       `json:"updated"`
+	DefaultVersion string          `json:"default"`
+	NextVersion    int             `json:"next"`
+	Versions       []PolicyVersion `json:"versions"`
+	Tags           []authn.Tag     `json:"tags,omitempty"`
+}
+
+// AccessKey is a long-term access key of a user or of an account's root.
+type AccessKey struct {
+	ID      string    `json:"id"`
+	Account string    `json:"account"`
+	User    string    `json:"user,omitempty"` // lower-case user name; "" = root
+	Secret  string    `json:"secret"`         // sealed with the master key
+	Status  string    `json:"status"`
+	Created time.Time `json:"created"`
+}
+
+// OIDCProvider is an IAM OpenID Connect identity provider.
+type OIDCProvider struct {
+	Account     string      `json:"account"`
+	URL         string      `json:"url"` // without https://
+	ClientIDs   []string    `json:"clientIds"`
+	Thumbprints []string    `json:"thumbprints,omitempty"`
+	Created     time.Time   `json:"created"`
+	Tags        []authn.Tag `json:"tags,omitempty"`
+}
+
+// ARN returns the provider's ARN.
+func (o *OIDCProvider) ARN() string {
+	return "arn:aws:iam::" + o.Account + ":oidc-provider/" + o.URL
+}
+
+type tokenKeyRecord struct {
+	ID      uint32    `json:"id"`
+	Key     string    `json:"key"` // sealed with the master key
+	Created time.Time `json:"created"`
+}
+
+func entityKey(account, name string) string { return account + "/" + strings.ToLower(name) }
+
+func userARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":user" + path + name
+}
+func groupARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":group" + path + name
+}
+func roleARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":role" + path + name
+}
+func policyARN(account, path, name string) string {
+	return "arn:aws:iam::" + account + ":policy" + path + name
+}
+
+// ARN returns the user's ARN.
+func (u *User) ARN() string { return userARN(u.Account, u.Path, u.Name) }
+
+// ARN returns the group's ARN.
+func (g *Group) ARN() string { return groupARN(g.Account, g.Path, g.Name) }
+
+// ARN returns the role's ARN.
+func (r *Role) ARN() string { return roleARN(r.Account, r.Path, r.Name) }
+
+// ARN returns the policy's ARN.
+func (p *ManagedPolicy) ARN() string { return policyARN(p.Account, p.Path, p.Name) }
+
+// Version returns the version with id, or nil.
+func (p *ManagedPolicy) Version(id string) *PolicyVersion {
+	for i := range p.Versions {
+		if p.Versions[i].ID == id {
+			return &p.Versions[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package iam
+
+func init() {
+	ops = map[string]opFunc{
+		"CreateAccount": opCreateAccount,
+		"ListAccounts":  opListAccounts,
+
+		"CreateUser":   opCreateUser,
+		"GetUser":      opGetUser,
+		"ListUsers":    opListUsers,
+		"DeleteUser":   opDeleteUser,
+		"UpdateUser":   opUpdateUser,
+		"TagUser":      opTagUser,
+		"UntagUser":    opUntagUser,
+		"ListUserTags": opListUserTags,
+
+		"CreateAccessKey":      opCreateAccessKey,
+		"ListAccessKeys":       opListAccessKeys,
+		"UpdateAccessKey":      opUpdateAccessKey,
+		"DeleteAccessKey":      opDeleteAccessKey,
+		"GetAccessKeyLastUsed": opGetAccessKeyLastUsed,
+
+		"CreateGroup":         opCreateGroup,
+		"GetGroup":            opGetGroup,
+		"ListGroups":          opListGroups,
+		"DeleteGroup":         opDeleteGroup,
+		"AddUserToGroup":      opAddUserToGroup,
+		"RemoveUserFromGroup": opRemoveUserFromGroup,
+		"ListGroupsForUser":   opListGroupsForUser,
+
+		"CreateRole":             opCreateRole,
+		"GetRole":                opGetRole,
+		"ListRoles":              opListRoles,
+		"DeleteRole":             opDeleteRole,
+		"UpdateRole":             opUpdateRole,
+		"UpdateRoleDescription":  opUpdateRoleDescription,
+		"UpdateAssumeRolePolicy": opUpdateAssumeRolePolicy,
+		"TagRole":                opTagRole,
+		"UntagRole":              opUntagRole,
+		"ListRoleTags":           opListRoleTags,
+
+		"CreatePolicy":            opCreatePolicy,
+		"GetPolicy":               opGetPolicy,
+		"ListPolicies":            opListPolicies,
+		"DeletePolicy":            opDeletePolicy,
+		"CreatePolicyVersion":     opCreatePolicyVersion,
+		"GetPolicyVersion":        opGetPolicyVersion,
+		"ListPolicyVersions":      opListPolicyVersions,
+		"DeletePolicyVersion":     opDeletePolicyVersion,
+		"SetDefaultPolicyVersion": opSetDefaultPolicyVersion,
+	}
+	for _, et := range []entityType{etUser, etGroup, etRole} {
+		ops["Attach"+et.name+"Policy"] = opAttach(et)
+		ops["Detach"+et.name+"Policy"] = opDetach(et)
+		ops["ListAttached"+et.name+"Policies"] = opListAttached(et)
+		ops["Put"+et.name+"Policy"] = opPutInline(et)
+		ops["Get"+et.name+"Policy"] = opGetInline(et)
+		ops["List"+et.name+"Policies"] = opListInline(et)
+		ops["Delete"+et.name+"Policy"] = opDeleteInline(et)
+	}
+	for _, et := range []entityType{etUser, etRole} {
+		ops["Put"+et.name+"PermissionsBoundary"] = opPutBoundary(et)
+		ops["Delete"+et.name+"PermissionsBoundary"] = opDeleteBoundary(et)
+	}
+}

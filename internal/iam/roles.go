@@ -1,0 +1,343 @@
+package iam
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+type xmlRoleLastUsed struct {
+	LastUsedDate string `xml:",omitempty"`
+	Region       string `xml:",omitempty"`
+}
+
+type xmlRole struct {
+	Path                     string
+	RoleName                 string
+	RoleId                   string
+	Arn                      string
+	CreateDate               string
+	AssumeRolePolicyDocument string
+	Description              string           `xml:",omitempty"`
+	MaxSessionDuration       int              `xml:",omitempty"`
+	PermissionsBoundary      *xmlBoundary     `xml:",omitempty"`
+	Tags                     *members[xmlTag] `xml:",omitempty"`
+	RoleLastUsed             *xmlRoleLastUsed `xml:",omitempty"`
+}
+
+func roleXML(r *Role, full bool) xmlRole {
+	x := xmlRole{Path: r.Path, RoleName: r.Name, RoleId: r.ID, Arn: r.ARN(), CreateDate: isoTime(r.Created),
+		AssumeRolePolicyDocument: encodeDoc(r.TrustPolicy), Description: r.Description, MaxSessionDuration: r.MaxSessionDuration}
+	if full {
+		x.PermissionsBoundary = boundaryXML(r.Boundary)
+		x.Tags = xmlTags(r.Tags)
+		x.RoleLastUsed = &xmlRoleLastUsed{}
+	}
+	return x
+}
+
+func noSuchRole(name string) error {
+	return awserr.NoSuchEntity.Errorf("The role with name %s cannot be found.", name)
+}
+
+// checkTrustPrincipals rejects trust policies that name users or roles
+// that do not exist, as IAM does.
+func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) error {
+	for _, arn := range trustARNs(doc) {
+		acct, res, ok := splitIAMARN(arn)
+		if !ok || c.snap.accounts[acct] == nil {
+			continue
+		}
+		var exists bool
+		switch {
+		case strings.HasPrefix(res, "user/"):
+			u := c.snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]
+			exists = u != nil && u.arn == arn
+		case strings.HasPrefix(res, "role/"):
+			r := c.snap.roles[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]
+			exists = r != nil && r.arn == arn
+		default:
+			continue
+		}
+		if !exists {
+			return awserr.MalformedPolicyDocument.Errorf(`Invalid principal in policy: "AWS":"%s"`, arn)
+		}
+	}
+	return nil
+}
+
+func opCreateRole(c *call) (any, error) {
+	name := c.get("RoleName")
+	if err := checkName(name, "roleName", 64); err != nil {
+		return nil, err
+	}
+	path, err := checkPath(c.get("Path"), "path", pathRE)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := parseTags(c, "Tags")
+	if err != nil {
+		return nil, err
+	}
+	maxDur := 3600
+	if v := c.get("MaxSessionDuration"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 3600 || n > 43200 {
+			return nil, validation(v, "maxSessionDuration", "Member must have value between 3600 and 43200")
+		}
+		maxDur = n
+	}
+	desc := c.get("Description")
+	if len(desc) > 1000 {
+		return nil, validation(desc, "description", "Member must have length less than or equal to 1000")
+	}
+	pb := c.get("PermissionsBoundary")
+	fill := tagContext(tags)
+	if pb != "" {
+		prev := fill
+		fill = func(pc *policy.Context) {
+			if prev != nil {
+				prev(pc)
+			}
+			pc.Set("iam:PermissionsBoundary", pb)
+		}
+	}
+	if err := c.allow(roleARN(c.account(), path, name), fill); err != nil {
+		return nil, err
+	}
+	doc := c.get("AssumeRolePolicyDocument")
+	tp, err := parseDoc(doc, policy.TypeTrust, false, policy.MaxTrustPolicySize)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkTrustPrincipals(tp, doc); err != nil {
+		return nil, err
+	}
+	if err := c.checkPolicyExists(pb); err != nil {
+		return nil, err
+	}
+	r := &Role{Account: c.account(), Name: name, Path: path, ID: NewID("AROA", c.account(), 21), Created: c.s.now().UTC(),
+		TrustPolicy: doc, Description: desc, MaxSessionDuration: maxDur, Boundary: pb, Tags: tags}
+	err = c.update(func(tx store.Tx) error {
+		if err := createJSON(tx, kindRole, entityKey(r.Account, name), r); err == store.ErrExists {
+			return awserr.EntityAlreadyExists.Errorf("Role with name %s already exists.", name)
+		} else {
+			return err
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Role xmlRole }{roleXML(r, false)}, nil
+}
+
+// roleTarget resolves and authorizes RoleName.
+func (c *call) roleTarget(fill func(*policy.Context)) (*RoleEntry, error) {
+	name := c.get("RoleName")
+	if name == "" {
+		return nil, validation("", "roleName", "Member must not be null")
+	}
+	r := c.snap.Role(c.account(), name)
+	res := roleARN(c.account(), "/", name)
+	if r != nil {
+		res = r.arn
+	}
+	if err := c.allow(res, fill); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, noSuchRole(name)
+	}
+	return r, nil
+}
+
+func (c *call) modifyRole(name string, fn func(tx store.Tx, r *Role) error) error {
+	return c.update(func(tx store.Tx) error {
+		key := entityKey(c.account(), name)
+		r, err := getJSON[Role](tx, kindRole, key)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return noSuchRole(name)
+		}
+		if err := fn(tx, r); err != nil {
+			return err
+		}
+		return putJSON(tx, kindRole, key, r)
+	})
+}
+
+func opGetRole(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Role xmlRole }{roleXML(&r.Role, true)}, nil
+}
+
+func opListRoles(c *call) (any, error) {
+	prefix := c.get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	if err := c.allow("arn:aws:iam::"+c.account()+":role"+prefix, nil); err != nil {
+		return nil, err
+	}
+	var rs []*RoleEntry
+	for _, r := range c.snap.roles {
+		if r.Account == c.account() && strings.HasPrefix(r.Path, prefix) {
+			rs = append(rs, r)
+		}
+	}
+	sort.Slice(rs, func(i, j int) bool { return strings.ToLower(rs[i].Name) < strings.ToLower(rs[j].Name) })
+	pg, marker, trunc, err := page(c, rs, func(r *RoleEntry) string { return strings.ToLower(r.Name) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmlRole, len(pg))
+	for i, r := range pg {
+		out[i] = roleXML(&r.Role, false)
+	}
+	return struct {
+		Roles       *members[xmlRole]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{list(out), trunc, marker}, nil
+}
+
+func opDeleteRole(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(func(tx store.Tx) error {
+		key := entityKey(r.Account, r.Name)
+		cur, err := getJSON[Role](tx, kindRole, key)
+		if err != nil || cur == nil {
+			return firstErr(err, noSuchRole(r.Name))
+		}
+		if len(cur.Inline) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
+		}
+		if len(cur.Attached) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must detach all policies first.")
+		}
+		return tx.Delete(kindRole, key)
+	})
+	return nil, err
+}
+
+func opUpdateRole(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	var maxDur int
+	if v := c.get("MaxSessionDuration"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 3600 || n > 43200 {
+			return nil, validation(v, "maxSessionDuration", "Member must have value between 3600 and 43200")
+		}
+		maxDur = n
+	}
+	desc, hasDesc := c.get("Description"), c.has("Description")
+	err = c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+		if maxDur > 0 {
+			cur.MaxSessionDuration = maxDur
+		}
+		if hasDesc {
+			cur.Description = desc
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
+}
+
+func opUpdateRoleDescription(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	var out Role
+	err = c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+		cur.Description = c.get("Description")
+		out = *cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Role xmlRole }{roleXML(&out, true)}, nil
+}
+
+func opUpdateAssumeRolePolicy(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	doc := c.get("PolicyDocument")
+	tp, err := parseDoc(doc, policy.TypeTrust, false, policy.MaxTrustPolicySize)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkTrustPrincipals(tp, doc); err != nil {
+		return nil, err
+	}
+	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+		cur.TrustPolicy = doc
+		return nil
+	})
+}
+
+func opTagRole(c *call) (any, error) {
+	tags, err := parseTags(c, "Tags")
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.roleTarget(tagContext(tags))
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+		cur.Tags = mergeTags(cur.Tags, tags)
+		if len(cur.Tags) > 50 {
+			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
+		}
+		return nil
+	})
+}
+
+func opUntagRole(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	keys := c.members("TagKeys")
+	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+		cur.Tags = removeTags(cur.Tags, keys)
+		return nil
+	})
+}
+
+func opListRoleTags(c *call) (any, error) {
+	r, err := c.roleTarget(nil)
+	if err != nil {
+		return nil, err
+	}
+	t := xmlTags(r.Tags)
+	if t == nil {
+		t = list[xmlTag](nil)
+	}
+	return struct {
+		Tags        *members[xmlTag]
+		IsTruncated bool
+	}{t, false}, nil
+}

@@ -1,0 +1,152 @@
+package iam
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Config configures a Service.
+type Config struct {
+	Store *store.Store
+	Log   *slog.Logger
+	// MasterKey (32 bytes) encrypts secrets at rest.
+	MasterKey []byte
+	// DefaultAccount is the bootstrap account; its root (or a policy
+	// allowing gatehouse:CreateAccount) manages accounts.
+	DefaultAccount string
+	// LegacyDenyMessages drops the "because no … policy allows" suffix.
+	LegacyDenyMessages bool
+	// HideCanonical drops canonical requests from signature mismatch
+	// messages.
+	HideCanonical bool
+	// Now is the clock (tests).
+	Now func() time.Time
+}
+
+// Service is IAM over a store.
+type Service struct {
+	cfg   Config
+	store *store.Store
+	log   *slog.Logger
+	box   *authn.SecretBox
+	view  *store.View[Snapshot]
+	auth  *authn.Authenticator
+	now   func() time.Time
+
+	cacheMu sync.Mutex
+	cache   map[string]*policy.Policy
+}
+
+// New opens the IAM state in cfg.Store, loads (or creates) the session
+// token keys and builds the first snapshot.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	box, err := authn.NewSecretBox(cfg.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, box: box, now: cfg.Now}
+	keys, err := s.tokenKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sealer, err := authn.NewSealer(keys)
+	if err != nil {
+		return nil, err
+	}
+	s.view, err = store.NewView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot)
+	if err != nil {
+		return nil, err
+	}
+	s.auth = authn.New(snapshotKeys{s.view}, sealer, authn.Options{Now: cfg.Now, HideCanonical: cfg.HideCanonical})
+	return s, nil
+}
+
+// snapshotKeys resolves keys from whatever snapshot is current.
+type snapshotKeys struct{ v *store.View[Snapshot] }
+
+func (k snapshotKeys) LookupKey(id string) (string, *authn.Principal, bool) {
+	return k.v.Load().LookupKey(id)
+}
+func (k snapshotKeys) SessionValid(s *authn.Session) bool { return k.v.Load().SessionValid(s) }
+
+// Authenticator returns the request authenticator (a sigv4.Resolver).
+func (s *Service) Authenticator() *authn.Authenticator { return s.auth }
+
+// Snapshot returns the current IAM snapshot.
+func (s *Service) Snapshot() *Snapshot { return s.view.Load() }
+
+// DefaultAccount returns the bootstrap account id.
+func (s *Service) DefaultAccount() string { return s.cfg.DefaultAccount }
+
+// Now returns the service clock's time.
+func (s *Service) Now() time.Time { return s.now() }
+
+// tokenKeys loads the session token keyring, creating the first key.
+func (s *Service) tokenKeys(ctx context.Context) ([]authn.TokenKey, error) {
+	load := func(r store.Reader) ([]authn.TokenKey, error) {
+		recs, err := r.List(kindTokenKey, "")
+		if err != nil {
+			return nil, err
+		}
+		var out []authn.TokenKey
+		for _, rec := range recs {
+			var tk tokenKeyRecord
+			if err := json.Unmarshal(rec.Value, &tk); err != nil {
+				return nil, err
+			}
+			k, err := s.box.Open(tk.Key, "tokenkey/"+rec.Key)
+			if err != nil {
+				return nil, errors.New("session token key does not open with the master key (wrong master key?)")
+			}
+			out = append(out, authn.TokenKey{ID: tk.ID, Key: []byte(k)})
+		}
+		return out, nil
+	}
+	var keys []authn.TokenKey
+	_, err := s.store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		keys, err = load(tx)
+		if err != nil || len(keys) > 0 {
+			return err
+		}
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return err
+		}
+		var idb [4]byte
+		_, _ = rand.Read(idb[:])
+		id := binary.BigEndian.Uint32(idb[:])&0x7fffffff | 1
+		key := keyIDString(id)
+		rec := tokenKeyRecord{ID: id, Key: s.box.Seal(string(raw), "tokenkey/"+key), Created: s.now().UTC()}
+		b, _ := json.Marshal(rec)
+		keys = []authn.TokenKey{{ID: id, Key: raw}}
+		return tx.Create(kindTokenKey, key, b)
+	})
+	return keys, err
+}
+
+func keyIDString(id uint32) string {
+	const hexd = "0123456789abcdef"
+	var b [8]byte
+	for i := 7; i >= 0; i-- {
+		b[i] = hexd[id&15]
+		id >>= 4
+	}
+	return string(b[:])
+}

@@ -1,0 +1,486 @@
+package iam
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+type xmlBoundary struct {
+	PermissionsBoundaryType string
+	PermissionsBoundaryArn  string
+}
+
+func boundaryXML(arn string) *xmlBoundary {
+	if arn == "" {
+		return nil
+	}
+	return &xmlBoundary{PermissionsBoundaryType: "Policy", PermissionsBoundaryArn: arn}
+}
+
+type xmlUser struct {
+	Path                string
+	UserName            string
+	UserId              string
+	Arn                 string
+	CreateDate          string
+	PermissionsBoundary *xmlBoundary     `xml:",omitempty"`
+	Tags                *members[xmlTag] `xml:",omitempty"`
+}
+
+func userXML(u *User, full bool) xmlUser {
+	x := xmlUser{Path: u.Path, UserName: u.Name, UserId: u.ID, Arn: u.ARN(), CreateDate: isoTime(u.Created)}
+	if full {
+		x.PermissionsBoundary = boundaryXML(u.Boundary)
+		x.Tags = xmlTags(u.Tags)
+	}
+	return x
+}
+
+// parseTags reads Tags.member.N.Key/Value and validates them.
+func parseTags(c *call, prefix string) ([]authn.Tag, error) {
+	var out []authn.Tag
+	seen := map[string]bool{}
+	for _, m := range membersOf(c, prefix) {
+		k, v := m["Key"], m["Value"]
+		if k == "" || len(k) > 128 {
+			return nil, validation(k, "tags.member.key", "Member must have length between 1 and 128")
+		}
+		if len(v) > 256 {
+			return nil, validation(v, "tags.member.value", "Member must have length less than or equal to 256")
+		}
+		if strings.HasPrefix(strings.ToLower(k), "aws:") {
+			return nil, awserr.InvalidInput.New("User-defined tag keys can't start with 'aws:'.")
+		}
+		lk := strings.ToLower(k)
+		if seen[lk] {
+			return nil, awserr.InvalidInput.New("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		seen[lk] = true
+		out = append(out, authn.Tag{Key: k, Value: v})
+	}
+	if len(out) > 50 {
+		return nil, awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
+	}
+	return out, nil
+}
+
+func membersOf(c *call, prefix string) []map[string]string {
+	type kv = map[string]string
+	var out []kv
+	for i := 1; ; i++ {
+		p := prefix + ".member." + itoa(i) + "."
+		k, okK := c.params[p+"Key"]
+		v, okV := c.params[p+"Value"]
+		if !okK && !okV {
+			return out
+		}
+		m := kv{}
+		if okK {
+			m["Key"] = k[0]
+		}
+		if okV {
+			m["Value"] = v[0]
+		}
+		out = append(out, m)
+	}
+}
+
+func itoa(n int) string {
+	const d = "0123456789"
+	if n < 10 {
+		return d[n : n+1]
+	}
+	return itoa(n/10) + d[n%10:n%10+1]
+}
+
+// mergeTags applies add to tags (case-insensitive keys, new values win).
+func mergeTags(tags, add []authn.Tag) []authn.Tag {
+	out := append([]authn.Tag(nil), tags...)
+	for _, t := range add {
+		found := false
+		for i := range out {
+			if strings.EqualFold(out[i].Key, t.Key) {
+				out[i] = t
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func removeTags(tags []authn.Tag, keys []string) []authn.Tag {
+	var out []authn.Tag
+	for _, t := range tags {
+		drop := false
+		for _, k := range keys {
+			if strings.EqualFold(t.Key, k) {
+				drop = true
+			}
+		}
+		if !drop {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func tagContext(tags []authn.Tag) func(*policy.Context) {
+	if len(tags) == 0 {
+		return nil
+	}
+	return func(pc *policy.Context) {
+		keys := make([]string, len(tags))
+		for i, t := range tags {
+			pc.Set("aws:RequestTag/"+t.Key, t.Value)
+			keys[i] = t.Key
+		}
+		pc.SetMulti("aws:TagKeys", keys...)
+	}
+}
+
+func noSuchUser(name string) error {
+	return awserr.NoSuchEntity.Errorf("The user with name %s cannot be found.", name)
+}
+
+// checkBoundaryARN makes sure a boundary policy exists.
+func (c *call) checkPolicyExists(arn string) error {
+	if arn == "" {
+		return nil
+	}
+	if c.snap.policies[arn] == nil {
+		if !strings.HasPrefix(arn, "arn:aws:iam::") {
+			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
+		}
+		return awserr.NoSuchEntity.Errorf("Policy %s does not exist or is not attachable.", arn)
+	}
+	return nil
+}
+
+func opCreateUser(c *call) (any, error) {
+	name := c.get("UserName")
+	if err := checkName(name, "userName", 64); err != nil {
+		return nil, err
+	}
+	path, err := checkPath(c.get("Path"), "path", pathRE)
+	if err != nil {
+		return nil, err
+	}
+	tags, err := parseTags(c, "Tags")
+	if err != nil {
+		return nil, err
+	}
+	pb := c.get("PermissionsBoundary")
+	fill := tagContext(tags)
+	if pb != "" {
+		prev := fill
+		fill = func(pc *policy.Context) {
+			if prev != nil {
+				prev(pc)
+			}
+			pc.Set("iam:PermissionsBoundary", pb)
+		}
+	}
+	if err := c.allow(userARN(c.account(), path, name), fill); err != nil {
+		return nil, err
+	}
+	if err := c.checkPolicyExists(pb); err != nil {
+		return nil, err
+	}
+	u := &User{Account: c.account(), Name: name, Path: path, ID: NewID("AIDA", c.account(), 21),
+		Created: c.s.now().UTC(), Boundary: pb, Tags: tags}
+	err = c.update(func(tx store.Tx) error {
+		if err := createJSON(tx, kindUser, entityKey(u.Account, name), u); err == store.ErrExists {
+			return awserr.EntityAlreadyExists.Errorf("User with name %s already exists.", name)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct{ User xmlUser }{userXML(u, true)}, nil
+}
+
+func opGetUser(c *call) (any, error) {
+	name := c.get("UserName")
+	if name == "" {
+		switch c.p.Kind {
+		case authn.User:
+			name = c.p.UserName
+		case authn.Root:
+			if err := c.allow(c.p.ARN, nil); err != nil {
+				return nil, err
+			}
+			a := c.snap.accounts[c.account()]
+			x := xmlUser{Path: "", UserId: c.account(), Arn: c.p.ARN}
+			if a != nil {
+				x.CreateDate = isoTime(a.Created)
+			}
+			return struct{ User xmlUser }{x}, nil
+		default:
+			return nil, awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
+		}
+	}
+	u := c.snap.User(c.account(), name)
+	res := userARN(c.account(), "/", name)
+	if u != nil {
+		res = u.arn
+	}
+	if err := c.allow(res, nil); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, noSuchUser(name)
+	}
+	return struct{ User xmlUser }{userXML(&u.User, true)}, nil
+}
+
+type listResult[T any] struct {
+	IsTruncated bool
+	Marker      string `xml:",omitempty"`
+}
+
+func opListUsers(c *call) (any, error) {
+	prefix := c.get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	if err := c.allow("arn:aws:iam::"+c.account()+":user"+prefix, nil); err != nil {
+		return nil, err
+	}
+	var us []*UserEntry
+	for _, u := range c.snap.users {
+		if u.Account == c.account() && strings.HasPrefix(u.Path, prefix) {
+			us = append(us, u)
+		}
+	}
+	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
+	pg, marker, trunc, err := page(c, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]xmlUser, len(pg))
+	for i, u := range pg {
+		out[i] = userXML(&u.User, false)
+	}
+	return struct {
+		Users       *members[xmlUser]
+		IsTruncated bool
+		Marker      string `xml:",omitempty"`
+	}{list(out), trunc, marker}, nil
+}
+
+// userTarget resolves the UserName parameter for user-scoped operations,
+// defaulting to the caller; it authorizes the operation on the user.
+func (c *call) userTarget(required bool, fill func(*policy.Context)) (*UserEntry, error) {
+	name := c.get("UserName")
+	if name == "" {
+		if required {
+			return nil, validation("", "userName", "Member must not be null")
+		}
+		if c.p.Kind == authn.User {
+			name = c.p.UserName
+		} else {
+			return nil, awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
+		}
+	}
+	u := c.snap.User(c.account(), name)
+	res := userARN(c.account(), "/", name)
+	if u != nil {
+		res = u.arn
+	}
+	if err := c.allow(res, fill); err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, noSuchUser(name)
+	}
+	return u, nil
+}
+
+// modifyUser loads the user record in tx, applies fn and saves it.
+func (c *call) modifyUser(name string, fn func(tx store.Tx, u *User) error) error {
+	return c.update(func(tx store.Tx) error {
+		key := entityKey(c.account(), name)
+		u, err := getJSON[User](tx, kindUser, key)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return noSuchUser(name)
+		}
+		if err := fn(tx, u); err != nil {
+			return err
+		}
+		return putJSON(tx, kindUser, key, u)
+	})
+}
+
+func opDeleteUser(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	err = c.update(func(tx store.Tx) error {
+		key := entityKey(u.Account, u.Name)
+		cur, err := getJSON[User](tx, kindUser, key)
+		if err != nil {
+			return err
+		}
+		if cur == nil {
+			return noSuchUser(u.Name)
+		}
+		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if k.Account == u.Account && k.User == strings.ToLower(u.Name) {
+				return awserr.DeleteConflict.New("Cannot delete entity, must delete access keys first.")
+			}
+		}
+		if len(cur.Inline) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
+		}
+		if len(cur.Attached) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must detach all policies first.")
+		}
+		if len(cur.Groups) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
+		}
+		return tx.Delete(kindUser, key)
+	})
+	return nil, err
+}
+
+func opUpdateUser(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	newName, newPath := c.get("NewUserName"), c.get("NewPath")
+	if newName != "" {
+		if err := checkName(newName, "newUserName", 64); err != nil {
+			return nil, err
+		}
+	}
+	if newPath != "" {
+		if _, err := checkPath(newPath, "newPath", pathRE); err != nil {
+			return nil, err
+		}
+	}
+	err = c.update(func(tx store.Tx) error {
+		key := entityKey(u.Account, u.Name)
+		cur, err := getJSON[User](tx, kindUser, key)
+		if err != nil || cur == nil {
+			return firstErr(err, noSuchUser(u.Name))
+		}
+		if newPath != "" {
+			cur.Path = newPath
+		}
+		if newName != "" && newName != cur.Name {
+			nk := entityKey(u.Account, newName)
+			if nk != key {
+				if ex, err := getJSON[User](tx, kindUser, nk); err != nil {
+					return err
+				} else if ex != nil {
+					return awserr.EntityAlreadyExists.Errorf("User with name %s already exists.", newName)
+				}
+				if err := tx.Delete(kindUser, key); err != nil {
+					return err
+				}
+				// Access keys refer to their user by name.
+				keys, err := listJSON[AccessKey](tx, kindAccessKey)
+				if err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if k.Account == u.Account && k.User == strings.ToLower(cur.Name) {
+						k.User = strings.ToLower(newName)
+						if err := putJSON(tx, kindAccessKey, k.ID, k); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			cur.Name = newName
+			key = nk
+		}
+		return putJSON(tx, kindUser, key, cur)
+	})
+	return nil, err
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func opTagUser(c *call) (any, error) {
+	tags, err := parseTags(c, "Tags")
+	if err != nil {
+		return nil, err
+	}
+	u, err := c.userTarget(true, tagContext(tags))
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
+		cur.Tags = mergeTags(cur.Tags, tags)
+		if len(cur.Tags) > 50 {
+			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
+		}
+		return nil
+	})
+}
+
+func opUntagUser(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	keys := c.members("TagKeys")
+	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
+		cur.Tags = removeTags(cur.Tags, keys)
+		return nil
+	})
+}
+
+func opListUserTags(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	t := xmlTags(u.Tags)
+	if t == nil {
+		t = list[xmlTag](nil)
+	}
+	return struct {
+		Tags        *members[xmlTag]
+		IsTruncated bool
+	}{t, false}, nil
+}
+
+func (c *call) members(prefix string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := c.params[prefix+".member."+itoa(i)]
+		if !ok || len(v) == 0 {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}

@@ -1,0 +1,83 @@
+package iam
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+func base64URL(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
+func unbase64URL(s string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return string(b), err == nil
+}
+
+// validation renders AWS's constraint violation message.
+func validation(value, member, constraint string) *awserr.Error {
+	return awserr.ValidationError.Errorf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+var (
+	nameRE       = regexp.MustCompile(`^[\w+=,.@-]+$`)
+	pathRE       = regexp.MustCompile("^(/|/[\x21-\x7e]+/)$")
+	policyPathRE = regexp.MustCompile(`^((/[A-Za-z0-9\.,\+@=_-]+)*)/$`)
+)
+
+// checkName validates an entity name parameter (member e.g. "userName").
+func checkName(v, member string, max int) error {
+	if v == "" {
+		return validation(v, member, "Member must not be null")
+	}
+	if utf8.RuneCountInString(v) > max {
+		return validation(v, member, fmt.Sprintf("Member must have length less than or equal to %d", max))
+	}
+	if !nameRE.MatchString(v) {
+		return validation(v, member, `Member must satisfy regular expression pattern: [\w+=,.@-]+`)
+	}
+	return nil
+}
+
+// checkPath validates and defaults a Path parameter.
+func checkPath(v, member string, re *regexp.Regexp) (string, error) {
+	if v == "" {
+		return "/", nil
+	}
+	if len(v) > 512 {
+		return "", validation(v, member, "Member must have length less than or equal to 512")
+	}
+	if !re.MatchString(v) {
+		return "", validation(v, member, `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+	}
+	return v, nil
+}
+
+// encodeDoc URL-encodes a policy document as IAM returns it (RFC 3986,
+// %20 for spaces).
+func encodeDoc(doc string) string {
+	return strings.ReplaceAll(url.QueryEscape(doc), "+", "%20")
+}
+
+// parseDoc validates a policy document parameter.
+func parseDoc(doc string, t policy.Type, managed bool, maxSize int) (*policy.Policy, error) {
+	if doc == "" {
+		return nil, validation(doc, "policyDocument", "Member must not be null")
+	}
+	p, err := policy.Parse([]byte(doc), policy.ParseOptions{Type: t, Managed: managed, MaxSize: maxSize})
+	if err != nil {
+		switch e := err.(type) {
+		case *policy.SyntaxError:
+			return nil, awserr.MalformedPolicyDocument.New(e.Msg)
+		case *policy.SizeError:
+			return nil, awserr.LimitExceeded.New(e.Error())
+		}
+		return nil, awserr.MalformedPolicyDocument.New("Syntax errors in policy.")
+	}
+	return p, nil
+}

@@ -1,0 +1,16 @@
+package iam
+
+import "encoding/xml"
+
+// encodeFields writes start with one child element per (name, value).
+func encodeFields(e *xml.Encoder, start xml.StartElement, fields [][2]string) error {
+	if err := e.EncodeToken(start); err != nil {
+		return err
+	}
+	for _, f := range fields {
+		if err := e.EncodeElement(f[1], xml.StartElement{Name: xml.Name{Local: f[0]}}); err != nil {
+			return err
+		}
+	}
+	return e.EncodeToken(start.End())
+}

@@ -1,0 +1,296 @@
+package sts
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+// sessionPolicies validates the Policy and PolicyArns parameters.
+func (c *call) sessionPolicies(roleAccount string) (doc string, arns []string, err error) {
+	doc = c.get("Policy")
+	if doc != "" {
+		if _, err := policy.Parse([]byte(doc), policy.ParseOptions{Type: policy.TypeSession}); err != nil {
+			if se, ok := err.(*policy.SyntaxError); ok {
+				return "", nil, awserr.MalformedPolicyDocument.New(se.Msg)
+			}
+			return "", nil, awserr.PackedPolicyTooLarge.New("Packed size of session policies and tags exceeds the limit.")
+		}
+	}
+	for i := 1; ; i++ {
+		a, ok := c.params["PolicyArns.member."+strconv.Itoa(i)+".arn"]
+		if !ok {
+			break
+		}
+		if len(arns) >= 10 {
+			return "", nil, validation("", "policyArns", "Member must have length less than or equal to 10")
+		}
+		pe := c.snap.Policy(a[0])
+		if pe == nil || pe.Account != roleAccount {
+			return "", nil, awserr.InvalidParameterValue.Errorf("Policy %s does not exist or is not attachable.", a[0])
+		}
+		arns = append(arns, a[0])
+	}
+	if len(doc)+len(strings.Join(arns, "")) > policy.MaxSessionPolicySize {
+		return "", nil, awserr.PackedPolicyTooLarge.New("Packed size of session policies and tags exceeds the limit.")
+	}
+	return doc, arns, nil
+}
+
+// packedSize is gatehouse's packed-policy metric: the percentage of a
+// 2,048-byte budget used by session policies and tags.
+func packedSize(doc string, arns []string, tags []authn.Tag) int {
+	n := policy.Size([]byte(doc))
+	for _, a := range arns {
+		n += len(a)
+	}
+	for _, t := range tags {
+		n += len(t.Key) + len(t.Value)
+	}
+	return (n*100 + 2047) / 2048
+}
+
+func (c *call) assumeRole() (any, error) {
+	p := c.p
+	roleArn := c.get("RoleArn")
+	if len(roleArn) < 20 || len(roleArn) > 2048 {
+		return nil, validation(roleArn, "roleArn", "Member must have length greater than or equal to 20")
+	}
+	sessName := c.get("RoleSessionName")
+	if err := checkSessionName(sessName); err != nil {
+		return nil, err
+	}
+	dur, err := parseDuration(c.get("DurationSeconds"), 3600, 900, 43200)
+	if err != nil {
+		return nil, err
+	}
+	ext := c.get("ExternalId")
+	if ext != "" && (len(ext) < 2 || len(ext) > 1224) {
+		return nil, validation(ext, "externalId", "Member must have length greater than or equal to 2")
+	}
+	srcID := c.get("SourceIdentity")
+	if srcID != "" {
+		if err := checkSourceIdentity(srcID); err != nil {
+			return nil, err
+		}
+	}
+	if p.Kind == authn.Root {
+		return nil, awserr.AccessDenied.New("Roles may not be assumed by root accounts.")
+	}
+	tags, err := parseSessionTags(c)
+	if err != nil {
+		return nil, err
+	}
+	transitive := members(c, "TransitiveTagKeys")
+	for _, k := range transitive {
+		if !hasTag(tags, k) {
+			return nil, awserr.InvalidParameterValue.Errorf("The specified transitive tag key %s must be included in the requested tags.", k)
+		}
+	}
+	chained := p.Kind == authn.AssumedRole
+	// Inherit transitive session tags and the source identity.
+	if ps := p.Session; ps != nil {
+		for _, k := range ps.TransitiveTagKeys {
+			for _, t := range ps.Tags {
+				if strings.EqualFold(t.Key, k) {
+					if hasTag(tags, k) {
+						return nil, awserr.InvalidParameterValue.Errorf("One or more of the specified session tag keys conflict with a transitive tag key: %s", k)
+					}
+					tags = append(tags, t)
+					transitive = append(transitive, t.Key)
+				}
+			}
+		}
+		if ps.SourceIdentity != "" {
+			if srcID != "" && srcID != ps.SourceIdentity {
+				return nil, awserr.AccessDenied.New("SourceIdentity cannot be changed for a role chain.")
+			}
+			srcID = ps.SourceIdentity
+		}
+	}
+
+	role := c.snap.RoleByARN(roleArn)
+	deny := func(d policy.Decision, action string) error {
+		return c.s.iam.AccessDenied(p, action, roleArn, d)
+	}
+	if role == nil || role.Trust() == nil {
+		return nil, deny(policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeResource, Statement: -1}, "sts:AssumeRole")
+	}
+	pc := c.requestContext()
+	pc.Set("sts:RoleSessionName", sessName)
+	if ext != "" {
+		pc.Set("sts:ExternalId", ext)
+	}
+	if srcID != "" {
+		pc.Set("sts:SourceIdentity", srcID)
+	}
+	if len(tags) > 0 {
+		keys := make([]string, len(tags))
+		for i, t := range tags {
+			pc.Set("aws:RequestTag/"+t.Key, t.Value)
+			keys[i] = t.Key
+		}
+		pc.SetMulti("aws:TagKeys", keys...)
+	}
+	if len(transitive) > 0 {
+		pc.SetMulti("sts:TransitiveTagKeys", transitive...)
+	}
+	for _, t := range role.Tags {
+		pc.Set("iam:ResourceTag/"+t.Key, t.Value)
+		pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+	}
+	check := func(action string) error {
+		d := c.s.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: role.ARN(), ResourcePolicy: role.Trust(),
+			ResourcePolicyName: "trust", ResourceAccount: role.Account, RequireResourcePolicy: true, Context: pc})
+		if d.Effect != policy.Allowed {
+			return deny(d, action)
+		}
+		return nil
+	}
+	if err := check("sts:AssumeRole"); err != nil {
+		return nil, err
+	}
+	if len(tags) > 0 {
+		if err := check("sts:TagSession"); err != nil {
+			return nil, err
+		}
+	}
+	if c.get("SourceIdentity") != "" {
+		if err := check("sts:SetSourceIdentity"); err != nil {
+			return nil, err
+		}
+	}
+	if dur > role.MaxSessionDuration {
+		return nil, awserr.ValidationError.New("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+	}
+	if chained && dur > 3600 {
+		return nil, awserr.ValidationError.New("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
+	}
+	doc, arns, err := c.sessionPolicies(role.Account)
+	if err != nil {
+		return nil, err
+	}
+	packed := packedSize(doc, arns, tags)
+	if packed > 100 {
+		return nil, awserr.PackedPolicyTooLarge.Errorf("Packed size of session policies and tags exceeds the limit (%d%%).", packed)
+	}
+	sess := &authn.Session{Account: role.Account, Kind: authn.AssumedRole, RoleName: role.Name, RolePath: role.Path,
+		RoleID: role.ID, SessionName: sessName, SourceIdentity: srcID, Tags: tags, TransitiveTagKeys: transitive,
+		Policy: doc, PolicyARNs: arns, HasPolicies: doc != "" || len(arns) > 0, Chained: chained}
+	cr, err := c.s.issue(sess, time.Duration(dur)*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		Credentials      xmlCredentials
+		AssumedRoleUser  xmlAssumedRoleUser
+		PackedPolicySize *int   `xml:",omitempty"`
+		SourceIdentity   string `xml:",omitempty"`
+	}{Credentials: credsXML(cr), AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName,
+		Arn: authn.SessionARN(role.Account, role.Name, sessName)}, SourceIdentity: srcID}
+	if sess.HasPolicies || len(tags) > 0 {
+		out.PackedPolicySize = &packed
+	}
+	return out, nil
+}
+
+func checkSourceIdentity(v string) error {
+	if len(v) < 2 || len(v) > 64 {
+		return validation(v, "sourceIdentity", "Member must have length between 2 and 64")
+	}
+	if !sessionNameRE.MatchString(v) {
+		return validation(v, "sourceIdentity", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
+	}
+	if strings.HasPrefix(strings.ToLower(v), "aws:") {
+		return awserr.ValidationError.New("SourceIdentity cannot begin with 'aws:'.")
+	}
+	return nil
+}
+
+func hasTag(tags []authn.Tag, k string) bool {
+	for _, t := range tags {
+		if strings.EqualFold(t.Key, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func members(c *call, prefix string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := c.params[prefix+".member."+strconv.Itoa(i)]
+		if !ok || len(v) == 0 {
+			return out
+		}
+		out = append(out, v[0])
+	}
+}
+
+func parseSessionTags(c *call) ([]authn.Tag, error) {
+	var out []authn.Tag
+	for i := 1; ; i++ {
+		p := "Tags.member." + strconv.Itoa(i) + "."
+		k, okK := c.params[p+"Key"]
+		v, okV := c.params[p+"Value"]
+		if !okK && !okV {
+			break
+		}
+		if !okK || k[0] == "" || len(k[0]) > 128 {
+			return nil, validation("", "tags.member.key", "Member must have length between 1 and 128")
+		}
+		val := ""
+		if okV {
+			val = v[0]
+		}
+		if len(val) > 256 {
+			return nil, validation(val, "tags.member.value", "Member must have length less than or equal to 256")
+		}
+		if hasTag(out, k[0]) {
+			return nil, awserr.InvalidParameterValue.New("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
+		}
+		out = append(out, authn.Tag{Key: k[0], Value: val})
+	}
+	if len(out) > 50 {
+		return nil, validation("", "tags", "Member must have length less than or equal to 50")
+	}
+	return out, nil
+}
+
+// ServiceRoleCredentials issues credentials for roleARN to the service
+// principal service (e.g. "lambda.amazonaws.com"); the role's trust policy
+// must allow that service to sts:AssumeRole.
+func (s *Service) ServiceRoleCredentials(ctx context.Context, service, roleARN, sessionName string, duration time.Duration) (Credentials, error) {
+	snap := s.iam.Snapshot()
+	role := snap.RoleByARN(roleARN)
+	p := &authn.Principal{Kind: authn.Service, Service: service, ARN: service}
+	if role == nil || role.Trust() == nil {
+		return Credentials{}, awserr.AccessDenied.Errorf("%s is not authorized to perform: sts:AssumeRole on resource: %s", service, roleARN)
+	}
+	if err := checkSessionName(sessionName); err != nil {
+		return Credentials{}, err
+	}
+	c := &call{s: s, ctx: ctx}
+	pc := c.requestContext()
+	pc.Set("sts:RoleSessionName", sessionName)
+	d := s.iam.Authorize(p, iam.AuthzRequest{Action: "sts:AssumeRole", Resource: role.ARN(), ResourcePolicy: role.Trust(),
+		ResourceAccount: role.Account, RequireResourcePolicy: true, Context: pc})
+	if d.Effect != policy.Allowed {
+		return Credentials{}, awserr.AccessDenied.Errorf("%s is not authorized to perform: sts:AssumeRole on resource: %s", service, roleARN)
+	}
+	if duration <= 0 {
+		duration = time.Hour
+	}
+	if max := time.Duration(role.MaxSessionDuration) * time.Second; duration > max {
+		duration = max
+	}
+	sess := &authn.Session{Account: role.Account, Kind: authn.AssumedRole, RoleName: role.Name, RolePath: role.Path,
+		RoleID: role.ID, SessionName: sessionName}
+	return s.issue(sess, duration)
+}

@@ -1,0 +1,228 @@
+package sts
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+// Handler returns the STS Query API handler.
+func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+type call struct {
+	s      *Service
+	ctx    context.Context
+	r      *http.Request
+	p      *authn.Principal
+	params url.Values
+	snap   *iam.Snapshot
+}
+
+func (c *call) get(k string) string { return c.params.Get(k) }
+
+func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err) }
+	body, err := iam.ReadBody(r)
+	if err != nil {
+		fail(err)
+		return
+	}
+	params, err := awsproto.ParseQuery(r, body)
+	if err != nil {
+		fail(err)
+		return
+	}
+	action := params.Get("Action")
+	awsproto.SetOperation(r.Context(), action)
+	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot()}
+	var res any
+	switch action {
+	case "AssumeRoleWithWebIdentity":
+		// Unsigned by design; a signature, if any, is ignored.
+		res, err = c.assumeRoleWithWebIdentity()
+	case "":
+		err = awserr.MissingAction.New("")
+	default:
+		c.p, err = s.auth.Authenticate(r, body, "sts")
+		if err != nil {
+			fail(authn.QueryError(err))
+			return
+		}
+		awsproto.MetaFrom(r.Context()).Principal = c.p.ARN
+		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" {
+			fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
+			return
+		}
+		switch action {
+		case "GetCallerIdentity":
+			res = c.getCallerIdentity()
+		case "AssumeRole":
+			res, err = c.assumeRole()
+		case "GetSessionToken":
+			res, err = c.getSessionToken()
+		case "GetAccessKeyInfo":
+			res, err = c.getAccessKeyInfo()
+		default:
+			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
+		}
+	}
+	if err != nil {
+		var e *awserr.Error
+		if !errors.As(err, &e) {
+			s.log.Error("sts operation failed", "operation", action, "err", err)
+		}
+		fail(err)
+		return
+	}
+	awsproto.WriteQuery(w, r, awsproto.STSNamespace, action, res)
+}
+
+func validation(value, member, constraint string) *awserr.Error {
+	return awserr.ValidationError.Errorf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
+}
+
+var sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]*$`)
+
+func checkSessionName(v string) error {
+	if len(v) < 2 {
+		return validation(v, "roleSessionName", "Member must have length greater than or equal to 2")
+	}
+	if len(v) > 64 {
+		return validation(v, "roleSessionName", "Member must have length less than or equal to 64")
+	}
+	if !sessionNameRE.MatchString(v) {
+		return validation(v, "roleSessionName", `Member must satisfy regular expression pattern: [\w+=,.@-]*`)
+	}
+	return nil
+}
+
+func parseDuration(v string, def, lo, hi int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, validation(v, "durationSeconds", "Member must be a number")
+	}
+	if n < lo {
+		return 0, validation(v, "durationSeconds", "Member must have value greater than or equal to "+strconv.Itoa(lo))
+	}
+	if n > hi {
+		return 0, validation(v, "durationSeconds", "Member must have value less than or equal to "+strconv.Itoa(hi))
+	}
+	return n, nil
+}
+
+// requestContext fills the request-side condition keys.
+func (c *call) requestContext() *policy.Context {
+	pc := &policy.Context{}
+	now := c.s.now().UTC()
+	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r != nil && c.r.TLS != nil))
+	pc.Set("aws:RequestedRegion", "us-east-1")
+	if c.r != nil {
+		h := c.r.RemoteAddr
+		if i := strings.LastIndexByte(h, ':'); i >= 0 {
+			h = h[:i]
+		}
+		if h = strings.Trim(h, "[]"); h != "" {
+			pc.Set("aws:SourceIp", h)
+		}
+		if ua := c.r.UserAgent(); ua != "" {
+			pc.Set("aws:UserAgent", ua)
+		}
+	}
+	return pc
+}
+
+type xmlCredentials struct {
+	AccessKeyId     string
+	SecretAccessKey string
+	SessionToken    string
+	Expiration      string
+}
+
+func credsXML(cr Credentials) xmlCredentials {
+	return xmlCredentials{AccessKeyId: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken,
+		Expiration: cr.Expiration.UTC().Format("2006-01-02T15:04:05Z")}
+}
+
+type xmlAssumedRoleUser struct {
+	AssumedRoleId string
+	Arn           string
+}
+
+func (c *call) getCallerIdentity() any {
+	return struct {
+		Arn     string
+		UserId  string
+		Account string
+	}{c.p.ARN, c.p.UserID, c.p.AccountID}
+}
+
+func (c *call) getAccessKeyInfo() (any, error) {
+	id := c.get("AccessKeyId")
+	if len(id) < 16 || len(id) > 128 {
+		return nil, validation(id, "accessKeyId", "Member must have length greater than or equal to 16")
+	}
+	acct, ok := iam.AccountFromKeyID(id)
+	if !ok {
+		return nil, awserr.InvalidParameterValue.New("The access key id is not valid.")
+	}
+	return struct{ Account string }{acct}, nil
+}
+
+// issue fills in fresh key material, seals sess and returns credentials.
+func (s *Service) issue(sess *authn.Session, dur time.Duration) (Credentials, error) {
+	now := s.now()
+	sess.AccessKeyID = iam.NewID("ASIA", sess.Account, 20)
+	sess.Secret = iam.NewSecret()
+	sess.Issued = now.Unix()
+	sess.Expires = now.Add(dur).Unix()
+	tok, err := s.auth.Sealer().Seal(sess)
+	if err != nil {
+		return Credentials{}, err
+	}
+	return Credentials{AccessKeyID: sess.AccessKeyID, SecretAccessKey: sess.Secret, SessionToken: tok,
+		Expiration: time.Unix(sess.Expires, 0).UTC()}, nil
+}
+
+func (c *call) getSessionToken() (any, error) {
+	if c.p.Session != nil {
+		return nil, awserr.AccessDenied.New("Cannot call GetSessionToken with session credentials")
+	}
+	def, hi := 43200, 129600
+	if c.p.Kind == authn.Root {
+		def = 3600
+	}
+	d, err := parseDuration(c.get("DurationSeconds"), def, 900, hi)
+	if err != nil {
+		return nil, err
+	}
+	if c.p.Kind == authn.Root && d > 3600 {
+		d = 3600
+	}
+	sess := &authn.Session{Account: c.p.AccountID, Kind: c.p.Kind, FromSessionToken: true}
+	if c.p.Kind == authn.User {
+		sess.UserName, sess.UserPath, sess.UserID = c.p.UserName, c.p.Path, c.p.UniqueID
+	} else if c.p.Kind != authn.Root {
+		return nil, awserr.AccessDenied.New("Cannot call GetSessionToken with session credentials")
+	}
+	cr, err := c.s.issue(sess, time.Duration(d)*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return struct{ Credentials xmlCredentials }{credsXML(cr)}, nil
+}
