@@ -122,8 +122,8 @@ func benchVerifier() *Verifier {
 
 // TestVerifyAllocs pins the allocation budget of the hot path.
 func TestVerifyAllocs(t *testing.T) {
-	if testing.CoverMode() != "" {
-		t.Skip("coverage changes allocations")
+	if testing.CoverMode() != "" || raceEnabled {
+		t.Skip("coverage and the race detector change allocations")
 	}
 	req := benchRequest()
 	if err := v4.NewSigner().SignHTTP(context.Background(), benchCreds, req, benchHash, propSvc, propRegion, propNow); err != nil {

@@ -330,6 +330,8 @@ func appendCanonicalHeaders(dst []byte, keyBuf *[]byte, req *Request, signed str
 	return dst
 }
 
+const maxHeaderScan = 64
+
 func firstHeader(h http.Header, keyBuf *[]byte, lower string) string {
 	if v := lookupHeader(h, keyBuf, lower); len(v) > 0 {
 		return v[0]
@@ -358,6 +360,13 @@ func lookupHeader(h http.Header, keyBuf *[]byte, lower string) []string {
 	*keyBuf = k
 	if v, ok := h[string(k)]; ok {
 		return v
+	}
+	// Servers store every key in canonical form (net/http rejects names it
+	// cannot canonicalize), so the scan only serves small hand-built
+	// headers; bounding it keeps a request that signs thousands of absent
+	// names from costing quadratic time.
+	if len(h) > maxHeaderScan {
+		return nil
 	}
 	for key, v := range h {
 		if strings.EqualFold(key, lower) {

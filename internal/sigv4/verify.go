@@ -45,6 +45,19 @@ var scratchPool = sync.Pool{New: func() any {
 	}
 }}
 
+// maxPooled bounds the buffers kept in the pool, so that one huge request
+// does not pin its canonical request in memory for good.
+const maxPooled = 64 << 10
+
+func (s *scratch) release() {
+	if cap(s.creq) > maxPooled || cap(s.creq2) > maxPooled || cap(s.q.buf) > maxPooled ||
+		cap(s.alt) > maxPooled || cap(s.dec) > maxPooled || cap(s.key) > maxPooled ||
+		cap(s.sts) > maxPooled || cap(s.sts2) > maxPooled || cap(s.q.spans) > maxPooled/8 {
+		return // let the GC have it
+	}
+	scratchPool.Put(s)
+}
+
 // authParams are the signature elements, from either form.
 type authParams struct {
 	credential, signedHeaders, signature, date, token, contentHash string
@@ -65,7 +78,7 @@ func (v *Verifier) Verify(req *Request) (*Result, error) {
 func (v *Verifier) verify(req *Request) (*Result, *Error) {
 	now := v.cfg.Now()
 	s := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(s)
+	defer s.release()
 
 	// §1: which form.
 	authz := strings.TrimSpace(firstHeader(req.Header, &s.key, "authorization"))
