@@ -1,0 +1,271 @@
+package gateway
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
+)
+
+const invokeAction = "execute-api:Invoke"
+
+// readBody reads the whole request body (bounded); false = answered.
+func (g *Gateway) readBody(rq *request) bool {
+	if rq.bodyRead {
+		return true
+	}
+	rq.bodyRead = true
+	if rq.r.Body == nil || rq.r.Body == http.NoBody || rq.r.ContentLength == 0 {
+		return true
+	}
+	b, err := io.ReadAll(io.LimitReader(rq.r.Body, MaxPayload+1))
+	if err != nil {
+		g.fail(rq, awserr.GatewayBadRequestBody.New("").WithCause(err))
+		return false
+	}
+	if len(b) > MaxPayload {
+		g.tooLarge(rq)
+		return false
+	}
+	rq.body = b
+	return true
+}
+
+// authorizeIAM verifies the signature and asks the IAM engine (spec
+// sigv4.md §14 steps 3–9). It answers the client itself on failure.
+func (g *Gateway) authorizeIAM(rq *request) bool {
+	r := rq.r
+	if r.Header.Get("Authorization") == "" && !strings.Contains(r.URL.RawQuery, "X-Amz-Algorithm") {
+		g.fail(rq, awserr.GatewayMissingAuthenticationToken.New(""))
+		return false
+	}
+	if g.cfg.Resolver == nil {
+		g.fail(rq, awserr.GatewayInternalError.New(""))
+		return false
+	}
+	if !g.readBody(rq) {
+		return false
+	}
+	req := sigv4.FromHTTP(r, rq.body)
+	if len(rq.body) == 0 {
+		req.PayloadHash = emptySHA256
+	}
+	res, err := g.verifier(rq.stage.api.region).Verify(&req)
+	if err != nil {
+		if se, ok := err.(*sigv4.Error); ok && se.Kind == sigv4.InvalidSignature {
+			g.cfg.Log.Debug("signature mismatch", "request_id", rq.reqID, "canonical_request", se.CanonicalRequest)
+		}
+		g.fail(rq, g.cfg.SigError(err))
+		return false
+	}
+	p, ok := res.Identity.(*authn.Principal)
+	if !ok || p == nil {
+		g.fail(rq, awserr.GatewayInternalError.New(""))
+		return false
+	}
+	rq.caller, rq.sigv4 = p, !res.Presigned
+	if g.cfg.Authorizer == nil {
+		g.deny(rq, policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}, "no authorizer configured")
+		return false
+	}
+	g.fillContext(rq)
+	areq := iam.AuthzRequest{Action: invokeAction, Resource: rq.methodARN, ResourcePolicy: rq.stage.policy,
+		ResourcePolicyName: "api:" + rq.stage.api.id, ResourceAccount: rq.stage.api.account, Context: &rq.pctx}
+	if rq.stage.policyBroken {
+		g.deny(rq, policy.Decision{Effect: policy.ExplicitDeny, Type: policy.TypeResource, Statement: -1}, "resource policy does not compile")
+		return false
+	}
+	var d policy.Decision
+	var ex *policy.Explanation
+	if g.dlog != nil || g.cfg.Log.Enabled(r.Context(), -4) {
+		ex = g.cfg.Authorizer.Explain(p, areq)
+		d = ex.Decision
+	} else {
+		d = g.cfg.Authorizer.Authorize(p, areq)
+	}
+	g.record(rq, d, ex)
+	if d.Effect != policy.Allowed {
+		g.deny(rq, d, "")
+		return false
+	}
+	return true
+}
+
+// authorizeAnonymous evaluates the resource policy alone for the anonymous
+// caller of a NONE method (spec §6.3: an explicit Allow is required).
+func (g *Gateway) authorizeAnonymous(rq *request) bool {
+	if rq.stage.policyBroken {
+		g.deny(rq, policy.Decision{Effect: policy.ExplicitDeny, Type: policy.TypeResource, Statement: -1}, "resource policy does not compile")
+		return false
+	}
+	g.fillContext(rq)
+	rq.pctx.SetPrincipal(policy.Principal{Kind: policy.PrincipalAnonymous})
+	in := policy.Input{ResourcePolicy: &policy.Named{Name: "api:" + rq.stage.api.id, Policy: rq.stage.policy}, ResourceAccount: rq.stage.api.account}
+	preq := policy.Request{Principal: policy.Principal{Kind: policy.PrincipalAnonymous}, Action: invokeAction, Resource: rq.methodARN, Context: &rq.pctx}
+	var d policy.Decision
+	var ex *policy.Explanation
+	if g.dlog != nil {
+		ex = policy.Explain(&in, &preq)
+		d = ex.Decision
+	} else {
+		d = policy.Evaluate(&in, &preq)
+	}
+	g.record(rq, d, ex)
+	if d.Effect != policy.Allowed {
+		g.deny(rq, d, "")
+		return false
+	}
+	return true
+}
+
+// fillContext sets the request's global condition keys; the IAM engine adds
+// the principal's (aws:PrincipalArn, aws:userid, aws:PrincipalTag/...).
+func (g *Gateway) fillContext(rq *request) {
+	c := &rq.pctx
+	r := rq.r
+	c.Set("aws:SourceIp", sourceIP(r))
+	c.Set("aws:CurrentTime", rq.start.UTC().Format(time.RFC3339))
+	c.Set("aws:EpochTime", strconv.FormatInt(rq.start.Unix(), 10))
+	if r.TLS != nil {
+		c.Set("aws:SecureTransport", "true")
+	} else {
+		c.Set("aws:SecureTransport", "false")
+	}
+	c.Set("aws:RequestedRegion", rq.stage.api.region)
+	if ua := r.Header.Get("User-Agent"); ua != "" {
+		c.Set("aws:UserAgent", ua)
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		c.Set("aws:Referer", ref)
+	}
+	if p := rq.caller; p != nil {
+		c.Set("aws:PrincipalArn", p.PrincipalARN())
+		c.Set("aws:PrincipalAccount", p.AccountID)
+		c.Set("aws:userid", p.UserID)
+		if p.Kind == authn.User && p.UserName != "" {
+			c.Set("aws:username", p.UserName)
+		}
+		for _, t := range p.SessionTags() {
+			c.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		}
+	}
+}
+
+// sourceIP is the TCP peer (aws:SourceIp is never taken from headers).
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// deny writes the 403 AccessDenied answer (spec sigv4.md §13).
+func (g *Gateway) deny(rq *request, d policy.Decision, why string) {
+	if why != "" {
+		g.record(rq, d, &policy.Explanation{Decision: d})
+	}
+	who := "anonymous"
+	if rq.caller != nil && rq.caller.ARN != "" {
+		who = rq.caller.ARN
+	}
+	msg := "User: " + who + " is not authorized to perform: " + invokeAction + " on resource: " + arn.MaskARN(rq.methodARN)
+	if g.cfg.LegacyDenyMessages {
+		if d.Effect == policy.ExplicitDeny {
+			msg += " with an explicit deny"
+		}
+	} else {
+		if d.Effect == policy.ImplicitDeny && rq.caller == nil {
+			d.Type = policy.TypeResource
+		}
+		msg += d.Reason(invokeAction)
+	}
+	g.fail(rq, awserr.GatewayAccessDenied.New(msg))
+}
+
+// decisionLog writes one JSON line per decision.
+type decisionLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+type decisionLine struct {
+	Time        string   `json:"time"`
+	RequestID   string   `json:"requestId"`
+	Caller      string   `json:"caller"`
+	AccessKeyID string   `json:"accessKeyId,omitempty"`
+	SourceIP    string   `json:"sourceIp"`
+	Action      string   `json:"action"`
+	MethodARN   string   `json:"methodArn"`
+	Decision    string   `json:"decision"`
+	Explanation string   `json:"explanation"`
+	Matched     []string `json:"matched,omitempty"`
+	MissingKeys []string `json:"missingContextKeys,omitempty"`
+	LatencyUS   int64    `json:"latencyMicros"`
+}
+
+// record logs a decision to the decision log and, at debug level, the
+// server log. The client never sees the explanation.
+func (g *Gateway) record(rq *request, d policy.Decision, ex *policy.Explanation) {
+	if g.dlog == nil && !g.cfg.Log.Enabled(rq.r.Context(), -4) {
+		return
+	}
+	line := decisionLine{Time: rq.start.UTC().Format(time.RFC3339Nano), RequestID: rq.reqID, Caller: "anonymous",
+		SourceIP: sourceIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, Decision: d.Effect.String(),
+		Explanation: explain(d, rq.caller != nil), LatencyUS: g.cfg.Now().Sub(rq.start).Microseconds()}
+	if rq.caller != nil {
+		line.Caller, line.AccessKeyID = rq.caller.ARN, rq.caller.AccessKeyID
+	}
+	if ex != nil {
+		for _, m := range ex.Matched {
+			line.Matched = append(line.Matched, m.Type.String()+" policy "+m.Policy+" statement "+strconv.Itoa(m.Index)+" ("+m.Effect+")")
+		}
+		line.MissingKeys = ex.MissingContextKeys
+	}
+	g.cfg.Log.Debug("authorization decision", "request_id", line.RequestID, "caller", line.Caller,
+		"method_arn", line.MethodARN, "decision", line.Decision, "explanation", line.Explanation)
+	if g.dlog == nil {
+		return
+	}
+	b, err := json.Marshal(line)
+	if err != nil {
+		return
+	}
+	b = append(b, '\n')
+	g.dlog.mu.Lock()
+	_, _ = g.dlog.w.Write(b)
+	g.dlog.mu.Unlock()
+}
+
+// explain words a decision for people.
+func explain(d policy.Decision, signed bool) string {
+	where := ""
+	if d.Policy != "" {
+		where = " (" + d.Type.String() + " policy " + d.Policy
+		if d.Statement >= 0 {
+			where += ", statement " + strconv.Itoa(d.Statement)
+		}
+		where += ")"
+	}
+	switch d.Effect {
+	case policy.Allowed:
+		return "allowed by an Allow statement" + where
+	case policy.ExplicitDeny:
+		return "explicitly denied by a Deny statement in a " + d.Type.String() + " policy" + where
+	}
+	if !signed {
+		return "implicitly denied: no resource-based policy allows the anonymous caller"
+	}
+	return "implicitly denied: no " + d.Type.String() + " policy allows " + invokeAction + " on this resource"
+}

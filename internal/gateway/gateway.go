@@ -1,0 +1,368 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Authorizer is the IAM engine as the gateway uses it; *iam.Service
+// implements it.
+type Authorizer interface {
+	Authorize(p *authn.Principal, req iam.AuthzRequest) policy.Decision
+	Explain(p *authn.Principal, req iam.AuthzRequest) *policy.Explanation
+}
+
+// FunctionInvoker runs a Lambda-style function for an AWS_PROXY
+// integration. functionError non-empty is the X-Amz-Function-Error of the
+// invocation (the function failed: 502); err means the invocation was
+// rejected (unknown function, no permission: 500).
+type FunctionInvoker interface {
+	InvokeFromGateway(ctx context.Context, functionARN, sourceARN string, event []byte) (payload []byte, functionError string, err error)
+}
+
+// Config configures a Gateway.
+type Config struct {
+	// Resolver resolves access keys for SigV4 (an *authn.Authenticator);
+	// Result.Identity must be an *authn.Principal.
+	Resolver sigv4.Resolver
+	// Authorizer decides execute-api:Invoke. Nil denies every AWS_IAM call.
+	Authorizer Authorizer
+	// SigError maps a SigV4 failure to its gateway response; default
+	// authn.GatewayError.
+	SigError func(error) error
+	// Invoker runs AWS_PROXY functions; nil answers 500 until set.
+	Invoker FunctionInvoker
+	// DecisionLog receives one JSON line per authorization decision; nil
+	// for none.
+	DecisionLog io.Writer
+	// LegacyDenyMessages selects AWS's pre-2023 denial wording.
+	LegacyDenyMessages bool
+	// HideCanonical keeps the canonical request out of signature errors.
+	HideCanonical bool
+	// NoFallthrough disables backtracking from a resource without the verb
+	// to a less specific one (spec §3.5 is unconfirmed; default on).
+	NoFallthrough bool
+	// Transport is used for HTTP integrations; default a tuned transport.
+	Transport http.RoundTripper
+	// MaxTimeout caps integration timeouts; default 29 s.
+	MaxTimeout time.Duration
+	Log        *slog.Logger
+	Now        func() time.Time
+}
+
+// MaxPayload is the REST API payload limit (spec §10.1).
+const MaxPayload = 10 << 20
+
+// maxLambdaPayload is Lambda's synchronous invocation limit.
+const maxLambdaPayload = 6 << 20
+
+// Gateway is the execute-api handler.
+type Gateway struct {
+	cfg       Config
+	view      *store.View[Table]
+	verifiers sync.Map // region -> *sigv4.Verifier
+	probe     *sigv4.Verifier
+	transport http.RoundTripper
+	throttles sync.Map // throttle key -> *bucket
+	dlog      *decisionLog
+	invoker   atomicInvoker
+}
+
+// New builds a Gateway over the store's apigw records.
+func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SigError == nil {
+		cfg.SigError = authn.GatewayError
+	}
+	if cfg.MaxTimeout <= 0 {
+		cfg.MaxTimeout = 29 * time.Second
+	}
+	g := &Gateway{cfg: cfg, transport: cfg.Transport}
+	if g.transport == nil {
+		g.transport = NewTransport()
+	}
+	if cfg.DecisionLog != nil {
+		g.dlog = &decisionLog{w: cfg.DecisionLog}
+	}
+	g.invoker.set(cfg.Invoker)
+	// probe only parses: it refuses every key, so a malformed Authorization
+	// header on an unmatched route can be reported as AWS does (§12.1 rows
+	// 3–4) without resolving anything.
+	g.probe = sigv4.New(sigv4.Config{Service: "execute-api", Now: cfg.Now, CacheSize: -1,
+		Resolver: sigv4.ResolverFunc(func(string, string) (sigv4.Credentials, error) {
+			return sigv4.Credentials{}, sigv4.ErrUnknownKey
+		})})
+	v, err := store.NewView(ctx, st, "gateway-routes", []string{"apigw/"}, cfg.Log, LoadTable)
+	if err != nil {
+		return nil, err
+	}
+	g.view = v
+	return g, nil
+}
+
+// SetInvoker installs the AWS_PROXY function invoker (the Lambda service,
+// wired after the gateway).
+func (g *Gateway) SetInvoker(inv FunctionInvoker) { g.invoker.set(inv) }
+
+// NewTransport returns the HTTP transport tuned for proxying to a few
+// backends at high rates: many idle keep-alive connections per host, no
+// transparent compression (bodies pass through untouched), HTTP/1.1.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          4096,
+		MaxIdleConnsPerHost:   1024,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableCompression:    true,
+		WriteBufferSize:       16 << 10,
+		ReadBufferSize:        16 << 10,
+		ForceAttemptHTTP2:     false,
+	}
+}
+
+func (g *Gateway) verifier(region string) *sigv4.Verifier {
+	if v, ok := g.verifiers.Load(region); ok {
+		return v.(*sigv4.Verifier)
+	}
+	v := sigv4.New(sigv4.Config{Service: "execute-api", Region: region, Skew: 5 * time.Minute,
+		Now: g.cfg.Now, Resolver: g.cfg.Resolver, HideCanonical: g.cfg.HideCanonical})
+	actual, _ := g.verifiers.LoadOrStore(region, v)
+	return actual.(*sigv4.Verifier)
+}
+
+// target is what the request addresses.
+type target struct {
+	apiID     string
+	stage     string
+	rest      string // resource path, raw, "/" when empty
+	custom    bool   // via a custom domain
+	basePath  string // custom domain base path ("" for none)
+	rawPath   string // the whole raw path as received
+	fullStage string // "/{stage}{rest}" for requestContext.path
+}
+
+// resolve finds API, stage and resource path (spec §2).
+func (t *Table) resolve(host, raw string) (target, bool) {
+	tg := target{rawPath: raw}
+	h := host
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
+		h = h[:i]
+	}
+	if i := strings.IndexByte(h, '.'); i > 0 && strings.HasPrefix(h[i+1:], "execute-api.") {
+		tg.apiID = strings.ToLower(h[:i])
+		return tg.stageAndRest(raw)
+	}
+	switch {
+	case strings.HasPrefix(raw, "/restapis/"):
+		rest := raw[len("/restapis/"):]
+		id, rest, _ := strings.Cut(rest, "/")
+		stage, rest, _ := strings.Cut(rest, "/")
+		const marker = "_user_request_"
+		if !strings.HasPrefix(rest, marker) {
+			return tg, false
+		}
+		rest = rest[len(marker):]
+		tg.apiID, tg.stage, tg.rest = id, stage, rest
+		return tg.finish()
+	case strings.HasPrefix(raw, "/_aws/execute-api/"):
+		rest := raw[len("/_aws/execute-api/"):]
+		id, rest, _ := strings.Cut(rest, "/")
+		tg.apiID = id
+		return tg.stageAndRest("/" + rest)
+	}
+	if d := t.domains[strings.ToLower(h)]; d != nil {
+		tg.custom = true
+		seg, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
+		if m := d.mappings[seg]; m != nil && seg != "" {
+			tg.apiID, tg.stage, tg.basePath, tg.rest = m.api, m.stage, seg, "/"+rest
+			return tg.finish()
+		}
+		if m := d.mappings["(none)"]; m != nil {
+			tg.apiID, tg.stage, tg.rest = m.api, m.stage, raw
+			return tg.finish()
+		}
+	}
+	return tg, false
+}
+
+func (tg target) stageAndRest(p string) (target, bool) {
+	stage, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	tg.stage, tg.rest = stage, "/"+rest
+	return tg.finish()
+}
+
+func (tg target) finish() (target, bool) {
+	if tg.rest == "" {
+		tg.rest = "/"
+	}
+	if tg.rest[0] != '/' {
+		tg.rest = "/" + tg.rest
+	}
+	tg.fullStage = "/" + tg.stage + tg.rest
+	return tg, tg.apiID != "" && tg.stage != ""
+}
+
+// rawPath returns the path exactly as received.
+func rawPath(r *http.Request) string {
+	uri := r.RequestURI
+	if uri == "" {
+		return r.URL.EscapedPath()
+	}
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if !strings.HasPrefix(uri, "/") {
+		if i := strings.Index(uri, "://"); i >= 0 {
+			rest := uri[i+3:]
+			if j := strings.IndexByte(rest, '/'); j >= 0 {
+				return rest[j:]
+			}
+			return "/"
+		}
+	}
+	return uri
+}
+
+// ServeHTTP runs the pipeline: route, authenticate and authorize (AWS_IAM),
+// resource policy (other methods), throttle, integration.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := g.cfg.Now()
+	meta := awsproto.MetaFrom(r.Context())
+	rq := getRequest()
+	defer putRequest(rq)
+	rq.g, rq.w, rq.r, rq.start, rq.reqID = g, w, r, start, meta.RequestID
+	rq.apigwID = newAPIGWID()
+	h := w.Header()
+	h["X-Amzn-Requestid"] = []string{rq.reqID}
+	h["X-Amz-Apigw-Id"] = []string{rq.apigwID}
+	awsproto.SetOperation(r.Context(), "Invoke")
+
+	tbl := g.view.Load()
+	tg, ok := tbl.resolve(r.Host, rawPath(r))
+	if !ok {
+		g.noRoute(rq)
+		return
+	}
+	api := tbl.apis[tg.apiID]
+	var st *stageEntry
+	if api != nil {
+		st = api.stages[tg.stage]
+	}
+	if st == nil {
+		g.noRoute(rq)
+		return
+	}
+	rq.tg, rq.stage = tg, st
+	m := st.match(tg.rest, r.Method, &rq.params)
+	if m == nil && !g.cfg.NoFallthrough {
+		m = nil
+	}
+	if m == nil {
+		g.noRoute(rq)
+		return
+	}
+	rq.m = m
+	if st.disableDefault && !tg.custom {
+		g.fail(rq, awserr.GatewayForbidden.New(""))
+		return
+	}
+	rq.methodARN = st.arnPrefix + r.Method + "/" + strings.TrimPrefix(tg.rest, "/")
+	if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
+		g.fail(rq, awserr.GatewayURITooLong.New(""))
+		return
+	}
+	if r.ContentLength > MaxPayload {
+		g.tooLarge(rq)
+		return
+	}
+
+	switch {
+	case m.iam:
+		if !g.authorizeIAM(rq) {
+			return
+		}
+	case m.authType == "NONE" || m.authType == "":
+		if st.policy != nil || st.policyBroken {
+			if !g.authorizeAnonymous(rq) {
+				return
+			}
+		}
+	default:
+		// Lambda and Cognito authorizers are not implemented: fail closed.
+		g.fail(rq, awserr.GatewayUnauthorized.New(""))
+		return
+	}
+	if m.m.APIKeyRequired {
+		// API keys and usage plans are not implemented: no key is valid.
+		g.fail(rq, awserr.GatewayForbidden.New(""))
+		return
+	}
+	if !g.allow(m.throttle, start) {
+		g.fail(rq, awserr.GatewayThrottled.New(""))
+		return
+	}
+	g.integrate(rq)
+}
+
+// noRoute answers an unmatched request: Missing Authentication Token, or
+// the IncompleteSignature text when a malformed Authorization header came
+// with it (spec sigv4.md §12.1 rows 1, 3, 4).
+func (g *Gateway) noRoute(rq *request) {
+	if rq.r.Header.Get("Authorization") != "" {
+		req := sigv4.FromHTTP(rq.r, nil)
+		req.PayloadHash = emptySHA256
+		_, err := g.probe.Verify(&req)
+		var se *sigv4.Error
+		if errors.As(err, &se) && se.Kind == sigv4.IncompleteSignature {
+			g.fail(rq, g.cfg.SigError(err))
+			return
+		}
+	}
+	g.fail(rq, awserr.GatewayMissingAuthenticationToken.New(""))
+}
+
+const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+// fail writes a gateway response.
+func (g *Gateway) fail(rq *request, err error) {
+	e := awserr.From(err)
+	if e.Cause != nil {
+		g.cfg.Log.Debug("gateway error", "request_id", rq.reqID, "code", e.Code, "status", e.Status, "err", e.Cause)
+	}
+	awsproto.WriteGatewayError(rq.w, rq.r, e)
+}
+
+// tooLarge is the front end's answer to a payload over 10 MB (spec §10.1):
+// plain text, no x-amzn headers.
+func (g *Gateway) tooLarge(rq *request) {
+	h := rq.w.Header()
+	delete(h, "X-Amzn-Requestid")
+	delete(h, "X-Amz-Apigw-Id")
+	h.Set("Content-Type", "text; charset=utf-8")
+	h.Set("Connection", "close")
+	rq.w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_, _ = io.WriteString(rq.w, "HTTP content length exceeded 10485760 bytes.")
+}

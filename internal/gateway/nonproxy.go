@@ -1,0 +1,201 @@
+package gateway
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+)
+
+// requestTemplate picks the integration request template for the
+// request's Content-Type (default application/json) and applies
+// passthroughBehavior (spec §7.3). ok=false: 415 was answered.
+func (g *Gateway) requestTemplate(rq *request) (tmpl string, has bool, ok bool) {
+	in := rq.m.in
+	ct := rq.r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/json"
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err == nil {
+		ct = mt
+	}
+	if t, found := in.RequestTemplates[ct]; found {
+		return t, true, true
+	}
+	switch in.PassthroughBehavior {
+	case "NEVER":
+		g.fail(rq, awserr.GatewayUnsupportedMedia.New(""))
+		return "", false, false
+	case "WHEN_NO_TEMPLATES":
+		if len(in.RequestTemplates) > 0 {
+			g.fail(rq, awserr.GatewayUnsupportedMedia.New(""))
+			return "", false, false
+		}
+	}
+	return "", false, true
+}
+
+var statusCodeRE = regexp.MustCompile(`"?statusCode"?\s*:\s*"?(\d{3})`)
+
+// mock answers from the integration responses (spec §7.1): the request
+// template's statusCode selects one, whose template text is the body.
+func (g *Gateway) mock(rq *request) {
+	tmpl, has, ok := g.requestTemplate(rq)
+	if !ok {
+		return
+	}
+	status := "200"
+	if has {
+		m := statusCodeRE.FindStringSubmatch(rq.template(tmpl))
+		if m == nil {
+			g.fail(rq, awserr.GatewayInternalError.New("")) // "Unable to parse statusCode"
+			return
+		}
+		status = m[1]
+	}
+	g.respond(rq, status, nil, nil)
+}
+
+// selectResponse finds the integration response for status: a matching
+// selectionPattern, else the default one.
+func (rq *request) selectResponse(status string) *selector {
+	var def *selector
+	for _, s := range rq.m.selectors {
+		if s.def {
+			if def == nil {
+				def = s
+			}
+			continue
+		}
+		if s.re.MatchString(status) {
+			return s
+		}
+	}
+	return def
+}
+
+// respond writes the method response of a non-proxy integration.
+func (g *Gateway) respond(rq *request, status string, backendHeader http.Header, backendBody []byte) {
+	sel := rq.selectResponse(status)
+	if sel == nil {
+		if backendHeader != nil {
+			// No integration response at all: pass the backend's answer.
+			code, _ := strconv.Atoi(status)
+			writeBody(rq.w, code, "application/json", backendBody)
+			return
+		}
+		g.fail(rq, awserr.GatewayInternalError.New("")) // API_CONFIGURATION_ERROR
+		return
+	}
+	ir := sel.ir
+	h := rq.w.Header()
+	for k, expr := range ir.ResponseParameters {
+		if !strings.HasPrefix(k, "method.response.header.") {
+			continue
+		}
+		name := k[len("method.response.header."):]
+		switch {
+		case strings.HasPrefix(expr, "integration.response.header."):
+			if backendHeader != nil {
+				if v := backendHeader.Get(expr[len("integration.response.header."):]); v != "" {
+					h.Set(name, v)
+				}
+			}
+		default:
+			if v, ok := rq.value(expr); ok {
+				h.Set(name, v)
+			}
+		}
+	}
+	body := backendBody
+	ct := "application/json"
+	if len(ir.ResponseTemplates) > 0 {
+		accept := rq.r.Header.Get("Accept")
+		t, found := ir.ResponseTemplates[accept]
+		if !found {
+			t, found = ir.ResponseTemplates["application/json"]
+		}
+		if !found {
+			for k, v := range ir.ResponseTemplates {
+				ct, t = k, v
+				break
+			}
+		}
+		body = []byte(rq.template(t))
+	}
+	code, _ := strconv.Atoi(ir.StatusCode)
+	if code == 0 {
+		code = 200
+	}
+	if h.Get("Content-Type") != "" {
+		ct = h.Get("Content-Type")
+	}
+	writeBody(rq.w, code, ct, body)
+}
+
+func writeBody(w http.ResponseWriter, code int, ct string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}
+
+// httpIntegration calls the backend with mapped parameters and a template
+// body, and maps its answer through the integration responses (§7.3).
+func (g *Gateway) httpIntegration(rq *request) {
+	tmpl, has, ok := g.requestTemplate(rq)
+	if !ok {
+		return
+	}
+	if !has && !g.readBody(rq) {
+		return
+	}
+	u, err := rq.targetURL(false)
+	if err != nil {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
+	method := rq.m.in.HTTPMethod
+	if method == "" || method == "ANY" {
+		method = rq.r.Method
+	}
+	var body []byte
+	if has {
+		body = []byte(rq.template(tmpl))
+	} else {
+		body = rq.body
+	}
+	ctx, cancel := g.timeoutCtx(rq)
+	defer cancel()
+	out, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
+	if err != nil {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
+	if len(body) == 0 {
+		out.Body, out.ContentLength = http.NoBody, 0
+	}
+	rq.addIntegrationHeaders(out.Header)
+	if ct := rq.r.Header.Get("Content-Type"); ct != "" {
+		out.Header.Set("Content-Type", ct)
+	}
+	rq.addMappedParams(out.Header, out.URL)
+	resp, err := g.transport.RoundTrip(out)
+	if err != nil {
+		g.backendError(rq, ctx, err)
+		return
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload))
+	if err != nil {
+		g.backendError(rq, ctx, err)
+		return
+	}
+	g.respond(rq, strconv.Itoa(resp.StatusCode), resp.Header, rb)
+}

@@ -1,0 +1,271 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+)
+
+// proxyTarget is a compiled HTTP integration uri.
+type proxyTarget struct {
+	raw    string
+	static *url.URL // parsed once when the uri has no placeholders
+}
+
+func compileTarget(uri string) *proxyTarget {
+	t := &proxyTarget{raw: uri}
+	if !strings.ContainsAny(uri, "{$") {
+		if u, err := url.Parse(uri); err == nil {
+			t.static = u
+		}
+	}
+	return t
+}
+
+// integrate runs the method's integration.
+func (g *Gateway) integrate(rq *request) {
+	in := rq.m.in
+	if in == nil {
+		g.fail(rq, awserr.GatewayInternalError.New(""))
+		return
+	}
+	switch in.Type {
+	case "HTTP_PROXY":
+		g.httpProxy(rq)
+	case "HTTP":
+		g.httpIntegration(rq)
+	case "MOCK":
+		g.mock(rq)
+	case "AWS_PROXY":
+		g.lambdaProxy(rq)
+	default:
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("unsupported integration type "+in.Type)))
+	}
+}
+
+// Request headers never forwarded (spec §7): hop-by-hop and the ones API
+// Gateway recomputes.
+var dropRequest = map[string]bool{
+	"Connection": true, "Content-Length": true, "Content-Md5": true, "Expect": true, "Max-Forwards": true,
+	"Proxy-Authenticate": true, "Server": true, "Te": true, "Transfer-Encoding": true, "Trailer": true,
+	"Upgrade": true, "Www-Authenticate": true, "Via": true, "Keep-Alive": true, "Proxy-Connection": true,
+	"Proxy-Authorization": true, "Host": true,
+}
+
+// targetURL builds the backend URL for this request.
+func (rq *request) targetURL(withQuery bool) (*url.URL, error) {
+	pt := rq.m.proxy
+	var u url.URL
+	if pt.static != nil {
+		u = *pt.static
+	} else {
+		p, err := url.Parse(rq.expandURI(pt.raw))
+		if err != nil {
+			return nil, err
+		}
+		u = *p
+	}
+	if withQuery && rq.r.URL.RawQuery != "" {
+		if u.RawQuery == "" {
+			u.RawQuery = rq.r.URL.RawQuery
+		} else {
+			u.RawQuery += "&" + rq.r.URL.RawQuery
+		}
+	}
+	return &u, nil
+}
+
+// addMappedParams applies integration.request.{header,querystring}
+// mappings (added to the pass-through ones for HTTP_PROXY).
+func (rq *request) addMappedParams(h http.Header, u *url.URL) {
+	in := rq.m.in
+	if len(in.RequestParameters) == 0 {
+		return
+	}
+	var q url.Values
+	for k, expr := range in.RequestParameters {
+		switch {
+		case strings.HasPrefix(k, "integration.request.header."):
+			if v, ok := rq.value(expr); ok {
+				h.Set(k[len("integration.request.header."):], v)
+			}
+		case strings.HasPrefix(k, "integration.request.querystring."):
+			if v, ok := rq.value(expr); ok {
+				if q == nil {
+					q = u.Query()
+				}
+				q.Set(k[len("integration.request.querystring."):], v)
+			}
+		}
+	}
+	if q != nil {
+		u.RawQuery = q.Encode()
+	}
+}
+
+func (g *Gateway) timeoutCtx(rq *request) (context.Context, context.CancelFunc) {
+	d := rq.m.timeout
+	if d <= 0 || d > g.cfg.MaxTimeout {
+		d = g.cfg.MaxTimeout
+	}
+	return context.WithTimeout(rq.r.Context(), d)
+}
+
+// httpProxy streams the request to the backend and its answer back
+// unchanged (spec §7.2).
+func (g *Gateway) httpProxy(rq *request) {
+	r := rq.r
+	u, err := rq.targetURL(true)
+	if err != nil {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
+	method := rq.m.in.HTTPMethod
+	if method == "" || method == "ANY" {
+		method = r.Method
+	}
+	ctx, cancel := g.timeoutCtx(rq)
+	defer cancel()
+	out := &http.Request{
+		Method:     method,
+		URL:        u,
+		Proto:      "HTTP/1.1",
+		ProtoMajor: 1,
+		ProtoMinor: 1,
+		Header:     make(http.Header, len(r.Header)+4),
+		Host:       u.Host,
+	}
+	switch {
+	case rq.bodyRead:
+		if len(rq.body) > 0 {
+			out.Body = io.NopCloser(bytes.NewReader(rq.body))
+			out.ContentLength = int64(len(rq.body))
+		}
+	case r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody:
+		out.Body = &limitedBody{rc: r.Body, n: MaxPayload}
+		out.ContentLength = r.ContentLength
+	}
+	copyRequestHeaders(out.Header, r.Header, rq.sigv4 || rq.m.iam)
+	rq.addIntegrationHeaders(out.Header)
+	rq.addMappedParams(out.Header, u)
+	out = out.WithContext(ctx)
+	resp, err := g.transport.RoundTrip(out)
+	if err != nil {
+		g.backendError(rq, ctx, err)
+		return
+	}
+	defer resp.Body.Close()
+	h := rq.w.Header()
+	for k, vv := range resp.Header {
+		switch k {
+		case "Connection", "Date", "Server":
+			h["X-Amzn-Remapped-"+k] = vv
+		case "Transfer-Encoding", "Keep-Alive", "Trailer", "Upgrade", "Proxy-Connection":
+		case "Content-Length":
+			h[k] = vv
+			h["X-Amzn-Remapped-Content-Length"] = vv
+		default:
+			h[k] = vv
+		}
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	rq.w.WriteHeader(resp.StatusCode)
+	bp := bufPool.Get().(*[]byte)
+	_, _ = io.CopyBuffer(writerOnly{rq.w}, resp.Body, *bp)
+	bufPool.Put(bp)
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// writerOnly hides ReaderFrom so CopyBuffer uses the pooled buffer.
+type writerOnly struct{ io.Writer }
+
+// limitedBody fails the upload past n bytes (chunked bodies over 10 MB).
+type limitedBody struct {
+	rc io.ReadCloser
+	n  int64
+}
+
+var errTooLarge = errors.New("request body over 10 MB")
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errTooLarge
+	}
+	if int64(len(p)) > l.n+1 {
+		p = p[:l.n+1]
+	}
+	n, err := l.rc.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+func (l *limitedBody) Close() error { return l.rc.Close() }
+
+// copyRequestHeaders copies the client's headers minus the dropped ones;
+// a SigV4 Authorization header is dropped too (spec §7, apigw-notes).
+func copyRequestHeaders(dst, src http.Header, stripSig bool) {
+	for k, vv := range src {
+		if dropRequest[k] {
+			continue
+		}
+		if k == "Authorization" && (stripSig || len(vv) > 0 && strings.HasPrefix(vv[0], "AWS4-")) {
+			continue
+		}
+		dst[k] = vv
+	}
+}
+
+// addIntegrationHeaders sets the headers API Gateway adds (spec §7).
+func (rq *request) addIntegrationHeaders(h http.Header) {
+	id := rq.stage.api.id
+	if _, ok := h["Accept"]; !ok {
+		h["Accept"] = []string{"application/json"}
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		h["User-Agent"] = []string{"AmazonAPIGateway_" + id}
+	}
+	h["X-Amzn-Apigateway-Api-Id"] = []string{id}
+	h["X-Amzn-Requestid"] = []string{rq.reqID}
+	ip := sourceIP(rq.r)
+	if prior, ok := h["X-Forwarded-For"]; ok && len(prior) > 0 {
+		h["X-Forwarded-For"] = []string{prior[0] + ", " + ip}
+	} else {
+		h["X-Forwarded-For"] = []string{ip}
+	}
+}
+
+// backendError maps a transport failure to its gateway response.
+func (g *Gateway) backendError(rq *request, ctx context.Context, err error) {
+	if errors.Is(err, errTooLarge) {
+		g.tooLarge(rq)
+		return
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		g.fail(rq, awserr.GatewayTimeout.New("").WithCause(err))
+		return
+	}
+	if errors.Is(rq.r.Context().Err(), context.Canceled) {
+		return // the client went away
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		g.fail(rq, awserr.GatewayTimeout.New("").WithCause(err))
+		return
+	}
+	// Connection refused, DNS failure...: API_CONFIGURATION_ERROR (§7.2).
+	g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+}

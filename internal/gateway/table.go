@@ -1,0 +1,323 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/apigw"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Table is the compiled, immutable set of deployed stages and custom
+// domains. It is replaced as a whole after every change.
+type Table struct {
+	apis    map[string]*apiEntry
+	domains map[string]*domainEntry
+}
+
+type apiEntry struct {
+	id, account, region string
+	stages              map[string]*stageEntry
+}
+
+type domainEntry struct {
+	name     string
+	mappings map[string]*mapping // base path ("(none)" for the empty one)
+}
+
+type mapping struct {
+	api, stage string
+}
+
+// stageEntry is one stage of one API, compiled from its deployment.
+type stageEntry struct {
+	api            *apiEntry
+	name           string
+	deploymentID   string
+	variables      map[string]string
+	root           *node
+	policy         *policy.Policy // nil when the API has no resource policy
+	policyBroken   bool           // the stored policy did not compile: deny
+	disableDefault bool
+	binaryTypes    []string
+	// arnPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/".
+	arnPrefix string
+	// srcPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/" too, for
+	// Lambda source ARNs (kept separate for clarity).
+	srcPrefix string
+}
+
+// node is a resource of the tree.
+type node struct {
+	res      *apigw.Resource
+	literal  map[string]*node
+	param    *node // {name}
+	greedy   *node // {name+}
+	name     string
+	methods  map[string]*methodEntry
+	children int
+}
+
+// methodEntry is a compiled method of a stage.
+type methodEntry struct {
+	stage     *stageEntry
+	res       *apigw.Resource
+	m         *apigw.Method
+	in        *apigw.Integration
+	verb      string // the method's verb, ANY included
+	iam       bool
+	authType  string
+	throttle  throttleSpec
+	timeout   time.Duration
+	proxy     *proxyTarget // HTTP_PROXY / HTTP with a static URL
+	lambdaARN string       // AWS_PROXY function (may hold ${stageVariables.x})
+	selectors []*selector  // integration responses (HTTP, MOCK)
+}
+
+type throttleSpec struct {
+	key   string
+	rate  float64
+	burst int
+}
+
+type selector struct {
+	re  *regexp.Regexp // nil = default
+	ir  *apigw.IntegrationResponse
+	def bool
+}
+
+// LoadTable builds the route table from the store. Stages whose deployment
+// cannot be read are skipped (and logged by the caller's view).
+func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
+	t := &Table{apis: map[string]*apiEntry{}, domains: map[string]*domainEntry{}}
+	stages, err := r.List(apigw.KindStage, "")
+	if err != nil {
+		return nil, err
+	}
+	deps := map[string]*apigw.DeploymentRecord{}
+	for _, rec := range stages {
+		var st apigw.StageRecord
+		if err := json.Unmarshal(rec.Value, &st); err != nil {
+			return nil, err
+		}
+		key := st.APIID + "/" + st.Stage.DeploymentID
+		d := deps[key]
+		if d == nil {
+			drec, err := r.Get(apigw.KindDeployment, key)
+			if err != nil {
+				continue
+			}
+			d = &apigw.DeploymentRecord{}
+			if err := json.Unmarshal(drec.Value, d); err != nil {
+				return nil, err
+			}
+			deps[key] = d
+		}
+		a := t.apis[st.APIID]
+		if a == nil {
+			a = &apiEntry{id: st.APIID, account: d.Account, region: d.Region, stages: map[string]*stageEntry{}}
+			t.apis[st.APIID] = a
+		}
+		a.stages[st.Stage.StageName] = compileStage(a, &st, d)
+	}
+	bps, err := r.List(apigw.KindBasePath, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range bps {
+		var b apigw.BasePathRecord
+		if err := json.Unmarshal(rec.Value, &b); err != nil {
+			return nil, err
+		}
+		name := strings.ToLower(b.Domain)
+		d := t.domains[name]
+		if d == nil {
+			d = &domainEntry{name: name, mappings: map[string]*mapping{}}
+			t.domains[name] = d
+		}
+		d.mappings[b.Mapping.BasePath] = &mapping{api: b.Mapping.RestAPIID, stage: b.Mapping.Stage}
+	}
+	return t, nil
+}
+
+func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord) *stageEntry {
+	s := &stageEntry{api: a, name: st.Stage.StageName, deploymentID: d.Deployment.ID, variables: st.Stage.Variables,
+		disableDefault: d.DisableDefault, binaryTypes: d.BinaryMediaTypes}
+	s.arnPrefix = "arn:aws:execute-api:" + a.region + ":" + a.account + ":" + a.id + "/" + s.name + "/"
+	s.srcPrefix = s.arnPrefix
+	if d.Policy != "" {
+		p, err := policy.Parse([]byte(d.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+		if err != nil {
+			s.policyBroken = true // fail closed
+		} else {
+			s.policy = p
+		}
+	}
+	// Build the tree: parents before children (sorted by path depth).
+	res := make([]*apigw.Resource, 0, len(d.Resources))
+	for _, r := range d.Resources {
+		res = append(res, r)
+	}
+	sort.Slice(res, func(i, j int) bool {
+		di, dj := strings.Count(res[i].Path, "/"), strings.Count(res[j].Path, "/")
+		if res[i].Path == "/" {
+			di = 0
+		}
+		if res[j].Path == "/" {
+			dj = 0
+		}
+		if di != dj {
+			return di < dj
+		}
+		return res[i].Path < res[j].Path
+	})
+	byID := map[string]*node{}
+	for _, r := range res {
+		n := &node{res: r}
+		byID[r.ID] = n
+		if r.Path == "/" {
+			s.root = n
+		} else if p := byID[r.ParentID]; p != nil {
+			part := r.PathPart
+			switch {
+			case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "+}"):
+				n.name = part[1 : len(part)-2]
+				p.greedy = n
+			case strings.HasPrefix(part, "{") && strings.HasSuffix(part, "}"):
+				n.name = part[1 : len(part)-1]
+				p.param = n
+			default:
+				if p.literal == nil {
+					p.literal = map[string]*node{}
+				}
+				p.literal[part] = n
+			}
+		}
+		for verb, m := range r.ResourceMethods {
+			if n.methods == nil {
+				n.methods = map[string]*methodEntry{}
+			}
+			n.methods[verb] = compileMethod(s, st, r, verb, m)
+		}
+	}
+	if s.root == nil {
+		s.root = &node{res: &apigw.Resource{Path: "/"}}
+	}
+	return s
+}
+
+func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb string, m *apigw.Method) *methodEntry {
+	e := &methodEntry{stage: s, res: r, m: m, in: m.MethodIntegration, verb: verb, authType: m.AuthorizationType,
+		iam: m.AuthorizationType == "AWS_IAM"}
+	e.throttle = throttleSpec{key: s.api.id + "/" + s.name + r.Path + "/" + verb, rate: apigw.DefaultRateLimit, burst: apigw.DefaultBurstLimit}
+	if ms, ok := st.Stage.MethodSettings["*/*"]; ok {
+		e.throttle.rate, e.throttle.burst = ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
+	}
+	for _, k := range []string{r.Path + "/" + verb, strings.TrimPrefix(r.Path, "/") + "/" + verb} {
+		if ms, ok := st.Stage.MethodSettings[k]; ok {
+			e.throttle.rate, e.throttle.burst = ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
+		}
+	}
+	if e.in == nil {
+		return e
+	}
+	e.timeout = 29 * time.Second
+	if e.in.TimeoutInMillis > 0 {
+		e.timeout = time.Duration(e.in.TimeoutInMillis) * time.Millisecond
+	}
+	switch e.in.Type {
+	case "HTTP_PROXY", "HTTP":
+		e.proxy = compileTarget(e.in.URI)
+	case "AWS_PROXY":
+		e.lambdaARN = lambdaFunctionARN(e.in.URI)
+	}
+	codes := make([]string, 0, len(e.in.IntegrationResponses))
+	for c := range e.in.IntegrationResponses {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		ir := e.in.IntegrationResponses[c]
+		sel := &selector{ir: ir}
+		if ir.SelectionPattern == "" || ir.SelectionPattern == "default" {
+			sel.def = true
+		} else if re, err := regexp.Compile("^(?:" + ir.SelectionPattern + ")$"); err == nil {
+			sel.re = re
+		} else {
+			continue
+		}
+		e.selectors = append(e.selectors, sel)
+	}
+	return e
+}
+
+// lambdaFunctionARN extracts the function ARN from an AWS_PROXY uri
+// "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations".
+func lambdaFunctionARN(uri string) string {
+	const marker = ":lambda:path/2015-03-31/functions/"
+	i := strings.Index(uri, marker)
+	if i < 0 {
+		return ""
+	}
+	rest := uri[i+len(marker):]
+	return strings.TrimSuffix(rest, "/invocations")
+}
+
+// match finds the method for verb at path (raw, starting with "/"),
+// with AWS's precedence literal > {param} > {param+} at each level and,
+// when the most specific resource lacks the verb, backtracking to the next
+// less specific candidate (spec §3.5, the recommended default).
+func (s *stageEntry) match(path, verb string, params *[]pathParam) *methodEntry {
+	p := strings.Trim(path, "/")
+	if p == "" {
+		return s.root.method(verb)
+	}
+	return s.root.walk(p, verb, params)
+}
+
+type pathParam struct{ name, value string }
+
+func (n *node) method(verb string) *methodEntry {
+	if m := n.methods[verb]; m != nil {
+		return m
+	}
+	return n.methods["ANY"]
+}
+
+// walk matches rest (no leading slash, non-empty) below n.
+func (n *node) walk(rest, verb string, params *[]pathParam) *methodEntry {
+	seg, tail, more := strings.Cut(rest, "/")
+	mark := len(*params)
+	if c := n.literal[seg]; c != nil {
+		if m := c.next(tail, more, verb, params); m != nil {
+			return m
+		}
+		*params = (*params)[:mark]
+	}
+	if c := n.param; c != nil && seg != "" {
+		*params = append(*params, pathParam{c.name, seg})
+		if m := c.next(tail, more, verb, params); m != nil {
+			return m
+		}
+		*params = (*params)[:mark]
+	}
+	if c := n.greedy; c != nil {
+		if m := c.method(verb); m != nil {
+			*params = append(*params, pathParam{c.name, strings.TrimRight(rest, "/")})
+			return m
+		}
+	}
+	return nil
+}
+
+func (n *node) next(tail string, more bool, verb string, params *[]pathParam) *methodEntry {
+	if !more || strings.Trim(tail, "/") == "" {
+		return n.method(verb)
+	}
+	return n.walk(tail, verb, params)
+}
