@@ -31,7 +31,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-
 // keyStore is the fake account: access keys by id, with their owner.
 type keyStore struct {
 	mu   sync.Mutex
