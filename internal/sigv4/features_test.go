@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -260,5 +262,62 @@ func TestS3Mode(t *testing.T) {
 	r := FromHTTP(req, nil)
 	if _, err := testVerifier(func(c *Config) { c.S3, c.Service = true, "s3" }).Verify(&r); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConcurrentVerify(t *testing.T) {
+	// Many keys and dates through a small shared cache, under -race.
+	secrets := map[string]string{}
+	for i := 0; i < 20; i++ {
+		secrets[fmt.Sprintf("AKIA%016d", i)] = fmt.Sprintf("secret-%d-%s", i, strings.Repeat("x", 30))
+	}
+	v := New(Config{
+		Service: propSvc, Region: propRegion, CacheSize: 8, Skew: 72 * time.Hour,
+		Now: func() time.Time { return propNow },
+		Resolver: ResolverFunc(func(akid, token string) (Credentials, error) {
+			s, ok := secrets[akid]
+			if !ok {
+				return Credentials{}, ErrUnknownKey
+			}
+			return Credentials{SecretAccessKey: s, Identity: akid}, nil
+		}),
+	})
+	var reqs []*Request
+	for akid, secret := range secrets {
+		for d := 0; d < 3; d++ {
+			req, _ := http.NewRequest("GET", "https://api.example.com/x", nil)
+			creds := benchCreds
+			creds.AccessKeyID, creds.SecretAccessKey, creds.SessionToken = akid, secret, ""
+			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, emptyHash, propSvc, propRegion, propNow.Add(-time.Duration(d)*24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			r := FromHTTP(req, nil)
+			reqs = append(reqs, &r)
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				r := *reqs[(g*31+i)%len(reqs)]
+				res, err := v.Verify(&r)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !strings.Contains(r.Header.Get("Authorization"), res.AccessKeyID) {
+					errs <- fmt.Errorf("identity %v for %s", res.Identity, r.Header.Get("Authorization"))
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// MaxBodySize is the largest payload API Gateway accepts (10 MB). Verify
+// hashes whatever Body it is given; callers read at most this much.
+const MaxBodySize = 10 << 20
+
 // Request is the part of an HTTP request SigV4 covers. All strings are used
 // as received; nothing is decoded by the caller.
 type Request struct {
