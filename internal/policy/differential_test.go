@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -421,7 +422,9 @@ var knownDifferences = []knownDifference{
 			"is not present, evaluate the condition element as true.\" iam-simulate returns false for " +
 			"ForAnyValue:...IfExists on a missing key. (spec iam-policy.md §1.10.3, marked unconfirmed)",
 		applies: func(c *simCase, ours, theirs Effect) bool {
-			return c.anyPolicy(func(doc string) bool { return strings.Contains(doc, `"ForAnyValue:`) && strings.Contains(doc, `IfExists"`) })
+			return c.anyPolicy(func(doc string) bool {
+				return strings.Contains(doc, `"ForAnyValue:`) && strings.Contains(doc, `IfExists"`)
+			})
 		},
 	},
 	{
@@ -435,18 +438,54 @@ var knownDifferences = []knownDifference{
 		},
 	},
 	{
-		name: "deny-NotResource-unresolved-variable-fails-closed",
+		name: "NotResource-unresolved-variable",
 		doc: "IAM User Guide, reference_policies_variables.html#policy-vars-no-value: a Resource entry whose variable " +
 			"has no value matches nothing; reference_policies_elements_notresource.html: NotResource applies to every " +
-			"resource not listed. AWS does not document the NotResource case; gatehouse lets such a Deny apply " +
-			"(fail closed, DESIGN.md) while iam-simulate drops the statement. An Allow is dropped by both.",
+			"resource not listed. AWS does not document NotResource with an unresolved variable. gatehouse: an entry " +
+			"that could match for some value is undecided, so a Deny applies and an Allow does not (fail closed, " +
+			"DESIGN.md); an entry that cannot match for any value is a plain non-match. iam-simulate drops the " +
+			"statement whenever the ARN prefix up to the resource type matches.",
 		applies: func(c *simCase, ours, theirs Effect) bool {
-			return ours == ExplicitDeny && c.anyPolicy(func(doc string) bool {
-				return strings.Contains(doc, `"Effect":"Deny","NotAction"`) || strings.Contains(doc, `"NotResource"`)
-			}) && c.anyPolicy(func(doc string) bool { return strings.Contains(doc, `NotResource":`) && strings.Contains(doc, "${") })
+			return c.anyPolicy(func(doc string) bool { return regexpNotResourceVar.MatchString(doc) })
+		},
+	},
+	{
+		name: "negated-condition-unresolved-variable",
+		doc: "IAM User Guide, reference_policies_variables.html#policy-vars-no-value: with StringNotEquals and a " +
+			"variable that has no value, the value counts as not equal, so the condition is true (AWS's own " +
+			"s3:ExistingObjectTag example relies on it). iam-simulate makes such a value never match. (spec §1.11)",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.anyPolicy(func(doc string) bool {
+				return regexpNegatedVar.MatchString(doc)
+			})
+		},
+	},
+	{
+		name: "date-epoch-seconds",
+		doc: "IAM User Guide, reference_policies_elements_condition_operators.html#Conditions_Date and " +
+			"reference_policies_condition-keys.html#condition-keys-epochtime: epoch values are seconds since " +
+			"1970. iam-simulate compares an integer epoch (read as milliseconds) with ISO dates parsed to " +
+			"milliseconds.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.anyPolicy(func(doc string) bool { return regexpDateEpoch.MatchString(doc) })
+		},
+	},
+	{
+		name: "cidr-slash-zero",
+		doc: "IAM User Guide, reference_policies_elements_condition_operators.html#Conditions_IPAddress (RFC 4632 " +
+			"CIDR): 0.0.0.0/0 contains every IPv4 address. iam-simulate computes the mask as -1 << 32, which is -1 " +
+			"in JavaScript, so /0 only matches 0.0.0.0.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.anyPolicy(func(doc string) bool { return strings.Contains(doc, "0.0.0.0/0") })
 		},
 	},
 }
+
+var regexpDateEpoch = regexp.MustCompile(`"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{[^}]*"[0-9]+"|"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{"aws:EpochTime"`)
+
+var regexpNotResourceVar = regexp.MustCompile(`"NotResource":(\[[^\]]*|"[^"]*)\$\{`)
+
+var regexpNegatedVar = regexp.MustCompile(`(StringNot|ArnNot)[A-Za-z]*":\{[^}]*\$\{`)
 
 // anyPolicy reports whether f holds for one of the case's policy documents.
 func (c *simCase) anyPolicy(f func(doc string) bool) bool {

@@ -374,14 +374,15 @@ func (c *condition) eval(ctx *Context, rec *recorder) bool {
 		}
 		return false
 	}
-	if ok && isMulti && len(multi) == 0 {
-		switch op.set {
-		case setAll:
-			return true
-		case setAny:
+	if ok && isMulti {
+		switch {
+		case op.set == setNone:
+			// A plain operator never matches a multi-valued key, whatever
+			// its size; a set operator is required (spec §1.10.3, §5.3).
 			return false
+		case len(multi) == 0:
+			return op.set == setAll
 		}
-		ok = false // a plain operator treats an empty set as absent
 	}
 	if !ok {
 		if rec != nil {
