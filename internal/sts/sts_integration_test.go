@@ -1,0 +1,194 @@
+package sts_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
+	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
+)
+
+type fixture struct {
+	srv      *gatehousetest.Server
+	root     *awsiam.Client
+	rootSTS  *awssts.Client
+	aliceSTS *awssts.Client
+	aliceARN string
+}
+
+func newFixture(t *testing.T) *fixture {
+	srv := gatehousetest.Start(t)
+	f := &fixture{srv: srv, root: IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""),
+		rootSTS: STS(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")}
+	u, err := f.root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.aliceARN = *u.User.Arn
+	k, err := f.root.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.aliceSTS = STS(srv.URL, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	return f
+}
+
+func (f *fixture) role(t *testing.T, name, trust string, maxDur int32) string {
+	t.Helper()
+	in := &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}
+	if maxDur > 0 {
+		in.MaxSessionDuration = aws.Int32(maxDur)
+	}
+	r, err := f.root.CreateRole(Ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *r.Role.Arn
+}
+
+func trustAWS(p string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}]}`
+}
+
+func TestAssumeRole(t *testing.T) {
+	f := newFixture(t)
+	roleARN := f.role(t, "demo", trustAWS(f.aliceARN), 7200)
+	out, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("s1"),
+		SourceIdentity: aws.String("alice"), Tags: []ststypes.Tag{{Key: aws.String("project"), Value: aws.String("x")}},
+		TransitiveTagKeys: []string{"project"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	if !strings.HasPrefix(*c.AccessKeyId, "ASIA") || len(*c.SecretAccessKey) != 40 || *c.SessionToken == "" {
+		t.Fatalf("creds %+v", c)
+	}
+	if d := time.Until(*c.Expiration); d < 59*time.Minute || d > 61*time.Minute {
+		t.Fatalf("expiration in %v", d)
+	}
+	if *out.AssumedRoleUser.Arn != "arn:aws:sts::000000000000:assumed-role/demo/s1" || !strings.HasSuffix(*out.AssumedRoleUser.AssumedRoleId, ":s1") {
+		t.Fatalf("assumed = %+v", out.AssumedRoleUser)
+	}
+	sess := STS(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	id, err := sess.GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *id.Arn != "arn:aws:sts::000000000000:assumed-role/demo/s1" || !strings.HasPrefix(*id.UserId, "AROA") || !strings.HasSuffix(*id.UserId, ":s1") {
+		t.Fatalf("identity %s %s", *id.Arn, *id.UserId)
+	}
+	// Tampered token.
+	tok := []byte(*c.SessionToken)
+	if tok[60] == 'A' {
+		tok[60] = 'B'
+	} else {
+		tok[60] = 'A'
+	}
+	bad := STS(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, string(tok))
+	_, err = bad.GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	WantCode(t, err, "InvalidClientTokenId")
+
+	// Root may not assume roles.
+	_, err = f.rootSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx")})
+	if msg := WantCode(t, err, "AccessDenied"); msg != "Roles may not be assumed by root accounts." {
+		t.Fatalf("msg %q", msg)
+	}
+	// A user the trust policy does not name.
+	f.root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("mallory")})
+	mk, _ := f.root.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("mallory")})
+	mallory := STS(f.srv.URL, *mk.AccessKey.AccessKeyId, *mk.AccessKey.SecretAccessKey, "")
+	_, err = mallory.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx")})
+	msg := WantCode(t, err, "AccessDenied")
+	if want := "User: arn:aws:iam::000000000000:user/mallory is not authorized to perform: sts:AssumeRole on resource: " + roleARN; !strings.HasPrefix(msg, want) {
+		t.Fatalf("msg %q", msg)
+	}
+	// Durations.
+	_, err = f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx"), DurationSeconds: aws.Int32(7201)})
+	if msg := WantCode(t, err, "ValidationError"); !strings.Contains(msg, "MaxSessionDuration") {
+		t.Fatalf("msg %q", msg)
+	}
+	// Role chaining: the session assumes a role that trusts the first one.
+	role2 := f.role(t, "second", trustAWS(roleARN), 0)
+	_, err = sess.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(role2), RoleSessionName: aws.String("cx"), DurationSeconds: aws.Int32(3601)})
+	WantCode(t, err, "ValidationError")
+	ch, err := sess.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(role2), RoleSessionName: aws.String("cx")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(ch.SourceIdentity) != "alice" {
+		t.Fatalf("source identity not inherited: %+v", ch)
+	}
+	_, err = sess.GetSessionToken(Ctx, &awssts.GetSessionTokenInput{})
+	if msg := WantCode(t, err, "AccessDenied"); msg != "Cannot call GetSessionToken with session credentials" {
+		t.Fatalf("msg %q", msg)
+	}
+}
+
+func TestExternalIDAndSessionPolicy(t *testing.T) {
+	f := newFixture(t)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + f.aliceARN + `"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"xyz"}}}]}`
+	roleARN := f.role(t, "ext", trust, 0)
+	_, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx")})
+	WantCode(t, err, "AccessDenied")
+	if _, err := f.root.PutRolePolicy(Ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("ext"), PolicyName: aws.String("iam"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx"), ExternalId: aws.String("xyz"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.PackedPolicySize == nil {
+		t.Fatal("no PackedPolicySize")
+	}
+	c := out.Credentials
+	ic := IAM(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	if _, err := ic.ListUsers(Ctx, &awsiam.ListUsersInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ic.ListRoles(Ctx, &awsiam.ListRolesInput{})
+	if msg := WantCode(t, err, "AccessDenied"); !strings.Contains(msg, "because no session policy allows the iam:ListRoles action") {
+		t.Fatalf("msg %q", msg)
+	}
+	_, err = f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("sx"), ExternalId: aws.String("xyz"),
+		Policy: aws.String(`{"Version":"2012-10-17"`)})
+	WantCode(t, err, "MalformedPolicyDocument")
+}
+
+func TestGetSessionTokenAndRoleCredentials(t *testing.T) {
+	f := newFixture(t)
+	gst, err := f.aliceSTS.GetSessionToken(Ctx, &awssts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := gst.Credentials
+	s := STS(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	id, err := s.GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil || *id.Arn != f.aliceARN {
+		t.Fatalf("identity %+v %v", id, err)
+	}
+	_, err = IAM(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).ListUsers(Ctx, &awsiam.ListUsersInput{})
+	WantCode(t, err, "InvalidClientTokenId")
+
+	roleARN := f.role(t, "fn", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, 0)
+	stsSvc := f.srv.App.STS
+	cr, err := stsSvc.RoleCredentials(context.Background(), roleARN, "fn-1", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err = STS(f.srv.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken).GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil || *id.Arn != "arn:aws:sts::000000000000:assumed-role/fn/fn-1" {
+		t.Fatalf("identity %+v %v", id, err)
+	}
+	other := f.role(t, "other", trustAWS(f.aliceARN), 0)
+	if _, err := stsSvc.RoleCredentials(context.Background(), other, "fn-1", time.Hour); err == nil {
+		t.Fatal("lambda assumed a role that does not trust it")
+	}
+}
