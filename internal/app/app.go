@@ -11,12 +11,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/postgres"
 	"github.com/gatehouse-dev/gatehouse/internal/store/sqlite"
 )
 
@@ -93,9 +96,54 @@ func (a *App) openStore(ctx context.Context) error {
 		a.readies = append(a.readies, func() bool { return b.Ping(context.Background()) == nil })
 		return nil
 	default:
-		return fmt.Errorf("--store %q: only the embedded sqlite store is available in this build", a.Config.Store)
+		if !strings.HasPrefix(a.Config.Store, "postgres://") && !strings.HasPrefix(a.Config.Store, "postgresql://") {
+			return fmt.Errorf("--store %q: want empty (embedded SQLite in --data-dir) or a postgres:// URL", a.Config.Store)
+		}
+		b, err := postgres.Open(ctx, a.Config.Store)
+		if err != nil {
+			return err
+		}
+		a.Store = store.New(b)
+		a.closers = append(a.closers, a.Store.Close)
+		// Other nodes write to the same database: follow their changes.
+		// When the database goes away, views keep their last good snapshot.
+		pctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			t := time.NewTicker(pollInterval)
+			defer t.Stop()
+			failing := false
+			for {
+				select {
+				case <-pctx.Done():
+					return
+				case <-t.C:
+				}
+				if err := a.Store.Poll(pctx); err != nil {
+					if !failing && pctx.Err() == nil {
+						a.Log.Error("store unreachable; serving the last good snapshot", "err", err)
+					}
+					failing = true
+				} else if failing {
+					a.Log.Info("store reachable again")
+					failing = false
+				}
+			}
+		}()
+		a.closers = append(a.closers, func() error { cancel(); <-done; return nil })
+		a.readies = append(a.readies, func() bool {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			return b.Ping(ctx) == nil
+		})
+		return nil
 	}
 }
+
+// pollInterval is how often a node on a shared store looks for other
+// nodes' changes: the upper bound of cross-node staleness.
+const pollInterval = 500 * time.Millisecond
 
 // Ready reports whether the store answers and every snapshot is loaded.
 func (a *App) Ready() bool {

@@ -45,7 +45,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	}
 	str(&cfg.Listen, "listen", "address to serve every surface on")
 	str(&cfg.DataDir, "data-dir", "directory for the embedded store, keys and generated credentials")
-	str(&cfg.Store, "store", `store backend: empty for the embedded SQLite store in --data-dir`)
+	str(&cfg.Store, "store", `store backend: empty for the embedded SQLite store in --data-dir, or postgres://... to share state between nodes`)
 	str(&cfg.Region, "region", "default region for gatehouse's own CLI and examples (every region is served)")
 	str(&cfg.AccountID, "account-id", "the default account, bootstrapped at first start")
 	str(&cfg.LogFormat, "log-format", "log format: text or json")

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 )
 
 // Store wraps a Backend with an in-process change feed. It is what domain
@@ -14,6 +15,8 @@ type Store struct {
 	subs  map[int]chan Change
 	next  int
 	hooks []func(context.Context, Change)
+	// seen is the newest revision this process knows it has published.
+	seen atomic.Int64
 }
 
 // New returns a Store over b.
@@ -32,7 +35,17 @@ func (s *Store) Update(ctx context.Context, fn func(Tx) error) (int64, error) {
 	if len(c.Kinds) > 0 {
 		s.publish(ctx, c)
 	}
+	s.advance(c.Rev)
 	return c.Rev, nil
+}
+
+func (s *Store) advance(rev int64) {
+	for {
+		old := s.seen.Load()
+		if rev <= old || s.seen.CompareAndSwap(old, rev) {
+			return
+		}
+	}
 }
 
 // hook registers fn to run synchronously after every committed change.
@@ -133,21 +146,32 @@ func merge(a, b Change) Change {
 	return Change{Rev: rev, Kinds: kinds}
 }
 
-// Poll asks the backend for changes made by other processes since rev and
-// publishes them; multi-node backends call it from a loop. It returns the
-// newest revision seen.
-func (s *Store) Poll(ctx context.Context, since int64) (int64, error) {
+// Poll asks the backend for changes committed by other processes (other
+// gatehouse nodes on a shared database) since the newest revision this
+// process has seen, and publishes them so views rebuild. Multi-node
+// deployments call it from a loop; on error the views keep serving their
+// last good snapshot.
+func (s *Store) Poll(ctx context.Context) error {
+	since := s.seen.Load()
 	cs, err := s.b.Changes(ctx, since)
 	if err != nil {
-		return since, err
+		return err
 	}
 	for _, c := range cs {
-		s.publish(ctx, c)
-		if c.Rev > since {
-			since = c.Rev
+		if c.Rev <= s.seen.Load() {
+			continue // already published by a local Update
 		}
+		s.publish(ctx, c)
+		s.advance(c.Rev)
 	}
-	return since, nil
+	return nil
+}
+
+// Shared reports whether the backend is shared between processes and so
+// needs Poll.
+func (s *Store) Shared() bool {
+	sh, ok := s.b.(interface{ Shared() bool })
+	return ok && sh.Shared()
 }
 
 // Close closes the backend. Subscribers' channels are closed.

@@ -36,6 +36,7 @@ func NewView[T any](ctx context.Context, s *Store, name string, kinds []string, 
 	if err := v.Rebuild(ctx); err != nil {
 		return nil, err
 	}
+	s.advance(v.Rev())
 	s.hook(func(ctx context.Context, c Change) {
 		if !v.wants(c) {
 			return

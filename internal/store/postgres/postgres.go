@@ -1,0 +1,260 @@
+// Package postgres is the shared store backend: several gatehouse nodes use
+// one PostgreSQL database, each keeping its own snapshots fresh by polling
+// the changes table (store.Store.Poll). Writers serialize on the revision
+// row, so revisions are dense and every node sees changes in commit order.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// migrations are applied in order; index i brings the schema to version
+// i+1. Never edit a released entry: append a new one.
+var migrations = []string{
+	`CREATE TABLE gatehouse_records (
+		kind  TEXT   NOT NULL,
+		key   TEXT   NOT NULL COLLATE "C",
+		value BYTEA  NOT NULL,
+		rev   BIGINT NOT NULL,
+		PRIMARY KEY (kind, key)
+	);
+	CREATE TABLE gatehouse_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+	INSERT INTO gatehouse_meta (name, value) VALUES ('rev', 0);
+	CREATE TABLE gatehouse_changes (rev BIGINT PRIMARY KEY, kinds TEXT NOT NULL);`,
+}
+
+// Backend is a store.Backend on a PostgreSQL database.
+type Backend struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to url (postgres://...) and migrates the schema.
+func Open(ctx context.Context, url string) (*Backend, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	b := &Backend{pool: pool}
+	if err := b.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: migrate: %w", err)
+	}
+	return b, nil
+}
+
+func (b *Backend) migrate(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		// One migrator at a time across nodes starting together.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7346572911)`); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS gatehouse_schema (version INT NOT NULL)`); err != nil {
+			return err
+		}
+		var v int
+		err := tx.QueryRow(ctx, `SELECT version FROM gatehouse_schema`).Scan(&v)
+		if errors.Is(err, pgx.ErrNoRows) {
+			if _, err := tx.Exec(ctx, `INSERT INTO gatehouse_schema (version) VALUES (0)`); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this gatehouse (%d)", v, len(migrations))
+		}
+		for i := v; i < len(migrations); i++ {
+			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE gatehouse_schema SET version = $1`, len(migrations))
+		return err
+	})
+}
+
+// Shared tells the store that other processes write here too.
+func (b *Backend) Shared() bool { return true }
+
+// Update implements store.Backend.
+func (b *Backend) Update(ctx context.Context, fn func(store.Tx) error) (store.Change, error) {
+	var change store.Change
+	err := pgx.BeginFunc(ctx, b.pool, func(ptx pgx.Tx) error {
+		var rev int64
+		// The row lock serializes writers: each transaction sees every
+		// earlier commit, so read-modify-write in fn never loses updates.
+		if err := ptx.QueryRow(ctx, `SELECT value FROM gatehouse_meta WHERE name = 'rev' FOR UPDATE`).Scan(&rev); err != nil {
+			return err
+		}
+		t := &tx{ctx: ctx, q: ptx, rev: rev + 1, kinds: map[string]bool{}}
+		if err := fn(t); err != nil {
+			return err
+		}
+		change.Rev = rev
+		if len(t.kinds) == 0 {
+			return nil
+		}
+		kinds := make([]string, 0, len(t.kinds))
+		for k := range t.kinds {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		if _, err := ptx.Exec(ctx, `UPDATE gatehouse_meta SET value = $1 WHERE name = 'rev'`, t.rev); err != nil {
+			return err
+		}
+		if _, err := ptx.Exec(ctx, `INSERT INTO gatehouse_changes (rev, kinds) VALUES ($1, $2)`, t.rev, strings.Join(kinds, "\n")); err != nil {
+			return err
+		}
+		change = store.Change{Rev: t.rev, Kinds: kinds}
+		return nil
+	})
+	if err != nil {
+		return store.Change{}, err
+	}
+	return change, nil
+}
+
+// View implements store.Backend with a repeatable-read snapshot.
+func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64, error) {
+	var rev int64
+	err := pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(ptx pgx.Tx) error {
+		if err := ptx.QueryRow(ctx, `SELECT value FROM gatehouse_meta WHERE name = 'rev'`).Scan(&rev); err != nil {
+			return err
+		}
+		return fn(&tx{ctx: ctx, q: ptx})
+	})
+	return rev, err
+}
+
+// Changes implements store.Backend: every change committed after since.
+func (b *Backend) Changes(ctx context.Context, since int64) ([]store.Change, error) {
+	rows, err := b.pool.Query(ctx, `SELECT rev, kinds FROM gatehouse_changes WHERE rev > $1 ORDER BY rev LIMIT 10000`, since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Change
+	for rows.Next() {
+		var c store.Change
+		var kinds string
+		if err := rows.Scan(&c.Rev, &kinds); err != nil {
+			return nil, err
+		}
+		c.Kinds = strings.Split(kinds, "\n")
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Ping checks that the database answers.
+func (b *Backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
+
+// Close implements store.Backend.
+func (b *Backend) Close() error {
+	b.pool.Close()
+	return nil
+}
+
+type tx struct {
+	ctx   context.Context
+	q     pgx.Tx
+	rev   int64
+	kinds map[string]bool // nil in read-only transactions
+}
+
+func (t *tx) Get(kind, key string) (store.Record, error) {
+	r := store.Record{Kind: kind, Key: key}
+	err := t.q.QueryRow(t.ctx, `SELECT value, rev FROM gatehouse_records WHERE kind = $1 AND key = $2`, kind, key).Scan(&r.Value, &r.Rev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Record{}, store.ErrNotFound
+	}
+	return r, err
+}
+
+func (t *tx) List(kind, prefix string) ([]store.Record, error) {
+	// starts_with keeps the prefix literal (LIKE would treat % and _ as wildcards).
+	rows, err := t.q.Query(t.ctx, `SELECT key, value, rev FROM gatehouse_records WHERE kind = $1 AND starts_with(key, $2) ORDER BY key`, kind, prefix)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Record
+	for rows.Next() {
+		r := store.Record{Kind: kind}
+		if err := rows.Scan(&r.Key, &r.Value, &r.Rev); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) write() error {
+	if t.kinds == nil {
+		return errors.New("store: write in a read-only transaction")
+	}
+	return nil
+}
+
+func (t *tx) Put(kind, key string, value []byte) error {
+	if err := t.write(); err != nil {
+		return err
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	_, err := t.q.Exec(t.ctx, `INSERT INTO gatehouse_records (kind, key, value, rev) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, rev = excluded.rev`, kind, key, value, t.rev)
+	if err == nil {
+		t.kinds[kind] = true
+	}
+	return err
+}
+
+func (t *tx) Create(kind, key string, value []byte) error {
+	if err := t.write(); err != nil {
+		return err
+	}
+	if value == nil {
+		value = []byte{}
+	}
+	tag, err := t.q.Exec(t.ctx, `INSERT INTO gatehouse_records (kind, key, value, rev) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO NOTHING`, kind, key, value, t.rev)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrExists
+	}
+	t.kinds[kind] = true
+	return nil
+}
+
+func (t *tx) Delete(kind, key string) error {
+	if err := t.write(); err != nil {
+		return err
+	}
+	var tag pgconn.CommandTag
+	tag, err := t.q.Exec(t.ctx, `DELETE FROM gatehouse_records WHERE kind = $1 AND key = $2`, kind, key)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return store.ErrNotFound
+	}
+	t.kinds[kind] = true
+	return nil
+}
