@@ -1,0 +1,148 @@
+package archtest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/gatehouse-dev/gatehouse/"
+
+// layer ranks packages: a package may import only packages of a lower
+// layer (or its own sub-packages' layer for store backends). Pure
+// vocabulary at the bottom, wiring and commands at the top.
+var layer = map[string]int{
+	"internal/arn":     0,
+	"internal/awserr":  0,
+	"internal/config":  0,
+	"internal/metrics": 0,
+	"internal/store":   0,
+
+	"internal/policy":          1,
+	"internal/sigv4":           1,
+	"internal/awsproto":        1,
+	"internal/store/sqlite":    1,
+	"internal/store/postgres":  1,
+	"internal/store/storetest": 1,
+	"internal/lambda/runtime":  1,
+	"pkg/sigv4client":          1,
+
+	"internal/authn": 2,
+
+	"internal/iam": 3,
+	"internal/sts": 4,
+
+	"internal/apigw":   5,
+	"internal/gateway": 6,
+	"internal/lambda":  6,
+	"internal/server":  6,
+	"internal/callers": 6,
+
+	"internal/app":           8,
+	"internal/gatehousetest": 9,
+	"internal/cli":           9,
+	"cmd/gatehouse":          10,
+}
+
+// pure packages know nothing of servers or storage (DESIGN.md).
+var pure = map[string][]string{
+	"internal/policy": {"net/http", "database/sql"},
+	"internal/sigv4":  {"database/sql"},
+	"internal/arn":    {"net/http", "database/sql"},
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Doc        string
+	Name       string
+	GoFiles    []string
+}
+
+func listPackages(t *testing.T) []pkg {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(file), "..", "..")
+	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		p.ImportPath = strings.TrimPrefix(p.ImportPath, module)
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func rankOf(path string) (int, bool) {
+	for p := path; p != "." && p != ""; p = filepath.Dir(p) {
+		if r, ok := layer[p]; ok {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+func TestImportsPointDown(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if strings.HasPrefix(p.ImportPath, "examples/") || strings.HasPrefix(p.ImportPath, "bench") || strings.HasPrefix(p.ImportPath, "test/") || p.ImportPath == "internal/archtest" {
+			continue
+		}
+		r, ok := rankOf(p.ImportPath)
+		if !ok {
+			t.Errorf("%s has no layer: add it to the table in arch_test.go", p.ImportPath)
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.HasPrefix(imp, module) {
+				for _, banned := range pure[p.ImportPath] {
+					if imp == banned {
+						t.Errorf("%s must stay pure but imports %s", p.ImportPath, imp)
+					}
+				}
+				continue
+			}
+			imp = strings.TrimPrefix(imp, module)
+			ir, ok := rankOf(imp)
+			if !ok {
+				continue // reported as its own package
+			}
+			if strings.HasPrefix(imp, p.ImportPath+"/") {
+				continue // a package may use its own sub-packages
+			}
+			if ir >= r {
+				t.Errorf("%s (layer %d) imports %s (layer %d): imports must point down", p.ImportPath, r, imp, ir)
+			}
+		}
+	}
+}
+
+func TestEveryPackageHasADocComment(t *testing.T) {
+	for _, p := range listPackages(t) {
+		if len(p.GoFiles) == 0 {
+			continue
+		}
+		if p.Name == "main" {
+			if !strings.HasPrefix(p.Doc, "Command ") && !strings.HasPrefix(p.Doc, "Program ") {
+				if p.Doc == "" {
+					t.Errorf("%s: command has no doc comment", p.ImportPath)
+				}
+			}
+			continue
+		}
+		if !strings.HasPrefix(p.Doc, "Package "+p.Name+" ") {
+			t.Errorf("%s: package doc should start %q, got %q", p.ImportPath, "Package "+p.Name+" ", p.Doc)
+		}
+	}
+}
