@@ -26,39 +26,16 @@ func NormalizePolicy(doc, region, account, apiID string) (string, error) {
 	if strings.HasPrefix(doc, `{\"`) {
 		doc = UnescapePolicy(doc)
 	}
-	var v any
-	dec := json.NewDecoder(strings.NewReader(doc))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return "", errPolicy
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return "", errPolicy
-	}
-	prefix := "arn:aws:execute-api:" + region + ":" + account + ":" + apiID
-	expand := func(x any) any {
-		s, ok := x.(string)
-		if ok && strings.HasPrefix(s, "execute-api:/") {
-			return prefix + s[len("execute-api:"):]
-		}
-		return x
-	}
-	switch st := m["Statement"].(type) {
-	case []any:
-		for _, e := range st {
-			expandStatement(e, expand)
-		}
-	case map[string]any:
-		expandStatement(st, expand)
-	}
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
+	if err := json.Compact(&buf, []byte(doc)); err != nil {
 		return "", errPolicy
 	}
-	out := strings.TrimSuffix(buf.String(), "\n")
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(buf.Bytes(), &probe) != nil {
+		return "", errPolicy
+	}
+	// Expanding by text keeps the document's own member order, as AWS does.
+	out := strings.ReplaceAll(buf.String(), `"execute-api:/`, `"arn:aws:execute-api:`+region+":"+account+":"+apiID+"/")
 	if len(out) > MaxPolicyLength {
 		return "", awserr.BadRequestException.Errorf("Policy document exceeds the maximum length of %d characters", MaxPolicyLength)
 	}
@@ -66,23 +43,6 @@ func NormalizePolicy(doc, region, account, apiID string) (string, error) {
 		return "", errPolicy.WithCause(err)
 	}
 	return out, nil
-}
-
-func expandStatement(e any, expand func(any) any) {
-	st, ok := e.(map[string]any)
-	if !ok {
-		return
-	}
-	for _, k := range []string{"Resource", "NotResource"} {
-		switch r := st[k].(type) {
-		case string:
-			st[k] = expand(r)
-		case []any:
-			for i := range r {
-				r[i] = expand(r[i])
-			}
-		}
-	}
 }
 
 // EscapePolicy renders a stored policy as AWS returns it: quotes and
