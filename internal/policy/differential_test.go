@@ -479,7 +479,20 @@ var knownDifferences = []knownDifference{
 			return c.anyPolicy(func(doc string) bool { return strings.Contains(doc, "0.0.0.0/0") })
 		},
 	},
+	{
+		name: "bare-ipv4-vs-ipv6-request",
+		doc: "IAM User Guide, reference_policies_elements_condition_operators.html#Conditions_IPAddress: a bare " +
+			"address is a /32 CIDR, and an IPv4 range never contains an IPv6 address, so NotIpAddress is true. " +
+			"iam-simulate returns false for a bare IPv4 policy value against an IPv6 request under NotIpAddress " +
+			"(it does handle the CIDR form).",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			ip, _ := c.Context["aws:SourceIp"].(string)
+			return strings.Contains(ip, ":") && c.anyPolicy(func(doc string) bool { return regexpNotIPBare.MatchString(doc) })
+		},
+	},
 }
+
+var regexpNotIPBare = regexp.MustCompile(`NotIpAddress[A-Za-z]*":\{[^}]*"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+"`)
 
 var regexpDateEpoch = regexp.MustCompile(`"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{[^}]*"[0-9]+"|"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{"aws:EpochTime"`)
 
