@@ -2,8 +2,9 @@ package awsproto
 
 import (
 	"context"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 )
 
 // Meta is what the server knows about a request in flight. The server
@@ -39,10 +40,13 @@ func SetOperation(ctx context.Context, op string) {
 	}
 }
 
-// NewRequestID returns a random UUID v4 in AWS's textual form.
+// NewRequestID returns a random UUID v4 in AWS's textual form. Request ids
+// must be unique, not secret, so they come from math/rand/v2's per-thread
+// ChaCha8 source rather than a getrandom system call per request.
 func NewRequestID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[0:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:16], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	var out [36]byte

@@ -85,7 +85,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			op = "unknown"
 		}
 		s.metrics.Observe(surface, op, rec.status, d)
-		if surface != SurfaceGatehouse {
+		if surface != SurfaceGatehouse && s.log.Enabled(r.Context(), slog.LevelDebug) {
 			s.log.Debug("request", "request_id", id, "service", surface, "operation", op,
 				"method", r.Method, "path", r.URL.Path, "status", rec.status, "principal", m.Principal, "duration", d)
 		}
