@@ -143,3 +143,32 @@ func TestVerifyAllocs(t *testing.T) {
 		t.Errorf("Verify allocates %.1f times per call, budget 2", allocs)
 	}
 }
+
+// BenchmarkVerifyVsSDKSign interleaves SDK signing and verification of the
+// identical request in one loop, so machine noise hits both alike, and
+// reports both costs and their ratio (target: ratio <= 0.5).
+func BenchmarkVerifyVsSDKSign(b *testing.B) {
+	signer := v4.NewSigner()
+	ctx := context.Background()
+	req := benchRequest()
+	v := benchVerifier()
+	var signT, verifyT time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		delete(req.Header, "Authorization")
+		t0 := time.Now()
+		if err := signer.SignHTTP(ctx, benchCreds, req, benchHash, propSvc, propRegion, propNow); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		r := FromHTTP(req, nil)
+		if _, err := v.Verify(&r); err != nil {
+			b.Fatal(err)
+		}
+		verifyT += time.Since(t1)
+		signT += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(signT.Nanoseconds())/float64(b.N), "sign-ns/op")
+	b.ReportMetric(float64(verifyT.Nanoseconds())/float64(b.N), "verify-ns/op")
+	b.ReportMetric(float64(verifyT)/float64(signT), "verify/sign")
+}

@@ -107,7 +107,11 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 		}
 		p.credential, p.signedHeaders, p.signature = a.Credential, a.SignedHeaders, a.Signature
 		p.token = firstHeader(req.Header, &s.key, "x-amz-security-token")
-		p.contentHash = firstHeader(req.Header, &s.key, "x-amz-content-sha256")
+		// The header matters only for UNSIGNED-PAYLOAD (see payloadHash);
+		// skipping the lookup saves a header scan on the hot path.
+		if v.cfg.AllowUnsignedPayload {
+			p.contentHash = firstHeader(req.Header, &s.key, "x-amz-content-sha256")
+		}
 	}
 
 	// §6.1: host must be signed.
