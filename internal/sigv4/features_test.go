@@ -321,3 +321,49 @@ func TestConcurrentVerify(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestCanonicalHeaderEdges(t *testing.T) {
+	tests := []struct {
+		name      string
+		signed    string
+		hdr       map[string]string
+		wantLines string // canonical headers block + signed headers line
+	}{
+		{
+			// §2.7: unsorted, mixed-case, duplicated names are normalized.
+			name: "unsorted signed headers", signed: "X-Amz-Date;host;x-amz-date",
+			hdr:       map[string]string{"X-Amz-Date": "20260314T150926Z"},
+			wantLines: "host:api.example.com\nx-amz-date:20260314T150926Z\n\nhost;x-amz-date\n",
+		},
+		{
+			// §6.2: a signed header that is absent is an empty value.
+			name: "absent signed header", signed: "host;x-absent;x-amz-date",
+			hdr:       map[string]string{"X-Amz-Date": "20260314T150926Z"},
+			wantLines: "host:api.example.com\nx-absent:\nx-amz-date:20260314T150926Z\n\nhost;x-absent;x-amz-date\n",
+		},
+		{
+			// HTTP/2 clients may sign :authority.
+			name: "authority", signed: ":authority;x-amz-date",
+			hdr:       map[string]string{"X-Amz-Date": "20260314T150926Z"},
+			wantLines: ":authority:api.example.com\nx-amz-date:20260314T150926Z\n\n:authority;x-amz-date\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := testVerifier(nil)
+			r := hdrReq(strings.Replace(goodAuthz, "SignedHeaders=host;x-amz-date", "SignedHeaders="+tt.signed, 1), tt.hdr)
+			_, err := v.Verify(r)
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != InvalidSignature {
+				t.Fatalf("err = %v", err)
+			}
+			if !strings.Contains(e.CanonicalRequest, "\n"+tt.wantLines) {
+				t.Errorf("canonical request:\n%s\nwant it to contain:\n%s", e.CanonicalRequest, tt.wantLines)
+			}
+			selfSign(t, v, r, propSecret)
+			if _, err := v.Verify(r); err != nil {
+				t.Errorf("after signing: %v", err)
+			}
+		})
+	}
+}
