@@ -9,3 +9,7 @@ var (
 	IDPRejectedClaim            = define(Code{Name: "IDPRejectedClaim", Status: 403})
 	InvalidAuthorizationMessage = define(Code{Name: "InvalidAuthorizationMessageException", Status: 400})
 )
+
+// ExpiredTokenSTS is STS's expired web identity token (HTTP 400; the
+// session-credential expiry is ExpiredToken, 403).
+var ExpiredTokenSTS = Code{Name: "ExpiredTokenException", Status: 400}

@@ -48,6 +48,14 @@ func init() {
 		"ListPolicyVersions":      opListPolicyVersions,
 		"DeletePolicyVersion":     opDeletePolicyVersion,
 		"SetDefaultPolicyVersion": opSetDefaultPolicyVersion,
+
+		"CreateOpenIDConnectProvider":             opCreateOIDCProvider,
+		"GetOpenIDConnectProvider":                opGetOIDCProvider,
+		"ListOpenIDConnectProviders":              opListOIDCProviders,
+		"AddClientIDToOpenIDConnectProvider":      opAddClientID,
+		"RemoveClientIDFromOpenIDConnectProvider": opRemoveClientID,
+		"UpdateOpenIDConnectProviderThumbprint":   opUpdateThumbprint,
+		"DeleteOpenIDConnectProvider":             opDeleteOIDCProvider,
 	}
 	for _, et := range []entityType{etUser, etGroup, etRole} {
 		ops["Attach"+et.name+"Policy"] = opAttach(et)

@@ -60,3 +60,7 @@ type Credentials struct {
 func (s *Service) RoleCredentials(ctx context.Context, roleARN, sessionName string, duration time.Duration) (Credentials, error) {
 	return s.ServiceRoleCredentials(ctx, "lambda.amazonaws.com", roleARN, sessionName, duration)
 }
+
+// SetHTTPClient replaces the client used to fetch OIDC discovery documents
+// and JWKS (tests, custom CA bundles). Cached keys are dropped.
+func (s *Service) SetHTTPClient(c *http.Client) { s.oidc = newOIDCCache(c, s.now) }

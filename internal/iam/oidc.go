@@ -1,0 +1,222 @@
+package iam
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+var thumbprintRE = regexp.MustCompile(`^[0-9A-Fa-f]{40}$`)
+
+func oidcKey(account, u string) string { return account + "/" + strings.ToLower(u) }
+
+// parseProviderURL validates a provider URL and returns it without scheme.
+func parseProviderURL(raw string) (string, error) {
+	bad := awserr.ValidationError.New("Invalid Open ID Connect Provider URL")
+	if len(raw) < 1 || len(raw) > 255 || !strings.HasPrefix(raw, "https://") {
+		return "", bad
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", bad
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(raw, "https://"), "/"), nil
+}
+
+func (c *call) providerTarget() (*OIDCProvider, error) {
+	arn := c.get("OpenIDConnectProviderArn")
+	if arn == "" {
+		return nil, validation("", "openIDConnectProviderArn", "Member must not be null")
+	}
+	acct, res, ok := splitIAMARN(arn)
+	if !ok || !strings.HasPrefix(res, "oidc-provider/") {
+		return nil, awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
+	}
+	if err := c.allow(arn, nil); err != nil {
+		return nil, err
+	}
+	p := c.snap.oidc[oidcKey(acct, strings.TrimPrefix(res, "oidc-provider/"))]
+	if p == nil || acct != c.account() {
+		return nil, awserr.NoSuchEntity.Errorf("OpenIDConnect Provider not found for arn %s", arn)
+	}
+	return p, nil
+}
+
+func (c *call) modifyProvider(p *OIDCProvider, fn func(o *OIDCProvider) error) error {
+	return c.update(func(tx store.Tx) error {
+		key := oidcKey(p.Account, p.URL)
+		o, err := getJSON[OIDCProvider](tx, kindOIDC, key)
+		if err != nil || o == nil {
+			return firstErr(err, awserr.NoSuchEntity.Errorf("OpenIDConnect Provider not found for arn %s", p.ARN()))
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+		return putJSON(tx, kindOIDC, key, o)
+	})
+}
+
+func checkThumbprints(tps []string) error {
+	if len(tps) > 5 {
+		return awserr.InvalidInput.New("Thumbprint list must contain fewer than 5 entries.")
+	}
+	for _, t := range tps {
+		if !thumbprintRE.MatchString(t) {
+			return validation(t, "thumbprintList.member", "Member must have length greater than or equal to 40")
+		}
+	}
+	return nil
+}
+
+func opCreateOIDCProvider(c *call) (any, error) {
+	u, err := parseProviderURL(c.get("Url"))
+	if err != nil {
+		return nil, err
+	}
+	tags, err := parseTags(c, "Tags")
+	if err != nil {
+		return nil, err
+	}
+	p := &OIDCProvider{Account: c.account(), URL: u, ClientIDs: c.members("ClientIDList"), Thumbprints: c.members("ThumbprintList"),
+		Created: c.s.now().UTC(), Tags: tags}
+	if err := c.allow(p.ARN(), tagContext(tags)); err != nil {
+		return nil, err
+	}
+	if len(p.ClientIDs) > 100 {
+		return nil, awserr.LimitExceeded.New("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")
+	}
+	for _, id := range p.ClientIDs {
+		if id == "" || len(id) > 255 {
+			return nil, validation(id, "clientIDList.member", "Member must have length between 1 and 255")
+		}
+	}
+	if err := checkThumbprints(p.Thumbprints); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, o := range c.snap.oidc {
+		if o.Account == c.account() {
+			n++
+		}
+	}
+	if n >= 100 {
+		return nil, awserr.LimitExceeded.New("Cannot exceed quota for OpenIdConnectProvidersPerAccount: 100")
+	}
+	err = c.update(func(tx store.Tx) error {
+		if err := createJSON(tx, kindOIDC, oidcKey(p.Account, u), p); err == store.ErrExists {
+			return awserr.EntityAlreadyExists.Errorf("Provider with url %s already exists.", c.get("Url"))
+		} else {
+			return err
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		OpenIDConnectProviderArn string
+		Tags                     *members[xmlTag] `xml:",omitempty"`
+	}{p.ARN(), xmlTags(tags)}, nil
+}
+
+func opGetOIDCProvider(c *call) (any, error) {
+	p, err := c.providerTarget()
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Url            string
+		ClientIDList   *members[string]
+		ThumbprintList *members[string]
+		CreateDate     string
+		Tags           *members[xmlTag] `xml:",omitempty"`
+	}{p.URL, list(p.ClientIDs), list(p.Thumbprints), isoTime(p.Created), xmlTags(p.Tags)}, nil
+}
+
+func opListOIDCProviders(c *call) (any, error) {
+	if err := c.allow("*", nil); err != nil {
+		return nil, err
+	}
+	type entry struct{ Arn string }
+	var out []entry
+	for _, o := range c.snap.oidc {
+		if o.Account == c.account() {
+			out = append(out, entry{o.ARN()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Arn < out[j].Arn })
+	return struct{ OpenIDConnectProviderList *members[entry] }{list(out)}, nil
+}
+
+func opAddClientID(c *call) (any, error) {
+	p, err := c.providerTarget()
+	if err != nil {
+		return nil, err
+	}
+	id := c.get("ClientID")
+	if id == "" || len(id) > 255 {
+		return nil, validation(id, "clientID", "Member must have length between 1 and 255")
+	}
+	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+		for _, x := range o.ClientIDs {
+			if x == id {
+				return nil
+			}
+		}
+		if len(o.ClientIDs) >= 100 {
+			return awserr.LimitExceeded.New("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")
+		}
+		o.ClientIDs = append(o.ClientIDs, id)
+		return nil
+	})
+}
+
+func opRemoveClientID(c *call) (any, error) {
+	p, err := c.providerTarget()
+	if err != nil {
+		return nil, err
+	}
+	id := c.get("ClientID")
+	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+		out := o.ClientIDs[:0]
+		for _, x := range o.ClientIDs {
+			if x != id {
+				out = append(out, x)
+			}
+		}
+		o.ClientIDs = out
+		return nil
+	})
+}
+
+func opUpdateThumbprint(c *call) (any, error) {
+	p, err := c.providerTarget()
+	if err != nil {
+		return nil, err
+	}
+	tps := c.members("ThumbprintList")
+	if err := checkThumbprints(tps); err != nil {
+		return nil, err
+	}
+	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+		o.Thumbprints = tps
+		return nil
+	})
+}
+
+func opDeleteOIDCProvider(c *call) (any, error) {
+	arn := c.get("OpenIDConnectProviderArn")
+	if err := c.allow(arn, nil); err != nil {
+		return nil, err
+	}
+	acct, res, ok := splitIAMARN(arn)
+	if !ok || acct != c.account() || !strings.HasPrefix(res, "oidc-provider/") {
+		return nil, nil // deleting a missing provider is not an error
+	}
+	return nil, c.update(func(tx store.Tx) error {
+		return ignoreNotFound(tx.Delete(kindOIDC, oidcKey(acct, strings.TrimPrefix(res, "oidc-provider/"))))
+	})
+}
