@@ -104,8 +104,10 @@ type Credentials struct {
 // for long-term keys) to credentials. It decides whether the pair is valid:
 // to refuse it, return an error wrapping ErrUnknownKey, ErrInvalidToken or
 // ErrExpiredToken; any other error makes Verify fail closed with Kind
-// Internal. Resolve must be safe for concurrent use and must not keep the
-// strings it is given beyond the call without copying them.
+// Internal. Resolve must be safe for concurrent use. The strings it is given
+// are ordinary immutable strings but usually point into the request's
+// header or query; a resolver that caches them pins that memory unless it
+// copies them (strings.Clone).
 type Resolver interface {
 	Resolve(accessKeyID, sessionToken string) (Credentials, error)
 }
