@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -148,6 +149,17 @@ func propVerifier() *Verifier {
 	})
 }
 
+var propSeed = flag.Uint64("sigv4.seed", 0, "seed for the randomized SDK tests (0: time-based; failures log theirs)")
+
+func seedFor(t *testing.T) uint64 {
+	seed := *propSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("seed %d (rerun with -sigv4.seed=%d)", seed, seed)
+	return seed
+}
+
 // mutations each change one signed element of a verified request.
 var mutations = []struct {
 	name  string
@@ -170,6 +182,32 @@ var mutations = []struct {
 	}},
 	{"query", func(r *rand.Rand, req *Request) bool {
 		req.RawQuery = appendQuery(req.RawQuery, "extra=1")
+		return true
+	}},
+	{"query byte", func(r *rand.Rand, req *Request) bool {
+		// Any byte of a non-auth parameter; auth parameters have their own
+		// checks (scope, date) and answers.
+		var idx []int
+		off := 0
+		for _, piece := range strings.Split(req.RawQuery, "&") {
+			if !strings.HasPrefix(piece, "X-Amz-") {
+				for i := range len(piece) {
+					idx = append(idx, off+i)
+				}
+			}
+			off += len(piece) + 1
+		}
+		if len(idx) == 0 {
+			return false
+		}
+		q := []byte(req.RawQuery)
+		i := idx[r.IntN(len(idx))]
+		if q[i] == 'z' {
+			q[i] = 'y'
+		} else {
+			q[i] = 'z'
+		}
+		req.RawQuery = string(q)
 		return true
 	}},
 	{"signed header", func(r *rand.Rand, req *Request) bool {
@@ -225,8 +263,7 @@ func TestPropertySDKSigned(t *testing.T) {
 	if testing.Short() {
 		n = 1000
 	}
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := seedFor(t)
 	r := rand.New(rand.NewPCG(seed, 1))
 	v := propVerifier()
 	counts := map[string]int{}
@@ -250,7 +287,7 @@ func TestPropertySDKSigned(t *testing.T) {
 			counts[m.name]++
 			_, err := v.Verify(&mreq)
 			var e *Error
-			if !errors.As(err, &e) || e.Kind != InvalidSignature {
+			if !errors.As(err, &e) || e.Kind != InvalidSignature && !(m.name == "query byte" && e.Kind == MalformedQuery) {
 				t.Fatalf("case %d, mutation %q: err = %v, want InvalidSignature\nbefore: %s %s?%s\nafter:  %s %s?%s",
 					i, m.name, err, base.Method, base.RawPath, base.RawQuery, mreq.Method, mreq.RawPath, mreq.RawQuery)
 			}
@@ -282,8 +319,7 @@ func TestLoopbackSDKSigned(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
+	seed := seedFor(t)
 	r := rand.New(rand.NewPCG(seed, 2))
 	n := 300
 	if testing.Short() {
