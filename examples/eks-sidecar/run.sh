@@ -3,18 +3,26 @@
 # calls an AWS_IAM-protected API Gateway endpoint) adapted to gatehouse, with
 # `gatehouse sign-proxy` as the signing sidecar. See README.md beside this file.
 #
-#   GATEHOUSE_ENDPOINT=http://127.0.0.1:4566 \
-#   AWS_SHARED_CREDENTIALS_FILE=.gatehouse/credentials \
-#   API_ID=abc123 ./examples/eks-sidecar/run.sh          # or CREATE_API=1 instead of API_ID
+#   ./examples/eks-sidecar/run.sh            # starts its own gatehouse, imports api.json
+#
+#   ./examples/eks-sidecar/run.sh ca         # against your gatehouse: print the CA file,
+#   SSL_CERT_FILE=<that file> gatehouse serve   # start gatehouse trusting it, then
+#   GATEHOUSE_ENDPOINT=http://127.0.0.1:4566 AWS_SHARED_CREDENTIALS_FILE=.gatehouse/credentials \
+#     API_ID=abc123 ./examples/eks-sidecar/run.sh   # (or CREATE_API=1 instead of API_ID)
 #
 # Admin credentials (to create the OIDC provider and roles) come from the
-# standard AWS chain of the calling shell. The sidecar gets none of them: it
-# runs with only the pod's environment (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE).
+# standard AWS chain of the calling shell (or are generated for the gatehouse
+# this script starts). The sidecar gets none of them: it runs with only the
+# pod's environment (AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE).
 set -euo pipefail
 export LC_ALL=C
 
-: "${GATEHOUSE_ENDPOINT:?set GATEHOUSE_ENDPOINT, e.g. http://127.0.0.1:4566}"
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+STATE_DIR=${STATE_DIR:-$here/.state}   # the issuer's CA, kept so a running gatehouse keeps trusting it
+GATEHOUSE_ENDPOINT=${GATEHOUSE_ENDPOINT:-}
 GATEHOUSE_ENDPOINT=${GATEHOUSE_ENDPOINT%/}
+GATEHOUSE_PORT=${GATEHOUSE_PORT:-14566}   # when this script starts gatehouse
 API_ID=${API_ID:-}
 CREATE_API=${CREATE_API:-}
 STAGE=${STAGE:-Prod}
@@ -23,10 +31,8 @@ REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}
 NAMESPACE=${NAMESPACE:-default}
 SERVICE_ACCOUNT=${SERVICE_ACCOUNT:-myclient-sa}
 SIDECAR_PORT=${SIDECAR_PORT:-18080}
-KEEP=${KEEP:-} # set to keep the roles and OIDC provider afterwards
+KEEP=${KEEP:-} # set to keep the roles, OIDC provider and API afterwards
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
 run_id=$(date +%s)
 pids=()
@@ -34,18 +40,32 @@ cleanup_cmds=()
 
 cleanup() {
   local status=$?
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -z "$KEEP" ]; then
     local i
-    for ((i=${#cleanup_cmds[@]}-1; i>=0; i--)); do eval "${cleanup_cmds[$i]}" >/dev/null 2>&1 || true; done
+    for ((i = ${#cleanup_cmds[@]} - 1; i >= 0; i--)); do eval "${cleanup_cmds[$i]}" >/dev/null 2>&1 || true; done
   fi
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
-  exit $status
+  exit "$status"
 }
 trap cleanup EXIT
 
 step() { printf '\n== %s\n' "$*"; }
+
+# wait_http URL: until URL answers 2xx (10 s).
+wait_http() {
+  local _
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+mkdir -p "$STATE_DIR"
+ca_cert=$STATE_DIR/ca.pem
+ca_key=$STATE_DIR/ca-key.pem
 
 step "build gatehouse and the service-account token issuer"
 GATEHOUSE=${GATEHOUSE:-}
@@ -54,6 +74,31 @@ if [ -z "$GATEHOUSE" ]; then
   GATEHOUSE=$work/gatehouse
 fi
 (cd "$root" && go build -o "$work/sa-token-issuer" ./examples/eks-sidecar/sa-token-issuer)
+"$work/sa-token-issuer" --init-ca --ca-cert "$ca_cert" --ca-key "$ca_key" >/dev/null
+
+if [ "${1:-}" = ca ]; then
+  echo "$ca_cert"
+  exit 0
+fi
+
+if [ -z "$GATEHOUSE_ENDPOINT" ]; then
+  step "start gatehouse on 127.0.0.1:$GATEHOUSE_PORT (trusting the issuer's CA for OIDC key fetches)"
+  AWS_ACCESS_KEY_ID=AKIA$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n' | tr 'a-f' 'A-F')
+  AWS_SECRET_ACCESS_KEY=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+  export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  SSL_CERT_FILE=$ca_cert \
+    GATEHOUSE_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GATEHOUSE_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+    "$GATEHOUSE" serve --listen "127.0.0.1:$GATEHOUSE_PORT" --data-dir "$work/data" >"$work/gatehouse.log" 2>&1 &
+  pids+=($!)
+  GATEHOUSE_ENDPOINT=http://127.0.0.1:$GATEHOUSE_PORT
+  if ! wait_http "$GATEHOUSE_ENDPOINT/_gatehouse/health"; then
+    echo "gatehouse did not become healthy:" >&2
+    cat "$work/gatehouse.log" >&2
+    exit 1
+  fi
+  [ -n "$API_ID" ] || CREATE_API=1
+fi
 
 # Percent-encode one form value (ASCII input, as the policies below are).
 urlencode() {
@@ -69,7 +114,11 @@ urlencode() {
 }
 
 # admin SERVICE ARGS...: a signed call with the shell's (admin) credentials.
-admin() { local svc=$1; shift; "$GATEHOUSE" curl --region "$REGION" --service "$svc" "$@"; }
+admin() {
+  local svc=$1
+  shift
+  "$GATEHOUSE" curl --region "$REGION" --service "$svc" "$@"
+}
 # query SERVICE VERSION ACTION [k=v ...]: an IAM/STS Query API call.
 query() {
   local svc=$1 version=$2 action=$3 body kv
@@ -104,7 +153,8 @@ echo
 
 step "start the cluster's token issuer (stands in for the EKS OIDC issuer + kubelet)"
 sub="system:serviceaccount:$NAMESPACE:$SERVICE_ACCOUNT"
-"$work/sa-token-issuer" --listen 127.0.0.1:0 --token-file "$work/token" --sub "$sub" >"$work/issuer.out" &
+"$work/sa-token-issuer" --listen 127.0.0.1:0 --token-file "$work/token" --sub "$sub" \
+  --ca-cert "$ca_cert" --ca-key "$ca_key" >"$work/issuer.out" &
 pids+=($!)
 for _ in $(seq 50); do grep -q '^issuer ' "$work/issuer.out" 2>/dev/null && break; sleep 0.1; done
 issuer=$(sed -n 's/^issuer //p' "$work/issuer.out")
@@ -159,13 +209,9 @@ env -i PATH="$PATH" HOME="$work" \
   --assume-role "arn:aws:iam::$account:role/$api_role" --role-session-name myclient \
   >"$work/sidecar.out" 2>"$work/sidecar.err" &
 pids+=($!)
-health=""
-for _ in $(seq 100); do
-  if health=$(curl -fsS "http://127.0.0.1:$SIDECAR_PORT/_signproxy/health" 2>/dev/null); then break; fi
-  health=""
-  sleep 0.1
-done
-if [ -z "$health" ]; then
+if wait_http "http://127.0.0.1:$SIDECAR_PORT/_signproxy/health"; then
+  health=$(curl -fsS "http://127.0.0.1:$SIDECAR_PORT/_signproxy/health")
+else
   echo "sidecar not healthy:" >&2
   cat "$work/sidecar.out" "$work/sidecar.err" >&2
   curl -sS "http://127.0.0.1:$SIDECAR_PORT/_signproxy/health" >&2 || true

@@ -1,15 +1,20 @@
 // Command sa-token-issuer stands in for a Kubernetes cluster's
 // service-account token issuer in the EKS sidecar example: it serves OIDC
-// discovery and a JWKS on loopback (what gatehouse's STS fetches to verify
-// tokens, as AWS STS fetches an EKS cluster's), and keeps a projected
-// service-account token file fresh the way the kubelet does, rewriting it
-// well before it expires.
+// discovery and a JWKS over HTTPS on loopback (what gatehouse's STS fetches
+// to verify tokens, as AWS STS fetches an EKS cluster's), and keeps a
+// projected service-account token file fresh the way the kubelet does,
+// rewriting it well before it expires.
 //
 //	sa-token-issuer --listen 127.0.0.1:0 --token-file /tmp/token \
+//	    --ca-cert ca.pem --ca-key ca-key.pem \
 //	    --sub system:serviceaccount:default:myclient-sa
 //
-// It prints "issuer URL" once serving, and stops on SIGINT/SIGTERM. It is a
-// test fixture: the key lives in memory only and is new on every start.
+// STS only fetches keys over HTTPS, so the issuer serves TLS with a
+// certificate from a small CA: loaded from --ca-cert/--ca-key when both
+// exist, otherwise created and written there (the server that verifies
+// tokens must trust --ca-cert, e.g. through SSL_CERT_FILE). The token
+// signing key is new on every start. It prints "issuer URL" once serving
+// and stops on SIGINT/SIGTERM. It is a test fixture, not an identity provider.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -133,28 +139,50 @@ func writeToken(path, tok string) error {
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("sa-token-issuer", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve discovery and JWKS on")
-	issuerURL := fs.String("issuer", "", "issuer URL put in tokens (default http://LISTEN-ADDRESS)")
+	issuerURL := fs.String("issuer", "", "issuer URL put in tokens (default https://LISTEN-ADDRESS)")
 	tokenFile := fs.String("token-file", "", "service-account token file to keep fresh (required)")
+	caCert := fs.String("ca-cert", "", "CA certificate (PEM) of the HTTPS listener; created if missing (required)")
+	caKey := fs.String("ca-key", "", "CA private key (PEM); created with --ca-cert if missing (required)")
 	sub := fs.String("sub", "system:serviceaccount:default:myclient-sa", "token subject")
 	aud := fs.String("aud", "sts.amazonaws.com", "token audience")
 	ttl := fs.Duration("ttl", time.Hour, "token lifetime; the file is rewritten at 80% of it")
+	initCA := fs.Bool("init-ca", false, "only create (or check) --ca-cert/--ca-key and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *tokenFile == "" {
-		return errors.New("--token-file is required")
+	if *initCA {
+		if *caCert == "" || *caKey == "" {
+			return errors.New("--init-ca needs --ca-cert and --ca-key")
+		}
+		if _, _, err := loadOrCreateCA(*caCert, *caKey); err != nil {
+			return fmt.Errorf("CA: %w", err)
+		}
+		fmt.Fprintln(stdout, "ca", *caCert)
+		return nil
+	}
+	if *tokenFile == "" || *caCert == "" || *caKey == "" {
+		return errors.New("--token-file, --ca-cert and --ca-key are required")
 	}
 	if *ttl < 10*time.Second {
 		return errors.New("--ttl must be at least 10s")
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ca, caPriv, err := loadOrCreateCA(*caCert, *caKey)
+	if err != nil {
+		return fmt.Errorf("CA: %w", err)
+	}
+	leaf, err := serverCert(ca, caPriv)
+	if err != nil {
+		return fmt.Errorf("server certificate: %w", err)
+	}
+	tcp, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
+	ln := tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12})
 	defer ln.Close()
 	url := *issuerURL
 	if url == "" {
-		url = "http://" + ln.Addr().String()
+		url = "https://" + tcp.Addr().String()
 	}
 	is, err := newIssuer(url)
 	if err != nil {

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -21,11 +23,14 @@ import (
 func TestTokenVerifiesIndependently(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	tokenFile := filepath.Join(t.TempDir(), "token")
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	caFile := filepath.Join(dir, "ca.pem")
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--token-file", tokenFile, "--sub", "system:serviceaccount:apps:myclient-sa"}, pw)
+		done <- run(ctx, []string{"--token-file", tokenFile, "--ca-cert", caFile, "--ca-key", filepath.Join(dir, "ca-key.pem"),
+			"--sub", "system:serviceaccount:apps:myclient-sa"}, pw)
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
@@ -33,17 +38,30 @@ func TestTokenVerifiesIndependently(t *testing.T) {
 	}
 	go io.Copy(io.Discard, pr)
 	issuer := strings.TrimSpace(strings.TrimPrefix(line, "issuer "))
+	if !strings.HasPrefix(issuer, "https://127.0.0.1:") {
+		t.Fatalf("issuer %q, want https on loopback", issuer)
+	}
+	// Trust only the CA the issuer wrote, as gatehouse would via SSL_CERT_FILE.
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatal("CA file has no certificate")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 
 	var disc struct {
 		Issuer  string `json:"issuer"`
 		JWKSURI string `json:"jwks_uri"`
 	}
-	getJSON(t, issuer+"/.well-known/openid-configuration", &disc)
+	getJSON(t, client, issuer+"/.well-known/openid-configuration", &disc)
 	if disc.Issuer != issuer {
 		t.Fatalf("discovery issuer %q, want %q", disc.Issuer, issuer)
 	}
 	var keys jose.JSONWebKeySet
-	getJSON(t, disc.JWKSURI, &keys)
+	getJSON(t, client, disc.JWKSURI, &keys)
 
 	raw, err := os.ReadFile(tokenFile)
 	if err != nil {
@@ -82,14 +100,14 @@ func TestTokenVerifiesIndependently(t *testing.T) {
 }
 
 func TestRunRequiresTokenFile(t *testing.T) {
-	if err := run(context.Background(), nil, io.Discard); err == nil || !strings.Contains(err.Error(), "--token-file") {
+	if err := run(context.Background(), nil, io.Discard); err == nil || !strings.Contains(err.Error(), "--token-file, --ca-cert and --ca-key are required") {
 		t.Errorf("err = %v", err)
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) {
+func getJSON(t *testing.T, client *http.Client, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := client.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,5 +117,25 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
+	}
+}
+
+func TestCAIsReused(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem")
+	c1, _, err := loadOrCreateCA(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, _, err := loadOrCreateCA(cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c1.Equal(c2) {
+		t.Error("second start made a new CA; a server trusting the first would reject the issuer")
+	}
+	os.Remove(key)
+	if _, _, err := loadOrCreateCA(cert, key); err == nil {
+		t.Error("cert without key accepted")
 	}
 }
