@@ -49,6 +49,9 @@ func init() {
 		"DeletePolicyVersion":     opDeletePolicyVersion,
 		"SetDefaultPolicyVersion": opSetDefaultPolicyVersion,
 
+		"SimulatePrincipalPolicy": opSimulatePrincipalPolicy,
+		"SimulateCustomPolicy":    opSimulateCustomPolicy,
+
 		"CreateOpenIDConnectProvider":             opCreateOIDCProvider,
 		"GetOpenIDConnectProvider":                opGetOIDCProvider,
 		"ListOpenIDConnectProviders":              opListOIDCProviders,
