@@ -229,3 +229,11 @@ if [ "$code" != 200 ]; then
   exit 1
 fi
 echo "OK: HTTP $code through the sidecar as arn:aws:sts::$account:assumed-role/$api_role/myclient"
+
+step "bonus: the same call with gatehouse curl (admin credentials), then as a presigned URL"
+admin execute-api -i "$api_url$RESOURCE_PATH"
+echo
+presigned=$(admin execute-api --presign --expires 5m "$api_url$RESOURCE_PATH")
+echo "$presigned"
+curl -fsS "$presigned"
+echo
