@@ -38,7 +38,7 @@ func (c *compiler) compile() ([]statement, error) {
 		st.info.Effect = e.str
 		st.deny = e.str == "Deny"
 		st.info.Start = position(c.doc, s.off)
-		st.info.End = position(c.doc, s.end)
+		st.info.End = position(c.doc, s.end-1) // the closing brace
 
 		a, ok := s.get("Action")
 		if !ok {
