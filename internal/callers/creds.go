@@ -41,8 +41,9 @@ func (c *credFlags) register(fs *flag.FlagSet) {
 // credHelp documents credFlags; both commands' help include it verbatim.
 const credHelp = `Signing and credentials:
   --service NAME           signing name in the credential scope (default execute-api)
-  --region REGION          signing region; default: AWS_REGION / AWS_DEFAULT_REGION,
-                           then the profile's region, then us-east-1
+  --region REGION          signing region; default: the REGION of an
+                           *.execute-api.REGION.amazonaws.com URL, then AWS_REGION /
+                           AWS_DEFAULT_REGION, then the profile's region, then us-east-1
   --profile NAME           shared config/credentials profile (default: AWS_PROFILE or "default")
   --assume-role ARN        call sts:AssumeRole with the loaded credentials and sign
                            with the role's temporary credentials (refreshed before expiry)
