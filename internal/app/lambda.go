@@ -1,11 +1,60 @@
 package app
 
-import "context"
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/lambda"
+	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/sts"
+)
 
 // lambdaParts are the Lambda control plane and function runtime (owned by
 // the Lambda engineer).
-type lambdaParts struct{}
+type lambdaParts struct {
+	Lambda *lambda.Service
+}
 
 // wireLambda builds the Lambda service and sets a.Services.Lambda; it also
 // gives the gateway its AWS_PROXY invoker.
-func (a *App) wireLambda(ctx context.Context) error { return nil }
+func (a *App) wireLambda(ctx context.Context) error {
+	cfg := lambda.Config{
+		Store:              a.Store,
+		DataDir:            a.Config.DataDir,
+		Log:                a.Log,
+		Endpoint:           "http://" + a.Config.Listen,
+		LegacyDenyMessages: a.Config.LegacyDenyMessages,
+	}
+	if a.iamParts.Authn != nil {
+		cfg.Authn = a.iamParts.Authn
+	}
+	if a.iamParts.IAM != nil {
+		cfg.Authz = a.iamParts.IAM
+	}
+	if a.iamParts.STS != nil {
+		cfg.Roles = stsRoles{a.iamParts.STS}
+	}
+	svc, err := lambda.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	a.lambdaParts.Lambda = svc
+	a.Services.Lambda = svc
+	a.onClose(svc.Close)
+	a.onEndpoint(svc.SetEndpoint)
+	if a.apigwParts.Gateway != nil {
+		a.apigwParts.Gateway.SetInvoker(svc)
+	}
+	return nil
+}
+
+// stsRoles adapts STS's execution-role credentials to the Lambda runtime's.
+type stsRoles struct{ s *sts.Service }
+
+func (r stsRoles) RoleCredentials(ctx context.Context, roleARN, sessionName string, d time.Duration) (runtime.Credentials, error) {
+	c, err := r.s.RoleCredentials(ctx, roleARN, sessionName, d)
+	if err != nil {
+		return runtime.Credentials{}, err
+	}
+	return runtime.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration}, nil
+}

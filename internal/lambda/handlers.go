@@ -1,0 +1,664 @@
+package lambda
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+type codeInput struct {
+	ZipFile         []byte `json:"ZipFile"`
+	S3Bucket        string `json:"S3Bucket"`
+	S3Key           string `json:"S3Key"`
+	S3ObjectVersion string `json:"S3ObjectVersion"`
+	ImageUri        string `json:"ImageUri"`
+}
+
+type envInput struct {
+	Variables map[string]string `json:"Variables"`
+}
+
+type createInput struct {
+	FunctionName     string            `json:"FunctionName"`
+	Role             *string           `json:"Role"`
+	Runtime          string            `json:"Runtime"`
+	Handler          string            `json:"Handler"`
+	Code             *codeInput        `json:"Code"`
+	Description      string            `json:"Description"`
+	Timeout          *int              `json:"Timeout"`
+	MemorySize       *int              `json:"MemorySize"`
+	Publish          bool              `json:"Publish"`
+	PackageType      string            `json:"PackageType"`
+	Environment      *envInput         `json:"Environment"`
+	Architectures    []string          `json:"Architectures"`
+	Tags             map[string]string `json:"Tags"`
+	TracingConfig    *struct{ Mode string }
+	EphemeralStorage *struct{ Size int }
+}
+
+func newRevision() string { return awsproto.NewRequestID() }
+
+// code stores the package named by in.
+func (s *Service) code(in *codeInput) (*codeInfo, error) {
+	switch {
+	case in == nil:
+		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
+	case in.ImageUri != "":
+		return nil, awserr.InvalidParameterValueException.New("gatehouse does not run container images: use PackageType Zip.")
+	case in.S3Bucket == LocalDirBucket:
+		return localDir(in.S3Key)
+	case in.S3Bucket != "" || in.S3Key != "":
+		return nil, awserr.InvalidParameterValueException.Errorf("gatehouse has no S3: upload the zip with ZipFile (--zip-file fileb://code.zip), or use S3Bucket=%s with S3Key=<absolute directory> for a local directory.", LocalDirBucket)
+	case len(in.ZipFile) == 0:
+		return nil, awserr.InvalidParameterValueException.New("Please provide a source for function code.")
+	}
+	return s.storeZip(in.ZipFile)
+}
+
+// checkRole verifies iam:PassRole and that Lambda can assume the role.
+func (s *Service) checkRole(ctx context.Context, q *request, role string) error {
+	if err := s.authorize(q, "iam:PassRole", role, nil, ""); err != nil {
+		return err
+	}
+	if s.cfg.Roles != nil {
+		if _, err := s.cfg.Roles.RoleCredentials(ctx, role, "gatehouse-check", 15*time.Minute); err != nil {
+			return awserr.InvalidParameterValueException.New("The role defined for the function cannot be assumed by Lambda.").WithCause(err)
+		}
+	}
+	return nil
+}
+
+func (s *Service) createFunction(q *request) error {
+	var in createInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	if err := validateName(in.FunctionName); err != nil {
+		return err
+	}
+	if in.Role == nil {
+		return awserr.ValidationException.New("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
+	}
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures); err != nil {
+		return err
+	}
+	res := resolved{account: q.caller.AccountID, region: q.region, name: in.FunctionName}
+	if err := s.authorize(q, "lambda:CreateFunction", res.arn(), nil, ""); err != nil {
+		return err
+	}
+	if in.PackageType != "" && in.PackageType != "Zip" {
+		return awserr.InvalidParameterValueException.New("gatehouse does not run container images: use PackageType Zip.")
+	}
+	if in.Runtime == "" {
+		return awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+	if err := checkRuntime(in.Runtime); err != nil {
+		return err
+	}
+	kind := runtime.Classify(in.Runtime)
+	if in.Handler == "" && kind != runtime.Provided {
+		return awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+	}
+	if _, _, err := runtime.Command(kind, s.runtimeDir, os.TempDir()); err != nil {
+		return awserr.InvalidParameterValueException.Errorf("The runtime %s needs %s on the gatehouse host, which is not installed.", in.Runtime, runtime.Interpreter(kind))
+	}
+	var env *map[string]string
+	if in.Environment != nil {
+		vars := in.Environment.Variables
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		if err := checkEnv(vars); err != nil {
+			return err
+		}
+		env = &vars
+	}
+	if err := s.checkRole(q.r.Context(), q, *in.Role); err != nil {
+		return err
+	}
+	if e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]; e != nil {
+		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
+	}
+	ci, err := s.code(in.Code)
+	if err != nil {
+		return err
+	}
+	f := &function{
+		Account: res.account, Region: res.region, Name: in.FunctionName,
+		Runtime: in.Runtime, Handler: in.Handler, Role: *in.Role, Description: in.Description,
+		Timeout: 3, MemorySize: 128, Environment: env, Architectures: []string{"x86_64"},
+		Ephemeral: 512, TracingMode: "PassThrough",
+		LastModified: timestamp(time.Now()), RevisionID: newRevision(), Tags: in.Tags,
+	}
+	f.setCode(ci)
+	if in.Timeout != nil {
+		f.Timeout = *in.Timeout
+	}
+	if in.MemorySize != nil {
+		f.MemorySize = *in.MemorySize
+	}
+	if in.Architectures != nil {
+		f.Architectures = in.Architectures
+	}
+	if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
+		f.TracingMode = in.TracingConfig.Mode
+	}
+	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
+		f.Ephemeral = in.EphemeralStorage.Size
+	}
+	b, _ := json.Marshal(f)
+	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
+	if errors.Is(err, store.ErrExists) {
+		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
+	}
+	if err != nil {
+		return err
+	}
+	c := f.configuration(viewCreate)
+	if in.Publish {
+		c.Version = "1"
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, c)
+	return nil
+}
+
+func (f *function) setCode(ci *codeInfo) {
+	f.CodeSha256, f.CodeSize, f.CodeDir, f.CodeZip, f.LocalDir = ci.sha256, ci.size, ci.dir, ci.zip, ci.local
+}
+
+// modify changes a stored function in a transaction and returns the new
+// record. Every change gets a new RevisionId.
+func (s *Service) modify(ctx context.Context, res resolved, revision string, fn func(f *function) error) (*function, error) {
+	var out *function
+	_, err := s.store.Update(ctx, func(tx store.Tx) error {
+		rec, err := tx.Get(kindFunction, fnKey(res.account, res.region, res.name))
+		if errors.Is(err, store.ErrNotFound) {
+			return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		}
+		if err != nil {
+			return err
+		}
+		var f function
+		if err := json.Unmarshal(rec.Value, &f); err != nil {
+			return err
+		}
+		if revision != "" && revision != f.RevisionID {
+			return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+		f.RevisionID = newRevision()
+		b, err := json.Marshal(&f)
+		if err != nil {
+			return err
+		}
+		out = &f
+		return tx.Put(kindFunction, rec.Key, b)
+	})
+	return out, err
+}
+
+func (s *Service) getFunction(q *request, raw string) error {
+	res, e, err := s.find(q, raw, "lambda:GetFunction")
+	if err != nil {
+		return err
+	}
+	out := map[string]any{
+		"Configuration": e.fn.configuration(viewRead),
+		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(e.fn, res)},
+	}
+	if len(e.fn.Tags) > 0 {
+		out["Tags"] = e.fn.Tags
+	}
+	if e.fn.Reserved != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *e.fn.Reserved}
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) getConfiguration(q *request, raw string) error {
+	_, e, err := s.find(q, raw, "lambda:GetFunctionConfiguration")
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, e.fn.configuration(viewRead))
+	return nil
+}
+
+func (s *Service) listFunctions(q *request) error {
+	if err := s.authorize(q, "lambda:ListFunctions", "*", nil, ""); err != nil {
+		return err
+	}
+	qs := q.r.URL.Query()
+	max := 50
+	if v := qs.Get("MaxItems"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", v)
+		}
+		max = min(n, 50)
+	}
+	marker := ""
+	if m := qs.Get("Marker"); m != "" {
+		b, err := base64.RawURLEncoding.DecodeString(m)
+		if err != nil {
+			return awserr.InvalidParameterValueException.New("Invalid marker")
+		}
+		marker = string(b)
+	}
+	prefix := q.caller.AccountID + "/" + q.region + "/"
+	var names []string
+	for k := range s.view.Load().fns {
+		if strings.HasPrefix(k, prefix) && k > prefix+marker {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	fns := s.view.Load().fns
+	items := []*configuration{}
+	out := map[string]any{}
+	for k, key := range names {
+		if k == max {
+			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(strings.TrimPrefix(names[k-1], prefix)))
+			break
+		}
+		if e := fns[key]; e != nil {
+			items = append(items, e.fn.configuration(viewList))
+		}
+	}
+	out["Functions"] = items
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) deleteFunction(q *request, raw string) error {
+	res, e, err := s.find(q, raw, "lambda:DeleteFunction")
+	if err != nil {
+		return err
+	}
+	if res.qualifier != "" {
+		return awserr.InvalidParameterValueException.New("Deletion of $LATEST version is not allowed.")
+	}
+	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Delete(kindFunction, e.fn.key()) })
+	if errors.Is(err, store.ErrNotFound) {
+		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+	}
+	if err != nil {
+		return err
+	}
+	s.mgr.Stop(e.fn.key())
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type updateConfigInput struct {
+	Role             *string   `json:"Role"`
+	Handler          *string   `json:"Handler"`
+	Description      *string   `json:"Description"`
+	Timeout          *int      `json:"Timeout"`
+	MemorySize       *int      `json:"MemorySize"`
+	Environment      *envInput `json:"Environment"`
+	Runtime          *string   `json:"Runtime"`
+	RevisionId       string    `json:"RevisionId"`
+	TracingConfig    *struct{ Mode string }
+	EphemeralStorage *struct{ Size int }
+}
+
+func (s *Service) updateConfiguration(q *request, raw string) error {
+	var in updateConfigInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	res, e, err := s.find(q, raw, "lambda:UpdateFunctionConfiguration")
+	if err != nil {
+		return err
+	}
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil); err != nil {
+		return err
+	}
+	if in.Runtime != nil {
+		if err := checkRuntime(*in.Runtime); err != nil {
+			return err
+		}
+	}
+	var env *map[string]string
+	if in.Environment != nil {
+		vars := in.Environment.Variables
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		if err := checkEnv(vars); err != nil {
+			return err
+		}
+		env = &vars
+	}
+	if in.Role != nil && *in.Role != e.fn.Role {
+		if err := s.checkRole(q.r.Context(), q, *in.Role); err != nil {
+			return err
+		}
+	}
+	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
+		if in.Role != nil {
+			f.Role = *in.Role
+		}
+		if in.Handler != nil {
+			f.Handler = *in.Handler
+		}
+		if in.Description != nil {
+			f.Description = *in.Description
+		}
+		if in.Timeout != nil {
+			f.Timeout = *in.Timeout
+		}
+		if in.MemorySize != nil {
+			f.MemorySize = *in.MemorySize
+		}
+		if in.Runtime != nil {
+			f.Runtime = *in.Runtime
+		}
+		if env != nil {
+			f.Environment = env // replaces the whole map (spec §8.14)
+		}
+		if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
+			f.TracingMode = in.TracingConfig.Mode
+		}
+		if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
+			f.Ephemeral = in.EphemeralStorage.Size
+		}
+		f.LastModified = timestamp(time.Now())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mgr.Stop(f.key())
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate))
+	return nil
+}
+
+type updateCodeInput struct {
+	codeInput
+	Publish       bool     `json:"Publish"`
+	DryRun        bool     `json:"DryRun"`
+	RevisionId    string   `json:"RevisionId"`
+	Architectures []string `json:"Architectures"`
+}
+
+func (s *Service) updateCode(q *request, raw string) error {
+	var in updateCodeInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	res, e, err := s.find(q, raw, "lambda:UpdateFunctionCode")
+	if err != nil {
+		return err
+	}
+	if err := checkShape(nil, nil, nil, in.Architectures); err != nil {
+		return err
+	}
+	ci, err := s.code(&in.codeInput)
+	if err != nil {
+		return err
+	}
+	if in.DryRun {
+		f := *e.fn
+		f.setCode(ci)
+		awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewRead))
+		return nil
+	}
+	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
+		f.setCode(ci)
+		if in.Architectures != nil {
+			f.Architectures = in.Architectures
+		}
+		f.LastModified = timestamp(time.Now())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mgr.Stop(f.key())
+	c := f.configuration(viewUpdate)
+	if in.Publish {
+		c.Version = "1"
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, c)
+	return nil
+}
+
+// Concurrency (spec §4.3, §6.2).
+
+func (s *Service) putConcurrency(q *request, raw string) error {
+	var in struct {
+		ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	res, _, err := s.find(q, raw, "lambda:PutFunctionConcurrency")
+	if err != nil {
+		return err
+	}
+	if in.ReservedConcurrentExecutions == nil || *in.ReservedConcurrentExecutions < 0 {
+		return awserr.ValidationException.New("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+	}
+	n := *in.ReservedConcurrentExecutions
+	limit := s.accountLimit()
+	reserved := 0
+	for k, e := range s.view.Load().fns {
+		if strings.HasPrefix(k, res.account+"/"+res.region+"/") && e.fn.Reserved != nil && e.fn.Name != res.name {
+			reserved += *e.fn.Reserved
+		}
+	}
+	if limit-reserved-n < 100 {
+		return awserr.InvalidParameterValueException.New("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
+	}
+	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error { f.Reserved = &n; return nil }); err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n})
+	return nil
+}
+
+func (s *Service) getConcurrency(q *request, raw string) error {
+	_, e, err := s.find(q, raw, "lambda:GetFunctionConcurrency")
+	if err != nil {
+		return err
+	}
+	out := map[string]int{}
+	if e.fn.Reserved != nil {
+		out["ReservedConcurrentExecutions"] = *e.fn.Reserved
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) deleteConcurrency(q *request, raw string) error {
+	res, _, err := s.find(q, raw, "lambda:DeleteFunctionConcurrency")
+	if err != nil {
+		return err
+	}
+	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error { f.Reserved = nil; return nil }); err != nil {
+		return err
+	}
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) accountLimit() int {
+	if s.cfg.MaxInstances > 0 {
+		return s.cfg.MaxInstances
+	}
+	return 1000
+}
+
+func (s *Service) accountSettings(q *request) error {
+	if err := s.authorize(q, "lambda:GetAccountSettings", "*", nil, ""); err != nil {
+		return err
+	}
+	limit := s.accountLimit()
+	reserved, count := 0, 0
+	var size int64
+	prefix := q.caller.AccountID + "/" + q.region + "/"
+	for k, e := range s.view.Load().fns {
+		if strings.HasPrefix(k, prefix) {
+			count++
+			size += e.fn.CodeSize
+			if e.fn.Reserved != nil {
+				reserved += *e.fn.Reserved
+			}
+		}
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{
+		"AccountLimit": map[string]any{"TotalCodeSize": int64(80530636800), "CodeSizeUnzipped": maxUnzipped, "CodeSizeZipped": maxZipped,
+			"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": limit - reserved},
+		"AccountUsage": map[string]any{"TotalCodeSize": size, "FunctionCount": count},
+	})
+	return nil
+}
+
+// Tags (TagResource / UntagResource / ListTags on the function ARN).
+
+func (s *Service) tagTarget(q *request, arn, action string) (resolved, error) {
+	res, _, err := s.find(q, arn, action)
+	return res, err
+}
+
+func (s *Service) listTags(q *request, arn string) error {
+	_, e, err := s.find(q, arn, "lambda:ListTags")
+	if err != nil {
+		return err
+	}
+	tags := e.fn.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"Tags": tags})
+	return nil
+}
+
+func (s *Service) tagResource(q *request, arn string) error {
+	var in struct {
+		Tags map[string]string `json:"Tags"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	res, err := s.tagTarget(q, arn, "lambda:TagResource")
+	if err != nil {
+		return err
+	}
+	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
+		if f.Tags == nil {
+			f.Tags = map[string]string{}
+		}
+		for k, v := range in.Tags {
+			f.Tags[k] = v
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Service) untagResource(q *request, arn string) error {
+	res, err := s.tagTarget(q, arn, "lambda:UntagResource")
+	if err != nil {
+		return err
+	}
+	keys := q.r.URL.Query()["tagKeys"]
+	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
+		for _, k := range keys {
+			delete(f.Tags, k)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Code location: GetFunction's Code.Location is a short-lived URL on
+// gatehouse that returns the zip. It carries a credential scope for
+// service "lambda" so that the server routes it here, and an HMAC token
+// instead of a signature.
+
+var locationKey = func() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}()
+
+func locationToken(f *function, exp int64) string {
+	m := hmac.New(sha256.New, locationKey)
+	m.Write([]byte(f.key() + "\x00" + f.CodeSha256 + "\x00" + strconv.FormatInt(exp, 10)))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Service) locationURL(f *function, res resolved) string {
+	if f.CodeZip == "" {
+		return "file://" + f.CodeDir
+	}
+	exp := time.Now().Add(10 * time.Minute).Unix()
+	v := url.Values{}
+	v.Set("X-Amz-Credential", "gatehouse/"+time.Now().UTC().Format("20060102")+"/"+f.Region+"/lambda/aws4_request")
+	v.Set("Account", f.Account)
+	v.Set("Expires", strconv.FormatInt(exp, 10))
+	v.Set("Token", locationToken(f, exp))
+	return *s.endpoint.Load() + "/2015-03-31/functions/" + url.PathEscape(f.Name) + "/code-location?" + v.Encode()
+}
+
+// serveLocation answers a Code.Location URL (no SigV4: the token is the
+// authorization).
+func (s *Service) serveLocation(w http.ResponseWriter, r *http.Request, name string) error {
+	qs := r.URL.Query()
+	_, region, _ := strings.Cut(strings.TrimPrefix(qs.Get("X-Amz-Credential"), "gatehouse/"), "/")
+	region, _, _ = strings.Cut(region, "/")
+	e := s.view.Load().fns[fnKey(qs.Get("Account"), region, name)]
+	exp, _ := strconv.ParseInt(qs.Get("Expires"), 10, 64)
+	denied := awserr.LambdaAccessDeniedException.New("Request has expired or the token is invalid.")
+	if e == nil || e.fn.CodeZip == "" || time.Now().Unix() > exp {
+		return denied
+	}
+	if !hmac.Equal([]byte(qs.Get("Token")), []byte(locationToken(e.fn, exp))) {
+		return denied
+	}
+	b, err := os.ReadFile(e.fn.CodeZip)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
+
+func (s *Service) codeLocation(q *request, name string) error {
+	return s.serveLocation(q.w, q.r, name)
+}

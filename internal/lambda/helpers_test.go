@@ -1,0 +1,5 @@
+package lambda_test
+
+import "net/http"
+
+var httpClient = http.Client{}

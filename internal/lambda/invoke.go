@@ -1,0 +1,337 @@
+package lambda
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+// maxEventPayload is the asynchronous payload limit (spec §4.5,
+// unconfirmed exact value after the 1 MB increase).
+const maxEventPayload = 1048576
+
+// spec returns how to run e's function, built once per revision.
+func (s *Service) spec(e *entry) (*runtime.Spec, error) {
+	e.specOnce.Do(func() { e.spec, e.specErr = s.buildSpec(e.fn) })
+	return e.spec, e.specErr
+}
+
+func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
+	kind := runtime.Classify(f.Runtime)
+	if kind == runtime.Unsupported {
+		return nil, awserr.InvalidRuntimeException.Errorf("The runtime parameter of %s is not supported.", f.Runtime)
+	}
+	argv, boot, err := runtime.Command(kind, s.runtimeDir, f.CodeDir)
+	if err != nil {
+		return nil, awserr.InvalidRuntimeException.Errorf("The runtime %s is not available: %v", f.Runtime, err)
+	}
+	if _, err := os.Stat(f.CodeDir); err != nil {
+		if f.LocalDir {
+			return nil, awserr.InvalidParameterValueException.Errorf("The code directory %s no longer exists.", f.CodeDir)
+		}
+		return nil, awserr.InvalidZipFileException.New("Lambda was unable to unzip the deployment package.")
+	}
+	lf, err := s.logFile(f)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := *s.endpoint.Load()
+	spec := &runtime.Spec{
+		Key:          f.key(),
+		Revision:     f.RevisionID + " " + endpoint,
+		FunctionName: f.Name,
+		Version:      "$LATEST",
+		Runtime:      f.Runtime,
+		MemoryMB:     f.MemorySize,
+		Timeout:      time.Duration(f.Timeout) * time.Second,
+		TaskRoot:     f.CodeDir,
+		Command:      argv,
+		Bootstrap:    boot,
+		Env:          s.environment(f, kind, endpoint),
+		Log:          lf,
+	}
+	if f.Reserved != nil {
+		spec.Concurrency, spec.Reserved = *f.Reserved, true
+	}
+	if s.cfg.Roles != nil {
+		role, name, d := f.Role, f.Name, s.cfg.CredentialDuration
+		spec.Credentials = func(ctx context.Context) (runtime.Credentials, error) {
+			return s.cfg.Roles.RoleCredentials(ctx, role, name, d)
+		}
+	}
+	return spec, nil
+}
+
+// environment builds a function's process environment from scratch
+// (spec §2.2): reserved variables, then the user's, then defaults the user
+// did not set. gatehouse's own environment never leaks in, except PATH
+// (so that node and python3 resolve) and LD_LIBRARY_PATH.
+func (s *Service) environment(f *function, kind runtime.Kind, endpoint string) []string {
+	var env []string
+	set := map[string]bool{}
+	add := func(k, v string) {
+		if set[k] {
+			return
+		}
+		set[k] = true
+		env = append(env, k+"="+v)
+	}
+	add("_HANDLER", f.Handler)
+	add("AWS_REGION", f.Region)
+	add("AWS_DEFAULT_REGION", f.Region)
+	if kind != runtime.Provided {
+		add("AWS_EXECUTION_ENV", "AWS_Lambda_"+f.Runtime)
+	}
+	add("AWS_LAMBDA_FUNCTION_NAME", f.Name)
+	add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", strconv.Itoa(f.MemorySize))
+	add("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+	add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+	add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/"+f.Name)
+	add("LAMBDA_TASK_ROOT", f.CodeDir)
+	add("LAMBDA_RUNTIME_DIR", s.runtimeDir)
+	if f.Environment != nil {
+		for k, v := range *f.Environment {
+			add(k, v)
+		}
+	}
+	add("TZ", ":UTC")
+	add("LANG", "en_US.UTF-8")
+	add("PATH", os.Getenv("PATH"))
+	ld := f.CodeDir + ":" + filepath.Join(f.CodeDir, "lib")
+	if host := os.Getenv("LD_LIBRARY_PATH"); host != "" {
+		ld = host + ":" + ld
+	}
+	add("LD_LIBRARY_PATH", ld)
+	switch kind {
+	case runtime.Node:
+		add("NODE_PATH", filepath.Join(s.runtimeDir, "node_modules")+":"+s.runtimeDir+":"+f.CodeDir)
+	case runtime.Python:
+		add("PYTHONPATH", s.runtimeDir)
+		add("PYTHONUNBUFFERED", "1")
+	}
+	add("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+	if endpoint != "" {
+		add("AWS_ENDPOINT_URL", endpoint)
+	}
+	return env
+}
+
+// invoke serves the Invoke API (spec §4.5).
+func (s *Service) invoke(q *request, raw string) error {
+	res, e, err := s.find(q, raw, "lambda:InvokeFunction")
+	if err != nil {
+		return err
+	}
+	typ := q.r.Header.Get("X-Amz-Invocation-Type")
+	switch typ {
+	case "", "RequestResponse", "Event", "DryRun":
+	default:
+		return awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", typ)
+	}
+	payload := q.body
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	} else if !utf8.Valid(payload) {
+		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 middle byte")
+	} else if !json.Valid(payload) {
+		var v any
+		err := json.Unmarshal(payload, &v)
+		detail := "invalid JSON"
+		if err != nil {
+			detail = err.Error()
+		}
+		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
+	}
+	clientCtx := ""
+	if cc := q.r.Header.Get("X-Amz-Client-Context"); cc != "" && typ != "Event" {
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || !json.Valid(b) || len(cc) > 3583 {
+			return awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
+		}
+		clientCtx = string(b)
+	}
+	meta := awsproto.MetaFrom(q.r.Context())
+	switch typ {
+	case "DryRun":
+		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
+		q.w.WriteHeader(http.StatusNoContent)
+		return nil
+	case "Event":
+		if len(payload) > maxEventPayload {
+			return awserr.RequestEntityTooLarge.Errorf("%d byte payload is too large for the Event invocation type (limit %d bytes)", len(payload), maxEventPayload)
+		}
+		spec, err := s.spec(e)
+		if err != nil {
+			return err
+		}
+		inv := runtime.Invocation{RequestID: meta.RequestID, Payload: payload, InvokedARN: res.arn(), TraceID: q.r.Header.Get("X-Amzn-Trace-Id")}
+		s.bg.Add(1)
+		go s.runEvent(spec, inv)
+		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
+		q.w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+	spec, err := s.spec(e)
+	if err != nil {
+		return err
+	}
+	tail := q.r.Header.Get("X-Amz-Log-Type") == "Tail"
+	out, err := s.mgr.Invoke(q.r.Context(), spec, runtime.Invocation{
+		RequestID:     meta.RequestID,
+		Payload:       payload,
+		InvokedARN:    res.arn(),
+		ClientContext: clientCtx,
+		TraceID:       q.r.Header.Get("X-Amzn-Trace-Id"),
+		WaitLogs:      tail,
+	})
+	if err != nil {
+		return invokeError(err)
+	}
+	h := q.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("x-amzn-RequestId", meta.RequestID)
+	h.Set("X-Amz-Executed-Version", "$LATEST")
+	if out.FunctionError != "" {
+		h.Set("X-Amz-Function-Error", out.FunctionError)
+	}
+	if tail {
+		l := out.Log
+		if len(l) > 4096 {
+			l = l[len(l)-4096:]
+		}
+		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(l))
+	}
+	h.Set("Content-Length", strconv.Itoa(len(out.Payload)))
+	q.w.WriteHeader(http.StatusOK)
+	_, _ = q.w.Write(out.Payload)
+	return nil
+}
+
+func invokeError(err error) error {
+	var te *runtime.ThrottleError
+	switch {
+	case errors.As(err, &te):
+		return awserr.LambdaTooManyRequestsException.New("Rate Exceeded.").WithField("Reason", te.Reason)
+	case errors.Is(err, runtime.ErrClosed):
+		return awserr.ServiceException.New("The Lambda service is shutting down.").WithCause(err)
+	}
+	var ae *awserr.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	return awserr.ServiceException.New("An error occurred while starting the function.").WithCause(err)
+}
+
+// runEvent runs an asynchronous invocation, retrying a function error
+// twice (spec §4.5) and throttles with backoff for up to 6 hours.
+func (s *Service) runEvent(spec *runtime.Spec, inv runtime.Invocation) {
+	defer s.bg.Done()
+	retries := 0
+	backoff := time.Second
+	start := time.Now()
+	for {
+		res, err := s.mgr.Invoke(context.Background(), spec, inv)
+		var wait time.Duration
+		var te *runtime.ThrottleError
+		switch {
+		case err == nil && res.FunctionError == "":
+			return
+		case err == nil:
+			if retries >= len(s.cfg.EventRetryDelays) {
+				s.log.Info("lambda: event invocation failed", "function", spec.FunctionName, "request_id", inv.RequestID)
+				return
+			}
+			wait = s.cfg.EventRetryDelays[retries]
+			retries++
+		case errors.As(err, &te):
+			if time.Since(start) > 6*time.Hour {
+				return
+			}
+			wait, backoff = backoff, min(backoff*2, 5*time.Minute)
+		default:
+			s.log.Warn("lambda: event invocation not run", "function", spec.FunctionName, "err", err)
+			return
+		}
+		select {
+		case <-s.closing:
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// InvokeFromGateway runs a function for an API Gateway AWS_PROXY
+// integration (spec §5): the caller is the service principal
+// apigateway.amazonaws.com, which the function's resource policy must
+// allow to lambda:InvokeFunction for sourceARN
+// (arn:aws:execute-api:region:account:api/stage/METHOD/resource-path).
+// err means the invocation was rejected (the gateway answers 500);
+// functionError "Unhandled" means the function failed (502).
+func (s *Service) InvokeFromGateway(ctx context.Context, functionARN, sourceARN string, event []byte) ([]byte, string, error) {
+	parts := strings.Split(functionARN, ":")
+	if len(parts) < 7 || len(parts) > 8 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
+		return nil, "", fmt.Errorf("lambda: invalid function ARN %q", functionARN)
+	}
+	res := resolved{account: parts[4], region: parts[3], name: parts[6]}
+	if len(parts) == 8 {
+		res.qualifier = parts[7]
+	}
+	e, err := s.lookup(res)
+	if err != nil {
+		return nil, "", err
+	}
+	if !gatewayAllowed(e, res.arn(), sourceARN) {
+		return nil, "", awserr.LambdaAccessDeniedException.New("Execution failed due to configuration error: Invalid permissions on Lambda function")
+	}
+	spec, err := s.spec(e)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.mgr.Invoke(ctx, spec, runtime.Invocation{
+		RequestID:  awsproto.NewRequestID(),
+		Payload:    event,
+		InvokedARN: functionARN,
+	})
+	if err != nil {
+		return nil, "", invokeError(err)
+	}
+	return out.Payload, out.FunctionError, nil
+}
+
+// gatewayAllowed evaluates the function policy for apigateway.amazonaws.com.
+func gatewayAllowed(e *entry, resource, sourceARN string) bool {
+	if e.policy == nil {
+		return false
+	}
+	var pc policy.Context
+	pc.Set("aws:SourceArn", sourceARN)
+	if p := strings.Split(sourceARN, ":"); len(p) >= 5 {
+		pc.Set("aws:SourceAccount", p[4])
+	}
+	pc.Set("aws:PrincipalServiceName", "apigateway.amazonaws.com")
+	pc.Set("aws:PrincipalIsAWSService", "true")
+	d := policy.Evaluate(&policy.Input{
+		ResourcePolicy:  &policy.Named{Name: "function policy", Policy: e.policy},
+		ResourceAccount: e.fn.Account,
+	}, &policy.Request{
+		Principal: policy.Principal{Kind: policy.PrincipalService, Service: "apigateway.amazonaws.com"},
+		Action:    "lambda:InvokeFunction",
+		Resource:  resource,
+		Context:   &pc,
+	})
+	return d.Effect == policy.Allowed
+}

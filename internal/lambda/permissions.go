@@ -1,0 +1,215 @@
+package lambda
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+)
+
+// maxPolicy is the size limit of a function policy.
+const maxPolicy = 20480
+
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	serviceRE = regexp.MustCompile(`^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$|^[a-z0-9-]+\.[a-z0-9.-]+$`)
+)
+
+type statement struct {
+	Sid       string          `json:"Sid"`
+	Effect    string          `json:"Effect"`
+	Principal json.RawMessage `json:"Principal"`
+	Action    string          `json:"Action"`
+	Resource  string          `json:"Resource"`
+	Condition *condition      `json:"Condition,omitempty"`
+}
+
+type condition struct {
+	StringEquals map[string]string `json:"StringEquals,omitempty"`
+	ArnLike      map[string]string `json:"ArnLike,omitempty"`
+}
+
+func compact(v any) []byte {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+}
+
+// policyDocument renders a function's policy as GetPolicy returns it.
+func policyDocument(f *function) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"Version":"2012-10-17","Id":"default","Statement":[`)
+	for k, st := range f.Policy {
+		if k > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(st)
+	}
+	b.WriteString("]}")
+	return b.Bytes()
+}
+
+func principalJSON(p string) (json.RawMessage, bool) {
+	switch {
+	case p == "*":
+		return json.RawMessage(`"*"`), true
+	case accountRE.MatchString(p):
+		return compact(map[string]string{"AWS": "arn:aws:iam::" + p + ":root"}), true
+	case strings.HasPrefix(p, "arn:aws:iam::") || strings.HasPrefix(p, "arn:aws:sts::"):
+		return compact(map[string]string{"AWS": p}), true
+	case serviceRE.MatchString(p) && !strings.HasPrefix(p, "arn:"):
+		return compact(map[string]string{"Service": p}), true
+	}
+	return nil, false
+}
+
+type addPermissionInput struct {
+	StatementId         string `json:"StatementId"`
+	Action              string `json:"Action"`
+	Principal           string `json:"Principal"`
+	SourceArn           string `json:"SourceArn"`
+	SourceAccount       string `json:"SourceAccount"`
+	PrincipalOrgID      string `json:"PrincipalOrgID"`
+	EventSourceToken    string `json:"EventSourceToken"`
+	FunctionUrlAuthType string `json:"FunctionUrlAuthType"`
+	RevisionId          string `json:"RevisionId"`
+}
+
+func (s *Service) addPermission(q *request, raw string) error {
+	var in addPermissionInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	res, err := s.resolveName(q, raw)
+	if err != nil {
+		return err
+	}
+	var v validation
+	if in.StatementId == "" || !sidRE.MatchString(in.StatementId) || len(in.StatementId) > 100 {
+		v.add(in.StatementId, "statementId", "Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)")
+	}
+	if in.Action == "" {
+		v.add(in.Action, "action", "Member must not be null")
+	}
+	if in.Principal == "" {
+		v.add(in.Principal, "principal", "Member must not be null")
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if res.qualifier == "$LATEST" {
+		return awserr.InvalidParameterValueException.New("We currently do not support adding policies for $LATEST.")
+	}
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if err := s.authorize(q, "lambda:AddPermission", res.arn(), e, res.account); err != nil {
+		return err
+	}
+	if e == nil || res.qualifier != "" {
+		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+	}
+	pj, ok := principalJSON(in.Principal)
+	if !ok {
+		return awserr.InvalidParameterValueException.New("The provided principal was invalid. Please check the principal and try again.")
+	}
+	st := statement{Sid: in.StatementId, Effect: "Allow", Principal: pj, Action: in.Action, Resource: e.fn.arn()}
+	c := &condition{}
+	add := func(m *map[string]string, k, v string) {
+		if v == "" {
+			return
+		}
+		if *m == nil {
+			*m = map[string]string{}
+		}
+		(*m)[k] = v
+	}
+	add(&c.StringEquals, "AWS:SourceAccount", in.SourceAccount)
+	add(&c.StringEquals, "aws:PrincipalOrgID", in.PrincipalOrgID)
+	add(&c.StringEquals, "lambda:EventSourceToken", in.EventSourceToken)
+	add(&c.StringEquals, "lambda:FunctionUrlAuthType", in.FunctionUrlAuthType)
+	add(&c.ArnLike, "AWS:SourceArn", in.SourceArn)
+	if c.StringEquals != nil || c.ArnLike != nil {
+		st.Condition = c
+	}
+	stJSON := compact(st)
+	_, err = s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
+		for _, old := range f.Policy {
+			var o struct{ Sid string }
+			_ = json.Unmarshal(old, &o)
+			if o.Sid == in.StatementId {
+				return awserr.ResourceConflictException.Errorf("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
+			}
+		}
+		f.Policy = append(f.Policy, stJSON)
+		if n := len(policyDocument(f)); n > maxPolicy {
+			return awserr.PolicyLengthExceededException.Errorf("The final policy size (%d) is bigger than the limit (%d).", n, maxPolicy)
+		}
+		return nil
+	})
+	if err != nil {
+		if awserr.PreconditionFailedException.Is(err) {
+			return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+		}
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, map[string]string{"Statement": string(stJSON)})
+	return nil
+}
+
+func (s *Service) getPolicy(q *request, raw string) error {
+	res, err := s.resolveName(q, raw)
+	if err != nil {
+		return err
+	}
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if err := s.authorize(q, "lambda:GetPolicy", res.arn(), e, res.account); err != nil {
+		return err
+	}
+	if e == nil || len(e.fn.Policy) == 0 || (res.qualifier != "" && res.qualifier != "$LATEST") {
+		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(e.fn)), "RevisionId": e.fn.RevisionID})
+	return nil
+}
+
+func (s *Service) removePermission(q *request, raw, sid string) error {
+	res, err := s.resolveName(q, raw)
+	if err != nil {
+		return err
+	}
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if err := s.authorize(q, "lambda:RemovePermission", res.arn(), e, res.account); err != nil {
+		return err
+	}
+	if e == nil || res.qualifier != "" {
+		return awserr.ResourceNotFoundException.New("No policy found for: " + res.arn())
+	}
+	_, err = s.modify(q.r.Context(), res, q.r.URL.Query().Get("RevisionId"), func(f *function) error {
+		if len(f.Policy) == 0 {
+			return awserr.ResourceNotFoundException.New("No policy is associated with the given resource.")
+		}
+		for k, old := range f.Policy {
+			var o struct{ Sid string }
+			_ = json.Unmarshal(old, &o)
+			if o.Sid == sid {
+				f.Policy = append(f.Policy[:k:k], f.Policy[k+1:]...)
+				return nil
+			}
+		}
+		return awserr.ResourceNotFoundException.Errorf("Statement %s is not found in resource policy.", sid)
+	})
+	if err != nil {
+		if awserr.PreconditionFailedException.Is(err) {
+			return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+		}
+		return err
+	}
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,473 @@
+package lambda
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Authenticator verifies a request's SigV4 signature (an
+// *authn.Authenticator).
+type Authenticator interface {
+	Authenticate(r *http.Request, body []byte, service string) (*authn.Principal, error)
+}
+
+// Authorizer decides Lambda actions and iam:PassRole (an *iam.Service).
+type Authorizer interface {
+	Authorize(p *authn.Principal, req iam.AuthzRequest) policy.Decision
+}
+
+// RoleIssuer issues execution-role credentials for the service principal
+// lambda.amazonaws.com (an adapter over *sts.Service).
+type RoleIssuer interface {
+	RoleCredentials(ctx context.Context, roleARN, sessionName string, d time.Duration) (runtime.Credentials, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	Store   *store.Store
+	DataDir string
+	Log     *slog.Logger
+	// Authn and Authz are required to serve the control plane; Roles is
+	// optional (functions then start without credentials).
+	Authn Authenticator
+	Authz Authorizer
+	Roles RoleIssuer
+	// Endpoint is the server's URL (AWS_ENDPOINT_URL of functions); it can
+	// be set later with SetEndpoint.
+	Endpoint string
+	// MaxInstances is the account-wide concurrency (default 1000).
+	MaxInstances int
+	// IdleTimeout reaps idle instances (default 10 minutes).
+	IdleTimeout time.Duration
+	// CredentialDuration is the execution-role session lifetime (default
+	// 12 h, spec §2.4).
+	CredentialDuration time.Duration
+	// EventRetryDelays are the waits before the retries of a failed Event
+	// invocation (default 1 min, 2 min).
+	EventRetryDelays []time.Duration
+	// LegacyDenyMessages drops the "because no … policy allows" suffix.
+	LegacyDenyMessages bool
+}
+
+// Service is the Lambda service.
+type Service struct {
+	cfg        Config
+	log        *slog.Logger
+	store      *store.Store
+	dataDir    string
+	runtimeDir string
+	view       *store.View[snapshot]
+	mgr        *runtime.Manager
+	endpoint   atomic.Pointer[string]
+
+	logsMu sync.Mutex
+	logs   map[string]*runtime.LogFile
+
+	bg      sync.WaitGroup // Event invocations
+	closing chan struct{}
+	closed  sync.Once
+}
+
+// snapshot is the immutable set of functions the hot path reads.
+type snapshot struct {
+	fns map[string]*entry
+}
+
+// entry is one function with what invocations need, built once per
+// revision.
+type entry struct {
+	fn     *function
+	policy *policy.Policy // resource policy, nil when none
+
+	specOnce sync.Once
+	spec     *runtime.Spec
+	specErr  error
+}
+
+// New builds the Service: it loads the functions' snapshot and writes the
+// Node/Python bootstrap programs under DataDir.
+func New(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.CredentialDuration <= 0 {
+		cfg.CredentialDuration = 12 * time.Hour
+	}
+	if cfg.EventRetryDelays == nil {
+		cfg.EventRetryDelays = []time.Duration{time.Minute, 2 * time.Minute}
+	}
+	s := &Service{
+		cfg:        cfg,
+		log:        cfg.Log,
+		store:      cfg.Store,
+		dataDir:    cfg.DataDir,
+		runtimeDir: filepath.Join(cfg.DataDir, "lambda", "runtime"),
+		logs:       map[string]*runtime.LogFile{},
+		closing:    make(chan struct{}),
+	}
+	ep := cfg.Endpoint
+	s.endpoint.Store(&ep)
+	if err := runtime.WriteRuntimeDir(s.runtimeDir); err != nil {
+		return nil, fmt.Errorf("lambda: write runtime dir: %w", err)
+	}
+	v, err := store.NewView(ctx, cfg.Store, "lambda", []string{"lambda/"}, cfg.Log, buildSnapshot)
+	if err != nil {
+		return nil, err
+	}
+	s.view = v
+	s.mgr = runtime.NewManager(runtime.ManagerConfig{
+		MaxInstances: cfg.MaxInstances,
+		IdleTimeout:  cfg.IdleTimeout,
+		TempDir:      os.TempDir(),
+		Log:          cfg.Log,
+	})
+	return s, nil
+}
+
+func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
+	recs, err := r.List(kindFunction, "")
+	if err != nil {
+		return nil, err
+	}
+	snap := &snapshot{fns: make(map[string]*entry, len(recs))}
+	for _, rec := range recs {
+		var f function
+		if err := json.Unmarshal(rec.Value, &f); err != nil {
+			return nil, fmt.Errorf("lambda: function %s: %w", rec.Key, err)
+		}
+		e := &entry{fn: &f}
+		if len(f.Policy) > 0 {
+			// A policy that no longer parses allows nothing (fail closed).
+			e.policy, _ = policy.Parse(policyDocument(&f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+		}
+		snap.fns[rec.Key] = e
+	}
+	return snap, nil
+}
+
+// SetEndpoint sets the URL functions reach gatehouse at (AWS_ENDPOINT_URL).
+// Instances started before keep the old value.
+func (s *Service) SetEndpoint(u string) { s.endpoint.Store(&u) }
+
+// Close stops every function instance.
+func (s *Service) Close() error {
+	s.closed.Do(func() { close(s.closing) })
+	err := s.mgr.Close()
+	s.bg.Wait()
+	s.logsMu.Lock()
+	for _, l := range s.logs {
+		l.Close()
+	}
+	s.logs = map[string]*runtime.LogFile{}
+	s.logsMu.Unlock()
+	return err
+}
+
+// LogPath is where the log of a function is kept under dataDir.
+func LogPath(dataDir, account, region, name string) string {
+	return filepath.Join(dataDir, "lambda", "logs", account, region, name+".log")
+}
+
+func (s *Service) logFile(f *function) (*runtime.LogFile, error) {
+	s.logsMu.Lock()
+	defer s.logsMu.Unlock()
+	if l := s.logs[f.key()]; l != nil {
+		return l, nil
+	}
+	l, err := runtime.OpenLog(LogPath(s.dataDir, f.Account, f.Region, f.Name))
+	if err != nil {
+		return nil, err
+	}
+	s.logs[f.key()] = l
+	return l, nil
+}
+
+// request is one control-plane call being served.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	body   []byte
+	caller *authn.Principal
+	region string
+}
+
+// Request body limits: CreateFunction/UpdateFunctionCode carry the zip.
+const (
+	maxCodeRequest   = 70167211
+	maxInvokeRequest = 6291456
+	maxOtherRequest  = 1 << 20
+)
+
+// ServeHTTP serves the Lambda REST-JSON API.
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.serve(w, r); err != nil {
+		awsproto.WriteJSONError(w, r, err)
+	}
+}
+
+func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
+	p := r.URL.EscapedPath()
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for k, seg := range segs {
+		if u, err := url.PathUnescape(seg); err == nil {
+			segs[k] = u
+		}
+	}
+	op, route := s.route(r.Method, segs)
+	if op == "" {
+		return awserr.UnknownOperation.New("")
+	}
+	awsproto.SetOperation(r.Context(), op)
+	if op == "GetFunctionCodeLocation" {
+		return s.serveLocation(w, r, segs[2])
+	}
+
+	limit := int64(maxOtherRequest)
+	switch op {
+	case "CreateFunction", "UpdateFunctionCode":
+		limit = maxCodeRequest
+	case "Invoke":
+		limit = maxInvokeRequest
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return awserr.InvalidRequestContentException.New("Could not read request body").WithCause(err)
+	}
+	if s.cfg.Authn == nil {
+		return awserr.ServiceException.New("The Lambda service is not configured.")
+	}
+	caller, err := s.cfg.Authn.Authenticate(r, body, "lambda")
+	if err != nil {
+		return authn.JSONError(err)
+	}
+	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
+	if int64(len(body)) > limit {
+		switch op {
+		case "Invoke":
+			return awserr.RequestEntityTooLarge.New("Request must be smaller than 6291456 bytes for the InvokeFunction operation")
+		case "CreateFunction", "UpdateFunctionCode":
+			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", op)
+		}
+		return awserr.RequestEntityTooLarge.New("")
+	}
+	_, region, _ := sigv4.Scope(r)
+	if region == "" {
+		region = "us-east-1"
+	}
+	return route(&request{w: w, r: r, body: body, caller: caller, region: region})
+}
+
+type handler func(*request) error
+
+// route maps a request to its operation (botocore-lambda request URIs).
+func (s *Service) route(method string, segs []string) (string, handler) {
+	n := len(segs)
+	if n == 0 {
+		return "", nil
+	}
+	switch segs[0] {
+	case "2015-03-31":
+		if n < 2 || segs[1] != "functions" {
+			return "", nil
+		}
+		switch {
+		case n == 2 || n == 3 && segs[2] == "":
+			switch method {
+			case http.MethodPost:
+				return "CreateFunction", s.createFunction
+			case http.MethodGet:
+				return "ListFunctions", s.listFunctions
+			}
+		case n == 3:
+			switch method {
+			case http.MethodGet:
+				return "GetFunction", func(q *request) error { return s.getFunction(q, segs[2]) }
+			case http.MethodDelete:
+				return "DeleteFunction", func(q *request) error { return s.deleteFunction(q, segs[2]) }
+			}
+		case n == 4:
+			name := segs[2]
+			switch segs[3] + " " + method {
+			case "configuration GET":
+				return "GetFunctionConfiguration", func(q *request) error { return s.getConfiguration(q, name) }
+			case "configuration PUT":
+				return "UpdateFunctionConfiguration", func(q *request) error { return s.updateConfiguration(q, name) }
+			case "code PUT":
+				return "UpdateFunctionCode", func(q *request) error { return s.updateCode(q, name) }
+			case "invocations POST":
+				return "Invoke", func(q *request) error { return s.invoke(q, name) }
+			case "policy POST":
+				return "AddPermission", func(q *request) error { return s.addPermission(q, name) }
+			case "policy GET":
+				return "GetPolicy", func(q *request) error { return s.getPolicy(q, name) }
+			case "code-location GET":
+				return "GetFunctionCodeLocation", func(q *request) error { return s.codeLocation(q, name) }
+			}
+		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
+			name, sid := segs[2], segs[4]
+			return "RemovePermission", func(q *request) error { return s.removePermission(q, name, sid) }
+		}
+	case "2017-10-31", "2019-09-30":
+		if n == 4 && segs[1] == "functions" && segs[3] == "concurrency" {
+			name := segs[2]
+			switch {
+			case method == http.MethodPut && segs[0] == "2017-10-31":
+				return "PutFunctionConcurrency", func(q *request) error { return s.putConcurrency(q, name) }
+			case method == http.MethodDelete && segs[0] == "2017-10-31":
+				return "DeleteFunctionConcurrency", func(q *request) error { return s.deleteConcurrency(q, name) }
+			case method == http.MethodGet && segs[0] == "2019-09-30":
+				return "GetFunctionConcurrency", func(q *request) error { return s.getConcurrency(q, name) }
+			}
+		}
+	case "2017-03-31":
+		if n >= 3 && segs[1] == "tags" {
+			res := strings.Join(segs[2:], "/")
+			switch method {
+			case http.MethodGet:
+				return "ListTags", func(q *request) error { return s.listTags(q, res) }
+			case http.MethodPost:
+				return "TagResource", func(q *request) error { return s.tagResource(q, res) }
+			case http.MethodDelete:
+				return "UntagResource", func(q *request) error { return s.untagResource(q, res) }
+			}
+		}
+	case "2016-08-19":
+		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
+			return "GetAccountSettings", s.accountSettings
+		}
+	}
+	return "", nil
+}
+
+// authorize decides action on resource for the caller, with the function's
+// resource policy when there is one.
+func (s *Service) authorize(q *request, action, resource string, e *entry, account string) error {
+	if s.cfg.Authz == nil {
+		return awserr.LambdaAccessDeniedException.New("User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource)
+	}
+	req := iam.AuthzRequest{Action: action, Resource: resource, ResourceAccount: account}
+	if e != nil && e.policy != nil {
+		req.ResourcePolicy = e.policy
+		req.ResourcePolicyName = "function policy"
+	}
+	d := s.cfg.Authz.Authorize(q.caller, req)
+	if d.Effect == policy.Allowed {
+		return nil
+	}
+	msg := "User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource
+	if !s.cfg.LegacyDenyMessages {
+		msg += d.Reason(action)
+	}
+	return awserr.LambdaAccessDeniedException.New(msg)
+}
+
+// resolved is a FunctionName path parameter resolved against the caller.
+type resolved struct {
+	account, region, name, qualifier string
+}
+
+func (r resolved) arn() string {
+	a := "arn:aws:lambda:" + r.region + ":" + r.account + ":function:" + r.name
+	if r.qualifier != "" {
+		a += ":" + r.qualifier
+	}
+	return a
+}
+
+// resolveName parses the accepted FunctionName forms (spec §4.1).
+func (s *Service) resolveName(q *request, raw string) (resolved, error) {
+	res := resolved{account: q.caller.AccountID, region: q.region}
+	name := raw
+	if strings.HasPrefix(raw, "arn:") {
+		parts := strings.Split(raw, ":")
+		if len(raw) > 140 || len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" {
+			return res, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", raw)
+		}
+		if parts[3] != q.region {
+			return res, awserr.ResourceNotFoundException.Errorf("Functions from '%s' are not reachable in this region ('%s')", parts[3], q.region)
+		}
+		res.account = parts[4]
+		name = parts[6]
+		if len(parts) == 8 {
+			res.qualifier = parts[7]
+		}
+	} else if parts := strings.Split(raw, ":"); len(parts) >= 3 && parts[1] == "function" {
+		res.account = parts[0]
+		name = parts[2]
+		if len(parts) == 4 {
+			res.qualifier = parts[3]
+		}
+	} else if n, qual, ok := strings.Cut(raw, ":"); ok {
+		name, res.qualifier = n, qual
+	}
+	if err := validateName(name); err != nil {
+		return res, err
+	}
+	res.name = name
+	if qp := q.r.URL.Query().Get("Qualifier"); qp != "" {
+		if res.qualifier != "" && res.qualifier != qp {
+			return res, awserr.InvalidParameterValueException.New("The derived qualifier from the function name does not match the specified qualifier.")
+		}
+		res.qualifier = qp
+	}
+	return res, nil
+}
+
+// lookup finds a resolved function in the snapshot; only $LATEST exists
+// (no published versions or aliases yet).
+func (s *Service) lookup(res resolved) (*entry, error) {
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if e == nil || (res.qualifier != "" && res.qualifier != "$LATEST") {
+		return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+	}
+	return e, nil
+}
+
+// find resolves, authorizes and looks up a function for op.
+func (s *Service) find(q *request, raw, action string) (resolved, *entry, error) {
+	res, err := s.resolveName(q, raw)
+	if err != nil {
+		return res, nil, err
+	}
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if err := s.authorize(q, action, res.arn(), e, res.account); err != nil {
+		return res, nil, err
+	}
+	e, err = s.lookup(res)
+	return res, e, err
+}
+
+func decodeJSON(q *request, v any) error {
+	if len(q.body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(q.body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return awserr.InvalidRequestContentException.Errorf("Could not parse request body into json: Could not deserialize field '%s'", te.Field)
+		}
+		return awserr.InvalidRequestContentException.New("Could not parse request body into json: " + err.Error())
+	}
+	return nil
+}
