@@ -145,7 +145,7 @@ func signProxy(ctx context.Context, args []string, stdout, stderr io.Writer, opt
 		return fail(ExitFailure, "listen: %v", err)
 	}
 	logger := log.New(stderr, "gatehouse sign-proxy: ", log.LstdFlags)
-	h := &proxyHandler{target: tu, transport: tr, log: logger}
+	h := newProxyHandler(tu, tr, logger)
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -185,6 +185,19 @@ type proxyHandler struct {
 	target    *url.URL
 	transport *sigv4client.Transport
 	log       *log.Logger
+	proxy     *httputil.ReverseProxy
+}
+
+func newProxyHandler(target *url.URL, tr *sigv4client.Transport, logger *log.Logger) *proxyHandler {
+	h := &proxyHandler{target: target, transport: tr, log: logger}
+	h.proxy = &httputil.ReverseProxy{
+		Rewrite:       h.rewrite,
+		Transport:     tr,
+		FlushInterval: -1, // stream responses (SSE, chunked) as they come
+		ErrorLog:      logger,
+		ErrorHandler:  h.proxyError,
+	}
+	return h
 }
 
 func (h *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -192,14 +205,7 @@ func (h *proxyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.health(w, r)
 		return
 	}
-	rp := &httputil.ReverseProxy{
-		Rewrite:       h.rewrite,
-		Transport:     h.transport,
-		FlushInterval: -1, // stream responses (SSE, chunked) as they come
-		ErrorLog:      h.log,
-		ErrorHandler:  h.proxyError,
-	}
-	rp.ServeHTTP(w, r)
+	h.proxy.ServeHTTP(w, r)
 }
 
 // authHeaders are the signature-bearing headers a client may have set
