@@ -182,6 +182,9 @@ func glob(p, v string, fold bool) bool {
 			c := p[px]
 			switch {
 			case c == '*':
+				if px == len(p)-1 {
+					return true // a trailing "*" matches the rest
+				}
 				starP, starV = px, vx
 				px++
 				continue

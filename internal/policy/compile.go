@@ -46,7 +46,11 @@ func (c *compiler) compile() ([]statement, error) {
 			st.notAction = true
 		}
 		for _, av := range strs(a) {
-			st.actions = append(st.actions, newPattern(strings.ToLower(av.str), nil, true))
+			ap := newPattern(strings.ToLower(av.str), nil, true)
+			if i := strings.IndexByte(ap.enc, ':'); i > 0 && !strings.ContainsAny(ap.enc[:i], "*?") {
+				ap.svc = ap.enc[:i]
+			}
+			st.actions = append(st.actions, ap)
 		}
 
 		r, ok := s.get("Resource")

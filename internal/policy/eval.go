@@ -212,46 +212,78 @@ func evalPolicy(n *Named, t Type, req *Request, rec *recorder, hasBoundary bool,
 	if pol == nil {
 		return
 	}
-	for i := range pol.statements {
-		st := &pol.statements[i]
-		if !st.deny && rec == nil && r.allow && (t != TypeResource || r.level == levelDirect) {
-			continue // an allow of this type is already known; only denies matter now
+	svc := req.Action
+	if i := strings.IndexByte(svc, ':'); i >= 0 {
+		svc = svc[:i]
+	}
+	// Candidate statements: those naming the request's service plus those
+	// that may match any service, merged in document order.
+	var lbuf [32]byte
+	var named []int32
+	if len(svc) <= len(lbuf) {
+		for i := 0; i < len(svc); i++ {
+			lbuf[i] = lower(svc[i])
 		}
-		if !st.actionMatch(req.Action) {
-			continue
+		named = pol.bySvc[string(lbuf[:len(svc)])]
+	} else {
+		named = pol.bySvc[strings.ToLower(svc)]
+	}
+	wild := pol.wild
+	for len(named) > 0 || len(wild) > 0 {
+		var i int32
+		if len(wild) == 0 || len(named) > 0 && named[0] < wild[0] {
+			i, named = named[0], named[1:]
+		} else {
+			i, wild = wild[0], wild[1:]
 		}
-		lvl := levelDirect
-		if st.principal != nil {
-			lvl = st.principalMatch(&req.Principal, hasBoundary)
-			if lvl == levelNone {
-				continue
-			}
-		}
-		if !st.resourceMatch(req.Resource, req.Context, rec) {
-			continue
-		}
-		if !st.condMatch(req.Context, rec) {
-			continue
-		}
-		if rec != nil {
-			rec.matched(t, n.Name, st)
-		}
-		if st.deny {
-			if !r.deny {
-				r.deny, r.denyPolicy, r.denyStmt = true, n.Name, i
-			}
-			continue
-		}
-		if !r.allow || lvl > r.level {
-			r.allow, r.level, r.allowPolicy, r.allowStmt = true, lvl, n.Name, i
-		}
+		evalStatement(n, t, int(i), req, svc, rec, hasBoundary, r)
 	}
 }
 
-func (st *statement) actionMatch(action string) bool {
+func evalStatement(n *Named, t Type, i int, req *Request, svc string, rec *recorder, hasBoundary bool, r *setResult) {
+	st := &n.Policy.statements[i]
+	if !st.deny && rec == nil && r.allow && (t != TypeResource || r.level == levelDirect) {
+		return // an allow of this type is already known; only denies matter now
+	}
+	if !st.actionMatch(req.Action, svc) {
+		return
+	}
+	lvl := levelDirect
+	if st.principal != nil {
+		lvl = st.principalMatch(&req.Principal, hasBoundary)
+		if lvl == levelNone {
+			return
+		}
+	}
+	if !st.resourceMatch(req.Resource, req.Context, rec) {
+		return
+	}
+	if !st.condMatch(req.Context, rec) {
+		return
+	}
+	if rec != nil {
+		rec.matched(t, n.Name, st)
+	}
+	if st.deny {
+		if !r.deny {
+			r.deny, r.denyPolicy, r.denyStmt = true, n.Name, i
+		}
+		return
+	}
+	if !r.allow || lvl > r.level {
+		r.allow, r.level, r.allowPolicy, r.allowStmt = true, lvl, n.Name, i
+	}
+}
+
+func (st *statement) actionMatch(action, svc string) bool {
 	m := false
 	for i := range st.actions {
-		if st.actions[i].match(action) {
+		a := &st.actions[i]
+		// Cheap service-prefix filter: most statements name other services.
+		if a.svc != "" && (len(a.svc) != len(svc) || !strings.EqualFold(a.svc, svc)) {
+			continue
+		}
+		if a.match(action) {
 			m = true
 			break
 		}

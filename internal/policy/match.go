@@ -30,6 +30,7 @@ type pattern struct {
 	lit  string    // literal for mExact / mPrefix
 	tmpl *template // non-nil when the pattern contains policy variables
 	fold bool      // ASCII case-insensitive (actions)
+	svc  string    // actions: lower-case service prefix, "" for "*"
 }
 
 // template is a pattern with policy variables, resolved per request.
@@ -236,6 +237,9 @@ func glob(p, v string, fold bool) bool {
 			c := p[px]
 			switch {
 			case c == '*':
+				if px == len(p)-1 {
+					return true // a trailing "*" matches the rest
+				}
 				starP, starV = px, vx
 				px++
 				continue

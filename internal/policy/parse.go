@@ -86,6 +86,7 @@ func Parse(doc []byte, opts ParseOptions) (*Policy, error) {
 		return nil, err
 	}
 	p.statements = stmts
+	p.index()
 	return p, nil
 }
 

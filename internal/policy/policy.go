@@ -9,6 +9,37 @@ type Policy struct {
 	id         string
 	vars       bool // policy variables are substituted (Version 2012-10-17)
 	statements []statement
+
+	// Statements by action service prefix (lower case), and statements that
+	// may match any service (NotAction, "*"), both in document order. Lets
+	// Evaluate skip statements about other services without looking at them.
+	bySvc map[string][]int32
+	wild  []int32
+}
+
+func (p *Policy) index() {
+	p.bySvc = map[string][]int32{}
+	for i := range p.statements {
+		st := &p.statements[i]
+		anySvc := st.notAction
+		seen := map[string]bool{}
+		for _, a := range st.actions {
+			if a.svc == "" {
+				anySvc = true
+			} else if !seen[a.svc] {
+				seen[a.svc] = true
+				p.bySvc[a.svc] = append(p.bySvc[a.svc], int32(i))
+			}
+		}
+		if anySvc {
+			p.wild = append(p.wild, int32(i))
+			// Keep bySvc lists free of statements that are also in wild.
+			for svc := range seen {
+				l := p.bySvc[svc]
+				p.bySvc[svc] = l[:len(l)-1]
+			}
+		}
+	}
 }
 
 // Document returns the original JSON. It must not be modified.
