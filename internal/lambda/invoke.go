@@ -190,7 +190,7 @@ func (s *Service) invoke(q *request, raw string) error {
 		return err
 	}
 	tail := q.r.Header.Get("X-Amz-Log-Type") == "Tail"
-	out, err := s.mgr.Invoke(q.r.Context(), spec, runtime.Invocation{
+	out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
 		RequestID:     meta.RequestID,
 		Payload:       payload,
 		InvokedARN:    res.arn(),

@@ -14,8 +14,9 @@ import (
 // document. Errors are *ThrottleError, ErrClosed, or a failure to prepare
 // the instance (credentials, listener).
 //
-// The invocation runs to completion or timeout even if ctx ends: a caller
-// that goes away does not cancel it (spec §4.5).
+// The invocation runs to completion or timeout even if ctx ends (a caller
+// that goes away does not cancel it, spec §4.5); Invoke then returns
+// ctx.Err() without waiting.
 func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Result, error) {
 	arrived := time.Now()
 	i, fresh, err := m.acquire(spec)
@@ -44,7 +45,13 @@ func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Resu
 		return m.Invoke(ctx, spec, inv)
 	}
 	go i.supervise(iv)
-	<-iv.resultCh
+	select {
+	case <-iv.resultCh:
+	case <-ctx.Done():
+		// The caller gave up (API Gateway's integration timeout); the
+		// invocation itself runs on to its own timeout.
+		return nil, ctx.Err()
+	}
 	if inv.WaitLogs {
 		select {
 		case <-iv.done:
