@@ -158,6 +158,7 @@ func (t *Transport) Sign(ctx context.Context, req *http.Request) error {
 	req.Body = out.Body
 	req.GetBody = out.GetBody
 	req.ContentLength = out.ContentLength
+	req.TransferEncoding = out.TransferEncoding
 	return nil
 }
 

@@ -340,10 +340,11 @@ func TestSignInPlace(t *testing.T) {
 	srv, last := newVerifyingServer(t, "us-east-1", "execute-api")
 	tr, _ := New(Config{Credentials: credentials.StaticCredentialsProvider{Value: session}, Region: "us-east-1"})
 	req, _ := http.NewRequest("POST", srv.URL+"/prod/x", oneShot{strings.NewReader("payload")})
+	req.TransferEncoding = []string{"chunked"}
 	if err := tr.Sign(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	if req.Header.Get("Authorization") == "" || req.ContentLength != 7 {
+	if req.Header.Get("Authorization") == "" || req.ContentLength != 7 || req.TransferEncoding != nil {
 		t.Fatalf("not signed in place: %v, ContentLength %d", req.Header, req.ContentLength)
 	}
 	resp, err := http.DefaultClient.Do(req)
