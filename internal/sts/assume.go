@@ -187,12 +187,7 @@ func (c *call) assumeRole() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Credentials      xmlCredentials
-		AssumedRoleUser  xmlAssumedRoleUser
-		PackedPolicySize *int   `xml:",omitempty"`
-		SourceIdentity   string `xml:",omitempty"`
-	}{Credentials: credsXML(cr), AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName,
+	out := &assumeRoleResult{Credentials: credsXML(cr), AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName,
 		Arn: authn.SessionARN(role.Account, role.Name, sessName)}, SourceIdentity: srcID}
 	if sess.HasPolicies || len(tags) > 0 {
 		out.PackedPolicySize = &packed

@@ -20,9 +20,10 @@ type fixture struct {
 	rootSTS  *awssts.Client
 	aliceSTS *awssts.Client
 	aliceARN string
+	aliceKey aws.Credentials
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	srv := gatehousetest.Start(t)
 	f := &fixture{srv: srv, root: IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""),
 		rootSTS: STS(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")}
@@ -36,10 +37,11 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.aliceSTS = STS(srv.URL, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	f.aliceKey = aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey}
 	return f
 }
 
-func (f *fixture) role(t *testing.T, name, trust string, maxDur int32) string {
+func (f *fixture) role(t testing.TB, name, trust string, maxDur int32) string {
 	t.Helper()
 	in := &awsiam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trust)}
 	if maxDur > 0 {
