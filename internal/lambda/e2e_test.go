@@ -112,6 +112,14 @@ func zipDir(dir string) ([]byte, error) {
 		if err != nil {
 			return err
 		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			_, err = io.WriteString(w, target)
+			return err
+		}
 		f, err := os.Open(p)
 		if err != nil {
 			return err

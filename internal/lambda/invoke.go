@@ -295,6 +295,7 @@ func (s *Service) InvokeFromGateway(ctx context.Context, functionARN, sourceARN 
 		return nil, "", err
 	}
 	if !gatewayAllowed(e, res.arn(), sourceARN) {
+		s.log.Debug("lambda: function policy does not allow API Gateway", "function", functionARN, "source_arn", sourceARN)
 		return nil, "", awserr.LambdaAccessDeniedException.New("Execution failed due to configuration error: Invalid permissions on Lambda function")
 	}
 	spec, err := s.spec(e)

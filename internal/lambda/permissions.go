@@ -55,6 +55,24 @@ func policyDocument(f *function) []byte {
 	return b.Bytes()
 }
 
+// evalDocument is the policy as evaluated: without Sids, which Lambda
+// allows to contain '-' and '_' ([a-zA-Z0-9-_]+) but the IAM grammar of
+// package policy does not ([0-9A-Za-z]*). Sids play no part in decisions.
+func evalDocument(f *function) []byte {
+	g := *f
+	g.Policy = make([]json.RawMessage, len(f.Policy))
+	for k, st := range f.Policy {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(st, &m) != nil {
+			g.Policy[k] = st
+			continue
+		}
+		delete(m, "Sid")
+		g.Policy[k] = compact(m)
+	}
+	return policyDocument(&g)
+}
+
 func principalJSON(p string) (json.RawMessage, bool) {
 	switch {
 	case p == "*":

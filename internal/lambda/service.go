@@ -158,8 +158,8 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 		}
 		e := &entry{fn: &f}
 		if len(f.Policy) > 0 {
-			// A policy that no longer parses allows nothing (fail closed).
-			e.policy, _ = policy.Parse(policyDocument(&f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+			// A policy that does not parse allows nothing (fail closed).
+			e.policy, _ = policy.Parse(evalDocument(&f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		}
 		snap.fns[rec.Key] = e
 	}

@@ -1,0 +1,102 @@
+package lambda_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+)
+
+const requestorAPI = `{"openapi": "3.0.1", "info": {"title": "iam-backed-api", "version": "1"},
+ "paths": {"/": {"get": {"security": [{"sigv4": []}], "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": "URI"}}}},
+ "components": {"securitySchemes": {"sigv4": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}}}`
+
+// TestRequestorTutorial runs the CDK cross-account tutorial (seed 002):
+// a Node function bundled with its node_modules signs a call to an
+// AWS_IAM API with @aws-sdk/signature-v4 using its role's environment
+// credentials, and is invoked with `aws lambda invoke`.
+func TestRequestorTutorial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: zips node_modules")
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not installed")
+	}
+	dir, _ := filepath.Abs("../../examples/lambda-requestor")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "signature-v4")); err != nil {
+		t.Skip("examples/lambda-requestor/node_modules is missing: run `npm ci --prefix examples/lambda-requestor`")
+	}
+	e := setup(t)
+	ctx := context.Background()
+	z, err := zipDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The API: GET / (AWS_IAM) → the hello-world function.
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("iamApiFn"), Role: aws.String(e.role),
+		Runtime: types.RuntimeNodejs16x, Handler: aws.String("api-lambda.handler"), Code: &types.FunctionCode{ZipFile: z}}); err != nil {
+		t.Fatal(err)
+	}
+	apig := apigateway.NewFromConfig(awsConfig(e.srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
+	api, err := apig.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: []byte(strings.ReplaceAll(requestorAPI, "URI", uri("arn:aws:lambda:us-east-1:000000000000:function:iamApiFn")))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apig.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
+		t.Fatal(err)
+	}
+	// LambdaIntegration's permission for GET /.
+	if _, err := e.lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("iamApiFn"), StatementId: aws.String("apigw-get"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
+		SourceArn: aws.String("arn:aws:execute-api:us-east-1:000000000000:" + *api.Id + "/prod/GET/")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The requestor's role may execute-api:Invoke the API (api.arnForExecuteApi()).
+	role, err := e.ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("requestorFnRole"), AssumeRolePolicyDocument: aws.String(trustLambda)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("requestorFnRole"), PolicyName: aws.String("invoke"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:` + *api.Id + `/*/*/*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	apiURL := e.srv.URL + "/restapis/" + *api.Id + "/prod/_user_request_/"
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("requestorFn"), Role: role.Role.Arn,
+		Runtime: types.RuntimeNodejs16x, Handler: aws.String("requestor.handler"), Code: &types.FunctionCode{ZipFile: z},
+		Environment: &types.Environment{Variables: map[string]string{"IAM_API": apiURL}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	const want = `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`
+	if _, err := exec.LookPath("aws"); err == nil {
+		out := filepath.Join(t.TempDir(), "out.json")
+		cmd := exec.Command("aws", "lambda", "invoke", "--endpoint-url", e.srv.URL, "--function-name", "requestorFn", out)
+		cmd.Env = e.srv.Env()
+		meta, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws lambda invoke: %v\n%s", err, meta)
+		}
+		got, _ := os.ReadFile(out)
+		if string(got) != want || !strings.Contains(string(meta), `"StatusCode": 200`) || !strings.Contains(string(meta), `"ExecutedVersion": "$LATEST"`) {
+			t.Errorf("aws lambda invoke: %s\n%s\nwant %s", got, meta, want)
+		}
+	} else {
+		t.Log("aws CLI not installed: invoking with aws-sdk-go-v2")
+	}
+	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("requestorFn")})
+	if err != nil || string(inv.Payload) != want {
+		t.Errorf("invoke: %v %s\nwant %s", err, inv.Payload, want)
+	}
+}
