@@ -39,6 +39,7 @@ var simPrincipals = []simPrincipal{
 	{"bob", Principal{Kind: PrincipalUser, ARN: "arn:aws:iam::" + acctB + ":user/bob", AccountID: acctB, UserID: "AIDABOBEXAMPLE0000001", Username: "bob"}, map[string]string{"team": "red"}},
 	{"appSession", Principal{Kind: PrincipalAssumedRole, ARN: "arn:aws:sts::" + acctA + ":assumed-role/app/s1", AccountID: acctA, RoleARN: "arn:aws:iam::" + acctA + ":role/app", UserID: "AROAAPPEXAMPLE0000001:s1"}, map[string]string{"team": "blue"}},
 	{"ciSession", Principal{Kind: PrincipalAssumedRole, ARN: "arn:aws:sts::" + acctB + ":assumed-role/ci/build", AccountID: acctB, RoleARN: "arn:aws:iam::" + acctB + ":role/ci", UserID: "AROACIEXAMPLE00000001:build"}, nil},
+	{"fred", Principal{Kind: PrincipalFederatedUser, ARN: "arn:aws:sts::" + acctA + ":federated-user/fred", AccountID: acctA, RoleARN: "arn:aws:iam::" + acctA + ":user/alice", UserID: acctA + ":fred"}, nil},
 	{"rootA", Principal{Kind: PrincipalRoot, ARN: "arn:aws:iam::" + acctA + ":root", AccountID: acctA, UserID: acctA}, nil},
 	{"anonymous", Principal{Kind: PrincipalAnonymous}, nil},
 }
@@ -55,7 +56,7 @@ func simResource(r *rand.Rand, action, acct string) string {
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
 
-var actionPatterns = []string{"*", "execute-api:*", "execute-api:Invoke", "execute-api:inv*", "EXECUTE-API:invoke", "execute-api:?nvoke", "execute-api:*Cache", "sqs:*", "sqs:Send*", "SQS:receivemessage", "sqs:*Message"}
+var actionPatterns = []string{"*", "sts:AssumeRole", "sts:*", "execute-api:*", "execute-api:Invoke", "execute-api:inv*", "EXECUTE-API:invoke", "execute-api:?nvoke", "execute-api:*Cache", "sqs:*", "sqs:Send*", "SQS:receivemessage", "sqs:*Message"}
 
 func resourcePatterns(acct string) []string {
 	return []string{
@@ -74,6 +75,8 @@ func resourcePatterns(acct string) []string {
 		"arn:aws:sqs:us-east-1:" + acct + ":queue?",
 		"arn:aws:sqs:us-east-1:" + acct + ":${aws:username}",
 		"arn:aws:sqs:us-east-1:*:queue1",
+		"arn:aws:iam::*:role/target",
+		"arn:aws:iam::" + acct + ":role/*",
 	}
 }
 
@@ -169,7 +172,7 @@ func strOrList(r *rand.Rand, pool []string, max int) any {
 	return out
 }
 
-func genStatement(r *rand.Rand, resAcct string, principal any) map[string]any {
+func genStatement(r *rand.Rand, resAcct string, principal any, trust bool) map[string]any {
 	st := map[string]any{}
 	if r.IntN(4) == 0 {
 		st["Effect"] = "Deny"
@@ -182,7 +185,12 @@ func genStatement(r *rand.Rand, resAcct string, principal any) map[string]any {
 		st["Action"] = strOrList(r, actionPatterns, 2)
 	}
 	pool := resourcePatterns(resAcct)
-	if principal == nil || r.IntN(3) > 0 {
+	if trust {
+		if r.IntN(6) > 0 {
+			delete(st, "NotAction")
+			st["Action"] = strOrList(r, []string{"sts:AssumeRole", "sts:*", "*", "sts:Assume*", "sts:TagSession"}, 2)
+		}
+	} else if principal == nil || r.IntN(3) > 0 {
 		if r.IntN(10) == 0 {
 			st["NotResource"] = strOrList(r, pool[1:], 2)
 		} else {
@@ -198,7 +206,7 @@ func genStatement(r *rand.Rand, resAcct string, principal any) map[string]any {
 	return st
 }
 
-func genPolicy(r *rand.Rand, resAcct string, principals func() any) map[string]any {
+func genPolicy(r *rand.Rand, resAcct string, principals func() any, trust bool) map[string]any {
 	n := 1 + r.IntN(3)
 	var stmts []any
 	for i := 0; i < n; i++ {
@@ -206,7 +214,7 @@ func genPolicy(r *rand.Rand, resAcct string, principals func() any) map[string]a
 		if principals != nil {
 			p = principals()
 		}
-		stmts = append(stmts, genStatement(r, resAcct, p))
+		stmts = append(stmts, genStatement(r, resAcct, p, trust))
 	}
 	version := "2012-10-17"
 	if r.IntN(10) == 0 {
@@ -226,6 +234,9 @@ type simCase struct {
 	ResourcePolicy  json.RawMessage   `json:"resourcePolicy,omitempty"`
 	Boundary        json.RawMessage   `json:"boundary,omitempty"`
 	Session         json.RawMessage   `json:"session,omitempty"`
+	// Trust marks sts:AssumeRole against a role trust policy (the resource
+	// policy); iam-simulate picks its STS authorizer from the action.
+	Trust bool `json:"trust,omitempty"`
 
 	who *simPrincipal
 }
@@ -245,23 +256,28 @@ func genCase(r *rand.Rand, id int) simCase {
 		resAcct = acctB
 	}
 	action := pick(r, simActions)
-	c := simCase{ID: id, Principal: who.p.ARN, Action: action, Resource: simResource(r, action, resAcct), ResourceAccount: resAcct, who: who, Identity: []json.RawMessage{}}
+	res := simResource(r, action, resAcct)
+	trust := r.IntN(8) == 0
+	if trust {
+		action, res = "sts:AssumeRole", "arn:aws:iam::"+resAcct+":role/target"
+	}
+	c := simCase{ID: id, Principal: who.p.ARN, Action: action, Resource: res, ResourceAccount: resAcct, who: who, Identity: []json.RawMessage{}, Trust: trust}
 	if who.p.Kind == PrincipalAnonymous {
 		c.Principal = "anonymous"
 	}
 	noIdentity := who.p.Kind == PrincipalAnonymous || who.p.Kind == PrincipalRoot
 	if !noIdentity {
 		for n := r.IntN(4); n > 0; n-- {
-			c.Identity = append(c.Identity, mustJSON(genPolicy(r, resAcct, nil)))
+			c.Identity = append(c.Identity, mustJSON(genPolicy(r, resAcct, nil, false)))
 		}
 		if r.IntN(4) == 0 {
-			c.Boundary = mustJSON(genPolicy(r, resAcct, nil))
+			c.Boundary = mustJSON(genPolicy(r, resAcct, nil, false))
 		}
-		if who.p.Kind == PrincipalAssumedRole && r.IntN(5) == 0 {
-			c.Session = mustJSON(genPolicy(r, resAcct, nil))
+		if who.p.Kind == PrincipalAssumedRole && r.IntN(5) == 0 || who.p.Kind == PrincipalFederatedUser && r.IntN(3) > 0 {
+			c.Session = mustJSON(genPolicy(r, resAcct, nil, false))
 		}
 	}
-	if r.IntN(2) == 0 {
+	if r.IntN(2) == 0 || trust { // a role always has a trust policy
 		principals := []any{
 			"*",
 			map[string]any{"AWS": "*"},
@@ -274,8 +290,9 @@ func genCase(r *rand.Rand, id int) simCase {
 			map[string]any{"AWS": "arn:aws:sts::" + acctA + ":assumed-role/app/s1"},
 			map[string]any{"AWS": "arn:aws:iam::" + acctB + ":role/ci"},
 			map[string]any{"AWS": "arn:aws:sts::" + acctB + ":assumed-role/ci/build"},
+			map[string]any{"AWS": "arn:aws:sts::" + acctA + ":federated-user/fred"},
 		}
-		c.ResourcePolicy = mustJSON(genPolicy(r, resAcct, func() any { return pick(r, principals) }))
+		c.ResourcePolicy = mustJSON(genPolicy(r, resAcct, func() any { return pick(r, principals) }, c.Trust))
 	}
 	// Context: principal keys as AWS sets them, plus random request keys.
 	ctx := map[string]any{}
@@ -327,7 +344,7 @@ func goDecide(t testing.TB, c *simCase) (Effect, error) {
 		}
 		return &Named{Name: typ.String(), Policy: p}, nil
 	}
-	in := &Input{ResourceAccount: c.ResourceAccount}
+	in := &Input{ResourceAccount: c.ResourceAccount, RequireResourcePolicy: c.Trust}
 	for _, d := range c.Identity {
 		n, err := parse(d, TypeIdentity)
 		if err != nil {
@@ -337,7 +354,11 @@ func goDecide(t testing.TB, c *simCase) (Effect, error) {
 	}
 	var err error
 	if c.ResourcePolicy != nil {
-		if in.ResourcePolicy, err = parse(c.ResourcePolicy, TypeResource); err != nil {
+		typ := TypeResource
+		if c.Trust {
+			typ = TypeTrust
+		}
+		if in.ResourcePolicy, err = parse(c.ResourcePolicy, typ); err != nil {
 			return 0, err
 		}
 	}
@@ -488,6 +509,35 @@ var knownDifferences = []knownDifference{
 		applies: func(c *simCase, ours, theirs Effect) bool {
 			ip, _ := c.Context["aws:SourceIp"].(string)
 			return strings.Contains(ip, ":") && c.anyPolicy(func(doc string) bool { return regexpNotIPBare.MatchString(doc) })
+		},
+	},
+	{
+		name: "trust-policy-boundary",
+		doc: "IAM User Guide, id_roles_update-role-trust-policy.html: a user whose permissions boundary does not " +
+			"allow sts:AssumeRole cannot assume the role even when the trust policy names the user (spec sts.md " +
+			"§3.3 item 3). iam-simulate lets a direct trust-policy grant bypass the boundary as for other resource " +
+			"policies.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.Trust && c.Boundary != nil && ours == ImplicitDeny && theirs == Allowed
+		},
+	},
+	{
+		name: "federated-user-needs-session-policy",
+		doc: "IAM User Guide, reference_policies_evaluation-logic.html (session policies step): a GetFederationToken " +
+			"session without a session policy has no permissions (spec iam-policy.md §3.4 step 6); iam-simulate " +
+			"treats a federated user like a role session.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.who.p.Kind == PrincipalFederatedUser && c.Session == nil && ours == ImplicitDeny && theirs == Allowed
+		},
+	},
+	{
+		name: "federated-user-parent-principal",
+		doc: "IAM User Guide, reference_policies_evaluation-logic.html and access_policies.html#policies_session: a " +
+			"resource policy naming the IAM user who called GetFederationToken applies to that user's federated " +
+			"sessions (spec iam-policy.md §3.4 table). iam-simulate has no input for the parent user.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.who.p.Kind == PrincipalFederatedUser && c.ResourcePolicy != nil &&
+				strings.Contains(string(c.ResourcePolicy), ":user/alice")
 		},
 	},
 }
