@@ -198,7 +198,11 @@ func genStatement(r *rand.Rand, resAcct string, principal any, trust bool) map[s
 		}
 	}
 	if principal != nil {
-		st["Principal"] = principal
+		if !trust && st["Effect"] == "Deny" && r.IntN(4) == 0 {
+			st["NotPrincipal"] = principal
+		} else {
+			st["Principal"] = principal
+		}
 	}
 	if r.IntN(2) == 0 {
 		st["Condition"] = genCondition(r)
@@ -538,6 +542,16 @@ var knownDifferences = []knownDifference{
 		applies: func(c *simCase, ours, theirs Effect) bool {
 			return c.who.p.Kind == PrincipalFederatedUser && c.ResourcePolicy != nil &&
 				strings.Contains(string(c.ResourcePolicy), ":user/alice")
+		},
+	},
+	{
+		name: "NotPrincipal-identity-chain",
+		doc: "IAM User Guide, reference_policies_elements_notprincipal.html: AWS may evaluate the caller's account, " +
+			"then role, then session; a Deny+NotPrincipal that omits the account (or the role) denies the listed " +
+			"session too. gatehouse exempts only callers whose whole chain is listed (spec §1.7); iam-simulate " +
+			"exempts on any one level.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return ours == ExplicitDeny && c.ResourcePolicy != nil && strings.Contains(string(c.ResourcePolicy), `"NotPrincipal"`)
 		},
 	},
 }
