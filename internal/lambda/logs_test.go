@@ -1,0 +1,89 @@
+package lambda_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+
+	gl "github.com/gatehouse-dev/gatehouse/internal/lambda"
+)
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestLogsCommand(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(e.role),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn"), Payload: []byte(`{"do":"first"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = first
+
+	// Follow: existing lines, then new ones.
+	var out syncBuf
+	var errb bytes.Buffer
+	fctx, cancel := context.WithCancel(ctx)
+	done := make(chan int)
+	go func() { done <- gl.LogsCommand(fctx, []string{"--data-dir", e.srv.DataDir, "gofn"}, &out, &errb) }()
+	if _, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn"), Payload: []byte(`{"do":"second"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "handling second") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	got := out.String()
+	for _, want := range []string{"INIT_START Runtime Version: gatehouse:provided.al2023\n", "handling first\n", "handling second\n", "END RequestId: ", "REPORT RequestId: "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("logs lack %q:\n%s", want, got)
+		}
+	}
+
+	// Errors.
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--data-dir", e.srv.DataDir, "--no-follow", "nothere"}, 1, "no log for function nothere"},
+		{[]string{"--data-dir", e.srv.DataDir, "--no-follow", "arn:aws:lambda:us-east-1:000000000000:function:gofn"}, 0, ""},
+		{[]string{}, 2, "usage: gatehouse logs"},
+		{[]string{"a", "b"}, 2, "usage: gatehouse logs"},
+	}
+	for _, tc := range tests {
+		var o, eb bytes.Buffer
+		if code := gl.LogsCommand(ctx, tc.args, &o, &eb); code != tc.code || !strings.Contains(eb.String(), tc.msg) {
+			t.Errorf("%v: exit %d %q", tc.args, code, eb.String())
+		}
+	}
+}
