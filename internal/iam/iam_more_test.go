@@ -99,7 +99,7 @@ func TestSimulateCustomPolicy(t *testing.T) {
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},` +
 		`{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::secret/*"}]}`
 	out, err := ic.SimulateCustomPolicy(Ctx, &awsiam.SimulateCustomPolicyInput{PolicyInputList: []string{doc}, ActionNames: []string{"s3:GetObject"},
-		ResourceArns: []string{"arn:aws:s3:::public/a", "arn:aws:s3:::secret/b"},
+		ResourceArns:   []string{"arn:aws:s3:::public/a", "arn:aws:s3:::secret/b"},
 		ContextEntries: []iamtypes.ContextEntry{{ContextKeyName: aws.String("aws:SourceIp"), ContextKeyType: iamtypes.ContextKeyTypeEnumIp, ContextKeyValues: []string{"10.1.2.3"}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -264,4 +264,21 @@ func TestAuthErrors(t *testing.T) {
 	WantCode(t, err, "SignatureDoesNotMatch")
 	_, err = STS(srv.URL, "ASIAUNKNOWNKEY000000", "x", "garbage-token-garbage-token-garbage-token-garbage").GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
 	WantCode(t, err, "InvalidClientTokenId")
+}
+
+func TestEntitiesAndSummary(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	p, _ := ic.CreatePolicy(Ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(invokeOnly)})
+	ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("u")})
+	ic.CreateGroup(Ctx, &awsiam.CreateGroupInput{GroupName: aws.String("g")})
+	ic.AttachUserPolicy(Ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("u"), PolicyArn: p.Policy.Arn})
+	ic.AttachGroupPolicy(Ctx, &awsiam.AttachGroupPolicyInput{GroupName: aws.String("g"), PolicyArn: p.Policy.Arn})
+	e, err := ic.ListEntitiesForPolicy(Ctx, &awsiam.ListEntitiesForPolicyInput{PolicyArn: p.Policy.Arn})
+	if err != nil || len(e.PolicyUsers) != 1 || len(e.PolicyGroups) != 1 || len(e.PolicyRoles) != 0 || *e.PolicyUsers[0].UserName != "u" {
+		t.Fatalf("entities %+v %v", e, err)
+	}
+	s, err := ic.GetAccountSummary(Ctx, &awsiam.GetAccountSummaryInput{})
+	if err != nil || s.SummaryMap["Users"] != 1 || s.SummaryMap["Groups"] != 1 || s.SummaryMap["Policies"] != 1 || s.SummaryMap["AccessKeysPerUserQuota"] != 2 {
+		t.Fatalf("summary %+v %v", s, err)
+	}
 }

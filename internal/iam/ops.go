@@ -49,6 +49,8 @@ func init() {
 		"DeletePolicyVersion":     opDeletePolicyVersion,
 		"SetDefaultPolicyVersion": opSetDefaultPolicyVersion,
 
+		"ListEntitiesForPolicy":   opListEntitiesForPolicy,
+		"GetAccountSummary":       opGetAccountSummary,
 		"SimulatePrincipalPolicy": opSimulatePrincipalPolicy,
 		"SimulateCustomPolicy":    opSimulateCustomPolicy,
 
