@@ -144,6 +144,15 @@ func TestEvaluate(t *testing.T) {
 		{name: "escape ${*} does not match other text", who: pAlice, resource: "arn:aws:execute-api:us-east-1:" + acct + ":api1/prod/GET/ab",
 			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:*:*:api1/prod/GET/a${*}"}}`}, want: ImplicitDeny},
 
+		{name: "variable with colon in an ARN without slash", who: pAlice, action: "sqs:SendMessage", resource: "arn:aws:sqs:us-east-1:" + acct + ":alice",
+			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:` + acct + `:${aws:username}"}}`}, want: Allowed},
+		{name: "NotResource with unresolved variable: Allow does not apply", who: pSession,
+			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:execute-api:*:*:api1/*/GET/${aws:username}"}}`}, want: ImplicitDeny},
+		{name: "NotResource with unresolved variable: Deny applies", who: pSession,
+			identity: []string{allowAll, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:execute-api:*:*:api1/*/GET/${aws:username}"}}`}, want: ExplicitDeny},
+		{name: "NotResource with unresolved variable that cannot match", who: pSession,
+			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","NotResource":"arn:aws:sqs:*:*:${aws:username}"}}`}, want: Allowed},
+
 		// Same account, Table A (APIGW-flow) and the principal table of spec §3.4.
 		{name: "A: resource policy names user", who: pAlice, resPolicy: rp("Allow", `{"AWS":"arn:aws:iam::`+acct+`:user/division/alice"}`, ""), want: Allowed, wantType: TypeResource},
 		{name: "A: resource policy names user by unique id", who: pAlice, resPolicy: rp("Allow", `{"AWS":"AIDAALICE000000000001"}`, ""), want: Allowed},
@@ -303,6 +312,8 @@ func TestConditions(t *testing.T) {
 		{"IpAddress v6", `{"IpAddress":{"aws:SourceIp":"2001:DB8:1234:5678::/64"}}`, map[string]any{"aws:SourceIp": "2001:db8:1234:5678::1"}, true},
 		{"IpAddress v4 range never holds v6", `{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}`, map[string]any{"aws:SourceIp": "::1"}, false},
 		{"NotIpAddress v6 vs v4 range", `{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, map[string]any{"aws:SourceIp": "2001:db8::1"}, true},
+		{"IpAddress /0 holds every IPv4 address", `{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}`, map[string]any{"aws:SourceIp": "198.51.100.1"}, true},
+		{"NotIpAddress bare v4 vs v6 request", `{"NotIpAddress":{"aws:SourceIp":"10.1.2.3"}}`, map[string]any{"aws:SourceIp": "::1"}, true},
 		{"NotIpAddress NOR", `{"NotIpAddress":{"aws:SourceIp":["10.0.0.0/8","192.0.2.0/24"]}}`, map[string]any{"aws:SourceIp": "192.0.2.1"}, false},
 		{"ArnLike", `{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/app*"}}`, map[string]any{"aws:PrincipalArn": "arn:aws:iam::1:role/app-1"}, true},
 		{"ArnEquals same as ArnLike", `{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::*:role/app*"}}`, map[string]any{"aws:PrincipalArn": "arn:aws:iam::1:role/app-1"}, true},
