@@ -60,18 +60,22 @@ type Group struct {
 
 // Role is an IAM role.
 type Role struct {
-	Account            string         `json:"account"`
-	Name               string         `json:"name"`
-	Path               string         `json:"path"`
-	ID                 string         `json:"id"`
-	Created            time.Time      `json:"created"`
-	TrustPolicy        string         `json:"trust"`
-	Description        string         `json:"description,omitempty"`
-	MaxSessionDuration int            `json:"maxSession"`
-	Inline             []InlinePolicy `json:"inline,omitempty"`
-	Attached           []string       `json:"attached,omitempty"`
-	Boundary           string         `json:"boundary,omitempty"`
-	Tags               []authn.Tag    `json:"tags,omitempty"`
+	Account     string    `json:"account"`
+	Name        string    `json:"name"`
+	Path        string    `json:"path"`
+	ID          string    `json:"id"`
+	Created     time.Time `json:"created"`
+	TrustPolicy string    `json:"trust"`
+	// TrustIDs maps each user or role ARN the trust policy names to that
+	// entity's unique id when the policy was saved: IAM binds principals
+	// to ids, so a deleted and re-created namesake does not match.
+	TrustIDs           map[string]string `json:"trustIds,omitempty"`
+	Description        string            `json:"description,omitempty"`
+	MaxSessionDuration int               `json:"maxSession"`
+	Inline             []InlinePolicy    `json:"inline,omitempty"`
+	Attached           []string          `json:"attached,omitempty"`
+	Boundary           string            `json:"boundary,omitempty"`
+	Tags               []authn.Tag       `json:"tags,omitempty"`
 }
 
 // PolicyVersion is one version of a managed policy.

@@ -46,28 +46,32 @@ func noSuchRole(name string) error {
 
 // checkTrustPrincipals rejects trust policies that name users or roles
 // that do not exist, as IAM does.
-func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) error {
+func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) (map[string]string, error) {
+	ids := map[string]string{}
 	for _, arn := range trustARNs(doc) {
 		acct, res, ok := splitIAMARN(arn)
 		if !ok || c.snap.accounts[acct] == nil {
 			continue
 		}
-		var exists bool
+		id := ""
 		switch {
 		case strings.HasPrefix(res, "user/"):
-			u := c.snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]
-			exists = u != nil && u.arn == arn
+			if u := c.snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; u != nil && u.arn == arn {
+				id = u.ID
+			}
 		case strings.HasPrefix(res, "role/"):
-			r := c.snap.roles[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]
-			exists = r != nil && r.arn == arn
+			if r := c.snap.roles[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; r != nil && r.arn == arn {
+				id = r.ID
+			}
 		default:
 			continue
 		}
-		if !exists {
-			return awserr.MalformedPolicyDocument.Errorf(`Invalid principal in policy: "AWS":"%s"`, arn)
+		if id == "" {
+			return nil, awserr.MalformedPolicyDocument.Errorf(`Invalid principal in policy: "AWS":"%s"`, arn)
 		}
+		ids[arn] = id
 	}
-	return nil
+	return ids, nil
 }
 
 func opCreateRole(c *call) (any, error) {
@@ -114,14 +118,15 @@ func opCreateRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkTrustPrincipals(tp, doc); err != nil {
+	trustIDs, err := c.checkTrustPrincipals(tp, doc)
+	if err != nil {
 		return nil, err
 	}
 	if err := c.checkPolicyExists(pb); err != nil {
 		return nil, err
 	}
 	r := &Role{Account: c.account(), Name: name, Path: path, ID: NewID("AROA", c.account(), 21), Created: c.s.now().UTC(),
-		TrustPolicy: doc, Description: desc, MaxSessionDuration: maxDur, Boundary: pb, Tags: tags}
+		TrustPolicy: doc, TrustIDs: trustIDs, Description: desc, MaxSessionDuration: maxDur, Boundary: pb, Tags: tags}
 	err = c.update(func(tx store.Tx) error {
 		if err := createJSON(tx, kindRole, entityKey(r.Account, name), r); err == store.ErrExists {
 			return awserr.EntityAlreadyExists.Errorf("Role with name %s already exists.", name)
@@ -288,11 +293,13 @@ func opUpdateAssumeRolePolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkTrustPrincipals(tp, doc); err != nil {
+	trustIDs, err := c.checkTrustPrincipals(tp, doc)
+	if err != nil {
 		return nil, err
 	}
 	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.TrustPolicy = doc
+		cur.TrustIDs = trustIDs
 		return nil
 	})
 }

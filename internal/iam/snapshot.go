@@ -298,14 +298,19 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	if err != nil {
 		return nil, err
 	}
+	roleIDs := make(map[string]string, len(roles))
+	for _, ro := range roles {
+		roleIDs[ro.ARN()] = ro.ID
+	}
 	for _, ro := range roles {
 		e := &RoleEntry{Role: *ro, arn: ro.ARN()}
+		e.TrustPolicy = boundTrust(ro, snap, roleIDs)
 		var ok1, ok2, ok3 bool
 		e.identity, ok1 = inline(ro.Inline, nil)
 		e.identity, ok2 = attached(ro.Attached, e.identity)
 		e.boundary, ok3 = boundary(ro.Boundary)
 		e.broken = !ok1 || !ok2 || !ok3
-		if e.trust, err = c.compile(ro.TrustPolicy, policy.TypeTrust); err != nil {
+		if e.trust, err = c.compile(e.TrustPolicy, policy.TypeTrust); err != nil {
 			s.log.Error("stored trust policy does not compile", "role", e.arn, "err", err)
 		}
 		snap.roles[entityKey(ro.Account, ro.Name)] = e
@@ -350,4 +355,24 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		sort.Slice(ks, func(i, j int) bool { return ks[i].Created.Before(ks[j].Created) })
 	}
 	return snap, nil
+}
+
+// boundTrust returns the role's trust policy with every principal whose
+// entity was deleted (or deleted and re-created) since the policy was saved
+// replaced by the unique id it was bound to, as IAM shows and evaluates it.
+func boundTrust(ro *Role, snap *Snapshot, roleIDs map[string]string) string {
+	doc := ro.TrustPolicy
+	for arn, id := range ro.TrustIDs {
+		cur := roleIDs[arn]
+		if acct, res, ok := splitIAMARN(arn); ok && strings.HasPrefix(res, "user/") {
+			cur = ""
+			if u := snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; u != nil && u.arn == arn {
+				cur = u.ID
+			}
+		}
+		if cur != id {
+			doc = strings.ReplaceAll(doc, `"`+arn+`"`, `"`+id+`"`)
+		}
+	}
+	return doc
 }

@@ -194,3 +194,23 @@ func TestGetSessionTokenAndRoleCredentials(t *testing.T) {
 		t.Fatal("lambda assumed a role that does not trust it")
 	}
 }
+
+// TestTrustBindsUniqueIDs: a trust policy names a user; the user is deleted
+// and re-created with the same name; the new user may not assume the role.
+func TestTrustBindsUniqueIDs(t *testing.T) {
+	f := newFixture(t)
+	f.root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("temp")})
+	roleARN := f.role(t, "bound", trustAWS("arn:aws:iam::000000000000:user/temp"), 0)
+	f.root.DeleteUser(Ctx, &awsiam.DeleteUserInput{UserName: aws.String("temp")})
+	f.root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("temp")})
+	k, err := f.root.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("temp")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = STS(f.srv.URL, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "").AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("ss")})
+	WantCode(t, err, "AccessDenied")
+	r, _ := f.root.GetRole(Ctx, &awsiam.GetRoleInput{RoleName: aws.String("bound")})
+	if !strings.Contains(*r.Role.AssumeRolePolicyDocument, "AIDA") {
+		t.Fatalf("trust policy still shows the ARN: %s", *r.Role.AssumeRolePolicyDocument)
+	}
+}
