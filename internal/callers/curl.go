@@ -258,7 +258,17 @@ func openData(data []string, stdin io.Reader, inMemory bool) (io.Reader, int64, 
 			b, err := io.ReadAll(stdin)
 			return bytes.NewReader(b), int64(len(b)), err
 		}
-		return stdin, -1, nil
+		// os.Stdin is an *os.File, so it looks seekable even when it is a
+		// pipe: only a regular file (`< file`) is hashed by seeking, any
+		// other stdin is read once and spooled by sigv4client.
+		if f, ok := stdin.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				if off, err := f.Seek(0, io.SeekCurrent); err == nil {
+					return f, st.Size() - off, nil
+				}
+			}
+		}
+		return struct{ io.Reader }{stdin}, -1, nil
 	}
 	if inMemory {
 		b, err := os.ReadFile(name)

@@ -76,6 +76,25 @@ func SignProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return signProxy(ctx, args, stdout, stderr, proxyOptions{})
 }
 
+// SignProxyOptions are knobs for running the proxy embedded in another
+// program, chiefly end-to-end tests; the CLI uses the zero value.
+type SignProxyOptions struct {
+	// RefreshWindow is how long before expiry temporary credentials are
+	// replaced (default one minute). A window close to the session length
+	// makes credentials "expire" within seconds, to test refreshing.
+	RefreshWindow time.Duration
+	// Ready is called with the listening address once the proxy serves
+	// (useful with --listen 127.0.0.1:0).
+	Ready func(addr net.Addr)
+	// SpoolDir is where large bodies are spooled (default os.TempDir()).
+	SpoolDir string
+}
+
+// SignProxyWithOptions is [SignProxy] with opt applied.
+func SignProxyWithOptions(ctx context.Context, args []string, stdout, stderr io.Writer, opt SignProxyOptions) int {
+	return signProxy(ctx, args, stdout, stderr, proxyOptions{refreshWindow: opt.RefreshWindow, ready: opt.Ready, spoolDir: opt.SpoolDir})
+}
+
 func signProxy(ctx context.Context, args []string, stdout, stderr io.Writer, opt proxyOptions) int {
 	fs := flag.NewFlagSet("gatehouse sign-proxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -24,7 +24,11 @@ func hashBody(r *http.Request, threshold int64, dir string) (string, error) {
 		return hashReplay(r)
 	}
 	if s, ok := r.Body.(io.ReadSeeker); ok {
-		return hashSeeker(r, s)
+		// An *os.File may be a pipe or a terminal, which cannot seek:
+		// nothing is consumed by the failed probe, so spool it instead.
+		if _, err := s.Seek(0, io.SeekCurrent); err == nil {
+			return hashSeeker(r, s)
+		}
 	}
 	return spool(r, threshold, dir)
 }
