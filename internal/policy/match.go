@@ -230,6 +230,22 @@ func runeLen(s string, i int) int {
 // character, NUL-escaped bytes literal. Linear backtracking to the last '*'
 // is complete for this pattern language.
 func glob(p, v string, fold bool) bool {
+	// Fast paths (vectorised searches): no wildcard at all, or only one
+	// trailing "*".
+	if star := strings.IndexByte(p, '*'); strings.IndexByte(p, '?') < 0 && strings.IndexByte(p, esc) < 0 && (star < 0 || star == len(p)-1) {
+		if star >= 0 {
+			if len(v) < star {
+				return false
+			}
+			p, v = p[:star], v[:star]
+		} else if len(p) != len(v) {
+			return false
+		}
+		if fold {
+			return strings.EqualFold(p, v)
+		}
+		return p == v
+	}
 	px, vx := 0, 0
 	starP, starV := -1, 0
 	for vx < len(v) {
