@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -74,6 +73,15 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.auth = authn.New(snapshotKeys{s.view}, sealer, authn.Options{Now: cfg.Now, HideCanonical: cfg.HideCanonical})
+	// Keys added by RotateTokenKey (on this node or another sharing the
+	// store) reach the sealer with the next snapshot.
+	s.view.OnSwap(func(snap *Snapshot) {
+		if len(snap.tokenKeys) > 0 {
+			if err := sealer.SetKeys(snap.tokenKeys); err != nil {
+				s.log.Error("session token keyring not updated", "err", err)
+			}
+		}
+	})
 	return s, nil
 }
 
@@ -97,46 +105,75 @@ func (s *Service) DefaultAccount() string { return s.cfg.DefaultAccount }
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.now() }
 
-// tokenKeys loads the session token keyring, creating the first key.
-func (s *Service) tokenKeys(ctx context.Context) ([]authn.TokenKey, error) {
-	load := func(r store.Reader) ([]authn.TokenKey, error) {
-		recs, err := r.List(kindTokenKey, "")
-		if err != nil {
+// RotateTokenKey adds a new session token key, which seals every token
+// from now on; tokens sealed with older keys keep opening until they
+// expire.
+func (s *Service) RotateTokenKey(ctx context.Context) error {
+	_, err := s.store.Update(ctx, func(tx store.Tx) error { return s.addTokenKey(tx, false) })
+	return err
+}
+
+// addTokenKey stores a new random key whose id is above every existing one.
+func (s *Service) addTokenKey(tx store.Tx, first bool) error {
+	recs, err := tx.List(kindTokenKey, "")
+	if err != nil {
+		return err
+	}
+	if first && len(recs) > 0 {
+		return nil
+	}
+	var max uint32
+	for _, rec := range recs {
+		var tk tokenKeyRecord
+		if err := json.Unmarshal(rec.Value, &tk); err != nil {
+			return err
+		}
+		if tk.ID > max {
+			max = tk.ID
+		}
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return err
+	}
+	id := max + 1
+	key := keyIDString(id)
+	rec := tokenKeyRecord{ID: id, Key: s.box.Seal(string(raw), "tokenkey/"+key), Created: s.now().UTC()}
+	b, _ := json.Marshal(rec)
+	return tx.Create(kindTokenKey, key, b)
+}
+
+// loadTokenKeys opens every stored session token key.
+func (s *Service) loadTokenKeys(r store.Reader) ([]authn.TokenKey, error) {
+	recs, err := r.List(kindTokenKey, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []authn.TokenKey
+	for _, rec := range recs {
+		var tk tokenKeyRecord
+		if err := json.Unmarshal(rec.Value, &tk); err != nil {
 			return nil, err
 		}
-		var out []authn.TokenKey
-		for _, rec := range recs {
-			var tk tokenKeyRecord
-			if err := json.Unmarshal(rec.Value, &tk); err != nil {
-				return nil, err
-			}
-			k, err := s.box.Open(tk.Key, "tokenkey/"+rec.Key)
-			if err != nil {
-				return nil, errors.New("session token key does not open with the master key (wrong master key?)")
-			}
-			out = append(out, authn.TokenKey{ID: tk.ID, Key: []byte(k)})
+		k, err := s.box.Open(tk.Key, "tokenkey/"+rec.Key)
+		if err != nil {
+			return nil, errors.New("session token key does not open with the master key (wrong master key?)")
 		}
-		return out, nil
+		out = append(out, authn.TokenKey{ID: tk.ID, Key: []byte(k)})
 	}
+	return out, nil
+}
+
+// tokenKeys loads the session token keyring, creating the first key.
+func (s *Service) tokenKeys(ctx context.Context) ([]authn.TokenKey, error) {
 	var keys []authn.TokenKey
 	_, err := s.store.Update(ctx, func(tx store.Tx) error {
+		if err := s.addTokenKey(tx, true); err != nil {
+			return err
+		}
 		var err error
-		keys, err = load(tx)
-		if err != nil || len(keys) > 0 {
-			return err
-		}
-		raw := make([]byte, 32)
-		if _, err := rand.Read(raw); err != nil {
-			return err
-		}
-		var idb [4]byte
-		_, _ = rand.Read(idb[:])
-		id := binary.BigEndian.Uint32(idb[:])&0x7fffffff | 1
-		key := keyIDString(id)
-		rec := tokenKeyRecord{ID: id, Key: s.box.Seal(string(raw), "tokenkey/"+key), Created: s.now().UTC()}
-		b, _ := json.Marshal(rec)
-		keys = []authn.TokenKey{{ID: id, Key: raw}}
-		return tx.Create(kindTokenKey, key, b)
+		keys, err = s.loadTokenKeys(tx)
+		return err
 	})
 	return keys, err
 }

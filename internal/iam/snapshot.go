@@ -26,6 +26,7 @@ type Snapshot struct {
 	oidc         map[string]*OIDCProvider
 	members      map[string][]*UserEntry // group entityKey -> users
 	roots        map[string]*authn.Principal
+	tokenKeys    []authn.TokenKey
 	attachCount  map[string]int // policy ARN -> attachments
 	boundaryUse  map[string]int // policy ARN -> boundary uses
 }
@@ -350,6 +351,9 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	}
 	for _, o := range oidcs {
 		snap.oidc[o.Account+"/"+strings.ToLower(o.URL)] = o
+	}
+	if snap.tokenKeys, err = s.loadTokenKeys(r); err != nil {
+		return nil, err
 	}
 	for _, ks := range snap.ownerKeys {
 		sort.Slice(ks, func(i, j int) bool { return ks[i].Created.Before(ks[j].Created) })

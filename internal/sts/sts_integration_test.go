@@ -2,6 +2,8 @@ package sts_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -212,5 +214,54 @@ func TestTrustBindsUniqueIDs(t *testing.T) {
 	r, _ := f.root.GetRole(Ctx, &awsiam.GetRoleInput{RoleName: aws.String("bound")})
 	if !strings.Contains(*r.Role.AssumeRolePolicyDocument, "AIDA") {
 		t.Fatalf("trust policy still shows the ARN: %s", *r.Role.AssumeRolePolicyDocument)
+	}
+}
+
+// TestPresignedGetCallerIdentity is the EKS / Vault login-token pattern: a
+// presigned GetCallerIdentity URL replayed by another party.
+func TestPresignedGetCallerIdentity(t *testing.T) {
+	f := newFixture(t)
+	ps := awssts.NewPresignClient(f.aliceSTS)
+	req, err := ps.PresignGetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, _ := http.NewRequest(req.Method, req.URL, nil)
+	for k, vs := range req.SignedHeader {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(hr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "<Arn>"+f.aliceARN+"</Arn>") {
+		t.Fatalf("%s %d %s", req.Method, resp.StatusCode, body)
+	}
+}
+
+func TestTokenKeyRotation(t *testing.T) {
+	f := newFixture(t)
+	roleARN := f.role(t, "rot", trustAWS(f.aliceARN), 0)
+	assume := func() *awssts.Client {
+		out, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("r1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := out.Credentials
+		return STS(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	}
+	before := assume()
+	if err := f.srv.App.IAM.RotateTokenKey(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	after := assume()
+	for _, c := range []*awssts.Client{before, after} {
+		if _, err := c.GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

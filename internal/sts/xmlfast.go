@@ -25,8 +25,22 @@ func (b *xmlBuf) close(name string) { b.WriteString("</"); b.WriteString(name); 
 
 func (b *xmlBuf) elem(name, value string) {
 	b.open(name)
-	_ = xml.EscapeText(b, []byte(value))
+	if needsEscape(value) {
+		_ = xml.EscapeText(b, []byte(value))
+	} else {
+		b.WriteString(value) // ids, base64 tokens, ARNs: the common case
+	}
 	b.close(name)
+}
+
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '<', c == '>', c == '&', c == '\'', c == '"', c < 0x20, c >= 0x80:
+			return true
+		}
+	}
+	return false
 }
 
 // writeFast writes a Query success response like awsproto.WriteQuery.
