@@ -26,7 +26,7 @@ import (
 )
 
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *gatehousetest.Server
 	root aws.Credentials
 	apig *apigateway.Client
@@ -38,7 +38,7 @@ func awsConfig(creds aws.Credentials) aws.Config {
 	return aws.Config{Region: gatehousetest.Region, Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })}
 }
 
-func newEnv(t *testing.T, opts ...gatehousetest.Option) *env {
+func newEnv(t testing.TB, opts ...gatehousetest.Option) *env {
 	t.Helper()
 	s := gatehousetest.Start(t, opts...)
 	root := aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey}

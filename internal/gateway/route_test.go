@@ -213,3 +213,16 @@ func FuzzMatch(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkMatch(b *testing.B) {
+	st := tree(b, "/pets", "GET", "/pets/{id}", "GET", "/pets/{id}/toys/{toy}", "GET", "/users/{proxy+}", "ANY", "/{proxy+}", "ANY")
+	paths := []string{"/pets", "/pets/42", "/pets/42/toys/ball", "/users/a/b/c", "/x/y"}
+	params := make([]pathParam, 0, 4)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		params = params[:0]
+		if st.match(paths[i%len(paths)], "GET", &params) == nil {
+			b.Fatal("no match")
+		}
+	}
+}
