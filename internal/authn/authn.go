@@ -133,7 +133,11 @@ func (a *Authenticator) OpenSession(accessKeyID, token string) (*Principal, erro
 // SessionPrincipal builds the Principal a session token stands for.
 func SessionPrincipal(s *Session) *Principal {
 	p := &Principal{Kind: s.Kind, AccountID: s.Account, AccessKeyID: s.AccessKeyID, Session: s,
-		FederatedProvider: s.FederatedProvider, sp: &sessionPolicy{}}
+		FederatedProvider: s.FederatedProvider, sp: &sessionPolicy{},
+		issueTime: time.Unix(s.Issued, 0).UTC().Format(time.RFC3339)}
+	for _, t := range s.Tags {
+		p.tagKeys = append(p.tagKeys, "aws:PrincipalTag/"+t.Key)
+	}
 	switch s.Kind {
 	case AssumedRole:
 		p.ARN = SessionARN(s.Account, s.RoleName, s.SessionName)

@@ -82,7 +82,18 @@ type Principal struct {
 
 	// sp caches the compiled inline session policy (sessions only).
 	sp *sessionPolicy
+	// Precomputed condition keys of sessions, so authorization does not
+	// allocate per request.
+	tagKeys   []string // "aws:PrincipalTag/" + session tag key
+	issueTime string   // aws:TokenIssueTime
 }
+
+// SessionTagKeys returns "aws:PrincipalTag/<key>" for each session tag,
+// parallel to SessionTags.
+func (p *Principal) SessionTagKeys() []string { return p.tagKeys }
+
+// TokenIssueTime is the session's aws:TokenIssueTime value.
+func (p *Principal) TokenIssueTime() string { return p.issueTime }
 
 type sessionPolicy struct {
 	once sync.Once

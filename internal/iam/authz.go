@@ -90,7 +90,11 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	ctx.Set("aws:PrincipalArn", p.PrincipalARN())
 	ctx.Set("aws:PrincipalIsAWSService", "false")
 	if sess := p.Session; sess != nil {
-		ctx.Set("aws:TokenIssueTime", time.Unix(sess.Issued, 0).UTC().Format(time.RFC3339))
+		if it := p.TokenIssueTime(); it != "" {
+			ctx.Set("aws:TokenIssueTime", it)
+		} else {
+			ctx.Set("aws:TokenIssueTime", time.Unix(sess.Issued, 0).UTC().Format(time.RFC3339))
+		}
 		if sess.MFA {
 			ctx.Set("aws:MultiFactorAuthPresent", "true")
 			ctx.Set("aws:MultiFactorAuthAge", strconv.FormatInt(s.now().Unix()-sess.Issued, 10))
@@ -113,8 +117,8 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 			return false
 		}
 		ctx.Set("aws:username", u.Name)
-		for _, t := range u.Tags {
-			ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		for i, t := range u.Tags {
+			ctx.Set(u.tagKeys[i], t.Value)
 		}
 		in.Identity = u.identity
 		in.Boundary = u.boundary
@@ -124,12 +128,17 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		if r == nil || r.ID != p.UniqueID || r.broken {
 			return false
 		}
-		for _, t := range r.Tags {
-			ctx.Set("aws:PrincipalTag/"+t.Key, t.Value)
+		for i, t := range r.Tags {
+			ctx.Set(r.tagKeys[i], t.Value)
 		}
 		if p.Session != nil {
-			for _, t := range p.Session.Tags {
-				ctx.Set("aws:PrincipalTag/"+t.Key, t.Value) // session tags win
+			keys := p.SessionTagKeys()
+			for i, t := range p.Session.Tags {
+				k := "aws:PrincipalTag/" + t.Key
+				if i < len(keys) {
+					k = keys[i]
+				}
+				ctx.Set(k, t.Value) // session tags win
 			}
 		}
 		in.Identity = r.identity

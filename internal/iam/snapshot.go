@@ -34,6 +34,7 @@ type Snapshot struct {
 // UserEntry is a user with its compiled identity policies.
 type UserEntry struct {
 	User
+	tagKeys   []string // "aws:PrincipalTag/" + key, parallel to Tags
 	arn       string
 	principal *authn.Principal
 	identity  []policy.Named
@@ -52,6 +53,7 @@ type GroupEntry struct {
 // RoleEntry is a role with its compiled policies.
 type RoleEntry struct {
 	Role
+	tagKeys  []string
 	arn      string
 	trust    *policy.Policy
 	identity []policy.Named
@@ -275,7 +277,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		return nil, err
 	}
 	for _, u := range users {
-		e := &UserEntry{User: *u, arn: u.ARN()}
+		e := &UserEntry{User: *u, arn: u.ARN(), tagKeys: principalTagKeys(u.Tags)}
 		var ok1, ok2, ok3 bool
 		e.identity, ok1 = inline(u.Inline, nil)
 		e.identity, ok2 = attached(u.Attached, e.identity)
@@ -304,7 +306,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		roleIDs[ro.ARN()] = ro.ID
 	}
 	for _, ro := range roles {
-		e := &RoleEntry{Role: *ro, arn: ro.ARN()}
+		e := &RoleEntry{Role: *ro, arn: ro.ARN(), tagKeys: principalTagKeys(ro.Tags)}
 		e.TrustPolicy = boundTrust(ro, snap, roleIDs)
 		var ok1, ok2, ok3 bool
 		e.identity, ok1 = inline(ro.Inline, nil)
@@ -379,4 +381,12 @@ func boundTrust(ro *Role, snap *Snapshot, roleIDs map[string]string) string {
 		}
 	}
 	return doc
+}
+
+func principalTagKeys(tags []authn.Tag) []string {
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = "aws:PrincipalTag/" + t.Key
+	}
+	return out
 }
