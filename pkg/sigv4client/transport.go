@@ -113,7 +113,10 @@ func New(cfg Config) (*Transport, error) {
 		cfg.Now = time.Now
 	}
 	creds := cfg.Credentials
-	if !aws.IsCredentialsProvider(creds, (*aws.CredentialsCache)(nil)) {
+	// A type assertion, not aws.IsCredentialsProvider: a cache answers that
+	// about the provider it wraps, so a cache would be wrapped in a second
+	// cache, subtracting ExpiryWindow twice.
+	if _, ok := creds.(*aws.CredentialsCache); !ok {
 		var opts []func(*aws.CredentialsCacheOptions)
 		if cfg.CacheOptions != nil {
 			opts = append(opts, cfg.CacheOptions)
