@@ -107,3 +107,24 @@ func TestCrossAccount(t *testing.T) {
 		t.Fatalf("session identity %+v %v", id, err)
 	}
 }
+
+func TestCreateAccountNeedsPolicy(t *testing.T) {
+	srv := gatehousetest.Start(t)
+	root := IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
+	root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("ops")})
+	k, _ := root.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("ops")})
+	setCreds(t, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey)
+	if code, _, errs := run(t, "create", "--endpoint-url", srv.URL); code == 0 || !strings.Contains(errs, "AccessDenied") {
+		t.Fatalf("without policy: %d %s", code, errs)
+	}
+	root.PutUserPolicy(Ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("acct"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"gatehouse:CreateAccount","Resource":"*"}]}`)})
+	code, out, errs := run(t, "create", "--endpoint-url", srv.URL)
+	var c created
+	if code != 0 || json.Unmarshal([]byte(out), &c) != nil || len(c.AccountId) != 12 {
+		t.Fatalf("with policy: %d %s %s", code, out, errs)
+	}
+	if code, _, _ := run(t, "bogus"); code != 2 {
+		t.Fatalf("usage exit %d", code)
+	}
+}
