@@ -91,10 +91,12 @@ func (c *compiler) compile() ([]statement, error) {
 }
 
 func (c *compiler) resource(s string) resPattern {
-	// Short ARNs in identity-side policies are padded with "*" sections,
-	// as iam-simulate does (AWS behaviour unconfirmed, spec §1.9).
-	if c.identityLike() && strings.HasPrefix(s, "arn:") {
-		if n := strings.Count(s, ":"); n < 5 && strings.HasSuffix(s, "*") {
+	// Short ARNs (fewer than six sections) are padded with "*" sections in
+	// identity-side policies, and in resource policies when they hold a
+	// wildcard; otherwise they match nothing. This is iam-simulate's rule;
+	// AWS's is unconfirmed (spec §1.9).
+	if strings.HasPrefix(s, "arn:") {
+		if n := strings.Count(s, ":"); n < 5 && (c.identityLike() || strings.ContainsAny(s, "*?")) {
 			s += strings.Repeat(":*", 5-n)
 		}
 	}

@@ -77,6 +77,9 @@ func resourcePatterns(acct string) []string {
 		"arn:aws:sqs:us-east-1:*:queue1",
 		"arn:aws:iam::*:role/target",
 		"arn:aws:iam::" + acct + ":role/*",
+		"arn:aws:execute-api:*",
+		"arn:aws:sqs:us-east-1:*",
+		"arn:aws:execute-api:us-east-1",
 	}
 }
 
@@ -554,6 +557,41 @@ var knownDifferences = []knownDifference{
 			return ours == ExplicitDeny && c.ResourcePolicy != nil && strings.Contains(string(c.ResourcePolicy), `"NotPrincipal"`)
 		},
 	},
+	{
+		name: "NotResource-short-ARN",
+		doc: "IAM User Guide, reference_policies_elements_notresource.html: NotResource applies to every resource " +
+			"that matches none of the entries. gatehouse pads a short ARN with \"*\" sections (spec §1.9, as " +
+			"iam-simulate does for Resource) and applies the same rule in NotResource; iam-simulate declines to " +
+			"invert a padded-ARN mismatch (\"conservative behavior\", shortArnExpandedMismatch) so the statement " +
+			"never applies. AWS does not document short ARNs.",
+		applies: func(c *simCase, ours, theirs Effect) bool {
+			return c.anyPolicy(hasShortNotResource)
+		},
+	},
+}
+
+// hasShortNotResource reports a NotResource entry with fewer than six ARN
+// sections.
+func hasShortNotResource(doc string) bool {
+	var p struct{ Statement []map[string]any }
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return false
+	}
+	for _, st := range p.Statement {
+		var entries []any
+		switch v := st["NotResource"].(type) {
+		case string:
+			entries = []any{v}
+		case []any:
+			entries = v
+		}
+		for _, e := range entries {
+			if s, _ := e.(string); strings.HasPrefix(s, "arn:") && strings.Count(s, ":") < 5 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 var regexpNotIPBare = regexp.MustCompile(`NotIpAddress[A-Za-z]*":\{[^}]*"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+"`)

@@ -126,6 +126,10 @@ func TestEvaluate(t *testing.T) {
 		{name: "NotAction allow excludes listed", who: pAlice, action: "iam:CreateUser", resource: "arn:aws:iam::" + acct + ":user/x", identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}}`}, want: ImplicitDeny},
 		{name: "NotResource deny", who: pAlice, identity: []string{allowAll, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:execute-api:*:*:api2/*"}}`}, want: ExplicitDeny},
 		{name: "short ARN padded in identity policy", who: pAlice, identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:*"}}`}, want: Allowed},
+		{name: "short ARN without wildcard padded in identity policy", who: pAlice, identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:us-east-1"}}`}, want: Allowed},
+		{name: "short ARN with wildcard padded in resource policy", who: pAlice, resPolicy: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:execute-api:*"}}`, want: Allowed},
+		{name: "short ARN without wildcard matches nothing in resource policy", who: pAlice, resPolicy: `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"*","Resource":"arn:aws:execute-api:us-east-1"}}`, want: ImplicitDeny},
+		{name: "NotResource short ARN", who: pAlice, identity: []string{allowAll, `{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"*","NotResource":"arn:aws:sqs:us-east-1:*"}}`}, want: ExplicitDeny},
 		{name: "bare api id does not match method ARN", who: pAlice, identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:us-east-1:` + acct + `:api1"}}`}, want: ImplicitDeny},
 
 		// Policy variables (UG-vars).
