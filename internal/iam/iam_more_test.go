@@ -282,3 +282,18 @@ func TestEntitiesAndSummary(t *testing.T) {
 		t.Fatalf("summary %+v %v", s, err)
 	}
 }
+
+func TestGetContextKeys(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}/*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"},"StringEquals":{"aws:PrincipalTag/team":"a"}}}]}`
+	out, err := ic.GetContextKeysForCustomPolicy(Ctx, &awsiam.GetContextKeysForCustomPolicyInput{PolicyInputList: []string{doc}})
+	if err != nil || strings.Join(out.ContextKeyNames, ",") != "aws:PrincipalTag/team,aws:SourceIp,aws:username" {
+		t.Fatalf("keys %v %v", out, err)
+	}
+	ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("k")})
+	ic.PutUserPolicy(Ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("k"), PolicyName: aws.String("p"), PolicyDocument: aws.String(doc)})
+	pout, err := ic.GetContextKeysForPrincipalPolicy(Ctx, &awsiam.GetContextKeysForPrincipalPolicyInput{PolicySourceArn: aws.String("arn:aws:iam::000000000000:user/k")})
+	if err != nil || len(pout.ContextKeyNames) != 3 {
+		t.Fatalf("principal keys %v %v", pout, err)
+	}
+}

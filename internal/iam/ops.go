@@ -49,10 +49,12 @@ func init() {
 		"DeletePolicyVersion":     opDeletePolicyVersion,
 		"SetDefaultPolicyVersion": opSetDefaultPolicyVersion,
 
-		"ListEntitiesForPolicy":   opListEntitiesForPolicy,
-		"GetAccountSummary":       opGetAccountSummary,
-		"SimulatePrincipalPolicy": opSimulatePrincipalPolicy,
-		"SimulateCustomPolicy":    opSimulateCustomPolicy,
+		"ListEntitiesForPolicy":            opListEntitiesForPolicy,
+		"GetAccountSummary":                opGetAccountSummary,
+		"SimulatePrincipalPolicy":          opSimulatePrincipalPolicy,
+		"GetContextKeysForCustomPolicy":    opGetContextKeysForCustomPolicy,
+		"GetContextKeysForPrincipalPolicy": opGetContextKeysForPrincipalPolicy,
+		"SimulateCustomPolicy":             opSimulateCustomPolicy,
 
 		"CreateOpenIDConnectProvider":             opCreateOIDCProvider,
 		"GetOpenIDConnectProvider":                opGetOIDCProvider,
