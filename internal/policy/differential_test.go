@@ -158,7 +158,11 @@ func genCondition(r *rand.Rand) map[string]any {
 			m = map[string]any{}
 			out[op] = m
 		}
-		m[k.key] = val
+		key := k.key
+		if r.IntN(8) == 0 { // condition keys are case-insensitive
+			key = strings.ToUpper(key[:1]) + strings.ToLower(key[1:])
+		}
+		m[key] = val
 	}
 	return out
 }
