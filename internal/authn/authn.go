@@ -164,18 +164,25 @@ func SessionPrincipal(s *Session) *Principal {
 // service ("iam", "sts", "apigateway", "lambda") and returns the caller.
 // Errors are *sigv4.Error; render them with QueryError or JSONError.
 func (a *Authenticator) Authenticate(r *http.Request, body []byte, service string) (*Principal, error) {
+	p, _, err := a.Verify(r, body, service)
+	return p, err
+}
+
+// Verify is Authenticate that also returns the verification result
+// (signing region, request time, presigned or not).
+func (a *Authenticator) Verify(r *http.Request, body []byte, service string) (*Principal, *sigv4.Result, error) {
 	v, ok := a.verifiers[service]
 	if !ok {
-		return nil, errors.New("authn: unknown service " + service)
+		return nil, nil, errors.New("authn: unknown service " + service)
 	}
 	req := sigv4.FromHTTP(r, body)
 	res, err := v.Verify(&req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, ok := res.Identity.(*Principal)
 	if !ok || p == nil {
-		return nil, &sigv4.Error{Kind: sigv4.Internal, Message: "Internal server error"}
+		return nil, nil, &sigv4.Error{Kind: sigv4.Internal, Message: "Internal server error"}
 	}
-	return p, nil
+	return p, res, nil
 }

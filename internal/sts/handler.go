@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 // Handler returns the STS Query API handler.
@@ -27,6 +28,7 @@ type call struct {
 	p      *authn.Principal
 	params url.Values
 	snap   *iam.Snapshot
+	region string // credential-scope region: aws:RequestedRegion
 }
 
 func (c *call) get(k string) string { return c.params.Get(k) }
@@ -54,11 +56,13 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	case "":
 		err = awserr.MissingAction.New("")
 	default:
-		c.p, err = s.auth.Authenticate(r, body, "sts")
+		var vr *sigv4.Result
+		c.p, vr, err = s.auth.Verify(r, body, "sts")
 		if err != nil {
 			fail(authn.QueryError(err))
 			return
 		}
+		c.region = vr.Region
 		awsproto.MetaFrom(r.Context()).Principal = c.p.ARN
 		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" {
 			fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
@@ -135,7 +139,11 @@ func (c *call) requestContext() *policy.Context {
 	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
 	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
 	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r != nil && c.r.TLS != nil))
-	pc.Set("aws:RequestedRegion", "us-east-1")
+	region := c.region
+	if region == "" {
+		region = "us-east-1"
+	}
+	pc.Set("aws:RequestedRegion", region)
 	if c.r != nil {
 		h := c.r.RemoteAddr
 		if i := strings.LastIndexByte(h, ':'); i >= 0 {
