@@ -75,7 +75,7 @@ func goFunctionZip(t testing.TB) []byte {
 			return
 		}
 		defer os.RemoveAll(dir)
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/gofn")
+		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "bootstrap"), "./testdata/gofn")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			goZipErr = errors.New(string(out))
@@ -262,10 +262,21 @@ func TestGoFunctionLifecycle(t *testing.T) {
 	}
 }
 
+// nodeZip zips a directory under testdata.
+func nodeZip(t testing.TB, name string) []byte {
+	t.Helper()
+	dir, _ := filepath.Abs(filepath.Join("testdata", name))
+	z, err := zipDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
 func TestControlPlaneErrors(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
-	zipBytes := goFunctionZip(t)
+	zipBytes := nodeZip(t, "hello")
 	create := func(name, rt string, mut func(*lambda.CreateFunctionInput)) error {
 		in := &lambda.CreateFunctionInput{FunctionName: aws.String(name), Role: aws.String(e.role), Runtime: types.Runtime(rt),
 			Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: zipBytes}}

@@ -36,7 +36,7 @@ func TestLogsCommand(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(e.role),
-		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)}}); err != nil {
+		Runtime: types.RuntimeNodejs20x, Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: nodeZip(t, "echo")}}); err != nil {
 		t.Fatal(err)
 	}
 	first, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn"), Payload: []byte(`{"do":"first"}`)})
@@ -63,7 +63,7 @@ func TestLogsCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	got := out.String()
-	for _, want := range []string{"INIT_START Runtime Version: gatehouse:provided.al2023\n", "handling first\n", "handling second\n", "END RequestId: ", "REPORT RequestId: "} {
+	for _, want := range []string{"INIT_START Runtime Version: gatehouse:nodejs20.x\n", "\tINFO\thandling first\n", "\tINFO\thandling second\n", "END RequestId: ", "REPORT RequestId: "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("logs lack %q:\n%s", want, got)
 		}
