@@ -297,3 +297,23 @@ func TestGetContextKeys(t *testing.T) {
 		t.Fatalf("principal keys %v %v", pout, err)
 	}
 }
+
+func TestAuthorizationDetailsAndPolicyTags(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	p, _ := ic.CreatePolicy(Ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p"), PolicyDocument: aws.String(invokeOnly)})
+	ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("u")})
+	ic.AttachUserPolicy(Ctx, &awsiam.AttachUserPolicyInput{UserName: aws.String("u"), PolicyArn: p.Policy.Arn})
+	ic.PutUserPolicy(Ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("u"), PolicyName: aws.String("in"), PolicyDocument: aws.String(invokeOnly)})
+	d, err := ic.GetAccountAuthorizationDetails(Ctx, &awsiam.GetAccountAuthorizationDetailsInput{})
+	if err != nil || len(d.UserDetailList) != 1 || len(d.Policies) != 1 || len(d.UserDetailList[0].AttachedManagedPolicies) != 1 ||
+		len(d.UserDetailList[0].UserPolicyList) != 1 || len(d.Policies[0].PolicyVersionList) != 1 {
+		t.Fatalf("details %+v %v", d, err)
+	}
+	if _, err := ic.TagPolicy(Ctx, &awsiam.TagPolicyInput{PolicyArn: p.Policy.Arn, Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	lt, err := ic.ListPolicyTags(Ctx, &awsiam.ListPolicyTagsInput{PolicyArn: p.Policy.Arn})
+	if err != nil || len(lt.Tags) != 1 {
+		t.Fatalf("tags %+v %v", lt, err)
+	}
+}

@@ -51,6 +51,13 @@ func init() {
 
 		"ListEntitiesForPolicy":            opListEntitiesForPolicy,
 		"GetAccountSummary":                opGetAccountSummary,
+		"GetAccountAuthorizationDetails":   opGetAccountAuthorizationDetails,
+		"TagPolicy":                        opTagPolicy,
+		"UntagPolicy":                      opUntagPolicy,
+		"ListPolicyTags":                   opListPolicyTags,
+		"TagOpenIDConnectProvider":         opTagOIDCProvider,
+		"UntagOpenIDConnectProvider":       opUntagOIDCProvider,
+		"ListOpenIDConnectProviderTags":    opListOIDCProviderTags,
 		"SimulatePrincipalPolicy":          opSimulatePrincipalPolicy,
 		"GetContextKeysForCustomPolicy":    opGetContextKeysForCustomPolicy,
 		"GetContextKeysForPrincipalPolicy": opGetContextKeysForPrincipalPolicy,
