@@ -74,14 +74,16 @@ func (a ARN) String() string {
 // colons stores the byte offsets of the first five colons of s and reports
 // whether there are at least five.
 func colons(s string, idx *[5]int) bool {
-	n := 0
-	for i := 0; i < len(s) && n < 5; i++ {
-		if s[i] == ':' {
-			idx[n] = i
-			n++
+	off := 0
+	for n := 0; n < 5; n++ {
+		i := strings.IndexByte(s[off:], ':')
+		if i < 0 {
+			return false
 		}
+		idx[n] = off + i
+		off += i + 1
 	}
-	return n == 5
+	return true
 }
 
 // Split returns the six sections of s without validating them; ok is false

@@ -290,14 +290,16 @@ func glob(p, v string, fold bool) bool {
 
 // colons5 finds the first five colons of s.
 func colons5(s string, idx *[5]int) bool {
-	n := 0
-	for i := 0; i < len(s) && n < 5; i++ {
-		if s[i] == ':' {
-			idx[n] = i
-			n++
+	off := 0
+	for n := 0; n < 5; n++ {
+		i := strings.IndexByte(s[off:], ':')
+		if i < 0 {
+			return false
 		}
+		idx[n] = off + i
+		off += i + 1
 	}
-	return n == 5
+	return true
 }
 
 // arnGlob matches an encoded ARN pattern against an ARN section by
