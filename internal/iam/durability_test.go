@@ -1,6 +1,9 @@
 package iam_test
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -67,6 +70,16 @@ func TestRestartKeepsState(t *testing.T) {
 	srv := gatehousetest.Start(t, gatehousetest.WithDataDir(dir))
 	s := writeState(t, srv.URL)
 	srv.Close()
+	// Secrets are encrypted at rest; the master key is private.
+	for _, f := range []string{"gatehouse.db", "gatehouse.db-wal"} {
+		b, _ := os.ReadFile(filepath.Join(dir, f))
+		if bytes.Contains(b, []byte(s.secret)) || bytes.Contains(b, []byte(gatehousetest.SecretAccessKey)) {
+			t.Fatalf("%s holds a plaintext secret", f)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "master.key")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("master.key: %v %v", fi, err)
+	}
 	srv = gatehousetest.Start(t, gatehousetest.WithDataDir(dir))
 	checkState(t, srv.URL, s)
 }
