@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
@@ -263,5 +264,60 @@ func TestTokenKeyRotation(t *testing.T) {
 		if _, err := c.GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestSessionTagsAndManagedSessionPolicy: session tags become
+// aws:PrincipalTag/* for the session, and a managed session policy limits it.
+func TestSessionTagsAndManagedSessionPolicy(t *testing.T) {
+	f := newFixture(t)
+	roleARN := f.role(t, "tagged", trustAWS(f.aliceARN), 0)
+	f.root.TagRole(Ctx, &awsiam.TagRoleInput{RoleName: aws.String("tagged"), Tags: []iamtypes.Tag{{Key: aws.String("Team"), Value: aws.String("role-team")}}})
+	// The role may list users only when its principal tag team is "blue".
+	f.root.PutRolePolicy(Ctx, &awsiam.PutRolePolicyInput{RoleName: aws.String("tagged"), PolicyName: aws.String("p"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","iam:ListRoles"],"Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}`)})
+	session := func(in *awssts.AssumeRoleInput) *awsiam.Client {
+		in.RoleArn, in.RoleSessionName = aws.String(roleARN), aws.String("tags")
+		out, err := f.aliceSTS.AssumeRole(Ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := out.Credentials
+		return IAM(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+	}
+	// The role's own tag (Team=role-team) does not satisfy the condition.
+	_, err := session(&awssts.AssumeRoleInput{}).ListUsers(Ctx, &awsiam.ListUsersInput{})
+	WantCode(t, err, "AccessDenied")
+	// A session tag team=blue overrides the role tag (case-insensitive keys).
+	blue := session(&awssts.AssumeRoleInput{Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}})
+	if _, err := blue.ListUsers(Ctx, &awsiam.ListUsersInput{}); err != nil {
+		t.Fatal(err)
+	}
+	// A managed session policy allowing only ListRoles scopes the session.
+	pol, err := f.root.CreatePolicy(Ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("only-roles"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped := session(&awssts.AssumeRoleInput{Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}},
+		PolicyArns: []ststypes.PolicyDescriptorType{{Arn: pol.Policy.Arn}}})
+	if _, err := scoped.ListRoles(Ctx, &awsiam.ListRolesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = scoped.ListUsers(Ctx, &awsiam.ListUsersInput{})
+	if msg := WantCode(t, err, "AccessDenied"); !strings.Contains(msg, "session policy") {
+		t.Fatalf("msg %q", msg)
+	}
+	_, err = f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("tags"),
+		PolicyArns: []ststypes.PolicyDescriptorType{{Arn: aws.String("arn:aws:iam::000000000000:policy/none")}}})
+	if code, _ := Code(err); code == "" {
+		t.Fatal("missing managed session policy accepted")
+	}
+	// Tags without sts:TagSession in the trust policy are refused.
+	plain := f.role(t, "plain", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+f.aliceARN+`"},"Action":"sts:AssumeRole"}]}`, 0)
+	_, err = f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(plain), RoleSessionName: aws.String("tags"),
+		Tags: []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}})
+	if msg := WantCode(t, err, "AccessDenied"); !strings.Contains(msg, "sts:TagSession") {
+		t.Fatalf("msg %q", msg)
 	}
 }

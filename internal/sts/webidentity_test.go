@@ -117,6 +117,27 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 			WantCode(t, err, tc.code)
 		})
 	}
+	// :amr is multi-valued: ForAnyValue conditions see every entry.
+	amrTrust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *prov.OpenIDConnectProviderArn +
+		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"ForAnyValue:StringEquals":{"` + host + `:amr":"authenticated"}}}]}`
+	amrRole, err := root.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("amr"), AssumeRolePolicyDocument: aws.String(amrTrust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		amr  any
+		code string
+	}{{[]string{"pwd", "authenticated"}, ""}, {"unauthenticated", "AccessDenied"}, {nil, "AccessDenied"}} {
+		extra := map[string]any{}
+		if tc.amr != nil {
+			extra["amr"] = tc.amr
+		}
+		_, err := anon.AssumeRoleWithWebIdentity(Ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: amrRole.Role.Arn, RoleSessionName: aws.String("amr"),
+			WebIdentityToken: aws.String(is.token(t, "u", "sts.amazonaws.com", time.Now().Add(time.Hour), extra))})
+		if code, _ := Code(err); code != tc.code {
+			t.Fatalf("amr %v: code %q (%v), want %q", tc.amr, code, err, tc.code)
+		}
+	}
 	// Another issuer's token (not registered) is refused.
 	other := newIssuer(t)
 	_, err = call(other.token(t, "x", "sts.amazonaws.com", time.Now().Add(time.Hour), nil))
