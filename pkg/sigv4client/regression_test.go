@@ -64,3 +64,51 @@ func TestCallersCacheIsNotWrappedAgain(t *testing.T) {
 		t.Fatalf("expires %v (%v), want %v", c.Expires, err, expires.Add(-10*time.Minute))
 	}
 }
+
+// The signer rewrites the query into canonical order; the caller's order
+// is sent instead when it is the same pairs, so the values of a repeated
+// parameter keep their order. A query the signer had to re-encode is sent
+// as signed.
+func TestQueryOrderKept(t *testing.T) {
+	srv, last := newVerifyingServer(t, "us-east-1", "execute-api")
+	tr, err := New(Config{Credentials: credentials.StaticCredentialsProvider{Value: longTerm}, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, sent string }{
+		{"b=2&a=1&a=0", "b=2&a=1&a=0"},
+		{"sort=name&sort=date", "sort=name&sort=date"},
+		{"flag&a=1", "a=1&flag="},
+		{"q=a b", "q=a%20b"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/q", nil)
+		req.URL.RawQuery = tc.query
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := last()
+		if resp.StatusCode != 200 || got.err != nil || got.query != tc.sent {
+			t.Errorf("query %q: status %d, verify error %v, sent %q, want %q", tc.query, resp.StatusCode, got.err, got.query, tc.sent)
+		}
+	}
+}
+
+func TestSamePairs(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true},
+		{"a=1&b=2", "b=2&a=1", true},
+		{"a=1&a=0", "a=0&a=1", true},
+		{"flag", "flag=", false},
+		{"a=1&a=1&b=2", "a=1&b=2&b=2", false},
+		{"a=1", "a=2", false},
+	} {
+		if got := samePairs(tc.a, tc.b); got != tc.want {
+			t.Errorf("samePairs(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -193,11 +195,34 @@ func (t *Transport) sign(req *http.Request) (*http.Request, error) {
 		closeBody(out)
 		return nil, fmt.Errorf("sigv4client: retrieve credentials: %w", err)
 	}
+	query := out.URL.RawQuery
 	if err := t.signer.SignHTTP(ctx, creds, out, hash, t.cfg.Service, t.cfg.Region, t.cfg.Now()); err != nil {
 		closeBody(out)
 		return nil, fmt.Errorf("sigv4client: sign: %w", err)
 	}
+	if samePairs(query, out.URL.RawQuery) {
+		// The signer sends the canonical query (sorted by name, then value);
+		// when the caller's query is the same pairs in another order, send
+		// that order: the server sorts them again, and the order of a
+		// repeated parameter's values can matter to the application.
+		out.URL.RawQuery = query
+	}
 	return out, nil
+}
+
+// samePairs reports whether raw queries a and b consist of the same
+// "name=value" pieces, byte for byte, in any order.
+func samePairs(a, b string) bool {
+	if a == b || len(a) != len(b) {
+		return a == b
+	}
+	pa, pb := strings.Split(a, "&"), strings.Split(b, "&")
+	if len(pa) != len(pb) {
+		return false
+	}
+	slices.Sort(pa)
+	slices.Sort(pb)
+	return slices.Equal(pa, pb)
 }
 
 // payload returns the hash to sign for out's body, replacing out.Body by a
