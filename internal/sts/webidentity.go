@@ -94,7 +94,7 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	if len(tok.Headers) > 0 {
 		kid = tok.Headers[0].KeyID
 	}
-	key, err := c.s.oidc.key(c.ctx, iss, kid)
+	key, err := c.s.oidc.key(c.ctx, iss, kid, prov.Thumbprints)
 	if err != nil {
 		c.s.log.Info("web identity: cannot get verification key", "issuer", iss, "err", err)
 		if errors.Is(err, errNoKey) {

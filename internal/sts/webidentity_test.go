@@ -3,6 +3,8 @@ package sts_test
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -143,5 +145,43 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	_, err = call(other.token(t, "x", "sts.amazonaws.com", time.Now().Add(time.Hour), nil))
 	if msg := WantCode(t, err, "InvalidIdentityToken"); !strings.HasPrefix(msg, "No OpenIDConnect provider found in your account for https://") {
 		t.Fatalf("msg %q", msg)
+	}
+}
+
+// TestWebIdentityThumbprint: an issuer whose certificate no root trusts is
+// accepted when the provider lists the thumbprint of its certificate chain.
+func TestWebIdentityThumbprint(t *testing.T) {
+	srv := gatehousetest.Start(t)
+	is := newIssuer(t) // httptest's self-signed certificate, not trusted by default
+	root := IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
+	sum := sha1.Sum(is.srv.Certificate().Raw)
+	host := strings.TrimPrefix(is.srv.URL, "https://")
+	prov, err := root.CreateOpenIDConnectProvider(Ctx, &awsiam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL),
+		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{strings.Repeat("0", 40)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *prov.OpenIDConnectProviderArn +
+		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + host + `:aud":"sts.amazonaws.com"}}}]}`
+	r, err := root.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("tp"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := awssts.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1})
+	call := func() error {
+		_, err := anon.AssumeRoleWithWebIdentity(Ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: r.Role.Arn, RoleSessionName: aws.String("tp"),
+			WebIdentityToken: aws.String(is.token(t, "s", "sts.amazonaws.com", time.Now().Add(time.Hour), nil))})
+		return err
+	}
+	if code, _ := Code(call()); code != "IDPCommunicationError" && code != "InvalidIdentityToken" {
+		t.Fatalf("wrong thumbprint: %q", code)
+	}
+	if _, err := root.UpdateOpenIDConnectProviderThumbprint(Ctx, &awsiam.UpdateOpenIDConnectProviderThumbprintInput{
+		OpenIDConnectProviderArn: prov.OpenIDConnectProviderArn, ThumbprintList: []string{hex.EncodeToString(sum[:])}}); err != nil {
+		t.Fatal(err)
+	}
+	srv.App.STS.SetHTTPClient(&http.Client{Timeout: 5 * time.Second}) // drop the cached failure
+	if err := call(); err != nil {
+		t.Fatal(err)
 	}
 }
