@@ -1,6 +1,7 @@
 package callers_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +12,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
 // TestCurl drives the built `gatehouse curl` against a real gatehouse with
@@ -228,6 +232,9 @@ func TestCurl(t *testing.T) {
 		{name: "iam Query error", env: invokerEnv, args: []string{"--service", "iam", "-H", "Content-Type: application/x-www-form-urlencoded",
 			"-d", "Action=ListUsers&Version=2010-05-08", w.URL + "/"}, code: 22,
 			stderrHas: []string{"gatehouse curl: HTTP 403 Forbidden: AccessDenied: User: " + invokerArn + " is not authorized to perform: iam:ListUsers"}},
+		{name: "backend down", env: invokerEnv, args: []string{base + "/down"}, code: 22,
+			stdout: `{"message":"Internal server error"}`,
+			stderr: "gatehouse curl: HTTP 500 Internal Server Error: InternalServerErrorException: Internal server error\n"},
 		{name: "external id without assume-role", env: invokerEnv, args: []string{"--external-id", "x", base + "/echo/x"}, code: 1,
 			stderr: "gatehouse curl: --external-id needs --assume-role\n"},
 		{name: "usage", env: invokerEnv, args: []string{"notaurl"}, code: 2,
@@ -306,4 +313,60 @@ func get(t *testing.T, u string) (int, string) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, string(b)
+}
+
+// TestWebIdentityAgainstBinary is the production set-up of web identity:
+// the gatehouse binary trusts the OIDC issuer's certificate through
+// SSL_CERT_FILE (not a test hook), and both `gatehouse curl` and a
+// `gatehouse sign-proxy` sidecar (web identity, then --assume-role, as in
+// examples/eks-sidecar) get credentials with the pod's environment only.
+func TestWebIdentityAgainstBinary(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	w := newBinaryWorld(t, "SSL_CERT_FILE="+is.caFile(t))
+	sub := "system:serviceaccount:prod:api-client"
+	w.webIdentityRole(t, is, "eks-pod", sub)
+	// The pod's role may only assume the API role; the API role may invoke.
+	if _, err := w.iam.PutRolePolicy(context.Background(), &awsiam.PutRolePolicyInput{RoleName: aws.String("eks-pod"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"` + roleARN("api-caller") + `"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	w.role(t, "api-caller", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+roleARN("eks-pod")+`"},"Action":"sts:AssumeRole"}]}`,
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:`+region+`:`+account+`:`+w.APIID+`/*/GET/*"}]}`)
+	pod := cleanEnv(t, "AWS_REGION="+region, "AWS_ROLE_ARN="+roleARN("eks-pod"), "AWS_WEB_IDENTITY_TOKEN_FILE="+writeFile(t, "token", is.token(t, sub)),
+		"AWS_ROLE_SESSION_NAME=pod-7", "AWS_ENDPOINT_URL_STS="+w.URL)
+
+	// The pod's own role has no execute-api:Invoke.
+	r := gatehouse(t, pod, nil, "curl", w.base()+"/echo/direct")
+	if r.code != 22 || !strings.Contains(r.stderr, "AccessDeniedException: User: arn:aws:sts::"+account+":assumed-role/eks-pod/pod-7 is not authorized to perform: execute-api:Invoke") {
+		t.Fatalf("as the pod role: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = gatehouse(t, pod, nil, "curl", "--assume-role", roleARN("api-caller"), "--role-session-name", "via-curl", w.base()+"/echo/chained")
+	if r.code != 0 {
+		t.Fatalf("chained: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if e := parseEcho(t, []byte(r.stdout)); e.CallerArn != "arn:aws:sts::"+account+":assumed-role/api-caller/via-curl" {
+		t.Fatalf("backend got %+v", e)
+	}
+
+	u, _, stderr := proxyProcess(t, pod, "--target", w.base(), "--assume-role", roleARN("api-caller"), "--role-session-name", "sidecar")
+	status, body := get(t, u+"/echo/sidecar")
+	if status != 200 {
+		t.Fatalf("through the sidecar: %d %s\n%s", status, body, stderr)
+	}
+	if e := parseEcho(t, []byte(body)); e.CallerArn != "arn:aws:sts::"+account+":assumed-role/api-caller/sidecar" {
+		t.Fatalf("backend got %+v", e)
+	}
+	// POST is not in api-caller's policy.
+	resp, err := http.Post(u+"/echo/sidecar", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"Message":"User: arn:aws:sts::` + account + `:assumed-role/api-caller/sidecar is not authorized to perform: execute-api:Invoke on resource: ` +
+		w.maskedARN("POST", "/echo/sidecar") + ` because no identity-based policy allows the execute-api:Invoke action"}`
+	if resp.StatusCode != 403 || string(b) != want {
+		t.Fatalf("POST: %d %s\nwant %s", resp.StatusCode, b, want)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -38,7 +39,7 @@ const (
 // apiDoc is imported into the real API Gateway control plane: an AWS_IAM
 // greedy route proxied to the echo backend (with the caller's identity
 // mapped into headers, so the backend sees who signed), and an AWS_IAM
-// MOCK route.
+// MOCK route, and an AWS_IAM route to a backend that is down.
 const apiDoc = `{
  "openapi": "3.0.1",
  "info": {"title": "callers-e2e", "version": "1"},
@@ -51,6 +52,8 @@ const apiDoc = `{
          "integration.request.path.proxy": "method.request.path.proxy",
          "integration.request.header.X-Caller-Arn": "context.identity.userArn",
          "integration.request.header.X-Caller-Key": "context.identity.accessKey"}}}},
+  "/down": {"get": {"security": [{"sigv4": []}],
+     "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "http://127.0.0.1:1/x"}}},
   "/hello": {"get": {"security": [{"sigv4": []}],
      "x-amazon-apigateway-integration": {"type": "mock",
        "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
@@ -132,13 +135,14 @@ func newWorld(t *testing.T) *world {
 }
 
 // newBinaryWorld runs the gatehouse binary (so that the test process's
-// memory is the caller side's only) and sets it up.
-func newBinaryWorld(t *testing.T) *world {
+// memory is the caller side's only, or to give it an environment such as
+// SSL_CERT_FILE) and sets it up.
+func newBinaryWorld(t *testing.T, env ...string) *world {
 	t.Helper()
-	p := gatehousetest.StartBinary(t, t.TempDir(), []string{
+	p := gatehousetest.StartBinary(t, t.TempDir(), append([]string{
 		"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID,
 		"GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey,
-	})
+	}, env...))
 	return setup(t, p.URL)
 }
 
@@ -335,6 +339,13 @@ func newIssuer(t *testing.T) *issuer {
 	return is
 }
 
+// caFile writes the issuer's self-signed certificate as a PEM bundle for
+// SSL_CERT_FILE.
+func (is *issuer) caFile(t *testing.T) string {
+	t.Helper()
+	return writeFile(t, "issuer-ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: is.srv.Certificate().Raw})))
+}
+
 func (is *issuer) host() string { return strings.TrimPrefix(is.srv.URL, "https://") }
 
 func (is *issuer) token(t *testing.T, sub string) string {
@@ -352,7 +363,11 @@ func (is *issuer) token(t *testing.T, sub string) string {
 // sub can assume with its tokens and that may invoke the API.
 func (w *world) webIdentityRole(t *testing.T, is *issuer, name, sub string) string {
 	t.Helper()
-	w.srv.App.STS.SetHTTPClient(is.srv.Client())
+	if w.srv != nil {
+		// In-process: trust the issuer's certificate without touching the
+		// process-wide roots. A binary server trusts it through SSL_CERT_FILE.
+		w.srv.App.STS.SetHTTPClient(is.srv.Client())
+	}
 	p, err := w.iam.CreateOpenIDConnectProvider(context.Background(), &awsiam.CreateOpenIDConnectProviderInput{
 		Url: aws.String(is.srv.URL), ClientIDList: []string{"sts.amazonaws.com"}})
 	if err != nil {
