@@ -106,14 +106,10 @@ func (a *Authenticator) OpenSession(accessKeyID, token string) (*Principal, erro
 	if ok && c.token == token {
 		p = c.p
 	} else {
-		sess, err := a.sealer.Open(token)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", sigv4.ErrInvalidToken, err)
+		var err error
+		if p, err = a.open(accessKeyID, token); err != nil {
+			return nil, err
 		}
-		if sess.AccessKeyID != accessKeyID {
-			return nil, fmt.Errorf("%w: token belongs to another key", sigv4.ErrInvalidToken)
-		}
-		p = SessionPrincipal(sess)
 		sh.mu.Lock()
 		if sh.m == nil || len(sh.m) >= shardCap {
 			sh.m = make(map[string]cachedSession, 64)
@@ -128,6 +124,18 @@ func (a *Authenticator) OpenSession(accessKeyID, token string) (*Principal, erro
 		return nil, fmt.Errorf("%w: principal no longer exists", sigv4.ErrInvalidToken)
 	}
 	return p, nil
+}
+
+// open opens and checks a token without the cache.
+func (a *Authenticator) open(accessKeyID, token string) (*Principal, error) {
+	sess, err := a.sealer.Open(token)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", sigv4.ErrInvalidToken, err)
+	}
+	if sess.AccessKeyID != accessKeyID {
+		return nil, fmt.Errorf("%w: token belongs to another key", sigv4.ErrInvalidToken)
+	}
+	return SessionPrincipal(sess), nil
 }
 
 // SessionPrincipal builds the Principal a session token stands for.

@@ -60,7 +60,12 @@ var (
 	ErrTokenKey       = errors.New("authn: session token sealed with an unknown key")
 )
 
-const tokenVersion = 1
+// Token versions: 1 sealed JSON (still opened), 2 the binary record of
+// codec.go (sealed now).
+const (
+	tokenVersionJSON   = 1
+	tokenVersionBinary = 2
+)
 
 // TokenKey is one sealing key of a Sealer's keyring.
 type TokenKey struct {
@@ -119,14 +124,11 @@ func (s *Sealer) SetKeys(keys []TokenKey) error {
 
 // Seal returns the token for sess.
 func (s *Sealer) Seal(sess *Session) (string, error) {
-	plain, err := json.Marshal(sess)
-	if err != nil {
-		return "", err
-	}
+	plain := encodeSession(make([]byte, 0, 256+len(sess.Policy)), sess)
 	r := s.ring.Load()
 	g := r.aeads[r.current]
 	buf := make([]byte, 5+g.NonceSize(), 5+g.NonceSize()+len(plain)+g.Overhead())
-	buf[0] = tokenVersion
+	buf[0] = tokenVersionBinary
 	binary.BigEndian.PutUint32(buf[1:5], r.current)
 	if _, err := rand.Read(buf[5:]); err != nil {
 		return "", err
@@ -141,7 +143,7 @@ func (s *Sealer) Open(tok string) (*Session, error) {
 		return nil, ErrTokenMalformed
 	}
 	raw, err := base64.StdEncoding.DecodeString(tok)
-	if err != nil || len(raw) < 5+12+16 || raw[0] != tokenVersion {
+	if err != nil || len(raw) < 5+12+16 || raw[0] != tokenVersionBinary && raw[0] != tokenVersionJSON {
 		return nil, ErrTokenMalformed
 	}
 	r := s.ring.Load()
@@ -154,8 +156,15 @@ func (s *Sealer) Open(tok string) (*Session, error) {
 	if err != nil {
 		return nil, ErrTokenMalformed
 	}
-	sess := &Session{}
-	if err := json.Unmarshal(plain, sess); err != nil {
+	if raw[0] == tokenVersionJSON {
+		sess := &Session{}
+		if err := json.Unmarshal(plain, sess); err != nil {
+			return nil, ErrTokenMalformed
+		}
+		return sess, nil
+	}
+	sess, err := decodeSession(plain)
+	if err != nil {
 		return nil, ErrTokenMalformed
 	}
 	return sess, nil
