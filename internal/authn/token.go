@@ -142,7 +142,7 @@ func (s *Sealer) Open(tok string) (*Session, error) {
 	if len(tok) < 40 || len(tok) > 16384 {
 		return nil, ErrTokenMalformed
 	}
-	raw, err := base64.StdEncoding.DecodeString(tok)
+	raw, err := base64.StdEncoding.Strict().DecodeString(tok)
 	if err != nil || len(raw) < 5+12+16 || raw[0] != tokenVersionBinary && raw[0] != tokenVersionJSON {
 		return nil, ErrTokenMalformed
 	}
