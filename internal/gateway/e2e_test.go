@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
 )
 
@@ -383,3 +385,34 @@ func portOf(u string) string {
 }
 
 var _ = http.MethodGet
+
+func TestDecisionLog(t *testing.T) {
+	logPath := t.TempDir() + "/decisions.jsonl"
+	e := newEnv(t, func(c *config.Config) { c.DecisionLog = logPath })
+	id := e.importAPI(smallAPI, "dev")
+	denied := e.user(e.iam, "denied", "")
+	e.call("/restapis/"+id+"/dev/_user_request_/pets", callOpt{creds: &e.root})
+	e.call("/restapis/"+id+"/dev/_user_request_/pets", callOpt{creds: &denied})
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines:\n%s", len(lines), b)
+	}
+	var allow, deny map[string]any
+	_ = json.Unmarshal([]byte(lines[0]), &allow)
+	_ = json.Unmarshal([]byte(lines[1]), &deny)
+	arn := "arn:aws:execute-api:us-east-1:000000000000:" + id + "/dev/GET/pets"
+	if allow["decision"] != "allowed" || allow["caller"] != "arn:aws:iam::000000000000:root" || allow["methodArn"] != arn || allow["requestId"] == "" {
+		t.Errorf("allow line %v", allow)
+	}
+	if deny["decision"] != "implicitDeny" || deny["caller"] != "arn:aws:iam::000000000000:user/denied" ||
+		deny["explanation"] != "implicitly denied: no identity-based policy allows execute-api:Invoke on this resource" {
+		t.Errorf("deny line %v", deny)
+	}
+	if _, ok := deny["latencyMicros"]; !ok {
+		t.Errorf("no latency: %v", deny)
+	}
+}
