@@ -88,7 +88,7 @@ func TestMatchPrecedence(t *testing.T) {
 		{"GET", "/pets/42", "/pets/{id}", "GET", map[string]string{"id": "42"}},
 		{"DELETE", "/pets/42", "/pets/{id}", "ANY", map[string]string{"id": "42"}},
 		{"DELETE", "/pets/mine", "/pets/{id}", "ANY", map[string]string{"id": "mine"}}, // literal lacks the verb: falls back to {id}
-		{"HEAD", "/pets", "/{proxy+}", "ANY", map[string]string{"proxy": "pets"}}, // HEAD is not implied by GET
+		{"HEAD", "/pets", "/{proxy+}", "ANY", map[string]string{"proxy": "pets"}},      // HEAD is not implied by GET
 		{"GET", "/pets/mine/toys", "/{proxy+}", "ANY", map[string]string{"proxy": "pets/mine/toys"}},
 		{"GET", "/files/a/b%2Fc/d", "/files/{path+}", "GET", map[string]string{"path": "a/b%2Fc/d"}},
 		{"POST", "/files/a", "/{proxy+}", "ANY", map[string]string{"proxy": "files/a"}},
