@@ -26,10 +26,13 @@ const LocalDirBucket = "gatehouse-local-dir"
 
 // AWS's package limits (spec §4.4).
 const (
-	maxZipped   = 52428800
-	maxUnzipped = 262144000
-	maxEntries  = 100000
+	maxZipped  = 52428800
+	maxEntries = 100000
 )
+
+// maxUnzipped is a variable so tests can exercise it without writing
+// 250 MB; the error message keeps AWS's number.
+var maxUnzipped int64 = 262144000
 
 var errBadZip = awserr.InvalidParameterValueException.New("Could not unzip uploaded file. Please check your file, then try to upload again.")
 
@@ -134,8 +137,8 @@ func extract(zr *zip.Reader, dir string) error {
 			return err
 		}
 		perm := mode.Perm()
-		if perm == 0 {
-			perm = 0o644 // archives made without Unix attributes
+		if creator := f.CreatorVersion >> 8; (creator != 3 && creator != 19) || perm == 0 {
+			perm = 0o644 // entries made without Unix attributes (FAT, NTFS)
 		}
 		rc, err := f.Open()
 		if err != nil {

@@ -381,6 +381,27 @@ func TestControlPlaneErrors(t *testing.T) {
 	if _, err := bob.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ok"), InvocationType: types.InvocationTypeDryRun}); err != nil {
 		t.Errorf("bob with function policy: %v", err)
 	}
+	// Reserved concurrency 0 throttles every invocation.
+	if _, err := e.lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("ok"), ReservedConcurrentExecutions: aws.Int32(0)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ok")})
+	var tm *types.TooManyRequestsException
+	if !errors.As(err, &tm) || tm.Reason != types.ThrottleReasonReservedFunctionConcurrentInvocationLimitExceeded || *tm.Message != "Rate Exceeded." {
+		t.Errorf("throttle: %v", err)
+	}
+	gc, err := e.lc.GetFunctionConcurrency(ctx, &lambda.GetFunctionConcurrencyInput{FunctionName: aws.String("ok")})
+	if err != nil || gc.ReservedConcurrentExecutions == nil || *gc.ReservedConcurrentExecutions != 0 {
+		t.Errorf("get concurrency: %v %+v", err, gc)
+	}
+	if _, err := e.lc.DeleteFunctionConcurrency(ctx, &lambda.DeleteFunctionConcurrencyInput{FunctionName: aws.String("ok")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.lc.PutFunctionConcurrency(ctx, &lambda.PutFunctionConcurrencyInput{FunctionName: aws.String("ok"), ReservedConcurrentExecutions: aws.Int32(950)})
+	if code, msg := apiErr(t, err); code != "InvalidParameterValueException" || msg != "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]." {
+		t.Errorf("too much reserved: %s %s", code, msg)
+	}
+
 	// Invalid payload.
 	_, err = e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ok"), Payload: []byte(`{nope`)})
 	if code, msg := apiErr(t, err); code != "InvalidRequestContentException" || !strings.HasPrefix(msg, "Could not parse request body into json: Could not parse payload into json: ") {

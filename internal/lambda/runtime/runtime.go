@@ -45,10 +45,10 @@ type Spec struct {
 	// credentials), which the instance adds.
 	Env []string
 	// Concurrency caps the function's instances; 0 means the Manager's
-	// account-wide limit only.
+	// account-wide limit only, unless Reserved.
 	Concurrency int
-	// Reserved is true when Concurrency comes from reserved concurrency
-	// (it selects the throttle reason).
+	// Reserved is true when Concurrency comes from reserved concurrency:
+	// it selects the throttle reason, and 0 then throttles everything.
 	Reserved bool
 
 	// Log receives every line of the function's log. Required.
@@ -193,7 +193,7 @@ func (m *Manager) acquire(spec *Spec) (*instance, bool, error) {
 		return got, false, nil
 	}
 	// Instances being shut down still count until they are gone.
-	if spec.Concurrency > 0 && len(p.all) >= spec.Concurrency {
+	if (spec.Concurrency > 0 || spec.Reserved) && len(p.all) >= spec.Concurrency {
 		reason := "ConcurrentInvocationLimitExceeded"
 		if spec.Reserved {
 			reason = "ReservedFunctionConcurrentInvocationLimitExceeded"
