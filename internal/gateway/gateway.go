@@ -254,10 +254,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := getRequest()
 	defer putRequest(rq)
 	rq.g, rq.w, rq.r, rq.start, rq.reqID = g, w, r, start, meta.RequestID
-	rq.apigwID = newAPIGWID()
+	rq.apigwID, rq.traceID = newAPIGWID(), newTraceID(start)
 	h := w.Header()
 	h["X-Amzn-Requestid"] = []string{rq.reqID}
 	h["X-Amz-Apigw-Id"] = []string{rq.apigwID}
+	h["X-Amzn-Trace-Id"] = []string{rq.traceID}
 	awsproto.SetOperation(r.Context(), "Invoke")
 
 	tbl := g.view.Load()
@@ -276,9 +277,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rq.tg, rq.stage = tg, st
-	m := st.match(tg.rest, r.Method, &rq.params)
-	if m == nil && !g.cfg.NoFallthrough {
-		m = nil
+	var m *methodEntry
+	if g.cfg.NoFallthrough {
+		m = st.matchStrict(tg.rest, r.Method, &rq.params)
+	} else {
+		m = st.match(tg.rest, r.Method, &rq.params)
 	}
 	if m == nil {
 		g.noRoute(rq)

@@ -239,6 +239,7 @@ func (rq *request) addIntegrationHeaders(h http.Header) {
 		h["User-Agent"] = []string{"AmazonAPIGateway_" + id}
 	}
 	h["X-Amzn-Apigateway-Api-Id"] = []string{id}
+	h["X-Amzn-Trace-Id"] = []string{rq.traceID}
 	h["X-Amzn-Requestid"] = []string{rq.reqID}
 	ip := sourceIP(rq.r)
 	if prior, ok := h["X-Forwarded-For"]; ok && len(prior) > 0 {

@@ -1,8 +1,9 @@
 package gateway
 
 import (
-	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ type request struct {
 	start     time.Time
 	reqID     string
 	apigwID   string
+	traceID   string
 	tg        target
 	stage     *stageEntry
 	m         *methodEntry
@@ -44,8 +46,29 @@ func putRequest(rq *request) {
 }
 
 // newAPIGWID returns an x-amz-apigw-id-like value (16 chars of base64).
+// These ids need to be unique, not secret: math/rand/v2 is enough.
 func newAPIGWID() string {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
 	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// newTraceID returns an X-Amzn-Trace-Id value, Root=1-{epoch hex}-{96 bits}.
+func newTraceID(now time.Time) string {
+	var b [48]byte
+	out := append(b[:0], "Root=1-"...)
+	out = appendHex(out, uint64(now.Unix()), 8)
+	out = append(out, '-')
+	out = appendHex(out, rand.Uint64(), 16)
+	out = appendHex(out, uint64(rand.Uint32()), 8)
+	return string(out)
+}
+
+func appendHex(b []byte, v uint64, digits int) []byte {
+	const hexd = "0123456789abcdef"
+	for i := digits - 1; i >= 0; i-- {
+		b = append(b, hexd[(v>>(uint(i)*4))&0xf])
+	}
+	return b
 }

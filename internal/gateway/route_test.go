@@ -120,6 +120,28 @@ func TestMatchPrecedence(t *testing.T) {
 	}
 }
 
+func TestMatchStrict(t *testing.T) {
+	st := tree(t, "/pets", "GET", "/pets/{id}", "ANY", "/pets/mine", "OPTIONS", "/{proxy+}", "ANY")
+	for _, c := range []struct{ verb, path, want string }{
+		{"GET", "/pets", "/pets"},
+		{"POST", "/pets", ""},     // /pets exists without POST: no fall-through to {proxy+}
+		{"GET", "/pets/mine", ""}, // the literal wins and has only OPTIONS
+		{"GET", "/pets/7", "/pets/{id}"},
+		{"GET", "/pets/7/x", "/{proxy+}"}, // no deeper resource under {id}: the greedy sibling tree
+		{"GET", "/other", "/{proxy+}"},
+	} {
+		var params []pathParam
+		m := st.matchStrict(c.path, c.verb, &params)
+		got := ""
+		if m != nil {
+			got = m.res.Path
+		}
+		if got != c.want {
+			t.Errorf("%s %s: got %q, want %q", c.verb, c.path, got, c.want)
+		}
+	}
+}
+
 func TestNoMatch(t *testing.T) {
 	st := tree(t, "/pets", "GET", "/pets/{id}", "GET")
 	for _, c := range []struct{ verb, path string }{

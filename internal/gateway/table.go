@@ -54,13 +54,12 @@ type stageEntry struct {
 
 // node is a resource of the tree.
 type node struct {
-	res      *apigw.Resource
-	literal  map[string]*node
-	param    *node // {name}
-	greedy   *node // {name+}
-	name     string
-	methods  map[string]*methodEntry
-	children int
+	res     *apigw.Resource
+	literal map[string]*node
+	param   *node // {name}
+	greedy  *node // {name+}
+	name    string
+	methods map[string]*methodEntry
 }
 
 // methodEntry is a compiled method of a stage.
@@ -278,6 +277,51 @@ func (s *stageEntry) match(path, verb string, params *[]pathParam) *methodEntry 
 		return s.root.method(verb)
 	}
 	return s.root.walk(p, verb, params)
+}
+
+// matchStrict is match without fall-through: the most specific resource
+// that exists for path is chosen first, and it must have the verb (or ANY);
+// the developer guide's reading of spec §3.5, behind Config.NoFallthrough.
+func (s *stageEntry) matchStrict(path, verb string, params *[]pathParam) *methodEntry {
+	p := strings.Trim(path, "/")
+	n := s.root
+	if p != "" {
+		if n = s.root.find(p, params); n == nil {
+			return nil
+		}
+	}
+	return n.method(verb)
+}
+
+// find returns the most specific resource for rest, ignoring methods.
+func (n *node) find(rest string, params *[]pathParam) *node {
+	seg, tail, more := strings.Cut(rest, "/")
+	last := !more || strings.Trim(tail, "/") == ""
+	mark := len(*params)
+	if c := n.literal[seg]; c != nil {
+		if last {
+			return c
+		}
+		if r := c.find(tail, params); r != nil {
+			return r
+		}
+		*params = (*params)[:mark]
+	}
+	if c := n.param; c != nil && seg != "" {
+		*params = append(*params, pathParam{c.name, seg})
+		if last {
+			return c
+		}
+		if r := c.find(tail, params); r != nil {
+			return r
+		}
+		*params = (*params)[:mark]
+	}
+	if c := n.greedy; c != nil {
+		*params = append(*params, pathParam{c.name, strings.TrimRight(rest, "/")})
+		return c
+	}
+	return nil
 }
 
 type pathParam struct{ name, value string }
