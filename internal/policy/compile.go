@@ -102,12 +102,23 @@ func (c *compiler) resource(s string) resPattern {
 	}
 	var rp resPattern
 	if c.vars {
-		if t := parseTemplate(s); t != nil {
+		// Variables work only in the resource section, after the fifth
+		// colon (UG-vars); elsewhere "${...}" is literal text.
+		prefix, rest := "", s
+		var idx [5]int
+		if colons5(s, &idx) {
+			prefix, rest = s[:idx[4]+1], s[idx[4]+1:]
+		}
+		if t := parseTemplate(rest); t != nil {
+			if prefix != "" {
+				t.parts = append([]tpart{{enc: prefix}}, t.parts...)
+			}
 			rp.pat = newPattern(s, t, false)
 			return rp
 		}
+		s = prefix + escapeLiteralText(rest, true)
 	}
-	rp.pat = newPattern(escapeLiteralText(s, c.vars), nil, false)
+	rp.pat = newPattern(s, nil, false)
 	if rp.pat.kind == mPrefix {
 		rp.arnPrefix = strings.Count(rp.pat.lit, ":") >= 5
 	}

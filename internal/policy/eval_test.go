@@ -148,6 +148,8 @@ func TestEvaluate(t *testing.T) {
 		{name: "escape ${*} does not match other text", who: pAlice, resource: "arn:aws:execute-api:us-east-1:" + acct + ":api1/prod/GET/ab",
 			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:*:*:api1/prod/GET/a${*}"}}`}, want: ImplicitDeny},
 
+		{name: "variable outside the resource section is literal", who: pAlice,
+			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:execute-api:us-east-1:${aws:PrincipalAccount}:api1/*"}}`}, want: ImplicitDeny},
 		{name: "variable with colon in an ARN without slash", who: pAlice, action: "sqs:SendMessage", resource: "arn:aws:sqs:us-east-1:" + acct + ":alice",
 			identity: []string{`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:` + acct + `:${aws:username}"}}`}, want: Allowed},
 		{name: "NotResource with unresolved variable: Allow does not apply", who: pSession,
