@@ -244,11 +244,6 @@ func opGetUser(c *call) (any, error) {
 	return struct{ User xmlUser }{userXML(&u.User, true)}, nil
 }
 
-type listResult[T any] struct {
-	IsTruncated bool
-	Marker      string `xml:",omitempty"`
-}
-
 func opListUsers(c *call) (any, error) {
 	prefix := c.get("PathPrefix")
 	if prefix == "" {

@@ -236,5 +236,10 @@ func (c *call) getSessionToken() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Credentials xmlCredentials }{credsXML(cr)}, nil
+	size, pct := tokenUsage(cr.SessionToken)
+	return struct {
+		Credentials             xmlCredentials
+		SessionTokenSize        int
+		SessionTokenUtilization int
+	}{credsXML(cr), size, pct}, nil
 }

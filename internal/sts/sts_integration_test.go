@@ -150,8 +150,12 @@ func TestExternalIDAndSessionPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	//lint:ignore SA1019 still sent for older SDKs
 	if out.PackedPolicySize == nil {
 		t.Fatal("no PackedPolicySize")
+	}
+	if out.SessionTokenSize == nil || int(*out.SessionTokenSize) != len(*out.Credentials.SessionToken) || out.SessionTokenUtilization == nil || *out.SessionTokenUtilization < 1 {
+		t.Fatalf("token size %v utilization %v", out.SessionTokenSize, out.SessionTokenUtilization)
 	}
 	c := out.Credentials
 	ic := IAM(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)

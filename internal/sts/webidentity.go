@@ -208,11 +208,14 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 		Provider                    string
 		Audience                    string
 		SourceIdentity              string `xml:",omitempty"`
+		SessionTokenSize            int
+		SessionTokenUtilization     int
 	}{Credentials: credsXML(cr), SubjectFromWebIdentityToken: cl.Subject,
 		AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName, Arn: authn.SessionARN(role.Account, role.Name, sessName)},
 		Provider:        prov.URL, Audience: aud, SourceIdentity: cl.SourceIdentity}
 	if sess.HasPolicies || len(tags) > 0 {
 		out.PackedPolicySize = &packed
 	}
+	out.SessionTokenSize, out.SessionTokenUtilization = tokenUsage(cr.SessionToken)
 	return out, nil
 }

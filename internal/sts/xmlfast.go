@@ -78,6 +78,15 @@ type assumeRoleResult struct {
 	SourceIdentity   string
 }
 
+// maxTokenSize is gatehouse's session token budget, the 100% of
+// SessionTokenUtilization (AWS does not publish its own).
+const maxTokenSize = 8192
+
+// tokenUsage returns SessionTokenSize and SessionTokenUtilization.
+func tokenUsage(tok string) (size, pct int) {
+	return len(tok), (len(tok)*100 + maxTokenSize - 1) / maxTokenSize
+}
+
 func (a *assumeRoleResult) writeXML(b *xmlBuf) {
 	a.Credentials.writeXML(b)
 	b.open("AssumedRoleUser")
@@ -90,4 +99,7 @@ func (a *assumeRoleResult) writeXML(b *xmlBuf) {
 	if a.SourceIdentity != "" {
 		b.elem("SourceIdentity", a.SourceIdentity)
 	}
+	size, pct := tokenUsage(a.Credentials.SessionToken)
+	b.elem("SessionTokenSize", strconv.Itoa(size))
+	b.elem("SessionTokenUtilization", strconv.Itoa(pct))
 }
