@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -314,12 +315,21 @@ type issuer struct {
 	sig jose.Signer
 }
 
+// issuerKey signs every test issuer's tokens: generating an RSA key takes
+// seconds under -race, and each issuer is a separate server anyway.
+var (
+	keyOnce   sync.Once
+	issuerKey *rsa.PrivateKey
+	keyErr    error
+)
+
 func newIssuer(t *testing.T) *issuer {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
+	keyOnce.Do(func() { issuerKey, keyErr = rsa.GenerateKey(rand.Reader, 2048) })
+	if keyErr != nil {
+		t.Fatal(keyErr)
 	}
+	key := issuerKey
 	is := &issuer{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
@@ -331,6 +341,7 @@ func newIssuer(t *testing.T) *issuer {
 	})
 	is.srv = httptest.NewTLSServer(mux)
 	t.Cleanup(is.srv.Close)
+	var err error
 	is.sig, err = jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
 		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "k1"))
 	if err != nil {

@@ -26,17 +26,20 @@ import (
 // requests fail with 502 and health 503, a fresh one recovers without a
 // restart.
 func TestSignProxyWebIdentityRereadsToken(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
 	is := newIssuer(t)
 	sub := "system:serviceaccount:default:pod"
 	w.webIdentityRole(t, is, "pod-role", sub)
 	tokenFile := writeFile(t, "token", is.token(t, sub))
-	setCallerEnv(t, aws.Credentials{}, "AWS_ROLE_ARN="+roleARN("pod-role"), "AWS_WEB_IDENTITY_TOKEN_FILE="+tokenFile,
-		"AWS_ROLE_SESSION_NAME=pod-1", "AWS_ENDPOINT_URL_STS="+w.URL)
+	env := callerEnv(aws.Credentials{}, "AWS_ROLE_ARN="+roleARN("pod-role"), "AWS_WEB_IDENTITY_TOKEN_FILE="+tokenFile,
+		"AWS_ROLE_SESSION_NAME=pod-1", "AWS_ENDPOINT_URL_STS="+w.URL,
+		// The SDK retries InvalidIdentityToken with backoff (seconds); once is enough here.
+		"AWS_MAX_ATTEMPTS=1")
 	exchanges := func() float64 { return w.metric(t, `operation="AssumeRoleWithWebIdentity"`, `status="200"`) }
 
 	const session = time.Hour // STS's default DurationSeconds for AssumeRoleWithWebIdentity
-	s := startSidecar(t, callers.SignProxyOptions{RefreshWindow: session - 3*time.Second}, "--target", w.base())
+	s := startSidecar(t, env, callers.SignProxyOptions{RefreshWindow: session - 3*time.Second}, "--target", w.base())
 	h := s.health(t)
 	if h.Credentials.Source != "WebIdentityCredentials" || time.Until(h.Credentials.Expires) > 4*time.Second {
 		t.Fatalf("health %+v: want web identity credentials refreshed within 3 s", h)

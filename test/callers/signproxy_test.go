@@ -20,21 +20,46 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/callers"
 )
 
-// setCallerEnv gives this process exactly the AWS environment of a caller
-// with creds (the sidecar runs in-process and reads the standard chain).
-func setCallerEnv(t *testing.T, creds aws.Credentials, extra ...string) {
+// envMu serialises swaps of the process environment: an in-process
+// sidecar reads the standard AWS chain from it, once, while starting.
+var envMu sync.Mutex
+
+// callerEnv is exactly the AWS environment of a caller with creds.
+func callerEnv(creds aws.Credentials, extra ...string) []string {
+	env := []string{"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=" + region}
+	if creds.AccessKeyID != "" {
+		env = append(env, credEnv(creds)...)
+	}
+	return append(env, extra...)
+}
+
+// withEnv runs f with the process's AWS_* variables replaced by env.
+func withEnv(env []string, f func()) {
+	envMu.Lock()
+	defer envMu.Unlock()
+	var saved []string
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
+			saved = append(saved, kv)
 			os.Unsetenv(k)
 		}
 	}
-	env := append([]string{"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_REGION=" + region}, credEnv(creds)...)
-	for _, kv := range append(env, extra...) {
+	defer func() {
+		for _, kv := range env {
+			k, _, _ := strings.Cut(kv, "=")
+			os.Unsetenv(k)
+		}
+		for _, kv := range saved {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+	}()
+	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
+		os.Setenv(k, v)
 	}
+	f()
 }
 
 // sidecar is a running in-process `gatehouse sign-proxy`.
@@ -60,23 +85,28 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func startSidecar(t *testing.T, opt callers.SignProxyOptions, args ...string) *sidecar {
+// startSidecar runs callers.SignProxyWithOptions in-process with the AWS
+// environment env (in place only while it starts: the chain is read then).
+func startSidecar(t *testing.T, env []string, opt callers.SignProxyOptions, args ...string) *sidecar {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan net.Addr, 1)
 	opt.Ready = func(a net.Addr) { addr <- a }
 	s := &sidecar{stderr: &lockedBuffer{}}
 	done := make(chan int, 1)
-	go func() {
-		done <- callers.SignProxyWithOptions(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), io.Discard, s.stderr, opt)
-	}()
-	select {
-	case a := <-addr:
-		s.URL = "http://" + a.String()
-	case code := <-done:
-		cancel()
-		t.Fatalf("sign-proxy exited %d: %s", code, s.stderr)
-	case <-time.After(20 * time.Second):
+	var started bool
+	withEnv(env, func() {
+		go func() {
+			done <- callers.SignProxyWithOptions(ctx, append([]string{"--listen", "127.0.0.1:0"}, args...), io.Discard, s.stderr, opt)
+		}()
+		select {
+		case a := <-addr:
+			s.URL, started = "http://"+a.String(), true
+		case <-done:
+		case <-time.After(20 * time.Second):
+		}
+	})
+	if !started {
 		cancel()
 		t.Fatalf("sign-proxy did not start: %s", s.stderr)
 	}
@@ -124,12 +154,12 @@ func (s *sidecar) echo(t *testing.T, path string) echoed {
 // keep succeeding, with a new access key from a new real AssumeRole call
 // after each expiry and the same one before it.
 func TestSignProxyRefreshesAcrossExpiry(t *testing.T) {
+	t.Parallel()
 	w := newWorld(t)
-	setCallerEnv(t, w.Invoker)
 	const session = 15 * time.Minute // stscreds' default DurationSeconds, AWS's minimum
 	assumeRoles := func() float64 { return w.metric(t, `operation="AssumeRole"`, `status="200"`) }
 	before := assumeRoles()
-	s := startSidecar(t, callers.SignProxyOptions{RefreshWindow: session - 3*time.Second},
+	s := startSidecar(t, callerEnv(w.Invoker), callers.SignProxyOptions{RefreshWindow: session - 3*time.Second},
 		"--target", w.base(), "--assume-role", roleARN("profile-role"), "--role-session-name", "sidecar", "--endpoint-url", w.URL)
 
 	h1 := s.health(t)
@@ -196,10 +226,10 @@ func TestSignProxyLargeBodies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams ~90 MB through a gatehouse binary; skipped with -short")
 	}
+	// Not parallel: allocations are measured process-wide.
 	w := newBinaryWorld(t)
-	setCallerEnv(t, w.Invoker)
 	spool := t.TempDir()
-	s := startSidecar(t, callers.SignProxyOptions{SpoolDir: spool}, "--target", w.base())
+	s := startSidecar(t, callerEnv(w.Invoker), callers.SignProxyOptions{SpoolDir: spool}, "--target", w.base())
 
 	const mb = 1 << 20
 	tooLarge := "HTTP content length exceeded 10485760 bytes."
