@@ -214,16 +214,15 @@ func TestConcurrencyAndThrottle(t *testing.T) {
 	}
 	wg.Wait()
 	close(pids)
-	time.Sleep(100 * time.Millisecond) // instances return to the pool after END
-	if alive, idle := m.Instances(s.Key); alive != 2 || idle != 2 {
+	// Instances return to the pool after END.
+	if alive, idle := waitInstances(m, s.Key, 2, 2); alive != 2 || idle != 2 {
 		t.Errorf("instances = %d alive, %d idle; want 2, 2", alive, idle)
 	}
 	// A new revision replaces the idle instances.
 	s2 := *s
 	s2.Revision = "r2"
 	invoke(t, m, &s2, "r2", `{}`)
-	time.Sleep(100 * time.Millisecond)
-	if alive, _ := m.Instances(s.Key); alive != 1 {
+	if alive, _ := waitInstances(m, s.Key, 1, 1); alive != 1 {
 		t.Errorf("after update: %d instances alive, want 1", alive)
 	}
 }
@@ -286,5 +285,18 @@ func TestPythonRuntime(t *testing.T) {
 	res = invoke(t, m, s2, "py-3", `{}`)
 	if string(res.Payload) != `{"errorMessage": "Handler 'nothere' missing on module 'app'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}` {
 		t.Errorf("got %s", res.Payload)
+	}
+}
+
+// waitInstances polls until key has alive/idle instances (or 5 s pass)
+// and returns the last counts.
+func waitInstances(m *Manager, key string, alive, idle int) (int, int) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a, i := m.Instances(key)
+		if (a == alive && i == idle) || time.Now().After(deadline) {
+			return a, i
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
