@@ -317,3 +317,27 @@ func TestAuthorizationDetailsAndPolicyTags(t *testing.T) {
 		t.Fatalf("tags %+v %v", lt, err)
 	}
 }
+
+func TestSimulatePagination(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	actions := []string{"s3:PutObject", "s3:GetObject", "iam:ListUsers"} // deliberately unsorted
+	var got []string
+	var marker *string
+	for {
+		out, err := ic.SimulateCustomPolicy(Ctx, &awsiam.SimulateCustomPolicyInput{PolicyInputList: []string{allowAll}, ActionNames: actions,
+			MaxItems: aws.Int32(2), Marker: marker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.EvaluationResults {
+			got = append(got, *r.EvalActionName)
+		}
+		if !out.IsTruncated {
+			break
+		}
+		marker = out.Marker
+	}
+	if strings.Join(got, ",") != strings.Join(actions, ",") {
+		t.Fatalf("pages gave %v", got)
+	}
+}

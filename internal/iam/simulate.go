@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -283,15 +284,28 @@ func (c *call) simulate(si *simInput, pr policy.Principal, tags [][2]string) (an
 			results = append(results, res)
 		}
 	}
-	pg, marker, trunc, err := page(c, results, func(x xmlEvalResult) string { return x.EvalActionName + "\x00" + x.EvalResourceName })
+	// Results keep action × resource order; page by position.
+	type indexed struct {
+		i int
+		r xmlEvalResult
+	}
+	idx := make([]indexed, len(results))
+	for i, r := range results {
+		idx[i] = indexed{i, r}
+	}
+	pg, marker, trunc, err := page(c, idx, func(x indexed) string { return fmt.Sprintf("%08d", x.i) })
 	if err != nil {
 		return nil, err
+	}
+	out := make([]xmlEvalResult, len(pg))
+	for i, x := range pg {
+		out[i] = x.r
 	}
 	return struct {
 		EvaluationResults *members[xmlEvalResult]
 		IsTruncated       bool
 		Marker            string `xml:",omitempty"`
-	}{list(pg), trunc, marker}, nil
+	}{list(out), trunc, marker}, nil
 }
 
 // statements returns the statements that decided ex: the denies for an
