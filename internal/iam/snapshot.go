@@ -191,7 +191,10 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	s.cacheMu.Lock()
 	defer s.cacheMu.Unlock()
 	c := &compiler{old: s.cache, cur: map[string]*policy.Policy{}}
-	defer func() { s.cache = c.cur }()
+	// Decrypted secrets are reused across rebuilds too (keyed by the sealed
+	// value, which includes a random nonce).
+	oldSecrets, curSecrets := s.secrets, map[string]string{}
+	defer func() { s.cache, s.secrets = c.cur, curSecrets }()
 
 	snap := &Snapshot{
 		accounts: map[string]*Account{}, users: map[string]*UserEntry{}, groups: map[string]*GroupEntry{},
@@ -324,11 +327,15 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	}
 	for _, k := range keys {
 		e := &KeyEntry{AccessKey: *k}
-		secret, err := s.box.Open(k.Secret, k.ID)
-		if err != nil {
-			s.log.Error("access key secret does not open with the master key", "access_key_id", k.ID)
-			continue
+		secret, ok := oldSecrets[k.ID+"\x00"+k.Secret]
+		if !ok {
+			var err error
+			if secret, err = s.box.Open(k.Secret, k.ID); err != nil {
+				s.log.Error("access key secret does not open with the master key", "access_key_id", k.ID)
+				continue
+			}
 		}
+		curSecrets[k.ID+"\x00"+k.Secret] = secret
 		e.secret = secret
 		owner := k.Account + "/"
 		if k.User == "" {
