@@ -424,9 +424,28 @@ func TestNodeHelloWorld(t *testing.T) {
 		Runtime: types.RuntimeNodejs16x, Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: z}}); err != nil {
 		t.Fatal(err)
 	}
-	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hello")})
+	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("hello"), LogType: types.LogTypeTail})
 	if err != nil || string(inv.Payload) != `{"statusCode":200,"body":"{\"hello\":\"world\"}"}` {
 		t.Errorf("hello: %v %s", err, inv.Payload)
+	}
+	if logs, _ := base64.StdEncoding.DecodeString(*inv.LogResult); !strings.Contains(string(logs), "START RequestId: ") {
+		t.Errorf("hello log:\n%s", logs)
+	}
+	// Python, through the same control plane.
+	if _, err := exec.LookPath("python3"); err == nil {
+		pdir, _ := filepath.Abs("runtime/testdata/python")
+		pz, err := zipDir(pdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("py"), Role: aws.String(e.role),
+			Runtime: types.RuntimePython312, Handler: aws.String("app.handler"), Code: &types.FunctionCode{ZipFile: pz}}); err != nil {
+			t.Fatal(err)
+		}
+		inv, err = e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("py"), Payload: []byte(`{"x":7}`)})
+		if err != nil || !strings.HasPrefix(string(inv.Payload), `{"x": 7, "requestId": "`) || !strings.HasSuffix(string(inv.Payload), `", "fn": "py", "region": "us-east-1"}`) {
+			t.Errorf("python: %v %s", err, inv.Payload)
+		}
 	}
 	// The local-directory extension runs the same code in place.
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("hello-dir"), Role: aws.String(e.role),

@@ -67,6 +67,9 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 	if f.Reserved != nil {
 		spec.Concurrency, spec.Reserved = *f.Reserved, true
 	}
+	if deprecated(f.Runtime) {
+		spec.InitNotice = "WARNING: the runtime " + f.Runtime + " is deprecated on AWS Lambda, which no longer lets you create functions with it; gatehouse runs it with the host's " + runtime.Interpreter(kind) + "."
+	}
 	if s.cfg.Roles != nil {
 		role, name, d := f.Role, f.Name, s.cfg.CredentialDuration
 		spec.Credentials = func(ctx context.Context) (runtime.Credentials, error) {
@@ -74,6 +77,17 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 		}
 	}
 	return spec, nil
+}
+
+// deprecated reports Node and Python identifiers AWS blocks for new
+// functions (gatehouse accepts them, spec §4.4).
+func deprecated(rt string) bool {
+	switch rt {
+	case "nodejs", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x",
+		"python3.6", "python3.7", "python3.8":
+		return true
+	}
+	return false
 }
 
 // environment builds a function's process environment from scratch

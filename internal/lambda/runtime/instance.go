@@ -235,6 +235,9 @@ func (i *instance) start(ctx context.Context) error {
 		i.discard()
 	}()
 	i.emit(nil, "INIT_START Runtime Version: gatehouse:"+s.Runtime+"\n")
+	if s.InitNotice != "" {
+		i.emit(nil, s.InitNotice+"\n")
+	}
 	return nil
 }
 

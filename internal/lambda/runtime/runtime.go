@@ -51,6 +51,10 @@ type Spec struct {
 	// it selects the throttle reason, and 0 then throttles everything.
 	Reserved bool
 
+	// InitNotice, when set, is logged after INIT_START (e.g. a deprecated
+	// runtime run on the host's interpreter).
+	InitNotice string
+
 	// Log receives every line of the function's log. Required.
 	Log *LogFile
 	// Credentials issues the execution role's credentials for a new
