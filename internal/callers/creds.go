@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -125,4 +126,18 @@ func loadCredentials(ctx context.Context, cf credFlags, command string, cache fu
 		creds = aws.NewCredentialsCache(provider, copts...)
 	}
 	return creds, cfg.Region, nil
+}
+
+// noSourceHint is added to a credentials error that came from the end of
+// the default chain (instance metadata): off EC2 it only says that IMDS is
+// unreachable, when the real problem is that nothing was configured.
+const noSourceHint = " (no credentials in the environment, shared files or web identity settings: " +
+	"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)"
+
+func explainCredentialsError(err error) string {
+	msg := err.Error()
+	if strings.Contains(msg, "EC2 IMDS") || strings.Contains(msg, "ec2imds") {
+		return msg + noSourceHint
+	}
+	return msg
 }

@@ -163,7 +163,7 @@ func Curl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	// Fetch credentials first, so that failing to get them is reported as
 	// such rather than as a failed request (they are cached for the request).
 	if _, err := creds.Retrieve(ctx); err != nil {
-		return fail(ExitFailure, "cannot get AWS credentials: %v", err)
+		return fail(ExitFailure, "cannot get AWS credentials: %s", explainCredentialsError(err))
 	}
 
 	body, length, err := openData(a.data, stdin, a.presign)

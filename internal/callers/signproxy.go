@@ -178,7 +178,7 @@ func signProxy(ctx context.Context, args []string, stdout, stderr io.Writer, opt
 	// reports 503 until then).
 	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	if _, err := tr.Credentials().Retrieve(wctx); err != nil {
-		logger.Printf("warning: cannot obtain credentials yet: %v", err)
+		logger.Printf("warning: cannot obtain credentials yet: %s", explainCredentialsError(err))
 	}
 	cancel()
 	if opt.ready != nil {

@@ -203,7 +203,8 @@ func TestCurl(t *testing.T) {
 		stderrHas []string
 	}{
 		{name: "no credentials", env: cleanEnv(t, "AWS_REGION="+region), args: []string{base + "/echo/x"}, code: 1,
-			stderrHas: []string{"gatehouse curl: cannot get AWS credentials: failed to refresh cached credentials, no EC2 IMDS role found"}},
+			stderrHas: []string{"gatehouse curl: cannot get AWS credentials: failed to refresh cached credentials, no EC2 IMDS role found",
+				"(no credentials in the environment, shared files or web identity settings: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE)\n"}},
 		{name: "unrouted path", env: invokerEnv, args: []string{base + "/nowhere"}, code: 22,
 			stdout: `{"message":"Missing Authentication Token"}`,
 			stderr: "gatehouse curl: HTTP 403 Forbidden: MissingAuthenticationTokenException: Missing Authentication Token\n"},
