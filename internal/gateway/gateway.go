@@ -81,6 +81,7 @@ type Gateway struct {
 	throttles sync.Map // throttle key -> *bucket
 	dlog      *decisionLog
 	invoker   atomicInvoker
+	up        *upstream // nil when Config.Transport overrides the client
 }
 
 // New builds a Gateway over the store's apigw records.
@@ -100,6 +101,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, transport: cfg.Transport}
 	if g.transport == nil {
 		g.transport = NewTransport()
+		g.up = newUpstream()
 	}
 	if cfg.DecisionLog != nil {
 		g.dlog = &decisionLog{w: cfg.DecisionLog}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 )
@@ -132,6 +133,15 @@ func (g *Gateway) httpProxy(rq *request) {
 	if method == "" || method == "ANY" {
 		method = r.Method
 	}
+	hdr := rq.outHeader()
+	copyRequestHeaders(hdr, r.Header, rq.sigv4 || rq.m.iam)
+	rq.addIntegrationHeaders(hdr)
+	rq.addMappedParams(hdr, u)
+
+	if g.up != nil && u.Scheme == "http" && (rq.bodyRead || r.ContentLength >= 0) {
+		g.httpProxyFast(rq, u, method, hdr)
+		return
+	}
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
 	out := &http.Request{
@@ -140,7 +150,7 @@ func (g *Gateway) httpProxy(rq *request) {
 		Proto:      "HTTP/1.1",
 		ProtoMajor: 1,
 		ProtoMinor: 1,
-		Header:     make(http.Header, len(r.Header)+4),
+		Header:     hdr,
 		Host:       u.Host,
 	}
 	switch {
@@ -153,9 +163,6 @@ func (g *Gateway) httpProxy(rq *request) {
 		out.Body = &limitedBody{rc: r.Body, n: MaxPayload}
 		out.ContentLength = r.ContentLength
 	}
-	copyRequestHeaders(out.Header, r.Header, rq.sigv4 || rq.m.iam)
-	rq.addIntegrationHeaders(out.Header)
-	rq.addMappedParams(out.Header, u)
 	out = out.WithContext(ctx)
 	resp, err := g.transport.RoundTrip(out)
 	if err != nil {
@@ -163,6 +170,49 @@ func (g *Gateway) httpProxy(rq *request) {
 		return
 	}
 	defer resp.Body.Close()
+	_ = rq.writeProxyResponse(resp)
+}
+
+// httpProxyFast is httpProxy over the upstream client (plain http, body
+// of known length).
+func (g *Gateway) httpProxyFast(rq *request, u *url.URL, method string, hdr http.Header) {
+	r := rq.r
+	ureq := &rq.up
+	*ureq = upRequest{method: method, host: u.Host, header: hdr}
+	if ureq.host != "" && u.Port() == "" {
+		ureq.host += ":80"
+	}
+	ureq.uri = u.EscapedPath()
+	if ureq.uri == "" {
+		ureq.uri = "/"
+	}
+	if u.RawQuery != "" {
+		ureq.uri += "?" + u.RawQuery
+	}
+	switch {
+	case rq.bodyRead:
+		if len(rq.body) > 0 {
+			ureq.body, ureq.bodyLen, ureq.replay = bytesReader(rq.body), int64(len(rq.body)), rq.body
+		}
+	case r.ContentLength > 0 && r.Body != nil && r.Body != http.NoBody:
+		ureq.body, ureq.bodyLen = r.Body, r.ContentLength
+	}
+	d := rq.m.timeout
+	if d <= 0 || d > g.cfg.MaxTimeout {
+		d = g.cfg.MaxTimeout
+	}
+	resp, release, err := g.up.roundTrip(ureq, time.Now().Add(d))
+	if err != nil {
+		g.backendError(rq, rq.r.Context(), err)
+		return
+	}
+	err = rq.writeProxyResponse(resp)
+	release(err == nil)
+}
+
+// writeProxyResponse copies the backend's answer to the client (spec §7
+// response header rules) and reports whether the whole body was copied.
+func (rq *request) writeProxyResponse(resp *http.Response) error {
 	h := rq.w.Header()
 	for k, vv := range resp.Header {
 		switch k {
@@ -181,8 +231,9 @@ func (g *Gateway) httpProxy(rq *request) {
 	}
 	rq.w.WriteHeader(resp.StatusCode)
 	bp := bufPool.Get().(*[]byte)
-	_, _ = io.CopyBuffer(writerOnly{rq.w}, resp.Body, *bp)
+	_, err := io.CopyBuffer(writerOnly{rq.w}, resp.Body, *bp)
 	bufPool.Put(bp)
+	return err
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}

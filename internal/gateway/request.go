@@ -31,6 +31,16 @@ type request struct {
 	bodyRead  bool
 	sigv4     bool // the Authorization header carried a verified SigV4 signature
 	pctx      policy.Context
+	hdr       http.Header // integration request headers, reused
+	up        upRequest
+}
+
+// outHeader returns the cleared, reusable integration header map.
+func (rq *request) outHeader() http.Header {
+	if rq.hdr == nil {
+		rq.hdr = make(http.Header, 16)
+	}
+	return rq.hdr
 }
 
 var requestPool = sync.Pool{New: func() any { return &request{params: make([]pathParam, 0, 4)} }}
@@ -41,7 +51,9 @@ func putRequest(rq *request) {
 	params := rq.params[:0]
 	pctx := rq.pctx
 	pctx.Reset()
-	*rq = request{params: params, pctx: pctx}
+	hdr := rq.hdr
+	clear(hdr)
+	*rq = request{params: params, pctx: pctx, hdr: hdr}
 	requestPool.Put(rq)
 }
 
