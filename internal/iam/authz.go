@@ -37,6 +37,9 @@ type AuthzRequest struct {
 // resource policy. It never touches the store. A principal whose user or
 // role no longer exists, or whose policies cannot be compiled, is denied.
 func (s *Service) Authorize(p *authn.Principal, req AuthzRequest) policy.Decision {
+	if p == nil {
+		p = anonymous
+	}
 	var in policy.Input
 	var preq policy.Request
 	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
@@ -48,6 +51,9 @@ func (s *Service) Authorize(p *authn.Principal, req AuthzRequest) policy.Decisio
 // Explain is Authorize with the evidence (matched statements, missing
 // context keys), for decision logs and error explanations.
 func (s *Service) Explain(p *authn.Principal, req AuthzRequest) *policy.Explanation {
+	if p == nil {
+		p = anonymous
+	}
 	var in policy.Input
 	var preq policy.Request
 	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
@@ -72,19 +78,21 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	in.RequireResourcePolicy = req.RequireResourcePolicy
 	*preq = policy.Request{Principal: p.PolicyPrincipal(), Action: req.Action, Resource: req.Resource, Context: ctx}
 
+	switch p.Kind {
+	case authn.Service:
+		// Service principals carry none of the principal keys.
+		ctx.Set("aws:PrincipalIsAWSService", "true")
+		return true
+	case authn.WebIdentity:
+		return true
+	}
 	ctx.Set("aws:PrincipalAccount", orAnon(p.AccountID))
 	ctx.Set("aws:PrincipalType", p.Kind.String())
 	ctx.Set("aws:userid", orAnon(p.UserID))
 	if _, ok := ctx.Get("aws:ViaAWSService"); !ok {
 		ctx.Set("aws:ViaAWSService", "false")
 	}
-	switch p.Kind {
-	case authn.Anonymous:
-		return true
-	case authn.Service:
-		ctx.Set("aws:PrincipalIsAWSService", "true")
-		return true
-	case authn.WebIdentity:
+	if p.Kind == authn.Anonymous {
 		return true
 	}
 	ctx.Set("aws:PrincipalArn", p.PrincipalARN())
@@ -165,6 +173,9 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	}
 	return false
 }
+
+// anonymous stands for a nil principal (an unsigned request).
+var anonymous = &authn.Principal{Kind: authn.Anonymous}
 
 func orAnon(s string) string {
 	if s == "" {
