@@ -43,7 +43,8 @@ func (c *credFlags) register(fs *flag.FlagSet) {
 const credHelp = `Signing and credentials:
   --service NAME           signing name in the credential scope (default execute-api)
   --region REGION          signing region; default: the REGION of an
-                           *.execute-api.REGION.amazonaws.com URL, then AWS_REGION /
+                           *.execute-api.REGION.amazonaws.com URL (for curl, of the
+                           -H Host name when given), then AWS_REGION /
                            AWS_DEFAULT_REGION, then the profile's region, then us-east-1
   --profile NAME           shared config/credentials profile (default: AWS_PROFILE or "default")
   --assume-role ARN        call sts:AssumeRole with the loaded credentials and sign

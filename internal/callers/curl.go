@@ -150,6 +150,10 @@ func Curl(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 	if a.cred.region == "" {
 		a.cred.region = regionFromHost(u.Hostname())
+		if h := hostHeader(a.headers); h != "" {
+			// The request is signed (and routed) for the Host header's name.
+			a.cred.region = regionFromHost(hostname(h))
+		}
 	}
 	creds, region, err := loadCredentials(ctx, a.cred, "curl", nil)
 	if err != nil {
@@ -334,6 +338,22 @@ func checkExpires(d time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s is outside 1s..168h", d)
 	}
 	return d.Truncate(time.Second), nil
+}
+
+// hostHeader returns the value of the last -H "Host: ..." ("" if none).
+func hostHeader(headers []string) string {
+	var host string
+	for _, h := range headers {
+		if name, value, ok := strings.Cut(h, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Host") {
+			host = strings.TrimSpace(value)
+		}
+	}
+	return host
+}
+
+// hostname drops the port of a Host header value.
+func hostname(host string) string {
+	return (&url.URL{Host: host}).Hostname()
 }
 
 // regionFromHost reads the region out of an AWS invoke URL host

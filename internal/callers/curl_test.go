@@ -440,3 +440,20 @@ func TestRegionFromHost(t *testing.T) {
 		}
 	}
 }
+
+func TestHostHeaderRegion(t *testing.T) {
+	for _, tc := range []struct {
+		headers []string
+		want    string
+	}{
+		{nil, ""},
+		{[]string{"Host: abc.execute-api.eu-west-1.amazonaws.com"}, "eu-west-1"},
+		{[]string{"host:abc.execute-api.ap-south-1.amazonaws.com:443"}, "ap-south-1"},
+		{[]string{"Host: abc.execute-api.localhost"}, ""},
+		{[]string{"X-Host: abc.execute-api.eu-west-1.amazonaws.com"}, ""},
+	} {
+		if got := regionFromHost(hostname(hostHeader(tc.headers))); got != tc.want {
+			t.Errorf("%q: region %q, want %q", tc.headers, got, tc.want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/gatehouse-dev/gatehouse/pkg/sigv4client"
@@ -200,4 +201,45 @@ func TestSignedHeadersAndSessions(t *testing.T) {
 			t.Fatalf("tampered token: exit %d %s %s", r.code, r.stdout, r.stderr)
 		}
 	})
+}
+
+// TestOtherRegion imports an API in eu-west-1 (APIs live in the region of
+// the call that created them): requests signed for eu-west-1 — by flag, or
+// inferred from an execute-api Host name — pass; us-east-1 ones get the
+// gateway's scope error.
+func TestOtherRegion(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	cfg := rootConfig(w.URL)
+	cfg.Region = "eu-west-1"
+	apig := apigateway.NewFromConfig(cfg)
+	ctx := context.Background()
+	out, err := apig.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: []byte(strings.ReplaceAll(apiDoc, "BACKEND", "http://127.0.0.1:1"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apig.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: out.Id, StageName: aws.String("eu")}); err != nil {
+		t.Fatal(err)
+	}
+	env := cleanEnv(t, credEnv(rootCreds)...)
+	hello := w.URL + "/restapis/" + *out.Id + "/eu/_user_request_/hello"
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"region flag", []string{"--region", "eu-west-1", hello}, 0, `{"Message":"Hello World"}`},
+		{"region from the Host name", []string{"-H", "Host: " + *out.Id + ".execute-api.eu-west-1.amazonaws.com", w.URL + "/eu/hello"}, 0, `{"Message":"Hello World"}`},
+		{"default region", []string{hello}, 22, `{"message":"Credential should be scoped to a valid region, not 'us-east-1'. "}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := gatehouse(t, env, nil, append([]string{"curl"}, tc.args...)...)
+			if r.code != tc.code || r.stdout != tc.out {
+				t.Fatalf("exit %d %s %s\nwant %d %s", r.code, r.stdout, r.stderr, tc.code, tc.out)
+			}
+		})
+	}
 }
