@@ -35,8 +35,8 @@ func TestAWSCLI(t *testing.T) {
 
 	run := func(args ...string) (map[string]any, string, error) {
 		t.Helper()
-		cmd := exec.Command("aws", append(append([]string{}, args...), "--endpoint-url", e.srv.URL, "--output", "json")...)
-		cmd.Env = e.srv.Env()
+		cmd := exec.Command("aws", append(append([]string{}, args...), "--endpoint-url", e.url, "--output", "json")...)
+		cmd.Env = e.cliEnv
 		cmd.Dir = dir
 		out, err := cmd.CombinedOutput()
 		var m map[string]any

@@ -38,18 +38,38 @@ func awsConfig(url, key, secret, token string) aws.Config {
 	}
 }
 
+// env is a running gatehouse (in-process or the binary) with root clients
+// and an execution role for functions.
 type env struct {
-	srv  *gatehousetest.Server
-	lc   *lambda.Client
-	ic   *iam.Client
-	role string
+	url     string
+	dataDir string
+	cliEnv  []string // environment for AWS CLI processes
+	lc      *lambda.Client
+	ic      *iam.Client
+	role    string
 }
 
 func setup(t *testing.T) *env {
 	t.Helper()
 	srv := gatehousetest.Start(t)
-	cfg := awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
-	e := &env{srv: srv, lc: lambda.NewFromConfig(cfg), ic: iam.NewFromConfig(cfg)}
+	return newEnv(t, srv.URL, srv.DataDir)
+}
+
+// setupBinary runs the real gatehouse binary.
+func setupBinary(t *testing.T) (*env, *gatehousetest.Process) {
+	t.Helper()
+	p := gatehousetest.StartBinary(t, t.TempDir(), []string{
+		"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID,
+		"GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey,
+	})
+	return newEnv(t, p.URL, p.DataDir), p
+}
+
+func newEnv(t *testing.T, url, dataDir string) *env {
+	t.Helper()
+	cfg := awsConfig(url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
+	e := &env{url: url, dataDir: dataDir, cliEnv: gatehousetest.ClientEnv(url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey),
+		lc: lambda.NewFromConfig(cfg), ic: iam.NewFromConfig(cfg)}
 	out, err := e.ic.CreateRole(context.Background(), &iam.CreateRoleInput{RoleName: aws.String("fn-role"), AssumeRolePolicyDocument: aws.String(trustLambda)})
 	if err != nil {
 		t.Fatalf("create role: %v", err)
@@ -184,7 +204,7 @@ func TestGoFunctionLifecycle(t *testing.T) {
 	// the user's variables, no leak of the server's.
 	envTests := []struct{ name, want string }{
 		{"GREETING", "hi"},
-		{"AWS_ENDPOINT_URL", e.srv.URL},
+		{"AWS_ENDPOINT_URL", e.url},
 		{"AWS_LAMBDA_FUNCTION_NAME", "gofn"},
 		{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"},
 		{"AWS_REGION", "us-east-1"},
@@ -368,7 +388,7 @@ func TestControlPlaneErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob := lambda.NewFromConfig(awsConfig(e.srv.URL, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""))
+	bob := lambda.NewFromConfig(awsConfig(e.url, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, ""))
 	_, err = bob.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("ok")})
 	if code, msg := apiErr(t, err); code != "AccessDeniedException" || msg != "User: arn:aws:iam::000000000000:user/bob is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:000000000000:function:ok because no identity-based policy allows the lambda:InvokeFunction action" {
 		t.Errorf("bob: %s %s", code, msg)

@@ -61,7 +61,7 @@ func TestAWSProxy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	apig := apigateway.NewFromConfig(awsConfig(e.srv.URL, "AKIAGATEHOUSETEST001", "gatehouse/test/secret/key/0000000000000A", ""))
+	apig := apigateway.NewFromConfig(awsConfig(e.url, "AKIAGATEHOUSETEST001", "gatehouse/test/secret/key/0000000000000A", ""))
 	doc := strings.ReplaceAll(proxyAPI, "URI_WHOAMI", uri("arn:aws:lambda:us-east-1:000000000000:function:whoami"))
 	doc = strings.ReplaceAll(doc, "URI_NOPERM", uri("arn:aws:lambda:us-east-1:000000000000:function:noperm"))
 	api, err := apig.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: []byte(doc)})
@@ -94,7 +94,7 @@ func TestAWSProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	client := &http.Client{Transport: tr}
-	base := e.srv.URL + "/restapis/" + *api.Id + "/prod/_user_request_"
+	base := e.url + "/restapis/" + *api.Id + "/prod/_user_request_"
 
 	tests := []struct {
 		path   string

@@ -170,11 +170,10 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	c := f.configuration(viewCreate)
-	if in.Publish {
-		c.Version = "1"
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, c)
+	// Publish is accepted but publishes nothing: gatehouse has no
+	// versions yet, so the answer stays $LATEST rather than naming a
+	// version that could not be invoked.
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, f.configuration(viewCreate))
 	return nil
 }
 
@@ -437,11 +436,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 		return err
 	}
 	s.mgr.Stop(f.key())
-	c := f.configuration(viewUpdate)
-	if in.Publish {
-		c.Version = "1"
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, c)
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate)) // Publish: see createFunction
 	return nil
 }
 

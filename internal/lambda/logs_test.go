@@ -50,7 +50,7 @@ func TestLogsCommand(t *testing.T) {
 	var errb bytes.Buffer
 	fctx, cancel := context.WithCancel(ctx)
 	done := make(chan int)
-	go func() { done <- gl.LogsCommand(fctx, []string{"--data-dir", e.srv.DataDir, "gofn"}, &out, &errb) }()
+	go func() { done <- gl.LogsCommand(fctx, []string{"--data-dir", e.dataDir, "gofn"}, &out, &errb) }()
 	if _, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn"), Payload: []byte(`{"do":"second"}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +75,8 @@ func TestLogsCommand(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"--data-dir", e.srv.DataDir, "--no-follow", "nothere"}, 1, "no log for function nothere"},
-		{[]string{"--data-dir", e.srv.DataDir, "--no-follow", "arn:aws:lambda:us-east-1:000000000000:function:gofn"}, 0, ""},
+		{[]string{"--data-dir", e.dataDir, "--no-follow", "nothere"}, 1, "no log for function nothere"},
+		{[]string{"--data-dir", e.dataDir, "--no-follow", "arn:aws:lambda:us-east-1:000000000000:function:gofn"}, 0, ""},
 		{[]string{}, 2, "usage: gatehouse logs"},
 		{[]string{"a", "b"}, 2, "usage: gatehouse logs"},
 	}

@@ -2,11 +2,14 @@ package lambda_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
@@ -36,7 +39,56 @@ func TestRequestorTutorial(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "signature-v4")); err != nil {
 		t.Skip("examples/lambda-requestor/node_modules is missing: run `npm ci --prefix examples/lambda-requestor`")
 	}
-	e := setup(t)
+	runRequestor(t, setup(t), dir)
+}
+
+// TestBinary runs the tutorials' scenarios against the real gatehouse
+// binary, and checks that stopping it stops the function processes.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: builds and runs the gatehouse binary")
+	}
+	e, p := setupBinary(t)
+	dir, _ := filepath.Abs("../../examples/lambda-requestor")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "signature-v4")); err == nil {
+		runRequestor(t, e, dir)
+	} else {
+		t.Log("examples/lambda-requestor/node_modules is missing: requestor scenario skipped (run `npm ci --prefix examples/lambda-requestor`)")
+	}
+	ctx := context.Background()
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(e.role),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn")})
+	if err != nil || inv.FunctionError != nil {
+		t.Fatalf("invoke: %v %s", err, inv.Payload)
+	}
+	var got struct{ Pid int }
+	if err := json.Unmarshal(inv.Payload, &got); err != nil || got.Pid == 0 {
+		t.Fatalf("payload %s", inv.Payload)
+	}
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", got.Pid)); err != nil {
+		t.Fatalf("function process %d not running: %v", got.Pid, err)
+	}
+	if err := p.Stop(); err != nil {
+		t.Fatalf("stop: %v\n%s", err, p.Stderr)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", got.Pid))
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break // gone (or a zombie of a dead parent)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("function process %d survived the server's shutdown", got.Pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func runRequestor(t *testing.T, e *env, dir string) {
+	t.Helper()
 	ctx := context.Background()
 	z, err := zipDir(dir)
 	if err != nil {
@@ -48,7 +100,7 @@ func TestRequestorTutorial(t *testing.T) {
 		Runtime: types.RuntimeNodejs16x, Handler: aws.String("api-lambda.handler"), Code: &types.FunctionCode{ZipFile: z}}); err != nil {
 		t.Fatal(err)
 	}
-	apig := apigateway.NewFromConfig(awsConfig(e.srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
+	apig := apigateway.NewFromConfig(awsConfig(e.url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
 	api, err := apig.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: []byte(strings.ReplaceAll(requestorAPI, "URI", uri("arn:aws:lambda:us-east-1:000000000000:function:iamApiFn")))})
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +124,7 @@ func TestRequestorTutorial(t *testing.T) {
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:` + *api.Id + `/*/*/*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
-	apiURL := e.srv.URL + "/restapis/" + *api.Id + "/prod/_user_request_/"
+	apiURL := e.url + "/restapis/" + *api.Id + "/prod/_user_request_/"
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("requestorFn"), Role: role.Role.Arn,
 		Runtime: types.RuntimeNodejs16x, Handler: aws.String("requestor.handler"), Code: &types.FunctionCode{ZipFile: z},
 		Environment: &types.Environment{Variables: map[string]string{"IAM_API": apiURL}}}); err != nil {
@@ -82,8 +134,8 @@ func TestRequestorTutorial(t *testing.T) {
 	const want = `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`
 	if _, err := exec.LookPath("aws"); err == nil {
 		out := filepath.Join(t.TempDir(), "out.json")
-		cmd := exec.Command("aws", "lambda", "invoke", "--endpoint-url", e.srv.URL, "--function-name", "requestorFn", out)
-		cmd.Env = e.srv.Env()
+		cmd := exec.Command("aws", "lambda", "invoke", "--endpoint-url", e.url, "--function-name", "requestorFn", out)
+		cmd.Env = e.cliEnv
 		meta, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("aws lambda invoke: %v\n%s", err, meta)
