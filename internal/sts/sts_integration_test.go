@@ -325,3 +325,11 @@ func TestSessionTagsAndManagedSessionPolicy(t *testing.T) {
 		t.Fatalf("msg %q", msg)
 	}
 }
+
+func TestGetAccessKeyInfo(t *testing.T) {
+	f := newFixture(t)
+	out, err := f.aliceSTS.GetAccessKeyInfo(Ctx, &awssts.GetAccessKeyInfoInput{AccessKeyId: aws.String(f.aliceKey.AccessKeyID)})
+	if err != nil || *out.Account != "000000000000" {
+		t.Fatalf("%+v %v", out, err)
+	}
+}
