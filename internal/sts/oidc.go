@@ -164,6 +164,9 @@ func (o *oidcCache) fetchWith(ctx context.Context, client func(url string) *http
 	if err := getJSON(ctx, client(discURL), discURL, &disc); err != nil {
 		return nil, err
 	}
+	if strings.TrimSuffix(disc.Issuer, "/") != strings.TrimSuffix(issuer, "/") {
+		return nil, fmt.Errorf("discovery document of %s names issuer %q", issuer, disc.Issuer)
+	}
 	if !strings.HasPrefix(disc.JWKSURI, "https://") {
 		return nil, fmt.Errorf("discovery document of %s has no https jwks_uri", issuer)
 	}
