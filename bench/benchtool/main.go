@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
@@ -44,7 +45,9 @@ func main() {
 		}
 		// Deliberately plain: the default transport, as most hand-written
 		// Go proxies use it.
-		log.Fatal(http.ListenAndServe(*listen, httputil.NewSingleHostReverseProxy(u)))
+		rp := httputil.NewSingleHostReverseProxy(u)
+		rp.ErrorLog = log.New(io.Discard, "", 0)
+		log.Fatal(http.ListenAndServe(*listen, rp))
 	case "sign":
 		req, err := http.NewRequest(http.MethodGet, *target, nil)
 		if err != nil {

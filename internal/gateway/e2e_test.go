@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
@@ -415,4 +416,60 @@ func TestDecisionLog(t *testing.T) {
 	if _, ok := deny["latencyMicros"]; !ok {
 		t.Errorf("no latency: %v", deny)
 	}
+}
+
+func TestConditionKeys(t *testing.T) {
+	e := newEnv(t)
+	id := e.importAPI(smallAPI, "dev")
+	ctx := context.Background()
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:us-east-1:000000000000:` + id + `/dev/GET/pets",
+	  "Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"},"Bool":{"aws:SecureTransport":"false"},
+	    "StringEquals":{"aws:PrincipalTag/team":"orders","aws:PrincipalAccount":"000000000000","aws:username":"${aws:username}","aws:RequestedRegion":"us-east-1"},
+	    "ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::000000000000:user/*"},
+	    "StringLike":{"aws:userid":"AIDA*"},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}`
+	mk := func(name, team string) aws.Credentials {
+		c := e.user(e.iam, name, pol)
+		if _, err := e.iam.TagUser(ctx, &awsiam.TagUserInput{UserName: aws.String(name), Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String(team)}}}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	orders, billing := mk("orders", "orders"), mk("billing", "billing")
+	path := "/restapis/" + id + "/dev/_user_request_/pets"
+	if r := e.call(path, callOpt{creds: &orders}); r.status != 200 {
+		t.Fatalf("orders: %d %s", r.status, r.body)
+	}
+	r := e.call(path, callOpt{creds: &billing})
+	wantError(t, r, 403, "AccessDeniedException", "Message",
+		"User: arn:aws:iam::000000000000:user/billing is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:"+id+"/dev/GET/pets because no identity-based policy allows the execute-api:Invoke action")
+
+	// A resource policy can refuse by source address for everyone.
+	e.setPolicy(id, `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*","Condition":{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}}]}`)
+	e.deploy(id, "dev")
+	r = e.call(path, callOpt{creds: &orders})
+	wantError(t, r, 403, "AccessDeniedException", "Message",
+		"User: arn:aws:iam::000000000000:user/orders is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:"+id+"/dev/GET/pets with an explicit deny in a resource-based policy")
+}
+
+func TestInvalidSessionToken(t *testing.T) {
+	e := newEnv(t)
+	id := e.importAPI(smallAPI, "dev")
+	bad := e.root
+	bad.SessionToken = "not-a-token"
+	r := e.call("/restapis/"+id+"/dev/_user_request_/pets", callOpt{creds: &bad})
+	wantError(t, r, 403, "AccessDeniedException", "message", "The security token included in the request is invalid.")
+}
+
+func TestNoneMethodWithResourcePolicy(t *testing.T) {
+	e := newEnv(t)
+	id := e.importAPI(testAPI, "dev")
+	e.setPolicy(id, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*/GET/pets/*"}]}`)
+	e.deploy(id, "dev")
+	base := "/restapis/" + id + "/dev/_user_request_"
+	if r := e.call(base+"/pets/1", callOpt{}); r.status != 200 {
+		t.Fatalf("allowed anonymous: %d %s", r.status, r.body)
+	}
+	r := e.call(base+"/other", callOpt{})
+	wantError(t, r, 403, "AccessDeniedException", "Message",
+		"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:"+id+"/dev/GET/other because no resource-based policy allows the execute-api:Invoke action")
 }
