@@ -29,6 +29,19 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		if accessKeyID == "" {
 			return nil
 		}
+		// A previously configured root key that is no longer the
+		// configured one stops working.
+		all, err := listJSON[AccessKey](tx, kindAccessKey)
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
+			if o.Bootstrap && o.Account == account && o.ID != accessKeyID {
+				if err := tx.Delete(kindAccessKey, o.ID); err != nil {
+					return err
+				}
+			}
+		}
 		k, err := getJSON[AccessKey](tx, kindAccessKey, accessKeyID)
 		if err != nil {
 			return err
@@ -37,7 +50,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 			if k.Account != account || k.User != "" {
 				return errBootstrapKey
 			}
-			if old, err := s.box.Open(k.Secret, k.ID); err == nil && old == secret && k.Status == "Active" {
+			if old, err := s.box.Open(k.Secret, k.ID); err == nil && old == secret && k.Status == "Active" && k.Bootstrap {
 				return nil
 			}
 		} else {
@@ -45,6 +58,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		}
 		k.Secret = s.box.Seal(secret, accessKeyID)
 		k.Status = "Active"
+		k.Bootstrap = true
 		return putJSON(tx, kindAccessKey, accessKeyID, k)
 	})
 	return err

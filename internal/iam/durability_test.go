@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
 )
@@ -97,4 +98,29 @@ func TestKill9(t *testing.T) {
 	p.Kill()
 	p = gatehousetest.StartBinary(t, dir, env)
 	checkState(t, p.URL, s)
+}
+
+// TestBootstrapKeyChange: restarting with other configured root credentials
+// replaces the old configured key; keys created through the API stay.
+func TestBootstrapKeyChange(t *testing.T) {
+	dir := t.TempDir()
+	srv := gatehousetest.Start(t, gatehousetest.WithDataDir(dir))
+	ic := IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
+	extra, err := ic.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	newID, newSecret := "AKIAGATEHOUSETEST002", "gatehouse/test/secret/key/0000000000000B"
+	srv = gatehousetest.Start(t, gatehousetest.WithDataDir(dir), func(c *config.Config) {
+		c.RootAccessKeyID, c.RootSecretAccessKey = newID, newSecret
+	})
+	if _, err := STS(srv.URL, newID, newSecret, "").GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = STS(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "").GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	WantCode(t, err, "InvalidClientTokenId")
+	if _, err := STS(srv.URL, *extra.AccessKey.AccessKeyId, *extra.AccessKey.SecretAccessKey, "").GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
 }

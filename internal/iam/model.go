@@ -108,6 +108,9 @@ type AccessKey struct {
 	Secret  string    `json:"secret"`         // sealed with the master key
 	Status  string    `json:"status"`
 	Created time.Time `json:"created"`
+	// Bootstrap marks the root key that comes from the server's
+	// configuration; when the configured key changes, the old one goes.
+	Bootstrap bool `json:"bootstrap,omitempty"`
 }
 
 // OIDCProvider is an IAM OpenID Connect identity provider.
