@@ -161,6 +161,25 @@ func TestSignProxyBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("curl(1) upload with Expect: 100-continue", func(t *testing.T) {
+		t.Parallel()
+		curl, err := exec.LookPath("curl")
+		if err != nil {
+			t.Skip("curl not installed")
+		}
+		u, _, stderr := proxyProcess(t, cleanEnv(t, credEnv(w.Invoker)...), "--target", base)
+		data := strings.Repeat("expect-continue ", 1<<17) // 2 MiB: curl sends Expect: 100-continue
+		file := writeFile(t, "upload", data)
+		out, err := exec.Command(curl, "-sS", "--fail-with-body", "-X", "PUT", "-H", "Content-Type: text/plain",
+			"--data-binary", "@"+file, u+"/echo/curl-upload").CombinedOutput()
+		if err != nil {
+			t.Fatalf("curl: %v\n%s\nsidecar: %s", err, out, stderr)
+		}
+		if e := parseEcho(t, out); e.BodyLen != int64(len(data)) || e.BodySHA256 != sum(data) || e.CallerArn != "arn:aws:iam::"+account+":user/invoker" {
+			t.Fatalf("backend got %+v", e)
+		}
+	})
+
 	errs := []struct {
 		name   string
 		env    []string

@@ -117,6 +117,27 @@ func TestSigv4clientGateway(t *testing.T) {
 		})
 	}
 
+	t.Run("chunked body with a precomputed hash", func(t *testing.T) {
+		t.Parallel()
+		// The hash is given, so nothing is buffered: the body goes chunked.
+		body := strings.Repeat("chunk", 5000)
+		req, _ := http.NewRequest(http.MethodPost, base+"/echo/chunked", oneShot{strings.NewReader(body)})
+		req.Header.Set("X-Amz-Content-Sha256", sum(body))
+		status, b := do(t, c, req)
+		if status != 200 {
+			t.Fatalf("%d %s", status, b)
+		}
+		if e := parseEcho(t, b); e.BodyLen != int64(len(body)) || e.BodySHA256 != sum(body) {
+			t.Fatalf("backend got %+v", e)
+		}
+		// A hash that is not the body's is refused.
+		req, _ = http.NewRequest(http.MethodPost, base+"/echo/chunked", oneShot{strings.NewReader(body + "!")})
+		req.Header.Set("X-Amz-Content-Sha256", sum(body))
+		if status, b := do(t, c, req); status != 403 || !strings.Contains(string(b), mismatchSentence) {
+			t.Fatalf("wrong hash: %d %s", status, b)
+		}
+	})
+
 	t.Run("assumed role with session token", func(t *testing.T) {
 		t.Parallel()
 		stsc := sts.NewFromConfig(aws.Config{Region: region, BaseEndpoint: aws.String(w.URL), Credentials: invoker, RetryMaxAttempts: 1})
