@@ -2,7 +2,6 @@ package iam_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -26,7 +25,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
-	"github.com/gatehouse-dev/gatehouse/internal/iam/accountscli"
 )
 
 // testCA makes a self-signed CA and a leaf certificate for 127.0.0.1 and
@@ -104,22 +102,9 @@ func TestE2ECLIAndBoto3(t *testing.T) {
 		"SSL_CERT_FILE=" + caFile}
 	p := gatehousetest.StartBinary(t, filepath.Join(dir, "data"), env)
 
-	// Account B, through the accounts client with the root's credentials.
-	for _, kv := range gatehousetest.ClientEnv(p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey) {
-		if k, v, ok := bytes.Cut([]byte(kv), []byte("=")); ok && bytes.HasPrefix(k, []byte("AWS_")) {
-			t.Setenv(string(k), string(v))
-		}
-	}
-	var out, errb bytes.Buffer
-	if code := accountscli.AccountsCommand(context.Background(), []string{"create", "--account-id", "222233334444", "--endpoint-url", p.URL}, &out, &errb); code != 0 {
-		t.Fatalf("accounts create: %s", errb.String())
-	}
-	var b struct{ AccountId, AccessKeyId, SecretAccessKey string }
-	json.Unmarshal(out.Bytes(), &b)
-
 	cmd := exec.Command("bash", filepath.Join(gatehousetest.ModuleRoot(), "test", "e2e", "iam_sts.sh"))
 	cmd.Env = append(gatehousetest.ClientEnv(p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey),
-		"ACCOUNT_A=000000000000", "ACCOUNT_B="+b.AccountId, "B_ACCESS_KEY_ID="+b.AccessKeyId, "B_SECRET_ACCESS_KEY="+b.SecretAccessKey,
+		"ACCOUNT_A=000000000000", "GATEHOUSE_BIN="+gatehousetest.Binary(t),
 		"OIDC_PROVIDER_URL="+issuerURL, "WEB_TOKEN_FILE="+tokFile, "WEB_SUB="+sub)
 	res, err := cmd.CombinedOutput()
 	t.Logf("%s", res)

@@ -4,7 +4,8 @@
 # server, an HTTPS OIDC issuer (self-signed CA, trusted through
 # SSL_CERT_FILE), a second account, and passes:
 #   AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY  root of account A
-#   ACCOUNT_A, B_ACCESS_KEY_ID, B_SECRET_ACCESS_KEY, ACCOUNT_B  account B root
+#   ACCOUNT_A                                                   default account
+#   GATEHOUSE_BIN                                               the gatehouse binary
 #   OIDC_PROVIDER_URL, WEB_TOKEN_FILE, WEB_SUB                  web identity
 set -euo pipefail
 
@@ -59,6 +60,16 @@ if OUT=$(with "$BOB_ID" "$BOB_SECRET" "" aws_ sts assume-role \
   fail "bob assumed demo"
 fi
 [[ "$OUT" == *"(AccessDenied)"*"User: arn:aws:iam::$ACCOUNT_A:user/bob is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::$ACCOUNT_A:role/demo"* ]] || fail "bob error: $OUT"
+
+echo "== gatehouse accounts: create account B with the root's credentials, list"
+NEWACCT=$("$GATEHOUSE_BIN" accounts create --account-id 222233334444 --name team-b --endpoint-url "$EP")
+ACCOUNT_B=$(echo "$NEWACCT" | field "['AccountId']")
+B_ACCESS_KEY_ID=$(echo "$NEWACCT" | field "['AccessKeyId']")
+B_SECRET_ACCESS_KEY=$(echo "$NEWACCT" | field "['SecretAccessKey']")
+want "$ACCOUNT_B" "222233334444" "accounts create"
+"$GATEHOUSE_BIN" accounts list --endpoint-url "$EP" | grep -q '"222233334444"' || fail "accounts list"
+ARN=$(with "$B_ACCESS_KEY_ID" "$B_SECRET_ACCESS_KEY" "" aws_ sts get-caller-identity | field "['Arn']")
+want "$ARN" "arn:aws:iam::222233334444:root" "account B root identity"
 
 echo "== CLI: cross-account assume-role (account B user -> account A role)"
 aws_ iam create-role --role-name shared --assume-role-policy-document \
