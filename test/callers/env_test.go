@@ -177,6 +177,10 @@ func setup(t *testing.T, url string) *world {
 	w.role(t, "profile-role", byInvoker, invoke)
 	w.role(t, "ext-role", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+account+
 		`:user/invoker"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"`+externalID+`"}}}]}`, invoke)
+	// Trusting the account (not a principal) delegates to identity
+	// policies: the invoker may assume it, nobody may not.
+	w.role(t, "account-role", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::`+account+
+		`:root"},"Action":"sts:AssumeRole"}]}`, invoke)
 	return w
 }
 
