@@ -497,11 +497,7 @@ var knownDifferences = []knownDifference{
 		doc: "IAM User Guide, reference_policies_variables.html#policy-vars-no-value: with StringNotEquals and a " +
 			"variable that has no value, the value counts as not equal, so the condition is true (AWS's own " +
 			"s3:ExistingObjectTag example relies on it). iam-simulate makes such a value never match. (spec §1.11)",
-		applies: func(c *simCase, ours, theirs Effect) bool {
-			return c.anyPolicy(func(doc string) bool {
-				return regexpNegatedVar.MatchString(doc)
-			})
-		},
+		emulate: emulateNegatedUnresolved,
 	},
 	{
 		name: "date-epoch-seconds",
@@ -509,9 +505,7 @@ var knownDifferences = []knownDifference{
 			"reference_policies_condition-keys.html#condition-keys-epochtime: epoch values are seconds since " +
 			"1970. iam-simulate compares an integer epoch (read as milliseconds) with ISO dates parsed to " +
 			"milliseconds.",
-		applies: func(c *simCase, ours, theirs Effect) bool {
-			return c.anyPolicy(func(doc string) bool { return regexpDateEpoch.MatchString(doc) })
-		},
+		emulate: emulateEpochMillis,
 	},
 	{
 		name: "cidr-slash-zero",
@@ -613,11 +607,128 @@ var regexpAnyIfExists = regexp.MustCompile(`"ForAnyValue:([A-Za-z]+)IfExists"`)
 
 var regexpNotIPBare = regexp.MustCompile(`NotIpAddress[A-Za-z]*":\{[^}]*"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+"`)
 
-var regexpDateEpoch = regexp.MustCompile(`"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{[^}]*"[0-9]+"|"(ForAnyValue:|ForAllValues:)?Date[A-Za-z]*":\{"aws:EpochTime"`)
+// conditionsOf calls f for every (operator, key, values) of doc's
+// conditions, letting f replace the values; it returns the rewritten
+// document.
+func conditionsOf(doc string, f func(op, key string, values []any) bool) string {
+	var p map[string]any
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return doc
+	}
+	changed := false
+	stmts, _ := p["Statement"].([]any)
+	for _, st := range stmts {
+		m, _ := st.(map[string]any)
+		cond, _ := m["Condition"].(map[string]any)
+		for op, kv := range cond {
+			for key, v := range kv.(map[string]any) {
+				vals, isList := v.([]any)
+				if !isList {
+					vals = []any{v}
+				}
+				if f(op, key, vals) {
+					changed = true
+					if isList {
+						kv.(map[string]any)[key] = vals
+					} else {
+						kv.(map[string]any)[key] = vals[0]
+					}
+				}
+			}
+		}
+	}
+	if !changed {
+		return doc
+	}
+	return string(mustJSON(p))
+}
 
-var regexpNotResourceVar = regexp.MustCompile(`"NotResource":(\[[^\]]*|"[^"]*)\$\{`)
+// contextValue returns the single value of key in c's context.
+func contextValue(c *simCase, key string) (string, bool) {
+	for k, v := range c.Context {
+		if s, ok := v.(string); ok && strings.EqualFold(k, key) {
+			return s, true
+		}
+	}
+	return "", false
+}
 
-var regexpNegatedVar = regexp.MustCompile(`(StringNot|ArnNot)[A-Za-z]*":\{[^}]*\$\{`)
+func baseOperator(op string) string {
+	op = strings.ToLower(op)
+	op = strings.TrimPrefix(strings.TrimPrefix(op, "foranyvalue:"), "forallvalues:")
+	return strings.TrimSuffix(op, "ifexists")
+}
+
+// emulateNegatedUnresolved reproduces iam-simulate's rule that an
+// unresolvable variable in a negated String/Arn operator never satisfies
+// it: replacing the value with the request's own value has that effect.
+func emulateNegatedUnresolved(c *simCase, doc string) string {
+	return conditionsOf(doc, func(op, key string, values []any) bool {
+		b := baseOperator(op)
+		if !strings.HasPrefix(b, "stringnot") && !strings.HasPrefix(b, "arnnot") {
+			return false
+		}
+		rv, ok := contextValue(c, key)
+		if !ok {
+			return false
+		}
+		changed := false
+		for i, v := range values {
+			if s, _ := v.(string); strings.Contains(s, "${") && !resolvable(c, s) {
+				values[i] = rv
+				changed = true
+			}
+		}
+		return changed
+	})
+}
+
+// emulateEpochMillis reproduces iam-simulate's date parsing, which reads an
+// all-digit value as milliseconds and an ISO date as milliseconds too, by
+// rewriting the policy's values so that gatehouse's seconds compare as
+// iam-simulate's milliseconds do.
+func emulateEpochMillis(c *simCase, doc string) string {
+	return conditionsOf(doc, func(op, key string, values []any) bool {
+		if !strings.HasPrefix(baseOperator(op), "date") {
+			return false
+		}
+		rv, ok := contextValue(c, key)
+		if !ok {
+			return false
+		}
+		_, reqEpoch := allDigits(rv)
+		changed := false
+		for i, v := range values {
+			s, _ := v.(string)
+			ms, polEpoch := allDigits(s)
+			switch {
+			case reqEpoch && !polEpoch:
+				if ns, ok := parseDate(s); ok {
+					values[i] = fmt.Sprint(ns / 1e6) // their ms, read by us as seconds
+					changed = true
+				}
+			case !reqEpoch && polEpoch:
+				values[i] = time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z")
+				changed = true
+			}
+		}
+		return changed
+	})
+}
+
+func allDigits(s string) (int64, bool) {
+	var n int64
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n, true
+}
 
 // emulateNotResourceUnresolved reproduces iam-simulate's rule: a NotResource
 // entry whose variable cannot be resolved, and whose partition, service,
