@@ -101,12 +101,15 @@ func helperSpec(t *testing.T, scenario string) *Spec {
 		Env: []string{"GATEHOUSE_RUNTIME_HELPER=" + scenario}, Log: lf}
 }
 
+// TestRuntimeAPI probes the Runtime API of one instance over four
+// invocations (WaitLogs makes each one return after the instance is back
+// in the pool, so the same instance serves them all).
 func TestRuntimeAPI(t *testing.T) {
 	m := newManager(t)
 	s := helperSpec(t, "probe")
 	start := time.Now()
 	res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "req-1", Payload: []byte(`{"k":1}`),
-		InvokedARN: "arn:aws:lambda:us-east-1:000000000000:function:helper:$LATEST", ClientContext: `{"custom":{"a":"b"}}`, TraceID: "Root=1-abc;Sampled=0"})
+		InvokedARN: "arn:aws:lambda:us-east-1:000000000000:function:helper:$LATEST", ClientContext: `{"custom":{"a":"b"}}`, TraceID: "Root=1-abc;Sampled=0", WaitLogs: true})
 	if err != nil || res.FunctionError != "" {
 		t.Fatalf("%v %+v", err, res)
 	}
@@ -135,15 +138,15 @@ func TestRuntimeAPI(t *testing.T) {
 		t.Errorf("headers = %v", hdr)
 	}
 
-	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-2", Payload: []byte(`{}`)})
+	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-2", Payload: []byte(`{}`), WaitLogs: true})
 	if want := `{"second-response":{"status":403,"body":"{\"errorMessage\":\"State transition from RuntimeResponseSentState to InvocationResponse failed for runtime. Error: State transition is not allowed\",\"errorType\":\"InvalidStateTransition\"}"}}`; string(res.Payload) != want {
 		t.Errorf("second response: %s", res.Payload)
 	}
-	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-3", Payload: []byte(`{}`)})
+	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-3", Payload: []byte(`{}`), WaitLogs: true})
 	if string(res.Payload) != `{"errorMessage":"","errorType":"Function.Custom"}` || res.FunctionError != "Unhandled" {
 		t.Errorf("empty error: %s %q", res.Payload, res.FunctionError)
 	}
-	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-4", Payload: []byte(`{}`)})
+	res, _ = m.Invoke(context.Background(), s, Invocation{RequestID: "req-4", Payload: []byte(`{}`), WaitLogs: true})
 	if string(res.Payload) != `{"errorMessage":"Response payload size exceeded maximum allowed payload size (6291556 bytes).","errorType":"Function.ResponseSizeTooLarge"}` || res.FunctionError != "Unhandled" {
 		t.Errorf("too large: %.200s %q", res.Payload, res.FunctionError)
 	}

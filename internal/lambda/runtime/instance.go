@@ -50,6 +50,9 @@ func (s state) name() string {
 	return "RuntimeResetState"
 }
 
+// maxInvocationLog bounds the log text kept per invocation.
+const maxInvocationLog = 256 << 10
+
 // retireBefore: an instance whose credentials expire within this is not
 // given new invocations (spec §2.4).
 const retireBefore = 15 * time.Minute
@@ -369,6 +372,12 @@ func (i *instance) drainOutput() {
 func (i *instance) emit(inv *invocation, line string) {
 	if inv != nil {
 		inv.logMu.Lock()
+		if inv.log.Len() > maxInvocationLog {
+			// Only the tail is ever returned (X-Amz-Log-Result: 4 KB).
+			tail := append([]byte(nil), inv.log.Bytes()[inv.log.Len()-maxInvocationLog/2:]...)
+			inv.log.Reset()
+			inv.log.Write(tail)
+		}
 		inv.log.WriteString(line)
 		inv.logMu.Unlock()
 	}

@@ -18,6 +18,10 @@ import (
 // that goes away does not cancel it, spec §4.5); Invoke then returns
 // ctx.Err() without waiting.
 func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Result, error) {
+	return m.invoke(ctx, spec, inv, 0)
+}
+
+func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attempt int) (*Result, error) {
 	arrived := time.Now()
 	i, fresh, err := m.acquire(spec)
 	if err != nil {
@@ -40,9 +44,13 @@ func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Resu
 		done:       make(chan struct{}),
 	}
 	if !i.dispatch(iv) {
-		// The idle instance died between acquire and dispatch: start over.
+		// The instance died between acquire (or its init) and dispatch.
 		go i.discard()
-		return m.Invoke(ctx, spec, inv)
+		if attempt == 0 {
+			return m.invoke(ctx, spec, inv, 1)
+		}
+		<-i.exited
+		return i.failedInit(inv, arrived, errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: "+i.exitMessage()), "Runtime.ExitError", "error"), nil
 	}
 	go i.supervise(iv)
 	select {
