@@ -341,3 +341,32 @@ func TestSimulatePagination(t *testing.T) {
 		t.Fatalf("pages gave %v", got)
 	}
 }
+
+// TestTerraformCompanions: the listings Terraform makes around users and
+// roles answer (empty) instead of failing.
+func TestTerraformCompanions(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("tf")})
+	ic.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("tf"), AssumeRolePolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	ip, err := ic.ListInstanceProfilesForRole(Ctx, &awsiam.ListInstanceProfilesForRoleInput{RoleName: aws.String("tf")})
+	if err != nil || len(ip.InstanceProfiles) != 0 || ip.IsTruncated {
+		t.Fatalf("%+v %v", ip, err)
+	}
+	if _, err := ic.ListMFADevices(Ctx, &awsiam.ListMFADevicesInput{UserName: aws.String("tf")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.ListSSHPublicKeys(Ctx, &awsiam.ListSSHPublicKeysInput{UserName: aws.String("tf")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.ListSigningCertificates(Ctx, &awsiam.ListSigningCertificatesInput{UserName: aws.String("tf")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.ListServiceSpecificCredentials(Ctx, &awsiam.ListServiceSpecificCredentialsInput{UserName: aws.String("tf")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ic.GetLoginProfile(Ctx, &awsiam.GetLoginProfileInput{UserName: aws.String("tf")})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.ListInstanceProfilesForRole(Ctx, &awsiam.ListInstanceProfilesForRoleInput{RoleName: aws.String("none")})
+	WantCode(t, err, "NoSuchEntity")
+}

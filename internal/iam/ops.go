@@ -80,6 +80,14 @@ func init() {
 		ops["List"+et.name+"Policies"] = opListInline(et)
 		ops["Delete"+et.name+"Policy"] = opDeleteInline(et)
 	}
+	for op, list := range map[string]string{"ListMFADevices": "MFADevices", "ListSigningCertificates": "Certificates",
+		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
+		ops[op] = opEmptyForUser(list)
+	}
+	ops["ListInstanceProfilesForRole"] = opEmptyForRole("InstanceProfiles")
+	ops["ListInstanceProfiles"] = opEmptyForAccount("InstanceProfiles")
+	ops["ListVirtualMFADevices"] = opEmptyForAccount("VirtualMFADevices")
+	ops["GetLoginProfile"] = opGetLoginProfile
 	for _, et := range []entityType{etUser, etRole} {
 		ops["Put"+et.name+"PermissionsBoundary"] = opPutBoundary(et)
 		ops["Delete"+et.name+"PermissionsBoundary"] = opDeleteBoundary(et)

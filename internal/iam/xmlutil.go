@@ -14,3 +14,16 @@ func encodeFields(e *xml.Encoder, start xml.StartElement, fields [][2]string) er
 	}
 	return e.EncodeToken(start.End())
 }
+
+func (e emptyXML) MarshalXML(enc *xml.Encoder, start xml.StartElement) error {
+	if err := enc.EncodeToken(start); err != nil {
+		return err
+	}
+	if err := enc.EncodeElement("", xml.StartElement{Name: xml.Name{Local: e.name}}); err != nil {
+		return err
+	}
+	if err := enc.EncodeElement(false, xml.StartElement{Name: xml.Name{Local: "IsTruncated"}}); err != nil {
+		return err
+	}
+	return enc.EncodeToken(start.End())
+}

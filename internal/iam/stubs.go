@@ -1,0 +1,56 @@
+package iam
+
+import "github.com/gatehouse-dev/gatehouse/internal/awserr"
+
+// gatehouse has no instance profiles, MFA devices, signing certificates,
+// SSH keys, service-specific credentials or console passwords. Tools such
+// as Terraform list them before deleting a user or role, so these
+// operations answer with empty lists (after the usual authorization and
+// existence checks) instead of InvalidAction.
+
+// opEmptyForUser lists nothing for an existing user (UserName optional).
+func opEmptyForUser(listName string) opFunc {
+	return func(c *call) (any, error) {
+		if c.get("UserName") != "" {
+			if _, err := c.userTarget(true, nil); err != nil {
+				return nil, err
+			}
+		} else if err := c.allow(c.p.ARN, nil); err != nil {
+			return nil, err
+		}
+		return emptyResult(listName), nil
+	}
+}
+
+func opEmptyForRole(listName string) opFunc {
+	return func(c *call) (any, error) {
+		if _, err := c.roleTarget(nil); err != nil {
+			return nil, err
+		}
+		return emptyResult(listName), nil
+	}
+}
+
+func opEmptyForAccount(listName string) opFunc {
+	return func(c *call) (any, error) {
+		if err := c.allow("*", nil); err != nil {
+			return nil, err
+		}
+		return emptyResult(listName), nil
+	}
+}
+
+// emptyResult renders <listName/><IsTruncated>false</IsTruncated>.
+func emptyResult(listName string) any {
+	return emptyXML{name: listName}
+}
+
+type emptyXML struct{ name string }
+
+func opGetLoginProfile(c *call) (any, error) {
+	u, err := c.userTarget(true, nil)
+	if err != nil {
+		return nil, err
+	}
+	return nil, awserr.NoSuchEntity.Errorf("Login Profile for User %s cannot be found.", u.Name)
+}
