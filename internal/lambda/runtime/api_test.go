@@ -45,6 +45,16 @@ func helper(scenario string) {
 		return probe{resp.StatusCode, string(b)}, resp.Header
 	}
 	switch scenario {
+	case "flaky-init":
+		// The first start fails; the suppressed init succeeds.
+		if _, err := os.Stat("started-once"); err != nil {
+			os.WriteFile("started-once", nil, 0o600)
+			os.Exit(1)
+		}
+		for {
+			_, h := call("GET", "invocation/next", "", nil)
+			call("POST", "invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", `"recovered"`, nil)
+		}
 	case "init-error":
 		call("POST", "init/error", `{"errorMessage":"cannot start","errorType":"Runtime.ImportModuleError"}`, map[string]string{"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"})
 		os.Exit(1)
@@ -165,8 +175,28 @@ func TestInitError(t *testing.T) {
 	if !bytes.Contains(res.Log, []byte("START RequestId: req-i")) || !bytes.Contains(res.Log, []byte("REPORT RequestId: req-i")) {
 		t.Errorf("log:\n%s", res.Log)
 	}
+	// Both the init and the suppressed init in the invocation failed.
+	full, _ := os.ReadFile(s.Log.path)
+	for _, want := range []string{"\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError\n", "\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError\n"} {
+		if !bytes.Contains(full, []byte(want)) {
+			t.Errorf("function log lacks %q:\n%s", want, full)
+		}
+	}
 	time.Sleep(50 * time.Millisecond)
 	if alive, _ := m.Instances(s.Key); alive != 0 {
 		t.Errorf("%d instances alive after an init error", alive)
+	}
+}
+
+func TestSuppressedInit(t *testing.T) {
+	m := newManager(t)
+	s := helperSpec(t, "flaky-init")
+	res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "req-f", Payload: []byte(`{}`), WaitLogs: true})
+	if err != nil || string(res.Payload) != `"recovered"` || res.FunctionError != "" {
+		t.Fatalf("%v %s %q", err, res.Payload, res.FunctionError)
+	}
+	full, _ := os.ReadFile(s.Log.path)
+	if !bytes.Contains(full, []byte("INIT_REPORT Init Duration: ")) || !bytes.Contains(full, []byte("\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n")) {
+		t.Errorf("log:\n%s", full)
 	}
 }

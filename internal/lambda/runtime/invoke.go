@@ -31,9 +31,34 @@ func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attemp
 	if inv.TraceID == "" {
 		inv.TraceID = newTraceID()
 	}
+	var deadline time.Time
 	if fresh {
-		if res, err := m.initInstance(ctx, i, inv, arrived); res != nil || err != nil {
-			return res, err
+		f, err := m.initInstance(ctx, i, inv, arrived, m.cfg.InitTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if f != nil && !f.final && spec.Timeout-time.Since(arrived) > 0 {
+			// Suppressed init (spec §2.6): Lambda retries a failed init
+			// once, inside the invocation and on its clock.
+			i.emit(nil, initReport(f, "init"))
+			m.forget(i)
+			if i, _, err = m.create(spec); err != nil {
+				return nil, err
+			}
+			if f, err = m.initInstance(ctx, i, inv, arrived, spec.Timeout-time.Since(arrived)); err != nil {
+				return nil, err
+			}
+			if f != nil {
+				f.final = true
+				i.emit(nil, initReport(f, "invoke"))
+			}
+			deadline = arrived.Add(spec.Timeout)
+		}
+		if f != nil {
+			if f.status == "timeout" {
+				i.emit(nil, timeoutLine(inv.RequestID, time.Since(arrived)))
+			}
+			return i.failedInit(inv, arrived, f.body, f.errType, f.status), nil
 		}
 	}
 	iv := &invocation{
@@ -42,6 +67,7 @@ func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attemp
 		resultCh:   make(chan struct{}),
 		complete:   make(chan struct{}),
 		done:       make(chan struct{}),
+		deadline:   deadline,
 	}
 	if !i.dispatch(iv) {
 		// The instance died between acquire (or its init) and dispatch.
@@ -76,51 +102,65 @@ func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attemp
 	return res, nil
 }
 
-// initInstance starts a new instance and waits for its init. It returns a
-// Result when the init failed (the invocation that triggered it gets the
-// failure, spec §1.5, §2.6).
-func (m *Manager) initInstance(ctx context.Context, i *instance, inv Invocation, arrived time.Time) (*Result, error) {
+// initFailure is a failed init: the error document the invocation gets.
+type initFailure struct {
+	body    []byte
+	errType string
+	status  string // "error" or "timeout"
+	dur     time.Duration
+	final   bool // not worth a retry (no bootstrap, exec failure)
+}
+
+func initReport(f *initFailure, phase string) string {
+	return fmt.Sprintf("INIT_REPORT Init Duration: %.2f ms\tPhase: %s\tStatus: %s\tError Type: %s\n",
+		float64(f.dur.Microseconds())/1000, phase, f.status, f.errType)
+}
+
+// initInstance starts a new instance and waits up to timeout for its
+// init. A failed init returns an initFailure (the invocation that
+// triggered it gets it, spec §1.5, §2.6) and the instance is discarded.
+func (m *Manager) initInstance(ctx context.Context, i *instance, inv Invocation, arrived time.Time, timeout time.Duration) (*initFailure, error) {
 	err := i.start(ctx)
 	var se *startError
 	if errors.As(err, &se) {
-		defer i.discard()
-		return i.failedInit(inv, arrived, errorDoc(se.errType, "RequestId: "+inv.RequestID+" Error: "+se.msg), se.errType, "error"), nil
+		i.discard()
+		return &initFailure{body: errorDoc(se.errType, "RequestId: "+inv.RequestID+" Error: "+se.msg), errType: se.errType, status: "error", final: true}, nil
 	}
 	if err != nil {
 		i.discard()
 		return nil, err
 	}
-	timer := time.NewTimer(m.cfg.InitTimeout)
+	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	reported := func() *initFailure {
+		i.mu.Lock()
+		defer i.mu.Unlock()
+		return &initFailure{body: i.initBody, errType: i.initType, status: "error", dur: time.Since(i.started)}
+	}
 	select {
 	case <-i.ready:
 		return nil, nil
 	case <-i.initErr:
 		i.kill()
 		go i.discard()
-		i.mu.Lock()
-		body, typ := i.initBody, i.initType
-		i.mu.Unlock()
-		return i.failedInit(inv, arrived, body, typ, "error"), nil
+		return reported(), nil
 	case <-i.exited:
 		go i.discard()
 		// The runtime may have reported /init/error just before exiting.
 		select {
 		case <-i.initErr:
-			i.mu.Lock()
-			body, typ := i.initBody, i.initType
-			i.mu.Unlock()
-			return i.failedInit(inv, arrived, body, typ, "error"), nil
+			return reported(), nil
 		default:
 		}
 		i.drainOutput()
-		return i.failedInit(inv, arrived, errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: "+i.exitMessage()), "Runtime.ExitError", "error"), nil
+		return &initFailure{body: errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: "+i.exitMessage()),
+			errType: "Runtime.ExitError", status: "error", dur: time.Since(i.started)}, nil
 	case <-timer.C:
 		i.kill()
 		go i.discard()
 		el := time.Since(arrived)
-		i.emit(nil, timeoutLine(inv.RequestID, el))
-		return i.failedInit(inv, arrived, errorDoc("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, el.Seconds())), "Sandbox.Timedout", "timeout"), nil
+		return &initFailure{body: errorDoc("Sandbox.Timedout", fmt.Sprintf("RequestId: %s Error: Task timed out after %.2f seconds", inv.RequestID, el.Seconds())),
+			errType: "Sandbox.Timedout", status: "timeout", dur: time.Since(i.started)}, nil
 	}
 }
 
@@ -158,7 +198,9 @@ func (i *instance) dispatch(iv *invocation) bool {
 		return false
 	}
 	iv.start = time.Now()
-	iv.deadline = iv.start.Add(i.spec.Timeout)
+	if iv.deadline.IsZero() {
+		iv.deadline = iv.start.Add(i.spec.Timeout)
+	}
 	i.cur = iv
 	i.logInv = iv
 	i.st = stRunning

@@ -67,7 +67,7 @@ class RuntimeError extends Error {
 async function postError(p, err) {
   const doc = toRapid(err);
   const body = JSON.stringify(doc);
-  console.error('Invoke Error', body);
+  console.error(`Invoke Error \t${body}`);
   await call('POST', p, body, { 'Content-Type': 'application/json', 'Lambda-Runtime-Function-Error-Type': doc.errorType });
 }
 
