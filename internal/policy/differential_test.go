@@ -562,9 +562,7 @@ var knownDifferences = []knownDifference{
 			"then role, then session; a Deny+NotPrincipal that omits the account (or the role) denies the listed " +
 			"session too. gatehouse exempts only callers whose whole chain is listed (spec §1.7); iam-simulate " +
 			"exempts on any one level.",
-		applies: func(c *simCase, ours, theirs Effect) bool {
-			return ours == ExplicitDeny && c.ResourcePolicy != nil && strings.Contains(string(c.ResourcePolicy), `"NotPrincipal"`)
-		},
+		emulate: emulateNotPrincipalAnyLevel,
 	},
 	{
 		name: "NotResource-short-ARN",
@@ -573,39 +571,101 @@ var knownDifferences = []knownDifference{
 			"iam-simulate does for Resource) and applies the same rule in NotResource; iam-simulate declines to " +
 			"invert a padded-ARN mismatch (\"conservative behavior\", shortArnExpandedMismatch) so the statement " +
 			"never applies. AWS does not document short ARNs.",
-		applies: func(c *simCase, ours, theirs Effect) bool {
-			return c.anyPolicy(hasShortNotResource)
-		},
+		emulate: emulateShortNotResource,
 	},
-}
-
-// hasShortNotResource reports a NotResource entry with fewer than six ARN
-// sections.
-func hasShortNotResource(doc string) bool {
-	var p struct{ Statement []map[string]any }
-	if json.Unmarshal([]byte(doc), &p) != nil {
-		return false
-	}
-	for _, st := range p.Statement {
-		var entries []any
-		switch v := st["NotResource"].(type) {
-		case string:
-			entries = []any{v}
-		case []any:
-			entries = v
-		}
-		for _, e := range entries {
-			if s, _ := e.(string); strings.HasPrefix(s, "arn:") && strings.Count(s, ":") < 5 {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 var regexpAnyIfExists = regexp.MustCompile(`"ForAnyValue:([A-Za-z]+)IfExists"`)
 
 var regexpNotIPBare = regexp.MustCompile(`NotIpAddress[A-Za-z]*":\{[^}]*"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+"`)
+
+// statementsOf calls f for every statement of doc, letting f change it; it
+// returns the rewritten document.
+func statementsOf(doc string, f func(st map[string]any) bool) string {
+	var p map[string]any
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return doc
+	}
+	changed := false
+	stmts, _ := p["Statement"].([]any)
+	for _, st := range stmts {
+		if m, ok := st.(map[string]any); ok && f(m) {
+			changed = true
+		}
+	}
+	if !changed {
+		return doc
+	}
+	return string(mustJSON(p))
+}
+
+func stringList(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		var out []string
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// emulateShortNotResource reproduces iam-simulate's refusal to invert a
+// mismatch of a "*"-padded short ARN in NotResource: such an entry makes
+// the statement not apply, as NotResource "*" does.
+func emulateShortNotResource(c *simCase, doc string) string {
+	resourcePolicy := strings.Contains(doc, `"Principal"`) || strings.Contains(doc, `"NotPrincipal"`)
+	return statementsOf(doc, func(st map[string]any) bool {
+		for _, e := range stringList(st["NotResource"]) {
+			n := strings.Count(e, ":")
+			if !strings.HasPrefix(e, "arn:") || n >= 5 || resourcePolicy && !strings.ContainsAny(e, "*?") {
+				continue
+			}
+			if !arnGlob(e+strings.Repeat(":*", 5-n), c.Resource) {
+				st["NotResource"] = "*"
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// emulateNotPrincipalAnyLevel reproduces iam-simulate's rule that a
+// NotPrincipal entry naming the caller at any level (account, role, itself)
+// exempts it, by listing the caller's whole identity chain, which
+// gatehouse's stricter rule also exempts.
+func emulateNotPrincipalAnyLevel(c *simCase, doc string) string {
+	p := c.who.p
+	if p.Kind == PrincipalAnonymous || p.Kind == PrincipalService {
+		return doc
+	}
+	return statementsOf(doc, func(st map[string]any) bool {
+		np, _ := st["NotPrincipal"].(map[string]any)
+		if np == nil {
+			return false
+		}
+		named := false
+		for _, e := range stringList(np["AWS"]) {
+			if e == p.AccountID || e == "arn:aws:iam::"+p.AccountID+":root" || e == p.ARN || p.RoleARN != "" && e == p.RoleARN {
+				named = true
+			}
+		}
+		if !named {
+			return false
+		}
+		chain := []string{"arn:aws:iam::" + p.AccountID + ":root", p.ARN}
+		if p.Kind == PrincipalAssumedRole {
+			chain = append(chain, p.RoleARN)
+		}
+		np["AWS"] = chain
+		return true
+	})
+}
 
 // conditionsOf calls f for every (operator, key, values) of doc's
 // conditions, letting f replace the values; it returns the rewritten
