@@ -50,8 +50,10 @@ func uri(fnARN string) string {
 // TestAWSProxy: an aws-lambda-go function behind an AWS_IAM route gets the
 // caller's identity, and AWS's answers for a malformed response, a
 // timeout, a crash and a missing permission.
-func TestAWSProxy(t *testing.T) {
-	e := setup(t)
+func TestAWSProxy(t *testing.T) { runProxy(t, setup(t)) }
+
+func runProxy(t *testing.T, e *env) {
+	t.Helper()
 	ctx := context.Background()
 	dir := buildGoDir(t, "./testdata/whoami")
 	for _, name := range []string{"whoami", "noperm"} {

@@ -55,6 +55,7 @@ func TestBinary(t *testing.T) {
 	} else {
 		t.Log("examples/lambda-requestor/node_modules is missing: requestor scenario skipped (run `npm ci --prefix examples/lambda-requestor`)")
 	}
+	runProxy(t, e)
 	ctx := context.Background()
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(e.role),
 		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)}}); err != nil {

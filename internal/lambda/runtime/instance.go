@@ -210,7 +210,9 @@ func (i *instance) start(ctx context.Context) error {
 	cmd.Stderr = pw
 	// Own process group, so a timeout kills the runtime's children too.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	i.mu.Lock()
 	i.started = time.Now()
+	i.mu.Unlock()
 	if err := cmd.Start(); err != nil {
 		pr.Close()
 		pw.Close()
@@ -223,7 +225,9 @@ func (i *instance) start(ctx context.Context) error {
 		return &startError{"Runtime.ExitError", "Runtime failed to start: " + msg}
 	}
 	pw.Close()
+	i.mu.Lock()
 	i.cmd, i.out = cmd, pr
+	i.mu.Unlock()
 	go i.readOutput()
 	go func() {
 		err := cmd.Wait()
@@ -258,8 +262,8 @@ func (i *instance) cleanup() {
 // kill stops the process group at once (timeouts, init failures).
 func (i *instance) kill() {
 	i.dieOnce.Do(func() { close(i.dying) })
-	if i.cmd != nil && i.cmd.Process != nil {
-		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+	if pid := i.pid(); pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
 }
 
@@ -269,12 +273,12 @@ func (i *instance) shutdown() {
 	i.dieOnce.Do(func() { close(i.dying) })
 	// A stopping instance no longer counts against concurrency.
 	i.m.forget(i)
-	if i.cmd != nil && i.cmd.Process != nil {
-		_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGTERM)
+	if pid := i.pid(); pid > 0 {
+		_ = syscall.Kill(-pid, syscall.SIGTERM)
 		select {
 		case <-i.exited:
 		case <-time.After(2 * time.Second):
-			_ = syscall.Kill(-i.cmd.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
 			<-i.exited
 		}
 	}
@@ -286,7 +290,7 @@ func (i *instance) shutdown() {
 func (i *instance) discard() { i.discOnce.Do(i.doDiscard) }
 
 func (i *instance) doDiscard() {
-	if i.cmd != nil {
+	if i.pid() > 0 {
 		<-i.exited
 		<-i.readerDone
 	}
@@ -303,8 +307,11 @@ func (i *instance) doDiscard() {
 // invocation in progress.
 func (i *instance) readOutput() {
 	defer close(i.readerDone)
-	defer i.out.Close()
-	r := bufio.NewReaderSize(&busyReader{f: i.out, busy: &i.readerBusy}, 64<<10)
+	i.mu.Lock()
+	out := i.out
+	i.mu.Unlock()
+	defer out.Close()
+	r := bufio.NewReaderSize(&busyReader{f: out, busy: &i.readerBusy}, 64<<10)
 	for {
 		line, err := r.ReadSlice('\n')
 		if len(line) > 0 {
@@ -344,10 +351,13 @@ func (b *busyReader) Read(p []byte) (int, error) {
 // been turned into log lines: runtimes print, then call the Runtime API, so
 // by the time an invocation completes its output is in the pipe.
 func (i *instance) drainOutput() {
-	if i.out == nil {
+	i.mu.Lock()
+	out := i.out
+	i.mu.Unlock()
+	if out == nil {
 		return
 	}
-	sc, err := i.out.SyscallConn()
+	sc, err := out.SyscallConn()
 	if err != nil {
 		return
 	}
@@ -411,3 +421,13 @@ func errorDoc(errType, msg string) []byte {
 }
 
 func timeSince(t time.Time) time.Duration { return time.Since(t) }
+
+// pid is the runtime process's id (its process group), 0 before start.
+func (i *instance) pid() int {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.cmd == nil || i.cmd.Process == nil {
+		return 0
+	}
+	return i.cmd.Process.Pid
+}

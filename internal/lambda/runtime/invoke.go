@@ -172,9 +172,6 @@ func (i *instance) failedInit(inv Invocation, arrived time.Time, body []byte, er
 	}
 	var log []byte
 	add := func(s string) { log = append(log, s...); i.emit(nil, s) }
-	if i.started.IsZero() {
-		i.started = arrived
-	}
 	add(startLine(inv.RequestID, i.spec.Version))
 	add(endLine(inv.RequestID))
 	d := time.Since(arrived)
@@ -259,8 +256,8 @@ func (i *instance) supervise(iv *invocation) {
 	i.logInv = nil
 	i.mu.Unlock()
 	mem := 0
-	if i.cmd != nil && i.cmd.Process != nil {
-		mem = maxRSSMB(i.cmd.Process.Pid)
+	if pid := i.pid(); pid > 0 {
+		mem = maxRSSMB(pid)
 	}
 	if mem == 0 || mem > i.spec.MemoryMB {
 		mem = min(max(mem, 1), i.spec.MemoryMB)

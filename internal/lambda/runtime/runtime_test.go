@@ -300,3 +300,38 @@ func waitInstances(m *Manager, key string, alive, idle int) (int, int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestCredentialRetirement: an instance whose role credentials expire
+// within 15 minutes gets no new invocation; a new instance (with fresh
+// credentials) takes over.
+func TestCredentialRetirement(t *testing.T) {
+	dir := goFunction(t)
+	m := newManager(t)
+	s := testSpec(t, "provided.al2023", dir, "bootstrap", 3*time.Second)
+	var mu sync.Mutex
+	issued := 0
+	s.Credentials = func(ctx context.Context) (Credentials, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		issued++
+		exp := time.Now().Add(time.Hour)
+		if issued == 1 {
+			exp = time.Now().Add(10 * time.Minute) // already inside the retirement window
+		}
+		return Credentials{AccessKeyID: "ASIATEST" + string(rune('0'+issued)), SecretAccessKey: "s", SessionToken: "t", Expiration: exp}, nil
+	}
+	pid := func(id string) float64 {
+		var got map[string]any
+		_ = json.Unmarshal(invoke(t, m, s, id, `{}`).Payload, &got)
+		return got["pid"].(float64)
+	}
+	p1 := pid("a") // on an instance whose credentials are about to expire
+	p2 := pid("b")
+	p3 := pid("c")
+	if p1 == p2 || p2 != p3 {
+		t.Errorf("pids %v, %v, %v: want the first instance retired and the second reused", p1, p2, p3)
+	}
+	if env := invoke(t, m, s, "d", `{"do":"env","env":"AWS_ACCESS_KEY_ID"}`); string(env.Payload) != `{"value":"ASIATEST2"}` {
+		t.Errorf("credentials: %s", env.Payload)
+	}
+}
