@@ -147,11 +147,15 @@ func TestHealthMetricsAndUnknownOperations(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not installed")
 	}
-	cmd := exec.Command("aws", "iam", "list-virtual-mfa-devices", "--endpoint-url", p.URL)
+	cmd := exec.Command("aws", "iam", "get-user", "--user-name", "nobody-here", "--endpoint-url", p.URL)
 	cmd.Env = gatehousetest.ClientEnv(p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)
 	out, err := cmd.CombinedOutput()
-	if err == nil || !regexp.MustCompile(`An error occurred \(\w+\) when calling the ListVirtualMFADevices operation: \S`).Match(out) {
-		t.Errorf("aws iam list-virtual-mfa-devices: err=%v output:\n%s", err, out)
+	if err == nil || !regexp.MustCompile(`An error occurred \(NoSuchEntity\) when calling the GetUser operation: \S`).Match(out) {
+		t.Errorf("aws iam get-user: err=%v output:\n%s", err, out)
+	}
+	// An operation gatehouse does not serve is refused in the same wire format.
+	if got := signedStatus(t, p.URL, "iam", gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "Action=FrobnicateWidgets&Version=2010-05-08"); got != 400 {
+		t.Errorf("unknown IAM action: status %d, want 400 InvalidAction", got)
 	}
 }
 
