@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 )
 
@@ -19,6 +20,8 @@ import (
 type proxyTarget struct {
 	raw    string
 	static *url.URL // parsed once when the uri has no placeholders
+	// staticURI is static's request target (escaped path and query).
+	staticURI string
 }
 
 func compileTarget(uri string) *proxyTarget {
@@ -26,9 +29,27 @@ func compileTarget(uri string) *proxyTarget {
 	if !strings.ContainsAny(uri, "{$") {
 		if u, err := url.Parse(uri); err == nil {
 			t.static = u
+			t.staticURI = u.EscapedPath()
+			if t.staticURI == "" {
+				t.staticURI = "/"
+			}
+			if u.RawQuery != "" {
+				t.staticURI += "?" + u.RawQuery
+			}
 		}
 	}
 	return t
+}
+
+// hasQueryMappings reports whether the integration maps querystring
+// parameters (which need the URL built per request).
+func hasQueryMappings(in *apigw.Integration) bool {
+	for k := range in.RequestParameters {
+		if strings.HasPrefix(k, "integration.request.querystring.") {
+			return true
+		}
+	}
+	return false
 }
 
 // integrate runs the method's integration.
@@ -98,7 +119,7 @@ func (rq *request) addMappedParams(h http.Header, u *url.URL) {
 			if v, ok := rq.value(expr); ok {
 				h.Set(k[len("integration.request.header."):], v)
 			}
-		case strings.HasPrefix(k, "integration.request.querystring."):
+		case strings.HasPrefix(k, "integration.request.querystring.") && u != nil:
 			if v, ok := rq.value(expr); ok {
 				if q == nil {
 					q = u.Query()
@@ -124,11 +145,6 @@ func (g *Gateway) timeoutCtx(rq *request) (context.Context, context.CancelFunc) 
 // unchanged (spec §7.2).
 func (g *Gateway) httpProxy(rq *request) {
 	r := rq.r
-	u, err := rq.targetURL(true)
-	if err != nil {
-		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
-		return
-	}
 	method := rq.m.in.HTTPMethod
 	if method == "" || method == "ANY" {
 		method = r.Method
@@ -136,10 +152,21 @@ func (g *Gateway) httpProxy(rq *request) {
 	hdr := rq.outHeader()
 	copyRequestHeaders(hdr, r.Header, rq.sigv4 || rq.m.iam)
 	rq.addIntegrationHeaders(hdr)
+	fast := g.up != nil && (rq.bodyRead || r.ContentLength >= 0)
+	if pt := rq.m.proxy; fast && pt.static != nil && pt.static.Scheme == "http" && !rq.m.queryMaps {
+		// Static target: no URL to build.
+		rq.addMappedParams(hdr, nil)
+		g.httpProxyFast(rq, pt.static, pt.staticURI, method, hdr)
+		return
+	}
+	u, err := rq.targetURL(true)
+	if err != nil {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
 	rq.addMappedParams(hdr, u)
-
-	if g.up != nil && u.Scheme == "http" && (rq.bodyRead || r.ContentLength >= 0) {
-		g.httpProxyFast(rq, u, method, hdr)
+	if fast && u.Scheme == "http" {
+		g.httpProxyFast(rq, u, "", method, hdr)
 		return
 	}
 	ctx, cancel := g.timeoutCtx(rq)
@@ -175,19 +202,31 @@ func (g *Gateway) httpProxy(rq *request) {
 
 // httpProxyFast is httpProxy over the upstream client (plain http, body
 // of known length).
-func (g *Gateway) httpProxyFast(rq *request, u *url.URL, method string, hdr http.Header) {
+func (g *Gateway) httpProxyFast(rq *request, u *url.URL, staticURI, method string, hdr http.Header) {
 	r := rq.r
 	ureq := &rq.up
 	*ureq = upRequest{method: method, host: u.Host, header: hdr}
 	if ureq.host != "" && u.Port() == "" {
 		ureq.host += ":80"
 	}
-	ureq.uri = u.EscapedPath()
-	if ureq.uri == "" {
-		ureq.uri = "/"
-	}
-	if u.RawQuery != "" {
-		ureq.uri += "?" + u.RawQuery
+	if staticURI != "" {
+		// u is the static target: append the client's query.
+		ureq.uri = staticURI
+		if q := r.URL.RawQuery; q != "" {
+			if u.RawQuery == "" {
+				ureq.uri += "?" + q
+			} else {
+				ureq.uri += "&" + q
+			}
+		}
+	} else {
+		ureq.uri = u.EscapedPath()
+		if ureq.uri == "" {
+			ureq.uri = "/"
+		}
+		if u.RawQuery != "" {
+			ureq.uri += "?" + u.RawQuery
+		}
 	}
 	switch {
 	case rq.bodyRead:
@@ -281,23 +320,28 @@ func copyRequestHeaders(dst, src http.Header, stripSig bool) {
 }
 
 // addIntegrationHeaders sets the headers API Gateway adds (spec §7).
+// The values share one backing array: one allocation instead of six.
 func (rq *request) addIntegrationHeaders(h http.Header) {
 	id := rq.stage.api.id
+	v := make([]string, 6)
+	set := func(i int, k, val string) {
+		v[i] = val
+		h[k] = v[i : i+1 : i+1]
+	}
 	if _, ok := h["Accept"]; !ok {
-		h["Accept"] = []string{"application/json"}
+		set(0, "Accept", "application/json")
 	}
 	if _, ok := h["User-Agent"]; !ok {
-		h["User-Agent"] = []string{"AmazonAPIGateway_" + id}
+		set(1, "User-Agent", "AmazonAPIGateway_"+id)
 	}
-	h["X-Amzn-Apigateway-Api-Id"] = []string{id}
-	h["X-Amzn-Trace-Id"] = []string{rq.traceID}
-	h["X-Amzn-Requestid"] = []string{rq.reqID}
+	set(2, "X-Amzn-Apigateway-Api-Id", id)
+	set(3, "X-Amzn-Trace-Id", rq.traceID)
+	set(4, "X-Amzn-Requestid", rq.reqID)
 	ip := sourceIP(rq.r)
 	if prior, ok := h["X-Forwarded-For"]; ok && len(prior) > 0 {
-		h["X-Forwarded-For"] = []string{prior[0] + ", " + ip}
-	} else {
-		h["X-Forwarded-For"] = []string{ip}
+		ip = prior[0] + ", " + ip
 	}
+	set(5, "X-Forwarded-For", ip)
 }
 
 // backendError maps a transport failure to its gateway response.

@@ -76,6 +76,7 @@ type methodEntry struct {
 	proxy     *proxyTarget // HTTP_PROXY / HTTP with a static URL
 	lambdaARN string       // AWS_PROXY function (may hold ${stageVariables.x})
 	selectors []*selector  // integration responses (HTTP, MOCK)
+	queryMaps bool         // the integration maps querystring parameters
 }
 
 type throttleSpec struct {
@@ -229,6 +230,7 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	if e.in.TimeoutInMillis > 0 {
 		e.timeout = time.Duration(e.in.TimeoutInMillis) * time.Millisecond
 	}
+	e.queryMaps = hasQueryMappings(e.in)
 	switch e.in.Type {
 	case "HTTP_PROXY", "HTTP":
 		e.proxy = compileTarget(e.in.URI)
