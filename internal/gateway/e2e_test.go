@@ -36,7 +36,8 @@ const testAPI = `{
   "/pets/{petId}": {"get": {"parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "string"}}],
      "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "BACKEND/pets/{petId}",
        "requestParameters": {"integration.request.path.petId": "method.request.path.petId",
-         "integration.request.header.X-Caller": "context.identity.sourceIp", "integration.request.header.X-Stage": "stageVariables.color"}}}},
+         "integration.request.header.X-Caller": "context.identity.sourceIp", "integration.request.header.X-Stage": "stageVariables.color",
+         "integration.request.querystring.src": "'gw'"}}}},
   "/pets/special": {"options": {"x-amazon-apigateway-integration": {"type": "mock", "requestTemplates": {"application/json": "{\"statusCode\": 200}"},
        "responses": {"default": {"statusCode": "200"}}}}},
   "/{proxy+}": {"x-amazon-apigateway-any-method": {
@@ -233,10 +234,11 @@ func TestIntegrations(t *testing.T) {
 	base := "/restapis/" + id + "/dev/_user_request_"
 
 	t.Run("path parameter and mapped headers", func(t *testing.T) {
-		r := e.call(base+"/pets/a%20b", callOpt{})
+		r := e.call(base+"/pets/a%20b?k=v", callOpt{})
 		var got echoed
 		_ = json.Unmarshal([]byte(r.body), &got)
-		if r.status != 200 || got.Path != "/pets/a%20b" || got.Header["X-Caller"][0] != "127.0.0.1" || got.Header["X-Stage"][0] != "blue" {
+		if r.status != 200 || got.Path != "/pets/a%20b" || got.Header["X-Caller"][0] != "127.0.0.1" || got.Header["X-Stage"][0] != "blue" ||
+			got.Query != "k=v&src=gw" {
 			t.Fatalf("%d %+v", r.status, got)
 		}
 	})
