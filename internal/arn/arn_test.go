@@ -147,7 +147,7 @@ func FuzzMatch(f *testing.F) {
 	f.Add("*a?b*", "xxaybxx")
 	f.Add("arn:aws:svc:*:1:f/*", "arn:aws:svc:r:9:s/a:1:f/d")
 	f.Fuzz(func(t *testing.T, p, v string) {
-		if len(p) > 24 || len(v) > 24 {
+		if len(p) > 64 || len(v) > 64 {
 			return
 		}
 		got := Glob(p, v)
@@ -158,28 +158,39 @@ func FuzzMatch(f *testing.F) {
 	})
 }
 
+// refGlob is a memoised recursive reference matcher ("*" consumes whole
+// characters, "?" one character).
 func refGlob(p, v string) bool {
-	if p == "" {
-		return v == ""
-	}
-	switch p[0] {
-	case '*':
-		// "*" consumes whole characters.
-		for i := 0; ; i += runeLen(v, i) {
-			if refGlob(p[1:], v[i:]) {
-				return true
-			}
-			if i >= len(v) {
-				return false
-			}
+	memo := map[[2]int]bool{}
+	var rec func(pi, vi int) bool
+	rec = func(pi, vi int) bool {
+		key := [2]int{pi, vi}
+		if r, ok := memo[key]; ok {
+			return r
 		}
-	case '?':
-		if v == "" {
-			return false
+		var r bool
+		switch {
+		case pi == len(p):
+			r = vi == len(v)
+		case p[pi] == '*':
+			for i := vi; ; i += runeLen(v, i) {
+				if rec(pi+1, i) {
+					r = true
+					break
+				}
+				if i >= len(v) {
+					break
+				}
+			}
+		case p[pi] == '?':
+			r = vi < len(v) && rec(pi+1, vi+runeLen(v, vi))
+		default:
+			r = vi < len(v) && p[pi] == v[vi] && rec(pi+1, vi+1)
 		}
-		return refGlob(p[1:], v[runeLen(v, 0):])
+		memo[key] = r
+		return r
 	}
-	return v != "" && p[0] == v[0] && refGlob(p[1:], v[1:])
+	return rec(0, 0)
 }
 
 func BenchmarkMatch(b *testing.B) {
