@@ -243,7 +243,7 @@ func TestNodeRuntime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.handler+tc.payload, func(t *testing.T) {
-			s := testSpec(t, "nodejs16.x", dir, tc.handler, 3*time.Second)
+			s := testSpec(t, "nodejs16.x", dir, tc.handler, 10*time.Second)
 			s.Key = tc.handler
 			res := invoke(t, m, s, "node-1", tc.payload)
 			if !strings.Contains(string(res.Payload), tc.want) || res.FunctionError != tc.fe {
@@ -252,7 +252,7 @@ func TestNodeRuntime(t *testing.T) {
 		})
 	}
 	// console.log lines carry the request id.
-	s := testSpec(t, "nodejs20.x", dir, "index.handler", 3*time.Second)
+	s := testSpec(t, "nodejs20.x", dir, "index.handler", 10*time.Second)
 	s.Key = "log"
 	res := invoke(t, m, s, "node-log", `{"x":1}`)
 	if !strings.Contains(string(res.Log), "\tnode-log\tINFO\tevent {\"x\":1}\n") {
@@ -271,7 +271,7 @@ func TestNodeRuntime(t *testing.T) {
 func TestPythonRuntime(t *testing.T) {
 	dir, _ := filepath.Abs("testdata/python")
 	m := newManager(t)
-	s := testSpec(t, "python3.12", dir, "app.handler", 3*time.Second)
+	s := testSpec(t, "python3.12", dir, "app.handler", 10*time.Second)
 	res := invoke(t, m, s, "py-1", `{"x":5}`)
 	if string(res.Payload) != `{"x": 5, "requestId": "py-1", "fn": "fn", "region": "us-east-1"}` || !strings.Contains(string(res.Log), "hello from python 5\n") {
 		t.Errorf("got %s\n%s", res.Payload, res.Log)
@@ -280,7 +280,7 @@ func TestPythonRuntime(t *testing.T) {
 	if !strings.HasPrefix(string(res.Payload), `{"errorMessage": "nope", "errorType": "ValueError", "requestId": "py-2", "stackTrace": ["  File`) || res.FunctionError != "Unhandled" {
 		t.Errorf("got %s", res.Payload)
 	}
-	s2 := testSpec(t, "python3.12", dir, "app.nothere", 3*time.Second)
+	s2 := testSpec(t, "python3.12", dir, "app.nothere", 10*time.Second)
 	s2.Key = "py2"
 	res = invoke(t, m, s2, "py-3", `{}`)
 	if string(res.Payload) != `{"errorMessage": "Handler 'nothere' missing on module 'app'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}` {

@@ -1,12 +1,15 @@
 package runtime
 
 import (
+	"context"
 	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 )
 
 //go:embed bootstrap/node.mjs
@@ -83,9 +86,9 @@ func Command(k Kind, runtimeDir, taskRoot string) (argv []string, bootstrap stri
 		b := filepath.Join(taskRoot, "bootstrap")
 		return []string{b}, b, nil
 	case Node, Python:
-		p, err := exec.LookPath(Interpreter(k))
+		p, err := interpreterPath(k)
 		if err != nil {
-			return nil, "", fmt.Errorf("%s is not installed on this host", Interpreter(k))
+			return nil, "", err
 		}
 		if k == Node {
 			return []string{p, filepath.Join(runtimeDir, "bootstrap.mjs")}, "", nil
@@ -93,4 +96,40 @@ func Command(k Kind, runtimeDir, taskRoot string) (argv []string, bootstrap stri
 		return []string{p, "-u", filepath.Join(runtimeDir, "gatehouse_bootstrap.py")}, "", nil
 	}
 	return nil, "", fmt.Errorf("unsupported runtime")
+}
+
+var (
+	interpMu    sync.Mutex
+	interpCache = map[Kind]string{}
+)
+
+// interpreterPath finds node or python3 and resolves it to the real
+// executable once: version-manager shims (pyenv, nvm, asdf) cost a
+// process or two per cold start and may block on their own locks.
+func interpreterPath(k Kind) (string, error) {
+	interpMu.Lock()
+	defer interpMu.Unlock()
+	if p, ok := interpCache[k]; ok {
+		return p, nil
+	}
+	name := Interpreter(k)
+	p, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%s is not installed on this host", name)
+	}
+	probe := []string{"-c", "import sys; print(sys.executable)"}
+	if k == Node {
+		probe = []string{"-p", "process.execPath"}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, p, probe...).Output(); err == nil {
+		if real := strings.TrimSpace(string(out)); filepath.IsAbs(real) {
+			if st, err := os.Stat(real); err == nil && !st.IsDir() {
+				p = real
+			}
+		}
+	}
+	interpCache[k] = p
+	return p, nil
 }
