@@ -201,8 +201,10 @@ type Decision struct {
 	// whose allow decided (TypeResource when a resource policy alone
 	// allowed, otherwise TypeIdentity).
 	Type Type
-	// Policy and Statement identify the deciding statement (the deny, or
-	// the allow), when there is one: the Named.Name and the statement index.
+	// Policy and Statement identify the deciding statement (the first
+	// applicable deny, or the allow that decided): the Named.Name and the
+	// statement's index in its document. Statement is -1 when no statement
+	// decided (implicit deny, or the root user's implicit allow).
 	Policy    string
 	Statement int
 }

@@ -8,13 +8,12 @@ import (
 
 // setResult summarises one policy type's statements for a request.
 type setResult struct {
-	allow, deny   bool
-	level         matchLevel // resource policies: best level of an applicable Allow
-	allowPolicy   string
-	allowStmt     int
-	denyPolicy    string
-	denyStmt      int
-	evaluatedSome bool
+	allow, deny bool
+	level       matchLevel // resource policies: best level of an applicable Allow
+	allowPolicy string
+	allowStmt   int
+	denyPolicy  string
+	denyStmt    int
 }
 
 // recorder collects evidence for Explain. A nil *recorder records nothing,
