@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -386,8 +385,6 @@ func portOf(u string) string {
 	_, p, _ := net.SplitHostPort(strings.TrimPrefix(u, "http://"))
 	return p
 }
-
-var _ = http.MethodGet
 
 func TestDecisionLog(t *testing.T) {
 	logPath := t.TempDir() + "/decisions.jsonl"

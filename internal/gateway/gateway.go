@@ -258,9 +258,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq.g, rq.w, rq.r, rq.start, rq.reqID = g, w, r, start, meta.RequestID
 	rq.apigwID, rq.traceID = newAPIGWID(), newTraceID(start)
 	h := w.Header()
-	h["X-Amzn-Requestid"] = []string{rq.reqID}
-	h["X-Amz-Apigw-Id"] = []string{rq.apigwID}
-	h["X-Amzn-Trace-Id"] = []string{rq.traceID}
+	ids := []string{rq.reqID, rq.apigwID, rq.traceID}
+	h["X-Amzn-Requestid"] = ids[0:1:1]
+	h["X-Amz-Apigw-Id"] = ids[1:2:2]
+	h["X-Amzn-Trace-Id"] = ids[2:3:3]
 	awsproto.SetOperation(r.Context(), "Invoke")
 
 	tbl := g.view.Load()

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"mime"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -342,5 +341,3 @@ func scalar(v any) (string, bool) {
 	}
 	return "", false
 }
-
-var _ = http.StatusOK

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,5 +51,3 @@ func (a *atomicInvoker) get() FunctionInvoker {
 	}
 	return nil
 }
-
-var _ = context.Background

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // value resolves a mapping expression of a requestParameters entry
@@ -231,5 +230,3 @@ func decodeQuery(raw string) url.Values {
 	v, _ := url.ParseQuery(raw)
 	return v
 }
-
-var _ = time.Second
