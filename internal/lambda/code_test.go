@@ -3,6 +3,7 @@ package lambda
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -142,4 +143,34 @@ func FuzzExtract(f *testing.F) {
 			t.Fatal("success without a task root")
 		}
 	})
+}
+
+func TestCollectCode(t *testing.T) {
+	s := &Service{dataDir: t.TempDir()}
+	keep, err := s.storeZip(makeZip(t, []zentry{{"a", 0o644, "keep"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop, err := s.storeZip(makeZip(t, []zentry{{"a", 0o644, "drop"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storeForTest(t)
+	f := &function{Account: "000000000000", Region: "us-east-1", Name: "f", CodeDir: keep.dir, CodeZip: keep.zip}
+	putFunction(t, st, f)
+	svc, err := New(context.Background(), Config{Store: st, DataDir: s.dataDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	for _, p := range []string{keep.dir, keep.zip} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("used package removed: %v", err)
+		}
+	}
+	for _, p := range []string{drop.dir, drop.zip} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("unused package %s kept", p)
+		}
+	}
 }

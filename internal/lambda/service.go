@@ -136,6 +136,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s.view = v
+	s.collectCode()
 	s.mgr = runtime.NewManager(runtime.ManagerConfig{
 		MaxInstances: cfg.MaxInstances,
 		IdleTimeout:  cfg.IdleTimeout,
@@ -164,6 +165,32 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 		snap.fns[rec.Key] = e
 	}
 	return snap, nil
+}
+
+// collectCode removes stored packages no function uses any more (left by
+// updates and deletes). It runs at start, when no instance can be using
+// them.
+func (s *Service) collectCode() {
+	base := filepath.Join(s.dataDir, "lambda", "code")
+	used := map[string]bool{}
+	for _, e := range s.view.Load().fns {
+		if !e.fn.LocalDir {
+			used[filepath.Base(e.fn.CodeDir)] = true
+		}
+	}
+	ents, err := os.ReadDir(base)
+	if err != nil {
+		return
+	}
+	for _, d := range ents {
+		name := strings.TrimSuffix(d.Name(), ".zip")
+		if used[name] {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(base, d.Name())); err != nil {
+			s.log.Warn("lambda: remove unused code", "path", filepath.Join(base, d.Name()), "err", err)
+		}
+	}
 }
 
 // SetEndpoint sets the URL functions reach gatehouse at (AWS_ENDPOINT_URL).
