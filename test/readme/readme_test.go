@@ -1,0 +1,104 @@
+// Package readme runs the README's examples: every fenced block tagged
+// "sh" is executed, in order, in one bash session against a real gatehouse
+// binary, so the README cannot drift from what gatehouse does.
+package readme
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+)
+
+// shBlocks returns the bodies of the README's ```sh blocks.
+func shBlocks(t *testing.T, readme string) []string {
+	t.Helper()
+	var blocks []string
+	var cur []string
+	in := false
+	for _, line := range strings.Split(readme, "\n") {
+		switch {
+		case !in && strings.TrimSpace(line) == "```sh":
+			in, cur = true, nil
+		case in && strings.TrimSpace(line) == "```":
+			in = false
+			blocks = append(blocks, strings.Join(cur, "\n"))
+		case in:
+			cur = append(cur, line)
+		}
+	}
+	if in {
+		t.Fatal("README has an unterminated ```sh block")
+	}
+	return blocks
+}
+
+func TestREADMEExamples(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the README walkthrough against the binary; skipped in -short")
+	}
+	for _, tool := range []string{"aws", "bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	root := gatehousetest.ModuleRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := shBlocks(t, string(readme))
+	if len(blocks) < 3 {
+		t.Fatalf("README has %d sh blocks; the walkthrough is missing", len(blocks))
+	}
+
+	// The walkthrough runs where a user would: a directory holding the
+	// server's ./.gatehouse and the repository's examples/.
+	work := t.TempDir()
+	if err := os.Symlink(filepath.Join(root, "examples"), filepath.Join(work, "examples")); err != nil {
+		t.Fatal(err)
+	}
+	bin := gatehousetest.Binary(t)
+	p := gatehousetest.StartBinary(t, filepath.Join(work, ".gatehouse"), []string{"GATEHOUSE_ROOT_ACCESS_KEY_ID=", "GATEHOUSE_ROOT_SECRET_ACCESS_KEY="})
+
+	script := "set -euo pipefail\n" + strings.Join(blocks, "\n")
+	script = strings.ReplaceAll(script, "http://127.0.0.1:4566", p.URL)
+	env := []string{"PATH=" + filepath.Dir(bin) + ":" + os.Getenv("PATH"), "HOME=" + work, "TERM=dumb"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "HOME=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = work
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Minute):
+		cmd.Process.Kill()
+		err = <-done
+	}
+	if err != nil {
+		t.Fatalf("README walkthrough failed: %v\n--- output\n%s\n--- server log\n%s", err, out.String(), p.Stderr)
+	}
+	// Lines of the form "# => text" after a command assert its output.
+	for _, want := range regexp.MustCompile(`(?m)^# => (.*)$`).FindAllStringSubmatch(strings.Join(blocks, "\n"), -1) {
+		if !strings.Contains(out.String(), want[1]) {
+			t.Errorf("README promises output %q, not seen in:\n%s", want[1], out.String())
+		}
+	}
+	t.Logf("walkthrough output:\n%s", out.String())
+}
