@@ -240,13 +240,20 @@ func (g *Gateway) httpProxyFast(rq *request, u *url.URL, staticURI, method strin
 	if d <= 0 || d > g.cfg.MaxTimeout {
 		d = g.cfg.MaxTimeout
 	}
-	resp, release, err := g.up.roundTrip(ureq, time.Now().Add(d))
+	h := rq.w.Header()
+	rh := &rq.rh
+	pc, err := g.up.roundTrip(ureq, time.Now().Add(d), h, rh)
 	if err != nil {
 		g.backendError(rq, rq.r.Context(), err)
 		return
 	}
-	err = rq.writeProxyResponse(resp)
-	release(err == nil)
+	if _, ok := h["Content-Type"]; !ok && !rh.noBody {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	rq.w.WriteHeader(rh.status)
+	bp := bufPool.Get().(*[]byte)
+	_ = g.up.finish(pc, writerOnly{rq.w}, rh, *bp)
+	bufPool.Put(bp)
 }
 
 // writeProxyResponse copies the backend's answer to the client (spec §7

@@ -33,6 +33,7 @@ type request struct {
 	pctx      policy.Context
 	hdr       http.Header // integration request headers, reused
 	up        upRequest
+	rh        respHead
 }
 
 // outHeader returns the cleared, reusable integration header map.

@@ -27,10 +27,11 @@ type upstream struct {
 }
 
 type upConn struct {
-	c   net.Conn
-	br  *bufio.Reader
-	bw  *bufio.Writer
-	key string
+	c    net.Conn
+	br   *bufio.Reader
+	bw   *bufio.Writer
+	key  string
+	keys map[string]string // interned canonical header names
 }
 
 func newUpstream() *upstream {
@@ -57,7 +58,8 @@ func (u *upstream) get(addr string, deadline time.Time) (*upConn, bool, error) {
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetNoDelay(true)
 	}
-	return &upConn{c: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 16<<10), key: addr}, false, nil
+	return &upConn{c: c, br: bufio.NewReaderSize(c, 16<<10), bw: bufio.NewWriterSize(c, 16<<10), key: addr,
+		keys: make(map[string]string, 16)}, false, nil
 }
 
 func (u *upstream) put(pc *upConn) {
@@ -84,26 +86,23 @@ type upRequest struct {
 
 var errStale = errors.New("upstream: stale keep-alive connection")
 
-// roundTrip sends req and returns the response; release must be called
-// with whether the body was read to EOF without error.
-func (u *upstream) roundTrip(req *upRequest, deadline time.Time) (*http.Response, func(ok bool), error) {
+// roundTrip sends req, parses the response head into h (the client's
+// response headers, proxy rules applied) and returns it with the
+// connection; finish must be called to stream the body and release the
+// connection.
+func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, rh *respHead) (*upConn, error) {
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := u.get(req.host, deadline)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		_ = pc.c.SetDeadline(deadline)
-		resp, err := pc.exchange(req)
+		err = pc.send(req)
 		if err == nil {
-			release := func(ok bool) {
-				if ok && !resp.Close {
-					_ = pc.c.SetDeadline(time.Time{})
-					u.put(pc)
-					return
-				}
-				_ = pc.c.Close()
+			if err = readHead(pc.br, req.method, h, pc.keys, rh); err == nil {
+				return pc, nil
 			}
-			return resp, release, nil
+			rh.undo(h)
 		}
 		_ = pc.c.Close()
 		// A kept-alive connection the backend closed meanwhile fails
@@ -113,10 +112,24 @@ func (u *upstream) roundTrip(req *upRequest, deadline time.Time) (*http.Response
 			if req.replay != nil {
 				req.body = bytesReader(req.replay)
 			}
+			*rh = respHead{}
 			continue
 		}
-		return nil, nil, err
+		return nil, err
 	}
+}
+
+// finish streams the body to w and returns the connection to the pool
+// when it ended cleanly.
+func (u *upstream) finish(pc *upConn, w io.Writer, rh *respHead, buf []byte) error {
+	ok, err := copyBody(w, pc.br, rh, buf)
+	if ok && err == nil {
+		_ = pc.c.SetDeadline(time.Time{})
+		u.put(pc)
+		return nil
+	}
+	_ = pc.c.Close()
+	return err
 }
 
 func bytesReader(b []byte) io.Reader { return &sliceReader{b: b} }
@@ -132,7 +145,7 @@ func (s *sliceReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (pc *upConn) exchange(req *upRequest) (*http.Response, error) {
+func (pc *upConn) send(req *upRequest) error {
 	w := pc.bw
 	w.WriteString(req.method)
 	w.WriteByte(' ')
@@ -153,21 +166,21 @@ func (pc *upConn) exchange(req *upRequest) (*http.Response, error) {
 		w.WriteString(strconv.FormatInt(req.bodyLen, 10))
 		w.WriteString("\r\n\r\n")
 		if _, err := io.CopyN(w, req.body, req.bodyLen); err != nil {
-			return nil, err
+			return err
 		}
 	} else {
 		w.WriteString("\r\n")
 	}
 	if err := w.Flush(); err != nil {
-		return nil, errStale
+		return errStale
 	}
 	if _, err := pc.br.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) || isReset(err) {
-			return nil, errStale
+			return errStale
 		}
-		return nil, err
+		return err
 	}
-	return http.ReadResponse(pc.br, &http.Request{Method: req.method})
+	return nil
 }
 
 func isReset(err error) bool {
