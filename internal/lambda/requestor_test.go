@@ -96,9 +96,20 @@ func runRequestor(t *testing.T, e *env, dir string) {
 		t.Fatal(err)
 	}
 
-	// The API: GET / (AWS_IAM) → the hello-world function.
+	// The API: GET / (AWS_IAM) → the hello-world function (its own small
+	// bundle, as NodejsFunction would build it).
+	apiDir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join(dir, "api-lambda.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(apiDir, "api-lambda.mjs"), src, 0o644)
+	apiZip, err := zipDir(apiDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("iamApiFn"), Role: aws.String(e.role),
-		Runtime: types.RuntimeNodejs16x, Handler: aws.String("api-lambda.handler"), Code: &types.FunctionCode{ZipFile: z}}); err != nil {
+		Runtime: types.RuntimeNodejs16x, Handler: aws.String("api-lambda.handler"), Code: &types.FunctionCode{ZipFile: apiZip}}); err != nil {
 		t.Fatal(err)
 	}
 	apig := apigateway.NewFromConfig(awsConfig(e.url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
