@@ -272,6 +272,7 @@ func (s *Service) ServiceRoleCredentials(ctx context.Context, service, roleARN, 
 		return Credentials{}, err
 	}
 	c := &call{s: s, ctx: ctx}
+	defer c.release()
 	pc := c.requestContext()
 	pc.Set("sts:RoleSessionName", sessionName)
 	d := s.iam.Authorize(p, iam.AuthzRequest{Action: "sts:AssumeRole", Resource: role.ARN(), ResourcePolicy: role.Trust(),

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -29,6 +30,14 @@ type call struct {
 	params url.Values
 	snap   *iam.Snapshot
 	region string // credential-scope region: aws:RequestedRegion
+	pooled []*policy.Context
+}
+
+func (c *call) release() {
+	for _, pc := range c.pooled {
+		contextPool.Put(pc)
+	}
+	c.pooled = nil
 }
 
 func (c *call) get(k string) string { return c.params.Get(k) }
@@ -48,6 +57,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	action := params.Get("Action")
 	awsproto.SetOperation(r.Context(), action)
 	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot()}
+	defer c.release()
 	var res any
 	switch action {
 	case "AssumeRoleWithWebIdentity":
@@ -133,8 +143,14 @@ func parseDuration(v string, def, lo, hi int) (int, error) {
 }
 
 // requestContext fills the request-side condition keys.
+var contextPool = sync.Pool{New: func() any { return new(policy.Context) }}
+
+// requestContext fills the request-side condition keys into a pooled
+// context that the call returns to the pool when it ends (c.release).
 func (c *call) requestContext() *policy.Context {
-	pc := &policy.Context{}
+	pc := contextPool.Get().(*policy.Context)
+	pc.Reset()
+	c.pooled = append(c.pooled, pc)
 	now := c.s.now().UTC()
 	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
 	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
