@@ -251,6 +251,23 @@ func TestNodeRuntime(t *testing.T) {
 			}
 		})
 	}
+	// ES modules by package.json type, nested exports, directories in the
+	// handler path.
+	more := []struct{ dir, handler, payload, want string }{
+		{"testdata/nodemod", "index.handler", `{}`, `{"module":"esm","ok":true}`},
+		{"testdata/nodemod", "index.nested.deep.fn", `{}`, `"nested"`},
+		{"testdata/node", "services/users/get.main", `{"pathParameters":{"id":"42"}}`, `{"statusCode":200,"body":"{\"user\":\"42\"}"}`},
+		{"testdata/node", "../node/index.handler", `{}`, `{"errorType":"Runtime.MalformedHandlerName","errorMessage":"'../node/index.handler' is not a valid handler name. Use absolute paths when specifying root directories in handler names."`},
+	}
+	for _, tc := range more {
+		d, _ := filepath.Abs(tc.dir)
+		s := testSpec(t, "nodejs22.x", d, tc.handler, 10*time.Second)
+		s.Key = tc.dir + tc.handler
+		if res := invoke(t, m, s, "node-m", tc.payload); !strings.HasPrefix(string(res.Payload), tc.want) {
+			t.Errorf("%s %s: %s\nwant %s", tc.dir, tc.handler, res.Payload, tc.want)
+		}
+	}
+
 	// console.log lines carry the request id.
 	s := testSpec(t, "nodejs20.x", dir, "index.handler", 10*time.Second)
 	s.Key = "log"
