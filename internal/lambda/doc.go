@@ -38,6 +38,23 @@
 // Code that hard-codes /tmp shares the host's /tmp; TMPDIR points to a
 // private per-instance directory.
 //
+// # Instances
+//
+// Functions run as child processes of gatehouse, with its OS user's
+// privileges (no containers): only run code you trust. Each instance has
+// its own Runtime API listener on 127.0.0.1, its own process group (killed
+// as a whole at the deadline), a private TMPDIR, and session credentials
+// of the execution role issued by gatehouse's STS (12 h; the instance is
+// retired 15 minutes before they expire). MemorySize is reported, not
+// enforced.
+//
+// # Not implemented
+//
+// Published versions and aliases (Publish is accepted and ignored;
+// qualifiers other than $LATEST are not found), layers, container images,
+// S3 code, response streaming, function URLs, event source mappings,
+// destinations. Event invocations are queued in memory and lost on restart.
+//
 // # Logs
 //
 // Each function's log (its output plus Lambda's START/END/REPORT lines) is
