@@ -135,3 +135,21 @@ func runProxy(t *testing.T, e *env) {
 		}
 	}
 }
+
+// TestFunctionCallsGatehouse: SDK calls from a function reach gatehouse
+// (AWS_ENDPOINT_URL) as the execution role's session, named after the
+// function.
+func TestFunctionCallsGatehouse(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	dir := buildGoDir(t, "./testdata/sdkfn")
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("sdkfn"), Role: aws.String(e.role),
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Timeout: aws.Int32(10),
+		Code: &types.FunctionCode{S3Bucket: aws.String("gatehouse-local-dir"), S3Key: aws.String(dir)}}); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("sdkfn")})
+	if err != nil || inv.FunctionError != nil || string(inv.Payload) != `"arn:aws:sts::000000000000:assumed-role/fn-role/sdkfn"` {
+		t.Errorf("%v %s", err, inv.Payload)
+	}
+}
