@@ -344,6 +344,21 @@ func TestControlPlaneErrors(t *testing.T) {
 		})
 	}
 
+	// Updates are validated like creates.
+	_, err := e.lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("ok"),
+		Role: aws.String("arn:aws:iam::000000000000:role/missing")})
+	if code, msg := apiErr(t, err); code != "InvalidParameterValueException" || msg != "The role defined for the function cannot be assumed by Lambda." {
+		t.Errorf("update role: %s %s", code, msg)
+	}
+	_, err = e.lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("ok"), RevisionId: aws.String("stale")})
+	if code, _ := apiErr(t, err); code != "PreconditionFailedException" {
+		t.Errorf("stale revision: %s", code)
+	}
+	_, err = e.lc.UpdateFunctionConfiguration(ctx, &lambda.UpdateFunctionConfigurationInput{FunctionName: aws.String("ok"), Runtime: types.RuntimeJava21})
+	if code, _ := apiErr(t, err); code != "InvalidParameterValueException" {
+		t.Errorf("update runtime java21: %s", code)
+	}
+
 	// Permissions: add, conflict, get (strings), remove.
 	ap, err := e.lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("ok"), StatementId: aws.String("apigw"),
 		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("apigateway.amazonaws.com"),
