@@ -45,6 +45,7 @@ type Service struct {
 	cacheMu sync.Mutex
 	cache   map[string]*policy.Policy
 	secrets map[string]string
+	decoded map[string]decoded
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session

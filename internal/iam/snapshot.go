@@ -171,6 +171,40 @@ func (c *compiler) compile(doc string, t policy.Type) (*policy.Policy, error) {
 	return p, nil
 }
 
+// decoded is a record already unmarshalled by an earlier rebuild; a record
+// whose revision has not changed is not decoded again.
+type decoded struct {
+	rev int64
+	v   any
+}
+
+type decodeCache struct{ old, cur map[string]decoded }
+
+func listCached[T any](r store.Reader, kind string, dc *decodeCache) ([]*T, error) {
+	recs, err := r.List(kind, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(recs))
+	for _, rec := range recs {
+		k := kind + "\x00" + rec.Key
+		if d, ok := dc.old[k]; ok && d.rev == rec.Rev && rec.Rev != 0 {
+			if v, ok := d.v.(*T); ok {
+				dc.cur[k] = d
+				out = append(out, v)
+				continue
+			}
+		}
+		v := new(T)
+		if err := json.Unmarshal(rec.Value, v); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", kind, rec.Key, err)
+		}
+		dc.cur[k] = decoded{rev: rec.Rev, v: v}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 func listJSON[T any](r store.Reader, kind string) ([]*T, error) {
 	recs, err := r.List(kind, "")
 	if err != nil {
@@ -194,7 +228,8 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	// Decrypted secrets are reused across rebuilds too (keyed by the sealed
 	// value, which includes a random nonce).
 	oldSecrets, curSecrets := s.secrets, map[string]string{}
-	defer func() { s.cache, s.secrets = c.cur, curSecrets }()
+	dc := &decodeCache{old: s.decoded, cur: map[string]decoded{}}
+	defer func() { s.cache, s.secrets, s.decoded = c.cur, curSecrets, dc.cur }()
 
 	snap := &Snapshot{
 		accounts: map[string]*Account{}, users: map[string]*UserEntry{}, groups: map[string]*GroupEntry{},
@@ -203,7 +238,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		members: map[string][]*UserEntry{}, roots: map[string]*authn.Principal{},
 		attachCount: map[string]int{}, boundaryUse: map[string]int{},
 	}
-	accounts, err := listJSON[Account](r, kindAccount)
+	accounts, err := listCached[Account](r, kindAccount, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +246,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		snap.accounts[a.ID] = a
 		snap.roots[a.ID] = &authn.Principal{Kind: authn.Root, ARN: authn.RootARN(a.ID), AccountID: a.ID, UserID: a.ID}
 	}
-	pols, err := listJSON[ManagedPolicy](r, kindPolicy)
+	pols, err := listCached[ManagedPolicy](r, kindPolicy, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +298,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		return &policy.Named{Name: pe.Name, Policy: pe.compiled}, true
 	}
 
-	groups, err := listJSON[Group](r, kindGroup)
+	groups, err := listCached[Group](r, kindGroup, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -275,7 +310,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		e.broken = !ok1 || !ok2
 		snap.groups[entityKey(g.Account, g.Name)] = e
 	}
-	users, err := listJSON[User](r, kindUser)
+	users, err := listCached[User](r, kindUser, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +335,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 			UniqueID: u.ID, UserName: u.Name, Path: u.Path}
 		snap.users[entityKey(u.Account, u.Name)] = e
 	}
-	roles, err := listJSON[Role](r, kindRole)
+	roles, err := listCached[Role](r, kindRole, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -321,7 +356,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		}
 		snap.roles[entityKey(ro.Account, ro.Name)] = e
 	}
-	keys, err := listJSON[AccessKey](r, kindAccessKey)
+	keys, err := listCached[AccessKey](r, kindAccessKey, dc)
 	if err != nil {
 		return nil, err
 	}
@@ -354,7 +389,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		snap.keys[k.ID] = e
 		snap.ownerKeys[owner] = append(snap.ownerKeys[owner], e)
 	}
-	oidcs, err := listJSON[OIDCProvider](r, kindOIDC)
+	oidcs, err := listCached[OIDCProvider](r, kindOIDC, dc)
 	if err != nil {
 		return nil, err
 	}
