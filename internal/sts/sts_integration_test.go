@@ -333,3 +333,19 @@ func TestGetAccessKeyInfo(t *testing.T) {
 		t.Fatalf("%+v %v", out, err)
 	}
 }
+
+func TestExpiredSession(t *testing.T) {
+	f := newFixture(t)
+	roleARN := f.role(t, "short", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, 0)
+	cr, err := f.srv.App.STS.RoleCredentials(context.Background(), roleARN, "brief", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(cr.Expiration) + 100*time.Millisecond)
+	_, err = STS(f.srv.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken).GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if msg := WantCode(t, err, "ExpiredToken"); msg != "The security token included in the request is expired" {
+		t.Fatalf("msg %q", msg)
+	}
+	_, err = IAM(f.srv.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken).ListUsers(Ctx, &awsiam.ListUsersInput{})
+	WantCode(t, err, "ExpiredToken")
+}
