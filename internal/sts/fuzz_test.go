@@ -1,0 +1,68 @@
+package sts
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/sqlite"
+)
+
+// FuzzOperations feeds arbitrary parameters to the STS operations (the
+// web-identity one parses untrusted JWTs): no panics, AWS errors only.
+func FuzzOperations(f *testing.F) {
+	for _, seed := range []string{
+		"Action=AssumeRole&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s1&DurationSeconds=900&Tags.member.1.Key=k",
+		"Action=AssumeRole&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s1&Policy=%7B%7D&PolicyArns.member.1.arn=x",
+		"Action=AssumeRoleWithWebIdentity&RoleArn=arn:aws:iam::000000000000:role/r&RoleSessionName=s1&WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJodHRwczovL3gifQ.c2ln",
+		"Action=GetSessionToken&DurationSeconds=1000",
+		"Action=GetAccessKeyInfo&AccessKeyId=AKIAQAAAAAAAIGBVT4ZN",
+	} {
+		f.Add(seed)
+	}
+	ctx := context.Background()
+	b, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	is, err := iam.New(ctx, iam.Config{Store: store.New(b), MasterKey: bytes.Repeat([]byte{1}, 32), DefaultAccount: "000000000000"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := New(Config{IAM: is})
+	user := &authn.Principal{Kind: authn.User, ARN: "arn:aws:iam::000000000000:user/u", AccountID: "000000000000", UserID: "AIDAX", UniqueID: "AIDAX", UserName: "u"}
+	f.Fuzz(func(t *testing.T, form string) {
+		params, err := url.ParseQuery(form)
+		if err != nil {
+			return
+		}
+		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: user, params: params, snap: is.Snapshot()}
+		defer c.release()
+		switch params.Get("Action") {
+		case "AssumeRole":
+			_, err = c.assumeRole()
+		case "AssumeRoleWithWebIdentity":
+			_, err = c.assumeRoleWithWebIdentity()
+		case "GetSessionToken":
+			_, err = c.getSessionToken()
+		case "GetAccessKeyInfo":
+			_, err = c.getAccessKeyInfo()
+		default:
+			return
+		}
+		if err != nil {
+			var ae *awserr.Error
+			if !errors.As(err, &ae) || ae.Code == awserr.InternalFailure.Name {
+				t.Fatalf("non-AWS error %v", err)
+			}
+		}
+	})
+}
