@@ -141,8 +141,12 @@ func opAttach(et entityType) opFunc {
 					return nil
 				}
 			}
-			if len(*h.attached) >= 20 || et.kind == kindGroup && len(*h.attached) >= 10 {
-				return awserr.LimitExceeded.Errorf("Cannot exceed quota for PoliciesPerUser: %d", len(*h.attached))
+			quota := 20
+			if et.kind == kindGroup {
+				quota = 10
+			}
+			if len(*h.attached) >= quota {
+				return awserr.LimitExceeded.Errorf("Cannot exceed quota for PoliciesPer%s: %d", et.name, quota)
 			}
 			*h.attached = append(*h.attached, arn)
 			return nil
