@@ -268,8 +268,20 @@ func TestGoFunctionLifecycle(t *testing.T) {
 		t.Errorf("code location: %v (%d bytes)", err, len(resp))
 	}
 	lf, err := e.lc.ListFunctions(ctx, &lambda.ListFunctionsInput{})
-	if err != nil || len(lf.Functions) != 1 || *lf.Functions[0].FunctionName != "gofn" {
+	if err != nil || len(lf.Functions) != 1 || *lf.Functions[0].FunctionName != "gofn" || lf.Functions[0].State != "" {
 		t.Errorf("list: %v %+v", err, lf)
+	}
+	lf, err = e.lc.ListFunctions(ctx, &lambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll})
+	if err != nil || len(lf.Functions) != 1 || *lf.Functions[0].FunctionArn != "arn:aws:lambda:us-east-1:000000000000:function:gofn:$LATEST" {
+		t.Errorf("list ALL: %v %+v", err, lf)
+	}
+	gq, err := e.lc.GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String("gofn"), Qualifier: aws.String("$LATEST")})
+	if err != nil || *gq.FunctionArn != "arn:aws:lambda:us-east-1:000000000000:function:gofn:$LATEST" {
+		t.Errorf("get $LATEST: %v", err)
+	}
+	_, err = e.lc.GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String("gofn"), Qualifier: aws.String("7")})
+	if code, msg := apiErr(t, err); code != "ResourceNotFoundException" || msg != "Function not found: arn:aws:lambda:us-east-1:000000000000:function:gofn:7" {
+		t.Errorf("get version 7: %s %s", code, msg)
 	}
 
 	// Delete.

@@ -177,6 +177,15 @@ func (s *Service) createFunction(q *request) error {
 	return nil
 }
 
+// qualified names the version in FunctionArn when the caller asked for one
+// ($LATEST reads by qualifier answer with the qualified ARN).
+func qualified(c *configuration, qualifier string) *configuration {
+	if qualifier != "" {
+		c.FunctionArn += ":" + qualifier
+	}
+	return c
+}
+
 func (f *function) setCode(ci *codeInfo) {
 	f.CodeSha256, f.CodeSize, f.CodeDir, f.CodeZip, f.LocalDir = ci.sha256, ci.size, ci.dir, ci.zip, ci.local
 }
@@ -220,7 +229,7 @@ func (s *Service) getFunction(q *request, raw string) error {
 		return err
 	}
 	out := map[string]any{
-		"Configuration": e.fn.configuration(viewRead),
+		"Configuration": qualified(e.fn.configuration(viewRead), res.qualifier),
 		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(e.fn, res)},
 	}
 	if len(e.fn.Tags) > 0 {
@@ -234,11 +243,11 @@ func (s *Service) getFunction(q *request, raw string) error {
 }
 
 func (s *Service) getConfiguration(q *request, raw string) error {
-	_, e, err := s.find(q, raw, "lambda:GetFunctionConfiguration")
+	res, e, err := s.find(q, raw, "lambda:GetFunctionConfiguration")
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, e.fn.configuration(viewRead))
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.fn.configuration(viewRead), res.qualifier))
 	return nil
 }
 
@@ -280,7 +289,11 @@ func (s *Service) listFunctions(q *request) error {
 			break
 		}
 		if e := fns[key]; e != nil {
-			items = append(items, e.fn.configuration(viewList))
+			c := e.fn.configuration(viewList)
+			if qs.Get("FunctionVersion") == "ALL" {
+				c.FunctionArn += ":$LATEST" // versions are listed qualified
+			}
+			items = append(items, c)
 		}
 	}
 	out["Functions"] = items
