@@ -8,7 +8,12 @@ if [ -z "$bindir" ]; then
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
   bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
-port=${GATEHOUSE_PG_PORT:-55432}
+port=${GATEHOUSE_PG_PORT:-}
+if [ -z "$port" ]; then
+  for p in $(seq 55432 55452); do
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then port=$p; break; fi
+  done
+fi
 data=$(mktemp -d /tmp/gatehouse-pg.XXXXXX)
 run=()
 if [ "$(id -u)" = 0 ]; then
