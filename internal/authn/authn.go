@@ -164,6 +164,15 @@ func SessionPrincipal(s *Session) *Principal {
 	case Root:
 		p.ARN = RootARN(s.Account)
 		p.UserID = s.Account
+	case FederatedUser:
+		// SessionName is the federated user's name; the IAM user who
+		// called GetFederationToken is kept for its permissions.
+		p.ARN = "arn:aws:sts::" + s.Account + ":federated-user/" + s.SessionName
+		p.UserID = s.Account + ":" + s.SessionName
+		p.SessionName = s.SessionName
+		p.UserName = s.UserName
+		p.UniqueID = s.UserID
+		p.RoleARN = "arn:aws:iam::" + s.Account + ":user" + s.UserPath + s.UserName
 	}
 	return p
 }

@@ -67,7 +67,9 @@ type Principal struct {
 	UserName string
 	// Path is the user's or role's path.
 	Path string
-	// RoleARN (with path) and RoleName, SessionName for role sessions.
+	// RoleARN (with path) and RoleName, SessionName for role sessions. For
+	// federated users RoleARN is the ARN of the IAM user that called
+	// GetFederationToken and SessionName the federated user's name.
 	RoleARN     string
 	RoleName    string
 	SessionName string
@@ -144,6 +146,11 @@ func (p *Principal) PolicyPrincipal() policy.Principal {
 	case AssumedRole:
 		pp.RoleARN = p.RoleARN
 		pp.Username = ""
+	case FederatedUser:
+		// The federating IAM user, matched at role level by Principal.
+		pp.RoleARN = p.RoleARN
+		pp.Username = ""
+		pp.UniqueID = ""
 	case User:
 		pp.RoleARN = ""
 	}
@@ -151,7 +158,7 @@ func (p *Principal) PolicyPrincipal() policy.Principal {
 }
 
 // PrincipalARN is aws:PrincipalArn: the role ARN for role sessions, the
-// caller's ARN otherwise.
+// caller's ARN otherwise (the federated-user ARN for federated users).
 func (p *Principal) PrincipalARN() string {
 	if p.Kind == AssumedRole {
 		return p.RoleARN

@@ -131,6 +131,22 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		in.Identity = u.identity
 		in.Boundary = u.boundary
 		return true
+	case authn.FederatedUser:
+		// The calling user's policies intersected with the session
+		// policies; without session policies a federated user has no
+		// permissions (the engine enforces it).
+		u := snap.users[entityKey(p.AccountID, p.UserName)]
+		if u == nil || u.ID != p.UniqueID || u.broken {
+			return false
+		}
+		in.Identity = u.identity
+		in.Boundary = u.boundary
+		if p.Session != nil {
+			for i, t := range p.Session.Tags {
+				ctx.Set(p.SessionTagKeys()[i], t.Value)
+			}
+		}
+		return s.sessionPolicies(snap, p, in)
 	case authn.AssumedRole:
 		r := snap.roles[entityKey(p.AccountID, p.RoleName)]
 		if r == nil || r.ID != p.UniqueID || r.broken {
@@ -151,27 +167,33 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		}
 		in.Identity = r.identity
 		in.Boundary = r.boundary
-		if p.Session != nil && p.Session.HasPolicies {
-			in.SessionPolicies = true
-			list, err := p.SessionPolicies()
-			if err != nil {
-				return false
-			}
-			if len(p.Session.PolicyARNs) > 0 {
-				list = append([]policy.Named(nil), list...)
-				for _, a := range p.Session.PolicyARNs {
-					pe := snap.policies[a]
-					if pe == nil || pe.compiled == nil {
-						return false
-					}
-					list = append(list, policy.Named{Name: pe.Name, Policy: pe.compiled})
-				}
-			}
-			in.Session = list
-		}
-		return true
+		return s.sessionPolicies(snap, p, in)
 	}
 	return false
+}
+
+// sessionPolicies adds the session's inline and managed session policies.
+func (s *Service) sessionPolicies(snap *Snapshot, p *authn.Principal, in *policy.Input) bool {
+	if p.Session == nil || !p.Session.HasPolicies {
+		return true
+	}
+	in.SessionPolicies = true
+	list, err := p.SessionPolicies()
+	if err != nil {
+		return false
+	}
+	if len(p.Session.PolicyARNs) > 0 {
+		list = append([]policy.Named(nil), list...)
+		for _, a := range p.Session.PolicyARNs {
+			pe := snap.policies[a]
+			if pe == nil || pe.compiled == nil {
+				return false
+			}
+			list = append(list, policy.Named{Name: pe.Name, Policy: pe.compiled})
+		}
+	}
+	in.Session = list
+	return true
 }
 
 // anonymous stands for a nil principal (an unsigned request).

@@ -77,6 +77,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidClientTokenID.New(""))
 		return
 	}
+	if p.Kind == authn.FederatedUser {
+		// GetFederationToken credentials cannot call IAM at all.
+		fail(awserr.AccessDenied.Errorf("User: %s is not authorized to perform: iam:%s because federated users cannot call IAM", p.ARN, action))
+		return
+	}
 	if action == "" {
 		fail(awserr.MissingAction.New(""))
 		return

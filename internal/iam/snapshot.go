@@ -128,7 +128,7 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 	case authn.AssumedRole:
 		r := s.Role(sess.Account, sess.RoleName)
 		return r != nil && r.ID == sess.RoleID
-	case authn.User:
+	case authn.User, authn.FederatedUser:
 		u := s.User(sess.Account, sess.UserName)
 		return u != nil && u.ID == sess.UserID
 	case authn.Root:

@@ -74,7 +74,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		c.region = vr.Region
 		awsproto.MetaFrom(r.Context()).Principal = c.p.ARN
-		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" {
+		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" ||
+			c.p.Kind == authn.FederatedUser && action != "GetCallerIdentity" {
 			fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
 			return
 		}
@@ -87,6 +88,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res, err = c.getSessionToken()
 		case "GetAccessKeyInfo":
 			res, err = c.getAccessKeyInfo()
+		case "GetFederationToken":
+			res, err = c.getFederationToken()
 		default:
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}

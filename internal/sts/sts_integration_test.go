@@ -2,6 +2,9 @@ package sts_test
 
 import (
 	"context"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"io"
 	"net/http"
 	"strings"
@@ -348,4 +351,55 @@ func TestExpiredSession(t *testing.T) {
 	}
 	_, err = IAM(f.srv.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken).ListUsers(Ctx, &awsiam.ListUsersInput{})
 	WantCode(t, err, "ExpiredToken")
+}
+
+func TestGetFederationToken(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.aliceSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed")})
+	WantCode(t, err, "AccessDenied") // alice has no sts:GetFederationToken
+	f.root.PutUserPolicy(Ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("fed"), PolicyDocument: aws.String(
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:GetFederationToken","execute-api:Invoke"],"Resource":"*"}]}`)})
+	out, err := f.aliceSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("fed"), DurationSeconds: aws.Int32(900),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:*:api1/*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *out.FederatedUser.Arn != "arn:aws:sts::000000000000:federated-user/fed" || *out.FederatedUser.FederatedUserId != "000000000000:fed" {
+		t.Fatalf("%+v", out.FederatedUser)
+	}
+	c := out.Credentials
+	id, err := STS(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
+	if err != nil || *id.Arn != "arn:aws:sts::000000000000:federated-user/fed" || *id.UserId != "000000000000:fed" {
+		t.Fatalf("identity %+v %v", id, err)
+	}
+	// Federated users cannot call IAM.
+	_, err = IAM(f.srv.URL, *c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken).ListUsers(Ctx, &awsiam.ListUsersInput{})
+	WantCode(t, err, "AccessDenied")
+	// Their permissions: the user's ∩ the session policy.
+	svc := f.srv.App.IAM
+	invoke := func(akid, secret, tok, api string) policy.Effect {
+		cr, err := svc.Authenticator().Resolve(akid, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc.Authorize(cr.Identity.(*authn.Principal), iam.AuthzRequest{Action: "execute-api:Invoke",
+			Resource: "arn:aws:execute-api:us-east-1:000000000000:" + api + "/prod/GET/x"}).Effect
+	}
+	if e := invoke(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken, "api1"); e != policy.Allowed {
+		t.Fatalf("api1: %v", e)
+	}
+	if e := invoke(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken, "api2"); e == policy.Allowed {
+		t.Fatal("api2 allowed beyond the session policy")
+	}
+	// Without a session policy a federated user has no permissions.
+	bare, err := f.aliceSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("bare")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc := bare.Credentials
+	if e := invoke(*bc.AccessKeyId, *bc.SecretAccessKey, *bc.SessionToken, "api1"); e == policy.Allowed {
+		t.Fatal("federated user without session policy allowed")
+	}
+	_, err = f.rootSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("rootfed")})
+	WantCode(t, err, "AccessDenied")
 }

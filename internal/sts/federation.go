@@ -1,0 +1,82 @@
+package sts
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+var federatedNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,32}$`)
+
+// getFederationToken issues federated-user credentials to an IAM user:
+// their permissions are the user's intersected with the session policies
+// given here (none given: no permissions).
+func (c *call) getFederationToken() (any, error) {
+	p := c.p
+	if p.Session != nil {
+		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with session credentials")
+	}
+	name := c.get("Name")
+	if !federatedNameRE.MatchString(name) {
+		return nil, validation(name, "name", `Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 32`)
+	}
+	dur, err := parseDuration(c.get("DurationSeconds"), 43200, 900, 129600)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != authn.User {
+		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with root credentials")
+	}
+	tags, err := parseSessionTags(c)
+	if err != nil {
+		return nil, err
+	}
+	arn := "arn:aws:sts::" + p.AccountID + ":federated-user/" + name
+	pc := c.requestContext()
+	if len(tags) > 0 {
+		keys := make([]string, len(tags))
+		for i, t := range tags {
+			pc.Set("aws:RequestTag/"+t.Key, t.Value)
+			keys[i] = t.Key
+		}
+		pc.SetMulti("aws:TagKeys", keys...)
+	}
+	for _, action := range []string{"sts:GetFederationToken", "sts:TagSession"} {
+		if action == "sts:TagSession" && len(tags) == 0 {
+			continue
+		}
+		if d := c.s.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: arn, Context: pc}); d.Effect != policy.Allowed {
+			return nil, c.s.iam.AccessDenied(p, action, arn, d)
+		}
+	}
+	doc, arns, err := c.sessionPolicies(p.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	packed := packedSize(doc, arns, tags)
+	if packed > 100 {
+		return nil, awserr.PackedPolicyTooLarge.Errorf("Packed size of session policies and tags exceeds the limit (%d%%).", packed)
+	}
+	sess := &authn.Session{Account: p.AccountID, Kind: authn.FederatedUser, SessionName: name, UserName: p.UserName,
+		UserPath: p.Path, UserID: p.UniqueID, Tags: tags, Policy: doc, PolicyARNs: arns, HasPolicies: true}
+	cr, err := c.s.issue(sess, time.Duration(dur)*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	size, pct := tokenUsage(cr.SessionToken)
+	type fedUser struct {
+		FederatedUserId string
+		Arn             string
+	}
+	return struct {
+		Credentials             xmlCredentials
+		FederatedUser           fedUser
+		PackedPolicySize        int
+		SessionTokenSize        int
+		SessionTokenUtilization int
+	}{credsXML(cr), fedUser{p.AccountID + ":" + name, arn}, packed, size, pct}, nil
+}
