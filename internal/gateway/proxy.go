@@ -152,7 +152,9 @@ func (g *Gateway) httpProxy(rq *request) {
 	hdr := rq.outHeader()
 	copyRequestHeaders(hdr, r.Header, rq.sigv4 || rq.m.iam)
 	rq.addIntegrationHeaders(hdr)
-	fast := g.up != nil && (rq.bodyRead || r.ContentLength >= 0)
+	// The fast path takes bodiless requests and bodies already read; a
+	// streamed body goes through http.Transport.
+	fast := g.up != nil && (rq.bodyRead || r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody)
 	if pt := rq.m.proxy; fast && pt.static != nil && pt.static.Scheme == "http" && !rq.m.queryMaps {
 		// Static target: no URL to build.
 		rq.addMappedParams(hdr, nil)
@@ -233,8 +235,6 @@ func (g *Gateway) httpProxyFast(rq *request, u *url.URL, staticURI, method strin
 		if len(rq.body) > 0 {
 			ureq.body, ureq.bodyLen, ureq.replay = bytesReader(rq.body), int64(len(rq.body)), rq.body
 		}
-	case r.ContentLength > 0 && r.Body != nil && r.Body != http.NoBody:
-		ureq.body, ureq.bodyLen = r.Body, r.ContentLength
 	}
 	d := rq.m.timeout
 	if d <= 0 || d > g.cfg.MaxTimeout {

@@ -27,6 +27,7 @@ type upstream struct {
 }
 
 type upConn struct {
+	idle time.Time // when it was put back
 	c    net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
@@ -39,14 +40,34 @@ func newUpstream() *upstream {
 		dialer: net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}}
 }
 
-func (u *upstream) get(addr string, deadline time.Time) (*upConn, bool, error) {
+// Idle connections older than this are not reused: backends close idle
+// keep-alive connections (Node.js after 5 s, nginx after 75 s), and a
+// request that is not idempotent cannot be retried on a fresh connection.
+const (
+	maxIdleAge           = 30 * time.Second
+	maxIdleAgeUnsafeVerb = time.Second
+)
+
+func idempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+func (u *upstream) get(addr string, deadline time.Time, maxAge time.Duration) (*upConn, bool, error) {
+	now := time.Now()
 	u.mu.Lock()
-	if l := u.idle[addr]; len(l) > 0 {
+	for l := u.idle[addr]; len(l) > 0; l = u.idle[addr] {
 		pc := l[len(l)-1]
 		l[len(l)-1] = nil
 		u.idle[addr] = l[:len(l)-1]
-		u.mu.Unlock()
-		return pc, true, nil
+		if now.Sub(pc.idle) <= maxAge {
+			u.mu.Unlock()
+			return pc, true, nil
+		}
+		_ = pc.c.Close()
 	}
 	u.mu.Unlock()
 	d := u.dialer
@@ -63,6 +84,7 @@ func (u *upstream) get(addr string, deadline time.Time) (*upConn, bool, error) {
 }
 
 func (u *upstream) put(pc *upConn) {
+	pc.idle = time.Now()
 	u.mu.Lock()
 	if l := u.idle[pc.key]; len(l) < u.maxIdle {
 		u.idle[pc.key] = append(l, pc)
@@ -91,8 +113,13 @@ var errStale = errors.New("upstream: stale keep-alive connection")
 // connection; finish must be called to stream the body and release the
 // connection.
 func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, rh *respHead) (*upConn, error) {
+	safe := idempotent(req.method)
+	maxAge := maxIdleAge
+	if !safe {
+		maxAge = maxIdleAgeUnsafeVerb
+	}
 	for attempt := 0; ; attempt++ {
-		pc, reused, err := u.get(req.host, deadline)
+		pc, reused, err := u.get(req.host, deadline, maxAge)
 		if err != nil {
 			return nil, err
 		}
@@ -106,9 +133,9 @@ func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, 
 		}
 		_ = pc.c.Close()
 		// A kept-alive connection the backend closed meanwhile fails
-		// before any response byte: try once more on a fresh one when the
-		// body can be replayed.
-		if reused && errors.Is(err, errStale) && attempt == 0 && (req.body == nil || req.replay != nil) {
+		// before any response byte: an idempotent request is tried once
+		// more on a fresh connection (as net/http does).
+		if reused && safe && errors.Is(err, errStale) && attempt == 0 && (req.body == nil || req.replay != nil) {
 			if req.replay != nil {
 				req.body = bytesReader(req.replay)
 			}

@@ -123,3 +123,49 @@ func TestUpstreamResponses(t *testing.T) {
 		})
 	}
 }
+
+// TestUpstreamStaleConnection: the backend closes a kept-alive connection
+// after answering; the next idempotent request is retried on a fresh
+// connection, a POST is not.
+func TestUpstreamStaleConnection(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+					c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				}
+			}(c)
+		}
+	}()
+	u := newUpstream()
+	do := func(method string) error {
+		var rh respHead
+		pc, err := u.roundTrip(&upRequest{method: method, host: ln.Addr().String(), uri: "/"}, time.Now().Add(5*time.Second), http.Header{}, &rh)
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		return u.finish(pc, &out, &rh, make([]byte, 64))
+	}
+	if err := do("GET"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the backend's close arrive
+	if err := do("GET"); err != nil {
+		t.Fatalf("idempotent request on a stale connection: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := do("POST"); err == nil {
+		t.Fatal("POST was retried after a stale connection")
+	}
+}
