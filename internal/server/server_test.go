@@ -77,7 +77,7 @@ func TestNilServiceAnswersUnknownOperationPerProtocol(t *testing.T) {
 	s := New(Services{}, slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.New())
 	tests := []struct {
 		name, target, authz, body, wantType, wantBody string
-		status                                         int
+		status                                        int
 	}{
 		{"iam", "/", "iam", "Action=Frobnicate&Version=2010-05-08", "", "<Code>InvalidAction</Code><Message>Could not find operation Frobnicate for version 2010-05-08</Message>", 400},
 		{"lambda", "/2015-03-31/nothing", "lambda", "", "UnknownOperationException", `{"message":"Unknown operation"}`, 400},
