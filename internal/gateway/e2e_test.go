@@ -472,3 +472,25 @@ func TestNoneMethodWithResourcePolicy(t *testing.T) {
 	wantError(t, r, 403, "AccessDeniedException", "Message",
 		"User: anonymous is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:us-east-1:********0000:"+id+"/dev/GET/other because no resource-based policy allows the execute-api:Invoke action")
 }
+
+func TestDisabledDefaultEndpointAndLongARN(t *testing.T) {
+	e := newEnv(t)
+	id := e.importAPI(testAPI, "dev")
+	base := "/restapis/" + id + "/dev/_user_request_"
+
+	// The method ARN of an authorized request may be at most 1600 bytes.
+	long := base + "/pets/" + strings.Repeat("x", 1600)
+	e.setPolicy(id, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`)
+	e.deploy(id, "dev")
+	r := e.call(long, callOpt{})
+	wantError(t, r, 414, "BadRequestException", "message", "Request URI too long")
+
+	_, err := e.apig.UpdateRestApi(context.Background(), &apigateway.UpdateRestApiInput{RestApiId: aws.String(id),
+		PatchOperations: []apitypes.PatchOperation{{Op: apitypes.OpReplace, Path: aws.String("/disableExecuteApiEndpoint"), Value: aws.String("true")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deploy(id, "dev")
+	r = e.call(base+"/pets/1", callOpt{})
+	wantError(t, r, 403, "ForbiddenException", "message", "Forbidden")
+}
