@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,10 @@ func echo(w http.ResponseWriter, r *http.Request) {
 	b, _ := io.ReadAll(r.Body)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Backend", "echo")
+	if code, ok := strings.CutPrefix(r.URL.Path, "/status/"); ok {
+		n, _ := strconv.Atoi(code)
+		w.WriteHeader(n)
+	}
 	_ = json.NewEncoder(w).Encode(echoed{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header, Body: string(b)})
 }
 

@@ -48,6 +48,12 @@ const testAPI = `{
      "x-amazon-apigateway-integration": {"type": "http", "httpMethod": "GET", "uri": "BACKEND/caller",
        "requestParameters": {"integration.request.header.X-Caller-Arn": "context.identity.userArn"},
        "responses": {"default": {"statusCode": "200"}}}}},
+  "/http-status/{code}": {"get": {"parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
+     "x-amazon-apigateway-integration": {"type": "http", "httpMethod": "GET", "uri": "BACKEND/status/{code}",
+       "requestParameters": {"integration.request.path.code": "method.request.path.code"},
+       "responses": {"4\\d{2}": {"statusCode": "400", "responseParameters": {"method.response.header.X-Upstream": "integration.response.header.X-Backend"},
+           "responseTemplates": {"application/json": "{\"error\":\"$context.requestId\"}"}},
+         "default": {"statusCode": "200"}}}}},
   "/fn": {"post": {"security": [{"sigv4": []}],
      "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST",
        "uri": "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:hello/invocations"}}}
@@ -273,6 +279,16 @@ func TestIntegrations(t *testing.T) {
 		r := e.call(base+"/anything", callOpt{method: "POST", body: make([]byte, gateway.MaxPayload+1)})
 		if r.status != 413 || r.body != "HTTP content length exceeded 10485760 bytes." {
 			t.Fatalf("%d %q", r.status, r.body)
+		}
+	})
+	t.Run("HTTP integration response selection", func(t *testing.T) {
+		r := e.call(base+"/http-status/404", callOpt{})
+		if r.status != 400 || r.header.Get("X-Upstream") != "echo" || !strings.HasPrefix(r.body, `{"error":"`) {
+			t.Fatalf("4xx: %d %v %s", r.status, r.header, r.body)
+		}
+		r = e.call(base+"/http-status/201", callOpt{})
+		if r.status != 200 || !strings.Contains(r.body, `"path":"/status/201"`) {
+			t.Fatalf("default: %d %s", r.status, r.body)
 		}
 	})
 	t.Run("context identity to HTTP backend", func(t *testing.T) {
