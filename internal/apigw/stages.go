@@ -422,7 +422,9 @@ func applyStagePatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 		if len(parts) < 4 {
 			return badPatch(op)
 		}
-		key := unescapePointer(parts[0]) + "/" + parts[1]
+		// Keys are "{resource path without the leading slash}/{VERB}"
+		// ("pets/{petId}/GET", as Terraform's method_path), or "*/*".
+		key := strings.TrimPrefix(unescapePointer(parts[0]), "/") + "/" + parts[1]
 		setting := strings.Join(parts[2:], "/")
 		if st.Stage.MethodSettings == nil {
 			st.Stage.MethodSettings = map[string]MethodSetting{}
