@@ -51,7 +51,8 @@ const testAPI = `{
   "/http-status/{code}": {"get": {"parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
      "x-amazon-apigateway-integration": {"type": "http", "httpMethod": "GET", "uri": "BACKEND/status/{code}",
        "requestParameters": {"integration.request.path.code": "method.request.path.code"},
-       "responses": {"4\\d{2}": {"statusCode": "400", "responseParameters": {"method.response.header.X-Upstream": "integration.response.header.X-Backend"},
+       "responses": {"4\\d{2}": {"statusCode": "400", "responseParameters": {"method.response.header.X-Upstream": "integration.response.header.X-Backend",
+             "method.response.header.X-Path": "integration.response.body.path"},
            "responseTemplates": {"application/json": "{\"error\":\"$context.requestId\"}"}},
          "default": {"statusCode": "200"}}}}},
   "/fn": {"post": {"security": [{"sigv4": []}],
@@ -283,7 +284,7 @@ func TestIntegrations(t *testing.T) {
 	})
 	t.Run("HTTP integration response selection", func(t *testing.T) {
 		r := e.call(base+"/http-status/404", callOpt{})
-		if r.status != 400 || r.header.Get("X-Upstream") != "echo" || !strings.HasPrefix(r.body, `{"error":"`) {
+		if r.status != 400 || r.header.Get("X-Upstream") != "echo" || r.header.Get("X-Path") != "/status/404" || !strings.HasPrefix(r.body, `{"error":"`) {
 			t.Fatalf("4xx: %d %v %s", r.status, r.header, r.body)
 		}
 		r = e.call(base+"/http-status/201", callOpt{})

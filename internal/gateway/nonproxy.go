@@ -106,6 +106,12 @@ func (g *Gateway) respond(rq *request, status string, backendHeader http.Header,
 					h.Set(name, v)
 				}
 			}
+		case expr == "integration.response.body":
+			h.Set(name, string(backendBody))
+		case strings.HasPrefix(expr, "integration.response.body."):
+			if v, ok := jsonPath(backendBody, expr[len("integration.response.body."):]); ok {
+				h.Set(name, v)
+			}
 		default:
 			if v, ok := rq.value(expr); ok {
 				h.Set(name, v)

@@ -248,3 +248,19 @@ func BenchmarkMatch(b *testing.B) {
 		}
 	}
 }
+
+func TestJSONPath(t *testing.T) {
+	body := []byte(`{"a":{"b":"x","n":3,"l":[{"id":"first"},{"id":"second"}]}}`)
+	for _, c := range []struct {
+		path, want string
+		ok         bool
+	}{
+		{"a.b", "x", true}, {"$.a.b", "x", true}, {"a.n", "3", true}, {"a.l.1.id", "second", true},
+		{"a.l", `[{"id":"first"},{"id":"second"}]`, true}, {"a.missing", "", false}, {"a.l.9", "", false}, {"a.b.c", "", false},
+	} {
+		got, ok := jsonPath(body, c.path)
+		if got != c.want || ok != c.ok {
+			t.Errorf("%s: got %q %v, want %q %v", c.path, got, ok, c.want, c.ok)
+		}
+	}
+}

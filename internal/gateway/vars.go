@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"net/url"
 	"strconv"
 	"strings"
@@ -38,6 +39,10 @@ func (rq *request) value(expr string) (string, bool) {
 		if v := rq.r.Header.Values(expr[len("method.request.multivalueheader."):]); len(v) > 0 {
 			return strings.Join(v, ","), true
 		}
+	case expr == "method.request.body":
+		return string(rq.body), rq.bodyRead
+	case strings.HasPrefix(expr, "method.request.body."):
+		return jsonPath(rq.body, expr[len("method.request.body."):])
 	case strings.HasPrefix(expr, "stageVariables."):
 		v, ok := rq.stage.variables[expr[len("stageVariables."):]]
 		return v, ok
@@ -229,4 +234,36 @@ func isIdent(c byte) bool {
 func decodeQuery(raw string) url.Values {
 	v, _ := url.ParseQuery(raw)
 	return v
+}
+
+// jsonPath evaluates the dotted JSONPath subset mappings use
+// ("a.b.c", array indexes "items.0") over body; strings come back raw,
+// other values as JSON.
+func jsonPath(body []byte, path string) (string, bool) {
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return "", false
+	}
+	for _, part := range strings.Split(strings.TrimPrefix(path, "$."), ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			var ok bool
+			if v, ok = x[part]; !ok {
+				return "", false
+			}
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(x) {
+				return "", false
+			}
+			v = x[i]
+		default:
+			return "", false
+		}
+	}
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	b, err := json.Marshal(v)
+	return string(b), err == nil
 }
