@@ -177,5 +177,4 @@ func (a *App) SetEndpoint(url string) {
 }
 
 func (a *App) onClose(f func() error)    { a.closers = append(a.closers, f) }
-func (a *App) onReady(f func() bool)     { a.readies = append(a.readies, f) }
 func (a *App) onEndpoint(f func(string)) { a.endpoints = append(a.endpoints, f) }

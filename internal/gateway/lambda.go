@@ -233,6 +233,7 @@ func (g *Gateway) lambdaProxy(rq *request) {
 	_, _ = rq.w.Write(body)
 }
 
+//lint:ignore ST1005 the text is AWS's execution-log wording, capital included
 var errMalformed = errors.New("Malformed Lambda proxy response")
 
 // ParseProxyResponse validates a function's answer: a JSON object with at

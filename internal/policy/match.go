@@ -181,13 +181,6 @@ func appendEscaped(dst []byte, s string) []byte {
 	return dst
 }
 
-func escapeString(s string) string {
-	if !strings.ContainsAny(s, "*?\x00") {
-		return s
-	}
-	return string(appendEscaped(nil, s))
-}
-
 // bytesString views b as a string without copying; b must not change while
 // the string is in use.
 func bytesString(b []byte) string {

@@ -73,10 +73,7 @@ func TestMinimizeDisagreement(t *testing.T) {
 	// Candidates: drop a policy, a statement, a condition key, or a context key.
 	for changed := true; changed; {
 		changed = false
-		var cands []simCase
-		for _, v := range variants(c) {
-			cands = append(cands, v)
-		}
+		cands := variants(c)
 		if len(cands) == 0 {
 			break
 		}
