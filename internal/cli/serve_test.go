@@ -211,3 +211,26 @@ func signedStatus(t *testing.T, url, service, id, secret, body string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// TestEveryCommandHasHelp checks that "gatehouse CMD --help" succeeds and
+// says how to use the command, for every command the binary lists.
+func TestEveryCommandHasHelp(t *testing.T) {
+	var list bytes.Buffer
+	cli.Run(context.Background(), []string{"--help"}, cli.Env{Stdout: &list, Stderr: io.Discard})
+	var names []string
+	for _, line := range strings.Split(list.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(line, "  ") && f[0] != "gatehouse" {
+			names = append(names, f[0])
+		}
+	}
+	if len(names) < 6 {
+		t.Fatalf("only %d commands listed: %q", len(names), names)
+	}
+	for _, name := range names {
+		var out bytes.Buffer
+		code := cli.Run(context.Background(), []string{name, "--help"}, cli.Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }})
+		if code != 0 || !strings.Contains(strings.ToLower(out.String()), "usage") {
+			t.Errorf("gatehouse %s --help: exit %d, output %q", name, code, out.String())
+		}
+	}
+}

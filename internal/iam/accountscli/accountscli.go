@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,10 +26,20 @@ import (
 const usage = `usage:
   gatehouse accounts create [--account-id ID] [--name NAME] --endpoint-url URL [--profile P] [--region R]
   gatehouse accounts list --endpoint-url URL [--profile P] [--region R]
+
+Creates or lists accounts of a running gatehouse, each its own IAM namespace.
+Run it with the default account's root credentials (or a principal allowed
+gatehouse:CreateAccount / gatehouse:ListAccounts), taken from the standard AWS
+chain (environment, --profile, shared files). create prints the new account's
+root credentials as JSON: {"AccountId", "AccessKeyId", "SecretAccessKey"}.
 `
 
 // AccountsCommand runs "gatehouse accounts ARGS" and returns the exit code.
 func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -44,6 +55,9 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		name = fs.String("name", "", "account name")
 	}
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if *endpoint == "" {
