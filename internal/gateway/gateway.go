@@ -337,17 +337,36 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the IncompleteSignature text when a malformed Authorization header came
 // with it (spec sigv4.md §12.1 rows 1, 3, 4).
 func (g *Gateway) noRoute(rq *request) {
-	if rq.r.Header.Get("Authorization") != "" {
-		req := sigv4.FromHTTP(rq.r, nil)
-		req.PayloadHash = emptySHA256
-		_, err := g.probe.Verify(&req)
-		var se *sigv4.Error
-		if errors.As(err, &se) && se.Kind == sigv4.IncompleteSignature {
-			g.fail(rq, g.cfg.SigError(err))
-			return
-		}
+	if err := g.malformedAuthorization(rq.r); err != nil {
+		g.fail(rq, g.cfg.SigError(err))
+		return
 	}
 	g.fail(rq, awserr.GatewayMissingAuthenticationToken.New(""))
+}
+
+// malformedAuthorization returns the §2 parse failure of r's Authorization
+// header, or nil when there is none or it parses. Only the header grammar
+// counts (spec sigv4.md §14 step 1): a well-formed header whose date,
+// credential scope or signature is wrong gets row 1 on an unmatched route,
+// so the probe runs only when the parse (with the date-header presence of
+// §2.5) is known to fail, and stops there.
+func (g *Gateway) malformedAuthorization(r *http.Request) error {
+	v := r.Header.Get("Authorization")
+	if strings.TrimSpace(v) == "" {
+		return nil
+	}
+	hasDate := r.Header.Get("X-Amz-Date") != "" || r.Header.Get("Date") != ""
+	if _, err := sigv4.ParseAuthorization(v); err == nil && hasDate {
+		return nil
+	}
+	req := sigv4.FromHTTP(r, nil)
+	req.PayloadHash = emptySHA256
+	_, err := g.probe.Verify(&req)
+	var se *sigv4.Error
+	if errors.As(err, &se) && se.Kind == sigv4.IncompleteSignature {
+		return err
+	}
+	return nil
 }
 
 const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
