@@ -55,6 +55,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
 		HideCanonical:      a.Config.HideCanonical,
 		Log:                a.Log,
+		Now:                a.Config.Now,
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ func (a *App) wireIAM(ctx context.Context) error {
 		DefaultAccount:     a.Config.AccountID,
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
 		HideCanonical:      a.Config.HideCanonical,
+		Now:                a.Config.Now,
 	})
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func (a *App) wireIAM(ctx context.Context) error {
 	if err := svc.Bootstrap(ctx, a.Config.AccountID, "default", a.Config.RootAccessKeyID, a.Config.RootSecretAccessKey); err != nil {
 		return fmt.Errorf("bootstrap account %s: %w", a.Config.AccountID, err)
 	}
-	a.iamParts = iamParts{IAM: svc, STS: sts.New(sts.Config{IAM: svc, Log: a.Log}), Authn: svc.Authenticator()}
+	a.iamParts = iamParts{IAM: svc, STS: sts.New(sts.Config{IAM: svc, Log: a.Log, Now: a.Config.Now}), Authn: svc.Authenticator()}
 	a.Services.IAM = svc.Handler()
 	a.Services.STS = a.iamParts.STS.Handler()
 	return nil

@@ -51,6 +51,11 @@ type Config struct {
 	LegacyDenyMessages bool
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
+
+	// Now is the server's clock, for tests (session expiry, signature
+	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
+	// settable from flags or the environment.
+	Now func() time.Time
 }
 
 // Default returns the configuration with every default filled in.

@@ -50,6 +50,11 @@ type Option func(*config.Config)
 // WithDataDir reuses a data dir (to test restarts).
 func WithDataDir(dir string) Option { return func(c *config.Config) { c.DataDir = dir } }
 
+// WithClock makes now the server's clock (session-token expiry, signature
+// skew, policy time keys). Clients signing requests for the server must
+// sign with the same clock.
+func WithClock(now func() time.Time) Option { return func(c *config.Config) { c.Now = now } }
+
 // Start runs gatehouse in-process on a free loopback port with a temp data
 // dir and the fixed root credentials, and stops it when the test ends.
 func Start(t testing.TB, opts ...Option) *Server {
