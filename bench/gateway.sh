@@ -12,8 +12,8 @@
 # the AWS CLI and Go.
 #
 # Usage: bench/gateway.sh [duration, default 10s] [connections, default 64]
-# GATEHOUSE_GOGC, when set, is gatehouse's GOGC (e.g. 400: fewer GC
-# cycles at the proxy's allocation rate; default: Go's 100).
+# GATEHOUSE_GOGC, when set, is gatehouse's GOGC; unset, serve uses its own
+# default of 400 (fewer GC cycles at the proxy's allocation rate).
 # ROUNDS (default 2) interleaves the five runs that many times and keeps
 # each configuration's best round, so that load from other processes on a
 # shared machine skews the comparison less.
@@ -71,7 +71,7 @@ nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & PIDS+=($!)
 
 export AWS_ACCESS_KEY_ID=AKIABENCHBENCHBENCH1 AWS_SECRET_ACCESS_KEY=benchbenchbenchbenchbenchbenchbenchbench
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
-GOGC=${GATEHOUSE_GOGC:-100} GATEHOUSE_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GATEHOUSE_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+GOGC=${GATEHOUSE_GOGC:-} GATEHOUSE_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GATEHOUSE_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
 	"$WORK/gatehouse" serve --listen 127.0.0.1:$GH --data-dir "$WORK/data" --log-level warn >"$WORK/gatehouse.log" 2>&1 & PIDS+=($!)
 wait_port $BE; wait_port $RP; wait_port $NG; wait_port $GH
 
