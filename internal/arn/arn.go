@@ -142,6 +142,17 @@ func GlobFold(pattern, value string) bool {
 	return glob(pattern, value, true)
 }
 
+// Escape in an escaped pattern makes the byte after it literal, so that
+// text substituted into a pattern (a policy variable's value) can never act
+// as a wildcard. Patterns from JSON documents cannot contain it unescaped.
+const Escape = 0
+
+// GlobEscaped matches like Glob (GlobFold when fold is set) a pattern in
+// which Escape+c stands for the literal byte c.
+func GlobEscaped(pattern, value string, fold bool) bool {
+	return glob(pattern, value, fold)
+}
+
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
@@ -173,13 +184,13 @@ func runeLen(s string, i int) int {
 	return n
 }
 
-// glob is the classic linear-backtracking wildcard matcher: on a mismatch
-// it resumes after the most recent "*", which is correct for patterns made
-// only of literals, "*" and "?".
+// glob matches v against an encoded pattern p: '*' any run, '?' one
+// character, NUL-Escapeaped bytes literal. Linear backtracking to the last '*'
+// is complete for this pattern language.
 func glob(p, v string, fold bool) bool {
 	// Fast paths (vectorised searches): no wildcard at all, or only one
 	// trailing "*".
-	if star := strings.IndexByte(p, '*'); strings.IndexByte(p, '?') < 0 && (star < 0 || star == len(p)-1) {
+	if star := strings.IndexByte(p, '*'); strings.IndexByte(p, '?') < 0 && strings.IndexByte(p, Escape) < 0 && (star < 0 || star == len(p)-1) {
 		if star >= 0 {
 			if len(v) < star {
 				return false
@@ -210,6 +221,12 @@ func glob(p, v string, fold bool) bool {
 				px++
 				vx += runeLen(v, vx)
 				continue
+			case c == Escape && px+1 < len(p):
+				if d := p[px+1]; d == v[vx] || fold && lower(d) == lower(v[vx]) {
+					px += 2
+					vx++
+					continue
+				}
 			case c == v[vx] || fold && lower(c) == lower(v[vx]):
 				px++
 				vx++

@@ -3,6 +3,8 @@ package policy
 import (
 	"strings"
 	"unsafe"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
 // Patterns are stored "encoded": '*' and '?' are wildcards and a NUL byte
@@ -12,7 +14,7 @@ import (
 // variables are written escaped, so a '*' coming from a variable's value is
 // not a wildcard.
 
-const esc = 0
+const esc = arn.Escape
 
 type matchKind uint8
 
@@ -197,89 +199,9 @@ func lower(c byte) byte {
 	return c
 }
 
-func runeLen(s string, i int) int {
-	c := s[i]
-	n := 1
-	switch {
-	case c >= 0xf0:
-		n = 4
-	case c >= 0xe0:
-		n = 3
-	case c >= 0xc0:
-		n = 2
-	}
-	if i+n > len(s) {
-		return 1
-	}
-	for k := 1; k < n; k++ {
-		if s[i+k]&0xc0 != 0x80 {
-			return 1
-		}
-	}
-	return n
-}
-
 // glob matches v against an encoded pattern p: '*' any run, '?' one
-// character, NUL-escaped bytes literal. Linear backtracking to the last '*'
-// is complete for this pattern language.
-func glob(p, v string, fold bool) bool {
-	// Fast paths (vectorised searches): no wildcard at all, or only one
-	// trailing "*".
-	if star := strings.IndexByte(p, '*'); strings.IndexByte(p, '?') < 0 && strings.IndexByte(p, esc) < 0 && (star < 0 || star == len(p)-1) {
-		if star >= 0 {
-			if len(v) < star {
-				return false
-			}
-			p, v = p[:star], v[:star]
-		} else if len(p) != len(v) {
-			return false
-		}
-		if fold {
-			return strings.EqualFold(p, v)
-		}
-		return p == v
-	}
-	px, vx := 0, 0
-	starP, starV := -1, 0
-	for vx < len(v) {
-		if px < len(p) {
-			c := p[px]
-			switch {
-			case c == '*':
-				if px == len(p)-1 {
-					return true // a trailing "*" matches the rest
-				}
-				starP, starV = px, vx
-				px++
-				continue
-			case c == '?':
-				px++
-				vx += runeLen(v, vx)
-				continue
-			case c == esc && px+1 < len(p):
-				if d := p[px+1]; d == v[vx] || fold && lower(d) == lower(v[vx]) {
-					px += 2
-					vx++
-					continue
-				}
-			case c == v[vx] || fold && lower(c) == lower(v[vx]):
-				px++
-				vx++
-				continue
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		px = starP + 1
-		starV += runeLen(v, starV)
-		vx = starV
-	}
-	for px < len(p) && p[px] == '*' {
-		px++
-	}
-	return px == len(p)
-}
+// character, esc-escaped bytes literal. The one matcher lives in package arn.
+func glob(p, v string, fold bool) bool { return arn.GlobEscaped(p, v, fold) }
 
 // colons5 finds the first five colons of s.
 func colons5(s string, idx *[5]int) bool {
