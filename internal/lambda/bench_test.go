@@ -120,7 +120,7 @@ func BenchmarkInvokeWarm(b *testing.B) {
 	srv := gatehousetest.Start(b)
 	ctx := context.Background()
 	lc := lambda.NewFromConfig(awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
-	dir := buildGoDir(b, "./testdata/gofn")
+	dir := buildGoDir(b, "./runtime/testdata/gofn")
 	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(benchRole(b, srv)),
 		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"),
 		Code: &types.FunctionCode{S3Bucket: aws.String("gatehouse-local-dir"), S3Key: aws.String(dir)}}); err != nil {
@@ -156,7 +156,7 @@ func BenchmarkColdStart(b *testing.B) {
 			lc := lambda.NewFromConfig(awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
 			dir := tc.code
 			if dir == "" {
-				dir = buildGoDir(b, "./testdata/gofn")
+				dir = buildGoDir(b, "./runtime/testdata/gofn")
 			} else {
 				dir = absPath(b, dir)
 			}
