@@ -161,20 +161,7 @@ func (c *call) roleTarget(fill func(*policy.Context)) (*RoleEntry, error) {
 }
 
 func (c *call) modifyRole(name string, fn func(tx store.Tx, r *Role) error) error {
-	return c.update(func(tx store.Tx) error {
-		key := entityKey(c.account(), name)
-		r, err := getJSON[Role](tx, kindRole, key)
-		if err != nil {
-			return err
-		}
-		if r == nil {
-			return noSuchRole(name)
-		}
-		if err := fn(tx, r); err != nil {
-			return err
-		}
-		return putJSON(tx, kindRole, key, r)
-	})
+	return modifyRecord(c, kindRole, name, noSuchRole, fn)
 }
 
 func opGetRole(c *call) (any, error) {

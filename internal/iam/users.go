@@ -304,19 +304,25 @@ func (c *call) userTarget(required bool, fill func(*policy.Context)) (*UserEntry
 
 // modifyUser loads the user record in tx, applies fn and saves it.
 func (c *call) modifyUser(name string, fn func(tx store.Tx, u *User) error) error {
+	return modifyRecord(c, kindUser, name, noSuchUser, fn)
+}
+
+// modifyRecord loads the account's record of kind named name in one
+// transaction, applies fn and saves it; a missing record is notFound(name).
+func modifyRecord[T any](c *call, kind, name string, notFound func(string) error, fn func(tx store.Tx, v *T) error) error {
 	return c.update(func(tx store.Tx) error {
 		key := entityKey(c.account(), name)
-		u, err := getJSON[User](tx, kindUser, key)
+		v, err := getJSON[T](tx, kind, key)
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			return noSuchUser(name)
+		if v == nil {
+			return notFound(name)
 		}
-		if err := fn(tx, u); err != nil {
+		if err := fn(tx, v); err != nil {
 			return err
 		}
-		return putJSON(tx, kindUser, key, u)
+		return putJSON(tx, kind, key, v)
 	})
 }
 
