@@ -136,6 +136,9 @@ func TestHealthMetricsAndUnknownOperations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if resp.Header.Get("x-amzn-RequestId") == "" {
+		t.Errorf("metrics response has no request id")
+	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !regexp.MustCompile(`gatehouse_requests_total{operation="Health",service="gatehouse",status="200"} [1-9]`).Match(body) ||

@@ -69,6 +69,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	m := &awsproto.Meta{RequestID: id, Service: surface}
 	r = r.WithContext(awsproto.WithMeta(r.Context(), m))
+	// Every response carries the request id, whichever handler writes it.
+	w.Header()["X-Amzn-Requestid"] = []string{id}
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 
 	defer func() {
