@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
@@ -81,7 +82,7 @@ func (g *Gateway) authorizeIAM(rq *request) bool {
 	}
 	g.fillContext(rq)
 	areq := iam.AuthzRequest{Action: invokeAction, Resource: rq.methodARN, ResourcePolicy: rq.stage.policy,
-		ResourcePolicyName: "api:" + rq.stage.api.id, ResourceAccount: rq.stage.api.account, Context: &rq.pctx}
+		ResourcePolicyName: rq.stage.policyName(), ResourceAccount: rq.stage.api.account, Context: &rq.pctx}
 	if rq.stage.policyBroken {
 		g.deny(rq, policy.Decision{Effect: policy.ExplicitDeny, Type: policy.TypeResource, Statement: -1}, "resource policy does not compile")
 		return false
@@ -111,7 +112,7 @@ func (g *Gateway) authorizeAnonymous(rq *request) bool {
 	}
 	g.fillContext(rq)
 	rq.pctx.SetPrincipal(policy.Principal{Kind: policy.PrincipalAnonymous})
-	in := policy.Input{ResourcePolicy: &policy.Named{Name: "api:" + rq.stage.api.id, Policy: rq.stage.policy}, ResourceAccount: rq.stage.api.account}
+	in := policy.Input{ResourcePolicy: &policy.Named{Name: rq.stage.policyName(), Policy: rq.stage.policy}, ResourceAccount: rq.stage.api.account}
 	preq := policy.Request{Principal: policy.Principal{Kind: policy.PrincipalAnonymous}, Action: invokeAction, Resource: rq.methodARN, Context: &rq.pctx}
 	var d policy.Decision
 	var ex *policy.Explanation
@@ -135,8 +136,9 @@ func (g *Gateway) fillContext(rq *request) {
 	c := &rq.pctx
 	r := rq.r
 	c.Set("aws:SourceIp", sourceIP(r))
-	c.Set("aws:CurrentTime", rq.start.UTC().Format(time.RFC3339))
-	c.Set("aws:EpochTime", strconv.FormatInt(rq.start.Unix(), 10))
+	ts := timeStringsAt(rq.start)
+	c.Set("aws:CurrentTime", ts.current)
+	c.Set("aws:EpochTime", ts.epoch)
 	if r.TLS != nil {
 		c.Set("aws:SecureTransport", "true")
 	} else {
@@ -160,6 +162,26 @@ func (g *Gateway) fillContext(rq *request) {
 			c.Set("aws:PrincipalTag/"+t.Key, t.Value)
 		}
 	}
+}
+
+// timeStrings are the aws:CurrentTime and aws:EpochTime values of one
+// second; both have second resolution, so they are formatted once a second
+// rather than once a request.
+type timeStrings struct {
+	sec            int64
+	current, epoch string
+}
+
+var lastTimeStrings atomic.Pointer[timeStrings]
+
+func timeStringsAt(t time.Time) *timeStrings {
+	sec := t.Unix()
+	if ts := lastTimeStrings.Load(); ts != nil && ts.sec == sec {
+		return ts
+	}
+	ts := &timeStrings{sec: sec, current: t.UTC().Format(time.RFC3339), epoch: strconv.FormatInt(sec, 10)}
+	lastTimeStrings.Store(ts)
+	return ts
 }
 
 // sourceIP is the TCP peer (aws:SourceIp is never taken from headers).

@@ -157,13 +157,12 @@ func (g *Gateway) verifier(region string) *sigv4.Verifier {
 
 // target is what the request addresses.
 type target struct {
-	apiID     string
-	stage     string
-	rest      string // resource path, raw, "/" when empty
-	custom    bool   // via a custom domain
-	basePath  string // custom domain base path ("" for none)
-	rawPath   string // the whole raw path as received
-	fullStage string // "/{stage}{rest}" for requestContext.path
+	apiID    string
+	stage    string
+	rest     string // resource path, raw, "/" when empty
+	custom   bool   // via a custom domain
+	basePath string // custom domain base path ("" for none)
+	rawPath  string // the whole raw path as received
 }
 
 // resolve finds API, stage and resource path (spec §2).
@@ -223,7 +222,6 @@ func (tg target) finish() (target, bool) {
 	if tg.rest[0] != '/' {
 		tg.rest = "/" + tg.rest
 	}
-	tg.fullStage = "/" + tg.stage + tg.rest
 	return tg, tg.apiID != "" && tg.stage != ""
 }
 
@@ -256,7 +254,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rq := getRequest()
 	defer putRequest(rq)
 	rq.g, rq.w, rq.r, rq.start, rq.reqID = g, w, r, start, meta.RequestID
-	rq.apigwID, rq.traceID = newAPIGWID(), newTraceID(start)
+	rq.apigwID, rq.traceID = newIDs(start)
 	h := w.Header()
 	ids := []string{rq.reqID, rq.apigwID, rq.traceID}
 	h["X-Amzn-Requestid"] = ids[0:1:1]
@@ -295,10 +293,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.fail(rq, awserr.GatewayForbidden.New(""))
 		return
 	}
-	rq.methodARN = st.arnPrefix + r.Method + "/" + strings.TrimPrefix(tg.rest, "/")
-	if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
-		g.fail(rq, awserr.GatewayURITooLong.New(""))
-		return
+	// Only authorization uses the method ARN (a NONE route without a
+	// resource policy never builds it).
+	if m.iam || st.policy != nil || st.policyBroken {
+		rq.methodARN = st.arnPrefix + r.Method + "/" + strings.TrimPrefix(tg.rest, "/")
+		if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
+			g.fail(rq, awserr.GatewayURITooLong.New(""))
+			return
+		}
 	}
 	if r.ContentLength > MaxPayload {
 		g.tooLarge(rq)

@@ -58,24 +58,39 @@ func putRequest(rq *request) {
 	requestPool.Put(rq)
 }
 
-// newAPIGWID returns an x-amz-apigw-id-like value (16 chars of base64).
-// These ids need to be unique, not secret: math/rand/v2 is enough.
-func newAPIGWID() string {
+// newIDs returns the x-amz-apigw-id and X-Amzn-Trace-Id of a request,
+// built in one buffer and converted to one string (one allocation, not
+// three).
+func newIDs(now time.Time) (apigwID, traceID string) {
+	var out [apigwIDLen + traceIDLen]byte
+	b := appendAPIGWID(out[:0])
+	b = appendTraceID(b, now)
+	s := string(b)
+	return s[:apigwIDLen], s[apigwIDLen:]
+}
+
+const (
+	apigwIDLen = 16                 // base64 of 12 bytes
+	traceIDLen = 7 + 8 + 1 + 16 + 8 // "Root=1-" epoch "-" 96 bits
+)
+
+// appendAPIGWID appends an x-amz-apigw-id-like value (16 chars of
+// base64). These ids need to be unique, not secret: math/rand/v2 is enough.
+func appendAPIGWID(dst []byte) []byte {
 	var b [12]byte
 	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
 	binary.LittleEndian.PutUint32(b[8:], rand.Uint32())
-	return base64.StdEncoding.EncodeToString(b[:])
+	return base64.StdEncoding.AppendEncode(dst, b[:])
 }
 
-// newTraceID returns an X-Amzn-Trace-Id value, Root=1-{epoch hex}-{96 bits}.
-func newTraceID(now time.Time) string {
-	var b [48]byte
-	out := append(b[:0], "Root=1-"...)
+// appendTraceID appends an X-Amzn-Trace-Id value, Root=1-{epoch hex}-{96 bits}.
+func appendTraceID(out []byte, now time.Time) []byte {
+	out = append(out, "Root=1-"...)
 	out = appendHex(out, uint64(now.Unix()), 8)
 	out = append(out, '-')
 	out = appendHex(out, rand.Uint64(), 16)
 	out = appendHex(out, uint64(rand.Uint32()), 8)
-	return string(out)
+	return out
 }
 
 func appendHex(b []byte, v uint64, digits int) []byte {

@@ -50,6 +50,16 @@ type stageEntry struct {
 	// srcPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/" too, for
 	// Lambda source ARNs (kept separate for clarity).
 	srcPrefix string
+	// resPolicyName is "api:{id}", the resource policy's name in
+	// authorization requests.
+	resPolicyName string
+}
+
+func (s *stageEntry) policyName() string {
+	if s.resPolicyName != "" {
+		return s.resPolicyName
+	}
+	return "api:" + s.api.id
 }
 
 // node is a resource of the tree.
@@ -150,6 +160,7 @@ func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord)
 		disableDefault: d.DisableDefault, binaryTypes: d.BinaryMediaTypes}
 	s.arnPrefix = "arn:aws:execute-api:" + a.region + ":" + a.account + ":" + a.id + "/" + s.name + "/"
 	s.srcPrefix = s.arnPrefix
+	s.resPolicyName = "api:" + a.id
 	if d.Policy != "" {
 		p, err := policy.Parse([]byte(d.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		if err != nil {

@@ -119,7 +119,7 @@ func (rq *request) contextPath() string {
 		}
 		return rq.tg.rest
 	}
-	return rq.tg.fullStage
+	return "/" + rq.tg.stage + rq.tg.rest
 }
 
 // expand replaces {name} (from integration.request.path mappings, else the
