@@ -252,7 +252,8 @@ func (g *Gateway) httpProxyFast(rq *request, u *url.URL, staticURI, method strin
 	}
 	rq.w.WriteHeader(rh.status)
 	bp := bufPool.Get().(*[]byte)
-	_ = g.up.finish(pc, writerOnly{rq.w}, rh, *bp)
+	rq.wo = writerOnly{rq.w}
+	_ = g.up.finish(pc, &rq.wo, rh, *bp)
 	bufPool.Put(bp)
 }
 
@@ -327,10 +328,11 @@ func copyRequestHeaders(dst, src http.Header, stripSig bool) {
 }
 
 // addIntegrationHeaders sets the headers API Gateway adds (spec §7).
-// The values share one backing array: one allocation instead of six.
+// The values share one backing array, in the request: no allocation.
 func (rq *request) addIntegrationHeaders(h http.Header) {
 	id := rq.stage.api.id
-	v := make([]string, 6)
+	// The values live in the pooled request: h is rq.hdr, cleared with it.
+	v := rq.integ[:]
 	set := func(i int, k, val string) {
 		v[i] = val
 		h[k] = v[i : i+1 : i+1]

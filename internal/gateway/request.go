@@ -34,6 +34,8 @@ type request struct {
 	hdr       http.Header // integration request headers, reused
 	up        upRequest
 	rh        respHead
+	wo        writerOnly // rq.w without ReaderFrom, addressable: no allocation per copy
+	integ     [6]string  // values of the integration headers (addIntegrationHeaders)
 }
 
 // outHeader returns the cleared, reusable integration header map.

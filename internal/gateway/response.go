@@ -22,7 +22,8 @@ type respHead struct {
 	noBody    bool
 	seen      [24]string // backend header keys already written into h
 	nseen     int
-	extra     []string // overflow of seen
+	extra     []string         // overflow of seen
+	lr        io.LimitedReader // body reader of copyBody, reused
 }
 
 func (rh *respHead) first(k string) bool {
@@ -58,12 +59,31 @@ func (rh *respHead) undo(h http.Header) {
 	}
 }
 
+// headScratch is a connection's reusable space for parsing a response
+// head: the header values are gathered in buf and become one string, and
+// the []string values of h share one backing array.
+type headScratch struct {
+	buf []byte
+	ops []headerOp
+}
+
+// headerOp is one value for h: buf[start:end] under key k.
+type headerOp struct {
+	k          string
+	start, end int
+}
+
+func (sc *headScratch) add(k string, start, end int) {
+	sc.ops = append(sc.ops, headerOp{k: k, start: start, end: end})
+}
+
 // readHead parses the status line and header block from br straight into
 // the client's response header map h, applying the proxy header rules of
 // spec §7 (Connection, Date, Server and Content-Length are also sent as
 // x-amzn-Remapped-*; hop-by-hop headers are dropped). keys interns
-// canonical header names per connection.
-func readHead(br *bufio.Reader, method string, h http.Header, keys map[string]string, rh *respHead) error {
+// canonical header names per connection. h is changed only when the whole
+// head parsed.
+func readHead(br *bufio.Reader, method string, h http.Header, keys map[string]string, rh *respHead, sc *headScratch) error {
 	for {
 		line, err := readLine(br)
 		if err != nil {
@@ -90,6 +110,10 @@ func readHead(br *bufio.Reader, method string, h http.Header, keys map[string]st
 		}
 		break
 	}
+	if cap(sc.buf) > 64<<10 {
+		sc.buf = nil // one huge head does not pin memory for the connection's life
+	}
+	sc.buf, sc.ops = sc.buf[:0], sc.ops[:0]
 	for {
 		line, err := readLine(br)
 		if err != nil {
@@ -113,33 +137,55 @@ func readHead(br *bufio.Reader, method string, h http.Header, keys map[string]st
 				keys[string(line[:i])] = k
 			}
 		}
-		v := string(bytes.TrimSpace(line[i+1:]))
+		v := bytes.TrimSpace(line[i+1:])
+		start := len(sc.buf)
+		end := start + len(v)
 		switch k {
 		case "Content-Length":
-			n, err := strconv.ParseInt(v, 10, 64)
+			n, err := strconv.ParseInt(string(v), 10, 64)
 			if err != nil || n < 0 || rh.length >= 0 && rh.length != n {
 				return errBadResponse
 			}
 			rh.length = n
-			set(h, rh, k, v)
-			set(h, rh, "X-Amzn-Remapped-Content-Length", v)
+			sc.buf = append(sc.buf, v...)
+			sc.add(k, start, end)
+			sc.add("X-Amzn-Remapped-Content-Length", start, end)
 		case "Transfer-Encoding":
-			if v != "chunked" {
+			if string(v) != "chunked" {
 				return errBadResponse
 			}
 			rh.chunked = true
 		case "Connection":
-			if bytes.EqualFold([]byte(v), []byte("close")) {
+			if bytes.EqualFold(v, []byte("close")) {
 				rh.closeConn = true
-			} else if bytes.EqualFold([]byte(v), []byte("keep-alive")) {
+			} else if bytes.EqualFold(v, []byte("keep-alive")) {
 				rh.closeConn = false
 			}
-			set(h, rh, "X-Amzn-Remapped-Connection", v)
-		case "Date", "Server":
-			set(h, rh, "X-Amzn-Remapped-"+k, v)
+			sc.buf = append(sc.buf, v...)
+			sc.add("X-Amzn-Remapped-Connection", start, end)
+		case "Date":
+			sc.buf = append(sc.buf, v...)
+			sc.add("X-Amzn-Remapped-Date", start, end)
+		case "Server":
+			sc.buf = append(sc.buf, v...)
+			sc.add("X-Amzn-Remapped-Server", start, end)
 		case "Keep-Alive", "Trailer", "Upgrade", "Proxy-Connection":
 		default:
-			set(h, rh, k, v)
+			sc.buf = append(sc.buf, v...)
+			sc.add(k, start, end)
+		}
+	}
+	if len(sc.ops) > 0 {
+		all := string(sc.buf)
+		vals := make([]string, len(sc.ops))
+		for i, op := range sc.ops {
+			v := all[op.start:op.end]
+			if rh.first(op.k) {
+				vals[i] = v
+				h[op.k] = vals[i : i+1 : i+1]
+			} else {
+				h[op.k] = append(h[op.k], v)
+			}
 		}
 	}
 	if rh.chunked {
@@ -154,14 +200,6 @@ func readHead(br *bufio.Reader, method string, h http.Header, keys map[string]st
 		rh.closeConn = true // delimited by the end of the connection
 	}
 	return nil
-}
-
-func set(h http.Header, rh *respHead, k, v string) {
-	if rh.first(k) {
-		h[k] = []string{v}
-		return
-	}
-	h[k] = append(h[k], v)
 }
 
 // readLine returns one line without its CRLF; the slice is only valid
@@ -209,7 +247,8 @@ func copyBody(w io.Writer, br *bufio.Reader, rh *respHead, buf []byte) (reusable
 		}
 		return !rh.closeConn, nil
 	case rh.length >= 0:
-		n, err := io.CopyBuffer(w, io.LimitReader(br, rh.length), buf)
+		rh.lr = io.LimitedReader{R: br, N: rh.length}
+		n, err := io.CopyBuffer(w, &rh.lr, buf)
 		if err != nil {
 			return false, err
 		}

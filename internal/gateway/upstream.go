@@ -33,6 +33,7 @@ type upConn struct {
 	bw   *bufio.Writer
 	key  string
 	keys map[string]string // interned canonical header names
+	head headScratch
 }
 
 func newUpstream() *upstream {
@@ -126,7 +127,7 @@ func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, 
 		_ = pc.c.SetDeadline(deadline)
 		err = pc.send(req)
 		if err == nil {
-			if err = readHead(pc.br, req.method, h, pc.keys, rh); err == nil {
+			if err = readHead(pc.br, req.method, h, pc.keys, rh, &pc.head); err == nil {
 				return pc, nil
 			}
 			rh.undo(h)

@@ -169,3 +169,56 @@ func TestUpstreamStaleConnection(t *testing.T) {
 		t.Fatal("POST was retried after a stale connection")
 	}
 }
+
+// TestReadHeadValues: the values of a head share one string and one
+// backing array; a repeated header must not overwrite its neighbour, a
+// backend header replaces the gateway's value, and the scratch space of a
+// connection is reused from one head to the next without leaking values.
+func TestReadHeadValues(t *testing.T) {
+	cases := []struct {
+		name, resp string
+		prior      http.Header
+		want       http.Header
+	}{
+		{name: "repeated between others",
+			resp:  "HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: b\r\nX-A: 2\r\nDate: d\r\nContent-Length: 0\r\n\r\n",
+			prior: http.Header{"X-Amzn-Requestid": {"gw"}},
+			want: http.Header{"X-A": {"1", "2"}, "X-B": {"b"}, "X-Amzn-Remapped-Date": {"d"}, "Content-Length": {"0"},
+				"X-Amzn-Remapped-Content-Length": {"0"}, "X-Amzn-Requestid": {"gw"}}},
+		{name: "backend replaces gateway value",
+			resp:  "HTTP/1.1 204 No Content\r\nX-Amzn-Requestid: be\r\nServer: s\r\nConnection: keep-alive\r\n\r\n",
+			prior: http.Header{"X-Amzn-Requestid": {"gw"}},
+			want:  http.Header{"X-Amzn-Requestid": {"be"}, "X-Amzn-Remapped-Server": {"s"}, "X-Amzn-Remapped-Connection": {"keep-alive"}}},
+		{name: "chunked drops lengths",
+			resp: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nX-C:  spaced  \r\n\r\n",
+			want: http.Header{"X-C": {"spaced"}}},
+	}
+	keys := map[string]string{}
+	var sc headScratch
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := http.Header{}
+			for k, v := range c.prior {
+				h[k] = v
+			}
+			var rh respHead
+			if err := readHead(bufio.NewReader(strings.NewReader(c.resp)), "GET", h, keys, &rh, &sc); err != nil {
+				t.Fatal(err)
+			}
+			h["X-A"] = append(h["X-A"], "appended") // must not clobber X-B
+			if xa := c.want["X-A"]; xa != nil {
+				c.want["X-A"] = append(xa, "appended")
+			} else {
+				c.want["X-A"] = []string{"appended"}
+			}
+			if len(h) != len(c.want) {
+				t.Fatalf("got %v, want %v", h, c.want)
+			}
+			for k, v := range c.want {
+				if strings.Join(h[k], "|") != strings.Join(v, "|") {
+					t.Errorf("%s = %q, want %q", k, h[k], v)
+				}
+			}
+		})
+	}
+}
