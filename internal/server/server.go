@@ -67,11 +67,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if id == "" || len(id) > 64 {
 		id = awsproto.NewRequestID()
 	}
-	m := &awsproto.Meta{RequestID: id, Service: surface}
+	// One allocation for what the request needs from the server.
+	st := &requestState{meta: awsproto.Meta{RequestID: id, Service: surface},
+		rec: statusRecorder{ResponseWriter: w, status: http.StatusOK}, id: [1]string{id}}
+	m, rec := &st.meta, &st.rec
 	r = r.WithContext(awsproto.WithMeta(r.Context(), m))
 	// Every response carries the request id, whichever handler writes it.
-	w.Header()["X-Amzn-Requestid"] = []string{id}
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	w.Header()["X-Amzn-Requestid"] = st.id[:]
 
 	defer func() {
 		if v := recover(); v != nil {
@@ -269,6 +271,15 @@ func formValue(r *http.Request, key string) string {
 		return ""
 	}
 	return v.Get(key)
+}
+
+// requestState is the server's per-request state, allocated as one
+// object. It is not pooled: handlers may keep the request's context (and
+// so its Meta) after they return.
+type requestState struct {
+	meta awsproto.Meta
+	rec  statusRecorder
+	id   [1]string // the X-Amzn-Requestid header value
 }
 
 type statusRecorder struct {
