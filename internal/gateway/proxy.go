@@ -341,7 +341,7 @@ func (rq *request) addIntegrationHeaders(h http.Header) {
 		set(0, "Accept", "application/json")
 	}
 	if _, ok := h["User-Agent"]; !ok {
-		set(1, "User-Agent", "AmazonAPIGateway_"+id)
+		set(1, "User-Agent", rq.stage.integrationUserAgent())
 	}
 	set(2, "X-Amzn-Apigateway-Api-Id", id)
 	set(3, "X-Amzn-Trace-Id", rq.traceID)

@@ -53,6 +53,16 @@ type stageEntry struct {
 	// resPolicyName is "api:{id}", the resource policy's name in
 	// authorization requests.
 	resPolicyName string
+	// userAgent is "AmazonAPIGateway_{id}", the integration request's
+	// User-Agent when the client sent none.
+	userAgent string
+}
+
+func (s *stageEntry) integrationUserAgent() string {
+	if s.userAgent != "" {
+		return s.userAgent
+	}
+	return "AmazonAPIGateway_" + s.api.id
 }
 
 func (s *stageEntry) policyName() string {
@@ -161,6 +171,7 @@ func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord)
 	s.arnPrefix = "arn:aws:execute-api:" + a.region + ":" + a.account + ":" + a.id + "/" + s.name + "/"
 	s.srcPrefix = s.arnPrefix
 	s.resPolicyName = "api:" + a.id
+	s.userAgent = "AmazonAPIGateway_" + a.id
 	if d.Policy != "" {
 		p, err := policy.Parse([]byte(d.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		if err != nil {

@@ -219,7 +219,8 @@ func isReset(err error) bool {
 // writeHeaderValue drops CR and LF so that a mapped value cannot split the
 // request (header injection).
 func writeHeaderValue(w *bufio.Writer, v string) {
-	if !strings.ContainsAny(v, "\r\n") {
+	// Two IndexByte scans: ContainsAny builds a byte set on every call.
+	if strings.IndexByte(v, '\r') < 0 && strings.IndexByte(v, '\n') < 0 {
 		w.WriteString(v)
 		return
 	}
