@@ -212,6 +212,30 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 }
 
 // page applies Marker/MaxItems to items already sorted by key.
+// listInPath serves the List{Users,Roles,...} pattern: it authorizes the
+// listing on arn:aws:iam::ACCOUNT:KIND/PATHPREFIX, then returns one page of
+// the account's entities under the request's PathPrefix, sorted by name
+// case-insensitively as IAM lists them. ident gives an entity's account,
+// path and name.
+func listInPath[E any](c *call, kind string, all map[string]*E, ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
+	prefix := c.get("PathPrefix")
+	if prefix == "" {
+		prefix = "/"
+	}
+	if err := c.allow("arn:aws:iam::"+c.account()+":"+kind+prefix, nil); err != nil {
+		return nil, "", false, err
+	}
+	var es []*E
+	for _, e := range all {
+		if acct, path, _ := ident(e); acct == c.account() && strings.HasPrefix(path, prefix) {
+			es = append(es, e)
+		}
+	}
+	key := func(e *E) string { _, _, name := ident(e); return strings.ToLower(name) }
+	sort.Slice(es, func(i, j int) bool { return key(es[i]) < key(es[j]) })
+	return page(c, es, key)
+}
+
 func page[T any](c *call, items []T, key func(T) string) ([]T, string, bool, error) {
 	max := 100
 	if v := c.get("MaxItems"); v != "" {

@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 
@@ -173,21 +172,7 @@ func opGetRole(c *call) (any, error) {
 }
 
 func opListRoles(c *call) (any, error) {
-	prefix := c.get("PathPrefix")
-	if prefix == "" {
-		prefix = "/"
-	}
-	if err := c.allow("arn:aws:iam::"+c.account()+":role"+prefix, nil); err != nil {
-		return nil, err
-	}
-	var rs []*RoleEntry
-	for _, r := range c.snap.roles {
-		if r.Account == c.account() && strings.HasPrefix(r.Path, prefix) {
-			rs = append(rs, r)
-		}
-	}
-	sort.Slice(rs, func(i, j int) bool { return strings.ToLower(rs[i].Name) < strings.ToLower(rs[j].Name) })
-	pg, marker, trunc, err := page(c, rs, func(r *RoleEntry) string { return strings.ToLower(r.Name) })
+	pg, marker, trunc, err := listInPath(c, "role", c.snap.roles, func(r *RoleEntry) (string, string, string) { return r.Account, r.Path, r.Name })
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -245,21 +244,7 @@ func opGetUser(c *call) (any, error) {
 }
 
 func opListUsers(c *call) (any, error) {
-	prefix := c.get("PathPrefix")
-	if prefix == "" {
-		prefix = "/"
-	}
-	if err := c.allow("arn:aws:iam::"+c.account()+":user"+prefix, nil); err != nil {
-		return nil, err
-	}
-	var us []*UserEntry
-	for _, u := range c.snap.users {
-		if u.Account == c.account() && strings.HasPrefix(u.Path, prefix) {
-			us = append(us, u)
-		}
-	}
-	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
-	pg, marker, trunc, err := page(c, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
+	pg, marker, trunc, err := listInPath(c, "user", c.snap.users, func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
 	if err != nil {
 		return nil, err
 	}
