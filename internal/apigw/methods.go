@@ -209,14 +209,33 @@ func validStatus(s string) error {
 }
 
 func (s *Service) getMethodResponse(c *call) (int, any, error) {
-	var out *MethodResponse
+	return getResponse(s, c, methodResponses)
+}
+
+func (s *Service) deleteMethodResponse(c *call) (int, any, error) {
+	return deleteResponse(s, c, methodResponses)
+}
+
+// methodResponses is the method response map a call addresses, and the
+// status code in its path.
+func methodResponses(a *APIRecord, c *call) (map[string]*MethodResponse, string, error) {
+	_, m, err := methodOf(a, c)
+	if err != nil {
+		return nil, "", err
+	}
+	return m.MethodResponses, c.seg[7], nil
+}
+
+// getResponse and deleteResponse serve the method- and integration-response
+// operations, which differ only in where the status-code map lives.
+func getResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) (int, any, error) {
+	var out *T
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		_, m, err := methodOf(a, c)
+		rs, code, err := of(a, c)
 		if err != nil {
 			return err
 		}
-		out = m.MethodResponses[c.seg[7]]
-		if out == nil {
+		if out = rs[code]; out == nil {
 			return errResponse
 		}
 		return nil
@@ -227,16 +246,16 @@ func (s *Service) getMethodResponse(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteMethodResponse(c *call) (int, any, error) {
+func deleteResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		_, m, err := methodOf(a, c)
+		rs, code, err := of(a, c)
 		if err != nil {
 			return err
 		}
-		if m.MethodResponses[c.seg[7]] == nil {
+		if rs[code] == nil {
 			return errResponse
 		}
-		delete(m.MethodResponses, c.seg[7])
+		delete(rs, code)
 		return nil
 	})
 	if err != nil {
@@ -445,38 +464,19 @@ func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
 }
 
 func (s *Service) getIntegrationResponse(c *call) (int, any, error) {
-	var out *IntegrationResponse
-	err := s.viewAPI(c, func(a *APIRecord) error {
-		_, ig, err := integrationOf(a, c)
-		if err != nil {
-			return err
-		}
-		out = ig.IntegrationResponses[c.seg[8]]
-		if out == nil {
-			return errResponse
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusOK, out, nil
+	return getResponse(s, c, integrationResponses)
 }
 
 func (s *Service) deleteIntegrationResponse(c *call) (int, any, error) {
-	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		_, ig, err := integrationOf(a, c)
-		if err != nil {
-			return err
-		}
-		if ig.IntegrationResponses[c.seg[8]] == nil {
-			return errResponse
-		}
-		delete(ig.IntegrationResponses, c.seg[8])
-		return nil
-	})
+	return deleteResponse(s, c, integrationResponses)
+}
+
+// integrationResponses is the integration response map a call addresses,
+// and the status code in its path.
+func integrationResponses(a *APIRecord, c *call) (map[string]*IntegrationResponse, string, error) {
+	_, ig, err := integrationOf(a, c)
 	if err != nil {
-		return 0, nil, err
+		return nil, "", err
 	}
-	return http.StatusAccepted, nil, nil
+	return ig.IntegrationResponses, c.seg[8], nil
 }

@@ -214,3 +214,55 @@ func TestControlPlaneAuthorization(t *testing.T) {
 	_, err = dev.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("x")})
 	wantAPIError(t, err, "AccessDeniedException", "")
 }
+
+// TestMethodAndIntegrationResponses covers put/get/delete of method and
+// integration responses, which share one implementation.
+func TestMethodAndIntegrationResponses(t *testing.T) {
+	s := gatehousetest.Start(t)
+	ctx := context.Background()
+	c := client(s, "us-east-1", root)
+	api, err := c.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("r")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := api.RootResourceId
+	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), Type: types.IntegrationTypeMock,
+		RequestTemplates: map[string]string{"application/json": `{"statusCode": 200}`}}); err != nil {
+		t.Fatal(err)
+	}
+	code := aws.String("200")
+	if _, err := c.PutMethodResponse(ctx, &apigateway.PutMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutIntegrationResponse(ctx, &apigateway.PutIntegrationResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code,
+		ResponseTemplates: map[string]string{"application/json": `{"ok":true}`}}); err != nil {
+		t.Fatal(err)
+	}
+	mr, err := c.GetMethodResponse(ctx, &apigateway.GetMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
+	if err != nil || aws.ToString(mr.StatusCode) != "200" {
+		t.Fatalf("get method response: %v %+v", err, mr)
+	}
+	ir, err := c.GetIntegrationResponse(ctx, &apigateway.GetIntegrationResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
+	if err != nil || aws.ToString(ir.StatusCode) != "200" || ir.ResponseTemplates["application/json"] != `{"ok":true}` {
+		t.Fatalf("get integration response: %v %+v", err, ir)
+	}
+	if _, err := c.DeleteIntegrationResponse(ctx, &apigateway.DeleteIntegrationResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetIntegrationResponse(ctx, &apigateway.GetIntegrationResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
+	wantAPIError(t, err, "NotFoundException", "Invalid Response status code specified")
+	_, err = c.DeleteIntegrationResponse(ctx, &apigateway.DeleteIntegrationResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
+	wantAPIError(t, err, "NotFoundException", "Invalid Response status code specified")
+	// The method response is untouched by the integration response's deletion.
+	if _, err := c.GetMethodResponse(ctx, &apigateway.GetMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteMethodResponse(ctx, &apigateway.DeleteMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetMethodResponse(ctx, &apigateway.GetMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
+	wantAPIError(t, err, "NotFoundException", "Invalid Response status code specified")
+}
