@@ -43,8 +43,8 @@ echo "building..." >&2
 (cd "$ROOT" && go build -o "$WORK/gatehouse" ./cmd/gatehouse && go build -o "$WORK/benchtool" ./bench/benchtool)
 
 BE=$(free_port); NG=$(free_port); RP=$(free_port); GH=$(free_port)
-"$WORK/benchtool" backend -listen 127.0.0.1:$BE & PIDS+=($!)
-"$WORK/benchtool" rproxy -listen 127.0.0.1:$RP -target http://127.0.0.1:$BE & PIDS+=($!)
+"$WORK/benchtool" backend -listen 127.0.0.1:$BE & PIDS+=($!); BE_PID=$!
+"$WORK/benchtool" rproxy -listen 127.0.0.1:$RP -target http://127.0.0.1:$BE & PIDS+=($!); RP_PID=$!
 
 mkdir -p "$WORK/nginx"
 cat > "$WORK/nginx/nginx.conf" <<CONF
@@ -67,12 +67,12 @@ http {
   }
 }
 CONF
-nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & PIDS+=($!)
+nginx -c "$WORK/nginx/nginx.conf" -g 'daemon off;' & PIDS+=($!); NG_PID=$!
 
 export AWS_ACCESS_KEY_ID=AKIABENCHBENCHBENCH1 AWS_SECRET_ACCESS_KEY=benchbenchbenchbenchbenchbenchbenchbench
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true
 GOGC=${GATEHOUSE_GOGC:-} GATEHOUSE_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GATEHOUSE_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-	"$WORK/gatehouse" serve --listen 127.0.0.1:$GH --data-dir "$WORK/data" --log-level warn >"$WORK/gatehouse.log" 2>&1 & PIDS+=($!)
+	"$WORK/gatehouse" serve --listen 127.0.0.1:$GH --data-dir "$WORK/data" --log-level warn >"$WORK/gatehouse.log" 2>&1 & PIDS+=($!); GH_PID=$!
 wait_port $BE; wait_port $RP; wait_port $NG; wait_port $GH
 
 EP="--endpoint-url http://127.0.0.1:$GH"
@@ -99,33 +99,62 @@ done
 code=$(curl -s -o /dev/null -w '%{http_code}' "${HDRS[@]}" "$IAMURL"); [ "$code" = 200 ] || { echo "bench: signed $IAMURL answered $code" >&2; curl -s "${HDRS[@]}" "$IAMURL" >&2; exit 1; }
 code=$(curl -s -o /dev/null -w '%{http_code}' "$IAMURL"); [ "$code" = 403 ] || { echo "bench: unsigned IAM route answered $code" >&2; exit 1; }
 
-run() { # name url [headers...]
-	local name=$1 url=$2; shift 2
+# CPU time (user+system, clock ticks) used so far by a process and its
+# children still running (nginx's workers): CPU per request is far less
+# sensitive than requests/s to other load on a shared machine.
+cpu_ticks() {
+	local t=0 p
+	for p in "$1" $(pgrep -P "$1" || true); do
+		[ -r "/proc/$p/stat" ] || continue
+		t=$((t + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+
+run() { # name proxy-pid url [headers...]
+	local name=$1 pid=$2 url=$3; shift 3
 	wrk -t"$THREADS" -c"$CONNS" -d3s "$@" "$url" >/dev/null # warm-up
-	local out; out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "$@" "$url")
-	local rps p50 p99 errs
+	local c0 b0 out c1 b1
+	c0=$(cpu_ticks "$pid"); b0=$(cpu_ticks "$BE_PID")
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DUR" --latency "$@" "$url")
+	c1=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$BE_PID")
+	local rps p50 p99 errs reqs cpu
 	rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
 	p50=$(awk '$1=="50%" {print $2}' <<<"$out")
 	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
 	errs=$(awk '/Non-2xx/ {print $5}' <<<"$out")
-	printf '%-6s %-22s %12s %10s %10s %s\n' "#$round" "$name" "$rps" "$p50" "$p99" "${errs:+non-2xx=$errs}" >&2
-	echo "$name $rps $p50 $p99" >>"$WORK/results"
+	# Microseconds of CPU per request in the configuration's own process
+	# (for the backend alone, that is the backend).
+	cpu=$(awk -v d=$((c1 - c0)) -v n="$reqs" -v hz="$HZ" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}')
+	printf '%-6s %-22s %12s %10s %10s %9s us/req %s\n' "#$round" "$name" "$rps" "$p50" "$p99" "$cpu" "${errs:+non-2xx=$errs}" >&2
+	echo "$name $rps $p50 $p99 $cpu $round" >>"$WORK/results"
 }
 
 for round in $(seq "$ROUNDS"); do
-	run backend "http://127.0.0.1:$BE/data"
-	run nginx "http://127.0.0.1:$NG/data"
-	run reverseproxy "http://127.0.0.1:$RP/data"
-	run gatehouse-none "http://127.0.0.1:$GH/restapis/$API/bench/_user_request_/open"
-	run gatehouse-aws_iam "$IAMURL" "${HDRS[@]}"
+	run backend "$BE_PID" "http://127.0.0.1:$BE/data"
+	run nginx "$NG_PID" "http://127.0.0.1:$NG/data"
+	run reverseproxy "$RP_PID" "http://127.0.0.1:$RP/data"
+	run gatehouse-none "$GH_PID" "http://127.0.0.1:$GH/restapis/$API/bench/_user_request_/open"
+	run gatehouse-aws_iam "$GH_PID" "$IAMURL" "${HDRS[@]}"
 done
 
 # Best round of each configuration.
 sort -k1,1 -k2,2gr "$WORK/results" | awk '!seen[$1]++' >"$WORK/best"
 echo
-printf '%-28s %12s %10s %10s\n' "configuration (best of $ROUNDS)" "requests/s" p50 p99
+printf '%-28s %12s %10s %10s %14s\n' "configuration (best of $ROUNDS)" "requests/s" p50 p99 "CPU us/req"
 for n in backend nginx reverseproxy gatehouse-none gatehouse-aws_iam; do
-	awk -v n="$n" '$1==n {printf "%-28s %12s %10s %10s\n", $1, $2, $3, $4}' "$WORK/best"
+	# CPU per request: the lowest over the rounds (the least disturbed).
+	cpu=$(awk -v n="$n" '$1==n {print $5}' "$WORK/results" | sort -g | head -1)
+	awk -v n="$n" -v cpu="$cpu" '$1==n {printf "%-28s %12s %10s %10s %14s\n", $1, $2, $3, $4, cpu}' "$WORK/best"
+# The same ratio within each round (nginx and gatehouse measured a few
+# seconds apart), and its median.
+awk '$1=="nginx" {ng[$6]=$2} $1=="gatehouse-aws_iam" {gh[$6]=$2}
+END { n=0; for (r in ng) if (r in gh) { v[++n]=gh[r]/ng[r]; line=line sprintf(" %.2f", v[n]) }
+  for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
+  m = n%2 ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2
+  printf "aws_iam / nginx per round:%s (median %.2f)\n", line, m }' "$WORK/results"
 done
 
 awk '
@@ -136,3 +165,10 @@ END {
   printf "aws_iam / nginx throughput:        %.2fx (target >= 0.5)\n", rps["gatehouse-aws_iam"]/rps["nginx"]
   printf "aws_iam p99 %.2fms vs reverseproxy p99 %.2fms (target: no worse)\n", p99["gatehouse-aws_iam"], p99["reverseproxy"]
 }' "$WORK/best"
+# The same ratio within each round (nginx and gatehouse measured a few
+# seconds apart), and its median.
+awk '$1=="nginx" {ng[$6]=$2} $1=="gatehouse-aws_iam" {gh[$6]=$2}
+END { n=0; for (r in ng) if (r in gh) { v[++n]=gh[r]/ng[r]; line=line sprintf(" %.2f", v[n]) }
+  for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (v[j]<v[i]) { t=v[i]; v[i]=v[j]; v[j]=t }
+  m = n%2 ? v[(n+1)/2] : (v[n/2]+v[n/2+1])/2
+  printf "aws_iam / nginx per round:%s (median %.2f)\n", line, m }' "$WORK/results"
