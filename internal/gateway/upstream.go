@@ -28,6 +28,8 @@ type upstream struct {
 
 type upConn struct {
 	idle time.Time // when it was put back
+	// deadline is the read/write deadline last set on c (see setDeadline).
+	deadline time.Time
 	c    net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
@@ -119,12 +121,13 @@ func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, 
 	if !safe {
 		maxAge = maxIdleAgeUnsafeVerb
 	}
+	slack := time.Until(deadline) / 32
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := u.get(req.host, deadline, maxAge)
 		if err != nil {
 			return nil, err
 		}
-		_ = pc.c.SetDeadline(deadline)
+		pc.setDeadline(deadline, slack)
 		err = pc.send(req)
 		if err == nil {
 			if err = readHead(pc.br, req.method, h, pc.keys, rh, &pc.head); err == nil {
@@ -152,12 +155,25 @@ func (u *upstream) roundTrip(req *upRequest, deadline time.Time, h http.Header, 
 func (u *upstream) finish(pc *upConn, w io.Writer, rh *respHead, buf []byte) error {
 	ok, err := copyBody(w, pc.br, rh, buf)
 	if ok && err == nil {
-		_ = pc.c.SetDeadline(time.Time{})
+		// The deadline stays: an idle connection does no I/O, and the next
+		// request moves it.
 		u.put(pc)
 		return nil
 	}
 	_ = pc.c.Close()
 	return err
+}
+
+// setDeadline makes the connection's deadline d, or up to slack later:
+// moving a deadline is a runtime timer update, so a connection reused soon
+// after its last request keeps the one it has. The integration timeout is
+// thus enforced within 1/32 of itself (~0.9 s of 29 s, 1.6 ms of 50 ms).
+func (pc *upConn) setDeadline(d time.Time, slack time.Duration) {
+	if !pc.deadline.Before(d) && pc.deadline.Sub(d) <= slack {
+		return
+	}
+	pc.deadline = d.Add(slack)
+	_ = pc.c.SetDeadline(pc.deadline)
 }
 
 func bytesReader(b []byte) io.Reader { return &sliceReader{b: b} }
