@@ -30,12 +30,12 @@ type upConn struct {
 	idle time.Time // when it was put back
 	// deadline is the read/write deadline last set on c (see setDeadline).
 	deadline time.Time
-	c    net.Conn
-	br   *bufio.Reader
-	bw   *bufio.Writer
-	key  string
-	keys map[string]string // interned canonical header names
-	head headScratch
+	c        net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	key      string
+	keys     map[string]string // interned canonical header names
+	head     headScratch
 }
 
 func newUpstream() *upstream {
