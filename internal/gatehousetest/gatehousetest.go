@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/app"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/server"
 )
 
 // Fixed root credentials of test servers (the shapes AWS uses).
@@ -41,7 +41,7 @@ type Server struct {
 	DataDir string
 	App     *app.App
 	Config  config.Config
-	http    *httptest.Server
+	stop    func() // stops the listener and its connections
 }
 
 // Option adjusts the configuration before the server starts.
@@ -76,21 +76,36 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("gatehousetest: start: %v", err)
 	}
-	hs := httptest.NewServer(a.Handler)
-	a.SetEndpoint(hs.URL)
-	s := &Server{URL: hs.URL, DataDir: cfg.DataDir, App: a, Config: cfg, http: hs}
+	// The listener of `gatehouse serve` (server.Front), not httptest's, so
+	// that every in-process test goes through the same HTTP front.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("gatehousetest: listen: %v", err)
+	}
+	front := server.NewFront(&http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)})
+	served := make(chan struct{})
+	go func() { _ = front.Serve(ln); close(served) }()
+	url := "http://" + ln.Addr().String()
+	a.SetEndpoint(url)
+	s := &Server{URL: url, DataDir: cfg.DataDir, App: a, Config: cfg, stop: func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = front.Shutdown(ctx)
+		<-served
+	}}
 	t.Cleanup(s.Close)
 	return s
 }
 
 // Close stops the server and closes its store. It is safe to call twice.
 func (s *Server) Close() {
-	if s.http == nil {
+	if s.stop == nil {
 		return
 	}
-	s.http.Close()
+	s.stop()
 	s.App.Close()
-	s.http = nil
+	s.stop = nil
 }
 
 // Env returns environment variables that point AWS clients at s with the
@@ -231,6 +246,11 @@ func StartBinary(t testing.TB, dataDir string, env []string, args ...string) *Pr
 	}
 	if err := WaitHealthy(p.URL, 10*time.Second); err != nil {
 		t.Fatalf("gatehousetest: %v\n%s", err, p.Stderr)
+	}
+	// The banner's last line (the "Try:" command) may still be on its way
+	// through the pipe when the server already answers.
+	for end := time.Now().Add(5 * time.Second); !strings.Contains(p.Stdout.String(), "--endpoint-url "+p.URL+"\n") && time.Now().Before(end); {
+		time.Sleep(5 * time.Millisecond)
 	}
 	return p
 }

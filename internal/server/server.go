@@ -322,8 +322,9 @@ func ListenAndServe(ctx context.Context, srv *http.Server, drain time.Duration, 
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
+	f := NewFront(srv)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- f.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -331,8 +332,5 @@ func ListenAndServe(ctx context.Context, srv *http.Server, drain time.Duration, 
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	return nil
+	return f.Shutdown(sctx)
 }
