@@ -175,8 +175,8 @@ type h1Conn struct {
 }
 
 const (
-	readBufSize  = 16 << 10 // the largest head served on the fast path
-	writeBufSize = 8 << 10
+	readBufSize  = 8 << 10 // the largest head served on the fast path (net/http takes larger ones)
+	writeBufSize = 4 << 10
 	// A response body up to this size is sent with a Content-Length; a
 	// larger one (or a flushed one) is chunked, as net/http does.
 	maxBuffered = 4 << 10
@@ -759,7 +759,8 @@ func (w *h1Writer) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	if cl := w.h.Get("Content-Length"); cl != "" {
+	// Direct lookups: Header.Get canonicalizes its argument on every call.
+	if cl := firstValue(w.h["Content-Length"]); cl != "" {
 		if n, ok := parseLength(cl); ok {
 			w.declared = n
 		} else {
@@ -767,7 +768,7 @@ func (w *h1Writer) WriteHeader(code int) {
 			w.h.Del("Content-Length")
 		}
 	}
-	if v := w.h.Get("Connection"); v != "" && asciiEqualFold(v, "close") {
+	if v := firstValue(w.h["Connection"]); v != "" && asciiEqualFold(v, "close") {
 		w.closeAfter = true
 	}
 	// The head is the header map as it is now (later changes have no
@@ -790,6 +791,13 @@ func (w *h1Writer) WriteHeader(code int) {
 	w.headLen = len(head)
 	w.pending = head[len(head):]
 	w.c.scratch = head
+}
+
+func firstValue(vv []string) string {
+	if len(vv) == 0 {
+		return ""
+	}
+	return vv[0]
 }
 
 func (w *h1Writer) bodyAllowed() bool {
@@ -897,7 +905,7 @@ func (w *h1Writer) sendHead(first []byte, final bool) {
 		}
 		// As net/http, an encoded body (Content-Encoding set) is
 		// not sniffed: its bytes say nothing of the content's type.
-		if _, ok := w.h["Content-Type"]; !ok && len(sniff) > 0 && w.h.Get("Content-Encoding") == "" {
+		if _, ok := w.h["Content-Type"]; !ok && len(sniff) > 0 && firstValue(w.h["Content-Encoding"]) == "" {
 			bw.WriteString("Content-Type: ")
 			bw.WriteString(http.DetectContentType(sniff))
 			bw.WriteString("\r\n")
