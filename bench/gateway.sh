@@ -7,7 +7,7 @@
 #   4. gatehouse on a NONE route (HTTP_PROXY)
 #   5. gatehouse on an AWS_IAM route, with one request signed once and
 #      replayed by wrk within the 5-minute window
-# Prints requests/s and p50/p99 latency for each, and the ratios the issue
+# Prints requests/s, p50/p99 latency and CPU per request for each, and the ratios the issue
 # sets as targets. Needs wrk, nginx (apt-get install -y wrk nginx-light),
 # the AWS CLI and Go.
 #
