@@ -226,9 +226,9 @@ func (hc *h1Conn) serve() {
 	for {
 		if hc.br.Buffered() == 0 {
 			now := time.Now()
-			// The slack is at most half the idle timeout. A flat 5s
-			// never refreshed an IdleTimeout under 5s, so a busy
-			// connection was cut that long after its first request.
+			// Refreshed only when it is within min(5 s, half the
+			// timeout) of now: a timer update saved per request, and a
+			// busy connection stays open even with a short timeout.
 			if hc.readDeadline.Sub(now) < f.idleTimeout-min(5*time.Second, f.idleTimeout/2) {
 				hc.readDeadline = now.Add(f.idleTimeout)
 				_ = hc.c.SetReadDeadline(hc.readDeadline)
@@ -261,8 +261,7 @@ func (hc *h1Conn) serve() {
 		_, _ = hc.br.Discard(n)
 		if req.ContentLength > 0 && !hc.readDeadline.IsZero() {
 			// The idle deadline is still set when the whole head
-			// came in one read, and cut a body that took longer than
-			// IdleTimeout to arrive; net/http reads bodies without a
+			// came in one read; net/http reads bodies without a
 			// deadline (no ReadTimeout). The next wait sets it again.
 			hc.readDeadline = time.Time{}
 			_ = hc.c.SetReadDeadline(time.Time{})
@@ -315,9 +314,9 @@ func (hc *h1Conn) readHead() (int, bool) {
 			return 0, false
 		}
 		// A head ended by bare LFs (which net/http accepts) never
-		// shows CRLFCRLF; without this it waited out ReadHeaderTimeout
-		// before going to net/http. In a CRLF head "\n\r\n" occurs only
-		// within CRLFCRLF and "\n\n" never.
+		// shows CRLFCRLF: hand it over now, not after ReadHeaderTimeout.
+		// In a CRLF head "\n\r\n" occurs only within CRLFCRLF and
+		// "\n\n" never.
 		if bytes.Contains(buf, lflf) || bytes.Contains(buf, lfcrlf) {
 			return 0, false
 		}
@@ -330,8 +329,8 @@ func (hc *h1Conn) readHead() (int, bool) {
 			if errors.As(err, &ne) && ne.Timeout() {
 				// The client had its ReadHeaderTimeout. Dropping the
 				// partial head makes serve() close the connection, as
-				// net/http does on a timeout; handed off, net/http waited
-				// a second ReadHeaderTimeout for the rest.
+				// net/http does on a timeout; handing it off would give
+				// the client a second ReadHeaderTimeout.
 				_, _ = hc.br.Discard(hc.br.Buffered())
 			}
 			// net/http answers what it can of a partial head (or closes).
@@ -781,7 +780,7 @@ func (w *h1Writer) WriteHeader(code int) {
 		case "Content-Length", "Transfer-Encoding":
 			continue
 		case "Content-Type":
-			// Net/http drops it from a 304 (RFC 7232, 4.1).
+			// net/http drops it from a 304 (RFC 7232, 4.1).
 			if code == http.StatusNotModified {
 				continue
 			}
