@@ -508,7 +508,9 @@ func (hc *h1Conn) parse(head []byte) (*http.Request, bool) {
 		return nil, false
 	}
 	line = line[len(method)+1:]
-	if !bytes.HasSuffix(line, http11) || len(line) < len(http11)+1 || line[0] != '/' {
+	// HTTP/1.0 is served too (ApacheBench's keep-alive runs speak it).
+	is11 := bytes.HasSuffix(line, http11)
+	if !is11 && !bytes.HasSuffix(line, http10) || len(line) < len(http11)+1 || line[0] != '/' {
 		return nil, false
 	}
 	lines := bytes.Count(rest, crlf) - 1 // the last one is the blank line
@@ -530,7 +532,12 @@ func (hc *h1Conn) parse(head []byte) (*http.Request, bool) {
 	r := new(http.Request)
 	*r = *hc.proto
 	r.Method, r.URL, r.RequestURI = method, u, uri
-	r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	if is11 {
+		r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.1", 1, 1
+	} else {
+		r.Proto, r.ProtoMajor, r.ProtoMinor = "HTTP/1.0", 1, 0
+	}
+	keepAlive := false
 	r.RemoteAddr = hc.remote
 	r.Body = http.NoBody
 	h := make(http.Header, lines)
@@ -583,6 +590,7 @@ func (hc *h1Conn) parse(head []byte) (*http.Request, bool) {
 			case asciiEqualFold(v, "close"):
 				r.Close = true
 			case asciiEqualFold(v, "keep-alive"):
+				keepAlive = true
 			default:
 				return nil, false
 			}
@@ -597,6 +605,10 @@ func (hc *h1Conn) parse(head []byte) (*http.Request, bool) {
 	if hosts != 1 || lengths > 1 {
 		return nil, false
 	}
+	if !is11 && !keepAlive {
+		// HTTP/1.0 closes unless the client asked to keep the connection.
+		r.Close = true
+	}
 	r.Header = h
 	if r.ContentLength > 0 {
 		r.Body = &h1Body{hc: hc, n: r.ContentLength}
@@ -607,6 +619,7 @@ func (hc *h1Conn) parse(head []byte) (*http.Request, bool) {
 var (
 	crlf   = []byte("\r\n")
 	http11 = []byte(" HTTP/1.1")
+	http10 = []byte(" HTTP/1.0")
 )
 
 // knownMethod returns the method's constant string (no allocation) for the
@@ -748,7 +761,7 @@ func (w *h1Writer) WriteHeader(code int) {
 	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
 		// An informational response goes out at once; the final one follows.
 		bw := w.c.bw
-		writeStatusLine(bw, code)
+		bw.Write(appendStatusLine(nil, w.req.ProtoMinor == 0, code))
 		for k, vv := range w.h {
 			writeHeaderLines(bw, k, vv)
 		}
@@ -774,7 +787,7 @@ func (w *h1Writer) WriteHeader(code int) {
 	// effect, as with net/http); the framing lines are added when it is
 	// sent.
 	head := w.c.scratch[:0]
-	head = appendStatusLine(head, code)
+	head = appendStatusLine(head, w.req.ProtoMinor == 0, code)
 	for k, vv := range w.h {
 		switch k {
 		case "Content-Length", "Transfer-Encoding":
@@ -884,6 +897,7 @@ func (w *h1Writer) sendHead(first []byte, final bool) {
 		w.closeAfter = true
 	}
 	hasBody := w.bodyAllowed()
+	is10 := w.req.ProtoMinor == 0
 	bw := c.bw
 	bw.Write(buf)
 	if _, ok := w.h["Date"]; !ok {
@@ -918,6 +932,10 @@ func (w *h1Writer) sendHead(first []byte, final bool) {
 			bw.WriteString("Content-Length: ")
 			bw.WriteString(strconv.Itoa(len(body)))
 			bw.WriteString("\r\n")
+		case is10:
+			// No chunked encoding in HTTP/1.0: the body ends with the
+			// connection.
+			w.closeAfter = true
 		default:
 			w.chunked = true
 			bw.WriteString("Transfer-Encoding: chunked\r\n")
@@ -927,10 +945,17 @@ func (w *h1Writer) sendHead(first []byte, final bool) {
 		bw.WriteString(strconv.FormatInt(w.declared, 10))
 		bw.WriteString("\r\n")
 	}
-	if w.closeAfter {
-		if _, ok := w.h["Connection"]; !ok {
-			bw.WriteString("Connection: close\r\n")
+	_, connSet := w.h["Connection"]
+	switch {
+	case is10 && !w.closeAfter && !w.req.Close:
+		// An HTTP/1.0 client keeps the connection only when told so.
+		if !connSet {
+			bw.WriteString("Connection: keep-alive\r\n")
 		}
+	case is10:
+		w.closeAfter = true
+	case w.closeAfter && !connSet:
+		bw.WriteString("Connection: close\r\n")
 	}
 	bw.WriteString("\r\n")
 	if len(body) > 0 {
@@ -980,12 +1005,12 @@ func (w *h1Writer) finish() bool {
 	return !w.closeAfter
 }
 
-func writeStatusLine(bw *bufio.Writer, code int) {
-	bw.Write(appendStatusLine(nil, code))
-}
-
-func appendStatusLine(b []byte, code int) []byte {
-	b = append(b, "HTTP/1.1 "...)
+func appendStatusLine(b []byte, is10 bool, code int) []byte {
+	if is10 {
+		b = append(b, "HTTP/1.0 "...)
+	} else {
+		b = append(b, "HTTP/1.1 "...)
+	}
 	b = strconv.AppendInt(b, int64(code), 10)
 	b = append(b, ' ')
 	if t := http.StatusText(code); t != "" {

@@ -815,7 +815,6 @@ func TestFrontHandoff(t *testing.T) {
 		{"chunked body", "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", "POST", 200, `body="hello world"`},
 		{"expect continue", "PUT /e HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\ndata", "PUT", 200, `body="data"`},
 		{"head", "HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD", 200, ""},
-		{"http/1.0", "GET /old HTTP/1.0\r\nHost: x\r\n\r\n", "GET", 200, "GET /old HTTP/1.0"},
 		{"http/1.0 no host", "GET /old HTTP/1.0\r\n\r\n", "GET", 200, "host= "},
 		{"bad header line", "GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n", "GET", 400, "400 Bad Request"},
 		{"space before colon", "GET / HTTP/1.1\r\nHost: x\r\nX-A : x\r\n\r\n", "GET", 400, "400 Bad Request"},
@@ -1105,7 +1104,7 @@ func blocking(t *testing.T) (h http.HandlerFunc, entered chan struct{}, release 
 func TestFrontShutdownInFlight(t *testing.T) {
 	for _, tc := range []struct{ name, req string }{
 		{"fast path", get("/block")},
-		{"handed off", "GET /block HTTP/1.0\r\nHost: x\r\n\r\n"},
+		{"handed off", "POST /block HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, entered, release := blocking(t)
@@ -1464,6 +1463,108 @@ func TestFrontRefusedUploadResponseArrives(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || string(body) != "too large" {
 			t.Fatalf("round %d: %d %q", i, resp.StatusCode, body)
+		}
+	}
+}
+
+// HTTP/1.0 is served on the fast path with net/http's rules: the status
+// line says HTTP/1.0, no chunked encoding (a body of unknown length ends
+// with the connection), and the connection is kept only when the client
+// sent Connection: keep-alive and the length is known, which the response
+// then confirms.
+func TestFrontHTTP10(t *testing.T) {
+	handlers := []struct {
+		name string
+		h    http.HandlerFunc
+	}{
+		{"small", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "hello") }},
+		{"declared length", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "6000")
+			_, _ = w.Write(bytes.Repeat([]byte("d"), 6000))
+		}},
+		{"unknown length", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write(bytes.Repeat([]byte("u"), 6000))
+		}},
+		{"flushed", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "part")
+			w.(http.Flusher).Flush()
+			_, _ = io.WriteString(w, "rest")
+		}},
+		{"no content", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }},
+		{"handler closes", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Connection", "close")
+			_, _ = io.WriteString(w, "bye")
+		}},
+	}
+	for _, hc := range handlers {
+		for _, keep := range []bool{true, false} {
+			name := hc.name + "/close"
+			req := "GET /ten HTTP/1.0\r\nHost: example.test\r\n\r\n"
+			if keep {
+				name = hc.name + "/keep-alive"
+				req = "GET /ten HTTP/1.0\r\nHost: example.test\r\nConnection: keep-alive\r\n\r\n"
+			}
+			t.Run(name, func(t *testing.T) {
+				var fast atomic.Bool
+				h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if isFast(w) {
+						fast.Store(true)
+					}
+					if r.Proto != "HTTP/1.0" || r.ProtoMinor != 0 || r.Close == keep {
+						t.Errorf("request: proto %q minor %d close %v", r.Proto, r.ProtoMinor, r.Close)
+					}
+					hc.h(w, r)
+				})
+				tf := startFront(t, h)
+				std := httptest.NewServer(h)
+				defer std.Close()
+				var heads, bodies [2]string
+				var open [2]bool
+				for i, addr := range []string{tf.addr, std.Listener.Addr().String()} {
+					c := dial(t, addr)
+					c.send(req)
+					heads[i] = c.head()
+					resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(heads[i])), &http.Request{Method: "GET"})
+					if err != nil {
+						t.Fatal(err)
+					}
+					// The body: by its length, or up to the close.
+					var b []byte
+					if resp.ContentLength >= 0 {
+						b = make([]byte, resp.ContentLength)
+						_, err = io.ReadFull(c.br, b)
+					} else {
+						_ = c.c.SetReadDeadline(time.Now().Add(3 * time.Second))
+						b, err = io.ReadAll(c.br)
+					}
+					if err != nil {
+						t.Fatalf("body: %v", err)
+					}
+					bodies[i] = string(b)
+					// Still open? A second request answers.
+					_ = c.c.SetDeadline(time.Now().Add(3 * time.Second))
+					if _, err := io.WriteString(c.c, req); err == nil {
+						if _, err := c.br.ReadString('\n'); err == nil {
+							open[i] = true
+						}
+					}
+				}
+				if !fast.Load() {
+					t.Errorf("not served on the fast path")
+				}
+				if a, b := headLines(heads[0]), headLines(heads[1]); a != b {
+					t.Errorf("front head:\n%s\nnet/http head:\n%s", a, b)
+				}
+				if !strings.HasPrefix(heads[0], "HTTP/1.0 ") {
+					t.Errorf("status line %q", strings.SplitN(heads[0], "\r\n", 2)[0])
+				}
+				if bodies[0] != bodies[1] {
+					t.Errorf("body %q, net/http %q", bodies[0], bodies[1])
+				}
+				if open[0] != open[1] {
+					t.Errorf("connection kept: front %v, net/http %v", open[0], open[1])
+				}
+			})
 		}
 	}
 }
