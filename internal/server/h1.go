@@ -19,11 +19,11 @@ import (
 	"time"
 )
 
-// Front serves the listener. It answers plain HTTP/1.1 keep-alive requests
-// itself and hands every connection whose next request it does not fully
-// understand to net/http, with the bytes it has read, so that all HTTP
-// semantics it does not implement (chunked request bodies, Expect, Upgrade,
-// HTTP/1.0, HEAD, malformed requests and their 400s) stay net/http's.
+// Front serves the listener. It answers plain HTTP/1.1 and HTTP/1.0
+// requests itself and hands every connection whose next request it does
+// not fully understand to net/http, with the bytes it has read, so that all
+// HTTP semantics it does not implement (chunked request bodies, Expect,
+// Upgrade, HEAD, malformed requests and their 400s) stay net/http's.
 //
 // Why it exists: on the proxy path net/http's per-request work (a
 // background reader goroutine per request, about 25 allocations, header
