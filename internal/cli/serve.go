@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -132,13 +131,7 @@ Flags:
 	}
 	defer a.Close()
 
-	srv := &http.Server{
-		Addr:              cfg.Listen,
-		Handler:           a.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := server.HTTPServer(cfg.Listen, a.Handler, log)
 	err = server.ListenAndServe(ctx, srv, cfg.ShutdownTimeout, func(addr string) {
 		url := "http://" + addr
 		a.SetEndpoint(url)

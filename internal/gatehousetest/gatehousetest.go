@@ -82,8 +82,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("gatehousetest: listen: %v", err)
 	}
-	front := server.NewFront(&http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)})
+	front := server.NewFront(server.HTTPServer("", a.Handler, log))
 	served := make(chan struct{})
 	go func() { _ = front.Serve(ln); close(served) }()
 	url := "http://" + ln.Addr().String()

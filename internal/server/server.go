@@ -311,6 +311,19 @@ func (s *statusRecorder) Flush() {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// HTTPServer is the configuration of gatehouse's listener (the Front
+// takes its timeouts and error log; net/http serves handed-off
+// connections with it).
+func HTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // ListenAndServe serves h on addr until ctx ends, then drains in-flight
 // requests for up to drain before closing. ready is called once the
 // listener is bound.
