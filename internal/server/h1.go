@@ -693,6 +693,8 @@ func validHost(h string) bool {
 	return true
 }
 
+// parseLength accepts digits only: strconv also takes a sign, which
+// net/http refuses in a request; anything unusual goes to net/http.
 func parseLength(v string) (int64, bool) {
 	if v == "" || len(v) > 15 {
 		return 0, false
@@ -708,6 +710,9 @@ func parseLength(v string) (int64, bool) {
 	return n, true
 }
 
+// asciiEqualFold compares b (lower-case ASCII) with a, ignoring ASCII case
+// only: strings.EqualFold also folds Unicode (the Kelvin sign matches 'k'),
+// which would read a Connection header differently from net/http.
 func asciiEqualFold(a, b string) bool {
 	if len(a) != len(b) {
 		return false
