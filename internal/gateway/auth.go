@@ -59,6 +59,13 @@ func (g *Gateway) authorizeIAM(rq *request) bool {
 		return false
 	}
 	req := sigv4.FromHTTP(r, rq.body)
+	// The signature is checked over the raw path the client sent (and
+	// signed), the one spelling canonicalPath accepted for rq.tg.rest: a
+	// signature over its normalized form (botocore, smithy) or its
+	// unnormalized one (aws-sdk-go-v2, sigv4.md §7.2) differs from it only
+	// in empty segments, which canonicalPath drops too, since dot segments
+	// were refused. So the signed path names the resource authorized.
+	req.RawPath = rq.rawPath
 	if len(rq.body) == 0 {
 		req.PayloadHash = emptySHA256
 	}
@@ -230,6 +237,8 @@ type decisionLine struct {
 	SourceIP    string   `json:"sourceIp"`
 	Action      string   `json:"action"`
 	MethodARN   string   `json:"methodArn"`
+	HTTPMethod  string   `json:"httpMethod"`
+	Path        string   `json:"path"` // resource path as the integration receives it
 	Decision    string   `json:"decision"`
 	Explanation string   `json:"explanation"`
 	Matched     []string `json:"matched,omitempty"`
@@ -244,7 +253,8 @@ func (g *Gateway) record(rq *request, d policy.Decision, ex *policy.Explanation)
 		return
 	}
 	line := decisionLine{Time: rq.start.UTC().Format(time.RFC3339Nano), RequestID: rq.reqID, Caller: "anonymous",
-		SourceIP: sourceIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, Decision: d.Effect.String(),
+		SourceIP: sourceIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, HTTPMethod: rq.r.Method,
+		Path: rq.tg.rest.enc, Decision: d.Effect.String(),
 		Explanation: explain(d, rq.caller != nil), LatencyUS: g.cfg.Now().Sub(rq.start).Microseconds()}
 	if rq.caller != nil {
 		line.Caller, line.AccessKeyID = rq.caller.ARN, rq.caller.AccessKeyID

@@ -158,70 +158,79 @@ func (g *Gateway) verifier(region string) *sigv4.Verifier {
 // target is what the request addresses.
 type target struct {
 	apiID    string
-	stage    string
-	rest     string // resource path, raw, "/" when empty
-	custom   bool   // via a custom domain
-	basePath string // custom domain base path ("" for none)
-	rawPath  string // the whole raw path as received
+	stage    string  // stage name (decoded; it equals the stage's name)
+	rest     reqPath // canonical resource path after the stage or base path
+	custom   bool    // via a custom domain
+	basePath string  // custom domain base path, encoded ("" for none)
 }
 
-// resolve finds API, stage and resource path (spec §2).
-func (t *Table) resolve(host, raw string) (target, bool) {
-	tg := target{rawPath: raw}
+// resolve finds API, stage and resource path (spec §2) in the canonical
+// path p: every form (host, /restapis/…/_user_request_, /_aws/execute-api,
+// custom domain) is read from p's decoded segments, never from the raw
+// path.
+func (t *Table) resolve(host string, p reqPath) (target, bool) {
+	var tg target
 	h := host
 	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") {
 		h = h[:i]
 	}
 	if i := strings.IndexByte(h, '.'); i > 0 && strings.HasPrefix(h[i+1:], "execute-api.") {
 		tg.apiID = strings.ToLower(h[:i])
-		return tg.stageAndRest(raw)
+		return tg.stageAndRest(p)
 	}
-	switch {
-	case strings.HasPrefix(raw, "/restapis/"):
-		rest := raw[len("/restapis/"):]
-		id, rest, _ := strings.Cut(rest, "/")
-		stage, rest, _ := strings.Cut(rest, "/")
-		const marker = "_user_request_"
-		if !strings.HasPrefix(rest, marker) {
-			return tg, false
+	if !p.isRoot() {
+		first, _, rest := p.pop()
+		switch first {
+		case "restapis":
+			var id, stage, marker string
+			if !rest.isRoot() {
+				id, _, rest = rest.pop()
+			}
+			if !rest.isRoot() {
+				stage, _, rest = rest.pop()
+			}
+			if !rest.isRoot() {
+				marker, _, rest = rest.pop()
+			}
+			if marker != "_user_request_" {
+				return tg, false
+			}
+			tg.apiID, tg.stage, tg.rest = id, stage, rest
+			return tg, tg.apiID != "" && tg.stage != ""
+		case "_aws":
+			var second string
+			if !rest.isRoot() {
+				second, _, rest = rest.pop()
+			}
+			if second == "execute-api" && !rest.isRoot() {
+				tg.apiID, _, rest = rest.pop()
+				return tg.stageAndRest(rest)
+			}
 		}
-		rest = rest[len(marker):]
-		tg.apiID, tg.stage, tg.rest = id, stage, rest
-		return tg.finish()
-	case strings.HasPrefix(raw, "/_aws/execute-api/"):
-		rest := raw[len("/_aws/execute-api/"):]
-		id, rest, _ := strings.Cut(rest, "/")
-		tg.apiID = id
-		return tg.stageAndRest("/" + rest)
 	}
 	if d := t.domains[strings.ToLower(h)]; d != nil {
 		tg.custom = true
-		seg, rest, _ := strings.Cut(strings.TrimPrefix(raw, "/"), "/")
-		if m := d.mappings[seg]; m != nil && seg != "" {
-			tg.apiID, tg.stage, tg.basePath, tg.rest = m.api, m.stage, seg, "/"+rest
-			return tg.finish()
+		if !p.isRoot() {
+			seg, enc, rest := p.pop()
+			if m := d.mappings[seg]; m != nil && seg != "(none)" {
+				tg.apiID, tg.stage, tg.basePath, tg.rest = m.api, m.stage, enc, rest
+				return tg, true
+			}
 		}
 		if m := d.mappings["(none)"]; m != nil {
-			tg.apiID, tg.stage, tg.rest = m.api, m.stage, raw
-			return tg.finish()
+			tg.apiID, tg.stage, tg.rest = m.api, m.stage, p
+			return tg, true
 		}
 	}
 	return tg, false
 }
 
-func (tg target) stageAndRest(p string) (target, bool) {
-	stage, rest, _ := strings.Cut(strings.TrimPrefix(p, "/"), "/")
-	tg.stage, tg.rest = stage, "/"+rest
-	return tg.finish()
-}
-
-func (tg target) finish() (target, bool) {
-	if tg.rest == "" {
-		tg.rest = "/"
+// stageAndRest reads the stage (first segment) and resource path of p.
+func (tg target) stageAndRest(p reqPath) (target, bool) {
+	if p.isRoot() {
+		return tg, false
 	}
-	if tg.rest[0] != '/' {
-		tg.rest = "/" + tg.rest
-	}
+	tg.stage, _, tg.rest = p.pop()
 	return tg, tg.apiID != "" && tg.stage != ""
 }
 
@@ -262,8 +271,17 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h["X-Amzn-Trace-Id"] = ids[2:3:3]
 	awsproto.SetOperation(r.Context(), "Invoke")
 
+	// The one canonical path of this request (canonicalPath); a path with
+	// no single meaning, or a method that is not one of the standard
+	// tokens, names no resource.
+	rq.rawPath = rawPath(r)
+	p, ok := canonicalPath(rq.rawPath)
+	if !ok || !standardMethod(r.Method) {
+		g.noRoute(rq)
+		return
+	}
 	tbl := g.view.Load()
-	tg, ok := tbl.resolve(r.Host, rawPath(r))
+	tg, ok := tbl.resolve(r.Host, p)
 	if !ok {
 		g.noRoute(rq)
 		return
@@ -294,9 +312,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Only authorization uses the method ARN (a NONE route without a
-	// resource policy never builds it).
+	// resource policy never builds it). It holds the canonical decoded
+	// path in AWS's resource-path form: no leading slash after the verb,
+	// "…/GET/" for the root (spec §5).
 	if m.iam || st.policy != nil || st.policyBroken {
-		rq.methodARN = st.arnPrefix + r.Method + "/" + strings.TrimPrefix(tg.rest, "/")
+		rq.methodARN = st.arnPrefix + r.Method + "/" + tg.rest.dec[1:]
 		if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
 			g.fail(rq, awserr.GatewayURITooLong.New(""))
 			return

@@ -83,16 +83,17 @@ type ProxyResponse struct {
 func (rq *request) event() *ProxyEvent {
 	r := rq.r
 	ev := &ProxyEvent{Resource: rq.m.res.Path, HTTPMethod: r.Method, StageVariables: rq.stage.variables}
-	ev.Path = rq.tg.rest
-	if rq.tg.custom && rq.tg.basePath != "" {
-		ev.Path = "/" + rq.tg.basePath + rq.tg.rest
-	}
+	// path and pathParameters: percent-encoded as AWS passes them (spec
+	// §3.7, §7.4), in the canonical encoding, which decodes to the path of
+	// the method ARN.
+	ev.Path = rq.eventPath()
 	if len(r.Header) > 0 {
 		ev.Headers = make(map[string]string, len(r.Header))
 		ev.MultiValueHeaders = make(map[string][]string, len(r.Header))
+		signed := rq.signed()
 		for k, vv := range r.Header {
-			if k == "Authorization" && rq.sigv4 {
-				continue // dropped before integrations (spec §7.4)
+			if credentialHeader(k, signed) {
+				continue // the caller's credentials stay at the gateway (spec §7.4)
 			}
 			ev.Headers[k] = vv[len(vv)-1]
 			ev.MultiValueHeaders[k] = vv
@@ -102,10 +103,17 @@ func (rq *request) event() *ProxyEvent {
 	}
 	if r.URL.RawQuery != "" {
 		q := decodeQuery(r.URL.RawQuery)
-		ev.QueryStringParameters = make(map[string]string, len(q))
-		ev.MultiValueQueryStringParameters = q
-		for k, v := range q {
-			ev.QueryStringParameters[k] = v[len(v)-1]
+		for k := range q {
+			if sigv4QueryParam(k) {
+				delete(q, k) // presigned-URL credentials stay at the gateway
+			}
+		}
+		if len(q) > 0 {
+			ev.QueryStringParameters = make(map[string]string, len(q))
+			ev.MultiValueQueryStringParameters = q
+			for k, v := range q {
+				ev.QueryStringParameters[k] = v[len(v)-1]
+			}
 		}
 	}
 	if len(rq.params) > 0 {
@@ -171,7 +179,7 @@ func matchMedia(types []string, ct string) bool {
 // lambdaProxy invokes the function and validates its answer (spec §7.4).
 func (g *Gateway) lambdaProxy(rq *request) {
 	inv := g.invoker.get()
-	fn := rq.expandURI(rq.m.lambdaARN)
+	fn := rq.expandStageVariables(rq.m.lambdaARN)
 	if inv == nil || fn == "" || rq.m.in.HTTPMethod != "POST" {
 		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("AWS_PROXY integration not runnable: no invoker, bad uri or httpMethod not POST")))
 		return

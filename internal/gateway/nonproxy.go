@@ -164,7 +164,7 @@ func (g *Gateway) httpIntegration(rq *request) {
 	}
 	u, err := rq.targetURL(false)
 	if err != nil {
-		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		g.urlError(rq, err)
 		return
 	}
 	method := rq.m.in.HTTPMethod

@@ -82,27 +82,48 @@ var dropRequest = map[string]bool{
 	"Proxy-Authorization": true, "Host": true,
 }
 
-// targetURL builds the backend URL for this request.
+// errUnplaceable: a client-chosen value cannot be put into the
+// integration uri without changing its shape (expandURI).
+var errUnplaceable = errors.New("a request value does not fit its place in the integration uri")
+
+// targetURL builds the backend URL for this request; withQuery appends the
+// client's query (minus presigned-URL credentials, forwardQuery).
 func (rq *request) targetURL(withQuery bool) (*url.URL, error) {
 	pt := rq.m.proxy
 	var u url.URL
 	if pt.static != nil {
 		u = *pt.static
 	} else {
-		p, err := url.Parse(rq.expandURI(pt.raw))
+		s, ok := rq.expandURI(pt.raw)
+		if !ok {
+			return nil, errUnplaceable
+		}
+		p, err := url.Parse(s)
 		if err != nil {
 			return nil, err
 		}
 		u = *p
 	}
-	if withQuery && rq.r.URL.RawQuery != "" {
+	if q := forwardQuery(rq.r.URL.RawQuery); withQuery && q != "" {
 		if u.RawQuery == "" {
-			u.RawQuery = rq.r.URL.RawQuery
+			u.RawQuery = q
 		} else {
-			u.RawQuery += "&" + rq.r.URL.RawQuery
+			u.RawQuery += "&" + q
 		}
 	}
 	return &u, nil
+}
+
+// urlError answers a targetURL failure: 400 for a request value that does
+// not fit (BAD_REQUEST_PARAMETERS; AWS's wording for this case is
+// undocumented [unconfirmed]), else 500 (an integration uri that does not
+// parse is the API's configuration error).
+func (g *Gateway) urlError(rq *request, err error) {
+	if errors.Is(err, errUnplaceable) {
+		g.fail(rq, awserr.GatewayBadRequestParameters.New("Invalid request input").WithCause(err))
+		return
+	}
+	g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
 }
 
 // addMappedParams applies integration.request.{header,querystring}
@@ -150,7 +171,7 @@ func (g *Gateway) httpProxy(rq *request) {
 		method = r.Method
 	}
 	hdr := rq.outHeader()
-	copyRequestHeaders(hdr, r.Header, rq.sigv4 || rq.m.iam)
+	rq.copyRequestHeaders(hdr, r.Header)
 	rq.addIntegrationHeaders(hdr)
 	// The fast path takes bodiless requests and bodies already read; a
 	// streamed body goes through http.Transport.
@@ -163,7 +184,7 @@ func (g *Gateway) httpProxy(rq *request) {
 	}
 	u, err := rq.targetURL(true)
 	if err != nil {
-		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		g.urlError(rq, err)
 		return
 	}
 	rq.addMappedParams(hdr, u)
@@ -214,7 +235,7 @@ func (g *Gateway) httpProxyFast(rq *request, u *url.URL, staticURI, method strin
 	if staticURI != "" {
 		// u is the static target: append the client's query.
 		ureq.uri = staticURI
-		if q := r.URL.RawQuery; q != "" {
+		if q := forwardQuery(r.URL.RawQuery); q != "" {
 			if u.RawQuery == "" {
 				ureq.uri += "?" + q
 			} else {
@@ -312,20 +333,6 @@ func (l *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (l *limitedBody) Close() error { return l.rc.Close() }
-
-// copyRequestHeaders copies the client's headers minus the dropped ones;
-// a SigV4 Authorization header is dropped too (spec §7, apigw-notes).
-func copyRequestHeaders(dst, src http.Header, stripSig bool) {
-	for k, vv := range src {
-		if dropRequest[k] {
-			continue
-		}
-		if k == "Authorization" && (stripSig || len(vv) > 0 && strings.HasPrefix(vv[0], "AWS4-")) {
-			continue
-		}
-		dst[k] = vv
-	}
-}
 
 // addIntegrationHeaders sets the headers API Gateway adds (spec §7).
 // The values share one backing array, in the request: no allocation.

@@ -21,6 +21,7 @@ type request struct {
 	reqID     string
 	apigwID   string
 	traceID   string
+	rawPath   string // the path as received (what a SigV4 signature covers)
 	tg        target
 	stage     *stageEntry
 	m         *methodEntry

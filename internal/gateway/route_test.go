@@ -64,6 +64,16 @@ func splitPath(p string) []string {
 	return append(out, cur)
 }
 
+// canon returns the canonical form of a path that must have one.
+func canon(t testing.TB, raw string) reqPath {
+	t.Helper()
+	p, ok := canonicalPath(raw)
+	if !ok {
+		t.Fatalf("canonicalPath(%q) refused", raw)
+	}
+	return p
+}
+
 func TestMatchPrecedence(t *testing.T) {
 	st := tree(t,
 		"/", "GET",
@@ -90,16 +100,27 @@ func TestMatchPrecedence(t *testing.T) {
 		{"DELETE", "/pets/mine", "/pets/{id}", "ANY", map[string]string{"id": "mine"}}, // literal lacks the verb: falls back to {id}
 		{"HEAD", "/pets", "/{proxy+}", "ANY", map[string]string{"proxy": "pets"}},      // HEAD is not implied by GET
 		{"GET", "/pets/mine/toys", "/{proxy+}", "ANY", map[string]string{"proxy": "pets/mine/toys"}},
-		{"GET", "/files/a/b%2Fc/d", "/files/{path+}", "GET", map[string]string{"path": "a/b%2Fc/d"}},
+		{"GET", "/files/a/b%20c//d/", "/files/{path+}", "GET", map[string]string{"path": "a/b%20c/d"}},
+		{"GET", "/p%65ts/%6d%69ne", "/pets/mine", "GET", nil}, // literals match decoded segments
 		{"POST", "/files/a", "/{proxy+}", "ANY", map[string]string{"proxy": "files/a"}},
 		{"POST", "/a/x/y/z", "/a/{b}/{rest+}", "POST", map[string]string{"b": "x", "rest": "y/z"}},
 		{"GET", "/a/x/y/z", "/{proxy+}", "ANY", map[string]string{"proxy": "a/x/y/z"}},
 		{"GET", "/pets/a%20b", "/pets/{id}", "GET", map[string]string{"id": "a%20b"}}, // values stay encoded
+		{"GET", "/pets/a%3a%40%c3%a9", "/pets/{id}", "GET", map[string]string{"id": "a%3A%40%C3%A9"}},
+		{"get", "/pets", "", "", nil}, // methods are case-sensitive tokens
+		{"TRACE", "/pets/1", "", "", nil},
+		{"FOO", "/", "", "", nil},
 	} {
 		var params []pathParam
-		m := st.match(c.path, c.verb, &params)
+		m := st.match(canon(t, c.path), c.verb, &params)
 		if m == nil {
-			t.Errorf("%s %s: no match, want %s", c.verb, c.path, c.wantRes)
+			if c.wantRes != "" {
+				t.Errorf("%s %s: no match, want %s", c.verb, c.path, c.wantRes)
+			}
+			continue
+		}
+		if c.wantRes == "" {
+			t.Errorf("%s %s: matched %s %s, want no match", c.verb, c.path, m.verb, m.res.Path)
 			continue
 		}
 		if m.res.Path != c.wantRes || m.verb != c.wantVerb {
@@ -131,7 +152,7 @@ func TestMatchStrict(t *testing.T) {
 		{"GET", "/other", "/{proxy+}"},
 	} {
 		var params []pathParam
-		m := st.matchStrict(c.path, c.verb, &params)
+		m := st.matchStrict(canon(t, c.path), c.verb, &params)
 		got := ""
 		if m != nil {
 			got = m.res.Path
@@ -148,7 +169,7 @@ func TestNoMatch(t *testing.T) {
 		{"POST", "/pets"}, {"GET", "/dogs"}, {"GET", "/pets/1/2"}, {"HEAD", "/pets"}, {"GET", "/"},
 	} {
 		var params []pathParam
-		if m := st.match(c.path, c.verb, &params); m != nil {
+		if m := st.match(canon(t, c.path), c.verb, &params); m != nil {
 			t.Errorf("%s %s matched %s", c.verb, c.path, m.res.Path)
 		}
 	}
@@ -167,12 +188,16 @@ func TestResolve(t *testing.T) {
 		{"localhost:4566", "/restapis/abcdefghij/dev/_user_request_/pets", "abcdefghij", "dev", "/pets", true},
 		{"localhost:4566", "/restapis/abcdefghij/dev/_user_request_", "abcdefghij", "dev", "/", true},
 		{"localhost:4566", "/_aws/execute-api/abcdefghij/dev/x/y", "abcdefghij", "dev", "/x/y", true},
+		{"localhost:4566", "//restapis//abcdefghij/d%65v/_user_request_//x/", "abcdefghij", "dev", "/x", true},
+		{"localhost:4566", "/restapis/abcdefghij/dev/_user_request_x/pets", "", "", "", false},
+		{"localhost:4566", "/restapis/abcdefghij/dev", "", "", "", false},
+		{"abcdefghij.execute-api.localhost", "/", "", "", "", false},
 		{"api.internal", "/users/user/1", "u", "prod", "/user/1", true},
 		{"API.internal:443", "/other/x", "r", "live", "/other/x", true},
 		{"localhost", "/pets", "", "", "", false},
 	} {
-		tg, ok := tbl.resolve(c.host, c.path)
-		if ok != c.ok || ok && (tg.apiID != c.api || tg.stage != c.stage || tg.rest != c.rest) {
+		tg, ok := tbl.resolve(c.host, canon(t, c.path))
+		if ok != c.ok || ok && (tg.apiID != c.api || tg.stage != c.stage || tg.rest.dec != c.rest) {
 			t.Errorf("%s %s: got %+v %v", c.host, c.path, tg, ok)
 		}
 	}
@@ -229,16 +254,27 @@ func FuzzMatch(f *testing.F) {
 		f.Add(s, "GET")
 	}
 	f.Fuzz(func(t *testing.T, path, verb string) {
+		p, ok := canonicalPath(path)
+		if !ok {
+			return
+		}
 		var params []pathParam
-		if m := st.match(path, verb, &params); m != nil && m.verb != verb && m.verb != "ANY" {
+		m := st.match(p, verb, &params)
+		if m != nil && m.verb != verb && m.verb != "ANY" {
 			t.Fatalf("%s %s matched verb %s", verb, path, m.verb)
+		}
+		if m != nil && !standardMethod(verb) {
+			t.Fatalf("non-standard method %q matched %s", verb, m.res.Path)
 		}
 	})
 }
 
 func BenchmarkMatch(b *testing.B) {
 	st := tree(b, "/pets", "GET", "/pets/{id}", "GET", "/pets/{id}/toys/{toy}", "GET", "/users/{proxy+}", "ANY", "/{proxy+}", "ANY")
-	paths := []string{"/pets", "/pets/42", "/pets/42/toys/ball", "/users/a/b/c", "/x/y"}
+	var paths []reqPath
+	for _, s := range []string{"/pets", "/pets/42", "/pets/42/toys/ball", "/users/a/b/c", "/x/y"} {
+		paths = append(paths, canon(b, s))
+	}
 	params := make([]pathParam, 0, 4)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

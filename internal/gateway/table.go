@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -97,6 +98,9 @@ type methodEntry struct {
 	lambdaARN string       // AWS_PROXY function (may hold ${stageVariables.x})
 	selectors []*selector  // integration responses (HTTP, MOCK)
 	queryMaps bool         // the integration maps querystring parameters
+	// mappedHeaders are the integration.request.header.* names: only the
+	// gateway's value of these reaches the backend (copyRequestHeaders).
+	mappedHeaders []string
 }
 
 type throttleSpec struct {
@@ -253,6 +257,12 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 		e.timeout = time.Duration(e.in.TimeoutInMillis) * time.Millisecond
 	}
 	e.queryMaps = hasQueryMappings(e.in)
+	for k := range e.in.RequestParameters {
+		if name, ok := strings.CutPrefix(k, "integration.request.header."); ok {
+			e.mappedHeaders = append(e.mappedHeaders, http.CanonicalHeaderKey(name))
+		}
+	}
+	sort.Strings(e.mappedHeaders)
 	switch e.in.Type {
 	case "HTTP_PROXY", "HTTP":
 		e.proxy = compileTarget(e.in.URI)
@@ -291,63 +301,74 @@ func lambdaFunctionARN(uri string) string {
 	return strings.TrimSuffix(rest, "/invocations")
 }
 
-// match finds the method for verb at path (raw, starting with "/"),
+// match finds the method for verb at p (canonical: see canonicalPath),
 // with AWS's precedence literal > {param} > {param+} at each level and,
 // when the most specific resource lacks the verb, backtracking to the next
-// less specific candidate (spec §3.5, the recommended default).
-func (s *stageEntry) match(path, verb string, params *[]pathParam) *methodEntry {
-	p := strings.Trim(path, "/")
-	if p == "" {
+// less specific candidate (spec §3.5, the recommended default). Literal
+// resources match decoded segments (the form the method ARN holds);
+// parameter values are the encoded segments (spec §3.7: values reach the
+// integration percent-encoded), which decode to exactly what matched. Only
+// the standard methods route (standardMethod).
+func (s *stageEntry) match(p reqPath, verb string, params *[]pathParam) *methodEntry {
+	if !standardMethod(verb) {
+		return nil
+	}
+	if p.isRoot() {
 		return s.root.method(verb)
 	}
-	return s.root.walk(p, verb, params)
+	return s.root.walk(p.dec[1:], p.enc[1:], verb, params)
 }
 
 // matchStrict is match without fall-through: the most specific resource
-// that exists for path is chosen first, and it must have the verb (or ANY);
+// that exists for p is chosen first, and it must have the verb (or ANY);
 // the developer guide's reading of spec §3.5, behind Config.NoFallthrough.
-func (s *stageEntry) matchStrict(path, verb string, params *[]pathParam) *methodEntry {
-	p := strings.Trim(path, "/")
+func (s *stageEntry) matchStrict(p reqPath, verb string, params *[]pathParam) *methodEntry {
+	if !standardMethod(verb) {
+		return nil
+	}
 	n := s.root
-	if p != "" {
-		if n = s.root.find(p, params); n == nil {
+	if !p.isRoot() {
+		if n = s.root.find(p.dec[1:], p.enc[1:], params); n == nil {
 			return nil
 		}
 	}
 	return n.method(verb)
 }
 
-// find returns the most specific resource for rest, ignoring methods.
-func (n *node) find(rest string, params *[]pathParam) *node {
-	seg, tail, more := strings.Cut(rest, "/")
-	last := !more || strings.Trim(tail, "/") == ""
+// find returns the most specific resource for the path dec (encoded enc),
+// without its leading slash, ignoring methods.
+func (n *node) find(dec, enc string, params *[]pathParam) *node {
+	seg, dtail, more := strings.Cut(dec, "/")
+	eseg, etail, _ := strings.Cut(enc, "/")
 	mark := len(*params)
 	if c := n.literal[seg]; c != nil {
-		if last {
+		if !more {
 			return c
 		}
-		if r := c.find(tail, params); r != nil {
+		if r := c.find(dtail, etail, params); r != nil {
 			return r
 		}
 		*params = (*params)[:mark]
 	}
-	if c := n.param; c != nil && seg != "" {
-		*params = append(*params, pathParam{c.name, seg})
-		if last {
+	if c := n.param; c != nil {
+		*params = append(*params, pathParam{c.name, eseg})
+		if !more {
 			return c
 		}
-		if r := c.find(tail, params); r != nil {
+		if r := c.find(dtail, etail, params); r != nil {
 			return r
 		}
 		*params = (*params)[:mark]
 	}
 	if c := n.greedy; c != nil {
-		*params = append(*params, pathParam{c.name, strings.TrimRight(rest, "/")})
+		*params = append(*params, pathParam{c.name, enc})
 		return c
 	}
 	return nil
 }
 
+// pathParam is a matched path parameter; value is percent-encoded in the
+// form of reqPath.enc (a greedy value holds its segments' "/").
 type pathParam struct{ name, value string }
 
 func (n *node) method(verb string) *methodEntry {
@@ -357,35 +378,37 @@ func (n *node) method(verb string) *methodEntry {
 	return n.methods["ANY"]
 }
 
-// walk matches rest (no leading slash, non-empty) below n.
-func (n *node) walk(rest, verb string, params *[]pathParam) *methodEntry {
-	seg, tail, more := strings.Cut(rest, "/")
+// walk matches the path dec (encoded enc), without its leading slash and
+// not empty, below n.
+func (n *node) walk(dec, enc, verb string, params *[]pathParam) *methodEntry {
+	seg, dtail, more := strings.Cut(dec, "/")
+	eseg, etail, _ := strings.Cut(enc, "/")
 	mark := len(*params)
 	if c := n.literal[seg]; c != nil {
-		if m := c.next(tail, more, verb, params); m != nil {
+		if m := c.next(dtail, etail, more, verb, params); m != nil {
 			return m
 		}
 		*params = (*params)[:mark]
 	}
-	if c := n.param; c != nil && seg != "" {
-		*params = append(*params, pathParam{c.name, seg})
-		if m := c.next(tail, more, verb, params); m != nil {
+	if c := n.param; c != nil {
+		*params = append(*params, pathParam{c.name, eseg})
+		if m := c.next(dtail, etail, more, verb, params); m != nil {
 			return m
 		}
 		*params = (*params)[:mark]
 	}
 	if c := n.greedy; c != nil {
 		if m := c.method(verb); m != nil {
-			*params = append(*params, pathParam{c.name, strings.TrimRight(rest, "/")})
+			*params = append(*params, pathParam{c.name, enc})
 			return m
 		}
 	}
 	return nil
 }
 
-func (n *node) next(tail string, more bool, verb string, params *[]pathParam) *methodEntry {
-	if !more || strings.Trim(tail, "/") == "" {
+func (n *node) next(dtail, etail string, more bool, verb string, params *[]pathParam) *methodEntry {
+	if !more {
 		return n.method(verb)
 	}
-	return n.walk(tail, verb, params)
+	return n.walk(dtail, etail, verb, params)
 }

@@ -15,12 +15,8 @@ func (rq *request) value(expr string) (string, bool) {
 	case len(expr) >= 2 && expr[0] == '\'' && expr[len(expr)-1] == '\'':
 		return expr[1 : len(expr)-1], true
 	case strings.HasPrefix(expr, "method.request.path."):
-		n := expr[len("method.request.path."):]
-		for _, p := range rq.params {
-			if p.name == n {
-				return p.value, true
-			}
-		}
+		// Percent-encoded, as AWS passes path parameters (spec §3.7).
+		return rq.param(expr[len("method.request.path."):])
 	case strings.HasPrefix(expr, "method.request.querystring."):
 		q := rq.r.URL.Query()
 		if v, ok := q[expr[len("method.request.querystring."):]]; ok && len(v) > 0 {
@@ -111,22 +107,54 @@ func (rq *request) contextVar(name string) (string, bool) {
 }
 
 // contextPath is $context.path: "/{stage}{path}" on the default endpoint,
-// the base path and path on a custom domain.
+// the base path and path on a custom domain; the path in its canonical
+// encoded form.
 func (rq *request) contextPath() string {
 	if rq.tg.custom {
 		if rq.tg.basePath != "" {
-			return "/" + rq.tg.basePath + rq.tg.rest
+			return "/" + rq.tg.basePath + rq.tg.rest.enc
 		}
-		return rq.tg.rest
+		return rq.tg.rest.enc
 	}
-	return "/" + rq.tg.stage + rq.tg.rest
+	return "/" + rq.stage.name + rq.tg.rest.enc
 }
 
-// expand replaces {name} (from integration.request.path mappings, else the
-// method path parameter of that name) and ${stageVariables.x} in uri.
-func (rq *request) expandURI(uri string) string {
+// eventPath is the proxy event's path: the resource path without the
+// stage, with the base path on a custom domain, canonical and encoded.
+func (rq *request) eventPath() string {
+	if rq.tg.custom && rq.tg.basePath != "" {
+		return "/" + rq.tg.basePath + rq.tg.rest.enc
+	}
+	return rq.tg.rest.enc
+}
+
+// Where a {name} placeholder of an integration uri lands.
+const (
+	inAuthority = iota
+	inPath
+	inQuery
+)
+
+// expandURI fills an HTTP integration uri: ${stageVariables.x} with the
+// stage's value (the operator's, as is) and {name} with this request's value
+// for it, made safe for where it lands (placeValue). ok=false: a value
+// chosen by the client cannot be placed there without changing the shape
+// of the URL (an extra path segment, a dot segment, another host).
+func (rq *request) expandURI(uri string) (string, bool) {
 	if !strings.ContainsAny(uri, "{$") {
-		return uri
+		return uri, true
+	}
+	// The template's authority ends at the first '/', '?' or '#' after
+	// "://"; its query starts at the first '?' after that.
+	authEnd, queryAt := 0, len(uri)
+	if i := strings.Index(uri, "://"); i >= 0 {
+		authEnd = len(uri)
+		if j := strings.IndexAny(uri[i+3:], "/?#"); j >= 0 {
+			authEnd = i + 3 + j
+		}
+	}
+	if j := strings.IndexByte(uri[authEnd:], '?'); j >= 0 {
+		queryAt = authEnd + j
 	}
 	var b strings.Builder
 	for i := 0; i < len(uri); i++ {
@@ -140,10 +168,19 @@ func (rq *request) expandURI(uri string) string {
 		}
 		if c == '{' {
 			if j := strings.IndexByte(uri[i:], '}'); j > 0 {
-				name := uri[i+1 : i+j]
-				v, ok := rq.pathValue(name)
-				if ok {
-					b.WriteString(v)
+				v, src, found := rq.pathValue(uri[i+1 : i+j])
+				if found {
+					where := inPath
+					if i < authEnd {
+						where = inAuthority
+					} else if i > queryAt {
+						where = inQuery
+					}
+					s, ok := placeValue(v, src, where)
+					if !ok {
+						return "", false
+					}
+					b.WriteString(s)
 					i += j
 					continue
 				}
@@ -151,15 +188,105 @@ func (rq *request) expandURI(uri string) string {
 		}
 		b.WriteByte(c)
 	}
+	return b.String(), true
+}
+
+// expandStageVariables replaces ${stageVariables.x} in s (a Lambda
+// function ARN: API Gateway allows stage variables there, not path
+// parameters).
+func (rq *request) expandStageVariables(s string) string {
+	if !strings.Contains(s, "${stageVariables.") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '$' && strings.HasPrefix(s[i:], "${stageVariables.") {
+			if j := strings.IndexByte(s[i:], '}'); j > 0 {
+				b.WriteString(rq.stage.variables[s[i+len("${stageVariables."):i+j]])
+				i += j
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
 	return b.String()
 }
 
-func (rq *request) pathValue(name string) (string, bool) {
-	if in := rq.m.in; in != nil {
-		if expr, ok := in.RequestParameters["integration.request.path."+name]; ok {
-			return rq.value(expr)
+// Where a placeholder's value comes from.
+const (
+	fromPath    = iota // a path parameter, in the canonical encoded form
+	fromOwner          // a 'static' value or a stage variable: the API owner's
+	fromRequest        // anything else (query, header, body, context): decoded text
+)
+
+// placeValue renders v for where it lands in the integration uri:
+//   - in the path, a path parameter as its canonical encoded segments (they
+//     decode to what the method ARN holds); a value from elsewhere in the
+//     request must be one segment that canonicalPath would accept, and is
+//     encoded as one;
+//   - in the query, query-escaped (it cannot add parameters);
+//   - in the authority, only host characters (letters, digits, '-', '.').
+//
+// Values of the API owner's ('static', stage variables) are placed as they
+// are, as AWS does.
+func placeValue(v string, src, where int) (string, bool) {
+	if src == fromOwner {
+		return v, true
+	}
+	switch where {
+	case inPath:
+		if src == fromPath {
+			return v, v != ""
+		}
+		if !validSegment([]byte(v)) {
+			return "", false
+		}
+		return escapeSegment(v), true
+	case inQuery:
+		if src == fromPath {
+			v = decodeEnc(v)
+		}
+		return url.QueryEscape(v), true
+	}
+	if src == fromPath {
+		v = decodeEnc(v)
+	}
+	if v == "" {
+		return "", false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+			return "", false
 		}
 	}
+	return v, true
+}
+
+// pathValue is the value of the uri placeholder {name}: its
+// integration.request.path.name mapping, else the path parameter of that
+// name; src says where the value comes from (placeValue).
+func (rq *request) pathValue(name string) (v string, src int, ok bool) {
+	if in := rq.m.in; in != nil {
+		if expr, mapped := in.RequestParameters["integration.request.path."+name]; mapped {
+			switch {
+			case strings.HasPrefix(expr, "method.request.path."):
+				v, ok = rq.param(expr[len("method.request.path."):])
+				return v, fromPath, ok
+			case strings.HasPrefix(expr, "stageVariables."),
+				len(expr) >= 2 && expr[0] == '\'' && expr[len(expr)-1] == '\'':
+				v, ok = rq.value(expr)
+				return v, fromOwner, ok
+			}
+			v, ok = rq.value(expr)
+			return v, fromRequest, ok
+		}
+	}
+	v, ok = rq.param(name)
+	return v, fromPath, ok
+}
+
+// param returns the path parameter name (encoded form).
+func (rq *request) param(name string) (string, bool) {
 	for _, p := range rq.params {
 		if p.name == name {
 			return p.value, true
