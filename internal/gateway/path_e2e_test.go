@@ -128,6 +128,8 @@ type pathEnv struct {
 	id      string
 	host    string
 	logPath string
+	logOff  int
+	lines   map[string]map[string]any
 }
 
 func newPathEnv(t *testing.T, auth string) *pathEnv {
@@ -190,7 +192,8 @@ func rawRoundTrip(t *testing.T, addr, method, target, host string, hdr http.Head
 	return reply{status: resp.StatusCode, header: resp.Header, body: string(body)}
 }
 
-// decision returns the decision log line of request id, if any.
+// decision returns the decision log line of request id, if any (the log
+// is read on from where the last call stopped).
 func (pe *pathEnv) decision(t *testing.T, id string) (map[string]any, bool) {
 	t.Helper()
 	if id == "" {
@@ -200,19 +203,24 @@ func (pe *pathEnv) decision(t *testing.T, id string) (map[string]any, bool) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if !strings.Contains(line, id) {
-			continue
+	if pe.lines == nil {
+		pe.lines = map[string]map[string]any{}
+	}
+	for b = b[pe.logOff:]; ; {
+		i := strings.IndexByte(string(b), '\n')
+		if i < 0 {
+			break
 		}
 		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("decision line %q: %v", line, err)
+		if err := json.Unmarshal(b[:i], &m); err != nil {
+			t.Fatalf("decision line %q: %v", b[:i], err)
 		}
-		if m["requestId"] == id {
-			return m, true
-		}
+		pe.lines[m["requestId"].(string)] = m
+		pe.logOff += i + 1
+		b = b[i+1:]
 	}
-	return nil, false
+	m, ok := pe.lines[id]
+	return m, ok
 }
 
 // pathCase is one row of the path × method table. route is the resource
