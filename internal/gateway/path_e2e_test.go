@@ -147,13 +147,11 @@ func newPathEnv(t *testing.T, auth string) *pathEnv {
 
 // raw sends method and target exactly as given (no client-side cleaning
 // or escaping) in the host form, signed with creds over that raw path
-// (unnormalized, as aws-sdk-go-v2 signs) when creds is set.
+// (unnormalized, as aws-sdk-go-v2 signs) when creds is set, with the
+// extra headers (unsigned, names exactly as given).
 func (pe *pathEnv) raw(t *testing.T, method, target string, creds *aws.Credentials, extra http.Header) reply {
 	t.Helper()
 	hdr := http.Header{}
-	for k, v := range extra {
-		hdr[k] = v
-	}
 	if creds != nil {
 		p, q, _ := strings.Cut(target, "?")
 		req := &http.Request{Method: method, Host: pe.host, Header: hdr,
@@ -161,6 +159,10 @@ func (pe *pathEnv) raw(t *testing.T, method, target string, creds *aws.Credentia
 		if err := v4.NewSigner().SignHTTP(context.Background(), *creds, req, emptyHash, "execute-api", "us-east-1", time.Now()); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// extra headers are sent as given (names not canonicalized), unsigned.
+	for k, v := range extra {
+		hdr[k] = append(hdr[k], v...)
 	}
 	return rawRoundTrip(t, strings.TrimPrefix(pe.srv.URL, "http://"), method, target, pe.host, hdr)
 }
