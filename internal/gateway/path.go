@@ -121,7 +121,8 @@ func canonicalSlow(raw string) (reqPath, bool) {
 	if raw != "" && raw[0] != '/' {
 		return reqPath{}, false // "*", or not a path at all
 	}
-	var dec, enc []byte
+	dec := make([]byte, 0, 2*len(raw)+8) // dec, then enc appended: one string for both
+	enc := make([]byte, 0, len(raw)+16)
 	for rest := raw; rest != ""; {
 		var seg string
 		seg, rest, _ = strings.Cut(rest, "/")
@@ -161,7 +162,9 @@ func canonicalSlow(raw string) (reqPath, bool) {
 	if len(dec) == 0 {
 		return rootPath, true
 	}
-	return reqPath{dec: string(dec), enc: string(enc)}, true
+	n := len(dec)
+	both := string(append(dec, enc...))
+	return reqPath{dec: both[:n], enc: both[n:]}, true
 }
 
 // validSegment reports whether a decoded segment names one resource to
