@@ -44,6 +44,13 @@ func foldByte(c byte) byte {
 // with the peer address, as AWS does.
 var gatewayHeaders = [...]string{"X-Amzn-Apigateway-Api-Id", "X-Amzn-Trace-Id", "X-Amzn-Requestid", "X-Forwarded-For"}
 
+// methodOverrideHeaders make many frameworks (Express method-override,
+// Symfony, Laravel, ASP.NET, Google's APIs) run a POST as the method they
+// name: the method a backend runs would not be the verb of the method ARN
+// that was authorized, so they are not forwarded (gatehouse's choice; AWS
+// forwards them).
+var methodOverrideHeaders = [...]string{"X-Http-Method-Override", "X-Http-Method", "X-Method-Override"}
+
 // sigv4Headers carry a request's SigV4 signature: the gateway consumes them
 // on an AWS_IAM method (or whenever the request carries a SigV4
 // signature), and they are not forwarded — a backend holding them could
@@ -71,13 +78,19 @@ func (rq *request) signed() bool {
 	return strings.Contains(r.URL.RawQuery, "X-Amz-Signature") || strings.Contains(r.URL.RawQuery, "X-Amz-Credential")
 }
 
-// credentialHeader reports whether the client header k carries the
-// caller's AWS credentials and so is not forwarded (spec §7: the SigV4
-// Authorization header is dropped; gatehouse drops the whole signature and
-// the session token, see doc/security-notes/gw-path.md).
-func credentialHeader(k string, signed bool) bool {
+// withheldHeader reports whether the client header k (in any spelling) is
+// kept from every integration: the caller's AWS credentials (spec §7: the
+// SigV4 Authorization header is dropped; gatehouse drops the whole
+// signature and the session token, see doc/security-notes/gw-path.md) and
+// the method-override headers.
+func withheldHeader(k string, signed bool) bool {
 	if headerEq(k, "X-Amz-Security-Token") {
 		return true
+	}
+	for _, n := range methodOverrideHeaders {
+		if headerEq(k, n) {
+			return true
+		}
 	}
 	if !signed {
 		return false
@@ -164,14 +177,15 @@ func containsAmz(s string) bool {
 
 // copyRequestHeaders copies the client's headers that an HTTP_PROXY
 // integration forwards (spec §7.2): not the hop-by-hop and recomputed ones
-// (dropRequest), not the caller's credentials (credentialHeader), and not
+// (dropRequest), not the caller's credentials or a method override
+// (withheldHeader), and not
 // any spelling of a header the gateway sets itself — the integration's
 // mapped headers (integration.request.header.*) and gatewayHeaders — so
 // that only the gateway's value of those can reach the backend.
 func (rq *request) copyRequestHeaders(dst, src http.Header) {
 	signed := rq.signed()
 	for k, vv := range src {
-		if dropRequest[k] || credentialHeader(k, signed) || rq.m.ownsHeader(k) {
+		if dropRequest[k] || withheldHeader(k, signed) || rq.m.ownsHeader(k) {
 			continue
 		}
 		if strings.IndexByte(k, '_') >= 0 && dropRequest[http.CanonicalHeaderKey(strings.ReplaceAll(k, "_", "-"))] {

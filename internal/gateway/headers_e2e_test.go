@@ -94,8 +94,9 @@ func decodeWSGI(t *testing.T, r reply) wsgiReply {
 // TestIdentityHeadersNotSpoofable is issue #12 item 9: a client's header
 // that a backend folding names the WSGI way would read as a header the
 // gateway maps or sets — any case, '_' for '-', duplicated — never reaches
-// the backend; the backend sees exactly one value, the gateway's. Other
-// client headers (also with '_') pass.
+// the backend; the backend sees exactly one value, the gateway's. Nor do
+// hop-by-hop names spelled with '_' or method overrides. Other client
+// headers (also with '_') pass, and X-Forwarded-For is extended.
 func TestIdentityHeadersNotSpoofable(t *testing.T) {
 	pe := headersEnv(t)
 	spoof := http.Header{
@@ -111,7 +112,10 @@ func TestIdentityHeadersNotSpoofable(t *testing.T) {
 		"X_Amzn_RequestId":         {"evil"},
 		"X-Amzn-Apigateway_Api_Id": {"otherapi"},
 		"X_Forwarded_For":          {"6.6.6.6"},
-		"X-Forwarded-For":          {"1.2.3.4"},
+		"X-Forwarded-For":          {"1.2.3.4", "10.0.0.1"},
+		"X-HTTP-Method-Override":   {"DELETE"},
+		"X_Http_Method":            {"DELETE"},
+		"X-Method-Override":        {"DELETE"},
 		"Content_Length":           {"5"},
 		"Transfer_Encoding":        {"chunked"},
 		"X-Keep_Me":                {"yes"},
@@ -134,7 +138,7 @@ func TestIdentityHeadersNotSpoofable(t *testing.T) {
 				"HTTP_X_AMZN_TRACE_ID":          {r.header.Get("X-Amzn-Trace-Id")},
 				"HTTP_X_AMZN_REQUESTID":         {r.header.Get("x-amzn-RequestId")},
 				"HTTP_X_AMZN_APIGATEWAY_API_ID": {pe.id},
-				"HTTP_X_FORWARDED_FOR":          {"1.2.3.4, 127.0.0.1"},
+				"HTTP_X_FORWARDED_FOR":          {"1.2.3.4, 10.0.0.1, 127.0.0.1"},
 				"HTTP_X_KEEP_ME":                {"yes"},
 			}
 			if c.path == "/prod/caller" {
@@ -153,7 +157,7 @@ func TestIdentityHeadersNotSpoofable(t *testing.T) {
 					t.Errorf("backend %s = %q, want %q", k, got, v)
 				}
 			}
-			for _, k := range []string{"HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING"} {
+			for _, k := range []string{"HTTP_CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING", "HTTP_X_HTTP_METHOD_OVERRIDE", "HTTP_X_HTTP_METHOD", "HTTP_X_METHOD_OVERRIDE"} {
 				if v, ok := w.Environ[k]; ok {
 					t.Errorf("backend %s = %q, want absent", k, v)
 				}

@@ -92,8 +92,8 @@ func (rq *request) event() *ProxyEvent {
 		ev.MultiValueHeaders = make(map[string][]string, len(r.Header))
 		signed := rq.signed()
 		for k, vv := range r.Header {
-			if credentialHeader(k, signed) {
-				continue // the caller's credentials stay at the gateway (spec §7.4)
+			if withheldHeader(k, signed) {
+				continue // credentials stay at the gateway (spec §7.4); no method override
 			}
 			ev.Headers[k] = vv[len(vv)-1]
 			ev.MultiValueHeaders[k] = vv

@@ -55,7 +55,7 @@ const iamAuth = `"security": [{"sigv4": []}],`
 
 // received is one request as the recording backend saw it.
 type received struct {
-	Method     string // as received
+	Method     string // the method it runs (override headers honored)
 	Target     string // request target as received (raw)
 	Normalized string // the path a normalizing server (nginx, Tomcat, a static file server) resolves it to
 	Header     http.Header
@@ -65,7 +65,8 @@ type received struct {
 // gateway's request id and serves files by the normalized path: it decodes
 // %XX (%2F included), treats '\' as '/', applies NFKC, strips ";params"
 // from segments and resolves dot segments, as nginx, Tomcat and static file
-// servers do in some combination. Its answer names the file it served.
+// servers do in some combination, and runs the method an override header
+// names. Its answer names the file it served.
 type recorder struct {
 	srv *httptest.Server
 	mu  sync.Mutex
@@ -78,8 +79,17 @@ func newRecorder(t testing.TB) *recorder {
 		_, _ = io.Copy(io.Discard, r.Body)
 		target, _, _ := strings.Cut(r.RequestURI, "?")
 		n := normalizePath(target)
+		// The method it runs: the override headers win, as with
+		// Express's method-override and many other frameworks.
+		method := r.Method
+		for k, v := range wsgiEnviron(r.Header) {
+			switch k {
+			case "HTTP_X_HTTP_METHOD_OVERRIDE", "HTTP_X_HTTP_METHOD", "HTTP_X_METHOD_OVERRIDE":
+				method = v[len(v)-1]
+			}
+		}
 		rc.mu.Lock()
-		rc.got[r.Header.Get("X-Amzn-Requestid")] = received{Method: r.Method, Target: r.RequestURI, Normalized: n, Header: r.Header.Clone()}
+		rc.got[r.Header.Get("X-Amzn-Requestid")] = received{Method: method, Target: r.RequestURI, Normalized: n, Header: r.Header.Clone()}
 		rc.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"served": n})

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -99,7 +100,12 @@ func TestPathProperty(t *testing.T) {
 			for i := 0; i < n; i++ {
 				method := pathMethods[rnd.IntN(len(pathMethods))]
 				target := randomTarget(rnd)
-				r := pe.raw(t, method, target, creds, nil)
+				var extra http.Header
+				if rnd.IntN(8) == 0 {
+					name := []string{"X-HTTP-Method-Override", "X_Http_Method", "x-method-override"}[rnd.IntN(3)]
+					extra = http.Header{name: {pathMethods[rnd.IntN(len(pathMethods))]}}
+				}
+				r := pe.raw(t, method, target, creds, extra)
 				id := r.header.Get("x-amzn-RequestId")
 				got, reached := pe.rec.take(id)
 				line, decided := pe.decision(t, id)

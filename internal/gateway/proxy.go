@@ -355,7 +355,8 @@ func (rq *request) addIntegrationHeaders(h http.Header) {
 	set(4, "X-Amzn-Requestid", rq.reqID)
 	ip := sourceIP(rq.r)
 	if prior, ok := h["X-Forwarded-For"]; ok && len(prior) > 0 {
-		ip = prior[0] + ", " + ip
+		// Several X-Forwarded-For lines are one list (RFC 9110 §5.3).
+		ip = strings.Join(prior, ", ") + ", " + ip
 	}
 	set(5, "X-Forwarded-For", ip)
 }
