@@ -314,7 +314,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Only authorization uses the method ARN (a NONE route without a
 	// resource policy never builds it). It holds the canonical decoded
 	// path in AWS's resource-path form: no leading slash after the verb,
-	// "…/GET/" for the root (spec §5).
+	// "…/GET/" for the root (spec §5). Whether AWS decodes the path in
+	// the ARN is undocumented [unconfirmed]; gatehouse decodes, so that
+	// "adm%69n" and "admin" are one resource to a policy as they are to
+	// the backend.
 	if m.iam || st.policy != nil || st.policyBroken {
 		rq.methodARN = st.arnPrefix + r.Method + "/" + tg.rest.dec[1:]
 		if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
