@@ -14,8 +14,8 @@ import (
 // canonical) they are the same string, the raw path itself.
 type reqPath struct {
 	// dec is the decoded path: "/" or "/s1/s2/…", each segment non-empty,
-	// never "." or "..", without "/", "\", ";", control or format
-	// characters, valid UTF-8 in NFKC. Routing, the method ARN, the
+	// never "." or "..", without "/", "\", ";", "?", "#", control or
+	// format characters, valid UTF-8 in NFKC (canonicalPath rule 3). Routing, the method ARN, the
 	// policy engine and the decision log see this form.
 	dec string
 	// enc is dec percent-encoded in one normal form (RFC 3986 §6.2.2):
@@ -53,6 +53,10 @@ var rootPath = reqPath{dec: "/", enc: "/"}
 //     resolving dot segments, Windows and Tomcat read '\' as '/');
 //     - ';' (Tomcat, Jetty and Spring strip ";params" from a segment, so
 //     "..;x" is ".." and "/admin;x/secret" is "/admin/secret" to them);
+//     - '?' or '#' (from %3F, %23: a backend that decodes the target before
+//     splitting it reads "/admin%3Fx" as /admin with a query);
+//     - a leading or trailing space (Windows trims trailing spaces; some
+//     routers trim both);
 //     - '%' followed by two hex digits or 'u' (a second decoding, as some
 //     frameworks do, would change it: "%252e%252e" decodes to "%2e%2e");
 //     - a control or format character (NUL, C0, DEL, C1, soft hyphen,
@@ -176,7 +180,7 @@ func validSegment(s []byte) bool {
 	dotsOnly, ascii := true, true
 	for i, c := range s {
 		switch {
-		case c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ';':
+		case c < 0x20 || c == 0x7f || c == '/' || c == '\\' || c == ';' || c == '?' || c == '#':
 			return false
 		case c == '%':
 			if i+1 < len(s) && (s[i+1] == 'u' || s[i+1] == 'U') || i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
@@ -189,13 +193,19 @@ func validSegment(s []byte) bool {
 			dotsOnly = false
 		}
 	}
-	if dotsOnly {
+	if dotsOnly || s[0] == ' ' || s[len(s)-1] == ' ' {
 		return false
 	}
 	if ascii {
 		return true
 	}
 	if !utf8.Valid(s) {
+		return false
+	}
+	if first, _ := utf8.DecodeRune(s); unicode.IsSpace(first) {
+		return false
+	}
+	if last, _ := utf8.DecodeLastRune(s); unicode.IsSpace(last) {
 		return false
 	}
 	for i := 0; i < len(s); {

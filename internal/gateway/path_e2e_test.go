@@ -313,6 +313,9 @@ var pathCases = []pathCase{
 	{method: "GET", path: "/prod/pets/%ff"},
 	{method: "GET", path: "/prod/pets/\xff"},
 	{method: "GET", path: "/prod/pets/ad%c2%admin"},
+	{method: "GET", path: "/prod/admin%3Fx"},
+	{method: "GET", path: "/prod/admin%23"},
+	{method: "GET", path: "/prod/admin%20"},
 	{method: "GET", path: "/prod/pets/%zz", status: 400},
 	// Methods are case-sensitive tokens; only the standard seven route.
 	{method: "get", path: "/prod/pets/1"},

@@ -104,10 +104,10 @@ func (rq *request) targetURL(withQuery bool) (*url.URL, error) {
 		}
 		u = *p
 	}
-	if q := forwardQuery(rq.r.URL.RawQuery); withQuery && q != "" {
-		if u.RawQuery == "" {
+	if q := rq.r.URL.RawQuery; withQuery && q != "" {
+		if q = forwardQuery(q); u.RawQuery == "" {
 			u.RawQuery = q
-		} else {
+		} else if q != "" {
 			u.RawQuery += "&" + q
 		}
 	}
