@@ -91,6 +91,13 @@ func BenchmarkGateway(b *testing.B) {
 			return r
 		})
 	})
+	b.Run("none_noncanonical_path", func(b *testing.B) {
+		// The slow path of canonicalPath: "//" and a trailing "/"
+		// collapsed, "%65" decoded (still /open).
+		benchServe(b, h, func() *http.Request {
+			return httptest.NewRequest(http.MethodGet, base+"//op%65n/", nil)
+		})
+	})
 	b.Run("aws_iam", func(b *testing.B) {
 		signed := httptest.NewRequest(http.MethodGet, base+"/iam", nil)
 		if err := v4.NewSigner().SignHTTP(context.Background(), e.root, signed, emptyHash, "execute-api", "us-east-1", time.Now()); err != nil {
