@@ -33,7 +33,9 @@ func TestRequestShapes(t *testing.T) {
 		{"encoded space", "/echo/a%20b", "", ""},
 		{"plus", "/echo/a+b", "", ""},
 		{"utf-8", "/echo/caf%C3%A9", "", ""},
-		{"sub-delims", "/echo/x;y=1,z", "", ""},
+		// Not ';': the gateway refuses it in a path (Tomcat would read
+		// "x;y" as "x"; doc/security-notes/gw-path.md), see below.
+		{"sub-delims", "/echo/x=1,z!$&'*+:@", "", ""},
 		{"tilde and dots", "/echo/~user/.hidden", "", ""},
 		{"parentheses", "/echo/(x)", "", ""},
 		{"repeated and empty query values", "/echo/q", "b=2&a=1&a=0&empty=", ""},
@@ -76,6 +78,14 @@ func TestRequestShapes(t *testing.T) {
 			check("sigv4client", status, body)
 		})
 	}
+
+	t.Run("semicolon refused", func(t *testing.T) {
+		t.Parallel()
+		r := gatehouse(t, env, nil, "curl", w.base()+"/echo/x;y=1")
+		if want := `{"message":"Missing Authentication Token"}`; r.code != 22 || r.stdout != want {
+			t.Fatalf("exit %d\n got %s\nwant %s\n%s", r.code, r.stdout, want, r.stderr)
+		}
+	})
 
 	t.Run("expired presigned URL", func(t *testing.T) {
 		t.Parallel()
