@@ -185,7 +185,9 @@ func TestDomainClaims(t *testing.T) {
 
 	now := time.Now()
 	kB := newKey(t)
-	good := func(names ...string) string { return root1.leaf(t, kB, now.Add(-time.Hour), now.Add(time.Hour), names...) }
+	good := func(names ...string) string {
+		return root1.leaf(t, kB, now.Add(-time.Hour), now.Add(time.Hour), names...)
+	}
 	viaInter := inter.leaf(t, kB, now.Add(-time.Hour), now.Add(time.Hour), "chain.example.com")
 
 	type claim struct {
