@@ -173,7 +173,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status, v, err := rt.fn(s, c)
 	if err != nil {
 		var ae *awserr.Error
-		if !errors.As(err, &ae) {
+		if c.ctx.Err() != nil && errors.Is(err, c.ctx.Err()) {
+			// The client went away and the operation stopped for it.
+			s.log.Debug("apigateway operation abandoned by its client", "operation", rt.op, "err", err)
+		} else if !errors.As(err, &ae) {
 			s.log.Error("apigateway operation failed", "operation", rt.op, "err", err)
 		}
 		awsproto.WriteJSONError(w, r, err)
