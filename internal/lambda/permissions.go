@@ -104,7 +104,7 @@ func (s *Service) addPermission(q *request, raw string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *Service) addPermission(q *request, raw string) error {
 }
 
 func (s *Service) getPolicy(q *request, raw string) error {
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Service) getPolicy(q *request, raw string) error {
 }
 
 func (s *Service) removePermission(q *request, raw, sid string) error {
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
