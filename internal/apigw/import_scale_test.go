@@ -120,3 +120,43 @@ func TestImportStopsWhenCancelled(t *testing.T) {
 		})
 	}
 }
+
+// TestYAMLKeyWorkBounded: YAML whose mappings would cost the decoder's
+// pairwise duplicate-key check more than yamlKeyBudget is refused before
+// it is decoded, aliases counted for every use (issue #12 item 13).
+func TestYAMLKeyWorkBounded(t *testing.T) {
+	keys := func(n int, indent string) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "%sk%d: 1\n", indent, i)
+		}
+		return b.String()
+	}
+	aliases := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "  a%d: *big\n", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		doc  string
+		ok   bool
+	}{
+		{"one mapping of 20,000 keys", "openapi: 3.0.1\npaths:\n" + keys(20000, "  "), false},
+		{"3,000 keys used 100 times", "openapi: 3.0.1\nx-big: &big\n" + keys(3000, "  ") + "x-uses:\n" + aliases(100), false},
+		{"3,000 keys used twice", "openapi: 3.0.1\nx-big: &big\n" + keys(3000, "  ") + "x-uses:\n" + aliases(2), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkYAMLCost([]byte(tc.doc))
+			if tc.ok != (err == nil) {
+				t.Fatalf("got %v, want ok=%v", err, tc.ok)
+			}
+			if !tc.ok && !errors.Is(err, errYAMLTooComplex) {
+				t.Fatalf("got %v, want %v", err, errYAMLTooComplex)
+			}
+		})
+	}
+}

@@ -64,7 +64,7 @@ func TestDenyHoldsForEveryFunctionSpelling(t *testing.T) {
 	if _, err := e.ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("p"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
 			{"Effect":"Allow","Action":["lambda:*","iam:PassRole"],"Resource":"*"},
-			{"Effect":"Deny","Action":["lambda:UpdateFunctionConfiguration","lambda:UpdateFunctionCode","lambda:TagResource","lambda:PutFunctionConcurrency"],"Resource":"` + fnARN + `"}]}`)}); err != nil {
+			{"Effect":"Deny","Action":["lambda:UpdateFunctionConfiguration","lambda:UpdateFunctionCode","lambda:TagResource","lambda:PutFunctionConcurrency","lambda:GetFunction"],"Resource":"` + fnARN + `"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	k, err := e.ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("dev")})
@@ -138,6 +138,11 @@ func TestDenyHoldsForEveryFunctionSpelling(t *testing.T) {
 		{"POST", "/2017-03-31/tags/" + fnARN + ":$LATEST", `{"Tags":{"k":"v"}}`},
 		{"POST", "/2017-03-31/tags/" + fnARN + "/x", `{"Tags":{"k":"v"}}`},
 		{"PUT", "/2017-10-31/functions/victim%3A%24LATEST/concurrency", `{"ReservedConcurrentExecutions":1}`},
+		// $LATEST is the unqualified function under another spelling, for
+		// the operations that take a qualifier too.
+		{"GET", "/2015-03-31/functions/victim%3A%24LATEST", ""},
+		{"GET", "/2015-03-31/functions/victim?Qualifier=%24LATEST", ""},
+		{"GET", "/2015-03-31/functions/" + fnARN + ":$LATEST", ""},
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			st, body := lambdaDo(t, e.url, dev, c.method, c.path, c.body)

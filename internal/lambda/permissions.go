@@ -185,7 +185,7 @@ func (s *Service) getPolicy(q *request, raw string) error {
 		return err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, "lambda:GetPolicy", res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, "lambda:GetPolicy", res, e); err != nil {
 		return err
 	}
 	if e == nil || len(e.fn.Policy) == 0 || (res.qualifier != "" && res.qualifier != "$LATEST") {
@@ -201,7 +201,7 @@ func (s *Service) removePermission(q *request, raw, sid string) error {
 		return err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, "lambda:RemovePermission", res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, "lambda:RemovePermission", res, e); err != nil {
 		return err
 	}
 	if e == nil || res.qualifier != "" {

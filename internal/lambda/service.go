@@ -541,17 +541,34 @@ func (s *Service) lookup(res resolved) (*entry, error) {
 // find resolves, authorizes and looks up a function for an operation that
 // takes a qualifier (in the name or ?Qualifier=): the resource is the
 // function ARN as named, qualified when a qualifier was given (spec §4.7).
+// $LATEST and the unqualified name are one function under two spellings,
+// so a call naming $LATEST needs both ARNs: a Deny on function:f holds for
+// "f:$LATEST" too (issue #12 item 4). Other qualifiers name versions and
+// aliases, which are resources of their own.
 func (s *Service) find(q *request, raw, action string) (resolved, *entry, error) {
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return res, nil, err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, action, res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, action, res, e); err != nil {
 		return res, nil, err
 	}
 	e, err = s.lookup(res)
 	return res, e, err
+}
+
+// authorizeNamed authorizes action on the function ARN as named and, for
+// $LATEST, on the unqualified ARN first.
+func (s *Service) authorizeNamed(q *request, action string, res resolved, e *entry) error {
+	if res.qualifier == "$LATEST" {
+		unq := res
+		unq.qualifier = ""
+		if err := s.authorize(q, action, unq.arn(), e, res.account); err != nil {
+			return err
+		}
+	}
+	return s.authorize(q, action, res.arn(), e, res.account)
 }
 
 // findLatest is find for an operation on the function itself (its code,
@@ -576,13 +593,8 @@ func (s *Service) findLatest(q *request, raw, action string) (resolved, *entry, 
 		return res, nil, awserr.InvalidParameterValueException.New("Current operation does not support versions other than $LATEST. Please set the version to $LATEST or do not set a version in your request.")
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, action, res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, action, named, e); err != nil {
 		return res, nil, err
-	}
-	if named.qualifier != "" {
-		if err := s.authorize(q, action, named.arn(), e, res.account); err != nil {
-			return res, nil, err
-		}
 	}
 	e, err = s.lookup(res)
 	return res, e, err
