@@ -9,28 +9,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-var errDomain = awserr.NotFoundException.New("Invalid domain name identifier specified")
-
-func (s *Service) routeDomains(c *call) (string, opFunc) {
-	n, m := len(c.seg), c.r.Method
-	switch {
-	case n == 1 && m == http.MethodPost:
-		return "CreateDomainName", s.createDomain
-	case n == 1 && m == http.MethodGet:
-		return "GetDomainNames", s.getDomains
-	case n == 2 && m == http.MethodGet:
-		return "GetDomainName", s.getDomain
-	case n == 2 && m == http.MethodDelete:
-		return "DeleteDomainName", s.deleteDomain
-	case n == 3 && c.seg[2] == "basepathmappings" && m == http.MethodPost:
-		return "CreateBasePathMapping", s.createBasePath
-	case n == 3 && c.seg[2] == "basepathmappings" && m == http.MethodGet:
-		return "GetBasePathMappings", s.getBasePaths
-	case n == 4 && c.seg[2] == "basepathmappings" && m == http.MethodDelete:
-		return "DeleteBasePathMapping", s.deleteBasePath
-	}
-	return "", nil
-}
+var (
+	errDomain   = awserr.NotFoundException.New("Invalid domain name identifier specified")
+	errBasePath = awserr.NotFoundException.New("Invalid base path mapping identifier specified")
+)
 
 func (s *Service) loadDomain(r store.Reader, c *call, name string) (*DomainRecord, error) {
 	rec, err := r.Get(KindDomain, name)
@@ -50,22 +32,61 @@ func (s *Service) loadDomain(r store.Reader, c *call, name string) (*DomainRecor
 	return &d, nil
 }
 
+// createDomainIn is CreateDomainName's input. The certificate fields are
+// AWS's legacy upload parameters; the private key is used to prove the
+// claim and never stored.
+type createDomainIn struct {
+	DomainName              string                 `json:"domainName"`
+	CertificateName         string                 `json:"certificateName"`
+	CertificateBody         string                 `json:"certificateBody"`
+	CertificatePrivateKey   string                 `json:"certificatePrivateKey"`
+	CertificateChain        string                 `json:"certificateChain"`
+	CertificateARN          string                 `json:"certificateArn"`
+	RegionalCertificateName string                 `json:"regionalCertificateName"`
+	RegionalCertificateARN  string                 `json:"regionalCertificateArn"`
+	EndpointConfiguration   *EndpointConfiguration `json:"endpointConfiguration"`
+	SecurityPolicy          string                 `json:"securityPolicy"`
+	Tags                    map[string]string      `json:"tags"`
+}
+
 func (s *Service) createDomain(c *call) (int, any, error) {
-	var in DomainName
+	var in createDomainIn
 	if err := decode(c, &in); err != nil {
 		return 0, nil, err
 	}
-	if in.DomainName == "" {
+	name, ok := CanonicalDomainName(in.DomainName)
+	if !ok {
 		return 0, nil, awserr.BadRequestException.New("Invalid domain name specified")
 	}
-	in.DomainNameStatus = "AVAILABLE"
-	in.RegionalDomainName = in.DomainName
-	d := DomainRecord{Domain: in, Account: c.caller.Account, Region: c.caller.Region}
-	_, err := s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindDomain, in.DomainName, d) })
+	claim, cert, err := s.claim(c, name, &in)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, in, nil
+	out := DomainName{DomainName: name, CertificateARN: in.CertificateARN, CertificateName: in.CertificateName,
+		RegionalCertificateARN: in.RegionalCertificateARN, RegionalCertificateName: in.RegionalCertificateName,
+		RegionalDomainName: name, DomainNameStatus: "AVAILABLE", EndpointConfiguration: in.EndpointConfiguration,
+		SecurityPolicy: in.SecurityPolicy, Tags: in.Tags}
+	if cert != "" {
+		out.CertificateUploadDate = s.now().Unix()
+	}
+	d := DomainRecord{Domain: out, Account: c.caller.Account, Region: c.caller.Region, Claim: claim, Certificate: cert}
+	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		// One owner per host name across every account: the second claim
+		// fails, never shares or replaces the first.
+		err = tx.Create(KindDomain, name, b)
+		if errors.Is(err, store.ErrExists) {
+			return awserr.BadRequestException.New("The domain name you provided already exists.")
+		}
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, out, nil
 }
 
 func (s *Service) getDomains(c *call) (int, any, error) {
@@ -134,6 +155,9 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 	if in.BasePath == "" {
 		in.BasePath = "(none)"
 	}
+	if !basePathRE.MatchString(in.BasePath) {
+		return 0, nil, awserr.BadRequestException.New("Invalid base path specified")
+	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
 			return err
@@ -185,7 +209,7 @@ func (s *Service) deleteBasePath(c *call) (int, any, error) {
 		}
 		err := tx.Delete(KindBasePath, c.seg[1]+"/"+c.seg[3])
 		if errors.Is(err, store.ErrNotFound) {
-			return awserr.NotFoundException.New("Invalid base path mapping identifier specified")
+			return errBasePath
 		}
 		return err
 	})

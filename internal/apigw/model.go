@@ -137,14 +137,18 @@ type Stage struct {
 
 // DomainName is a custom domain (only what routing needs).
 type DomainName struct {
-	DomainName             string                 `json:"domainName"`
-	CertificateARN         string                 `json:"certificateArn,omitempty"`
-	RegionalDomainName     string                 `json:"regionalDomainName,omitempty"`
-	EndpointConfiguration  *EndpointConfiguration `json:"endpointConfiguration,omitempty"`
-	DomainNameStatus       string                 `json:"domainNameStatus,omitempty"`
-	SecurityPolicy         string                 `json:"securityPolicy,omitempty"`
-	Tags                   map[string]string      `json:"tags,omitempty"`
-	DistributionDomainName string                 `json:"distributionDomainName,omitempty"`
+	DomainName              string                 `json:"domainName"`
+	CertificateARN          string                 `json:"certificateArn,omitempty"`
+	CertificateName         string                 `json:"certificateName,omitempty"`
+	CertificateUploadDate   int64                  `json:"certificateUploadDate,omitempty"`
+	RegionalCertificateARN  string                 `json:"regionalCertificateArn,omitempty"`
+	RegionalCertificateName string                 `json:"regionalCertificateName,omitempty"`
+	RegionalDomainName      string                 `json:"regionalDomainName,omitempty"`
+	EndpointConfiguration   *EndpointConfiguration `json:"endpointConfiguration,omitempty"`
+	DomainNameStatus        string                 `json:"domainNameStatus,omitempty"`
+	SecurityPolicy          string                 `json:"securityPolicy,omitempty"`
+	Tags                    map[string]string      `json:"tags,omitempty"`
+	DistributionDomainName  string                 `json:"distributionDomainName,omitempty"`
 }
 
 // BasePathMapping maps a domain's base path to an API stage.
@@ -186,11 +190,18 @@ type StageRecord struct {
 	Region  string `json:"region"`
 }
 
-// DomainRecord is a stored custom domain.
+// DomainRecord is a stored custom domain, keyed by its canonical name.
 type DomainRecord struct {
 	Domain  DomainName `json:"domain"`
 	Account string     `json:"account"`
 	Region  string     `json:"region"`
+	// Claim is how the owner proved control of the name (ClaimOperator,
+	// ClaimAllowed, ClaimCertificate). Empty: not routed (a record from
+	// before claims were checked, or a claim withdrawn at start).
+	Claim string `json:"claim,omitempty"`
+	// Certificate is the PEM leaf and chain of a ClaimCertificate (never
+	// the key), verified again at every start.
+	Certificate string `json:"certificate,omitempty"`
 }
 
 // BasePathRecord is a stored base-path mapping.

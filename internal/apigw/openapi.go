@@ -3,15 +3,16 @@ package apigw
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/oasdiff/yaml"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -40,7 +41,36 @@ var verbs3 = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"
 // extensions (spec §9). Extensions gatehouse does not implement become
 // warnings, never silent drops.
 func ParseDefinition(ctx context.Context, body []byte) (*Import, error) {
-	js, err := yaml.YAMLToJSON(body)
+	return parseDefinition(ctx, body, 0)
+}
+
+// importProgress, when set (tests), is called every progressEvery paths
+// of a translation or an import, with the request's context.
+var importProgress atomic.Pointer[func(ctx context.Context, done int)]
+
+const progressEvery = 256
+
+// checkpoint stops an import whose client has gone (its request context
+// is done), every progressEvery paths: a large import does no work for
+// nobody (issue #12 item 13).
+func checkpoint(ctx context.Context, done int) error {
+	if done%progressEvery != 0 {
+		return nil
+	}
+	if f := importProgress.Load(); f != nil {
+		(*f)(ctx, done)
+	}
+	return ctx.Err()
+}
+
+// parseDefinition is ParseDefinition for an API of at most maxResources
+// resources (0: no limit): a document with more paths is refused before
+// its operations are translated.
+func parseDefinition(ctx context.Context, body []byte, maxResources int) (*Import, error) {
+	js, err := definitionJSON(body)
+	if awserr.BadRequestException.Is(err) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, awserr.BadRequestException.Errorf("Invalid OpenAPI input: %s", firstLine(err.Error()))
 	}
@@ -68,7 +98,10 @@ func ParseDefinition(ctx context.Context, body []byte) (*Import, error) {
 	default:
 		return nil, awserr.BadRequestException.New("Invalid OpenAPI input: neither 'openapi' nor 'swagger' is specified")
 	}
-	return translate(doc)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return translate(ctx, doc, maxResources)
 }
 
 func firstLine(s string) string {
@@ -78,7 +111,7 @@ func firstLine(s string) string {
 	return s
 }
 
-func translate(doc *openapi3.T) (*Import, error) {
+func translate(ctx context.Context, doc *openapi3.T, maxResources int) (*Import, error) {
 	im := &Import{Paths: map[string]map[string]*Method{}}
 	if doc.Info != nil {
 		im.Title, im.Description, im.Version = doc.Info.Title, doc.Info.Description, doc.Info.Version
@@ -132,7 +165,23 @@ func translate(doc *openapi3.T) (*Import, error) {
 		return im, nil
 	}
 	paths := doc.Paths.Map()
-	for _, p := range sortedKeys(paths) {
+	// Every path but "/" is a resource of its own, besides the root: more
+	// paths than the quota can never be imported.
+	if maxResources > 0 && len(paths) >= maxResources {
+		distinct := make(map[string]bool, len(paths))
+		for p := range paths {
+			if np := normalizePath(p); np != "/" {
+				distinct[np] = true
+			}
+		}
+		if len(distinct)+1 > maxResources {
+			return nil, errTooManyResources
+		}
+	}
+	for k, p := range sortedKeys(paths) {
+		if err := checkpoint(ctx, k); err != nil {
+			return nil, err
+		}
 		item := paths[p]
 		if item == nil {
 			continue
@@ -365,8 +414,10 @@ func (im *Import) integration(where string, v any) (*Integration, error) {
 	return in, nil
 }
 
-// apply writes an import into a (overwrite replaces the resource tree).
-func (im *Import) apply(a *APIRecord, overwrite bool) error {
+// apply writes an import into a (overwrite replaces the resource tree),
+// creating at most maxResources resources in all, in time linear in the
+// number of paths and resources.
+func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxResources int) error {
 	if overwrite {
 		root := a.Resources[a.API.RootResourceID]
 		root.ResourceMethods = nil
@@ -406,8 +457,15 @@ func (im *Import) apply(a *APIRecord, overwrite bool) error {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
-	for _, p := range paths {
-		r, err := ensurePath(a, p)
+	t := newTree(a, maxResources)
+	for k, p := range paths {
+		if err := checkpoint(ctx, k); err != nil {
+			return err
+		}
+		r, err := t.ensurePath(p)
+		if errors.Is(err, errTooManyResources) {
+			return err
+		}
 		if err != nil {
 			e := awserr.From(err)
 			return awserr.BadRequestException.Errorf("Errors found during import:\n\tUnable to create resource at path '%s': %s", p, e.Message)
@@ -443,7 +501,7 @@ func checkBasePath(c *call, im *Import) {
 }
 
 func (s *Service) importRestAPI(c *call) (int, any, error) {
-	im, err := ParseDefinition(c.ctx, c.body)
+	im, err := parseDefinition(c.ctx, c.body, s.maxResources)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -458,7 +516,7 @@ func (s *Service) importRestAPI(c *call) (int, any, error) {
 	if t := c.r.URL.Query().Get("endpointConfigurationTypes"); t != "" {
 		a.API.EndpointConfiguration = &EndpointConfiguration{Types: []string{strings.ToUpper(t)}}
 	}
-	if err := im.apply(a, true); err != nil {
+	if err := im.apply(c.ctx, a, true, s.maxResources); err != nil {
 		return 0, nil, err
 	}
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindRestAPI, a.API.ID, a) })
@@ -469,7 +527,7 @@ func (s *Service) importRestAPI(c *call) (int, any, error) {
 }
 
 func (s *Service) putRestAPI(c *call) (int, any, error) {
-	im, err := ParseDefinition(c.ctx, c.body)
+	im, err := parseDefinition(c.ctx, c.body, s.maxResources)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -486,7 +544,7 @@ func (s *Service) putRestAPI(c *call) (int, any, error) {
 	}
 	var out RestAPI
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if err := im.apply(a, mode == "overwrite"); err != nil {
+		if err := im.apply(c.ctx, a, mode == "overwrite", s.maxResources); err != nil {
 			return err
 		}
 		out = wireAPI(a)

@@ -36,32 +36,104 @@ func childPath(parent *Resource, part string) string {
 	return parent.Path + "/" + part
 }
 
-// addResource creates part under parent, checking for siblings.
-func addResource(a *APIRecord, parent *Resource, part string) (*Resource, error) {
+// tree indexes an API's resources by parent, built once per operation in
+// linear time so that finding or adding a child is constant time: an
+// import of n paths is O(n), not O(n²) (issue #12 item 13).
+type tree struct {
+	a    *APIRecord
+	max  int
+	kids map[string]map[string]*Resource // parent ID → path part → child
+	// vars holds, per parent, its {name} and {name+} children (at most one
+	// of each, as AWS allows).
+	vars map[string]*[2]*Resource
+}
+
+func newTree(a *APIRecord, max int) *tree {
+	t := &tree{a: a, max: max, kids: make(map[string]map[string]*Resource, len(a.Resources)),
+		vars: map[string]*[2]*Resource{}}
+	for _, r := range a.Resources {
+		if r.ParentID != "" {
+			t.index(r)
+		}
+	}
+	return t
+}
+
+func (t *tree) index(r *Resource) {
+	m := t.kids[r.ParentID]
+	if m == nil {
+		m = map[string]*Resource{}
+		t.kids[r.ParentID] = m
+	}
+	m[r.PathPart] = r
+	if strings.HasPrefix(r.PathPart, "{") {
+		v := t.vars[r.ParentID]
+		if v == nil {
+			v = &[2]*Resource{}
+			t.vars[r.ParentID] = v
+		}
+		v[greedyIndex(r.PathPart)] = r
+	}
+}
+
+func (t *tree) unindex(r *Resource) {
+	delete(t.kids[r.ParentID], r.PathPart)
+	if v := t.vars[r.ParentID]; v != nil && v[greedyIndex(r.PathPart)] == r {
+		v[greedyIndex(r.PathPart)] = nil
+	}
+}
+
+func greedyIndex(part string) int {
+	if strings.HasSuffix(part, "+}") {
+		return 1
+	}
+	return 0
+}
+
+// errTooManyResources is AWS's answer when an API would exceed its quota
+// of resources (seen from ImportRestApi and PutRestApi).
+var errTooManyResources = awserr.LimitExceededException.New("Maximum number of Resources for this API has been reached.  Please contact AWS if you need additional Resources.")
+
+// checkPart checks that part may be a child of parent next to its siblings
+// (self excluded, for renames).
+func (t *tree) checkPart(parent *Resource, part string, self *Resource) error {
 	if err := validatePathPart(parent, part); err != nil {
+		return err
+	}
+	if r := t.kids[parent.ID][part]; r != nil && r != self {
+		return awserr.ConflictException.Errorf("Another resource with the same parent already has this name: %s", part)
+	}
+	if strings.HasPrefix(part, "{") {
+		if v := t.vars[parent.ID]; v != nil {
+			if r := v[greedyIndex(part)]; r != nil && r != self {
+				return awserr.BadRequestException.Errorf("A sibling (%s) of this resource already has a variable path part -- only one is allowed", r.PathPart)
+			}
+		}
+	}
+	return nil
+}
+
+// add creates part under parent.
+func (t *tree) add(parent *Resource, part string) (*Resource, error) {
+	if err := t.checkPart(parent, part, nil); err != nil {
 		return nil, err
 	}
-	p := childPath(parent, part)
-	isVar := strings.HasPrefix(part, "{")
-	for _, r := range a.Resources {
-		if r.ParentID != parent.ID {
-			continue
-		}
-		if r.PathPart == part {
-			return nil, awserr.ConflictException.Errorf("Another resource with the same parent already has this name: %s", part)
-		}
-		if isVar && strings.HasPrefix(r.PathPart, "{") && strings.HasSuffix(r.PathPart, "+}") == strings.HasSuffix(part, "+}") {
-			return nil, awserr.BadRequestException.Errorf("A sibling (%s) of this resource already has a variable path part -- only one is allowed", r.PathPart)
-		}
+	if len(t.a.Resources) >= t.max {
+		return nil, errTooManyResources
 	}
-	r := &Resource{ID: newID(6), ParentID: parent.ID, PathPart: part, Path: p}
-	a.Resources[r.ID] = r
+	id := newID(6)
+	for t.a.Resources[id] != nil {
+		id = newID(6)
+	}
+	r := &Resource{ID: id, ParentID: parent.ID, PathPart: part, Path: childPath(parent, part)}
+	t.a.Resources[r.ID] = r
+	t.index(r)
 	return r, nil
 }
 
 // ensurePath creates every missing resource of path and returns the leaf.
-func ensurePath(a *APIRecord, path string) (*Resource, error) {
-	cur := a.Resources[a.API.RootResourceID]
+func (t *tree) ensurePath(path string) (*Resource, error) {
+	cur := t.a.Resources[t.a.API.RootResourceID]
 	if cur == nil {
 		return nil, awserr.InternalFailure.New("")
 	}
@@ -69,16 +141,10 @@ func ensurePath(a *APIRecord, path string) (*Resource, error) {
 		if part == "" {
 			continue
 		}
-		var next *Resource
-		for _, r := range a.Resources {
-			if r.ParentID == cur.ID && r.PathPart == part {
-				next = r
-				break
-			}
-		}
+		next := t.kids[cur.ID][part]
 		if next == nil {
 			var err error
-			if next, err = addResource(a, cur, part); err != nil {
+			if next, err = t.add(cur, part); err != nil {
 				return nil, err
 			}
 		}
@@ -152,17 +218,22 @@ func (r *Resource) MarshalJSON() ([]byte, error) {
 }
 
 func (s *Service) getResources(c *call) (int, any, error) {
-	var all []*Resource
+	var items []*Resource
+	var pos string
+	embed := embedMethods(c)
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		for _, r := range sortedResources(a) {
-			all = append(all, wireResource(r, embedMethods(c)))
+		page, p, err := paging(c, sortedResources(a))
+		if err != nil {
+			return err
+		}
+		// Only the page is rendered: O(n log n) for the sort, O(page)
+		// for the copies.
+		items, pos = make([]*Resource, len(page)), p
+		for i, r := range page {
+			items[i] = wireResource(r, embed)
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	items, pos, err := paging(c, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -198,7 +269,7 @@ func (s *Service) createResource(c *call) (int, any, error) {
 		if parent == nil {
 			return errResource
 		}
-		r, err := addResource(a, parent, in.PathPart)
+		r, err := newTree(a, s.maxResources).add(parent, in.PathPart)
 		out = r
 		return err
 	})
@@ -219,17 +290,29 @@ func (s *Service) updateResource(c *call) (int, any, error) {
 		if r == nil || r.Path == "/" {
 			return errResource
 		}
+		t := newTree(a, s.maxResources)
 		for _, op := range ops {
 			if op.Path != "/pathPart" || !isSet(op) {
 				return badPatch(op)
 			}
 			parent := a.Resources[r.ParentID]
-			if err := validatePathPart(parent, op.Value); err != nil {
+			if parent == nil {
+				return errResource
+			}
+			// The new name must not collide with a sibling's: two
+			// resources with one path would be one route with two
+			// meanings.
+			if err := t.checkPart(parent, op.Value, r); err != nil {
 				return err
 			}
+			if strings.HasSuffix(op.Value, "+}") && len(t.kids[r.ID]) > 0 {
+				return awserr.BadRequestException.Errorf("Cannot create a child of a resource with a greedy path variable: %s", childPath(parent, op.Value))
+			}
 			old := r.Path
+			t.unindex(r)
 			r.PathPart = op.Value
 			r.Path = childPath(parent, op.Value)
+			t.index(r)
 			for _, d := range a.Resources {
 				if strings.HasPrefix(d.Path, old+"/") {
 					d.Path = r.Path + strings.TrimPrefix(d.Path, old)

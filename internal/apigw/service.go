@@ -30,6 +30,10 @@ type Caller struct {
 	ARN string
 	// Identity is the authenticator's principal, handed back to Authorizer.
 	Identity any
+	// Operator: the caller is the root user of the default account, who
+	// may claim any custom domain name (the operator sets the flags that
+	// allow names to other accounts anyway).
+	Operator bool
 }
 
 // Authenticator verifies a control-plane request's SigV4 signature (service
@@ -48,19 +52,31 @@ type Authorizer interface {
 type Config struct {
 	Store *store.Store
 	Auth  Authenticator
-	// Authz may be nil: every authenticated caller is then allowed.
+	// Authz decides every operation. Nil denies every operation: a
+	// missing authorizer is a wiring mistake, never a reason to allow.
 	Authz Authorizer
 	Log   *slog.Logger
 	Now   func() time.Time
+	// MaxResources bounds the resources of one API, its root included
+	// (AWS's default quota: 300 per API); 0 means DefaultMaxResources.
+	MaxResources int
+	// Domains decides who may claim which custom domain names; nil lets
+	// only the operator (Caller.Operator) claim names.
+	Domains *DomainPolicy
 }
+
+// DefaultMaxResources is AWS's default quota of resources per REST API.
+const DefaultMaxResources = 300
 
 // Service is the API Gateway control plane. It implements http.Handler.
 type Service struct {
-	st    *store.Store
-	auth  Authenticator
-	authz Authorizer
-	log   *slog.Logger
-	now   func() time.Time
+	st           *store.Store
+	auth         Authenticator
+	authz        Authorizer
+	log          *slog.Logger
+	now          func() time.Time
+	maxResources int
+	domains      *DomainPolicy
 }
 
 // New returns a Service.
@@ -71,7 +87,11 @@ func New(cfg Config) *Service {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{st: cfg.Store, auth: cfg.Auth, authz: cfg.Authz, log: cfg.Log, now: cfg.Now}
+	if cfg.MaxResources <= 0 {
+		cfg.MaxResources = DefaultMaxResources
+	}
+	return &Service{st: cfg.Store, auth: cfg.Auth, authz: cfg.Authz, log: cfg.Log, now: cfg.Now,
+		maxResources: cfg.MaxResources, domains: cfg.Domains}
 }
 
 // MaxBody bounds control-plane request bodies (OpenAPI definitions are at
@@ -98,7 +118,10 @@ type call struct {
 	ctx    context.Context
 	caller Caller
 	body   []byte
-	seg    []string
+	// seg is the routed path in canonical form: the route's literal
+	// segments and its parameters decoded and validated (verbs upper-case,
+	// domain names lower-case), at the positions of the route's pattern.
+	seg []string
 }
 
 // ServeHTTP authenticates, routes and runs one control-plane operation.
@@ -125,28 +148,36 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m := awsproto.MetaFrom(r.Context()); m != nil {
 		m.Principal = c.caller.ARN
 	}
-	p := strings.Trim(r.URL.Path, "/")
-	if p != "" {
-		c.seg = strings.Split(p, "/")
-	}
-	op, fn := s.route(c)
-	if fn == nil {
-		awsproto.WriteJSONError(w, r, awserr.UnknownOperation.New(""))
+	rt, seg, err := matchRoute(r.Method, r.URL.EscapedPath(), r.URL.Query().Get("mode") == "import", c.caller.Account)
+	if err != nil {
+		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	awsproto.SetOperation(r.Context(), op)
-	if s.authz != nil {
-		res := "arn:aws:apigateway:" + c.caller.Region + "::" + r.URL.Path
-		if err := s.authz.Authorize(r, c.caller, "apigateway:"+r.Method, res); err != nil {
-			awsproto.WriteJSONError(w, r, err)
-			return
-		}
+	c.seg = seg
+	awsproto.SetOperation(r.Context(), rt.op)
+	// The resource is built from the routed operation and its validated
+	// parameters, never from the request's path: a path that spells the
+	// same operation differently gets the same ARN (issue #12 item 4).
+	action := "apigateway:" + rt.method
+	res := "arn:aws:apigateway:" + c.caller.Region + "::/" + strings.Join(seg, "/")
+	if s.authz == nil {
+		// No authorizer wired is a configuration error, not a licence:
+		// deny, as the gateway and Lambda do (issue #12 item 17).
+		awsproto.WriteJSONError(w, r, awserr.AccessDeniedException.Errorf("User: %s is not authorized to perform: %s on resource: %s", c.caller.ARN, action, res))
+		return
 	}
-	status, v, err := fn(c)
+	if err := s.authz.Authorize(r, c.caller, action, res); err != nil {
+		awsproto.WriteJSONError(w, r, err)
+		return
+	}
+	status, v, err := rt.fn(s, c)
 	if err != nil {
 		var ae *awserr.Error
-		if !errors.As(err, &ae) {
-			s.log.Error("apigateway operation failed", "operation", op, "err", err)
+		if c.ctx.Err() != nil && errors.Is(err, c.ctx.Err()) {
+			// The client went away and the operation stopped for it.
+			s.log.Debug("apigateway operation abandoned by its client", "operation", rt.op, "err", err)
+		} else if !errors.As(err, &ae) {
+			s.log.Error("apigateway operation failed", "operation", rt.op, "err", err)
 		}
 		awsproto.WriteJSONError(w, r, err)
 		return
@@ -173,126 +204,7 @@ type rawBody struct {
 	body        []byte
 }
 
-type opFunc func(c *call) (int, any, error)
-
-// route maps method + path onto an operation (spec §11 table).
-func (s *Service) route(c *call) (string, opFunc) {
-	seg, m := c.seg, c.r.Method
-	n := len(seg)
-	if n == 0 {
-		return "", nil
-	}
-	switch seg[0] {
-	case "restapis":
-	case "domainnames":
-		return s.routeDomains(c)
-	default:
-		return "", nil
-	}
-	switch {
-	case n == 1 && m == http.MethodPost:
-		if c.r.URL.Query().Get("mode") == "import" {
-			return "ImportRestApi", s.importRestAPI
-		}
-		return "CreateRestApi", s.createRestAPI
-	case n == 1 && m == http.MethodGet:
-		return "GetRestApis", s.getRestAPIs
-	case n == 2 && m == http.MethodGet:
-		return "GetRestApi", s.getRestAPI
-	case n == 2 && m == http.MethodPut:
-		return "PutRestApi", s.putRestAPI
-	case n == 2 && m == http.MethodPatch:
-		return "UpdateRestApi", s.updateRestAPI
-	case n == 2 && m == http.MethodDelete:
-		return "DeleteRestApi", s.deleteRestAPI
-	case n == 3 && seg[2] == "resources" && m == http.MethodGet:
-		return "GetResources", s.getResources
-	case n == 4 && seg[2] == "resources":
-		switch m {
-		case http.MethodGet:
-			return "GetResource", s.getResource
-		case http.MethodPost:
-			return "CreateResource", s.createResource
-		case http.MethodPatch:
-			return "UpdateResource", s.updateResource
-		case http.MethodDelete:
-			return "DeleteResource", s.deleteResource
-		}
-	case n == 6 && seg[2] == "resources" && seg[4] == "methods":
-		switch m {
-		case http.MethodPut:
-			return "PutMethod", s.putMethod
-		case http.MethodGet:
-			return "GetMethod", s.getMethod
-		case http.MethodPatch:
-			return "UpdateMethod", s.updateMethod
-		case http.MethodDelete:
-			return "DeleteMethod", s.deleteMethod
-		}
-	case n == 8 && seg[2] == "resources" && seg[4] == "methods" && seg[6] == "responses":
-		switch m {
-		case http.MethodPut:
-			return "PutMethodResponse", s.putMethodResponse
-		case http.MethodGet:
-			return "GetMethodResponse", s.getMethodResponse
-		case http.MethodDelete:
-			return "DeleteMethodResponse", s.deleteMethodResponse
-		}
-	case n == 7 && seg[2] == "resources" && seg[4] == "methods" && seg[6] == "integration":
-		switch m {
-		case http.MethodPut:
-			return "PutIntegration", s.putIntegration
-		case http.MethodGet:
-			return "GetIntegration", s.getIntegration
-		case http.MethodPatch:
-			return "UpdateIntegration", s.updateIntegration
-		case http.MethodDelete:
-			return "DeleteIntegration", s.deleteIntegration
-		}
-	case n == 9 && seg[2] == "resources" && seg[4] == "methods" && seg[6] == "integration" && seg[7] == "responses":
-		switch m {
-		case http.MethodPut:
-			return "PutIntegrationResponse", s.putIntegrationResponse
-		case http.MethodGet:
-			return "GetIntegrationResponse", s.getIntegrationResponse
-		case http.MethodDelete:
-			return "DeleteIntegrationResponse", s.deleteIntegrationResponse
-		}
-	case n == 3 && seg[2] == "deployments":
-		switch m {
-		case http.MethodPost:
-			return "CreateDeployment", s.createDeployment
-		case http.MethodGet:
-			return "GetDeployments", s.getDeployments
-		}
-	case n == 4 && seg[2] == "deployments":
-		switch m {
-		case http.MethodGet:
-			return "GetDeployment", s.getDeployment
-		case http.MethodDelete:
-			return "DeleteDeployment", s.deleteDeployment
-		}
-	case n == 3 && seg[2] == "stages":
-		switch m {
-		case http.MethodPost:
-			return "CreateStage", s.createStage
-		case http.MethodGet:
-			return "GetStages", s.getStages
-		}
-	case n == 4 && seg[2] == "stages":
-		switch m {
-		case http.MethodGet:
-			return "GetStage", s.getStage
-		case http.MethodPatch:
-			return "UpdateStage", s.updateStage
-		case http.MethodDelete:
-			return "DeleteStage", s.deleteStage
-		}
-	case n == 6 && seg[2] == "stages" && seg[4] == "exports" && m == http.MethodGet:
-		return "GetExport", s.getExport
-	}
-	return "", nil
-}
+type opFunc func(s *Service, c *call) (int, any, error)
 
 // ---- helpers ----
 

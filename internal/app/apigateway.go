@@ -31,8 +31,26 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	if a.iamParts.IAM == nil || a.iamParts.Authn == nil {
 		return fmt.Errorf("api gateway needs the IAM service and authenticator")
 	}
-	cp := &controlPlaneAuth{authn: a.iamParts.Authn, iam: a.iamParts.IAM}
-	a.apigwParts.APIGW = apigw.New(apigw.Config{Store: a.Store, Auth: cp, Authz: cp, Log: a.Log})
+	var ca []byte
+	if a.Config.DomainCA != "" {
+		b, err := os.ReadFile(a.Config.DomainCA)
+		if err != nil {
+			return fmt.Errorf("--domain-ca: %w", err)
+		}
+		ca = b
+	}
+	domains, err := apigw.NewDomainPolicy(a.Config.AccountID, a.Config.DomainNames, ca)
+	if err != nil {
+		return err
+	}
+	cp := &controlPlaneAuth{authn: a.iamParts.Authn, iam: a.iamParts.IAM, operator: a.Config.AccountID}
+	a.apigwParts.APIGW = apigw.New(apigw.Config{Store: a.Store, Auth: cp, Authz: cp, Log: a.Log, Now: a.Config.Now,
+		MaxResources: a.Config.APIGWMaxResources, Domains: domains})
+	// Before the gateway loads its routes: claims that no longer hold
+	// (flags changed, certificate expired) are withdrawn from routing.
+	if err := a.apigwParts.APIGW.ReconcileDomains(ctx); err != nil {
+		return fmt.Errorf("custom domain names: %w", err)
+	}
 
 	var dlog io.Writer
 	switch a.Config.DecisionLog {
@@ -69,8 +87,9 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 // controlPlaneAuth authenticates API Gateway control-plane calls through
 // authn and authorizes apigateway:VERB on the resource ARN through IAM.
 type controlPlaneAuth struct {
-	authn *authn.Authenticator
-	iam   *iam.Service
+	authn    *authn.Authenticator
+	iam      *iam.Service
+	operator string // the default account
 }
 
 func (c *controlPlaneAuth) Authenticate(r *http.Request, body []byte) (apigw.Caller, error) {
@@ -78,7 +97,8 @@ func (c *controlPlaneAuth) Authenticate(r *http.Request, body []byte) (apigw.Cal
 	if err != nil {
 		return apigw.Caller{}, authn.JSONError(err)
 	}
-	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p}, nil
+	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p,
+		Operator: p.Kind == authn.Root && p.AccountID == c.operator}, nil
 }
 
 func (c *controlPlaneAuth) Authorize(r *http.Request, caller apigw.Caller, action, resource string) error {

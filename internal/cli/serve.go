@@ -53,6 +53,26 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	str(&cfg.DecisionLog, "decision-log", `authorization decision log: "" (off), "-" (stdout) or a file path`)
 	boolean(&cfg.HideCanonical, "hide-canonical", "omit the canonical request from signature-mismatch errors (hardened deployments)")
 	boolean(&cfg.LegacyDenyMessages, "legacy-deny-messages", "use AWS's pre-2023 access-denied wording (no policy-type suffix)")
+	if v := getenv("GATEHOUSE_APIGW_MAX_RESOURCES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_APIGW_MAX_RESOURCES=%q: not an integer", v))
+		}
+		cfg.APIGWMaxResources = n
+	}
+	fs.IntVar(&cfg.APIGWMaxResources, "apigw-max-resources", cfg.APIGWMaxResources, "most resources of one REST API, root included (AWS's default quota; env GATEHOUSE_APIGW_MAX_RESOURCES)")
+	envDomains := false
+	if v := getenv("GATEHOUSE_DOMAIN_NAMES"); v != "" {
+		cfg.DomainNames, envDomains = strings.Fields(v), true
+	}
+	fs.Func("domain-names", "custom domain names an account may claim without a certificate: ACCOUNT=NAME[,NAME]..., a NAME may be *.domain; repeatable (env GATEHOUSE_DOMAIN_NAMES, space-separated)", func(v string) error {
+		if envDomains { // flags replace the environment, as for every flag
+			cfg.DomainNames, envDomains = nil, false
+		}
+		cfg.DomainNames = append(cfg.DomainNames, v)
+		return nil
+	})
+	str(&cfg.DomainCA, "domain-ca", "PEM file of the CAs whose certificates prove control of a custom domain name")
 	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

@@ -52,6 +52,17 @@ type Config struct {
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
 
+	// APIGWMaxResources bounds the resources of one REST API, its root
+	// included (AWS's default quota is 300).
+	APIGWMaxResources int
+	// DomainNames are the custom domain names the operator allows other
+	// accounts to claim, each "ACCOUNT=PATTERN[,PATTERN]..." where a
+	// pattern is a host name or "*." and a host name.
+	DomainNames []string
+	// DomainCA is a PEM file of the certificate authorities whose
+	// certificates prove control of a custom domain name ("" trusts none).
+	DomainCA string
+
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
 	// settable from flags or the environment.
@@ -68,6 +79,8 @@ func Default() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 		ShutdownTimeout: 30 * time.Second,
+
+		APIGWMaxResources: 300,
 	}
 }
 
@@ -113,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
+	}
+	if c.APIGWMaxResources < 1 {
+		errs = append(errs, fmt.Errorf("--apigw-max-resources %d: must be at least 1", c.APIGWMaxResources))
 	}
 	return errors.Join(errs...)
 }

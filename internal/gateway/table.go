@@ -153,10 +153,19 @@ func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only claimed domain names route, each to its one owner's APIs
+	// (issue #12 item 10): never one account's callers to another's API.
+	owners, err := apigw.RoutableDomains(r)
+	if err != nil {
+		return nil, err
+	}
 	for _, rec := range bps {
 		var b apigw.BasePathRecord
 		if err := json.Unmarshal(rec.Value, &b); err != nil {
 			return nil, err
+		}
+		if a := t.apis[b.Mapping.RestAPIID]; a == nil || owners[b.Domain] == "" || owners[b.Domain] != a.account {
+			continue
 		}
 		name := strings.ToLower(b.Domain)
 		d := t.domains[name]

@@ -72,11 +72,11 @@ func opGetGroup(c *call) (any, error) {
 }
 
 func opListGroups(c *call) (any, error) {
-	prefix := c.get("PathPrefix")
-	if prefix == "" {
-		prefix = "/"
+	prefix, res, err := listResource(c, "group")
+	if err != nil {
+		return nil, err
 	}
-	if err := c.allow("arn:aws:iam::"+c.account()+":group"+prefix, nil); err != nil {
+	if err := c.allow(res, nil); err != nil {
 		return nil, err
 	}
 	var gs []*GroupEntry

@@ -218,11 +218,11 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 // case-insensitively as IAM lists them. ident gives an entity's account,
 // path and name.
 func listInPath[E any](c *call, kind string, all map[string]*E, ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
-	prefix := c.get("PathPrefix")
-	if prefix == "" {
-		prefix = "/"
+	prefix, res, err := listResource(c, kind)
+	if err != nil {
+		return nil, "", false, err
 	}
-	if err := c.allow("arn:aws:iam::"+c.account()+":"+kind+prefix, nil); err != nil {
+	if err := c.allow(res, nil); err != nil {
 		return nil, "", false, err
 	}
 	var es []*E

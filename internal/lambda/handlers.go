@@ -340,7 +340,7 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
-	res, e, err := s.find(q, raw, "lambda:UpdateFunctionConfiguration")
+	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionConfiguration")
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
-	res, e, err := s.find(q, raw, "lambda:UpdateFunctionCode")
+	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionCode")
 	if err != nil {
 		return err
 	}
@@ -462,7 +462,7 @@ func (s *Service) putConcurrency(q *request, raw string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
-	res, _, err := s.find(q, raw, "lambda:PutFunctionConcurrency")
+	res, _, err := s.findLatest(q, raw, "lambda:PutFunctionConcurrency")
 	if err != nil {
 		return err
 	}
@@ -488,7 +488,7 @@ func (s *Service) putConcurrency(q *request, raw string) error {
 }
 
 func (s *Service) getConcurrency(q *request, raw string) error {
-	_, e, err := s.find(q, raw, "lambda:GetFunctionConcurrency")
+	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionConcurrency")
 	if err != nil {
 		return err
 	}
@@ -501,7 +501,7 @@ func (s *Service) getConcurrency(q *request, raw string) error {
 }
 
 func (s *Service) deleteConcurrency(q *request, raw string) error {
-	res, _, err := s.find(q, raw, "lambda:DeleteFunctionConcurrency")
+	res, _, err := s.findLatest(q, raw, "lambda:DeleteFunctionConcurrency")
 	if err != nil {
 		return err
 	}
@@ -548,12 +548,12 @@ func (s *Service) accountSettings(q *request) error {
 // Tags (TagResource / UntagResource / ListTags on the function ARN).
 
 func (s *Service) tagTarget(q *request, arn, action string) (resolved, error) {
-	res, _, err := s.find(q, arn, action)
+	res, _, err := s.findLatest(q, arn, action)
 	return res, err
 }
 
 func (s *Service) listTags(q *request, arn string) error {
-	_, e, err := s.find(q, arn, "lambda:ListTags")
+	_, e, err := s.findLatest(q, arn, "lambda:ListTags")
 	if err != nil {
 		return err
 	}

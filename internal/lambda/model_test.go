@@ -25,11 +25,29 @@ func TestResolveName(t *testing.T) {
 		{strings.Repeat("x", 65), "", "!InvalidParameterValueException: 1 validation error detected: Value '" + strings.Repeat("x", 65) + "' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64"},
 		{"bad name", "", "!ValidationException: 1 validation error detected: Value 'bad name' at 'functionName' failed to satisfy constraint"},
 		{"arn:aws:s3:::bucket", "", "!ValidationException: 1 validation error detected"},
+		// One canonical ARN per function, every part checked (issue #12
+		// item 4).
+		{"arn:aws:lambda:us-east-1:000000000000:function:f", "", "arn:aws:lambda:us-east-1:000000000000:function:f"},
+		{"000000000000:function:f:$LATEST", "", "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST"},
+		{"arn:aws-cn:lambda:us-east-1:000000000000:function:f", "", "!ValidationException: 1 validation error detected"},
+		{"arn:aws:lambda:us-east-1:0:function:f", "", "!ValidationException: 1 validation error detected"},
+		{"arn:aws:lambda:us-east-1:*:function:f", "", "!ValidationException: 1 validation error detected"},
+		{"arn:aws:lambda:us-east-1:000000000000:function:f:", "", "!ValidationException: 1 validation error detected"},
+		{"arn:aws:lambda:us-east-1:000000000000:function:f:a/b", "", "!ValidationException: 1 validation error detected"},
+		{"0:function:f", "", "!ValidationException: 1 validation error detected"},
+		{"000000000000:function:f:1:2", "", "!ValidationException: 1 validation error detected"},
+		{"f:", "", "!ValidationException: 1 validation error detected"},
+		{"f:a:b", "", "!ValidationException: 1 validation error detected"},
+		{"f:*", "", "!ValidationException: 1 validation error detected"},
+		{"f/../g", "", "!ValidationException: 1 validation error detected"},
+		{"f", "Qualifier=a/b", "!ValidationException: 1 validation error detected: Value 'a/b' at 'qualifier'"},
+		{"f", "Qualifier=1&Qualifier=2", "!ValidationException: 1 validation error detected: Value '1,2' at 'qualifier'"},
+		{strings.Repeat("x", 141), "", "!ValidationException: 1 validation error detected"},
 	}
 	for _, tc := range tests {
 		r := httptest.NewRequest("GET", "/x?"+tc.query, nil)
 		q := &request{r: r, caller: &authn.Principal{AccountID: "000000000000"}, region: "us-east-1"}
-		res, err := s.resolveName(q, tc.raw)
+		res, err := s.resolveName(q, tc.raw, true)
 		got := res.arn()
 		if err != nil {
 			e := awserr.From(err)

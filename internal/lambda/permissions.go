@@ -104,7 +104,7 @@ func (s *Service) addPermission(q *request, raw string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
@@ -180,12 +180,12 @@ func (s *Service) addPermission(q *request, raw string) error {
 }
 
 func (s *Service) getPolicy(q *request, raw string) error {
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, "lambda:GetPolicy", res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, "lambda:GetPolicy", res, e); err != nil {
 		return err
 	}
 	if e == nil || len(e.fn.Policy) == 0 || (res.qualifier != "" && res.qualifier != "$LATEST") {
@@ -196,12 +196,12 @@ func (s *Service) getPolicy(q *request, raw string) error {
 }
 
 func (s *Service) removePermission(q *request, raw, sid string) error {
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, "lambda:RemovePermission", res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, "lambda:RemovePermission", res, e); err != nil {
 		return err
 	}
 	if e == nil || res.qualifier != "" {

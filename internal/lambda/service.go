@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,12 +255,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
-	p := r.URL.EscapedPath()
-	segs := strings.Split(strings.Trim(p, "/"), "/")
-	for k, seg := range segs {
-		if u, err := url.PathUnescape(seg); err == nil {
-			segs[k] = u
-		}
+	segs, ok := splitPath(r.URL.EscapedPath())
+	if !ok {
+		return awserr.UnknownOperation.New("")
 	}
 	op, route := s.route(r.Method, segs)
 	if op == "" {
@@ -307,6 +305,37 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 
 type handler func(*request) error
 
+// splitPath splits an escaped request path into decoded segments. The
+// Lambda API has one spelling of each path: no empty segment (a leading
+// "//", "a//b" or a trailing '/'), except the trailing slash botocore
+// sends for ListFunctions (GET /2015-03-31/functions/), and no segment
+// whose escapes do not decode. A segment decodes once, so an encoded '/'
+// stays inside its segment, where every parameter's charset refuses it
+// (issue #12 item 4).
+func splitPath(escaped string) ([]string, bool) {
+	if len(escaped) < 2 || escaped[0] != '/' {
+		return nil, false
+	}
+	segs := strings.SplitN(escaped[1:], "/", 8)
+	if len(segs) > 7 {
+		return nil, false
+	}
+	for k, seg := range segs {
+		if seg == "" {
+			if k == len(segs)-1 && k == 2 {
+				continue // the ListFunctions collection's trailing slash
+			}
+			return nil, false
+		}
+		u, err := url.PathUnescape(seg)
+		if err != nil {
+			return nil, false
+		}
+		segs[k] = u
+	}
+	return segs, true
+}
+
 // route maps a request to its operation (botocore-lambda request URIs).
 func (s *Service) route(method string, segs []string) (string, handler) {
 	n := len(segs)
@@ -319,7 +348,7 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			return "", nil
 		}
 		switch {
-		case n == 2 || n == 3 && segs[2] == "":
+		case n == 2 || n == 3 && segs[2] == "" && method == http.MethodGet:
 			switch method {
 			case http.MethodPost:
 				return "CreateFunction", s.createFunction
@@ -368,8 +397,8 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			}
 		}
 	case "2017-03-31":
-		if n >= 3 && segs[1] == "tags" {
-			res := strings.Join(segs[2:], "/")
+		if n == 3 && segs[1] == "tags" {
+			res := segs[2]
 			switch method {
 			case http.MethodGet:
 				return "ListTags", func(q *request) error { return s.listTags(q, res) }
@@ -422,41 +451,79 @@ func (r resolved) arn() string {
 	return a
 }
 
-// resolveName parses the accepted FunctionName forms (spec §4.1).
-func (s *Service) resolveName(q *request, raw string) (resolved, error) {
+var (
+	regionRE    = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-\d$`)
+	accountIDRE = regexp.MustCompile(`^\d{12}$`)
+	qualifierRE = regexp.MustCompile(`^(\$LATEST|[a-zA-Z0-9-_]{1,128})$`)
+)
+
+// errFunctionName is the pattern failure of a FunctionName.
+func errFunctionName(raw string) error {
+	return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", raw)
+}
+
+func errQualifier(q string) error {
+	return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)", q)
+}
+
+// resolveName parses the accepted FunctionName forms (spec §4.1) into one
+// canonical (account, region, name, qualifier): every form that names the
+// same function yields the same ARN, and every part is checked against its
+// pattern, so nothing of the raw parameter reaches an ARN unchecked (issue
+// #12 item 4). qualifierParam: the operation also takes ?Qualifier=.
+func (s *Service) resolveName(q *request, raw string, qualifierParam bool) (resolved, error) {
 	res := resolved{account: q.caller.AccountID, region: q.region}
+	if len(raw) > 140 {
+		return res, errFunctionName(raw)
+	}
 	name := raw
-	if strings.HasPrefix(raw, "arn:") {
-		parts := strings.Split(raw, ":")
-		if len(raw) > 140 || len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" {
-			return res, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?", raw)
+	switch parts := strings.Split(raw, ":"); {
+	case parts[0] == "arn":
+		if len(parts) < 7 || len(parts) > 8 || parts[1] != "aws" || parts[2] != "lambda" || parts[5] != "function" ||
+			!regionRE.MatchString(parts[3]) || !accountIDRE.MatchString(parts[4]) {
+			return res, errFunctionName(raw)
 		}
 		if parts[3] != q.region {
 			return res, awserr.ResourceNotFoundException.Errorf("Functions from '%s' are not reachable in this region ('%s')", parts[3], q.region)
 		}
-		res.account = parts[4]
-		name = parts[6]
+		res.account, name = parts[4], parts[6]
 		if len(parts) == 8 {
 			res.qualifier = parts[7]
+			if !qualifierRE.MatchString(res.qualifier) {
+				return res, errFunctionName(raw)
+			}
 		}
-	} else if parts := strings.Split(raw, ":"); len(parts) >= 3 && parts[1] == "function" {
-		res.account = parts[0]
-		name = parts[2]
+	case len(parts) >= 3 && parts[1] == "function":
+		if len(parts) > 4 || !accountIDRE.MatchString(parts[0]) {
+			return res, errFunctionName(raw)
+		}
+		res.account, name = parts[0], parts[2]
 		if len(parts) == 4 {
 			res.qualifier = parts[3]
+			if !qualifierRE.MatchString(res.qualifier) {
+				return res, errFunctionName(raw)
+			}
 		}
-	} else if n, qual, ok := strings.Cut(raw, ":"); ok {
-		name, res.qualifier = n, qual
+	case len(parts) == 2:
+		name, res.qualifier = parts[0], parts[1]
+		if !qualifierRE.MatchString(res.qualifier) {
+			return res, errFunctionName(raw)
+		}
+	case len(parts) > 2:
+		return res, errFunctionName(raw)
 	}
 	if err := validateName(name); err != nil {
 		return res, err
 	}
 	res.name = name
-	if qp := q.r.URL.Query().Get("Qualifier"); qp != "" {
-		if res.qualifier != "" && res.qualifier != qp {
+	if qp, ok := q.r.URL.Query()["Qualifier"]; ok && qualifierParam {
+		if len(qp) != 1 || !qualifierRE.MatchString(qp[0]) {
+			return res, errQualifier(strings.Join(qp, ","))
+		}
+		if res.qualifier != "" && res.qualifier != qp[0] {
 			return res, awserr.InvalidParameterValueException.New("The derived qualifier from the function name does not match the specified qualifier.")
 		}
-		res.qualifier = qp
+		res.qualifier = qp[0]
 	}
 	return res, nil
 }
@@ -471,14 +538,62 @@ func (s *Service) lookup(res resolved) (*entry, error) {
 	return e, nil
 }
 
-// find resolves, authorizes and looks up a function for op.
+// find resolves, authorizes and looks up a function for an operation that
+// takes a qualifier (in the name or ?Qualifier=): the resource is the
+// function ARN as named, qualified when a qualifier was given (spec §4.7).
+// $LATEST and the unqualified name are one function under two spellings,
+// so a call naming $LATEST needs both ARNs: a Deny on function:f holds for
+// "f:$LATEST" too (issue #12 item 4). Other qualifiers name versions and
+// aliases, which are resources of their own.
 func (s *Service) find(q *request, raw, action string) (resolved, *entry, error) {
-	res, err := s.resolveName(q, raw)
+	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return res, nil, err
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorize(q, action, res.arn(), e, res.account); err != nil {
+	if err := s.authorizeNamed(q, action, res, e); err != nil {
+		return res, nil, err
+	}
+	e, err = s.lookup(res)
+	return res, e, err
+}
+
+// authorizeNamed authorizes action on the function ARN as named and, for
+// $LATEST, on the unqualified ARN first.
+func (s *Service) authorizeNamed(q *request, action string, res resolved, e *entry) error {
+	if res.qualifier == "$LATEST" {
+		unq := res
+		unq.qualifier = ""
+		if err := s.authorize(q, action, unq.arn(), e, res.account); err != nil {
+			return err
+		}
+	}
+	return s.authorize(q, action, res.arn(), e, res.account)
+}
+
+// findLatest is find for an operation on the function itself (its code,
+// configuration, concurrency, tags), which has no Qualifier parameter and
+// acts on $LATEST whatever the name says. A qualifier in the name other
+// than $LATEST is refused, as AWS does; with $LATEST it is dropped, so the
+// resource authorized is the unqualified function ARN, the thing changed
+// (a Deny on function:f holds for "f:$LATEST"), and, when the caller named
+// $LATEST, the qualified ARN as well (a Deny on function:f:$LATEST holds
+// too). ?Qualifier= is not a parameter of these operations and is ignored.
+func (s *Service) findLatest(q *request, raw, action string) (resolved, *entry, error) {
+	res, err := s.resolveName(q, raw, false)
+	if err != nil {
+		return res, nil, err
+	}
+	named := res
+	switch res.qualifier {
+	case "":
+	case "$LATEST":
+		res.qualifier = ""
+	default:
+		return res, nil, awserr.InvalidParameterValueException.New("Current operation does not support versions other than $LATEST. Please set the version to $LATEST or do not set a version in your request.")
+	}
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if err := s.authorizeNamed(q, action, named, e); err != nil {
 		return res, nil, err
 	}
 	e, err = s.lookup(res)

@@ -1,0 +1,278 @@
+package apigw
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+)
+
+// The control plane routes on one canonical form of the path and builds
+// the authorization resource from the routed operation and its validated
+// parameters (issue #12 item 4). The rules:
+//
+//   - The path is split on '/' as received (escaped). Empty segments (a
+//     leading "//", a trailing '/', "a//b") match no route, so "." and ".."
+//     and every other alternate spelling are refused rather than cleaned:
+//     AWS's clients never send them.
+//   - Literal segments ("restapis", "resources", ...) match byte for byte,
+//     escapes included: "%72estapis" is not "restapis".
+//   - A parameter segment is percent-decoded once and must then match its
+//     kind's charset (IDs [a-z0-9], stage names [A-Za-z0-9_-], status codes
+//     three digits, host names LDH labels, ...). None of these charsets
+//     holds '/', '%', '.' alone, '*' or '?', so a decoded parameter can
+//     neither add a segment to the ARN nor act as a wildcard in it.
+//   - Two parameters are canonicalized: HTTP verbs to upper case (methods
+//     are stored upper-case, so "get" and "GET" name one method) and domain
+//     names to lower case (host names are case-insensitive).
+//
+// The ARN is arn:aws:apigateway:REGION::/ + the canonical segments, the
+// resource paths of AWS's "Resource types defined by Amazon API Gateway
+// Management" (…::/restapis/ID/resources/RID/methods/GET and so on).
+
+type paramKind int
+
+const (
+	literal paramKind = iota
+	pAPI
+	pResource
+	pVerb
+	pStatus
+	pDeployment
+	pStage
+	pExport
+	pDomain
+	pBasePath
+)
+
+var paramKinds = map[string]paramKind{
+	"{api}": pAPI, "{resource}": pResource, "{verb}": pVerb, "{status}": pStatus,
+	"{deployment}": pDeployment, "{stage}": pStage, "{export}": pExport,
+	"{domain}": pDomain, "{basepath}": pBasePath,
+}
+
+type segSpec struct {
+	kind paramKind
+	lit  string
+}
+
+// route is one control-plane operation.
+type route struct {
+	method string
+	segs   []segSpec
+	op     string
+	fn     opFunc
+	// mode: POST /restapis is CreateRestApi without ?mode=import and
+	// ImportRestApi with it.
+	mode importMode
+}
+
+type importMode int
+
+const (
+	anyMode importMode = iota
+	noImport
+	withImport
+)
+
+func r(method, pattern, op string, fn opFunc) route {
+	rt := route{method: method, op: op, fn: fn}
+	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
+		if k, ok := paramKinds[s]; ok {
+			rt.segs = append(rt.segs, segSpec{kind: k})
+		} else {
+			rt.segs = append(rt.segs, segSpec{lit: s})
+		}
+	}
+	return rt
+}
+
+// routes is spec §11's operation table.
+var routes = func() []route {
+	const (
+		api    = "/restapis/{api}"
+		res    = api + "/resources/{resource}"
+		method = res + "/methods/{verb}"
+		integ  = method + "/integration"
+		dom    = "/domainnames/{domain}"
+	)
+	create := r(http.MethodPost, "/restapis", "CreateRestApi", (*Service).createRestAPI)
+	create.mode = noImport
+	imp := r(http.MethodPost, "/restapis", "ImportRestApi", (*Service).importRestAPI)
+	imp.mode = withImport
+	return []route{
+		create,
+		imp,
+		r(http.MethodGet, "/restapis", "GetRestApis", (*Service).getRestAPIs),
+		r(http.MethodGet, api, "GetRestApi", (*Service).getRestAPI),
+		r(http.MethodPut, api, "PutRestApi", (*Service).putRestAPI),
+		r(http.MethodPatch, api, "UpdateRestApi", (*Service).updateRestAPI),
+		r(http.MethodDelete, api, "DeleteRestApi", (*Service).deleteRestAPI),
+		r(http.MethodGet, api+"/resources", "GetResources", (*Service).getResources),
+		r(http.MethodGet, res, "GetResource", (*Service).getResource),
+		r(http.MethodPost, res, "CreateResource", (*Service).createResource),
+		r(http.MethodPatch, res, "UpdateResource", (*Service).updateResource),
+		r(http.MethodDelete, res, "DeleteResource", (*Service).deleteResource),
+		r(http.MethodPut, method, "PutMethod", (*Service).putMethod),
+		r(http.MethodGet, method, "GetMethod", (*Service).getMethod),
+		r(http.MethodPatch, method, "UpdateMethod", (*Service).updateMethod),
+		r(http.MethodDelete, method, "DeleteMethod", (*Service).deleteMethod),
+		r(http.MethodPut, method+"/responses/{status}", "PutMethodResponse", (*Service).putMethodResponse),
+		r(http.MethodGet, method+"/responses/{status}", "GetMethodResponse", (*Service).getMethodResponse),
+		r(http.MethodDelete, method+"/responses/{status}", "DeleteMethodResponse", (*Service).deleteMethodResponse),
+		r(http.MethodPut, integ, "PutIntegration", (*Service).putIntegration),
+		r(http.MethodGet, integ, "GetIntegration", (*Service).getIntegration),
+		r(http.MethodPatch, integ, "UpdateIntegration", (*Service).updateIntegration),
+		r(http.MethodDelete, integ, "DeleteIntegration", (*Service).deleteIntegration),
+		r(http.MethodPut, integ+"/responses/{status}", "PutIntegrationResponse", (*Service).putIntegrationResponse),
+		r(http.MethodGet, integ+"/responses/{status}", "GetIntegrationResponse", (*Service).getIntegrationResponse),
+		r(http.MethodDelete, integ+"/responses/{status}", "DeleteIntegrationResponse", (*Service).deleteIntegrationResponse),
+		r(http.MethodPost, api+"/deployments", "CreateDeployment", (*Service).createDeployment),
+		r(http.MethodGet, api+"/deployments", "GetDeployments", (*Service).getDeployments),
+		r(http.MethodGet, api+"/deployments/{deployment}", "GetDeployment", (*Service).getDeployment),
+		r(http.MethodDelete, api+"/deployments/{deployment}", "DeleteDeployment", (*Service).deleteDeployment),
+		r(http.MethodPost, api+"/stages", "CreateStage", (*Service).createStage),
+		r(http.MethodGet, api+"/stages", "GetStages", (*Service).getStages),
+		r(http.MethodGet, api+"/stages/{stage}", "GetStage", (*Service).getStage),
+		r(http.MethodPatch, api+"/stages/{stage}", "UpdateStage", (*Service).updateStage),
+		r(http.MethodDelete, api+"/stages/{stage}", "DeleteStage", (*Service).deleteStage),
+		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", "GetExport", (*Service).getExport),
+		r(http.MethodPost, "/domainnames", "CreateDomainName", (*Service).createDomain),
+		r(http.MethodGet, "/domainnames", "GetDomainNames", (*Service).getDomains),
+		r(http.MethodGet, dom, "GetDomainName", (*Service).getDomain),
+		r(http.MethodDelete, dom, "DeleteDomainName", (*Service).deleteDomain),
+		r(http.MethodPost, dom+"/basepathmappings", "CreateBasePathMapping", (*Service).createBasePath),
+		r(http.MethodGet, dom+"/basepathmappings", "GetBasePathMappings", (*Service).getBasePaths),
+		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", "DeleteBasePathMapping", (*Service).deleteBasePath),
+	}
+}()
+
+// maxSegments bounds the split of a path: no route has more.
+const maxSegments = 10
+
+var (
+	idRE       = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
+	verbRE     = regexp.MustCompile(`^[A-Za-z]{1,16}$`)
+	statusRE   = regexp.MustCompile(`^[0-9]{3}$`)
+	exportRE   = regexp.MustCompile(`^[A-Za-z0-9]{1,16}$`)
+	basePathRE = regexp.MustCompile(`^(\(none\)|[A-Za-z0-9._~\-]{1,128})$`)
+)
+
+// matchRoute finds the operation for method and the escaped path and
+// returns it with the canonical segments (see the rules above). An unknown
+// path or method is UnknownOperationException; a parameter that cannot
+// name anything is the NotFoundException of its kind, decided before
+// authorization because no such resource can exist.
+func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, error) {
+	unknown := awserr.UnknownOperation.New("")
+	if len(escaped) < 2 || escaped[0] != '/' {
+		return nil, nil, unknown
+	}
+	raw := strings.SplitN(escaped[1:], "/", maxSegments+1)
+	if len(raw) > maxSegments {
+		return nil, nil, unknown
+	}
+	for _, s := range raw {
+		if s == "" {
+			return nil, nil, unknown
+		}
+	}
+	for i := range routes {
+		rt := &routes[i]
+		if rt.method != method || len(rt.segs) != len(raw) ||
+			rt.mode == noImport && importMode || rt.mode == withImport && !importMode {
+			continue
+		}
+		ok := true
+		for k, sp := range rt.segs {
+			if sp.kind == literal && sp.lit != raw[k] {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		seg := make([]string, len(raw))
+		for k, sp := range rt.segs {
+			if sp.kind == literal {
+				seg[k] = sp.lit
+				continue
+			}
+			v, err := canonicalParam(sp.kind, raw[k], account)
+			if err != nil {
+				return nil, nil, err
+			}
+			seg[k] = v
+		}
+		return rt, seg, nil
+	}
+	return nil, nil, unknown
+}
+
+// canonicalParam decodes one escaped path parameter and validates it.
+func canonicalParam(kind paramKind, raw, account string) (string, error) {
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		v = raw // reported below with the kind's error
+	}
+	valid := err == nil
+	switch kind {
+	case pAPI:
+		if valid && idRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errAPI(account, echo(v))
+	case pResource:
+		if valid && idRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errResource
+	case pVerb:
+		if valid && verbRE.MatchString(v) {
+			return strings.ToUpper(v), nil
+		}
+		return "", errMethod
+	case pStatus:
+		if valid && statusRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errResponse
+	case pDeployment:
+		if valid && idRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errDeployment
+	case pStage:
+		if valid && stageNameRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errStage
+	case pExport:
+		if valid && exportRE.MatchString(v) {
+			return v, nil
+		}
+		return "", awserr.BadRequestException.Errorf("Invalid export type specified: %s", echo(v))
+	case pDomain:
+		if d, ok := CanonicalDomainName(v); valid && ok {
+			return d, nil
+		}
+		return "", errDomain
+	case pBasePath:
+		if valid && basePathRE.MatchString(v) {
+			return v, nil
+		}
+		return "", errBasePath
+	}
+	return "", awserr.UnknownOperation.New("")
+}
+
+// echo bounds a client-supplied value quoted back in an error message.
+func echo(v string) string {
+	if len(v) > 64 {
+		return v[:64] + "..."
+	}
+	return v
+}
