@@ -102,10 +102,6 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	if f, ok := res.(fastResult); ok {
-		writeFast(w, r, action, f)
-		return
-	}
 	awsproto.WriteQuery(w, r, awsproto.STSNamespace, action, res)
 }
 
