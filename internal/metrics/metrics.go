@@ -32,10 +32,10 @@ type Metrics struct {
 	latency   *prometheus.HistogramVec // service, operation
 	decisions *prometheus.CounterVec   // service, decision
 
-	// ops is the registered label set: service → operation → true.
-	// Copy-on-write, so Observe reads it without a lock.
-	ops   atomic.Pointer[map[string]map[string]bool]
-	regMu sync.Mutex
+	// labelSet is the registered labels: (service, operation) pairs and
+	// services. Copy-on-write, so Observe reads it without a lock.
+	labelSet atomic.Pointer[labelSet]
+	regMu    sync.Mutex
 
 	// series caches resolved label combinations: the label lookup of a
 	// *Vec hashes and may allocate, and Observe runs on every request.
@@ -72,12 +72,19 @@ func New() *Metrics {
 	}
 	r.MustRegister(m.requests, m.latency, m.decisions,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.ops.Store(&map[string]map[string]bool{})
+	m.labelSet.Store(&labelSet{ops: map[opKey]bool{}, services: map[string]bool{}})
 	return m
 }
 
 // Unknown is the label value of an unregistered service or operation.
 const Unknown = "unknown"
+
+type opKey struct{ service, operation string }
+
+type labelSet struct {
+	ops      map[opKey]bool
+	services map[string]bool
+}
 
 // Register adds operations to service's closed set of operation labels
 // (and service to the set of services). Call it before serving; it is safe
@@ -85,32 +92,31 @@ const Unknown = "unknown"
 func (m *Metrics) Register(service string, operations ...string) {
 	m.regMu.Lock()
 	defer m.regMu.Unlock()
-	old := *m.ops.Load()
-	next := make(map[string]map[string]bool, len(old)+1)
-	for s, ops := range old {
-		next[s] = ops
+	old := m.labelSet.Load()
+	next := &labelSet{ops: make(map[opKey]bool, len(old.ops)+len(operations)), services: make(map[string]bool, len(old.services)+1)}
+	for k := range old.ops {
+		next.ops[k] = true
 	}
-	ops := make(map[string]bool, len(old[service])+len(operations))
-	for op := range old[service] {
-		ops[op] = true
+	for k := range old.services {
+		next.services[k] = true
 	}
 	for _, op := range operations {
-		ops[op] = true
+		next.ops[opKey{service, op}] = true
 	}
-	next[service] = ops
-	m.ops.Store(&next)
+	next.services[service] = true
+	m.labelSet.Store(next)
 }
 
 // labels maps service and operation into the registered sets.
 func (m *Metrics) labels(service, operation string) (string, string) {
-	ops, ok := (*m.ops.Load())[service]
-	if !ok {
-		return Unknown, Unknown
+	ls := m.labelSet.Load()
+	if ls.ops[opKey{service, operation}] {
+		return service, operation
 	}
-	if !ops[operation] {
+	if ls.services[service] {
 		return service, Unknown
 	}
-	return service, operation
+	return Unknown, Unknown
 }
 
 // statusLabels holds the label of every HTTP status code net/http knows
