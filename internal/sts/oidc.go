@@ -156,35 +156,29 @@ func pick(ks *jose.JSONWebKeySet, kid string) *jose.JSONWebKey {
 	return nil
 }
 
-// fetch retrieves issuer's keys, trusting the client's roots and, when no
-// root vouches for a server, the provider's thumbprints.
+// fetch retrieves issuer's keys. Each connection (discovery, JWKS) is
+// trusted on its own: if its chain verifies to the client's roots, or,
+// failing that, to a certificate with one of the provider's thumbprints.
 func (o *oidcCache) fetch(ctx context.Context, issuer string, thumbprints []string) (*jose.JSONWebKeySet, error) {
 	ctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 	defer cancel()
-	ks, err := o.fetchWith(ctx, o.rootsClient, issuer)
-	if err != nil && len(thumbprints) > 0 && untrusted(err) {
-		// Not publicly trusted: fall back to the provider's thumbprints,
-		// as IAM does for self-hosted identity providers.
-		ks, err = o.fetchWith(ctx, func(u *url.URL) *http.Client { return o.pinnedClient(u, thumbprints) }, issuer)
+	if len(thumbprints) == 0 {
+		return o.fetchWith(ctx, o.rootsClient, issuer)
 	}
-	return ks, err
+	return o.fetchWith(ctx, func(u *url.URL) *http.Client { return o.pinnedClient(u, thumbprints) }, issuer)
 }
 
-// untrusted reports whether err is a TLS certificate verification failure.
-func untrusted(err error) bool {
-	var unknownCA x509.UnknownAuthorityError
-	var verr *tls.CertificateVerificationError
-	return errors.As(err, &unknownCA) || errors.As(err, &verr)
-}
-
-// rootsClient is the base client with gatehouse's redirect policy.
+// rootsClient is the base client with gatehouse's redirect policy:
+// crypto/tls verifies against the client's roots.
 func (o *oidcCache) rootsClient(*url.URL) *http.Client {
 	return &http.Client{Transport: o.base.Transport, Timeout: o.base.Timeout, CheckRedirect: checkRedirect}
 }
 
-// pinnedClient returns a client for u's host that trusts a server only if
-// its chain verifies up to a certificate with one of the thumbprints. The
-// host is fixed per client: checkRedirect keeps every request on it.
+// pinnedClient returns a client for u's host that trusts a server whose
+// chain verifies to the base client's roots (as rootsClient would) or,
+// when none vouches for it, up to a sent certificate with one of the
+// thumbprints, as IAM does for self-hosted identity providers. The host is
+// fixed per client: checkRedirect keeps every request on it.
 func (o *oidcCache) pinnedClient(u *url.URL, thumbprints []string) *http.Client {
 	pins := map[[sha1.Size]byte]bool{}
 	for _, t := range thumbprints {
@@ -201,6 +195,10 @@ func (o *oidcCache) pinnedClient(u *url.URL, thumbprints []string) *http.Client 
 	} else {
 		tr = http.DefaultTransport.(*http.Transport).Clone()
 	}
+	var roots *x509.CertPool // nil: the system's
+	if tr.TLSClientConfig != nil {
+		roots = tr.TLSClientConfig.RootCAs
+	}
 	// A throwaway transport: no idle connections left behind.
 	tr.DisableKeepAlives = true
 	tr.TLSClientConfig = &tls.Config{
@@ -210,10 +208,29 @@ func (o *oidcCache) pinnedClient(u *url.URL, thumbprints []string) *http.Client 
 		// crypto/x509: no connection is used before it returns nil.
 		InsecureSkipVerify: true,
 		VerifyConnection: func(cs tls.ConnectionState) error {
-			return verifyPinned(cs.PeerCertificates, host, pins, o.now())
+			now := o.now()
+			if verifyRoots(cs.PeerCertificates, host, roots, now) == nil {
+				return nil
+			}
+			return verifyPinned(cs.PeerCertificates, host, pins, now)
 		},
 	}
 	return &http.Client{Transport: tr, Timeout: o.base.Timeout, CheckRedirect: checkRedirect}
+}
+
+// verifyRoots verifies a server's chain for host at now against roots
+// (nil: the system's), as crypto/tls does.
+func verifyRoots(certs []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
+	if len(certs) == 0 {
+		return errors.New("no server certificate")
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	_, err := certs[0].Verify(x509.VerifyOptions{DNSName: host, Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	return err
 }
 
 var errNoThumbprint = errors.New("server certificate chain matches no provider thumbprint")

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -312,10 +313,12 @@ func TestWebIdentityVerifiesTheThumbprintedChain(t *testing.T) {
 	}
 }
 
-// TestWebIdentityTrustedRootsRefuseRedirects: an issuer the configured
-// roots trust (no thumbprint needed) still may not redirect its
-// documents to plain HTTP.
-func TestWebIdentityTrustedRootsRefuseRedirects(t *testing.T) {
+// TestWebIdentityTrustedRoots: a chain the configured roots trust needs no
+// thumbprint (and a stale thumbprint list does not stand in its way);
+// each connection is trusted on its own, so a publicly trusted discovery
+// host may name a JWKS host trusted by thumbprint; and a trusted issuer
+// still may not redirect to plain HTTP.
+func TestWebIdentityTrustedRoots(t *testing.T) {
 	srv := gatehousetest.Start(t)
 	root := IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
 	anon := awssts.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1})
@@ -324,38 +327,69 @@ func TestWebIdentityTrustedRootsRefuseRedirects(t *testing.T) {
 		t.Fatal(err)
 	}
 	ca := issue(t, certSpec{name: "operator-trusted CA", ca: true}, nil)
+	privateCA := issue(t, certSpec{name: "private CA", ca: true}, nil)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.cert)
 	srv.App.STS.SetHTTPClient(&http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}})
 
 	plain := httptest.NewServer(jwksHandler(jwtKey))
 	t.Cleanup(plain.Close)
-	for i, redirectKeys := range []bool{false, true} {
-		is := newTLSIssuer(t, jwtKey, issue(t, certSpec{name: "idp", ips: loopback}, ca), ca)
-		if redirectKeys {
+	tests := []struct {
+		name        string
+		setup       func(is *tlsIssuer)
+		thumbprints []string
+		ok          bool
+	}{
+		{"trusted, no thumbprints", nil, nil, true},
+		{"trusted, stale thumbprint", nil, []string{strings.Repeat("0", 40)}, true},
+		{"trusted discovery, JWKS host by thumbprint", func(is *tlsIssuer) {
+			mux := http.NewServeMux()
+			mux.Handle("/keys", jwksHandler(jwtKey))
+			keys := startTLS(t, mux, issue(t, certSpec{name: "keys", ips: loopback}, privateCA), privateCA)
+			is.jwksURL = keys.URL + "/keys"
+		}, []string{thumbprint(privateCA)}, true},
+		{"trusted discovery, JWKS host trusted by nothing", func(is *tlsIssuer) {
+			mux := http.NewServeMux()
+			mux.Handle("/keys", jwksHandler(jwtKey))
+			keys := startTLS(t, mux, issue(t, certSpec{name: "keys", ips: loopback}, privateCA), privateCA)
+			is.jwksURL = keys.URL + "/keys"
+		}, []string{strings.Repeat("0", 40)}, false},
+		{"trusted, JWKS redirected to http", func(is *tlsIssuer) {
 			is.jwksURL = is.srv.URL + "/moved"
 			is.redirects["/moved"] = func() string { return plain.URL + "/keys" }
-		}
-		prov, err := root.CreateOpenIDConnectProvider(Ctx, &awsiam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL),
-			ClientIDList: []string{"sts.amazonaws.com"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *prov.OpenIDConnectProviderArn +
-			`"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`
-		role, err := root.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("roots-" + string(rune('a'+i))), AssumeRolePolicyDocument: aws.String(trust)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = anon.AssumeRoleWithWebIdentity(Ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
-			RoleSessionName: aws.String("sess"), WebIdentityToken: aws.String(signToken(t, jwtKey, is.srv.URL))})
-		if !redirectKeys {
-			if err != nil {
-				t.Fatalf("trusted issuer: got %v, want credentials", err)
+		}, nil, false},
+		{"trusted with thumbprints, JWKS redirected to http", func(is *tlsIssuer) {
+			is.jwksURL = is.srv.URL + "/moved"
+			is.redirects["/moved"] = func() string { return plain.URL + "/keys" }
+		}, []string{thumbprint(ca)}, false},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := newTLSIssuer(t, jwtKey, issue(t, certSpec{name: "idp", ips: loopback}, ca), ca)
+			if tt.setup != nil {
+				tt.setup(is)
 			}
-			continue
-		}
-		WantCode(t, err, "IDPCommunicationError")
+			prov, err := root.CreateOpenIDConnectProvider(Ctx, &awsiam.CreateOpenIDConnectProviderInput{Url: aws.String(is.srv.URL),
+				ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: tt.thumbprints})
+			if err != nil {
+				t.Fatal(err)
+			}
+			trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + *prov.OpenIDConnectProviderArn +
+				`"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`
+			role, err := root.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("roots-" + string(rune('a'+i))), AssumeRolePolicyDocument: aws.String(trust)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = anon.AssumeRoleWithWebIdentity(Ctx, &awssts.AssumeRoleWithWebIdentityInput{RoleArn: role.Role.Arn,
+				RoleSessionName: aws.String("sess"), WebIdentityToken: aws.String(signToken(t, jwtKey, is.srv.URL))})
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("got %v, want credentials", err)
+				}
+				return
+			}
+			WantCode(t, err, "IDPCommunicationError")
+		})
 	}
 }
 
