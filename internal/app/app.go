@@ -50,6 +50,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
+	registerOperations(a.Metrics)
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}

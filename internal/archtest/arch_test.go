@@ -60,6 +60,7 @@ type pkg struct {
 	Doc        string
 	Name       string
 	GoFiles    []string
+	Dir        string
 }
 
 func listPackages(t *testing.T) []pkg {

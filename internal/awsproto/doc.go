@@ -6,4 +6,8 @@
 // It is the only place that renders an awserr.Error; handlers return errors
 // and call the Write*Error function of their surface. Every response carries
 // the request id held in the request's Meta.
+//
+// It is also the only package that writes XML (XMLWriter; checked by
+// internal/archtest): values are escaped in one place, so no string a
+// client chose can change the shape of a document.
 package awsproto

@@ -1,9 +1,7 @@
 package awsproto
 
 import (
-	"bytes"
 	"encoding/xml"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -84,29 +82,43 @@ func MemberStructs(v url.Values, prefix string) []map[string]string {
 //
 //	<{op}Response xmlns=ns><{op}Result>result</{op}Result><ResponseMetadata>...
 //
-// result is marshalled with encoding/xml as the content of {op}Result; a nil
-// result writes no Result element (operations without output).
+// A result that implements XMLResult writes its own elements; any other
+// result is marshalled with encoding/xml as the content of {op}Result. A
+// nil result writes no Result element (operations without output).
 func WriteQuery(w http.ResponseWriter, r *http.Request, ns, op string, result any) {
 	m := MetaFrom(r.Context())
-	var buf bytes.Buffer
-	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	buf.WriteString("<" + op + `Response xmlns="` + ns + `">`)
+	x := getXMLWriter()
+	defer putXMLWriter(x)
+	x.buf.WriteString(xmlDecl)
+	x.openOp(op, "Response", ns)
 	if result != nil {
-		enc := xml.NewEncoder(&buf)
-		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
-			WriteQueryError(w, r, ns, awserr.From(err))
-			return
+		if xr, ok := result.(XMLResult); ok {
+			x.tag(false, op, "Result")
+			xr.WriteXML(x)
+			x.tag(true, op, "Result")
+		} else {
+			enc := xml.NewEncoder(&x.buf)
+			if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: op + "Result"}}); err != nil {
+				WriteQueryError(w, r, ns, awserr.From(err))
+				return
+			}
+			_ = enc.Flush()
 		}
-		_ = enc.Flush()
 	}
-	buf.WriteString("<ResponseMetadata><RequestId>" + m.RequestID + "</RequestId></ResponseMetadata>")
-	buf.WriteString("</" + op + "Response>")
+	x.Start("ResponseMetadata")
+	x.Element("RequestId", m.RequestID)
+	x.End("ResponseMetadata")
+	x.tag(true, op, "Response")
+	if x.err != nil {
+		WriteQueryError(w, r, ns, awserr.From(x.err))
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/xml")
 	h.Set("x-amzn-RequestId", m.RequestID)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(x.buf.Len()))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(x.buf.Bytes())
 }
 
 // WriteQueryError writes err as a Query ErrorResponse in namespace ns.
@@ -114,25 +126,27 @@ func WriteQuery(w http.ResponseWriter, r *http.Request, ns, op string, result an
 func WriteQueryError(w http.ResponseWriter, r *http.Request, ns string, err error) {
 	e := awserr.From(err)
 	m := MetaFrom(r.Context())
-	var buf bytes.Buffer
-	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	buf.WriteString(`<ErrorResponse xmlns="` + ns + `"><Error><Type>` + e.Fault.String() + "</Type><Code>")
-	xmlEscape(&buf, e.Code)
-	buf.WriteString("</Code><Message>")
-	xmlEscape(&buf, e.Message)
-	buf.WriteString("</Message></Error><RequestId>" + m.RequestID + "</RequestId></ErrorResponse>")
+	x := getXMLWriter()
+	defer putXMLWriter(x)
+	x.buf.WriteString(xmlDecl)
+	x.open("ErrorResponse", ns)
+	x.Start("Error")
+	x.Element("Type", e.Fault.String())
+	x.Element("Code", e.Code)
+	x.Element("Message", e.Message)
+	x.End("Error")
+	x.Element("RequestId", m.RequestID)
+	x.End("ErrorResponse")
 	h := w.Header()
 	for _, k := range sortedKeys(e.Header) {
 		h.Set(k, e.Header[k])
 	}
 	h.Set("Content-Type", "text/xml")
 	h.Set("x-amzn-RequestId", m.RequestID)
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(x.buf.Len()))
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(x.buf.Bytes())
 }
-
-func xmlEscape(w io.Writer, s string) { _ = xml.EscapeText(w, []byte(s)) }
 
 func sortedKeys(m map[string]string) []string {
 	ks := make([]string, 0, len(m))

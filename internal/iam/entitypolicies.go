@@ -2,11 +2,11 @@ package iam
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"sort"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -312,8 +312,11 @@ type inlineResult struct {
 	entity, name, doc string
 }
 
-func (r inlineResult) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return encodeFields(e, start, [][2]string{{r.et.param, r.entity}, {"PolicyName", r.name}, {"PolicyDocument", r.doc}})
+// WriteXML implements awsproto.XMLResult.
+func (r inlineResult) WriteXML(x *awsproto.XMLWriter) {
+	x.Element(r.et.param, r.entity)
+	x.Element("PolicyName", r.name)
+	x.Element("PolicyDocument", r.doc)
 }
 
 func opListInline(et entityType) opFunc {

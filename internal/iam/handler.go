@@ -34,6 +34,17 @@ type opFunc func(c *call) (any, error)
 
 var ops map[string]opFunc
 
+// Operations returns the names of the IAM operations gatehouse serves,
+// sorted: the closed set of operation labels of the iam surface's metrics.
+func Operations() []string {
+	names := make([]string, 0, len(ops))
+	for name := range ops {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // Handler returns the IAM Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
@@ -65,7 +76,12 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	awsproto.SetOperation(r.Context(), action)
+	if _, known := ops[action]; known {
+		// Only a known operation names the request in logs and metrics:
+		// Action is client input, read before authentication, and every
+		// distinct metric label is held for the life of the process.
+		awsproto.SetOperation(r.Context(), action)
+	}
 	p, err := s.auth.Authenticate(r, body, "iam")
 	if err != nil {
 		fail(authn.QueryError(err))

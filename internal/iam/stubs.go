@@ -1,6 +1,9 @@
 package iam
 
-import "github.com/gatehouse-dev/gatehouse/internal/awserr"
+import (
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+)
 
 // gatehouse has no instance profiles, MFA devices, signing certificates,
 // SSH keys, service-specific credentials or console passwords. Tools such
@@ -46,6 +49,12 @@ func emptyResult(listName string) any {
 }
 
 type emptyXML struct{ name string }
+
+// WriteXML implements awsproto.XMLResult.
+func (e emptyXML) WriteXML(x *awsproto.XMLWriter) {
+	x.Element(e.name, "")
+	x.Element("IsTruncated", "false")
+}
 
 func opGetLoginProfile(c *call) (any, error) {
 	u, err := c.userTarget(true, nil)

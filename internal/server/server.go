@@ -63,10 +63,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if surface == "" {
 		surface = s.unsignedSurface(r)
 	}
-	id := r.Header.Get("x-amzn-RequestId")
-	if id == "" || len(id) > 64 {
-		id = awsproto.NewRequestID()
-	}
+	// The request id is always gatehouse's own: AWS's IAM, STS and Lambda
+	// APIs generate theirs, and the id is written into XML, headers, the
+	// decision log and Lambda invocation ids, so a client-chosen one could
+	// break a body or pass for another request (issue #12 item 15).
+	id := awsproto.NewRequestID()
 	// One allocation for what the request needs from the server.
 	st := &requestState{meta: awsproto.Meta{RequestID: id, Service: surface},
 		rec: statusRecorder{ResponseWriter: w, status: http.StatusOK}, id: [1]string{id}}

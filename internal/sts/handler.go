@@ -19,6 +19,23 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
+// operations are the STS operations gatehouse serves (the cases of
+// serveHTTP's switch).
+var operations = []string{"AssumeRole", "AssumeRoleWithWebIdentity", "GetAccessKeyInfo", "GetCallerIdentity",
+	"GetFederationToken", "GetSessionToken"}
+
+var knownOperations = func() map[string]bool {
+	m := map[string]bool{}
+	for _, op := range operations {
+		m[op] = true
+	}
+	return m
+}()
+
+// Operations returns the names of the STS operations gatehouse serves: the
+// closed set of operation labels of the sts surface's metrics.
+func Operations() []string { return append([]string(nil), operations...) }
+
 // Handler returns the STS Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
@@ -55,7 +72,12 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	awsproto.SetOperation(r.Context(), action)
+	if knownOperations[action] {
+		// Only a known operation names the request in logs and metrics:
+		// Action is client input, read before authentication, and every
+		// distinct metric label is held for the life of the process.
+		awsproto.SetOperation(r.Context(), action)
+	}
 	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot()}
 	defer c.release()
 	var res any
@@ -100,10 +122,6 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.log.Error("sts operation failed", "operation", action, "err", err)
 		}
 		fail(err)
-		return
-	}
-	if f, ok := res.(fastResult); ok {
-		writeFast(w, r, action, f)
 		return
 	}
 	awsproto.WriteQuery(w, r, awsproto.STSNamespace, action, res)

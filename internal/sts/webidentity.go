@@ -87,14 +87,17 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	}
 	host = strings.TrimSuffix(host, "/")
 	prov := c.snap.OIDCProvider(role.Account, host)
-	if prov == nil {
+	// The lookup ignores case; an issuer is case-sensitive but for its host.
+	if prov == nil || !sameIssuer(iss, "https://"+prov.URL) {
 		return nil, invalidToken("No OpenIDConnect provider found in your account for " + iss)
 	}
 	kid := ""
 	if len(tok.Headers) > 0 {
 		kid = tok.Headers[0].KeyID
 	}
-	key, err := c.s.oidc.key(c.ctx, iss, kid, prov.Thumbprints)
+	// Keys come from the registered URL, not the token's spelling of it,
+	// so case variants of one issuer share one cache entry.
+	key, err := c.s.oidc.key(c.ctx, "https://"+prov.URL, kid, prov.Thumbprints)
 	if err != nil {
 		c.s.log.Info("web identity: cannot get verification key", "issuer", iss, "err", err)
 		if errors.Is(err, errNoKey) {
@@ -106,7 +109,7 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	if err := tok.Claims(key.Public().Key, &cl); err != nil {
 		return nil, invalidToken("The signature of the provided token could not be verified.")
 	}
-	if cl.Issuer != iss {
+	if !sameIssuer(cl.Issuer, "https://"+prov.URL) {
 		return nil, invalidToken("Issuer mismatch")
 	}
 	aud := ""
