@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
@@ -36,6 +37,20 @@ const amzDate = "20060102T150405Z"
 func mapError(err error, s surface) error {
 	var se *sigv4.Error
 	if !errors.As(err, &se) {
+		if errors.Is(err, reqbody.ErrBusy) {
+			// The server's body buffer is full: a retryable answer, in the
+			// words each protocol uses for "try again later".
+			var out *awserr.Error
+			switch s {
+			case surfaceQuery:
+				out = awserr.ServiceUnavailable.New("")
+			case surfaceJSON:
+				out = awserr.TooManyRequestsJSON.New("")
+			default:
+				out = awserr.GatewayThrottled.New("")
+			}
+			return out.WithCause(err)
+		}
 		return awserr.From(err)
 	}
 	pick := func(q, j, g awserr.Code) awserr.Code {
