@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 )
 
 // apigwParts are the API Gateway control plane and the execute-api gateway
@@ -49,6 +50,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	}
 	gw, err := gateway.New(ctx, a.Store, gateway.Config{
 		Resolver:           a.iamParts.Authn,
+		Bodies:             a.Bodies,
 		Authorizer:         a.iamParts.IAM,
 		SigError:           authn.GatewayError,
 		DecisionLog:        dlog,
@@ -73,12 +75,12 @@ type controlPlaneAuth struct {
 	iam   *iam.Service
 }
 
-func (c *controlPlaneAuth) Authenticate(r *http.Request, body []byte) (apigw.Caller, error) {
-	p, err := c.authn.Authenticate(r, body, "apigateway")
+func (c *controlPlaneAuth) Authenticate(w http.ResponseWriter, r *http.Request, limit int64) (apigw.Caller, *reqbody.Body, error) {
+	p, _, b, err := c.authn.ReadRequest(w, r, "apigateway", limit)
 	if err != nil {
-		return apigw.Caller{}, authn.JSONError(err)
+		return apigw.Caller{}, nil, authn.JSONError(err)
 	}
-	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p}, nil
+	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p}, b, nil
 }
 
 func (c *controlPlaneAuth) Authorize(r *http.Request, caller apigw.Caller, action, resource string) error {
