@@ -51,6 +51,13 @@ type Config struct {
 	LegacyDenyMessages bool
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
+	// BodyBudget bounds the request-body bytes buffered at once across all
+	// requests (bodies are read whole to check their signature or parse
+	// them); a body that does not fit gets the surface's throttling error.
+	BodyBudget int64
+	// BodyTimeout is the time a request body has to arrive, plus its
+	// length at 64 KiB/s: a client trickling its body is cut off.
+	BodyTimeout time.Duration
 
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
@@ -68,6 +75,8 @@ func Default() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 		ShutdownTimeout: 30 * time.Second,
+		BodyBudget:      128 << 20,
+		BodyTimeout:     20 * time.Second,
 	}
 }
 
@@ -113,6 +122,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))
+	}
+	if c.BodyBudget < 0 {
+		errs = append(errs, errors.New("--body-budget must not be negative"))
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, errors.New("--body-timeout must not be negative"))
 	}
 	return errors.Join(errs...)
 }
