@@ -213,18 +213,26 @@ func (rd *Reader) read(w http.ResponseWriter, r *http.Request, limit int64, anon
 	} else {
 		err = b.readChunked(r.Body, limit)
 	}
+	if err != nil {
+		b.Release()
+		if deadline {
+			// The rest of the body will not be read: whoever would
+			// (net/http's and the front's discard of an unread body)
+			// fails at once, and the connection closes after the answer.
+			_ = rc.SetReadDeadline(aLongTimeAgo)
+		}
+		return nil, err
+	}
 	if deadline {
 		// Clear it: net/http watches the connection after the body for the
 		// client going away, and a deadline passing then would cancel the
 		// request's context. The front sets its own before the next read.
 		_ = rc.SetReadDeadline(time.Time{})
 	}
-	if err != nil {
-		b.Release()
-		return nil, err
-	}
 	return b, nil
 }
+
+var aLongTimeAgo = time.Unix(1, 0)
 
 func (b *Body) readKnown(src io.Reader, n int64) error {
 	b.b = make([]byte, n)
