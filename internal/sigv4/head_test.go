@@ -224,3 +224,60 @@ func TestFinishFailsClosed(t *testing.T) {
 		t.Errorf("unsigned payload: Finish = %+v, %v", res, err)
 	}
 }
+
+// FuzzVerifyHeadFinish: for any body, any x-amz-content-sha256 value and
+// any payload hash the client signed over, in either form, verifying the
+// head and then the body's hash gives exactly Verify's answer over the
+// whole request, and an accepted request's signature covers the body as
+// received.
+func FuzzVerifyHeadFinish(f *testing.F) {
+	f.Add([]byte(`{"a":1}`), "", uint8(0), false)
+	f.Add([]byte(`{"a":1}`), bodyHash([]byte(`{"a":1}`)), uint8(1), false)
+	f.Add([]byte(`{"a":1}`), bodyHash([]byte(`{"a":2}`)), uint8(1), false)
+	f.Add([]byte(`{"a":1}`), bodyHash([]byte(`{"a":2}`)), uint8(0), true)
+	f.Add([]byte{}, unsignedPayload, uint8(1), false)
+	f.Add([]byte("x"), strings.ToUpper(bodyHash([]byte("x"))), uint8(1), true)
+	v := propVerifier()
+	f.Fuzz(func(t *testing.T, body []byte, declared string, over uint8, presign bool) {
+		for i := 0; i < len(declared); i++ {
+			if c := declared[i]; c < ' ' || c > '~' {
+				return // not a header value a client can send
+			}
+		}
+		real := bodyHash(body)
+		// The payload hash the client signs over.
+		signedOver := map[uint8]string{0: real, 1: declared, 2: bodyHash(append([]byte("y"), body...))}[over%3]
+		req, err := http.NewRequest("POST", "https://api.example.com/x", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if declared != "" {
+			req.Header.Set("X-Amz-Content-Sha256", declared)
+		}
+		creds := benchCreds
+		creds.SessionToken = ""
+		s := v4.NewSigner()
+		if presign {
+			u, _, err := s.PresignHTTP(context.Background(), creds, req, signedOver, propSvc, propRegion, propNow)
+			if err != nil {
+				return
+			}
+			if req, err = http.NewRequest("POST", u, nil); err != nil {
+				return
+			}
+			if declared != "" {
+				req.Header.Set("X-Amz-Content-Sha256", declared)
+			}
+		} else if err := s.SignHTTP(context.Background(), creds, req, signedOver, propSvc, propRegion, propNow); err != nil {
+			return
+		}
+		base := FromHTTP(req, body)
+		full := base
+		ra, ea := v.Verify(&full)
+		rb, eb := headThenFinish(v, base)
+		sameOutcome(t, "fuzz", ra, ea, rb, eb)
+		if eb == nil && signedOver != real {
+			t.Fatalf("accepted a body (hash %s) the signature does not cover (signed over %q)", real, signedOver)
+		}
+	})
+}
