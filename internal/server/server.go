@@ -257,8 +257,13 @@ func scopeService(r *http.Request) string {
 // done.
 func (s *Server) unsignedSurface(w http.ResponseWriter, r *http.Request) (string, *reqbody.Body) {
 	var peeked *reqbody.Body
-	action, version := r.URL.Query().Get("Action"), r.URL.Query().Get("Version")
-	if action == "" && r.Method == http.MethodPost && r.URL.Path == "/" {
+	q := r.URL.Query()
+	action, version := q.Get("Action"), q.Get("Version")
+	// Only a request that claims no signature is read before it is
+	// authenticated: one with an Authorization header that names no scope
+	// fails authentication wherever it goes, and gets no "100 Continue".
+	unsigned := strings.TrimSpace(r.Header.Get("Authorization")) == "" && !q.Has("X-Amz-Algorithm")
+	if action == "" && unsigned && r.Method == http.MethodPost && r.URL.Path == "/" {
 		var err error
 		peeked, err = s.peekForm(w, r)
 		if errors.Is(err, reqbody.ErrBusy) {

@@ -582,3 +582,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestUnsignedPeekBounded: the server reads the form of an unsigned POST /
+// to find an STS Action only when it claims no signature and declares a
+// length within the Query limit; otherwise the request is answered from its
+// head, without a 100 Continue.
+func TestUnsignedPeekBounded(t *testing.T) {
+	e := start(t)
+	tests := []struct {
+		name, authz string
+		length      int
+		want        string
+	}{
+		{"malformed authorization", "Bearer x", 1 << 20,
+			`IncompleteSignatureException: {"message":"'x' not a valid key=value pair (missing equal-sign) in Authorization header: 'Bearer x'."}`},
+		{"unsigned, over the Query limit", "", 1<<20 + 1, `MissingAuthenticationTokenException: {"message":"Missing Authentication Token"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head := "POST / HTTP/1.1\r\nHost: " + e.addr + "\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: " + strconv.Itoa(tt.length) + "\r\n"
+			if tt.authz != "" {
+				head += "Authorization: " + tt.authz + "\r\n"
+			}
+			c := e.dial(t)
+			c.send(head + "\r\n")
+			resp, body := c.response()
+			if got := resp.Header.Get("X-Amzn-Errortype") + ": " + body; resp.StatusCode != http.StatusForbidden || got != tt.want {
+				t.Errorf("got %d %s, want 403 %s", resp.StatusCode, got, tt.want)
+			}
+		})
+	}
+}
