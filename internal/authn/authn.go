@@ -181,6 +181,8 @@ func SessionPrincipal(s *Session) *Principal {
 
 // Authenticate verifies r (whose body has already been read into body) for
 // service ("iam", "sts", "apigateway", "lambda") and returns the caller.
+// A server reads the body with ReadRequest instead, which authenticates the
+// head before it reads anything.
 // Errors are *sigv4.Error; render them with QueryError or JSONError.
 func (a *Authenticator) Authenticate(r *http.Request, body []byte, service string) (*Principal, error) {
 	p, _, err := a.Verify(r, body, service)

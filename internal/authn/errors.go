@@ -19,8 +19,9 @@ const (
 )
 
 // QueryError maps an authentication failure to the IAM/STS Query error
-// (spec/sts.md §1.5). Errors that are not *sigv4.Error pass through
-// awserr.From.
+// (spec/sts.md §1.5). reqbody.ErrBusy (no room to buffer the body) becomes
+// the protocol's retryable error; other errors that are not *sigv4.Error
+// pass through awserr.From.
 func QueryError(err error) error { return mapError(err, surfaceQuery) }
 
 // JSONError maps an authentication failure to the REST-JSON error of the
