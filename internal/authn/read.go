@@ -33,6 +33,7 @@ func ReadVerified(w http.ResponseWriter, r *http.Request, v *sigv4.Verifier, rd 
 	}
 	hd, err := v.VerifyHead(&req)
 	if err != nil {
+		rd.Unread(w)
 		return nil, nil, err
 	}
 	b, err := rd.Read(w, r, limit)

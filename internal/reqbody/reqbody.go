@@ -189,6 +189,7 @@ func (rd *Reader) read(w http.ResponseWriter, r *http.Request, limit int64, anon
 	}
 	n := r.ContentLength
 	if n > limit {
+		rd.Unread(w)
 		return nil, ErrTooLarge
 	}
 	b := &Body{rd: rd, anon: anon}
@@ -197,16 +198,17 @@ func (rd *Reader) read(w http.ResponseWriter, r *http.Request, limit int64, anon
 		// Unknown length (chunked): reserve as the buffer grows.
 		size = limit
 		if !rd.reserve(b, min(limit+1, 64<<10)) {
+			rd.Unread(w)
 			return nil, ErrBusy
 		}
 	} else if !rd.reserve(b, n) {
+		rd.Unread(w)
 		return nil, ErrBusy
 	}
-	rc := http.NewResponseController(w)
 	timeout := rd.lim.Timeout + time.Duration(float64(size)/float64(rd.lim.MinRate)*float64(time.Second))
-	// ErrNotSupported (a writer that cannot reach its connection, e.g.
-	// httptest's recorder) leaves the read without a deadline.
-	deadline := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
+	// A writer that cannot reach its connection (httptest's recorder)
+	// leaves the read without a deadline.
+	deadline := setReadDeadline(w, time.Now().Add(timeout))
 	var err error
 	if n >= 0 {
 		err = b.readKnown(r.Body, n)
@@ -219,7 +221,7 @@ func (rd *Reader) read(w http.ResponseWriter, r *http.Request, limit int64, anon
 			// The rest of the body will not be read: whoever would
 			// (net/http's and the front's discard of an unread body)
 			// fails at once, and the connection closes after the answer.
-			_ = rc.SetReadDeadline(aLongTimeAgo)
+			setReadDeadline(w, aLongTimeAgo)
 		}
 		return nil, err
 	}
@@ -227,12 +229,38 @@ func (rd *Reader) read(w http.ResponseWriter, r *http.Request, limit int64, anon
 		// Clear it: net/http watches the connection after the body for the
 		// client going away, and a deadline passing then would cancel the
 		// request's context. The front sets its own before the next read.
-		_ = rc.SetReadDeadline(time.Time{})
+		setReadDeadline(w, time.Time{})
 	}
 	return b, nil
 }
 
 var aLongTimeAgo = time.Unix(1, 0)
+
+// Unread bounds what a request refused with its body unread still costs:
+// after the handler, the front and net/http read and discard a small
+// unread body (up to 256 KB) to keep the connection, and a client that
+// never sends it would hold the connection and its goroutine for good. They
+// now wait for it at most Limits.Timeout; the next request's wait sets its
+// own deadline.
+func (rd *Reader) Unread(w http.ResponseWriter) {
+	setReadDeadline(w, time.Now().Add(rd.lim.Timeout))
+}
+
+// setReadDeadline is http.ResponseController's SetReadDeadline without its
+// allocations (this runs on every request with a body): the first writer
+// along the Unwrap chain that can set the connection's read deadline does.
+func setReadDeadline(w http.ResponseWriter, t time.Time) bool {
+	for {
+		switch x := w.(type) {
+		case interface{ SetReadDeadline(time.Time) error }:
+			return x.SetReadDeadline(t) == nil
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return false
+		}
+	}
+}
 
 func (b *Body) readKnown(src io.Reader, n int64) error {
 	b.b = make([]byte, n)

@@ -119,6 +119,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.serve(rec, r, SurfaceExecuteAPI, s.svc.Gateway)
 	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		// The front discards a small body the handler left unread, to keep
+		// the connection: it waits for it only until the body deadline.
+		s.svc.Bodies.Unread(rec)
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, surface string, h http.Handler) {

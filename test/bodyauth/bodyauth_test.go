@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -176,10 +177,12 @@ func (c *conn) response() (*http.Response, string) {
 	return resp, string(b)
 }
 
-// closed reports whether the server closed the connection.
+// closed reports whether the server closed the connection (rather than
+// leave the client waiting until its own deadline).
 func (c *conn) closed() bool {
 	_, err := c.br.ReadByte()
-	return err != nil
+	var ne net.Error
+	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
 }
 
 // TestHeadRefusedBeforeBody: a request whose head fails authentication (an
@@ -247,6 +250,34 @@ func TestHeadRefusedBeforeBody(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// TestRefusedSmallBodyNotAwaited: a request refused from its head declares
+// a body small enough for the server to discard (to keep the connection)
+// and never sends it: the server waits for it only until the body
+// deadline, then closes.
+func TestRefusedSmallBodyNotAwaited(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := start(t, func(c *config.Config) { c.BodyTimeout = timeout })
+	heads := map[string]string{
+		"execute-api unsigned, no route":      "POST /nowhere HTTP/1.1\r\nHost: " + e.addr + "\r\nContent-Length: 1000\r\n\r\n",
+		"execute-api unsigned, AWS_IAM route": "POST /restapis/" + e.apiID + "/prod/_user_request_/up HTTP/1.1\r\nHost: " + e.addr + "\r\nContent-Length: 1000\r\n\r\n",
+	}
+	for _, s := range e.surfaces() {
+		heads[s.name] = e.signedHead(t, s, unknown, time.Now(), 1000, hash([]byte("never sent")), nil, nil)
+	}
+	for name, head := range heads {
+		t.Run(name, func(t *testing.T) {
+			c := e.dial(t)
+			c.send(head)
+			if resp, body := c.response(); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("status = %d, want 403 (%s)", resp.StatusCode, body)
+			}
+			if !c.closed() {
+				t.Errorf("connection still held after the body deadline")
+			}
+		})
 	}
 }
 
