@@ -66,7 +66,9 @@ func (g *Gateway) authorizeIAM(rq *request) bool {
 	// The head is verified before the body is read (issue #12 item 8).
 	rq.bodyRead = true
 	res, b, err := authn.ReadVerified(rq.w, r, g.verifier(rq.stage.api.region), g.cfg.Bodies, MaxPayload)
-	if se := (*sigv4.Error)(nil); errors.As(err, &se) {
+	// ReadVerified returns a failed verification as a bare *sigv4.Error (a
+	// type assertion, not errors.As, keeps the hot path from allocating).
+	if se, ok := err.(*sigv4.Error); ok {
 		if se.Kind == sigv4.InvalidSignature {
 			g.cfg.Log.Debug("signature mismatch", "request_id", rq.reqID, "canonical_request", se.CanonicalRequest)
 		}

@@ -108,6 +108,9 @@ var (
 // client (a broken connection, a body shorter than declared, the read
 // deadline), as opposed to ErrTooLarge or ErrBusy.
 func IsReadError(err error) bool {
+	if err == nil {
+		return false // before re, which errors.As moves to the heap
+	}
 	var re *readError
 	return errors.As(err, &re)
 }

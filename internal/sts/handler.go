@@ -48,7 +48,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// read (issue #12 item 8), whatever its Action; an unsigned one (the
 	// web-identity call) is read as anonymous.
 	p, vr, b, err := s.auth.ReadRequest(w, r, "sts", awsproto.MaxQueryBody)
-	if se := (*sigv4.Error)(nil); errors.As(err, &se) && se.Kind == sigv4.MissingAuthenticationToken {
+	if se, ok := err.(*sigv4.Error); ok && se.Kind == sigv4.MissingAuthenticationToken {
 		b, err = s.auth.Bodies().ReadAnonymous(w, r, awsproto.MaxQueryBody)
 	}
 	if err != nil {
