@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -192,8 +193,9 @@ func TestNoAuthorizerDenies(t *testing.T) {
 
 type anyCaller struct{}
 
-func (anyCaller) Authenticate(*http.Request, []byte) (apigw.Caller, error) {
-	return apigw.Caller{Account: "000000000000", Region: "us-east-1", ARN: "arn:aws:iam::000000000000:user/u"}, nil
+func (anyCaller) Authenticate(w http.ResponseWriter, r *http.Request, limit int64) (apigw.Caller, *reqbody.Body, error) {
+	b, err := reqbody.New(reqbody.Limits{}).Read(w, r, limit)
+	return apigw.Caller{Account: "000000000000", Region: "us-east-1", ARN: "arn:aws:iam::000000000000:user/u"}, b, err
 }
 
 type recorder struct {

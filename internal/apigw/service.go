@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -37,9 +37,13 @@ type Caller struct {
 }
 
 // Authenticator verifies a control-plane request's SigV4 signature (service
-// "apigateway") and returns its caller, or an error to render as is.
+// "apigateway") and reads its body, at most limit bytes, the head before the
+// body (authn.ReadVerified). It returns the caller and the body, which the
+// Service releases when the request is done, or an error: reqbody.ErrTooLarge
+// or a reqbody read error, which the Service words, or any other error to
+// render as is.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (Caller, error)
+	Authenticate(w http.ResponseWriter, r *http.Request, limit int64) (Caller, *reqbody.Body, error)
 }
 
 // Authorizer decides whether c may perform action ("apigateway:GET", ...) on
@@ -126,25 +130,24 @@ type call struct {
 
 // ServeHTTP authenticates, routes and runs one control-plane operation.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		awsproto.WriteJSONError(w, r, awserr.BadRequestException.New("Could not read request body"))
-		return
-	}
-	if len(body) > MaxBody {
-		awsproto.WriteJSONError(w, r, awserr.BadRequestException.New("Request body exceeds the maximum size of 6291456 bytes"))
-		return
-	}
-	c := &call{w: w, r: r, ctx: r.Context(), body: body}
 	if s.auth == nil {
 		awsproto.WriteJSONError(w, r, awserr.MissingAuthenticationTokenException.New(""))
 		return
 	}
-	c.caller, err = s.auth.Authenticate(r, body)
-	if err != nil {
+	caller, b, err := s.auth.Authenticate(w, r, MaxBody)
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
+		awsproto.WriteJSONError(w, r, awserr.BadRequestException.New("Request body exceeds the maximum size of 6291456 bytes"))
+		return
+	case reqbody.IsReadError(err):
+		awsproto.WriteJSONError(w, r, awserr.BadRequestException.New("Could not read request body"))
+		return
+	case err != nil:
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
+	defer b.Release()
+	c := &call{w: w, r: r, ctx: r.Context(), body: b.Bytes(), caller: caller}
 	if m := awsproto.MetaFrom(r.Context()); m != nil {
 		m.Principal = c.caller.ARN
 	}

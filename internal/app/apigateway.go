@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 )
 
 // apigwParts are the API Gateway control plane and the execute-api gateway
@@ -67,6 +68,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	}
 	gw, err := gateway.New(ctx, a.Store, gateway.Config{
 		Resolver:           a.iamParts.Authn,
+		Bodies:             a.Bodies,
 		Authorizer:         a.iamParts.IAM,
 		SigError:           authn.GatewayError,
 		DecisionLog:        dlog,
@@ -92,13 +94,13 @@ type controlPlaneAuth struct {
 	operator string // the default account
 }
 
-func (c *controlPlaneAuth) Authenticate(r *http.Request, body []byte) (apigw.Caller, error) {
-	p, err := c.authn.Authenticate(r, body, "apigateway")
+func (c *controlPlaneAuth) Authenticate(w http.ResponseWriter, r *http.Request, limit int64) (apigw.Caller, *reqbody.Body, error) {
+	p, _, b, err := c.authn.ReadRequest(w, r, "apigateway", limit)
 	if err != nil {
-		return apigw.Caller{}, authn.JSONError(err)
+		return apigw.Caller{}, nil, authn.JSONError(err)
 	}
 	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p,
-		Operator: p.Kind == authn.Root && p.AccountID == c.operator}, nil
+		Operator: p.Kind == authn.Root && p.AccountID == c.operator}, b, nil
 }
 
 func (c *controlPlaneAuth) Authorize(r *http.Request, caller apigw.Caller, action, resource string) error {

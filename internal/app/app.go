@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"github.com/gatehouse-dev/gatehouse/internal/store/postgres"
@@ -31,6 +32,9 @@ type App struct {
 	Store    *store.Store
 	Services server.Services
 	Handler  *server.Server
+	// Bodies reads every request body the surfaces buffer, under one byte
+	// budget and read deadline.
+	Bodies *reqbody.Reader
 
 	// Each service's wiring keeps its parts here (see iam.go, apigateway.go,
 	// lambda.go).
@@ -51,6 +55,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a := &App{Config: cfg, Log: log, Metrics: metrics.New()}
 	registerOperations(a.Metrics)
+	a.wireBodies()
 	if err := a.openStore(ctx); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,7 @@ func (a *App) wireIAM(ctx context.Context) error {
 	if err := svc.Bootstrap(ctx, a.Config.AccountID, "default", a.Config.RootAccessKeyID, a.Config.RootSecretAccessKey); err != nil {
 		return fmt.Errorf("bootstrap account %s: %w", a.Config.AccountID, err)
 	}
+	svc.Authenticator().UseBodies(a.Bodies)
 	a.iamParts = iamParts{IAM: svc, STS: sts.New(sts.Config{IAM: svc, Log: a.Log, Now: a.Config.Now}), Authn: svc.Authenticator()}
 	a.Services.IAM = svc.Handler()
 	a.Services.STS = a.iamParts.STS.Handler()

@@ -23,6 +23,7 @@ var layer = map[string]int{
 
 	"internal/policy":          1,
 	"internal/sigv4":           1,
+	"internal/reqbody":         1,
 	"internal/awsproto":        1,
 	"internal/store/sqlite":    1,
 	"internal/store/postgres":  1,

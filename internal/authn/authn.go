@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
@@ -33,6 +34,7 @@ type Authenticator struct {
 	now    func() time.Time
 
 	verifiers map[string]*sigv4.Verifier
+	bodies    *reqbody.Reader
 
 	seed   maphash.Seed
 	shards [64]sessionShard
@@ -63,7 +65,7 @@ func New(keys KeyStore, sealer *Sealer, opts Options) *Authenticator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	a := &Authenticator{keys: keys, sealer: sealer, now: opts.Now, seed: maphash.MakeSeed()}
+	a := &Authenticator{keys: keys, sealer: sealer, now: opts.Now, seed: maphash.MakeSeed(), bodies: reqbody.New(reqbody.Limits{})}
 	a.verifiers = map[string]*sigv4.Verifier{}
 	for svc, skew := range map[string]time.Duration{
 		"iam": 15 * time.Minute, "sts": 15 * time.Minute,
@@ -179,6 +181,8 @@ func SessionPrincipal(s *Session) *Principal {
 
 // Authenticate verifies r (whose body has already been read into body) for
 // service ("iam", "sts", "apigateway", "lambda") and returns the caller.
+// A server reads the body with ReadRequest instead, which authenticates the
+// head before it reads anything.
 // Errors are *sigv4.Error; render them with QueryError or JSONError.
 func (a *Authenticator) Authenticate(r *http.Request, body []byte, service string) (*Principal, error) {
 	p, _, err := a.Verify(r, body, service)

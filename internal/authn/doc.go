@@ -4,9 +4,11 @@
 // touch the store on the request path: a KeyStore (long-term access keys,
 // served by the IAM snapshot) and a Sealer that opens self-contained session
 // tokens (temporary ASIA… credentials issued by STS). Control-plane handlers
-// call Authenticate (or Verify) with the service they serve; the data plane
-// builds its own sigv4.Verifier with the Authenticator as Resolver and gets
-// a *Principal as the result's Identity.
+// call ReadRequest with the service they serve; the data plane builds its
+// own sigv4.Verifier with the Authenticator as Resolver and gets a
+// *Principal as the result's Identity. Both read request bodies through
+// ReadVerified: the head is authenticated before a byte of the body is
+// read, and the body is read through the server's one reqbody.Reader.
 //
 // # Session tokens
 //

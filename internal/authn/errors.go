@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
@@ -18,8 +19,9 @@ const (
 )
 
 // QueryError maps an authentication failure to the IAM/STS Query error
-// (spec/sts.md §1.5). Errors that are not *sigv4.Error pass through
-// awserr.From.
+// (spec/sts.md §1.5). reqbody.ErrBusy (no room to buffer the body) becomes
+// the protocol's retryable error; other errors that are not *sigv4.Error
+// pass through awserr.From.
 func QueryError(err error) error { return mapError(err, surfaceQuery) }
 
 // JSONError maps an authentication failure to the REST-JSON error of the
@@ -36,6 +38,20 @@ const amzDate = "20060102T150405Z"
 func mapError(err error, s surface) error {
 	var se *sigv4.Error
 	if !errors.As(err, &se) {
+		if errors.Is(err, reqbody.ErrBusy) {
+			// The server's body buffer is full: a retryable answer, in the
+			// words each protocol uses for "try again later".
+			var out *awserr.Error
+			switch s {
+			case surfaceQuery:
+				out = awserr.ServiceUnavailable.New("")
+			case surfaceJSON:
+				out = awserr.TooManyRequestsJSON.New("")
+			default:
+				out = awserr.GatewayThrottled.New("")
+			}
+			return out.WithCause(err)
+		}
 		return awserr.From(err)
 	}
 	pick := func(q, j, g awserr.Code) awserr.Code {

@@ -81,6 +81,22 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 		cfg.ShutdownTimeout = d
 	}
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "how long to drain in-flight requests on SIGINT/SIGTERM (env GATEHOUSE_SHUTDOWN_TIMEOUT)")
+	if v := getenv("GATEHOUSE_BODY_BUDGET"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_BODY_BUDGET=%q: not a number of bytes", v))
+		}
+		cfg.BodyBudget = n
+	}
+	fs.Int64Var(&cfg.BodyBudget, "body-budget", cfg.BodyBudget, "bytes of request bodies buffered at once across all requests; more gets a throttling error (env GATEHOUSE_BODY_BUDGET)")
+	if v := getenv("GATEHOUSE_BODY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("GATEHOUSE_BODY_TIMEOUT=%q: %v", v, err))
+		}
+		cfg.BodyTimeout = d
+	}
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", cfg.BodyTimeout, "time a request body has to arrive, plus its length at 64 KiB/s (env GATEHOUSE_BODY_TIMEOUT)")
 	// Secrets come only from the environment, never from flags (which show in ps).
 	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
 	cfg.RootSecretAccessKey = getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")

@@ -51,6 +51,13 @@ type Config struct {
 	LegacyDenyMessages bool
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
+	// BodyBudget bounds the request-body bytes buffered at once across all
+	// requests (bodies are read whole to check their signature or parse
+	// them); a body that does not fit gets the surface's throttling error.
+	BodyBudget int64
+	// BodyTimeout is the time a request body has to arrive, plus its
+	// length at 64 KiB/s: a client trickling its body is cut off.
+	BodyTimeout time.Duration
 
 	// APIGWMaxResources bounds the resources of one REST API, its root
 	// included (AWS's default quota is 300).
@@ -81,6 +88,8 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 
 		APIGWMaxResources: 300,
+		BodyBudget:        128 << 20,
+		BodyTimeout:       20 * time.Second,
 	}
 }
 
@@ -129,6 +138,12 @@ func (c Config) Validate() error {
 	}
 	if c.APIGWMaxResources < 1 {
 		errs = append(errs, fmt.Errorf("--apigw-max-resources %d: must be at least 1", c.APIGWMaxResources))
+	}
+	if c.BodyBudget < 0 {
+		errs = append(errs, errors.New("--body-budget must not be negative"))
+	}
+	if c.BodyTimeout < 0 {
+		errs = append(errs, errors.New("--body-timeout must not be negative"))
 	}
 	return errors.Join(errs...)
 }

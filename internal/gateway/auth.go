@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -16,30 +17,37 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 const invokeAction = "execute-api:Invoke"
 
-// readBody reads the whole request body (bounded); false = answered.
+// readBody reads the whole request body (bounded) of a request that has
+// not authenticated (NONE routes, mapping templates); false = answered.
 func (g *Gateway) readBody(rq *request) bool {
 	if rq.bodyRead {
 		return true
 	}
 	rq.bodyRead = true
-	if rq.r.Body == nil || rq.r.Body == http.NoBody || rq.r.ContentLength == 0 {
-		return true
-	}
-	b, err := io.ReadAll(io.LimitReader(rq.r.Body, MaxPayload+1))
-	if err != nil {
-		g.fail(rq, awserr.GatewayBadRequestBody.New("").WithCause(err))
-		return false
-	}
-	if len(b) > MaxPayload {
+	b, err := g.cfg.Bodies.ReadAnonymous(rq.w, rq.r, MaxPayload)
+	return g.tookBody(rq, b, err)
+}
+
+// tookBody keeps a body read through cfg.Bodies, or answers its failure.
+func (g *Gateway) tookBody(rq *request, b *reqbody.Body, err error) bool {
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
 		g.tooLarge(rq)
 		return false
+	case reqbody.IsReadError(err):
+		g.fail(rq, awserr.GatewayBadRequestBody.New("").WithCause(err))
+		return false
+	case err != nil:
+		g.fail(rq, g.cfg.SigError(err))
+		return false
 	}
-	rq.body = b
+	rq.held, rq.body = b, b.Bytes()
 	return true
 }
 
@@ -55,26 +63,26 @@ func (g *Gateway) authorizeIAM(rq *request) bool {
 		g.fail(rq, awserr.GatewayInternalError.New(""))
 		return false
 	}
-	if !g.readBody(rq) {
-		return false
-	}
-	req := sigv4.FromHTTP(r, rq.body)
+	// The head is verified before the body is read (issue #12 item 8).
 	// The signature is checked over the raw path the client sent (and
-	// signed), the one spelling canonicalPath accepted for rq.tg.rest: a
-	// signature over its normalized form (botocore, smithy) or its
+	// signed): sigv4.FromHTTP takes it from the request line exactly as
+	// rawPath does, the one spelling canonicalPath accepted for rq.tg.rest.
+	// A signature over its normalized form (botocore, smithy) or its
 	// unnormalized one (aws-sdk-go-v2, sigv4.md §7.2) differs from it only
 	// in empty segments, which canonicalPath drops too, since dot segments
 	// were refused. So the signed path names the resource authorized.
-	req.RawPath = rq.rawPath
-	if len(rq.body) == 0 {
-		req.PayloadHash = emptySHA256
-	}
-	res, err := g.verifier(rq.stage.api.region).Verify(&req)
-	if err != nil {
-		if se, ok := err.(*sigv4.Error); ok && se.Kind == sigv4.InvalidSignature {
+	rq.bodyRead = true
+	res, b, err := authn.ReadVerified(rq.w, r, g.verifier(rq.stage.api.region), g.cfg.Bodies, MaxPayload)
+	// ReadVerified returns a failed verification as a bare *sigv4.Error (a
+	// type assertion, not errors.As, keeps the hot path from allocating).
+	if se, ok := err.(*sigv4.Error); ok {
+		if se.Kind == sigv4.InvalidSignature {
 			g.cfg.Log.Debug("signature mismatch", "request_id", rq.reqID, "canonical_request", se.CanonicalRequest)
 		}
 		g.fail(rq, g.cfg.SigError(err))
+		return false
+	}
+	if !g.tookBody(rq, b, err) {
 		return false
 	}
 	p, ok := res.Identity.(*authn.Principal)

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -40,6 +41,9 @@ type Config struct {
 	// Resolver resolves access keys for SigV4 (an *authn.Authenticator);
 	// Result.Identity must be an *authn.Principal.
 	Resolver sigv4.Resolver
+	// Bodies reads the request bodies the gateway buffers (the server's
+	// one budget); default a Reader of its own.
+	Bodies *reqbody.Reader
 	// Authorizer decides execute-api:Invoke. Nil denies every AWS_IAM call.
 	Authorizer Authorizer
 	// SigError maps a SigV4 failure to its gateway response; default
@@ -97,6 +101,9 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	if cfg.MaxTimeout <= 0 {
 		cfg.MaxTimeout = 29 * time.Second
+	}
+	if cfg.Bodies == nil {
+		cfg.Bodies = reqbody.New(reqbody.Limits{})
 	}
 	g := &Gateway{cfg: cfg, transport: cfg.Transport}
 	if g.transport == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 )
 
 // request is the per-request state, pooled.
@@ -29,6 +30,7 @@ type request struct {
 	methodARN string
 	caller    *authn.Principal // nil for anonymous callers
 	body      []byte           // read body (AWS_IAM, AWS_PROXY), nil when streamed
+	held      *reqbody.Body    // body's reservation in the server's budget, released with rq
 	bodyRead  bool
 	sigv4     bool // the Authorization header carried a verified SigV4 signature
 	pctx      policy.Context
@@ -52,6 +54,7 @@ var requestPool = sync.Pool{New: func() any { return &request{params: make([]pat
 func getRequest() *request { return requestPool.Get().(*request) }
 
 func putRequest(rq *request) {
+	rq.held.Release()
 	params := rq.params[:0]
 	pctx := rq.pctx
 	pctx.Reset()

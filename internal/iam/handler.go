@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"sort"
@@ -16,6 +15,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -48,29 +48,28 @@ func Operations() []string {
 // Handler returns the IAM Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// ReadBody reads a Query request body, bounded by awsproto.MaxQueryBody.
-func ReadBody(r *http.Request) ([]byte, error) {
-	if r.Body == nil {
-		return nil, nil
+// BodyError renders a failure of authn.ReadRequest (or of reading a Query
+// body anonymously) for the Query surfaces, IAM and STS.
+func BodyError(err error) error {
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
+		return awserr.ValidationError.New("Request body too large.")
+	case reqbody.IsReadError(err):
+		return awserr.InvalidParameterValue.New("The request body could not be read.").WithCause(err)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, awsproto.MaxQueryBody+1))
-	if err != nil {
-		return nil, awserr.InvalidParameterValue.New("The request body could not be read.").WithCause(err)
-	}
-	if len(b) > awsproto.MaxQueryBody {
-		return nil, awserr.ValidationError.New("Request body too large.")
-	}
-	return b, nil
+	return authn.QueryError(err)
 }
 
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.IAMNamespace, err) }
-	body, err := ReadBody(r)
+	// The head is authenticated before the body is read (issue #12 item 8).
+	p, _, b, err := s.auth.ReadRequest(w, r, "iam", awsproto.MaxQueryBody)
 	if err != nil {
-		fail(err)
+		fail(BodyError(err))
 		return
 	}
-	params, err := awsproto.ParseQuery(r, body)
+	defer b.Release()
+	params, err := awsproto.ParseQuery(r, b.Bytes())
 	if err != nil {
 		fail(err)
 		return
@@ -78,14 +77,9 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	action := params.Get("Action")
 	if _, known := ops[action]; known {
 		// Only a known operation names the request in logs and metrics:
-		// Action is client input, read before authentication, and every
-		// distinct metric label is held for the life of the process.
+		// Action is client input, and every distinct metric label is held
+		// for the life of the process.
 		awsproto.SetOperation(r.Context(), action)
-	}
-	p, err := s.auth.Authenticate(r, body, "iam")
-	if err != nil {
-		fail(authn.QueryError(err))
-		return
 	}
 	awsproto.MetaFrom(r.Context()).Principal = p.ARN
 	if p.Session != nil && p.Session.FromSessionToken && !p.Session.MFA {

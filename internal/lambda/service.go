@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -23,14 +22,15 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-// Authenticator verifies a request's SigV4 signature (an
-// *authn.Authenticator).
+// Authenticator verifies a request's SigV4 signature and reads its body,
+// the head before the body (an *authn.Authenticator).
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte, service string) (*authn.Principal, error)
+	ReadRequest(w http.ResponseWriter, r *http.Request, service string, limit int64) (*authn.Principal, *sigv4.Result, *reqbody.Body, error)
 }
 
 // Authorizer decides Lambda actions and iam:PassRole (an *iam.Service).
@@ -275,19 +275,13 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	case "Invoke":
 		limit = maxInvokeRequest
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return awserr.InvalidRequestContentException.New("Could not read request body").WithCause(err)
-	}
 	if s.cfg.Authn == nil {
 		return awserr.ServiceException.New("The Lambda service is not configured.")
 	}
-	caller, err := s.cfg.Authn.Authenticate(r, body, "lambda")
-	if err != nil {
-		return authn.JSONError(err)
-	}
-	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
-	if int64(len(body)) > limit {
+	// The head is authenticated before the body is read (issue #12 item 8).
+	caller, _, b, err := s.cfg.Authn.ReadRequest(w, r, "lambda", limit)
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
 		switch op {
 		case "Invoke":
 			return awserr.RequestEntityTooLarge.New("Request must be smaller than 6291456 bytes for the InvokeFunction operation")
@@ -295,7 +289,14 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", op)
 		}
 		return awserr.RequestEntityTooLarge.New("")
+	case reqbody.IsReadError(err):
+		return awserr.InvalidRequestContentException.New("Could not read request body").WithCause(err)
+	case err != nil:
+		return authn.JSONError(err)
 	}
+	defer b.Release()
+	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
+	body := b.Bytes()
 	_, region, _ := sigv4.Scope(r)
 	if region == "" {
 		region = "us-east-1"

@@ -881,6 +881,18 @@ func (w *h1Writer) Flush() {
 	}
 }
 
+// SetReadDeadline lets http.ResponseController bound the handler's reads
+// of the body (package reqbody). readDeadline follows it, so the next wait
+// for a request sets the idle deadline again and the next body is read
+// without this one's deadline.
+func (w *h1Writer) SetReadDeadline(t time.Time) error {
+	if w.done {
+		return errWriteAfterHandler
+	}
+	w.c.readDeadline = t
+	return w.c.c.SetReadDeadline(t)
+}
+
 // sendHead writes the head with its framing: Content-Length when the body
 // is known (final) or declared, chunked otherwise; then any held-back
 // body. first is the write that caused it, for content sniffing.

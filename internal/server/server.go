@@ -6,9 +6,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"io"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 )
 
 // Services are the handlers of each surface. A nil control-plane handler
@@ -32,6 +32,11 @@ type Services struct {
 	Gateway http.Handler
 	// Ready reports whether the store is open and every snapshot is loaded.
 	Ready func() bool
+	// Bodies bounds the bodies the server reads itself (the form of an
+	// unsigned Query request, to find its Action); it should be the
+	// surfaces' Reader, so that one budget covers every buffered body.
+	// Nil: a Reader of the server's own.
+	Bodies *reqbody.Reader
 }
 
 // Server dispatches requests to Services.
@@ -43,6 +48,9 @@ type Server struct {
 
 // New returns a Server. log and m must not be nil.
 func New(svc Services, log *slog.Logger, m *metrics.Metrics) *Server {
+	if svc.Bodies == nil {
+		svc.Bodies = reqbody.New(reqbody.Limits{})
+	}
 	return &Server{svc: svc, log: log, metrics: m}
 }
 
@@ -61,7 +69,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	surface := Classify(r)
 	if surface == "" {
-		surface = s.unsignedSurface(r)
+		var peeked *reqbody.Body
+		surface, peeked = s.unsignedSurface(w, r)
+		defer peeked.Release()
 	}
 	// The request id is always gatehouse's own: AWS's IAM, STS and Lambda
 	// APIs generate theirs, and the id is written into XML, headers, the
@@ -110,29 +120,41 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.serve(rec, r, SurfaceExecuteAPI, s.svc.Gateway)
 	}
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		// The front discards a small body the handler left unread, to keep
+		// the connection: it waits for it only until the body deadline.
+		s.svc.Bodies.Unread(rec)
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, surface string, h http.Handler) {
 	if h == nil {
-		s.writeError(w, r, surface, unknownOperation(surface, r))
+		s.writeError(w, r, surface, s.unknownOperation(w, r, surface))
 		return
 	}
 	h.ServeHTTP(w, r)
 }
 
-func unknownOperation(surface string, r *http.Request) error {
+func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request, surface string) error {
 	switch surface {
 	case SurfaceIAM, SurfaceSTS:
+		form := reqbody.Replayed(r)
+		if form == nil {
+			var err error
+			if form, err = s.peekForm(w, r); err == nil {
+				defer form.Release()
+			}
+		}
 		action := r.URL.Query().Get("Action")
 		if action == "" {
-			action = formValue(r, "Action")
+			action = formValue(form, "Action")
 		}
 		if action == "" {
 			return awserr.MissingAction.New("")
 		}
 		version := r.URL.Query().Get("Version")
 		if version == "" {
-			version = formValue(r, "Version")
+			version = formValue(form, "Version")
 		}
 		return awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, version)
 	case SurfaceExecuteAPI:
@@ -236,38 +258,66 @@ func scopeService(r *http.Request) string {
 // a Query request with that Action goes to STS; a Query request with any
 // other Action goes to the service its Version names, to be refused there
 // for lack of a signature. Everything else is for the data plane (custom
-// domains, base-path mappings, or a Missing Authentication Token).
-func (s *Server) unsignedSurface(r *http.Request) string {
-	action, version := r.URL.Query().Get("Action"), r.URL.Query().Get("Version")
-	if action == "" && r.Method == http.MethodPost && r.URL.Path == "/" {
-		action, version = formValue(r, "Action"), formValue(r, "Version")
+// domains, base-path mappings, or a Missing Authentication Token). A body
+// read to find the Action is returned, to be released when the request is
+// done.
+func (s *Server) unsignedSurface(w http.ResponseWriter, r *http.Request) (string, *reqbody.Body) {
+	var peeked *reqbody.Body
+	q := r.URL.Query()
+	action, version := q.Get("Action"), q.Get("Version")
+	// Only a request that claims no signature is read before it is
+	// authenticated: one with an Authorization header that names no scope
+	// fails authentication wherever it goes, and gets no "100 Continue".
+	unsigned := strings.TrimSpace(r.Header.Get("Authorization")) == "" && !q.Has("X-Amz-Algorithm")
+	if action == "" && unsigned && r.Method == http.MethodPost && r.URL.Path == "/" {
+		var err error
+		peeked, err = s.peekForm(w, r)
+		if errors.Is(err, reqbody.ErrBusy) {
+			// No room to look: the only unsigned form POST AWS serves is
+			// STS's, whose answer (ServiceUnavailable) the client retries.
+			return SurfaceSTS, nil
+		}
+		action, version = formValue(peeked, "Action"), formValue(peeked, "Version")
 	}
 	switch {
 	case action == "":
-		return SurfaceExecuteAPI
+		return SurfaceExecuteAPI, peeked
 	case version == "2010-05-08":
-		return SurfaceIAM
+		return SurfaceIAM, peeked
 	default:
-		return SurfaceSTS
+		return SurfaceSTS, peeked
 	}
 }
 
-// formValue peeks at a form-encoded body without consuming it: the body is
-// read (bounded) and put back for the handler.
-func formValue(r *http.Request, key string) string {
-	if r.Body == nil || r.Body == http.NoBody {
-		return ""
+// peekForm reads the form-encoded body of an unsigned request and puts it
+// back for the handler (reqbody.Replay), bounded as every body the server
+// buffers: a declared length of at most awsproto.MaxQueryBody (a body of
+// unknown length is not read), the anonymous share of the byte budget and
+// the read deadline. A read that fails part-way leaves a body that fails.
+func (s *Server) peekForm(w http.ResponseWriter, r *http.Request) (*reqbody.Body, error) {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength <= 0 || r.ContentLength > awsproto.MaxQueryBody {
+		return nil, nil
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		return nil, nil
+	}
+	b, err := s.svc.Bodies.ReadAnonymous(w, r, awsproto.MaxQueryBody)
+	switch {
+	case err == nil:
+		reqbody.Replay(r, b)
+	case reqbody.IsReadError(err):
+		reqbody.Failed(r, err)
+	}
+	return b, err
+}
+
+// formValue returns key's value in a form-encoded body, or "".
+func formValue(b *reqbody.Body, key string) string {
+	if b.Len() == 0 {
 		return ""
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, awsproto.MaxQueryBody+1))
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
-	if err != nil || len(body) > awsproto.MaxQueryBody {
-		return ""
-	}
-	v, err := url.ParseQuery(string(body))
+	v, err := url.ParseQuery(string(b.Bytes()))
 	if err != nil {
 		return ""
 	}

@@ -28,10 +28,15 @@
 // sent (§7.2); a literal '+' in the query is a space (§7.3); the session
 // token may be unsigned (§6.2); only host must be signed.
 //
-// A client-supplied x-amz-content-sha256 never replaces the server's own
-// hash of the body: a value that does not match the body fails the
-// signature, and UNSIGNED-PAYLOAD is honoured only with
-// Config.AllowUnsignedPayload.
+// A server verifies the head before it reads the body: VerifyHead runs
+// every check that needs no body, in Verify's order and with Verify's
+// errors, and Head.Finish completes the verification with the hash of the
+// body as received. A declared payload hash (x-amz-content-sha256, 64
+// lowercase hex digits) is signed verbatim, as every signer does (§7.6),
+// so the signature is checked from the head alone; the body must then hash
+// to it, and a body that does not fails like a signature over the wrong
+// body. Any other value leaves the body's own hash in the canonical request,
+// and UNSIGNED-PAYLOAD is honoured only with Config.AllowUnsignedPayload.
 //
 // Derived signing keys are cached per (access key id, date, region,
 // service) and checked against the secret they came from, so a rotated

@@ -75,26 +75,71 @@ func (v *Verifier) Verify(req *Request) (*Result, error) {
 	return res, nil
 }
 
+// head is a verification's state after the checks that need only the
+// request head (§1–§6, §10).
+type head struct {
+	p         authParams
+	signed    string // SignedHeaders, normalized
+	t         time.Time
+	expires   time.Duration
+	cred      Credential
+	creds     Credentials
+	presigned bool
+}
+
 func (v *Verifier) verify(req *Request) (*Result, *Error) {
-	now := v.cfg.Now()
 	s := scratchPool.Get().(*scratch)
 	defer s.release()
+	var h head
+	if err := v.checkHead(req, s, &h); err != nil {
+		return nil, err
+	}
+
+	// §7.6: payload hash.
+	payload, unsigned := v.payloadHash(req, s, h.p.contentHash)
+	if decl := declaredHash(&h); !unsigned && decl != "" && decl != payload {
+		// The head declares another payload than the body's: refused
+		// whatever the signature covers, with the error VerifyHead and
+		// Finish give for the same request.
+		ok, err := v.sign(req, s, &h, decl)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			v.sign(req, s, &h, payload)
+		}
+		return nil, v.mismatch(string(s.creq), string(s.sts))
+	}
+	ok, err := v.sign(req, s, &h, payload)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, v.mismatch(string(s.creq), string(s.sts))
+	}
+	return h.result(unsigned), nil
+}
+
+// checkHead runs §1–§6 and §10 on req into h.
+func (v *Verifier) checkHead(req *Request, s *scratch, h *head) *Error {
+	now := v.cfg.Now()
 
 	// §1: which form.
 	authz := strings.TrimSpace(firstHeader(req.Header, &s.key, "authorization"))
 	presigned := hasQueryParam(req.RawQuery, "X-Amz-Algorithm", &s.key)
 	if authz != "" && presigned {
-		return nil, newError(AmbiguousSignature, msgBothForms)
+		return newError(AmbiguousSignature, msgBothForms)
 	}
 	if authz == "" && !presigned {
-		return nil, newError(MissingAuthenticationToken, msgMissingToken)
+		return newError(MissingAuthenticationToken, msgMissingToken)
 	}
+	h.presigned = presigned
 
-	var p authParams
+	p := &h.p
 	if presigned {
 		var err *Error
-		if p, err = queryParams(req, &s.key, &s.dec); err != nil {
-			return nil, err
+		if *p, err = queryParams(req, &s.key, &s.dec); err != nil {
+			return err
 		}
 	} else {
 		p.date = firstHeader(req.Header, &s.key, "x-amz-date")
@@ -103,15 +148,11 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 		}
 		a, err := parseAuthorization(authz, p.date != "")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		p.credential, p.signedHeaders, p.signature = a.Credential, a.SignedHeaders, a.Signature
 		p.token = firstHeader(req.Header, &s.key, "x-amz-security-token")
-		// The header matters only for UNSIGNED-PAYLOAD (see payloadHash);
-		// skipping the lookup saves a header scan on the hot path.
-		if v.cfg.AllowUnsignedPayload {
-			p.contentHash = firstHeader(req.Header, &s.key, "x-amz-content-sha256")
-		}
+		p.contentHash = firstHeader(req.Header, &s.key, "x-amz-content-sha256")
 	}
 
 	// §6.1: host must be signed.
@@ -120,65 +161,73 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 		signed = normalizeSignedHeaders(signed)
 	}
 	if !hasHost(signed) {
-		return nil, newError(HostNotSigned, msgHostNotSigned)
+		return newError(HostNotSigned, msgHostNotSigned)
 	}
+	h.signed = signed
 
 	// §4: date, skew, presigned expiry.
 	t, ok := parseDate(p.date)
 	if !ok {
-		return nil, newError(IncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '"+p.date+"'. See http://en.wikipedia.org/wiki/ISO_8601")
+		return newError(IncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '"+p.date+"'. See http://en.wikipedia.org/wiki/ISO_8601")
 	}
 	var expires time.Duration
 	if p.hasExpires {
 		n, err := strconv.Atoi(p.expires)
 		switch {
 		case err != nil && !errors.Is(err, strconv.ErrRange):
-			return nil, newError(IncompleteSignature, "X-Amz-Expires should be a number")
+			return newError(IncompleteSignature, "X-Amz-Expires should be a number")
 		case err != nil || n > maxPresignExpiry:
-			return nil, newError(IncompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+			return newError(IncompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
 		case n <= 0:
-			return nil, newError(IncompleteSignature, "X-Amz-Expires must be non-negative")
+			return newError(IncompleteSignature, "X-Amz-Expires must be non-negative")
 		}
 		expires = time.Duration(n) * time.Second
 	}
 	if t.After(now.Add(v.cfg.Skew)) {
-		return nil, notYetCurrent(t, now, v.cfg.Skew)
+		return notYetCurrent(t, now, v.cfg.Skew)
 	}
 	if p.hasExpires {
 		if now.After(t.Add(expires)) {
-			return nil, expired(t, now, expires)
+			return expired(t, now, expires)
 		}
 	} else if t.Before(now.Add(-v.cfg.Skew)) {
-		return nil, expired(t, now, v.cfg.Skew)
+		return expired(t, now, v.cfg.Skew)
 	}
+	h.t, h.expires = t, expires
 
 	// §5: credential scope.
 	cred, ok := parseCredential(p.credential)
 	if !ok {
-		return nil, credentialCountError(p.credential)
+		return credentialCountError(p.credential)
 	}
 	var dayBuf [16]byte
 	day := appendBasic(dayBuf[:0], t)
 	if err := v.checkScope(&cred, day); err != nil {
-		return nil, err
+		return err
 	}
+	h.cred = cred
 
 	// §10: session token and access key.
 	if v.cfg.Resolver == nil {
-		return nil, &Error{Kind: Internal, Message: msgInternal, Cause: errors.New("sigv4: no Resolver configured")}
+		return &Error{Kind: Internal, Message: msgInternal, Cause: errors.New("sigv4: no Resolver configured")}
 	}
 	creds, rerr := v.cfg.Resolver.Resolve(cred.AccessKeyID, p.token)
 	if rerr != nil {
-		return nil, resolverError(rerr)
+		return resolverError(rerr)
 	}
 	if creds.SecretAccessKey == "" {
-		return nil, &Error{Kind: Internal, Message: msgInternal, Cause: errors.New("sigv4: resolver returned an empty secret")}
+		return &Error{Kind: Internal, Message: msgInternal, Cause: errors.New("sigv4: resolver returned an empty secret")}
 	}
+	h.creds = creds
+	return nil
+}
 
-	// §7.6: payload hash.
-	payload, unsigned := v.payloadHash(req, s, p.contentHash)
-
-	// §7, §8: canonical request and string to sign.
+// sign builds the canonical request (§7) over payload and the string to
+// sign (§8) into s.creq and s.sts and reports whether the request's
+// signature matches (§9), trying the path as sent once (§7.2). On a
+// mismatch s.creq and s.sts hold the normalized-path forms for §11. The
+// error is a malformed query (§7.3).
+func (v *Verifier) sign(req *Request, s *scratch, h *head, payload string) (bool, *Error) {
 	c := s.creq[:0]
 	c = append(c, req.Method...)
 	c = append(c, '\n')
@@ -187,24 +236,24 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 	uriEnd := len(c)
 	c = append(c, '\n')
 	var qerr *Error
-	c, qerr = buildCanonicalQuery(c, &s.q, req.RawQuery, presigned)
+	c, qerr = buildCanonicalQuery(c, &s.q, req.RawQuery, h.presigned)
 	if qerr != nil {
 		s.creq = c
-		return nil, qerr
+		return false, qerr
 	}
 	c = append(c, '\n')
-	c = appendCanonicalHeaders(c, &s.key, req, signed)
+	c = appendCanonicalHeaders(c, &s.key, req, h.signed)
 	c = append(c, '\n')
-	c = append(c, signed...)
+	c = append(c, h.signed...)
 	c = append(c, '\n')
 	c = append(c, payload...)
 	s.creq = c
 
-	key := v.cache.signingKey(cred.AccessKeyID, creds.SecretAccessKey, cred.Date, cred.Region, cred.Service)
+	key := v.cache.signingKey(h.cred.AccessKeyID, h.creds.SecretAccessKey, h.cred.Date, h.cred.Region, h.cred.Service)
 	var given [32]byte
-	validSig := decodeSignature(&given, p.signature)
+	validSig := decodeSignature(&given, h.p.signature)
 
-	s.sts = v.stringToSign(s, s.sts[:0], c, t, &cred)
+	s.sts = v.stringToSign(s, s.sts[:0], c, h.t, &h.cred)
 	mac := s.hm.sumTo(&key, s.sts)
 	match := subtle.ConstantTimeCompare(mac[:], given[:]) == 1 && validSig
 
@@ -218,27 +267,47 @@ func (v *Verifier) verify(req *Request) (*Result, *Error) {
 			c2 = append(c2, s.alt...)
 			c2 = append(c2, c[uriEnd:]...)
 			s.creq2 = c2
-			sts2 := v.stringToSign(s, s.sts2[:0], c2, t, &cred)
+			sts2 := v.stringToSign(s, s.sts2[:0], c2, h.t, &h.cred)
 			s.sts2 = sts2
 			mac2 := s.hm.sumTo(&key, sts2)
 			match = subtle.ConstantTimeCompare(mac2[:], given[:]) == 1 && validSig
 		}
 	}
-	if !match {
-		return nil, v.mismatch(string(c), string(s.sts))
-	}
+	return match, nil
+}
+
+func (h *head) result(unsigned bool) *Result {
 	return &Result{
-		AccessKeyID:     cred.AccessKeyID,
-		SessionToken:    p.token,
-		Identity:        creds.Identity,
-		Region:          cred.Region,
-		Service:         cred.Service,
-		Date:            t,
-		SignedHeaders:   p.signedHeaders,
-		Presigned:       presigned,
-		Expires:         expires,
+		AccessKeyID:     h.cred.AccessKeyID,
+		SessionToken:    h.p.token,
+		Identity:        h.creds.Identity,
+		Region:          h.cred.Region,
+		Service:         h.cred.Service,
+		Date:            h.t,
+		SignedHeaders:   h.p.signedHeaders,
+		Presigned:       h.presigned,
+		Expires:         h.expires,
 		UnsignedPayload: unsigned,
-	}, nil
+	}
+}
+
+// declaredHash returns the payload hash the head declares
+// (x-amz-content-sha256, or X-Amz-Content-Sha256 in a presigned query),
+// when it has the form of one: 64 lowercase hex digits. Signers put that
+// value verbatim in the canonical request (§7.6), so a signature can be
+// checked against it before the body arrives; the body must then hash to
+// it. Any other value is not a hash and the body's own hash is used.
+func declaredHash(h *head) string {
+	d := h.p.contentHash
+	if len(d) != 64 {
+		return ""
+	}
+	for i := 0; i < len(d); i++ {
+		if c := d[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return ""
+		}
+	}
+	return d
 }
 
 // stringToSign appends §8's string to sign for canonical request c to dst.

@@ -61,12 +61,19 @@ func (c *call) get(k string) string { return c.params.Get(k) }
 
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err) }
-	body, err := iam.ReadBody(r)
+	// A signed request is authenticated from its head before its body is
+	// read (issue #12 item 8), whatever its Action; an unsigned one (the
+	// web-identity call) is read as anonymous.
+	p, vr, b, err := s.auth.ReadRequest(w, r, "sts", awsproto.MaxQueryBody)
+	if se, ok := err.(*sigv4.Error); ok && se.Kind == sigv4.MissingAuthenticationToken {
+		b, err = s.auth.Bodies().ReadAnonymous(w, r, awsproto.MaxQueryBody)
+	}
 	if err != nil {
-		fail(err)
+		fail(iam.BodyError(err))
 		return
 	}
-	params, err := awsproto.ParseQuery(r, body)
+	defer b.Release()
+	params, err := awsproto.ParseQuery(r, b.Bytes())
 	if err != nil {
 		fail(err)
 		return
@@ -83,18 +90,17 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	var res any
 	switch action {
 	case "AssumeRoleWithWebIdentity":
-		// Unsigned by design; a signature, if any, is ignored.
+		// Unsigned by design; the caller's identity, if it signed, is
+		// not used.
 		res, err = c.assumeRoleWithWebIdentity()
 	case "":
 		err = awserr.MissingAction.New("")
 	default:
-		var vr *sigv4.Result
-		c.p, vr, err = s.auth.Verify(r, body, "sts")
-		if err != nil {
-			fail(authn.QueryError(err))
+		if p == nil {
+			fail(authn.QueryError(&sigv4.Error{Kind: sigv4.MissingAuthenticationToken}))
 			return
 		}
-		c.region = vr.Region
+		c.p, c.region = p, vr.Region
 		awsproto.MetaFrom(r.Context()).Principal = c.p.ARN
 		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" ||
 			c.p.Kind == authn.FederatedUser && action != "GetCallerIdentity" {
