@@ -112,7 +112,7 @@ func WriteQuery(w http.ResponseWriter, r *http.Request, ns, op string, result an
 // WriteQueryError writes err as a Query ErrorResponse in namespace ns.
 // Errors that are not *awserr.Error render as InternalFailure.
 func WriteQueryError(w http.ResponseWriter, r *http.Request, ns string, err error) {
-	e := awserr.From(err)
+	e := errorOf(r, err)
 	m := MetaFrom(r.Context())
 	var buf bytes.Buffer
 	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
