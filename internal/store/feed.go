@@ -33,6 +33,9 @@ type Options struct {
 	// Log receives the store's own events (unreachable, recovered, rebuild
 	// failures); default slog.Default().
 	Log *slog.Logger
+	// OnRebuild, when set, is called after every attempt to bring a view up
+	// to date, once its outcome is recorded (tests). It must not block.
+	OnRebuild func(view string, err error)
 }
 
 // DefaultTimeout is Options.Timeout's default.

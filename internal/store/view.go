@@ -187,10 +187,19 @@ func (v *View[T]) catchUp(ctx context.Context) error {
 		}
 		v.log.Log(ctx, lvl, "snapshot rebuild failed; serving the previous one and retrying",
 			"view", v.name, "attempt", n, "retry_in", wait.Round(time.Millisecond), "err", err)
-		return fmt.Errorf("store: snapshot %s: rebuild failed (attempt %d): %w", v.name, n, err)
+		err = fmt.Errorf("store: snapshot %s: rebuild failed (attempt %d): %w", v.name, n, err)
+		v.observe(err)
+		return err
 	}
 	v.settle()
+	v.observe(nil)
 	return nil
+}
+
+func (v *View[T]) observe(err error) {
+	if f := v.s.opts.OnRebuild; f != nil {
+		f(v.name, err)
+	}
 }
 
 // settle clears the behind state once the snapshot reflects want.
