@@ -378,6 +378,12 @@ func (s *Store) Poll(ctx context.Context) error {
 	// Everything committed before start is in the answer below: a complete
 	// poll confirms the views as of start, not as of its end.
 	start := s.now()
+	if !s.posSet.Load() {
+		// No view yet: nothing to keep current, and no position to read
+		// from short of the whole history.
+		s.syncedAt.Store(start)
+		return nil
+	}
 	since := s.pos.Load()
 	octx, cancel := s.opCtx(ctx)
 	cs, err := s.b.Changes(octx, since)
