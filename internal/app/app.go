@@ -167,17 +167,19 @@ func (a *App) health() (bool, any) {
 		h.Status = "starting"
 		return false, h
 	}
+	// The reasons name no error text: health is unauthenticated and
+	// database errors name hosts; the log has the details.
 	if !h.Store.Writable {
-		h.Reasons = append(h.Reasons, "store cannot write: "+h.Store.WriteError)
+		h.Reasons = append(h.Reasons, "store cannot write")
 	}
-	if h.Store.SyncError != "" {
-		h.Reasons = append(h.Reasons, "store not synced: "+h.Store.SyncError)
+	if !h.Store.Synced {
+		h.Reasons = append(h.Reasons, "store change feed not synced")
 	}
 	for _, v := range h.Store.Views {
 		if v.Behind {
 			r := fmt.Sprintf("snapshot %s is behind the store", v.Name)
 			if v.FailedRebuilds > 0 {
-				r += fmt.Sprintf(" (%d failed rebuilds: %s)", v.FailedRebuilds, v.LastError)
+				r += fmt.Sprintf(" (%d failed rebuilds)", v.FailedRebuilds)
 			}
 			h.Reasons = append(h.Reasons, r)
 		}

@@ -27,8 +27,8 @@ type Options struct {
 	// RetryBase and RetryMax bound the jittered exponential backoff between
 	// attempts to rebuild a snapshot that failed. Defaults 100 ms and 5 s.
 	RetryBase, RetryMax time.Duration
-	// Now is the clock staleness is measured with (tests); default
-	// time.Now. Timers (polls, retries, probes) use real time.
+	// Now is the clock staleness is measured with (tests); default the
+	// monotonic clock. Timers (polls, retries, probes) use real time.
 	Now func() time.Time
 	// Log receives the store's own events (unreachable, recovered, rebuild
 	// failures); default slog.Default().
@@ -56,9 +56,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.RetryMax < o.RetryBase {
 		o.RetryMax = max(5*time.Second, o.RetryBase)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	if o.Log == nil {
 		o.Log = slog.Default()
@@ -129,7 +126,15 @@ func NewWithOptions(b Backend, o Options) *Store {
 	return s
 }
 
-func (s *Store) now() int64             { return s.opts.Now().UnixNano() }
+// now is the store clock in nanoseconds: the injected clock's Unix time,
+// or by default the monotonic time since the store was made, so that a
+// wall-clock step (NTP) neither hides staleness nor fakes it.
+func (s *Store) now() int64 {
+	if s.opts.Now != nil {
+		return s.opts.Now().UnixNano()
+	}
+	return int64(time.Since(s.born))
+}
 func (s *Store) mono() time.Duration    { return time.Since(s.born) }
 func (s *Store) log() *slog.Logger      { return s.opts.Log }
 func (s *Store) Timeout() time.Duration { return s.opts.Timeout }
@@ -598,35 +603,39 @@ type ViewStatus struct {
 	Behind bool `json:"behind"`
 	// FailedRebuilds counts consecutive failed attempts; LastError is the
 	// last one's cause.
-	FailedRebuilds int64  `json:"failedRebuilds"`
-	LastError      string `json:"lastError,omitempty"`
+	FailedRebuilds int64 `json:"failedRebuilds"`
+	// LastError is for the log and tests only: health is unauthenticated,
+	// and database errors name hosts and internals.
+	LastError string `json:"-"`
 }
 
 // Health is the store's state for /_gatehouse/health.
 type Health struct {
 	// Writable is false when the last write or write probe failed;
-	// WriteError says why.
+	// WriteError says why (log and tests only, like ViewStatus.LastError).
 	Writable   bool   `json:"writable"`
-	WriteError string `json:"writeError,omitempty"`
-	// Shared backends: seconds since the last complete poll of the change
-	// feed, and why the last poll did not complete.
+	WriteError string `json:"-"`
+	// Shared backends: Synced is false while polls of the change feed do
+	// not complete (SyncError says why); SyncStalenessSeconds is the time
+	// since the last complete one.
 	Shared               bool         `json:"shared"`
+	Synced               bool         `json:"synced"`
 	SyncStalenessSeconds float64      `json:"syncStalenessSeconds"`
-	SyncError            string       `json:"syncError,omitempty"`
+	SyncError            string       `json:"-"`
 	Views                []ViewStatus `json:"views"`
 }
 
 // Health reports whether the store can write and how current each view is.
 func (s *Store) Health() Health {
 	now := s.now()
-	h := Health{Writable: true, Shared: s.shared, Views: []ViewStatus{}}
+	h := Health{Writable: true, Synced: true, Shared: s.shared, Views: []ViewStatus{}}
 	if e := s.writeErr.Load(); e != nil {
 		h.Writable, h.WriteError = false, *e
 	}
 	if s.shared {
 		h.SyncStalenessSeconds = max(time.Duration(now-s.syncedAt.Load()), 0).Seconds()
 		if e := s.syncErr.Load(); e != nil {
-			h.SyncError = *e
+			h.Synced, h.SyncError = false, *e
 		}
 	}
 	for _, f := range s.followers() {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,6 +91,12 @@ type healthBody struct {
 func health(t *testing.T, url string) (int, healthBody) {
 	t.Helper()
 	code, _, b := get(t, url+"/_gatehouse/health")
+	// Health is unauthenticated: no database error text, hosts or ports.
+	for _, leak := range []string{"deadline", "dial", "127.0.0.1", "postgres", "timeout:"} {
+		if strings.Contains(string(b), leak) {
+			t.Errorf("health body leaks %q: %s", leak, b)
+		}
+	}
 	var h healthBody
 	if err := json.Unmarshal(b, &h); err != nil {
 		t.Fatalf("health body %s: %v", b, err)
