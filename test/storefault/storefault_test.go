@@ -68,7 +68,7 @@ func health(t *testing.T, url string) (int, map[string]any) {
 }
 
 func TestWritesFailFastAndNeverCommitLaterWhenSQLiteCannotWrite(t *testing.T) {
-	srv := gatehousetest.Start(t, func(c *config.Config) { c.StoreTimeout = 300 * time.Millisecond })
+	srv := gatehousetest.Start(t, func(c *config.Config) { c.StoreTimeout = time.Second })
 	ctx := context.Background()
 	cfg := awsConfig()
 	iamc := iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = aws.String(srv.URL) })
@@ -123,7 +123,7 @@ func TestWritesFailFastAndNeverCommitLaterWhenSQLiteCannotWrite(t *testing.T) {
 				t.Errorf("write while the store cannot write = %s %d (%v), want %s %d", code, status, err, w.wantCode, w.wantStatus)
 			}
 			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("write took %s with --store-timeout 300ms: it hung", d)
+				t.Errorf("write took %s with --store-timeout 1s: it hung", d)
 			}
 		})
 	}
