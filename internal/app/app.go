@@ -74,6 +74,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		}
 	}
 	a.Services.Ready = a.Ready
+	a.Metrics.WatchStore(a.storeState, a.Config.MaxStaleness)
 	a.Handler = server.New(a.Services, log, a.Metrics)
 	a.ready.Store(true)
 	return a, nil
@@ -97,59 +98,114 @@ func (a *App) openStore(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		a.Store = store.New(b)
+		a.Store = store.NewWithOptions(b, a.storeOptions())
 		a.closers = append(a.closers, a.Store.Close)
-		a.readies = append(a.readies, func() bool { return b.Ping(context.Background()) == nil })
+		a.runStore()
 		return nil
 	default:
 		if !strings.HasPrefix(a.Config.Store, "postgres://") && !strings.HasPrefix(a.Config.Store, "postgresql://") {
 			return fmt.Errorf("--store %q: want empty (embedded SQLite in --data-dir) or a postgres:// URL", a.Config.Store)
 		}
-		b, err := postgres.Open(ctx, a.Config.Store)
+		b, err := postgres.OpenWithOptions(ctx, a.Config.Store, postgres.Options{Timeout: a.Config.StoreTimeout})
 		if err != nil {
 			return err
 		}
-		a.Store = store.New(b)
+		a.Store = store.NewWithOptions(b, a.storeOptions())
 		a.closers = append(a.closers, a.Store.Close)
-		// Other nodes write to the same database: follow their changes.
-		// When the database goes away, views keep their last good snapshot.
-		pctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			t := time.NewTicker(pollInterval)
-			defer t.Stop()
-			failing := false
-			for {
-				select {
-				case <-pctx.Done():
-					return
-				case <-t.C:
-				}
-				if err := a.Store.Poll(pctx); err != nil {
-					if !failing && pctx.Err() == nil {
-						a.Log.Error("store unreachable; serving the last good snapshot", "err", err)
-					}
-					failing = true
-				} else if failing {
-					a.Log.Info("store reachable again")
-					failing = false
-				}
-			}
-		}()
-		a.closers = append(a.closers, func() error { cancel(); <-done; return nil })
-		a.readies = append(a.readies, func() bool {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			return b.Ping(ctx) == nil
-		})
+		// Other nodes write to the same database: Run follows their
+		// changes. When the database goes away, views keep their last good
+		// snapshot for up to --max-staleness.
+		a.runStore()
 		return nil
 	}
 }
 
+func (a *App) storeOptions() store.Options {
+	return store.Options{
+		Timeout:      a.Config.StoreTimeout,
+		PollInterval: pollInterval(a.Config.MaxStaleness),
+		Now:          a.Config.Now,
+		Log:          a.Log,
+	}
+}
+
+// runStore keeps the snapshots current (polls, rebuild retries, write
+// probes) until Close, and bounds fail-static: past --max-staleness every
+// surface but gatehouse's own endpoints answers ServiceUnavailable.
+func (a *App) runStore() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Store.Run(ctx)
+	}()
+	a.closers = append(a.closers, func() error { cancel(); <-done; return nil })
+	a.Services.Unavailable = func() error { return a.Store.Fresh(a.Config.MaxStaleness) }
+	a.Services.Health = a.health
+}
+
+func (a *App) storeState() metrics.StoreState {
+	h := a.Store.Health()
+	st := metrics.StoreState{Writable: h.Writable, SyncStaleness: seconds(h.SyncStalenessSeconds)}
+	for _, v := range h.Views {
+		st.Views = append(st.Views, metrics.ViewState{Name: v.Name, Staleness: seconds(v.StalenessSeconds), Behind: v.Behind, FailedRebuilds: v.FailedRebuilds})
+	}
+	return st
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// Health is the body of /_gatehouse/health.
+type Health struct {
+	// Status is "ok", "starting", "degraded" (the store cannot write or a
+	// snapshot is behind; reads are served from the last good snapshots)
+	// or "unavailable" (snapshots staler than --max-staleness:
+	// authenticated requests are refused). Anything but "ok" answers 503.
+	Status              string       `json:"status"`
+	Reasons             []string     `json:"reasons,omitempty"`
+	MaxStalenessSeconds float64      `json:"maxStalenessSeconds"`
+	Store               store.Health `json:"store"`
+}
+
+func (a *App) health() (bool, any) {
+	h := Health{Status: "ok", MaxStalenessSeconds: a.Config.MaxStaleness.Seconds(), Store: a.Store.Health()}
+	if !a.ready.Load() {
+		h.Status = "starting"
+		return false, h
+	}
+	// The reasons name no error text: health is unauthenticated and
+	// database errors name hosts; the log has the details.
+	if !h.Store.Writable {
+		h.Reasons = append(h.Reasons, "store cannot write")
+	}
+	if !h.Store.Synced {
+		h.Reasons = append(h.Reasons, "store change feed not synced")
+	}
+	for _, v := range h.Store.Views {
+		if v.Behind {
+			r := fmt.Sprintf("snapshot %s is behind the store", v.Name)
+			if v.FailedRebuilds > 0 {
+				r += fmt.Sprintf(" (%d failed rebuilds)", v.FailedRebuilds)
+			}
+			h.Reasons = append(h.Reasons, r)
+		}
+	}
+	if err := a.Store.Fresh(a.Config.MaxStaleness); err != nil {
+		h.Status = "unavailable"
+		h.Reasons = append(h.Reasons, err.Error()+": authenticated requests are refused")
+	} else if len(h.Reasons) > 0 {
+		h.Status = "degraded"
+	}
+	return h.Status == "ok", h
+}
+
 // pollInterval is how often a node on a shared store looks for other
-// nodes' changes: the upper bound of cross-node staleness.
-const pollInterval = 500 * time.Millisecond
+// nodes' changes: the upper bound of cross-node staleness while the store
+// is reachable. Never more than a quarter of the staleness bound, so that
+// a healthy node is always several polls inside it.
+func pollInterval(maxStaleness time.Duration) time.Duration {
+	return min(500*time.Millisecond, maxStaleness/4)
+}
 
 // Ready reports whether the store answers and every snapshot is loaded.
 func (a *App) Ready() bool {

@@ -124,7 +124,7 @@ func WriteQuery(w http.ResponseWriter, r *http.Request, ns, op string, result an
 // WriteQueryError writes err as a Query ErrorResponse in namespace ns.
 // Errors that are not *awserr.Error render as InternalFailure.
 func WriteQueryError(w http.ResponseWriter, r *http.Request, ns string, err error) {
-	e := awserr.From(err)
+	e := errorOf(r, err)
 	m := MetaFrom(r.Context())
 	x := getXMLWriter()
 	defer putXMLWriter(x)

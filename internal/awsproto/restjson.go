@@ -35,7 +35,7 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 // the message (under the code's MessageKey), Lambda's "Type" when the code
 // has one, and any extra fields.
 func WriteJSONError(w http.ResponseWriter, r *http.Request, err error) {
-	e := awserr.From(err)
+	e := errorOf(r, err)
 	writeJSONError(w, MetaFrom(r.Context()).RequestID, e, true)
 }
 
@@ -43,7 +43,7 @@ func WriteJSONError(w http.ResponseWriter, r *http.Request, err error) {
 // {"message":...} body (or "Message" for access denials), x-amzn-ErrorType
 // and x-amzn-RequestId (spec/sigv4.md §12).
 func WriteGatewayError(w http.ResponseWriter, r *http.Request, err error) {
-	e := awserr.From(err)
+	e := errorOf(r, err)
 	if e.Code == awserr.InternalFailure.Name {
 		// The data plane has its own wording for failures of its own.
 		e = &awserr.Error{Code: "InternalServerErrorException", Status: 500, Message: "Internal server error", Cause: e.Cause}

@@ -97,6 +97,18 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 		cfg.BodyTimeout = d
 	}
 	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", cfg.BodyTimeout, "time a request body has to arrive, plus its length at 64 KiB/s (env GATEHOUSE_BODY_TIMEOUT)")
+	duration := func(p *time.Duration, name, usage string) {
+		if v := getenv(envName(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(name), v, err))
+			}
+			*p = d
+		}
+		fs.DurationVar(p, name, *p, usage+" (env "+envName(name)+")")
+	}
+	duration(&cfg.MaxStaleness, "max-staleness", "longest a node serves from snapshots it cannot confirm current (store unreachable, rebuild failing) before answering ServiceUnavailable")
+	duration(&cfg.StoreTimeout, "store-timeout", "bound on each store operation; a write that runs out of time is rolled back and answered ServiceUnavailable")
 	// Secrets come only from the environment, never from flags (which show in ps).
 	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
 	cfg.RootSecretAccessKey = getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")

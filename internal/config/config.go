@@ -70,6 +70,18 @@ type Config struct {
 	// certificates prove control of a custom domain name ("" trusts none).
 	DomainCA string
 
+	// MaxStaleness bounds fail-static: a node whose snapshots (keys,
+	// policies, routes, functions) were last confirmed current longer ago
+	// than this (the store unreachable, a rebuild failing) answers
+	// ServiceUnavailable on every authenticated surface instead of deciding
+	// from state that may miss a revocation (GATEHOUSE_MAX_STALENESS).
+	MaxStaleness time.Duration
+	// StoreTimeout bounds every store operation (a write transaction, a
+	// read, a snapshot rebuild, a poll of the change feed); a write that
+	// runs out of time is rolled back and answered ServiceUnavailable
+	// (GATEHOUSE_STORE_TIMEOUT).
+	StoreTimeout time.Duration
+
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
 	// settable from flags or the environment.
@@ -90,6 +102,8 @@ func Default() Config {
 		APIGWMaxResources: 300,
 		BodyBudget:        128 << 20,
 		BodyTimeout:       20 * time.Second,
+		MaxStaleness:      30 * time.Second,
+		StoreTimeout:      5 * time.Second,
 	}
 }
 
@@ -144,6 +158,14 @@ func (c Config) Validate() error {
 	}
 	if c.BodyTimeout < 0 {
 		errs = append(errs, errors.New("--body-timeout must not be negative"))
+	}
+	if c.StoreTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--store-timeout %s: must be positive", c.StoreTimeout))
+	}
+	// One poll of the change feed may take up to StoreTimeout; a bound
+	// below that would turn one slow poll into refused requests.
+	if c.MaxStaleness < time.Second || c.MaxStaleness <= c.StoreTimeout {
+		errs = append(errs, fmt.Errorf("--max-staleness %s: must be at least 1s and longer than --store-timeout (%s)", c.MaxStaleness, c.StoreTimeout))
 	}
 	return errors.Join(errs...)
 }

@@ -37,6 +37,14 @@ type Services struct {
 	// surfaces' Reader, so that one budget covers every buffered body.
 	// Nil: a Reader of the server's own.
 	Bodies *reqbody.Reader
+	// Health, when set, answers /_gatehouse/health instead of Ready: the
+	// body to render as JSON, and ok false for a 503.
+	Health func() (ok bool, body any)
+	// Unavailable, when set, is asked before every request to a surface
+	// (everything but gatehouse's own endpoints): a non-nil error (the
+	// snapshots are staler than --max-staleness) is answered with that
+	// surface's ServiceUnavailable instead of serving the request.
+	Unavailable func() error
 }
 
 // Server dispatches requests to Services.
@@ -128,6 +136,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, surface string, h http.Handler) {
+	// Every surface decides from the snapshots (keys, policies, routes,
+	// functions; NONE routes included, whose routes and authorization type
+	// are snapshot state too), so a node that cannot vouch for them
+	// refuses rather than honour a revoked key.
+	if s.svc.Unavailable != nil {
+		if err := s.svc.Unavailable(); err != nil {
+			s.writeError(w, r, surface, err)
+			return
+		}
+	}
 	if h == nil {
 		s.writeError(w, r, surface, s.unknownOperation(w, r, surface))
 		return
@@ -181,6 +199,15 @@ func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/_gatehouse/health":
 		awsproto.SetOperation(r.Context(), "Health")
+		if s.svc.Health != nil {
+			status := http.StatusOK
+			ok, body := s.svc.Health()
+			if !ok {
+				status = http.StatusServiceUnavailable
+			}
+			awsproto.WriteJSON(w, r, status, body)
+			return
+		}
 		if s.svc.Ready != nil && !s.svc.Ready() {
 			awsproto.WriteJSON(w, r, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 			return

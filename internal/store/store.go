@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 )
 
 var (
@@ -12,7 +14,47 @@ var (
 	ErrExists = errors.New("store: record already exists")
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("store: closed")
+	// ErrUnavailable marks every failure of the store itself, as opposed to
+	// an answer about the records: the database is unreachable, an operation
+	// ran past Options.Timeout, the file cannot be written (read-only, disk
+	// full), or this node's snapshots are older than the staleness bound.
+	// Handlers answer it with their surface's AWS ServiceUnavailable
+	// (package awsproto renders it); test with errors.Is.
+	ErrUnavailable = errors.New("store: unavailable")
 )
+
+// unavailable wraps err, the failure of op, so that it matches both
+// ErrUnavailable and err itself (context.DeadlineExceeded, driver errors).
+func unavailable(op string, err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return &unavailableError{op: op, err: err}
+}
+
+type unavailableError struct {
+	op  string
+	err error
+}
+
+func (e *unavailableError) Error() string   { return "store: " + e.op + ": " + e.err.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+
+// StaleError is returned by Store.Fresh when a snapshot is older than the
+// allowed staleness. It matches ErrUnavailable.
+type StaleError struct {
+	View      string        // the stalest snapshot
+	Staleness time.Duration // how long since it was last known to reflect the store
+	Max       time.Duration // the bound (--max-staleness)
+}
+
+func (e *StaleError) Error() string {
+	return fmt.Sprintf("store: snapshot %q was last confirmed current %s ago, over the %s bound", e.View,
+		e.Staleness.Round(time.Millisecond), e.Max)
+}
+
+// Is makes a StaleError match ErrUnavailable.
+func (e *StaleError) Is(target error) bool { return target == ErrUnavailable }
 
 // Record is one stored entity. Kind groups records like a table ("iam/user");
 // Key is unique within a kind and sorts lexically, so hierarchical keys
@@ -58,9 +100,18 @@ type Backend interface {
 	// View runs fn in a read-only transaction over a consistent state and
 	// returns the revision it saw.
 	View(ctx context.Context, fn func(Reader) error) (int64, error)
-	// Changes returns changes committed by other writers (other nodes) since
-	// rev, for backends shared between processes; a single-process backend
-	// returns nothing.
+	// Changes returns every change committed after since, in revision
+	// order and complete up to the moment it runs (a caller that applies
+	// them all is current as of the call), for backends shared between
+	// processes; a single-process backend returns nothing.
 	Changes(ctx context.Context, since int64) ([]Change, error)
 	Close() error
+}
+
+// Prober is implemented by backends that can check, without changing any
+// record, that a write would commit now: take the writers' lock, write a
+// probe row and commit durably. The store runs it in the background so that
+// health reports a store that cannot write before a client finds out.
+type Prober interface {
+	Probe(ctx context.Context) error
 }

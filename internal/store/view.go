@@ -2,16 +2,21 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // View keeps an immutable snapshot of type T built from the store, and
 // rebuilds and swaps it atomically whenever a transaction touches one of its
 // kinds. Readers call Load on the hot path: one atomic load, no locks, no
 // store access. If a rebuild fails the last good snapshot stays in place
-// (never an empty one, which could fail open).
+// (never an empty one, which could fail open) and the rebuild is retried
+// with backoff until it succeeds; meanwhile the view counts as behind and
+// its staleness grows, which the server bounds (--max-staleness).
 type View[T any] struct {
 	name  string
 	kinds []string
@@ -22,6 +27,22 @@ type View[T any] struct {
 	log   *slog.Logger
 
 	listeners atomic.Pointer[[]func(*T)]
+
+	// Catch-up state. Written under mu; read with atomic loads so that
+	// Staleness stays lock-free for the request path.
+	mu sync.Mutex
+	// want is the newest revision delivered that this view must reflect;
+	// the view is behind while rev < want.
+	want atomic.Int64
+	// pendingSince (store clock, unix ns) is when the view first fell
+	// behind want; meaningful only while behind.
+	pendingSince atomic.Int64
+	// syncedAt (store clock, unix ns) is the last time the view was
+	// confirmed to reflect the whole store (a complete poll).
+	syncedAt atomic.Int64
+	failures atomic.Int64 // consecutive failed rebuilds
+	nextTry  atomic.Int64 // Store.mono() deadline of the next attempt; 0: none
+	lastErr  atomic.Pointer[string]
 }
 
 // NewView builds the first snapshot synchronously (so a server never serves
@@ -33,18 +54,19 @@ func NewView[T any](ctx context.Context, s *Store, name string, kinds []string, 
 		log = slog.Default()
 	}
 	v := &View[T]{name: name, kinds: kinds, build: build, s: s, log: log}
-	if err := v.Rebuild(ctx); err != nil {
+	v.syncedAt.Store(s.now())
+	// Attach before the first build so that no change committed while it
+	// runs goes unseen.
+	s.attach(v)
+	octx, cancel := s.opCtx(ctx)
+	err := v.Rebuild(octx)
+	cancel()
+	if err != nil {
+		s.detach(v)
 		return nil, err
 	}
-	s.advance(v.Rev())
-	s.hook(func(ctx context.Context, c Change) {
-		if !v.wants(c) {
-			return
-		}
-		if err := v.Rebuild(ctx); err != nil {
-			v.log.Error("snapshot rebuild failed; serving the previous one", "view", v.name, "err", err)
-		}
-	})
+	v.settle()
+	s.startAt(v.Rev())
 	return v, nil
 }
 
@@ -81,6 +103,9 @@ func (v *View[T]) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if snap == nil {
+		return fmt.Errorf("store: snapshot %s: build returned nothing", v.name)
+	}
 	// Publish only forward: a slow rebuild must not replace a newer one.
 	for {
 		old := v.rev.Load()
@@ -109,4 +134,131 @@ func (v *View[T]) wants(c Change) bool {
 		}
 	}
 	return false
+}
+
+func (v *View[T]) viewName() string { return v.name }
+
+func (v *View[T]) current() bool { return v.rev.Load() >= v.want.Load() }
+
+// deliver records that c must be reflected and, if the view wants it,
+// catches up now.
+func (v *View[T]) deliver(ctx context.Context, c Change) error {
+	if !v.wants(c) {
+		return nil
+	}
+	v.mu.Lock()
+	if c.Rev > v.want.Load() {
+		v.want.Store(c.Rev)
+	}
+	if !v.current() && v.pendingSince.Load() == 0 {
+		v.pendingSince.Store(v.s.now())
+	}
+	v.mu.Unlock()
+	return v.catchUp(ctx)
+}
+
+// catchUp rebuilds if the view is behind and not backing off. A failure
+// schedules the next attempt (jittered exponential backoff) and leaves the
+// last good snapshot in place.
+func (v *View[T]) catchUp(ctx context.Context) error {
+	if v.current() {
+		v.settle()
+		return nil
+	}
+	if at := v.nextTry.Load(); at != 0 && v.s.mono() < time.Duration(at) {
+		return fmt.Errorf("store: snapshot %s is behind (revision %d of %d), next rebuild attempt in %s",
+			v.name, v.Rev(), v.want.Load(), (time.Duration(at) - v.s.mono()).Round(time.Millisecond))
+	}
+	octx, cancel := v.s.opCtx(ctx)
+	err := v.Rebuild(octx)
+	cancel()
+	if err != nil {
+		v.mu.Lock()
+		n := v.failures.Add(1)
+		wait := v.s.backoff(n)
+		v.nextTry.Store(int64(v.s.mono() + wait))
+		msg := err.Error()
+		v.lastErr.Store(&msg)
+		v.mu.Unlock()
+		v.s.wake()
+		lvl := slog.LevelWarn
+		if n == 1 {
+			lvl = slog.LevelError
+		}
+		v.log.Log(ctx, lvl, "snapshot rebuild failed; serving the previous one and retrying",
+			"view", v.name, "attempt", n, "retry_in", wait.Round(time.Millisecond), "err", err)
+		err = fmt.Errorf("store: snapshot %s: rebuild failed (attempt %d): %w", v.name, n, err)
+		v.observe(err)
+		return err
+	}
+	v.settle()
+	v.observe(nil)
+	return nil
+}
+
+func (v *View[T]) observe(err error) {
+	if f := v.s.opts.OnRebuild; f != nil {
+		f(v.name, err)
+	}
+}
+
+// settle clears the behind state once the snapshot reflects want.
+func (v *View[T]) settle() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.current() {
+		return
+	}
+	v.pendingSince.Store(0)
+	if n := v.failures.Swap(0); n > 0 {
+		v.log.Info("snapshot rebuilt after failures", "view", v.name, "failed_attempts", n, "rev", v.Rev())
+	}
+	v.nextTry.Store(0)
+	v.lastErr.Store(nil)
+}
+
+// confirm records that a complete poll at time at found the view current.
+func (v *View[T]) confirm(at int64) {
+	for {
+		old := v.syncedAt.Load()
+		if at <= old || v.syncedAt.CompareAndSwap(old, at) {
+			return
+		}
+	}
+}
+
+// retryAt returns when the next rebuild attempt is due, if the view is
+// behind and backing off.
+func (v *View[T]) retryAt() (time.Duration, bool) {
+	if v.current() {
+		return 0, false
+	}
+	at := v.nextTry.Load()
+	return time.Duration(at), at != 0
+}
+
+// staleness is how long since the view was last known to reflect the
+// store: on a shared backend, since the last complete poll that found it
+// current; on an embedded one, zero unless a committed change is not
+// applied yet, then since that change was delivered.
+func (v *View[T]) staleness(now int64) time.Duration {
+	since := now
+	if v.s.shared {
+		since = v.syncedAt.Load()
+	}
+	if !v.current() {
+		if p := v.pendingSince.Load(); p != 0 && p < since {
+			since = p
+		}
+	}
+	return max(time.Duration(now-since), 0)
+}
+
+func (v *View[T]) status(now int64) ViewStatus {
+	st := ViewStatus{Name: v.name, Rev: v.Rev(), StalenessSeconds: v.staleness(now).Seconds(),
+		Behind: !v.current(), FailedRebuilds: v.failures.Load()}
+	if e := v.lastErr.Load(); e != nil {
+		st.LastError = *e
+	}
+	return st
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +22,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
 
+var dbSeq atomic.Int64
+
 func freshDB(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("GATEHOUSE_TEST_PGURL")
@@ -33,7 +36,7 @@ func freshDB(t *testing.T) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	name := fmt.Sprintf("gh_multinode_%d", os.Getpid())
+	name := fmt.Sprintf("gh_multinode_%d_%d", os.Getpid(), dbSeq.Add(1))
 	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -38,11 +40,40 @@ type Backend struct {
 	pool *pgxpool.Pool
 }
 
+// Options tune the connection.
+type Options struct {
+	// Timeout is the store's operation timeout (store.Options.Timeout). The
+	// database enforces it too, as statement_timeout and
+	// idle_in_transaction_session_timeout, so that a node cut off in the
+	// middle of a transaction neither holds the writers' lock nor has its
+	// transaction committed long after it gave up: once the server has
+	// waited that long for the next statement (or the COMMIT), it aborts
+	// the transaction. Zero leaves the server's settings alone.
+	Timeout time.Duration
+}
+
 // Open connects to url (postgres://...) and migrates the schema.
 func Open(ctx context.Context, url string) (*Backend, error) {
+	return OpenWithOptions(ctx, url, Options{})
+}
+
+// OpenWithOptions is Open with Options.
+func OpenWithOptions(ctx context.Context, url string, o Options) (*Backend, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if o.Timeout > 0 {
+		ms := strconv.FormatInt(max(o.Timeout.Milliseconds(), 1), 10)
+		rp := cfg.ConnConfig.RuntimeParams
+		for _, k := range []string{"statement_timeout", "idle_in_transaction_session_timeout"} {
+			if _, set := rp[k]; !set { // the operator's URL wins
+				rp[k] = ms
+			}
+		}
+		if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > o.Timeout {
+			cfg.ConnConfig.ConnectTimeout = o.Timeout
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -140,9 +171,29 @@ func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64,
 	return rev, err
 }
 
-// Changes implements store.Backend: every change committed after since.
+// changesPage bounds one query of the change feed; Changes pages through
+// a backlog (after a long cut) rather than holding it in one result.
+const changesPage = 10000
+
+// Changes implements store.Backend: every change committed after since,
+// complete as of the call (it pages until a short page).
 func (b *Backend) Changes(ctx context.Context, since int64) ([]store.Change, error) {
-	rows, err := b.pool.Query(ctx, `SELECT rev, kinds FROM gatehouse_changes WHERE rev > $1 ORDER BY rev LIMIT 10000`, since)
+	var out []store.Change
+	for {
+		page, err := b.changesAfter(ctx, since)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < changesPage {
+			return out, nil
+		}
+		since = page[len(page)-1].Rev
+	}
+}
+
+func (b *Backend) changesAfter(ctx context.Context, since int64) ([]store.Change, error) {
+	rows, err := b.pool.Query(ctx, `SELECT rev, kinds FROM gatehouse_changes WHERE rev > $1 ORDER BY rev LIMIT `+strconv.Itoa(changesPage), since)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +209,20 @@ func (b *Backend) Changes(ctx context.Context, since int64) ([]store.Change, err
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// Probe implements store.Prober: it takes the writers' lock (so a stuck
+// writer shows) and durably updates a probe row that no snapshot reads,
+// without creating a revision.
+func (b *Backend) Probe(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, b.pool, func(ptx pgx.Tx) error {
+		if _, err := ptx.Exec(ctx, `SELECT value FROM gatehouse_meta WHERE name = 'rev' FOR UPDATE`); err != nil {
+			return err
+		}
+		_, err := ptx.Exec(ctx, `INSERT INTO gatehouse_meta (name, value) VALUES ('probe', 1)
+			ON CONFLICT (name) DO UPDATE SET value = gatehouse_meta.value + 1`)
+		return err
+	})
 }
 
 // Ping checks that the database answers.

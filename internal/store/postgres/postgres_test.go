@@ -139,3 +139,99 @@ func TestListPrefixIsLiteral(t *testing.T) {
 		t.Fatalf("List(a%%) = %v, %v", rs, err)
 	}
 }
+
+// twoNodes opens two stores on one fresh database, as two gatehouse nodes.
+func twoNodes(t *testing.T, bo store.Options) (a, b *store.Store) {
+	t.Helper()
+	url := freshDB(t)
+	open := func(o store.Options) *store.Store {
+		bk, err := Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := store.NewWithOptions(bk, o)
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	return open(store.Options{}), open(bo)
+}
+
+// TestFeedPositionHoldsUntilEveryViewApplies: a change that node B's view
+// fails to apply is delivered again by the next poll instead of being
+// skipped, and B does not count as synced meanwhile.
+func TestFeedPositionHoldsUntilEveryViewApplies(t *testing.T) {
+	ctx := context.Background()
+	events := make(storetest.Rebuilds, 100)
+	// No backoff: every poll retries at once, so the test needs no timers.
+	a, b := twoNodes(t, store.Options{RetryBase: time.Nanosecond, RetryMax: time.Nanosecond, OnRebuild: func(view string, err error) {
+		if view == "flaky" {
+			events.Hook(view, err)
+		}
+	}})
+	f := &storetest.Flaky{}
+	flaky, err := store.NewView(ctx, b, "flaky", []string{"flaky/"}, nil, f.Build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &storetest.Flaky{}
+	if _, err := store.NewView(ctx, b, "other", []string{"other/"}, nil, other.Build); err != nil {
+		t.Fatal(err)
+	}
+	f.Fail.Store(2)
+	for _, kind := range []string{"flaky/items", "other/items"} {
+		if _, err := a.Update(ctx, func(tx store.Tx) error { return tx.Create(kind, "revoked", nil) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Poll 1: the rebuild fails on delivery and again on the immediate retry.
+	if err := b.Poll(ctx); err == nil {
+		t.Fatal("Poll with a view that failed to apply the change = nil, want an error (not synced)")
+	}
+	if got := flaky.Load().N; got != 0 {
+		t.Fatalf("flaky view N = %d after failed rebuilds, want the last good snapshot (0)", got)
+	}
+	if h := b.Health(); h.SyncError == "" {
+		t.Errorf("health after an incomplete poll has no sync error: %+v", h)
+	}
+	// Poll 2 fetches the same changes again (the position did not move)
+	// and the third attempt succeeds.
+	if err := b.Poll(ctx); err != nil {
+		t.Fatalf("second Poll = %v, want nil", err)
+	}
+	if got := flaky.Load().N; got != 1 {
+		t.Fatalf("flaky view N = %d after the retry, want 1: a change seen but not applied was skipped", got)
+	}
+	if h := b.Health(); h.SyncError != "" || h.Views[0].Behind {
+		t.Errorf("health after recovery = %+v", h)
+	}
+	if failed := events.WaitSuccess(t); failed != 2 {
+		t.Errorf("failed attempts = %d, want 2", failed)
+	}
+}
+
+// TestLocalWriteDoesNotSkipOtherNodesChanges: node B's own write must not
+// move its feed position past another node's earlier change that B has
+// not polled yet (to kinds B's write did not touch).
+func TestLocalWriteDoesNotSkipOtherNodesChanges(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoNodes(t, store.Options{})
+	keys := &storetest.Flaky{}
+	keysView, err := store.NewView(ctx, b, "keys", []string{"flaky/"}, nil, keys.Build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A revokes (a change to the keys' kind); B, before polling, writes
+	// something else.
+	if _, err := a.Update(ctx, func(tx store.Tx) error { return tx.Create("flaky/items", "k", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Update(ctx, func(tx store.Tx) error { return tx.Create("unrelated", "x", nil) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := keysView.Load().N; got != 1 {
+		t.Fatalf("node B's keys view N = %d after polling, want 1: its own later write hid node A's change", got)
+	}
+}

@@ -146,6 +146,23 @@ func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64,
 // never changes from elsewhere.
 func (b *Backend) Changes(context.Context, int64) ([]store.Change, error) { return nil, nil }
 
+// Probe implements store.Prober: BEGIN IMMEDIATE takes the writers' lock
+// and the commit of a probe row (which no snapshot reads, and which creates
+// no revision) goes through the WAL and fsync like every write, so a
+// read-only file, a full disk or a lock held elsewhere all show.
+func (b *Backend) Probe(ctx context.Context) error {
+	tx, err := b.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES ('probe', 1)
+		ON CONFLICT (name) DO UPDATE SET value = value + 1`); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // Ping checks that the database answers.
 func (b *Backend) Ping(ctx context.Context) error { return b.r.PingContext(ctx) }
 

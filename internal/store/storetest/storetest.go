@@ -6,11 +6,87 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
+
+// Clock is a settable clock for store.Options.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock stopped at a fixed instant.
+func NewClock() *Clock { return &Clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// Flaky is a snapshot loader that fails while Fail is positive, counting
+// it down.
+type Flaky struct{ Fail atomic.Int32 }
+
+// ErrFlaky is what a Flaky loader fails with.
+var ErrFlaky = errors.New("storetest: injected rebuild failure")
+
+// Count is Flaky's snapshot: the number of records of kind "flaky/items".
+type Count struct{ N int }
+
+// Build is the loader to give store.NewView.
+func (f *Flaky) Build(ctx context.Context, r store.Reader) (*Count, error) {
+	if f.Fail.Add(-1) >= 0 {
+		return nil, ErrFlaky
+	}
+	f.Fail.Store(0)
+	rs, err := r.List("flaky/items", "")
+	return &Count{N: len(rs)}, err
+}
+
+// Rebuilds collects store.Options.OnRebuild events.
+type Rebuilds chan error
+
+// Hook is the store.Options.OnRebuild to install.
+func (rb Rebuilds) Hook(view string, err error) {
+	select {
+	case rb <- err:
+	default:
+	}
+}
+
+// WaitSuccess waits until an attempt succeeds and returns how many failed
+// before it.
+func (rb Rebuilds) WaitSuccess(t *testing.T) int {
+	t.Helper()
+	failed := 0
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case err := <-rb:
+			if err == nil {
+				return failed
+			}
+			failed++
+		case <-deadline:
+			t.Fatalf("no successful rebuild after %d failures: the failed rebuild is never retried", failed)
+		}
+	}
+}
 
 // Run exercises a fresh, empty backend made by open.
 func Run(t *testing.T, open func(t *testing.T) store.Backend) {
@@ -128,6 +204,94 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		}
 		if v.Rev() != 3 {
 			t.Fatalf("view rev = %d, want 3", v.Rev())
+		}
+	})
+	t.Run("FailedRebuildIsRetriedWithBackoff", func(t *testing.T) {
+		clock := NewClock()
+		events := make(Rebuilds, 1000)
+		s := store.NewWithOptions(open(t), store.Options{Now: clock.Now, OnRebuild: events.Hook,
+			RetryBase: time.Millisecond, RetryMax: 8 * time.Millisecond, PollInterval: 5 * time.Millisecond})
+		f := &Flaky{}
+		v, err := store.NewView(ctx, s, "flaky", []string{"flaky/"}, nil, f.Build)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Fail.Store(3)
+		// The write commits even though the snapshot cannot apply it yet.
+		if _, err := s.Update(ctx, func(tx store.Tx) error { return tx.Create("flaky/items", "a", nil) }); err != nil {
+			t.Fatalf("Update with a failing rebuild = %v, want nil (the write committed)", err)
+		}
+		if got := v.Load().N; got != 0 {
+			t.Fatalf("snapshot after failed rebuild N = %d, want the last good one (0)", got)
+		}
+		h := s.Health()
+		if len(h.Views) != 1 || !h.Views[0].Behind || h.Views[0].FailedRebuilds != 1 || !strings.Contains(h.Views[0].LastError, ErrFlaky.Error()) {
+			t.Fatalf("health after a failed rebuild = %+v, want the view behind with 1 failure and its error", h.Views)
+		}
+		// While it fails, staleness grows and the bound applies.
+		clock.Advance(time.Minute)
+		err = s.Fresh(30 * time.Second)
+		var se *store.StaleError
+		if !errors.As(err, &se) || !errors.Is(err, store.ErrUnavailable) || se.Staleness < time.Minute || se.View != "flaky" {
+			t.Fatalf("Fresh(30s) a minute after the failure = %v, want a StaleError for view flaky matching ErrUnavailable of at least 1m", err)
+		}
+		// Run retries (2 more failures, then success) without another write.
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); s.Run(rctx) }()
+		defer func() { cancel(); <-done }()
+		if failed := events.WaitSuccess(t); failed != 3 {
+			t.Errorf("failed attempts before success = %d, want 3 (1 on write, 2 retried)", failed)
+		}
+		if got := v.Load().N; got != 1 {
+			t.Fatalf("snapshot after retry N = %d, want 1", got)
+		}
+		// One complete sync confirms it (a no-op on an embedded store).
+		if err := s.Poll(ctx); err != nil {
+			t.Fatalf("Poll after recovery = %v", err)
+		}
+		if err := s.Fresh(30 * time.Second); err != nil {
+			t.Fatalf("Fresh after the retry succeeded = %v, want nil", err)
+		}
+		if h := s.Health(); h.Views[0].Behind || h.Views[0].FailedRebuilds != 0 || h.Views[0].LastError != "" {
+			t.Fatalf("health after recovery = %+v", h.Views[0])
+		}
+	})
+	t.Run("WriteTimesOutAndNeverCommits", func(t *testing.T) {
+		const timeout = time.Second
+		b := open(t)
+		s := store.NewWithOptions(b, store.Options{Timeout: timeout})
+		start := time.Now()
+		_, err := s.Update(ctx, func(tx store.Tx) error {
+			if err := tx.Put("k", "late", []byte("x")); err != nil {
+				return err
+			}
+			// Hold the transaction past the store's deadline, as a hung
+			// database or network would, then try to go on.
+			<-time.After(timeout + 100*time.Millisecond)
+			return tx.Put("k", "later", []byte("x"))
+		})
+		if !errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("Update past the timeout = %v, want ErrUnavailable", err)
+		}
+		if d := time.Since(start); d > timeout+5*time.Second {
+			t.Fatalf("Update took %s with a %s timeout", d, timeout)
+		}
+		if _, err := s.Get(ctx, "k", "late"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("Get of the timed-out write = %v, want ErrNotFound (never committed)", err)
+		}
+		if h := s.Health(); h.Writable || h.WriteError == "" {
+			t.Fatalf("health after a timed-out write = %+v, want not writable with the reason", h)
+		}
+		if err := s.Probe(ctx); err != nil {
+			t.Fatalf("Probe = %v", err)
+		}
+		if h := s.Health(); !h.Writable {
+			t.Fatalf("health after a successful probe = %+v, want writable", h)
+		}
+		// Domain answers are not store failures.
+		if _, err := s.Update(ctx, func(tx store.Tx) error { return tx.Delete("k", "missing") }); !errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrUnavailable) {
+			t.Fatalf("Delete missing = %v, want ErrNotFound only", err)
 		}
 	})
 	t.Run("ConcurrentUpdatesSerialize", func(t *testing.T) {

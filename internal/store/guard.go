@@ -1,0 +1,51 @@
+package store
+
+import "errors"
+
+// guardTx and guardReader hand domain code a transaction whose failures
+// are classified once: ErrNotFound and ErrExists are answers about the
+// records and pass through; anything else the backend returns is a failure
+// of the store and matches ErrUnavailable, so every surface answers it as
+// a temporary failure rather than an internal error.
+type guardTx struct{ tx Tx }
+
+func (g guardTx) Get(kind, key string) (Record, error) {
+	r, err := g.tx.Get(kind, key)
+	return r, classify("read", err)
+}
+
+func (g guardTx) List(kind, prefix string) ([]Record, error) {
+	rs, err := g.tx.List(kind, prefix)
+	return rs, classify("read", err)
+}
+
+func (g guardTx) Put(kind, key string, value []byte) error {
+	return classify("write", g.tx.Put(kind, key, value))
+}
+
+func (g guardTx) Create(kind, key string, value []byte) error {
+	return classify("write", g.tx.Create(kind, key, value))
+}
+
+func (g guardTx) Delete(kind, key string) error {
+	return classify("write", g.tx.Delete(kind, key))
+}
+
+type guardReader struct{ r Reader }
+
+func (g guardReader) Get(kind, key string) (Record, error) {
+	r, err := g.r.Get(kind, key)
+	return r, classify("read", err)
+}
+
+func (g guardReader) List(kind, prefix string) ([]Record, error) {
+	rs, err := g.r.List(kind, prefix)
+	return rs, classify("read", err)
+}
+
+func classify(op string, err error) error {
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrExists) {
+		return err
+	}
+	return unavailable(op, err)
+}
