@@ -91,10 +91,24 @@ func TestCrashLosesNothingAcknowledged(t *testing.T) {
 				}
 			}
 		}()
-		time.Sleep(time.Duration(300+200*round) * time.Millisecond)
+		// Kill the writer once it has acknowledged some writes (more each
+		// round), whatever the machine's speed: a signal, not a sleep.
+		want, last := 20+40*round, -1
+		deadline := time.After(2 * time.Minute)
+	wait:
+		for last < want {
+			select {
+			case v, ok := <-acked:
+				if !ok {
+					break wait
+				}
+				last = v
+			case <-deadline:
+				break wait
+			}
+		}
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		last := -1
 		for v := range acked {
 			last = v
 		}
