@@ -7,9 +7,9 @@ import "syscall"
 // peeker looks at a socket without reading from it or waiting; its
 // callback is made once per connection, so a check allocates nothing.
 type peeker struct {
-	fn    func(fd uintptr)
-	buf   [1]byte
-	none  bool
+	fn   func(fd uintptr)
+	buf  [1]byte
+	none bool
 }
 
 func newPeeker() peeker { return peeker{} }

@@ -198,31 +198,31 @@ func TestResponseFraming(t *testing.T) {
 	wants := []want{
 		{status: 200, body: "{\"ok\":true}\n", reuse: true},
 		{status: 200, body: "abc", reuse: true},
-		{status: 200, body: "abc"},                     // TE with CL: chunked wins, the connection closes
-		{status: 200},                                  // HEAD with a body: never reused
-		{status: 200},                                  // HEAD
-		{status: 204},                                  // 204 with a body
-		{status: 304},                                  // 304
-		{status: 200, body: "ok"},                      // more than Content-Length
-		{status: 200, body: "ok", reuse: true},         // HTTP/1.0 keep-alive
-		{status: 200, body: "until the end"},           // close-delimited
-		{status: 200, body: "ok"},                      // close among tokens
-		{status: 200, reuse: true},                     // interim responses
-		{err: true},                                    // 101
-		{err: true},                                    // CONNECT tunnel
-		{status: 200, body: "hello", reuse: true},      // equal repeated lengths
-		{err: true},                                    // conflicting lengths
-		{err: true},                                    // signed length
-		{err: true},                                    // unsupported coding
-		{err: true},                                    // two TE fields
-		{err: true},                                    // TE on HTTP/1.0
-		{err: true},                                    // folded line
-		{status: 200, body: "ok", reuse: true},         // bare LF
-		{err: true},                                    // space before colon
-		{err: true},                                    // NUL in a value
-		{err: true},                                    // Trailer: Content-Length
-		{status: 200, body: "hello", err: false},       // bare-LF end of trailer: body read, then refused
-		{status: 201, reuse: true},                     // POST 201
+		{status: 200, body: "abc"},                // TE with CL: chunked wins, the connection closes
+		{status: 200},                             // HEAD with a body: never reused
+		{status: 200},                             // HEAD
+		{status: 204},                             // 204 with a body
+		{status: 304},                             // 304
+		{status: 200, body: "ok"},                 // more than Content-Length
+		{status: 200, body: "ok", reuse: true},    // HTTP/1.0 keep-alive
+		{status: 200, body: "until the end"},      // close-delimited
+		{status: 200, body: "ok"},                 // close among tokens
+		{status: 200, reuse: true},                // interim responses
+		{err: true},                               // 101
+		{err: true},                               // CONNECT tunnel
+		{status: 200, body: "hello", reuse: true}, // equal repeated lengths
+		{err: true},                               // conflicting lengths
+		{err: true},                               // signed length
+		{err: true},                               // unsupported coding
+		{err: true},                               // two TE fields
+		{err: true},                               // TE on HTTP/1.0
+		{err: true},                               // folded line
+		{status: 200, body: "ok", reuse: true},    // bare LF
+		{err: true},                               // space before colon
+		{err: true},                               // NUL in a value
+		{err: true},                               // Trailer: Content-Length
+		{status: 200, body: "hello", err: false},  // bare-LF end of trailer: body read, then refused
+		{status: 201, reuse: true},                // POST 201
 	}
 	if len(wants) != len(responseSeeds) {
 		t.Fatalf("%d wants for %d seeds", len(wants), len(responseSeeds))
