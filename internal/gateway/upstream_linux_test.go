@@ -8,11 +8,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// waitDelivered waits until the peer's TCP stack has acknowledged every
+// WaitDelivered waits until the peer's TCP stack has acknowledged every
 // byte (and the FIN, if any) written on c: then a read on the other end
 // would see them. A write on loopback is not delivered by the time it
 // returns when the machine is busy.
-func waitDelivered(t testing.TB, c net.Conn) {
+func WaitDelivered(t testing.TB, c net.Conn) {
 	t.Helper()
 	rc, err := c.(*net.TCPConn).SyscallConn()
 	if err != nil {

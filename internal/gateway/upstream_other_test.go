@@ -7,4 +7,4 @@ import (
 	"testing"
 )
 
-func waitDelivered(t testing.TB, c net.Conn) { t.Skip("needs Linux's TCP_INFO") }
+func WaitDelivered(t testing.TB, c net.Conn) { t.Skip("needs Linux's TCP_INFO") }

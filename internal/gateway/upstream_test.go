@@ -240,7 +240,7 @@ func TestUpstreamIdleBytes(t *testing.T) {
 			} else if _, err := io.WriteString(bc, c.extra); err != nil {
 				t.Fatal(err)
 			}
-			waitDelivered(t, bc)
+			WaitDelivered(t, bc)
 			// A POST cannot be retried, so it must not be sent on a
 			// connection known to be dead or dirty.
 			if got := get("POST"); got != "second" {
