@@ -366,7 +366,7 @@ func (pc *upConn) send(req *upRequest) error {
 		if _, err := io.CopyN(w, req.body, req.bodyLen); err != nil {
 			return err
 		}
-	case req.method != http.MethodGet && req.method != http.MethodHead:
+	case req.method == http.MethodPost || req.method == http.MethodPut || req.method == http.MethodPatch:
 		// As net/http: servers expect a length on these methods.
 		w.WriteString("Content-Length: 0\r\n\r\n")
 	default:

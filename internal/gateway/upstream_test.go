@@ -7,10 +7,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -473,6 +475,148 @@ func TestReadHeadValues(t *testing.T) {
 				if strings.Join(h[k], "|") != strings.Join(v, "|") {
 					t.Errorf("%s = %q, want %q", k, h[k], v)
 				}
+			}
+		})
+	}
+}
+
+// transportResult is what one client made of a response and the request
+// after it.
+type transportResult struct {
+	err    error
+	status int
+	header http.Header
+	body   string
+	next   string // the next request's body
+	conns  int32
+	got    []string // request line and framing fields the backend saw
+}
+
+// exchangeTwice sends method with body, then a GET, through rt to a fresh
+// backend whose first answer is resp.
+func exchangeTwice(t *testing.T, rt http.RoundTripper, method, body, resp string, closeAfter bool) transportResult {
+	t.Helper()
+	var res transportResult
+	var mu sync.Mutex
+	var be *scripted
+	be = newScripted(t, func(n int, r *http.Request) (string, bool) {
+		mu.Lock()
+		res.got = append(res.got, fmt.Sprintf("%s %s host=%v cl=%q te=%q close=%v", r.Method, r.RequestURI, r.Host == be.addr(),
+			r.Header.Get("Content-Length"), r.TransferEncoding, r.Close))
+		mu.Unlock()
+		if n == 0 {
+			return resp, closeAfter
+		}
+		return second, false
+	})
+	do := func(method, body string) (*http.Response, string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, "http://"+be.addr()+"/p?q=1", rd)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			return nil, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp, string(b), err
+	}
+	r1, b1, err := do(method, body)
+	res.err, res.body = err, b1
+	if r1 != nil {
+		res.status, res.header = r1.StatusCode, r1.Header.Clone()
+		// net/http rewrites these two; gatehouse forwards the backend's.
+		delete(res.header, "Connection")
+		if _, ok := r1.Header["Pragma"]; ok {
+			delete(res.header, "Cache-Control")
+		}
+	}
+	_, res.next, _ = do("GET", "")
+	res.conns = be.conns.Load()
+	return res
+}
+
+// TestUpstreamMatchesTransport runs responses, well-formed and not,
+// through gatehouse's client and net/http's Transport: gatehouse's answers
+// as net/http does (status, fields, body), refuses at least what net/http
+// refuses (and, on purpose, a few things it accepts), and never keeps a
+// connection that net/http would close. The next request always gets its
+// own response from gatehouse's client; net/http's Transport may not (its
+// read loop returns a connection to the pool before it looks for bytes
+// that follow a response).
+func TestUpstreamMatchesTransport(t *testing.T) {
+	big := strings.Repeat("b", 20<<10)
+	cases := []struct {
+		name, method, body, resp string
+		closeAfter               bool
+		stricter                 bool // gatehouse refuses what net/http accepts
+	}{
+		{name: "length", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nX-A: 1\r\nx-a: 2\r\n\r\nhello"},
+		{name: "large body", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(big)) + "\r\n\r\n" + big},
+		{name: "chunked", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1;x=y\r\nd\r\n0\r\nX-T: 1\r\n\r\n"},
+		{name: "chunked upper case", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: CHUNKED\r\n\r\n1\r\na\r\n0\r\n\r\n"},
+		{name: "chunked and length", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n0\r\n\r\n"},
+		{name: "post with body", method: "POST", body: "payload", resp: "HTTP/1.1 201 Created\r\nLocation: /x\r\nContent-Length: 0\r\n\r\n"},
+		{name: "put empty", method: "PUT", resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+		{name: "delete 204", method: "DELETE", resp: "HTTP/1.1 204 No Content\r\nX-D: 1\r\n\r\n"},
+		{name: "204 with body", method: "GET", resp: "HTTP/1.1 204 No Content\r\n\r\n" + forged},
+		{name: "304 with length", method: "GET", resp: "HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\nContent-Length: 10\r\n\r\n"},
+		{name: "head", method: "HEAD", resp: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"},
+		{name: "head with body", method: "HEAD", resp: "HTTP/1.1 200 OK\r\nContent-Length: 53\r\n\r\n" + forged},
+		{name: "extra after length", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + forged},
+		{name: "close delimited", method: "GET", resp: "HTTP/1.1 200 OK\r\n\r\nall of it", closeAfter: true},
+		{name: "1.0", method: "GET", resp: "HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", closeAfter: true},
+		{name: "1.0 keep-alive", method: "GET", resp: "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\nok"},
+		{name: "connection close", method: "GET", resp: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", closeAfter: true},
+		{name: "interim responses", method: "GET", resp: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx"},
+		{name: "pragma", method: "GET", resp: "HTTP/1.1 200 OK\r\nPragma: no-cache\r\nContent-Length: 0\r\n\r\n"},
+		{name: "equal lengths", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok"},
+		{name: "bare LF", method: "GET", resp: "HTTP/1.1 200 OK\nContent-Length: 2\n\nok"},
+		{name: "obs-text value", method: "GET", resp: "HTTP/1.1 200 OK\r\nX-L: caf\xe9\r\nContent-Length: 0\r\n\r\n"},
+		{name: "truncated body", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", closeAfter: true},
+		{name: "truncated chunk", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nshort", closeAfter: true},
+		{name: "conflicting lengths", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok"},
+		{name: "bad length", method: "GET", resp: "HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n"},
+		{name: "gzip coding", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"},
+		{name: "two codings", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+		{name: "NUL in value", method: "GET", resp: "HTTP/1.1 200 OK\r\nX: a\x00\r\nContent-Length: 0\r\n\r\n"},
+		{name: "malformed status", method: "GET", resp: "HTTP/1.1 2000 OK\r\n\r\n"},
+		{name: "not http", method: "GET", resp: "SSH-2.0-OpenSSH\r\n\r\n", closeAfter: true},
+		{name: "trailer framing field", method: "GET", resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Content-Length\r\n\r\n0\r\n\r\n"},
+		{name: "folded field", method: "GET", resp: "HTTP/1.1 200 OK\r\nX-A: 1\r\n 2\r\nContent-Length: 0\r\n\r\n", stricter: true},
+		{name: "space before colon", method: "GET", resp: "HTTP/1.1 200 OK\r\nX-A : 1\r\nContent-Length: 0\r\n\r\n", stricter: true},
+		{name: "TE on 1.0", method: "GET", resp: "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\nok", closeAfter: true, stricter: true},
+		{name: "status 999", method: "GET", resp: "HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n", stricter: true},
+		{name: "huge head", method: "GET", resp: "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Big: "+strings.Repeat("b", 1000)+"\r\n", 70) + "Content-Length: 0\r\n\r\n", stricter: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			std := exchangeTwice(t, &http.Transport{DisableCompression: true}, c.method, c.body, c.resp, c.closeAfter)
+			gh := exchangeTwice(t, newUpstream(), c.method, c.body, c.resp, c.closeAfter)
+			if strings.Join(gh.got[:1], "") != strings.Join(std.got[:1], "") {
+				t.Errorf("backend saw\ngatehouse %q\nnet/http  %q", gh.got[:1], std.got[:1])
+			}
+			switch {
+			case std.err != nil && gh.err == nil:
+				t.Fatalf("gatehouse accepted %d %q, net/http: %v", gh.status, gh.body, std.err)
+			case std.err == nil && gh.err != nil && !c.stricter:
+				t.Fatalf("gatehouse refused (%v), net/http: %d %q", gh.err, std.status, std.body)
+			case std.err == nil && gh.err == nil && c.stricter:
+				t.Fatalf("gatehouse accepted, want it refused")
+			case gh.err == nil:
+				if gh.status != std.status || gh.body != std.body || fmt.Sprintf("%q", gh.header) != fmt.Sprintf("%q", std.header) {
+					t.Errorf("gatehouse %d %q %q\nnet/http  %d %q %q", gh.status, gh.header, gh.body, std.status, std.header, std.body)
+				}
+			}
+			if gh.next != "second" {
+				t.Errorf("the next request through gatehouse got %q", gh.next)
+			}
+			if std.conns > gh.conns {
+				t.Errorf("gatehouse kept a connection net/http closed (%d connections, net/http %d)", gh.conns, std.conns)
 			}
 		})
 	}
