@@ -53,6 +53,8 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	str(&cfg.DecisionLog, "decision-log", `authorization decision log: "" (off), "-" (stdout) or a file path`)
 	boolean(&cfg.HideCanonical, "hide-canonical", "omit the canonical request from signature-mismatch errors (hardened deployments)")
 	boolean(&cfg.LegacyDenyMessages, "legacy-deny-messages", "use AWS's pre-2023 access-denied wording (no policy-type suffix)")
+	str(&cfg.HTTPServer, "http-server", "what serves HTTP: gatehouse (its HTTP/1.1 front, net/http for the rest) or net/http")
+	str(&cfg.UpstreamClient, "upstream-client", "what calls HTTP integrations: gatehouse (its HTTP/1.1 client) or net/http (http.Transport)")
 	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -132,7 +134,7 @@ Flags:
 	defer a.Close()
 
 	srv := server.HTTPServer(cfg.Listen, a.Handler, log)
-	err = server.ListenAndServe(ctx, srv, cfg.ShutdownTimeout, func(addr string) {
+	err = server.ListenAndServe(ctx, server.NewFrontend(cfg.HTTPServer, srv), srv.Addr, cfg.ShutdownTimeout, func(addr string) {
 		url := "http://" + addr
 		a.SetEndpoint(url)
 		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)

@@ -615,6 +615,16 @@ func TestUpstreamMatchesTransport(t *testing.T) {
 			if gh.next != "second" {
 				t.Errorf("the next request through gatehouse got %q", gh.next)
 			}
+			// --upstream-client=net/http: the Transport with its guard
+			// answers as the Transport does, and the next request gets its
+			// own response.
+			gn := exchangeTwice(t, NetHTTPTransport(), c.method, c.body, c.resp, c.closeAfter)
+			if (gn.err == nil) != (std.err == nil) || gn.status != std.status || gn.body != std.body || fmt.Sprintf("%q", gn.header) != fmt.Sprintf("%q", std.header) {
+				t.Errorf("guarded net/http %v %d %q %q\nnet/http         %v %d %q %q", gn.err, gn.status, gn.header, gn.body, std.err, std.status, std.header, std.body)
+			}
+			if gn.next != "second" {
+				t.Errorf("the next request through guarded net/http got %q", gn.next)
+			}
 			if std.conns > gh.conns {
 				t.Errorf("gatehouse kept a connection net/http closed (%d connections, net/http %d)", gh.conns, std.conns)
 			}
