@@ -63,7 +63,21 @@ func (g *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			gc = c
 		}
 	}}
-	resp, err := g.t.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
+	r = r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
+	for k := range r.Header {
+		if framingField(k) && !reqWriteSets(k) {
+			// A field that a backend could read as framing (see
+			// framingField) does not go out.
+			r.Header = r.Header.Clone()
+			for k := range r.Header {
+				if framingField(k) && !reqWriteSets(k) {
+					delete(r.Header, k)
+				}
+			}
+			break
+		}
+	}
+	resp, err := g.t.RoundTrip(r)
 	if err == nil && gc != nil && resp.Body == http.NoBody {
 		// No body to wait for: a retired connection closes now, so that
 		// the Transport drops it from its pool.
@@ -203,4 +217,14 @@ func parseHeadOnce(br *bufio.Reader, method string, keys map[string]string, rh *
 		return err
 	}
 	return rh.frame(method)
+}
+
+// reqWriteSets: fields net/http's request writer ignores in Header and
+// writes itself.
+func reqWriteSets(k string) bool {
+	switch k {
+	case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+		return true
+	}
+	return false
 }

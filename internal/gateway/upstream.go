@@ -314,13 +314,39 @@ func (s *sliceReader) Read(p []byte) (int, error) {
 
 var errBadRequest = errors.New("upstream: request cannot be sent")
 
-// skipRequestHeader: fields the client writes itself from the request's
-// framing (net/http's reqWriteExcludeHeader, plus Connection), so that no
-// mapped header can frame the request differently.
-func skipRequestHeader(k string) bool {
-	switch k {
-	case "Host", "Content-Length", "Transfer-Encoding", "Trailer", "Connection":
-		return true
+// framingFields are the request fields the client writes itself from the
+// request's framing, or that change how a backend frames the exchange
+// (hop by hop): a caller's or a mapped value never goes out under them.
+var framingFields = [...]string{"host", "content-length", "transfer-encoding", "trailer", "connection",
+	"upgrade", "expect", "keep-alive", "proxy-connection", "te"}
+
+// framingField reports whether k names a framing field, ignoring ASCII
+// case and reading '_' as '-': servers behind CGI-style interfaces (WSGI,
+// PHP, many Ruby and Python servers) do, so "Transfer_Encoding: chunked"
+// would frame their request differently from the Content-Length sent, and
+// the surplus would be read as another request whose response waits on
+// the connection.
+func framingField(k string) bool {
+	for _, f := range framingFields {
+		if len(k) != len(f) {
+			continue
+		}
+		i := 0
+		for ; i < len(k); i++ {
+			c := k[i]
+			switch {
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			case c == '_':
+				c = '-'
+			}
+			if c != f[i] {
+				break
+			}
+		}
+		if i == len(k) {
+			return true
+		}
 	}
 	return false
 }
@@ -337,7 +363,7 @@ func (pc *upConn) send(req *upRequest) error {
 	writeHeaderValue(w, req.host)
 	w.WriteString("\r\n")
 	for k, vv := range req.header {
-		if skipRequestHeader(k) || !validName(k) {
+		if framingField(k) || !validName(k) {
 			continue
 		}
 		for _, v := range vv {

@@ -316,6 +316,28 @@ func TestUpstreamRequestFraming(t *testing.T) {
 			t.Errorf("%q %q: %v, want errBadRequest", bad.method, bad.uri, err)
 		}
 	}
+	// Fields a CGI-style backend would read as framing ('_' as '-') do
+	// not go out, through either client.
+	for _, rt := range []http.RoundTripper{newUpstream(), NetHTTPTransport()} {
+		req, _ := http.NewRequest("POST", "http://"+be.addr()+"/u", strings.NewReader("abc"))
+		req.Header = http.Header{"Transfer_encoding": {"chunked"}, "content_length": {"0"}, "CONNECTION": {"close"},
+			"Upgrade": {"h2c"}, "Te": {"trailers"}, "X_forwarded_for": {"kept"}}
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		r := <-got
+		for k := range r.Header {
+			if framingField(k) && k != "Content-Length" {
+				t.Errorf("%T sent %s: %q", rt, k, r.Header[k])
+			}
+		}
+		if r.Header.Get("X_forwarded_for") != "kept" || r.ContentLength != 3 {
+			t.Errorf("%T sent %q, length %d", rt, r.Header, r.ContentLength)
+		}
+	}
 	// Unknown length: chunked, as net/http.
 	if err := send(&upRequest{method: "PUT", host: be.addr(), uri: "/c", body: strings.NewReader("chunky"), bodyLen: -1}); err != nil {
 		t.Fatal(err)
