@@ -16,17 +16,18 @@ import (
 // Transport (NewTransport) with a guard on each connection.
 //
 // net/http's Transport returns a connection to its pool before its read
-// loop looks for bytes that follow a response, so a request can be written
-// on a connection that still holds a backend's stray bytes, and read them
-// as its response: a HEAD answered with a body (Python's http.server with
-// do_HEAD = do_GET), a 204 or 304 with a body, more bytes than
-// Content-Length. The guard sees the bytes the Transport reads; it parses
-// each response head as gatehouse's own client does (response.go) and
-// retires the connection (refuses the next request's write, which the
-// Transport retries on a new connection when the request can be replayed,
-// and closes it) when the response has no body to frame it (HEAD, 1xx,
-// 204, 304), when its framing is in doubt, or when more bytes arrive than
-// its Content-Length. A chunked body is framed by the Transport alone.
+// loop looks for bytes that follow a response, and reads whatever its
+// buffer holds as the next response: a HEAD answered with a body (Python's
+// http.server with do_HEAD = do_GET), a 204 or 304 with a body, or more
+// bytes than Content-Length went to the next caller in tests. The guard
+// sits under the Transport and frames each response as gatehouse's own
+// client does (response.go): it hands the Transport the bytes of the
+// response to the request in flight and nothing more. A byte beyond a
+// response, or one that arrives before the request went out, retires the
+// connection: its reads fail (the Transport closes it, or retries the
+// request on a new connection when it can be replayed) and so do its
+// writes. So do the end of a response that HEAD, 1xx, 204, 304, a close,
+// or any doubt about its framing leave without a provable end.
 func NetHTTPTransport() http.RoundTripper {
 	t := NewTransport()
 	dial := t.DialContext
@@ -56,11 +57,9 @@ func NetHTTPTransport() http.RoundTripper {
 type guardedTransport struct{ t *http.Transport }
 
 func (g *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	var gc *guardConn
 	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
 		if c, ok := info.Conn.(*guardConn); ok {
 			c.begin(r.Method)
-			gc = c
 		}
 	}}
 	r = r.WithContext(httptrace.WithClientTrace(r.Context(), trace))
@@ -77,87 +76,167 @@ func (g *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			break
 		}
 	}
-	resp, err := g.t.RoundTrip(r)
-	if err == nil && gc != nil && resp.Body == http.NoBody {
-		// No body to wait for: a retired connection closes now, so that
-		// the Transport drops it from its pool.
-		gc.closeIfRetired()
-	}
-	return resp, err
+	return g.t.RoundTrip(r)
 }
 
-var errRetired = errors.New("upstream: connection retired: its last response was not framed beyond doubt")
+// reqWriteSets: fields net/http's request writer ignores in Header and
+// writes itself.
+func reqWriteSets(k string) bool {
+	switch k {
+	case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+		return true
+	}
+	return false
+}
 
-// guardConn watches one connection of net/http's Transport.
+var errRetired = errors.New("upstream: connection retired: bytes beyond a response, or a response without a provable end")
+
+// Phases of a guarded connection.
+const (
+	gIdle    = iota // no request in flight: any byte is unsolicited
+	gBegun          // a request is about to be written: any byte is unsolicited
+	gHead           // the response head
+	gLength         // a Content-Length body
+	gChunked        // a chunked body
+	gClose          // a body that ends with the connection
+)
+
+// guardConn frames the responses on one connection of net/http's
+// Transport. Read runs on the Transport's read loop; begin and Write on
+// the request's goroutine and its write loop.
 type guardConn struct {
 	net.Conn
 	mu      sync.Mutex
 	retired bool
-	active  bool // between begin and the end of a Content-Length response
+	noReuse bool // retire at the end of this response
+	phase   int
 	method  string
+	n1xx    int
 	head    []byte // the response head so far
 	scan    int    // where the next line of head starts
-	left    int64  // body bytes still expected; -1 when the Transport frames it
+	left    int64  // Content-Length bytes still to come
+	chunks  chunkScan
+	pend    []byte // bytes read and not yet handed over
+	readErr error  // the connection's read error, after pend
 	keys    map[string]string
 	rh      respHead
 	sc      headScratch
 }
 
-// begin marks the start of a request on the connection.
+// begin is called (from the Transport's GotConn hook) before a request is
+// written on the connection.
 func (g *guardConn) begin(method string) {
 	g.mu.Lock()
-	g.active, g.method, g.head, g.scan, g.left = true, method, g.head[:0], 0, 0
+	g.phase, g.method, g.n1xx, g.head, g.scan, g.noReuse = gBegun, method, 0, g.head[:0], 0, false
 	g.mu.Unlock()
-}
-
-func (g *guardConn) closeIfRetired() {
-	g.mu.Lock()
-	retired := g.retired
-	g.mu.Unlock()
-	if retired {
-		_ = g.Conn.Close()
-	}
 }
 
 func (g *guardConn) Write(p []byte) (int, error) {
 	g.mu.Lock()
-	retired := g.retired
-	g.mu.Unlock()
-	if retired {
+	switch {
+	case g.retired || g.phase == gIdle:
+		g.retired = true
+		g.mu.Unlock()
 		return 0, errRetired
+	case g.phase == gBegun:
+		// From now on bytes may be the response; before, none could be.
+		g.phase = gHead
 	}
+	g.mu.Unlock()
 	return g.Conn.Write(p)
 }
 
 func (g *guardConn) Read(p []byte) (int, error) {
-	n, err := g.Conn.Read(p)
-	if n > 0 {
-		g.mu.Lock()
-		g.observe(p[:n])
-		g.mu.Unlock()
+	if len(p) == 0 {
+		return 0, nil
 	}
-	return n, err
+	for {
+		g.mu.Lock()
+		if g.retired {
+			g.mu.Unlock()
+			return 0, errRetired
+		}
+		if len(g.pend) > 0 {
+			k := g.allow(g.pend[:min(len(p), len(g.pend))])
+			copy(p, g.pend[:k])
+			g.pend = g.pend[k:]
+			g.mu.Unlock()
+			if k > 0 {
+				return k, nil
+			}
+			continue // nothing of it belongs to a response: retired
+		}
+		if g.readErr != nil {
+			err := g.readErr
+			g.mu.Unlock()
+			return 0, err
+		}
+		g.mu.Unlock()
+		n, err := g.Conn.Read(p)
+		g.mu.Lock()
+		if err != nil {
+			g.readErr = err
+		}
+		k := 0
+		if n > 0 && !g.retired {
+			k = g.allow(p[:n])
+			// What does not belong to this response waits for the next
+			// call (where it retires the connection).
+			g.pend = append(g.pend[:0], p[k:n]...)
+		}
+		g.mu.Unlock()
+		if k > 0 {
+			return k, nil
+		}
+		if n == 0 && err != nil {
+			return 0, err
+		}
+	}
 }
 
-// observe follows the bytes of the current response.
-func (g *guardConn) observe(p []byte) {
-	switch {
-	case g.retired || g.left < 0: // retired, or a chunked body
-		return
-	case !g.active:
-		g.retired = true // bytes where no response belongs
-		return
-	case g.left > 0: // in a Content-Length body
-		if int64(len(p)) > g.left {
-			g.retired = true // more than Content-Length
-			return
+// allow advances the framing over b and returns how many of its bytes
+// belong to the response in flight. It retires the connection when none
+// do, or when the framing is in doubt.
+func (g *guardConn) allow(b []byte) int {
+	k := 0
+	for k < len(b) && !g.retired {
+		switch g.phase {
+		case gIdle, gBegun:
+			g.retired = true // unsolicited
+			return k
+		case gHead:
+			k += g.headBytes(b[k:])
+		case gLength:
+			n := min(int64(len(b)-k), g.left)
+			k += int(n)
+			if g.left -= n; g.left == 0 {
+				g.end()
+			}
+		case gChunked:
+			n, done, err := g.chunks.feed(b[k:])
+			k += n
+			if err != nil {
+				g.retired = true
+				return k
+			}
+			if done {
+				g.end()
+			}
+		case gClose:
+			k = len(b)
 		}
-		g.left -= int64(len(p))
-		g.active = g.left > 0
-		return
 	}
-	// In the head: look for the blank line that ends it.
-	g.head = append(g.head, p...)
+	return k
+}
+
+// headBytes takes the bytes of b that belong to the response head; at its
+// end it decides the body's framing.
+func (g *guardConn) headBytes(b []byte) int {
+	start := len(g.head)
+	if start+len(b) > maxHeadBytes+1 {
+		b = b[:maxHeadBytes+1-start]
+	}
+	g.head = append(g.head, b...)
 	end := -1
 	for end < 0 {
 		i := bytes.IndexByte(g.head[g.scan:], '\n')
@@ -174,41 +253,61 @@ func (g *guardConn) observe(p []byte) {
 		if len(g.head) > maxHeadBytes {
 			g.retired = true
 		}
-		return
+		return len(b)
 	}
+	taken := end - start
 	if g.keys == nil {
 		g.keys = make(map[string]string, 16)
 	}
 	g.rh = respHead{}
-	br := bufio.NewReaderSize(bytes.NewReader(g.head[:end]), 16<<10)
-	// One response: an interim one retires the connection too.
-	if err := parseHeadOnce(br, g.method, g.keys, &g.rh, &g.sc); err != nil || !g.rh.keep {
-		g.retired = true
-		return
-	}
-	body := int64(len(g.head) - end)
+	err := parseOneHead(bufio.NewReaderSize(bytes.NewReader(g.head[:end]), 16<<10), g.method, g.keys, &g.rh, &g.sc)
 	g.head, g.scan = g.head[:0], 0
 	switch {
-	case g.rh.framing != bodyLength:
-		g.left = -1 // chunked: the Transport frames it
-	case body > g.rh.length:
+	case err != nil:
 		g.retired = true
+	case g.rh.status < 200:
+		// An interim response: the final one follows; the connection is
+		// not reused (as with gatehouse's client, on any doubt).
+		if g.n1xx++; g.n1xx > max1xx {
+			g.retired = true
+		}
+		g.noReuse = true
+	case g.rh.framing == bodyNone:
+		g.noReuse = true
+		g.end()
+	case g.rh.framing == bodyLength:
+		g.noReuse = g.noReuse || !g.rh.keep
+		g.left = g.rh.length
+		if g.phase = gLength; g.left == 0 {
+			g.end()
+		}
+	case g.rh.framing == bodyChunked:
+		g.noReuse = g.noReuse || !g.rh.keep
+		g.phase, g.chunks = gChunked, chunkScan{}
 	default:
-		g.left = g.rh.length - body
-		g.active = g.left > 0
+		g.phase, g.noReuse = gClose, true
+	}
+	return taken
+}
+
+// end is the end of the response in flight.
+func (g *guardConn) end() {
+	g.phase = gIdle
+	if g.noReuse {
+		g.retired = true
 	}
 }
 
-// parseHeadOnce parses one response head (an interim response is refused)
-// with the framing rules of parseHead.
-func parseHeadOnce(br *bufio.Reader, method string, keys map[string]string, rh *respHead, sc *headScratch) error {
+// parseOneHead parses one response head, interim or final, with the
+// rules of parseHead.
+func parseOneHead(br *bufio.Reader, method string, keys map[string]string, rh *respHead, sc *headScratch) error {
 	budget := maxHeadBytes
 	line, err := readLine(br, &budget)
 	if err != nil {
 		return err
 	}
 	status, minor, ok := parseStatusLine(line)
-	if !ok || status < 200 {
+	if !ok || status == http.StatusSwitchingProtocols {
 		return errBadResponse
 	}
 	rh.status, rh.minor = status, minor
@@ -216,15 +315,121 @@ func parseHeadOnce(br *bufio.Reader, method string, keys map[string]string, rh *
 	if err := parseFields(br, &budget, keys, rh, sc); err != nil {
 		return err
 	}
+	if status < 200 {
+		return nil
+	}
 	return rh.frame(method)
 }
 
-// reqWriteSets: fields net/http's request writer ignores in Header and
-// writes itself.
-func reqWriteSets(k string) bool {
-	switch k {
-	case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
-		return true
+// chunkScan finds the end of a chunked body (and its trailer section) as
+// net/http's chunked reader and trailer reader read it: chunk-size lines
+// end in CRLF with no other CR and are shorter than 4096 bytes, extensions
+// are cut at ';', data is followed by CRLF, the trailer ends at its first
+// empty line.
+type chunkScan struct {
+	state   uint8
+	line    []byte
+	left    uint64
+	trailer int // trailer bytes so far
+}
+
+const (
+	csSize = iota
+	csData
+	csCR
+	csLF
+	csTrailer
+)
+
+var errChunked = errors.New("upstream: malformed chunked body")
+
+// feed consumes from b what belongs to the body; done reports its end.
+func (c *chunkScan) feed(b []byte) (n int, done bool, err error) {
+	for n < len(b) {
+		switch c.state {
+		case csSize, csTrailer:
+			i := bytes.IndexByte(b[n:], '\n')
+			if i < 0 {
+				c.line = append(c.line, b[n:]...)
+				n = len(b)
+				if c.state == csSize && len(c.line) >= 4096 || c.state == csTrailer && c.trailer+len(c.line) > maxHeadBytes {
+					return n, false, errChunked
+				}
+				continue
+			}
+			c.line = append(c.line, b[n:n+i+1]...)
+			n += i + 1
+			line := c.line
+			c.line = c.line[:0]
+			if c.state == csTrailer {
+				if c.trailer += len(line); c.trailer > maxHeadBytes {
+					return n, false, errChunked
+				}
+				if len(line) == 1 || len(line) == 2 && line[0] == '\r' {
+					return n, true, nil
+				}
+				continue
+			}
+			size, ok := chunkSize(line)
+			if !ok {
+				return n, false, errChunked
+			}
+			if size == 0 {
+				c.state = csTrailer
+			} else {
+				c.state, c.left = csData, size
+			}
+		case csData:
+			k := min(uint64(len(b)-n), c.left)
+			n += int(k)
+			if c.left -= k; c.left == 0 {
+				c.state = csCR
+			}
+		case csCR, csLF:
+			want := byte('\r')
+			if c.state == csLF {
+				want = '\n'
+			}
+			if b[n] != want {
+				return n, false, errChunked
+			}
+			n++
+			if c.state++; c.state > csLF {
+				c.state = csSize
+			}
+		}
 	}
-	return false
+	return n, false, nil
+}
+
+// chunkSize parses a chunk-size line with its CRLF, as net/http does.
+func chunkSize(line []byte) (uint64, bool) {
+	if len(line) < 2 || len(line) > 4096 || bytes.IndexByte(line, '\r') != len(line)-2 {
+		return 0, false
+	}
+	p := line[:len(line)-2]
+	for len(p) > 0 && (p[len(p)-1] == ' ' || p[len(p)-1] == '\t') {
+		p = p[:len(p)-1]
+	}
+	if i := bytes.IndexByte(p, ';'); i >= 0 {
+		p = p[:i]
+	}
+	if len(p) == 0 || len(p) > 16 {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range p {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		n = n<<4 | uint64(c)
+	}
+	return n, true
 }
