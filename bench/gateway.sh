@@ -108,11 +108,15 @@ for i in "${!GH_NAMES[@]}"; do
 	aws apigateway update-stage --rest-api-id "$API" --stage-name bench $EP --patch-operations \
 		op=replace,path=/*/*/throttling/rateLimit,value=1000000 op=replace,path=/*/*/throttling/burstLimit,value=1000000 >/dev/null
 	GH_API+=("$API")
-	"$WORK/benchtool" sign -target "http://127.0.0.1:${GH_PORTS[$i]}/restapis/$API/bench/_user_request_/iam" >"$WORK/hdrs.$i"
 done
-# hdrs I: the -H arguments of gatehouse configuration I's signed request.
-hdrs() { HDRS=(); while IFS= read -r line; do HDRS+=(-H "$line"); done <"$WORK/hdrs.$1"; }
 ghurl() { echo "http://127.0.0.1:${GH_PORTS[$1]}/restapis/${GH_API[$1]}/bench/_user_request_/$2"; }
+# hdrs I: HDRS becomes the -H arguments of a request to gatehouse
+# configuration I's AWS_IAM route, signed now (a run must stay within the
+# signature's 5-minute window).
+hdrs() {
+	HDRS=()
+	while IFS= read -r line; do HDRS+=(-H "$line"); done < <("$WORK/benchtool" sign -target "$(ghurl "$1" iam)")
+}
 
 # Sanity: every configuration answers 200 with the backend's body.
 for u in "http://127.0.0.1:$BE/data" "http://127.0.0.1:$NG/data" "http://127.0.0.1:$RP/data"; do
@@ -155,6 +159,10 @@ run() { # name proxy-pid url [headers...]
 	# (for the backend alone, that is the backend).
 	cpu=$(awk -v d=$((c1 - c0)) -v n="$reqs" -v hz="$HZ" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}')
 	printf '%-6s %-22s %12s %10s %10s %9s us/req %s\n' "#$round" "$name" "$rps" "$p50" "$p99" "$cpu" "${errs:+non-2xx=$errs}" >&2
+	if [ -n "$errs" ]; then
+		echo "bench: $name answered $errs non-2xx responses; round $round left out" >&2
+		return
+	fi
 	echo "$name $rps $p50 $p99 $cpu $round" >>"$WORK/results"
 }
 
