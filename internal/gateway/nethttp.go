@@ -121,6 +121,8 @@ type guardConn struct {
 	keys    map[string]string
 	rh      respHead
 	sc      headScratch
+	hr      bytes.Reader  // over head, for hbr
+	hbr     *bufio.Reader // reads a head with the client's parser
 }
 
 // begin is called (from the Transport's GotConn hook) before a request is
@@ -260,7 +262,13 @@ func (g *guardConn) headBytes(b []byte) int {
 		g.keys = make(map[string]string, 16)
 	}
 	g.rh = respHead{}
-	err := parseOneHead(bufio.NewReaderSize(bytes.NewReader(g.head[:end]), 16<<10), g.method, g.keys, &g.rh, &g.sc)
+	g.hr.Reset(g.head[:end])
+	if g.hbr == nil {
+		g.hbr = bufio.NewReaderSize(&g.hr, 16<<10)
+	} else {
+		g.hbr.Reset(&g.hr)
+	}
+	err := parseOneHead(g.hbr, g.method, g.keys, &g.rh, &g.sc)
 	g.head, g.scan = g.head[:0], 0
 	switch {
 	case err != nil:

@@ -63,6 +63,7 @@ func newUpstream() *upstream {
 // keep-alive connections (Node.js after 5 s, nginx after 75 s), and a
 // request that is not idempotent cannot be retried on a fresh connection.
 const (
+	maxIdleKeys          = 256
 	maxIdleAge           = 30 * time.Second
 	maxIdleAgeUnsafeVerb = time.Second
 )
@@ -94,10 +95,10 @@ func (u *upstream) pooled(key string, maxAge time.Duration) *upConn {
 		}
 		pc := l[len(l)-1]
 		l[len(l)-1] = nil
-		if len(l) == 1 {
-			delete(u.idle, key)
+		if len(l) == 1 && len(u.idle) > maxIdleKeys {
+			delete(u.idle, key) // many backends: do not keep an empty list for each
 		} else {
-			u.idle[key] = l[:len(l)-1]
+			u.idle[key] = l[:len(l)-1] // its array serves the next put
 		}
 		u.nidle--
 		u.mu.Unlock()
