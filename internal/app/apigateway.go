@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
@@ -66,7 +67,12 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		a.onClose(f.Close)
 		dlog = f
 	}
+	var transport http.RoundTripper // nil: gatehouse's client
+	if a.Config.UpstreamClient == config.ImplNetHTTP {
+		transport = gateway.NetHTTPTransport()
+	}
 	gw, err := gateway.New(ctx, a.Store, gateway.Config{
+		Transport:          transport,
 		Resolver:           a.iamParts.Authn,
 		Bodies:             a.Bodies,
 		Authorizer:         a.iamParts.IAM,

@@ -73,6 +73,8 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 		return nil
 	})
 	str(&cfg.DomainCA, "domain-ca", "PEM file of the CAs whose certificates prove control of a custom domain name")
+	str(&cfg.HTTPServer, "http-server", "what serves HTTP: gatehouse (its HTTP/1.1 front, net/http for the rest) or net/http")
+	str(&cfg.UpstreamClient, "upstream-client", "what calls HTTP integrations: gatehouse (its HTTP/1.1 client) or net/http (http.Transport)")
 	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -180,7 +182,7 @@ Flags:
 	defer a.Close()
 
 	srv := server.HTTPServer(cfg.Listen, a.Handler, log)
-	err = server.ListenAndServe(ctx, srv, cfg.ShutdownTimeout, func(addr string) {
+	err = server.ListenAndServe(ctx, server.NewFrontend(cfg.HTTPServer, srv), srv.Addr, cfg.ShutdownTimeout, func(addr string) {
 		url := "http://" + addr
 		a.SetEndpoint(url)
 		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)

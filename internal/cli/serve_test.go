@@ -237,3 +237,33 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPImplementationFlags: --http-server and --upstream-client (and
+// their GATEHOUSE_* variables) take gatehouse or net/http, and the server
+// runs with net/http's parts.
+func TestHTTPImplementationFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := cli.Run(context.Background(), []string{"serve", "--upstream-client", "curl"}, cli.Env{
+		Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string {
+			return map[string]string{"GATEHOUSE_HTTP_SERVER": "apache", "GATEHOUSE_DATA_DIR": t.TempDir()}[k]
+		},
+	})
+	if code != 2 || !strings.Contains(errb.String(), `--http-server "apache": must be gatehouse or net/http`) ||
+		!strings.Contains(errb.String(), `--upstream-client "curl": must be gatehouse or net/http`) {
+		t.Errorf("code %d, stderr %q", code, errb.String())
+	}
+	p := gatehousetest.StartBinary(t, t.TempDir(), []string{
+		"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID,
+		"GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey,
+		"GATEHOUSE_UPSTREAM_CLIENT=net/http",
+	}, "--http-server=net/http")
+	resp, err := http.Get(p.URL + "/restapis/abc123defg/prod/_user_request_/nothing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 403 {
+		t.Errorf("net/http server: %d, want 403", resp.StatusCode)
+	}
+}

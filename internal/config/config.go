@@ -81,6 +81,12 @@ type Config struct {
 	// runs out of time is rolled back and answered ServiceUnavailable
 	// (GATEHOUSE_STORE_TIMEOUT).
 	StoreTimeout time.Duration
+	// HTTPServer serves the listener: "gatehouse" (its HTTP/1.1 front,
+	// net/http for everything else) or "net/http" alone.
+	HTTPServer string
+	// UpstreamClient calls HTTP integrations: "gatehouse" (its HTTP/1.1
+	// client) or "net/http" (http.Transport).
+	UpstreamClient string
 
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
@@ -104,8 +110,16 @@ func Default() Config {
 		BodyTimeout:       20 * time.Second,
 		MaxStaleness:      30 * time.Second,
 		StoreTimeout:      5 * time.Second,
+		HTTPServer:        ImplGatehouse,
+		UpstreamClient:    ImplGatehouse,
 	}
 }
+
+// The implementations HTTPServer and UpstreamClient choose from.
+const (
+	ImplGatehouse = "gatehouse"
+	ImplNetHTTP   = "net/http"
+)
 
 var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
@@ -146,6 +160,11 @@ func (c Config) Validate() error {
 	}
 	if c.RootSecretAccessKey != "" && len(c.RootSecretAccessKey) != 40 {
 		errs = append(errs, errors.New("GATEHOUSE_ROOT_SECRET_ACCESS_KEY: must be 40 characters"))
+	}
+	for _, f := range []struct{ flag, v string }{{"--http-server", c.HTTPServer}, {"--upstream-client", c.UpstreamClient}} {
+		if f.v != ImplGatehouse && f.v != ImplNetHTTP {
+			errs = append(errs, fmt.Errorf("%s %q: must be gatehouse or net/http", f.flag, f.v))
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown timeout must be positive"))

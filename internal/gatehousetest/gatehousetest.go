@@ -82,7 +82,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("gatehousetest: listen: %v", err)
 	}
-	front := server.NewFront(server.HTTPServer("", a.Handler, log))
+	front := server.NewFrontend(cfg.HTTPServer, server.HTTPServer("", a.Handler, log))
 	served := make(chan struct{})
 	go func() { _ = front.Serve(ln); close(served) }()
 	url := "http://" + ln.Addr().String()

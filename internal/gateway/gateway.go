@@ -61,7 +61,8 @@ type Config struct {
 	// NoFallthrough disables backtracking from a resource without the verb
 	// to a less specific one (spec §3.5 is unconfirmed; default on).
 	NoFallthrough bool
-	// Transport is used for HTTP integrations; default a tuned transport.
+	// Transport is used for HTTP integrations; nil means gatehouse's own
+	// HTTP/1.1 client (upstream.go). NewTransport is net/http's.
 	Transport http.RoundTripper
 	// MaxTimeout caps integration timeouts; default 29 s.
 	MaxTimeout time.Duration
@@ -107,8 +108,10 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, transport: cfg.Transport}
 	if g.transport == nil {
-		g.transport = NewTransport()
+		// One client for every integration: its pool reuses a connection
+		// only at a provable message boundary (see upstream.go).
 		g.up = newUpstream()
+		g.transport = g.up
 	}
 	if cfg.DecisionLog != nil {
 		g.dlog = &decisionLog{w: cfg.DecisionLog}

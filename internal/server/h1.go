@@ -167,6 +167,11 @@ type h1Conn struct {
 	// it would expire within a few seconds, to save a timer update per
 	// request.
 	readDeadline time.Time
+	// headDeadline bounds the head being read: ReadHeaderTimeout from
+	// the accept for the first request (net/http's rule: a connection
+	// that sends nothing is closed then), from its first byte for the
+	// next ones; zero when no head is being read.
+	headDeadline time.Time
 	keys         map[string]string // raw header name -> canonical, bounded
 	proto        *http.Request     // carries the connection's context
 	scratch      []byte            // response head and unsized body
@@ -222,9 +227,14 @@ func (hc *h1Conn) serve() {
 	ctx = context.WithValue(ctx, http.ServerContextKey, f.std)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalAddr())
 	hc.proto = new(http.Request).WithContext(ctx)
+	// The first head, and the wait for it, get ReadHeaderTimeout from now;
+	// the idle timeout applies between requests.
+	hc.headDeadline = time.Now().Add(f.readHeaderTimeout)
+	hc.readDeadline = hc.headDeadline
+	_ = hc.c.SetReadDeadline(hc.headDeadline)
 
-	for {
-		if hc.br.Buffered() == 0 {
+	for first := true; ; first = false {
+		if hc.br.Buffered() == 0 && !first {
 			now := time.Now()
 			// Refreshed only when it is within min(5 s, half the
 			// timeout) of now: a timer update saved per request, and a
@@ -289,23 +299,27 @@ const lingerTime = 500 * time.Millisecond
 // handoffConn gives net/http the connection with the bytes already read.
 func (hc *h1Conn) handoffConn() net.Conn {
 	// The idle deadline set here must not cut net/http short; it sets its
-	// own.
+	// own. A head already being read keeps its deadline: net/http's first
+	// one is clamped to it, so that a head handed over half-way does not
+	// get a second ReadHeaderTimeout.
 	_ = hc.c.SetReadDeadline(time.Time{})
-	return &prefixConn{Conn: hc.c, r: hc.br}
+	return &prefixConn{Conn: hc.c, r: hc.br, clamp: hc.headDeadline}
 }
 
 // readHead returns the length of the request head (through the blank
 // line) once it is in the buffer, reading more as needed; false when the
 // head is larger than the buffer or the connection fails or times out.
+// The head must be complete by hc.headDeadline when it is set (the first
+// request), else by ReadHeaderTimeout after its first byte: a head that
+// trickles in does not move its deadline.
 func (hc *h1Conn) readHead() (int, bool) {
-	deadlineSet := false
 	for {
 		buf, _ := hc.br.Peek(hc.br.Buffered())
 		if i := bytes.Index(buf, crlfcrlf); i >= 0 {
-			if deadlineSet {
+			if !hc.headDeadline.IsZero() {
 				// Back to the idle deadline: a body is read without one,
 				// and the next wait sets its own.
-				hc.readDeadline = time.Time{}
+				hc.headDeadline, hc.readDeadline = time.Time{}, time.Time{}
 				_ = hc.c.SetReadDeadline(time.Time{})
 			}
 			return i + len(crlfcrlf), true
@@ -320,9 +334,10 @@ func (hc *h1Conn) readHead() (int, bool) {
 		if bytes.Contains(buf, lflf) || bytes.Contains(buf, lfcrlf) {
 			return 0, false
 		}
-		if !deadlineSet {
-			deadlineSet = true
-			_ = hc.c.SetReadDeadline(time.Now().Add(hc.f.readHeaderTimeout))
+		if hc.headDeadline.IsZero() {
+			hc.headDeadline = time.Now().Add(hc.f.readHeaderTimeout)
+			hc.readDeadline = hc.headDeadline
+			_ = hc.c.SetReadDeadline(hc.headDeadline)
 		}
 		if _, err := hc.br.Peek(len(buf) + 1); err != nil {
 			var ne net.Error
@@ -378,6 +393,30 @@ func (hc *h1Conn) exchange(req *http.Request) (keep bool) {
 type prefixConn struct {
 	net.Conn
 	r *bufio.Reader
+	// clamp, when set, is the latest deadline net/http's first
+	// SetReadDeadline (its ReadHeaderTimeout for the head) may set.
+	clamp time.Time
+}
+
+// SetReadDeadline clamps net/http's first deadline, the one for the head
+// the Front started reading (see handoffConn). Only net/http's connection
+// goroutine sets it before the head is read.
+func (p *prefixConn) SetReadDeadline(t time.Time) error {
+	if !p.clamp.IsZero() {
+		if t.IsZero() || t.After(p.clamp) {
+			t = p.clamp
+		}
+		p.clamp = time.Time{}
+	}
+	return p.Conn.SetReadDeadline(t)
+}
+
+// SetDeadline goes through SetReadDeadline's clamp.
+func (p *prefixConn) SetDeadline(t time.Time) error {
+	if err := p.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return p.Conn.SetWriteDeadline(t)
 }
 
 func (p *prefixConn) Read(b []byte) (int, error) { return p.r.Read(b) }

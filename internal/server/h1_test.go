@@ -1206,6 +1206,47 @@ func TestFrontReadHeaderTimeout(t *testing.T) {
 	}
 }
 
+// TestFrontHeadDeadline: the first request's head must be complete
+// ReadHeaderTimeout after the accept, as net/http's: a connection that
+// sends nothing, sends its head a byte at a time after a silence, or
+// sends a head so large that net/http takes it over half-way, is closed
+// then, not after the idle timeout nor a second ReadHeaderTimeout.
+func TestFrontHeadDeadline(t *testing.T) {
+	const timeout = 800 * time.Millisecond
+	tf := startFront(t, http.HandlerFunc(echo), func(s *http.Server) { s.ReadHeaderTimeout = timeout })
+	for _, tc := range []struct {
+		name string
+		send func(c *rawClient)
+	}{
+		{"silent", func(c *rawClient) {}},
+		{"trickle after a silence", func(c *rawClient) {
+			time.Sleep(timeout / 2)
+			for _, b := range []byte("GET / HTTP/1.1\r\nHost: x\r\n") {
+				if _, err := c.c.Write([]byte{b}); err != nil {
+					return // closed
+				}
+				time.Sleep(timeout / 16)
+			}
+		}},
+		{"handed to net/http half-way", func(c *rawClient) {
+			c.send("GET / HTTP/1.1\r\nHost: x\r\n")
+			time.Sleep(timeout * 6 / 10)
+			c.send("X-Big: " + strings.Repeat("b", readBufSize))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			c := dial(t, tf.addr)
+			tc.send(c)
+			c.expectClosed()
+			if d := time.Since(start); d < timeout-50*time.Millisecond || d > timeout*13/10 {
+				t.Errorf("closed after %v, want about %v after the accept", d, timeout)
+			}
+		})
+	}
+}
+
 func TestFrontIdleTimeout(t *testing.T) {
 	const idle = 200 * time.Millisecond
 	tf := startFront(t, http.HandlerFunc(echo), func(s *http.Server) { s.IdleTimeout = idle })

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -402,18 +403,32 @@ func HTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// ListenAndServe serves h on addr until ctx ends, then drains in-flight
+// Frontend serves a listener: the Front or a plain *http.Server.
+type Frontend interface {
+	Serve(net.Listener) error
+	Shutdown(context.Context) error
+}
+
+// NewFrontend returns what serves srv's handler by impl: "net/http" is srv
+// itself, anything else (config.ImplGatehouse) the Front over it.
+func NewFrontend(impl string, srv *http.Server) Frontend {
+	if impl == "net/http" {
+		return srv
+	}
+	return NewFront(srv)
+}
+
+// ListenAndServe serves f on addr until ctx ends, then drains in-flight
 // requests for up to drain before closing. ready is called once the
 // listener is bound.
-func ListenAndServe(ctx context.Context, srv *http.Server, drain time.Duration, ready func(addr string)) error {
-	ln, err := listen(srv.Addr)
+func ListenAndServe(ctx context.Context, f Frontend, addr string, drain time.Duration, ready func(addr string)) error {
+	ln, err := listen(addr)
 	if err != nil {
 		return err
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	f := NewFront(srv)
 	errc := make(chan error, 1)
 	go func() { errc <- f.Serve(ln) }()
 	select {
