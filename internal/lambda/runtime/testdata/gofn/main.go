@@ -50,6 +50,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 		"arn":         lc.InvokedFunctionArn,
 		"invocations": invocations,
 		"pid":         os.Getpid(),
+		"instance":    os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"),
 		"deadlineIn":  time.Until(dl).Milliseconds(),
 	}, nil
 }
