@@ -53,6 +53,21 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	str(&cfg.DecisionLog, "decision-log", `authorization decision log: "" (off), "-" (stdout) or a file path`)
 	boolean(&cfg.HideCanonical, "hide-canonical", "omit the canonical request from signature-mismatch errors (hardened deployments)")
 	boolean(&cfg.LegacyDenyMessages, "legacy-deny-messages", "use AWS's pre-2023 access-denied wording (no policy-type suffix)")
+	str(&cfg.LambdaIsolation, "lambda-isolation", "how functions run: sandbox (each instance in its own bubblewrap sandbox) or none (unsafe: child processes with the server's user, which can read its data dir and secrets)")
+	roots := strings.Join(cfg.LambdaCodeRoots, ",")
+	if v := getenv("GATEHOUSE_LAMBDA_CODE_ROOTS"); v != "" {
+		roots = v
+	}
+	cfg.LambdaCodeRoots = splitList(roots)
+	fs.Func("lambda-code-roots", "comma-separated directories under which functions may use a local directory as code (S3Bucket=gatehouse-local-dir); default none (env GATEHOUSE_LAMBDA_CODE_ROOTS)", func(v string) error {
+		cfg.LambdaCodeRoots = splitList(v)
+		return nil
+	})
+	uid := ""
+	if cfg.LambdaSandboxUID != 0 {
+		uid = strconv.FormatUint(uint64(cfg.LambdaSandboxUID), 10)
+	}
+	str(&uid, "lambda-sandbox-uid", "first host uid (and gid) of function sandboxes when gatehouse runs as root: instances use UID..UID+65535 (default 1879048192)")
 	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -65,14 +80,46 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
 	cfg.RootSecretAccessKey = getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")
 	cfg.MasterKey = getenv("GATEHOUSE_MASTER_KEY")
-	return func() error { return errors.Join(errs...) }
+	return func() error {
+		if uid != "" {
+			n, err := strconv.ParseUint(uid, 10, 32)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("--lambda-sandbox-uid %q: not a uid", uid))
+			}
+			cfg.LambdaSandboxUID = uint32(n)
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func serve(ctx context.Context, args []string, env Env) int {
+	getenv := env.Getenv
+	if env.Process {
+		// Secrets given in the environment are read, then the process
+		// replaces itself without them (same pid), so that
+		// /proc/PID/environ never shows them again.
+		g, err := hideSecretEnv()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+			return 1
+		}
+		getenv = g
+	}
 	cfg := config.Default()
 	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	envErr := serveFlags(fs, &cfg, env.Getenv)
+	envErr := serveFlags(fs, &cfg, getenv)
 	printUsage := func(w io.Writer) {
 		fs.SetOutput(w)
 		fmt.Fprint(w, `Usage: gatehouse serve [flags]
@@ -108,12 +155,23 @@ Flags:
 		return 2
 	}
 	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
-	if env.Getenv("GOGC") == "" {
+	if getenv("GOGC") == "" {
 		// The request path allocates little but often and the live heap is
 		// small (snapshots, pooled buffers), so trading memory for fewer
 		// collections pays: ~15-25% more proxied requests/s in bench/.
 		// GOGC in the environment still wins.
 		debug.SetGCPercent(400)
+	}
+	if cfg.DataDir != "" {
+		// Before anything secret is written into it.
+		tightened, err := config.PrivateDir(cfg.DataDir)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+			return 1
+		}
+		if tightened {
+			log.Warn("data dir was readable by others: its mode is now 0700", "data_dir", cfg.DataDir)
+		}
 	}
 	credsPath, generated, err := bootstrapRoot(&cfg)
 	if err != nil {
@@ -137,6 +195,12 @@ Flags:
 		a.SetEndpoint(url)
 		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)
 		fmt.Fprintf(env.Stdout, "gatehouse %s listening on %s (account %s, data in %s)\n", Version, url, cfg.AccountID, cfg.DataDir)
+		switch mode, err := a.LambdaIsolation(); {
+		case err != nil:
+			fmt.Fprintf(env.Stdout, "Lambda functions will NOT run: %v\n", err)
+		case mode == "none":
+			fmt.Fprintf(env.Stdout, "WARNING: --lambda-isolation=none: functions run unisolated with this server's user; function code can read its data dir and secrets.\n")
+		}
 		if credsPath != "" {
 			verb := "are in"
 			if generated {
