@@ -122,6 +122,11 @@ func readSecrets(fdText string) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseSecrets(b)
+}
+
+// parseSecrets parses what hideSecretEnv wrote: only secret variables.
+func parseSecrets(b []byte) (map[string]string, error) {
 	if len(b) > maxSecrets {
 		return nil, errors.New("too large")
 	}
@@ -132,7 +137,10 @@ func readSecrets(fdText string) (map[string]string, error) {
 		}
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || !isSecretEnv(k) {
-			return nil, fmt.Errorf("unexpected entry %q", k)
+			return nil, fmt.Errorf("unexpected entry %.40q", k)
+		}
+		if _, dup := out[k]; dup {
+			continue // the first wins, as with os.Getenv
 		}
 		out[k] = v
 	}

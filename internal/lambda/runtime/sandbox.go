@@ -505,14 +505,8 @@ func (p *proc) receive(deadline time.Time) (*handover, error) {
 // parseHandover checks the init's message: "ok", then one name per
 // descriptor ("api" once, then "ep" up to twice).
 func parseHandover(msg []byte, fds []int) (*handover, error) {
-	names := strings.Split(string(msg), "\x00")
-	if len(names) < 2 || names[0] != "ok" || names[1] != "api" || len(names)-1 != len(fds) || len(fds) > 3 {
-		return nil, fmt.Errorf("sandbox init: unexpected message %q with %d descriptors", truncate(msg, 64), len(fds))
-	}
-	for _, n := range names[2:] {
-		if n != "ep" {
-			return nil, fmt.Errorf("sandbox init: unexpected message %q", truncate(msg, 64))
-		}
+	if err := checkHandover(msg, len(fds)); err != nil {
+		return nil, err
 	}
 	h := &handover{}
 	for k, fd := range fds {
@@ -530,6 +524,20 @@ func parseHandover(msg []byte, fds []int) (*handover, error) {
 		}
 	}
 	return h, nil
+}
+
+// checkHandover validates the hand-over message for n descriptors.
+func checkHandover(msg []byte, n int) error {
+	names := strings.Split(string(msg), "\x00")
+	if len(names) < 2 || names[0] != "ok" || names[1] != "api" || len(names)-1 != n || n > 3 {
+		return fmt.Errorf("sandbox init: unexpected message %q with %d descriptors", truncate(msg, 64), n)
+	}
+	for _, name := range names[2:] {
+		if name != "ep" {
+			return fmt.Errorf("sandbox init: unexpected message %q", truncate(msg, 64))
+		}
+	}
+	return nil
 }
 
 func (h *handover) closeFrom(k int, fds []int) {
