@@ -461,3 +461,60 @@ func TestFunctionLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestWithoutSandbox: on a host where functions cannot be isolated (here:
+// no bwrap on PATH) the server starts, says why at start, and Invoke
+// refuses with AWS's ServiceException saying what to install; only
+// --lambda-isolation=none runs functions there, with a warning.
+func TestWithoutSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: runs the binary twice")
+	}
+	noBwrap := t.TempDir() // a PATH without bwrap (nor anything else)
+	code := goFunctionZip(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		banner string
+		run    bool
+	}{
+		{"refused", nil, "Lambda functions will NOT run: functions cannot run isolated on this host: bubblewrap is not installed (no bwrap on PATH); install it: apt-get install bubblewrap", false},
+		{"isolation none", []string{"--lambda-isolation=none"}, "WARNING: --lambda-isolation=none: functions run unisolated", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := gatehousetest.StartBinary(t, t.TempDir(), []string{
+				"PATH=" + noBwrap,
+				"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID,
+				"GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey,
+			}, tc.args...)
+			if !strings.Contains(p.Stdout.String(), tc.banner) {
+				t.Errorf("banner lacks %q:\n%s", tc.banner, p.Stdout)
+			}
+			e := newEnv(t, p.URL, p.DataDir)
+			if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("fn"), Role: aws.String(e.role),
+				Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: code}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, typ := range []types.InvocationType{types.InvocationTypeRequestResponse, types.InvocationTypeEvent} {
+				inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("fn"), InvocationType: typ})
+				if tc.run {
+					if err != nil || inv.FunctionError != nil {
+						t.Errorf("%s: %v", typ, err)
+					}
+					continue
+				}
+				code, msg := apiErr(t, err)
+				if code != "ServiceException" || !strings.Contains(msg, "bubblewrap is not installed") || !strings.Contains(msg, "--lambda-isolation=none") {
+					t.Errorf("%s: got %s %q", typ, code, msg)
+				}
+			}
+			if !tc.run && !strings.Contains(p.Stderr.String(), "level=ERROR msg=\"lambda: functions will not run\"") {
+				t.Errorf("log:\n%s", p.Stderr)
+			}
+			if tc.run && !strings.Contains(p.Stderr.String(), "level=WARN msg=\"lambda: --lambda-isolation=none") {
+				t.Errorf("log:\n%s", p.Stderr)
+			}
+		})
+	}
+}

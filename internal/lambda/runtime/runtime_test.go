@@ -391,3 +391,40 @@ func TestCredentialRetirement(t *testing.T) {
 		t.Errorf("credentials: %s", env.Payload)
 	}
 }
+
+// TestMemoryLimit: a function that grows past MemorySize is killed, and the
+// caller and the log see what AWS shows for an out-of-memory kill — for
+// each kind of runtime, which all start under the limit.
+func TestMemoryLimit(t *testing.T) {
+	m := newManager(t)
+	node, _ := filepath.Abs("testdata/node")
+	python, _ := filepath.Abs("testdata/python")
+	for _, tc := range []struct {
+		name, rt, dir, handler, payload string
+	}{
+		{"go", "provided.al2023", "", "bootstrap", `{"do":"hog","size":1024}`},
+		{"node", "nodejs20.x", node, "index.handler", `{"do":"hog","mb":1024}`},
+		{"python", "python3.12", python, "app.handler", `{"do":"hog","mb":1024}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.dir
+			if dir == "" {
+				dir = goFunction(t)
+			}
+			s := testSpec(t, m, tc.rt, dir, tc.handler, 30*time.Second)
+			s.Key = "hog-" + tc.name
+			res := invoke(t, m, s, "hog-"+tc.name, tc.payload)
+			want := `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: hog-` + tc.name + ` Error: Runtime exited with error: signal: killed"}`
+			if string(res.Payload) != want || res.FunctionError != "Unhandled" {
+				t.Errorf("got %q %s\nwant %s", res.FunctionError, res.Payload, want)
+			}
+			if !strings.Contains(string(res.Log), "Memory Size: 128 MB\tMax Memory Used: 1") || !strings.Contains(string(res.Log), "\tStatus: error\tError Type: Runtime.OutOfMemory") {
+				t.Errorf("log:\n%s", res.Log)
+			}
+			// Started under the limit, the next invocation works.
+			if res := invoke(t, m, s, "after-"+tc.name, `{}`); res.FunctionError != "" {
+				t.Errorf("after the kill: %s\n%s", res.Payload, res.Log)
+			}
+		})
+	}
+}

@@ -37,6 +37,16 @@ func handle(ctx context.Context, ev event) (any, error) {
 		time.Sleep(time.Duration(ev.Sleep) * time.Millisecond)
 	case "env":
 		return map[string]string{"value": os.Getenv(ev.Env)}, nil
+	case "hog":
+		var held [][]byte
+		for i := 0; i < ev.Size/16; i++ {
+			b := make([]byte, 16<<20)
+			for k := range b {
+				b[k] = 1
+			}
+			held = append(held, b)
+		}
+		return len(held), nil
 	case "big":
 		b := make([]byte, ev.Size)
 		for i := range b {
