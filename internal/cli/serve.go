@@ -131,7 +131,12 @@ The default account's root credentials come from GATEHOUSE_ROOT_ACCESS_KEY_ID
 and GATEHOUSE_ROOT_SECRET_ACCESS_KEY; without them they are generated once and
 written (0600) to DATA-DIR/credentials as an AWS shared-credentials file.
 GATEHOUSE_MASTER_KEY (base64, 32 bytes) encrypts secrets at rest; without it a
-key is generated once into DATA-DIR/master.key (0600).
+key is generated once into DATA-DIR/master.key (0600). Secrets given in the
+environment are removed from it at start; the data dir is kept 0700.
+
+Lambda functions run each in its own bubblewrap sandbox (install bubblewrap);
+where that is impossible, serve starts but refuses to run functions and says
+why, unless --lambda-isolation=none (unsafe) is given.
 
 Flags:
 `)
