@@ -260,6 +260,9 @@ func (i *instance) running(cmd *exec.Cmd, out *os.File) {
 		err := cmd.Wait()
 		// Children that outlived the runtime go too.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if p := i.sandboxProc(); p != nil && p.cg != nil && p.cg.oomKilled() {
+			i.oom.Store(true)
+		}
 		i.mu.Lock()
 		i.waitErr, i.procStat = err, cmd.ProcessState
 		i.st = stDead
@@ -294,6 +297,7 @@ func (i *instance) startSandbox() error {
 	}
 	if s.MemoryMB > 0 {
 		l.dataLimit = uint64(s.MemoryMB)<<20 + memoryBackstop
+		l.cgLimit = int64(s.MemoryMB)<<20 + l.tmpBytes
 	}
 	if s.Kind == Node || s.Kind == Python {
 		in, err := interpreter(s.Kind)
@@ -346,6 +350,12 @@ func (i *instance) startSandbox() error {
 		go i.watchMemory(int64(s.MemoryMB) << 20)
 	}
 	return nil
+}
+
+func (i *instance) sandboxProc() *proc {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.sbp
 }
 
 // execError is the init's report that it could not execute the runtime

@@ -95,6 +95,8 @@ type sandbox struct {
 	stage     *stager
 	stageErr  error
 
+	cg *cgroups // nil: memory by watchdog only
+
 	mu    sync.Mutex
 	slots []bool // uids in use (root)
 }
@@ -147,7 +149,33 @@ func newSandbox(cfg ManagerConfig) (*sandbox, error) {
 		exe.Close()
 		return nil, err
 	}
+	sb.useCgroups(cfg)
 	return sb, nil
+}
+
+var (
+	cgroupsOnce sync.Once
+	cgroupsDir  *cgroups
+	cgroupsWhy  string
+)
+
+// useCgroups sets up memory cgroups once per process (it may move the
+// process into a leaf cgroup) and says which memory limit applies.
+func (sb *sandbox) useCgroups(cfg ManagerConfig) {
+	first := false
+	cgroupsOnce.Do(func() {
+		first = true
+		cgroupsDir, cgroupsWhy = detectCgroups()
+	})
+	sb.cg = cgroupsDir
+	if !first || cfg.Log == nil {
+		return
+	}
+	if sb.cg != nil {
+		cfg.Log.Info("lambda: function memory limited by cgroup v2", "cgroup", sb.cg.dir)
+	} else {
+		cfg.Log.Debug("lambda: function memory limited by the watchdog and RLIMIT_DATA (no delegated cgroup v2)", "why", cgroupsWhy)
+	}
 }
 
 // close releases the sandbox after every instance is gone.
@@ -287,6 +315,7 @@ type launch struct {
 	apiPort    int
 	epPort     int    // 0: no gatehouse endpoint
 	dataLimit  uint64 // RLIMIT_DATA, 0: none
+	cgLimit    int64  // memory.max of its cgroup, 0: none
 	argv       []string
 	probe      bool
 }
@@ -353,6 +382,7 @@ type proc struct {
 	ctl  *os.File // server end of the control socket
 	uid  int      // slot of the host uid (root), -1 otherwise
 	task string   // staged task root to release (root), "" otherwise
+	cg   *cgroup  // its memory cgroup, nil if none
 }
 
 // start starts bwrap for l with stdout and stderr going to out. The caller
@@ -438,19 +468,34 @@ func (sb *sandbox) start(l *launch, out *os.File, env []string) (p *proc, err er
 	child := os.NewFile(uintptr(fds[1]), "sandbox-ctl-child")
 	defer child.Close()
 
-	cmd := exec.Command(sb.bwrap, cmdline...)
-	cmd.Dir = "/"
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.ExtraFiles = []*os.File{ar, child, sb.exe}
-	// Own process group (killed as a whole), killed with the server.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
-	p.cmd = cmd
+	if sb.cg != nil && l.cgLimit > 0 {
+		// Without it the watchdog still applies: not a reason to refuse.
+		p.cg, _ = sb.cg.create(l.cgLimit)
+	}
+	run := func() error {
+		cmd := exec.Command(sb.bwrap, cmdline...)
+		cmd.Dir = "/"
+		cmd.Env = env
+		cmd.Stdout, cmd.Stderr = out, out
+		cmd.ExtraFiles = []*os.File{ar, child, sb.exe}
+		// Own process group (killed as a whole), killed with the server.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Credential: cred}
+		if p.cg != nil {
+			cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, p.cg.fd
+		}
+		p.cmd = cmd
+		return cmd.Start()
+	}
+	start := run
 	if st != nil {
 		// From the staging thread: bwrap must see its mount namespace.
-		err = st.do(cmd.Start)
-	} else {
-		err = cmd.Start()
+		start = func() error { return st.do(run) }
+	}
+	if err = start(); err != nil && p.cg != nil {
+		// Kernels before 5.7 cannot start a process in a cgroup.
+		p.cg.remove()
+		p.cg = nil
+		err = start()
 	}
 	if err != nil {
 		p.cmd = nil
@@ -466,6 +511,10 @@ func (sb *sandbox) release(p *proc) {
 	}
 	if p.ctl != nil {
 		p.ctl.Close()
+	}
+	if p.cg != nil {
+		p.cg.remove()
+		p.cg = nil
 	}
 	if p.task != "" && sb.stage != nil {
 		sb.stage.release(p.task)
