@@ -71,6 +71,9 @@ type instance struct {
 	tmp   string
 	creds Credentials
 
+	discarded bool   // resources released (under mu)
+	execErr   string // the sandbox init could not execute the runtime
+
 	sbp     *proc        // the sandbox, nil without isolation
 	rpid    int          // host pid of the runtime inside the sandbox
 	oom     atomic.Bool  // killed by the memory watchdog
@@ -260,10 +263,17 @@ func (i *instance) running(cmd *exec.Cmd, out *os.File) {
 		err := cmd.Wait()
 		// Children that outlived the runtime go too.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		if p := i.sandboxProc(); p != nil && p.cg != nil && p.cg.oomKilled() {
-			i.oom.Store(true)
+		// Before anyone sees the exit (and releases the sandbox): what the
+		// sandbox left to say about it.
+		execErr := ""
+		if p := i.sandboxProc(); p != nil {
+			execErr = p.pendingExecError()
+			if p.cg != nil && p.cg.oomKilled() {
+				i.oom.Store(true)
+			}
 		}
 		i.mu.Lock()
+		i.execErr = execErr
 		i.waitErr, i.procStat = err, cmd.ProcessState
 		i.st = stDead
 		i.mu.Unlock()
@@ -334,17 +344,25 @@ func (i *instance) startSandbox() error {
 		<-i.exited
 		return &startError{"Runtime.ExitError", "Runtime failed to start: the sandbox could not be set up"}
 	}
-	i.mu.Lock()
-	i.rpid = h.pid
-	i.mu.Unlock()
-	i.ln = h.api
-	i.srv = &http.Server{Handler: http.HandlerFunc(i.serveAPI)}
-	go func() { _ = i.srv.Serve(h.api) }()
+	srv := &http.Server{Handler: http.HandlerFunc(i.serveAPI)}
+	var epSrv *http.Server
 	if len(h.ep) > 0 {
-		i.epSrv = &http.Server{Handler: i.m.cfg.Endpoint, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
-		for _, ln := range h.ep {
-			go func() { _ = i.epSrv.Serve(ln) }()
-		}
+		epSrv = &http.Server{Handler: i.m.cfg.Endpoint, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	}
+	i.mu.Lock()
+	if i.discarded {
+		// The sandbox died meanwhile and its resources are released:
+		// initInstance reports the exit.
+		i.mu.Unlock()
+		h.closeFrom(0, nil)
+		return nil
+	}
+	i.rpid = h.pid
+	i.srv, i.epSrv = srv, epSrv
+	i.mu.Unlock()
+	go func() { _ = srv.Serve(h.api) }()
+	for _, ln := range h.ep {
+		go func() { _ = epSrv.Serve(ln) }()
 	}
 	if s.MemoryMB > 0 && h.pid > 0 {
 		go i.watchMemory(int64(s.MemoryMB) << 20)
@@ -359,12 +377,12 @@ func (i *instance) sandboxProc() *proc {
 }
 
 // execError is the init's report that it could not execute the runtime
-// ("fork/exec /var/task/bootstrap: permission denied"), "" if none.
+// ("fork/exec /var/task/bootstrap: permission denied"), "" if none. It is
+// known once the process has exited.
 func (i *instance) execError() string {
 	i.mu.Lock()
-	p := i.sbp
-	i.mu.Unlock()
-	return p.pendingExecError()
+	defer i.mu.Unlock()
+	return i.execErr
 }
 
 // cleanup releases what start acquired when the process never ran.
@@ -416,18 +434,19 @@ func (i *instance) doDiscard() {
 		<-i.exited
 		<-i.readerDone
 	}
-	if i.srv != nil {
-		i.srv.Close()
+	i.mu.Lock()
+	i.discarded = true
+	srv, epSrv, p := i.srv, i.epSrv, i.sbp
+	i.mu.Unlock()
+	if srv != nil {
+		srv.Close()
 	}
-	if i.epSrv != nil {
-		i.epSrv.Close()
+	if epSrv != nil {
+		epSrv.Close()
 	}
 	if i.tmp != "" {
 		os.RemoveAll(i.tmp)
 	}
-	i.mu.Lock()
-	p := i.sbp
-	i.mu.Unlock()
 	if p != nil {
 		i.m.sbx.release(p)
 	}
