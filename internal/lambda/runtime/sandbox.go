@@ -337,7 +337,9 @@ func (sb *sandbox) command(l *launch, etc string) (opts []string, cmdline []stri
 		"--ro-bind", etc+"/hosts", "/etc/hosts",
 		"--ro-bind", etc+"/nsswitch.conf", "/etc/nsswitch.conf",
 		"--ro-bind", etc+"/hostname", "/etc/hostname",
-		"--proc", "/proc", "--dev", "/dev",
+		// /dev is a tmpfs of bwrap's: read-only, or /dev/shm would be an
+		// unbounded /tmp.
+		"--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
 	)
 	tmp := l.tmpBytes
 	if tmp <= 0 {

@@ -1,8 +1,12 @@
 package runtime
 
 import (
+	"context"
+	"errors"
+	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckHandover(t *testing.T) {
@@ -60,5 +64,50 @@ func TestSandboxEndpoint(t *testing.T) {
 	}
 	if apiPort(9001) != 9002 || apiPort(4566) != 9001 || apiPort(0) != 9001 {
 		t.Errorf("apiPort: %d %d %d", apiPort(9001), apiPort(4566), apiPort(0))
+	}
+}
+
+// TestUnavailableSandbox: when bwrap is missing or cannot create user
+// namespaces, the Manager says why (and what to do) and runs nothing.
+func TestUnavailableSandbox(t *testing.T) {
+	// Where the sandbox uid (when root) can run it.
+	dir, err := os.MkdirTemp("", "fake-bwrap-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fake := dir + "/bwrap"
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel does not allow non-privileged user namespaces. On e.g. debian this can be enabled with sysctl kernel.unprivileged_userns_clone=1.' >&2\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, bwrap, want string
+	}{
+		{"no user namespaces", fake, "bubblewrap cannot create user namespaces for "},
+		{"no such bwrap", dir + "/missing", "cannot start bwrap"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := NewManager(ManagerConfig{Bwrap: tc.bwrap, StateDir: t.TempDir()})
+			defer m.Close()
+			mode, err := m.Isolation()
+			var se *SandboxError
+			if mode != IsolationSandbox || !errors.As(err, &se) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "--lambda-isolation=none") {
+				t.Fatalf("got %q %v, want a SandboxError containing %q", mode, err, tc.want)
+			}
+			s := &Spec{Key: "k", Revision: "1", Command: []string{"/bin/true"}, Timeout: time.Second}
+			if _, err := m.Invoke(context.Background(), s, Invocation{RequestID: "r"}); !errors.As(err, &se) {
+				t.Errorf("Invoke: %v, want the SandboxError", err)
+			}
+		})
+	}
+	// An unknown isolation mode is refused, not taken for "none".
+	m := NewManager(ManagerConfig{Isolation: "auto"})
+	defer m.Close()
+	if _, err := m.Isolation(); err == nil {
+		t.Errorf("isolation auto accepted")
 	}
 }

@@ -65,6 +65,15 @@ def handler(event, context):
         out["write /var/task"] = "ERR " + type(e).__name__
     with open("/tmp/attacker-was-here", "w") as f:
         f.write("secret of the attacker")
+    # Only /tmp is writable (and bounded): not /, not /dev (/dev/shm).
+    out["writable"] = []
+    for d in ("/", "/dev", "/dev/shm", "/etc", "/var", "/var/runtime", "/usr"):
+        try:
+            with open(os.path.join(d, "planted"), "w") as f:
+                f.write("x")
+            out["writable"].append(d)
+        except Exception:  # noqa: BLE001
+            pass
     own = int(os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)[1])
     ports = open_ports()
     out["own_api_port"] = own
