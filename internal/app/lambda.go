@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
 	"github.com/gatehouse-dev/gatehouse/internal/sts"
@@ -18,12 +20,25 @@ type lambdaParts struct {
 // wireLambda builds the Lambda service and sets a.Services.Lambda; it also
 // gives the gateway its AWS_PROXY invoker.
 func (a *App) wireLambda(ctx context.Context) error {
+	if tightened, err := config.PrivateDir(a.Config.DataDir); err != nil {
+		return err
+	} else if tightened {
+		a.Log.Warn("data dir was readable by others: its mode is now 0700", "data_dir", a.Config.DataDir)
+	}
 	cfg := lambda.Config{
 		Store:              a.Store,
 		DataDir:            a.Config.DataDir,
 		Log:                a.Log,
 		Endpoint:           "http://" + a.Config.Listen,
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
+		Sandbox: lambda.SandboxConfig{
+			Isolation: a.Config.LambdaIsolation,
+			UID:       a.Config.LambdaSandboxUID,
+			CodeRoots: a.Config.LambdaCodeRoots,
+			// a.Handler is built after the services; functions only call
+			// it once the server serves.
+			Gatehouse: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { a.Handler.ServeHTTP(w, r) }),
+		},
 	}
 	if a.iamParts.Authn != nil {
 		cfg.Authn = a.iamParts.Authn
@@ -57,4 +72,13 @@ func (r stsRoles) RoleCredentials(ctx context.Context, roleARN, sessionName stri
 		return runtime.Credentials{}, err
 	}
 	return runtime.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration}, nil
+}
+
+// LambdaIsolation reports how functions run and, when err is set, why they
+// cannot run on this host.
+func (a *App) LambdaIsolation() (mode string, err error) {
+	if a.lambdaParts.Lambda == nil {
+		return "", nil
+	}
+	return a.lambdaParts.Lambda.Isolation()
 }

@@ -24,6 +24,9 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Process is set when Getenv is this process's own environment (main):
+	// serve may then re-execute itself to drop secrets from it.
+	Process bool
 }
 
 var commands = map[string]command{}

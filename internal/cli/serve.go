@@ -75,6 +75,21 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	str(&cfg.DomainCA, "domain-ca", "PEM file of the CAs whose certificates prove control of a custom domain name")
 	str(&cfg.HTTPServer, "http-server", "what serves HTTP: gatehouse (its HTTP/1.1 front, net/http for the rest) or net/http")
 	str(&cfg.UpstreamClient, "upstream-client", "what calls HTTP integrations: gatehouse (its HTTP/1.1 client) or net/http (http.Transport)")
+	str(&cfg.LambdaIsolation, "lambda-isolation", "how functions run: sandbox (each instance in its own bubblewrap sandbox) or none (unsafe: child processes with the server's user, which can read its data dir and secrets)")
+	roots := strings.Join(cfg.LambdaCodeRoots, ",")
+	if v := getenv("GATEHOUSE_LAMBDA_CODE_ROOTS"); v != "" {
+		roots = v
+	}
+	cfg.LambdaCodeRoots = splitList(roots)
+	fs.Func("lambda-code-roots", "comma-separated directories under which functions may use a local directory as code (S3Bucket=gatehouse-local-dir); default none (env GATEHOUSE_LAMBDA_CODE_ROOTS)", func(v string) error {
+		cfg.LambdaCodeRoots = splitList(v)
+		return nil
+	})
+	uid := ""
+	if cfg.LambdaSandboxUID != 0 {
+		uid = strconv.FormatUint(uint64(cfg.LambdaSandboxUID), 10)
+	}
+	str(&uid, "lambda-sandbox-uid", "first host uid (and gid) of function sandboxes when gatehouse runs as root: instances use UID..UID+65535 (default 1879048192)")
 	if v := getenv("GATEHOUSE_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -115,14 +130,46 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")
 	cfg.RootSecretAccessKey = getenv("GATEHOUSE_ROOT_SECRET_ACCESS_KEY")
 	cfg.MasterKey = getenv("GATEHOUSE_MASTER_KEY")
-	return func() error { return errors.Join(errs...) }
+	return func() error {
+		if uid != "" {
+			n, err := strconv.ParseUint(uid, 10, 32)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("--lambda-sandbox-uid %q: not a uid", uid))
+			}
+			cfg.LambdaSandboxUID = uint32(n)
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func serve(ctx context.Context, args []string, env Env) int {
+	getenv := env.Getenv
+	if env.Process {
+		// Secrets given in the environment are read, then the process
+		// replaces itself without them (same pid), so that
+		// /proc/PID/environ never shows them again.
+		g, err := hideSecretEnv()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+			return 1
+		}
+		getenv = g
+	}
 	cfg := config.Default()
 	fs := flag.NewFlagSet("gatehouse serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	envErr := serveFlags(fs, &cfg, env.Getenv)
+	envErr := serveFlags(fs, &cfg, getenv)
 	printUsage := func(w io.Writer) {
 		fs.SetOutput(w)
 		fmt.Fprint(w, `Usage: gatehouse serve [flags]
@@ -134,7 +181,12 @@ The default account's root credentials come from GATEHOUSE_ROOT_ACCESS_KEY_ID
 and GATEHOUSE_ROOT_SECRET_ACCESS_KEY; without them they are generated once and
 written (0600) to DATA-DIR/credentials as an AWS shared-credentials file.
 GATEHOUSE_MASTER_KEY (base64, 32 bytes) encrypts secrets at rest; without it a
-key is generated once into DATA-DIR/master.key (0600).
+key is generated once into DATA-DIR/master.key (0600). Secrets given in the
+environment are removed from it at start; the data dir is kept 0700.
+
+Lambda functions run each in its own bubblewrap sandbox (install bubblewrap);
+where that is impossible, serve starts but refuses to run functions and says
+why, unless --lambda-isolation=none (unsafe) is given.
 
 Flags:
 `)
@@ -158,12 +210,23 @@ Flags:
 		return 2
 	}
 	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
-	if env.Getenv("GOGC") == "" {
+	if getenv("GOGC") == "" {
 		// The request path allocates little but often and the live heap is
 		// small (snapshots, pooled buffers), so trading memory for fewer
 		// collections pays: ~15-25% more proxied requests/s in bench/.
 		// GOGC in the environment still wins.
 		debug.SetGCPercent(400)
+	}
+	if cfg.DataDir != "" {
+		// Before anything secret is written into it.
+		tightened, err := config.PrivateDir(cfg.DataDir)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+			return 1
+		}
+		if tightened {
+			log.Warn("data dir was readable by others: its mode is now 0700", "data_dir", cfg.DataDir)
+		}
 	}
 	credsPath, generated, err := bootstrapRoot(&cfg)
 	if err != nil {
@@ -187,6 +250,12 @@ Flags:
 		a.SetEndpoint(url)
 		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)
 		fmt.Fprintf(env.Stdout, "gatehouse %s listening on %s (account %s, data in %s)\n", Version, url, cfg.AccountID, cfg.DataDir)
+		switch mode, err := a.LambdaIsolation(); {
+		case err != nil:
+			fmt.Fprintf(env.Stdout, "Lambda functions will NOT run: %v\n", err)
+		case mode == "none":
+			fmt.Fprintf(env.Stdout, "WARNING: --lambda-isolation=none: functions run unisolated with this server's user; function code can read its data dir and secrets.\n")
+		}
 		if credsPath != "" {
 			verb := "are in"
 			if generated {

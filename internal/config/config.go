@@ -7,7 +7,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"time"
 )
@@ -88,6 +91,18 @@ type Config struct {
 	// client) or "net/http" (http.Transport).
 	UpstreamClient string
 
+	// LambdaIsolation is how functions run: "sandbox" (default: each
+	// instance in its own bubblewrap sandbox) or "none" (child processes
+	// with the server's user and filesystem; unsafe).
+	LambdaIsolation string
+	// LambdaCodeRoots are the directories under which the local-directory
+	// code source (S3Bucket gatehouse-local-dir) may point; empty disables
+	// it. Never inside the data dir.
+	LambdaCodeRoots []string
+	// LambdaSandboxUID is the first host uid of function sandboxes when
+	// gatehouse runs as root (0: the default, 1879048192).
+	LambdaSandboxUID uint32
+
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
 	// settable from flags or the environment.
@@ -112,6 +127,7 @@ func Default() Config {
 		StoreTimeout:      5 * time.Second,
 		HTTPServer:        ImplGatehouse,
 		UpstreamClient:    ImplGatehouse,
+		LambdaIsolation:   "sandbox",
 	}
 }
 
@@ -186,5 +202,42 @@ func (c Config) Validate() error {
 	if c.MaxStaleness < time.Second || c.MaxStaleness <= c.StoreTimeout {
 		errs = append(errs, fmt.Errorf("--max-staleness %s: must be at least 1s and longer than --store-timeout (%s)", c.MaxStaleness, c.StoreTimeout))
 	}
+	switch c.LambdaIsolation {
+	case "sandbox", "none":
+	default:
+		errs = append(errs, fmt.Errorf("--lambda-isolation %q: must be sandbox or none", c.LambdaIsolation))
+	}
+	for _, r := range c.LambdaCodeRoots {
+		if !filepath.IsAbs(r) {
+			errs = append(errs, fmt.Errorf("--lambda-code-roots %q: must be an absolute path", r))
+		}
+	}
+	if c.LambdaSandboxUID != 0 && (c.LambdaSandboxUID < 65536 || c.LambdaSandboxUID > 1<<31-65536) {
+		errs = append(errs, fmt.Errorf("--lambda-sandbox-uid %d: must be between 65536 and %d (a range of 65536 uids no user has)", c.LambdaSandboxUID, 1<<31-65536))
+	}
 	return errors.Join(errs...)
+}
+
+// PrivateDir creates dir with mode 0700, or tightens an existing one to
+// 0700: the data dir holds the master key, the root credentials and the
+// store, and nothing of it is for other users (or function sandboxes). It
+// reports whether it had to tighten the mode.
+func PrivateDir(dir string) (tightened bool, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, fmt.Errorf("create data dir: %w", err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return false, err
+	}
+	if !st.IsDir() {
+		return false, fmt.Errorf("data dir %s: not a directory", dir)
+	}
+	if st.Mode().Perm()&0o077 == 0 {
+		return false, nil
+	}
+	if err := os.Chmod(dir, st.Mode().Perm()&^fs.FileMode(0o077)); err != nil {
+		return false, fmt.Errorf("data dir %s: tighten to 0700: %w", dir, err)
+	}
+	return true, nil
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,5 +36,65 @@ func TestStalenessBounds(t *testing.T) {
 	}
 	if d := Default(); d.MaxStaleness != 30*time.Second || d.StoreTimeout != 5*time.Second {
 		t.Errorf("defaults = %s, %s; want 30s, 5s", d.MaxStaleness, d.StoreTimeout)
+	}
+}
+
+func TestPrivateDir(t *testing.T) {
+	base := t.TempDir()
+	tests := []struct {
+		name      string
+		mode      os.FileMode // 0: does not exist
+		tightened bool
+	}{
+		{"created", 0, false},
+		{"private already", 0o700, false},
+		{"world-readable", 0o755, true},
+		{"group-writable", 0o770, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(base, strings.ReplaceAll(tc.name, " ", "-"), "data")
+			if tc.mode != 0 {
+				if err := os.MkdirAll(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(dir, tc.mode); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tightened, err := PrivateDir(dir)
+			if err != nil || tightened != tc.tightened {
+				t.Fatalf("got %v %v, want tightened %v", tightened, err, tc.tightened)
+			}
+			if st, err := os.Stat(dir); err != nil || st.Mode().Perm() != 0o700 {
+				t.Errorf("mode %v, want 0700 (%v)", st.Mode().Perm(), err)
+			}
+		})
+	}
+}
+
+func TestValidateLambda(t *testing.T) {
+	tests := []struct {
+		name string
+		mut  func(*Config)
+		want string
+	}{
+		{"defaults", func(*Config) {}, ""},
+		{"none", func(c *Config) { c.LambdaIsolation = "none" }, ""},
+		{"unknown isolation", func(c *Config) { c.LambdaIsolation = "auto" }, "--lambda-isolation \"auto\": must be sandbox or none"},
+		{"empty isolation", func(c *Config) { c.LambdaIsolation = "" }, "--lambda-isolation"},
+		{"relative root", func(c *Config) { c.LambdaCodeRoots = []string{"code"} }, "--lambda-code-roots \"code\": must be an absolute path"},
+		{"uid too low", func(c *Config) { c.LambdaSandboxUID = 1000 }, "--lambda-sandbox-uid 1000"},
+		{"uid ok", func(c *Config) { c.LambdaSandboxUID = 200000 }, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.mut(&c)
+			err := c.Validate()
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("got %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

@@ -49,7 +49,7 @@ func get(b *testing.B, c *http.Client, url string) {
 // BenchmarkProxyWarm: a SigV4-signed GET through an AWS_IAM method and the
 // AWS_PROXY integration to a warm aws-lambda-go function.
 func BenchmarkProxyWarm(b *testing.B) {
-	srv := gatehousetest.Start(b)
+	srv := startServer(b)
 	ctx := context.Background()
 	cfg := awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")
 	lc := lambda.NewFromConfig(cfg)
@@ -117,7 +117,7 @@ func BenchmarkPlainHTTP(b *testing.B) {
 
 // BenchmarkInvokeWarm: the Invoke API (aws-sdk-go-v2) on a warm Go function.
 func BenchmarkInvokeWarm(b *testing.B) {
-	srv := gatehousetest.Start(b)
+	srv := startServer(b)
 	ctx := context.Background()
 	lc := lambda.NewFromConfig(awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
 	dir := buildGoDir(b, "./runtime/testdata/gofn")
@@ -151,7 +151,7 @@ func BenchmarkColdStart(b *testing.B) {
 		{"python", "python3.12", "app.handler", "runtime/testdata/python"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			srv := gatehousetest.Start(b)
+			srv := startServer(b)
 			ctx := context.Background()
 			lc := lambda.NewFromConfig(awsConfig(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
 			dir := tc.code

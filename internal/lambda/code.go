@@ -70,6 +70,13 @@ func (s *Service) storeZip(b []byte) (*codeInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The task root is readable by the sandbox user, as on AWS (the code
+	// dir, and the data dir above it, stay private to the server: the
+	// sandbox gets the task root alone).
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
 	if err := extract(zr, tmp); err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
@@ -186,18 +193,119 @@ func extract(zr *zip.Reader, dir string) error {
 	return nil
 }
 
-// localDir validates the gatehouse-local-dir form.
-func localDir(p string) (*codeInfo, error) {
+// localDir validates the gatehouse-local-dir form: an absolute directory
+// that resolves (symlinks followed) under one of the roots the operator
+// allows (--lambda-code-roots), never the data dir, inside it or above it.
+// Every refusal before the directory is known to be under a root reads the
+// same, so that the answer reveals nothing of the host's other paths.
+func (s *Service) localDir(p string) (*codeInfo, error) {
 	if !filepath.IsAbs(p) {
 		return nil, awserr.InvalidParameterValueException.Errorf("S3Key must be an absolute directory path on the gatehouse host when S3Bucket is %s.", LocalDirBucket)
 	}
-	st, err := os.Stat(p)
-	if err != nil || !st.IsDir() {
-		return nil, awserr.InvalidParameterValueException.Errorf("The directory %s does not exist on the gatehouse host.", p)
+	dir, err := s.checkLocalDir(p)
+	if err != nil {
+		return nil, err
 	}
 	// CodeSha256 of a directory: a fresh random value per upload, since
 	// the directory changes under us anyway.
 	var r [32]byte
 	_, _ = rand.Read(r[:])
-	return &codeInfo{sha256: base64.StdEncoding.EncodeToString(r[:]), dir: filepath.Clean(p), local: true}, nil
+	return &codeInfo{sha256: base64.StdEncoding.EncodeToString(r[:]), dir: dir, local: true}, nil
+}
+
+// checkLocalDir resolves a local code directory and checks it against the
+// allowed roots and the data dir; it returns the resolved path. It runs at
+// create/update and again whenever an instance's spec is built, since the
+// directory (or a symlink on its path) may change in between.
+func (s *Service) checkLocalDir(p string) (string, error) {
+	if len(s.codeRoots) == 0 {
+		return "", awserr.InvalidParameterValueException.Errorf("Local code directories (S3Bucket %s) are disabled on this gatehouse: its operator allows them with --lambda-code-roots DIR[,DIR].", LocalDirBucket)
+	}
+	notAllowed := awserr.InvalidParameterValueException.Errorf("The directory %s is not under a directory this gatehouse allows for local code (--lambda-code-roots).", p)
+	clean := filepath.Clean(p)
+	if !s.underCodeRoot(clean) || s.overlapsDataDir(clean) {
+		return "", notAllowed
+	}
+	real, err := filepath.EvalSymlinks(clean)
+	if err != nil {
+		return "", awserr.InvalidParameterValueException.Errorf("The directory %s does not exist on the gatehouse host.", p)
+	}
+	if !s.underCodeRoot(real) || s.overlapsDataDir(real) {
+		return "", notAllowed
+	}
+	st, err := os.Stat(real)
+	if err != nil || !st.IsDir() {
+		return "", awserr.InvalidParameterValueException.Errorf("The directory %s does not exist on the gatehouse host.", p)
+	}
+	return real, nil
+}
+
+func (s *Service) underCodeRoot(p string) bool {
+	for _, r := range s.codeRoots {
+		if within(p, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// overlapsDataDir: p is the data dir, inside it, or contains it.
+func (s *Service) overlapsDataDir(p string) bool {
+	for _, d := range s.dataDirs {
+		if within(p, d) || within(d, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether p is dir or below it (both clean and absolute).
+func within(p, dir string) bool {
+	if dir == "/" {
+		return strings.HasPrefix(p, "/")
+	}
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// resolveRoots cleans and resolves the allowed roots; a root that does not
+// exist, is not a directory or overlaps the data dir is a configuration
+// error.
+func resolveRoots(roots, dataDirs []string) ([]string, error) {
+	var out []string
+	for _, r := range roots {
+		if r == "" {
+			continue
+		}
+		if !filepath.IsAbs(r) {
+			return nil, fmt.Errorf("--lambda-code-roots %q: not an absolute path", r)
+		}
+		real, err := filepath.EvalSymlinks(filepath.Clean(r))
+		if err != nil {
+			return nil, fmt.Errorf("--lambda-code-roots %q: %v", r, err)
+		}
+		if st, err := os.Stat(real); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("--lambda-code-roots %q: not a directory", r)
+		}
+		for _, d := range dataDirs {
+			if within(real, d) {
+				return nil, fmt.Errorf("--lambda-code-roots %q is inside the data dir %s", r, d)
+			}
+		}
+		out = append(out, real)
+	}
+	return out, nil
+}
+
+// dataDirPaths is the data dir as configured and as resolved: both forms
+// are refused as (or around) local code.
+func dataDirPaths(dataDir string) []string {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil
+	}
+	out := []string{filepath.Clean(abs)}
+	if real, err := filepath.EvalSymlinks(abs); err == nil && real != out[0] {
+		out = append(out, real)
+	}
+	return out
 }

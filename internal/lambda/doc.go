@@ -1,8 +1,8 @@
 // Package lambda is gatehouse's AWS Lambda: the control plane (REST-JSON,
 // API version 2015-03-31, as the AWS CLI and SDKs drive it), the Invoke
 // API, and invocation by API Gateway AWS_PROXY integrations. Functions are
-// run on the host by package runtime (child processes speaking the Lambda
-// Runtime API); this package stores their configuration (store kind
+// run on the host by package runtime (sandboxed processes speaking the
+// Lambda Runtime API); this package stores their configuration (store kind
 // "lambda/function"), keeps their code under the data dir, builds their
 // environment and execution-role credentials, and authorizes calls with
 // the IAM policy engine and each function's resource policy.
@@ -24,7 +24,10 @@
 //
 // The bucket name "gatehouse-local-dir" (LocalDirBucket) selects the form;
 // S3Key must be an absolute path to an existing directory on the server's
-// host. Any other S3 bucket is refused (gatehouse has no S3).
+// host, under a root the operator allows (--lambda-code-roots), and never
+// the data dir, inside it or around it (checked with symlinks resolved, at
+// create time and again when an instance starts). Any other S3 bucket is
+// refused (gatehouse has no S3).
 //
 // # Runtimes
 //
@@ -35,18 +38,19 @@
 // python3.8) are accepted. Other runtimes (java*, dotnet*, ruby*, go1.x)
 // are refused at create time with a message suggesting provided.al2023.
 //
-// Code that hard-codes /tmp shares the host's /tmp; TMPDIR points to a
-// private per-instance directory.
-//
 // # Instances
 //
-// Functions run as child processes of gatehouse, with its OS user's
-// privileges (no containers): only run code you trust. Each instance has
-// its own Runtime API listener on 127.0.0.1, its own process group (killed
-// as a whole at the deadline), a private TMPDIR, and session credentials
-// of the execution role issued by gatehouse's STS (12 h; the instance is
-// retired 15 minutes before they expire). MemorySize is reported, not
-// enforced.
+// Each instance runs in its own bubblewrap sandbox (package runtime;
+// doc/security-notes/lambda-iso.md): uid 993, no capabilities, its code
+// read-only at /var/task, the bootstrap programs at /var/runtime, a private
+// /tmp of EphemeralStorage MB, MemorySize enforced, and its own network
+// namespace where the Runtime API listens on 127.0.0.1:9001 and gatehouse
+// on its own port (AWS_ENDPOINT_URL). Each instance gets session
+// credentials of the execution role issued by gatehouse's STS (12 h; the
+// instance is retired 15 minutes before they expire). With isolation
+// "none" (SandboxConfig.Isolation) instances are child processes with the
+// server's user instead, each with a Runtime API on a host loopback port
+// and a private TMPDIR: only for code you trust.
 //
 // # Not implemented
 //

@@ -24,6 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/gatehouse-dev/gatehouse/internal/app"
+	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
 
@@ -51,8 +53,43 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	t.Helper()
-	srv := gatehousetest.Start(t)
+	srv := startServer(t)
 	return newEnv(t, srv.URL, srv.DataDir)
+}
+
+// startServer starts gatehouse in-process with functions in their
+// sandboxes (skipping, or failing in CI, where there are none) and local
+// code allowed from the test data and the temp dir.
+func startServer(tb testing.TB, opts ...gatehousetest.Option) *gatehousetest.Server {
+	tb.Helper()
+	srv := gatehousetest.Start(tb, append([]gatehousetest.Option{codeRoots(tb)}, opts...)...)
+	needSandbox(tb, srv.App)
+	return srv
+}
+
+// codeRoots allows local-directory code under testdata, runtime/testdata,
+// examples/ and the temp dir (where buildGoDir builds).
+func codeRoots(tb testing.TB) gatehousetest.Option {
+	roots := []string{absPath(tb, "testdata"), absPath(tb, "runtime/testdata"), absPath(tb, "../../examples"), os.TempDir()}
+	return func(c *config.Config) { c.LambdaCodeRoots = roots }
+}
+
+// needSandbox skips the test where functions cannot run isolated, except
+// in CI (GATEHOUSE_REQUIRE_SANDBOX or CI set), where that is a failure.
+func needSandbox(tb testing.TB, a *app.App) {
+	tb.Helper()
+	if _, err := a.LambdaIsolation(); err != nil {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			tb.Fatalf("the Lambda sandbox is required here: %v", err)
+		}
+		tb.Skipf("skipped: %v", err)
+	}
+}
+
+// binaryArgs lets the binary's functions use local code like startServer's.
+func binaryArgs(tb testing.TB) []string {
+	roots := []string{absPath(tb, "testdata"), absPath(tb, "runtime/testdata"), absPath(tb, "../../examples"), os.TempDir()}
+	return []string{"--lambda-code-roots", strings.Join(roots, ",")}
 }
 
 // setupBinary runs the real gatehouse binary.
@@ -61,7 +98,13 @@ func setupBinary(t *testing.T) (*env, *gatehousetest.Process) {
 	p := gatehousetest.StartBinary(t, t.TempDir(), []string{
 		"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID,
 		"GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey,
-	})
+	}, binaryArgs(t)...)
+	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the Lambda sandbox is required here:\n%s", p.Stdout)
+		}
+		t.Skipf("skipped:\n%s", p.Stdout)
+	}
 	return newEnv(t, p.URL, p.DataDir), p
 }
 

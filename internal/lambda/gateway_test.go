@@ -27,6 +27,10 @@ import (
 func buildGoDir(t testing.TB, pkg string) string {
 	t.Helper()
 	dir := t.TempDir()
+	// The sandbox user reads the task root, as on AWS.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(dir, "bootstrap"), pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -62,7 +62,7 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 	case in.ImageUri != "":
 		return nil, awserr.InvalidParameterValueException.New("gatehouse does not run container images: use PackageType Zip.")
 	case in.S3Bucket == LocalDirBucket:
-		return localDir(in.S3Key)
+		return s.localDir(in.S3Key)
 	case in.S3Bucket != "" || in.S3Key != "":
 		return nil, awserr.InvalidParameterValueException.Errorf("gatehouse has no S3: upload the zip with ZipFile (--zip-file fileb://code.zip), or use S3Bucket=%s with S3Key=<absolute directory> for a local directory.", LocalDirBucket)
 	case len(in.ZipFile) == 0:

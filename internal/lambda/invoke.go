@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -35,15 +34,24 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 	if kind == runtime.Unsupported {
 		return nil, awserr.InvalidRuntimeException.Errorf("The runtime parameter of %s is not supported.", f.Runtime)
 	}
-	argv, boot, err := runtime.Command(kind, s.runtimeDir, f.CodeDir)
+	codeDir := f.CodeDir
+	if f.LocalDir {
+		// Checked again: the directory or a symlink on its path may have
+		// changed since it was accepted, and the roots may have.
+		d, err := s.checkLocalDir(f.CodeDir)
+		if err != nil {
+			return nil, err
+		}
+		codeDir = d
+	} else if st, err := os.Stat(codeDir); err != nil {
+		return nil, awserr.InvalidZipFileException.New("Lambda was unable to unzip the deployment package.")
+	} else if st.Mode().Perm() != 0o755 {
+		// Extracted by an older gatehouse (0700): the sandbox user reads it.
+		_ = os.Chmod(codeDir, 0o755)
+	}
+	argv, boot, err := s.mgr.Command(kind, s.runtimeDir, codeDir)
 	if err != nil {
 		return nil, awserr.InvalidRuntimeException.Errorf("The runtime %s is not available: %v", f.Runtime, err)
-	}
-	if _, err := os.Stat(f.CodeDir); err != nil {
-		if f.LocalDir {
-			return nil, awserr.InvalidParameterValueException.Errorf("The code directory %s no longer exists.", f.CodeDir)
-		}
-		return nil, awserr.InvalidZipFileException.New("Lambda was unable to unzip the deployment package.")
 	}
 	lf, err := s.logFile(f)
 	if err != nil {
@@ -56,12 +64,16 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 		FunctionName: f.Name,
 		Version:      "$LATEST",
 		Runtime:      f.Runtime,
+		Kind:         kind,
 		MemoryMB:     f.MemorySize,
+		EphemeralMB:  f.Ephemeral,
 		Timeout:      time.Duration(f.Timeout) * time.Second,
-		TaskRoot:     f.CodeDir,
+		TaskRoot:     codeDir,
+		RuntimeDir:   s.runtimeDir,
 		Command:      argv,
 		Bootstrap:    boot,
-		Env:          s.environment(f, kind, endpoint),
+		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir)),
+		Endpoint:     endpoint,
 		Log:          lf,
 	}
 	if f.Reserved != nil {
@@ -92,9 +104,9 @@ func deprecated(rt string) bool {
 
 // environment builds a function's process environment from scratch
 // (spec §2.2): reserved variables, then the user's, then defaults the user
-// did not set. gatehouse's own environment never leaks in, except PATH
-// (so that node and python3 resolve) and LD_LIBRARY_PATH.
-func (s *Service) environment(f *function, kind runtime.Kind, endpoint string) []string {
+// did not set. gatehouse's own environment never leaks in; paths are as
+// the function sees them (lay: /var/task and /var/runtime in a sandbox).
+func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, lay runtime.Layout) []string {
 	var env []string
 	set := map[string]bool{}
 	add := func(k, v string) {
@@ -115,8 +127,8 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string) [
 	add("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
 	add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 	add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/"+f.Name)
-	add("LAMBDA_TASK_ROOT", f.CodeDir)
-	add("LAMBDA_RUNTIME_DIR", s.runtimeDir)
+	add("LAMBDA_TASK_ROOT", lay.TaskRoot)
+	add("LAMBDA_RUNTIME_DIR", lay.RuntimeDir)
 	if f.Environment != nil {
 		for k, v := range *f.Environment {
 			add(k, v)
@@ -124,20 +136,21 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string) [
 	}
 	add("TZ", ":UTC")
 	add("LANG", "en_US.UTF-8")
-	add("PATH", os.Getenv("PATH"))
-	ld := f.CodeDir + ":" + filepath.Join(f.CodeDir, "lib")
-	if host := os.Getenv("LD_LIBRARY_PATH"); host != "" {
-		ld = host + ":" + ld
-	}
-	add("LD_LIBRARY_PATH", ld)
+	add("PATH", lay.Path)
+	add("LD_LIBRARY_PATH", lay.LDLibraryPath)
 	switch kind {
 	case runtime.Node:
-		add("NODE_PATH", filepath.Join(s.runtimeDir, "node_modules")+":"+s.runtimeDir+":"+f.CodeDir)
+		add("NODE_PATH", lay.NodePath)
 	case runtime.Python:
-		add("PYTHONPATH", s.runtimeDir)
+		add("PYTHONPATH", lay.PythonPath)
 		add("PYTHONUNBUFFERED", "1")
 	}
 	add("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+	if lay.Sandboxed {
+		// The sandbox's only network is its loopback, where gatehouse
+		// listens on its own port.
+		endpoint = runtime.SandboxEndpoint(endpoint)
+	}
 	if endpoint != "" {
 		add("AWS_ENDPOINT_URL", endpoint)
 	}
@@ -155,6 +168,10 @@ func (s *Service) invoke(q *request, raw string) error {
 	case "", "RequestResponse", "Event", "DryRun":
 	default:
 		return awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", typ)
+	}
+	if _, err := s.mgr.Isolation(); err != nil && typ != "DryRun" {
+		// Refused before anything is queued: this host cannot run functions.
+		return invokeError(err)
 	}
 	payload := q.body
 	if len(payload) == 0 {
@@ -237,7 +254,10 @@ func (s *Service) invoke(q *request, raw string) error {
 
 func invokeError(err error) error {
 	var te *runtime.ThrottleError
+	var se *runtime.SandboxError
 	switch {
+	case errors.As(err, &se):
+		return awserr.ServiceException.New("gatehouse cannot run this function: " + se.Error()).WithCause(err)
 	case errors.As(err, &te):
 		return awserr.LambdaTooManyRequestsException.New("Rate Exceeded.").WithField("Reason", te.Reason)
 	case errors.Is(err, runtime.ErrClosed):

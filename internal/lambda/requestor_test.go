@@ -1,12 +1,14 @@
 package lambda_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,8 +59,10 @@ func TestBinary(t *testing.T) {
 	}
 	runProxy(t, e)
 	ctx := context.Background()
+	marker := "GATEHOUSE_TEST_MARKER_" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("gofn"), Role: aws.String(e.role),
-		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)}}); err != nil {
+		Runtime: types.RuntimeProvidedal2023, Handler: aws.String("bootstrap"), Code: &types.FunctionCode{ZipFile: goFunctionZip(t)},
+		Environment: &types.Environment{Variables: map[string]string{"MARKER": marker}}}); err != nil {
 		t.Fatal(err)
 	}
 	inv, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn")})
@@ -69,23 +73,47 @@ func TestBinary(t *testing.T) {
 	if err := json.Unmarshal(inv.Payload, &got); err != nil || got.Pid == 0 {
 		t.Fatalf("payload %s", inv.Payload)
 	}
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d", got.Pid)); err != nil {
-		t.Fatalf("function process %d not running: %v", got.Pid, err)
+	// In its sandbox the function has its own pids: find its processes on
+	// the host by a marker in their environment.
+	if pids := markedProcesses(marker); len(pids) == 0 {
+		t.Fatalf("no process of the function found on the host")
 	}
 	if err := p.Stop(); err != nil {
 		t.Fatalf("stop: %v\n%s", err, p.Stderr)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", got.Pid))
-		if err != nil || strings.Contains(string(b), ") Z ") {
-			break // gone (or a zombie of a dead parent)
+		pids := markedProcesses(marker)
+		if len(pids) == 0 {
+			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("function process %d survived the server's shutdown", got.Pid)
+			t.Fatalf("function processes %v survived the server's shutdown", pids)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// markedProcesses lists the live (not zombie) processes whose environment
+// contains marker.
+func markedProcesses(marker string) []int {
+	ents, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil || !bytes.Contains(env, []byte(marker)) {
+			continue
+		}
+		if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(st), ") Z ") {
+			continue
+		}
+		out = append(out, pid)
+	}
+	return out
 }
 
 func runRequestor(t *testing.T, e *env, dir string) {

@@ -69,6 +69,8 @@ type Config struct {
 	EventRetryDelays []time.Duration
 	// LegacyDenyMessages drops the "because no … policy allows" suffix.
 	LegacyDenyMessages bool
+	// Sandbox configures how functions are isolated (sandbox.go).
+	Sandbox SandboxConfig
 }
 
 // Service is the Lambda service.
@@ -81,6 +83,8 @@ type Service struct {
 	view       *store.View[snapshot]
 	mgr        *runtime.Manager
 	endpoint   atomic.Pointer[string]
+	codeRoots  []string // resolved --lambda-code-roots
+	dataDirs   []string // the data dir, as given and resolved
 
 	logsMu sync.Mutex
 	logs   map[string]*runtime.LogFile
@@ -132,18 +136,20 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err := runtime.WriteRuntimeDir(s.runtimeDir); err != nil {
 		return nil, fmt.Errorf("lambda: write runtime dir: %w", err)
 	}
+	s.dataDirs = dataDirPaths(cfg.DataDir)
+	roots, err := resolveRoots(cfg.Sandbox.CodeRoots, s.dataDirs)
+	if err != nil {
+		return nil, err
+	}
+	s.codeRoots = roots
 	v, err := store.NewView(ctx, cfg.Store, "lambda", []string{"lambda/"}, cfg.Log, buildSnapshot)
 	if err != nil {
 		return nil, err
 	}
 	s.view = v
 	s.collectCode()
-	s.mgr = runtime.NewManager(runtime.ManagerConfig{
-		MaxInstances: cfg.MaxInstances,
-		IdleTimeout:  cfg.IdleTimeout,
-		TempDir:      os.TempDir(),
-		Log:          cfg.Log,
-	})
+	s.mgr = runtime.NewManager(s.managerConfig())
+	s.logIsolation()
 	return s, nil
 }
 

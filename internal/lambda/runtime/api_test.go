@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -46,9 +47,14 @@ func helper(scenario string) {
 	}
 	switch scenario {
 	case "flaky-init":
-		// The first start fails; the suppressed init succeeds.
-		if _, err := os.Stat("started-once"); err != nil {
-			os.WriteFile("started-once", nil, 0o600)
+		// The first start fails; the suppressed init succeeds. The test's
+		// gatehouse endpoint, reached inside the sandbox, keeps count.
+		resp, err := http.Get(os.Getenv("AWS_ENDPOINT_URL") + "/start")
+		if err != nil {
+			os.Exit(8)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		if string(b) == "1" {
 			os.Exit(1)
 		}
 		for {
@@ -95,9 +101,25 @@ func helper(scenario string) {
 	}
 }
 
-func helperSpec(t *testing.T, scenario string) *Spec {
+// helperSpec runs this test binary as a provided.al2023 function: it is
+// the bootstrap of a task root.
+func helperSpec(t *testing.T, m *Manager, scenario string) *Spec {
 	t.Helper()
 	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := taskRoot(t)
+	if err := os.Link(exe, root+"/bootstrap"); err != nil {
+		b, err := os.ReadFile(exe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(root+"/bootstrap", b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	argv, boot, err := m.Command(Provided, "", root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +128,10 @@ func helperSpec(t *testing.T, scenario string) *Spec {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lf.Close() })
+	const endpoint = "http://127.0.0.1:4566"
 	return &Spec{Key: "helper/" + scenario, Revision: "1", FunctionName: "helper", Version: "$LATEST", Runtime: "provided.al2023",
-		MemoryMB: 128, Timeout: 5 * time.Second, TaskRoot: t.TempDir(), Command: []string{exe},
-		Env: []string{"GATEHOUSE_RUNTIME_HELPER=" + scenario}, Log: lf}
+		Kind: Provided, MemoryMB: 128, Timeout: 5 * time.Second, TaskRoot: root, Command: argv, Bootstrap: boot,
+		Env: []string{"GATEHOUSE_RUNTIME_HELPER=" + scenario, "AWS_ENDPOINT_URL=" + SandboxEndpoint(endpoint)}, Endpoint: endpoint, Log: lf}
 }
 
 // TestRuntimeAPI probes the Runtime API of one instance over four
@@ -116,7 +139,7 @@ func helperSpec(t *testing.T, scenario string) *Spec {
 // in the pool, so the same instance serves them all).
 func TestRuntimeAPI(t *testing.T) {
 	m := newManager(t)
-	s := helperSpec(t, "probe")
+	s := helperSpec(t, m, "probe")
 	start := time.Now()
 	res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "req-1", Payload: []byte(`{"k":1}`),
 		InvokedARN: "arn:aws:lambda:us-east-1:000000000000:function:helper:$LATEST", ClientContext: `{"custom":{"a":"b"}}`, TraceID: "Root=1-abc;Sampled=0", WaitLogs: true})
@@ -164,7 +187,7 @@ func TestRuntimeAPI(t *testing.T) {
 
 func TestInitError(t *testing.T) {
 	m := newManager(t)
-	s := helperSpec(t, "init-error")
+	s := helperSpec(t, m, "init-error")
 	res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "req-i", Payload: []byte(`{}`), WaitLogs: true})
 	if err != nil {
 		t.Fatal(err)
@@ -182,18 +205,23 @@ func TestInitError(t *testing.T) {
 			t.Errorf("function log lacks %q:\n%s", want, full)
 		}
 	}
-	time.Sleep(50 * time.Millisecond)
-	if alive, _ := m.Instances(s.Key); alive != 0 {
+	if alive, _ := waitInstances(m, s.Key, 0, 0); alive != 0 {
 		t.Errorf("%d instances alive after an init error", alive)
 	}
 }
 
 func TestSuppressedInit(t *testing.T) {
-	m := newManager(t)
-	s := helperSpec(t, "flaky-init")
+	var starts atomic.Int32
+	m := newManager(t, func(c *ManagerConfig) {
+		c.Endpoint = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, starts.Add(1))
+		})
+	})
+	s := helperSpec(t, m, "flaky-init")
 	res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "req-f", Payload: []byte(`{}`), WaitLogs: true})
 	if err != nil || string(res.Payload) != `"recovered"` || res.FunctionError != "" {
-		t.Fatalf("%v %s %q", err, res.Payload, res.FunctionError)
+		full, _ := os.ReadFile(s.Log.path)
+		t.Fatalf("%v %s %q\nfunction log:\n%s", err, res.Payload, res.FunctionError, full)
 	}
 	full, _ := os.ReadFile(s.Log.path)
 	if !bytes.Contains(full, []byte("INIT_REPORT Init Duration: ")) || !bytes.Contains(full, []byte("\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n")) {

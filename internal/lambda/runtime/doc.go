@@ -1,9 +1,11 @@
-// Package runtime runs Lambda function code on the host: one child process
-// tree per instance (AWS: execution environment), each with its own Runtime
-// API (version 2018-06-01) on a loopback listener, kept warm and reused,
-// scaled out up to a concurrency limit, killed (whole process group) at the
-// deadline it advertised, replaced after a crash, reaped when idle and
-// stopped cleanly on shutdown.
+// Package runtime runs Lambda function code on the host: one process tree
+// per instance (AWS: execution environment), each in its own bubblewrap
+// sandbox (sandbox.go, stage.go, package sandboxinit; IsolationNone runs
+// plain child processes instead) with its own Runtime API (version
+// 2018-06-01) on the sandbox's loopback, kept warm and reused, scaled out
+// up to a concurrency limit, killed at the deadline it advertised or when it
+// outgrows its memory (memory.go), replaced after a crash, reaped when idle
+// and stopped cleanly on shutdown.
 //
 // The package knows nothing of the control plane or the store: a caller
 // hands Manager.Invoke a Spec (how to start an instance of one function

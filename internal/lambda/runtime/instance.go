@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,10 +65,19 @@ type instance struct {
 
 	ln    net.Listener
 	srv   *http.Server
+	epSrv *http.Server // gatehouse inside the sandbox
 	cmd   *exec.Cmd
 	out   *os.File // read end of the stdout/stderr pipe
 	tmp   string
 	creds Credentials
+
+	discarded bool   // resources released (under mu)
+	execErr   string // the sandbox init could not execute the runtime
+
+	sbp     *proc        // the sandbox, nil without isolation
+	rpid    int          // host pid of the runtime inside the sandbox
+	oom     atomic.Bool  // killed by the memory watchdog
+	peakRSS atomic.Int64 // bytes, as the watchdog saw it
 
 	readerBusy atomic.Bool
 	readerDone chan struct{}
@@ -158,7 +168,11 @@ func (i *instance) start(ctx context.Context) error {
 	s := i.spec
 	if s.Bootstrap != "" {
 		if _, err := os.Stat(s.Bootstrap); err != nil {
-			return &startError{"Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s): [" + s.Bootstrap + "]"}
+			shown := s.Bootstrap
+			if i.m.sandboxed() && len(s.Command) > 0 {
+				shown = s.Command[0] // where the function would see it
+			}
+			return &startError{"Runtime.InvalidEntrypoint", "Couldn't find valid bootstrap(s): [" + shown + "]"}
 		}
 	}
 	if s.Credentials != nil {
@@ -167,6 +181,9 @@ func (i *instance) start(ctx context.Context) error {
 			return fmt.Errorf("issue execution role credentials: %w", err)
 		}
 		i.creds = c
+	}
+	if i.m.sbx != nil {
+		return i.startSandbox()
 	}
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
@@ -183,20 +200,8 @@ func (i *instance) start(ctx context.Context) error {
 	}
 	i.tmp = tmp
 
-	env := make([]string, 0, len(s.Env)+8)
-	env = append(env, s.Env...)
-	env = append(env,
-		"AWS_LAMBDA_RUNTIME_API="+ln.Addr().String(),
-		"AWS_LAMBDA_LOG_STREAM_NAME="+i.stream,
-		"TMPDIR="+tmp,
-	)
-	if i.creds.AccessKeyID != "" {
-		env = append(env,
-			"AWS_ACCESS_KEY_ID="+i.creds.AccessKeyID,
-			"AWS_SECRET_ACCESS_KEY="+i.creds.SecretAccessKey,
-			"AWS_SESSION_TOKEN="+i.creds.SessionToken,
-		)
-	}
+	env := i.environ(ln.Addr().String())
+	env = append(env, "TMPDIR="+tmp)
 
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -225,15 +230,50 @@ func (i *instance) start(ctx context.Context) error {
 		return &startError{"Runtime.ExitError", "Runtime failed to start: " + msg}
 	}
 	pw.Close()
+	i.running(cmd, pr)
+	return nil
+}
+
+// environ is the process environment with the per-instance variables.
+func (i *instance) environ(api string) []string {
+	s := i.spec
+	env := make([]string, 0, len(s.Env)+8)
+	env = append(env, s.Env...)
+	env = append(env,
+		"AWS_LAMBDA_RUNTIME_API="+api,
+		"AWS_LAMBDA_LOG_STREAM_NAME="+i.stream,
+	)
+	if i.creds.AccessKeyID != "" {
+		env = append(env,
+			"AWS_ACCESS_KEY_ID="+i.creds.AccessKeyID,
+			"AWS_SECRET_ACCESS_KEY="+i.creds.SecretAccessKey,
+			"AWS_SESSION_TOKEN="+i.creds.SessionToken,
+		)
+	}
+	return env
+}
+
+// running records the started process and watches its output and exit.
+func (i *instance) running(cmd *exec.Cmd, out *os.File) {
 	i.mu.Lock()
-	i.cmd, i.out = cmd, pr
+	i.cmd, i.out = cmd, out
 	i.mu.Unlock()
 	go i.readOutput()
 	go func() {
 		err := cmd.Wait()
 		// Children that outlived the runtime go too.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// Before anyone sees the exit (and releases the sandbox): what the
+		// sandbox left to say about it.
+		execErr := ""
+		if p := i.sandboxProc(); p != nil {
+			execErr = p.pendingExecError()
+			if p.cg != nil && p.cg.oomKilled() {
+				i.oom.Store(true)
+			}
+		}
 		i.mu.Lock()
+		i.execErr = execErr
 		i.waitErr, i.procStat = err, cmd.ProcessState
 		i.st = stDead
 		i.mu.Unlock()
@@ -241,17 +281,117 @@ func (i *instance) start(ctx context.Context) error {
 		// An idle instance that dies is simply dropped (spec §1.10).
 		i.discard()
 	}()
-	i.emit(nil, "INIT_START Runtime Version: gatehouse:"+s.Runtime+"\n")
-	if s.InitNotice != "" {
-		i.emit(nil, s.InitNotice+"\n")
+	i.emit(nil, "INIT_START Runtime Version: gatehouse:"+i.spec.Runtime+"\n")
+	if i.spec.InitNotice != "" {
+		i.emit(nil, i.spec.InitNotice+"\n")
+	}
+}
+
+// startSandbox starts the instance in its own bubblewrap sandbox (see
+// package sandboxinit for what happens inside) and serves its Runtime API
+// and gatehouse on the listeners the sandbox hands over.
+func (i *instance) startSandbox() error {
+	s := i.spec
+	ep := 0
+	if i.m.cfg.Endpoint != nil {
+		ep = endpointPort(s.Endpoint)
+	}
+	api := apiPort(ep)
+	l := &launch{
+		taskRoot:   s.TaskRoot,
+		runtimeDir: s.RuntimeDir,
+		tmpBytes:   int64(max(s.EphemeralMB, 512)) << 20,
+		apiPort:    api,
+		epPort:     ep,
+		argv:       s.Command,
+	}
+	if s.MemoryMB > 0 {
+		l.dataLimit = uint64(s.MemoryMB)<<20 + memoryBackstop
+		l.cgLimit = int64(s.MemoryMB)<<20 + l.tmpBytes
+	}
+	if s.Kind == Node || s.Kind == Python {
+		in, err := interpreter(s.Kind)
+		if err != nil {
+			return err
+		}
+		for _, p := range in.prefixes {
+			l.prefixes = append(l.prefixes, bind{p, p})
+		}
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	i.mu.Lock()
+	i.started = time.Now()
+	i.mu.Unlock()
+	p, err := i.m.sbx.start(l, pw, i.environ("127.0.0.1:"+strconv.Itoa(api)))
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		close(i.readerDone)
+		return fmt.Errorf("start the function's sandbox: %w", err)
+	}
+	i.mu.Lock()
+	i.sbp = p
+	i.mu.Unlock()
+	i.running(p.cmd, pr)
+	h, err := p.receive(time.Now().Add(i.m.cfg.InitTimeout))
+	if err != nil {
+		// bwrap or the init failed; what they said is in the function's log.
+		i.m.cfg.Log.Warn("lambda: sandbox did not start", "function", s.FunctionName, "err", err)
+		i.kill()
+		<-i.exited
+		return &startError{"Runtime.ExitError", "Runtime failed to start: the sandbox could not be set up"}
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(i.serveAPI)}
+	var epSrv *http.Server
+	if len(h.ep) > 0 {
+		epSrv = &http.Server{Handler: i.m.cfg.Endpoint, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	}
+	i.mu.Lock()
+	if i.discarded {
+		// The sandbox died meanwhile and its resources are released:
+		// initInstance reports the exit.
+		i.mu.Unlock()
+		h.closeFrom(0, nil)
+		return nil
+	}
+	i.rpid = h.pid
+	i.srv, i.epSrv = srv, epSrv
+	i.mu.Unlock()
+	go func() { _ = srv.Serve(h.api) }()
+	for _, ln := range h.ep {
+		go func() { _ = epSrv.Serve(ln) }()
+	}
+	if s.MemoryMB > 0 && h.pid > 0 {
+		go i.watchMemory(int64(s.MemoryMB) << 20)
 	}
 	return nil
+}
+
+func (i *instance) sandboxProc() *proc {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.sbp
+}
+
+// execError is the init's report that it could not execute the runtime
+// ("fork/exec /var/task/bootstrap: permission denied"), "" if none. It is
+// known once the process has exited.
+func (i *instance) execError() string {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.execErr
 }
 
 // cleanup releases what start acquired when the process never ran.
 func (i *instance) cleanup() {
 	if i.srv != nil {
 		i.srv.Close()
+	}
+	if i.epSrv != nil {
+		i.epSrv.Close()
 	}
 	if i.tmp != "" {
 		os.RemoveAll(i.tmp)
@@ -294,11 +434,21 @@ func (i *instance) doDiscard() {
 		<-i.exited
 		<-i.readerDone
 	}
-	if i.srv != nil {
-		i.srv.Close()
+	i.mu.Lock()
+	i.discarded = true
+	srv, epSrv, p := i.srv, i.epSrv, i.sbp
+	i.mu.Unlock()
+	if srv != nil {
+		srv.Close()
+	}
+	if epSrv != nil {
+		epSrv.Close()
 	}
 	if i.tmp != "" {
 		os.RemoveAll(i.tmp)
+	}
+	if p != nil {
+		i.m.sbx.release(p)
 	}
 	i.m.forget(i)
 }
@@ -399,15 +549,32 @@ func (i *instance) emit(inv *invocation, line string) {
 // exitMessage describes how the process ended, as Lambda reports it.
 func (i *instance) exitMessage() string {
 	i.mu.Lock()
-	ps := i.procStat
+	ps, sandboxed := i.procStat, i.sbp != nil
 	i.mu.Unlock()
+	if i.oom.Load() {
+		return "Runtime exited with error: signal: killed"
+	}
 	if ps != nil && ps.Exited() && ps.ExitCode() == 0 {
 		return "Runtime exited without providing a reason"
+	}
+	if ps != nil && sandboxed && ps.Exited() {
+		// bubblewrap exits with 128+N when the runtime died of signal N.
+		if c := ps.ExitCode(); c > 128 && c < 128+65 {
+			return "Runtime exited with error: signal: " + syscall.Signal(c-128).String()
+		}
 	}
 	if ps != nil {
 		return "Runtime exited with error: " + ps.String()
 	}
 	return "Runtime exited without providing a reason"
+}
+
+// exitType is the REPORT line's Error Type for a crash.
+func (i *instance) exitType() string {
+	if i.oom.Load() {
+		return "Runtime.OutOfMemory"
+	}
+	return "Runtime.ExitError"
 }
 
 func errorDoc(errType, msg string) []byte {
@@ -422,7 +589,19 @@ func errorDoc(errType, msg string) []byte {
 
 func timeSince(t time.Time) time.Duration { return time.Since(t) }
 
-// pid is the runtime process's id (its process group), 0 before start.
+// runtimePID is the host pid whose memory is the function's: the runtime
+// inside a sandbox, else the process itself.
+func (i *instance) runtimePID() int {
+	i.mu.Lock()
+	rp := i.rpid
+	i.mu.Unlock()
+	if rp > 0 {
+		return rp
+	}
+	return i.pid()
+}
+
+// pid is the started process's id (its process group), 0 before start.
 func (i *instance) pid() int {
 	i.mu.Lock()
 	defer i.mu.Unlock()

@@ -22,6 +22,10 @@ func (m *Manager) Invoke(ctx context.Context, spec *Spec, inv Invocation) (*Resu
 }
 
 func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attempt int) (*Result, error) {
+	if m.sbxErr != nil {
+		// Close on doubt: never fall back to running unisolated.
+		return nil, m.sbxErr
+	}
 	arrived := time.Now()
 	i, fresh, err := m.acquire(spec)
 	if err != nil {
@@ -145,16 +149,24 @@ func (m *Manager) initInstance(ctx context.Context, i *instance, inv Invocation,
 		go i.discard()
 		return reported(), nil
 	case <-i.exited:
-		go i.discard()
 		// The runtime may have reported /init/error just before exiting.
 		select {
 		case <-i.initErr:
+			go i.discard()
 			return reported(), nil
 		default:
 		}
+		// Inside a sandbox, the init reports a runtime it could not execute.
+		if msg := i.execError(); msg != "" {
+			go i.discard()
+			i.drainOutput()
+			return &initFailure{body: errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: Runtime failed to start: "+msg),
+				errType: "Runtime.ExitError", status: "error", dur: time.Since(i.started), final: true}, nil
+		}
+		go i.discard()
 		i.drainOutput()
 		return &initFailure{body: errorDoc("Runtime.ExitError", "RequestId: "+inv.RequestID+" Error: "+i.exitMessage()),
-			errType: "Runtime.ExitError", status: "error", dur: time.Since(i.started)}, nil
+			errType: i.exitType(), status: "error", dur: time.Since(i.started)}, nil
 	case <-timer.C:
 		i.kill()
 		go i.discard()
@@ -238,8 +250,10 @@ func (i *instance) supervise(iv *invocation) {
 			msg := i.exitMessage()
 			i.drainOutput()
 			i.emit(iv, "RequestId: "+iv.RequestID+" Error: "+msg+"\nRuntime.ExitError\n")
-			iv.setResult(errorDoc("Runtime.ExitError", "RequestId: "+iv.RequestID+" Error: "+msg), true, "Runtime.ExitError")
-			status, errType = "error", "Runtime.ExitError"
+			// The caller gets Runtime.ExitError; the REPORT line says
+			// Runtime.OutOfMemory when the memory limit killed it, as on AWS.
+			iv.setResult(errorDoc("Runtime.ExitError", "RequestId: "+iv.RequestID+" Error: "+msg), true, i.exitType())
+			status, errType = "error", i.exitType()
 		}
 	}
 	i.drainOutput()
@@ -256,8 +270,8 @@ func (i *instance) supervise(iv *invocation) {
 	i.logInv = nil
 	i.mu.Unlock()
 	mem := 0
-	if pid := i.pid(); pid > 0 {
-		mem = maxRSSMB(pid)
+	if pid := i.runtimePID(); pid > 0 {
+		mem = max(maxRSSMB(pid), int((i.peakRSS.Load()+(1<<20)-1)>>20))
 	}
 	if mem == 0 || mem > i.spec.MemoryMB {
 		mem = min(max(mem, 1), i.spec.MemoryMB)

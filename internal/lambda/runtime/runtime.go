@@ -3,7 +3,9 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -30,20 +32,31 @@ type Spec struct {
 	FunctionName string
 	Version      string // "$LATEST"
 	Runtime      string
+	Kind         Kind
 	MemoryMB     int
-	Timeout      time.Duration
+	// EphemeralMB sizes a sandbox's /tmp (default 512).
+	EphemeralMB int
+	Timeout     time.Duration
 
-	// TaskRoot is the extracted code (the process's working directory).
+	// TaskRoot is the extracted code on the host (the process's working
+	// directory; /var/task inside a sandbox).
 	TaskRoot string
-	// Command is the argv of the instance's process. Bootstrap, when set, is
-	// a file that must exist (provided.* runtimes' <task root>/bootstrap);
-	// without it the invocation fails with Runtime.InvalidEntrypoint.
+	// RuntimeDir is gatehouse's bootstrap programs on the host
+	// (/var/runtime inside a sandbox).
+	RuntimeDir string
+	// Command is the argv of the instance's process, as Manager.Command
+	// returns it. Bootstrap, when set, is the host path of a file that must
+	// exist (provided.* runtimes' <task root>/bootstrap); without it the
+	// invocation fails with Runtime.InvalidEntrypoint.
 	Command   []string
 	Bootstrap string
 	// Env is the process environment except the per-instance variables
 	// (AWS_LAMBDA_RUNTIME_API, AWS_LAMBDA_LOG_STREAM_NAME, TMPDIR and the
 	// credentials), which the instance adds.
 	Env []string
+	// Endpoint is the server's URL: a sandbox serves gatehouse on its port
+	// (ManagerConfig.Endpoint).
+	Endpoint string
 	// Concurrency caps the function's instances; 0 means the Manager's
 	// account-wide limit only, unless Reserved.
 	Concurrency int
@@ -105,14 +118,32 @@ type ManagerConfig struct {
 	IdleTimeout time.Duration
 	// InitTimeout bounds an instance's init (default 10 s).
 	InitTimeout time.Duration
-	// TempDir is where per-instance TMPDIRs are made (default os.TempDir).
+	// TempDir is where per-instance TMPDIRs are made without isolation
+	// (default os.TempDir).
 	TempDir string
 	Log     *slog.Logger
+
+	// Isolation is IsolationSandbox (also when empty) or IsolationNone.
+	Isolation string
+	// Bwrap is the bubblewrap program; "" looks bwrap up on PATH.
+	Bwrap string
+	// SandboxUID is the first host uid of sandboxes when the server runs as
+	// root (default DefaultSandboxUID).
+	SandboxUID uint32
+	// StateDir holds what sandboxes bind from the server (the generated
+	// /etc files); default a new temp dir.
+	StateDir string
+	// Endpoint, when set, is served inside every sandbox on the port of
+	// Spec.Endpoint, so that functions reach gatehouse (AWS_ENDPOINT_URL,
+	// execute-api URLs) on their own loopback.
+	Endpoint http.Handler
 }
 
 // Manager owns every instance of every function.
 type Manager struct {
-	cfg ManagerConfig
+	cfg    ManagerConfig
+	sbx    *sandbox // nil without isolation, or when it is unavailable
+	sbxErr error    // why functions cannot run (sandbox mode only)
 
 	mu     sync.Mutex
 	pools  map[string]*pool
@@ -137,9 +168,25 @@ func NewManager(cfg ManagerConfig) *Manager {
 		cfg.Log = slog.Default()
 	}
 	m := &Manager{cfg: cfg, pools: map[string]*pool{}, stop: make(chan struct{})}
+	switch cfg.Isolation {
+	case "", IsolationSandbox:
+		m.cfg.Isolation = IsolationSandbox
+		m.sbx, m.sbxErr = newSandbox(cfg)
+	case IsolationNone:
+	default:
+		m.sbxErr = fmt.Errorf("unknown isolation %q (want %s or %s)", cfg.Isolation, IsolationSandbox, IsolationNone)
+	}
 	go m.reaper()
 	return m
 }
+
+// Isolation reports how functions run and, when err is not nil, why they
+// cannot run at all.
+func (m *Manager) Isolation() (mode string, err error) {
+	return m.cfg.Isolation, m.sbxErr
+}
+
+func (m *Manager) sandboxed() bool { return m.cfg.Isolation == IsolationSandbox }
 
 type pool struct {
 	revision string
@@ -355,6 +402,9 @@ func (m *Manager) Close() error {
 	}
 	wg.Wait()
 	m.wg.Wait()
+	if m.sbx != nil {
+		m.sbx.close()
+	}
 	return nil
 }
 

@@ -28,6 +28,11 @@ func goFunction(t testing.TB) string {
 			goFnErr = err
 			return
 		}
+		// The sandbox user reads the task root, as on AWS.
+		if err := os.Chmod(dir, 0o755); err != nil {
+			goFnErr = err
+			return
+		}
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "bootstrap"), "./testdata/gofn")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -42,39 +47,71 @@ func goFunction(t testing.TB) string {
 	return goFnDir
 }
 
-func testSpec(t testing.TB, rt, taskRoot, handler string, timeout time.Duration) *Spec {
+func testSpec(t testing.TB, m *Manager, rt, taskRoot, handler string, timeout time.Duration) *Spec {
 	t.Helper()
 	k := Classify(rt)
 	rdir := t.TempDir()
 	if err := WriteRuntimeDir(rdir); err != nil {
 		t.Fatal(err)
 	}
-	argv, boot, err := Command(k, rdir, taskRoot)
+	argv, boot, err := m.Command(k, rdir, taskRoot)
 	if err != nil {
 		t.Skip(err)
 	}
+	lay := m.Layout(k, taskRoot, rdir)
 	lf, err := OpenLog(filepath.Join(t.TempDir(), "fn.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { lf.Close() })
 	env := []string{
-		"PATH=" + os.Getenv("PATH"), "_HANDLER=" + handler, "LAMBDA_TASK_ROOT=" + taskRoot,
-		"LAMBDA_RUNTIME_DIR=" + rdir, "AWS_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=fn",
+		"PATH=" + lay.Path, "_HANDLER=" + handler, "LAMBDA_TASK_ROOT=" + lay.TaskRoot,
+		"LAMBDA_RUNTIME_DIR=" + lay.RuntimeDir, "AWS_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=fn",
 		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		"AWS_EXECUTION_ENV=AWS_Lambda_" + rt,
 	}
 	return &Spec{
 		Key: "acct/us-east-1/fn", Revision: "r1", FunctionName: "fn", Version: "$LATEST",
-		Runtime: rt, MemoryMB: 128, Timeout: timeout, TaskRoot: taskRoot,
+		Runtime: rt, Kind: k, MemoryMB: 128, Timeout: timeout, TaskRoot: taskRoot, RuntimeDir: rdir,
 		Command: argv, Bootstrap: boot, Env: env, Log: lf,
 	}
 }
 
-func newManager(t testing.TB) *Manager {
-	m := NewManager(ManagerConfig{TempDir: t.TempDir()})
+// taskRoot is an empty task root the sandbox user can read.
+func taskRoot(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// newManager returns a Manager with the default isolation (the sandbox).
+func newManager(t testing.TB, opts ...func(*ManagerConfig)) *Manager {
+	t.Helper()
+	cfg := ManagerConfig{TempDir: t.TempDir(), StateDir: t.TempDir()}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m := NewManager(cfg)
 	t.Cleanup(func() { m.Close() })
+	if cfg.Isolation != IsolationNone {
+		needSandbox(t, m)
+	}
 	return m
+}
+
+// needSandbox skips the test where functions cannot run isolated, except
+// in CI (GATEHOUSE_REQUIRE_SANDBOX or CI set), where that is a failure.
+func needSandbox(t testing.TB, m *Manager) {
+	t.Helper()
+	if _, err := m.Isolation(); err != nil {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the Lambda sandbox is required here: %v", err)
+		}
+		t.Skipf("skipped: %v", err)
+	}
 }
 
 func invoke(t testing.TB, m *Manager, s *Spec, id, payload string) *Result {
@@ -90,12 +127,13 @@ func invoke(t testing.TB, m *Manager, s *Spec, id, payload string) *Result {
 func TestGoRuntime(t *testing.T) {
 	dir := goFunction(t)
 	m := newManager(t)
-	s := testSpec(t, "provided.al2023", dir, "bootstrap", 3*time.Second)
+	s := testSpec(t, m, "provided.al2023", dir, "bootstrap", 3*time.Second)
 
 	res := invoke(t, m, s, "11111111-1111-4111-8111-111111111111", `{}`)
 	var got map[string]any
 	if err := json.Unmarshal(res.Payload, &got); err != nil || res.FunctionError != "" {
-		t.Fatalf("payload %s err %v fe %q", res.Payload, err, res.FunctionError)
+		full, _ := os.ReadFile(s.Log.path)
+		t.Fatalf("payload %s err %v fe %q\nfunction log:\n%s", res.Payload, err, res.FunctionError, full)
 	}
 	if got["requestId"] != "11111111-1111-4111-8111-111111111111" || got["arn"] != "arn:aws:lambda:us-east-1:000000000000:function:fn" {
 		t.Errorf("context = %v", got)
@@ -109,13 +147,14 @@ func TestGoRuntime(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
-	pid := got["pid"]
+	// In a sandbox every runtime is pid 2: the log stream names the instance.
+	inst := got["instance"]
 
 	// Warm: same process, second invocation, no Init Duration.
 	res = invoke(t, m, s, "22222222-2222-4222-8222-222222222222", `{}`)
 	_ = json.Unmarshal(res.Payload, &got)
-	if got["pid"] != pid || got["invocations"].(float64) != 2 {
-		t.Errorf("not reused: %v (first pid %v)", got, pid)
+	if got["instance"] != inst || got["invocations"].(float64) != 2 {
+		t.Errorf("not reused: %v (first instance %v)", got, inst)
 	}
 	if strings.Contains(string(res.Log), "Init Duration") {
 		t.Errorf("warm invocation reports init:\n%s", res.Log)
@@ -128,7 +167,7 @@ func TestGoRuntime(t *testing.T) {
 	}
 	res = invoke(t, m, s, "44444444-4444-4444-8444-444444444444", `{}`)
 	_ = json.Unmarshal(res.Payload, &got)
-	if got["pid"] != pid {
+	if got["instance"] != inst || got["invocations"].(float64) != 4 {
 		t.Errorf("instance replaced after a handler error")
 	}
 }
@@ -136,7 +175,7 @@ func TestGoRuntime(t *testing.T) {
 func TestGoRuntimeFailures(t *testing.T) {
 	dir := goFunction(t)
 	m := newManager(t)
-	s := testSpec(t, "provided.al2023", dir, "bootstrap", time.Second)
+	s := testSpec(t, m, "provided.al2023", dir, "bootstrap", time.Second)
 
 	tests := []struct {
 		name, payload, want, status string
@@ -172,17 +211,17 @@ func TestGoRuntimeFailures(t *testing.T) {
 
 func TestMissingBootstrap(t *testing.T) {
 	m := newManager(t)
-	dir := t.TempDir()
-	s := testSpec(t, "provided.al2", dir, "x", time.Second)
+	dir := taskRoot(t)
+	s := testSpec(t, m, "provided.al2", dir, "x", time.Second)
 	res := invoke(t, m, s, "abc", `{}`)
-	want := `{"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId: abc Error: Couldn't find valid bootstrap(s): [` + filepath.Join(dir, "bootstrap") + `]"}`
+	want := `{"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId: abc Error: Couldn't find valid bootstrap(s): [/var/task/bootstrap]"}`
 	if string(res.Payload) != want || res.FunctionError != "Unhandled" {
 		t.Errorf("got %s", res.Payload)
 	}
 	// Not executable.
 	os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\n"), 0o644)
 	res = invoke(t, m, s, "abd", `{}`)
-	want = `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: abd Error: Runtime failed to start: fork/exec ` + filepath.Join(dir, "bootstrap") + `: permission denied"}`
+	want = `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: abd Error: Runtime failed to start: fork/exec /var/task/bootstrap: permission denied"}`
 	if string(res.Payload) != want {
 		t.Errorf("got %s", res.Payload)
 	}
@@ -191,7 +230,7 @@ func TestMissingBootstrap(t *testing.T) {
 func TestConcurrencyAndThrottle(t *testing.T) {
 	dir := goFunction(t)
 	m := newManager(t)
-	s := testSpec(t, "provided.al2023", dir, "bootstrap", 3*time.Second)
+	s := testSpec(t, m, "provided.al2023", dir, "bootstrap", 3*time.Second)
 	s.Concurrency, s.Reserved = 2, true
 	var wg sync.WaitGroup
 	pids := make(chan float64, 2)
@@ -243,7 +282,7 @@ func TestNodeRuntime(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.handler+tc.payload, func(t *testing.T) {
-			s := testSpec(t, "nodejs16.x", dir, tc.handler, 10*time.Second)
+			s := testSpec(t, m, "nodejs16.x", dir, tc.handler, 10*time.Second)
 			s.Key = tc.handler
 			res := invoke(t, m, s, "node-1", tc.payload)
 			if !strings.Contains(string(res.Payload), tc.want) || res.FunctionError != tc.fe {
@@ -261,7 +300,7 @@ func TestNodeRuntime(t *testing.T) {
 	}
 	for _, tc := range more {
 		d, _ := filepath.Abs(tc.dir)
-		s := testSpec(t, "nodejs22.x", d, tc.handler, 10*time.Second)
+		s := testSpec(t, m, "nodejs22.x", d, tc.handler, 10*time.Second)
 		s.Key = tc.dir + tc.handler
 		if res := invoke(t, m, s, "node-m", tc.payload); !strings.HasPrefix(string(res.Payload), tc.want) {
 			t.Errorf("%s %s: %s\nwant %s", tc.dir, tc.handler, res.Payload, tc.want)
@@ -269,7 +308,7 @@ func TestNodeRuntime(t *testing.T) {
 	}
 
 	// console.log lines carry the request id.
-	s := testSpec(t, "nodejs20.x", dir, "index.handler", 10*time.Second)
+	s := testSpec(t, m, "nodejs20.x", dir, "index.handler", 10*time.Second)
 	s.Key = "log"
 	res := invoke(t, m, s, "node-log", `{"x":1}`)
 	if !strings.Contains(string(res.Log), "\tnode-log\tINFO\tevent {\"x\":1}\n") {
@@ -288,7 +327,7 @@ func TestNodeRuntime(t *testing.T) {
 func TestPythonRuntime(t *testing.T) {
 	dir, _ := filepath.Abs("testdata/python")
 	m := newManager(t)
-	s := testSpec(t, "python3.12", dir, "app.handler", 10*time.Second)
+	s := testSpec(t, m, "python3.12", dir, "app.handler", 10*time.Second)
 	res := invoke(t, m, s, "py-1", `{"x":5}`)
 	if string(res.Payload) != `{"x": 5, "requestId": "py-1", "fn": "fn", "region": "us-east-1"}` || !strings.Contains(string(res.Log), "hello from python 5\n") {
 		t.Errorf("got %s\n%s", res.Payload, res.Log)
@@ -297,7 +336,7 @@ func TestPythonRuntime(t *testing.T) {
 	if !strings.HasPrefix(string(res.Payload), `{"errorMessage": "nope", "errorType": "ValueError", "requestId": "py-2", "stackTrace": ["  File`) || res.FunctionError != "Unhandled" {
 		t.Errorf("got %s", res.Payload)
 	}
-	s2 := testSpec(t, "python3.12", dir, "app.nothere", 10*time.Second)
+	s2 := testSpec(t, m, "python3.12", dir, "app.nothere", 10*time.Second)
 	s2.Key = "py2"
 	res = invoke(t, m, s2, "py-3", `{}`)
 	if string(res.Payload) != `{"errorMessage": "Handler 'nothere' missing on module 'app'", "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []}` {
@@ -324,7 +363,7 @@ func waitInstances(m *Manager, key string, alive, idle int) (int, int) {
 func TestCredentialRetirement(t *testing.T) {
 	dir := goFunction(t)
 	m := newManager(t)
-	s := testSpec(t, "provided.al2023", dir, "bootstrap", 3*time.Second)
+	s := testSpec(t, m, "provided.al2023", dir, "bootstrap", 3*time.Second)
 	var mu sync.Mutex
 	issued := 0
 	s.Credentials = func(ctx context.Context) (Credentials, error) {
@@ -337,18 +376,55 @@ func TestCredentialRetirement(t *testing.T) {
 		}
 		return Credentials{AccessKeyID: "ASIATEST" + string(rune('0'+issued)), SecretAccessKey: "s", SessionToken: "t", Expiration: exp}, nil
 	}
-	pid := func(id string) float64 {
+	pid := func(id string) string {
 		var got map[string]any
 		_ = json.Unmarshal(invoke(t, m, s, id, `{}`).Payload, &got)
-		return got["pid"].(float64)
+		return got["instance"].(string)
 	}
 	p1 := pid("a") // on an instance whose credentials are about to expire
 	p2 := pid("b")
 	p3 := pid("c")
 	if p1 == p2 || p2 != p3 {
-		t.Errorf("pids %v, %v, %v: want the first instance retired and the second reused", p1, p2, p3)
+		t.Errorf("instances %v, %v, %v: want the first instance retired and the second reused", p1, p2, p3)
 	}
 	if env := invoke(t, m, s, "d", `{"do":"env","env":"AWS_ACCESS_KEY_ID"}`); string(env.Payload) != `{"value":"ASIATEST2"}` {
 		t.Errorf("credentials: %s", env.Payload)
+	}
+}
+
+// TestMemoryLimit: a function that grows past MemorySize is killed, and the
+// caller and the log see what AWS shows for an out-of-memory kill — for
+// each kind of runtime, which all start under the limit.
+func TestMemoryLimit(t *testing.T) {
+	m := newManager(t)
+	node, _ := filepath.Abs("testdata/node")
+	python, _ := filepath.Abs("testdata/python")
+	for _, tc := range []struct {
+		name, rt, dir, handler, payload string
+	}{
+		{"go", "provided.al2023", "", "bootstrap", `{"do":"hog","size":1024}`},
+		{"node", "nodejs20.x", node, "index.handler", `{"do":"hog","mb":1024}`},
+		{"python", "python3.12", python, "app.handler", `{"do":"hog","mb":1024}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := tc.dir
+			if dir == "" {
+				dir = goFunction(t)
+			}
+			s := testSpec(t, m, tc.rt, dir, tc.handler, 30*time.Second)
+			s.Key = "hog-" + tc.name
+			res := invoke(t, m, s, "hog-"+tc.name, tc.payload)
+			want := `{"errorType":"Runtime.ExitError","errorMessage":"RequestId: hog-` + tc.name + ` Error: Runtime exited with error: signal: killed"}`
+			if string(res.Payload) != want || res.FunctionError != "Unhandled" {
+				t.Errorf("got %q %s\nwant %s", res.FunctionError, res.Payload, want)
+			}
+			if !strings.Contains(string(res.Log), "Memory Size: 128 MB\tMax Memory Used: 1") || !strings.Contains(string(res.Log), "\tStatus: error\tError Type: Runtime.OutOfMemory") {
+				t.Errorf("log:\n%s", res.Log)
+			}
+			// Started under the limit, the next invocation works.
+			if res := invoke(t, m, s, "after-"+tc.name, `{}`); res.FunctionError != "" {
+				t.Errorf("after the kill: %s\n%s", res.Payload, res.Log)
+			}
+		})
 	}
 }

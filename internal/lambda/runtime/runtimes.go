@@ -78,58 +78,154 @@ func Interpreter(k Kind) string {
 	return ""
 }
 
-// Command returns the argv that starts an instance of kind k, and for
-// Provided the bootstrap path that must exist.
+// Command returns the argv that starts an instance of kind k on the host
+// (no isolation), and for Provided the bootstrap path that must exist.
 func Command(k Kind, runtimeDir, taskRoot string) (argv []string, bootstrap string, err error) {
+	return command(k, runtimeDir, taskRoot, taskRoot)
+}
+
+// command builds the argv with the task root and runtime dir as the
+// function sees them; hostTaskRoot is where the bootstrap is checked.
+func command(k Kind, runtimeDir, taskRoot, hostTaskRoot string) (argv []string, bootstrap string, err error) {
 	switch k {
 	case Provided:
-		b := filepath.Join(taskRoot, "bootstrap")
-		return []string{b}, b, nil
+		return []string{filepath.Join(taskRoot, "bootstrap")}, filepath.Join(hostTaskRoot, "bootstrap"), nil
 	case Node, Python:
-		p, err := interpreterPath(k)
+		in, err := interpreter(k)
 		if err != nil {
 			return nil, "", err
 		}
 		if k == Node {
-			return []string{p, filepath.Join(runtimeDir, "bootstrap.mjs")}, "", nil
+			return []string{in.path, filepath.Join(runtimeDir, "bootstrap.mjs")}, "", nil
 		}
-		return []string{p, "-u", filepath.Join(runtimeDir, "gatehouse_bootstrap.py")}, "", nil
+		return []string{in.path, "-u", filepath.Join(runtimeDir, "gatehouse_bootstrap.py")}, "", nil
 	}
 	return nil, "", fmt.Errorf("unsupported runtime")
 }
 
+// Command returns the argv of an instance of kind k as this Manager runs
+// it (inside a sandbox: /var/task, /var/runtime), and for Provided the
+// host path of the bootstrap that must exist.
+func (m *Manager) Command(k Kind, runtimeDir, taskRoot string) (argv []string, bootstrap string, err error) {
+	if m.sandboxed() {
+		return command(k, sbxRuntimeDir, sbxTaskRoot, taskRoot)
+	}
+	return Command(k, runtimeDir, taskRoot)
+}
+
+// Layout is where a function finds its files and programs, as the function
+// sees them: the values of LAMBDA_TASK_ROOT, LAMBDA_RUNTIME_DIR and the
+// default search paths of its environment.
+type Layout struct {
+	TaskRoot, RuntimeDir string
+	Path                 string
+	LDLibraryPath        string
+	NodePath             string
+	PythonPath           string
+	// Sandboxed is true when the function runs isolated: /tmp is its own
+	// and it reaches gatehouse at SandboxEndpoint.
+	Sandboxed bool
+}
+
+// Layout returns the layout of a function of kind k whose code and
+// runtime directory are taskRoot and runtimeDir on the host.
+func (m *Manager) Layout(k Kind, taskRoot, runtimeDir string) Layout {
+	if !m.sandboxed() {
+		ld := taskRoot + ":" + filepath.Join(taskRoot, "lib")
+		if host := os.Getenv("LD_LIBRARY_PATH"); host != "" {
+			ld = host + ":" + ld
+		}
+		return Layout{
+			TaskRoot: taskRoot, RuntimeDir: runtimeDir, Path: os.Getenv("PATH"), LDLibraryPath: ld,
+			NodePath:   filepath.Join(runtimeDir, "node_modules") + ":" + runtimeDir + ":" + taskRoot,
+			PythonPath: runtimeDir,
+		}
+	}
+	// As on AWS (spec/lambda.md §2.2), with the interpreter's own bin
+	// directory first when it is not a system one.
+	path := "/usr/local/bin:/usr/bin:/bin:/opt/bin"
+	if k == Node || k == Python {
+		if in, err := interpreter(k); err == nil {
+			if d := filepath.Dir(in.path); !underSystem(d) {
+				path = d + ":" + path
+			}
+		}
+	}
+	return Layout{
+		TaskRoot: sbxTaskRoot, RuntimeDir: sbxRuntimeDir, Path: path,
+		LDLibraryPath: "/lib64:/usr/lib64:" + sbxRuntimeDir + ":" + sbxRuntimeDir + "/lib:" + sbxTaskRoot + ":" + sbxTaskRoot + "/lib:/opt/lib",
+		NodePath:      sbxRuntimeDir + "/node_modules:" + sbxRuntimeDir + ":" + sbxTaskRoot,
+		PythonPath:    sbxRuntimeDir,
+		Sandboxed:     true,
+	}
+}
+
+// interp is a host interpreter: its real executable and the install
+// prefixes a sandbox must show for it to run.
+type interp struct {
+	path     string
+	prefixes []string
+}
+
 var (
 	interpMu    sync.Mutex
-	interpCache = map[Kind]string{}
+	interpCache = map[Kind]*interp{}
 )
 
-// interpreterPath finds node or python3 and resolves it to the real
+// interpreter finds node or python3 and resolves it to the real
 // executable once: version-manager shims (pyenv, nvm, asdf) cost a
 // process or two per cold start and may block on their own locks.
-func interpreterPath(k Kind) (string, error) {
+func interpreter(k Kind) (*interp, error) {
 	interpMu.Lock()
 	defer interpMu.Unlock()
-	if p, ok := interpCache[k]; ok {
-		return p, nil
+	if in, ok := interpCache[k]; ok {
+		return in, nil
 	}
 	name := Interpreter(k)
 	p, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("%s is not installed on this host", name)
+		return nil, fmt.Errorf("%s is not installed on this host", name)
 	}
-	probe := []string{"-c", "import sys; print(sys.executable)"}
+	// The real executable, then the install prefixes (python's may differ
+	// from the executable's directory: venvs, split exec prefix).
+	probe := []string{"-c", "import os, sys; print(os.path.realpath(sys.executable)); print(sys.base_prefix); print(sys.base_exec_prefix)"}
 	if k == Node {
-		probe = []string{"-p", "process.execPath"}
+		probe = []string{"-e", "console.log(require('fs').realpathSync(process.execPath))"}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	in := &interp{path: p}
 	if out, err := exec.CommandContext(ctx, p, probe...).Output(); err == nil {
-		if real := strings.TrimSpace(string(out)); filepath.IsAbs(real) {
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if real := strings.TrimSpace(lines[0]); filepath.IsAbs(real) {
 			if st, err := os.Stat(real); err == nil && !st.IsDir() {
-				p = real
+				in.path = real
+			}
+		}
+		for _, l := range lines[1:] {
+			if l = strings.TrimSpace(l); filepath.IsAbs(l) {
+				in.addPrefix(filepath.Clean(l))
 			}
 		}
 	}
-	interpCache[k] = p
-	return p, nil
+	// node and python live in PREFIX/bin.
+	if d := filepath.Dir(in.path); filepath.Base(d) == "bin" {
+		in.addPrefix(filepath.Dir(d))
+	} else {
+		in.addPrefix(d)
+	}
+	interpCache[k] = in
+	return in, nil
+}
+
+func (in *interp) addPrefix(p string) {
+	if p == "/" || underSystem(p) {
+		return
+	}
+	for _, q := range in.prefixes {
+		if q == p || strings.HasPrefix(p, q+"/") {
+			return
+		}
+	}
+	in.prefixes = append(in.prefixes, p)
 }

@@ -37,6 +37,16 @@ func handle(ctx context.Context, ev event) (any, error) {
 		time.Sleep(time.Duration(ev.Sleep) * time.Millisecond)
 	case "env":
 		return map[string]string{"value": os.Getenv(ev.Env)}, nil
+	case "hog":
+		var held [][]byte
+		for i := 0; i < ev.Size/16; i++ {
+			b := make([]byte, 16<<20)
+			for k := range b {
+				b[k] = 1
+			}
+			held = append(held, b)
+		}
+		return len(held), nil
 	case "big":
 		b := make([]byte, ev.Size)
 		for i := range b {
@@ -50,6 +60,7 @@ func handle(ctx context.Context, ev event) (any, error) {
 		"arn":         lc.InvokedFunctionArn,
 		"invocations": invocations,
 		"pid":         os.Getpid(),
+		"instance":    os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME"),
 		"deadlineIn":  time.Until(dl).Milliseconds(),
 	}, nil
 }
