@@ -81,7 +81,7 @@ func (rq *request) signed() bool {
 // withheldHeader reports whether the client header k (in any spelling) is
 // kept from every integration: the caller's AWS credentials (spec §7: the
 // SigV4 Authorization header is dropped; gatehouse drops the whole
-// signature and the session token, see doc/security-notes/gw-path.md) and
+// signature and the session token, see doc/security.md §2–3, §9, §18) and
 // the method-override headers.
 func withheldHeader(k string, signed bool) bool {
 	if headerEq(k, "X-Amz-Security-Token") {

@@ -41,7 +41,7 @@
 // # Instances
 //
 // Each instance runs in its own bubblewrap sandbox (package runtime;
-// doc/security-notes/lambda-iso.md): uid 993, no capabilities, its code
+// doc/security.md §1): uid 993, no capabilities, its code
 // read-only at /var/task, the bootstrap programs at /var/runtime, a private
 // /tmp of EphemeralStorage MB, MemorySize enforced, and its own network
 // namespace where the Runtime API listens on 127.0.0.1:9001 and gatehouse

@@ -9,7 +9,7 @@ import (
 )
 
 // SandboxConfig is how functions are isolated from the server and from
-// each other (package runtime runs them; doc/security-notes/lambda-iso.md).
+// each other (package runtime runs them; doc/security.md §1).
 type SandboxConfig struct {
 	// Isolation is runtime.IsolationSandbox (default) or
 	// runtime.IsolationNone.

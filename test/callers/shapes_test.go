@@ -34,7 +34,7 @@ func TestRequestShapes(t *testing.T) {
 		{"plus", "/echo/a+b", "", ""},
 		{"utf-8", "/echo/caf%C3%A9", "", ""},
 		// Not ';': the gateway refuses it in a path (Tomcat would read
-		// "x;y" as "x"; doc/security-notes/gw-path.md), see below.
+		// "x;y" as "x"; doc/security.md §2–3, §9, §18), see below.
 		{"sub-delims", "/echo/x=1,z!$&'*+:@", "", ""},
 		{"tilde and dots", "/echo/~user/.hidden", "", ""},
 		{"parentheses", "/echo/(x)", "", ""},

@@ -34,7 +34,7 @@ const (
 // DefaultSandboxUID is the first host uid (and gid) of sandboxes when the
 // server runs as root: instance n runs as DefaultSandboxUID+n. The range
 // 1879048192–1879113727 (0x70000000 + 65536) is above the container ranges
-// systemd hands out and below 2^31 (docs: doc/security-notes/lambda-iso.md).
+// systemd hands out and below 2^31 (docs: doc/security.md §1).
 const DefaultSandboxUID = 1879048192
 
 // sandboxUIDs is the size of the uid range used when running as root.
