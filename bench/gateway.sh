@@ -78,16 +78,23 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENT
 # adds one of each.
 GH_NAMES=(gatehouse nethttp)
 GH_FLAGS=("" "--http-server=net/http --upstream-client=net/http")
+GH_BINS=("$WORK/gatehouse" "$WORK/gatehouse")
 if [ -n "${MIXED:-}" ]; then
 	GH_NAMES+=(front+nhclient nhserver+client)
 	GH_FLAGS+=("--upstream-client=net/http" "--http-server=net/http")
+	GH_BINS+=("$WORK/gatehouse" "$WORK/gatehouse")
+fi
+# BASELINE=path/to/an/older/gatehouse adds that binary, default flags, as
+# configuration "baseline": a before/after comparison within one run.
+if [ -n "${BASELINE:-}" ]; then
+	GH_NAMES+=(baseline); GH_FLAGS+=(""); GH_BINS+=("$BASELINE")
 fi
 GH_PORTS=(); GH_PIDS=(); GH_API=()
 for i in "${!GH_NAMES[@]}"; do
 	port=$(free_port)
 	# shellcheck disable=SC2086 # GH_FLAGS holds separate flags
 	GOGC=${GATEHOUSE_GOGC:-} GATEHOUSE_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID GATEHOUSE_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
-		"$WORK/gatehouse" serve --listen 127.0.0.1:$port --data-dir "$WORK/data.$i" --log-level warn ${GH_FLAGS[$i]} >"$WORK/gatehouse.$i.log" 2>&1 & PIDS+=($!)
+		"${GH_BINS[$i]}" serve --listen 127.0.0.1:$port --data-dir "$WORK/data.$i" --log-level warn ${GH_FLAGS[$i]} >"$WORK/gatehouse.$i.log" 2>&1 & PIDS+=($!)
 	GH_PORTS+=("$port"); GH_PIDS+=($!)
 done
 wait_port $BE; wait_port $RP; wait_port $NG
