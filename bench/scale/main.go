@@ -139,7 +139,9 @@ type iamAccessKey struct{ AccessKeyId, SecretAccessKey *string }
 
 // run creates n users from workers goroutines and prints one line per
 // `every` users: the writes per second over the time it took to complete
-// that many more users, and the p50/p99 of every write of those users.
+// that many more users, the p50/p99 of every write of those users and how
+// many of them failed (a failed user's later writes are not attempted, so
+// a bucket with failures shows more writes/s than were made).
 func run(c *iam.Client, n, workers, every int, prefix string) result {
 	buckets := (n + every - 1) / every
 	lat := make([][]time.Duration, buckets) // per bucket: every write's latency
@@ -150,7 +152,8 @@ func run(c *iam.Client, n, workers, every int, prefix string) result {
 	var res result
 	var resMu sync.Mutex
 	start := time.Now()
-	fmt.Printf("%-14s %10s %10s %10s %10s\n", "users", "writes/s", "p50", "p99", "max")
+	fails := make([]atomic.Int64, buckets)
+	fmt.Printf("%-14s %10s %10s %10s %10s %8s\n", "users", "writes/s", "p50", "p99", "max", "failed")
 	var printed int
 	report := func() { // under markMu
 		for printed < buckets && !marks[printed].IsZero() {
@@ -165,8 +168,8 @@ func run(c *iam.Client, n, workers, every int, prefix string) result {
 			slices.Sort(ls)
 			users := min((b+1)*every, n) - b*every
 			secs := marks[b].Sub(from).Seconds()
-			fmt.Printf("%-14s %10.0f %10s %10s %10s\n", fmt.Sprintf("%d-%d", b*every+1, b*every+users),
-				float64(3*users)/secs, pct(ls, 50), pct(ls, 99), pct(ls, 100))
+			fmt.Printf("%-14s %10.0f %10s %10s %10s %8d\n", fmt.Sprintf("%d-%d", b*every+1, b*every+users),
+				float64(3*users)/secs, pct(ls, 50), pct(ls, 99), pct(ls, 100), fails[b].Load())
 			printed++
 		}
 	}
@@ -211,6 +214,7 @@ func run(c *iam.Client, n, workers, every int, prefix string) result {
 				}
 				latMu.Unlock()
 				if err != nil {
+					fails[b].Add(1)
 					resMu.Lock()
 					if res.failed++; res.firstErr == nil {
 						res.firstErr = fmt.Errorf("%s: %w", name, err)
