@@ -89,7 +89,7 @@ func (c *call) ownerKeyList(user string) []*KeyEntry {
 	if user != "" {
 		owner = entityKey(c.account(), user)
 	}
-	ks := append([]*KeyEntry(nil), c.snap.ownerKeys[owner]...)
+	ks := append([]*KeyEntry(nil), c.snap.ownerKeyList(owner)...)
 	sort.Slice(ks, func(i, j int) bool { return ks[i].ID < ks[j].ID })
 	return ks
 }
@@ -159,7 +159,7 @@ func opDeleteAccessKey(c *call) (any, error) {
 
 func opGetAccessKeyLastUsed(c *call) (any, error) {
 	id := c.get("AccessKeyId")
-	k := c.snap.keys[id]
+	k := c.snap.keys.get(id)
 	if k == nil || k.Account != c.account() {
 		if err := c.allow("arn:aws:iam::"+c.account()+":user/*", nil); err != nil {
 			return nil, err
@@ -168,7 +168,7 @@ func opGetAccessKeyLastUsed(c *call) (any, error) {
 	}
 	res := c.p.ARN
 	if k.User != "" {
-		res = c.snap.users[entityKey(k.Account, k.User)].arn
+		res = c.snap.users.get(entityKey(k.Account, k.User)).arn
 	}
 	if err := c.allow(res, nil); err != nil {
 		return nil, err

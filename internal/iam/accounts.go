@@ -139,7 +139,7 @@ func opListAccounts(c *call) (any, error) {
 		return nil, err
 	}
 	var out []xmlAccount
-	for _, a := range c.snap.accounts {
+	for _, a := range c.snap.accounts.all() {
 		out = append(out, xmlAccount{AccountId: a.ID, Name: a.Name, CreateDate: isoTime(a.Created)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AccountId < out[j].AccountId })

@@ -77,7 +77,7 @@ func (c *call) entity(et entityType, fill func(*policy.Context)) (string, error)
 			arn, name = u.arn, u.Name
 		}
 	case kindGroup:
-		if g := c.snap.groups[entityKey(c.account(), name)]; g != nil {
+		if g := c.snap.groups.get(entityKey(c.account(), name)); g != nil {
 			arn, name = g.arn, g.Name
 		}
 	default:
@@ -129,7 +129,7 @@ func opAttach(et entityType) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		if pe := c.snap.policies[arn]; pe == nil || pe.Account != c.account() {
+		if pe := c.snap.policies.get(arn); pe == nil || pe.Account != c.account() {
 			if !strings.HasPrefix(arn, "arn:") {
 				return nil, awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 			}
@@ -198,7 +198,7 @@ func opListAttached(et entityType) opFunc {
 		prefix := c.get("PathPrefix")
 		var out []xmlAttached
 		for _, a := range *h.attached {
-			pe := c.snap.policies[a]
+			pe := c.snap.policies.get(a)
 			if pe == nil || prefix != "" && !strings.HasPrefix(pe.Path, prefix) {
 				continue
 			}
@@ -225,15 +225,15 @@ func (r snapReader) Get(kind, key string) (store.Record, error) {
 	var v any
 	switch kind {
 	case kindUser:
-		if e := r.c.snap.users[key]; e != nil {
+		if e := r.c.snap.users.get(key); e != nil {
 			v = &e.User
 		}
 	case kindGroup:
-		if e := r.c.snap.groups[key]; e != nil {
+		if e := r.c.snap.groups.get(key); e != nil {
 			v = &e.Group
 		}
 	case kindRole:
-		if e := r.c.snap.roles[key]; e != nil {
+		if e := r.c.snap.roles.get(key); e != nil {
 			v = &e.Role
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"net/http"
 	"net/url"
 	"sort"
@@ -227,7 +228,7 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 // the account's entities under the request's PathPrefix, sorted by name
 // case-insensitively as IAM lists them. ident gives an entity's account,
 // path and name.
-func listInPath[E any](c *call, kind string, all map[string]*E, ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
+func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
 	prefix, res, err := listResource(c, kind)
 	if err != nil {
 		return nil, "", false, err

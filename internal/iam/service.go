@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -41,11 +39,6 @@ type Service struct {
 	view  *store.View[Snapshot]
 	auth  *authn.Authenticator
 	now   func() time.Time
-
-	cacheMu sync.Mutex
-	cache   map[string]*policy.Policy
-	secrets map[string]string
-	decoded map[string]decoded
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session
@@ -70,7 +63,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.view, err = store.NewView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot)
+	s.view, err = store.NewIncrementalView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot, s.applyDiff)
 	if err != nil {
 		return nil, err
 	}

@@ -154,7 +154,7 @@ func (c *call) checkPolicyExists(arn string) error {
 	if arn == "" {
 		return nil
 	}
-	if c.snap.policies[arn] == nil {
+	if c.snap.policies.get(arn) == nil {
 		if !strings.HasPrefix(arn, "arn:aws:iam::") {
 			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 		}
@@ -219,7 +219,7 @@ func opGetUser(c *call) (any, error) {
 			if err := c.allow(c.p.ARN, nil); err != nil {
 				return nil, err
 			}
-			a := c.snap.accounts[c.account()]
+			a := c.snap.accounts.get(c.account())
 			x := xmlUser{Path: "", UserId: c.account(), Arn: c.p.ARN}
 			if a != nil {
 				x.CreateDate = isoTime(a.Created)
@@ -244,7 +244,7 @@ func opGetUser(c *call) (any, error) {
 }
 
 func opListUsers(c *call) (any, error) {
-	pg, marker, trunc, err := listInPath(c, "user", c.snap.users, func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
+	pg, marker, trunc, err := listInPath(c, "user", c.snap.users.all(), func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
 	if err != nil {
 		return nil, err
 	}
