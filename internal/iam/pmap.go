@@ -164,10 +164,10 @@ func (b *pbuilder[V]) done() pmap[V] {
 	return b.m
 }
 
-func (b *pbuilder[V]) get(k string) V                { return b.m.get(k) }
-func (b *pbuilder[V]) lookup(k string) (V, bool)     { return b.m.lookup(k) }
-func (b *pbuilder[V]) len() int                      { return b.m.n }
-func (b *pbuilder[V]) all() iter.Seq2[string, V]     { return b.m.all() }
+func (b *pbuilder[V]) get(k string) V                 { return b.m.get(k) }
+func (b *pbuilder[V]) lookup(k string) (V, bool)      { return b.m.lookup(k) }
+func (b *pbuilder[V]) len() int                       { return b.m.n }
+func (b *pbuilder[V]) all() iter.Seq2[string, V]      { return b.m.all() }
 func (b *pbuilder[V]) writable(n *pnode[V]) *pnode[V] { return n.writable(b.edit) }
 
 func (b *pbuilder[V]) set(k string, v V) {

@@ -333,7 +333,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 		if raw == nil {
 			b.roles.del(rk)
 		} else {
-			b.roles.set(rk, &RoleEntry{Role: *raw, arn: raw.ARN()})
+			b.roles.set(rk, &RoleEntry{Role: *raw, arn: raw.ARN(), storedTrust: raw.TrustPolicy})
 			markTrust(raw.ARN())
 		}
 	}
@@ -342,7 +342,9 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 		cur := b.roles.get(rk)
 		raw, changed := ch.roles[rk]
 		if !changed && cur != nil {
-			raw = &cur.Role
+			r := cur.Role
+			r.TrustPolicy = cur.storedTrust
+			raw = &r
 		}
 		if old != nil {
 			b.unrefPolicies('r', rk, old.Attached, old.Boundary)
@@ -354,7 +356,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 			b.roles.del(rk)
 			continue
 		}
-		e := &RoleEntry{Role: *raw, arn: raw.ARN(), tagKeys: principalTagKeys(raw.Tags)}
+		e := &RoleEntry{Role: *raw, storedTrust: raw.TrustPolicy, arn: raw.ARN(), tagKeys: principalTagKeys(raw.Tags)}
 		e.TrustPolicy = b.boundTrust(raw)
 		var ok1, ok2, ok3 bool
 		e.identity, ok1 = b.inline(raw.Inline, nil)

@@ -93,13 +93,16 @@ type GroupEntry struct {
 
 // RoleEntry is a role with its compiled policies.
 type RoleEntry struct {
-	Role
-	tagKeys  []string
-	arn      string
-	trust    *policy.Policy
-	identity []policy.Named
-	boundary *policy.Named
-	broken   bool
+	Role // TrustPolicy is bound (boundTrust): ARNs of deleted principals replaced by their ids
+	// storedTrust is the trust policy as stored, from which the bound one
+	// is made again when a principal it names changes.
+	storedTrust string
+	tagKeys     []string
+	arn         string
+	trust       *policy.Policy
+	identity    []policy.Named
+	boundary    *policy.Named
+	broken      bool
 }
 
 // ARN returns the role ARN.
@@ -127,7 +130,9 @@ type KeyEntry struct {
 func (s *Snapshot) Account(id string) *Account { return s.accounts.get(id) }
 
 // Role returns a role by account and name (case-insensitive), or nil.
-func (s *Snapshot) Role(account, name string) *RoleEntry { return s.roles.get(entityKey(account, name)) }
+func (s *Snapshot) Role(account, name string) *RoleEntry {
+	return s.roles.get(entityKey(account, name))
+}
 
 // RoleByARN returns the role an ARN names (arn:aws:iam::A:role/path/name).
 func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
@@ -143,7 +148,9 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 }
 
 // User returns a user by account and name, or nil.
-func (s *Snapshot) User(account, name string) *UserEntry { return s.users.get(entityKey(account, name)) }
+func (s *Snapshot) User(account, name string) *UserEntry {
+	return s.users.get(entityKey(account, name))
+}
 
 // Policy returns a managed policy by ARN, or nil.
 func (s *Snapshot) Policy(arn string) *PolicyEntry { return s.policies.get(arn) }
@@ -189,4 +196,3 @@ func splitIAMARN(arn string) (account, resource string, ok bool) {
 	}
 	return rest[:i], rest[i+1:], true
 }
-
