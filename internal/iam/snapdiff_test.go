@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -176,7 +177,8 @@ func newDiffService(t *testing.T) (*Service, *store.Store) {
 	}
 	st := store.New(b)
 	t.Cleanup(func() { st.Close() })
-	s, err := New(ctx, Config{Store: st, MasterKey: make([]byte, 32), DefaultAccount: dAccounts[0]})
+	// Broken documents and secrets are logged at every build: keep quiet.
+	s, err := New(ctx, Config{Store: st, MasterKey: make([]byte, 32), DefaultAccount: dAccounts[0], Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
