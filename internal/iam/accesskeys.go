@@ -62,20 +62,14 @@ func opCreateAccessKey(c *call) (any, error) {
 				return firstErr(err, noSuchUser(display))
 			}
 		}
-		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		keys, err := ownedKeys(tx, k.Account, user)
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, o := range keys {
-			if o.Account == k.Account && o.User == user {
-				n++
-			}
-		}
-		if n >= 2 {
+		if len(keys) >= 2 {
 			return awserr.LimitExceeded.New("Cannot exceed quota for AccessKeysPerUser: 2")
 		}
-		return createJSON(tx, kindAccessKey, id, k)
+		return createKey(tx, k)
 	})
 	if err != nil {
 		return nil, err
@@ -153,7 +147,7 @@ func opDeleteAccessKey(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
-		return tx.Delete(kindAccessKey, k.ID)
+		return deleteKey(tx, k)
 	})
 }
 

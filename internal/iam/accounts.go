@@ -37,7 +37,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		}
 		for _, o := range all {
 			if o.Bootstrap && o.Account == account && o.ID != accessKeyID {
-				if err := tx.Delete(kindAccessKey, o.ID); err != nil {
+				if err := deleteKey(tx, o); err != nil {
 					return err
 				}
 			}
@@ -59,7 +59,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		k.Secret = s.box.Seal(secret, accessKeyID)
 		k.Status = "Active"
 		k.Bootstrap = true
-		return putJSON(tx, kindAccessKey, accessKeyID, k)
+		return putKey(tx, k, nil)
 	})
 	return err
 }
@@ -106,7 +106,7 @@ func (s *Service) CreateAccount(ctx context.Context, id, name string) (*NewAccou
 		secret := NewSecret()
 		k := &AccessKey{ID: akid, Account: acct, Secret: s.box.Seal(secret, akid), Status: "Active", Created: s.now().UTC()}
 		*out = NewAccount{AccountID: acct, AccessKeyID: akid, SecretAccessKey: secret}
-		return createJSON(tx, kindAccessKey, akid, k)
+		return createKey(tx, k)
 	})
 	if err != nil {
 		return nil, err

@@ -63,6 +63,9 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.ensureKeyIndex(ctx); err != nil {
+		return nil, err
+	}
 	s.view, err = store.NewIncrementalView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot, s.applyDiff)
 	if err != nil {
 		return nil, err

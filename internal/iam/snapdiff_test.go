@@ -202,7 +202,7 @@ func fullBuild(t *testing.T, s *Service) (*Snapshot, int64) {
 }
 
 func TestSnapshotIncrementalEqualsFull(t *testing.T) {
-	steps := 1500
+	steps := 800
 	if testing.Short() {
 		steps = 300
 	}

@@ -325,14 +325,12 @@ func opDeleteUser(c *call) (any, error) {
 		if cur == nil {
 			return noSuchUser(u.Name)
 		}
-		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		keys, err := ownedKeys(tx, u.Account, strings.ToLower(u.Name))
 		if err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if k.Account == u.Account && k.User == strings.ToLower(u.Name) {
-				return awserr.DeleteConflict.New("Cannot delete entity, must delete access keys first.")
-			}
+		if len(keys) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must delete access keys first.")
 		}
 		if len(cur.Inline) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
@@ -385,16 +383,15 @@ func opUpdateUser(c *call) (any, error) {
 					return err
 				}
 				// Access keys refer to their user by name.
-				keys, err := listJSON[AccessKey](tx, kindAccessKey)
+				keys, err := ownedKeys(tx, u.Account, strings.ToLower(cur.Name))
 				if err != nil {
 					return err
 				}
 				for _, k := range keys {
-					if k.Account == u.Account && k.User == strings.ToLower(cur.Name) {
-						k.User = strings.ToLower(newName)
-						if err := putJSON(tx, kindAccessKey, k.ID, k); err != nil {
-							return err
-						}
+					old := *k
+					k.User = strings.ToLower(newName)
+					if err := putKey(tx, k, &old); err != nil {
+						return err
 					}
 				}
 			}
