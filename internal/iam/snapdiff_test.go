@@ -168,7 +168,7 @@ func (g *diffGen) op(tx store.Tx) error {
 // store on the same database whose writes the service's view learns of
 // only with the next write through its own store: the diff it then applies
 // spans several revisions.
-func newDiffService(t *testing.T) (*Service, *store.Store) {
+func newDiffService(t testing.TB) (*Service, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	b, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "iam.db"))
@@ -187,7 +187,7 @@ func newDiffService(t *testing.T) (*Service, *store.Store) {
 
 // fullBuild builds the snapshot of the store's current revision from a
 // full read, and returns it with that revision.
-func fullBuild(t *testing.T, s *Service) (*Snapshot, int64) {
+func fullBuild(t testing.TB, s *Service) (*Snapshot, int64) {
 	t.Helper()
 	var snap *Snapshot
 	rev, err := s.store.View(context.Background(), func(r store.Reader) error {
