@@ -212,13 +212,6 @@ func ExecuteAPIPrefix(region, account, apiID string) string {
 	return build("execute-api", region, account, apiID, "/")
 }
 
-// Is reports whether s is an ARN of service in gatehouse's partition
-// ("arn:aws:SERVICE:..."), without parsing the rest.
-func Is(s, service string) bool {
-	const p = "arn:" + Partition + ":"
-	return len(s) > len(p)+len(service) && s[:len(p)] == p && s[len(p):len(p)+len(service)] == service && s[len(p)+len(service)] == ':'
-}
-
 // ParseIAM splits an IAM ARN of gatehouse's partition,
 // arn:aws:iam::ACCOUNT:RESOURCE, into its account and resource
 // ("user/path/name", "root"). ok is false for anything else, including
