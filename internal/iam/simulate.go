@@ -336,7 +336,9 @@ func (c *call) contextEntries() (*policy.Context, error) {
 	for i, e := range awsproto.MemberStructs(c.params, "ContextEntries") {
 		name := e["ContextKeyName"]
 		if name == "" {
-			if e["ContextKeyType"] != "" || e["ContextKeyValues.member.1"] != "" {
+			_, typ := e["ContextKeyType"]
+			_, vals := e["ContextKeyValues.member.1"]
+			if typ || vals {
 				return nil, validation("", "contextEntries.member.contextKeyName", "Member must not be null")
 			}
 			return pc, nil
