@@ -4,7 +4,7 @@ GO ?= go
 # Node packages the tests drive (differential policy test, JS signers of the tutorials).
 NPM_DIRS := $(patsubst %/package-lock.json,%,$(wildcard test/*/package-lock.json examples/*/package-lock.json examples/*/*/package-lock.json))
 
-.PHONY: help run build test deps vet lint check bench fuzz
+.PHONY: help run build test deps vet lint check bench fuzz doc ops-models
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,3 +36,9 @@ check: test lint ## everything CI runs except benchmarks
 
 bench: ## run every benchmark once (CI smoke); use -benchtime/-count for real numbers
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+doc: ## regenerate doc/operations.md (AWS operations, implemented or not) from doc/aws-models and the code
+	$(GO) run ./internal/tools/opsdoc
+
+ops-models: ## re-extract doc/aws-models from the botocore installed here (python3), then regenerate doc/operations.md
+	$(GO) run ./internal/tools/opsdoc -extract
