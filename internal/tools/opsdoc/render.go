@@ -37,6 +37,7 @@ var actionDiffers = map[string]map[string]string{
 var actionNotes = map[string]map[string]string{
 	"sts": {
 		"GetCallerIdentity":         "no permission needed: AWS answers it even under an explicit deny",
+		"GetSessionToken":           "no permission needed: policies cannot control it",
 		"AssumeRoleWithWebIdentity": "unsigned: the role's trust policy decides",
 		"AssumeRoleWithSAML":        "unsigned: the role's trust policy decides",
 	},
@@ -79,6 +80,20 @@ var otherSurfaces = map[string]string{
 		"`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`.",
 	"gatehouse": "gatehouse's own endpoints, `/_gatehouse/health` (`Health`) and `/_gatehouse/metrics` (`Metrics`); " +
 		"not AWS operations, and not authorized by IAM.",
+}
+
+// sources say where the differences and notes of each service come from.
+var sources = map[string]string{
+	"iam": "Source: the Service Authorization Reference for IAM, whose actions are named after the operations; " +
+		"operations added recently are assumed to follow the rule.",
+	"sts": "Sources: the STS API reference (GetCallerIdentity) and the IAM User Guide, \"Permissions for GetSessionToken\" " +
+		"and \"Permissions for AssumeRoleWithWebIdentity\".",
+	"apigateway": "Sources: the Service Authorization Reference, \"Amazon API Gateway Management\" (operation to action table); " +
+		"the API Gateway Developer Guide, \"Create and attach an API Gateway resource policy\" (UpdateRestApiPolicy).",
+	"lambda": "Sources: the Lambda API reference (Invoke and InvokeWithResponseStream \"require permission for the " +
+		"lambda:InvokeFunction action\"; CreateFunction's iam:PassRole) and the Lambda permissions reference (layer " +
+		"actions: GetLayerVersionByArn has no action of its own). Operations added recently (durable executions, " +
+		"capacity providers) are assumed to follow the naming rule.",
 }
 
 // action returns the IAM action AWS checks for op of service, and any note.
@@ -205,6 +220,7 @@ func Render(models map[string]*awsmodel.Model, ops map[string][]string) ([]byte,
 		} else {
 			w("The IAM action is `%s:` followed by the operation's name unless the notes say otherwise.\n", s)
 		}
+		w("%s\n", sources[s])
 		w("\n")
 		if m.IsREST() {
 			if s == "apigateway" {
