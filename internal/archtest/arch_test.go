@@ -47,9 +47,8 @@ var layer = map[string]int{
 	"internal/app":           8,
 	"internal/gatehousetest": 9,
 	"internal/cli":           9,
-	// Generates doc/operations.md from the models and app.Operations.
-	"internal/tools/opsdoc": 9,
-	"cmd/gatehouse":         10,
+	"cmd/gatehouse":          10,
+	"internal/tools":         10, // developer tools (the test summary, doc/operations.md)
 }
 
 // pure packages know nothing of servers or storage (DESIGN.md).
