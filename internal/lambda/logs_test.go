@@ -16,14 +16,43 @@ import (
 )
 
 type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{} // closed (and replaced) at every Write
 }
 
 func (s *syncBuf) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.wrote != nil {
+		close(s.wrote)
+	}
+	s.wrote = make(chan struct{})
 	return s.b.Write(p)
+}
+
+// waitFor waits until the buffer contains want, waking at each write; it
+// gives up after limit so that a missing line fails the test's assertions
+// instead of hanging it.
+func (s *syncBuf) waitFor(want string, limit time.Duration) {
+	timeout := time.After(limit)
+	for {
+		s.mu.Lock()
+		if strings.Contains(s.b.String(), want) {
+			s.mu.Unlock()
+			return
+		}
+		if s.wrote == nil {
+			s.wrote = make(chan struct{})
+		}
+		wrote := s.wrote
+		s.mu.Unlock()
+		select {
+		case <-wrote:
+		case <-timeout:
+			return
+		}
+	}
 }
 
 func (s *syncBuf) String() string {
@@ -54,10 +83,7 @@ func TestLogsCommand(t *testing.T) {
 	if _, err := e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("gofn"), Payload: []byte(`{"do":"second"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(out.String(), "handling second") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	out.waitFor("handling second", time.Minute)
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
