@@ -76,8 +76,8 @@ const (
 	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
 	// its calls get that service's own unknown-operation error.
 	SurfaceUnimplemented = "unimplemented"
-	SurfaceExecuteAPI = "execute-api"
-	SurfaceGatehouse  = "gatehouse"
+	SurfaceExecuteAPI    = "execute-api"
+	SurfaceGatehouse     = "gatehouse"
 )
 
 // ServeHTTP implements http.Handler.

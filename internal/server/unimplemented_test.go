@@ -20,9 +20,9 @@ func TestUnimplementedServiceAnswersInItsProtocol(t *testing.T) {
 	}
 	tests := []struct {
 		name, method, target, authz, xAmzTarget, ctype, body string
-		status                                                int
-		wantCT, wantType                                      string
-		wantBody                                              []string
+		status                                               int
+		wantCT, wantType                                     string
+		wantBody                                             []string
 	}{
 		{"dynamodb json 1.0", "POST", "/", auth("dynamodb"), "DynamoDB_20120810.ListTables", "application/x-amz-json-1.0", "{}",
 			400, "application/x-amz-json-1.0", "UnknownOperationException",
