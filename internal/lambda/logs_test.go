@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	cwltypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
@@ -384,5 +387,60 @@ func TestLogsAWSCLI(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLogsGoSDK reads a function's log with aws-sdk-go-v2's CloudWatch Logs
+// client: its paginator, typed errors and JSON 1.1 (de)serialization.
+func TestLogsGoSDK(t *testing.T) {
+	e := setup(t)
+	logsFunction(t, e, `{"do":"sdk1"}`, `{"do":"sdk2"}`)
+	ctx := context.Background()
+	c := cloudwatchlogs.NewFromConfig(awsConfig(e.url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
+
+	var msgs []string
+	ids := map[string]bool{}
+	p := cloudwatchlogs.NewFilterLogEventsPaginator(c, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/gofn"), Limit: aws.Int32(3)})
+	for pages := 0; p.HasMorePages(); pages++ {
+		out, err := p.NextPage(ctx)
+		if err != nil || pages > 20 {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		for _, ev := range out.Events {
+			msgs = append(msgs, *ev.Message)
+			if ids[*ev.EventId] || *ev.IngestionTime < *ev.Timestamp {
+				t.Errorf("event %+v: duplicate id or ingested before it happened", ev)
+			}
+			ids[*ev.EventId] = true
+		}
+	}
+	all := strings.Join(msgs, "")
+	if strings.Count(all, "START RequestId") != 2 || strings.Count(all, "REPORT RequestId") != 2 || !strings.Contains(all, "handling sdk2") {
+		t.Errorf("paginated log:\n%s", all)
+	}
+
+	groups, err := c.DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("GOFN")})
+	if err != nil || len(groups.LogGroups) != 1 || *groups.LogGroups[0].LogGroupArn != "arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/gofn" {
+		t.Fatalf("DescribeLogGroups: %v %+v", err, groups)
+	}
+	streams, err := c.DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupIdentifier: groups.LogGroups[0].LogGroupArn})
+	if err != nil || len(streams.LogStreams) != 1 {
+		t.Fatalf("DescribeLogStreams: %v %+v", err, streams)
+	}
+	got, err := c.GetLogEvents(ctx, &cloudwatchlogs.GetLogEventsInput{LogGroupName: aws.String("/aws/lambda/gofn"),
+		LogStreamName: streams.LogStreams[0].LogStreamName, StartFromHead: aws.Bool(true)})
+	if err != nil || len(got.Events) != len(msgs) {
+		t.Errorf("GetLogEvents: %v, %d events, want %d", err, len(got.Events), len(msgs))
+	}
+
+	_, err = c.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/nothere")})
+	var rnf *cwltypes.ResourceNotFoundException
+	if !errors.As(err, &rnf) {
+		t.Errorf("unknown group: %v", err)
+	}
+	_, err = c.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/lambda/gofn"), NextToken: aws.String("bogus")})
+	var ipe *cwltypes.InvalidParameterException
+	if !errors.As(err, &ipe) {
+		t.Errorf("bad token: %v", err)
 	}
 }
