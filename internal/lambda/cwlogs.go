@@ -104,6 +104,11 @@ func (l *Logs) serve(w http.ResponseWriter, r *http.Request) error {
 	if region == "" {
 		region = "us-east-1"
 	}
+	if !regionRE.MatchString(region) {
+		// The region names a directory of the data dir: only a region's
+		// shape may (a signed scope can carry any string).
+		return awserr.LogsInvalidParameter.New("The signing region is not a region")
+	}
 	out, err := h(&request{w: w, r: r, caller: caller, region: region}, b.Bytes())
 	if err != nil {
 		return err

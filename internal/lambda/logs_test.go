@@ -444,3 +444,20 @@ func TestLogsGoSDK(t *testing.T) {
 		t.Errorf("bad token: %v", err)
 	}
 }
+
+// TestLogsRegionIsNotAPath: the signing region chooses a directory of the
+// data dir; a scope region that is not a region's name is refused before
+// any file is touched.
+func TestLogsRegionIsNotAPath(t *testing.T) {
+	e := setup(t)
+	for _, region := range []string{"../../../../etc", "us-east-1/..", "x"} {
+		body := []byte(`{"logGroupName":"/aws/lambda/gofn"}`)
+		resp, err := clientcall.Post(context.Background(), e.url, "logs", region, aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey},
+			map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Logs_20140328.FilterLogEvents"}, body)
+		// A region with a '/' breaks the credential scope itself: the
+		// request is not a logs call at all (execute-api's refusal).
+		if err != nil || resp.Status == 200 || !strings.Contains(region, "/") && !strings.Contains(string(resp.Body), `"__type":"InvalidParameterException"`) {
+			t.Errorf("region %q: %v %d %s", region, err, resp.Status, resp.Body)
+		}
+	}
+}
