@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -124,10 +123,13 @@ func (t Target) Resolve(ctx context.Context) (aws.Credentials, string, error) {
 			}
 		}
 	}
-	if err == nil {
-		err = errors.New("none found")
+	if t.Profile != "" {
+		return aws.Credentials{}, "", fmt.Errorf("no AWS credentials in profile %s: %w", t.Profile, err)
 	}
-	return aws.Credentials{}, "", fmt.Errorf("no AWS credentials (environment, profile or %s/credentials): %w", t.DataDir, err)
+	// The SDK's chain error ends with its last provider (IMDS), which
+	// says nothing useful on a laptop: say where credentials may come from.
+	return aws.Credentials{}, "", fmt.Errorf("no AWS credentials: none in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, ~/.aws), and no %s (the root credentials serve generates; point --data-dir or GATEHOUSE_DATA_DIR at serve's data dir)",
+		filepath.Join(t.DataDir, "credentials"))
 }
 
 // Response is a call's answer.
