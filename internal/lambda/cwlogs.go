@@ -563,7 +563,7 @@ func (l *Logs) getLogEvents(q *request, body []byte) (any, error) {
 				return false
 			}
 		}
-		n := len(e.Message) + 27
+		n := len(e.Message) + 26
 		if forward {
 			if len(ring) == limit || size+n > maxLogsResponse && len(ring) > 0 {
 				return false
@@ -573,7 +573,7 @@ func (l *Logs) getLogEvents(q *request, body []byte) (any, error) {
 		}
 		ring, size = append(ring, e), size+n
 		for len(ring) > limit || size > maxLogsResponse && len(ring) > 1 {
-			size -= len(ring[0].Message) + 27
+			size -= len(ring[0].Message) + 26
 			ring = ring[1:]
 		}
 		return true
