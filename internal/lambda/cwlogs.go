@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
@@ -178,16 +179,12 @@ func (g logGroup) path(dataDir string) string {
 
 // groupARN is the log group's ARN as DescribeLogGroups reports it ("arn"
 // carries a trailing ":*"; logGroupArn does not).
-func (g logGroup) groupARN() string {
-	return "arn:aws:logs:" + g.region + ":" + g.account + ":log-group:" + g.name
-}
+func (g logGroup) groupARN() string { return arn.LogGroup(g.region, g.account, g.name) }
 
 // resourceARN is what CloudWatch Logs authorizes an operation on: the log
-// stream ARN, with an empty stream name for operations on the whole group
-// (AWS's denials read "...:log-group:NAME:log-stream:"), so that a policy
-// on "log-group:NAME:*" covers both.
+// stream ARN, with an empty stream name for operations on the whole group.
 func (g logGroup) resourceARN(stream string) string {
-	return g.groupARN() + ":log-stream:" + stream
+	return arn.LogStream(g.region, g.account, g.name, stream)
 }
 
 var (
@@ -211,15 +208,16 @@ func resolveGroup(q *request, name, identifier *string) (logGroup, error) {
 		g.name = *name
 	case identifier != nil:
 		id := strings.TrimSuffix(*identifier, ":*")
-		if rest, ok := strings.CutPrefix(id, "arn:aws:logs:"); ok {
-			parts := strings.SplitN(rest, ":", 4)
-			if len(parts) != 4 || parts[2] != "log-group" {
+		if strings.HasPrefix(id, "arn:") {
+			a, err := arn.Parse(id)
+			name, isGroup := strings.CutPrefix(a.Resource, "log-group:")
+			if err != nil || a.Partition != arn.Partition || a.Service != "logs" || !isGroup {
 				return g, awserr.LogsInvalidParameter.New("Invalid log group identifier")
 			}
-			if parts[0] != q.region || parts[1] != q.caller.AccountID {
+			if a.Region != q.region || a.AccountID != q.caller.AccountID {
 				return g, awserr.LogsResourceNotFound.New("The specified log group does not exist.")
 			}
-			id = parts[3]
+			id = name
 		}
 		g.name = id
 	default:

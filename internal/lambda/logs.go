@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/clientcall"
 )
 
@@ -73,12 +74,14 @@ func LogsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	}
 	name := pos[0]
 	if strings.HasPrefix(name, "arn:") {
-		parts := strings.Split(name, ":")
-		if len(parts) < 7 || len(parts) > 8 || parts[2] != "lambda" || parts[5] != "function" {
+		// The ARN chooses the region; the account is the caller's, whose
+		// log groups CloudWatch Logs serves.
+		ref, ok := arn.ParseFunction(name)
+		if !ok {
 			fmt.Fprintf(stderr, "gatehouse logs: %s is not a function ARN\n", name)
 			return 2
 		}
-		target.Region, name = parts[3], parts[6]
+		target.Region, name = ref.Region, ref.Name
 	}
 	if err := validateName(name); err != nil {
 		fmt.Fprintf(stderr, "gatehouse logs: invalid function name %q\n", name)
