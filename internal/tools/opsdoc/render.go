@@ -15,6 +15,7 @@ var titles = map[string]string{
 	"sts":        "STS",
 	"apigateway": "API Gateway (REST APIs, control plane)",
 	"lambda":     "Lambda",
+	"logs":       "CloudWatch Logs (functions' logs)",
 }
 
 // actionDiffers lists the operations whose IAM action is not
@@ -94,6 +95,8 @@ var sources = map[string]string{
 		"lambda:InvokeFunction action\"; CreateFunction's iam:PassRole) and the Lambda permissions reference (layer " +
 		"actions: GetLayerVersionByArn has no action of its own). Operations added recently (durable executions, " +
 		"capacity providers) are assumed to follow the naming rule.",
+	"logs": "Source: the CloudWatch Logs permissions reference (\"use the logs: prefix followed by the API operation name\"). " +
+		"gatehouse serves the read operations over functions' logs, the groups /aws/lambda/FUNCTION (doc/logs.md).",
 }
 
 // action returns the IAM action AWS checks for op of service, and any note.
