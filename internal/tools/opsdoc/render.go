@@ -73,12 +73,16 @@ var extras = map[string]map[string]string{
 	},
 }
 
+// executeAPIARNForm is the documented form of a method ARN (one literal,
+// not an ARN being built).
+const executeAPIARNForm = "`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`"
+
 // otherSurfaces are the surfaces app.Operations lists that have no AWS
 // service model, with what they are.
 var otherSurfaces = map[string]string{
 	"execute-api": "the API Gateway data plane: a call to a deployed API. Its API is the customer's own, so there is " +
-		"no AWS model; `Invoke` is the one operation, authorized with `execute-api:Invoke` on " +
-		"`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`.",
+		"no AWS model; `Invoke` is the one operation, authorized with `execute-api:Invoke` on the method ARN, " +
+		executeAPIARNForm + ".",
 	"gatehouse": "gatehouse's own endpoints, `/_gatehouse/health` (`Health`) and `/_gatehouse/metrics` (`Metrics`); " +
 		"not AWS operations, and not authorized by IAM.",
 }
