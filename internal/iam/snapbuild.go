@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -520,7 +521,7 @@ func (b *snapBuilder) boundTrust(ro *Role) string {
 	for arn, id := range ro.TrustIDs {
 		cur := ""
 		if acct, res, ok := splitIAMARN(arn); ok {
-			name := res[strings.LastIndexByte(res, '/')+1:]
+			name := arnpkg.Name(res)
 			switch {
 			case strings.HasPrefix(res, "user/"):
 				if u := b.users.get(entityKey(acct, name)); u != nil && u.arn == arn {

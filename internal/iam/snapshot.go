@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -140,7 +141,7 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 	if !ok || !strings.HasPrefix(rest, "role/") {
 		return nil
 	}
-	r := s.Role(acct, rest[strings.LastIndexByte(rest, '/')+1:])
+	r := s.Role(acct, arnpkg.Name(rest))
 	if r == nil || r.arn != arn {
 		return nil
 	}
@@ -185,14 +186,5 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 	return false
 }
 
-func splitIAMARN(arn string) (account, resource string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
-	if !ok {
-		return "", "", false
-	}
-	i := strings.IndexByte(rest, ':')
-	if i < 0 {
-		return "", "", false
-	}
-	return rest[:i], rest[i+1:], true
-}
+// splitIAMARN returns the account and resource of an IAM ARN.
+func splitIAMARN(s string) (account, resource string, ok bool) { return arnpkg.ParseIAM(s) }
