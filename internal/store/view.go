@@ -31,9 +31,9 @@ type View[T any] struct {
 	// at, and writers that arrive while one is made are usually covered by
 	// it (their change committed before its read) and skip their own.
 	buildMu sync.Mutex
-	cur   atomic.Pointer[T]
-	rev   atomic.Int64
-	log   *slog.Logger
+	cur     atomic.Pointer[T]
+	rev     atomic.Int64
+	log     *slog.Logger
 
 	listeners atomic.Pointer[[]func(*T)]
 
