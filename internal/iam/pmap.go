@@ -167,7 +167,6 @@ func (b *pbuilder[V]) done() pmap[V] {
 func (b *pbuilder[V]) get(k string) V                 { return b.m.get(k) }
 func (b *pbuilder[V]) lookup(k string) (V, bool)      { return b.m.lookup(k) }
 func (b *pbuilder[V]) len() int                       { return b.m.n }
-func (b *pbuilder[V]) all() iter.Seq2[string, V]      { return b.m.all() }
 func (b *pbuilder[V]) writable(n *pnode[V]) *pnode[V] { return n.writable(b.edit) }
 
 func (b *pbuilder[V]) set(k string, v V) {
@@ -307,7 +306,7 @@ func (b *pbuilder[V]) remove(n *pnode[V], shift uint, h uint64, k string) (*pnod
 			// Pull a lone leaf up so that the trie stays as shallow as
 			// its contents need.
 			n.entries[i] = c.entries[0]
-		case c.coll != nil && len(c.coll) == 1:
+		case len(c.coll) == 1:
 			n.entries[i] = pentry[V]{leaf: c.coll[0]}
 		default:
 			n.entries[i].child = c
