@@ -54,7 +54,7 @@ func LogsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	name := pos[0]
 	if strings.HasPrefix(name, "arn:") {
 		ref, ok := arn.ParseFunction(name)
-		if !ok {
+		if !ok || ref.Partition != arn.Partition {
 			fmt.Fprintf(stderr, "gatehouse logs: %s is not a function ARN\n", name)
 			return 2
 		}
