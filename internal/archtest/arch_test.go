@@ -33,7 +33,8 @@ var layer = map[string]int{
 	"internal/lambda/runtime":  1,
 	"pkg/sigv4client":          1,
 
-	"internal/authn": 2,
+	"internal/authn":      2,
+	"internal/clientcall": 2,
 
 	"internal/iam": 3,
 	"internal/sts": 4,
