@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -28,6 +29,7 @@ type call struct {
 	params url.Values
 	snap   *Snapshot
 	action string
+	region string // the credential scope's region: aws:RequestedRegion
 }
 
 type opFunc func(c *call) (any, error)
@@ -63,7 +65,7 @@ func BodyError(err error) error {
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.IAMNamespace, err) }
 	// The head is authenticated before the body is read (issue #12 item 8).
-	p, _, b, err := s.auth.ReadRequest(w, r, "iam", awsproto.MaxQueryBody)
+	p, vr, b, err := s.auth.ReadRequest(w, r, "iam", awsproto.MaxQueryBody)
 	if err != nil {
 		fail(BodyError(err))
 		return
@@ -101,7 +103,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
 		return
 	}
-	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action}
+	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: vr.Region}
 	res, err := op(c)
 	if err != nil {
 		var e *awserr.Error
@@ -115,36 +117,12 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorize checks iam:<action> (or the given action) on resource in the
-// caller's account; fill adds action-specific condition keys.
+// caller's account through the shared pipeline (the request's global
+// condition keys, then fill's action-specific ones).
 func (c *call) authorize(action, resource string, fill func(*policy.Context)) error {
-	var pc policy.Context
-	now := c.s.now().UTC()
-	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	pc.Set("aws:RequestedRegion", "us-east-1")
-	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r.TLS != nil))
-	if ip := remoteIP(c.r); ip != "" {
-		pc.Set("aws:SourceIp", ip)
-	}
-	if ua := c.r.UserAgent(); ua != "" {
-		pc.Set("aws:UserAgent", ua)
-	}
-	if fill != nil {
-		fill(&pc)
-	}
-	d := c.s.Authorize(c.p, AuthzRequest{Action: action, Resource: resource, Context: &pc})
-	if d.Effect != policy.Allowed {
-		return c.s.AccessDenied(c.p, action, resource, d)
-	}
-	return nil
-}
-
-func remoteIP(r *http.Request) string {
-	h := r.RemoteAddr
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		h = h[:i]
-	}
-	return strings.Trim(h, "[]")
+	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
+		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill})
+	return err
 }
 
 // allow is authorize for iam:<current operation>.
