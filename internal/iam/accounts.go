@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -149,7 +150,9 @@ func opListAccounts(c *call) (any, error) {
 func (c *call) accountsAllowed(action string) error {
 	res := "arn:aws:iam::" + c.s.cfg.DefaultAccount + ":root"
 	if c.p.AccountID != c.s.cfg.DefaultAccount {
-		return awserr.AccessDenied.Errorf("User: %s is not authorized to perform: %s on resource: %s", c.p.ARN, action, res)
+		// Only the default account administers accounts: no policy can
+		// allow it from another.
+		return c.s.AccessDenied(c.p, action, res, policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1})
 	}
 	return c.authorize(action, res, nil)
 }

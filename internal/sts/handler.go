@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
@@ -169,36 +169,29 @@ func parseDuration(v string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// requestContext fills the request-side condition keys.
 var contextPool = sync.Pool{New: func() any { return new(policy.Context) }}
 
-// requestContext fills the request-side condition keys into a pooled
-// context that the call returns to the pool when it ends (c.release).
+// noRequest stands for the HTTP request of a call gatehouse makes itself
+// (a service principal's role credentials): no peer, no headers, no TLS.
+var noRequest = &http.Request{}
+
+// requestContext fills the request's global condition keys (the shared
+// pipeline's builder) into a pooled context that the call returns to the
+// pool when it ends (c.release). An unsigned request (web identity) has no
+// credential scope; it was made to STS's global endpoint, us-east-1.
 func (c *call) requestContext() *policy.Context {
 	pc := contextPool.Get().(*policy.Context)
 	pc.Reset()
 	c.pooled = append(c.pooled, pc)
-	now := c.s.now().UTC()
-	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r != nil && c.r.TLS != nil))
 	region := c.region
 	if region == "" {
 		region = "us-east-1"
 	}
-	pc.Set("aws:RequestedRegion", region)
-	if c.r != nil {
-		h := c.r.RemoteAddr
-		if i := strings.LastIndexByte(h, ':'); i >= 0 {
-			h = h[:i]
-		}
-		if h = strings.Trim(h, "[]"); h != "" {
-			pc.Set("aws:SourceIp", h)
-		}
-		if ua := c.r.UserAgent(); ua != "" {
-			pc.Set("aws:UserAgent", ua)
-		}
+	r := c.r
+	if r == nil {
+		r = noRequest
 	}
+	pipeline.FillRequest(pc, r, c.s.now(), region)
 	return pc
 }
 
