@@ -72,7 +72,7 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	ctx.Set("aws:PrincipalAccount", orAnon(p.AccountID))
 	ctx.Set("aws:PrincipalType", p.Kind.String())
 	ctx.Set("aws:userid", orAnon(p.UserID))
-	if _, ok := ctx.Get("aws:ViaAWSService"); !ok {
+	if !ctx.Has("aws:ViaAWSService") {
 		ctx.Set("aws:ViaAWSService", "false")
 	}
 	if p.Kind == authn.Anonymous {
