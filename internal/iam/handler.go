@@ -30,6 +30,9 @@ type call struct {
 	snap   *Snapshot
 	action string
 	region string // the credential scope's region: aws:RequestedRegion
+	// opKeys are the condition keys the operation's input adds to the
+	// authorization of iam:<action> (operationKeys).
+	opKeys func(*policy.Context)
 }
 
 type opFunc func(c *call) (any, error)
@@ -104,6 +107,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: vr.Region}
+	c.opKeys = operationKeys(c)
 	res, err := op(c)
 	if err != nil {
 		var e *awserr.Error
@@ -120,9 +124,41 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // caller's account through the shared pipeline (the request's global
 // condition keys, then fill's action-specific ones).
 func (c *call) authorize(action, resource string, fill func(*policy.Context)) error {
+	if c.opKeys != nil && action == "iam:"+c.action {
+		op, own := c.opKeys, fill
+		fill = func(pc *policy.Context) {
+			op(pc)
+			if own != nil {
+				own(pc)
+			}
+		}
+	}
 	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
 		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill})
 	return err
+}
+
+// operationKeys returns the condition keys the input of c's operation adds,
+// the same for every IAM operation of a kind: Tag* and the Create*
+// operations that take Tags add aws:RequestTag/<key> and aws:TagKeys;
+// Untag* adds aws:TagKeys. Invalid tags add nothing: the operation refuses
+// them itself.
+func operationKeys(c *call) func(*policy.Context) {
+	switch {
+	case strings.HasPrefix(c.action, "Untag"):
+		keys := c.members("TagKeys")
+		if len(keys) == 0 {
+			return nil
+		}
+		return func(pc *policy.Context) { pipeline.TagKeys(pc, keys) }
+	case strings.HasPrefix(c.action, "Tag"), strings.HasPrefix(c.action, "Create"):
+		tags, err := parseTags(c, "Tags")
+		if err != nil {
+			return nil
+		}
+		return tagContext(tags)
+	}
+	return nil
 }
 
 // allow is authorize for iam:<current operation>.
