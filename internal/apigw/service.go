@@ -179,7 +179,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}, false)))
 		return
 	}
-	if err := s.authz.Authorize(r, c.caller, action, res, operationKeys(rt.op, c.body)); err != nil {
+	resTags, err := s.resourceTagKeys(c.ctx, c.caller, seg)
+	if err != nil {
+		s.log.Error("apigateway: read resource tags", "operation", rt.op, "err", err)
+		awsproto.WriteJSONError(w, r, err)
+		return
+	}
+	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt.op, c.body))); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}

@@ -104,7 +104,7 @@ func setup(t *testing.T) (*harness, aws.Credentials) {
 	h.mustQuery(t, "iam", "Action", "CreateUser", "Version", "2010-05-08", "UserName", probeUser)
 	body := h.mustQuery(t, "iam", "Action", "CreateAccessKey", "Version", "2010-05-08", "UserName", probeUser)
 	creds := aws.Credentials{AccessKeyID: between(body, "<AccessKeyId>", "<"), SecretAccessKey: between(body, "<SecretAccessKey>", "<")}
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + gatehousetest.AccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + gatehousetest.AccountID + `:root"},"Action":["sts:AssumeRole","sts:TagSession"]}]}`
 	h.mustQuery(t, "iam", "Action", "CreateRole", "Version", "2010-05-08", "RoleName", "target", "AssumeRolePolicyDocument", trust)
 
 	st, out := h.send(t, h.root, http.MethodPost, "/restapis?mode=import", "apigateway", []byte(probeAPI), map[string]string{"Content-Type": "application/json"})
@@ -200,6 +200,114 @@ func TestSurfacesAgreeOnConditionKeys(t *testing.T) {
 			pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":` + tc.cond + `}]}`
 			h.mustQuery(t, "iam", "Action", "PutUserPolicy", "Version", "2010-05-08", "UserName", probeUser, "PolicyName", "p", "PolicyDocument", pol)
 			for _, s := range h.surfaces() {
+				st := s.call(t, creds)
+				if allowed := st == http.StatusOK; allowed != tc.allow || (!allowed && st != http.StatusForbidden) {
+					t.Errorf("%s: status %d, want allowed=%v", s.name, st, tc.allow)
+				}
+			}
+		})
+	}
+}
+
+// TestSurfacesAgreeOnRequestTags: an operation that attaches tags carries
+// aws:RequestTag/<key> and aws:TagKeys on every surface (a denial is 403;
+// anything else got past authorization, e.g. Lambda's 404 for a function
+// that does not exist).
+func TestSurfacesAgreeOnRequestTags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	h, creds := setup(t)
+	fn := "arn:aws:lambda:" + gatehousetest.Region + ":" + gatehousetest.AccountID + ":function:nope"
+	tagging := []surface{
+		{"iam TagUser", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.query(t, c, "iam", url.Values{"Action": {"TagUser"}, "Version": {"2010-05-08"}, "UserName": {probeUser},
+				"Tags.member.1.Key": {"team"}, "Tags.member.1.Value": {"blue"}})
+			return st
+		}},
+		{"sts AssumeRole", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.query(t, c, "sts", url.Values{"Action": {"AssumeRole"}, "Version": {"2011-06-15"},
+				"RoleArn": {"arn:aws:iam::" + gatehousetest.AccountID + ":role/target"}, "RoleSessionName": {"probe"},
+				"Tags.member.1.Key": {"team"}, "Tags.member.1.Value": {"blue"}})
+			return st
+		}},
+		{"apigateway CreateRestApi", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.send(t, c, http.MethodPost, "/restapis", "apigateway", []byte(`{"name":"tagged","tags":{"team":"blue"}}`),
+				map[string]string{"Content-Type": "application/json"})
+			return st
+		}},
+		{"lambda TagResource", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.send(t, c, http.MethodPost, "/2017-03-31/tags/"+url.PathEscape(fn), "lambda", []byte(`{"Tags":{"team":"blue"}}`),
+				map[string]string{"Content-Type": "application/json"})
+			return st
+		}},
+	}
+	for _, tc := range []struct {
+		name  string
+		cond  string
+		allow bool
+	}{
+		{"RequestTag", `{"StringEquals": {"aws:RequestTag/team": "blue"}}`, true},
+		{"RequestTag other", `{"StringEquals": {"aws:RequestTag/team": "red"}}`, false},
+		{"TagKeys", `{"ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}, "Null": {"aws:TagKeys": "false"}}`, true},
+		{"TagKeys other", `{"ForAnyValue:StringEquals": {"aws:TagKeys": ["owner"]}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":` + tc.cond + `}]}`
+			h.mustQuery(t, "iam", "Action", "PutUserPolicy", "Version", "2010-05-08", "UserName", probeUser, "PolicyName", "p", "PolicyDocument", pol)
+			for _, s := range tagging {
+				st := s.call(t, creds)
+				if allowed := st != http.StatusForbidden; allowed != tc.allow {
+					t.Errorf("%s: status %d, want allowed=%v", s.name, st, tc.allow)
+				}
+			}
+		})
+	}
+}
+
+// TestResourceTags: aws:ResourceTag/<key> carries the tags of the resource
+// acted on: an IAM user's own, an API's on everything under it (API
+// Gateway's tag inheritance), a stage's own over its API's.
+func TestResourceTags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	h, creds := setup(t)
+	h.mustQuery(t, "iam", "Action", "TagUser", "Version", "2010-05-08", "UserName", probeUser, "Tags.member.1.Key", "team", "Tags.member.1.Value", "blue")
+	// gatehouse serves no TagResource for API Gateway: the API is
+	// created with its tags.
+	st, out := h.send(t, h.root, http.MethodPost, "/restapis", "apigateway", []byte(`{"name":"owned","tags":{"team":"blue"}}`), map[string]string{"Content-Type": "application/json"})
+	if st != http.StatusCreated {
+		t.Fatalf("create: %d %s", st, out)
+	}
+	var api struct{ ID string }
+	_ = json.Unmarshal([]byte(out), &api)
+	surfaces := []surface{
+		{"iam GetUser (self)", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.query(t, c, "iam", url.Values{"Action": {"GetUser"}, "Version": {"2010-05-08"}})
+			return st
+		}},
+		{"apigateway GetRestApi", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.send(t, c, http.MethodGet, "/restapis/"+api.ID, "apigateway", nil, nil)
+			return st
+		}},
+		{"apigateway GetResources (inherited)", func(t *testing.T, c aws.Credentials) int {
+			st, _ := h.send(t, c, http.MethodGet, "/restapis/"+api.ID+"/resources", "apigateway", nil, nil)
+			return st
+		}},
+	}
+	for _, tc := range []struct {
+		name  string
+		cond  string
+		allow bool
+	}{
+		{"ResourceTag", `{"StringEquals": {"aws:ResourceTag/team": "blue"}}`, true},
+		{"ResourceTag other", `{"StringEquals": {"aws:ResourceTag/team": "red"}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":` + tc.cond + `}]}`
+			h.mustQuery(t, "iam", "Action", "PutUserPolicy", "Version", "2010-05-08", "UserName", probeUser, "PolicyName", "p", "PolicyDocument", pol)
+			for _, s := range surfaces {
 				st := s.call(t, creds)
 				if allowed := st == http.StatusOK; allowed != tc.allow || (!allowed && st != http.StatusForbidden) {
 					t.Errorf("%s: status %d, want allowed=%v", s.name, st, tc.allow)

@@ -133,6 +133,7 @@ func (c *call) authorize(action, resource string, fill func(*policy.Context)) er
 			}
 		}
 	}
+	fill = resourceTags(c.snap.entityTags(resource), fill)
 	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
 		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill})
 	return err

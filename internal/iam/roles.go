@@ -149,7 +149,6 @@ func (c *call) roleTarget(fill func(*policy.Context)) (*RoleEntry, error) {
 	res := roleARN(c.account(), "/", name)
 	if r != nil {
 		res = r.arn
-		fill = resourceTags(r.Tags, fill)
 	}
 	if err := c.allow(res, fill); err != nil {
 		return nil, err

@@ -151,7 +151,7 @@ func pipelineTags(tags []authn.Tag) []pipeline.Tag {
 
 // resourceTags adds the tags of the user or role being acted on: IAM
 // documents both aws:ResourceTag/<key> and iam:ResourceTag/<key> for them.
-// It composes with the operation's fill.
+// It composes with the operation's fill (which runs after it).
 func resourceTags(tags []authn.Tag, fill func(*policy.Context)) func(*policy.Context) {
 	if len(tags) == 0 {
 		return fill
@@ -299,7 +299,6 @@ func (c *call) userTarget(required bool, fill func(*policy.Context)) (*UserEntry
 	res := userARN(c.account(), "/", name)
 	if u != nil {
 		res = u.arn
-		fill = resourceTags(u.Tags, fill)
 	}
 	if err := c.allow(res, fill); err != nil {
 		return nil, err
