@@ -41,14 +41,7 @@ var ops map[string]opFunc
 
 // Operations returns the names of the IAM operations gatehouse serves,
 // sorted: the closed set of operation labels of the iam surface's metrics.
-func Operations() []string {
-	names := make([]string, 0, len(ops))
-	for name := range ops {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func Operations() []string { return Table().Names() }
 
 // Handler returns the IAM Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }

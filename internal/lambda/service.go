@@ -246,6 +246,7 @@ type request struct {
 	body   []byte
 	caller *authn.Principal
 	region string
+	op     *pipeline.Operation // the operation's table entry
 	// keysFor and keys: the condition keys the operation adds to the
 	// authorization of action keysFor (aws:RequestTag/… for TagResource),
 	// set by the operation before it authorizes.
@@ -318,7 +319,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	body := b.Bytes()
 	// Functions live in the region the request is signed for, which is
 	// also its aws:RequestedRegion.
-	return route(&request{w: w, r: r, body: body, caller: caller, region: vr.Region})
+	return route(&request{w: w, r: r, body: body, caller: caller, region: vr.Region, op: ops[op]})
 }
 
 type handler func(*request) error
@@ -464,7 +465,7 @@ func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, a
 			}
 		}
 	}
-	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller, AuthzRequest: req, Keys: fill})
+	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller, AuthzRequest: req, Keys: fill, Op: q.op})
 	return err
 }
 

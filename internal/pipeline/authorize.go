@@ -67,6 +67,10 @@ type Call struct {
 	Caller *authn.Principal
 	AuthzRequest
 	Keys func(*policy.Context)
+	// Op, when set, is the operation in progress: its table entry must
+	// list the action, so that the table stays the truth about what each
+	// operation authorizes.
+	Op *Operation
 }
 
 // Context returns the condition context of c before the Authorizer adds
@@ -96,8 +100,13 @@ func (s *Surface) Context(c *Call) *policy.Context {
 // decision is the Authorizer's.
 func (s *Surface) Authorize(c *Call) (policy.Decision, error) {
 	req := c.AuthzRequest
-	req.Context = s.Context(c)
 	d := policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}
+	if c.Op != nil && !c.Op.Authorizes(req.Action) {
+		// A handler asks for an action its operation's table entry does
+		// not list: a gatehouse bug, refused rather than decided.
+		return d, awserr.InternalFailure.Errorf("operation %s does not authorize %s", c.Op.Name, req.Action)
+	}
+	req.Context = s.Context(c)
 	if s.Authz != nil {
 		d = s.Authz.Authorize(c.Caller, req)
 	}

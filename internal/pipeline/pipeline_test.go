@@ -229,3 +229,32 @@ func BenchmarkFillRequest(b *testing.B) {
 		pipeline.FillRequest(&c, r, now, "us-east-1")
 	}
 }
+
+func TestTable(t *testing.T) {
+	tab := pipeline.Table{
+		{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: pipeline.TaggingKeys},
+		{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}},
+	}
+	if got := tab.Names(); !reflect.DeepEqual(got, []string{"CreateFunction", "TagResource"}) {
+		t.Errorf("Names = %v", got)
+	}
+	op, ok := tab.Lookup("CreateFunction")
+	if !ok || !op.Authorizes("iam:PassRole") || op.Authorizes("lambda:TagResource") {
+		t.Errorf("Lookup/Authorizes wrong: %+v", op)
+	}
+	if _, ok := tab.Lookup("Nope"); ok {
+		t.Error("Lookup found Nope")
+	}
+	// An action the operation does not list is refused before any
+	// decision, whatever the policies say.
+	s := pipeline.Surface{Authz: &fakeAuthz{d: policy.Decision{Effect: policy.Allowed}}, Denied: awserr.AccessDenied}
+	_, err := s.Authorize(&pipeline.Call{Request: httptest.NewRequest("GET", "/", nil), Op: &tab[0],
+		AuthzRequest: pipeline.AuthzRequest{Action: "lambda:DeleteFunction", Resource: "*"}})
+	if !awserr.InternalFailure.Is(err) {
+		t.Errorf("err = %v, want InternalFailure", err)
+	}
+	if _, err := s.Authorize(&pipeline.Call{Request: httptest.NewRequest("GET", "/", nil), Op: &tab[0],
+		AuthzRequest: pipeline.AuthzRequest{Action: "lambda:TagResource", Resource: "*"}}); err != nil {
+		t.Errorf("listed action: %v", err)
+	}
+}

@@ -19,22 +19,31 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
-// operations are the STS operations gatehouse serves (the cases of
-// serveHTTP's switch).
-var operations = []string{"AssumeRole", "AssumeRoleWithWebIdentity", "GetAccessKeyInfo", "GetCallerIdentity",
-	"GetFederationToken", "GetSessionToken"}
+// trustKeys are the keys of the role-assuming operations: the trust policy
+// sees the session's name, source identity, tags and the role's tags.
+var trustKeys = []string{"sts:RoleSessionName", "sts:SourceIdentity", "aws:RequestTag/${TagKey}", "aws:TagKeys",
+	"sts:TransitiveTagKeys", "aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}
 
-var knownOperations = func() map[string]bool {
-	m := map[string]bool{}
-	for _, op := range operations {
-		m[op] = true
-	}
-	return m
-}()
+// Table is the STS operations gatehouse serves (the cases of serveHTTP's
+// switch), with the actions each authorizes and the keys each adds.
+// GetCallerIdentity, GetSessionToken and GetAccessKeyInfo authorize
+// nothing: AWS lets any caller make them.
+var Table = pipeline.Table{
+	{Name: "AssumeRole", Actions: []string{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append([]string{"sts:ExternalId"}, trustKeys...)},
+	{Name: "AssumeRoleWithWebIdentity", Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append([]string{"aws:FederatedProvider", "${provider}:sub", "${provider}:aud", "${provider}:amr"}, trustKeys[:5]...)},
+	{Name: "GetAccessKeyInfo"},
+	{Name: "GetCallerIdentity"},
+	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
+	{Name: "GetSessionToken"},
+}
+
+var knownOperations = Table.Index()
 
 // Operations returns the names of the STS operations gatehouse serves: the
 // closed set of operation labels of the sts surface's metrics.
-func Operations() []string { return append([]string(nil), operations...) }
+func Operations() []string { return Table.Names() }
 
 // Handler returns the STS Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
@@ -79,7 +88,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	if knownOperations[action] {
+	if knownOperations[action] != nil {
 		// Only a known operation names the request in logs and metrics:
 		// Action is client input, read before authentication, and every
 		// distinct metric label is held for the life of the process.
