@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,9 +150,6 @@ func (g *Gateway) fillContext(rq *request) {
 	pipeline.FillRequest(&rq.pctx, rq.r, rq.start, rq.stage.api.region)
 }
 
-// sourceIP is the TCP peer (aws:SourceIp is never taken from headers).
-func sourceIP(r *http.Request) string { return pipeline.ClientIP(r) }
-
 // deny writes the 403 AccessDenied answer (spec sigv4.md §13).
 func (g *Gateway) deny(rq *request, d policy.Decision, why string) {
 	if why != "" {
@@ -197,7 +193,7 @@ func (g *Gateway) record(rq *request, d policy.Decision, ex *policy.Explanation)
 		return
 	}
 	line := decisionLine{Time: rq.start.UTC().Format(time.RFC3339Nano), RequestID: rq.reqID, Caller: "anonymous",
-		SourceIP: sourceIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, HTTPMethod: rq.r.Method,
+		SourceIP: pipeline.ClientIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, HTTPMethod: rq.r.Method,
 		Path: rq.tg.rest.enc, Decision: d.Effect.String(),
 		Explanation: explain(d, rq.caller != nil), LatencyUS: g.cfg.Now().Sub(rq.start).Microseconds()}
 	if rq.caller != nil {

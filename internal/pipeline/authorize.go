@@ -75,7 +75,8 @@ type Call struct {
 
 // Context returns the condition context of c before the Authorizer adds
 // the principal's keys: the request's global keys, then the operation's.
-// It is what Authorize evaluates, exposed for the simulator and tests.
+// It is what Authorize evaluates, exposed for tests and tools that show
+// a request's context.
 func (s *Surface) Context(c *Call) *policy.Context {
 	pc := c.AuthzRequest.Context
 	if pc == nil {
