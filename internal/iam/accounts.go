@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -148,7 +149,7 @@ func opListAccounts(c *call) (any, error) {
 }
 
 func (c *call) accountsAllowed(action string) error {
-	res := "arn:aws:iam::" + c.s.cfg.DefaultAccount + ":root"
+	res := arn.Root(c.s.cfg.DefaultAccount)
 	if c.p.AccountID != c.s.cfg.DefaultAccount {
 		// Only the default account administers accounts: no policy can
 		// allow it from another.
