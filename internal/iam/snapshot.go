@@ -113,7 +113,7 @@ func (s *Snapshot) entityTags(arn string) []authn.Tag {
 	if !ok || !strings.HasPrefix(rest, "user/") {
 		return nil
 	}
-	if u := s.User(acct, rest[strings.LastIndexByte(rest, '/')+1:]); u != nil && u.arn == arn {
+	if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
 		return u.Tags
 	}
 	return nil
