@@ -128,7 +128,7 @@ func (c *call) authorize(action, resource string, fill func(*policy.Context)) er
 	}
 	fill = resourceTags(c.snap.entityTags(resource), fill)
 	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
-		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill})
+		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill, Op: tableIndex()[c.action]})
 	return err
 }
 

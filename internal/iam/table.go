@@ -36,6 +36,8 @@ var tableOnce = sync.OnceValue(func() pipeline.Table {
 	return t
 })
 
+var tableIndex = sync.OnceValue(func() map[string]*pipeline.Operation { return Table().Index() })
+
 // Table returns the IAM operations gatehouse serves, with the actions each
 // authorizes and the condition keys each adds (operationKeys adds the
 // tagging ones from the input, authorize the resource's tags).

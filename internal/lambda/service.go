@@ -449,7 +449,7 @@ func (s *Service) authorize(q *request, action, resource string, e *entry, accou
 // authorizeKeys is authorize with the operation's own condition keys: the
 // shared pipeline sets the request's global keys, then the function's tags
 // (aws:ResourceTag/…) when the resource is a function that has them, then
-// keys'.
+// the operation's keys.
 func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, account string, keys func(*policy.Context)) error {
 	req := pipeline.AuthzRequest{Action: action, Resource: resource, ResourceAccount: account}
 	if e != nil && e.policy != nil {
