@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -41,6 +43,8 @@ type Service struct {
 	view  *store.View[Snapshot]
 	auth  *authn.Authenticator
 	now   func() time.Time
+	// surface authorizes IAM operations through the shared pipeline.
+	surface pipeline.Surface
 
 	cacheMu sync.Mutex
 	cache   map[string]*policy.Policy
@@ -62,6 +66,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, box: box, now: cfg.Now}
+	s.surface = pipeline.Surface{Authz: s, Now: cfg.Now, Denied: awserr.AccessDenied, Legacy: cfg.LegacyDenyMessages}
 	keys, err := s.tokenKeys(ctx)
 	if err != nil {
 		return nil, err
