@@ -118,6 +118,10 @@ type tc struct {
 	// {USER_NAME}, {ROLE_ARN}, {ROLE_ID} and {SESSION} are replaced by the
 	// caller's values.
 	cond string
+	// deny puts the condition on a Deny statement next to an
+	// unconditional Allow (the common guard-rail form: a surface that
+	// leaves the key out fails open or closed depending on the operator).
+	deny bool
 	// want is the decision on every surface unless except overrides it.
 	want   bool
 	except map[int]bool
@@ -269,6 +273,36 @@ func cases() []tc {
 		{key: "aws:TagKeys", name: "has-probe", ops: opTag, cond: `{"ForAnyValue:StringEquals":{"aws:TagKeys":"probe"}}`, want: true, na: noTagOp},
 		{key: "aws:TagKeys", name: "has-other", ops: opTag, cond: `{"ForAnyValue:StringEquals":{"aws:TagKeys":"other"}}`, want: false, na: noTagOp},
 		{key: "aws:TagKeys", name: "read-absent", cond: `{"Null":{"aws:TagKeys":"true"}}`, want: true},
+
+		// The same keys from role sessions (another authentication path).
+		{key: "aws:CurrentTime", name: "session-after-2000", as: asSession, cond: `{"DateGreaterThan":{"aws:CurrentTime":"` + past + `"}}`, want: true},
+		{key: "aws:SourceIp", name: "session-loopback", as: asSession, cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true},
+		{key: "aws:UserAgent", name: "session-ours", as: asSession, cond: `{"StringLike":{"aws:UserAgent":"*app/` + appID + `*"}}`, want: true},
+
+		// Guard rails: Allow everything, Deny under a condition. A surface
+		// that leaves a key out of the context fails open here when the
+		// Deny uses a positive operator, and closed with a negated one.
+		{key: "aws:CurrentTime", name: "deny-after-2000", deny: true, cond: `{"DateGreaterThan":{"aws:CurrentTime":"` + past + `"}}`, want: false},
+		{key: "aws:EpochTime", name: "deny-after-2000", deny: true, cond: `{"NumericGreaterThan":{"aws:EpochTime":"` + pastEpoch + `"}}`, want: false},
+		{key: "aws:SourceIp", name: "deny-not-loopback", deny: true, cond: `{"NotIpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true},
+		{key: "aws:SourceIp", name: "deny-loopback", deny: true, cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}`, want: false},
+		{key: "aws:SecureTransport", name: "deny-insecure", deny: true, cond: `{"Bool":{"aws:SecureTransport":"false"}}`, want: false},
+		{key: "aws:UserAgent", name: "deny-ours", deny: true, cond: `{"StringLike":{"aws:UserAgent":"*app/` + appID + `*"}}`, want: false},
+		{key: "aws:Referer", name: "deny-ours", deny: true, cond: `{"StringEquals":{"aws:Referer":"` + referer + `"}}`, want: false},
+		// The region guard rail of the IAM User Guide: IAM requests are
+		// us-east-1, so a Deny outside eu-west-1 denies IAM (AWS's example
+		// exempts iam:* with NotAction for this reason).
+		{key: "aws:RequestedRegion", name: "deny-outside-region", deny: true, cond: `{"StringNotEquals":{"aws:RequestedRegion":"` + region + `"}}`,
+			want: true, except: map[int]bool{sIAM: false}},
+		// Long-term keys have no aws:MultiFactorAuthPresent, so the
+		// BoolIfExists form of the "require MFA" guard rail denies them
+		// (AWS knowledge center "mfa-iam-user-aws-cli").
+		{key: "aws:MultiFactorAuthPresent", name: "deny-no-mfa-ifexists", deny: true, cond: `{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}`, want: false},
+		{key: "aws:MultiFactorAuthPresent", name: "deny-no-mfa-bool", deny: true, cond: `{"Bool":{"aws:MultiFactorAuthPresent":"false"}}`, want: true},
+		{key: "aws:PrincipalTag", name: "deny-blue", deny: true, cond: `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`, want: false},
+		{key: "aws:ResourceTag", name: "deny-tagged", deny: true, cond: `{"StringEquals":{"aws:ResourceTag/env":"condkeys"}}`,
+			want: false, except: map[int]bool{sInvoke: true}},
+		{key: "aws:RequestTag", name: "deny-probe-x", ops: opTag, deny: true, cond: `{"StringEquals":{"aws:RequestTag/probe":"x"}}`, want: false, na: noTagOp},
 	}
 }
 
@@ -406,12 +440,15 @@ func (f *fixture) policy(c tc) string {
 	if c.ops == opTag {
 		actions = tagActions
 	}
+	list := `"Action":["` + strings.Join(actions, `","`) + `"],"Resource":"*"`
 	cond := ""
 	if c.cond != "" {
 		cond = `,"Condition":` + c.cond
 	}
-	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["` + strings.Join(actions, `","`) +
-		`"],"Resource":"*"` + cond + `}]}`
+	if c.deny {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` + list + `},{"Effect":"Deny",` + list + cond + `}]}`
+	}
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow",` + list + cond + `}]}`
 }
 
 func fill(s string, vars map[string]string) string {
@@ -621,6 +658,9 @@ func TestGlobalConditionKeysAgreeAcrossSurfaces(t *testing.T) {
 		if as == "" {
 			as = asUser
 		}
+		if r.c.deny {
+			as += "/D"
+		}
 		fmt.Fprintf(&matrix, "%-28s %-26s %-8s", r.c.key, r.c.name, as)
 		if r.err != "" {
 			matrix.WriteString(" " + r.err + "\n")
@@ -659,7 +699,7 @@ func TestGlobalConditionKeysAgreeAcrossSurfaces(t *testing.T) {
 			fmt.Fprintf(&bad, "  %s %s (%s, condition %s):\n    %s\n", r.c.key, r.c.name, as, r.c.cond, strings.Join(diffs, "\n    "))
 		}
 	}
-	t.Logf("decisions (! = disagrees with the expected AWS decision; n/a = the surface has no such operation):\n%s", matrix.String())
+	t.Logf("decisions (! = disagrees with the expected AWS decision; n/a = the surface has no such operation; /D = Allow all + Deny under the condition):\n%s", matrix.String())
 	if nBad > 0 {
 		keys := make([]string, 0, len(failedKeys))
 		for k := range failedKeys {
