@@ -80,6 +80,7 @@ var surfaceNames = [nSurfaces]string{"iam", "sts", "apigateway", "lambda", "exec
 const (
 	asUser    = "user"    // an IAM user with a long-term access key
 	asSession = "session" // an AssumeRole session of a role (SourceIdentity set)
+	asToken   = "token"   // the IAM user's GetSessionToken credentials (no MFA)
 )
 
 // Operation sets. read: one authorized call per surface on a tagged
@@ -142,6 +143,9 @@ const (
 	pastEpoch = "946684800"
 )
 
+// noMFAIAM: IAM denies GetSessionToken credentials obtained without MFA.
+var noMFAIAM = map[int]bool{sIAM: false}
+
 // noTagOp: execute-api has no operation that carries request tags.
 var noTagOp = map[int]string{sInvoke: "execute-api has no tagging operation"}
 
@@ -152,6 +156,13 @@ func cases() []tc {
 		{key: "(control)", name: "no-condition", cond: "", want: true},
 		{key: "(control)", name: "no-condition-session", as: asSession, cond: "", want: true},
 		{key: "(control)", name: "no-condition-tag-ops", ops: opTag, cond: "", want: true, na: noTagOp},
+
+		// GetSessionToken credentials obtained without MFA cannot call
+		// IAM at all on AWS (STS API reference, GetSessionToken: "You
+		// cannot call any IAM API operations unless MFA authentication
+		// information is included in the request"), whatever the policy
+		// says; every other surface decides by the policy.
+		{key: "(control)", name: "no-condition-token", as: asToken, cond: "", want: true, except: noMFAIAM},
 
 		// aws:CurrentTime / aws:EpochTime: always present, the request time.
 		{key: "aws:CurrentTime", name: "after-2000", cond: `{"DateGreaterThan":{"aws:CurrentTime":"` + past + `"}}`, want: true},
@@ -273,6 +284,16 @@ func cases() []tc {
 		{key: "aws:TagKeys", name: "has-probe", ops: opTag, cond: `{"ForAnyValue:StringEquals":{"aws:TagKeys":"probe"}}`, want: true, na: noTagOp},
 		{key: "aws:TagKeys", name: "has-other", ops: opTag, cond: `{"ForAnyValue:StringEquals":{"aws:TagKeys":"other"}}`, want: false, na: noTagOp},
 		{key: "aws:TagKeys", name: "read-absent", cond: `{"Null":{"aws:TagKeys":"true"}}`, want: true},
+
+		// GetSessionToken credentials: the user's identity (PrincipalType
+		// User, aws:username) with the keys of temporary credentials.
+		{key: "aws:TokenIssueTime", name: "token-present", as: asToken, cond: `{"Null":{"aws:TokenIssueTime":"false"}}`, want: true, except: noMFAIAM},
+		{key: "aws:PrincipalType", name: "token-user", as: asToken, cond: `{"StringEquals":{"aws:PrincipalType":"User"}}`, want: true, except: noMFAIAM},
+		{key: "aws:PrincipalArn", name: "token-user", as: asToken, cond: `{"ArnEquals":{"aws:PrincipalArn":"{USER_ARN}"}}`, want: true, except: noMFAIAM},
+		{key: "aws:username", name: "token-user", as: asToken, cond: `{"StringEquals":{"aws:username":"{USER_NAME}"}}`, want: true, except: noMFAIAM},
+		{key: "aws:userid", name: "token-user", as: asToken, cond: `{"StringEquals":{"aws:userid":"{USER_ID}"}}`, want: true, except: noMFAIAM},
+		{key: "aws:MultiFactorAuthPresent", name: "token-false", as: asToken, cond: `{"Bool":{"aws:MultiFactorAuthPresent":"false"}}`, want: true, except: noMFAIAM},
+		{key: "aws:SourceIp", name: "token-loopback", as: asToken, cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true, except: noMFAIAM},
 
 		// The same keys from role sessions (another authentication path).
 		{key: "aws:CurrentTime", name: "session-after-2000", as: asSession, cond: `{"DateGreaterThan":{"aws:CurrentTime":"` + past + `"}}`, want: true},
@@ -464,7 +485,7 @@ var teamBlue = []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("blue"
 // permissions.
 func (f *fixture) newCaller(ctx context.Context, c tc, id string) (*caller, error) {
 	switch c.as {
-	case "", asUser:
+	case "", asUser, asToken:
 		name := "u-" + id
 		u, err := f.rootIAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name), Tags: teamBlue})
 		if err != nil {
@@ -479,7 +500,17 @@ func (f *fixture) newCaller(ctx context.Context, c tc, id string) (*caller, erro
 		if err != nil {
 			return nil, fmt.Errorf("create access key: %w", err)
 		}
-		return &caller{creds: aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey}, vars: vars}, nil
+		long := aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey}
+		if c.as != asToken {
+			return &caller{creds: long, vars: vars}, nil
+		}
+		// GetSessionToken needs no permission: any IAM user may call it.
+		out, err := sts.NewFromConfig(cfgFor(f.srv.URL, long)).GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)})
+		if err != nil {
+			return nil, fmt.Errorf("get session token: %w", err)
+		}
+		cr := out.Credentials
+		return &caller{creds: aws.Credentials{AccessKeyID: *cr.AccessKeyId, SecretAccessKey: *cr.SecretAccessKey, SessionToken: *cr.SessionToken}, vars: vars}, nil
 	case asSession:
 		name, session := "r-"+id, "s-"+id
 		r, err := f.rootIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustAccount), Tags: teamBlue})
@@ -547,6 +578,12 @@ func (f *fixture) call(ctx context.Context, c tc, s int, cl *caller, seq string)
 			return classify(err)
 		}
 		_, err := ic.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("target")})
+		var ae smithy.APIError
+		if c.as == asToken && errors.As(err, &ae) && ae.ErrorCode() == "InvalidClientTokenId" {
+			// How AWS refuses GetSessionToken credentials without MFA
+			// on IAM (see noMFAIAM): a refusal, so a deny.
+			return decision{}
+		}
 		return classify(err)
 	case sSTS:
 		in := &sts.AssumeRoleInput{RoleArn: aws.String(f.targetRA), RoleSessionName: aws.String("probe-" + seq), DurationSeconds: aws.Int32(900)}
@@ -652,6 +689,7 @@ func TestGlobalConditionKeysAgreeAcrossSurfaces(t *testing.T) {
 	}
 	matrix.WriteString("\n")
 	failedKeys := map[string]bool{}
+	notes := map[string]bool{} // why cells are n/a, said once each
 	nBad := 0
 	for _, r := range rows {
 		as := r.c.as
@@ -673,7 +711,7 @@ func TestGlobalConditionKeysAgreeAcrossSurfaces(t *testing.T) {
 		for s := 0; s < nSurfaces; s++ {
 			if why, skip := r.c.na[s]; skip {
 				fmt.Fprintf(&matrix, " %-12s", "n/a")
-				_ = why
+				notes[surfaceNames[s]+": "+why] = true
 				continue
 			}
 			want := r.c.expect(s)
@@ -698,6 +736,9 @@ func TestGlobalConditionKeysAgreeAcrossSurfaces(t *testing.T) {
 			failedKeys[r.c.key] = true
 			fmt.Fprintf(&bad, "  %s %s (%s, condition %s):\n    %s\n", r.c.key, r.c.name, as, r.c.cond, strings.Join(diffs, "\n    "))
 		}
+	}
+	for n := range notes {
+		fmt.Fprintf(&matrix, "n/a: %s\n", n)
 	}
 	t.Logf("decisions (! = disagrees with the expected AWS decision; n/a = the surface has no such operation; /D = Allow all + Deny under the condition):\n%s", matrix.String())
 	if nBad > 0 {
