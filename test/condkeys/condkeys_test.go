@@ -91,14 +91,15 @@ const (
 	opTag  = "tag"
 )
 
-// Actions the case's identity policy allows (under its one condition).
+// Actions the case's identity policy allows (under its one condition), one
+// operation per surface, each on a resource tagged env=condkeys.
 var readActions = []string{
-	"iam:GetRole",                             // IAM: GetRole on the tagged role
-	"sts:AssumeRole", "sts:SetSourceIdentity", // STS: AssumeRole of the tagged role (a session with a
-	// source identity carries it into the chained session, which AWS authorizes as sts:SetSourceIdentity)
-	"apigateway:GET",     // API Gateway: GetRestApi on the tagged API
-	"lambda:GetFunction", // Lambda: GetFunction on the tagged function
-	"execute-api:Invoke", // execute-api: GET /probe through the gateway
+	"iam:GetRole",           // IAM: GetRole of the role "target"
+	"sts:AssumeRole",        // STS: AssumeRole of "target"; a caller whose session has a
+	"sts:SetSourceIdentity", // source identity passes it on, which AWS authorizes as sts:SetSourceIdentity
+	"apigateway:GET",        // API Gateway: GetRestApi
+	"lambda:GetFunction",    // Lambda: GetFunction
+	"execute-api:Invoke",    // execute-api: GET /probe through the gateway
 }
 
 var tagActions = []string{
