@@ -45,14 +45,19 @@ import (
 )
 
 // region is the region every client signs for. It is deliberately not
-// us-east-1: AWS reports aws:RequestedRegion = us-east-1 for IAM whatever
-// the client is configured for (IAM is a global service whose one endpoint
-// is in us-east-1; IAM User Guide, "AWS: Denies access to AWS based on the
-// requested Region" and the aws:RequestedRegion entry of "AWS global
-// condition context keys"), while STS, API Gateway, Lambda and execute-api
-// report the region of the endpoint called (the credential scope; for
-// execute-api, the API's region). Signing for us-east-1 would hide the
-// difference.
+// us-east-1, to tell apart the two ways AWS fills aws:RequestedRegion:
+//   - STS, API Gateway, Lambda and execute-api: the region of the endpoint
+//     called (a client configured for eu-west-1 calls the eu-west-1
+//     endpoint; for execute-api, the API's region).
+//   - IAM: always us-east-1. IAM is a global service whose one endpoint is
+//     in us-east-1, so on AWS "all requests to these services are made to
+//     the us-east-1 Region" whatever the client is configured for (IAM
+//     User Guide, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_aws_deny-requested-region.html,
+//     and the aws:RequestedRegion entry of "AWS global condition context
+//     keys"). Against gatehouse an SDK configured for eu-west-1 signs its
+//     IAM calls for eu-west-1 (a custom endpoint has no signing-region
+//     override), but the same client and policy on AWS would see
+//     us-east-1, so that is what the table expects.
 const region = "eu-west-1"
 
 const account = gatehousetest.AccountID
