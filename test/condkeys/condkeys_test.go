@@ -301,6 +301,12 @@ func cases() []tc {
 		{key: "aws:MultiFactorAuthPresent", name: "token-false", as: asToken, cond: `{"Bool":{"aws:MultiFactorAuthPresent":"false"}}`, want: true, except: noMFAIAM},
 		{key: "aws:SourceIp", name: "token-loopback", as: asToken, cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true, except: noMFAIAM},
 
+		// Condition key names are case-insensitive (IAM User Guide, "IAM
+		// JSON policy elements: Condition").
+		{key: "aws:SourceIp", name: "upper-case-name", cond: `{"IpAddress":{"AWS:SOURCEIP":"127.0.0.1/32"}}`, want: true},
+		{key: "aws:Referer", name: "lower-case-name", cond: `{"StringEquals":{"aws:referer":"` + referer + `"}}`, want: true},
+		{key: "aws:PrincipalTag", name: "lower-case-name", cond: `{"StringEquals":{"aws:principaltag/team":"blue"}}`, want: true},
+
 		// The same keys from role sessions (another authentication path).
 		{key: "aws:CurrentTime", name: "session-after-2000", as: asSession, cond: `{"DateGreaterThan":{"aws:CurrentTime":"` + past + `"}}`, want: true},
 		{key: "aws:SourceIp", name: "session-loopback", as: asSession, cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true},
