@@ -86,6 +86,7 @@ const (
 	asUser    = "user"    // an IAM user with a long-term access key
 	asSession = "session" // an AssumeRole session of a role (SourceIdentity set)
 	asToken   = "token"   // the IAM user's GetSessionToken credentials (no MFA)
+	asTagged  = "tagged"  // an AssumeRole session with the session tag team=green
 )
 
 // Operation sets. read: one authorized call per surface on a tagged
@@ -224,6 +225,10 @@ func cases() []tc {
 		{key: "aws:PrincipalTag", name: "user-blue", cond: `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`, want: true},
 		{key: "aws:PrincipalTag", name: "user-red", cond: `{"StringEquals":{"aws:PrincipalTag/team":"red"}}`, want: false},
 		{key: "aws:PrincipalTag", name: "session-role-tag", as: asSession, cond: `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`, want: true},
+
+		// A session tag overrides the role's tag of the same key.
+		{key: "aws:PrincipalTag", name: "session-tag-wins", as: asTagged, cond: `{"StringEquals":{"aws:PrincipalTag/team":"green"}}`, want: true},
+		{key: "aws:PrincipalTag", name: "session-tag-hides-role-tag", as: asTagged, cond: `{"StringEquals":{"aws:PrincipalTag/team":"blue"}}`, want: false},
 
 		// aws:PrincipalIsAWSService: false for IAM principals.
 		{key: "aws:PrincipalIsAWSService", name: "false", cond: `{"Bool":{"aws:PrincipalIsAWSService":"false"}}`, want: true},
@@ -389,7 +394,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	if _, err := f.rootIAM.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("boot"), PolicyName: aws.String("assume"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity"],"Resource":"*"}]}`)}); err != nil {
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","sts:SetSourceIdentity","sts:TagSession"],"Resource":"*"}]}`)}); err != nil {
 		t.Fatal(err)
 	}
 	k, err := f.rootIAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("boot")})
@@ -491,6 +496,15 @@ func fill(s string, vars map[string]string) string {
 	return s
 }
 
+// sessionTags are the session tags of a caller kind: team=green for
+// asTagged, none otherwise.
+func sessionTags(as string) []ststypes.Tag {
+	if as != asTagged {
+		return nil
+	}
+	return []ststypes.Tag{{Key: aws.String("team"), Value: aws.String("green")}}
+}
+
 var teamBlue = []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}
 
 // newCaller creates the case's principal with the case's policy as its only
@@ -523,7 +537,7 @@ func (f *fixture) newCaller(ctx context.Context, c tc, id string) (*caller, erro
 		}
 		cr := out.Credentials
 		return &caller{creds: aws.Credentials{AccessKeyID: *cr.AccessKeyId, SecretAccessKey: *cr.SecretAccessKey, SessionToken: *cr.SessionToken}, vars: vars}, nil
-	case asSession:
+	case asSession, asTagged:
 		name, session := "r-"+id, "s-"+id
 		r, err := f.rootIAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustAccount), Tags: teamBlue})
 		if err != nil {
@@ -535,7 +549,8 @@ func (f *fixture) newCaller(ctx context.Context, c tc, id string) (*caller, erro
 			return nil, fmt.Errorf("put role policy: %w", err)
 		}
 		out, err := sts.NewFromConfig(cfgFor(f.srv.URL, f.bootKey)).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: r.Role.Arn,
-			RoleSessionName: aws.String(session), SourceIdentity: aws.String("src-alice"), DurationSeconds: aws.Int32(900)})
+			RoleSessionName: aws.String(session), SourceIdentity: aws.String("src-alice"), DurationSeconds: aws.Int32(900),
+			Tags: sessionTags(c.as)})
 		if err != nil {
 			return nil, fmt.Errorf("assume role: %w", err)
 		}
