@@ -1,13 +1,24 @@
 # gatehouse — common tasks. `make help` lists them.
 .DEFAULT_GOAL := help
 GO ?= go
+# The test recipes pipe go test into the summary; pipefail keeps go test's
+# failure (a build error, a timeout) from being hidden by the pipe.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# Extra go test flags, e.g. GOTESTFLAGS='-run TestX -count=1'.
+GOTESTFLAGS ?=
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 10s
+# go test -json | testsummary: one line per package, failures in full,
+# skipped tests with their reasons, then "N passed, M failed, K skipped".
+SUMMARY = bin/testsummary
 # Node packages the tests drive (differential policy test, JS signers of the tutorials).
 NPM_DIRS := $(patsubst %/package-lock.json,%,$(wildcard test/*/package-lock.json examples/*/package-lock.json examples/*/*/package-lock.json))
 
-.PHONY: help run build test deps vet lint check bench fuzz
+.PHONY: help run build test test-short deps vet lint check bench fuzz $(SUMMARY)
 
 help: ## show this help
-	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## build and run gatehouse on the embedded default store (./.gatehouse)
 	$(GO) run ./cmd/gatehouse serve
@@ -29,8 +40,17 @@ vet: ## go vet
 lint: ## staticcheck (installed with: go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)
 	staticcheck ./...
 
-test: deps vet ## the whole test suite: vet, then every test with the race detector
-	$(GO) test -race -timeout 20m ./...
+test-short: $(SUMMARY) ## unit tests only (-short): no binary, no external tools; ~1 minute
+	@$(GO) test -short -json -timeout 5m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test-short.log
+
+test: deps vet $(SUMMARY) ## everything, with -race: unit and end-to-end tests; starts PostgreSQL for them
+	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 10m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
+
+$(SUMMARY):
+	@$(GO) build -o $@ ./internal/tools/testsummary
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s; FUZZ=regexp picks targets)
+	@GO=$(GO) FUZZTIME=$(FUZZTIME) internal/tools/fuzz.sh
 
 check: test lint ## everything CI runs except benchmarks
 

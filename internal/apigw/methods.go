@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -286,7 +287,7 @@ func validateIntegration(in *Integration) error {
 		if in.HTTPMethod == "" {
 			return awserr.BadRequestException.New("Enumeration value for HttpMethod must be non-empty")
 		}
-		if !strings.HasPrefix(in.URI, "arn:") {
+		if _, err := arn.Parse(in.URI); err != nil {
 			return awserr.BadRequestException.New("Invalid ARN specified in the request")
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -35,7 +36,7 @@ func NormalizePolicy(doc, region, account, apiID string) (string, error) {
 		return "", errPolicy
 	}
 	// Expanding by text keeps the document's own member order, as AWS does.
-	out := strings.ReplaceAll(buf.String(), `"execute-api:/`, `"arn:aws:execute-api:`+region+":"+account+":"+apiID+"/")
+	out := strings.ReplaceAll(buf.String(), `"`+arn.ExecuteAPIShorthand, `"`+arn.ExecuteAPIPrefix(region, account, apiID))
 	if len(out) > MaxPolicyLength {
 		return "", awserr.BadRequestException.Errorf("Policy document exceeds the maximum length of %d characters", MaxPolicyLength)
 	}

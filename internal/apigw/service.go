@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
@@ -162,7 +163,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// parameters, never from the request's path: a path that spells the
 	// same operation differently gets the same ARN (issue #12 item 4).
 	action := "apigateway:" + rt.method
-	res := "arn:aws:apigateway:" + c.caller.Region + "::/" + strings.Join(seg, "/")
+	res := arn.APIGateway(c.caller.Region, "/"+strings.Join(seg, "/"))
 	if s.authz == nil {
 		// No authorizer wired is a configuration error, not a licence:
 		// deny, as the gateway and Lambda do (issue #12 item 17).

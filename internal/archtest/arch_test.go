@@ -46,6 +46,7 @@ var layer = map[string]int{
 	"internal/gatehousetest": 9,
 	"internal/cli":           9,
 	"cmd/gatehouse":          10,
+	"internal/tools":         10, // developer tools (the test summary)
 }
 
 // pure packages know nothing of servers or storage (DESIGN.md).

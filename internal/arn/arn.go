@@ -103,11 +103,13 @@ func Split(s string) (sections [6]string, ok bool) {
 }
 
 // Match reports whether value matches pattern with IAM ARN semantics:
-// "*" alone matches everything; otherwise both must have six sections and
-// each pattern section is matched against the same value section with
-// Glob, so wildcards never cross the first five colons. When neither string
-// has six sections the two are compared as a whole with Glob (resources
-// such as "*" for actions without a resource type).
+// "*" alone matches everything; when the pattern has six sections, the
+// value must too and each pattern section is matched against the same
+// value section with Glob, so wildcards never cross the first five colons.
+// A pattern without six sections ("*", a resource of an action without a
+// resource type) is compared with the value as a whole. The pattern may
+// hold Escape sequences (policy variables' values substituted into it):
+// package policy matches every Resource and Arn* condition with Match.
 func Match(pattern, value string) bool {
 	if pattern == "*" {
 		return true
@@ -115,7 +117,7 @@ func Match(pattern, value string) bool {
 	var pi, vi [5]int
 	pok, vok := colons(pattern, &pi), colons(value, &vi)
 	if !pok || !vok {
-		if pok || vok {
+		if pok {
 			return false
 		}
 		return Glob(pattern, value)

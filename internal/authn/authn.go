@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
@@ -156,9 +157,9 @@ func SessionPrincipal(s *Session) *Principal {
 		p.RoleName = s.RoleName
 		p.SessionName = s.SessionName
 		p.Path = s.RolePath
-		p.RoleARN = "arn:aws:iam::" + s.Account + ":role" + s.RolePath + s.RoleName
+		p.RoleARN = arn.Role(s.Account, s.RolePath, s.RoleName)
 	case User:
-		p.ARN = "arn:aws:iam::" + s.Account + ":user" + s.UserPath + s.UserName
+		p.ARN = arn.User(s.Account, s.UserPath, s.UserName)
 		p.UserID = s.UserID
 		p.UniqueID = s.UserID
 		p.UserName = s.UserName
@@ -169,12 +170,12 @@ func SessionPrincipal(s *Session) *Principal {
 	case FederatedUser:
 		// SessionName is the federated user's name; the IAM user who
 		// called GetFederationToken is kept for its permissions.
-		p.ARN = "arn:aws:sts::" + s.Account + ":federated-user/" + s.SessionName
+		p.ARN = arn.FederatedUser(s.Account, s.SessionName)
 		p.UserID = s.Account + ":" + s.SessionName
 		p.SessionName = s.SessionName
 		p.UserName = s.UserName
 		p.UniqueID = s.UserID
-		p.RoleARN = "arn:aws:iam::" + s.Account + ":user" + s.UserPath + s.UserName
+		p.RoleARN = arn.User(s.Account, s.UserPath, s.UserName)
 	}
 	return p
 }

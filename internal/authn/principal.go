@@ -1,10 +1,10 @@
 package authn
 
 import (
-	"strings"
 	"sync"
 	"time"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
@@ -190,14 +190,14 @@ func (p *Principal) SessionPolicies() ([]policy.Named, error) {
 }
 
 // RootARN returns arn:aws:iam::A:root.
-func RootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
+func RootARN(account string) string { return arnpkg.Root(account) }
 
 // SessionARN returns arn:aws:sts::A:assumed-role/ROLE/SESSION.
 func SessionARN(account, role, session string) string {
-	return "arn:aws:sts::" + account + ":assumed-role/" + role + "/" + session
+	return arnpkg.AssumedRole(account, role, session)
 }
 
 // RoleNameFromARN returns the last path segment of a role ARN.
 func RoleNameFromARN(arn string) string {
-	return arn[strings.LastIndexByte(arn, '/')+1:]
+	return arnpkg.Name(arn)
 }

@@ -329,7 +329,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// "adm%69n" and "admin" are one resource to a policy as they are to
 	// the backend.
 	if m.iam || st.policy != nil || st.policyBroken {
-		rq.methodARN = st.arnPrefix + r.Method + "/" + tg.rest.dec[1:]
+		rq.methodARN = st.arnPrefix.Method(r.Method, tg.rest.dec[1:])
 		if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
 			g.fail(rq, awserr.GatewayURITooLong.New(""))
 			return

@@ -197,7 +197,7 @@ func (g *Gateway) lambdaProxy(rq *request) {
 		return
 	}
 	// X-Amz-Source-Arn uses the method's verb and resource template (§5).
-	src := rq.stage.srcPrefix + rq.m.verb + rq.m.res.Path
+	src := rq.stage.srcPrefix.Method(rq.m.verb, strings.TrimPrefix(rq.m.res.Path, "/"))
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
 	payload, fnErr, err := inv.InvokeFromGateway(ctx, fn, src, ev)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -47,10 +48,10 @@ type stageEntry struct {
 	disableDefault bool
 	binaryTypes    []string
 	// arnPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/".
-	arnPrefix string
+	arnPrefix arn.ExecuteAPIStage
 	// srcPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/" too, for
 	// Lambda source ARNs (kept separate for clarity).
-	srcPrefix string
+	srcPrefix arn.ExecuteAPIStage
 	// resPolicyName is "api:{id}", the resource policy's name in
 	// authorization requests.
 	resPolicyName string
@@ -181,7 +182,7 @@ func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
 func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord) *stageEntry {
 	s := &stageEntry{api: a, name: st.Stage.StageName, deploymentID: d.Deployment.ID, variables: st.Stage.Variables,
 		disableDefault: d.DisableDefault, binaryTypes: d.BinaryMediaTypes}
-	s.arnPrefix = "arn:aws:execute-api:" + a.region + ":" + a.account + ":" + a.id + "/" + s.name + "/"
+	s.arnPrefix = arn.NewExecuteAPIStage(a.region, a.account, a.id, s.name)
 	s.srcPrefix = s.arnPrefix
 	s.resPolicyName = "api:" + a.id
 	s.userAgent = "AmazonAPIGateway_" + a.id
@@ -301,13 +302,8 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 // lambdaFunctionARN extracts the function ARN from an AWS_PROXY uri
 // "arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/ARN/invocations".
 func lambdaFunctionARN(uri string) string {
-	const marker = ":lambda:path/2015-03-31/functions/"
-	i := strings.Index(uri, marker)
-	if i < 0 {
-		return ""
-	}
-	rest := uri[i+len(marker):]
-	return strings.TrimSuffix(rest, "/invocations")
+	fn, _ := arn.ParseLambdaIntegrationURI(uri)
+	return fn
 }
 
 // match finds the method for verb at p (canonical: see canonicalPath),

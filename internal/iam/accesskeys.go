@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -161,7 +162,7 @@ func opGetAccessKeyLastUsed(c *call) (any, error) {
 	id := c.get("AccessKeyId")
 	k := c.snap.keys[id]
 	if k == nil || k.Account != c.account() {
-		if err := c.allow("arn:aws:iam::"+c.account()+":user/*", nil); err != nil {
+		if err := c.allow(arn.IAM(c.account(), "user/*"), nil); err != nil {
 			return nil, err
 		}
 		return nil, awserr.NoSuchEntity.Errorf("The Access Key with id %s cannot be found.", id)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -147,7 +148,7 @@ func opListAccounts(c *call) (any, error) {
 }
 
 func (c *call) accountsAllowed(action string) error {
-	res := "arn:aws:iam::" + c.s.cfg.DefaultAccount + ":root"
+	res := arn.Root(c.s.cfg.DefaultAccount)
 	if c.p.AccountID != c.s.cfg.DefaultAccount {
 		return awserr.AccessDenied.Errorf("User: %s is not authorized to perform: %s on resource: %s", c.p.ARN, action, res)
 	}

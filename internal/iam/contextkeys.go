@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 )
 
@@ -84,7 +85,7 @@ func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
 	if !ok {
 		return nil, awserr.InvalidInput.Errorf("Invalid ARN: %s", src)
 	}
-	name := res[strings.LastIndexByte(res, '/')+1:]
+	name := arn.Name(res)
 	var inline []InlinePolicy
 	var attached []string
 	switch {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
@@ -87,7 +88,7 @@ func (c *call) entity(et entityType, fill func(*policy.Context)) (string, error)
 	}
 	res := arn
 	if res == "" {
-		res = "arn:aws:iam::" + c.account() + ":" + et.noun + "/" + name
+		res = arnpkg.IAM(c.account(), et.noun+"/"+name)
 	}
 	if err := c.allow(res, fill); err != nil {
 		return "", err
@@ -130,7 +131,7 @@ func opAttach(et entityType) opFunc {
 			return nil, err
 		}
 		if pe := c.snap.policies[arn]; pe == nil || pe.Account != c.account() {
-			if !strings.HasPrefix(arn, "arn:") {
+			if _, err := arnpkg.Parse(arn); err != nil {
 				return nil, awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 			}
 			return nil, awserr.NoSuchEntity.Errorf("Policy %s does not exist or is not attachable.", arn)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 )
 
@@ -125,7 +126,7 @@ type OIDCProvider struct {
 
 // ARN returns the provider's ARN.
 func (o *OIDCProvider) ARN() string {
-	return "arn:aws:iam::" + o.Account + ":oidc-provider/" + o.URL
+	return arn.OIDCProvider(o.Account, o.URL)
 }
 
 type tokenKeyRecord struct {
@@ -136,18 +137,10 @@ type tokenKeyRecord struct {
 
 func entityKey(account, name string) string { return account + "/" + strings.ToLower(name) }
 
-func userARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":user" + path + name
-}
-func groupARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":group" + path + name
-}
-func roleARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":role" + path + name
-}
-func policyARN(account, path, name string) string {
-	return "arn:aws:iam::" + account + ":policy" + path + name
-}
+func userARN(account, path, name string) string   { return arn.User(account, path, name) }
+func groupARN(account, path, name string) string  { return arn.Group(account, path, name) }
+func roleARN(account, path, name string) string   { return arn.Role(account, path, name) }
+func policyARN(account, path, name string) string { return arn.Policy(account, path, name) }
 
 // ARN returns the user's ARN.
 func (u *User) ARN() string { return userARN(u.Account, u.Path, u.Name) }

@@ -3,6 +3,8 @@ package iam
 import (
 	"regexp"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
 var pathPrefixRE = regexp.MustCompile("^/[\x21-\x7f]*$")
@@ -23,7 +25,7 @@ func listResource(c *call, kind string) (prefix, resource string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	return prefix, "arn:aws:iam::" + c.account() + ":" + kind + dir, nil
+	return prefix, arn.IAM(c.account(), kind+dir), nil
 }
 
 // prefixDir checks a PathPrefix against AWS's pattern and returns it cut

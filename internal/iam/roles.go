@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -55,11 +56,11 @@ func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) (map[string]st
 		id := ""
 		switch {
 		case strings.HasPrefix(res, "user/"):
-			if u := c.snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; u != nil && u.arn == arn {
+			if u := c.snap.users[entityKey(acct, arnpkg.Name(res))]; u != nil && u.arn == arn {
 				id = u.ID
 			}
 		case strings.HasPrefix(res, "role/"):
-			if r := c.snap.roles[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; r != nil && r.arn == arn {
+			if r := c.snap.roles[entityKey(acct, arnpkg.Name(res))]; r != nil && r.arn == arn {
 				id = r.ID
 			}
 		default:

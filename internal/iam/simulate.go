@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -126,7 +127,7 @@ func opSimulatePrincipalPolicy(c *call) (any, error) {
 		return nil
 	}
 	boundary := ""
-	name := res[strings.LastIndexByte(res, '/')+1:]
+	name := arn.Name(res)
 	switch {
 	case strings.HasPrefix(res, "user/"):
 		u := c.snap.User(acct, name)

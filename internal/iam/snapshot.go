@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -94,7 +95,7 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 	if !ok || !strings.HasPrefix(rest, "role/") {
 		return nil
 	}
-	r := s.Role(acct, rest[strings.LastIndexByte(rest, '/')+1:])
+	r := s.Role(acct, arnpkg.Name(rest))
 	if r == nil || r.arn != arn {
 		return nil
 	}
@@ -137,17 +138,8 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 	return false
 }
 
-func splitIAMARN(arn string) (account, resource string, ok bool) {
-	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
-	if !ok {
-		return "", "", false
-	}
-	i := strings.IndexByte(rest, ':')
-	if i < 0 {
-		return "", "", false
-	}
-	return rest[:i], rest[i+1:], true
-}
+// splitIAMARN returns the account and resource of an IAM ARN.
+func splitIAMARN(s string) (account, resource string, ok bool) { return arnpkg.ParseIAM(s) }
 
 // compiler caches compiled documents across snapshot rebuilds.
 type compiler struct {
@@ -414,7 +406,7 @@ func boundTrust(ro *Role, snap *Snapshot, roleIDs map[string]string) string {
 		cur := roleIDs[arn]
 		if acct, res, ok := splitIAMARN(arn); ok && strings.HasPrefix(res, "user/") {
 			cur = ""
-			if u := snap.users[entityKey(acct, res[strings.LastIndexByte(res, '/')+1:])]; u != nil && u.arn == arn {
+			if u := snap.users[entityKey(acct, arnpkg.Name(res))]; u != nil && u.arn == arn {
 				cur = u.ID
 			}
 		}

@@ -3,6 +3,7 @@ package iam
 import (
 	"strings"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
@@ -155,7 +156,7 @@ func (c *call) checkPolicyExists(arn string) error {
 		return nil
 	}
 	if c.snap.policies[arn] == nil {
-		if !strings.HasPrefix(arn, "arn:aws:iam::") {
+		if _, _, ok := arnpkg.ParseIAM(arn); !ok {
 			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 		}
 		return awserr.NoSuchEntity.Errorf("Policy %s does not exist or is not attachable.", arn)

@@ -9,10 +9,10 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
@@ -316,14 +316,11 @@ func (s *Service) runEvent(spec *runtime.Spec, inv runtime.Invocation) {
 // err means the invocation was rejected (the gateway answers 500);
 // functionError "Unhandled" means the function failed (502).
 func (s *Service) InvokeFromGateway(ctx context.Context, functionARN, sourceARN string, event []byte) ([]byte, string, error) {
-	parts := strings.Split(functionARN, ":")
-	if len(parts) < 7 || len(parts) > 8 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "function" {
+	ref, ok := arn.ParseFunction(functionARN)
+	if !ok || ref.Partition != arn.Partition {
 		return nil, "", fmt.Errorf("lambda: invalid function ARN %q", functionARN)
 	}
-	res := resolved{account: parts[4], region: parts[3], name: parts[6]}
-	if len(parts) == 8 {
-		res.qualifier = parts[7]
-	}
+	res := resolved{account: ref.Account, region: ref.Region, name: ref.Name, qualifier: ref.Qualifier}
 	e, err := s.lookup(res)
 	if err != nil {
 		return nil, "", err
@@ -354,8 +351,8 @@ func gatewayAllowed(e *entry, resource, sourceARN string) bool {
 	}
 	var pc policy.Context
 	pc.Set("aws:SourceArn", sourceARN)
-	if p := strings.Split(sourceARN, ":"); len(p) >= 5 {
-		pc.Set("aws:SourceAccount", p[4])
+	if acct := arn.Account(sourceARN); acct != "" {
+		pc.Set("aws:SourceAccount", acct)
 	}
 	pc.Set("aws:PrincipalServiceName", "apigateway.amazonaws.com")
 	pc.Set("aws:PrincipalIsAWSService", "true")

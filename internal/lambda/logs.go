@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
 )
 
@@ -52,12 +53,12 @@ func LogsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	name := pos[0]
 	if strings.HasPrefix(name, "arn:") {
-		parts := strings.Split(name, ":")
-		if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
+		ref, ok := arn.ParseFunction(name)
+		if !ok {
 			fmt.Fprintf(stderr, "gatehouse logs: %s is not a function ARN\n", name)
 			return 2
 		}
-		*region, *account, name = parts[3], parts[4], parts[6]
+		*region, *account, name = ref.Region, ref.Account, ref.Name
 	}
 	if err := validateName(name); err != nil {
 		fmt.Fprintf(stderr, "gatehouse logs: invalid function name %q\n", name)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
 )
@@ -51,7 +52,7 @@ func fnKey(account, region, name string) string { return account + "/" + region 
 func (f *function) key() string { return fnKey(f.Account, f.Region, f.Name) }
 
 func (f *function) arn() string {
-	return "arn:aws:lambda:" + f.Region + ":" + f.Account + ":function:" + f.Name
+	return arn.Function(f.Region, f.Account, f.Name)
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
@@ -127,7 +128,7 @@ func (f *function) configuration(v view) *configuration {
 	if f.Environment != nil {
 		c.Environment = &envOut{Variables: *f.Environment}
 	}
-	rv := map[string]string{"RuntimeVersionArn": "arn:aws:lambda:" + f.Region + "::runtime:" + runtimeVersionHash(f.Runtime)}
+	rv := map[string]string{"RuntimeVersionArn": arn.RuntimeVersion(f.Region, runtimeVersionHash(f.Runtime))}
 	switch v {
 	case viewRead:
 		c.State, c.LastUpdateStatus = "Active", "Successful"

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
@@ -73,13 +74,20 @@ func evalDocument(f *function) []byte {
 	return policyDocument(&g)
 }
 
+// principalARN reports whether p is an IAM or STS principal ARN of
+// gatehouse's partition (global services: no region).
+func principalARN(p string) bool {
+	a, err := arn.Parse(p)
+	return err == nil && a.Partition == arn.Partition && (a.Service == "iam" || a.Service == "sts") && a.Region == ""
+}
+
 func principalJSON(p string) (json.RawMessage, bool) {
 	switch {
 	case p == "*":
 		return json.RawMessage(`"*"`), true
 	case accountRE.MatchString(p):
-		return compact(map[string]string{"AWS": "arn:aws:iam::" + p + ":root"}), true
-	case strings.HasPrefix(p, "arn:aws:iam::") || strings.HasPrefix(p, "arn:aws:sts::"):
+		return compact(map[string]string{"AWS": arn.Root(p)}), true
+	case principalARN(p):
 		return compact(map[string]string{"AWS": p}), true
 	case serviceRE.MatchString(p) && !strings.HasPrefix(p, "arn:"):
 		return compact(map[string]string{"Service": p}), true

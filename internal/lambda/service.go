@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
@@ -451,11 +452,7 @@ type resolved struct {
 }
 
 func (r resolved) arn() string {
-	a := "arn:aws:lambda:" + r.region + ":" + r.account + ":function:" + r.name
-	if r.qualifier != "" {
-		a += ":" + r.qualifier
-	}
-	return a
+	return arn.FunctionQualified(r.region, r.account, r.name, r.qualifier)
 }
 
 var (
@@ -484,39 +481,26 @@ func (s *Service) resolveName(q *request, raw string, qualifierParam bool) (reso
 		return res, errFunctionName(raw)
 	}
 	name := raw
-	switch parts := strings.Split(raw, ":"); {
-	case parts[0] == "arn":
-		if len(parts) < 7 || len(parts) > 8 || parts[1] != "aws" || parts[2] != "lambda" || parts[5] != "function" ||
-			!regionRE.MatchString(parts[3]) || !accountIDRE.MatchString(parts[4]) {
+	ref, ok := arn.ParseFunctionName(raw)
+	switch {
+	case !ok:
+		return res, errFunctionName(raw)
+	case ref.Form == arn.FormARN:
+		if ref.Partition != arn.Partition || !regionRE.MatchString(ref.Region) || !accountIDRE.MatchString(ref.Account) {
 			return res, errFunctionName(raw)
 		}
-		if parts[3] != q.region {
-			return res, awserr.ResourceNotFoundException.Errorf("Functions from '%s' are not reachable in this region ('%s')", parts[3], q.region)
+		if ref.Region != q.region {
+			return res, awserr.ResourceNotFoundException.Errorf("Functions from '%s' are not reachable in this region ('%s')", ref.Region, q.region)
 		}
-		res.account, name = parts[4], parts[6]
-		if len(parts) == 8 {
-			res.qualifier = parts[7]
-			if !qualifierRE.MatchString(res.qualifier) {
-				return res, errFunctionName(raw)
-			}
-		}
-	case len(parts) >= 3 && parts[1] == "function":
-		if len(parts) > 4 || !accountIDRE.MatchString(parts[0]) {
+		res.account = ref.Account
+	case ref.Form == arn.FormPartial:
+		if !accountIDRE.MatchString(ref.Account) {
 			return res, errFunctionName(raw)
 		}
-		res.account, name = parts[0], parts[2]
-		if len(parts) == 4 {
-			res.qualifier = parts[3]
-			if !qualifierRE.MatchString(res.qualifier) {
-				return res, errFunctionName(raw)
-			}
-		}
-	case len(parts) == 2:
-		name, res.qualifier = parts[0], parts[1]
-		if !qualifierRE.MatchString(res.qualifier) {
-			return res, errFunctionName(raw)
-		}
-	case len(parts) > 2:
+		res.account = ref.Account
+	}
+	name, res.qualifier = ref.Name, ref.Qualifier
+	if res.qualifier != "" && !qualifierRE.MatchString(res.qualifier) {
 		return res, errFunctionName(raw)
 	}
 	if err := validateName(name); err != nil {

@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
+)
 
 // statement is a compiled statement.
 type statement struct {
@@ -155,10 +159,10 @@ func compilePrincipal(v *jvalue) *principalSet {
 				case isAccountID(s):
 					ps.accounts = append(ps.accounts, s)
 				case strings.HasPrefix(s, "arn:"):
-					sec := strings.SplitN(s, ":", 6)
-					if len(sec) == 6 && sec[5] == "root" {
+					sec, n := arn.Fields(s)
+					if n == 6 && sec[5] == "root" {
 						ps.accounts = append(ps.accounts, sec[4])
-					} else if len(sec) == 6 && sec[2] == "iam" && strings.HasPrefix(sec[5], "role/") {
+					} else if n == 6 && sec[2] == "iam" && strings.HasPrefix(sec[5], "role/") {
 						ps.roles = append(ps.roles, s)
 					} else {
 						ps.arns = append(ps.arns, s)
@@ -200,31 +204,13 @@ const (
 	levelDirect             // the caller itself, or "*"
 )
 
-func roleName(arn string) string {
-	i := strings.LastIndexByte(arn, '/')
-	return arn[i+1:]
-}
+func roleName(s string) string { return arn.Name(s) }
 
-func roleAccount(arn string) string {
-	if s, ok := splitARN(arn); ok {
-		return s[4]
+func roleAccount(s string) string {
+	if sec, ok := arn.Split(s); ok {
+		return sec[4]
 	}
 	return ""
-}
-
-func splitARN(s string) ([6]string, bool) {
-	var out [6]string
-	var idx [5]int
-	if !colons5(s, &idx) {
-		return out, false
-	}
-	prev := 0
-	for i, c := range idx {
-		out[i] = s[prev:c]
-		prev = c + 1
-	}
-	out[5] = s[prev:]
-	return out, true
 }
 
 // match returns the most specific level at which the set names p.

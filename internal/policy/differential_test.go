@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
 // Differential test against @cloud-copilot/iam-simulate (test/iamsim). CI
@@ -853,8 +855,8 @@ func resolvable(c *simCase, s string) bool {
 // first five sections match and the request's resource starts with the
 // policy's resource type (text up to the first '/' or ':').
 func prefixMatches(pattern, value string) bool {
-	ps, ok1 := splitARN(pattern)
-	vs, ok2 := splitARN(value)
+	ps, ok1 := arn.Split(pattern)
+	vs, ok2 := arn.Split(value)
 	if !ok1 || !ok2 {
 		return false
 	}

@@ -4,7 +4,7 @@
 //
 // It knows nothing of HTTP or storage: callers hand it compiled policies and
 // a request and get back a Decision. The behaviour follows
-// ../shared/spec/iam-policy.md; where AWS's documentation and
+// doc/spec/iam-policy.md; where AWS's documentation and
 // @cloud-copilot/iam-simulate disagree, the differential test
 // (differential_test.go, knownDifferences) names the documentation followed.
 //

@@ -204,39 +204,11 @@ func lower(c byte) byte {
 func glob(p, v string, fold bool) bool { return arn.GlobEscaped(p, v, fold) }
 
 // colons5 finds the first five colons of s.
-func colons5(s string, idx *[5]int) bool {
-	off := 0
-	for n := 0; n < 5; n++ {
-		i := strings.IndexByte(s[off:], ':')
-		if i < 0 {
-			return false
-		}
-		idx[n] = off + i
-		off += i + 1
-	}
-	return true
-}
+func colons5(s string, idx *[5]int) bool { return arn.Colons(s, idx) }
 
 // arnGlob matches an encoded ARN pattern against an ARN section by
-// section, so that no wildcard crosses one of the first five colons. When
-// the pattern is not ARN-shaped (e.g. "*", or a non-ARN resource), the two
-// are compared whole; an ARN-shaped pattern never matches a value that is
-// not.
-func arnGlob(p, v string) bool {
-	var pi, vi [5]int
-	pok, vok := colons5(p, &pi), colons5(v, &vi)
-	if !pok || !vok {
-		if pok {
-			return false
-		}
-		return glob(p, v, false)
-	}
-	pp, vp := 0, 0
-	for i := 0; i < 5; i++ {
-		if !glob(p[pp:pi[i]], v[vp:vi[i]], false) {
-			return false
-		}
-		pp, vp = pi[i]+1, vi[i]+1
-	}
-	return glob(p[pp:], v[vp:], false)
-}
+// section (arn.Match), so that no wildcard crosses one of the first five
+// colons. When the pattern is not ARN-shaped (e.g. "*", or a non-ARN
+// resource), the two are compared whole; an ARN-shaped pattern never
+// matches a value that is not.
+func arnGlob(p, v string) bool { return arn.Match(p, v) }

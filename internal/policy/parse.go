@@ -1,6 +1,10 @@
 package policy
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
+)
 
 // Messages AWS returns in MalformedPolicyDocument.
 const (
@@ -495,11 +499,11 @@ func legacyARN(r string) bool {
 	if !strings.HasPrefix(r, "arn:") {
 		return false
 	}
-	parts := strings.Split(r, ":")
-	if len(parts) != 5 {
+	parts, n := arn.Fields(r)
+	if n != 5 {
 		return false
 	}
-	for _, p := range parts {
+	for _, p := range parts[:n] {
 		if p == "" {
 			return true
 		}
@@ -520,8 +524,8 @@ func resourceFormat(r string) string {
 		// expanded by the API that stores the policy.
 		return ""
 	}
-	parts := strings.SplitN(r, ":", 6)
-	if len(parts) < 3 || parts[2] == "" || strings.ContainsAny(parts[2], "*?") {
+	parts, n := arn.Fields(r)
+	if n < 3 || parts[2] == "" || strings.ContainsAny(parts[2], "*?") {
 		return msgResourceVendor
 	}
 	known := false
@@ -533,7 +537,7 @@ func resourceFormat(r string) string {
 	if !known && !strings.ContainsAny(parts[1], "*?$") {
 		return `Partition "` + parts[1] + `" is not valid for resource "` + r + `".`
 	}
-	if parts[2] == "iam" && len(parts) == 6 {
+	if parts[2] == "iam" && n == 6 {
 		if parts[3] != "" {
 			return "IAM resource " + r + " cannot contain region information."
 		}

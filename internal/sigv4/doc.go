@@ -14,7 +14,7 @@
 // a Kind to a wire error code (IncompleteSignatureException,
 // SignatureDoesNotMatch, InvalidClientTokenId...) belongs to the caller.
 //
-// The behaviour implemented here is specified in shared/spec/sigv4.md; the
+// The behaviour implemented here is specified in doc/spec/sigv4.md; the
 // section numbers (§N) in comments refer to that document. Verification runs
 // in the order of its §14: detect the form (§1), parse it (§2, §3), require a
 // signed host (§6.1), parse the date and apply the clock skew or presigned

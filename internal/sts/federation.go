@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"time"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
@@ -35,7 +36,7 @@ func (c *call) getFederationToken() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	arn := "arn:aws:sts::" + p.AccountID + ":federated-user/" + name
+	arn := arnpkg.FederatedUser(p.AccountID, name)
 	pc := c.requestContext()
 	if len(tags) > 0 {
 		keys := make([]string, len(tags))
