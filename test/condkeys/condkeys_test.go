@@ -67,6 +67,11 @@ const account = gatehousetest.AccountID
 const (
 	appID   = "condkeys-test" // the SDK puts "app/condkeys-test" in User-Agent
 	referer = "https://condkeys.example/console"
+	// spoofed is an X-Forwarded-For every caller sends: on AWS
+	// aws:SourceIp is the address the request came from, and a header the
+	// caller writes does not change it, so the aws:SourceIp rows expect
+	// the loopback peer (127.0.0.1), never this.
+	spoofed = "10.1.2.3"
 )
 
 // The surfaces, in table order.
@@ -186,6 +191,7 @@ func cases() []tc {
 		{key: "aws:SourceIp", name: "loopback", cond: `{"IpAddress":{"aws:SourceIp":"127.0.0.1/32"}}`, want: true},
 		{key: "aws:SourceIp", name: "ten-net", cond: `{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, want: false},
 		{key: "aws:SourceIp", name: "not-ten-net", cond: `{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}`, want: true},
+		{key: "aws:SourceIp", name: "not-forwarded-for", cond: `{"IpAddress":{"aws:SourceIp":"` + spoofed + `/32"}}`, want: false},
 
 		// aws:UserAgent: present when the request has a User-Agent (every caller here sends one).
 		{key: "aws:UserAgent", name: "ours", cond: `{"StringLike":{"aws:UserAgent":"*app/` + appID + `*"}}`, want: true},
@@ -370,7 +376,10 @@ func cfgFor(url string, creds aws.Credentials) aws.Config {
 		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
 		AppID:            appID,
-		APIOptions:       []func(*middleware.Stack) error{smithyhttp.AddHeaderValue("Referer", referer)},
+		APIOptions: []func(*middleware.Stack) error{
+			smithyhttp.AddHeaderValue("Referer", referer),
+			smithyhttp.AddHeaderValue("X-Forwarded-For", spoofed),
+		},
 	}
 }
 
@@ -651,6 +660,7 @@ func (f *fixture) invoke(ctx context.Context, creds aws.Credentials) decision {
 	}
 	req.Header.Set("User-Agent", "condkeys-client/1.0 app/"+appID)
 	req.Header.Set("Referer", referer)
+	req.Header.Set("X-Forwarded-For", spoofed)
 	const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, emptySHA256, "execute-api", region, time.Now()); err != nil {
 		return decision{other: err.Error()}
