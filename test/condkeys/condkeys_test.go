@@ -106,11 +106,12 @@ const (
 // operation per surface, each on a resource tagged env=condkeys.
 var readActions = []string{
 	"iam:GetRole",           // IAM: GetRole of the role "target"
-	"sts:AssumeRole",        // STS: AssumeRole of "target"; a caller whose session has a
-	"sts:SetSourceIdentity", // source identity passes it on, which AWS authorizes as sts:SetSourceIdentity
-	"apigateway:GET",        // API Gateway: GetRestApi
-	"lambda:GetFunction",    // Lambda: GetFunction
-	"execute-api:Invoke",    // execute-api: GET /probe through the gateway
+	"sts:AssumeRole",        // STS: AssumeRole of "target"; a session's source identity carries into the
+	"sts:SetSourceIdentity", // chained session, and setting one needs sts:SetSourceIdentity (IAM User Guide,
+	// "Monitor and control actions taken with assumed roles")
+	"apigateway:GET",     // API Gateway: GetRestApi
+	"lambda:GetFunction", // Lambda: GetFunction
+	"execute-api:Invoke", // execute-api: GET /probe through the gateway
 }
 
 var tagActions = []string{
