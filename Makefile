@@ -15,7 +15,7 @@ SUMMARY = bin/testsummary
 # Node packages the tests drive (differential policy test, JS signers of the tutorials).
 NPM_DIRS := $(patsubst %/package-lock.json,%,$(wildcard test/*/package-lock.json examples/*/package-lock.json examples/*/*/package-lock.json))
 
-.PHONY: help run build test test-short deps vet lint check bench fuzz $(SUMMARY)
+.PHONY: help run build test test-short deps vet lint check bench fuzz doc ops-models $(SUMMARY)
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,8 +40,13 @@ vet: ## go vet
 lint: ## staticcheck (installed with: go install honnef.co/go/tools/cmd/staticcheck@v0.8.2)
 	staticcheck ./...
 
-test-short: $(SUMMARY) ## unit tests only (-short): no binary, no external tools; ~1 minute
-	@$(GO) test -short -json -timeout 5m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test-short.log
+# The end-to-end packages under test/ start the gatehouse binary and drive
+# it with real clients; test-short leaves them out, and the unit packages
+# skip their own binary- and tool-driven tests under -short.
+UNIT_PKGS = $(shell $(GO) list ./... | grep -v '^github.com/gatehouse-dev/gatehouse/test/')
+
+test-short: $(SUMMARY) ## unit tests only (-short, no test/ packages): no binary, no external tools
+	@$(GO) test -short -json -timeout 5m $(GOTESTFLAGS) $(UNIT_PKGS) 2>&1 | $(SUMMARY) -log bin/test-short.log
 
 test: deps vet $(SUMMARY) ## everything, with -race: unit and end-to-end tests; starts PostgreSQL for them
 	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 10m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
@@ -56,3 +61,9 @@ check: test lint ## everything CI runs except benchmarks
 
 bench: ## run every benchmark once (CI smoke); use -benchtime/-count for real numbers
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+doc: ## regenerate doc/operations.md (AWS operations, implemented or not) from doc/aws-models and the code
+	$(GO) run ./internal/tools/opsdoc
+
+ops-models: ## re-extract doc/aws-models from the botocore installed here (python3), then regenerate doc/operations.md
+	$(GO) run ./internal/tools/opsdoc -extract
