@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -49,8 +52,10 @@ type Authenticator interface {
 
 // Authorizer decides whether c may perform action ("apigateway:GET", ...) on
 // resource ("arn:aws:apigateway:REGION::/restapis/ID"); nil error = allowed.
+// keys, when not nil, adds the operation's own condition keys
+// (aws:RequestTag/…, aws:TagKeys) after the request's global ones.
 type Authorizer interface {
-	Authorize(r *http.Request, c Caller, action, resource string) error
+	Authorize(r *http.Request, c Caller, action, resource string, keys func(*policy.Context)) error
 }
 
 // Config configures a Service.
@@ -167,10 +172,21 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.authz == nil {
 		// No authorizer wired is a configuration error, not a licence:
 		// deny, as the gateway and Lambda do (issue #12 item 17).
-		awsproto.WriteJSONError(w, r, awserr.AccessDeniedException.Errorf("User: %s is not authorized to perform: %s on resource: %s", c.caller.ARN, action, res))
+		p, _ := c.caller.Identity.(*authn.Principal)
+		if p == nil {
+			p = &authn.Principal{ARN: c.caller.ARN}
+		}
+		awsproto.WriteJSONError(w, r, awserr.AccessDeniedException.New(pipeline.DenyMessage(p, action, res,
+			policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}, false)))
 		return
 	}
-	if err := s.authz.Authorize(r, c.caller, action, res); err != nil {
+	resTags, err := s.resourceTagKeys(c.ctx, c.caller, seg)
+	if err != nil {
+		s.log.Error("apigateway: read resource tags", "operation", rt.op, "err", err)
+		awsproto.WriteJSONError(w, r, err)
+		return
+	}
+	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt.op, c.body))); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}

@@ -6,14 +6,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gateway"
-	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 )
@@ -45,7 +44,10 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cp := &controlPlaneAuth{authn: a.iamParts.Authn, iam: a.iamParts.IAM, operator: a.Config.AccountID}
+	// The control plane has always sent the current denial message
+	// (LegacyDenyMessages is for the Query APIs and the gateway).
+	cp := &controlPlaneAuth{authn: a.iamParts.Authn, operator: a.Config.AccountID,
+		surface: pipeline.Surface{Authz: a.iamParts.IAM, Now: a.Config.Now, Denied: awserr.AccessDeniedException}}
 	a.apigwParts.APIGW = apigw.New(apigw.Config{Store: a.Store, Auth: cp, Authz: cp, Log: a.Log, Now: a.Config.Now,
 		MaxResources: a.Config.APIGWMaxResources, Domains: domains})
 	// Before the gateway loads its routes: claims that no longer hold
@@ -93,62 +95,29 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 }
 
 // controlPlaneAuth authenticates API Gateway control-plane calls through
-// authn and authorizes apigateway:VERB on the resource ARN through IAM.
+// authn and authorizes apigateway:VERB on the resource ARN through the
+// shared pipeline.
 type controlPlaneAuth struct {
 	authn    *authn.Authenticator
-	iam      *iam.Service
+	surface  pipeline.Surface
 	operator string // the default account
 }
 
 func (c *controlPlaneAuth) Authenticate(w http.ResponseWriter, r *http.Request, limit int64) (apigw.Caller, *reqbody.Body, error) {
-	p, _, b, err := c.authn.ReadRequest(w, r, "apigateway", limit)
+	p, vr, b, err := c.authn.ReadRequest(w, r, "apigateway", limit)
 	if err != nil {
 		return apigw.Caller{}, nil, authn.JSONError(err)
 	}
-	return apigw.Caller{Account: p.AccountID, Region: scopeRegion(r), ARN: p.ARN, Identity: p,
+	return apigw.Caller{Account: p.AccountID, Region: vr.Region, ARN: p.ARN, Identity: p,
 		Operator: p.Kind == authn.Root && p.AccountID == c.operator}, b, nil
 }
 
-func (c *controlPlaneAuth) Authorize(r *http.Request, caller apigw.Caller, action, resource string) error {
+func (c *controlPlaneAuth) Authorize(r *http.Request, caller apigw.Caller, action, resource string, keys func(*policy.Context)) error {
 	p, _ := caller.Identity.(*authn.Principal)
 	if p == nil {
 		return awserr.AccessDeniedException.New("")
 	}
-	var pc policy.Context
-	pc.Set("aws:SourceIp", remoteIP(r))
-	pc.Set("aws:SecureTransport", fmt.Sprint(r.TLS != nil))
-	pc.Set("aws:RequestedRegion", caller.Region)
-	d := c.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: resource, Context: &pc})
-	if d.Effect == policy.Allowed {
-		return nil
-	}
-	return awserr.AccessDeniedException.New(iam.AccessDeniedMessage(p, action, resource, d, false))
-}
-
-// scopeRegion is the region of the request's SigV4 credential scope.
-func scopeRegion(r *http.Request) string {
-	cred := ""
-	if h := r.Header.Get("Authorization"); h != "" {
-		if i := strings.Index(h, "Credential="); i >= 0 {
-			cred = h[i+len("Credential="):]
-		}
-	} else {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	if i := strings.IndexAny(cred, ", "); i >= 0 {
-		cred = cred[:i]
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) == 5 {
-		return parts[2]
-	}
-	return ""
-}
-
-func remoteIP(r *http.Request) string {
-	h := r.RemoteAddr
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		h = h[:i]
-	}
-	return strings.Trim(h, "[]")
+	_, err := c.surface.Authorize(&pipeline.Call{Request: r, Region: caller.Region, Caller: p,
+		AuthzRequest: pipeline.AuthzRequest{Action: action, Resource: resource}, Keys: keys})
+	return err
 }

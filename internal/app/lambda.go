@@ -31,6 +31,7 @@ func (a *App) wireLambda(ctx context.Context) error {
 		Log:                a.Log,
 		Endpoint:           "http://" + a.Config.Listen,
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
+		Now:                a.Config.Now,
 		Sandbox: lambda.SandboxConfig{
 			Isolation: a.Config.LambdaIsolation,
 			UID:       a.Config.LambdaSandboxUID,

@@ -36,14 +36,18 @@ var layer = map[string]int{
 	"internal/authn":      2,
 	"internal/clientcall": 2,
 
-	"internal/iam": 3,
-	"internal/sts": 4,
+	// The shared request pipeline: between authentication and the
+	// services, and below iam, which it asks through an interface.
+	"internal/pipeline": 3,
 
-	"internal/apigw":   5,
-	"internal/gateway": 6,
-	"internal/lambda":  6,
-	"internal/server":  6,
-	"internal/callers": 6,
+	"internal/iam": 4,
+	"internal/sts": 5,
+
+	"internal/apigw":   6,
+	"internal/gateway": 7,
+	"internal/lambda":  7,
+	"internal/server":  7,
+	"internal/callers": 7,
 
 	"internal/app":           8,
 	"internal/gatehousetest": 9,

@@ -4,18 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
@@ -96,7 +93,7 @@ func (g *Gateway) authorizeIAM(rq *request) bool {
 		return false
 	}
 	g.fillContext(rq)
-	areq := iam.AuthzRequest{Action: invokeAction, Resource: rq.methodARN, ResourcePolicy: rq.stage.policy,
+	areq := pipeline.AuthzRequest{Action: invokeAction, Resource: rq.methodARN, ResourcePolicy: rq.stage.policy,
 		ResourcePolicyName: rq.stage.policyName(), ResourceAccount: rq.stage.api.account, Context: &rq.pctx}
 	if rq.stage.policyBroken {
 		g.deny(rq, policy.Decision{Effect: policy.ExplicitDeny, Type: policy.TypeResource, Statement: -1}, "resource policy does not compile")
@@ -145,67 +142,12 @@ func (g *Gateway) authorizeAnonymous(rq *request) bool {
 	return true
 }
 
-// fillContext sets the request's global condition keys; the IAM engine adds
-// the principal's (aws:PrincipalArn, aws:userid, aws:PrincipalTag/...).
+// fillContext sets the request's global condition keys with the shared
+// pipeline's builder, the one every surface uses; the IAM engine adds the
+// principal's (aws:PrincipalArn, aws:userid, aws:PrincipalTag/...). The
+// requested region is the API's: a signed request's scope must name it.
 func (g *Gateway) fillContext(rq *request) {
-	c := &rq.pctx
-	r := rq.r
-	c.Set("aws:SourceIp", sourceIP(r))
-	ts := timeStringsAt(rq.start)
-	c.Set("aws:CurrentTime", ts.current)
-	c.Set("aws:EpochTime", ts.epoch)
-	if r.TLS != nil {
-		c.Set("aws:SecureTransport", "true")
-	} else {
-		c.Set("aws:SecureTransport", "false")
-	}
-	c.Set("aws:RequestedRegion", rq.stage.api.region)
-	if ua := r.Header.Get("User-Agent"); ua != "" {
-		c.Set("aws:UserAgent", ua)
-	}
-	if ref := r.Header.Get("Referer"); ref != "" {
-		c.Set("aws:Referer", ref)
-	}
-	if p := rq.caller; p != nil {
-		c.Set("aws:PrincipalArn", p.PrincipalARN())
-		c.Set("aws:PrincipalAccount", p.AccountID)
-		c.Set("aws:userid", p.UserID)
-		if p.Kind == authn.User && p.UserName != "" {
-			c.Set("aws:username", p.UserName)
-		}
-		for _, t := range p.SessionTags() {
-			c.Set("aws:PrincipalTag/"+t.Key, t.Value)
-		}
-	}
-}
-
-// timeStrings are the aws:CurrentTime and aws:EpochTime values of one
-// second; both have second resolution, so they are formatted once a second
-// rather than once a request.
-type timeStrings struct {
-	sec            int64
-	current, epoch string
-}
-
-var lastTimeStrings atomic.Pointer[timeStrings]
-
-func timeStringsAt(t time.Time) *timeStrings {
-	sec := t.Unix()
-	if ts := lastTimeStrings.Load(); ts != nil && ts.sec == sec {
-		return ts
-	}
-	ts := &timeStrings{sec: sec, current: t.UTC().Format(time.RFC3339), epoch: strconv.FormatInt(sec, 10)}
-	lastTimeStrings.Store(ts)
-	return ts
-}
-
-// sourceIP is the TCP peer (aws:SourceIp is never taken from headers).
-func sourceIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	pipeline.FillRequest(&rq.pctx, rq.r, rq.start, rq.stage.api.region)
 }
 
 // deny writes the 403 AccessDenied answer (spec sigv4.md §13).
@@ -213,21 +155,11 @@ func (g *Gateway) deny(rq *request, d policy.Decision, why string) {
 	if why != "" {
 		g.record(rq, d, &policy.Explanation{Decision: d})
 	}
-	who := "anonymous"
-	if rq.caller != nil && rq.caller.ARN != "" {
-		who = rq.caller.ARN
+	if d.Effect == policy.ImplicitDeny && rq.caller == nil {
+		// Only a resource policy can let the anonymous caller in.
+		d.Type = policy.TypeResource
 	}
-	msg := "User: " + who + " is not authorized to perform: " + invokeAction + " on resource: " + arn.MaskARN(rq.methodARN)
-	if g.cfg.LegacyDenyMessages {
-		if d.Effect == policy.ExplicitDeny {
-			msg += " with an explicit deny"
-		}
-	} else {
-		if d.Effect == policy.ImplicitDeny && rq.caller == nil {
-			d.Type = policy.TypeResource
-		}
-		msg += d.Reason(invokeAction)
-	}
+	msg := pipeline.DenyMessage(rq.caller, invokeAction, arn.MaskARN(rq.methodARN), d, g.cfg.LegacyDenyMessages)
 	g.fail(rq, awserr.GatewayAccessDenied.New(msg))
 }
 
@@ -261,7 +193,7 @@ func (g *Gateway) record(rq *request, d policy.Decision, ex *policy.Explanation)
 		return
 	}
 	line := decisionLine{Time: rq.start.UTC().Format(time.RFC3339Nano), RequestID: rq.reqID, Caller: "anonymous",
-		SourceIP: sourceIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, HTTPMethod: rq.r.Method,
+		SourceIP: pipeline.ClientIP(rq.r), Action: invokeAction, MethodARN: rq.methodARN, HTTPMethod: rq.r.Method,
 		Path: rq.tg.rest.enc, Decision: d.Effect.String(),
 		Explanation: explain(d, rq.caller != nil), LatencyUS: g.cfg.Now().Sub(rq.start).Microseconds()}
 	if rq.caller != nil {

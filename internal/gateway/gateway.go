@@ -14,8 +14,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
-	"github.com/gatehouse-dev/gatehouse/internal/iam"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -23,10 +22,7 @@ import (
 
 // Authorizer is the IAM engine as the gateway uses it; *iam.Service
 // implements it.
-type Authorizer interface {
-	Authorize(p *authn.Principal, req iam.AuthzRequest) policy.Decision
-	Explain(p *authn.Principal, req iam.AuthzRequest) *policy.Explanation
-}
+type Authorizer = pipeline.Explainer
 
 // FunctionInvoker runs a Lambda-style function for an AWS_PROXY
 // integration. functionError non-empty is the X-Amz-Function-Error of the

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 )
 
 // ProxyEvent is the Lambda proxy integration event, payload format 1.0
@@ -138,7 +139,7 @@ func (rq *request) event() *ProxyEvent {
 		Path: rq.contextPath(), Protocol: "HTTP/1.1", RequestID: rq.reqID,
 		RequestTime: rq.start.UTC().Format("02/Jan/2006:15:04:05 +0000"), RequestTimeEpoch: rq.start.UnixMilli(),
 		ResourceID: rq.m.res.ID, ResourcePath: rq.m.res.Path, Stage: rq.stage.name}
-	rc.Identity.SourceIP = sourceIP(r)
+	rc.Identity.SourceIP = pipeline.ClientIP(r)
 	if ua := r.Header.Get("User-Agent"); ua != "" {
 		rc.Identity.UserAgent = strp(ua)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 )
 
 // proxyTarget is a compiled HTTP integration uri.
@@ -353,7 +354,7 @@ func (rq *request) addIntegrationHeaders(h http.Header) {
 	set(2, "X-Amzn-Apigateway-Api-Id", id)
 	set(3, "X-Amzn-Trace-Id", rq.traceID)
 	set(4, "X-Amzn-Requestid", rq.reqID)
-	ip := sourceIP(rq.r)
+	ip := pipeline.ClientIP(rq.r)
 	if prior, ok := h["X-Forwarded-For"]; ok && len(prior) > 0 {
 		// Several X-Forwarded-For lines are one list (RFC 9110 §5.3).
 		ip = strings.Join(prior, ", ") + ", " + ip

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 )
 
 // value resolves a mapping expression of a requestParameters entry
@@ -84,7 +86,7 @@ func (rq *request) contextVar(name string) (string, bool) {
 	case "requestTimeEpoch":
 		return strconv.FormatInt(rq.start.UnixMilli(), 10), true
 	case "identity.sourceIp":
-		return sourceIP(rq.r), true
+		return pipeline.ClientIP(rq.r), true
 	case "identity.userAgent":
 		return rq.r.Header.Get("User-Agent"), true
 	}

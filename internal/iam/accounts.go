@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -150,7 +151,9 @@ func opListAccounts(c *call) (any, error) {
 func (c *call) accountsAllowed(action string) error {
 	res := arn.Root(c.s.cfg.DefaultAccount)
 	if c.p.AccountID != c.s.cfg.DefaultAccount {
-		return awserr.AccessDenied.Errorf("User: %s is not authorized to perform: %s on resource: %s", c.p.ARN, action, res)
+		// Only the default account administers accounts: no policy can
+		// allow it from another.
+		return c.s.AccessDenied(c.p, action, res, policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1})
 	}
 	return c.authorize(action, res, nil)
 }

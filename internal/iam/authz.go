@@ -6,30 +6,13 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
-// AuthzRequest is one authorization question from any service.
-type AuthzRequest struct {
-	// Action is "service:Operation", e.g. "execute-api:Invoke".
-	Action string
-	// Resource is the resource ARN ("*" for actions without a resource).
-	Resource string
-	// ResourcePolicy is the resource's policy (API Gateway resource policy,
-	// Lambda function policy, role trust policy), nil if none.
-	ResourcePolicy *policy.Policy
-	// ResourcePolicyName names it in explanations (default "resource").
-	ResourcePolicyName string
-	// ResourceAccount owns the resource; "" means the caller's account.
-	ResourceAccount string
-	// RequireResourcePolicy: the resource policy must grant even in the
-	// same account (role trust policies).
-	RequireResourcePolicy bool
-	// Context holds the request's condition keys, pre-filled by the caller
-	// (aws:SourceIp, aws:CurrentTime, aws:SecureTransport, …). Authorize adds
-	// the principal's keys to it (it is modified). Nil: a fresh context.
-	Context *policy.Context
-}
+// AuthzRequest is one authorization question from any service; it is
+// pipeline.AuthzRequest, so the Service is a pipeline.Authorizer.
+type AuthzRequest = pipeline.AuthzRequest
 
 // Authorize decides whether p may perform req, from the current snapshot:
 // identity policies (user inline + managed + groups, or the role's), the
@@ -89,7 +72,7 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	ctx.Set("aws:PrincipalAccount", orAnon(p.AccountID))
 	ctx.Set("aws:PrincipalType", p.Kind.String())
 	ctx.Set("aws:userid", orAnon(p.UserID))
-	if _, ok := ctx.Get("aws:ViaAWSService"); !ok {
+	if !ctx.Has("aws:ViaAWSService") {
 		ctx.Set("aws:ViaAWSService", "false")
 	}
 	if p.Kind == authn.Anonymous {
@@ -206,26 +189,7 @@ func orAnon(s string) string {
 	return s
 }
 
-// AccessDeniedMessage renders AWS's denial message: "User: ARN is not
-// authorized to perform: ACTION on resource: RESOURCE because no
-// identity-based policy allows the ACTION action" (or, with legacy, without
-// the suffix, and " with an explicit deny" for explicit denies).
-func AccessDeniedMessage(p *authn.Principal, action, resource string, d policy.Decision, legacy bool) string {
-	who := "anonymous"
-	if p != nil && p.ARN != "" {
-		who = p.ARN
-	}
-	msg := "User: " + who + " is not authorized to perform: " + action + " on resource: " + resource
-	if legacy {
-		if d.Effect == policy.ExplicitDeny {
-			msg += " with an explicit deny"
-		}
-		return msg
-	}
-	return msg + d.Reason(action)
-}
-
 // AccessDenied returns the IAM/STS AccessDenied error for a decision.
 func (s *Service) AccessDenied(p *authn.Principal, action, resource string, d policy.Decision) *awserr.Error {
-	return awserr.AccessDenied.New(AccessDeniedMessage(p, action, resource, d, s.cfg.LegacyDenyMessages))
+	return awserr.AccessDenied.New(pipeline.DenyMessage(p, action, resource, d, s.cfg.LegacyDenyMessages))
 }

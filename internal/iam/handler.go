@@ -15,10 +15,14 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
+
+// iamRegion is the region of every IAM request (aws:RequestedRegion).
+const iamRegion = "us-east-1"
 
 // call is one IAM API request in progress.
 type call struct {
@@ -29,6 +33,10 @@ type call struct {
 	params url.Values
 	snap   *Snapshot
 	action string
+	region string // the credential scope's region: aws:RequestedRegion
+	// opKeys are the condition keys the operation's input adds to the
+	// authorization of iam:<action> (operationKeys).
+	opKeys func(*policy.Context)
 }
 
 type opFunc func(c *call) (any, error)
@@ -37,14 +45,7 @@ var ops map[string]opFunc
 
 // Operations returns the names of the IAM operations gatehouse serves,
 // sorted: the closed set of operation labels of the iam surface's metrics.
-func Operations() []string {
-	names := make([]string, 0, len(ops))
-	for name := range ops {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+func Operations() []string { return Table().Names() }
 
 // Handler returns the IAM Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
@@ -102,7 +103,11 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
 		return
 	}
-	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action}
+	// IAM is a global service: AWS documents that every IAM request is made
+	// to us-east-1, so aws:RequestedRegion is us-east-1 whatever region a
+	// client signed with (doc/spec/iam-api.md; test/condkeys).
+	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: iamRegion}
+	c.opKeys = operationKeys(c)
 	res, err := op(c)
 	if err != nil {
 		var e *awserr.Error
@@ -116,36 +121,45 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorize checks iam:<action> (or the given action) on resource in the
-// caller's account; fill adds action-specific condition keys.
+// caller's account through the shared pipeline (the request's global
+// condition keys, then fill's action-specific ones).
 func (c *call) authorize(action, resource string, fill func(*policy.Context)) error {
-	var pc policy.Context
-	now := c.s.now().UTC()
-	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	pc.Set("aws:RequestedRegion", "us-east-1")
-	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r.TLS != nil))
-	if ip := remoteIP(c.r); ip != "" {
-		pc.Set("aws:SourceIp", ip)
+	if c.opKeys != nil && action == "iam:"+c.action {
+		op, own := c.opKeys, fill
+		fill = func(pc *policy.Context) {
+			op(pc)
+			if own != nil {
+				own(pc)
+			}
+		}
 	}
-	if ua := c.r.UserAgent(); ua != "" {
-		pc.Set("aws:UserAgent", ua)
-	}
-	if fill != nil {
-		fill(&pc)
-	}
-	d := c.s.Authorize(c.p, AuthzRequest{Action: action, Resource: resource, Context: &pc})
-	if d.Effect != policy.Allowed {
-		return c.s.AccessDenied(c.p, action, resource, d)
-	}
-	return nil
+	fill = resourceTags(c.snap.entityTags(resource), fill)
+	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
+		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill, Op: tableIndex()[c.action]})
+	return err
 }
 
-func remoteIP(r *http.Request) string {
-	h := r.RemoteAddr
-	if i := strings.LastIndexByte(h, ':'); i >= 0 {
-		h = h[:i]
+// operationKeys returns the condition keys the input of c's operation adds,
+// the same for every IAM operation of a kind: Tag* and the Create*
+// operations that take Tags add aws:RequestTag/<key> and aws:TagKeys;
+// Untag* adds aws:TagKeys. Invalid tags add nothing: the operation refuses
+// them itself.
+func operationKeys(c *call) func(*policy.Context) {
+	switch {
+	case strings.HasPrefix(c.action, "Untag"):
+		keys := c.members("TagKeys")
+		if len(keys) == 0 {
+			return nil
+		}
+		return func(pc *policy.Context) { pipeline.TagKeys(pc, keys) }
+	case strings.HasPrefix(c.action, "Tag"), strings.HasPrefix(c.action, "Create"):
+		tags, err := parseTags(c, "Tags")
+		if err != nil {
+			return nil
+		}
+		return tagContext(tags)
 	}
-	return strings.Trim(h, "[]")
+	return nil
 }
 
 // allow is authorize for iam:<current operation>.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -39,6 +41,8 @@ type Service struct {
 	view  *store.View[Snapshot]
 	auth  *authn.Authenticator
 	now   func() time.Time
+	// surface authorizes IAM operations through the shared pipeline.
+	surface pipeline.Surface
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session
@@ -55,6 +59,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, box: box, now: cfg.Now}
+	s.surface = pipeline.Surface{Authz: s, Now: cfg.Now, Denied: awserr.AccessDenied, Legacy: cfg.LegacyDenyMessages}
 	keys, err := s.tokenKeys(ctx)
 	if err != nil {
 		return nil, err

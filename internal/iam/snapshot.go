@@ -148,6 +148,23 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 	return r
 }
 
+// entityTags returns the tags of the user or role arn names, nil for any
+// other resource (or one that does not exist): the resources whose tags
+// are aws:ResourceTag/<key> of the operations acting on them.
+func (s *Snapshot) entityTags(arn string) []authn.Tag {
+	if r := s.RoleByARN(arn); r != nil {
+		return r.Tags
+	}
+	acct, rest, ok := splitIAMARN(arn)
+	if !ok || !strings.HasPrefix(rest, "user/") {
+		return nil
+	}
+	if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
+		return u.Tags
+	}
+	return nil
+}
+
 // User returns a user by account and name, or nil.
 func (s *Snapshot) User(account, name string) *UserEntry {
 	return s.users.get(entityKey(account, name))

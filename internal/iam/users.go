@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -104,17 +105,38 @@ func removeTags(tags []authn.Tag, keys []string) []authn.Tag {
 	return out
 }
 
+// tagContext adds aws:RequestTag/<key> and aws:TagKeys for an operation
+// that attaches tags (the pipeline's keys).
 func tagContext(tags []authn.Tag) func(*policy.Context) {
 	if len(tags) == 0 {
 		return nil
 	}
+	return func(pc *policy.Context) { pipeline.RequestTags(pc, pipelineTags(tags)) }
+}
+
+func pipelineTags(tags []authn.Tag) []pipeline.Tag {
+	out := make([]pipeline.Tag, len(tags))
+	for i, t := range tags {
+		out[i] = pipeline.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+// resourceTags adds the tags of the user or role being acted on: IAM
+// documents both aws:ResourceTag/<key> and iam:ResourceTag/<key> for them.
+// It composes with the operation's fill (which runs after it).
+func resourceTags(tags []authn.Tag, fill func(*policy.Context)) func(*policy.Context) {
+	if len(tags) == 0 {
+		return fill
+	}
 	return func(pc *policy.Context) {
-		keys := make([]string, len(tags))
-		for i, t := range tags {
-			pc.Set("aws:RequestTag/"+t.Key, t.Value)
-			keys[i] = t.Key
+		for _, t := range tags {
+			pc.Set("aws:ResourceTag/"+t.Key, t.Value)
+			pc.Set("iam:ResourceTag/"+t.Key, t.Value)
 		}
-		pc.SetMulti("aws:TagKeys", keys...)
+		if fill != nil {
+			fill(pc)
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -73,7 +75,10 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 
 // checkRole verifies iam:PassRole and that Lambda can assume the role.
 func (s *Service) checkRole(ctx context.Context, q *request, role string) error {
-	if err := s.authorize(q, "iam:PassRole", role, nil, ""); err != nil {
+	// iam:PassedToService names the service the role is passed to (IAM's
+	// condition key for iam:PassRole).
+	passed := func(c *policy.Context) { c.Set("iam:PassedToService", "lambda.amazonaws.com") }
+	if err := s.authorizeKeys(q, "iam:PassRole", role, nil, "", passed); err != nil {
 		return err
 	}
 	if s.cfg.Roles != nil {
@@ -99,7 +104,8 @@ func (s *Service) createFunction(q *request) error {
 		return err
 	}
 	res := resolved{account: q.caller.AccountID, region: q.region, name: in.FunctionName}
-	if err := s.authorize(q, "lambda:CreateFunction", res.arn(), nil, ""); err != nil {
+	tags := pipeline.TagsFromMap(in.Tags)
+	if err := s.authorizeKeys(q, "lambda:CreateFunction", res.arn(), nil, "", func(c *policy.Context) { pipeline.RequestTags(c, tags) }); err != nil {
 		return err
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" {
@@ -572,6 +578,8 @@ func (s *Service) tagResource(q *request, arn string) error {
 	if err := decodeJSON(q, &in); err != nil {
 		return err
 	}
+	tags := pipeline.TagsFromMap(in.Tags)
+	q.addKeys("lambda:TagResource", func(c *policy.Context) { pipeline.RequestTags(c, tags) })
 	res, err := s.tagTarget(q, arn, "lambda:TagResource")
 	if err != nil {
 		return err
@@ -593,11 +601,12 @@ func (s *Service) tagResource(q *request, arn string) error {
 }
 
 func (s *Service) untagResource(q *request, arn string) error {
+	keys := q.r.URL.Query()["tagKeys"]
+	q.addKeys("lambda:UntagResource", func(c *policy.Context) { pipeline.TagKeys(c, keys) })
 	res, err := s.tagTarget(q, arn, "lambda:UntagResource")
 	if err != nil {
 		return err
 	}
-	keys := q.r.URL.Query()["tagKeys"]
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
 		for _, k := range keys {
 			delete(f.Tags, k)

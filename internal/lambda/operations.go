@@ -1,13 +1,40 @@
 package lambda
 
-// Operations returns the names of the operations route can name: the
-// closed set of operation labels of the lambda surface's metrics.
+import "github.com/gatehouse-dev/gatehouse/internal/pipeline"
+
+// fn is the keys of an operation on a function: its tags.
+var fn = pipeline.ResourceTagKeys
+
+// Table is the Lambda operations route can name, with the actions each
+// authorizes (authorize refuses any other) and the condition keys each
+// adds: the closed set of operation labels of the lambda surface's metrics.
 // internal/archtest checks that route names no other.
-func Operations() []string {
-	return []string{
-		"AddPermission", "CreateFunction", "DeleteFunction", "DeleteFunctionConcurrency", "GetAccountSettings",
-		"GetFunction", "GetFunctionCodeLocation", "GetFunctionConcurrency", "GetFunctionConfiguration", "GetPolicy",
-		"Invoke", "ListFunctions", "ListTags", "PutFunctionConcurrency", "RemovePermission", "TagResource",
-		"UntagResource", "UpdateFunctionCode", "UpdateFunctionConfiguration",
-	}
+var Table = pipeline.Table{
+	{Name: "AddPermission", Actions: []string{"lambda:AddPermission"}, Keys: append([]string{"lambda:Principal", "lambda:FunctionUrlAuthType"}, fn...)},
+	{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)},
+	{Name: "DeleteFunction", Actions: []string{"lambda:DeleteFunction"}, Keys: fn},
+	{Name: "DeleteFunctionConcurrency", Actions: []string{"lambda:DeleteFunctionConcurrency"}, Keys: fn},
+	{Name: "GetAccountSettings", Actions: []string{"lambda:GetAccountSettings"}},
+	{Name: "GetFunction", Actions: []string{"lambda:GetFunction"}, Keys: fn},
+	// The code location URL carries its own HMAC token instead of a
+	// signature: GetFunction authorized it when it handed it out.
+	{Name: "GetFunctionCodeLocation"},
+	{Name: "GetFunctionConcurrency", Actions: []string{"lambda:GetFunctionConcurrency"}, Keys: fn},
+	{Name: "GetFunctionConfiguration", Actions: []string{"lambda:GetFunctionConfiguration"}, Keys: fn},
+	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
+	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
+	{Name: "ListFunctions", Actions: []string{"lambda:ListFunctions"}},
+	{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn},
+	{Name: "PutFunctionConcurrency", Actions: []string{"lambda:PutFunctionConcurrency"}, Keys: fn},
+	{Name: "RemovePermission", Actions: []string{"lambda:RemovePermission"}, Keys: fn},
+	{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)},
+	{Name: "UntagResource", Actions: []string{"lambda:UntagResource"}, Keys: append([]string{pipeline.KeyTagKeys}, fn...)},
+	{Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode"}, Keys: fn},
+	{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, fn...)},
 }
+
+var ops = Table.Index()
+
+// Operations returns the names of the operations route can name, sorted:
+// the closed set of operation labels of the lambda surface's metrics.
+func Operations() []string { return Table.Names() }

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
 // maxPolicy is the size limit of a function policy.
@@ -133,6 +134,14 @@ func (s *Service) addPermission(q *request, raw string) error {
 		return awserr.InvalidParameterValueException.New("We currently do not support adding policies for $LATEST.")
 	}
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	// Lambda's condition keys of AddPermission: the principal being
+	// granted and, for function URLs, the auth type.
+	q.addKeys("lambda:AddPermission", func(c *policy.Context) {
+		c.Set("lambda:Principal", in.Principal)
+		if in.FunctionUrlAuthType != "" {
+			c.Set("lambda:FunctionUrlAuthType", in.FunctionUrlAuthType)
+		}
+	})
 	if err := s.authorize(q, "lambda:AddPermission", res.arn(), e, res.account); err != nil {
 		return err
 	}

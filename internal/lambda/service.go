@@ -20,8 +20,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
-	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
@@ -35,9 +35,7 @@ type Authenticator interface {
 }
 
 // Authorizer decides Lambda actions and iam:PassRole (an *iam.Service).
-type Authorizer interface {
-	Authorize(p *authn.Principal, req iam.AuthzRequest) policy.Decision
-}
+type Authorizer = pipeline.Authorizer
 
 // RoleIssuer issues execution-role credentials for the service principal
 // lambda.amazonaws.com (an adapter over *sts.Service).
@@ -70,6 +68,8 @@ type Config struct {
 	EventRetryDelays []time.Duration
 	// LegacyDenyMessages drops the "because no … policy allows" suffix.
 	LegacyDenyMessages bool
+	// Now is the clock of aws:CurrentTime (default time.Now).
+	Now func() time.Time
 	// Sandbox configures how functions are isolated (sandbox.go).
 	Sandbox SandboxConfig
 }
@@ -77,6 +77,7 @@ type Config struct {
 // Service is the Lambda service.
 type Service struct {
 	cfg        Config
+	surface    pipeline.Surface // authorizes through the shared pipeline
 	log        *slog.Logger
 	store      *store.Store
 	dataDir    string
@@ -132,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		logs:       map[string]*runtime.LogFile{},
 		closing:    make(chan struct{}),
 	}
+	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.LambdaAccessDeniedException, Legacy: cfg.LegacyDenyMessages}
 	ep := cfg.Endpoint
 	s.endpoint.Store(&ep)
 	if err := runtime.WriteRuntimeDir(s.runtimeDir); err != nil {
@@ -245,6 +247,18 @@ type request struct {
 	body   []byte
 	caller *authn.Principal
 	region string
+	op     *pipeline.Operation // the operation's table entry
+	// keysFor and keys: the condition keys the operation adds to the
+	// authorization of action keysFor (aws:RequestTag/… for TagResource),
+	// set by the operation before it authorizes.
+	keysFor string
+	keys    func(*policy.Context)
+}
+
+// addKeys makes fill add the operation's condition keys whenever action is
+// authorized during q.
+func (q *request) addKeys(action string, fill func(*policy.Context)) {
+	q.keysFor, q.keys = action, fill
 }
 
 // Request body limits: CreateFunction/UpdateFunctionCode carry the zip.
@@ -286,7 +300,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 		return awserr.ServiceException.New("The Lambda service is not configured.")
 	}
 	// The head is authenticated before the body is read (issue #12 item 8).
-	caller, _, b, err := s.cfg.Authn.ReadRequest(w, r, "lambda", limit)
+	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "lambda", limit)
 	switch {
 	case errors.Is(err, reqbody.ErrTooLarge):
 		switch op {
@@ -304,11 +318,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	defer b.Release()
 	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
 	body := b.Bytes()
-	_, region, _ := sigv4.Scope(r)
-	if region == "" {
-		region = "us-east-1"
-	}
-	return route(&request{w: w, r: r, body: body, caller: caller, region: region})
+	// Functions live in the region the request is signed for, which is
+	// also its aws:RequestedRegion.
+	return route(&request{w: w, r: r, body: body, caller: caller, region: vr.Region, op: ops[op]})
 }
 
 type handler func(*request) error
@@ -427,23 +439,35 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 // authorize decides action on resource for the caller, with the function's
 // resource policy when there is one.
 func (s *Service) authorize(q *request, action, resource string, e *entry, account string) error {
-	if s.cfg.Authz == nil {
-		return awserr.LambdaAccessDeniedException.New("User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource)
+	var keys func(*policy.Context)
+	if q.keys != nil && q.keysFor == action {
+		keys = q.keys
 	}
-	req := iam.AuthzRequest{Action: action, Resource: resource, ResourceAccount: account}
+	return s.authorizeKeys(q, action, resource, e, account, keys)
+}
+
+// authorizeKeys is authorize with the operation's own condition keys: the
+// shared pipeline sets the request's global keys, then the function's tags
+// (aws:ResourceTag/…) when the resource is a function that has them, then
+// the operation's keys.
+func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, account string, keys func(*policy.Context)) error {
+	req := pipeline.AuthzRequest{Action: action, Resource: resource, ResourceAccount: account}
 	if e != nil && e.policy != nil {
 		req.ResourcePolicy = e.policy
 		req.ResourcePolicyName = "function policy"
 	}
-	d := s.cfg.Authz.Authorize(q.caller, req)
-	if d.Effect == policy.Allowed {
-		return nil
+	fill := keys
+	if e != nil && len(e.fn.Tags) > 0 {
+		tags := pipeline.TagsFromMap(e.fn.Tags)
+		fill = func(c *policy.Context) {
+			pipeline.ResourceTags(c, tags)
+			if keys != nil {
+				keys(c)
+			}
+		}
 	}
-	msg := "User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource
-	if !s.cfg.LegacyDenyMessages {
-		msg += d.Reason(action)
-	}
-	return awserr.LambdaAccessDeniedException.New(msg)
+	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller, AuthzRequest: req, Keys: fill, Op: q.op})
+	return err
 }
 
 // resolved is a FunctionName path parameter resolved against the caller.

@@ -82,6 +82,9 @@ func (c *Context) Get(key string) (values []string, ok bool) {
 	return []string{e.value}, true
 }
 
+// Has reports whether key is present, without Get's allocation.
+func (c *Context) Has(key string) bool { return c.find(key) >= 0 }
+
 // Len returns the number of keys.
 func (c *Context) Len() int { return len(c.entries) }
 

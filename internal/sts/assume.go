@@ -242,8 +242,11 @@ func (s *Service) ServiceRoleCredentials(ctx context.Context, service, roleARN, 
 	snap := s.iam.Snapshot()
 	role := snap.RoleByARN(roleARN)
 	p := &authn.Principal{Kind: authn.Service, Service: service, ARN: service}
+	denied := func(d policy.Decision) error {
+		return s.iam.AccessDenied(p, "sts:AssumeRole", roleARN, d)
+	}
 	if role == nil || role.Trust() == nil {
-		return Credentials{}, awserr.AccessDenied.Errorf("%s is not authorized to perform: sts:AssumeRole on resource: %s", service, roleARN)
+		return Credentials{}, denied(policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeResource, Statement: -1})
 	}
 	if err := checkSessionName(sessionName); err != nil {
 		return Credentials{}, err
@@ -255,7 +258,7 @@ func (s *Service) ServiceRoleCredentials(ctx context.Context, service, roleARN, 
 	d := s.iam.Authorize(p, iam.AuthzRequest{Action: "sts:AssumeRole", Resource: role.ARN(), ResourcePolicy: role.Trust(),
 		ResourceAccount: role.Account, RequireResourcePolicy: true, Context: pc})
 	if d.Effect != policy.Allowed {
-		return Credentials{}, awserr.AccessDenied.Errorf("%s is not authorized to perform: sts:AssumeRole on resource: %s", service, roleARN)
+		return Credentials{}, denied(d)
 	}
 	if duration <= 0 {
 		duration = time.Hour

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,26 +14,36 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
-// operations are the STS operations gatehouse serves (the cases of
-// serveHTTP's switch).
-var operations = []string{"AssumeRole", "AssumeRoleWithWebIdentity", "GetAccessKeyInfo", "GetCallerIdentity",
-	"GetFederationToken", "GetSessionToken"}
+// trustKeys are the keys of the role-assuming operations: the trust policy
+// sees the session's name, source identity, tags and the role's tags.
+var trustKeys = []string{"sts:RoleSessionName", "sts:SourceIdentity", "aws:RequestTag/${TagKey}", "aws:TagKeys",
+	"sts:TransitiveTagKeys", "aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}
 
-var knownOperations = func() map[string]bool {
-	m := map[string]bool{}
-	for _, op := range operations {
-		m[op] = true
-	}
-	return m
-}()
+// Table is the STS operations gatehouse serves (the cases of serveHTTP's
+// switch), with the actions each authorizes and the keys each adds.
+// GetCallerIdentity, GetSessionToken and GetAccessKeyInfo authorize
+// nothing: AWS lets any caller make them.
+var Table = pipeline.Table{
+	{Name: "AssumeRole", Actions: []string{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append([]string{"sts:ExternalId"}, trustKeys...)},
+	{Name: "AssumeRoleWithWebIdentity", Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append([]string{"aws:FederatedProvider", "${provider}:sub", "${provider}:aud", "${provider}:amr"}, trustKeys[:5]...)},
+	{Name: "GetAccessKeyInfo"},
+	{Name: "GetCallerIdentity"},
+	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
+	{Name: "GetSessionToken"},
+}
+
+var knownOperations = Table.Index()
 
 // Operations returns the names of the STS operations gatehouse serves: the
 // closed set of operation labels of the sts surface's metrics.
-func Operations() []string { return append([]string(nil), operations...) }
+func Operations() []string { return Table.Names() }
 
 // Handler returns the STS Query API handler.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
@@ -79,7 +88,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	if knownOperations[action] {
+	if knownOperations[action] != nil {
 		// Only a known operation names the request in logs and metrics:
 		// Action is client input, read before authentication, and every
 		// distinct metric label is held for the life of the process.
@@ -169,36 +178,29 @@ func parseDuration(v string, def, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// requestContext fills the request-side condition keys.
 var contextPool = sync.Pool{New: func() any { return new(policy.Context) }}
 
-// requestContext fills the request-side condition keys into a pooled
-// context that the call returns to the pool when it ends (c.release).
+// noRequest stands for the HTTP request of a call gatehouse makes itself
+// (a service principal's role credentials): no peer, no headers, no TLS.
+var noRequest = &http.Request{}
+
+// requestContext fills the request's global condition keys (the shared
+// pipeline's builder) into a pooled context that the call returns to the
+// pool when it ends (c.release). An unsigned request (web identity) has no
+// credential scope; it was made to STS's global endpoint, us-east-1.
 func (c *call) requestContext() *policy.Context {
 	pc := contextPool.Get().(*policy.Context)
 	pc.Reset()
 	c.pooled = append(c.pooled, pc)
-	now := c.s.now().UTC()
-	pc.Set("aws:CurrentTime", now.Format(time.RFC3339))
-	pc.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	pc.Set("aws:SecureTransport", strconv.FormatBool(c.r != nil && c.r.TLS != nil))
 	region := c.region
 	if region == "" {
 		region = "us-east-1"
 	}
-	pc.Set("aws:RequestedRegion", region)
-	if c.r != nil {
-		h := c.r.RemoteAddr
-		if i := strings.LastIndexByte(h, ':'); i >= 0 {
-			h = h[:i]
-		}
-		if h = strings.Trim(h, "[]"); h != "" {
-			pc.Set("aws:SourceIp", h)
-		}
-		if ua := c.r.UserAgent(); ua != "" {
-			pc.Set("aws:UserAgent", ua)
-		}
+	r := c.r
+	if r == nil {
+		r = noRequest
 	}
+	pipeline.FillRequest(pc, r, c.s.now(), region)
 	return pc
 }
 
