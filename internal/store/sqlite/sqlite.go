@@ -11,6 +11,9 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 
@@ -48,6 +51,13 @@ var migrations = []string{
 type Backend struct {
 	w *sql.DB // one connection: SQLite has one writer; BEGIN IMMEDIATE
 	r *sql.DB // readers see a consistent WAL snapshot per transaction
+
+	reqs    chan *writeReq // to the committer
+	quit    chan struct{}  // closed by Close
+	stopped chan struct{}  // closed when the committer has stopped
+	closing sync.Once
+
+	batches, batched atomic.Int64
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -65,11 +75,14 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	b := &Backend{w: w, r: r}
+	b := &Backend{w: w, r: r, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{}), stopped: make(chan struct{})}
 	if err := b.migrate(ctx); err != nil {
-		b.Close()
+		close(b.stopped)
+		b.closing.Do(func() { close(b.quit) })
+		_ = errors.Join(r.Close(), w.Close())
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	go b.committer()
 	return b, nil
 }
 
@@ -106,37 +119,243 @@ func (b *Backend) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// Update implements store.Backend.
+// Update implements store.Backend with group commit: the transaction is
+// handed to the committer goroutine, which runs every transaction queued
+// behind one SQLite transaction, each inside its own savepoint (so that
+// one's error undoes only its own writes), and commits them together: one
+// WAL append and one fsync for the batch, however many writers are
+// waiting. Update returns only after that commit is on disk, so every
+// acknowledged write is durable; concurrent writers share the fsync
+// instead of queueing for one each (issue #17). fn runs on the committer
+// goroutine after the writes queued before it, and sees them, exactly as
+// if the transactions had run one after the other; each gets its own
+// revision.
 func (b *Backend) Update(ctx context.Context, fn func(store.Tx) error) (store.Change, error) {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeRes, 1)}
+	select {
+	case b.reqs <- req:
+	case <-ctx.Done():
+		return store.Change{}, ctx.Err()
+	case <-b.quit:
+		return store.Change{}, store.ErrClosed
+	}
+	// Wait for the outcome even if ctx ends meanwhile: the committer
+	// checks ctx before running fn and bounds the batch by the earliest
+	// deadline in it, so the answer comes in time and is always the truth
+	// (never "failed" for a write that commits).
+	var res writeRes
+	select {
+	case res = <-req.done:
+	case <-b.stopped:
+		// Closed: the committer answered before stopping, or never saw
+		// the request.
+		select {
+		case res = <-req.done:
+		default:
+			return store.Change{}, store.ErrClosed
+		}
+	}
+	if res.panicked {
+		panic(res.panicVal)
+	}
+	return res.change, res.err
+}
+
+// maxBatch bounds the transactions committed together, so that one batch
+// neither holds the writers' lock for long nor grows without end under a
+// flood of writers.
+const maxBatch = 256
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(store.Tx) error
+	done chan writeRes // buffered: the committer never blocks on it
+}
+
+type writeRes struct {
+	change   store.Change
+	err      error
+	panicked bool
+	panicVal any
+}
+
+// committer runs batches until Close.
+func (b *Backend) committer() {
+	defer close(b.stopped)
+	batch := make([]*writeReq, 0, maxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-b.reqs:
+		case <-b.quit:
+			b.drain(store.ErrClosed)
+			return
+		}
+		batch = append(batch[:0], first)
+		// Everything that queued while the previous batch was committing
+		// joins this one: that is where the batching comes from, without
+		// waiting for more writers than are already there.
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-b.reqs:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		b.commitBatch(batch)
+		clear(batch)
+	}
+}
+
+// drain fails every queued request (at Close).
+func (b *Backend) drain(err error) {
+	for {
+		select {
+		case r := <-b.reqs:
+			r.done <- writeRes{err: err}
+		default:
+			return
+		}
+	}
+}
+
+// commitBatch runs the transactions of batch in one SQLite transaction and
+// answers each.
+func (b *Backend) commitBatch(batch []*writeReq) {
+	// The batch is bounded by the earliest deadline in it (each writer's
+	// Options.Timeout): past it nothing is committed, so a writer told
+	// "unavailable" because its time ran out never sees its write commit
+	// later. A writer that merely went away (cancelled) does not cancel
+	// the others' batch.
+	ctx := context.Background()
+	var deadline time.Time
+	for _, r := range batch {
+		if d, ok := r.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+			deadline = d
+		}
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	type done struct {
+		r *writeReq
+		c store.Change
+	}
+	var pending []done // ran and wrote: answered after the commit
+	fail := func(err error) {
+		for _, d := range pending {
+			d.r.done <- writeRes{err: err}
+		}
+	}
 	sqlTx, err := b.w.BeginTx(ctx, nil)
 	if err != nil {
-		return store.Change{}, err
+		for _, r := range batch {
+			r.done <- writeRes{err: err}
+		}
+		return
 	}
 	defer sqlTx.Rollback()
 	var rev int64
 	if err := sqlTx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
-		return store.Change{}, err
+		for _, r := range batch {
+			r.done <- writeRes{err: err}
+		}
+		return
 	}
-	t := &tx{ctx: ctx, q: sqlTx, rev: rev + 1, kinds: map[string]bool{}}
-	if err := fn(t); err != nil {
-		return store.Change{}, err
+	start := rev
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- writeRes{err: err}
+			continue
+		}
+		res, wrote, err := b.runOne(ctx, sqlTx, r, rev+1)
+		if err != nil {
+			// The savepoint could not be rolled back or released: the
+			// SQLite transaction is in doubt, so the whole batch fails.
+			fail(err)
+			for _, q := range batch[i:] {
+				q.done <- writeRes{err: err}
+			}
+			return
+		}
+		if !wrote {
+			// Nothing to commit for it (an error of its own, a panic, or
+			// no writes): answer now.
+			if res.err == nil && !res.panicked {
+				res.change = store.Change{Rev: rev}
+			}
+			r.done <- res
+			continue
+		}
+		rev++
+		pending = append(pending, done{r, res.change})
 	}
-	if len(t.kinds) == 0 {
-		return store.Change{Rev: rev}, nil
+	if len(pending) == 0 {
+		return
 	}
-	if _, err := sqlTx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'rev'`, t.rev); err != nil {
-		return store.Change{}, err
+	if err := ctx.Err(); err != nil {
+		fail(err) // never COMMIT past a writer's deadline
+		return
+	}
+	if _, err := sqlTx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'rev'`, rev); err != nil {
+		fail(err)
+		return
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return store.Change{}, err
+		fail(err)
+		return
+	}
+	b.batches.Add(1)
+	b.batched.Add(rev - start)
+	for _, d := range pending {
+		d.r.done <- writeRes{change: d.c}
+	}
+}
+
+// runOne runs one writer's fn inside a savepoint at revision rev. wrote
+// reports that it succeeded and wrote something (its change is then in
+// res); otherwise its writes are undone and res is its answer. err is a
+// failure of the surrounding transaction.
+func (b *Backend) runOne(ctx context.Context, sqlTx *sql.Tx, r *writeReq, rev int64) (res writeRes, wrote bool, err error) {
+	if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+		return res, false, err
+	}
+	t := &tx{ctx: ctx, q: sqlTx, rev: rev, kinds: map[string]bool{}}
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				res = writeRes{panicked: true, panicVal: p}
+			}
+		}()
+		res.err = r.fn(t)
+	}()
+	if res.err != nil || res.panicked || len(t.kinds) == 0 {
+		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
+			return res, false, err
+		}
+		if _, err := sqlTx.ExecContext(ctx, `RELEASE w`); err != nil {
+			return res, false, err
+		}
+		return res, false, nil
+	}
+	if _, err := sqlTx.ExecContext(ctx, `RELEASE w`); err != nil {
+		return res, false, err
 	}
 	kinds := make([]string, 0, len(t.kinds))
 	for k := range t.kinds {
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	return store.Change{Rev: t.rev, Kinds: kinds}, nil
+	return writeRes{change: store.Change{Rev: rev, Kinds: kinds}}, true, nil
 }
+
+// BatchStats returns how many group commits there were and how many
+// transactions they committed (tests, benchmarks).
+func (b *Backend) BatchStats() (batches, txs int64) { return b.batches.Load(), b.batched.Load() }
 
 // View implements store.Backend.
 func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64, error) {
@@ -181,6 +400,15 @@ func (b *Backend) Ping(ctx context.Context) error { return b.r.PingContext(ctx) 
 
 // Close implements store.Backend.
 func (b *Backend) Close() error {
+	first := false
+	b.closing.Do(func() {
+		first = true
+		close(b.quit)
+	})
+	if !first {
+		return nil
+	}
+	<-b.stopped // a batch under way commits (or fails) and answers first
 	return errors.Join(b.r.Close(), b.w.Close())
 }
 
