@@ -172,5 +172,13 @@ func opGetAccessKeyLastUsed(c *call) (any, error) {
 	return struct {
 		UserName          string `xml:",omitempty"`
 		AccessKeyLastUsed lastUsed
-	}{k.userName, lastUsed{"N/A", "N/A"}}, nil
+	}{k.ownerName(), lastUsed{"N/A", "N/A"}}, nil
+}
+
+// ownerName is the original-case name of the key's user, "" for the root.
+func (k *KeyEntry) ownerName() string {
+	if k.User == "" || k.owner == nil {
+		return ""
+	}
+	return k.owner.UserName
 }

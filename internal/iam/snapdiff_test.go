@@ -374,7 +374,7 @@ func dump(s *Service, snap *Snapshot) map[string][]string {
 			if p != nil {
 				ps = fmt.Sprintf("%+v decisions=%v", *p, s.decide(snap, p))
 			}
-			return fmt.Sprintf("%s secret=%s user=%s lookup=%v,%s,%s", js(k.AccessKey), k.secret, k.userName, ok, sec, ps)
+			return fmt.Sprintf("%s user=%s lookup=%v,%s,%s", js(k.AccessKey), k.ownerName(), ok, sec, ps)
 		}),
 		"oidc":        dumpMap(snap.oidc, func(o *OIDCProvider) string { return js(o) }),
 		"attachCount": dumpMap(snap.attachCount, func(n int) string { return fmt.Sprint(n) }),

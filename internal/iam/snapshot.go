@@ -1,7 +1,9 @@
 package iam
 
 import (
+	"log/slog"
 	"slices"
+	"sync/atomic"
 	"sort"
 	"strings"
 
@@ -27,6 +29,7 @@ type Snapshot struct {
 	oidc         pmap[*OIDCProvider]
 	roots        pmap[*authn.Principal]
 	tokenKeys    []authn.TokenKey
+	opener       *keyOpener
 	attachCount  pmap[int] // policy ARN -> attachments
 	boundaryUse  pmap[int] // policy ARN -> boundary uses
 
@@ -119,12 +122,53 @@ type PolicyEntry struct {
 	compiled *policy.Policy
 }
 
-// KeyEntry is an access key with its secret decrypted.
+// KeyEntry is an access key. Its secret stays sealed until the key first
+// signs a request: a start-up with a million keys decrypts none of them,
+// and each entry carries only its record and a pointer to its owner's
+// principal (shared by the owner's keys), not a copy (issue #17).
 type KeyEntry struct {
 	AccessKey
+	// owner is the principal of the key's user or account root when the
+	// entry was made; an entry is made again whenever its owner changes.
+	owner *authn.Principal
+	// opened caches the secret and the principal with this key's id,
+	// made on first use by LookupKey.
+	opened atomic.Pointer[openedKey]
+}
+
+type openedKey struct {
 	secret    string
 	principal *authn.Principal
-	userName  string // original-case user name, "" for root
+	ok        bool // false: the secret does not open (logged once; the key is refused)
+}
+
+// keyOpener opens sealed secrets for LookupKey.
+type keyOpener struct {
+	box *authn.SecretBox
+	log *slog.Logger
+}
+
+// open returns k's secret and principal, decrypting the secret the first
+// time. Concurrent first uses may both decrypt; one result is kept.
+func (o *keyOpener) open(k *KeyEntry) *openedKey {
+	if ok := k.opened.Load(); ok != nil {
+		return ok
+	}
+	ok := &openedKey{}
+	if o != nil && k.owner != nil {
+		if sec, err := o.box.Open(k.Secret, k.ID); err == nil {
+			p := *k.owner
+			p.AccessKeyID = k.ID
+			ok = &openedKey{secret: sec, principal: &p, ok: true}
+		}
+	}
+	if k.opened.CompareAndSwap(nil, ok) {
+		if !ok.ok && k.owner != nil && o != nil {
+			o.log.Error("access key secret does not open with the master key", "access_key_id", k.ID)
+		}
+		return ok
+	}
+	return k.opened.Load()
 }
 
 // Account returns the account, or nil.
@@ -182,10 +226,14 @@ func (s *Snapshot) OIDCProvider(account, url string) *OIDCProvider {
 // LookupKey implements authn.KeyStore.
 func (s *Snapshot) LookupKey(id string) (string, *authn.Principal, bool) {
 	k := s.keys.get(id)
-	if k == nil || k.Status != "Active" || k.principal == nil {
+	if k == nil || k.Status != "Active" || k.owner == nil {
 		return "", nil, false
 	}
-	return k.secret, k.principal, true
+	o := s.opener.open(k)
+	if !o.ok {
+		return "", nil, false
+	}
+	return o.secret, o.principal, true
 }
 
 // SessionValid implements authn.SessionChecker.

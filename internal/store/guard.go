@@ -43,6 +43,19 @@ func (g guardReader) List(kind, prefix string) ([]Record, error) {
 	return rs, classify("read", err)
 }
 
+// Scan passes streaming through; an error of fn comes back as it is.
+func (g guardReader) Scan(kind, prefix string, fn func(Record) error) error {
+	var fnErr error
+	err := Scan(g.r, kind, prefix, func(rec Record) error {
+		fnErr = fn(rec)
+		return fnErr
+	})
+	if err != nil && err == fnErr {
+		return err
+	}
+	return classify("read", err)
+}
+
 // ChangedSince passes DiffReader through; a backend without it answers
 // ErrNoDiff.
 func (g guardReader) ChangedSince(since int64) (Diff, error) {

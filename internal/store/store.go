@@ -74,6 +74,32 @@ type Reader interface {
 	List(kind, prefix string) ([]Record, error)
 }
 
+// Scan calls fn with each record of kind whose key starts with prefix, in
+// key order, reading them as it goes: a full build of a snapshot over a
+// million records then holds one record at a time rather than all of them
+// (issue #17). fn must not keep rec.Value after it returns (the backend may
+// reuse it). Readers of backends that cannot stream read a List.
+func Scan(r Reader, kind, prefix string, fn func(rec Record) error) error {
+	if sc, ok := r.(scanner); ok {
+		return sc.Scan(kind, prefix, fn)
+	}
+	rs, err := r.List(kind, prefix)
+	if err != nil {
+		return err
+	}
+	for _, rec := range rs {
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanner is implemented by the readers of backends that stream (see Scan).
+type scanner interface {
+	Scan(kind, prefix string, fn func(Record) error) error
+}
+
 // Tx is a read-write transaction.
 type Tx interface {
 	Reader

@@ -451,6 +451,34 @@ func (t *tx) List(kind, prefix string) ([]store.Record, error) {
 	return out, rows.Err()
 }
 
+// Scan implements store's streaming read (store.Scan): rows are handed to
+// fn as they are read; rec.Value is only valid during the call.
+func (t *tx) Scan(kind, prefix string, fn func(store.Record) error) error {
+	var rows *sql.Rows
+	var err error
+	if hi, ok := prefixEnd(prefix); ok {
+		rows, err = t.q.QueryContext(t.ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, kind, prefix, hi)
+	} else {
+		rows, err = t.q.QueryContext(t.ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, kind, prefix)
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	r := store.Record{Kind: kind}
+	var raw sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&r.Key, &raw, &r.Rev); err != nil {
+			return err
+		}
+		r.Value = raw
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // prefixEnd returns the smallest string greater than every string with the
 // given prefix, or false if there is none (empty prefix, or all 0xff).
 func prefixEnd(prefix string) (string, bool) {
