@@ -3,9 +3,9 @@ package iam
 import (
 	"log/slog"
 	"slices"
-	"sync/atomic"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
