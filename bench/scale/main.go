@@ -36,6 +36,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	iamsvc "github.com/gatehouse-dev/gatehouse/internal/iam"
 )
 
 const (
@@ -55,7 +57,21 @@ func main() {
 	every := flag.Int("every", 1000, "report every this many users")
 	prefix := flag.String("prefix", "scale", "user name prefix (run again against the same data with another prefix)")
 	restart := flag.Bool("restart", true, "with -bin: restart the server at the end and measure the time to healthy")
+	seedUsers := flag.Int("seed-users", 0, "with -bin: instead of creating users through the API, seed this many straight into the store (and a one-user reference), then measure start-up, RSS and signed-request p50 against both")
+	seedKeys := flag.Int("seed-keys-per-user", 10, "with -seed-users: access keys per user")
+	seedRoles := flag.Int("seed-roles", 0, "with -seed-users: roles")
+	seedPolicies := flag.Int("seed-policies", 1000, "with -seed-users: managed policies, attached round-robin (every user and role also has an inline one)")
+	rounds := flag.Int("rounds", 10, "with -seed-users: alternating latency rounds")
+	perRound := flag.Int("per-round", 200, "with -seed-users: signed requests per server per round")
 	flag.Parse()
+	if *seedUsers > 0 {
+		if *bin == "" {
+			log.Fatal("scale: -seed-users needs -bin")
+		}
+		seedRun(*bin, iamsvc.SeedSpec{Account: "000000000000", Prefix: *prefix, Users: *seedUsers, KeysPerUser: *seedKeys,
+			Roles: *seedRoles, ManagedPolicies: *seedPolicies, Batch: 1000}, *rounds, *perRound, *dataDir)
+		return
+	}
 	if (*bin == "") == (*endpoint == "") {
 		log.Fatal("scale: give exactly one of -bin and -endpoint")
 	}

@@ -35,7 +35,7 @@ func (d *keyDecoder) str(b []byte) string {
 	if s, ok := d.intern[string(b)]; ok {
 		return s
 	}
-	if len(d.intern) > 1024 {
+	if len(d.intern) > 4096 {
 		return string(b)
 	}
 	s := string(b)
@@ -46,36 +46,42 @@ func (d *keyDecoder) str(b []byte) string {
 // fast reads {"id":…,"account":…[,"user":…],"secret":…,"status":…,
 // "created":…[,"bootstrap":true]} with plain printable-ASCII strings.
 func (d *keyDecoder) fast(b []byte) (*AccessKey, bool) {
-	p := &keyParser{b: b}
-	k := &AccessKey{}
-	var id, acct, user, secret, status, created []byte
-	ok := p.lit(`{"id":`) && p.str(&id) && p.lit(`,"account":`) && p.str(&acct)
-	if ok && p.peek(`,"user":`) {
-		ok = p.lit(`,"user":`) && p.str(&user)
+	f, ok := d.fastSpans(b)
+	if !ok {
+		return nil, false
 	}
-	ok = ok && p.lit(`,"secret":`) && p.str(&secret) && p.lit(`,"status":`) && p.str(&status) &&
+	k := &AccessKey{ID: string(f.id), Account: d.str(f.account), Secret: string(f.secret), Status: d.str(f.status),
+		Created: f.created, Bootstrap: f.bootstrap}
+	if len(f.user) > 0 {
+		k.User = string(f.user)
+	}
+	return k, true
+}
+
+func (d *keyDecoder) fastSpans(b []byte) (f keySpans, ok bool) {
+	p := &keyParser{b: b}
+	var created []byte
+	ok = p.lit(`{"id":`) && p.str(&f.id) && p.lit(`,"account":`) && p.str(&f.account)
+	if ok && p.peek(`,"user":`) {
+		ok = p.lit(`,"user":`) && p.str(&f.user)
+	}
+	ok = ok && p.lit(`,"secret":`) && p.str(&f.secret) && p.lit(`,"status":`) && p.str(&f.status) &&
 		p.lit(`,"created":`) && p.str(&created)
 	if ok && p.peek(`,"bootstrap":true`) {
 		ok = p.lit(`,"bootstrap":true`)
-		k.Bootstrap = true
+		f.bootstrap = true
 	}
-	if !ok || !p.lit(`}`) || p.i != len(b) {
-		return nil, false
+	// Only a "Z" time is certain to compare equal field by field with
+	// what encoding/json makes of it.
+	if !ok || !p.lit(`}`) || p.i != len(b) || len(created) == 0 || created[len(created)-1] != 'Z' {
+		return f, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(created))
 	if err != nil {
-		return nil, false
+		return f, false
 	}
-	// encoding/json keeps the offset as written; so does time.Parse, but
-	// only a "Z" time is certain to compare equal field by field.
-	if created[len(created)-1] != 'Z' {
-		return nil, false
-	}
-	k.ID, k.Account, k.Secret, k.Status, k.Created = string(id), d.str(acct), string(secret), d.str(status), t
-	if len(user) > 0 {
-		k.User = string(user)
-	}
-	return k, true
+	f.created = t
+	return f, true
 }
 
 type keyParser struct {

@@ -46,22 +46,44 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	if err != nil {
 		return nil, err
 	}
-	b := &snapBuilder{s: s, keys: snap.keys.builder(), owners: snap.ownerKeys.builder(),
-		users: snap.users.builder(), roots: snap.roots.builder()}
-	var dec keyDecoder
+	ld := newBaseLoader()
 	err = store.Scan(r, kindAccessKey, "", func(rec store.Record) error {
-		k, err := dec.decode(rec.Value)
-		if err != nil {
+		if err := ld.add(rec.Value); err != nil {
 			return fmt.Errorf("%s %s: %w", rec.Kind, rec.Key, err)
 		}
-		b.putKey(rec.Key, k)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	base := ld.done()
+	// Each key points at its owner's principal; the owner index is built
+	// one set per owner rather than one insertion (and path copy) per key.
+	byOwner := map[string]*pbuilder[struct{}]{}
+	caches := make([]keyCache, base.n)
+	for i := range base.n {
+		e := base.at(i)
+		e.cache = &caches[i]
+		owner := keyOwner(&e.AccessKey)
+		if e.User == "" {
+			e.owner = snap.roots.get(e.Account)
+		} else if u := snap.users.get(owner); u != nil {
+			e.owner = u.principal
+		}
+		ob := byOwner[owner]
+		if ob == nil {
+			ob = pset{}.builder()
+			byOwner[owner] = ob
+		}
+		ob.set(e.ID, struct{}{})
+	}
+	owners := snap.ownerKeys.builder()
+	for owner, ob := range byOwner {
+		owners.set(owner, ob.done())
+	}
+	snap.keys = keyTable{base: base, n: base.n}
+	snap.ownerKeys = owners.done()
 	// snap is not published yet: completing it in place is safe.
-	snap.keys, snap.ownerKeys = b.keys.done(), b.owners.done()
 	return snap, nil
 }
 
@@ -165,7 +187,7 @@ type snapBuilder struct {
 	roles    *pbuilder[*RoleEntry]
 	policies *pbuilder[*PolicyEntry]
 	byName   *pbuilder[*PolicyEntry]
-	keys     *pbuilder[*KeyEntry]
+	keys     *keyTableBuilder
 	oidc     *pbuilder[*OIDCProvider]
 	roots    *pbuilder[*authn.Principal]
 	attach   *pbuilder[int]
@@ -451,7 +473,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 // pointer to its owner's principal; the secret is opened on first use.
 func (b *snapBuilder) putKey(id string, raw *AccessKey) {
 	owner := keyOwner(raw)
-	e := &KeyEntry{AccessKey: *raw}
+	e := &KeyEntry{AccessKey: *raw, cache: &keyCache{}}
 	setAdd(b.owners, owner, id)
 	if raw.User == "" {
 		e.owner = b.roots.get(raw.Account)

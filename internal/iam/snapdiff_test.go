@@ -259,7 +259,7 @@ func TestSnapshotConcurrentWrites(t *testing.T) {
 		defer wg.Done()
 		for !stop.Load() {
 			snap := s.Snapshot()
-			for id := range snap.keys.keys() {
+			for id := range snap.keys.all() {
 				snap.LookupKey(id)
 			}
 			for _, u := range snap.users.all() {
@@ -343,6 +343,18 @@ func dumpMap[V any](m pmap[V], f func(V) string) []string {
 	return out
 }
 
+func dumpKeys(t keyTable, f func(*KeyEntry) string) []string {
+	var out []string
+	for k, v := range t.all() {
+		out = append(out, k+" => "+f(v))
+	}
+	slices.Sort(out)
+	if len(out) != t.len() {
+		out = append(out, fmt.Sprintf("len() = %d, entries %d", t.len(), len(out)))
+	}
+	return out
+}
+
 func dumpSets(m pmap[pset]) []string {
 	return dumpMap(m, func(s pset) string { return strings.Join(slices.Sorted(s.keys()), ",") })
 }
@@ -368,7 +380,7 @@ func dump(s *Service, snap *Snapshot) map[string][]string {
 		}),
 		"policies": dumpMap(snap.policies, func(p *PolicyEntry) string { return js(p.ManagedPolicy) + " " + p.arn + " " + compiledDoc(p.compiled) }),
 		"byName":   dumpMap(snap.policyByName, func(p *PolicyEntry) string { return p.arn }),
-		"keys": dumpMap(snap.keys, func(k *KeyEntry) string {
+		"keys": dumpKeys(snap.keys, func(k *KeyEntry) string {
 			sec, p, ok := snap.LookupKey(k.ID)
 			ps := "-"
 			if p != nil {

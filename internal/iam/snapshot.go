@@ -25,7 +25,7 @@ type Snapshot struct {
 	roles        pmap[*RoleEntry]
 	policies     pmap[*PolicyEntry] // by ARN
 	policyByName pmap[*PolicyEntry] // entityKey(account, name): the store key
-	keys         pmap[*KeyEntry]    // by access key id
+	keys         keyTable           // by access key id
 	oidc         pmap[*OIDCProvider]
 	roots        pmap[*authn.Principal]
 	tokenKeys    []authn.TokenKey
@@ -131,10 +131,13 @@ type KeyEntry struct {
 	// owner is the principal of the key's user or account root when the
 	// entry was made; an entry is made again whenever its owner changes.
 	owner *authn.Principal
-	// opened caches the secret and the principal with this key's id,
-	// made on first use by LookupKey.
-	opened atomic.Pointer[openedKey]
+	// cache holds the secret and the principal with this key's id, made
+	// on first use by LookupKey (a pointer, so that entries can be moved
+	// while a base is built; base entries point into one array).
+	cache *keyCache
 }
+
+type keyCache struct{ opened atomic.Pointer[openedKey] }
 
 type openedKey struct {
 	secret    string
@@ -151,7 +154,10 @@ type keyOpener struct {
 // open returns k's secret and principal, decrypting the secret the first
 // time. Concurrent first uses may both decrypt; one result is kept.
 func (o *keyOpener) open(k *KeyEntry) *openedKey {
-	if ok := k.opened.Load(); ok != nil {
+	if k.cache == nil {
+		return &openedKey{}
+	}
+	if ok := k.cache.opened.Load(); ok != nil {
 		return ok
 	}
 	ok := &openedKey{}
@@ -162,13 +168,13 @@ func (o *keyOpener) open(k *KeyEntry) *openedKey {
 			ok = &openedKey{secret: sec, principal: &p, ok: true}
 		}
 	}
-	if k.opened.CompareAndSwap(nil, ok) {
+	if k.cache.opened.CompareAndSwap(nil, ok) {
 		if !ok.ok && k.owner != nil && o != nil {
 			o.log.Error("access key secret does not open with the master key", "access_key_id", k.ID)
 		}
 		return ok
 	}
-	return k.opened.Load()
+	return k.cache.opened.Load()
 }
 
 // Account returns the account, or nil.
