@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -253,32 +252,17 @@ func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident fu
 	if err := c.allow(res, nil); err != nil {
 		return nil, "", false, err
 	}
-	var es []*E
-	for _, e := range all {
-		if acct, path, _ := ident(e); acct == c.account() && strings.HasPrefix(path, prefix) {
-			es = append(es, e)
-		}
-	}
-	key := func(e *E) string { _, _, name := ident(e); return strings.ToLower(name) }
-	sort.Slice(es, func(i, j int) bool { return key(es[i]) < key(es[j]) })
-	return page(c, es, key)
+	l := sortedOf(c.snap, kind, c.account(), all, func(e *E) (string, string) { a, _, n := ident(e); return a, n })
+	return pageSorted(c, l, func(e *E) bool { _, path, _ := ident(e); return strings.HasPrefix(path, prefix) })
 }
 
 func page[T any](c *call, items []T, key func(T) string) ([]T, string, bool, error) {
-	max := 100
-	if v := c.get("MaxItems"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return nil, "", false, validation(v, "maxItems", "Member must have value between 1 and 1000")
-		}
-		max = n
+	max, after, err := pageParams(c)
+	if err != nil {
+		return nil, "", false, err
 	}
 	start := 0
-	if m := c.get("Marker"); m != "" {
-		after, ok := decodeMarker(m)
-		if !ok {
-			return nil, "", false, awserr.ValidationError.New("Invalid Marker.")
-		}
+	if c.get("Marker") != "" {
 		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
 	}
 	end := start + max

@@ -148,24 +148,21 @@ func opListPolicies(c *call) (any, error) {
 	}
 	onlyAttached := c.get("OnlyAttached") == "true"
 	usage := c.get("PolicyUsageFilter")
-	var ps []*PolicyEntry
-	if scope != "AWS" {
-		for _, p := range c.snap.policies.all() {
-			if p.Account != c.account() || !strings.HasPrefix(p.Path, prefix) {
-				continue
-			}
-			if onlyAttached && c.snap.attachCount.get(p.arn)+c.snap.boundaryUse.get(p.arn) == 0 {
-				continue
-			}
-			if usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount.get(p.arn) == 0 ||
-				usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse.get(p.arn) == 0 {
-				continue
-			}
-			ps = append(ps, p)
+	keep := func(p *PolicyEntry) bool {
+		if !strings.HasPrefix(p.Path, prefix) {
+			return false
 		}
+		if onlyAttached && c.snap.attachCount.get(p.arn)+c.snap.boundaryUse.get(p.arn) == 0 {
+			return false
+		}
+		return !(usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount.get(p.arn) == 0 ||
+			usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse.get(p.arn) == 0)
 	}
-	sort.Slice(ps, func(i, j int) bool { return strings.ToLower(ps[i].Name) < strings.ToLower(ps[j].Name) })
-	pg, marker, trunc, err := page(c, ps, func(p *PolicyEntry) string { return strings.ToLower(p.Name) })
+	l := &sortedList[PolicyEntry]{}
+	if scope != "AWS" {
+		l = sortedOf(c.snap, "policy", c.account(), c.snap.policies.all(), func(p *PolicyEntry) (string, string) { return p.Account, p.Name })
+	}
+	pg, marker, trunc, err := pageSorted(c, l, keep)
 	if err != nil {
 		return nil, err
 	}

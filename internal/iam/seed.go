@@ -65,6 +65,9 @@ func (s *Service) Seed(ctx context.Context, spec SeedSpec, progress func(kind st
 		return []string{managed[i%len(managed)]}
 	}
 	var last SeedKey
+	// Key ids carry 39 random bits: among a million, some collide, and a
+	// seed must not fail on one.
+	issued := map[string]bool{}
 	for lo := 0; lo < spec.Users; lo += spec.Batch {
 		hi := min(lo+spec.Batch, spec.Users)
 		// Sealing is the slow part: do it before the transaction.
@@ -77,6 +80,10 @@ func (s *Service) Seed(ctx context.Context, spec SeedSpec, progress func(kind st
 			name := fmt.Sprintf("%s-user-%07d", spec.Prefix, i)
 			for j := 0; j < spec.KeysPerUser; j++ {
 				id, secret := NewID("AKIA", acct, 20), NewSecret()
+				for issued[id] {
+					id = NewID("AKIA", acct, 20)
+				}
+				issued[id] = true
 				keys = append(keys, key{&AccessKey{ID: id, Account: acct, User: strings.ToLower(name), Secret: s.box.Seal(secret, id), Status: "Active", Created: now}, secret})
 			}
 		}

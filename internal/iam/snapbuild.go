@@ -458,7 +458,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 	next := &Snapshot{
 		accounts: b.accounts.done(), users: b.users.done(), groups: b.groups.done(), roles: b.roles.done(),
 		policies: b.policies.done(), policyByName: b.byName.done(), keys: b.keys.done(), oidc: b.oidc.done(),
-		roots: b.roots.done(), tokenKeys: prev.tokenKeys, opener: &keyOpener{box: s.box, log: s.log}, attachCount: b.attach.done(), boundaryUse: b.bound.done(),
+		roots: b.roots.done(), tokenKeys: prev.tokenKeys, opener: &keyOpener{box: s.box, log: s.log}, lists: &listCache{}, attachCount: b.attach.done(), boundaryUse: b.bound.done(),
 		ownerKeys: b.owners.done(), groupRefs: b.grefs.done(), policyRefs: b.prefs.done(), trustRefs: b.trefs.done(),
 	}
 	if ch.tokenKeys {

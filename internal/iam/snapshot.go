@@ -30,6 +30,7 @@ type Snapshot struct {
 	roots        pmap[*authn.Principal]
 	tokenKeys    []authn.TokenKey
 	opener       *keyOpener
+	lists        *listCache // sorted lists for paging, made when first listed
 	attachCount  pmap[int] // policy ARN -> attachments
 	boundaryUse  pmap[int] // policy ARN -> boundary uses
 
