@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -41,7 +42,8 @@ func (s *Service) Seed(ctx context.Context, spec SeedSpec, progress func(kind st
 		_, err := s.store.Update(ctx, func(tx store.Tx) error {
 			for i := lo; i < hi; i++ {
 				name := fmt.Sprintf("%s-policy-%07d", spec.Prefix, i)
-				doc := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"arn:aws:execute-api:*:%s:api%d/*"}]}`, acct, i)
+				res := string(arn.NewExecuteAPIStage("*", acct, fmt.Sprintf("api%d", i), "*")) + "*"
+				doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"` + res + `"}]}`
 				p := &ManagedPolicy{Account: acct, Name: name, Path: "/", ID: NewID("ANPA", acct, 21), Created: now, Updated: now,
 					DefaultVersion: "v1", NextVersion: 2, Versions: []PolicyVersion{{ID: "v1", Document: doc, Created: now}}}
 				managed[i] = p.ARN()
@@ -114,7 +116,7 @@ func (s *Service) Seed(ctx context.Context, spec SeedSpec, progress func(kind st
 			progress("users", hi)
 		}
 	}
-	trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, acct)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + arn.Root(acct) + `"},"Action":"sts:AssumeRole"}]}`
 	for lo := 0; lo < spec.Roles; lo += spec.Batch {
 		hi := min(lo+spec.Batch, spec.Roles)
 		_, err := s.store.Update(ctx, func(tx store.Tx) error {
