@@ -87,6 +87,13 @@ func SAMLProvider(account, name string) string {
 	return build("iam", "", account, "saml-provider/", name)
 }
 
+// EC2Instance returns arn:aws:ec2:REGION:ACCOUNT:instance/ID. IAM's
+// AddRoleToInstanceProfile authorizes iam:PassRole with
+// iam:AssociatedResourceArn set to EC2Instance("*", account, "*").
+func EC2Instance(region, account, id string) string {
+	return build("ec2", region, account, "instance/", id)
+}
+
 // AssumedRole returns arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, the
 // ARN of a role session. The role's path is not part of it.
 func AssumedRole(account, role, session string) string {

@@ -60,6 +60,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 	}
 	type xRole struct {
 		Path, RoleName, RoleId, Arn, CreateDate, AssumeRolePolicyDocument string
+		InstanceProfileList                                               *members[xmlInstanceProfile]
 		RolePolicyList                                                    *members[xmlPolicyDetail]
 		AttachedManagedPolicies                                           *members[xmlAttachedPolicy]
 		PermissionsBoundary                                               *xmlBoundary     `xml:",omitempty"`
@@ -111,7 +112,11 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 	if want("Role") {
 		for _, r := range c.snap.roles {
 			if r.Account == acct {
-				roles = append(roles, xRole{r.Path, r.Name, r.ID, r.arn, isoTime(r.Created), encodeDoc(r.TrustPolicy), inlineXML(r.Inline),
+				ips := []xmlInstanceProfile{}
+				for _, p := range c.snap.roleProfiles[entityKey(acct, r.Name)] {
+					ips = append(ips, c.profileXML(p))
+				}
+				roles = append(roles, xRole{r.Path, r.Name, r.ID, r.arn, isoTime(r.Created), encodeDoc(r.TrustPolicy), list(ips), inlineXML(r.Inline),
 					c.attachedXML(r.Attached), boundaryXML(r.Boundary), xmlTags(r.Tags)})
 			}
 		}

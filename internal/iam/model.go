@@ -18,6 +18,7 @@ const (
 	kindAccessKey = "iam/accesskey"
 	kindOIDC      = "iam/oidc"
 	kindTokenKey  = "iam/tokenkey"
+	kindProfile   = "iam/instanceprofile"
 )
 
 // Account is one IAM namespace.
@@ -78,6 +79,23 @@ type Role struct {
 	Boundary           string            `json:"boundary,omitempty"`
 	Tags               []authn.Tag       `json:"tags,omitempty"`
 }
+
+// InstanceProfile is an IAM instance profile: a container for (at most)
+// one role that EC2 passes to an instance.
+type InstanceProfile struct {
+	Account string    `json:"account"`
+	Name    string    `json:"name"`
+	Path    string    `json:"path"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Roles are the lower-case names of the roles in the profile (AWS
+	// allows one).
+	Roles []string    `json:"roles,omitempty"`
+	Tags  []authn.Tag `json:"tags,omitempty"`
+}
+
+// ARN returns the instance profile's ARN.
+func (p *InstanceProfile) ARN() string { return arn.InstanceProfile(p.Account, p.Path, p.Name) }
 
 // PolicyVersion is one version of a managed policy.
 type PolicyVersion struct {

@@ -39,6 +39,17 @@ func init() {
 		"UntagRole":              opUntagRole,
 		"ListRoleTags":           opListRoleTags,
 
+		"CreateInstanceProfile":         opCreateInstanceProfile,
+		"GetInstanceProfile":            opGetInstanceProfile,
+		"DeleteInstanceProfile":         opDeleteInstanceProfile,
+		"ListInstanceProfiles":          opListInstanceProfiles,
+		"ListInstanceProfilesForRole":   opListInstanceProfilesForRole,
+		"AddRoleToInstanceProfile":      opAddRoleToInstanceProfile,
+		"RemoveRoleFromInstanceProfile": opRemoveRoleFromInstanceProfile,
+		"TagInstanceProfile":            opTagInstanceProfile,
+		"UntagInstanceProfile":          opUntagInstanceProfile,
+		"ListInstanceProfileTags":       opListInstanceProfileTags,
+
 		"CreatePolicy":            opCreatePolicy,
 		"GetPolicy":               opGetPolicy,
 		"ListPolicies":            opListPolicies,
@@ -84,8 +95,6 @@ func init() {
 		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
 		ops[op] = opEmptyForUser(list)
 	}
-	ops["ListInstanceProfilesForRole"] = opEmptyForRole("InstanceProfiles")
-	ops["ListInstanceProfiles"] = opEmptyForAccount("InstanceProfiles")
 	ops["ListVirtualMFADevices"] = opEmptyForAccount("VirtualMFADevices")
 	ops["GetLoginProfile"] = opGetLoginProfile
 	for _, et := range []entityType{etUser, etRole} {

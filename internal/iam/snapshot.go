@@ -25,7 +25,9 @@ type Snapshot struct {
 	keys         map[string]*KeyEntry    // by access key id
 	ownerKeys    map[string][]*KeyEntry  // entityKey(account, user) or account+"/" for root
 	oidc         map[string]*OIDCProvider
-	members      map[string][]*UserEntry // group entityKey -> users
+	profiles     map[string]*InstanceProfile   // entityKey(account, name)
+	roleProfiles map[string][]*InstanceProfile // role entityKey -> profiles holding it
+	members      map[string][]*UserEntry       // group entityKey -> users
 	roots        map[string]*authn.Principal
 	tokenKeys    []authn.TokenKey
 	attachCount  map[string]int // policy ARN -> attachments
@@ -102,7 +104,7 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 	return r
 }
 
-// entityTags returns the tags of the user or role arn names, nil for any
+// entityTags returns the tags of the user, role or instance profile arn names, nil for any
 // other resource (or one that does not exist): the resources whose tags
 // are aws:ResourceTag/<key> of the operations acting on them.
 func (s *Snapshot) entityTags(arn string) []authn.Tag {
@@ -110,11 +112,20 @@ func (s *Snapshot) entityTags(arn string) []authn.Tag {
 		return r.Tags
 	}
 	acct, rest, ok := splitIAMARN(arn)
-	if !ok || !strings.HasPrefix(rest, "user/") {
+	if !ok {
 		return nil
 	}
-	if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
-		return u.Tags
+	switch {
+	case strings.HasPrefix(rest, "user/"):
+		if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
+			return u.Tags
+		}
+	case strings.HasPrefix(rest, "instance-profile/"):
+		// The service authorization reference lists aws:ResourceTag for
+		// the instance-profile resource too.
+		if p := s.profiles[entityKey(acct, arnpkg.Name(rest))]; p != nil && p.ARN() == arn {
+			return p.Tags
+		}
 	}
 	return nil
 }
@@ -245,6 +256,7 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 		roles: map[string]*RoleEntry{}, policies: map[string]*PolicyEntry{}, policyByName: map[string]*PolicyEntry{},
 		keys: map[string]*KeyEntry{}, ownerKeys: map[string][]*KeyEntry{}, oidc: map[string]*OIDCProvider{},
 		members: map[string][]*UserEntry{}, roots: map[string]*authn.Principal{},
+		profiles: map[string]*InstanceProfile{}, roleProfiles: map[string][]*InstanceProfile{},
 		attachCount: map[string]int{}, boundaryUse: map[string]int{},
 	}
 	accounts, err := listCached[Account](r, kindAccount, dc)
@@ -404,6 +416,20 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 	}
 	for _, o := range oidcs {
 		snap.oidc[o.Account+"/"+strings.ToLower(o.URL)] = o
+	}
+	profiles, err := listCached[InstanceProfile](r, kindProfile, dc)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range profiles {
+		snap.profiles[entityKey(p.Account, p.Name)] = p
+		for _, rn := range p.Roles {
+			rk := entityKey(p.Account, rn)
+			snap.roleProfiles[rk] = append(snap.roleProfiles[rk], p)
+		}
+	}
+	for _, ps := range snap.roleProfiles {
+		sort.Slice(ps, func(i, j int) bool { return strings.ToLower(ps[i].Name) < strings.ToLower(ps[j].Name) })
 	}
 	if snap.tokenKeys, err = s.loadTokenKeys(r); err != nil {
 		return nil, err

@@ -5,7 +5,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
-// gatehouse has no instance profiles, MFA devices, signing certificates,
+// gatehouse has no MFA devices, signing certificates,
 // SSH keys, service-specific credentials or console passwords. Tools such
 // as Terraform list them before deleting a user or role, so these
 // operations answer with empty lists (after the usual authorization and
@@ -19,15 +19,6 @@ func opEmptyForUser(listName string) opFunc {
 				return nil, err
 			}
 		} else if err := c.allow(c.p.ARN, nil); err != nil {
-			return nil, err
-		}
-		return emptyResult(listName), nil
-	}
-}
-
-func opEmptyForRole(listName string) opFunc {
-	return func(c *call) (any, error) {
-		if _, err := c.roleTarget(nil); err != nil {
 			return nil, err
 		}
 		return emptyResult(listName), nil
