@@ -35,6 +35,7 @@ func TestConstructors(t *testing.T) {
 		{"event source mapping", EventSourceMapping("us-east-1", "123456789012", "a1b2"), "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:a1b2"},
 		{"runtime", RuntimeVersion("us-east-1", "abc"), "arn:aws:lambda:us-east-1::runtime:abc"},
 		{"log group", LogGroup("us-east-1", "123456789012", "/aws/lambda/f"), "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f"},
+		{"log stream", LogStream("us-east-1", "123456789012", "/aws/lambda/f", "2026/12/05/[$LATEST]abc"), "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:2026/12/05/[$LATEST]abc"},
 		{"apigateway", APIGateway("us-east-1", "/restapis/a1/stages/prod"), "arn:aws:apigateway:us-east-1::/restapis/a1/stages/prod"},
 		{"lambda integration", LambdaIntegrationURI("us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:f"), "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations"},
 		{"execute-api", ExecuteAPI("us-east-1", "123456789012", "a1", "prod", "GET", "pets/1"), "arn:aws:execute-api:us-east-1:123456789012:a1/prod/GET/pets/1"},
@@ -117,21 +118,6 @@ func TestParseIAM(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	for _, tt := range []struct {
-		s, svc string
-		want   bool
-	}{
-		{"arn:aws:iam::1:root", "iam", true},
-		{"arn:aws:iam::1:root", "ia", false},
-		{"arn:aws:sts::1:x", "iam", false},
-		{"arn:aws:iam", "iam", false},
-		{"arn:aws-cn:iam::1:root", "iam", false},
-		{"", "iam", false},
-	} {
-		if got := Is(tt.s, tt.svc); got != tt.want {
-			t.Errorf("Is(%q, %q) = %v", tt.s, tt.svc, got)
-		}
-	}
 	for in, want := range map[string]string{"arn:aws:iam::1:role/a/b/r": "r", "arn:aws:sts::1:assumed-role/r/s": "s", "user/u": "u", "root": "root"} {
 		if got := Name(in); got != want {
 			t.Errorf("Name(%q) = %q, want %q", in, got, want)

@@ -3,12 +3,14 @@ package iam
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -61,7 +63,7 @@ const maxTags = 50
 // model constrains them, reporting the first violation with AWS's member
 // path ("tags.3.member.key"; lengths count characters).
 func parseTags(c *call, prefix string) ([]authn.Tag, error) {
-	ms := membersOf(c, prefix)
+	ms := awsproto.MemberStructs(c.params, prefix)
 	if len(ms) > maxTags {
 		return nil, validation(fmt.Sprintf("[%d tags]", len(ms)), "tags", "Member must have length less than or equal to 50")
 	}
@@ -69,7 +71,7 @@ func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 	seen := map[string]bool{}
 	for i, m := range ms {
 		k, v := m["Key"], m["Value"]
-		at := "tags." + itoa(i+1) + ".member."
+		at := "tags." + strconv.Itoa(i+1) + ".member."
 		if _, ok := m["Key"]; !ok {
 			return nil, validation("", at+"key", "Member must not be null")
 		}
@@ -110,35 +112,6 @@ func tooManyTags(tags []authn.Tag) error {
 		return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
 	}
 	return nil
-}
-
-func membersOf(c *call, prefix string) []map[string]string {
-	type kv = map[string]string
-	var out []kv
-	for i := 1; ; i++ {
-		p := prefix + ".member." + itoa(i) + "."
-		k, okK := c.params[p+"Key"]
-		v, okV := c.params[p+"Value"]
-		if !okK && !okV {
-			return out
-		}
-		m := kv{}
-		if okK {
-			m["Key"] = k[0]
-		}
-		if okV {
-			m["Value"] = v[0]
-		}
-		out = append(out, m)
-	}
-}
-
-func itoa(n int) string {
-	const d = "0123456789"
-	if n < 10 {
-		return d[n : n+1]
-	}
-	return itoa(n/10) + d[n%10:n%10+1]
 }
 
 // mergeTags applies add to tags (case-insensitive keys, new values win).
@@ -522,13 +495,5 @@ func opListUserTags(c *call) (any, error) {
 	}{t, false}, nil
 }
 
-func (c *call) members(prefix string) []string {
-	var out []string
-	for i := 1; ; i++ {
-		v, ok := c.params[prefix+".member."+itoa(i)]
-		if !ok || len(v) == 0 {
-			return out
-		}
-		out = append(out, v[0])
-	}
-}
+// members reads the Query list prefix.member.N.
+func (c *call) members(prefix string) []string { return awsproto.Members(c.params, prefix) }
