@@ -81,7 +81,7 @@ func (c *call) profileTarget(fill func(*policy.Context)) (*InstanceProfile, erro
 	if name == "" {
 		return nil, validation("", "instanceProfileName", "Member must not be null")
 	}
-	p := c.snap.profiles[entityKey(c.account(), name)]
+	p := c.snap.profiles.get(entityKey(c.account(), name))
 	res := arnpkg.InstanceProfile(c.account(), "/", name)
 	if p != nil {
 		res = p.ARN()
@@ -155,7 +155,7 @@ func opListInstanceProfiles(c *call) (any, error) {
 		return nil, err
 	}
 	var ps []*InstanceProfile
-	for _, p := range c.snap.profiles {
+	for _, p := range c.snap.profiles.all() {
 		if p.Account == c.account() && strings.HasPrefix(p.Path, prefix) {
 			ps = append(ps, p)
 		}
@@ -168,7 +168,7 @@ func opListInstanceProfilesForRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps := append([]*InstanceProfile(nil), c.snap.roleProfiles[entityKey(r.Account, r.Name)]...)
+	ps := c.snap.roleProfiles(entityKey(r.Account, r.Name))
 	return profileList(c, ps)
 }
 
