@@ -18,7 +18,7 @@ type xmlAttachedPolicy struct {
 func (c *call) attachedXML(arns []string) *members[xmlAttachedPolicy] {
 	out := []xmlAttachedPolicy{}
 	for _, a := range arns {
-		if pe := c.snap.policies.get(a); pe != nil {
+		if pe := c.snap.Policy(a); pe != nil {
 			out = append(out, xmlAttachedPolicy{pe.Name, a})
 		}
 	}
@@ -131,7 +131,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 			for _, v := range p.Versions {
 				vs = append(vs, xVersion{encodeDoc(v.Document), v.ID, v.ID == p.DefaultVersion, isoTime(v.Created)})
 			}
-			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachCount.get(p.arn), c.snap.boundaryUse.get(p.arn),
+			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachments(acct, p.arn), c.snap.boundaryUses(acct, p.arn),
 				true, isoTime(p.Created), isoTime(p.Updated), list(vs)})
 		}
 		sort.Slice(pols, func(i, j int) bool { return strings.ToLower(pols[i].PolicyName) < strings.ToLower(pols[j].PolicyName) })

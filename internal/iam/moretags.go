@@ -39,7 +39,7 @@ func opTagPolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func opTagPolicy(c *call) (any, error) {
 }
 
 func opUntagPolicy(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ func init() {
 		"GetGroup":            opGetGroup,
 		"ListGroups":          opListGroups,
 		"DeleteGroup":         opDeleteGroup,
+		"UpdateGroup":         opUpdateGroup,
 		"AddUserToGroup":      opAddUserToGroup,
 		"RemoveUserFromGroup": opRemoveUserFromGroup,
 		"ListGroupsForUser":   opListGroupsForUser,

@@ -28,11 +28,15 @@ type xmlPolicy struct {
 func (c *call) policyXML(p *ManagedPolicy, full bool) xmlPolicy {
 	arn := p.ARN()
 	x := xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: arn, Path: p.Path, DefaultVersionId: p.DefaultVersion,
-		AttachmentCount: c.snap.attachCount.get(arn), PermissionsBoundaryUsageCount: c.snap.boundaryUse.get(arn),
+		AttachmentCount: c.snap.attachments(c.account(), arn), PermissionsBoundaryUsageCount: c.snap.boundaryUses(c.account(), arn),
 		IsAttachable: true, CreateDate: isoTime(p.Created), UpdateDate: isoTime(p.Updated)}
 	if full {
 		x.Description = p.Description
 		x.Tags = xmlTags(p.Tags)
+		if x.Tags == nil {
+			// GetPolicy answers <Tags/> for a policy without tags.
+			x.Tags = list([]xmlTag{})
+		}
 	}
 	return x
 }
@@ -105,9 +109,22 @@ func (c *call) policyTarget() (*PolicyEntry, error) {
 	if err := c.allow(arn, nil); err != nil {
 		return nil, err
 	}
-	p := c.snap.policies.get(arn)
-	if p == nil || p.Account != c.account() {
+	p := c.snap.Policy(arn)
+	if p == nil || p.Account != c.account() && p.Account != awsAccount {
 		return nil, noSuchPolicy(arn)
+	}
+	return p, nil
+}
+
+// ownPolicyTarget is policyTarget for the operations that change a
+// policy: AWS managed policies are AWS's to change.
+func (c *call) ownPolicyTarget() (*PolicyEntry, error) {
+	p, err := c.policyTarget()
+	if err != nil {
+		return nil, err
+	}
+	if p.Account == awsAccount {
+		return nil, c.awsPolicyUnmodifiable(p.arn)
 	}
 	return p, nil
 }
@@ -146,26 +163,49 @@ func opListPolicies(c *call) (any, error) {
 	if prefix == "" {
 		prefix = "/"
 	}
-	onlyAttached := c.get("OnlyAttached") == "true"
+	switch scope {
+	case "", "All", "AWS", "Local":
+	default:
+		return nil, validation(scope, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
+	}
 	usage := c.get("PolicyUsageFilter")
+	switch usage {
+	case "", "PermissionsPolicy", "PermissionsBoundary":
+	default:
+		return nil, validation(usage, "policyUsageFilter", "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]")
+	}
+	onlyAttached := c.get("OnlyAttached") == "true"
+	keep := func(p *PolicyEntry) bool {
+		if !strings.HasPrefix(p.Path, prefix) {
+			return false
+		}
+		att, bnd := c.snap.attachments(c.account(), p.arn), c.snap.boundaryUses(c.account(), p.arn)
+		if onlyAttached && att+bnd == 0 {
+			return false
+		}
+		return !(usage == "PermissionsPolicy" && onlyAttached && att == 0 || usage == "PermissionsBoundary" && onlyAttached && bnd == 0)
+	}
 	var ps []*PolicyEntry
 	if scope != "AWS" {
 		for _, p := range c.snap.policies.all() {
-			if p.Account != c.account() || !strings.HasPrefix(p.Path, prefix) {
-				continue
+			if p.Account == c.account() && keep(p) {
+				ps = append(ps, p)
 			}
-			if onlyAttached && c.snap.attachCount.get(p.arn)+c.snap.boundaryUse.get(p.arn) == 0 {
-				continue
-			}
-			if usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount.get(p.arn) == 0 ||
-				usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse.get(p.arn) == 0 {
-				continue
-			}
-			ps = append(ps, p)
 		}
 	}
-	sort.Slice(ps, func(i, j int) bool { return strings.ToLower(ps[i].Name) < strings.ToLower(ps[j].Name) })
-	pg, marker, trunc, err := page(c, ps, func(p *PolicyEntry) string { return strings.ToLower(p.Name) })
+	if scope != "Local" {
+		// The AWS managed policies, read without compiling them.
+		for _, ap := range awsPolicies().sorted {
+			if keep(&ap.entry) {
+				ps = append(ps, &ap.entry)
+			}
+		}
+	}
+	// Names are unique within an account but an AWS policy may share one:
+	// the ARN breaks the tie (and keeps markers unambiguous).
+	key := func(p *PolicyEntry) string { return strings.ToLower(p.Name) + "\x00" + p.arn }
+	sort.Slice(ps, func(i, j int) bool { return key(ps[i]) < key(ps[j]) })
+	pg, marker, trunc, err := page(c, ps, key)
 	if err != nil {
 		return nil, err
 	}
@@ -181,11 +221,11 @@ func opListPolicies(c *call) (any, error) {
 }
 
 func opDeletePolicy(c *call) (any, error) {
-	p, err := c.policyTarget()
+	p, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
-	if c.snap.attachCount.get(p.arn) > 0 || c.snap.boundaryUse.get(p.arn) > 0 {
+	if c.snap.attachments(p.Account, p.arn) > 0 || c.snap.boundaryUses(p.Account, p.arn) > 0 {
 		return nil, awserr.DeleteConflict.New("Cannot delete a policy attached to entities.")
 	}
 	if len(p.Versions) > 1 {
@@ -204,7 +244,7 @@ func ignoreNotFound(err error) error {
 }
 
 func opCreatePolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +311,7 @@ func opListPolicyVersions(c *call) (any, error) {
 }
 
 func opDeletePolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +335,7 @@ func opDeletePolicyVersion(c *call) (any, error) {
 }
 
 func opSetDefaultPolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}

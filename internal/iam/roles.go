@@ -137,7 +137,11 @@ func opCreateRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Role xmlRole }{roleXML(r, false)}, nil
+	// CreateRole answers with the boundary and tags it was given (GetRole's
+	// shape without RoleLastUsed), as AWS does.
+	x := roleXML(r, false)
+	x.PermissionsBoundary, x.Tags = boundaryXML(r.Boundary), xmlTags(r.Tags)
+	return struct{ Role xmlRole }{x}, nil
 }
 
 // roleTarget resolves and authorizes RoleName.

@@ -479,28 +479,39 @@ func keyOwner(k *AccessKey) string {
 
 // refPolicies and unrefPolicies keep policyRefs, attachCount and
 // boundaryUse in step with an entity's attachments.
+// An AWS managed policy is counted per account (useKey); it never changes,
+// so its policyRefs entry only serves the counts' symmetry.
 func (b *snapBuilder) refPolicies(kind byte, key string, attached []string, boundary string) {
-	ref := entityRef(kind, key)
+	ref, acct := entityRef(kind, key), accountOfKey(key)
 	for _, a := range attached {
-		addCount(b.attach, a, 1)
-		setAdd(b.prefs, a, ref)
+		addCount(b.attach, useKey(acct, a), 1)
+		setAdd(b.prefs, useKey(acct, a), ref)
 	}
 	if boundary != "" {
-		addCount(b.bound, boundary, 1)
-		setAdd(b.prefs, boundary, ref)
+		addCount(b.bound, useKey(acct, boundary), 1)
+		setAdd(b.prefs, useKey(acct, boundary), ref)
 	}
 }
 
 func (b *snapBuilder) unrefPolicies(kind byte, key string, attached []string, boundary string) {
-	ref := entityRef(kind, key)
+	ref, acct := entityRef(kind, key), accountOfKey(key)
 	for _, a := range attached {
-		addCount(b.attach, a, -1)
-		setRemove(b.prefs, a, ref)
+		addCount(b.attach, useKey(acct, a), -1)
+		setRemove(b.prefs, useKey(acct, a), ref)
 	}
 	if boundary != "" {
-		addCount(b.bound, boundary, -1)
-		setRemove(b.prefs, boundary, ref)
+		addCount(b.bound, useKey(acct, boundary), -1)
+		setRemove(b.prefs, useKey(acct, boundary), ref)
 	}
+}
+
+// policy returns a customer managed policy as this step has it, or an AWS
+// managed one.
+func (b *snapBuilder) policy(arn string) *PolicyEntry {
+	if pe := b.policies.get(arn); pe != nil {
+		return pe
+	}
+	return awsManaged(arn)
 }
 
 // attached resolves managed policy ARNs; ok is false if one is missing or
@@ -508,7 +519,7 @@ func (b *snapBuilder) unrefPolicies(kind byte, key string, attached []string, bo
 func (b *snapBuilder) attached(arns []string, out []policy.Named) ([]policy.Named, bool) {
 	ok := true
 	for _, a := range arns {
-		if pe := b.policies.get(a); pe != nil && pe.compiled != nil {
+		if pe := b.policy(a); pe != nil && pe.compiled != nil {
 			out = append(out, policy.Named{Name: pe.Name, Policy: pe.compiled})
 		} else {
 			ok = false
@@ -534,7 +545,7 @@ func (b *snapBuilder) boundary(arn string) (*policy.Named, bool) {
 	if arn == "" {
 		return nil, true
 	}
-	pe := b.policies.get(arn)
+	pe := b.policy(arn)
 	if pe == nil || pe.compiled == nil {
 		return nil, false
 	}

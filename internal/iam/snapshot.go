@@ -194,7 +194,12 @@ func (s *Snapshot) User(account, name string) *UserEntry {
 }
 
 // Policy returns a managed policy by ARN, or nil.
-func (s *Snapshot) Policy(arn string) *PolicyEntry { return s.policies.get(arn) }
+func (s *Snapshot) Policy(arn string) *PolicyEntry {
+	if pe := s.policies.get(arn); pe != nil {
+		return pe
+	}
+	return awsManaged(arn)
+}
 
 // OIDCProvider returns the provider of account whose URL (without scheme)
 // is url, or nil.
@@ -218,6 +223,10 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 		r := s.Role(sess.Account, sess.RoleName)
 		return r != nil && r.ID == sess.RoleID
 	case authn.User, authn.FederatedUser:
+		if sess.Kind == authn.FederatedUser && sess.UserName == "" {
+			// Federated by the root user.
+			return s.accounts.get(sess.Account) != nil
+		}
 		u := s.User(sess.Account, sess.UserName)
 		return u != nil && u.ID == sess.UserID
 	case authn.Root:

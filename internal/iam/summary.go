@@ -109,7 +109,7 @@ func opGetAccountSummary(c *call) (any, error) {
 	for _, p := range c.snap.policies.all() {
 		if p.Account == acct {
 			count["Policies"]++
-			count["PolicyVersionsInUse"] += c.snap.attachCount.get(p.arn)
+			count["PolicyVersionsInUse"] += c.snap.attachments(acct, p.arn)
 		}
 	}
 	for _, o := range c.snap.oidc.all() {

@@ -192,7 +192,7 @@ func (c *call) checkPolicyExists(arn string) error {
 	if arn == "" {
 		return nil
 	}
-	if c.snap.policies.get(arn) == nil {
+	if c.snap.Policy(arn) == nil {
 		if _, _, ok := arnpkg.ParseIAM(arn); !ok {
 			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 		}
