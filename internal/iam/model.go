@@ -26,6 +26,8 @@ type Account struct {
 	ID      string    `json:"id"`
 	Name    string    `json:"name,omitempty"`
 	Created time.Time `json:"created"`
+	// Alias is the account alias (CreateAccountAlias), "" if none.
+	Alias string `json:"alias,omitempty"`
 }
 
 // InlinePolicy is a policy embedded in a user, group or role.

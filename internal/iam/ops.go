@@ -40,6 +40,18 @@ func init() {
 		"UntagRole":              opUntagRole,
 		"ListRoleTags":           opListRoleTags,
 
+		"CreateVirtualMFADevice": opCreateVirtualMFADevice,
+		"EnableMFADevice":        opEnableMFADevice,
+		"ResyncMFADevice":        opResyncMFADevice,
+		"DeactivateMFADevice":    opDeactivateMFADevice,
+		"DeleteVirtualMFADevice": opDeleteVirtualMFADevice,
+		"ListMFADevices":         opListMFADevices,
+		"ListVirtualMFADevices":  opListVirtualMFADevices,
+		"GetMFADevice":           opGetMFADevice,
+		"TagMFADevice":           opTagMFADevice,
+		"UntagMFADevice":         opUntagMFADevice,
+		"ListMFADeviceTags":      opListMFADeviceTags,
+
 		"CreateInstanceProfile":         opCreateInstanceProfile,
 		"GetInstanceProfile":            opGetInstanceProfile,
 		"DeleteInstanceProfile":         opDeleteInstanceProfile,
@@ -92,11 +104,10 @@ func init() {
 		ops["List"+et.name+"Policies"] = opListInline(et)
 		ops["Delete"+et.name+"Policy"] = opDeleteInline(et)
 	}
-	for op, list := range map[string]string{"ListMFADevices": "MFADevices", "ListSigningCertificates": "Certificates",
+	for op, list := range map[string]string{"ListSigningCertificates": "Certificates",
 		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
 		ops[op] = opEmptyForUser(list)
 	}
-	ops["ListVirtualMFADevices"] = opEmptyForAccount("VirtualMFADevices")
 	ops["GetLoginProfile"] = opGetLoginProfile
 	for _, et := range []entityType{etUser, etRole} {
 		ops["Put"+et.name+"PermissionsBoundary"] = opPutBoundary(et)

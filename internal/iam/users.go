@@ -379,6 +379,9 @@ func opDeleteUser(c *call) (any, error) {
 		if len(cur.Groups) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
 		}
+		if err := userDependents(tx, cur); err != nil {
+			return err
+		}
 		return tx.Delete(kindUser, key)
 	})
 	return nil, err
@@ -432,6 +435,9 @@ func opUpdateUser(c *call) (any, error) {
 						return err
 					}
 				}
+			}
+			if err := renameDependents(tx, cur, newName); err != nil {
+				return err
 			}
 			cur.Name = newName
 			key = nk

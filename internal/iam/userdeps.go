@@ -1,0 +1,39 @@
+package iam
+
+import (
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// userDependents refuses to delete a user who still has what IAM makes
+// one remove first (besides keys, policies and groups): MFA devices.
+func userDependents(tx store.Tx, u *User) error {
+	n, err := countUserMFA(tx, u.Account, u.ID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return awserr.DeleteConflict.New("Cannot delete entity, must delete MFA device first.")
+	}
+	return nil
+}
+
+// renameDependents rewrites the records that name a user when it is
+// renamed.
+func renameDependents(tx store.Tx, u *User, newName string) error {
+	ds, err := accountMFA(tx, u.Account)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.UserID == u.ID {
+			d.User = strings.ToLower(newName)
+			if err := putJSON(tx, kindMFA, mfaKey(d.Account, d.Name), d); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
