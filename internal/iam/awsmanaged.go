@@ -140,4 +140,3 @@ func (c *call) awsPolicyUnmodifiable(arn string) error {
 	d := policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeResource, Statement: -1}
 	return c.s.AccessDenied(c.p, "iam:"+c.action, arn, d)
 }
-

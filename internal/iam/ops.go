@@ -108,7 +108,15 @@ func init() {
 		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
 		ops[op] = opEmptyForUser(list)
 	}
-	ops["GetLoginProfile"] = opGetLoginProfile
+	for name, op := range map[string]opFunc{
+		"CreateAccountAlias": opCreateAccountAlias, "DeleteAccountAlias": opDeleteAccountAlias, "ListAccountAliases": opListAccountAliases,
+		"UpdateAccountPasswordPolicy": opUpdateAccountPasswordPolicy, "GetAccountPasswordPolicy": opGetAccountPasswordPolicy,
+		"DeleteAccountPasswordPolicy": opDeleteAccountPasswordPolicy,
+		"CreateLoginProfile":          opCreateLoginProfile, "GetLoginProfile": opGetLoginProfile, "UpdateLoginProfile": opUpdateLoginProfile,
+		"DeleteLoginProfile": opDeleteLoginProfile, "ChangePassword": opChangePassword,
+	} {
+		ops[name] = op
+	}
 	for _, et := range []entityType{etUser, etRole} {
 		ops["Put"+et.name+"PermissionsBoundary"] = opPutBoundary(et)
 		ops["Delete"+et.name+"PermissionsBoundary"] = opDeleteBoundary(et)

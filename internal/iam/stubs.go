@@ -1,7 +1,6 @@
 package iam
 
 import (
-	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
@@ -45,12 +44,4 @@ type emptyXML struct{ name string }
 func (e emptyXML) WriteXML(x *awsproto.XMLWriter) {
 	x.Element(e.name, "")
 	x.Element("IsTruncated", "false")
-}
-
-func opGetLoginProfile(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
-	if err != nil {
-		return nil, err
-	}
-	return nil, awserr.NoSuchEntity.Errorf("Login Profile for User %s cannot be found.", u.Name)
 }

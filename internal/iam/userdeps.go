@@ -17,6 +17,11 @@ func userDependents(tx store.Tx, u *User) error {
 	if n > 0 {
 		return awserr.DeleteConflict.New("Cannot delete entity, must delete MFA device first.")
 	}
+	if _, err := tx.Get(kindLoginProfile, u.Account+"/"+u.ID); err == nil {
+		return awserr.DeleteConflict.New("Cannot delete entity, must delete login profile first.")
+	} else if err != store.ErrNotFound {
+		return err
+	}
 	return nil
 }
 

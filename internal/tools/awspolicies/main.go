@@ -32,11 +32,11 @@ import (
 
 // Policy is one line of the output.
 type Policy struct {
-	Name     string `json:"name"`
-	Path     string `json:"path"`
-	Version  string `json:"version"`
-	Created  string `json:"created"`
-	Updated  string `json:"updated"`
+	Name     string          `json:"name"`
+	Path     string          `json:"path"`
+	Version  string          `json:"version"`
+	Created  string          `json:"created"`
+	Updated  string          `json:"updated"`
 	Document json.RawMessage `json:"document"` // compact JSON, as GetPolicyVersion returns it (URL-decoded)
 }
 
