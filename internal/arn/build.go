@@ -73,6 +73,11 @@ func InstanceProfile(account, path, name string) string {
 	return build("iam", "", account, "instance-profile", path, name)
 }
 
+// ServerCertificate returns arn:aws:iam::ACCOUNT:server-certificate/PATH/NAME.
+func ServerCertificate(account, path, name string) string {
+	return build("iam", "", account, "server-certificate", path, name)
+}
+
 // MFA returns arn:aws:iam::ACCOUNT:mfa/PATH/NAME, a virtual MFA device.
 func MFA(account, path, name string) string { return build("iam", "", account, "mfa", path, name) }
 

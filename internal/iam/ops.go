@@ -104,9 +104,16 @@ func init() {
 		ops["List"+et.name+"Policies"] = opListInline(et)
 		ops["Delete"+et.name+"Policy"] = opDeleteInline(et)
 	}
-	for op, list := range map[string]string{"ListSigningCertificates": "Certificates",
-		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
-		ops[op] = opEmptyForUser(list)
+	for name, op := range map[string]opFunc{
+		"UploadSSHPublicKey": opUploadSSHPublicKey, "GetSSHPublicKey": opGetSSHPublicKey, "ListSSHPublicKeys": opListSSHPublicKeys,
+		"UpdateSSHPublicKey": opUpdateSSHPublicKey, "DeleteSSHPublicKey": opDeleteSSHPublicKey,
+		"UploadSigningCertificate": opUploadSigningCertificate, "ListSigningCertificates": opListSigningCertificates,
+		"UpdateSigningCertificate": opUpdateSigningCertificate, "DeleteSigningCertificate": opDeleteSigningCertificate,
+		"CreateServiceSpecificCredential": opCreateServiceSpecificCredential, "ListServiceSpecificCredentials": opListServiceSpecificCredentials,
+		"ResetServiceSpecificCredential": opResetServiceSpecificCredential, "UpdateServiceSpecificCredential": opUpdateServiceSpecificCredential,
+		"DeleteServiceSpecificCredential": opDeleteServiceSpecificCredential,
+	} {
+		ops[name] = op
 	}
 	for name, op := range map[string]opFunc{
 		"CreateAccountAlias": opCreateAccountAlias, "DeleteAccountAlias": opDeleteAccountAlias, "ListAccountAliases": opListAccountAliases,

@@ -17,6 +17,17 @@ func userDependents(tx store.Tx, u *User) error {
 	if n > 0 {
 		return awserr.DeleteConflict.New("Cannot delete entity, must delete MFA device first.")
 	}
+	for _, k := range []struct{ kind, what string }{
+		{kindSSHKey, "SSH public keys"}, {kindSigningCert, "signing certificates"}, {kindSvcCred, "service specific credentials"},
+	} {
+		have, err := userCreds(tx, k.kind, u)
+		if err != nil {
+			return err
+		}
+		if len(have) > 0 {
+			return awserr.DeleteConflict.Errorf("Cannot delete entity, must delete %s first.", k.what)
+		}
+	}
 	if _, err := tx.Get(kindLoginProfile, u.Account+"/"+u.ID); err == nil {
 		return awserr.DeleteConflict.New("Cannot delete entity, must delete login profile first.")
 	} else if err != store.ErrNotFound {
