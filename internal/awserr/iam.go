@@ -34,3 +34,9 @@ var (
 	NotSupportedService           = define(Code{Name: "NotSupportedService", Status: 404})
 	InvalidUserType               = define(Code{Name: "InvalidUserType", Status: 400})
 )
+
+// Organizations-related IAM errors; IAM's model gives them no code of
+// their own, so the shape name is the code (as botocore reads it).
+var (
+	OrganizationNotFound = define(Code{Name: "OrganizationNotFoundException", Status: 400})
+)

@@ -80,6 +80,9 @@ type Role struct {
 	Attached           []string          `json:"attached,omitempty"`
 	Boundary           string            `json:"boundary,omitempty"`
 	Tags               []authn.Tag       `json:"tags,omitempty"`
+	// LinkedService is the service of a service-linked role
+	// (CreateServiceLinkedRole), which only that service may change.
+	LinkedService string `json:"linkedService,omitempty"`
 }
 
 // InstanceProfile is an IAM instance profile: a container for (at most)

@@ -112,6 +112,16 @@ func init() {
 		"CreateServiceSpecificCredential": opCreateServiceSpecificCredential, "ListServiceSpecificCredentials": opListServiceSpecificCredentials,
 		"ResetServiceSpecificCredential": opResetServiceSpecificCredential, "UpdateServiceSpecificCredential": opUpdateServiceSpecificCredential,
 		"DeleteServiceSpecificCredential": opDeleteServiceSpecificCredential,
+		"CreateServiceLinkedRole":         opCreateServiceLinkedRole, "DeleteServiceLinkedRole": opDeleteServiceLinkedRole,
+		"GetServiceLinkedRoleDeletionStatus": opGetServiceLinkedRoleDeletionStatus,
+		"GenerateCredentialReport":           opGenerateCredentialReport, "GetCredentialReport": opGetCredentialReport,
+		"GenerateOrganizationsAccessReport": opNoOrganization, "GetOrganizationsAccessReport": opGetOrganizationsAccessReport,
+		"ListOrganizationsFeatures":                     opNoOrganization,
+		"EnableOrganizationsRootCredentialsManagement":  opNoOrganization,
+		"DisableOrganizationsRootCredentialsManagement": opNoOrganization,
+		"EnableOrganizationsRootSessions":               opNoOrganization, "DisableOrganizationsRootSessions": opNoOrganization,
+		"SetSecurityTokenServicePreferences": opSetSecurityTokenServicePreferences,
+		"GetHumanReadableSummary":            opGetHumanReadableSummary,
 	} {
 		ops[name] = op
 	}

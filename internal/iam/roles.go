@@ -203,6 +203,9 @@ func opDeleteRole(c *call) (any, error) {
 		if err != nil || cur == nil {
 			return firstErr(err, noSuchRole(r.Name))
 		}
+		if cur.LinkedService != "" {
+			return protectedRole(cur.Name)
+		}
 		if len(cur.Inline) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
 		}
