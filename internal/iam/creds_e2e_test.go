@@ -233,3 +233,49 @@ func TestUserCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestServerCertificates(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	cert := selfSigned(t, key, "www.example.com")
+	keyPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+	otherPEM := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)}))
+	for _, tc := range []struct{ name, body, key, code string }{
+		{"mismatch", cert, otherPEM, "KeyPairMismatch"},
+		{"bad cert", "junk", keyPEM, "MalformedCertificate"},
+		{"bad key", cert, "junk", "MalformedCertificate"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ic.UploadServerCertificate(Ctx, &awsiam.UploadServerCertificateInput{ServerCertificateName: aws.String("web"),
+				CertificateBody: aws.String(tc.body), PrivateKey: aws.String(tc.key)})
+			WantCode(t, err, tc.code)
+		})
+	}
+	up, err := ic.UploadServerCertificate(Ctx, &awsiam.UploadServerCertificateInput{ServerCertificateName: aws.String("web"), Path: aws.String("/cf/"),
+		CertificateBody: aws.String(cert), PrivateKey: aws.String(keyPEM), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := up.ServerCertificateMetadata; *m.Arn != "arn:aws:iam::000000000000:server-certificate/cf/web" || !strings.HasPrefix(*m.ServerCertificateId, "ASCA") {
+		t.Fatalf("meta %+v", m)
+	}
+	_, err = ic.UploadServerCertificate(Ctx, &awsiam.UploadServerCertificateInput{ServerCertificateName: aws.String("web"), CertificateBody: aws.String(cert), PrivateKey: aws.String(keyPEM)})
+	WantCode(t, err, "EntityAlreadyExists")
+	g, err := ic.GetServerCertificate(Ctx, &awsiam.GetServerCertificateInput{ServerCertificateName: aws.String("web")})
+	if err != nil || *g.ServerCertificate.CertificateBody != cert || len(g.ServerCertificate.Tags) != 1 {
+		t.Fatalf("get %+v %v", g, err)
+	}
+	if _, err := ic.UpdateServerCertificate(Ctx, &awsiam.UpdateServerCertificateInput{ServerCertificateName: aws.String("web"), NewServerCertificateName: aws.String("web2")}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ic.ListServerCertificates(Ctx, &awsiam.ListServerCertificatesInput{PathPrefix: aws.String("/cf/")})
+	if err != nil || len(l.ServerCertificateMetadataList) != 1 || *l.ServerCertificateMetadataList[0].ServerCertificateName != "web2" {
+		t.Fatalf("list %+v %v", l, err)
+	}
+	if _, err := ic.DeleteServerCertificate(Ctx, &awsiam.DeleteServerCertificateInput{ServerCertificateName: aws.String("web2")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ic.GetServerCertificate(Ctx, &awsiam.GetServerCertificateInput{ServerCertificateName: aws.String("web2")})
+	WantCode(t, err, "NoSuchEntity")
+}

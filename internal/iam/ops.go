@@ -122,6 +122,10 @@ func init() {
 		"EnableOrganizationsRootSessions":               opNoOrganization, "DisableOrganizationsRootSessions": opNoOrganization,
 		"SetSecurityTokenServicePreferences": opSetSecurityTokenServicePreferences,
 		"GetHumanReadableSummary":            opGetHumanReadableSummary,
+		"UploadServerCertificate":            opUploadServerCertificate, "GetServerCertificate": opGetServerCertificate,
+		"ListServerCertificates": opListServerCertificates, "UpdateServerCertificate": opUpdateServerCertificate,
+		"DeleteServerCertificate": opDeleteServerCertificate, "TagServerCertificate": opTagServerCertificate,
+		"UntagServerCertificate": opUntagServerCertificate, "ListServerCertificateTags": opListServerCertificateTags,
 	} {
 		ops[name] = op
 	}
