@@ -279,3 +279,47 @@ func TestServerCertificates(t *testing.T) {
 	_, err = ic.GetServerCertificate(Ctx, &awsiam.GetServerCertificateInput{ServerCertificateName: aws.String("web2")})
 	WantCode(t, err, "NoSuchEntity")
 }
+
+func samlMetadata(t *testing.T) string {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	blk, _ := pem.Decode([]byte(selfSigned(t, key, "idp.example.com")))
+	return `<?xml version="1.0"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml">` +
+		`<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing">` +
+		`<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>` + base64.StdEncoding.EncodeToString(blk.Bytes) +
+		`</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>` +
+		`<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso"/>` +
+		`</md:IDPSSODescriptor></md:EntityDescriptor>`
+}
+
+func TestSAMLProviders(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	md := samlMetadata(t)
+	_, err := ic.CreateSAMLProvider(Ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("corp"), SAMLMetadataDocument: aws.String(strings.Repeat("x", 1200))})
+	WantCode(t, err, "InvalidInput")
+	cp, err := ic.CreateSAMLProvider(Ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("corp"), SAMLMetadataDocument: aws.String(md),
+		Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *cp.SAMLProviderArn != "arn:aws:iam::000000000000:saml-provider/corp" {
+		t.Fatalf("arn %s", *cp.SAMLProviderArn)
+	}
+	_, err = ic.CreateSAMLProvider(Ctx, &awsiam.CreateSAMLProviderInput{Name: aws.String("corp"), SAMLMetadataDocument: aws.String(md)})
+	WantCode(t, err, "EntityAlreadyExists")
+	g, err := ic.GetSAMLProvider(Ctx, &awsiam.GetSAMLProviderInput{SAMLProviderArn: cp.SAMLProviderArn})
+	if err != nil || *g.SAMLMetadataDocument != md || len(g.Tags) != 1 || g.ValidUntil == nil {
+		t.Fatalf("get %+v %v", g, err)
+	}
+	if _, err := ic.UpdateSAMLProvider(Ctx, &awsiam.UpdateSAMLProviderInput{SAMLProviderArn: cp.SAMLProviderArn, SAMLMetadataDocument: aws.String(samlMetadata(t))}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ic.ListSAMLProviders(Ctx, &awsiam.ListSAMLProvidersInput{})
+	if err != nil || len(l.SAMLProviderList) != 1 {
+		t.Fatalf("list %+v %v", l, err)
+	}
+	if _, err := ic.DeleteSAMLProvider(Ctx, &awsiam.DeleteSAMLProviderInput{SAMLProviderArn: cp.SAMLProviderArn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ic.GetSAMLProvider(Ctx, &awsiam.GetSAMLProviderInput{SAMLProviderArn: cp.SAMLProviderArn})
+	WantCode(t, err, "NoSuchEntity")
+}

@@ -308,7 +308,7 @@ func TestAWSManagedPolicies(t *testing.T) {
 
 	// Listing: Scope=AWS pages through the catalogue; Local has none.
 	seen := map[string]bool{}
-	pg := awsiam.NewListPoliciesPaginator(ic, &awsiam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, MaxItems: aws.Int32(1000)})
+	pg := awsiam.NewListPoliciesPaginator(ic, &awsiam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, MaxItems: aws.Int32(300)})
 	for pg.HasMorePages() {
 		out, err := pg.NextPage(Ctx)
 		if err != nil {

@@ -125,7 +125,10 @@ func init() {
 		"UploadServerCertificate":            opUploadServerCertificate, "GetServerCertificate": opGetServerCertificate,
 		"ListServerCertificates": opListServerCertificates, "UpdateServerCertificate": opUpdateServerCertificate,
 		"DeleteServerCertificate": opDeleteServerCertificate, "TagServerCertificate": opTagServerCertificate,
-		"UntagServerCertificate": opUntagServerCertificate, "ListServerCertificateTags": opListServerCertificateTags,
+		"UntagServerCertificate": opUntagServerCertificate,
+		"CreateSAMLProvider":     opCreateSAMLProvider, "GetSAMLProvider": opGetSAMLProvider, "UpdateSAMLProvider": opUpdateSAMLProvider,
+		"DeleteSAMLProvider": opDeleteSAMLProvider, "ListSAMLProviders": opListSAMLProviders, "TagSAMLProvider": opTagSAMLProvider,
+		"UntagSAMLProvider": opUntagSAMLProvider, "ListSAMLProviderTags": opListSAMLProviderTags, "ListServerCertificateTags": opListServerCertificateTags,
 	} {
 		ops[name] = op
 	}

@@ -96,7 +96,7 @@ func opCreateServiceLinkedRole(c *call) (any, error) {
 	// usual name.
 	base := strings.TrimPrefix(slrName(svc), "Amazon")
 	for _, cand := range []string{base + "ServiceRolePolicy", "AWS" + base + "ServiceRolePolicy", "Amazon" + base + "ServiceRolePolicy"} {
-		if a := "arn:aws:iam::aws:policy/aws-service-role/" + cand; awsManaged(a) != nil {
+		if a := policyARN(awsAccount, "/aws-service-role/", cand); awsManaged(a) != nil {
 			r.Attached = []string{a}
 			break
 		}
