@@ -107,6 +107,9 @@ func TestMFAEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	WantCode(t, enable(prev, cur), "EntityAlreadyExists")
+	if sum, err := ic.GetAccountSummary(Ctx, &awsiam.GetAccountSummaryInput{}); err != nil || sum.SummaryMap["MFADevicesInUse"] != 1 || sum.SummaryMap["MFADevices"] != 1 {
+		t.Fatalf("summary %v %v", sum.SummaryMap, err)
+	}
 
 	// Without MFA: the trust policy's condition is not met.
 	assume := func(sn, tc *string) (*awssts.AssumeRoleOutput, error) {
