@@ -40,3 +40,6 @@ var (
 var (
 	OrganizationNotFound = define(Code{Name: "OrganizationNotFoundException", Status: 400})
 )
+
+// STS's error for a trade-in token it does not know (GetDelegatedAccessToken).
+var ExpiredTradeInToken = define(Code{Name: "ExpiredTradeInTokenException", Status: 400})

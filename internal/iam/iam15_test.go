@@ -14,6 +14,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
 )
@@ -395,4 +396,16 @@ func TestAWSManagedPolicies(t *testing.T) {
 	}
 	_, err = uic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("x2")})
 	WantCode(t, err, "AccessDenied")
+}
+
+// TestAssumeRootOutsideOrganization: AssumeRoot needs an organization with
+// centralized root access, which no gatehouse account has.
+func TestAssumeRootOutsideOrganization(t *testing.T) {
+	_, _, sc := rootClients(t)
+	_, err := sc.AssumeRoot(Ctx, &awssts.AssumeRootInput{TargetPrincipal: aws.String("111122223333"),
+		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials")}})
+	WantCode(t, err, "AccessDenied")
+	_, err = sc.AssumeRoot(Ctx, &awssts.AssumeRootInput{TargetPrincipal: aws.String("111122223333"), DurationSeconds: aws.Int32(901),
+		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials")}})
+	WantCode(t, err, "ValidationError")
 }

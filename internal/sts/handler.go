@@ -37,6 +37,8 @@ var Table = pipeline.Table{
 	{Name: "GetCallerIdentity"},
 	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
 	{Name: "GetSessionToken"},
+	{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}},
+	{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
 }
 
 var knownOperations = Table.Index()
@@ -138,6 +140,10 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res, err = c.getAccessKeyInfo()
 		case "GetFederationToken":
 			res, err = c.getFederationToken()
+		case "AssumeRoot":
+			res, err = c.assumeRoot()
+		case "GetDelegatedAccessToken":
+			res, err = c.getDelegatedAccessToken()
 		default:
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}
