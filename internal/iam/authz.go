@@ -29,7 +29,17 @@ func (s *Service) Authorize(p *authn.Principal, req AuthzRequest) policy.Decisio
 	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
 		return policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}
 	}
-	return policy.Evaluate(&in, &preq)
+	d := policy.Evaluate(&in, &preq)
+	if d.Effect == policy.Allowed {
+		if e := accessEntity(p); e != "" {
+			region := ""
+			if v, ok := req.Context.Get("aws:RequestedRegion"); ok && len(v) > 0 {
+				region = v[0]
+			}
+			s.access.record(e, req.Action, region, s.now())
+		}
+	}
+	return d
 }
 
 // Explain is Authorize with the evidence (matched statements, missing
