@@ -309,7 +309,7 @@ func TestAWSManagedPolicies(t *testing.T) {
 
 	// Listing: Scope=AWS pages through the catalogue; Local has none.
 	seen := map[string]bool{}
-	pg := awsiam.NewListPoliciesPaginator(ic, &awsiam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws, MaxItems: aws.Int32(300)})
+	pg := awsiam.NewListPoliciesPaginator(ic, &awsiam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeAws})
 	for pg.HasMorePages() {
 		out, err := pg.NextPage(Ctx)
 		if err != nil {
