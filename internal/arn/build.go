@@ -73,6 +73,11 @@ func InstanceProfile(account, path, name string) string {
 	return build("iam", "", account, "instance-profile", path, name)
 }
 
+// ServerCertificate returns arn:aws:iam::ACCOUNT:server-certificate/PATH/NAME.
+func ServerCertificate(account, path, name string) string {
+	return build("iam", "", account, "server-certificate", path, name)
+}
+
 // MFA returns arn:aws:iam::ACCOUNT:mfa/PATH/NAME, a virtual MFA device.
 func MFA(account, path, name string) string { return build("iam", "", account, "mfa", path, name) }
 
@@ -85,6 +90,13 @@ func OIDCProvider(account, url string) string {
 // SAMLProvider returns arn:aws:iam::ACCOUNT:saml-provider/NAME.
 func SAMLProvider(account, name string) string {
 	return build("iam", "", account, "saml-provider/", name)
+}
+
+// EC2Instance returns arn:aws:ec2:REGION:ACCOUNT:instance/ID. IAM's
+// AddRoleToInstanceProfile authorizes iam:PassRole with
+// iam:AssociatedResourceArn set to EC2Instance("*", account, "*").
+func EC2Instance(region, account, id string) string {
+	return build("ec2", region, account, "instance/", id)
 }
 
 // AssumedRole returns arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION, the

@@ -176,6 +176,10 @@ func SessionPrincipal(s *Session) *Principal {
 		p.UserName = s.UserName
 		p.UniqueID = s.UserID
 		p.RoleARN = arn.User(s.Account, s.UserPath, s.UserName)
+		if s.UserName == "" {
+			// Federated by the account's root user (AWS allows it).
+			p.RoleARN = RootARN(s.Account)
+		}
 	}
 	return p
 }

@@ -18,7 +18,7 @@ type xmlAttachedPolicy struct {
 func (c *call) attachedXML(arns []string) *members[xmlAttachedPolicy] {
 	out := []xmlAttachedPolicy{}
 	for _, a := range arns {
-		if pe := c.snap.policies.get(a); pe != nil {
+		if pe := c.snap.Policy(a); pe != nil {
 			out = append(out, xmlAttachedPolicy{pe.Name, a})
 		}
 	}
@@ -60,6 +60,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 	}
 	type xRole struct {
 		Path, RoleName, RoleId, Arn, CreateDate, AssumeRolePolicyDocument string
+		InstanceProfileList                                               *members[xmlInstanceProfile]
 		RolePolicyList                                                    *members[xmlPolicyDetail]
 		AttachedManagedPolicies                                           *members[xmlAttachedPolicy]
 		PermissionsBoundary                                               *xmlBoundary     `xml:",omitempty"`
@@ -111,7 +112,11 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 	if want("Role") {
 		for _, r := range c.snap.roles.all() {
 			if r.Account == acct {
-				roles = append(roles, xRole{r.Path, r.Name, r.ID, r.arn, isoTime(r.Created), encodeDoc(r.TrustPolicy), inlineXML(r.Inline),
+				ips := []xmlInstanceProfile{}
+				for _, p := range c.snap.roleProfiles(entityKey(acct, r.Name)) {
+					ips = append(ips, c.profileXML(p))
+				}
+				roles = append(roles, xRole{r.Path, r.Name, r.ID, r.arn, isoTime(r.Created), encodeDoc(r.TrustPolicy), list(ips), inlineXML(r.Inline),
 					c.attachedXML(r.Attached), boundaryXML(r.Boundary), xmlTags(r.Tags)})
 			}
 		}
@@ -126,7 +131,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 			for _, v := range p.Versions {
 				vs = append(vs, xVersion{encodeDoc(v.Document), v.ID, v.ID == p.DefaultVersion, isoTime(v.Created)})
 			}
-			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachCount.get(p.arn), c.snap.boundaryUse.get(p.arn),
+			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachments(acct, p.arn), c.snap.boundaryUses(acct, p.arn),
 				true, isoTime(p.Created), isoTime(p.Updated), list(vs)})
 		}
 		sort.Slice(pols, func(i, j int) bool { return strings.ToLower(pols[i].PolicyName) < strings.ToLower(pols[j].PolicyName) })

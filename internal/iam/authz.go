@@ -2,6 +2,7 @@ package iam
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -28,7 +29,17 @@ func (s *Service) Authorize(p *authn.Principal, req AuthzRequest) policy.Decisio
 	if !s.prepare(s.view.Load(), p, &req, &in, &preq) {
 		return policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1}
 	}
-	return policy.Evaluate(&in, &preq)
+	d := policy.Evaluate(&in, &preq)
+	if d.Effect == policy.Allowed {
+		if e := accessEntity(p); e != "" {
+			region := ""
+			if v, ok := req.Context.Get("aws:RequestedRegion"); ok && len(v) > 0 {
+				region = v[0]
+			}
+			s.access.record(e, req.Action, region, s.now())
+		}
+	}
+	return d
 }
 
 // Explain is Authorize with the evidence (matched statements, missing
@@ -131,6 +142,19 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		// The calling user's policies intersected with the session
 		// policies; without session policies a federated user has no
 		// permissions (the engine enforces it).
+		if p.UserName == "" {
+			// Federated by the root user, whose permissions are all.
+			if snap.accounts.get(p.AccountID) == nil {
+				return false
+			}
+			in.Identity = rootIdentity()
+			if p.Session != nil {
+				for i, t := range p.Session.Tags {
+					ctx.Set(p.SessionTagKeys()[i], t.Value)
+				}
+			}
+			return s.sessionPolicies(snap, p, in)
+		}
 		u := snap.users.get(entityKey(p.AccountID, p.UserName))
 		if u == nil || u.ID != p.UniqueID || u.broken {
 			return false
@@ -181,7 +205,7 @@ func (s *Service) sessionPolicies(snap *Snapshot, p *authn.Principal, in *policy
 	if len(p.Session.PolicyARNs) > 0 {
 		list = append([]policy.Named(nil), list...)
 		for _, a := range p.Session.PolicyARNs {
-			pe := snap.policies.get(a)
+			pe := snap.Policy(a)
 			if pe == nil || pe.compiled == nil {
 				return false
 			}
@@ -206,3 +230,15 @@ func orAnon(s string) string {
 func (s *Service) AccessDenied(p *authn.Principal, action, resource string, d policy.Decision) *awserr.Error {
 	return awserr.AccessDenied.New(pipeline.DenyMessage(p, action, resource, d, s.cfg.LegacyDenyMessages))
 }
+
+// rootIdentity is the identity of a federated user whose session the root
+// user made: the root's permissions are everything, so the session
+// policies alone limit it.
+var rootIdentity = sync.OnceValue(func() []policy.Named {
+	p, err := policy.Parse([]byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
+		policy.ParseOptions{Type: policy.TypeIdentity})
+	if err != nil {
+		panic(err) // a constant document
+	}
+	return []policy.Named{{Name: "root", Policy: p}}
+})

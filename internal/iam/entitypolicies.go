@@ -130,7 +130,7 @@ func opAttach(et entityType) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		if pe := c.snap.policies.get(arn); pe == nil || pe.Account != c.account() {
+		if pe := c.snap.Policy(arn); pe == nil || pe.Account != c.account() && pe.Account != awsAccount {
 			if _, err := arnpkg.Parse(arn); err != nil {
 				return nil, awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 			}
@@ -199,7 +199,7 @@ func opListAttached(et entityType) opFunc {
 		prefix := c.get("PathPrefix")
 		var out []xmlAttached
 		for _, a := range *h.attached {
-			pe := c.snap.policies.get(a)
+			pe := c.snap.Policy(a)
 			if pe == nil || prefix != "" && !strings.HasPrefix(pe.Path, prefix) {
 				continue
 			}

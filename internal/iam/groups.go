@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -194,5 +196,69 @@ func opDeleteGroup(c *call) (any, error) {
 			}
 		}
 		return tx.Delete(kindGroup, gk)
+	})
+}
+
+// opUpdateGroup renames a group or moves it to another path. Users name
+// their groups (lower-cased) in their records, so a rename rewrites the
+// members' records in the same transaction.
+func opUpdateGroup(c *call) (any, error) {
+	newName, newPath := c.get("NewGroupName"), c.get("NewPath")
+	if c.has("NewGroupName") {
+		if err := checkName(newName, "newGroupName", 128); err != nil {
+			return nil, err
+		}
+	}
+	if c.has("NewPath") {
+		if _, err := checkPath(newPath, "newPath", pathRE); err != nil {
+			return nil, err
+		}
+	}
+	name, err := c.entity(etGroup, nil)
+	if err != nil {
+		return nil, err
+	}
+	return nil, c.update(func(tx store.Tx) error {
+		key := entityKey(c.account(), name)
+		g, err := getJSON[Group](tx, kindGroup, key)
+		if err != nil || g == nil {
+			return firstErr(err, etGroup.noSuch(name))
+		}
+		if newPath != "" {
+			g.Path = newPath
+		}
+		if newName == "" || newName == g.Name {
+			return putJSON(tx, kindGroup, key, g)
+		}
+		nk := entityKey(c.account(), newName)
+		if nk != key {
+			if ex, err := getJSON[Group](tx, kindGroup, nk); err != nil {
+				return err
+			} else if ex != nil {
+				return awserr.EntityAlreadyExists.Errorf("Group with name %s already exists.", newName)
+			}
+			if err := tx.Delete(kindGroup, key); err != nil {
+				return err
+			}
+			recs, err := tx.List(kindUser, c.account()+"/")
+			if err != nil {
+				return err
+			}
+			oldLower, newLower := strings.ToLower(g.Name), strings.ToLower(newName)
+			for _, rec := range recs {
+				u := new(User)
+				if err := json.Unmarshal(rec.Value, u); err != nil {
+					return err
+				}
+				if i := slices.Index(u.Groups, oldLower); i >= 0 {
+					u.Groups[i] = newLower
+					if err := putJSON(tx, kindUser, rec.Key, u); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		g.Name = newName
+		return putJSON(tx, kindGroup, nk, g)
 	})
 }

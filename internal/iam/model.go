@@ -18,6 +18,7 @@ const (
 	kindAccessKey = "iam/accesskey"
 	kindOIDC      = "iam/oidc"
 	kindTokenKey  = "iam/tokenkey"
+	kindProfile   = "iam/instanceprofile"
 )
 
 // Account is one IAM namespace.
@@ -25,6 +26,8 @@ type Account struct {
 	ID      string    `json:"id"`
 	Name    string    `json:"name,omitempty"`
 	Created time.Time `json:"created"`
+	// Alias is the account alias (CreateAccountAlias), "" if none.
+	Alias string `json:"alias,omitempty"`
 }
 
 // InlinePolicy is a policy embedded in a user, group or role.
@@ -77,7 +80,27 @@ type Role struct {
 	Attached           []string          `json:"attached,omitempty"`
 	Boundary           string            `json:"boundary,omitempty"`
 	Tags               []authn.Tag       `json:"tags,omitempty"`
+	// LinkedService is the service of a service-linked role
+	// (CreateServiceLinkedRole), which only that service may change.
+	LinkedService string `json:"linkedService,omitempty"`
 }
+
+// InstanceProfile is an IAM instance profile: a container for (at most)
+// one role that EC2 passes to an instance.
+type InstanceProfile struct {
+	Account string    `json:"account"`
+	Name    string    `json:"name"`
+	Path    string    `json:"path"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Roles are the lower-case names of the roles in the profile (AWS
+	// allows one).
+	Roles []string    `json:"roles,omitempty"`
+	Tags  []authn.Tag `json:"tags,omitempty"`
+}
+
+// ARN returns the instance profile's ARN.
+func (p *InstanceProfile) ARN() string { return arn.InstanceProfile(p.Account, p.Path, p.Name) }
 
 // PolicyVersion is one version of a managed policy.
 type PolicyVersion struct {

@@ -1,16 +1,29 @@
 package iam
 
 import (
+	"sort"
+	"strings"
+
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
-	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-func tagsResult(tags []xmlTag) any {
+// tagsPage answers a List*Tags call: one page of tags (MaxItems,
+// Marker), ordered by key case-insensitively (keys are unique that way),
+// <Tags/> when there are none.
+func tagsPage(c *call, tags []authn.Tag) (any, error) {
+	sorted := append([]authn.Tag(nil), tags...)
+	key := func(t authn.Tag) string { return strings.ToLower(t.Key) }
+	sort.Slice(sorted, func(i, j int) bool { return key(sorted[i]) < key(sorted[j]) })
+	pg, marker, trunc, err := page(c, sorted, key)
+	if err != nil {
+		return nil, err
+	}
 	return struct {
 		Tags        *members[xmlTag]
 		IsTruncated bool
-	}{list(tags), false}
+		Marker      string `xml:",omitempty"`
+	}{list(toXMLTags(pg)), trunc, marker}, nil
 }
 
 func toXMLTags(tags []authn.Tag) []xmlTag {
@@ -26,21 +39,18 @@ func opTagPolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
 	return nil, c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
 		p.Tags = mergeTags(p.Tags, tags)
-		if len(p.Tags) > 50 {
-			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
-		}
-		return nil
+		return tooManyTags(p.Tags)
 	})
 }
 
 func opUntagPolicy(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +66,7 @@ func opListPolicyTags(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tagsResult(toXMLTags(pe.Tags)), nil
+	return tagsPage(c, pe.Tags)
 }
 
 func opTagOIDCProvider(c *call) (any, error) {
@@ -70,10 +80,7 @@ func opTagOIDCProvider(c *call) (any, error) {
 	}
 	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
 		o.Tags = mergeTags(o.Tags, tags)
-		if len(o.Tags) > 50 {
-			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
-		}
-		return nil
+		return tooManyTags(o.Tags)
 	})
 }
 
@@ -94,5 +101,5 @@ func opListOIDCProviderTags(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return tagsResult(toXMLTags(p.Tags)), nil
+	return tagsPage(c, p.Tags)
 }

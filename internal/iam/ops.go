@@ -24,6 +24,7 @@ func init() {
 		"GetGroup":            opGetGroup,
 		"ListGroups":          opListGroups,
 		"DeleteGroup":         opDeleteGroup,
+		"UpdateGroup":         opUpdateGroup,
 		"AddUserToGroup":      opAddUserToGroup,
 		"RemoveUserFromGroup": opRemoveUserFromGroup,
 		"ListGroupsForUser":   opListGroupsForUser,
@@ -38,6 +39,29 @@ func init() {
 		"TagRole":                opTagRole,
 		"UntagRole":              opUntagRole,
 		"ListRoleTags":           opListRoleTags,
+
+		"CreateVirtualMFADevice": opCreateVirtualMFADevice,
+		"EnableMFADevice":        opEnableMFADevice,
+		"ResyncMFADevice":        opResyncMFADevice,
+		"DeactivateMFADevice":    opDeactivateMFADevice,
+		"DeleteVirtualMFADevice": opDeleteVirtualMFADevice,
+		"ListMFADevices":         opListMFADevices,
+		"ListVirtualMFADevices":  opListVirtualMFADevices,
+		"GetMFADevice":           opGetMFADevice,
+		"TagMFADevice":           opTagMFADevice,
+		"UntagMFADevice":         opUntagMFADevice,
+		"ListMFADeviceTags":      opListMFADeviceTags,
+
+		"CreateInstanceProfile":         opCreateInstanceProfile,
+		"GetInstanceProfile":            opGetInstanceProfile,
+		"DeleteInstanceProfile":         opDeleteInstanceProfile,
+		"ListInstanceProfiles":          opListInstanceProfiles,
+		"ListInstanceProfilesForRole":   opListInstanceProfilesForRole,
+		"AddRoleToInstanceProfile":      opAddRoleToInstanceProfile,
+		"RemoveRoleFromInstanceProfile": opRemoveRoleFromInstanceProfile,
+		"TagInstanceProfile":            opTagInstanceProfile,
+		"UntagInstanceProfile":          opUntagInstanceProfile,
+		"ListInstanceProfileTags":       opListInstanceProfileTags,
 
 		"CreatePolicy":            opCreatePolicy,
 		"GetPolicy":               opGetPolicy,
@@ -80,14 +104,47 @@ func init() {
 		ops["List"+et.name+"Policies"] = opListInline(et)
 		ops["Delete"+et.name+"Policy"] = opDeleteInline(et)
 	}
-	for op, list := range map[string]string{"ListMFADevices": "MFADevices", "ListSigningCertificates": "Certificates",
-		"ListSSHPublicKeys": "SSHPublicKeys", "ListServiceSpecificCredentials": "ServiceSpecificCredentials"} {
-		ops[op] = opEmptyForUser(list)
+	for name, op := range map[string]opFunc{
+		"UploadSSHPublicKey": opUploadSSHPublicKey, "GetSSHPublicKey": opGetSSHPublicKey, "ListSSHPublicKeys": opListSSHPublicKeys,
+		"UpdateSSHPublicKey": opUpdateSSHPublicKey, "DeleteSSHPublicKey": opDeleteSSHPublicKey,
+		"UploadSigningCertificate": opUploadSigningCertificate, "ListSigningCertificates": opListSigningCertificates,
+		"UpdateSigningCertificate": opUpdateSigningCertificate, "DeleteSigningCertificate": opDeleteSigningCertificate,
+		"CreateServiceSpecificCredential": opCreateServiceSpecificCredential, "ListServiceSpecificCredentials": opListServiceSpecificCredentials,
+		"ResetServiceSpecificCredential": opResetServiceSpecificCredential, "UpdateServiceSpecificCredential": opUpdateServiceSpecificCredential,
+		"DeleteServiceSpecificCredential": opDeleteServiceSpecificCredential,
+		"CreateServiceLinkedRole":         opCreateServiceLinkedRole, "DeleteServiceLinkedRole": opDeleteServiceLinkedRole,
+		"GetServiceLinkedRoleDeletionStatus": opGetServiceLinkedRoleDeletionStatus,
+		"GenerateCredentialReport":           opGenerateCredentialReport, "GetCredentialReport": opGetCredentialReport,
+		"GenerateOrganizationsAccessReport": opNoOrganization, "GetOrganizationsAccessReport": opGetOrganizationsAccessReport,
+		"ListOrganizationsFeatures":                     opNoOrganization,
+		"EnableOrganizationsRootCredentialsManagement":  opNoOrganization,
+		"DisableOrganizationsRootCredentialsManagement": opNoOrganization,
+		"EnableOrganizationsRootSessions":               opNoOrganization, "DisableOrganizationsRootSessions": opNoOrganization,
+		"SetSecurityTokenServicePreferences": opSetSecurityTokenServicePreferences,
+		"GetHumanReadableSummary":            opGetHumanReadableSummary,
+		"UploadServerCertificate":            opUploadServerCertificate, "GetServerCertificate": opGetServerCertificate,
+		"ListServerCertificates": opListServerCertificates, "UpdateServerCertificate": opUpdateServerCertificate,
+		"DeleteServerCertificate": opDeleteServerCertificate, "TagServerCertificate": opTagServerCertificate,
+		"UntagServerCertificate":                    opUntagServerCertificate,
+		"GenerateServiceLastAccessedDetails":        opGenerateServiceLastAccessedDetails,
+		"GetServiceLastAccessedDetails":             opGetServiceLastAccessedDetails,
+		"GetServiceLastAccessedDetailsWithEntities": opGetServiceLastAccessedDetailsWithEntities,
+		"ListPoliciesGrantingServiceAccess":         opListPoliciesGrantingServiceAccess,
+		"CreateSAMLProvider":                        opCreateSAMLProvider, "GetSAMLProvider": opGetSAMLProvider, "UpdateSAMLProvider": opUpdateSAMLProvider,
+		"DeleteSAMLProvider": opDeleteSAMLProvider, "ListSAMLProviders": opListSAMLProviders, "TagSAMLProvider": opTagSAMLProvider,
+		"UntagSAMLProvider": opUntagSAMLProvider, "ListSAMLProviderTags": opListSAMLProviderTags, "ListServerCertificateTags": opListServerCertificateTags,
+	} {
+		ops[name] = op
 	}
-	ops["ListInstanceProfilesForRole"] = opEmptyForRole("InstanceProfiles")
-	ops["ListInstanceProfiles"] = opEmptyForAccount("InstanceProfiles")
-	ops["ListVirtualMFADevices"] = opEmptyForAccount("VirtualMFADevices")
-	ops["GetLoginProfile"] = opGetLoginProfile
+	for name, op := range map[string]opFunc{
+		"CreateAccountAlias": opCreateAccountAlias, "DeleteAccountAlias": opDeleteAccountAlias, "ListAccountAliases": opListAccountAliases,
+		"UpdateAccountPasswordPolicy": opUpdateAccountPasswordPolicy, "GetAccountPasswordPolicy": opGetAccountPasswordPolicy,
+		"DeleteAccountPasswordPolicy": opDeleteAccountPasswordPolicy,
+		"CreateLoginProfile":          opCreateLoginProfile, "GetLoginProfile": opGetLoginProfile, "UpdateLoginProfile": opUpdateLoginProfile,
+		"DeleteLoginProfile": opDeleteLoginProfile, "ChangePassword": opChangePassword,
+	} {
+		ops[name] = op
+	}
 	for _, et := range []entityType{etUser, etRole} {
 		ops["Put"+et.name+"PermissionsBoundary"] = opPutBoundary(et)
 		ops["Delete"+et.name+"PermissionsBoundary"] = opDeleteBoundary(et)

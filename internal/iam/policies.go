@@ -28,11 +28,15 @@ type xmlPolicy struct {
 func (c *call) policyXML(p *ManagedPolicy, full bool) xmlPolicy {
 	arn := p.ARN()
 	x := xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: arn, Path: p.Path, DefaultVersionId: p.DefaultVersion,
-		AttachmentCount: c.snap.attachCount.get(arn), PermissionsBoundaryUsageCount: c.snap.boundaryUse.get(arn),
+		AttachmentCount: c.snap.attachments(c.account(), arn), PermissionsBoundaryUsageCount: c.snap.boundaryUses(c.account(), arn),
 		IsAttachable: true, CreateDate: isoTime(p.Created), UpdateDate: isoTime(p.Updated)}
 	if full {
 		x.Description = p.Description
 		x.Tags = xmlTags(p.Tags)
+		if x.Tags == nil {
+			// GetPolicy answers <Tags/> for a policy without tags.
+			x.Tags = list([]xmlTag{})
+		}
 	}
 	return x
 }
@@ -105,9 +109,22 @@ func (c *call) policyTarget() (*PolicyEntry, error) {
 	if err := c.allow(arn, nil); err != nil {
 		return nil, err
 	}
-	p := c.snap.policies.get(arn)
-	if p == nil || p.Account != c.account() {
+	p := c.snap.Policy(arn)
+	if p == nil || p.Account != c.account() && p.Account != awsAccount {
 		return nil, noSuchPolicy(arn)
+	}
+	return p, nil
+}
+
+// ownPolicyTarget is policyTarget for the operations that change a
+// policy: AWS managed policies are AWS's to change.
+func (c *call) ownPolicyTarget() (*PolicyEntry, error) {
+	p, err := c.policyTarget()
+	if err != nil {
+		return nil, err
+	}
+	if p.Account == awsAccount {
+		return nil, c.awsPolicyUnmodifiable(p.arn)
 	}
 	return p, nil
 }
@@ -146,23 +163,61 @@ func opListPolicies(c *call) (any, error) {
 	if prefix == "" {
 		prefix = "/"
 	}
-	onlyAttached := c.get("OnlyAttached") == "true"
+	switch scope {
+	case "", "All", "AWS", "Local":
+	default:
+		return nil, validation(scope, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
+	}
 	usage := c.get("PolicyUsageFilter")
+	switch usage {
+	case "", "PermissionsPolicy", "PermissionsBoundary":
+	default:
+		return nil, validation(usage, "policyUsageFilter", "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]")
+	}
+	onlyAttached := c.get("OnlyAttached") == "true"
 	keep := func(p *PolicyEntry) bool {
 		if !strings.HasPrefix(p.Path, prefix) {
 			return false
 		}
-		if onlyAttached && c.snap.attachCount.get(p.arn)+c.snap.boundaryUse.get(p.arn) == 0 {
+		att, bnd := c.snap.attachments(c.account(), p.arn), c.snap.boundaryUses(c.account(), p.arn)
+		if onlyAttached && att+bnd == 0 {
 			return false
 		}
-		return !(usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount.get(p.arn) == 0 ||
-			usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse.get(p.arn) == 0)
+		return !(usage == "PermissionsPolicy" && onlyAttached && att == 0 || usage == "PermissionsBoundary" && onlyAttached && bnd == 0)
 	}
-	l := &sortedList[PolicyEntry]{}
-	if scope != "AWS" {
-		l = sortedOf(c.snap, "policy", c.account(), c.snap.policies.all(), func(p *PolicyEntry) (string, string) { return p.Account, p.Name })
+	var (
+		pg     []*PolicyEntry
+		marker string
+		trunc  bool
+		err    error
+	)
+	if scope == "Local" {
+		// The account's own policies: the snapshot's cached sorted list,
+		// paged without sorting per call.
+		l := sortedOf(c.snap, "policy", c.account(), c.snap.policies.all(), func(p *PolicyEntry) (string, string) { return p.Account, p.Name })
+		pg, marker, trunc, err = pageSorted(c, l, keep)
+	} else {
+		// With the AWS managed policies the two sets are merged and sorted
+		// per call (issue #17: a merge of the two sorted lists is still to do).
+		var ps []*PolicyEntry
+		if scope != "AWS" {
+			for _, p := range c.snap.policies.all() {
+				if p.Account == c.account() && keep(p) {
+					ps = append(ps, p)
+				}
+			}
+		}
+		for _, ap := range awsPolicies().sorted {
+			if keep(&ap.entry) {
+				ps = append(ps, &ap.entry)
+			}
+		}
+		// Names are unique within an account but an AWS policy may share
+		// one: the ARN breaks the tie (and keeps markers unambiguous).
+		key := func(p *PolicyEntry) string { return strings.ToLower(p.Name) + "\x00" + p.arn }
+		sort.Slice(ps, func(i, j int) bool { return key(ps[i]) < key(ps[j]) })
+		pg, marker, trunc, err = page(c, ps, key)
 	}
-	pg, marker, trunc, err := pageSorted(c, l, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -178,11 +233,11 @@ func opListPolicies(c *call) (any, error) {
 }
 
 func opDeletePolicy(c *call) (any, error) {
-	p, err := c.policyTarget()
+	p, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
-	if c.snap.attachCount.get(p.arn) > 0 || c.snap.boundaryUse.get(p.arn) > 0 {
+	if c.snap.attachments(p.Account, p.arn) > 0 || c.snap.boundaryUses(p.Account, p.arn) > 0 {
 		return nil, awserr.DeleteConflict.New("Cannot delete a policy attached to entities.")
 	}
 	if len(p.Versions) > 1 {
@@ -201,7 +256,7 @@ func ignoreNotFound(err error) error {
 }
 
 func opCreatePolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +323,7 @@ func opListPolicyVersions(c *call) (any, error) {
 }
 
 func opDeletePolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +347,7 @@ func opDeletePolicyVersion(c *call) (any, error) {
 }
 
 func opSetDefaultPolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+	pe, err := c.ownPolicyTarget()
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,11 @@ func opCreateRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Role xmlRole }{roleXML(r, false)}, nil
+	// CreateRole answers with the boundary and tags it was given (GetRole's
+	// shape without RoleLastUsed), as AWS does.
+	x := roleXML(r, false)
+	x.PermissionsBoundary, x.Tags = boundaryXML(r.Boundary), xmlTags(r.Tags)
+	return struct{ Role xmlRole }{x}, nil
 }
 
 // roleTarget resolves and authorizes RoleName.
@@ -199,11 +203,31 @@ func opDeleteRole(c *call) (any, error) {
 		if err != nil || cur == nil {
 			return firstErr(err, noSuchRole(r.Name))
 		}
+		if cur.LinkedService != "" {
+			return protectedRole(cur.Name)
+		}
 		if len(cur.Inline) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
 		}
 		if len(cur.Attached) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must detach all policies first.")
+		}
+		// A role inside an instance profile cannot go (AWS: remove it
+		// from the profile first). Read in the transaction, so a
+		// concurrent AddRoleToInstanceProfile cannot slip between.
+		profiles, err := listJSON[InstanceProfile](tx, kindProfile)
+		if err != nil {
+			return err
+		}
+		for _, p := range profiles {
+			if p.Account != r.Account {
+				continue
+			}
+			for _, rn := range p.Roles {
+				if rn == strings.ToLower(r.Name) {
+					return awserr.DeleteConflict.New("Cannot delete entity, must remove roles from instance profile first.")
+				}
+			}
 		}
 		return tx.Delete(kindRole, key)
 	})
@@ -288,10 +312,7 @@ func opTagRole(c *call) (any, error) {
 	}
 	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.Tags = mergeTags(cur.Tags, tags)
-		if len(cur.Tags) > 50 {
-			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
-		}
-		return nil
+		return tooManyTags(cur.Tags)
 	})
 }
 

@@ -43,6 +43,8 @@ type Service struct {
 	now   func() time.Time
 	// surface authorizes IAM operations through the shared pipeline.
 	surface pipeline.Surface
+	// access records the allowed requests for access advisor.
+	access accessLog
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session

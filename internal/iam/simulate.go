@@ -74,7 +74,7 @@ func (s *simInput) add(name, typ, doc string, t policy.Type) error {
 }
 
 func (c *call) managedDoc(arn string) (string, string) {
-	pe := c.snap.policies.get(arn)
+	pe := c.snap.Policy(arn)
 	if pe == nil {
 		return "", ""
 	}

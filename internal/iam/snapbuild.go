@@ -22,7 +22,7 @@ import (
 // paths cannot drift apart; TestSnapshotIncrementalEqualsFull checks that
 // the dependency tracking leaves nothing stale.
 
-var iamKinds = []string{kindAccount, kindPolicy, kindGroup, kindUser, kindRole, kindAccessKey, kindOIDC, kindTokenKey}
+var iamKinds = []string{kindAccount, kindPolicy, kindGroup, kindUser, kindRole, kindAccessKey, kindOIDC, kindProfile, kindTokenKey}
 
 // buildSnapshot builds a snapshot from a full read. Access keys, the bulk
 // of a large store (ten per user), are streamed in after everything else
@@ -116,6 +116,7 @@ type changes struct {
 	roles     map[string]*Role
 	keys      map[string]*AccessKey
 	oidc      map[string]*OIDCProvider
+	profiles  map[string]*InstanceProfile
 	tokenKeys bool
 }
 
@@ -130,7 +131,8 @@ func decodeInto[T any](m map[string]*T, rec store.Record) error {
 
 func decodeDiff(d store.Diff) (*changes, error) {
 	c := &changes{accounts: map[string]*Account{}, policies: map[string]*ManagedPolicy{}, groups: map[string]*Group{},
-		users: map[string]*User{}, roles: map[string]*Role{}, keys: map[string]*AccessKey{}, oidc: map[string]*OIDCProvider{}}
+		users: map[string]*User{}, roles: map[string]*Role{}, keys: map[string]*AccessKey{}, oidc: map[string]*OIDCProvider{},
+		profiles: map[string]*InstanceProfile{}}
 	for _, k := range d.Deleted {
 		switch k.Kind {
 		case kindAccount:
@@ -147,6 +149,8 @@ func decodeDiff(d store.Diff) (*changes, error) {
 			c.keys[k.Key] = nil
 		case kindOIDC:
 			c.oidc[k.Key] = nil
+		case kindProfile:
+			c.profiles[k.Key] = nil
 		case kindTokenKey:
 			c.tokenKeys = true
 		}
@@ -168,6 +172,8 @@ func decodeDiff(d store.Diff) (*changes, error) {
 			err = decodeInto(c.keys, rec)
 		case kindOIDC:
 			err = decodeInto(c.oidc, rec)
+		case kindProfile:
+			err = decodeInto(c.profiles, rec)
 		case kindTokenKey:
 			c.tokenKeys = true
 		}
@@ -189,6 +195,8 @@ type snapBuilder struct {
 	byName   *pbuilder[*PolicyEntry]
 	keys     *keyTableBuilder
 	oidc     *pbuilder[*OIDCProvider]
+	profiles *pbuilder[*InstanceProfile]
+	rprofs   *pbuilder[pset]
 	roots    *pbuilder[*authn.Principal]
 	attach   *pbuilder[int]
 	bound    *pbuilder[int]
@@ -235,6 +243,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 		keys: prev.keys.builder(), oidc: prev.oidc.builder(), roots: prev.roots.builder(),
 		attach: prev.attachCount.builder(), bound: prev.boundaryUse.builder(), owners: prev.ownerKeys.builder(),
 		grefs: prev.groupRefs.builder(), prefs: prev.policyRefs.builder(), trefs: prev.trustRefs.builder(),
+		profiles: prev.profiles.builder(), rprofs: prev.roleProfs.builder(),
 		compiled: map[string]*policy.Policy{}}
 
 	dirtyKeys := map[string]bool{}
@@ -455,11 +464,30 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 		}
 	}
 
+	// Instance profiles: the index from a role to the profiles holding it
+	// (a profile names its roles; a role in a profile cannot be deleted).
+	for k, p := range ch.profiles {
+		if old := b.profiles.get(k); old != nil {
+			for _, rn := range old.Roles {
+				setRemove(b.rprofs, entityKey(old.Account, rn), k)
+			}
+		}
+		if p == nil {
+			b.profiles.del(k)
+			continue
+		}
+		b.profiles.set(k, p)
+		for _, rn := range p.Roles {
+			setAdd(b.rprofs, entityKey(p.Account, rn), k)
+		}
+	}
+
 	next := &Snapshot{
 		accounts: b.accounts.done(), users: b.users.done(), groups: b.groups.done(), roles: b.roles.done(),
 		policies: b.policies.done(), policyByName: b.byName.done(), keys: b.keys.done(), oidc: b.oidc.done(),
 		roots: b.roots.done(), tokenKeys: prev.tokenKeys, opener: &keyOpener{box: s.box, log: s.log}, lists: &listCache{}, attachCount: b.attach.done(), boundaryUse: b.bound.done(),
 		ownerKeys: b.owners.done(), groupRefs: b.grefs.done(), policyRefs: b.prefs.done(), trustRefs: b.trefs.done(),
+		profiles: b.profiles.done(), roleProfs: b.rprofs.done(),
 	}
 	if ch.tokenKeys {
 		if next.tokenKeys, err = s.loadTokenKeys(r); err != nil {
@@ -493,28 +521,39 @@ func keyOwner(k *AccessKey) string {
 
 // refPolicies and unrefPolicies keep policyRefs, attachCount and
 // boundaryUse in step with an entity's attachments.
+// An AWS managed policy is counted per account (useKey); it never changes,
+// so its policyRefs entry only serves the counts' symmetry.
 func (b *snapBuilder) refPolicies(kind byte, key string, attached []string, boundary string) {
-	ref := entityRef(kind, key)
+	ref, acct := entityRef(kind, key), accountOfKey(key)
 	for _, a := range attached {
-		addCount(b.attach, a, 1)
-		setAdd(b.prefs, a, ref)
+		addCount(b.attach, useKey(acct, a), 1)
+		setAdd(b.prefs, useKey(acct, a), ref)
 	}
 	if boundary != "" {
-		addCount(b.bound, boundary, 1)
-		setAdd(b.prefs, boundary, ref)
+		addCount(b.bound, useKey(acct, boundary), 1)
+		setAdd(b.prefs, useKey(acct, boundary), ref)
 	}
 }
 
 func (b *snapBuilder) unrefPolicies(kind byte, key string, attached []string, boundary string) {
-	ref := entityRef(kind, key)
+	ref, acct := entityRef(kind, key), accountOfKey(key)
 	for _, a := range attached {
-		addCount(b.attach, a, -1)
-		setRemove(b.prefs, a, ref)
+		addCount(b.attach, useKey(acct, a), -1)
+		setRemove(b.prefs, useKey(acct, a), ref)
 	}
 	if boundary != "" {
-		addCount(b.bound, boundary, -1)
-		setRemove(b.prefs, boundary, ref)
+		addCount(b.bound, useKey(acct, boundary), -1)
+		setRemove(b.prefs, useKey(acct, boundary), ref)
 	}
+}
+
+// policy returns a customer managed policy as this step has it, or an AWS
+// managed one.
+func (b *snapBuilder) policy(arn string) *PolicyEntry {
+	if pe := b.policies.get(arn); pe != nil {
+		return pe
+	}
+	return awsManaged(arn)
 }
 
 // attached resolves managed policy ARNs; ok is false if one is missing or
@@ -522,7 +561,7 @@ func (b *snapBuilder) unrefPolicies(kind byte, key string, attached []string, bo
 func (b *snapBuilder) attached(arns []string, out []policy.Named) ([]policy.Named, bool) {
 	ok := true
 	for _, a := range arns {
-		if pe := b.policies.get(a); pe != nil && pe.compiled != nil {
+		if pe := b.policy(a); pe != nil && pe.compiled != nil {
 			out = append(out, policy.Named{Name: pe.Name, Policy: pe.compiled})
 		} else {
 			ok = false
@@ -548,7 +587,7 @@ func (b *snapBuilder) boundary(arn string) (*policy.Named, bool) {
 	if arn == "" {
 		return nil, true
 	}
-	pe := b.policies.get(arn)
+	pe := b.policy(arn)
 	if pe == nil || pe.compiled == nil {
 		return nil, false
 	}

@@ -81,7 +81,7 @@ func (g *diffGen) tags() []authn.Tag {
 	return []authn.Tag{{Key: "team", Value: g.pick([]string{"red", "blue"})}}
 }
 
-var dKinds = []string{kindAccount, kindPolicy, kindGroup, kindUser, kindRole, kindAccessKey, kindOIDC}
+var dKinds = []string{kindAccount, kindPolicy, kindGroup, kindUser, kindRole, kindAccessKey, kindOIDC, kindProfile}
 
 // op makes one random write in tx.
 func (g *diffGen) op(tx store.Tx) error {
@@ -146,6 +146,11 @@ func (g *diffGen) op(tx store.Tx) error {
 			k.Secret = "not sealed"
 		}
 		v = k
+	case kindProfile:
+		name := g.name("ip", 3)
+		key = entityKey(acct, name)
+		v = &InstanceProfile{Account: acct, Name: name, Path: g.pick(dPaths), ID: g.id("AIPA"), Created: now, Tags: g.tags(),
+			Roles: g.subset(1, func() string { return fmt.Sprint("r", g.r.IntN(4)) })}
 	case kindOIDC:
 		u := fmt.Sprint("issuer", g.r.IntN(2), ".example.com")
 		key, v = oidcKey(acct, u), &OIDCProvider{Account: acct, URL: u, ClientIDs: []string{"c"}, Created: now}
@@ -391,6 +396,8 @@ func dump(s *Service, snap *Snapshot) map[string][]string {
 			return fmt.Sprintf("%s user=%s lookup=%v,%s,%s", js(k.AccessKey), k.ownerName(), ok, sec, ps)
 		}),
 		"oidc":        dumpMap(snap.oidc, func(o *OIDCProvider) string { return js(o) }),
+		"profiles":    dumpMap(snap.profiles, func(p *InstanceProfile) string { return js(p) }),
+		"roleProfs":   dumpSets(snap.roleProfs),
 		"attachCount": dumpMap(snap.attachCount, func(n int) string { return fmt.Sprint(n) }),
 		"boundaryUse": dumpMap(snap.boundaryUse, func(n int) string { return fmt.Sprint(n) }),
 		"ownerKeys": dumpMap(snap.ownerKeys, func(ids pset) string {

@@ -27,6 +27,7 @@ type Snapshot struct {
 	policyByName pmap[*PolicyEntry] // entityKey(account, name): the store key
 	keys         keyTable           // by access key id
 	oidc         pmap[*OIDCProvider]
+	profiles     pmap[*InstanceProfile] // entityKey(account, name)
 	roots        pmap[*authn.Principal]
 	tokenKeys    []authn.TokenKey
 	opener       *keyOpener
@@ -39,6 +40,7 @@ type Snapshot struct {
 	groupRefs  pmap[pset] // group entityKey -> keys of the users that list it
 	policyRefs pmap[pset] // policy ARN -> entityRef of the users, groups and roles attaching it or bounded by it
 	trustRefs  pmap[pset] // user or role ARN -> keys of the roles whose trust policy is bound to its unique id
+	roleProfs  pmap[pset] // role entityKey -> keys of the instance profiles holding it
 }
 
 // ownerKeyList returns the access keys of an owner (entityKey of a user,
@@ -199,7 +201,7 @@ func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
 	return r
 }
 
-// entityTags returns the tags of the user or role arn names, nil for any
+// entityTags returns the tags of the user, role or instance profile arn names, nil for any
 // other resource (or one that does not exist): the resources whose tags
 // are aws:ResourceTag/<key> of the operations acting on them.
 func (s *Snapshot) entityTags(arn string) []authn.Tag {
@@ -207,13 +209,34 @@ func (s *Snapshot) entityTags(arn string) []authn.Tag {
 		return r.Tags
 	}
 	acct, rest, ok := splitIAMARN(arn)
-	if !ok || !strings.HasPrefix(rest, "user/") {
+	if !ok {
 		return nil
 	}
-	if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
-		return u.Tags
+	switch {
+	case strings.HasPrefix(rest, "user/"):
+		if u := s.User(acct, arnpkg.Name(rest)); u != nil && u.arn == arn {
+			return u.Tags
+		}
+	case strings.HasPrefix(rest, "instance-profile/"):
+		// The service authorization reference lists aws:ResourceTag for
+		// the instance-profile resource too.
+		if p := s.profiles.get(entityKey(acct, arnpkg.Name(rest))); p != nil && p.ARN() == arn {
+			return p.Tags
+		}
 	}
 	return nil
+}
+
+// roleProfiles returns the instance profiles holding a role (by its
+// entityKey), by name.
+func (s *Snapshot) roleProfiles(rk string) []*InstanceProfile {
+	var out []*InstanceProfile
+	for _, k := range slices.Sorted(s.roleProfs.get(rk).keys()) {
+		if p := s.profiles.get(k); p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // User returns a user by account and name, or nil.
@@ -222,7 +245,12 @@ func (s *Snapshot) User(account, name string) *UserEntry {
 }
 
 // Policy returns a managed policy by ARN, or nil.
-func (s *Snapshot) Policy(arn string) *PolicyEntry { return s.policies.get(arn) }
+func (s *Snapshot) Policy(arn string) *PolicyEntry {
+	if pe := s.policies.get(arn); pe != nil {
+		return pe
+	}
+	return awsManaged(arn)
+}
 
 // OIDCProvider returns the provider of account whose URL (without scheme)
 // is url, or nil.
@@ -250,6 +278,10 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 		r := s.Role(sess.Account, sess.RoleName)
 		return r != nil && r.ID == sess.RoleID
 	case authn.User, authn.FederatedUser:
+		if sess.Kind == authn.FederatedUser && sess.UserName == "" {
+			// Federated by the root user.
+			return s.accounts.get(sess.Account) != nil
+		}
 		u := s.User(sess.Account, sess.UserName)
 		return u != nil && u.ID == sess.UserID
 	case authn.Root:

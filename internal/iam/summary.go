@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 	"sort"
 	"strings"
 )
@@ -109,7 +110,7 @@ func opGetAccountSummary(c *call) (any, error) {
 	for _, p := range c.snap.policies.all() {
 		if p.Account == acct {
 			count["Policies"]++
-			count["PolicyVersionsInUse"] += c.snap.attachCount.get(p.arn)
+			count["PolicyVersionsInUse"] += c.snap.attachments(acct, p.arn)
 		}
 	}
 	for _, o := range c.snap.oidc.all() {
@@ -126,6 +127,35 @@ func opGetAccountSummary(c *call) (any, error) {
 		"InstanceProfilesQuota": 1000, "SigningCertificatesPerUserQuota": 2, "GlobalEndpointTokenVersion": 1}
 	for k, v := range quotas {
 		count[k] = v
+	}
+	for _, p := range c.snap.profiles.all() {
+		if p.Account == acct {
+			count["InstanceProfiles"]++
+		}
+	}
+	// The records the snapshot does not hold.
+	err := c.view(func(r store.Reader) error {
+		mfas, err := accountMFA(r, acct)
+		if err != nil {
+			return err
+		}
+		for _, d := range mfas {
+			count["MFADevices"]++
+			if d.UserID != "" {
+				count["MFADevicesInUse"]++
+			}
+		}
+		for kind, key := range map[string]string{kindServerCert: "ServerCertificates", kindSAML: "Providers"} {
+			recs, err := r.List(kind, acct+"/")
+			if err != nil {
+				return err
+			}
+			count[key] += len(recs)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// Counters are present even when zero.
 	for _, k := range []string{"Users", "Groups", "Roles", "Policies", "Providers", "UserPolicies", "GroupPolicies", "RolePolicies", "PolicyVersionsInUse"} {

@@ -9,7 +9,8 @@ import (
 
 // createsWithTags are the Create operations whose input has Tags (in AWS's
 // IAM model, among those gatehouse serves).
-var createsWithTags = map[string]bool{"CreateUser": true, "CreateRole": true, "CreatePolicy": true, "CreateOpenIDConnectProvider": true}
+var createsWithTags = map[string]bool{"CreateUser": true, "CreateRole": true, "CreatePolicy": true, "CreateOpenIDConnectProvider": true,
+	"CreateInstanceProfile": true}
 
 // entityTagKeys are the keys of an operation on a user or role with tags.
 var entityTagKeys = []string{"aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}
@@ -28,8 +29,13 @@ var tableOnce = sync.OnceValue(func() pipeline.Table {
 		case strings.HasPrefix(name, "Tag") || createsWithTags[name]:
 			op.Keys = append(op.Keys, pipeline.TaggingKeys...)
 		}
-		if strings.Contains(name, "User") || strings.Contains(name, "Role") {
+		if strings.Contains(name, "User") || strings.Contains(name, "Role") || strings.Contains(name, "InstanceProfile") {
 			op.Keys = append(op.Keys, entityTagKeys...)
+		}
+		if name == "AddRoleToInstanceProfile" {
+			// The caller must be allowed to pass the role to EC2.
+			op.Actions = append(op.Actions, "iam:PassRole")
+			op.Keys = append(op.Keys, "iam:PassedToService", "iam:AssociatedResourceArn")
 		}
 		t = append(t, op)
 	}

@@ -1,7 +1,11 @@
 package iam
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -43,17 +47,50 @@ func userXML(u *User, full bool) xmlUser {
 	return x
 }
 
-// parseTags reads Tags.member.N.Key/Value and validates them.
+// Tag patterns of IAM's model (tagKeyType, tagValueType): letters,
+// separators (spaces), numbers and _ . : / = + - @.
+var (
+	tagKeyRE   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
+	tagValueRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+)
+
+// maxTags is IAM's tags per resource (tagListType's max): a request
+// listing more is a ValidationError; TagX that would take a resource past
+// it is LimitExceeded.
+const maxTags = 50
+
+// parseTags reads Tags.member.N.Key/Value and validates them as IAM's
+// model constrains them, reporting the first violation with AWS's member
+// path ("tags.3.member.key"; lengths count characters).
 func parseTags(c *call, prefix string) ([]authn.Tag, error) {
+	ms := awsproto.MemberStructs(c.params, prefix)
+	if len(ms) > maxTags {
+		return nil, validation(fmt.Sprintf("[%d tags]", len(ms)), "tags", "Member must have length less than or equal to 50")
+	}
 	var out []authn.Tag
 	seen := map[string]bool{}
-	for _, m := range awsproto.MemberStructs(c.params, prefix) {
+	for i, m := range ms {
 		k, v := m["Key"], m["Value"]
-		if k == "" || len(k) > 128 {
-			return nil, validation(k, "tags.member.key", "Member must have length between 1 and 128")
+		at := "tags." + strconv.Itoa(i+1) + ".member."
+		if _, ok := m["Key"]; !ok {
+			return nil, validation("", at+"key", "Member must not be null")
 		}
-		if len(v) > 256 {
-			return nil, validation(v, "tags.member.value", "Member must have length less than or equal to 256")
+		if _, ok := m["Value"]; !ok {
+			return nil, validation("", at+"value", "Member must not be null")
+		}
+		switch n := utf8.RuneCountInString(k); {
+		case n < 1:
+			return nil, validation(k, at+"key", "Member must have length greater than or equal to 1")
+		case n > 128:
+			return nil, validation(k, at+"key", "Member must have length less than or equal to 128")
+		case !tagKeyRE.MatchString(k):
+			return nil, validation(k, at+"key", `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
+		}
+		if utf8.RuneCountInString(v) > 256 {
+			return nil, validation(v, at+"value", "Member must have length less than or equal to 256")
+		}
+		if !tagValueRE.MatchString(v) {
+			return nil, validation(v, at+"value", `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]*`)
 		}
 		if strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return nil, awserr.InvalidInput.New("User-defined tag keys can't start with 'aws:'.")
@@ -65,10 +102,16 @@ func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 		seen[lk] = true
 		out = append(out, authn.Tag{Key: k, Value: v})
 	}
-	if len(out) > 50 {
-		return nil, awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
-	}
 	return out, nil
+}
+
+// tooManyTags is the error of a TagX call that would leave a resource
+// with more than maxTags tags.
+func tooManyTags(tags []authn.Tag) error {
+	if len(tags) > maxTags {
+		return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
+	}
+	return nil
 }
 
 // mergeTags applies add to tags (case-insensitive keys, new values win).
@@ -149,7 +192,7 @@ func (c *call) checkPolicyExists(arn string) error {
 	if arn == "" {
 		return nil
 	}
-	if c.snap.policies.get(arn) == nil {
+	if c.snap.Policy(arn) == nil {
 		if _, _, ok := arnpkg.ParseIAM(arn); !ok {
 			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 		}
@@ -336,6 +379,9 @@ func opDeleteUser(c *call) (any, error) {
 		if len(cur.Groups) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
 		}
+		if err := userDependents(tx, cur); err != nil {
+			return err
+		}
 		return tx.Delete(kindUser, key)
 	})
 	return nil, err
@@ -390,6 +436,9 @@ func opUpdateUser(c *call) (any, error) {
 					}
 				}
 			}
+			if err := renameDependents(tx, cur, newName); err != nil {
+				return err
+			}
 			cur.Name = newName
 			key = nk
 		}
@@ -418,10 +467,7 @@ func opTagUser(c *call) (any, error) {
 	}
 	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
 		cur.Tags = mergeTags(cur.Tags, tags)
-		if len(cur.Tags) > 50 {
-			return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
-		}
-		return nil
+		return tooManyTags(cur.Tags)
 	})
 }
 

@@ -40,6 +40,10 @@ type ParseOptions struct {
 	// AllowSidSpaces permits spaces in Sid (resource policies of services
 	// other than IAM); otherwise Sid must match [0-9A-Za-z]*.
 	AllowSidSpaces bool
+	// Trusted lifts the API's MaxDocumentLength: the document is AWS's
+	// own (an AWS managed policy, some of which are longer than any
+	// PolicyDocument parameter may be), not a caller's input.
+	Trusted bool
 }
 
 // Size limits from the IAM quotas page, counted as Size does.

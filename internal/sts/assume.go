@@ -80,6 +80,10 @@ func (c *call) assumeRole() (any, error) {
 	if p.Kind == authn.Root {
 		return nil, awserr.AccessDenied.New("Roles may not be assumed by root accounts.")
 	}
+	mfa, err := c.mfa()
+	if err != nil {
+		return nil, err
+	}
 	tags, err := parseSessionTags(c)
 	if err != nil {
 		return nil, err
@@ -121,6 +125,12 @@ func (c *call) assumeRole() (any, error) {
 	}
 	pc := c.requestContext()
 	pc.Set("sts:RoleSessionName", sessName)
+	if mfa {
+		// The trust policy sees the MFA this call proved (a trust policy
+		// requiring aws:MultiFactorAuthPresent is the usual guard).
+		pc.Set("aws:MultiFactorAuthPresent", "true")
+		pc.Set("aws:MultiFactorAuthAge", "0")
+	}
 	if ext != "" {
 		pc.Set("sts:ExternalId", ext)
 	}
@@ -176,7 +186,7 @@ func (c *call) assumeRole() (any, error) {
 	}
 	sess := &authn.Session{Account: role.Account, Kind: authn.AssumedRole, RoleName: role.Name, RolePath: role.Path,
 		RoleID: role.ID, SessionName: sessName, SourceIdentity: srcID, Tags: tags, TransitiveTagKeys: transitive,
-		Policy: doc, PolicyARNs: arns, HasPolicies: doc != "" || len(arns) > 0, Chained: chained}
+		Policy: doc, PolicyARNs: arns, HasPolicies: doc != "" || len(arns) > 0, Chained: chained, MFA: mfa}
 	cr, err := c.s.issue(sess, time.Duration(dur)*time.Second)
 	if err != nil {
 		return nil, err

@@ -28,8 +28,16 @@ func (c *call) getFederationToken() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Kind != authn.User {
-		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with root credentials")
+	switch p.Kind {
+	case authn.User:
+	case authn.Root:
+		// AWS allows the root user, for at most an hour: "Temporary
+		// credentials obtained by using the root user credentials have a
+		// maximum duration of 3,600 seconds" (GetFederationToken API
+		// reference); a longer request is cut to an hour, not refused.
+		dur = min(dur, 3600)
+	default:
+		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with " + p.Kind.String() + " credentials")
 	}
 	tags, err := parseSessionTags(c)
 	if err != nil {

@@ -37,6 +37,8 @@ var Table = pipeline.Table{
 	{Name: "GetCallerIdentity"},
 	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
 	{Name: "GetSessionToken"},
+	{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}},
+	{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
 }
 
 var knownOperations = Table.Index()
@@ -138,6 +140,10 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res, err = c.getAccessKeyInfo()
 		case "GetFederationToken":
 			res, err = c.getFederationToken()
+		case "AssumeRoot":
+			res, err = c.assumeRoot()
+		case "GetDelegatedAccessToken":
+			res, err = c.getDelegatedAccessToken()
 		default:
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}
@@ -288,6 +294,9 @@ func (c *call) getSessionToken() (any, error) {
 	} else if c.p.Kind != authn.Root {
 		return nil, awserr.AccessDenied.New("Cannot call GetSessionToken with session credentials")
 	}
+	if sess.MFA, err = c.mfa(); err != nil {
+		return nil, err
+	}
 	cr, err := c.s.issue(sess, time.Duration(d)*time.Second)
 	if err != nil {
 		return nil, err
@@ -298,4 +307,34 @@ func (c *call) getSessionToken() (any, error) {
 		SessionTokenSize        int
 		SessionTokenUtilization int
 	}{credsXML(cr), size, pct}, nil
+}
+
+var (
+	mfaSerialRE = regexp.MustCompile(`^[\w+=/:,.@-]{9,256}$`)
+	tokenCodeRE = regexp.MustCompile(`^\d{6}$`)
+)
+
+// mfa checks SerialNumber and TokenCode of GetSessionToken and AssumeRole:
+// true when both are given and the code is a current one of the caller's
+// virtual MFA device (the credentials issued then carry
+// aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge).
+func (c *call) mfa() (bool, error) {
+	serial, code := c.get("SerialNumber"), c.get("TokenCode")
+	if serial == "" && code == "" {
+		return false, nil
+	}
+	if serial != "" && !mfaSerialRE.MatchString(serial) {
+		return false, validation(serial, "serialNumber", `Member must satisfy regular expression pattern: [\w+=/:,.@-]*`)
+	}
+	if code != "" && !tokenCodeRE.MatchString(code) {
+		return false, validation(code, "tokenCode", `Member must satisfy regular expression pattern: [\d]* and have length 6`)
+	}
+	if serial == "" || code == "" {
+		// One without the other proves nothing.
+		return false, awserr.AccessDenied.New("MultiFactorAuthentication failed, unable to validate MFA code.")
+	}
+	if err := c.s.iam.VerifyMFA(c.ctx, c.p, serial, code); err != nil {
+		return false, err
+	}
+	return true, nil
 }

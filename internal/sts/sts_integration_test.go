@@ -405,6 +405,24 @@ func TestGetFederationToken(t *testing.T) {
 	if e := invoke(*bc.AccessKeyId, *bc.SecretAccessKey, *bc.SessionToken, "api1"); e == policy.Allowed {
 		t.Fatal("federated user without session policy allowed")
 	}
-	_, err = f.rootSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("rootfed")})
-	WantCode(t, err, "AccessDenied")
+	// AWS lets the root user federate too (an hour at most); without a
+	// session policy the federated user can do nothing, with one it can
+	// do what the policy allows (root's permissions are everything).
+	rf, err := f.rootSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("rootfed")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := rf.Credentials
+	if e := invoke(*rc.AccessKeyId, *rc.SecretAccessKey, *rc.SessionToken, "api1"); e == policy.Allowed {
+		t.Fatal("root-federated user without session policy allowed")
+	}
+	rf, err = f.rootSTS.GetFederationToken(Ctx, &awssts.GetFederationTokenInput{Name: aws.String("rootfed"),
+		Policy: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc = rf.Credentials
+	if e := invoke(*rc.AccessKeyId, *rc.SecretAccessKey, *rc.SessionToken, "api1"); e != policy.Allowed {
+		t.Fatalf("root-federated user with session policy: %v", e)
+	}
 }

@@ -1,0 +1,53 @@
+package sts
+
+import (
+	"regexp"
+
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+)
+
+// AssumeRoot and GetDelegatedAccessToken exist for AWS Organizations
+// (centralized root access) and IAM delegation requests. No gatehouse
+// account belongs to an organization and gatehouse issues no trade-in
+// tokens, so after validating the input and authorizing the action these
+// refuse: AssumeRoot with AccessDenied (the caller is not the management
+// account of an organization that holds the target), GetDelegatedAccessToken
+// with ExpiredTradeInTokenException. [unconfirmed] AWS's exact wording for
+// an account outside any organization; the codes are the ones its model
+// and its documentation name.
+
+var accountIDRE = regexp.MustCompile(`^\d{12}$`)
+
+func (c *call) assumeRoot() (any, error) {
+	target := c.get("TargetPrincipal")
+	if len(target) < 12 || len(target) > 2048 {
+		return nil, validation(target, "targetPrincipal", "Member must have length between 12 and 2048")
+	}
+	task := c.get("TaskPolicyArn.arn")
+	if len(task) < 20 || len(task) > 2048 {
+		return nil, validation(task, "taskPolicyArn.arn", "Member must have length between 20 and 2048")
+	}
+	if _, err := parseDuration(c.get("DurationSeconds"), 900, 0, 900); err != nil {
+		return nil, err
+	}
+	if !accountIDRE.MatchString(target) {
+		return nil, awserr.ValidationError.New("TargetPrincipal must be an AWS account ID.")
+	}
+	res := arnpkg.IAM(target, "root")
+	d := c.s.iam.Authorize(c.p, iam.AuthzRequest{Action: "sts:AssumeRoot", Resource: res, Context: c.requestContext()})
+	if d.Effect != policy.Allowed {
+		return nil, c.s.iam.AccessDenied(c.p, "sts:AssumeRoot", res, d)
+	}
+	return nil, awserr.AccessDenied.Errorf("Cannot call AssumeRoot: account %s is not in an organization with centralized root access enabled, and %s is not its management account.", target, c.p.AccountID)
+}
+
+func (c *call) getDelegatedAccessToken() (any, error) {
+	tok := c.get("TradeInToken")
+	if tok == "" || len(tok) > 2048 {
+		return nil, validation(tok, "tradeInToken", "Member must have length between 1 and 2048")
+	}
+	return nil, awserr.ExpiredTradeInToken.New("The trade-in token is invalid or has expired.")
+}
