@@ -56,6 +56,8 @@ func (a *App) wireLambda(ctx context.Context) error {
 	}
 	a.lambdaParts.Lambda = svc
 	a.Services.Lambda = svc
+	// Functions' logs are served through the CloudWatch Logs API.
+	a.Services.Logs = svc.Logs()
 	a.onClose(svc.Close)
 	a.onEndpoint(svc.SetEndpoint)
 	if a.apigwParts.Gateway != nil {

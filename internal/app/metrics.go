@@ -19,6 +19,7 @@ func Operations() map[string][]string {
 		server.SurfaceSTS:        sts.Operations(),
 		server.SurfaceAPIGateway: apigw.Operations(),
 		server.SurfaceLambda:     lambda.Operations(),
+		server.SurfaceLogs:       lambda.LogsOperations(),
 		server.SurfaceExecuteAPI: {"Invoke"},
 		server.SurfaceGatehouse:  {"Health", "Metrics"},
 	}

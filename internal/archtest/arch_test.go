@@ -33,7 +33,8 @@ var layer = map[string]int{
 	"internal/lambda/runtime":  1,
 	"pkg/sigv4client":          1,
 
-	"internal/authn": 2,
+	"internal/authn":      2,
+	"internal/clientcall": 2,
 
 	// The shared request pipeline: between authentication and the
 	// services, and below iam, which it asks through an interface.

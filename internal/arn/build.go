@@ -142,6 +142,16 @@ func LogGroup(region, account, name string) string {
 	return build("logs", region, account, "log-group:", name)
 }
 
+// LogStream returns
+// arn:aws:logs:REGION:ACCOUNT:log-group:GROUP:log-stream:STREAM, what
+// CloudWatch Logs authorizes an operation on a stream on; with an empty
+// STREAM, what it authorizes an operation on the whole group on (AWS's
+// denials read "...:log-group:NAME:log-stream:"), so that a policy on
+// "log-group:NAME:*" covers both.
+func LogStream(region, account, group, stream string) string {
+	return build("logs", region, account, "log-group:", group, ":log-stream:", stream)
+}
+
 // APIGateway returns arn:aws:apigateway:REGION::PATH, the ARN of an API
 // Gateway control-plane resource: PATH is the resource's REST path with
 // its leading slash ("/restapis/ID/stages/prod"). These ARNs have no
@@ -210,13 +220,6 @@ const ExecuteAPIShorthand = "execute-api:/"
 // the shorthand "execute-api:/" stands for in a resource policy of API.
 func ExecuteAPIPrefix(region, account, apiID string) string {
 	return build("execute-api", region, account, apiID, "/")
-}
-
-// Is reports whether s is an ARN of service in gatehouse's partition
-// ("arn:aws:SERVICE:..."), without parsing the rest.
-func Is(s, service string) bool {
-	const p = "arn:" + Partition + ":"
-	return len(s) > len(p)+len(service) && s[:len(p)] == p && s[len(p):len(p)+len(service)] == service && s[len(p)+len(service)] == ':'
 }
 
 // ParseIAM splits an IAM ARN of gatehouse's partition,

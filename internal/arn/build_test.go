@@ -117,21 +117,6 @@ func TestParseIAM(t *testing.T) {
 }
 
 func TestHelpers(t *testing.T) {
-	for _, tt := range []struct {
-		s, svc string
-		want   bool
-	}{
-		{"arn:aws:iam::1:root", "iam", true},
-		{"arn:aws:iam::1:root", "ia", false},
-		{"arn:aws:sts::1:x", "iam", false},
-		{"arn:aws:iam", "iam", false},
-		{"arn:aws-cn:iam::1:root", "iam", false},
-		{"", "iam", false},
-	} {
-		if got := Is(tt.s, tt.svc); got != tt.want {
-			t.Errorf("Is(%q, %q) = %v", tt.s, tt.svc, got)
-		}
-	}
 	for in, want := range map[string]string{"arn:aws:iam::1:role/a/b/r": "r", "arn:aws:sts::1:assumed-role/r/s": "s", "user/u": "u", "root": "root"} {
 		if got := Name(in); got != want {
 			t.Errorf("Name(%q) = %q, want %q", in, got, want)

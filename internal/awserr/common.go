@@ -46,3 +46,9 @@ var (
 		DefaultMessage: "The security token included in the request is expired"})
 	AccessDeniedException = define(Code{Name: "AccessDeniedException", Status: 403})
 )
+
+// S3NotImplemented is S3's answer to functionality it does not implement
+// (S3 API reference, "Error responses": 501 NotImplemented); gatehouse uses
+// it for every S3 call, S3 being a service it does not serve.
+var S3NotImplemented = define(Code{Name: "NotImplemented", Status: 501,
+	DefaultMessage: "A header you provided implies functionality that is not implemented."})

@@ -59,23 +59,43 @@ func Members(v url.Values, prefix string) []string {
 }
 
 // MemberStructs returns the list of structures prefix.member.N.field for
-// N = 1, 2, ... as maps from field name to value, stopping at the first N
-// with no field at all.
+// N = 1, 2, ... as maps from field name to value (the first value of a
+// repeated parameter), stopping at the first N with no field at all, as
+// Members does. N must be written canonically ("01" is not member 1). A
+// field may itself be a list: its entries keep their names
+// ("Values.member.1"), and Members(v, prefix+".member.N.Values") reads it.
+// One pass over the parameters, however many members there are.
 func MemberStructs(v url.Values, prefix string) []map[string]string {
-	var out []map[string]string
-	for i := 1; ; i++ {
-		p := prefix + ".member." + strconv.Itoa(i) + "."
-		m := map[string]string{}
-		for k, vs := range v {
-			if strings.HasPrefix(k, p) && len(vs) > 0 {
-				m[k[len(p):]] = vs[0]
-			}
+	p := prefix + ".member."
+	var byN map[int]map[string]string
+	for k, vs := range v {
+		rest, ok := strings.CutPrefix(k, p)
+		if !ok || len(vs) == 0 {
+			continue
 		}
-		if len(m) == 0 {
-			return out
+		dot := strings.IndexByte(rest, '.')
+		if dot <= 0 || dot > 4 || rest[0] == '0' {
+			continue // members are numbered 1..; more than 9999 never reach a limit check
 		}
-		out = append(out, m)
+		n, err := strconv.Atoi(rest[:dot])
+		if err != nil || n < 1 {
+			continue
+		}
+		if byN == nil {
+			byN = map[int]map[string]string{}
+		}
+		m := byN[n]
+		if m == nil {
+			m = map[string]string{}
+			byN[n] = m
+		}
+		m[rest[dot+1:]] = vs[0]
 	}
+	var out []map[string]string
+	for i := 1; byN[i] != nil; i++ {
+		out = append(out, byN[i])
+	}
+	return out
 }
 
 // WriteQuery writes a Query success response:

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -149,5 +151,33 @@ func TestRequestIDShape(t *testing.T) {
 			t.Fatalf("bad or repeated request id %q", id)
 		}
 		seen[id] = true
+	}
+}
+
+// TestMemberLists: Query lists stop at the first gap, members are
+// numbered canonically, and nested lists stay readable with Members.
+func TestMemberLists(t *testing.T) {
+	v := url.Values{
+		"L.member.1": {"a"}, "L.member.2": {"b"}, "L.member.4": {"d"},
+		"T.member.1.Key": {"k1"}, "T.member.1.Value": {"v1"},
+		"T.member.2.Key":  {"k2"},
+		"T.member.01.Key": {"not member 1"}, "T.member.x.Key": {"x"},
+		"T.member.4.Key":             {"after a gap"},
+		"C.member.1.Name":            {"n"},
+		"C.member.1.Values.member.1": {"x"}, "C.member.1.Values.member.2": {"y"},
+	}
+	if got := Members(v, "L"); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("Members = %q", got)
+	}
+	want := []map[string]string{{"Key": "k1", "Value": "v1"}, {"Key": "k2"}}
+	if got := MemberStructs(v, "T"); !reflect.DeepEqual(got, want) {
+		t.Errorf("MemberStructs = %q", got)
+	}
+	c := MemberStructs(v, "C")
+	if len(c) != 1 || c[0]["Name"] != "n" || !reflect.DeepEqual(Members(v, "C.member.1.Values"), []string{"x", "y"}) {
+		t.Errorf("nested = %q", c)
+	}
+	if got := MemberStructs(v, "Missing"); got != nil {
+		t.Errorf("MemberStructs(Missing) = %q", got)
 	}
 }

@@ -8,6 +8,6 @@ import (
 
 func init() {
 	register("logs", "print (and follow) a function's logs", func(ctx context.Context, args []string, env Env) int {
-		return lambda.LogsCommand(ctx, args, env.Stdout, env.Stderr)
+		return lambda.LogsCommand(ctx, args, env.Stdout, env.Stderr, env.Getenv)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/app"
@@ -261,14 +262,23 @@ Flags:
 			if generated {
 				verb = "were generated into"
 			}
-			fmt.Fprintf(env.Stdout, "Root credentials %s %s. Try:\n", verb, credsPath)
-			fmt.Fprintf(env.Stdout, "  AWS_SHARED_CREDENTIALS_FILE=%s AWS_DEFAULT_REGION=%s aws sts get-caller-identity --endpoint-url %s\n", credsPath, cfg.Region, url)
+			// The hint is pasted into another shell, maybe elsewhere: an
+			// absolute path works from any directory.
+			shown := credsPath
+			if abs, err := filepath.Abs(credsPath); err == nil {
+				shown = abs
+			}
+			fmt.Fprintf(env.Stdout, "Root credentials %s %s. Try:\n", verb, shown)
+			fmt.Fprintf(env.Stdout, "  AWS_SHARED_CREDENTIALS_FILE=%s AWS_DEFAULT_REGION=%s aws sts get-caller-identity --endpoint-url %s\n", shown, cfg.Region, url)
 		} else {
 			fmt.Fprintf(env.Stdout, "Root credentials are the ones in GATEHOUSE_ROOT_ACCESS_KEY_ID. Try:\n  aws sts get-caller-identity --endpoint-url %s\n", url)
 		}
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(env.Stderr, "(is another gatehouse already serving there? choose another address with --listen or GATEHOUSE_LISTEN)\n")
+		}
 		return 1
 	}
 	log.Info("gatehouse stopped")

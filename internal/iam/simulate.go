@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
@@ -332,11 +333,12 @@ func (si *simInput) statements(ex *policy.Explanation) []xmlStatement {
 // ContextKeyType, ContextKeyValues.member.M}.
 func (c *call) contextEntries() (*policy.Context, error) {
 	pc := &policy.Context{}
-	for i := 1; ; i++ {
-		p := "ContextEntries.member." + strconv.Itoa(i) + "."
-		name := c.get(p + "ContextKeyName")
+	for i, e := range awsproto.MemberStructs(c.params, "ContextEntries") {
+		name := e["ContextKeyName"]
 		if name == "" {
-			if c.has(p+"ContextKeyType") || c.has(p+"ContextKeyValues.member.1") {
+			_, typ := e["ContextKeyType"]
+			_, vals := e["ContextKeyValues.member.1"]
+			if typ || vals {
 				return nil, validation("", "contextEntries.member.contextKeyName", "Member must not be null")
 			}
 			return pc, nil
@@ -344,8 +346,8 @@ func (c *call) contextEntries() (*policy.Context, error) {
 		if len(name) < 5 || len(name) > 256 {
 			return nil, validation(name, "contextEntries.member.contextKeyName", "Member must have length between 5 and 256")
 		}
-		typ := c.get(p + "ContextKeyType")
-		vals := c.members(p + "ContextKeyValues")
+		typ := e["ContextKeyType"]
+		vals := c.members("ContextEntries.member." + strconv.Itoa(i+1) + ".ContextKeyValues")
 		switch typ {
 		case "string", "numeric", "boolean", "ip", "binary", "date":
 			if len(vals) == 1 {
@@ -359,4 +361,5 @@ func (c *call) contextEntries() (*policy.Context, error) {
 			return nil, validation(typ, "contextEntries.member.contextKeyType", "Member must satisfy enum value set: [string, stringList, numeric, numericList, boolean, booleanList, ip, ipList, binary, binaryList, date, dateList]")
 		}
 	}
+	return pc, nil
 }

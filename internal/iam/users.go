@@ -6,6 +6,7 @@ import (
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -46,7 +47,7 @@ func userXML(u *User, full bool) xmlUser {
 func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 	var out []authn.Tag
 	seen := map[string]bool{}
-	for _, m := range membersOf(c, prefix) {
+	for _, m := range awsproto.MemberStructs(c.params, prefix) {
 		k, v := m["Key"], m["Value"]
 		if k == "" || len(k) > 128 {
 			return nil, validation(k, "tags.member.key", "Member must have length between 1 and 128")
@@ -68,35 +69,6 @@ func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 		return nil, awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
 	}
 	return out, nil
-}
-
-func membersOf(c *call, prefix string) []map[string]string {
-	type kv = map[string]string
-	var out []kv
-	for i := 1; ; i++ {
-		p := prefix + ".member." + itoa(i) + "."
-		k, okK := c.params[p+"Key"]
-		v, okV := c.params[p+"Value"]
-		if !okK && !okV {
-			return out
-		}
-		m := kv{}
-		if okK {
-			m["Key"] = k[0]
-		}
-		if okV {
-			m["Value"] = v[0]
-		}
-		out = append(out, m)
-	}
-}
-
-func itoa(n int) string {
-	const d = "0123456789"
-	if n < 10 {
-		return d[n : n+1]
-	}
-	return itoa(n/10) + d[n%10:n%10+1]
 }
 
 // mergeTags applies add to tags (case-insensitive keys, new values win).
@@ -483,13 +455,5 @@ func opListUserTags(c *call) (any, error) {
 	}{t, false}, nil
 }
 
-func (c *call) members(prefix string) []string {
-	var out []string
-	for i := 1; ; i++ {
-		v, ok := c.params[prefix+".member."+itoa(i)]
-		if !ok || len(v) == 0 {
-			return out
-		}
-		out = append(out, v[0])
-	}
-}
+// members reads the Query list prefix.member.N.
+func (c *call) members(prefix string) []string { return awsproto.Members(c.params, prefix) }

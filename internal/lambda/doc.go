@@ -62,6 +62,10 @@
 // # Logs
 //
 // Each function's log (its output plus Lambda's START/END/REPORT lines) is
-// DataDir/lambda/logs/<account>/<region>/<name>.log; `gatehouse logs
-// FUNCTION` (LogsCommand) prints and follows it.
+// DataDir/lambda/logs/<account>/<region>/<name>.log, one event per line
+// with its time and log stream (the instance). Logs (cwlogs.go) serves it
+// as the CloudWatch Logs group /aws/lambda/<name> (FilterLogEvents,
+// GetLogEvents, DescribeLogGroups, DescribeLogStreams), authorized as
+// logs:<Action>; `gatehouse logs FUNCTION` (LogsCommand) is a client of
+// that API, like `aws logs tail`.
 package lambda

@@ -28,6 +28,9 @@ type Services struct {
 	STS        http.Handler // Query, "sts", and unsigned AssumeRoleWithWebIdentity
 	APIGateway http.Handler // REST-JSON, "apigateway"
 	Lambda     http.Handler // REST-JSON, "lambda"
+	// Logs is the CloudWatch Logs subset that serves functions' logs
+	// (JSON 1.1, "logs"); nil answers every call as an unimplemented service.
+	Logs http.Handler
 	// Gateway is the execute-api data plane: host form, path form, requests
 	// signed for execute-api, and anything else (custom domains).
 	Gateway http.Handler
@@ -69,8 +72,12 @@ const (
 	SurfaceSTS        = "sts"
 	SurfaceAPIGateway = "apigateway"
 	SurfaceLambda     = "lambda"
-	SurfaceExecuteAPI = "execute-api"
-	SurfaceGatehouse  = "gatehouse"
+	SurfaceLogs       = "logs"
+	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
+	// its calls get that service's own unknown-operation error.
+	SurfaceUnimplemented = "unimplemented"
+	SurfaceExecuteAPI    = "execute-api"
+	SurfaceGatehouse     = "gatehouse"
 )
 
 // ServeHTTP implements http.Handler.
@@ -126,6 +133,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serve(rec, r, surface, s.svc.APIGateway)
 	case SurfaceLambda:
 		s.serve(rec, r, surface, s.svc.Lambda)
+	case SurfaceLogs:
+		if s.svc.Logs == nil {
+			s.serveUnimplemented(rec, r)
+			break
+		}
+		s.serve(rec, r, surface, s.svc.Logs)
+	case SurfaceUnimplemented:
+		s.serveUnimplemented(rec, r)
 	default:
 		s.serve(rec, r, SurfaceExecuteAPI, s.svc.Gateway)
 	}
@@ -152,6 +167,33 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, surface string, h
 		return
 	}
 	h.ServeHTTP(w, r)
+}
+
+// serveUnimplemented answers a call to an AWS service gatehouse does not
+// serve with that service's unknown-operation error, in its wire format and
+// naming it, so that a client pointed at gatehouse learns what is missing
+// instead of failing authentication (a signature error or execute-api's
+// Missing Authentication Token) for a service it never reached.
+func (s *Server) serveUnimplemented(w http.ResponseWriter, r *http.Request) {
+	scope := scopeService(r)
+	svc := awsproto.ServiceOf(r)
+	if svc == nil && scope != "" {
+		svc = awsproto.ServiceBySigningName(scope)
+	}
+	action := ""
+	if r.Method == http.MethodPost && r.URL.Query().Get("Action") == "" && r.Header.Get("X-Amz-Target") == "" {
+		// A Query call names its Action in the form body: read it
+		// (bounded, as every body the server reads) to name the operation.
+		form := reqbody.Replayed(r)
+		if form == nil {
+			if f, err := s.peekForm(w, r); err == nil {
+				form = f
+				defer form.Release()
+			}
+		}
+		action = formValue(form, "Action")
+	}
+	awsproto.WriteUnknownService(w, r, svc, scope, action)
 }
 
 func (s *Server) unknownOperation(w http.ResponseWriter, r *http.Request, surface string) error {
@@ -191,6 +233,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 		awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err)
 	case SurfaceAPIGateway, SurfaceLambda, SurfaceGatehouse:
 		awsproto.WriteJSONError(w, r, err)
+	case SurfaceLogs:
+		awsproto.WriteAWSJSONError(w, r, "1.1", err)
 	default:
 		awsproto.WriteGatewayError(w, r, err)
 	}
@@ -236,7 +280,8 @@ func Classify(r *http.Request) string {
 		strings.HasPrefix(p, "/restapis/") && strings.HasSuffix(p, "/_user_request_") {
 		return SurfaceExecuteAPI
 	}
-	switch scopeService(r) {
+	scope := scopeService(r)
+	switch scope {
 	case "":
 		return ""
 	case "iam":
@@ -247,7 +292,17 @@ func Classify(r *http.Request) string {
 		return SurfaceAPIGateway
 	case "lambda":
 		return SurfaceLambda
+	case "logs":
+		return SurfaceLogs
+	case "execute-api":
+		return SurfaceExecuteAPI
 	default:
+		// Signed for a service gatehouse does not serve. A scope that names
+		// no AWS service at all stays with the data plane, which answers it
+		// as API Gateway does.
+		if awsproto.ServiceBySigningName(scope) != nil {
+			return SurfaceUnimplemented
+		}
 		return SurfaceExecuteAPI
 	}
 }
@@ -306,6 +361,16 @@ func (s *Server) unsignedSurface(w http.ResponseWriter, r *http.Request) (string
 			return SurfaceSTS, nil
 		}
 		action, version = formValue(peeked, "Action"), formValue(peeked, "Version")
+	}
+	// An unsigned AWS JSON-protocol call (POST / with an X-Amz-Target of a
+	// known service) is no API's: it is for that service.
+	if unsigned && r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") != "" {
+		if svc := awsproto.ServiceOf(r); svc != nil {
+			if svc.SigningName == "logs" {
+				return SurfaceLogs, peeked
+			}
+			return SurfaceUnimplemented, peeked
+		}
 	}
 	switch {
 	case action == "":

@@ -2,12 +2,12 @@ package sts
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -23,19 +23,16 @@ func (c *call) sessionPolicies(roleAccount string) (doc string, arns []string, e
 			return "", nil, awserr.PackedPolicyTooLarge.New("Packed size of session policies and tags exceeds the limit.")
 		}
 	}
-	for i := 1; ; i++ {
-		a, ok := c.params["PolicyArns.member."+strconv.Itoa(i)+".arn"]
-		if !ok {
-			break
-		}
+	for _, m := range awsproto.MemberStructs(c.params, "PolicyArns") {
+		a := m["arn"]
 		if len(arns) >= 10 {
 			return "", nil, validation("", "policyArns", "Member must have length less than or equal to 10")
 		}
-		pe := c.snap.Policy(a[0])
+		pe := c.snap.Policy(a)
 		if pe == nil || pe.Account != roleAccount {
-			return "", nil, awserr.InvalidParameterValue.Errorf("Policy %s does not exist or is not attachable.", a[0])
+			return "", nil, awserr.InvalidParameterValue.Errorf("Policy %s does not exist or is not attachable.", a)
 		}
-		arns = append(arns, a[0])
+		arns = append(arns, a)
 	}
 	if len(doc)+len(strings.Join(arns, "")) > policy.MaxSessionPolicySize {
 		return "", nil, awserr.PackedPolicyTooLarge.New("Packed size of session policies and tags exceeds the limit.")
@@ -87,7 +84,7 @@ func (c *call) assumeRole() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	transitive := members(c, "TransitiveTagKeys")
+	transitive := awsproto.Members(c.params, "TransitiveTagKeys")
 	for _, k := range transitive {
 		if !hasTag(tags, k) {
 			return nil, awserr.InvalidParameterValue.Errorf("The specified transitive tag key %s must be included in the requested tags.", k)
@@ -217,40 +214,20 @@ func hasTag(tags []authn.Tag, k string) bool {
 	return false
 }
 
-func members(c *call, prefix string) []string {
-	var out []string
-	for i := 1; ; i++ {
-		v, ok := c.params[prefix+".member."+strconv.Itoa(i)]
-		if !ok || len(v) == 0 {
-			return out
-		}
-		out = append(out, v[0])
-	}
-}
-
 func parseSessionTags(c *call) ([]authn.Tag, error) {
 	var out []authn.Tag
-	for i := 1; ; i++ {
-		p := "Tags.member." + strconv.Itoa(i) + "."
-		k, okK := c.params[p+"Key"]
-		v, okV := c.params[p+"Value"]
-		if !okK && !okV {
-			break
-		}
-		if !okK || k[0] == "" || len(k[0]) > 128 {
+	for _, m := range awsproto.MemberStructs(c.params, "Tags") {
+		k, val := m["Key"], m["Value"]
+		if k == "" || len(k) > 128 {
 			return nil, validation("", "tags.member.key", "Member must have length between 1 and 128")
-		}
-		val := ""
-		if okV {
-			val = v[0]
 		}
 		if len(val) > 256 {
 			return nil, validation(val, "tags.member.value", "Member must have length less than or equal to 256")
 		}
-		if hasTag(out, k[0]) {
+		if hasTag(out, k) {
 			return nil, awserr.InvalidParameterValue.New("Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
-		out = append(out, authn.Tag{Key: k[0], Value: val})
+		out = append(out, authn.Tag{Key: k, Value: val})
 	}
 	if len(out) > 50 {
 		return nil, validation("", "tags", "Member must have length less than or equal to 50")

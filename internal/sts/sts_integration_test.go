@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,8 +30,8 @@ type fixture struct {
 	aliceKey aws.Credentials
 }
 
-func newFixture(t testing.TB) *fixture {
-	srv := gatehousetest.Start(t)
+func newFixture(t testing.TB, opts ...gatehousetest.Option) *fixture {
+	srv := gatehousetest.Start(t, opts...)
 	f := &fixture{srv: srv, root: IAM(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""),
 		rootSTS: STS(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")}
 	u, err := f.root.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("alice")})
@@ -338,13 +339,17 @@ func TestGetAccessKeyInfo(t *testing.T) {
 }
 
 func TestExpiredSession(t *testing.T) {
-	f := newFixture(t)
+	// The server's clock runs ahead of the real one on demand: the test
+	// moves it past the expiry instead of sleeping until then (signatures
+	// stay within the 15-minute skew the server allows).
+	var ahead atomic.Int64
+	f := newFixture(t, gatehousetest.WithClock(func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }))
 	roleARN := f.role(t, "short", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, 0)
 	cr, err := f.srv.App.STS.RoleCredentials(context.Background(), roleARN, "brief", time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Until(cr.Expiration) + 100*time.Millisecond)
+	ahead.Store(int64(time.Until(cr.Expiration) + time.Second))
 	_, err = STS(f.srv.URL, cr.AccessKeyID, cr.SecretAccessKey, cr.SessionToken).GetCallerIdentity(Ctx, &awssts.GetCallerIdentityInput{})
 	if msg := WantCode(t, err, "ExpiredToken"); msg != "The security token included in the request is expired" {
 		t.Fatalf("msg %q", msg)

@@ -6,8 +6,6 @@ package accountscli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -16,26 +14,28 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
-	"time"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/gatehouse-dev/gatehouse/internal/clientcall"
 )
 
 const usage = `usage:
-  gatehouse accounts create [--account-id ID] [--name NAME] --endpoint-url URL [--profile P] [--region R]
-  gatehouse accounts list --endpoint-url URL [--profile P] [--region R]
+  gatehouse accounts create [--account-id ID] [--name NAME] [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
+  gatehouse accounts list [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
 
 Creates or lists accounts of a running gatehouse, each its own IAM namespace.
 Run it with the default account's root credentials (or a principal allowed
 gatehouse:CreateAccount / gatehouse:ListAccounts), taken from the standard AWS
-chain (environment, --profile, shared files). create prints the new account's
-root credentials as JSON: {"AccountId", "AccessKeyId", "SecretAccessKey"}.
+chain (environment, --profile, shared files), else from the root credentials
+serve generated into DIR/credentials. create prints the new account's root
+credentials as JSON: {"AccountId", "AccessKeyId", "SecretAccessKey"}.
+
+The server is --endpoint-url, else AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL,
+then http:// + GATEHOUSE_LISTEN (default 127.0.0.1:4566); DIR is --data-dir,
+else GATEHOUSE_DATA_DIR, else ./.gatehouse: the same settings serve reads.
 `
 
 // AccountsCommand runs "gatehouse accounts ARGS" and returns the exit code.
-func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help") {
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -46,9 +46,8 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	fs := flag.NewFlagSet("accounts "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint-url", "", "gatehouse URL (required)")
-	profile := fs.String("profile", "", "AWS shared config profile")
-	region := fs.String("region", "", "signing region (default: from the AWS config, else us-east-1)")
+	target := clientcall.Target{Stderr: stderr}
+	clientcall.Flags(fs, &target, "iam", getenv)
 	var accountID, name *string
 	if args[0] == "create" {
 		accountID = fs.String("account-id", "", "12-digit id of the new account (default: random)")
@@ -58,10 +57,6 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		return 2
-	}
-	if *endpoint == "" {
-		fmt.Fprintln(stderr, "gatehouse accounts: --endpoint-url is required")
 		return 2
 	}
 	form := url.Values{"Version": {"2010-05-08"}}
@@ -76,7 +71,7 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	} else {
 		form.Set("Action", "ListAccounts")
 	}
-	body, err := call(ctx, *endpoint, *profile, *region, form)
+	body, err := call(ctx, target, form)
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse accounts:", err)
 		return 1
@@ -119,57 +114,26 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 	return 0
 }
 
-// call signs form for service iam and posts it to endpoint.
-func call(ctx context.Context, endpoint, profile, region string, form url.Values) ([]byte, error) {
-	var opts []func(*config.LoadOptions) error
-	if profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	if region == "" {
-		region = cfg.Region
-	}
-	if region == "" {
-		region = "us-east-1"
-	}
-	if cfg.Credentials == nil {
-		return nil, fmt.Errorf("no AWS credentials found")
-	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("no AWS credentials: %w", err)
-	}
-	payload := form.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(endpoint, "/")+"/", strings.NewReader(payload))
+// call signs form for service iam and posts it to the target.
+func call(ctx context.Context, t clientcall.Target, form url.Values) ([]byte, error) {
+	creds, region, err := t.Resolve(ctx)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	sum := sha256.Sum256([]byte(payload))
-	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), "iam", region, time.Now()); err != nil {
-		return nil, err
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	resp, err := clientcall.Post(ctx, t.Endpoint, "iam", region, creds,
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, []byte(form.Encode()))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w (is gatehouse serving at %s?)", err, t.Endpoint)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.Status != http.StatusOK {
 		var e struct {
 			Code    string `xml:"Error>Code"`
 			Message string `xml:"Error>Message"`
 		}
-		if xml.Unmarshal(body, &e) == nil && e.Code != "" {
+		if xml.Unmarshal(resp.Body, &e) == nil && e.Code != "" {
 			return nil, fmt.Errorf("%s: %s", e.Code, e.Message)
 		}
-		return nil, fmt.Errorf("HTTP %s", resp.Status)
+		return nil, fmt.Errorf("HTTP %d from %s", resp.Status, t.Endpoint)
 	}
-	return body, nil
+	return resp.Body, nil
 }

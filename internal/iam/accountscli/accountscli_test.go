@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ type created struct {
 
 func run(t *testing.T, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := accountscli.AccountsCommand(context.Background(), args, &out, &errb)
+	code := accountscli.AccountsCommand(context.Background(), args, &out, &errb, os.Getenv)
 	return code, out.String(), errb.String()
 }
 

@@ -61,6 +61,18 @@ func helper(scenario string) {
 			_, h := call("GET", "invocation/next", "", nil)
 			call("POST", "invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", `"recovered"`, nil)
 		}
+	case "hold":
+		// Each invocation waits for the test's endpoint to answer /hold:
+		// the test knows when both are running and decides when they end.
+		for {
+			_, h := call("GET", "invocation/next", "", nil)
+			resp, err := http.Get(os.Getenv("AWS_ENDPOINT_URL") + "/hold")
+			if err != nil {
+				os.Exit(8)
+			}
+			resp.Body.Close()
+			call("POST", "invocation/"+h.Get("Lambda-Runtime-Aws-Request-Id")+"/response", `"released"`, nil)
+		}
 	case "init-error":
 		call("POST", "init/error", `{"errorMessage":"cannot start","errorType":"Runtime.ImportModuleError"}`, map[string]string{"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"})
 		os.Exit(1)

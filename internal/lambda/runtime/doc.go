@@ -13,8 +13,9 @@
 // error document AWS would return, plus the invocation's log text
 // (INIT_START/START/END/REPORT lines as Lambda prints them, spec/lambda.md
 // §7.2). Function output is captured line by line from the process's
-// stdout and stderr and written to a per-function log file, which Follow
-// reads (`gatehouse logs FUNCTION`).
+// stdout and stderr and written to a per-function log file as timestamped
+// events of the instance's log stream (LogFile), which ReadLog reads for
+// the CloudWatch Logs API.
 //
 // Node.js and Python functions run under small bootstrap programs of ours
 // (embedded, written to a runtime directory by WriteRuntimeDir) that

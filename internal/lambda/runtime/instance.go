@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -542,7 +541,7 @@ func (i *instance) emit(inv *invocation, line string) {
 		inv.logMu.Unlock()
 	}
 	if i.spec.Log != nil {
-		_, _ = io.WriteString(i.spec.Log, line)
+		_ = i.spec.Log.WriteLine(i.stream, line)
 	}
 }
 

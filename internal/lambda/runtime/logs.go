@@ -2,13 +2,12 @@ package runtime
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,13 +17,26 @@ import (
 // previous generation is kept as <file>.1).
 const maxLogFile = 8 << 20
 
+// MaxLogEvent bounds one log event's message as CloudWatch Logs does
+// (256 KB); a longer line is cut there when written.
+const MaxLogEvent = 256 << 10
+
 // LogFile is a function's log: every line its instances print, plus the
-// platform lines. It is append-only and safe for concurrent use.
+// platform lines, each stored as one event with its time and log stream
+// (the instance), so that the CloudWatch Logs API can serve it. It is
+// append-only and safe for concurrent use.
+//
+// A record is one line: "<unix ms> <stream> <message>\n". Stream names
+// (Lambda's "YYYY/MM/DD/[$LATEST]<hex>") hold no space, so the first two
+// spaces delimit the fields; the message is the function's line without
+// its newline.
 type LogFile struct {
 	path string
 	mu   sync.Mutex
 	f    *os.File
 	size int64
+	last int64 // newest timestamp written: timestamps never go back
+	now  func() time.Time
 }
 
 // OpenLog opens (creating) the log file at path.
@@ -41,29 +53,44 @@ func OpenLog(path string) (*LogFile, error) {
 		f.Close()
 		return nil, err
 	}
-	return &LogFile{path: path, f: f, size: st.Size()}, nil
+	return &LogFile{path: path, f: f, size: st.Size(), now: time.Now}, nil
 }
 
-// Write appends one or more complete lines.
-func (l *LogFile) Write(p []byte) (int, error) {
+// WriteLine appends line (one line; a trailing newline is dropped) as an
+// event of stream, stamped now. Events are stored in timestamp order: a
+// clock that steps back stamps the newest time again, so readers can page
+// by position (timestamp, ordinal).
+func (l *LogFile) WriteLine(stream, line string) error {
+	line = strings.TrimSuffix(line, "\n")
+	if len(line) > MaxLogEvent {
+		line = line[:MaxLogEvent]
+	}
+	// A line never holds a newline: the reader splits records on them.
+	line = strings.ReplaceAll(line, "\n", " ")
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.f == nil {
-		return 0, os.ErrClosed
+		return os.ErrClosed
 	}
-	if l.size+int64(len(p)) > maxLogFile {
+	ts := l.now().UnixMilli()
+	if ts < l.last {
+		ts = l.last
+	}
+	l.last = ts
+	rec := strconv.FormatInt(ts, 10) + " " + stream + " " + line + "\n"
+	if l.size+int64(len(rec)) > maxLogFile {
 		l.f.Close()
 		_ = os.Rename(l.path, l.path+".1")
 		f, err := os.OpenFile(l.path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 		if err != nil {
 			l.f = nil
-			return 0, err
+			return err
 		}
 		l.f, l.size = f, 0
 	}
-	n, err := l.f.Write(p)
+	n, err := l.f.WriteString(rec)
 	l.size += int64(n)
-	return n, err
+	return err
 }
 
 // Close closes the file.
@@ -78,71 +105,69 @@ func (l *LogFile) Close() error {
 	return err
 }
 
-// Follow copies the log file at path to w: the existing lines, then, when
-// follow is true, new lines as they are written until ctx ends (surviving
-// rotation). It returns nil when ctx ends.
-func Follow(ctx context.Context, path string, follow bool, w io.Writer) error {
-	var f *os.File
-	for {
-		var err error
-		f, err = os.Open(path)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, os.ErrNotExist) || !follow {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	defer func() { f.Close() }()
-	r := bufio.NewReader(f)
-	var partial []byte
-	for {
-		line, err := r.ReadBytes('\n')
-		if len(line) > 0 {
-			if line[len(line)-1] == '\n' {
-				if _, werr := w.Write(append(partial, line...)); werr != nil {
-					return werr
-				}
-				partial = partial[:0]
-			} else {
-				partial = append(partial, line...)
-			}
-		}
-		if err == nil {
+// LogEvent is one stored log event.
+type LogEvent struct {
+	Timestamp int64 // Unix milliseconds
+	Stream    string
+	Message   string // without the trailing newline
+}
+
+// ReadLog calls fn with every event of the log at path, oldest first (the
+// rotated generation, then the current file), until fn returns false. A
+// record that does not parse (a log written by an older gatehouse) is
+// skipped. It returns fs.ErrNotExist when the function has no log.
+func ReadLog(path string, fn func(LogEvent) bool) error {
+	found := false
+	for _, p := range []string{path + ".1", path} {
+		f, err := os.Open(p)
+		if errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		if err != io.EOF {
+		if err != nil {
 			return err
 		}
-		if !follow {
-			if len(partial) > 0 {
-				_, werr := w.Write(partial)
-				return werr
-			}
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(100 * time.Millisecond):
-		}
-		// Rotated? Reopen when the path is a different (smaller) file.
-		if st, serr := os.Stat(path); serr == nil {
-			if cur, cerr := f.Stat(); cerr == nil && !os.SameFile(st, cur) {
-				nf, oerr := os.Open(path)
-				if oerr == nil {
-					f.Close()
-					f = nf
-					r = bufio.NewReader(f)
-				}
-			}
+		found = true
+		more, err := readLogFile(f, fn)
+		f.Close()
+		if err != nil || !more {
+			return err
 		}
 	}
+	if !found {
+		return os.ErrNotExist
+	}
+	return nil
+}
+
+func readLogFile(f *os.File, fn func(LogEvent) bool) (bool, error) {
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), MaxLogEvent+1024)
+	for sc.Scan() {
+		ev, ok := parseRecord(sc.Text())
+		if !ok {
+			continue
+		}
+		if !fn(ev) {
+			return false, nil
+		}
+	}
+	return true, sc.Err()
+}
+
+func parseRecord(rec string) (LogEvent, bool) {
+	tsText, rest, ok := strings.Cut(rec, " ")
+	if !ok {
+		return LogEvent{}, false
+	}
+	stream, msg, ok := strings.Cut(rest, " ")
+	if !ok || stream == "" {
+		return LogEvent{}, false
+	}
+	ts, err := strconv.ParseInt(tsText, 10, 64)
+	if err != nil || ts < 0 {
+		return LogEvent{}, false
+	}
+	return LogEvent{Timestamp: ts, Stream: stream, Message: msg}, true
 }
 
 // Platform lines (spec/lambda.md §7.2).

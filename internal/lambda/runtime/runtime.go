@@ -145,12 +145,16 @@ type Manager struct {
 	sbx    *sandbox // nil without isolation, or when it is unavailable
 	sbxErr error    // why functions cannot run (sandbox mode only)
 
-	mu     sync.Mutex
-	pools  map[string]*pool
-	total  int
-	closed bool
-	wg     sync.WaitGroup // instances alive
-	stop   chan struct{}
+	mu    sync.Mutex
+	pools map[string]*pool
+	total int
+	// changed is closed (and replaced) whenever an instance joins or
+	// leaves a pool or becomes idle or busy: WaitInstances waits on it
+	// instead of polling, so tests synchronize on the event itself.
+	changed chan struct{}
+	closed  bool
+	wg      sync.WaitGroup // instances alive
+	stop    chan struct{}
 }
 
 // NewManager returns a Manager; Close it to stop every instance.
@@ -167,7 +171,7 @@ func NewManager(cfg ManagerConfig) *Manager {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	m := &Manager{cfg: cfg, pools: map[string]*pool{}, stop: make(chan struct{})}
+	m := &Manager{cfg: cfg, pools: map[string]*pool{}, stop: make(chan struct{}), changed: make(chan struct{})}
 	switch cfg.Isolation {
 	case "", IsolationSandbox:
 		m.cfg.Isolation = IsolationSandbox
@@ -211,6 +215,37 @@ func (m *Manager) Instances(key string) (alive, idle int) {
 		return 0, 0
 	}
 	return len(p.all), len(p.idle)
+}
+
+// notifyLocked wakes WaitInstances; m.mu is held.
+func (m *Manager) notifyLocked() {
+	close(m.changed)
+	m.changed = make(chan struct{})
+}
+
+// WaitInstances waits until the function key has alive instances, idle of
+// them idle, or ctx ends, and returns the counts it last saw. An instance
+// that is being discarded (a failed init, a crash) counts as alive until
+// its process has exited and its resources are released, which happens
+// after the invocation that saw it fail has returned.
+func (m *Manager) WaitInstances(ctx context.Context, key string, alive, idle int) (int, int) {
+	for {
+		m.mu.Lock()
+		a, i := 0, 0
+		if p := m.pools[key]; p != nil {
+			a, i = len(p.all), len(p.idle)
+		}
+		changed := m.changed
+		m.mu.Unlock()
+		if a == alive && i == idle {
+			return a, i
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return a, i
+		}
+	}
 }
 
 // finishWait bounds how long an invocation waits for an instance that has
@@ -273,6 +308,7 @@ func (m *Manager) tryAcquire(spec *Spec) (*instance, bool, <-chan struct{}, erro
 		go i.shutdown()
 	}
 	if got != nil {
+		m.notifyLocked()
 		return got, false, nil, nil
 	}
 	for i := range p.all {
@@ -312,6 +348,7 @@ func (m *Manager) createLocked(spec *Spec, p *pool) (*instance, bool, error) {
 	p.all[i] = struct{}{}
 	m.total++
 	m.wg.Add(1)
+	m.notifyLocked()
 	return i, true, nil
 }
 
@@ -330,6 +367,7 @@ func (m *Manager) release(i *instance) {
 	i.lastUsed = time.Now()
 	p.idle = append(p.idle, i)
 	p.broadcast()
+	m.notifyLocked()
 	m.mu.Unlock()
 }
 
@@ -350,6 +388,7 @@ func (m *Manager) forgetLocked(i *instance) {
 	}
 	delete(p.all, i)
 	p.broadcast()
+	m.notifyLocked()
 	for k, x := range p.idle {
 		if x == i {
 			p.idle = append(p.idle[:k], p.idle[k+1:]...)
@@ -370,6 +409,7 @@ func (m *Manager) Stop(key string) {
 		idle = p.idle
 		p.idle = nil
 		p.revision = "" // busy instances are not returned
+		m.notifyLocked()
 	}
 	m.mu.Unlock()
 	for _, i := range idle {
@@ -394,6 +434,7 @@ func (m *Manager) Close() error {
 		}
 		p.idle = nil
 	}
+	m.notifyLocked()
 	m.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, i := range all {
@@ -430,6 +471,9 @@ func (m *Manager) reaper() {
 				}
 			}
 			p.idle = keep
+		}
+		if len(old) > 0 {
+			m.notifyLocked()
 		}
 		m.mu.Unlock()
 		for _, i := range old {

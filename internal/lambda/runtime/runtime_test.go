@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -228,31 +229,55 @@ func TestMissingBootstrap(t *testing.T) {
 }
 
 func TestConcurrencyAndThrottle(t *testing.T) {
-	dir := goFunction(t)
-	m := newManager(t)
-	s := testSpec(t, m, "provided.al2023", dir, "bootstrap", 3*time.Second)
+	// Two invocations hold their instances busy until the test releases
+	// them (explicit signals, not a sleep long enough to overlap).
+	running := make(chan struct{}, 2)
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseAll := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll)
+	m := newManager(t, func(c *ManagerConfig) {
+		c.Endpoint = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case running <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+	})
+	s := helperSpec(t, m, "hold")
 	s.Concurrency, s.Reserved = 2, true
 	var wg sync.WaitGroup
-	pids := make(chan float64, 2)
 	for k := 0; k < 2; k++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "c" + string(rune('0'+k)), Payload: []byte(`{"do":"sleep","sleep":400}`)})
+			res, err := m.Invoke(context.Background(), s, Invocation{RequestID: "c" + string(rune('0'+k)), Payload: []byte(`{}`)})
 			if err != nil || res.FunctionError != "" {
 				t.Errorf("invoke: %v %+v", err, res)
 				return
 			}
 		}()
 	}
-	time.Sleep(150 * time.Millisecond)
+	for k := 0; k < 2; k++ {
+		select {
+		case <-running:
+		case <-time.After(time.Minute):
+			releaseAll()
+			wg.Wait()
+			t.Fatalf("only %d of 2 invocations reached their handler", k)
+		}
+	}
 	_, err := m.Invoke(context.Background(), s, Invocation{RequestID: "c9", Payload: []byte(`{}`)})
 	var te *ThrottleError
 	if !errors.As(err, &te) || te.Reason != "ReservedFunctionConcurrentInvocationLimitExceeded" {
 		t.Errorf("third concurrent invoke: %v", err)
 	}
+	releaseAll()
 	wg.Wait()
-	close(pids)
 	// Instances return to the pool after END.
 	if alive, idle := waitInstances(m, s.Key, 2, 2); alive != 2 || idle != 2 {
 		t.Errorf("instances = %d alive, %d idle; want 2, 2", alive, idle)
@@ -344,17 +369,14 @@ func TestPythonRuntime(t *testing.T) {
 	}
 }
 
-// waitInstances polls until key has alive/idle instances (or 5 s pass)
-// and returns the last counts.
+// waitInstances waits until key has alive/idle instances and returns the
+// last counts. It wakes on every change of the pool (Manager.WaitInstances),
+// so it takes as long as the instances do; the bound only keeps a broken
+// build from hanging until the package timeout.
 func waitInstances(m *Manager, key string, alive, idle int) (int, int) {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		a, i := m.Instances(key)
-		if (a == alive && i == idle) || time.Now().After(deadline) {
-			return a, i
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return m.WaitInstances(ctx, key, alive, idle)
 }
 
 // TestCredentialRetirement: an instance whose role credentials expire

@@ -15,6 +15,7 @@ var titles = map[string]string{
 	"sts":        "STS",
 	"apigateway": "API Gateway (REST APIs, control plane)",
 	"lambda":     "Lambda",
+	"logs":       "CloudWatch Logs (functions' logs)",
 }
 
 // actionDiffers lists the operations whose IAM action is not
@@ -72,12 +73,16 @@ var extras = map[string]map[string]string{
 	},
 }
 
+// executeAPIARNForm is the documented form of a method ARN (one literal,
+// not an ARN being built).
+const executeAPIARNForm = "`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`"
+
 // otherSurfaces are the surfaces app.Operations lists that have no AWS
 // service model, with what they are.
 var otherSurfaces = map[string]string{
 	"execute-api": "the API Gateway data plane: a call to a deployed API. Its API is the customer's own, so there is " +
-		"no AWS model; `Invoke` is the one operation, authorized with `execute-api:Invoke` on " +
-		"`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`.",
+		"no AWS model; `Invoke` is the one operation, authorized with `execute-api:Invoke` on the method ARN, " +
+		executeAPIARNForm + ".",
 	"gatehouse": "gatehouse's own endpoints, `/_gatehouse/health` (`Health`) and `/_gatehouse/metrics` (`Metrics`); " +
 		"not AWS operations, and not authorized by IAM.",
 }
@@ -94,6 +99,8 @@ var sources = map[string]string{
 		"lambda:InvokeFunction action\"; CreateFunction's iam:PassRole) and the Lambda permissions reference (layer " +
 		"actions: GetLayerVersionByArn has no action of its own). Operations added recently (durable executions, " +
 		"capacity providers) are assumed to follow the naming rule.",
+	"logs": "Source: the CloudWatch Logs permissions reference (\"use the logs: prefix followed by the API operation name\"). " +
+		"gatehouse serves the read operations over functions' logs, the groups /aws/lambda/FUNCTION (doc/logs.md).",
 }
 
 // action returns the IAM action AWS checks for op of service, and any note.
