@@ -51,7 +51,7 @@ type createInput struct {
 	Architectures    []string          `json:"Architectures"`
 	Tags             map[string]string `json:"Tags"`
 	TracingConfig    *struct{ Mode string }
-	EphemeralStorage *struct{ Size int }
+	EphemeralStorage *ephemeralInput
 }
 
 func newRevision() string { return awsproto.NewRequestID() }
@@ -100,7 +100,7 @@ func (s *Service) createFunction(q *request) error {
 	if in.Role == nil {
 		return awserr.ValidationException.New("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
 	}
-	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures); err != nil {
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures, in.EphemeralStorage); err != nil {
 		return err
 	}
 	res := resolved{account: q.caller.AccountID, region: q.region, name: in.FunctionName}
@@ -165,8 +165,8 @@ func (s *Service) createFunction(q *request) error {
 	if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
 		f.TracingMode = in.TracingConfig.Mode
 	}
-	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
-		f.Ephemeral = in.EphemeralStorage.Size
+	if in.EphemeralStorage != nil {
+		f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
 	}
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
@@ -183,11 +183,12 @@ func (s *Service) createFunction(q *request) error {
 	return nil
 }
 
-// qualified names the version in FunctionArn when the caller asked for one
-// ($LATEST reads by qualifier answer with the qualified ARN).
-func qualified(c *configuration, qualifier string) *configuration {
-	if qualifier != "" {
-		c.FunctionArn += ":" + qualifier
+// qualified names the qualifier in FunctionArn when the caller gave one:
+// a read by qualifier ($LATEST, a version or an alias) answers with the
+// ARN as qualified, and Version says which version that is.
+func qualified(c *configuration, res resolved) *configuration {
+	if res.qualifier != "" {
+		c.FunctionArn = res.arn()
 	}
 	return c
 }
@@ -235,7 +236,7 @@ func (s *Service) getFunction(q *request, raw string) error {
 		return err
 	}
 	out := map[string]any{
-		"Configuration": qualified(e.fn.configuration(viewRead), res.qualifier),
+		"Configuration": qualified(e.target().fn.configuration(viewRead), res),
 		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(e.fn, res)},
 	}
 	if len(e.fn.Tags) > 0 {
@@ -253,7 +254,7 @@ func (s *Service) getConfiguration(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.fn.configuration(viewRead), res.qualifier))
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.target().fn.configuration(viewRead), res))
 	return nil
 }
 
@@ -297,7 +298,7 @@ func (s *Service) listFunctions(q *request) error {
 		if e := fns[key]; e != nil {
 			c := e.fn.configuration(viewList)
 			if qs.Get("FunctionVersion") == "ALL" {
-				c.FunctionArn += ":$LATEST" // versions are listed qualified
+				c.FunctionArn = e.fn.latestARN() // versions are listed qualified
 			}
 			items = append(items, c)
 		}
@@ -338,7 +339,7 @@ type updateConfigInput struct {
 	Runtime          *string   `json:"Runtime"`
 	RevisionId       string    `json:"RevisionId"`
 	TracingConfig    *struct{ Mode string }
-	EphemeralStorage *struct{ Size int }
+	EphemeralStorage *ephemeralInput
 }
 
 func (s *Service) updateConfiguration(q *request, raw string) error {
@@ -350,7 +351,7 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil); err != nil {
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil, in.EphemeralStorage); err != nil {
 		return err
 	}
 	if in.Runtime != nil {
@@ -399,8 +400,8 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 		if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
 			f.TracingMode = in.TracingConfig.Mode
 		}
-		if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
-			f.Ephemeral = in.EphemeralStorage.Size
+		if in.EphemeralStorage != nil {
+			f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
 		}
 		f.LastModified = timestamp(time.Now())
 		return nil
@@ -430,7 +431,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkShape(nil, nil, nil, in.Architectures); err != nil {
+	if err := checkShape(nil, nil, nil, in.Architectures, nil); err != nil {
 		return err
 	}
 	ci, err := s.code(&in.codeInput)

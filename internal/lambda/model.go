@@ -45,6 +45,33 @@ type function struct {
 	Policy       []json.RawMessage `json:"policy,omitempty"` // statements, in order
 	Tags         map[string]string `json:"tags,omitempty"`
 	Reserved     *int              `json:"reserved,omitempty"`
+
+	// Version is the number of a published version ("" for $LATEST).
+	// Published versions and aliases are kept in their function's record,
+	// so that one transaction sees them with $LATEST: PublishVersion's
+	// RevisionId and CodeSha256 checks, an alias naming an existing
+	// version, DeleteFunction removing everything.
+	Version string `json:"version,omitempty"`
+	// Versions are the published versions, oldest first (on $LATEST only).
+	Versions []*function `json:"versions,omitempty"`
+	// LastVersion is the highest number ever published: AWS never reuses
+	// a version number, even after the version is deleted.
+	LastVersion int `json:"lastVersion,omitempty"`
+	// Published is the RevisionId of $LATEST when it was last published,
+	// so that PublishVersion without a change returns that version.
+	Published string   `json:"published,omitempty"`
+	Aliases   []*alias `json:"aliases,omitempty"`
+}
+
+// alias is a named pointer to a published version (or $LATEST), with an
+// optional second version that gets a share of invocations.
+type alias struct {
+	Name            string             `json:"name"`
+	FunctionVersion string             `json:"functionVersion"`
+	Description     string             `json:"description"`
+	Weights         map[string]float64 `json:"weights,omitempty"`
+	RevisionID      string             `json:"revisionId"`
+	Policy          []json.RawMessage  `json:"policy,omitempty"`
 }
 
 func fnKey(account, region, name string) string { return account + "/" + region + "/" + name }
@@ -53,6 +80,38 @@ func (f *function) key() string { return fnKey(f.Account, f.Region, f.Name) }
 
 func (f *function) arn() string {
 	return arn.Function(f.Region, f.Account, f.Name)
+}
+
+// qualifiedARN is the ARN of f qualified with its version number (the
+// unqualified ARN for $LATEST).
+func (f *function) qualifiedARN() string {
+	return arn.FunctionQualified(f.Region, f.Account, f.Name, f.Version)
+}
+
+// latestARN is the ARN of f's $LATEST, qualified, as lists of versions
+// name it.
+func (f *function) latestARN() string {
+	return arn.FunctionQualified(f.Region, f.Account, f.Name, "$LATEST")
+}
+
+// version returns the published version n of f ($LATEST), nil if none.
+func (f *function) version(n string) *function {
+	for _, v := range f.Versions {
+		if v.Version == n {
+			return v
+		}
+	}
+	return nil
+}
+
+// alias returns f's alias named name, nil if none.
+func (f *function) alias(name string) *alias {
+	for _, a := range f.Aliases {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
@@ -106,7 +165,7 @@ const (
 func (f *function) configuration(v view) *configuration {
 	c := &configuration{
 		FunctionName:     f.Name,
-		FunctionArn:      f.arn(),
+		FunctionArn:      f.qualifiedARN(),
 		Runtime:          f.Runtime,
 		Role:             f.Role,
 		Handler:          f.Handler,
@@ -116,7 +175,7 @@ func (f *function) configuration(v view) *configuration {
 		MemorySize:       f.MemorySize,
 		LastModified:     f.LastModified,
 		CodeSha256:       f.CodeSha256,
-		Version:          "$LATEST",
+		Version:          orDefault(f.Version, "$LATEST"),
 		TracingConfig:    map[string]string{"Mode": orDefault(f.TracingMode, "PassThrough")},
 		RevisionId:       f.RevisionID,
 		PackageType:      "Zip",
@@ -174,6 +233,11 @@ type validation []string
 
 func (v *validation) add(value, member, constraint string) {
 	*v = append(*v, "Value '"+value+"' at '"+member+"' failed to satisfy constraint: "+constraint)
+}
+
+// nullAt records a required member that is missing.
+func (v *validation) nullAt(member string) {
+	*v = append(*v, "Value null at '"+member+"' failed to satisfy constraint: Member must not be null")
 }
 
 func (v validation) err() error {
@@ -251,8 +315,13 @@ func checkEnv(vars map[string]string) error {
 	return nil
 }
 
+// ephemeralInput is the EphemeralStorage member of create and update.
+type ephemeralInput struct {
+	Size *int `json:"Size"`
+}
+
 // checkShape validates the members shared by create and update.
-func checkShape(role *string, timeout, memory *int, archs []string) error {
+func checkShape(role *string, timeout, memory *int, archs []string, eph *ephemeralInput) error {
 	var v validation
 	if role != nil && !roleRE.MatchString(*role) {
 		v.add(*role, "role", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
@@ -269,6 +338,18 @@ func checkShape(role *string, timeout, memory *int, archs []string) error {
 			v.add(fmt.Sprint(*memory), "memorySize", "Member must have value less than or equal to 10240")
 		} else if *memory < 128 {
 			v.add(fmt.Sprint(*memory), "memorySize", "Member must have value greater than or equal to 128")
+		}
+	}
+	if eph != nil {
+		// EphemeralStorageSize is an integer of 512 to 10240 (MB) and Size
+		// is required: a model constraint, so a ValidationException.
+		switch {
+		case eph.Size == nil:
+			v.nullAt("ephemeralStorage.size")
+		case *eph.Size > 10240:
+			v.add(fmt.Sprint(*eph.Size), "ephemeralStorage.size", "Member must have value less than or equal to 10240")
+		case *eph.Size < 512:
+			v.add(fmt.Sprint(*eph.Size), "ephemeralStorage.size", "Member must have value greater than or equal to 512")
 		}
 	}
 	if archs != nil {

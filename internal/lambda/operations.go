@@ -19,12 +19,14 @@ var Table = pipeline.Table{
 	// The code location URL carries its own HMAC token instead of a
 	// signature: GetFunction authorized it when it handed it out.
 	{Name: "GetFunctionCodeLocation"},
+	{Name: "GetFunctionCodeSigningConfig", Actions: []string{"lambda:GetFunctionCodeSigningConfig"}, Keys: fn},
 	{Name: "GetFunctionConcurrency", Actions: []string{"lambda:GetFunctionConcurrency"}, Keys: fn},
 	{Name: "GetFunctionConfiguration", Actions: []string{"lambda:GetFunctionConfiguration"}, Keys: fn},
 	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
 	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
 	{Name: "ListFunctions", Actions: []string{"lambda:ListFunctions"}},
 	{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn},
+	{Name: "ListVersionsByFunction", Actions: []string{"lambda:ListVersionsByFunction"}, Keys: fn},
 	{Name: "PutFunctionConcurrency", Actions: []string{"lambda:PutFunctionConcurrency"}, Keys: fn},
 	{Name: "RemovePermission", Actions: []string{"lambda:RemovePermission"}, Keys: fn},
 	{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)},

@@ -43,11 +43,12 @@ func compact(v any) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// policyDocument renders a function's policy as GetPolicy returns it.
-func policyDocument(f *function) []byte {
+// policyDocument renders a resource policy's statements as GetPolicy
+// returns them.
+func policyDocument(stmts []json.RawMessage) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"Version":"2012-10-17","Id":"default","Statement":[`)
-	for k, st := range f.Policy {
+	for k, st := range stmts {
 		if k > 0 {
 			b.WriteByte(',')
 		}
@@ -60,19 +61,18 @@ func policyDocument(f *function) []byte {
 // evalDocument is the policy as evaluated: without Sids, which Lambda
 // allows to contain '-' and '_' ([a-zA-Z0-9-_]+) but the IAM grammar of
 // package policy does not ([0-9A-Za-z]*). Sids play no part in decisions.
-func evalDocument(f *function) []byte {
-	g := *f
-	g.Policy = make([]json.RawMessage, len(f.Policy))
-	for k, st := range f.Policy {
+func evalDocument(stmts []json.RawMessage) []byte {
+	out := make([]json.RawMessage, len(stmts))
+	for k, st := range stmts {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(st, &m) != nil {
-			g.Policy[k] = st
+			out[k] = st
 			continue
 		}
 		delete(m, "Sid")
-		g.Policy[k] = compact(m)
+		out[k] = compact(m)
 	}
-	return policyDocument(&g)
+	return policyDocument(out)
 }
 
 // principalARN reports whether p is an IAM or STS principal ARN of
@@ -181,7 +181,7 @@ func (s *Service) addPermission(q *request, raw string) error {
 			}
 		}
 		f.Policy = append(f.Policy, stJSON)
-		if n := len(policyDocument(f)); n > maxPolicy {
+		if n := len(policyDocument(f.Policy)); n > maxPolicy {
 			return awserr.PolicyLengthExceededException.Errorf("The final policy size (%d) is bigger than the limit (%d).", n, maxPolicy)
 		}
 		return nil
@@ -208,7 +208,7 @@ func (s *Service) getPolicy(q *request, raw string) error {
 	if e == nil || len(e.fn.Policy) == 0 || (res.qualifier != "" && res.qualifier != "$LATEST") {
 		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(e.fn)), "RevisionId": e.fn.RevisionID})
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(e.fn.Policy)), "RevisionId": e.fn.RevisionID})
 	return nil
 }
 

@@ -101,11 +101,20 @@ type snapshot struct {
 	fns map[string]*entry
 }
 
-// entry is one function with what invocations need, built once per
-// revision.
+// entry is one function, published version or alias with what
+// invocations need, built once per revision.
 type entry struct {
 	fn     *function
 	policy *policy.Policy // resource policy, nil when none
+	// base is the function's $LATEST entry (the entry itself for $LATEST):
+	// its tags are every qualifier's aws:ResourceTag.
+	base *entry
+	// alias is set on an alias's entry, whose fn is then base.fn and
+	// whose policy is the alias's own.
+	alias *alias
+	// versions and aliases, on the $LATEST entry: by number and name.
+	versions map[string]*entry
+	aliases  map[string]*entry
 
 	specOnce sync.Once
 	spec     *runtime.Spec
@@ -167,14 +176,58 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 		if err := json.Unmarshal(rec.Value, &f); err != nil {
 			return nil, fmt.Errorf("lambda: function %s: %w", rec.Key, err)
 		}
-		e := &entry{fn: &f}
-		if len(f.Policy) > 0 {
-			// A policy that does not parse allows nothing (fail closed).
-			e.policy, _ = policy.Parse(evalDocument(&f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+		e := &entry{fn: &f, policy: parsePolicy(f.Policy)}
+		e.base = e
+		if len(f.Versions) > 0 {
+			e.versions = make(map[string]*entry, len(f.Versions))
+			for _, v := range f.Versions {
+				e.versions[v.Version] = &entry{fn: v, policy: parsePolicy(v.Policy), base: e}
+			}
+		}
+		if len(f.Aliases) > 0 {
+			e.aliases = make(map[string]*entry, len(f.Aliases))
+			for _, a := range f.Aliases {
+				e.aliases[a.Name] = &entry{fn: &f, policy: parsePolicy(a.Policy), base: e, alias: a}
+			}
 		}
 		snap.fns[rec.Key] = e
 	}
 	return snap, nil
+}
+
+// parsePolicy parses the statements of a resource policy; nil when there
+// are none. A policy that does not parse allows nothing (fail closed).
+func parsePolicy(stmts []json.RawMessage) *policy.Policy {
+	if len(stmts) == 0 {
+		return nil
+	}
+	p, _ := policy.Parse(evalDocument(stmts), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+	return p
+}
+
+// qualified returns the entry qualifier q names within the function e:
+// e itself for "" and $LATEST, a published version by number, or an
+// alias. nil when there is none.
+func (e *entry) qualified(q string) *entry {
+	switch {
+	case q == "" || q == "$LATEST":
+		return e
+	case isVersionNumber(q):
+		return e.versions[q]
+	}
+	return e.aliases[q]
+}
+
+// target is the entry whose configuration and code a call acts on: an
+// alias's (primary) version, else e itself.
+func (e *entry) target() *entry {
+	if e.alias == nil {
+		return e
+	}
+	if t := e.base.qualified(e.alias.FunctionVersion); t != nil {
+		return t
+	}
+	return e.base
 }
 
 // collectCode removes stored packages no function uses any more (left by
@@ -184,8 +237,10 @@ func (s *Service) collectCode() {
 	base := filepath.Join(s.dataDir, "lambda", "code")
 	used := map[string]bool{}
 	for _, e := range s.view.Load().fns {
-		if !e.fn.LocalDir {
-			used[filepath.Base(e.fn.CodeDir)] = true
+		for _, f := range append([]*function{e.fn}, e.fn.Versions...) {
+			if !f.LocalDir {
+				used[filepath.Base(f.CodeDir)] = true
+			}
 		}
 	}
 	ents, err := os.ReadDir(base)
@@ -399,6 +454,8 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "GetPolicy", func(q *request) error { return s.getPolicy(q, name) }
 			case "code-location GET":
 				return "GetFunctionCodeLocation", func(q *request) error { return s.codeLocation(q, name) }
+			case "versions GET":
+				return "ListVersionsByFunction", func(q *request) error { return s.listVersions(q, name) }
 			}
 		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
 			name, sid := segs[2], segs[4]
@@ -427,6 +484,11 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			case http.MethodDelete:
 				return "UntagResource", func(q *request) error { return s.untagResource(q, res) }
 			}
+		}
+	case "2020-06-30":
+		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" && method == http.MethodGet {
+			name := segs[2]
+			return "GetFunctionCodeSigningConfig", func(q *request) error { return s.codeSigningConfig(q, name) }
 		}
 	case "2016-08-19":
 		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
@@ -457,8 +519,8 @@ func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, a
 		req.ResourcePolicyName = "function policy"
 	}
 	fill := keys
-	if e != nil && len(e.fn.Tags) > 0 {
-		tags := pipeline.TagsFromMap(e.fn.Tags)
+	if e != nil && len(e.base.fn.Tags) > 0 {
+		tags := pipeline.TagsFromMap(e.base.fn.Tags)
 		fill = func(c *policy.Context) {
 			pipeline.ResourceTags(c, tags)
 			if keys != nil {
@@ -543,14 +605,31 @@ func (s *Service) resolveName(q *request, raw string, qualifierParam bool) (reso
 	return res, nil
 }
 
-// lookup finds a resolved function in the snapshot; only $LATEST exists
-// (no published versions or aliases yet).
+// lookup finds a resolved function in the snapshot: $LATEST, a published
+// version or an alias, as the qualifier names.
 func (s *Service) lookup(res resolved) (*entry, error) {
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if e == nil || (res.qualifier != "" && res.qualifier != "$LATEST") {
+	if e != nil {
+		e = e.qualified(res.qualifier)
+	}
+	if e == nil {
 		return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 	}
 	return e, nil
+}
+
+// named returns the entry whose resource policy and tags authorize a
+// call naming res: the qualified version or alias when it exists, else
+// the function (its tags still apply), nil when there is no function.
+func (s *Service) named(res resolved) *entry {
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if e == nil {
+		return nil
+	}
+	if t := e.qualified(res.qualifier); t != nil {
+		return t
+	}
+	return e
 }
 
 // find resolves, authorizes and looks up a function for an operation that
@@ -565,11 +644,10 @@ func (s *Service) find(q *request, raw, action string) (resolved, *entry, error)
 	if err != nil {
 		return res, nil, err
 	}
-	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorizeNamed(q, action, res, e); err != nil {
+	if err := s.authorizeNamed(q, action, res, s.named(res)); err != nil {
 		return res, nil, err
 	}
-	e, err = s.lookup(res)
+	e, err := s.lookup(res)
 	return res, e, err
 }
 

@@ -1,0 +1,116 @@
+package lambda
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+)
+
+// isVersionNumber reports whether q names a published version: Lambda's
+// Version pattern is (\$LATEST|[0-9]+), and an alias name may not be all
+// digits ((?!^[0-9]+$)([a-zA-Z0-9-_]+)), so digits always mean a version.
+func isVersionNumber(q string) bool {
+	if q == "" {
+		return false
+	}
+	for i := 0; i < len(q); i++ {
+		if q[i] < '0' || q[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// page is a list operation's Marker/MaxItems: MaxItems is an integer of 1
+// to 10000 (the model's MaxListItems) and Lambda returns at most 50 items
+// a page whatever is asked; Marker is the opaque NextMarker of the
+// previous page (here the last item's key, base64url-encoded).
+type page struct {
+	max   int
+	after string // the last key of the previous page; "" for the first
+	set   bool   // a Marker was given
+}
+
+func parsePage(qs url.Values) (page, error) {
+	p := page{max: 50}
+	if vs, ok := qs["MaxItems"]; ok {
+		v := vs[0]
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			return p, awserr.InvalidParameterValueException.Errorf("Invalid value for MaxItems: %s", v)
+		case n > 10000:
+			return p, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", v)
+		case n < 1:
+			return p, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value greater than or equal to 1", v)
+		}
+		p.max = min(n, 50)
+	}
+	if m := qs.Get("Marker"); m != "" {
+		b, err := base64.RawURLEncoding.DecodeString(m)
+		if err != nil || len(b) == 0 {
+			return p, awserr.InvalidParameterValueException.New("Invalid marker")
+		}
+		p.after, p.set = string(b), true
+	}
+	return p, nil
+}
+
+func marker(key string) string { return base64.RawURLEncoding.EncodeToString([]byte(key)) }
+
+// listVersions serves ListVersionsByFunction: $LATEST, then the published
+// versions in ascending order, each with its qualified ARN.
+func (s *Service) listVersions(q *request, raw string) error {
+	pg, err := parsePage(q.r.URL.Query())
+	if err != nil {
+		return err
+	}
+	_, e, err := s.findLatest(q, raw, "lambda:ListVersionsByFunction")
+	if err != nil {
+		return err
+	}
+	all := append([]*function{e.fn}, e.fn.Versions...)
+	start := 0
+	if pg.set {
+		start = -1
+		for k, f := range all {
+			if orDefault(f.Version, "$LATEST") == pg.after {
+				start = k + 1
+			}
+		}
+		if start < 0 {
+			return awserr.InvalidParameterValueException.New("Invalid marker")
+		}
+	}
+	items := []*configuration{}
+	out := map[string]any{}
+	for k := start; k < len(all); k++ {
+		if len(items) == pg.max {
+			out["NextMarker"] = marker(orDefault(all[k-1].Version, "$LATEST"))
+			break
+		}
+		c := all[k].configuration(viewList)
+		if all[k].Version == "" {
+			c.FunctionArn = e.fn.latestARN() // versions are listed qualified
+		}
+		items = append(items, c)
+	}
+	out["Versions"] = items
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+// codeSigningConfig serves GetFunctionCodeSigningConfig. gatehouse stores
+// no code signing configs, so no function has one, and AWS answers that
+// with 200 and an empty object (neither member), not an error.
+func (s *Service) codeSigningConfig(q *request, raw string) error {
+	if _, _, err := s.findLatest(q, raw, "lambda:GetFunctionCodeSigningConfig"); err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, struct{}{})
+	return nil
+}
