@@ -38,6 +38,19 @@
 // python3.8) are accepted. Other runtimes (java*, dotnet*, ruby*, go1.x)
 // are refused at create time with a message suggesting provided.al2023.
 //
+// # Versions and aliases
+//
+// PublishVersion (and Publish on CreateFunction/UpdateFunctionCode)
+// snapshots $LATEST's configuration and code as an immutable numbered
+// version; numbers are never reused. Aliases name a version (or $LATEST),
+// optionally with an additional version that receives a weighted share of
+// invocations. Both live in their function's record. A qualified name
+// (f:3, f:live, the qualified ARN) reaches a version or alias wherever AWS
+// takes one: GetFunction, GetFunctionConfiguration, Invoke, API Gateway
+// integrations, AddPermission/GetPolicy/RemovePermission (each version
+// and alias has its own resource policy) and DeleteFunction (one
+// version). Each version runs in its own instances.
+//
 // # Instances
 //
 // Each instance runs in its own bubblewrap sandbox (package runtime;
@@ -54,8 +67,7 @@
 //
 // # Not implemented
 //
-// Published versions and aliases (Publish is accepted and ignored;
-// qualifiers other than $LATEST are not found), layers, container images,
+// Layers, container images,
 // S3 code, response streaming, function URLs, event source mappings,
 // destinations. Event invocations are queued in memory and lost on restart.
 //

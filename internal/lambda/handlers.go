@@ -168,6 +168,12 @@ func (s *Service) createFunction(q *request) error {
 	if in.EphemeralStorage != nil {
 		f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
 	}
+	// Publish creates version 1 with the function, and the answer
+	// describes that version (its qualified ARN, Version "1").
+	out := f
+	if in.Publish {
+		out = f.publish(nil, time.Now())
+	}
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
 	if errors.Is(err, store.ErrExists) {
@@ -176,10 +182,7 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	// Publish is accepted but publishes nothing: gatehouse has no
-	// versions yet, so the answer stays $LATEST rather than naming a
-	// version that could not be invoked.
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, f.configuration(viewCreate))
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewCreate))
 	return nil
 }
 
@@ -235,15 +238,18 @@ func (s *Service) getFunction(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
+	t := e.target()
 	out := map[string]any{
-		"Configuration": qualified(e.target().fn.configuration(viewRead), res),
-		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(e.fn, res)},
+		"Configuration": qualified(t.fn.configuration(viewRead), res),
+		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(t.fn)},
 	}
-	if len(e.fn.Tags) > 0 {
-		out["Tags"] = e.fn.Tags
+	// Tags and reserved concurrency belong to the function, whichever
+	// version or alias is named.
+	if base := e.base.fn; len(base.Tags) > 0 {
+		out["Tags"] = base.Tags
 	}
-	if e.fn.Reserved != nil {
-		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *e.fn.Reserved}
+	if base := e.base.fn; base.Reserved != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *base.Reserved}
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
 	return nil
@@ -313,8 +319,16 @@ func (s *Service) deleteFunction(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if res.qualifier != "" {
+	switch {
+	case res.qualifier == "$LATEST":
 		return awserr.InvalidParameterValueException.New("Deletion of $LATEST version is not allowed.")
+	case res.qualifier != "":
+		// A Qualifier deletes one published version; an alias is not a
+		// version (DeleteAlias removes it).
+		if e.alias != nil {
+			return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		}
+		return s.deleteVersion(q, res)
 	}
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Delete(kindFunction, e.fn.key()) })
 	if errors.Is(err, store.ErrNotFound) {
@@ -324,6 +338,9 @@ func (s *Service) deleteFunction(q *request, raw string) error {
 		return err
 	}
 	s.mgr.Stop(e.fn.key())
+	for _, v := range e.fn.Versions {
+		s.mgr.Stop(v.poolKey())
+	}
 	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -444,19 +461,29 @@ func (s *Service) updateCode(q *request, raw string) error {
 		awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewRead))
 		return nil
 	}
+	var published *function
 	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
 		f.setCode(ci)
 		if in.Architectures != nil {
 			f.Architectures = in.Architectures
 		}
 		f.LastModified = timestamp(time.Now())
+		if in.Publish {
+			// The new code is published as a version in the same change,
+			// and the answer describes that version.
+			published = f.publish(nil, time.Now())
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	s.mgr.Stop(f.key())
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate)) // Publish: see createFunction
+	if published != nil {
+		awsproto.WriteJSON(q.w, q.r, http.StatusOK, published.configuration(viewUpdate))
+		return nil
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate))
 	return nil
 }
 
@@ -634,11 +661,11 @@ var locationKey = func() []byte {
 
 func locationToken(f *function, exp int64) string {
 	m := hmac.New(sha256.New, locationKey)
-	m.Write([]byte(f.key() + "\x00" + f.CodeSha256 + "\x00" + strconv.FormatInt(exp, 10)))
+	m.Write([]byte(f.key() + "\x00" + f.Version + "\x00" + f.CodeSha256 + "\x00" + strconv.FormatInt(exp, 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) locationURL(f *function, res resolved) string {
+func (s *Service) locationURL(f *function) string {
 	if f.CodeZip == "" {
 		return "file://" + f.CodeDir
 	}
@@ -648,6 +675,9 @@ func (s *Service) locationURL(f *function, res resolved) string {
 	v.Set("Account", f.Account)
 	v.Set("Expires", strconv.FormatInt(exp, 10))
 	v.Set("Token", locationToken(f, exp))
+	if f.Version != "" {
+		v.Set("Version", f.Version) // a published version's own code
+	}
 	return *s.endpoint.Load() + "/2015-03-31/functions/" + url.PathEscape(f.Name) + "/code-location?" + v.Encode()
 }
 
@@ -658,6 +688,9 @@ func (s *Service) serveLocation(w http.ResponseWriter, r *http.Request, name str
 	_, region, _ := strings.Cut(strings.TrimPrefix(qs.Get("X-Amz-Credential"), "gatehouse/"), "/")
 	region, _, _ = strings.Cut(region, "/")
 	e := s.view.Load().fns[fnKey(qs.Get("Account"), region, name)]
+	if ver := qs.Get("Version"); e != nil && ver != "" {
+		e = e.versions[ver]
+	}
 	exp, _ := strconv.ParseInt(qs.Get("Expires"), 10, 64)
 	denied := awserr.LambdaAccessDeniedException.New("Request has expired or the token is invalid.")
 	if e == nil || e.fn.CodeZip == "" || time.Now().Unix() > exp {

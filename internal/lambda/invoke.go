@@ -23,13 +23,17 @@ import (
 // unconfirmed exact value after the 1 MB increase).
 const maxEventPayload = 1048576
 
-// spec returns how to run e's function, built once per revision.
+// spec returns how to run e's function ($LATEST or a published version,
+// never an alias's entry: see entry.target), built once per revision.
 func (s *Service) spec(e *entry) (*runtime.Spec, error) {
-	e.specOnce.Do(func() { e.spec, e.specErr = s.buildSpec(e.fn) })
+	e.specOnce.Do(func() { e.spec, e.specErr = s.buildSpec(e.fn, e.base.fn.Reserved) })
 	return e.spec, e.specErr
 }
 
-func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
+// buildSpec describes how to run f. reserved is the function's reserved
+// concurrency, which in AWS is shared by all its versions; here it caps
+// each version's instances.
+func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 	kind := runtime.Classify(f.Runtime)
 	if kind == runtime.Unsupported {
 		return nil, awserr.InvalidRuntimeException.Errorf("The runtime parameter of %s is not supported.", f.Runtime)
@@ -59,10 +63,10 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 	}
 	endpoint := *s.endpoint.Load()
 	spec := &runtime.Spec{
-		Key:          f.key(),
+		Key:          f.poolKey(),
 		Revision:     f.RevisionID + " " + endpoint,
 		FunctionName: f.Name,
-		Version:      "$LATEST",
+		Version:      orDefault(f.Version, "$LATEST"),
 		Runtime:      f.Runtime,
 		Kind:         kind,
 		MemoryMB:     f.MemorySize,
@@ -76,8 +80,8 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 		Endpoint:     endpoint,
 		Log:          lf,
 	}
-	if f.Reserved != nil {
-		spec.Concurrency, spec.Reserved = *f.Reserved, true
+	if reserved != nil {
+		spec.Concurrency, spec.Reserved = *reserved, true
 	}
 	if deprecated(f.Runtime) {
 		spec.InitNotice = "WARNING: the runtime " + f.Runtime + " is deprecated on AWS Lambda, which no longer lets you create functions with it; gatehouse runs it with the host's " + runtime.Interpreter(kind) + "."
@@ -124,7 +128,7 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 	}
 	add("AWS_LAMBDA_FUNCTION_NAME", f.Name)
 	add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", strconv.Itoa(f.MemorySize))
-	add("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+	add("AWS_LAMBDA_FUNCTION_VERSION", orDefault(f.Version, "$LATEST"))
 	add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 	add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/"+f.Name)
 	add("LAMBDA_TASK_ROOT", lay.TaskRoot)
@@ -159,10 +163,13 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 
 // invoke serves the Invoke API (spec §4.5).
 func (s *Service) invoke(q *request, raw string) error {
-	res, e, err := s.find(q, raw, "lambda:InvokeFunction")
+	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
 		return err
 	}
+	// Named by an alias, the invocation runs the alias's version, or its
+	// additional version for that version's share of invocations.
+	e := named.route(s.pick)
 	typ := q.r.Header.Get("X-Amz-Invocation-Type")
 	switch typ {
 	case "", "RequestResponse", "Event", "DryRun":
@@ -235,7 +242,7 @@ func (s *Service) invoke(q *request, raw string) error {
 	h := q.w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("x-amzn-RequestId", meta.RequestID)
-	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amz-Executed-Version", orDefault(e.fn.Version, "$LATEST"))
 	if out.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", out.FunctionError)
 	}
@@ -321,15 +328,17 @@ func (s *Service) InvokeFromGateway(ctx context.Context, functionARN, sourceARN 
 		return nil, "", fmt.Errorf("lambda: invalid function ARN %q", functionARN)
 	}
 	res := resolved{account: ref.Account, region: ref.Region, name: ref.Name, qualifier: ref.Qualifier}
-	e, err := s.lookup(res)
+	named, err := s.lookup(res)
 	if err != nil {
 		return nil, "", err
 	}
-	if !gatewayAllowed(e, res.arn(), sourceARN) {
+	// The policy that decides is the one of the ARN as named (the alias's
+	// for an alias ARN); what runs is the version behind it.
+	if !gatewayAllowed(named, res.arn(), sourceARN) {
 		s.log.Debug("lambda: function policy does not allow API Gateway", "function", functionARN, "source_arn", sourceARN)
 		return nil, "", awserr.LambdaAccessDeniedException.New("Execution failed due to configuration error: Invalid permissions on Lambda function")
 	}
-	spec, err := s.spec(e)
+	spec, err := s.spec(named.route(s.pick))
 	if err != nil {
 		return nil, "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,10 +58,7 @@ type function struct {
 	// LastVersion is the highest number ever published: AWS never reuses
 	// a version number, even after the version is deleted.
 	LastVersion int `json:"lastVersion,omitempty"`
-	// Published is the RevisionId of $LATEST when it was last published,
-	// so that PublishVersion without a change returns that version.
-	Published string   `json:"published,omitempty"`
-	Aliases   []*alias `json:"aliases,omitempty"`
+	Aliases     []*alias `json:"aliases,omitempty"`
 }
 
 // alias is a named pointer to a published version (or $LATEST), with an
@@ -86,6 +84,59 @@ func (f *function) arn() string {
 // unqualified ARN for $LATEST).
 func (f *function) qualifiedARN() string {
 	return arn.FunctionQualified(f.Region, f.Account, f.Name, f.Version)
+}
+
+// poolKey names the instances of f for the runtime manager: a published
+// version has its own code and configuration, so its own instances.
+func (f *function) poolKey() string {
+	if f.Version == "" {
+		return f.key()
+	}
+	return f.key() + ":" + f.Version
+}
+
+// publish snapshots $LATEST f as the next published version and returns
+// it: configuration and code as they are now, a number never used before,
+// its own RevisionId and no policy (a version's policy is its own). desc,
+// when set, replaces the function's description in the version. The
+// caller stores f.
+func (f *function) publish(desc *string, now time.Time) *function {
+	v := *f
+	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved = nil, nil, nil, nil, nil
+	v.LastVersion = 0
+	if f.Environment != nil {
+		env := make(map[string]string, len(*f.Environment))
+		for k, val := range *f.Environment {
+			env[k] = val
+		}
+		v.Environment = &env
+	}
+	v.Architectures = append([]string(nil), f.Architectures...)
+	f.LastVersion++
+	v.Version = strconv.Itoa(f.LastVersion)
+	if desc != nil {
+		v.Description = *desc
+	}
+	v.RevisionID = newRevision()
+	v.LastModified = timestamp(now)
+	f.Versions = append(f.Versions, &v)
+	return &v
+}
+
+// sameCode reports whether version f has g's code and configuration: what
+// a version snapshots, so that PublishVersion of an unchanged $LATEST
+// publishes nothing. Tags, policy and concurrency are the function's, not
+// a version's, and do not count; nor does the description, which
+// PublishVersion may set.
+func (f *function) sameCode(g *function) bool {
+	a, b := *f, *g
+	for _, c := range []*function{&a, &b} {
+		c.Version, c.Description, c.RevisionID, c.LastModified = "", "", "", ""
+		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion = nil, nil, nil, nil, nil, 0
+	}
+	ja, _ := json.Marshal(&a)
+	jb, _ := json.Marshal(&b)
+	return bytes.Equal(ja, jb)
 }
 
 // latestARN is the ARN of f's $LATEST, qualified, as lists of versions

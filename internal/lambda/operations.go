@@ -27,6 +27,7 @@ var Table = pipeline.Table{
 	{Name: "ListFunctions", Actions: []string{"lambda:ListFunctions"}},
 	{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn},
 	{Name: "ListVersionsByFunction", Actions: []string{"lambda:ListVersionsByFunction"}, Keys: fn},
+	{Name: "PublishVersion", Actions: []string{"lambda:PublishVersion"}, Keys: fn},
 	{Name: "PutFunctionConcurrency", Actions: []string{"lambda:PutFunctionConcurrency"}, Keys: fn},
 	{Name: "RemovePermission", Actions: []string{"lambda:RemovePermission"}, Keys: fn},
 	{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -229,6 +230,23 @@ func (e *entry) target() *entry {
 	}
 	return e.base
 }
+
+// route is the entry an invocation of e runs: target, except for the
+// share of an alias's invocations its RoutingConfig sends to the
+// additional version. pick returns a uniform number in [0, 1).
+func (e *entry) route(pick func() float64) *entry {
+	if e.alias != nil {
+		for v, w := range e.alias.Weights { // at most one (validated)
+			if t := e.base.versions[v]; t != nil && pick() < w {
+				return t
+			}
+		}
+	}
+	return e.target()
+}
+
+// pick draws the weighted routing of alias invocations.
+func (s *Service) pick() float64 { return rand.Float64() }
 
 // collectCode removes stored packages no function uses any more (left by
 // updates and deletes). It runs at start, when no instance can be using
@@ -456,6 +474,8 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "GetFunctionCodeLocation", func(q *request) error { return s.codeLocation(q, name) }
 			case "versions GET":
 				return "ListVersionsByFunction", func(q *request) error { return s.listVersions(q, name) }
+			case "versions POST":
+				return "PublishVersion", func(q *request) error { return s.publishVersion(q, name) }
 			}
 		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
 			name, sid := segs[2], segs[4]
@@ -519,8 +539,11 @@ func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, a
 		req.ResourcePolicyName = "function policy"
 	}
 	fill := keys
-	if e != nil && len(e.base.fn.Tags) > 0 {
-		tags := pipeline.TagsFromMap(e.base.fn.Tags)
+	if e != nil && e.base != nil {
+		e = e.base // tags are the function's, whichever qualifier is named
+	}
+	if e != nil && len(e.fn.Tags) > 0 {
+		tags := pipeline.TagsFromMap(e.fn.Tags)
 		fill = func(c *policy.Context) {
 			pipeline.ResourceTags(c, tags)
 			if keys != nil {

@@ -2,9 +2,12 @@ package lambda
 
 import (
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
@@ -112,5 +115,82 @@ func (s *Service) codeSigningConfig(q *request, raw string) error {
 		return err
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, struct{}{})
+	return nil
+}
+
+type publishInput struct {
+	CodeSha256  *string `json:"CodeSha256"`
+	Description *string `json:"Description"`
+	RevisionId  string  `json:"RevisionId"`
+}
+
+// publishVersion serves PublishVersion: $LATEST's configuration and code
+// become an immutable numbered version. Unchanged since the last publish,
+// $LATEST is not published again: the answer is that version (AWS:
+// "Lambda doesn't publish a version if the function's configuration and
+// code haven't changed since the last version").
+func (s *Service) publishVersion(q *request, raw string) error {
+	var in publishInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	if in.Description != nil && len(*in.Description) > 256 {
+		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description)
+	}
+	res, _, err := s.findLatest(q, raw, "lambda:PublishVersion")
+	if err != nil {
+		return err
+	}
+	var out *function
+	_, err = s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
+		if in.CodeSha256 != nil && *in.CodeSha256 != "" && *in.CodeSha256 != f.CodeSha256 {
+			return awserr.InvalidParameterValueException.Errorf("CodeSHA256 (%s) is different from current CodeSHA256 in $LATEST (%s). Please try again with the CodeSHA256 in $LATEST.", *in.CodeSha256, f.CodeSha256)
+		}
+		if n := len(f.Versions); n > 0 && f.Versions[n-1].Version == strconv.Itoa(f.LastVersion) && f.Versions[n-1].sameCode(f) {
+			out = f.Versions[n-1]
+			return errUnchanged
+		}
+		out = f.publish(in.Description, time.Now())
+		return nil
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewRead))
+	return nil
+}
+
+// errUnchanged ends a modify that changes nothing.
+var errUnchanged = errors.New("unchanged")
+
+// deleteVersion serves DeleteFunction with a version Qualifier. A version
+// an alias points to (as its version or its additional one) stays.
+func (s *Service) deleteVersion(q *request, res resolved) error {
+	var gone *function
+	_, err := s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
+		var refs []string
+		for _, a := range f.Aliases {
+			if _, ok := a.Weights[res.qualifier]; ok || a.FunctionVersion == res.qualifier {
+				refs = append(refs, a.Name)
+			}
+		}
+		if len(refs) > 0 {
+			return awserr.ResourceConflictException.Errorf("Unable to delete version because the following aliases reference it: [%s]", strings.Join(refs, ", "))
+		}
+		for k, v := range f.Versions {
+			if v.Version == res.qualifier {
+				gone = v
+				f.Versions = append(f.Versions[:k:k], f.Versions[k+1:]...)
+				return nil
+			}
+		}
+		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+	})
+	if err != nil {
+		return err
+	}
+	s.mgr.Stop(gone.poolKey())
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
