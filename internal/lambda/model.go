@@ -57,7 +57,7 @@ type function struct {
 	Versions []*function `json:"versions,omitempty"`
 	// LastVersion is the highest number ever published: AWS never reuses
 	// a version number, even after the version is deleted.
-	LastVersion int `json:"lastVersion,omitempty"`
+	LastVersion int      `json:"lastVersion,omitempty"`
 	Aliases     []*alias `json:"aliases,omitempty"`
 }
 
