@@ -11,10 +11,13 @@ var fn = pipeline.ResourceTagKeys
 // internal/archtest checks that route names no other.
 var Table = pipeline.Table{
 	{Name: "AddPermission", Actions: []string{"lambda:AddPermission"}, Keys: append([]string{"lambda:Principal", "lambda:FunctionUrlAuthType"}, fn...)},
+	{Name: "CreateAlias", Actions: []string{"lambda:CreateAlias"}, Keys: fn},
 	{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)},
+	{Name: "DeleteAlias", Actions: []string{"lambda:DeleteAlias"}, Keys: fn},
 	{Name: "DeleteFunction", Actions: []string{"lambda:DeleteFunction"}, Keys: fn},
 	{Name: "DeleteFunctionConcurrency", Actions: []string{"lambda:DeleteFunctionConcurrency"}, Keys: fn},
 	{Name: "GetAccountSettings", Actions: []string{"lambda:GetAccountSettings"}},
+	{Name: "GetAlias", Actions: []string{"lambda:GetAlias"}, Keys: fn},
 	{Name: "GetFunction", Actions: []string{"lambda:GetFunction"}, Keys: fn},
 	// The code location URL carries its own HMAC token instead of a
 	// signature: GetFunction authorized it when it handed it out.
@@ -24,6 +27,7 @@ var Table = pipeline.Table{
 	{Name: "GetFunctionConfiguration", Actions: []string{"lambda:GetFunctionConfiguration"}, Keys: fn},
 	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
 	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
+	{Name: "ListAliases", Actions: []string{"lambda:ListAliases"}, Keys: fn},
 	{Name: "ListFunctions", Actions: []string{"lambda:ListFunctions"}},
 	{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn},
 	{Name: "ListVersionsByFunction", Actions: []string{"lambda:ListVersionsByFunction"}, Keys: fn},
@@ -32,6 +36,7 @@ var Table = pipeline.Table{
 	{Name: "RemovePermission", Actions: []string{"lambda:RemovePermission"}, Keys: fn},
 	{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)},
 	{Name: "UntagResource", Actions: []string{"lambda:UntagResource"}, Keys: append([]string{pipeline.KeyTagKeys}, fn...)},
+	{Name: "UpdateAlias", Actions: []string{"lambda:UpdateAlias"}, Keys: fn},
 	{Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode"}, Keys: fn},
 	{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, fn...)},
 }

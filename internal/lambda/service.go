@@ -476,6 +476,20 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "ListVersionsByFunction", func(q *request) error { return s.listVersions(q, name) }
 			case "versions POST":
 				return "PublishVersion", func(q *request) error { return s.publishVersion(q, name) }
+			case "aliases POST":
+				return "CreateAlias", func(q *request) error { return s.createAlias(q, name) }
+			case "aliases GET":
+				return "ListAliases", func(q *request) error { return s.listAliases(q, name) }
+			}
+		case n == 5 && segs[3] == "aliases":
+			name, alias := segs[2], segs[4]
+			switch method {
+			case http.MethodGet:
+				return "GetAlias", func(q *request) error { return s.getAlias(q, name, alias) }
+			case http.MethodPut:
+				return "UpdateAlias", func(q *request) error { return s.updateAlias(q, name, alias) }
+			case http.MethodDelete:
+				return "DeleteAlias", func(q *request) error { return s.deleteAlias(q, name, alias) }
 			}
 		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
 			name, sid := segs[2], segs[4]

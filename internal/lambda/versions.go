@@ -153,7 +153,7 @@ func (s *Service) publishVersion(q *request, raw string) error {
 		out = f.publish(in.Description, time.Now())
 		return nil
 	})
-	if err != nil && !errors.Is(err, errUnchanged) {
+	if err != nil && !isUnchanged(err) {
 		return err
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewRead))
@@ -162,6 +162,8 @@ func (s *Service) publishVersion(q *request, raw string) error {
 
 // errUnchanged ends a modify that changes nothing.
 var errUnchanged = errors.New("unchanged")
+
+func isUnchanged(err error) bool { return errors.Is(err, errUnchanged) }
 
 // deleteVersion serves DeleteFunction with a version Qualifier. A version
 // an alias points to (as its version or its additional one) stays.
