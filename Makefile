@@ -49,7 +49,7 @@ test-short: $(SUMMARY) ## unit tests only (-short, no test/ packages): no binary
 	@$(GO) test -short -json -timeout 5m $(GOTESTFLAGS) $(UNIT_PKGS) 2>&1 | $(SUMMARY) -log bin/test-short.log
 
 test: deps vet $(SUMMARY) ## everything, with -race: unit and end-to-end tests; starts PostgreSQL for them
-	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 10m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
+	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 20m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
 
 $(SUMMARY):
 	@$(GO) build -o $@ ./internal/tools/testsummary

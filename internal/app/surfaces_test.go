@@ -22,7 +22,7 @@ import (
 
 // The surfaces must agree (issue #13): a policy conditioned on a global
 // condition key gives the same decision on IAM, STS, the API Gateway and
-// Lambda control planes, and execute-api, because all of them build the
+// Lambda control planes, execute-api and CloudWatch Logs, because all of them build the
 // request's keys with the pipeline's one builder and the IAM engine adds the
 // principal's. Each case puts one identity policy on a user and calls one
 // authorized operation of every surface with the user's key.
@@ -150,6 +150,15 @@ func (h *harness) surfaces() []surface {
 		}},
 		{"execute-api", func(t *testing.T, c aws.Credentials) int {
 			st, _ := h.send(t, c, http.MethodGet, "/restapis/"+h.apiID+"/dev/_user_request_/pets", "execute-api", nil, nil)
+			return st
+		}},
+		{"logs", func(t *testing.T, c aws.Credentials) int {
+			st, out := h.send(t, c, http.MethodPost, "/", "logs", []byte(`{}`),
+				map[string]string{"Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "Logs_20140328.DescribeLogGroups"})
+			if st == http.StatusBadRequest && strings.Contains(out, `"AccessDeniedException"`) {
+				// CloudWatch Logs answers a denial with 400, as AWS does.
+				return http.StatusForbidden
+			}
 			return st
 		}},
 	}

@@ -80,6 +80,27 @@ func stringLit(e ast.Expr) (string, bool) {
 	return s, err == nil
 }
 
+// constText reports whether e is made of string literals only.
+func constText(e ast.Expr) bool { _, ok := constValue(e); return ok }
+
+// constValue is the text of an expression made of string literals only.
+func constValue(e ast.Expr) (string, bool) {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return stringLit(e)
+	case *ast.ParenExpr:
+		return constValue(e.X)
+	case *ast.BinaryExpr:
+		if e.Op != token.ADD {
+			return "", false
+		}
+		x, ok1 := constValue(e.X)
+		y, ok2 := constValue(e.Y)
+		return x + y, ok1 && ok2
+	}
+	return "", false
+}
+
 // arnViolations lists the places in f that build or split an ARN.
 func arnViolations(fset *token.FileSet, f *ast.File) []string {
 	var out []string
@@ -101,11 +122,11 @@ func arnViolations(fset *token.FileSet, f *ast.File) []string {
 	ast.Inspect(f, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.BinaryExpr:
-			if n.Op != token.ADD {
-				break
+			if n.Op != token.ADD || constText(n) {
+				break // text split over lines ("…" + "…") builds nothing
 			}
 			for _, e := range []ast.Expr{n.X, n.Y} {
-				if s, ok := stringLit(e); ok && arnLiteral(s) {
+				if s, ok := constValue(e); ok && arnLiteral(s) {
 					report(e, "concatenates "+strconv.Quote(s))
 				}
 			}
@@ -164,6 +185,8 @@ func TestARNViolations(t *testing.T) {
 		{"passwd line", `s := "root:x:0:0:root:/root:/sbin/nologin\n" + rest`, false},
 		{"split", `p := strings.Split(arn, ":")`, true},
 		{"splitn", `p := strings.SplitN(arn, ":", 6)`, true},
+		{"documentation text", "s := \"authorized on \" +\n\"`arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/METHOD/PATH`.\"", false},
+		{"literal then value", `s := "arn:aws:" + "iam::" + acct`, true},
 		{"prefix test", `ok := strings.HasPrefix(s, "arn:")`, false},
 		{"comparison", `ok := s[:4] == "arn:"`, false},
 		{"split on slash", `p := strings.Split(path, "/")`, false},

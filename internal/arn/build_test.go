@@ -35,6 +35,7 @@ func TestConstructors(t *testing.T) {
 		{"event source mapping", EventSourceMapping("us-east-1", "123456789012", "a1b2"), "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:a1b2"},
 		{"runtime", RuntimeVersion("us-east-1", "abc"), "arn:aws:lambda:us-east-1::runtime:abc"},
 		{"log group", LogGroup("us-east-1", "123456789012", "/aws/lambda/f"), "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f"},
+		{"log stream", LogStream("us-east-1", "123456789012", "/aws/lambda/f", "2026/12/05/[$LATEST]abc"), "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:2026/12/05/[$LATEST]abc"},
 		{"apigateway", APIGateway("us-east-1", "/restapis/a1/stages/prod"), "arn:aws:apigateway:us-east-1::/restapis/a1/stages/prod"},
 		{"lambda integration", LambdaIntegrationURI("us-east-1", "arn:aws:lambda:us-east-1:123456789012:function:f"), "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:f/invocations"},
 		{"execute-api", ExecuteAPI("us-east-1", "123456789012", "a1", "prod", "GET", "pets/1"), "arn:aws:execute-api:us-east-1:123456789012:a1/prod/GET/pets/1"},

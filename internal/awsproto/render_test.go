@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -180,4 +181,36 @@ func TestMemberLists(t *testing.T) {
 	if got := MemberStructs(v, "Missing"); got != nil {
 		t.Errorf("MemberStructs(Missing) = %q", got)
 	}
+}
+
+// FuzzMemberStructs compares the one-pass MemberStructs with the
+// straightforward reading it replaced (scan every parameter for member 1,
+// then 2, ... until one has no field).
+func FuzzMemberStructs(f *testing.F) {
+	for _, s := range []string{"T.member.1.Key=k&T.member.1.Value=v&T.member.2.Key=x", "T.member.01.Key=a&T.member.1.=b", "T.member.2.Key=a", "T.member.1.A.member.1=x&T.member.1.A.member.2=y", "T.member.1.K=&T.member.1.K=z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		v, err := url.ParseQuery(q)
+		if err != nil {
+			return
+		}
+		var want []map[string]string
+		for i := 1; ; i++ {
+			p := "T.member." + strconv.Itoa(i) + "."
+			m := map[string]string{}
+			for k, vs := range v {
+				if strings.HasPrefix(k, p) && len(vs) > 0 {
+					m[k[len(p):]] = vs[0]
+				}
+			}
+			if len(m) == 0 {
+				break
+			}
+			want = append(want, m)
+		}
+		if got := MemberStructs(v, "T"); !reflect.DeepEqual(got, want) {
+			t.Fatalf("MemberStructs(%q) = %q, reference %q", q, got, want)
+		}
+	})
 }

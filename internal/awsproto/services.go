@@ -108,8 +108,12 @@ func WriteUnknownService(w http.ResponseWriter, r *http.Request, svc *Service, s
 	if svc != nil {
 		proto = svc.Protocol
 	}
+	// The request's own shape decides first: an older client may speak
+	// a protocol the service has since left (SQS moved from Query to JSON;
+	// AWS CLI 2.9 still sends it Query requests).
+	query := r.URL.Query().Has("Action") || action != ""
 	switch {
-	case target != "" || proto == "json":
+	case target != "" || proto == "json" && !query:
 		e := awserr.UnknownOperation.New(what)
 		version := "1.1"
 		if svc != nil && svc.JSONVersion != "" {
@@ -117,7 +121,7 @@ func WriteUnknownService(w http.ResponseWriter, r *http.Request, svc *Service, s
 		}
 		writeAWSJSONError(w, r, "application/x-amz-json-"+version, e)
 		return e
-	case proto == "query" || proto == "ec2" || r.URL.Query().Has("Action") || action != "":
+	case query || proto == "query" || proto == "ec2":
 		e := awserr.InvalidAction.New(what)
 		if proto == "ec2" {
 			writeEC2Error(w, r, e)

@@ -152,6 +152,11 @@ var (
 // Binary builds cmd/gatehouse once per test process and returns its path.
 func Binary(t testing.TB) string {
 	t.Helper()
+	// Building and running the binary makes a test end-to-end: -short
+	// (make test-short) is for the unit tests; make test runs these.
+	if testing.Short() {
+		t.Skip("builds and runs the gatehouse binary: end-to-end, skipped with -short")
+	}
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "gatehouse-bin-")
 		if err != nil {

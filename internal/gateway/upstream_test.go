@@ -559,7 +559,13 @@ func exchangeTwice(t *testing.T, rt http.RoundTripper, method, body, resp string
 	}
 	_, res.next, _ = do("GET", "")
 	res.conns = be.conns.Load()
-	return res
+	// The backend may still be reading a request a client sent after it
+	// gave up on the response; copy what it saw under its lock.
+	mu.Lock()
+	res.got = append([]string(nil), res.got...)
+	out := res
+	mu.Unlock()
+	return out
 }
 
 // TestUpstreamMatchesTransport runs responses, well-formed and not,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"net/http"
 	"net/url"
 	"sort"
@@ -19,6 +20,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
+
+// iamRegion is the region of every IAM request (aws:RequestedRegion).
+const iamRegion = "us-east-1"
 
 // call is one IAM API request in progress.
 type call struct {
@@ -61,7 +65,7 @@ func BodyError(err error) error {
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.IAMNamespace, err) }
 	// The head is authenticated before the body is read (issue #12 item 8).
-	p, vr, b, err := s.auth.ReadRequest(w, r, "iam", awsproto.MaxQueryBody)
+	p, _, b, err := s.auth.ReadRequest(w, r, "iam", awsproto.MaxQueryBody)
 	if err != nil {
 		fail(BodyError(err))
 		return
@@ -99,7 +103,10 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
 		return
 	}
-	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: vr.Region}
+	// IAM is a global service: AWS documents that every IAM request is made
+	// to us-east-1, so aws:RequestedRegion is us-east-1 whatever region a
+	// client signed with (doc/spec/iam-api.md; test/condkeys).
+	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: iamRegion}
 	c.opKeys = operationKeys(c)
 	res, err := op(c)
 	if err != nil {
@@ -235,7 +242,7 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 // the account's entities under the request's PathPrefix, sorted by name
 // case-insensitively as IAM lists them. ident gives an entity's account,
 // path and name.
-func listInPath[E any](c *call, kind string, all map[string]*E, ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
+func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
 	prefix, res, err := listResource(c, kind)
 	if err != nil {
 		return nil, "", false, err

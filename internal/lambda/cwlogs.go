@@ -19,11 +19,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
-	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
-	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 // Logs serves functions' logs through the CloudWatch Logs API (JSON 1.1,
@@ -90,7 +88,7 @@ func (l *Logs) serve(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Authn == nil {
 		return awserr.ServiceUnavailable.New("The logs service is not configured.")
 	}
-	caller, _, b, err := s.cfg.Authn.ReadRequest(w, r, "logs", maxLogsRequest)
+	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "logs", maxLogsRequest)
 	switch {
 	case errors.Is(err, reqbody.ErrTooLarge):
 		return awserr.LogsSerialization.New("Request body too large")
@@ -101,10 +99,7 @@ func (l *Logs) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer b.Release()
 	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
-	_, region, _ := sigv4.Scope(r)
-	if region == "" {
-		region = "us-east-1"
-	}
+	region := vr.Region
 	if !regionRE.MatchString(region) {
 		// The region names a directory of the data dir: only a region's
 		// shape may (a signed scope can carry any string).
@@ -237,22 +232,15 @@ func resolveGroup(q *request, name, identifier *string) (logGroup, error) {
 	return g, nil
 }
 
-// authorize decides logs:<action> on resource for the caller.
+// authorize decides logs:<action> on resource for the caller through the
+// shared pipeline (the request's global condition keys, the one denial
+// message in the logs service's words).
 func (l *Logs) authorize(q *request, action, resource, account string) error {
 	s := l.s
-	action = "logs:" + action
-	if s.cfg.Authz == nil {
-		return awserr.LogsAccessDenied.New("User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource)
-	}
-	d := s.cfg.Authz.Authorize(q.caller, iam.AuthzRequest{Action: action, Resource: resource, ResourceAccount: account})
-	if d.Effect == policy.Allowed {
-		return nil
-	}
-	msg := "User: " + q.caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource
-	if !s.cfg.LegacyDenyMessages {
-		msg += d.Reason(action)
-	}
-	return awserr.LogsAccessDenied.New(msg)
+	surface := pipeline.Surface{Authz: s.cfg.Authz, Now: s.cfg.Now, Denied: awserr.LogsAccessDenied, Legacy: s.cfg.LegacyDenyMessages}
+	_, err := surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller,
+		AuthzRequest: pipeline.AuthzRequest{Action: "logs:" + action, Resource: resource, ResourceAccount: account}})
+	return err
 }
 
 // groupFor resolves, authorizes and checks the existence of a log group.

@@ -77,7 +77,7 @@ func LogsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		// The ARN chooses the region; the account is the caller's, whose
 		// log groups CloudWatch Logs serves.
 		ref, ok := arn.ParseFunction(name)
-		if !ok {
+		if !ok || ref.Partition != arn.Partition {
 			fmt.Fprintf(stderr, "gatehouse logs: %s is not a function ARN\n", name)
 			return 2
 		}

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
 
@@ -75,22 +77,44 @@ func TestBinary(t *testing.T) {
 	}
 	// In its sandbox the function has its own pids: find its processes on
 	// the host by a marker in their environment.
-	if pids := markedProcesses(marker); len(pids) == 0 {
+	pids := markedProcesses(marker)
+	if len(pids) == 0 {
 		t.Fatalf("no process of the function found on the host")
+	}
+	// A pidfd becomes readable when its process exits: the kernel tells
+	// the test, no polling of /proc.
+	var fds []int
+	for _, pid := range pids {
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			continue // already gone
+		}
+		defer unix.Close(fd)
+		fds = append(fds, fd)
 	}
 	if err := p.Stop(); err != nil {
 		t.Fatalf("stop: %v\n%s", err, p.Stderr)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		pids := markedProcesses(marker)
-		if len(pids) == 0 {
+	for _, fd := range fds {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			n, err := unix.Poll(pfd, int(max(time.Until(deadline), 0)/time.Millisecond))
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("poll pidfd: %v", err)
+			}
+			if n == 0 {
+				t.Fatalf("function processes %v survived the server's shutdown", markedProcesses(marker))
+			}
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("function processes %v survived the server's shutdown", pids)
-		}
-		time.Sleep(50 * time.Millisecond)
+	}
+	// Nothing new of the function's started meanwhile either.
+	if left := markedProcesses(marker); len(left) > 0 {
+		t.Fatalf("function processes %v survived the server's shutdown", left)
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
 	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 // Services are the handlers of each surface. A nil control-plane handler
@@ -314,26 +315,14 @@ func isExecuteAPIHost(host string) bool {
 }
 
 // scopeService returns the service of the request's SigV4 credential scope
-// (".../date/region/SERVICE/aws4_request"), or "".
+// (".../date/region/SERVICE/aws4_request"), or "": sigv4.RoutingScope,
+// which reads it even from an otherwise malformed header.
 func scopeService(r *http.Request) string {
-	cred := ""
-	if a := r.Header.Get("Authorization"); a != "" {
-		i := strings.Index(a, "Credential=")
-		if i < 0 {
-			return ""
-		}
-		cred = a[i+len("Credential="):]
-		if j := strings.IndexAny(cred, ", "); j >= 0 {
-			cred = cred[:j]
-		}
-	} else if strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
-		cred = r.URL.Query().Get("X-Amz-Credential")
-	}
-	parts := strings.Split(cred, "/")
-	if len(parts) != 5 {
+	c, ok := sigv4.RoutingScope(r)
+	if !ok {
 		return ""
 	}
-	return parts[3]
+	return c.Service
 }
 
 // unsignedSurface places a request with no SigV4 scope. The one unsigned

@@ -33,6 +33,10 @@ func TestUnimplementedServiceAnswersInItsProtocol(t *testing.T) {
 		{"sns query", "POST", "/", auth("sns"), "", "application/x-www-form-urlencoded", "Action=ListTopics&Version=2010-03-31",
 			400, "text/xml", "",
 			[]string{`<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/">`, `<Type>Sender</Type><Code>InvalidAction</Code>`, `Amazon Simple Notification Service (sns): operation ListTopics is unknown`}},
+		// An old client's Query call to a service now on JSON (AWS CLI 2.9's sqs).
+		{"sqs query from an old client", "POST", "/", auth("sqs"), "", "application/x-www-form-urlencoded", "Action=ListQueues&Version=2012-11-05",
+			400, "text/xml", "",
+			[]string{`<Code>InvalidAction</Code>`, `Amazon Simple Queue Service (sqs): operation ListQueues is unknown`}},
 		{"ec2", "POST", "/", auth("ec2"), "", "application/x-www-form-urlencoded", "Action=DescribeInstances&Version=2016-11-15",
 			400, "application/xml", "",
 			[]string{`<Response><Errors><Error><Code>InvalidAction</Code>`, `operation DescribeInstances is unknown`, `<RequestID>`}},

@@ -52,3 +52,33 @@ func ParseScope(r *http.Request) (Credential, bool) {
 	}
 	return parseCredential(cred)
 }
+
+// RoutingScope is ParseScope for a router: it reads the Credential of an
+// Authorization header even when the rest of the header is malformed, so
+// that a request signed for a service reaches that service and gets that
+// service's own error for its bad signature, in that service's wire
+// format. Nothing is verified; ok is false when no five-part credential
+// can be read.
+func RoutingScope(r *http.Request) (Credential, bool) {
+	if a := r.Header.Get("Authorization"); a != "" {
+		return credentialOf(a)
+	}
+	if r.URL != nil && strings.Contains(r.URL.RawQuery, "X-Amz-Credential=") {
+		return ParseScope(r)
+	}
+	return Credential{}, false
+}
+
+// credentialOf finds "Credential=" in an Authorization header value and
+// parses the credential that follows, up to the next comma or space.
+func credentialOf(h string) (Credential, bool) {
+	i := strings.Index(h, "Credential=")
+	if i < 0 {
+		return Credential{}, false
+	}
+	cred := h[i+len("Credential="):]
+	if j := strings.IndexAny(cred, ", "); j >= 0 {
+		cred = cred[:j]
+	}
+	return parseCredential(cred)
+}

@@ -127,9 +127,9 @@ func rootConfig(url string) aws.Config {
 var rootCreds = aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey}
 
 // newWorld starts gatehouse in-process and sets it up.
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T, opts ...gatehousetest.Option) *world {
 	t.Helper()
-	s := gatehousetest.Start(t)
+	s := gatehousetest.Start(t, opts...)
 	w := setup(t, s.URL)
 	w.srv = s
 	return w

@@ -70,6 +70,7 @@ func TestE2ECLIAndBoto3(t *testing.T) {
 	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
 		t.Skip("boto3 not installed")
 	}
+	t.Parallel()
 	dir := t.TempDir()
 	cert, caFile := testCA(t, dir)
 

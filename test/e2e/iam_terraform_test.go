@@ -17,6 +17,7 @@ func TestTerraform(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs terraform")
 	}
+	t.Parallel() // mostly waiting on terraform and its provider: overlap it with the CLI test
 	mirror := "/opt/tf-plugins"
 	if _, err := exec.LookPath("terraform"); err != nil {
 		t.Skip("terraform not installed")

@@ -220,8 +220,10 @@ func (s *summary) packageDone(p *pkg, e event) {
 		fmt.Fprintf(s.out, "ok    %-44s %7.1fs  %s\n", name, e.Elapsed, counts)
 	default:
 		s.failed = true
-		fmt.Fprintf(s.out, "FAIL  %-44s %7.1fs  %s\n", name, e.Elapsed, counts)
 		s.reportFailure(p)
+		counts = fmt.Sprintf("%d passed, %d failed, %d skipped", p.passed, p.failed, p.skips)
+		fmt.Fprintf(s.out, "FAIL  %-44s %7.1fs  %s\n", name, e.Elapsed, counts)
+		io.WriteString(s.out, indent(s.failures[len(s.failures)-1]))
 	}
 	s.skipped = append(s.skipped, p.skipped...)
 }
@@ -255,6 +257,9 @@ func (s *summary) reportFailure(p *pkg) {
 			unfinished = append(unfinished, tn)
 		}
 	}
+	// A test that never finished (the package timed out or crashed in
+	// it) failed: count it so the final line does not say "0 failed".
+	p.failed += len(unfinished)
 	for _, tn := range unfinished {
 		fmt.Fprintf(&b, "=== DID NOT FINISH %s %s\n", name, tn)
 		for _, l := range p.tests[tn].output {
@@ -271,7 +276,6 @@ func (s *summary) reportFailure(p *pkg) {
 		}
 	}
 	s.failures = append(s.failures, b.String())
-	io.WriteString(s.out, indent(b.String()))
 }
 
 func indent(s string) string {
@@ -297,16 +301,17 @@ func (s *summary) finish() bool {
 	passed, failed, skipped := 0, 0, 0
 	for _, name := range s.order {
 		p := s.pkgs[name]
-		passed += p.passed
-		failed += p.failed
-		skipped += p.skips
 		if !p.done {
 			// go test stopped before the package did (killed, or the
 			// input was cut off): that is not a pass.
 			s.failed = true
-			fmt.Fprintf(s.out, "FAIL  %-44s (no result: go test stopped before it finished)\n", s.short(name))
 			s.reportFailure(p)
+			fmt.Fprintf(s.out, "FAIL  %-44s (no result: go test stopped before it finished)\n", s.short(name))
+			io.WriteString(s.out, indent(s.failures[len(s.failures)-1]))
 		}
+		passed += p.passed
+		failed += p.failed
+		skipped += p.skips
 	}
 	for path, lines := range s.builds {
 		if _, ok := s.pkgs[path]; !ok && len(lines) > 0 {
