@@ -95,6 +95,8 @@ type Service struct {
 	bg      sync.WaitGroup // Event invocations
 	closing chan struct{}
 	closed  sync.Once
+
+	picker atomic.Pointer[func() float64] // tests only: see pick
 }
 
 // snapshot is the immutable set of functions the hot path reads.
@@ -245,8 +247,15 @@ func (e *entry) route(pick func() float64) *entry {
 	return e.target()
 }
 
-// pick draws the weighted routing of alias invocations.
-func (s *Service) pick() float64 { return rand.Float64() }
+// pick draws the weighted routing of alias invocations: a uniform number
+// in [0, 1), from math/rand unless a test set its own source (SetPick in
+// export_test.go), so that a split can be checked exactly.
+func (s *Service) pick() float64 {
+	if f := s.picker.Load(); f != nil {
+		return (*f)()
+	}
+	return rand.Float64()
+}
 
 // collectCode removes stored packages no function uses any more (left by
 // updates and deletes). It runs at start, when no instance can be using
