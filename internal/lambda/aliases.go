@@ -292,6 +292,13 @@ func (s *Service) deleteAlias(q *request, raw, name string) error {
 		for k, a := range f.Aliases {
 			if a.Name == name {
 				f.Aliases = append(f.Aliases[:k:k], f.Aliases[k+1:]...)
+				// The alias's function URL goes with it.
+				for j, u := range f.URLs {
+					if u.Qualifier == name {
+						f.URLs = append(f.URLs[:j:j], f.URLs[j+1:]...)
+						break
+					}
+				}
 				return nil
 			}
 		}

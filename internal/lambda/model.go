@@ -59,6 +59,8 @@ type function struct {
 	// a version number, even after the version is deleted.
 	LastVersion int      `json:"lastVersion,omitempty"`
 	Aliases     []*alias `json:"aliases,omitempty"`
+	// URLs are the function's URL and its aliases' (on $LATEST only).
+	URLs []*urlConfig `json:"urls,omitempty"`
 }
 
 // alias is a named pointer to a published version (or $LATEST), with an
@@ -102,7 +104,7 @@ func (f *function) poolKey() string {
 // caller stores f.
 func (f *function) publish(desc *string, now time.Time) *function {
 	v := *f
-	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved = nil, nil, nil, nil, nil
+	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved, v.URLs = nil, nil, nil, nil, nil, nil
 	v.LastVersion = 0
 	if f.Environment != nil {
 		env := make(map[string]string, len(*f.Environment))
@@ -132,7 +134,7 @@ func (f *function) sameCode(g *function) bool {
 	a, b := *f, *g
 	for _, c := range []*function{&a, &b} {
 		c.Version, c.Description, c.RevisionID, c.LastModified = "", "", "", ""
-		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion = nil, nil, nil, nil, nil, 0
+		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion, c.URLs = nil, nil, nil, nil, nil, 0, nil
 	}
 	ja, _ := json.Marshal(&a)
 	jb, _ := json.Marshal(&b)

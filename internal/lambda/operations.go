@@ -12,9 +12,11 @@ var fn = pipeline.ResourceTagKeys
 var Table = pipeline.Table{
 	{Name: "AddPermission", Actions: []string{"lambda:AddPermission"}, Keys: append([]string{"lambda:Principal", "lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "CreateAlias", Actions: []string{"lambda:CreateAlias"}, Keys: fn},
+	{Name: "CreateFunctionUrlConfig", Actions: []string{"lambda:CreateFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)},
 	{Name: "DeleteAlias", Actions: []string{"lambda:DeleteAlias"}, Keys: fn},
 	{Name: "DeleteFunction", Actions: []string{"lambda:DeleteFunction"}, Keys: fn},
+	{Name: "DeleteFunctionUrlConfig", Actions: []string{"lambda:DeleteFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "DeleteFunctionConcurrency", Actions: []string{"lambda:DeleteFunctionConcurrency"}, Keys: fn},
 	{Name: "GetAccountSettings", Actions: []string{"lambda:GetAccountSettings"}},
 	{Name: "GetAlias", Actions: []string{"lambda:GetAlias"}, Keys: fn},
@@ -25,9 +27,15 @@ var Table = pipeline.Table{
 	{Name: "GetFunctionCodeSigningConfig", Actions: []string{"lambda:GetFunctionCodeSigningConfig"}, Keys: fn},
 	{Name: "GetFunctionConcurrency", Actions: []string{"lambda:GetFunctionConcurrency"}, Keys: fn},
 	{Name: "GetFunctionConfiguration", Actions: []string{"lambda:GetFunctionConfiguration"}, Keys: fn},
+	{Name: "GetFunctionUrlConfig", Actions: []string{"lambda:GetFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
 	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
+	// A request to a function URL (urlserve.go): since October 2025 AWS
+	// requires both actions of new URLs' callers, the second with
+	// lambda:InvokedViaFunctionUrl.
+	{Name: "InvokeFunctionUrl", Actions: []string{"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"}, Keys: append([]string{"lambda:FunctionUrlAuthType", "lambda:InvokedViaFunctionUrl"}, fn...)},
 	{Name: "ListAliases", Actions: []string{"lambda:ListAliases"}, Keys: fn},
+	{Name: "ListFunctionUrlConfigs", Actions: []string{"lambda:ListFunctionUrlConfigs"}, Keys: fn},
 	{Name: "ListFunctions", Actions: []string{"lambda:ListFunctions"}},
 	{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn},
 	{Name: "ListVersionsByFunction", Actions: []string{"lambda:ListVersionsByFunction"}, Keys: fn},
@@ -37,6 +45,7 @@ var Table = pipeline.Table{
 	{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)},
 	{Name: "UntagResource", Actions: []string{"lambda:UntagResource"}, Keys: append([]string{pipeline.KeyTagKeys}, fn...)},
 	{Name: "UpdateAlias", Actions: []string{"lambda:UpdateAlias"}, Keys: fn},
+	{Name: "UpdateFunctionUrlConfig", Actions: []string{"lambda:UpdateFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode"}, Keys: fn},
 	{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, fn...)},
 }

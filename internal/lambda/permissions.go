@@ -33,6 +33,7 @@ type statement struct {
 type condition struct {
 	StringEquals map[string]string `json:"StringEquals,omitempty"`
 	ArnLike      map[string]string `json:"ArnLike,omitempty"`
+	Bool         map[string]string `json:"Bool,omitempty"`
 }
 
 func compact(v any) []byte {
@@ -105,7 +106,11 @@ type addPermissionInput struct {
 	PrincipalOrgID      string `json:"PrincipalOrgID"`
 	EventSourceToken    string `json:"EventSourceToken"`
 	FunctionUrlAuthType string `json:"FunctionUrlAuthType"`
-	RevisionId          string `json:"RevisionId"`
+	// InvokedViaFunctionUrl limits a lambda:InvokeFunction grant to calls
+	// through a function URL (the second permission AWS requires of a
+	// URL's callers since October 2025).
+	InvokedViaFunctionUrl *bool  `json:"InvokedViaFunctionUrl"`
+	RevisionId            string `json:"RevisionId"`
 }
 
 func (s *Service) addPermission(q *request, raw string) error {
@@ -169,7 +174,10 @@ func (s *Service) addPermission(q *request, raw string) error {
 	add(&c.StringEquals, "lambda:EventSourceToken", in.EventSourceToken)
 	add(&c.StringEquals, "lambda:FunctionUrlAuthType", in.FunctionUrlAuthType)
 	add(&c.ArnLike, "AWS:SourceArn", in.SourceArn)
-	if c.StringEquals != nil || c.ArnLike != nil {
+	if in.InvokedViaFunctionUrl != nil && *in.InvokedViaFunctionUrl {
+		add(&c.Bool, "lambda:InvokedViaFunctionUrl", "true")
+	}
+	if c.StringEquals != nil || c.ArnLike != nil || c.Bool != nil {
 		st.Condition = c
 	}
 	stJSON := compact(st)

@@ -33,6 +33,9 @@ import (
 // the head before the body (an *authn.Authenticator).
 type Authenticator interface {
 	ReadRequest(w http.ResponseWriter, r *http.Request, service string, limit int64) (*authn.Principal, *sigv4.Result, *reqbody.Body, error)
+	// Bodies reads the bodies of unauthenticated requests (NONE function
+	// URLs) under the server's budget.
+	Bodies() *reqbody.Reader
 }
 
 // Authorizer decides Lambda actions and iam:PassRole (an *iam.Service).
@@ -102,6 +105,15 @@ type Service struct {
 // snapshot is the immutable set of functions the hot path reads.
 type snapshot struct {
 	fns map[string]*entry
+	// urls are the function URLs by id: the function's $LATEST entry and
+	// the URL's configuration.
+	urls map[string]urlTarget
+}
+
+// urlTarget is what a function URL id names.
+type urlTarget struct {
+	fn  *entry // the function's $LATEST entry
+	cfg *urlConfig
 }
 
 // entry is one function, published version or alias with what
@@ -173,7 +185,7 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{fns: make(map[string]*entry, len(recs))}
+	snap := &snapshot{fns: make(map[string]*entry, len(recs)), urls: map[string]urlTarget{}}
 	for _, rec := range recs {
 		var f function
 		if err := json.Unmarshal(rec.Value, &f); err != nil {
@@ -194,6 +206,9 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 			}
 		}
 		snap.fns[rec.Key] = e
+		for _, u := range f.URLs {
+			snap.urls[u.ID] = urlTarget{fn: e, cfg: u}
+		}
 	}
 	return snap, nil
 }
@@ -245,6 +260,14 @@ func (e *entry) route(pick func() float64) *entry {
 		}
 	}
 	return e.target()
+}
+
+// now is the service's clock.
+func (s *Service) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
 }
 
 // pick draws the weighted routing of alias invocations: a uniform number
@@ -352,6 +375,10 @@ const (
 
 // ServeHTTP serves the Lambda REST-JSON API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if IsURLRequest(r) {
+		s.serveURL(w, r)
+		return
+	}
 	if err := s.serve(w, r); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 	}
@@ -527,6 +554,24 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			case http.MethodDelete:
 				return "UntagResource", func(q *request) error { return s.untagResource(q, res) }
 			}
+		}
+	case "2021-10-31":
+		if n == 4 && segs[1] == "functions" && segs[3] == "url" {
+			name := segs[2]
+			switch method {
+			case http.MethodPost:
+				return "CreateFunctionUrlConfig", func(q *request) error { return s.createURL(q, name) }
+			case http.MethodGet:
+				return "GetFunctionUrlConfig", func(q *request) error { return s.getURL(q, name) }
+			case http.MethodPut:
+				return "UpdateFunctionUrlConfig", func(q *request) error { return s.updateURL(q, name) }
+			case http.MethodDelete:
+				return "DeleteFunctionUrlConfig", func(q *request) error { return s.deleteURL(q, name) }
+			}
+		}
+		if n == 4 && segs[1] == "functions" && segs[3] == "urls" && method == http.MethodGet {
+			name := segs[2]
+			return "ListFunctionUrlConfigs", func(q *request) error { return s.listURLs(q, name) }
 		}
 	case "2020-06-30":
 		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" && method == http.MethodGet {
