@@ -51,6 +51,13 @@
 // and alias has its own resource policy) and DeleteFunction (one
 // version). Each version runs in its own instances.
 //
+// # Function URLs
+//
+// A function and each alias may have a URL (urls.go), served on the
+// listener by Host <id>.lambda-url.<region>.* or at /_lambda_url/<id>/
+// (urlserve.go; doc/lambda.md): SigV4 and the pipeline for AWS_IAM, the
+// resource policy alone for NONE, CORS, the payload 2.0 event.
+//
 // # Instances
 //
 // Each instance runs in its own bubblewrap sandbox (package runtime;
@@ -68,7 +75,7 @@
 // # Not implemented
 //
 // Layers, container images,
-// S3 code, response streaming, function URLs, event source mappings,
+// S3 code, response streaming, event source mappings,
 // destinations. Event invocations are queued in memory and lost on restart.
 //
 // # Logs

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -71,8 +72,8 @@ func pythonZip(t *testing.T, body string) []byte {
 }
 
 // TestTerraformLambda: the Terraform AWS provider manages a function
-// (publish = true), an alias on its version and permissions (one on the
-// alias): apply, an invocation of the alias, a plan with no changes
+// (publish = true), an alias on its version, permissions (one on the
+// alias) and the alias's AWS_IAM function URL with CORS: apply, an invocation of the alias, a plan with no changes
 // (-detailed-exitcode), destroy — after which the function is gone.
 func TestTerraformLambda(t *testing.T) {
 	if testing.Short() {
@@ -96,6 +97,9 @@ func TestTerraformLambda(t *testing.T) {
 	}
 	if v, err := run("output", "-raw", "version"); err != nil || v != "1" {
 		t.Fatalf("version = %q %v", v, err)
+	}
+	if u, err := run("output", "-raw", "url"); err != nil || !regexp.MustCompile(`^https://[a-z0-9]{32}\.lambda-url\.us-east-1\.on\.aws/$`).MatchString(u) {
+		t.Fatalf("url = %q %v", u, err)
 	}
 	lc := lambda.NewFromConfig(aws.Config{Region: gatehousetest.Region, BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider(gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")})

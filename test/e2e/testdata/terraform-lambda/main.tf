@@ -63,5 +63,16 @@ resource "aws_lambda_permission" "apigw" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "arn:aws:execute-api:us-east-1:${data.aws_caller_identity.current.account_id}:abc123/*/*/*"
 }
+resource "aws_lambda_function_url" "live" {
+  function_name      = aws_lambda_function.fn.function_name
+  qualifier          = aws_lambda_alias.live.name
+  authorization_type = "AWS_IAM"
+  cors {
+    allow_origins = ["https://app.example.com"]
+    allow_methods = ["GET", "POST"]
+    max_age       = 300
+  }
+}
+output "url" { value = aws_lambda_function_url.live.function_url }
 output "alias_arn" { value = aws_lambda_alias.live.arn }
 output "version" { value = aws_lambda_function.fn.version }
