@@ -61,6 +61,9 @@ type function struct {
 	Aliases     []*alias `json:"aliases,omitempty"`
 	// URLs are the function's URL and its aliases' (on $LATEST only).
 	URLs []*urlConfig `json:"urls,omitempty"`
+	// Extra holds the function's other settings (configs.go), on $LATEST
+	// only.
+	Extra *fnExtra `json:"extra,omitempty"`
 }
 
 // alias is a named pointer to a published version (or $LATEST), with an
@@ -104,7 +107,7 @@ func (f *function) poolKey() string {
 // caller stores f.
 func (f *function) publish(desc *string, now time.Time) *function {
 	v := *f
-	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved, v.URLs = nil, nil, nil, nil, nil, nil
+	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved, v.URLs, v.Extra = nil, nil, nil, nil, nil, nil, nil
 	v.LastVersion = 0
 	if f.Environment != nil {
 		env := make(map[string]string, len(*f.Environment))
@@ -134,7 +137,7 @@ func (f *function) sameCode(g *function) bool {
 	a, b := *f, *g
 	for _, c := range []*function{&a, &b} {
 		c.Version, c.Description, c.RevisionID, c.LastModified = "", "", "", ""
-		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion, c.URLs = nil, nil, nil, nil, nil, 0, nil
+		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion, c.URLs, c.Extra = nil, nil, nil, nil, nil, 0, nil, nil
 	}
 	ja, _ := json.Marshal(&a)
 	jb, _ := json.Marshal(&b)

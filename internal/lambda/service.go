@@ -393,6 +393,10 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	if op == "" {
 		return awserr.UnknownOperation.New("")
 	}
+	if op == "GetProvisionedConcurrencyConfig" && r.URL.Query().Get("List") == "ALL" {
+		name := segs[2]
+		op, route = s.routeListProvisioned(name)
+	}
 	awsproto.SetOperation(r.Context(), op)
 	if op == "GetFunctionCodeLocation" {
 		return s.serveLocation(w, r, segs[2])
@@ -473,6 +477,28 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 	}
 	switch segs[0] {
 	case "2015-03-31":
+		if n >= 2 && segs[1] == "event-source-mappings" {
+			switch {
+			case n == 2 || n == 3 && segs[2] == "":
+				switch method {
+				case http.MethodPost:
+					return "CreateEventSourceMapping", s.createMapping
+				case http.MethodGet:
+					return "ListEventSourceMappings", s.listMappings
+				}
+			case n == 3:
+				id := segs[2]
+				switch method {
+				case http.MethodGet:
+					return "GetEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:GetEventSourceMapping")(q, id) }
+				case http.MethodPut:
+					return "UpdateEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, id) }
+				case http.MethodDelete:
+					return "DeleteEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, id) }
+				}
+			}
+			return "", nil
+		}
 		if n < 2 || segs[1] != "functions" {
 			return "", nil
 		}
@@ -531,7 +557,84 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			name, sid := segs[2], segs[4]
 			return "RemovePermission", func(q *request) error { return s.removePermission(q, name, sid) }
 		}
+	case "2019-09-25":
+		if n >= 4 && segs[1] == "functions" && segs[3] == "event-invoke-config" {
+			name := segs[2]
+			if n == 5 && segs[4] == "list" && method == http.MethodGet {
+				return "ListFunctionEventInvokeConfigs", func(q *request) error { return s.listEventInvoke(q, name) }
+			}
+			if n == 4 {
+				switch method {
+				case http.MethodPut:
+					return "PutFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, false) }
+				case http.MethodPost:
+					return "UpdateFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, true) }
+				case http.MethodGet:
+					return "GetFunctionEventInvokeConfig", func(q *request) error { return s.getEventInvoke(q, name) }
+				case http.MethodDelete:
+					return "DeleteFunctionEventInvokeConfig", func(q *request) error { return s.deleteEventInvoke(q, name) }
+				}
+			}
+		}
+	case "2024-08-31":
+		if n == 4 && segs[1] == "functions" && segs[3] == "recursion-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetFunctionRecursionConfig", func(q *request) error { return s.getRecursion(q, name) }
+			case http.MethodPut:
+				return "PutFunctionRecursionConfig", func(q *request) error { return s.putRecursion(q, name) }
+			}
+		}
+	case "2021-07-20":
+		if n == 4 && segs[1] == "functions" && segs[3] == "runtime-management-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetRuntimeManagementConfig", func(q *request) error { return s.getRuntimeConfig(q, name) }
+			case http.MethodPut:
+				return "PutRuntimeManagementConfig", func(q *request) error { return s.putRuntimeConfig(q, name) }
+			}
+		}
+	case "2020-04-22":
+		if n >= 2 && segs[1] == "code-signing-configs" {
+			switch {
+			case n == 2 || n == 3 && segs[2] == "":
+				switch method {
+				case http.MethodPost:
+					return "CreateCodeSigningConfig", s.createCSC
+				case http.MethodGet:
+					return "ListCodeSigningConfigs", s.listCSCs
+				}
+			case n == 3:
+				a := segs[2]
+				switch method {
+				case http.MethodGet:
+					return "GetCodeSigningConfig", func(q *request) error { return s.getCSC(q, a) }
+				case http.MethodPut:
+					return "UpdateCodeSigningConfig", func(q *request) error { return s.updateCSC(q, a) }
+				case http.MethodDelete:
+					return "DeleteCodeSigningConfig", func(q *request) error { return s.deleteCSC(q, a) }
+				}
+			case n == 4 && segs[3] == "functions" && method == http.MethodGet:
+				a := segs[2]
+				return "ListFunctionsByCodeSigningConfig", func(q *request) error { return s.listFunctionsByCSC(q, a) }
+			}
+		}
 	case "2017-10-31", "2019-09-30":
+		if n == 4 && segs[1] == "functions" && segs[3] == "provisioned-concurrency" && segs[0] == "2019-09-30" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				// ListProvisionedConcurrencyConfigs is the same path with
+				// ?List=ALL: serve tells them apart.
+				return "GetProvisionedConcurrencyConfig", func(q *request) error { return s.getProvisioned(q, name) }
+			case http.MethodPut:
+				return "PutProvisionedConcurrencyConfig", func(q *request) error { return s.putProvisioned(q, name) }
+			case http.MethodDelete:
+				return "DeleteProvisionedConcurrencyConfig", func(q *request) error { return s.deleteProvisioned(q, name) }
+			}
+		}
 		if n == 4 && segs[1] == "functions" && segs[3] == "concurrency" {
 			name := segs[2]
 			switch {
@@ -574,9 +677,16 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 			return "ListFunctionUrlConfigs", func(q *request) error { return s.listURLs(q, name) }
 		}
 	case "2020-06-30":
-		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" && method == http.MethodGet {
+		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" {
 			name := segs[2]
-			return "GetFunctionCodeSigningConfig", func(q *request) error { return s.codeSigningConfig(q, name) }
+			switch method {
+			case http.MethodGet:
+				return "GetFunctionCodeSigningConfig", func(q *request) error { return s.codeSigningConfig(q, name) }
+			case http.MethodPut:
+				return "PutFunctionCodeSigningConfig", func(q *request) error { return s.putFunctionCSC(q, name) }
+			case http.MethodDelete:
+				return "DeleteFunctionCodeSigningConfig", func(q *request) error { return s.deleteFunctionCSC(q, name) }
+			}
 		}
 	case "2016-08-19":
 		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
@@ -584,6 +694,12 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 		}
 	}
 	return "", nil
+}
+
+// routeListProvisioned is ListProvisionedConcurrencyConfigs, which shares
+// its path with GetProvisionedConcurrencyConfig (?List=ALL).
+func (s *Service) routeListProvisioned(name string) (string, handler) {
+	return "ListProvisionedConcurrencyConfigs", func(q *request) error { return s.listProvisioned(q, name) }
 }
 
 // authorize decides action on resource for the caller, with the function's

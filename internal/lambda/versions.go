@@ -107,17 +107,6 @@ func (s *Service) listVersions(q *request, raw string) error {
 	return nil
 }
 
-// codeSigningConfig serves GetFunctionCodeSigningConfig. gatehouse stores
-// no code signing configs, so no function has one, and AWS answers that
-// with 200 and an empty object (neither member), not an error.
-func (s *Service) codeSigningConfig(q *request, raw string) error {
-	if _, _, err := s.findLatest(q, raw, "lambda:GetFunctionCodeSigningConfig"); err != nil {
-		return err
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, struct{}{})
-	return nil
-}
-
 type publishInput struct {
 	CodeSha256  *string `json:"CodeSha256"`
 	Description *string `json:"Description"`
