@@ -89,11 +89,6 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidClientTokenID.New(""))
 		return
 	}
-	if p.Kind == authn.FederatedUser {
-		// GetFederationToken credentials cannot call IAM at all.
-		fail(awserr.AccessDenied.Errorf("User: %s is not authorized to perform: iam:%s because federated users cannot call IAM", p.ARN, action))
-		return
-	}
 	if action == "" {
 		fail(awserr.MissingAction.New(""))
 		return
@@ -101,6 +96,14 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := ops[action]
 	if !ok {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
+		return
+	}
+	if p.Kind == authn.FederatedUser {
+		// GetFederationToken credentials cannot call IAM at all (AWS's
+		// GetFederationToken reference). Checked after the operation is
+		// known, so that the message names only a real operation, never
+		// client input.
+		fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
 		return
 	}
 	// IAM is a global service: AWS documents that every IAM request is made

@@ -190,3 +190,8 @@ func keyIDString(id uint32) string {
 	}
 	return string(b[:])
 }
+
+// Surface is the Query surface IAM and STS share: the same Authorizer, clock,
+// AccessDenied code and denial message for both, so that STS's operations
+// decide through the one pipeline too.
+func (s *Service) Surface() *pipeline.Surface { return &s.surface }
