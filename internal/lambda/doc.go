@@ -51,6 +51,14 @@
 // and alias has its own resource policy) and DeleteFunction (one
 // version). Each version runs in its own instances.
 //
+// # Layers
+//
+// PublishLayerVersion stores a layer version's zip with the function
+// code (layers.go); a function's layers are extracted in order into one
+// directory under DataDir/lambda/opt (a later layer's file wins), mounted
+// read-only at /opt, with /opt/python and /opt/nodejs/node_modules on the
+// runtimes' search paths, as on AWS.
+//
 // # Function URLs
 //
 // A function and each alias may have a URL (urls.go), served on the
@@ -74,9 +82,9 @@
 //
 // # Not implemented
 //
-// Layers, container images,
-// S3 code, response streaming, event source mappings,
-// destinations. Event invocations are queued in memory and lost on restart.
+// Container images, S3 code, response streaming (InvokeWithResponseStream,
+// URLs in RESPONSE_STREAM mode answer buffered), event sources (mappings
+// answer as for sources that do not exist). Event invocations are queued in memory and lost on restart.
 //
 // # Logs
 //

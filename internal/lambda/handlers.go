@@ -52,6 +52,7 @@ type createInput struct {
 	Tags             map[string]string `json:"Tags"`
 	TracingConfig    *struct{ Mode string }
 	EphemeralStorage *ephemeralInput
+	Layers           []string `json:"Layers"`
 }
 
 func newRevision() string { return awsproto.NewRequestID() }
@@ -141,6 +142,10 @@ func (s *Service) createFunction(q *request) error {
 	if e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]; e != nil {
 		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
 	}
+	layers, err := s.resolveLayers(q, in.Layers)
+	if err != nil {
+		return err
+	}
 	ci, err := s.code(in.Code)
 	if err != nil {
 		return err
@@ -153,6 +158,9 @@ func (s *Service) createFunction(q *request) error {
 		LastModified: timestamp(time.Now()), RevisionID: newRevision(), Tags: in.Tags,
 	}
 	f.setCode(ci)
+	if len(layers) > 0 {
+		f.Layers = layers
+	}
 	if in.Timeout != nil {
 		f.Timeout = *in.Timeout
 	}
@@ -357,6 +365,7 @@ type updateConfigInput struct {
 	RevisionId       string    `json:"RevisionId"`
 	TracingConfig    *struct{ Mode string }
 	EphemeralStorage *ephemeralInput
+	Layers           *[]string `json:"Layers"`
 }
 
 func (s *Service) updateConfiguration(q *request, raw string) error {
@@ -392,6 +401,14 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 			return err
 		}
 	}
+	var layers *[]*fnLayer
+	if in.Layers != nil {
+		ls, err := s.resolveLayers(q, *in.Layers)
+		if err != nil {
+			return err
+		}
+		layers = &ls
+	}
 	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
 		if in.Role != nil {
 			f.Role = *in.Role
@@ -419,6 +436,12 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 		}
 		if in.EphemeralStorage != nil {
 			f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
+		}
+		if layers != nil {
+			f.Layers = *layers // [] removes them all
+			if len(f.Layers) == 0 {
+				f.Layers = nil
+			}
 		}
 		f.LastModified = timestamp(time.Now())
 		return nil

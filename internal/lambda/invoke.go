@@ -61,6 +61,10 @@ func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	opt, err := s.optDir(f.Layers)
+	if err != nil {
+		return nil, err
+	}
 	endpoint := *s.endpoint.Load()
 	spec := &runtime.Spec{
 		Key:          f.poolKey(),
@@ -74,9 +78,10 @@ func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 		Timeout:      time.Duration(f.Timeout) * time.Second,
 		TaskRoot:     codeDir,
 		RuntimeDir:   s.runtimeDir,
+		OptDir:       opt,
 		Command:      argv,
 		Bootstrap:    boot,
-		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir)),
+		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir), opt),
 		Endpoint:     endpoint,
 		Log:          lf,
 	}
@@ -110,7 +115,13 @@ func deprecated(rt string) bool {
 // (spec §2.2): reserved variables, then the user's, then defaults the user
 // did not set. gatehouse's own environment never leaks in; paths are as
 // the function sees them (lay: /var/task and /var/runtime in a sandbox).
-func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, lay runtime.Layout) []string {
+//
+// Layers are at /opt in a sandbox (opt on the host without one, "" when
+// the function has none): /opt/nodejs/node_modules and /opt/python (with
+// its lib/<runtime>/site-packages) are searched as on AWS, before the
+// runtime's own directories; /opt/bin and /opt/lib are in the Layout's
+// PATH and LD_LIBRARY_PATH.
+func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, lay runtime.Layout, opt string) []string {
 	var env []string
 	set := map[string]bool{}
 	add := func(k, v string) {
@@ -142,11 +153,22 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 	add("LANG", "en_US.UTF-8")
 	add("PATH", lay.Path)
 	add("LD_LIBRARY_PATH", lay.LDLibraryPath)
-	switch kind {
-	case runtime.Node:
+	optRoot := "/opt"
+	if !lay.Sandboxed {
+		optRoot = opt
+	}
+	switch {
+	case kind == runtime.Node && optRoot != "":
+		add("NODE_PATH", optRoot+"/nodejs/node_modules:"+lay.NodePath)
+	case kind == runtime.Node:
 		add("NODE_PATH", lay.NodePath)
-	case runtime.Python:
+	case kind == runtime.Python && optRoot != "":
+		add("PYTHONPATH", lay.PythonPath+":"+optRoot+"/python/lib/"+f.Runtime+"/site-packages:"+optRoot+"/python")
+	case kind == runtime.Python:
 		add("PYTHONPATH", lay.PythonPath)
+	}
+	switch kind {
+	case runtime.Python:
 		add("PYTHONUNBUFFERED", "1")
 	}
 	add("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")

@@ -64,6 +64,8 @@ type function struct {
 	// Extra holds the function's other settings (configs.go), on $LATEST
 	// only.
 	Extra *fnExtra `json:"extra,omitempty"`
+	// Layers are the layer versions the function uses, in order.
+	Layers []*fnLayer `json:"layers,omitempty"`
 }
 
 // alias is a named pointer to a published version (or $LATEST), with an
@@ -206,6 +208,7 @@ type configuration struct {
 	SnapStart            map[string]string `json:"SnapStart"`
 	RuntimeVersionConfig map[string]string `json:"RuntimeVersionConfig,omitempty"`
 	LoggingConfig        map[string]string `json:"LoggingConfig"`
+	Layers               []map[string]any  `json:"Layers,omitempty"`
 }
 
 // view selects which state members a configuration carries.
@@ -233,6 +236,7 @@ func (f *function) configuration(v view) *configuration {
 		CodeSha256:       f.CodeSha256,
 		Version:          orDefault(f.Version, "$LATEST"),
 		TracingConfig:    map[string]string{"Mode": orDefault(f.TracingMode, "PassThrough")},
+		Layers:           layersOut(f.Layers),
 		RevisionId:       f.RevisionID,
 		PackageType:      "Zip",
 		Architectures:    f.Architectures,
@@ -416,4 +420,13 @@ func checkShape(role *string, timeout, memory *int, archs []string, eph *ephemer
 		}
 	}
 	return v.err()
+}
+
+// layersOut is a configuration's Layers member.
+func layersOut(ls []*fnLayer) []map[string]any {
+	var out []map[string]any
+	for _, l := range ls {
+		out = append(out, map[string]any{"Arn": l.Arn, "CodeSize": l.CodeSize})
+	}
+	return out
 }

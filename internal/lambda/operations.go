@@ -13,7 +13,7 @@ var Table = pipeline.Table{
 	{Name: "AddPermission", Actions: []string{"lambda:AddPermission"}, Keys: append([]string{"lambda:Principal", "lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "CreateAlias", Actions: []string{"lambda:CreateAlias"}, Keys: fn},
 	{Name: "CreateFunctionUrlConfig", Actions: []string{"lambda:CreateFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
-	{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)},
+	{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:GetLayerVersion"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)},
 	{Name: "DeleteAlias", Actions: []string{"lambda:DeleteAlias"}, Keys: fn},
 	{Name: "DeleteFunction", Actions: []string{"lambda:DeleteFunction"}, Keys: fn},
 	{Name: "DeleteFunctionUrlConfig", Actions: []string{"lambda:DeleteFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
@@ -47,7 +47,7 @@ var Table = pipeline.Table{
 	{Name: "UpdateAlias", Actions: []string{"lambda:UpdateAlias"}, Keys: fn},
 	{Name: "UpdateFunctionUrlConfig", Actions: []string{"lambda:UpdateFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode"}, Keys: fn},
-	{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole"}, Keys: append([]string{"iam:PassedToService"}, fn...)},
+	{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole", "lambda:GetLayerVersion"}, Keys: append([]string{"iam:PassedToService"}, fn...)},
 	{Name: "CreateCodeSigningConfig", Actions: []string{"lambda:CreateCodeSigningConfig"}, Keys: pipeline.TaggingKeys},
 	{Name: "CreateEventSourceMapping", Actions: []string{"lambda:CreateEventSourceMapping"}},
 	{Name: "DeleteCodeSigningConfig", Actions: []string{"lambda:DeleteCodeSigningConfig"}},
@@ -74,6 +74,15 @@ var Table = pipeline.Table{
 	{Name: "UpdateCodeSigningConfig", Actions: []string{"lambda:UpdateCodeSigningConfig"}},
 	{Name: "UpdateEventSourceMapping", Actions: []string{"lambda:UpdateEventSourceMapping"}},
 	{Name: "UpdateFunctionEventInvokeConfig", Actions: []string{"lambda:UpdateFunctionEventInvokeConfig"}, Keys: fn},
+	{Name: "AddLayerVersionPermission", Actions: []string{"lambda:AddLayerVersionPermission"}},
+	{Name: "DeleteLayerVersion", Actions: []string{"lambda:DeleteLayerVersion"}},
+	{Name: "GetLayerVersion", Actions: []string{"lambda:GetLayerVersion"}},
+	{Name: "GetLayerVersionByArn", Actions: []string{"lambda:GetLayerVersion"}},
+	{Name: "GetLayerVersionPolicy", Actions: []string{"lambda:GetLayerVersionPolicy"}},
+	{Name: "ListLayerVersions", Actions: []string{"lambda:ListLayerVersions"}},
+	{Name: "ListLayers", Actions: []string{"lambda:ListLayers"}},
+	{Name: "PublishLayerVersion", Actions: []string{"lambda:PublishLayerVersion"}},
+	{Name: "RemoveLayerVersionPermission", Actions: []string{"lambda:RemoveLayerVersionPermission"}},
 }
 
 var ops = Table.Index()

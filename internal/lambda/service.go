@@ -285,11 +285,19 @@ func (s *Service) pick() float64 {
 // them.
 func (s *Service) collectCode() {
 	base := filepath.Join(s.dataDir, "lambda", "code")
-	used := map[string]bool{}
+	// Layer versions' zips are in the same store; when they cannot be
+	// listed, nothing is removed.
+	used := s.layerZipsInUse(context.Background())
+	if used == nil {
+		return
+	}
 	for _, e := range s.view.Load().fns {
 		for _, f := range append([]*function{e.fn}, e.fn.Versions...) {
 			if !f.LocalDir {
 				used[filepath.Base(f.CodeDir)] = true
+			}
+			for _, l := range f.Layers {
+				used[strings.TrimSuffix(filepath.Base(l.Zip), ".zip")] = true
 			}
 		}
 	}
@@ -392,6 +400,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	op, route := s.route(r.Method, segs)
 	if op == "" {
 		return awserr.UnknownOperation.New("")
+	}
+	if op == "ListLayers" && r.URL.Query().Get("find") == "LayerVersion" {
+		op, route = s.routeLayerByArn()
 	}
 	if op == "GetProvisionedConcurrencyConfig" && r.URL.Query().Get("List") == "ALL" {
 		name := segs[2]
@@ -688,12 +699,54 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "DeleteFunctionCodeSigningConfig", func(q *request) error { return s.deleteFunctionCSC(q, name) }
 			}
 		}
+	case "2018-10-31":
+		if n >= 2 && segs[1] == "layers" {
+			switch {
+			case n == 2 && method == http.MethodGet:
+				// GetLayerVersionByArn is this path with ?find=LayerVersion:
+				// serve tells them apart.
+				return "ListLayers", s.listLayers
+			case n == 4 && segs[3] == "versions":
+				name := segs[2]
+				switch method {
+				case http.MethodPost:
+					return "PublishLayerVersion", func(q *request) error { return s.publishLayer(q, name) }
+				case http.MethodGet:
+					return "ListLayerVersions", func(q *request) error { return s.listLayerVersions(q, name) }
+				}
+			case n == 5 && segs[3] == "versions":
+				name, v := segs[2], segs[4]
+				switch method {
+				case http.MethodGet:
+					return "GetLayerVersion", func(q *request) error { return s.getLayerVersion(q, name, v) }
+				case http.MethodDelete:
+					return "DeleteLayerVersion", func(q *request) error { return s.deleteLayerVersion(q, name, v) }
+				}
+			case n == 6 && segs[3] == "versions" && segs[5] == "policy":
+				name, v := segs[2], segs[4]
+				switch method {
+				case http.MethodPost:
+					return "AddLayerVersionPermission", func(q *request) error { return s.addLayerPermission(q, name, v) }
+				case http.MethodGet:
+					return "GetLayerVersionPolicy", func(q *request) error { return s.getLayerPolicy(q, name, v) }
+				}
+			case n == 7 && segs[3] == "versions" && segs[5] == "policy" && method == http.MethodDelete:
+				name, v, sid := segs[2], segs[4], segs[6]
+				return "RemoveLayerVersionPermission", func(q *request) error { return s.removeLayerPermission(q, name, v, sid) }
+			}
+		}
 	case "2016-08-19":
 		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
 			return "GetAccountSettings", s.accountSettings
 		}
 	}
 	return "", nil
+}
+
+// routeLayerByArn is GetLayerVersionByArn, which shares its path with
+// ListLayers (?find=LayerVersion).
+func (s *Service) routeLayerByArn() (string, handler) {
+	return "GetLayerVersionByArn", s.getLayerVersionByArn
 }
 
 // routeListProvisioned is ListProvisionedConcurrencyConfigs, which shares
