@@ -142,6 +142,12 @@ func EventSourceMapping(region, account, uuid string) string {
 	return build("lambda", region, account, "event-source-mapping:", uuid)
 }
 
+// CodeSigningConfig returns
+// arn:aws:lambda:REGION:ACCOUNT:code-signing-config:ID.
+func CodeSigningConfig(region, account, id string) string {
+	return build("lambda", region, account, "code-signing-config:", id)
+}
+
 // RuntimeVersion returns arn:aws:lambda:REGION::runtime:HASH, the
 // RuntimeVersionArn of a function configuration (no account: runtimes
 // belong to the service).

@@ -18,4 +18,7 @@ var (
 	PreconditionFailedException    = define(Code{Name: "PreconditionFailedException", Status: 412, BodyType: "User"})
 	PolicyLengthExceededException  = define(Code{Name: "PolicyLengthExceededException", Status: 400, BodyType: "User"})
 	UnsupportedMediaTypeException  = define(Code{Name: "UnsupportedMediaTypeException", Status: 415, BodyType: "User"})
+	// ProvisionedConcurrencyConfigNotFoundException: GetProvisionedConcurrencyConfig
+	// and DeleteProvisionedConcurrencyConfig of a qualifier without one.
+	ProvisionedConcurrencyConfigNotFoundException = define(Code{Name: "ProvisionedConcurrencyConfigNotFoundException", Status: 404, BodyType: "User"})
 )

@@ -25,9 +25,9 @@ func TestGatewayAllowed(t *testing.T) {
 	}
 	for _, tc := range tests {
 		f := &function{Account: "000000000000", Region: "us-east-1", Name: "f", Policy: []json.RawMessage{st(tc.perm)}}
-		p, err := policy.Parse(evalDocument(f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+		p, err := policy.Parse(evalDocument(f.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		if err != nil {
-			t.Fatalf("parse %s: %v", policyDocument(f), err)
+			t.Fatalf("parse %s: %v", policyDocument(f.Policy), err)
 		}
 		if got := gatewayAllowed(&entry{fn: f, policy: p}, fn, tc.src); got != tc.want {
 			t.Errorf("permission %s, source %s: allowed=%v, want %v", tc.perm, tc.src, got, tc.want)

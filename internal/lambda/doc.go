@@ -38,6 +38,34 @@
 // python3.8) are accepted. Other runtimes (java*, dotnet*, ruby*, go1.x)
 // are refused at create time with a message suggesting provided.al2023.
 //
+// # Versions and aliases
+//
+// PublishVersion (and Publish on CreateFunction/UpdateFunctionCode)
+// snapshots $LATEST's configuration and code as an immutable numbered
+// version; numbers are never reused. Aliases name a version (or $LATEST),
+// optionally with an additional version that receives a weighted share of
+// invocations. Both live in their function's record. A qualified name
+// (f:3, f:live, the qualified ARN) reaches a version or alias wherever AWS
+// takes one: GetFunction, GetFunctionConfiguration, Invoke, API Gateway
+// integrations, AddPermission/GetPolicy/RemovePermission (each version
+// and alias has its own resource policy) and DeleteFunction (one
+// version). Each version runs in its own instances.
+//
+// # Layers
+//
+// PublishLayerVersion stores a layer version's zip with the function
+// code (layers.go); a function's layers are extracted in order into one
+// directory under DataDir/lambda/opt (a later layer's file wins), mounted
+// read-only at /opt, with /opt/python and /opt/nodejs/node_modules on the
+// runtimes' search paths, as on AWS.
+//
+// # Function URLs
+//
+// A function and each alias may have a URL (urls.go), served on the
+// listener by Host <id>.lambda-url.<region>.* or at /_lambda_url/<id>/
+// (urlserve.go; doc/lambda.md): SigV4 and the pipeline for AWS_IAM, the
+// resource policy alone for NONE, CORS, the payload 2.0 event.
+//
 // # Instances
 //
 // Each instance runs in its own bubblewrap sandbox (package runtime;
@@ -54,10 +82,9 @@
 //
 // # Not implemented
 //
-// Published versions and aliases (Publish is accepted and ignored;
-// qualifiers other than $LATEST are not found), layers, container images,
-// S3 code, response streaming, function URLs, event source mappings,
-// destinations. Event invocations are queued in memory and lost on restart.
+// Container images, S3 code, response streaming (InvokeWithResponseStream,
+// URLs in RESPONSE_STREAM mode answer buffered), event sources (mappings
+// answer as for sources that do not exist). Event invocations are queued in memory and lost on restart.
 //
 // # Logs
 //

@@ -51,7 +51,8 @@ type createInput struct {
 	Architectures    []string          `json:"Architectures"`
 	Tags             map[string]string `json:"Tags"`
 	TracingConfig    *struct{ Mode string }
-	EphemeralStorage *struct{ Size int }
+	EphemeralStorage *ephemeralInput
+	Layers           []string `json:"Layers"`
 }
 
 func newRevision() string { return awsproto.NewRequestID() }
@@ -100,7 +101,7 @@ func (s *Service) createFunction(q *request) error {
 	if in.Role == nil {
 		return awserr.ValidationException.New("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
 	}
-	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures); err != nil {
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures, in.EphemeralStorage); err != nil {
 		return err
 	}
 	res := resolved{account: q.caller.AccountID, region: q.region, name: in.FunctionName}
@@ -141,6 +142,10 @@ func (s *Service) createFunction(q *request) error {
 	if e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]; e != nil {
 		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
 	}
+	layers, err := s.resolveLayers(q, in.Layers)
+	if err != nil {
+		return err
+	}
 	ci, err := s.code(in.Code)
 	if err != nil {
 		return err
@@ -153,6 +158,9 @@ func (s *Service) createFunction(q *request) error {
 		LastModified: timestamp(time.Now()), RevisionID: newRevision(), Tags: in.Tags,
 	}
 	f.setCode(ci)
+	if len(layers) > 0 {
+		f.Layers = layers
+	}
 	if in.Timeout != nil {
 		f.Timeout = *in.Timeout
 	}
@@ -165,8 +173,14 @@ func (s *Service) createFunction(q *request) error {
 	if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
 		f.TracingMode = in.TracingConfig.Mode
 	}
-	if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
-		f.Ephemeral = in.EphemeralStorage.Size
+	if in.EphemeralStorage != nil {
+		f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
+	}
+	// Publish creates version 1 with the function, and the answer
+	// describes that version (its qualified ARN, Version "1").
+	out := f
+	if in.Publish {
+		out = f.publish(nil, time.Now())
 	}
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
@@ -176,18 +190,16 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	// Publish is accepted but publishes nothing: gatehouse has no
-	// versions yet, so the answer stays $LATEST rather than naming a
-	// version that could not be invoked.
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, f.configuration(viewCreate))
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewCreate))
 	return nil
 }
 
-// qualified names the version in FunctionArn when the caller asked for one
-// ($LATEST reads by qualifier answer with the qualified ARN).
-func qualified(c *configuration, qualifier string) *configuration {
-	if qualifier != "" {
-		c.FunctionArn += ":" + qualifier
+// qualified names the qualifier in FunctionArn when the caller gave one:
+// a read by qualifier ($LATEST, a version or an alias) answers with the
+// ARN as qualified, and Version says which version that is.
+func qualified(c *configuration, res resolved) *configuration {
+	if res.qualifier != "" {
+		c.FunctionArn = res.arn()
 	}
 	return c
 }
@@ -234,15 +246,18 @@ func (s *Service) getFunction(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
+	t := e.target()
 	out := map[string]any{
-		"Configuration": qualified(e.fn.configuration(viewRead), res.qualifier),
-		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(e.fn, res)},
+		"Configuration": qualified(t.fn.configuration(viewRead), res),
+		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(t.fn)},
 	}
-	if len(e.fn.Tags) > 0 {
-		out["Tags"] = e.fn.Tags
+	// Tags and reserved concurrency belong to the function, whichever
+	// version or alias is named.
+	if base := e.base.fn; len(base.Tags) > 0 {
+		out["Tags"] = base.Tags
 	}
-	if e.fn.Reserved != nil {
-		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *e.fn.Reserved}
+	if base := e.base.fn; base.Reserved != nil {
+		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *base.Reserved}
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
 	return nil
@@ -253,7 +268,7 @@ func (s *Service) getConfiguration(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.fn.configuration(viewRead), res.qualifier))
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.target().fn.configuration(viewRead), res))
 	return nil
 }
 
@@ -297,7 +312,7 @@ func (s *Service) listFunctions(q *request) error {
 		if e := fns[key]; e != nil {
 			c := e.fn.configuration(viewList)
 			if qs.Get("FunctionVersion") == "ALL" {
-				c.FunctionArn += ":$LATEST" // versions are listed qualified
+				c.FunctionArn = e.fn.latestARN() // versions are listed qualified
 			}
 			items = append(items, c)
 		}
@@ -312,8 +327,16 @@ func (s *Service) deleteFunction(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if res.qualifier != "" {
+	switch {
+	case res.qualifier == "$LATEST":
 		return awserr.InvalidParameterValueException.New("Deletion of $LATEST version is not allowed.")
+	case res.qualifier != "":
+		// A Qualifier deletes one published version; an alias is not a
+		// version (DeleteAlias removes it).
+		if e.alias != nil {
+			return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		}
+		return s.deleteVersion(q, res)
 	}
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Delete(kindFunction, e.fn.key()) })
 	if errors.Is(err, store.ErrNotFound) {
@@ -323,6 +346,9 @@ func (s *Service) deleteFunction(q *request, raw string) error {
 		return err
 	}
 	s.mgr.Stop(e.fn.key())
+	for _, v := range e.fn.Versions {
+		s.mgr.Stop(v.poolKey())
+	}
 	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -338,7 +364,8 @@ type updateConfigInput struct {
 	Runtime          *string   `json:"Runtime"`
 	RevisionId       string    `json:"RevisionId"`
 	TracingConfig    *struct{ Mode string }
-	EphemeralStorage *struct{ Size int }
+	EphemeralStorage *ephemeralInput
+	Layers           *[]string `json:"Layers"`
 }
 
 func (s *Service) updateConfiguration(q *request, raw string) error {
@@ -350,7 +377,7 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil); err != nil {
+	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil, in.EphemeralStorage); err != nil {
 		return err
 	}
 	if in.Runtime != nil {
@@ -373,6 +400,14 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 		if err := s.checkRole(q.r.Context(), q, *in.Role); err != nil {
 			return err
 		}
+	}
+	var layers *[]*fnLayer
+	if in.Layers != nil {
+		ls, err := s.resolveLayers(q, *in.Layers)
+		if err != nil {
+			return err
+		}
+		layers = &ls
 	}
 	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
 		if in.Role != nil {
@@ -399,8 +434,14 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 		if in.TracingConfig != nil && in.TracingConfig.Mode != "" {
 			f.TracingMode = in.TracingConfig.Mode
 		}
-		if in.EphemeralStorage != nil && in.EphemeralStorage.Size != 0 {
-			f.Ephemeral = in.EphemeralStorage.Size
+		if in.EphemeralStorage != nil {
+			f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
+		}
+		if layers != nil {
+			f.Layers = *layers // [] removes them all
+			if len(f.Layers) == 0 {
+				f.Layers = nil
+			}
 		}
 		f.LastModified = timestamp(time.Now())
 		return nil
@@ -430,7 +471,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkShape(nil, nil, nil, in.Architectures); err != nil {
+	if err := checkShape(nil, nil, nil, in.Architectures, nil); err != nil {
 		return err
 	}
 	ci, err := s.code(&in.codeInput)
@@ -443,19 +484,29 @@ func (s *Service) updateCode(q *request, raw string) error {
 		awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewRead))
 		return nil
 	}
+	var published *function
 	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
 		f.setCode(ci)
 		if in.Architectures != nil {
 			f.Architectures = in.Architectures
 		}
 		f.LastModified = timestamp(time.Now())
+		if in.Publish {
+			// The new code is published as a version in the same change,
+			// and the answer describes that version.
+			published = f.publish(nil, time.Now())
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
 	s.mgr.Stop(f.key())
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate)) // Publish: see createFunction
+	if published != nil {
+		awsproto.WriteJSON(q.w, q.r, http.StatusOK, published.configuration(viewUpdate))
+		return nil
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate))
 	return nil
 }
 
@@ -633,11 +684,11 @@ var locationKey = func() []byte {
 
 func locationToken(f *function, exp int64) string {
 	m := hmac.New(sha256.New, locationKey)
-	m.Write([]byte(f.key() + "\x00" + f.CodeSha256 + "\x00" + strconv.FormatInt(exp, 10)))
+	m.Write([]byte(f.key() + "\x00" + f.Version + "\x00" + f.CodeSha256 + "\x00" + strconv.FormatInt(exp, 10)))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-func (s *Service) locationURL(f *function, res resolved) string {
+func (s *Service) locationURL(f *function) string {
 	if f.CodeZip == "" {
 		return "file://" + f.CodeDir
 	}
@@ -647,6 +698,9 @@ func (s *Service) locationURL(f *function, res resolved) string {
 	v.Set("Account", f.Account)
 	v.Set("Expires", strconv.FormatInt(exp, 10))
 	v.Set("Token", locationToken(f, exp))
+	if f.Version != "" {
+		v.Set("Version", f.Version) // a published version's own code
+	}
 	return *s.endpoint.Load() + "/2015-03-31/functions/" + url.PathEscape(f.Name) + "/code-location?" + v.Encode()
 }
 
@@ -657,6 +711,9 @@ func (s *Service) serveLocation(w http.ResponseWriter, r *http.Request, name str
 	_, region, _ := strings.Cut(strings.TrimPrefix(qs.Get("X-Amz-Credential"), "gatehouse/"), "/")
 	region, _, _ = strings.Cut(region, "/")
 	e := s.view.Load().fns[fnKey(qs.Get("Account"), region, name)]
+	if ver := qs.Get("Version"); e != nil && ver != "" {
+		e = e.versions[ver]
+	}
 	exp, _ := strconv.ParseInt(qs.Get("Expires"), 10, 64)
 	denied := awserr.LambdaAccessDeniedException.New("Request has expired or the token is invalid.")
 	if e == nil || e.fn.CodeZip == "" || time.Now().Unix() > exp {

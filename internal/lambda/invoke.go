@@ -23,13 +23,17 @@ import (
 // unconfirmed exact value after the 1 MB increase).
 const maxEventPayload = 1048576
 
-// spec returns how to run e's function, built once per revision.
+// spec returns how to run e's function ($LATEST or a published version,
+// never an alias's entry: see entry.target), built once per revision.
 func (s *Service) spec(e *entry) (*runtime.Spec, error) {
-	e.specOnce.Do(func() { e.spec, e.specErr = s.buildSpec(e.fn) })
+	e.specOnce.Do(func() { e.spec, e.specErr = s.buildSpec(e.fn, e.base.fn.Reserved) })
 	return e.spec, e.specErr
 }
 
-func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
+// buildSpec describes how to run f. reserved is the function's reserved
+// concurrency, which in AWS is shared by all its versions; here it caps
+// each version's instances.
+func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 	kind := runtime.Classify(f.Runtime)
 	if kind == runtime.Unsupported {
 		return nil, awserr.InvalidRuntimeException.Errorf("The runtime parameter of %s is not supported.", f.Runtime)
@@ -57,12 +61,16 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	opt, err := s.optDir(f.Layers)
+	if err != nil {
+		return nil, err
+	}
 	endpoint := *s.endpoint.Load()
 	spec := &runtime.Spec{
-		Key:          f.key(),
+		Key:          f.poolKey(),
 		Revision:     f.RevisionID + " " + endpoint,
 		FunctionName: f.Name,
-		Version:      "$LATEST",
+		Version:      orDefault(f.Version, "$LATEST"),
 		Runtime:      f.Runtime,
 		Kind:         kind,
 		MemoryMB:     f.MemorySize,
@@ -70,14 +78,15 @@ func (s *Service) buildSpec(f *function) (*runtime.Spec, error) {
 		Timeout:      time.Duration(f.Timeout) * time.Second,
 		TaskRoot:     codeDir,
 		RuntimeDir:   s.runtimeDir,
+		OptDir:       opt,
 		Command:      argv,
 		Bootstrap:    boot,
-		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir)),
+		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir), opt),
 		Endpoint:     endpoint,
 		Log:          lf,
 	}
-	if f.Reserved != nil {
-		spec.Concurrency, spec.Reserved = *f.Reserved, true
+	if reserved != nil {
+		spec.Concurrency, spec.Reserved = *reserved, true
 	}
 	if deprecated(f.Runtime) {
 		spec.InitNotice = "WARNING: the runtime " + f.Runtime + " is deprecated on AWS Lambda, which no longer lets you create functions with it; gatehouse runs it with the host's " + runtime.Interpreter(kind) + "."
@@ -106,7 +115,13 @@ func deprecated(rt string) bool {
 // (spec §2.2): reserved variables, then the user's, then defaults the user
 // did not set. gatehouse's own environment never leaks in; paths are as
 // the function sees them (lay: /var/task and /var/runtime in a sandbox).
-func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, lay runtime.Layout) []string {
+//
+// Layers are at /opt in a sandbox (opt on the host without one, "" when
+// the function has none): /opt/nodejs/node_modules and /opt/python (with
+// its lib/<runtime>/site-packages) are searched as on AWS, before the
+// runtime's own directories; /opt/bin and /opt/lib are in the Layout's
+// PATH and LD_LIBRARY_PATH.
+func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, lay runtime.Layout, opt string) []string {
 	var env []string
 	set := map[string]bool{}
 	add := func(k, v string) {
@@ -124,7 +139,7 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 	}
 	add("AWS_LAMBDA_FUNCTION_NAME", f.Name)
 	add("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", strconv.Itoa(f.MemorySize))
-	add("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+	add("AWS_LAMBDA_FUNCTION_VERSION", orDefault(f.Version, "$LATEST"))
 	add("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
 	add("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/"+f.Name)
 	add("LAMBDA_TASK_ROOT", lay.TaskRoot)
@@ -138,11 +153,22 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 	add("LANG", "en_US.UTF-8")
 	add("PATH", lay.Path)
 	add("LD_LIBRARY_PATH", lay.LDLibraryPath)
-	switch kind {
-	case runtime.Node:
+	optRoot := "/opt"
+	if !lay.Sandboxed {
+		optRoot = opt
+	}
+	switch {
+	case kind == runtime.Node && optRoot != "":
+		add("NODE_PATH", optRoot+"/nodejs/node_modules:"+lay.NodePath)
+	case kind == runtime.Node:
 		add("NODE_PATH", lay.NodePath)
-	case runtime.Python:
+	case kind == runtime.Python && optRoot != "":
+		add("PYTHONPATH", lay.PythonPath+":"+optRoot+"/python/lib/"+f.Runtime+"/site-packages:"+optRoot+"/python")
+	case kind == runtime.Python:
 		add("PYTHONPATH", lay.PythonPath)
+	}
+	switch kind {
+	case runtime.Python:
 		add("PYTHONUNBUFFERED", "1")
 	}
 	add("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
@@ -159,10 +185,13 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 
 // invoke serves the Invoke API (spec §4.5).
 func (s *Service) invoke(q *request, raw string) error {
-	res, e, err := s.find(q, raw, "lambda:InvokeFunction")
+	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
 		return err
 	}
+	// Named by an alias, the invocation runs the alias's version, or its
+	// additional version for that version's share of invocations.
+	e := named.route(s.pick)
 	typ := q.r.Header.Get("X-Amz-Invocation-Type")
 	switch typ {
 	case "", "RequestResponse", "Event", "DryRun":
@@ -235,7 +264,7 @@ func (s *Service) invoke(q *request, raw string) error {
 	h := q.w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("x-amzn-RequestId", meta.RequestID)
-	h.Set("X-Amz-Executed-Version", "$LATEST")
+	h.Set("X-Amz-Executed-Version", orDefault(e.fn.Version, "$LATEST"))
 	if out.FunctionError != "" {
 		h.Set("X-Amz-Function-Error", out.FunctionError)
 	}
@@ -321,15 +350,17 @@ func (s *Service) InvokeFromGateway(ctx context.Context, functionARN, sourceARN 
 		return nil, "", fmt.Errorf("lambda: invalid function ARN %q", functionARN)
 	}
 	res := resolved{account: ref.Account, region: ref.Region, name: ref.Name, qualifier: ref.Qualifier}
-	e, err := s.lookup(res)
+	named, err := s.lookup(res)
 	if err != nil {
 		return nil, "", err
 	}
-	if !gatewayAllowed(e, res.arn(), sourceARN) {
+	// The policy that decides is the one of the ARN as named (the alias's
+	// for an alias ARN); what runs is the version behind it.
+	if !gatewayAllowed(named, res.arn(), sourceARN) {
 		s.log.Debug("lambda: function policy does not allow API Gateway", "function", functionARN, "source_arn", sourceARN)
 		return nil, "", awserr.LambdaAccessDeniedException.New("Execution failed due to configuration error: Invalid permissions on Lambda function")
 	}
-	spec, err := s.spec(e)
+	spec, err := s.spec(named.route(s.pick))
 	if err != nil {
 		return nil, "", err
 	}

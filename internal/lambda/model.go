@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,37 @@ type function struct {
 	Policy       []json.RawMessage `json:"policy,omitempty"` // statements, in order
 	Tags         map[string]string `json:"tags,omitempty"`
 	Reserved     *int              `json:"reserved,omitempty"`
+
+	// Version is the number of a published version ("" for $LATEST).
+	// Published versions and aliases are kept in their function's record,
+	// so that one transaction sees them with $LATEST: PublishVersion's
+	// RevisionId and CodeSha256 checks, an alias naming an existing
+	// version, DeleteFunction removing everything.
+	Version string `json:"version,omitempty"`
+	// Versions are the published versions, oldest first (on $LATEST only).
+	Versions []*function `json:"versions,omitempty"`
+	// LastVersion is the highest number ever published: AWS never reuses
+	// a version number, even after the version is deleted.
+	LastVersion int      `json:"lastVersion,omitempty"`
+	Aliases     []*alias `json:"aliases,omitempty"`
+	// URLs are the function's URL and its aliases' (on $LATEST only).
+	URLs []*urlConfig `json:"urls,omitempty"`
+	// Extra holds the function's other settings (configs.go), on $LATEST
+	// only.
+	Extra *fnExtra `json:"extra,omitempty"`
+	// Layers are the layer versions the function uses, in order.
+	Layers []*fnLayer `json:"layers,omitempty"`
+}
+
+// alias is a named pointer to a published version (or $LATEST), with an
+// optional second version that gets a share of invocations.
+type alias struct {
+	Name            string             `json:"name"`
+	FunctionVersion string             `json:"functionVersion"`
+	Description     string             `json:"description"`
+	Weights         map[string]float64 `json:"weights,omitempty"`
+	RevisionID      string             `json:"revisionId"`
+	Policy          []json.RawMessage  `json:"policy,omitempty"`
 }
 
 func fnKey(account, region, name string) string { return account + "/" + region + "/" + name }
@@ -53,6 +85,91 @@ func (f *function) key() string { return fnKey(f.Account, f.Region, f.Name) }
 
 func (f *function) arn() string {
 	return arn.Function(f.Region, f.Account, f.Name)
+}
+
+// qualifiedARN is the ARN of f qualified with its version number (the
+// unqualified ARN for $LATEST).
+func (f *function) qualifiedARN() string {
+	return arn.FunctionQualified(f.Region, f.Account, f.Name, f.Version)
+}
+
+// poolKey names the instances of f for the runtime manager: a published
+// version has its own code and configuration, so its own instances.
+func (f *function) poolKey() string {
+	if f.Version == "" {
+		return f.key()
+	}
+	return f.key() + ":" + f.Version
+}
+
+// publish snapshots $LATEST f as the next published version and returns
+// it: configuration and code as they are now, a number never used before,
+// its own RevisionId and no policy (a version's policy is its own). desc,
+// when set, replaces the function's description in the version. The
+// caller stores f.
+func (f *function) publish(desc *string, now time.Time) *function {
+	v := *f
+	v.Versions, v.Aliases, v.Policy, v.Tags, v.Reserved, v.URLs, v.Extra = nil, nil, nil, nil, nil, nil, nil
+	v.LastVersion = 0
+	if f.Environment != nil {
+		env := make(map[string]string, len(*f.Environment))
+		for k, val := range *f.Environment {
+			env[k] = val
+		}
+		v.Environment = &env
+	}
+	v.Architectures = append([]string(nil), f.Architectures...)
+	f.LastVersion++
+	v.Version = strconv.Itoa(f.LastVersion)
+	if desc != nil {
+		v.Description = *desc
+	}
+	v.RevisionID = newRevision()
+	v.LastModified = timestamp(now)
+	f.Versions = append(f.Versions, &v)
+	return &v
+}
+
+// sameCode reports whether version f has g's code and configuration: what
+// a version snapshots, so that PublishVersion of an unchanged $LATEST
+// publishes nothing. Tags, policy and concurrency are the function's, not
+// a version's, and do not count; nor does the description, which
+// PublishVersion may set.
+func (f *function) sameCode(g *function) bool {
+	a, b := *f, *g
+	for _, c := range []*function{&a, &b} {
+		c.Version, c.Description, c.RevisionID, c.LastModified = "", "", "", ""
+		c.Policy, c.Tags, c.Reserved, c.Versions, c.Aliases, c.LastVersion, c.URLs, c.Extra = nil, nil, nil, nil, nil, 0, nil, nil
+	}
+	ja, _ := json.Marshal(&a)
+	jb, _ := json.Marshal(&b)
+	return bytes.Equal(ja, jb)
+}
+
+// latestARN is the ARN of f's $LATEST, qualified, as lists of versions
+// name it.
+func (f *function) latestARN() string {
+	return arn.FunctionQualified(f.Region, f.Account, f.Name, "$LATEST")
+}
+
+// version returns the published version n of f ($LATEST), nil if none.
+func (f *function) version(n string) *function {
+	for _, v := range f.Versions {
+		if v.Version == n {
+			return v
+		}
+	}
+	return nil
+}
+
+// alias returns f's alias named name, nil if none.
+func (f *function) alias(name string) *alias {
+	for _, a := range f.Aliases {
+		if a.Name == name {
+			return a
+		}
+	}
+	return nil
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000+0000") }
@@ -91,6 +208,7 @@ type configuration struct {
 	SnapStart            map[string]string `json:"SnapStart"`
 	RuntimeVersionConfig map[string]string `json:"RuntimeVersionConfig,omitempty"`
 	LoggingConfig        map[string]string `json:"LoggingConfig"`
+	Layers               []map[string]any  `json:"Layers,omitempty"`
 }
 
 // view selects which state members a configuration carries.
@@ -106,7 +224,7 @@ const (
 func (f *function) configuration(v view) *configuration {
 	c := &configuration{
 		FunctionName:     f.Name,
-		FunctionArn:      f.arn(),
+		FunctionArn:      f.qualifiedARN(),
 		Runtime:          f.Runtime,
 		Role:             f.Role,
 		Handler:          f.Handler,
@@ -116,8 +234,9 @@ func (f *function) configuration(v view) *configuration {
 		MemorySize:       f.MemorySize,
 		LastModified:     f.LastModified,
 		CodeSha256:       f.CodeSha256,
-		Version:          "$LATEST",
+		Version:          orDefault(f.Version, "$LATEST"),
 		TracingConfig:    map[string]string{"Mode": orDefault(f.TracingMode, "PassThrough")},
+		Layers:           layersOut(f.Layers),
 		RevisionId:       f.RevisionID,
 		PackageType:      "Zip",
 		Architectures:    f.Architectures,
@@ -174,6 +293,11 @@ type validation []string
 
 func (v *validation) add(value, member, constraint string) {
 	*v = append(*v, "Value '"+value+"' at '"+member+"' failed to satisfy constraint: "+constraint)
+}
+
+// nullAt records a required member that is missing.
+func (v *validation) nullAt(member string) {
+	*v = append(*v, "Value null at '"+member+"' failed to satisfy constraint: Member must not be null")
 }
 
 func (v validation) err() error {
@@ -251,8 +375,13 @@ func checkEnv(vars map[string]string) error {
 	return nil
 }
 
+// ephemeralInput is the EphemeralStorage member of create and update.
+type ephemeralInput struct {
+	Size *int `json:"Size"`
+}
+
 // checkShape validates the members shared by create and update.
-func checkShape(role *string, timeout, memory *int, archs []string) error {
+func checkShape(role *string, timeout, memory *int, archs []string, eph *ephemeralInput) error {
 	var v validation
 	if role != nil && !roleRE.MatchString(*role) {
 		v.add(*role, "role", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
@@ -271,6 +400,18 @@ func checkShape(role *string, timeout, memory *int, archs []string) error {
 			v.add(fmt.Sprint(*memory), "memorySize", "Member must have value greater than or equal to 128")
 		}
 	}
+	if eph != nil {
+		// EphemeralStorageSize is an integer of 512 to 10240 (MB) and Size
+		// is required: a model constraint, so a ValidationException.
+		switch {
+		case eph.Size == nil:
+			v.nullAt("ephemeralStorage.size")
+		case *eph.Size > 10240:
+			v.add(fmt.Sprint(*eph.Size), "ephemeralStorage.size", "Member must have value less than or equal to 10240")
+		case *eph.Size < 512:
+			v.add(fmt.Sprint(*eph.Size), "ephemeralStorage.size", "Member must have value greater than or equal to 512")
+		}
+	}
 	if archs != nil {
 		if len(archs) != 1 {
 			v.add("["+strings.Join(archs, ", ")+"]", "architectures", "Member must have length less than or equal to 1")
@@ -279,4 +420,13 @@ func checkShape(role *string, timeout, memory *int, archs []string) error {
 		}
 	}
 	return v.err()
+}
+
+// layersOut is a configuration's Layers member.
+func layersOut(ls []*fnLayer) []map[string]any {
+	var out []map[string]any
+	for _, l := range ls {
+		out = append(out, map[string]any{"Arn": l.Arn, "CodeSize": l.CodeSize})
+	}
+	return out
 }

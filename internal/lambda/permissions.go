@@ -33,6 +33,7 @@ type statement struct {
 type condition struct {
 	StringEquals map[string]string `json:"StringEquals,omitempty"`
 	ArnLike      map[string]string `json:"ArnLike,omitempty"`
+	Bool         map[string]string `json:"Bool,omitempty"`
 }
 
 func compact(v any) []byte {
@@ -43,11 +44,12 @@ func compact(v any) []byte {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
-// policyDocument renders a function's policy as GetPolicy returns it.
-func policyDocument(f *function) []byte {
+// policyDocument renders a resource policy's statements as GetPolicy
+// returns them.
+func policyDocument(stmts []json.RawMessage) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"Version":"2012-10-17","Id":"default","Statement":[`)
-	for k, st := range f.Policy {
+	for k, st := range stmts {
 		if k > 0 {
 			b.WriteByte(',')
 		}
@@ -60,19 +62,18 @@ func policyDocument(f *function) []byte {
 // evalDocument is the policy as evaluated: without Sids, which Lambda
 // allows to contain '-' and '_' ([a-zA-Z0-9-_]+) but the IAM grammar of
 // package policy does not ([0-9A-Za-z]*). Sids play no part in decisions.
-func evalDocument(f *function) []byte {
-	g := *f
-	g.Policy = make([]json.RawMessage, len(f.Policy))
-	for k, st := range f.Policy {
+func evalDocument(stmts []json.RawMessage) []byte {
+	out := make([]json.RawMessage, len(stmts))
+	for k, st := range stmts {
 		var m map[string]json.RawMessage
 		if json.Unmarshal(st, &m) != nil {
-			g.Policy[k] = st
+			out[k] = st
 			continue
 		}
 		delete(m, "Sid")
-		g.Policy[k] = compact(m)
+		out[k] = compact(m)
 	}
-	return policyDocument(&g)
+	return policyDocument(out)
 }
 
 // principalARN reports whether p is an IAM or STS principal ARN of
@@ -105,7 +106,11 @@ type addPermissionInput struct {
 	PrincipalOrgID      string `json:"PrincipalOrgID"`
 	EventSourceToken    string `json:"EventSourceToken"`
 	FunctionUrlAuthType string `json:"FunctionUrlAuthType"`
-	RevisionId          string `json:"RevisionId"`
+	// InvokedViaFunctionUrl limits a lambda:InvokeFunction grant to calls
+	// through a function URL (the second permission AWS requires of a
+	// URL's callers since October 2025).
+	InvokedViaFunctionUrl *bool  `json:"InvokedViaFunctionUrl"`
+	RevisionId            string `json:"RevisionId"`
 }
 
 func (s *Service) addPermission(q *request, raw string) error {
@@ -133,7 +138,7 @@ func (s *Service) addPermission(q *request, raw string) error {
 	if res.qualifier == "$LATEST" {
 		return awserr.InvalidParameterValueException.New("We currently do not support adding policies for $LATEST.")
 	}
-	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	e := s.named(res)
 	// Lambda's condition keys of AddPermission: the principal being
 	// granted and, for function URLs, the auth type.
 	q.addKeys("lambda:AddPermission", func(c *policy.Context) {
@@ -145,14 +150,15 @@ func (s *Service) addPermission(q *request, raw string) error {
 	if err := s.authorize(q, "lambda:AddPermission", res.arn(), e, res.account); err != nil {
 		return err
 	}
-	if e == nil || res.qualifier != "" {
+	if e == nil || e.base.qualified(res.qualifier) == nil {
 		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 	}
 	pj, ok := principalJSON(in.Principal)
 	if !ok {
 		return awserr.InvalidParameterValueException.New("The provided principal was invalid. Please check the principal and try again.")
 	}
-	st := statement{Sid: in.StatementId, Effect: "Allow", Principal: pj, Action: in.Action, Resource: e.fn.arn()}
+	// A version's or alias's policy is its own, on its qualified ARN.
+	st := statement{Sid: in.StatementId, Effect: "Allow", Principal: pj, Action: in.Action, Resource: res.arn()}
 	c := &condition{}
 	add := func(m *map[string]string, k, v string) {
 		if v == "" {
@@ -168,20 +174,27 @@ func (s *Service) addPermission(q *request, raw string) error {
 	add(&c.StringEquals, "lambda:EventSourceToken", in.EventSourceToken)
 	add(&c.StringEquals, "lambda:FunctionUrlAuthType", in.FunctionUrlAuthType)
 	add(&c.ArnLike, "AWS:SourceArn", in.SourceArn)
-	if c.StringEquals != nil || c.ArnLike != nil {
+	if in.InvokedViaFunctionUrl != nil && *in.InvokedViaFunctionUrl {
+		add(&c.Bool, "lambda:InvokedViaFunctionUrl", "true")
+	}
+	if c.StringEquals != nil || c.ArnLike != nil || c.Bool != nil {
 		st.Condition = c
 	}
 	stJSON := compact(st)
-	_, err = s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
-		for _, old := range f.Policy {
+	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
+		stmts, err := policyOf(f, res, in.RevisionId)
+		if err != nil {
+			return err
+		}
+		for _, old := range *stmts {
 			var o struct{ Sid string }
 			_ = json.Unmarshal(old, &o)
 			if o.Sid == in.StatementId {
 				return awserr.ResourceConflictException.Errorf("The statement id (%s) provided already exists. Please provide a new statement id, or remove the existing statement.", in.StatementId)
 			}
 		}
-		f.Policy = append(f.Policy, stJSON)
-		if n := len(policyDocument(f)); n > maxPolicy {
+		*stmts = append(*stmts, stJSON)
+		if n := len(policyDocument(*stmts)); n > maxPolicy {
 			return awserr.PolicyLengthExceededException.Errorf("The final policy size (%d) is bigger than the limit (%d).", n, maxPolicy)
 		}
 		return nil
@@ -196,19 +209,51 @@ func (s *Service) addPermission(q *request, raw string) error {
 	return nil
 }
 
+// policyOf returns the statements of the resource policy res names in
+// f: the function's (unqualified), a published version's or an alias's,
+// each a policy of its own. revision, when set, must be that resource's
+// RevisionId.
+func policyOf(f *function, res resolved, revision string) (*[]json.RawMessage, error) {
+	stmts, rev := &f.Policy, f.RevisionID
+	if res.qualifier != "" {
+		if v := f.version(res.qualifier); v != nil {
+			stmts, rev = &v.Policy, v.RevisionID
+		} else if a := f.alias(res.qualifier); a != nil {
+			stmts, rev = &a.Policy, a.RevisionID
+		} else {
+			return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		}
+	}
+	if revision != "" && revision != rev {
+		return nil, awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+	}
+	return stmts, nil
+}
+
 func (s *Service) getPolicy(q *request, raw string) error {
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
 	}
-	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	e := s.named(res)
 	if err := s.authorizeNamed(q, "lambda:GetPolicy", res, e); err != nil {
 		return err
 	}
-	if e == nil || len(e.fn.Policy) == 0 || (res.qualifier != "" && res.qualifier != "$LATEST") {
+	var stmts []json.RawMessage
+	rev := ""
+	if e != nil {
+		switch t := e.base.qualified(res.qualifier); {
+		case t == nil:
+		case t.alias != nil:
+			stmts, rev = t.alias.Policy, t.alias.RevisionID
+		default:
+			stmts, rev = t.fn.Policy, t.fn.RevisionID
+		}
+	}
+	if len(stmts) == 0 {
 		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(e.fn)), "RevisionId": e.fn.RevisionID})
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(stmts)), "RevisionId": rev})
 	return nil
 }
 
@@ -217,22 +262,26 @@ func (s *Service) removePermission(q *request, raw, sid string) error {
 	if err != nil {
 		return err
 	}
-	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	e := s.named(res)
 	if err := s.authorizeNamed(q, "lambda:RemovePermission", res, e); err != nil {
 		return err
 	}
-	if e == nil || res.qualifier != "" {
+	if e == nil || res.qualifier == "$LATEST" || e.base.qualified(res.qualifier) == nil {
 		return awserr.ResourceNotFoundException.New("No policy found for: " + res.arn())
 	}
-	_, err = s.modify(q.r.Context(), res, q.r.URL.Query().Get("RevisionId"), func(f *function) error {
-		if len(f.Policy) == 0 {
+	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
+		stmts, err := policyOf(f, res, q.r.URL.Query().Get("RevisionId"))
+		if err != nil {
+			return err
+		}
+		if len(*stmts) == 0 {
 			return awserr.ResourceNotFoundException.New("No policy is associated with the given resource.")
 		}
-		for k, old := range f.Policy {
+		for k, old := range *stmts {
 			var o struct{ Sid string }
 			_ = json.Unmarshal(old, &o)
 			if o.Sid == sid {
-				f.Policy = append(f.Policy[:k:k], f.Policy[k+1:]...)
+				*stmts = append((*stmts)[:k:k], (*stmts)[k+1:]...)
 				return nil
 			}
 		}

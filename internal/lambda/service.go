@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +33,9 @@ import (
 // the head before the body (an *authn.Authenticator).
 type Authenticator interface {
 	ReadRequest(w http.ResponseWriter, r *http.Request, service string, limit int64) (*authn.Principal, *sigv4.Result, *reqbody.Body, error)
+	// Bodies reads the bodies of unauthenticated requests (NONE function
+	// URLs) under the server's budget.
+	Bodies() *reqbody.Reader
 }
 
 // Authorizer decides Lambda actions and iam:PassRole (an *iam.Service).
@@ -94,18 +98,38 @@ type Service struct {
 	bg      sync.WaitGroup // Event invocations
 	closing chan struct{}
 	closed  sync.Once
+
+	picker atomic.Pointer[func() float64] // tests only: see pick
 }
 
 // snapshot is the immutable set of functions the hot path reads.
 type snapshot struct {
 	fns map[string]*entry
+	// urls are the function URLs by id: the function's $LATEST entry and
+	// the URL's configuration.
+	urls map[string]urlTarget
 }
 
-// entry is one function with what invocations need, built once per
-// revision.
+// urlTarget is what a function URL id names.
+type urlTarget struct {
+	fn  *entry // the function's $LATEST entry
+	cfg *urlConfig
+}
+
+// entry is one function, published version or alias with what
+// invocations need, built once per revision.
 type entry struct {
 	fn     *function
 	policy *policy.Policy // resource policy, nil when none
+	// base is the function's $LATEST entry (the entry itself for $LATEST):
+	// its tags are every qualifier's aws:ResourceTag.
+	base *entry
+	// alias is set on an alias's entry, whose fn is then base.fn and
+	// whose policy is the alias's own.
+	alias *alias
+	// versions and aliases, on the $LATEST entry: by number and name.
+	versions map[string]*entry
+	aliases  map[string]*entry
 
 	specOnce sync.Once
 	spec     *runtime.Spec
@@ -161,20 +185,99 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap := &snapshot{fns: make(map[string]*entry, len(recs))}
+	snap := &snapshot{fns: make(map[string]*entry, len(recs)), urls: map[string]urlTarget{}}
 	for _, rec := range recs {
 		var f function
 		if err := json.Unmarshal(rec.Value, &f); err != nil {
 			return nil, fmt.Errorf("lambda: function %s: %w", rec.Key, err)
 		}
-		e := &entry{fn: &f}
-		if len(f.Policy) > 0 {
-			// A policy that does not parse allows nothing (fail closed).
-			e.policy, _ = policy.Parse(evalDocument(&f), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+		e := &entry{fn: &f, policy: parsePolicy(f.Policy)}
+		e.base = e
+		if len(f.Versions) > 0 {
+			e.versions = make(map[string]*entry, len(f.Versions))
+			for _, v := range f.Versions {
+				e.versions[v.Version] = &entry{fn: v, policy: parsePolicy(v.Policy), base: e}
+			}
+		}
+		if len(f.Aliases) > 0 {
+			e.aliases = make(map[string]*entry, len(f.Aliases))
+			for _, a := range f.Aliases {
+				e.aliases[a.Name] = &entry{fn: &f, policy: parsePolicy(a.Policy), base: e, alias: a}
+			}
 		}
 		snap.fns[rec.Key] = e
+		for _, u := range f.URLs {
+			snap.urls[u.ID] = urlTarget{fn: e, cfg: u}
+		}
 	}
 	return snap, nil
+}
+
+// parsePolicy parses the statements of a resource policy; nil when there
+// are none. A policy that does not parse allows nothing (fail closed).
+func parsePolicy(stmts []json.RawMessage) *policy.Policy {
+	if len(stmts) == 0 {
+		return nil
+	}
+	p, _ := policy.Parse(evalDocument(stmts), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
+	return p
+}
+
+// qualified returns the entry qualifier q names within the function e:
+// e itself for "" and $LATEST, a published version by number, or an
+// alias. nil when there is none.
+func (e *entry) qualified(q string) *entry {
+	switch {
+	case q == "" || q == "$LATEST":
+		return e
+	case isVersionNumber(q):
+		return e.versions[q]
+	}
+	return e.aliases[q]
+}
+
+// target is the entry whose configuration and code a call acts on: an
+// alias's (primary) version, else e itself.
+func (e *entry) target() *entry {
+	if e.alias == nil {
+		return e
+	}
+	if t := e.base.qualified(e.alias.FunctionVersion); t != nil {
+		return t
+	}
+	return e.base
+}
+
+// route is the entry an invocation of e runs: target, except for the
+// share of an alias's invocations its RoutingConfig sends to the
+// additional version. pick returns a uniform number in [0, 1).
+func (e *entry) route(pick func() float64) *entry {
+	if e.alias != nil {
+		for v, w := range e.alias.Weights { // at most one (validated)
+			if t := e.base.versions[v]; t != nil && pick() < w {
+				return t
+			}
+		}
+	}
+	return e.target()
+}
+
+// now is the service's clock.
+func (s *Service) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// pick draws the weighted routing of alias invocations: a uniform number
+// in [0, 1), from math/rand unless a test set its own source (SetPick in
+// export_test.go), so that a split can be checked exactly.
+func (s *Service) pick() float64 {
+	if f := s.picker.Load(); f != nil {
+		return (*f)()
+	}
+	return rand.Float64()
 }
 
 // collectCode removes stored packages no function uses any more (left by
@@ -182,10 +285,20 @@ func buildSnapshot(ctx context.Context, r store.Reader) (*snapshot, error) {
 // them.
 func (s *Service) collectCode() {
 	base := filepath.Join(s.dataDir, "lambda", "code")
-	used := map[string]bool{}
+	// Layer versions' zips are in the same store; when they cannot be
+	// listed, nothing is removed.
+	used := s.layerZipsInUse(context.Background())
+	if used == nil {
+		return
+	}
 	for _, e := range s.view.Load().fns {
-		if !e.fn.LocalDir {
-			used[filepath.Base(e.fn.CodeDir)] = true
+		for _, f := range append([]*function{e.fn}, e.fn.Versions...) {
+			if !f.LocalDir {
+				used[filepath.Base(f.CodeDir)] = true
+			}
+			for _, l := range f.Layers {
+				used[strings.TrimSuffix(filepath.Base(l.Zip), ".zip")] = true
+			}
 		}
 	}
 	ents, err := os.ReadDir(base)
@@ -270,6 +383,10 @@ const (
 
 // ServeHTTP serves the Lambda REST-JSON API.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if IsURLRequest(r) {
+		s.serveURL(w, r)
+		return
+	}
 	if err := s.serve(w, r); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 	}
@@ -283,6 +400,13 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	op, route := s.route(r.Method, segs)
 	if op == "" {
 		return awserr.UnknownOperation.New("")
+	}
+	if op == "ListLayers" && r.URL.Query().Get("find") == "LayerVersion" {
+		op, route = s.routeLayerByArn()
+	}
+	if op == "GetProvisionedConcurrencyConfig" && r.URL.Query().Get("List") == "ALL" {
+		name := segs[2]
+		op, route = s.routeListProvisioned(name)
 	}
 	awsproto.SetOperation(r.Context(), op)
 	if op == "GetFunctionCodeLocation" {
@@ -364,6 +488,28 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 	}
 	switch segs[0] {
 	case "2015-03-31":
+		if n >= 2 && segs[1] == "event-source-mappings" {
+			switch {
+			case n == 2 || n == 3 && segs[2] == "":
+				switch method {
+				case http.MethodPost:
+					return "CreateEventSourceMapping", s.createMapping
+				case http.MethodGet:
+					return "ListEventSourceMappings", s.listMappings
+				}
+			case n == 3:
+				id := segs[2]
+				switch method {
+				case http.MethodGet:
+					return "GetEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:GetEventSourceMapping")(q, id) }
+				case http.MethodPut:
+					return "UpdateEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, id) }
+				case http.MethodDelete:
+					return "DeleteEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, id) }
+				}
+			}
+			return "", nil
+		}
 		if n < 2 || segs[1] != "functions" {
 			return "", nil
 		}
@@ -399,12 +545,107 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "GetPolicy", func(q *request) error { return s.getPolicy(q, name) }
 			case "code-location GET":
 				return "GetFunctionCodeLocation", func(q *request) error { return s.codeLocation(q, name) }
+			case "versions GET":
+				return "ListVersionsByFunction", func(q *request) error { return s.listVersions(q, name) }
+			case "versions POST":
+				return "PublishVersion", func(q *request) error { return s.publishVersion(q, name) }
+			case "aliases POST":
+				return "CreateAlias", func(q *request) error { return s.createAlias(q, name) }
+			case "aliases GET":
+				return "ListAliases", func(q *request) error { return s.listAliases(q, name) }
+			}
+		case n == 5 && segs[3] == "aliases":
+			name, alias := segs[2], segs[4]
+			switch method {
+			case http.MethodGet:
+				return "GetAlias", func(q *request) error { return s.getAlias(q, name, alias) }
+			case http.MethodPut:
+				return "UpdateAlias", func(q *request) error { return s.updateAlias(q, name, alias) }
+			case http.MethodDelete:
+				return "DeleteAlias", func(q *request) error { return s.deleteAlias(q, name, alias) }
 			}
 		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
 			name, sid := segs[2], segs[4]
 			return "RemovePermission", func(q *request) error { return s.removePermission(q, name, sid) }
 		}
+	case "2019-09-25":
+		if n >= 4 && segs[1] == "functions" && segs[3] == "event-invoke-config" {
+			name := segs[2]
+			if n == 5 && segs[4] == "list" && method == http.MethodGet {
+				return "ListFunctionEventInvokeConfigs", func(q *request) error { return s.listEventInvoke(q, name) }
+			}
+			if n == 4 {
+				switch method {
+				case http.MethodPut:
+					return "PutFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, false) }
+				case http.MethodPost:
+					return "UpdateFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, true) }
+				case http.MethodGet:
+					return "GetFunctionEventInvokeConfig", func(q *request) error { return s.getEventInvoke(q, name) }
+				case http.MethodDelete:
+					return "DeleteFunctionEventInvokeConfig", func(q *request) error { return s.deleteEventInvoke(q, name) }
+				}
+			}
+		}
+	case "2024-08-31":
+		if n == 4 && segs[1] == "functions" && segs[3] == "recursion-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetFunctionRecursionConfig", func(q *request) error { return s.getRecursion(q, name) }
+			case http.MethodPut:
+				return "PutFunctionRecursionConfig", func(q *request) error { return s.putRecursion(q, name) }
+			}
+		}
+	case "2021-07-20":
+		if n == 4 && segs[1] == "functions" && segs[3] == "runtime-management-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetRuntimeManagementConfig", func(q *request) error { return s.getRuntimeConfig(q, name) }
+			case http.MethodPut:
+				return "PutRuntimeManagementConfig", func(q *request) error { return s.putRuntimeConfig(q, name) }
+			}
+		}
+	case "2020-04-22":
+		if n >= 2 && segs[1] == "code-signing-configs" {
+			switch {
+			case n == 2 || n == 3 && segs[2] == "":
+				switch method {
+				case http.MethodPost:
+					return "CreateCodeSigningConfig", s.createCSC
+				case http.MethodGet:
+					return "ListCodeSigningConfigs", s.listCSCs
+				}
+			case n == 3:
+				a := segs[2]
+				switch method {
+				case http.MethodGet:
+					return "GetCodeSigningConfig", func(q *request) error { return s.getCSC(q, a) }
+				case http.MethodPut:
+					return "UpdateCodeSigningConfig", func(q *request) error { return s.updateCSC(q, a) }
+				case http.MethodDelete:
+					return "DeleteCodeSigningConfig", func(q *request) error { return s.deleteCSC(q, a) }
+				}
+			case n == 4 && segs[3] == "functions" && method == http.MethodGet:
+				a := segs[2]
+				return "ListFunctionsByCodeSigningConfig", func(q *request) error { return s.listFunctionsByCSC(q, a) }
+			}
+		}
 	case "2017-10-31", "2019-09-30":
+		if n == 4 && segs[1] == "functions" && segs[3] == "provisioned-concurrency" && segs[0] == "2019-09-30" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				// ListProvisionedConcurrencyConfigs is the same path with
+				// ?List=ALL: serve tells them apart.
+				return "GetProvisionedConcurrencyConfig", func(q *request) error { return s.getProvisioned(q, name) }
+			case http.MethodPut:
+				return "PutProvisionedConcurrencyConfig", func(q *request) error { return s.putProvisioned(q, name) }
+			case http.MethodDelete:
+				return "DeleteProvisionedConcurrencyConfig", func(q *request) error { return s.deleteProvisioned(q, name) }
+			}
+		}
 		if n == 4 && segs[1] == "functions" && segs[3] == "concurrency" {
 			name := segs[2]
 			switch {
@@ -428,12 +669,90 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "UntagResource", func(q *request) error { return s.untagResource(q, res) }
 			}
 		}
+	case "2021-10-31":
+		if n == 4 && segs[1] == "functions" && segs[3] == "url" {
+			name := segs[2]
+			switch method {
+			case http.MethodPost:
+				return "CreateFunctionUrlConfig", func(q *request) error { return s.createURL(q, name) }
+			case http.MethodGet:
+				return "GetFunctionUrlConfig", func(q *request) error { return s.getURL(q, name) }
+			case http.MethodPut:
+				return "UpdateFunctionUrlConfig", func(q *request) error { return s.updateURL(q, name) }
+			case http.MethodDelete:
+				return "DeleteFunctionUrlConfig", func(q *request) error { return s.deleteURL(q, name) }
+			}
+		}
+		if n == 4 && segs[1] == "functions" && segs[3] == "urls" && method == http.MethodGet {
+			name := segs[2]
+			return "ListFunctionUrlConfigs", func(q *request) error { return s.listURLs(q, name) }
+		}
+	case "2020-06-30":
+		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetFunctionCodeSigningConfig", func(q *request) error { return s.codeSigningConfig(q, name) }
+			case http.MethodPut:
+				return "PutFunctionCodeSigningConfig", func(q *request) error { return s.putFunctionCSC(q, name) }
+			case http.MethodDelete:
+				return "DeleteFunctionCodeSigningConfig", func(q *request) error { return s.deleteFunctionCSC(q, name) }
+			}
+		}
+	case "2018-10-31":
+		if n >= 2 && segs[1] == "layers" {
+			switch {
+			case n == 2 && method == http.MethodGet:
+				// GetLayerVersionByArn is this path with ?find=LayerVersion:
+				// serve tells them apart.
+				return "ListLayers", s.listLayers
+			case n == 4 && segs[3] == "versions":
+				name := segs[2]
+				switch method {
+				case http.MethodPost:
+					return "PublishLayerVersion", func(q *request) error { return s.publishLayer(q, name) }
+				case http.MethodGet:
+					return "ListLayerVersions", func(q *request) error { return s.listLayerVersions(q, name) }
+				}
+			case n == 5 && segs[3] == "versions":
+				name, v := segs[2], segs[4]
+				switch method {
+				case http.MethodGet:
+					return "GetLayerVersion", func(q *request) error { return s.getLayerVersion(q, name, v) }
+				case http.MethodDelete:
+					return "DeleteLayerVersion", func(q *request) error { return s.deleteLayerVersion(q, name, v) }
+				}
+			case n == 6 && segs[3] == "versions" && segs[5] == "policy":
+				name, v := segs[2], segs[4]
+				switch method {
+				case http.MethodPost:
+					return "AddLayerVersionPermission", func(q *request) error { return s.addLayerPermission(q, name, v) }
+				case http.MethodGet:
+					return "GetLayerVersionPolicy", func(q *request) error { return s.getLayerPolicy(q, name, v) }
+				}
+			case n == 7 && segs[3] == "versions" && segs[5] == "policy" && method == http.MethodDelete:
+				name, v, sid := segs[2], segs[4], segs[6]
+				return "RemoveLayerVersionPermission", func(q *request) error { return s.removeLayerPermission(q, name, v, sid) }
+			}
+		}
 	case "2016-08-19":
 		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
 			return "GetAccountSettings", s.accountSettings
 		}
 	}
 	return "", nil
+}
+
+// routeLayerByArn is GetLayerVersionByArn, which shares its path with
+// ListLayers (?find=LayerVersion).
+func (s *Service) routeLayerByArn() (string, handler) {
+	return "GetLayerVersionByArn", s.getLayerVersionByArn
+}
+
+// routeListProvisioned is ListProvisionedConcurrencyConfigs, which shares
+// its path with GetProvisionedConcurrencyConfig (?List=ALL).
+func (s *Service) routeListProvisioned(name string) (string, handler) {
+	return "ListProvisionedConcurrencyConfigs", func(q *request) error { return s.listProvisioned(q, name) }
 }
 
 // authorize decides action on resource for the caller, with the function's
@@ -457,6 +776,9 @@ func (s *Service) authorizeKeys(q *request, action, resource string, e *entry, a
 		req.ResourcePolicyName = "function policy"
 	}
 	fill := keys
+	if e != nil && e.base != nil {
+		e = e.base // tags are the function's, whichever qualifier is named
+	}
 	if e != nil && len(e.fn.Tags) > 0 {
 		tags := pipeline.TagsFromMap(e.fn.Tags)
 		fill = func(c *policy.Context) {
@@ -543,14 +865,31 @@ func (s *Service) resolveName(q *request, raw string, qualifierParam bool) (reso
 	return res, nil
 }
 
-// lookup finds a resolved function in the snapshot; only $LATEST exists
-// (no published versions or aliases yet).
+// lookup finds a resolved function in the snapshot: $LATEST, a published
+// version or an alias, as the qualifier names.
 func (s *Service) lookup(res resolved) (*entry, error) {
 	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if e == nil || (res.qualifier != "" && res.qualifier != "$LATEST") {
+	if e != nil {
+		e = e.qualified(res.qualifier)
+	}
+	if e == nil {
 		return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 	}
 	return e, nil
+}
+
+// named returns the entry whose resource policy and tags authorize a
+// call naming res: the qualified version or alias when it exists, else
+// the function (its tags still apply), nil when there is no function.
+func (s *Service) named(res resolved) *entry {
+	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
+	if e == nil {
+		return nil
+	}
+	if t := e.qualified(res.qualifier); t != nil {
+		return t
+	}
+	return e
 }
 
 // find resolves, authorizes and looks up a function for an operation that
@@ -565,11 +904,10 @@ func (s *Service) find(q *request, raw, action string) (resolved, *entry, error)
 	if err != nil {
 		return res, nil, err
 	}
-	e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]
-	if err := s.authorizeNamed(q, action, res, e); err != nil {
+	if err := s.authorizeNamed(q, action, res, s.named(res)); err != nil {
 		return res, nil, err
 	}
-	e, err = s.lookup(res)
+	e, err := s.lookup(res)
 	return res, e, err
 }
 

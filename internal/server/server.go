@@ -277,6 +277,12 @@ func Classify(r *http.Request) string {
 	if strings.HasPrefix(p, "/_gatehouse/") {
 		return SurfaceGatehouse
 	}
+	// Function URLs (package lambda, urlserve.go): the host form
+	// {url-id}.lambda-url.{region}.{anything} and the path form
+	// /_lambda_url/{url-id}/…, signed or not, are Lambda's.
+	if isLambdaURLHost(r.Host) || strings.HasPrefix(p, "/_lambda_url/") {
+		return SurfaceLambda
+	}
 	if isExecuteAPIHost(r.Host) || strings.HasPrefix(p, "/restapis/") && strings.Contains(p, "/_user_request_/") ||
 		strings.HasPrefix(p, "/restapis/") && strings.HasSuffix(p, "/_user_request_") {
 		return SurfaceExecuteAPI
@@ -312,6 +318,12 @@ func Classify(r *http.Request) string {
 func isExecuteAPIHost(host string) bool {
 	i := strings.IndexByte(host, '.')
 	return i > 0 && strings.HasPrefix(host[i+1:], "execute-api.")
+}
+
+// isLambdaURLHost matches "{url-id}.lambda-url.{anything}".
+func isLambdaURLHost(host string) bool {
+	i := strings.IndexByte(host, '.')
+	return i > 0 && strings.HasPrefix(host[i+1:], "lambda-url.")
 }
 
 // scopeService returns the service of the request's SigV4 credential scope

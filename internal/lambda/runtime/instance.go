@@ -299,6 +299,7 @@ func (i *instance) startSandbox() error {
 	l := &launch{
 		taskRoot:   s.TaskRoot,
 		runtimeDir: s.RuntimeDir,
+		optDir:     s.OptDir,
 		tmpBytes:   int64(max(s.EphemeralMB, 512)) << 20,
 		apiPort:    api,
 		epPort:     ep,

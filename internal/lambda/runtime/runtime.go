@@ -44,6 +44,9 @@ type Spec struct {
 	// RuntimeDir is gatehouse's bootstrap programs on the host
 	// (/var/runtime inside a sandbox).
 	RuntimeDir string
+	// OptDir, when set, is the function's layers merged on the host,
+	// mounted read-only at /opt inside a sandbox.
+	OptDir string
 	// Command is the argv of the instance's process, as Manager.Command
 	// returns it. Bootstrap, when set, is the host path of a file that must
 	// exist (provided.* runtimes' <task root>/bootstrap); without it the

@@ -310,6 +310,7 @@ type bind struct{ src, dest string }
 type launch struct {
 	taskRoot   string // host path, bound at /var/task ("" for none)
 	runtimeDir string // host path, bound at /var/runtime ("" for none)
+	optDir     string // host path, bound at /opt ("" for none)
 	prefixes   []bind // interpreters' install prefixes
 	tmpBytes   int64  // size of /tmp
 	apiPort    int
@@ -356,6 +357,11 @@ func (sb *sandbox) command(l *launch, etc string) (opts []string, cmdline []stri
 	}
 	for _, b := range l.prefixes {
 		opts = append(opts, "--ro-bind", b.src, b.dest)
+	}
+	if l.optDir != "" {
+		// The layers, after the system binds: they replace whatever the
+		// host has at /opt, as /opt is the layers' on AWS.
+		opts = append(opts, "--ro-bind", l.optDir, "/opt")
 	}
 	opts = append(opts, "--chdir", sbxTaskRoot, "--remount-ro", "/")
 
@@ -410,6 +416,12 @@ func (sb *sandbox) start(l *launch, out *os.File, env []string) (p *proc, err er
 		}
 		if l.runtimeDir != "" {
 			if l.runtimeDir, err = st.static(l.runtimeDir); err != nil {
+				return nil, err
+			}
+		}
+		if l.optDir != "" {
+			// Merged layers are content-addressed and never change.
+			if l.optDir, err = st.static(l.optDir); err != nil {
 				return nil, err
 			}
 		}

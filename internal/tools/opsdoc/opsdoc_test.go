@@ -92,22 +92,23 @@ func TestProblems(t *testing.T) {
 		want []string
 	}{
 		{"all known", map[string][]string{
-			"lambda": {"Invoke", "GetFunctionCodeLocation"}, "iam": {"CreateRole", "CreateAccount", "ListAccounts"},
+			"lambda": {"Invoke", "GetFunctionCodeLocation", "InvokeFunctionUrl"}, "iam": {"CreateRole", "CreateAccount", "ListAccounts"},
 			"execute-api": {"Invoke"}, "gatehouse": {"Health", "Metrics"},
 		}, nil},
 		{"name AWS lacks", map[string][]string{
-			"lambda": {"InvokeFunction", "GetFunctionCodeLocation"}, "iam": {"CreateRole", "CreateAccount", "ListAccounts"},
+			"lambda": {"InvokeFunction", "GetFunctionCodeLocation", "InvokeFunctionUrl"}, "iam": {"CreateRole", "CreateAccount", "ListAccounts"},
 			"execute-api": {"Invoke"}, "gatehouse": {"Health"},
 		}, []string{`lambda: gatehouse registers operation "InvokeFunction", which the AWS model (lambda 2015-03-31) does not have`}},
 		{"stale extras and surfaces", map[string][]string{
 			"lambda": {"Invoke"}, "iam": {"CreateRole", "CreateAccount", "ListAccounts"},
 		}, []string{
 			`lambda: extras explains "GetFunctionCodeLocation", which gatehouse no longer registers`,
+			`lambda: extras explains "InvokeFunctionUrl", which gatehouse no longer registers`,
 			`otherSurfaces explains "execute-api", which gatehouse no longer registers`,
 			`otherSurfaces explains "gatehouse", which gatehouse no longer registers`,
 		}},
 		{"unknown surface", map[string][]string{
-			"lambda": {"GetFunctionCodeLocation"}, "iam": {"CreateAccount", "ListAccounts"},
+			"lambda": {"GetFunctionCodeLocation", "InvokeFunctionUrl"}, "iam": {"CreateAccount", "ListAccounts"},
 			"execute-api": {"Invoke"}, "gatehouse": {"Health"}, "s3": {"GetObject"},
 		}, []string{`surface "s3" has no AWS model and no entry in otherSurfaces`}},
 	}

@@ -70,6 +70,9 @@ var extras = map[string]map[string]string{
 			"(`GET /2015-03-31/functions/{FunctionName}/code-location`). AWS serves that URL from S3, presigned; " +
 			"gatehouse serves it itself, authorized by the token in the URL (no SigV4, no IAM action), " +
 			"and names it so that its requests have a metrics label.",
+		"InvokeFunctionUrl": "a request to a function URL (`https://URL_ID.lambda-url.REGION.on.aws/`, served by its Host header " +
+			"or at `/_lambda_url/URL_ID/`; doc/lambda.md): AWS's data plane of function URLs, which no API model describes. " +
+			"It authorizes `lambda:InvokeFunctionUrl` and `lambda:InvokeFunction`, and is named so that its requests have a metrics label.",
 	},
 }
 
