@@ -183,8 +183,8 @@ func listRegional[T any](r store.Reader, c *call, kind, prefix string, acct func
 	return out, nil
 }
 
-func keyAcct(k *APIKeyRecord) (string, string)          { return k.Account, k.Region }
-func planAcct(p *UsagePlanRecord) (string, string)      { return p.Account, p.Region }
+func keyAcct(k *APIKeyRecord) (string, string)           { return k.Account, k.Region }
+func planAcct(p *UsagePlanRecord) (string, string)       { return p.Account, p.Region }
 func planKeyAcct(p *UsagePlanKeyRecord) (string, string) { return p.Account, p.Region }
 
 type createAPIKeyIn struct {

@@ -41,9 +41,9 @@ type LambdaAuthorizer struct {
 // AuthorizerRecord is a stored authorizer.
 type AuthorizerRecord struct {
 	Authorizer LambdaAuthorizer `json:"authorizer"`
-	APIID      string     `json:"apiId"`
-	Account    string     `json:"account"`
-	Region     string     `json:"region"`
+	APIID      string           `json:"apiId"`
+	Account    string           `json:"account"`
+	Region     string           `json:"region"`
 }
 
 // DefaultAuthorizerTTL is AWS's default authorizerResultTtlInSeconds.

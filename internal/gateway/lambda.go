@@ -48,6 +48,8 @@ type ProxyRequestContext struct {
 	ResourceID        string        `json:"resourceId"`
 	ResourcePath      string        `json:"resourcePath"`
 	Stage             string        `json:"stage"`
+	// Authorizer is the Lambda authorizer's principalId and context.
+	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
 
 // ProxyIdentity is requestContext.identity: every key present, null when
@@ -142,6 +144,10 @@ func (rq *request) event() *ProxyEvent {
 	rc.Identity.SourceIP = pipeline.ClientIP(r)
 	if ua := r.Header.Get("User-Agent"); ua != "" {
 		rc.Identity.UserAgent = strp(ua)
+	}
+	rc.Authorizer = rq.authorizerContext()
+	if k := rq.apiKey; k != nil {
+		rc.Identity.APIKey, rc.Identity.APIKeyID = strp(k.value), strp(k.id)
 	}
 	if p := rq.caller; p != nil {
 		rc.Identity.AccessKey = strp(p.AccessKeyID)
