@@ -131,9 +131,12 @@ type authzResult struct {
 // authzCache is the authorizer result cache: shards with their own locks,
 // so the request path never takes one global lock.
 type authzCache struct {
-	seed   maphash.Seed
 	shards [32]authzShard
 }
+
+// authzSeed spreads cache keys over the shards (the zero authzCache is
+// ready to use).
+var authzSeed = maphash.MakeSeed()
 
 type authzShard struct {
 	mu sync.Mutex
@@ -150,7 +153,7 @@ type authzCached struct {
 const maxCachedPerShard = 4096
 
 func (c *authzCache) shard(key string) *authzShard {
-	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
+	return &c.shards[maphash.String(authzSeed, key)%uint64(len(c.shards))]
 }
 
 func (c *authzCache) get(key string, now time.Time) *authzResult {

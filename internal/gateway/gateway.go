@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"errors"
-	"hash/maphash"
 	"io"
 	"log/slog"
 	"net"
@@ -118,7 +117,6 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 		g.dlog = &decisionLog{w: cfg.DecisionLog}
 	}
 	g.invoker.set(cfg.Invoker)
-	g.acache.seed = maphash.MakeSeed()
 	g.usage = &usageCounters{now: cfg.Now, tbl: func() *Table {
 		if g.view == nil {
 			return nil
