@@ -379,3 +379,44 @@ func (s *Service) testInvokeAuthorizer(c *call) (int, any, error) {
 	}
 	return http.StatusOK, out, nil
 }
+
+// KindAuthorizerFlush records, per stage ("{apiId}/{stage}"), how many
+// times its authorizer cache was flushed. The generation is part of every
+// cache key on every node, so a flush empties the cache cluster-wide
+// without any node-to-node call.
+const KindAuthorizerFlush = "apigw/authzflush"
+
+// AuthorizerFlushRecord is a stage's authorizer cache generation.
+type AuthorizerFlushRecord struct {
+	Generation int64 `json:"generation"`
+}
+
+// flushStageAuthorizersCache is FlushStageAuthorizersCache.
+func (s *Service) flushStageAuthorizersCache(c *call) (int, any, error) {
+	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
+		a, err := loadAPI(tx, c, c.seg[1])
+		if err != nil {
+			return err
+		}
+		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+			return err
+		}
+		key := a.API.ID + "/" + c.seg[3]
+		var f AuthorizerFlushRecord
+		rec, err := tx.Get(KindAuthorizerFlush, key)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(rec.Value, &f); err != nil {
+				return err
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		f.Generation++
+		return putJSON(tx, KindAuthorizerFlush, key, f)
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusAccepted, nil, nil
+}

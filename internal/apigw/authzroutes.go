@@ -28,6 +28,7 @@ func authzRoutes() []route {
 		r(http.MethodPatch, auth, "UpdateAuthorizer", (*Service).updateAuthorizer),
 		r(http.MethodDelete, auth, "DeleteAuthorizer", (*Service).deleteAuthorizer),
 		r(http.MethodPost, auth, "TestInvokeAuthorizer", (*Service).testInvokeAuthorizer),
+		r(http.MethodDelete, api+"/stages/{stage}/cache/authorizers", "FlushStageAuthorizersCache", (*Service).flushStageAuthorizersCache),
 		r(http.MethodGet, api+"/gatewayresponses", "GetGatewayResponses", (*Service).getGatewayResponses),
 		r(http.MethodPut, gwr, "PutGatewayResponse", (*Service).putGatewayResponse),
 		r(http.MethodGet, gwr, "GetGatewayResponse", (*Service).getGatewayResponse),

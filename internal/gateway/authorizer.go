@@ -208,11 +208,13 @@ func (c *authzCache) flushPrefix(prefix string) {
 
 // cacheKey is stage, authorizer, fingerprint and the length-prefixed
 // identity values: distinct value lists never share a key.
-func (a *authorizerEntry) cacheKey(stage *stageEntry, vals []string) string {
+func (a *authorizerEntry) cacheKey(stage *stageEntry, gen int64, vals []string) string {
 	var b strings.Builder
 	b.WriteString(stage.api.id)
 	b.WriteByte('/')
 	b.WriteString(stage.name)
+	b.WriteByte(0)
+	b.WriteString(strconv.FormatInt(gen, 10))
 	b.WriteByte(0)
 	b.WriteString(a.id)
 	b.WriteByte(0)
@@ -294,7 +296,7 @@ func (g *Gateway) authorizeCustom(rq *request) bool {
 	var key string
 	var res *authzResult
 	if a.ttl > 0 {
-		key = a.cacheKey(rq.stage, vals)
+		key = a.cacheKey(rq.stage, rq.flushGen, vals)
 		res = g.acache.get(key, now)
 	}
 	if res == nil {

@@ -69,19 +69,22 @@ func TestAuthorizerCacheKey(t *testing.T) {
 	lists := [][]string{{"ab", "c"}, {"a", "bc"}, {"abc", ""}, {"", "abc"}, {"a\x00", "bc"}, {"a", "\x00bc"}, {"abc"}}
 	seen := map[string][]string{}
 	for _, l := range lists {
-		k := a.cacheKey(st, l)
+		k := a.cacheKey(st, 0, l)
 		if o, dup := seen[k]; dup {
 			t.Errorf("%q and %q share a cache key", o, l)
 		}
 		seen[k] = l
 	}
+	if a.cacheKey(st, 0, lists[0]) == a.cacheKey(st, 1, lists[0]) {
+		t.Error("a flushed stage serves its old results")
+	}
 	other := &stageEntry{api: api, name: "dev"}
-	if a.cacheKey(st, lists[0]) == a.cacheKey(other, lists[0]) {
+	if a.cacheKey(st, 0, lists[0]) == a.cacheKey(other, 0, lists[0]) {
 		t.Error("two stages share a cache key")
 	}
 	ttl2 := 60
 	rec.Authorizer.AuthorizerResultTTLInSeconds = &ttl2
-	if b := compileAuthorizer(api, rec); b.cacheKey(st, lists[0]) == a.cacheKey(st, lists[0]) {
+	if b := compileAuthorizer(api, rec); b.cacheKey(st, 0, lists[0]) == a.cacheKey(st, 0, lists[0]) {
 		t.Error("an updated authorizer serves its old results")
 	}
 }

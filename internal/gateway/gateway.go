@@ -359,6 +359,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case m.authType == "CUSTOM":
+		rq.flushGen = tbl.x.flushGen[tg.apiID+"/"+st.name]
 		if !g.authorizeCustom(rq) {
 			return
 		}

@@ -43,6 +43,7 @@ type request struct {
 	authz     *authzResult // the Lambda authorizer's answer (CUSTOM methods)
 	apiKey    *keyEntry    // the API key of an apiKeyRequired method
 	respType  string       // gateway response type overriding responseType's inference
+	flushGen  int64        // the stage's authorizer cache generation
 }
 
 // outHeader returns the cleared, reusable integration header map.

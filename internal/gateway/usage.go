@@ -38,6 +38,9 @@ type authzTable struct {
 	keys       map[string]*keyEntry    // by value
 	plans      map[string]*planEntry   // by id
 	stagePlans map[string][]*planEntry // "{api}/{stage}" → plans including it
+	// flushGen is each stage's authorizer cache generation
+	// (FlushStageAuthorizersCache), part of every cache key.
+	flushGen map[string]int64
 }
 
 type keyEntry struct {
@@ -94,7 +97,17 @@ func loadAuthz(r store.Reader, t *Table) error {
 			ext(a).responses[resp.ResponseType] = &resp
 		}
 	}
-	t.x = authzTable{keys: map[string]*keyEntry{}, plans: map[string]*planEntry{}, stagePlans: map[string][]*planEntry{}}
+	t.x = authzTable{keys: map[string]*keyEntry{}, plans: map[string]*planEntry{}, stagePlans: map[string][]*planEntry{}, flushGen: map[string]int64{}}
+	if recs, err = r.List(apigw.KindAuthorizerFlush, ""); err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		var f apigw.AuthorizerFlushRecord
+		if err := json.Unmarshal(rec.Value, &f); err != nil {
+			return err
+		}
+		t.x.flushGen[rec.Key] = f.Generation
+	}
 	if recs, err = r.List(apigw.KindAPIKey, ""); err != nil {
 		return err
 	}

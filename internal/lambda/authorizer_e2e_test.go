@@ -207,6 +207,8 @@ func TestLambdaAuthorizerToken(t *testing.T) {
 		{"allow", "/fn", bearer("alice"), 200, `{"admin":"true","calls":"1","integrationLatency":0,"principalId":"user-alice","tier":"gold"}`, ""},
 		{"cache hit: no second call", "/fn", bearer("alice"), 200, `~"calls":"1"`, ""},
 		{"other token: called again", "/fn", bearer("bob"), 200, `~"calls":"2"`, ""},
+		{"flush", "", nil, 0, "", ""},
+		{"after FlushStageAuthorizersCache: called again", "/fn", bearer("alice"), 200, `~"calls":"3"`, ""},
 		{"explicit deny", "/fn", bearer("deny"), 403, `{"Message":"User is not authorized to access this resource with an explicit deny"}`, "AccessDeniedException"},
 		{"policy for another api", "/fn", bearer("other"), 403, `{"Message":"User is not authorized to access this resource"}`, "AccessDeniedException"},
 		{"thrown Unauthorized", "/fn", bearer("unauth"), 401, `{"message":"Unauthorized"}`, "UnauthorizedException"},
@@ -216,6 +218,12 @@ func TestLambdaAuthorizerToken(t *testing.T) {
 		{"http backend", "/http", bearer("carol"), 200, `{"ok":true}`, ""},
 	}
 	for _, tc := range tests {
+		if tc.name == "flush" {
+			if _, err := apig.FlushStageAuthorizersCache(ctx, &apigateway.FlushStageAuthorizersCacheInput{RestApiId: aws.String(api.id), StageName: aws.String("prod")}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		a := getAuthz(t, api.base+tc.path, tc.header)
 		ok := a.body == tc.body || strings.HasPrefix(tc.body, "~") && strings.Contains(a.body, tc.body[1:])
 		if a.status != tc.status || !ok {
