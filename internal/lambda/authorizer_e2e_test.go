@@ -377,3 +377,57 @@ func apiErrCode(err error) string {
 	}
 	return ""
 }
+
+// importedAuthorizerAPI uses a TOKEN authorizer declared the way SAM and
+// the Serverless Framework write it.
+const importedAuthorizerAPI = `{"openapi": "3.0.1", "info": {"title": "imported", "version": "1"},
+ "paths": {"/fn": {"get": {"security": [{"jwt": []}],
+   "x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": "URI_BACKEND"}}}},
+ "components": {"securitySchemes": {"jwt": {"type": "apiKey", "name": "Authorization", "in": "header",
+   "x-amazon-apigateway-authtype": "custom",
+   "x-amazon-apigateway-authorizer": {"type": "token", "authorizerUri": "URI_AUTHZ", "authorizerResultTtlInSeconds": 0}}}}}`
+
+// TestLambdaAuthorizerImported: x-amazon-apigateway-authorizer in an
+// OpenAPI import creates the authorizer (named after the scheme, its
+// header the identity source) and CUSTOM methods that use it; a second
+// import (put-rest-api) updates it in place.
+func TestLambdaAuthorizerImported(t *testing.T) {
+	needNode(t)
+	e := setup(t)
+	ctx := context.Background()
+	authARN := nodeFunction(t, e, "authz", authorizerJS)
+	backARN := nodeFunction(t, e, "backend", backendJS)
+	apig := apigateway.NewFromConfig(awsConfig(e.url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
+	doc := strings.ReplaceAll(strings.ReplaceAll(importedAuthorizerAPI, "URI_BACKEND", uri(backARN)), "URI_AUTHZ", uri(authARN))
+	api, err := apig.ImportRestApi(ctx, &apigateway.ImportRestApiInput{Body: []byte(doc), FailOnWarnings: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := apig.GetAuthorizers(ctx, &apigateway.GetAuthorizersInput{RestApiId: api.Id})
+	if err != nil || len(list.Items) != 1 || aws.ToString(list.Items[0].Name) != "jwt" || list.Items[0].Type != apitypes.AuthorizerTypeToken ||
+		aws.ToString(list.Items[0].IdentitySource) != "method.request.header.Authorization" {
+		t.Fatalf("imported authorizer: %v %+v", err, list)
+	}
+	if _, err := apig.PutRestApi(ctx, &apigateway.PutRestApiInput{RestApiId: api.Id, Body: []byte(doc), Mode: apitypes.PutModeOverwrite}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := apig.GetAuthorizers(ctx, &apigateway.GetAuthorizersInput{RestApiId: api.Id})
+	if err != nil || len(again.Items) != 1 || aws.ToString(again.Items[0].Id) != aws.ToString(list.Items[0].Id) {
+		t.Fatalf("re-import: %v %+v", err, again)
+	}
+	if _, err := apig.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
+		t.Fatal(err)
+	}
+	allowAPIGateway(t, e, "authz", "authz", "arn:aws:execute-api:us-east-1:000000000000:"+*api.Id+"/authorizers/*")
+	allowAPIGateway(t, e, "backend", "backend", "arn:aws:execute-api:us-east-1:000000000000:"+*api.Id+"/*/*/*")
+	base := e.url + "/restapis/" + *api.Id + "/prod/_user_request_/fn"
+	if a := getAuthz(t, base, map[string]string{"Authorization": "frank"}); a.status != 200 || !strings.Contains(a.body, `"principalId":"user-frank"`) {
+		t.Errorf("allow: %d %s", a.status, a.body)
+	}
+	if a := getAuthz(t, base, map[string]string{"Authorization": "deny"}); a.status != 403 {
+		t.Errorf("deny: %d %s", a.status, a.body)
+	}
+	if a := getAuthz(t, base, nil); a.status != 401 {
+		t.Errorf("no token: %d %s", a.status, a.body)
+	}
+}
