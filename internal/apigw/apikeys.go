@@ -624,26 +624,34 @@ func patchPlan(p *UsagePlan, op PatchOp) error {
 		return p.Quota
 	}
 	var err error
+	// AWS takes "add" like "replace" for the plan's scalar settings.
+	set := op.Op == "replace" || op.Op == "add"
 	switch {
-	case op.Path == "/name" && op.Op == "replace":
+	case (op.Path == "/productCode" || op.Path == "/description") && op.Op == "remove":
+		if op.Path == "/productCode" {
+			p.ProductCode = ""
+		} else {
+			p.Description = ""
+		}
+	case op.Path == "/name" && set:
 		p.Name = op.Value
-	case op.Path == "/description" && op.Op == "replace":
+	case op.Path == "/description" && set:
 		p.Description = op.Value
-	case op.Path == "/productCode" && op.Op == "replace":
+	case op.Path == "/productCode" && set:
 		p.ProductCode = op.Value
 	case op.Path == "/throttle" && op.Op == "remove":
 		p.Throttle = nil
 	case op.Path == "/quota" && op.Op == "remove":
 		p.Quota = nil
-	case op.Path == "/throttle/rateLimit" && op.Op == "replace":
+	case op.Path == "/throttle/rateLimit" && set:
 		thr().RateLimit, err = parseFloat(op)
-	case op.Path == "/throttle/burstLimit" && op.Op == "replace":
+	case op.Path == "/throttle/burstLimit" && set:
 		thr().BurstLimit, err = parseInt(op)
-	case op.Path == "/quota/limit" && op.Op == "replace":
+	case op.Path == "/quota/limit" && set:
 		quo().Limit, err = parseInt(op)
-	case op.Path == "/quota/offset" && op.Op == "replace":
+	case op.Path == "/quota/offset" && set:
 		quo().Offset, err = parseInt(op)
-	case op.Path == "/quota/period" && op.Op == "replace":
+	case op.Path == "/quota/period" && set:
 		quo().Period = op.Value
 	case op.Path == "/apiStages" && op.Op == "add":
 		api, stage, ok := strings.Cut(op.Value, ":")
