@@ -12,7 +12,8 @@ import (
 )
 
 // gatewayRoleInvoker invokes Lambda authorizers that have
-// authorizerCredentials as API Gateway does: it assumes the role as the
+// authorizerCredentials, and AWS_PROXY integrations that have credentials,
+// as API Gateway does: it assumes the role as the
 // service principal apigateway.amazonaws.com (the role's trust policy must
 // allow it), then the role session must be allowed lambda:InvokeFunction
 // on the function. Only then is the function run, without consulting its
@@ -26,10 +27,10 @@ type gatewayRoleInvoker struct {
 func (g gatewayRoleInvoker) InvokeAsRole(ctx context.Context, roleARN, functionARN string, event []byte) ([]byte, string, error) {
 	ip := g.a.iamParts
 	if ip.STS == nil || ip.IAM == nil || ip.Authn == nil {
-		return nil, "", errors.New("authorizer credentials: IAM/STS not wired")
+		return nil, "", errors.New("credentials: IAM/STS not wired")
 	}
 	if arn.Account(roleARN) != arn.Account(functionARN) {
-		return nil, "", errors.New("authorizer credentials: cross-account functions are not supported")
+		return nil, "", errors.New("credentials: cross-account functions are not supported")
 	}
 	creds, err := ip.STS.ServiceRoleCredentials(ctx, "apigateway.amazonaws.com", roleARN, "apigateway-authorizer", 15*time.Minute)
 	if err != nil {
@@ -41,7 +42,7 @@ func (g gatewayRoleInvoker) InvokeAsRole(ctx context.Context, roleARN, functionA
 	}
 	d := ip.IAM.Authorize(p, pipeline.AuthzRequest{Action: "lambda:InvokeFunction", Resource: functionARN, ResourceAccount: arn.Account(functionARN)})
 	if d.Effect != policy.Allowed {
-		return nil, "", errors.New("authorizer credentials: the role may not lambda:InvokeFunction " + functionARN)
+		return nil, "", errors.New("credentials: the role may not lambda:InvokeFunction " + functionARN)
 	}
 	return g.fn.InvokeAuthorized(ctx, functionARN, event)
 }
@@ -54,4 +55,8 @@ func (a *App) wireAPIGatewayAuthz() {
 	}
 	a.apigwParts.APIGW.SetAuthorizerTester(a.apigwParts.Gateway)
 	a.apigwParts.APIGW.SetUsageCounter(a.apigwParts.Gateway.UsageCounter())
+}
+
+func (g gatewayRoleInvoker) InvokeAuthorized(ctx context.Context, functionARN string, event []byte) ([]byte, string, error) {
+	return g.fn.InvokeAuthorized(ctx, functionARN, event)
 }

@@ -45,6 +45,10 @@ import (
 // and Lambda.
 type RoleInvoker interface {
 	InvokeAsRole(ctx context.Context, roleARN, functionARN string, event []byte) (payload []byte, functionError string, err error)
+	// InvokeAuthorized runs a function the gateway has already found the
+	// caller allowed to invoke (integration credentials
+	// arn:aws:iam::*:user/*: the caller's own identity).
+	InvokeAuthorized(ctx context.Context, functionARN string, event []byte) (payload []byte, functionError string, err error)
 }
 
 // SetRoleInvoker installs the invoker of authorizers with credentials.

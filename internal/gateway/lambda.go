@@ -207,7 +207,13 @@ func (g *Gateway) lambdaProxy(rq *request) {
 	src := rq.stage.srcPrefix.Method(rq.m.verb, strings.TrimPrefix(rq.m.res.Path, "/"))
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
-	payload, fnErr, err := inv.InvokeFromGateway(ctx, fn, src, ev)
+	var payload []byte
+	var fnErr string
+	if cred := rq.m.in.Credentials; cred != "" {
+		payload, fnErr, err = g.invokeWithCredentials(ctx, rq, cred, fn, ev)
+	} else {
+		payload, fnErr, err = inv.InvokeFromGateway(ctx, fn, src, ev)
+	}
 	switch {
 	case ctx.Err() != nil && rq.r.Context().Err() == nil:
 		g.fail(rq, awserr.GatewayTimeout.New(""))

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	apitypes "github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -23,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/pkg/sigv4client"
 )
 
 // authorizerJS is a Lambda authorizer for TOKEN and REQUEST events. Its
@@ -429,5 +431,90 @@ func TestLambdaAuthorizerImported(t *testing.T) {
 	}
 	if a := getAuthz(t, base, nil); a.status != 401 {
 		t.Errorf("no token: %d %s", a.status, a.body)
+	}
+}
+
+// TestIntegrationCredentials: an AWS_PROXY integration's credentials
+// decide whether API Gateway may invoke the function (its resource policy
+// grants nothing here): with arn:aws:iam::*:user/* the signed caller
+// needs lambda:InvokeFunction itself; with a role, the role must trust
+// apigateway.amazonaws.com and allow the invocation.
+func TestIntegrationCredentials(t *testing.T) {
+	needNode(t)
+	e := setup(t)
+	ctx := context.Background()
+	backARN := nodeFunction(t, e, "backend", backendJS)
+	apig := apigateway.NewFromConfig(awsConfig(e.url, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""))
+	api, err := apig.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("creds")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := apig.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: api.RootResourceId, HttpMethod: aws.String("GET"),
+		AuthorizationType: aws.String("AWS_IAM")}); err != nil {
+		t.Fatal(err)
+	}
+	setCreds := func(cred string) {
+		t.Helper()
+		if _, err := apig.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: api.RootResourceId, HttpMethod: aws.String("GET"),
+			Type: apitypes.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String(uri(backARN)), Credentials: aws.String(cred)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := apig.CreateDeployment(ctx, &apigateway.CreateDeploymentInput{RestApiId: api.Id, StageName: aws.String("prod")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := func(name, pol string) *http.Client {
+		t.Helper()
+		if _, err := e.ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"), PolicyDocument: aws.String(pol)}); err != nil {
+			t.Fatal(err)
+		}
+		k, err := e.ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := sigv4client.New(sigv4client.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &http.Client{Transport: tr}
+	}
+	invokeAPI := `{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}`
+	alice := user("alice", `{"Version":"2012-10-17","Statement":[`+invokeAPI+`]}`)
+	bob := user("bob", `{"Version":"2012-10-17","Statement":[`+invokeAPI+`,{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"`+backARN+`"}]}`)
+	status := func(c *http.Client) int {
+		t.Helper()
+		resp, err := c.Get(e.url + "/restapis/" + *api.Id + "/prod/_user_request_/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	setCreds("arn:aws:iam::*:user/*")
+	if s := status(alice); s != 500 {
+		t.Errorf("caller credentials, caller without lambda:InvokeFunction: %d, want 500", s)
+	}
+	if s := status(bob); s != 200 {
+		t.Errorf("caller credentials, caller allowed: %d, want 200", s)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	r, err := e.ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("apigw-invoke"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setCreds(*r.Role.Arn)
+	if s := status(alice); s != 500 {
+		t.Errorf("role without permission: %d, want 500", s)
+	}
+	if _, err := e.ic.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("apigw-invoke"), PolicyName: aws.String("invoke"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction","Resource":"` + backARN + `"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(alice); s != 200 {
+		t.Errorf("role allowed: %d, want 200", s)
 	}
 }
