@@ -123,8 +123,6 @@ var (
 	stageKeyRE   = regexp.MustCompile(`^[a-z0-9]{1,32}/[A-Za-z0-9_\-]{1,128}$`)
 )
 
-const keyChars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
 // newKeyValue returns a 40-character random API key value, as AWS
 // generates.
 func newKeyValue() string {

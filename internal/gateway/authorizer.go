@@ -195,21 +195,6 @@ func (c *authzCache) put(key string, res *authzResult, expires time.Time, now ti
 	s.m[key] = authzCached{res: res, expires: expires}
 }
 
-// flushStage drops every cached result of one stage
-// (FlushStageAuthorizersCache).
-func (c *authzCache) flushPrefix(prefix string) {
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.Lock()
-		for k := range s.m {
-			if strings.HasPrefix(k, prefix) {
-				delete(s.m, k)
-			}
-		}
-		s.mu.Unlock()
-	}
-}
-
 // cacheKey is stage, authorizer, fingerprint and the length-prefixed
 // identity values: distinct value lists never share a key.
 func (a *authorizerEntry) cacheKey(stage *stageEntry, gen int64, vals []string) string {
