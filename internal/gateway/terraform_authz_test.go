@@ -21,7 +21,7 @@ const tfPlugins = "/opt/tf-plugins"
 // is then clean; an update of the authorizer TTL, the quota and the
 // gateway response status applies and plans clean; destroy removes all.
 func TestTerraformAuthorizersKeysPlans(t *testing.T) {
-	// Opt-in: the provider takes minutes on a loaded 2-core machine.
+	// Opt-in: about a minute on an idle 2-core machine, several when loaded.
 	if testing.Short() || os.Getenv("GATEHOUSE_TERRAFORM_TEST") == "" {
 		t.Skip("slow: runs terraform; set GATEHOUSE_TERRAFORM_TEST=1")
 	}
