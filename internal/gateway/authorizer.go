@@ -117,6 +117,12 @@ func compileAuthorizer(api *apiEntry, rec *apigw.AuthorizerRecord) *authorizerEn
 			e.broken = fmt.Errorf("authorizer %s: TOKEN needs one identity source", a.ID)
 		}
 	case "REQUEST":
+		if e.ttl > 0 && len(srcs) == 0 {
+			// A cache key without identity values would serve one
+			// caller's result to every caller: refuse (the control plane
+			// does too, as AWS; this guards a store written otherwise).
+			e.broken = fmt.Errorf("authorizer %s: REQUEST with caching needs identity sources", a.ID)
+		}
 	default:
 		e.broken = fmt.Errorf("authorizer %s: unsupported type %s", a.ID, a.Type)
 	}

@@ -78,6 +78,11 @@ func TestAuthorizerCacheKey(t *testing.T) {
 	if a.cacheKey(st, 0, lists[0]) == a.cacheKey(st, 1, lists[0]) {
 		t.Error("a flushed stage serves its old results")
 	}
+	noSrc := *rec
+	noSrc.Authorizer.IdentitySource = ""
+	if compileAuthorizer(api, &noSrc).broken == nil {
+		t.Error("a cached REQUEST authorizer without identity sources compiles")
+	}
 	other := &stageEntry{api: api, name: "dev"}
 	if a.cacheKey(st, 0, lists[0]) == a.cacheKey(other, 0, lists[0]) {
 		t.Error("two stages share a cache key")
