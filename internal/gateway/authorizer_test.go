@@ -60,7 +60,7 @@ func TestAuthorizerCacheKey(t *testing.T) {
 	st := &stageEntry{api: api, name: "prod"}
 	ttl := 300
 	rec := &apigw.AuthorizerRecord{APIID: "a1", Account: api.account, Region: api.region, Authorizer: apigw.LambdaAuthorizer{ID: "au1", Type: "REQUEST",
-		AuthorizerURI: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations",
+		AuthorizerURI:  "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:f/invocations",
 		IdentitySource: "method.request.header.A, method.request.header.B", AuthorizerResultTTLInSeconds: &ttl}}
 	a := compileAuthorizer(api, rec)
 	if a.broken != nil {
