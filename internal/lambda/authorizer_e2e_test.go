@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,21 @@ func getAuthz(t *testing.T, u string, h map[string]string) answer {
 	return answer{resp.StatusCode, resp.Header, string(b)}
 }
 
+// getAuthzNoFatal is getAuthz for other goroutines (no t.Fatal there).
+func getAuthzNoFatal(u string, h map[string]string) answer {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return answer{body: err.Error()}
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{resp.StatusCode, resp.Header, string(b)}
+}
+
 // headerBackend records the headers of the last request it served.
 type headerBackend struct {
 	mu   sync.Mutex
@@ -237,6 +253,27 @@ func TestLambdaAuthorizerToken(t *testing.T) {
 	}
 	if hb.get("X-Principal") != "user-carol" || hb.get("X-Tier") != "gold" {
 		t.Errorf("backend headers: X-Principal %q X-Tier %q", hb.get("X-Principal"), hb.get("X-Tier"))
+	}
+
+	// Concurrent callers with different tokens each get their own
+	// principal, cached or not: one caller's allow never serves another.
+	var wg sync.WaitGroup
+	errs := make(chan string, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			tok := "p" + strconv.Itoa(i%10)
+			a := getAuthzNoFatal(api.base+"/fn", bearer(tok))
+			if a.status != 200 || !strings.Contains(a.body, `"principalId":"user-`+tok+`"`) {
+				errs <- tok + ": " + strconv.Itoa(a.status) + " " + a.body
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Errorf("concurrent caller %s", e)
 	}
 
 	out, err := apig.TestInvokeAuthorizer(ctx, &apigateway.TestInvokeAuthorizerInput{RestApiId: aws.String(api.id), AuthorizerId: aws.String(api.authorizer),
