@@ -74,6 +74,9 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 		if r.ResourceMethods[verb] != nil {
 			return awserr.ConflictException.New("Method already exists for this resource")
 		}
+		if err := checkAuthorizerRef(tx, a, m); err != nil {
+			return err
+		}
 		if r.ResourceMethods == nil {
 			r.ResourceMethods = map[string]*Method{}
 		}

@@ -32,6 +32,9 @@ type Import struct {
 	// Paths maps resource paths to their methods.
 	Paths    map[string]map[string]*Method
 	Warnings []string
+	// Authorizers are the Lambda authorizers of the security schemes, by
+	// scheme name (authzimport.go).
+	Authorizers map[string]*LambdaAuthorizer
 }
 
 var verbs3 = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"}
@@ -323,6 +326,17 @@ func (im *Import) security(doc *openapi3.T, where, name string, m *Method) error
 	}
 	authtype, _ := ss.Extensions[extPrefix+"authtype"].(string)
 	_, hasAuthorizer := ss.Extensions[extPrefix+"authorizer"]
+	if hasAuthorizer && !strings.EqualFold(authtype, "cognito_user_pools") {
+		ok, err := im.lambdaAuthorizer(name, ss)
+		if err != nil {
+			return err
+		}
+		if ok {
+			m.AuthorizationType = "CUSTOM"
+			m.AuthorizerID = authorizerRefPrefix + name
+			return nil
+		}
+	}
 	switch {
 	case strings.EqualFold(authtype, "awsSigv4"):
 		m.AuthorizationType = "AWS_IAM"
@@ -519,7 +533,12 @@ func (s *Service) importRestAPI(c *call) (int, any, error) {
 	if err := im.apply(c.ctx, a, true, s.maxResources); err != nil {
 		return 0, nil, err
 	}
-	_, err = s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindRestAPI, a.API.ID, a) })
+	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
+		if err := im.storeAuthorizers(tx, a); err != nil {
+			return err
+		}
+		return createJSON(tx, KindRestAPI, a.API.ID, a)
+	})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -545,6 +564,9 @@ func (s *Service) putRestAPI(c *call) (int, any, error) {
 	var out RestAPI
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if err := im.apply(c.ctx, a, mode == "overwrite", s.maxResources); err != nil {
+			return err
+		}
+		if err := im.storeAuthorizers(tx, a); err != nil {
 			return err
 		}
 		out = wireAPI(a)

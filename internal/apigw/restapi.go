@@ -167,7 +167,7 @@ func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		for _, kind := range []string{KindDeployment, KindStage} {
+		for _, kind := range []string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush} {
 			recs, err := tx.List(kind, a.API.ID+"/")
 			if err != nil {
 				return err

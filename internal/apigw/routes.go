@@ -45,12 +45,17 @@ const (
 	pExport
 	pDomain
 	pBasePath
+	pAuthorizer
+	pGatewayResponseType
+	pAPIKey
+	pUsagePlan
 )
 
 var paramKinds = map[string]paramKind{
 	"{api}": pAPI, "{resource}": pResource, "{verb}": pVerb, "{status}": pStatus,
 	"{deployment}": pDeployment, "{stage}": pStage, "{export}": pExport,
 	"{domain}": pDomain, "{basepath}": pBasePath,
+	"{authorizer}": pAuthorizer, "{gwtype}": pGatewayResponseType, "{apikey}": pAPIKey, "{usageplan}": pUsagePlan,
 }
 
 type segSpec struct {
@@ -102,7 +107,7 @@ var routes = func() []route {
 	create.mode = noImport
 	imp := r(http.MethodPost, "/restapis", "ImportRestApi", (*Service).importRestAPI)
 	imp.mode = withImport
-	return []route{
+	return append([]route{
 		create,
 		imp,
 		r(http.MethodGet, "/restapis", "GetRestApis", (*Service).getRestAPIs),
@@ -146,7 +151,7 @@ var routes = func() []route {
 		r(http.MethodPost, dom+"/basepathmappings", "CreateBasePathMapping", (*Service).createBasePath),
 		r(http.MethodGet, dom+"/basepathmappings", "GetBasePathMappings", (*Service).getBasePaths),
 		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", "DeleteBasePathMapping", (*Service).deleteBasePath),
-	}
+	}, authzRoutes()...)
 }()
 
 // maxSegments bounds the split of a path: no route has more.
@@ -265,6 +270,8 @@ func canonicalParam(kind paramKind, raw, account string) (string, error) {
 			return v, nil
 		}
 		return "", errBasePath
+	case pAuthorizer, pAPIKey, pUsagePlan, pGatewayResponseType:
+		return authzParam(kind, v, valid)
 	}
 	return "", awserr.UnknownOperation.New("")
 }

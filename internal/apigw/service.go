@@ -87,6 +87,7 @@ type Service struct {
 	now          func() time.Time
 	maxResources int
 	domains      *DomainPolicy
+	x            extState // data-plane hooks (ext.go)
 }
 
 // New returns a Service.

@@ -89,6 +89,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		return err
 	}
 	a.apigwParts.Gateway = gw
+	a.wireAPIGatewayAuthz()
 	a.Services.APIGateway = a.apigwParts.APIGW
 	a.Services.Gateway = gw
 	return nil

@@ -62,6 +62,7 @@ func (a *App) wireLambda(ctx context.Context) error {
 	a.onEndpoint(svc.SetEndpoint)
 	if a.apigwParts.Gateway != nil {
 		a.apigwParts.Gateway.SetInvoker(svc)
+		a.apigwParts.Gateway.SetRoleInvoker(gatewayRoleInvoker{a: a, fn: svc})
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -82,7 +83,10 @@ type Gateway struct {
 	throttles sync.Map // throttle key -> *bucket
 	dlog      *decisionLog
 	invoker   atomicInvoker
-	up        *upstream // nil when Config.Transport overrides the client
+	up        *upstream                   // nil when Config.Transport overrides the client
+	acache    authzCache                  // Lambda authorizer results (authorizer.go)
+	usage     *usageCounters              // usage plan counters (usage.go)
+	roles     atomic.Pointer[RoleInvoker] // invoker of authorizers with credentials
 }
 
 // New builds a Gateway over the store's apigw records.
@@ -113,6 +117,12 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 		g.dlog = &decisionLog{w: cfg.DecisionLog}
 	}
 	g.invoker.set(cfg.Invoker)
+	g.usage = &usageCounters{now: cfg.Now, tbl: func() *Table {
+		if g.view == nil {
+			return nil
+		}
+		return g.view.Load()
+	}}
 	// probe only parses: it refuses every key, so a malformed Authorization
 	// header on an unmatched route can be reported as AWS does (§12.1 rows
 	// 3–4) without resolving anything.
@@ -293,6 +303,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	api := tbl.apis[tg.apiID]
+	rq.api = api
 	var st *stageEntry
 	if api != nil {
 		st = api.stages[tg.stage]
@@ -324,7 +335,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// the ARN is undocumented [unconfirmed]; gatehouse decodes, so that
 	// "adm%69n" and "admin" are one resource to a policy as they are to
 	// the backend.
-	if m.iam || st.policy != nil || st.policyBroken {
+	if m.iam || st.policy != nil || st.policyBroken || m.authType == "CUSTOM" {
 		rq.methodARN = st.arnPrefix.Method(r.Method, tg.rest.dec[1:])
 		if len(rq.methodARN) > 1600 && (m.iam || st.policy != nil) {
 			g.fail(rq, awserr.GatewayURITooLong.New(""))
@@ -347,14 +358,18 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	case m.authType == "CUSTOM":
+		rq.flushGen = tbl.x.flushGen[tg.apiID+"/"+st.name]
+		if !g.authorizeCustom(rq) {
+			return
+		}
 	default:
-		// Lambda and Cognito authorizers are not implemented: fail closed.
+		// COGNITO_USER_POOLS (refused by the control plane, but possibly
+		// in an older deployment) and unknown types: fail closed.
 		g.fail(rq, awserr.GatewayUnauthorized.New(""))
 		return
 	}
-	if m.m.APIKeyRequired {
-		// API keys and usage plans are not implemented: no key is valid.
-		g.fail(rq, awserr.GatewayForbidden.New(""))
+	if m.m.APIKeyRequired && !g.checkAPIKey(rq, tbl) {
 		return
 	}
 	if !g.allow(m.throttle, start) {
@@ -408,7 +423,7 @@ func (g *Gateway) fail(rq *request, err error) {
 	if e.Cause != nil {
 		g.cfg.Log.Debug("gateway error", "request_id", rq.reqID, "code", e.Code, "status", e.Status, "err", e.Cause)
 	}
-	awsproto.WriteGatewayError(rq.w, rq.r, e)
+	g.writeGatewayResponse(rq, e)
 }
 
 // tooLarge is the front end's answer to a payload over 10 MB (spec §10.1):

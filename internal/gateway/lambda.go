@@ -48,6 +48,8 @@ type ProxyRequestContext struct {
 	ResourceID        string        `json:"resourceId"`
 	ResourcePath      string        `json:"resourcePath"`
 	Stage             string        `json:"stage"`
+	// Authorizer is the Lambda authorizer's principalId and context.
+	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
 
 // ProxyIdentity is requestContext.identity: every key present, null when
@@ -143,6 +145,10 @@ func (rq *request) event() *ProxyEvent {
 	if ua := r.Header.Get("User-Agent"); ua != "" {
 		rc.Identity.UserAgent = strp(ua)
 	}
+	rc.Authorizer = rq.authorizerContext()
+	if k := rq.apiKey; k != nil {
+		rc.Identity.APIKey, rc.Identity.APIKeyID = strp(k.value), strp(k.id)
+	}
 	if p := rq.caller; p != nil {
 		rc.Identity.AccessKey = strp(p.AccessKeyID)
 		rc.Identity.AccountID = strp(p.AccountID)
@@ -201,7 +207,13 @@ func (g *Gateway) lambdaProxy(rq *request) {
 	src := rq.stage.srcPrefix.Method(rq.m.verb, strings.TrimPrefix(rq.m.res.Path, "/"))
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
-	payload, fnErr, err := inv.InvokeFromGateway(ctx, fn, src, ev)
+	var payload []byte
+	var fnErr string
+	if cred := rq.m.in.Credentials; cred != "" {
+		payload, fnErr, err = g.invokeWithCredentials(ctx, rq, cred, fn, ev)
+	} else {
+		payload, fnErr, err = inv.InvokeFromGateway(ctx, fn, src, ev)
+	}
 	switch {
 	case ctx.Err() != nil && rq.r.Context().Err() == nil:
 		g.fail(rq, awserr.GatewayTimeout.New(""))

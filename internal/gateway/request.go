@@ -37,8 +37,13 @@ type request struct {
 	hdr       http.Header // integration request headers, reused
 	up        upRequest
 	rh        respHead
-	wo        writerOnly // rq.w without ReaderFrom, addressable: no allocation per copy
-	integ     [6]string  // values of the integration headers (addIntegrationHeaders)
+	wo        writerOnly   // rq.w without ReaderFrom, addressable: no allocation per copy
+	integ     [6]string    // values of the integration headers (addIntegrationHeaders)
+	api       *apiEntry    // the addressed API, when it exists (gateway responses)
+	authz     *authzResult // the Lambda authorizer's answer (CUSTOM methods)
+	apiKey    *keyEntry    // the API key of an apiKeyRequired method
+	respType  string       // gateway response type overriding responseType's inference
+	flushGen  int64        // the stage's authorizer cache generation
 }
 
 // outHeader returns the cleared, reusable integration header map.

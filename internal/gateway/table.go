@@ -20,11 +20,13 @@ import (
 type Table struct {
 	apis    map[string]*apiEntry
 	domains map[string]*domainEntry
+	x       authzTable // API keys and usage plans (usage.go)
 }
 
 type apiEntry struct {
 	id, account, region string
 	stages              map[string]*stageEntry
+	x                   *apiAuthz // authorizers, gateway responses (usage.go); nil when none
 }
 
 type domainEntry struct {
@@ -47,6 +49,7 @@ type stageEntry struct {
 	policyBroken   bool           // the stored policy did not compile: deny
 	disableDefault bool
 	binaryTypes    []string
+	apiKeySource   string // HEADER or AUTHORIZER
 	// arnPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/".
 	arnPrefix arn.ExecuteAPIStage
 	// srcPrefix is "arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/" too, for
@@ -176,12 +179,15 @@ func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
 		}
 		d.mappings[b.Mapping.BasePath] = &mapping{api: b.Mapping.RestAPIID, stage: b.Mapping.Stage}
 	}
+	if err := loadAuthz(r, t); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
 func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord) *stageEntry {
 	s := &stageEntry{api: a, name: st.Stage.StageName, deploymentID: d.Deployment.ID, variables: st.Stage.Variables,
-		disableDefault: d.DisableDefault, binaryTypes: d.BinaryMediaTypes}
+		disableDefault: d.DisableDefault, binaryTypes: d.BinaryMediaTypes, apiKeySource: d.APIKeySource}
 	s.arnPrefix = arn.NewExecuteAPIStage(a.region, a.account, a.id, s.name)
 	s.srcPrefix = s.arnPrefix
 	s.resPolicyName = "api:" + a.id

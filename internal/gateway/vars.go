@@ -89,6 +89,17 @@ func (rq *request) contextVar(name string) (string, bool) {
 		return pipeline.ClientIP(rq.r), true
 	case "identity.userAgent":
 		return rq.r.Header.Get("User-Agent"), true
+	case "identity.apiKey", "identity.apiKeyId":
+		if rq.apiKey == nil {
+			return "", true
+		}
+		if name == "identity.apiKey" {
+			return rq.apiKey.value, true
+		}
+		return rq.apiKey.id, true
+	}
+	if a, ok := strings.CutPrefix(name, "authorizer."); ok {
+		return rq.authorizerVar(a)
 	}
 	if p == nil {
 		return "", strings.HasPrefix(name, "identity.")
