@@ -195,13 +195,16 @@ func (s *Service) completeMultipartUpload(c *call) error {
 	if err != nil {
 		return err
 	}
-	var chosen []*part
+	// Order first, as S3 checks it before the parts themselves.
 	prev := 0
-	for i, rp := range req.Parts {
+	for _, rp := range req.Parts {
 		if rp.PartNumber <= prev {
 			return awserr.S3InvalidPartOrder.New("").WithField("UploadId", u.ID)
 		}
 		prev = rp.PartNumber
+	}
+	var chosen []*part
+	for i, rp := range req.Parts {
 		p := have[rp.PartNumber]
 		if p == nil || strings.Trim(rp.ETag, `"`) != strings.Trim(p.ETag, `"`) {
 			return awserr.S3InvalidPart.New("").WithField("UploadId", u.ID).WithField("PartNumber", strconv.Itoa(rp.PartNumber)).WithField("ETag", rp.ETag)

@@ -50,8 +50,10 @@ var operations = pipeline.Table{
 	{Name: "PutBucketOwnershipControls", Actions: []string{"s3:PutBucketOwnershipControls"}},
 	{Name: "DeleteBucketOwnershipControls", Actions: []string{"s3:PutBucketOwnershipControls"}},
 	{Name: "PutObject", Actions: []string{"s3:PutObject"}},
-	{Name: "GetObject", Actions: []string{"s3:GetObject"}},
-	{Name: "HeadObject", Actions: []string{"s3:GetObject"}},
+	// A missing key is NoSuchKey only to a caller who may list the
+	// bucket (s3:ListBucket), AccessDenied to others.
+	{Name: "GetObject", Actions: []string{"s3:GetObject", "s3:ListBucket"}},
+	{Name: "HeadObject", Actions: []string{"s3:GetObject", "s3:ListBucket"}},
 	{Name: "DeleteObject", Actions: []string{"s3:DeleteObject"}},
 	{Name: "DeleteObjects", Actions: []string{"s3:DeleteObject"}},
 	{Name: "CopyObject", Actions: []string{"s3:PutObject", "s3:GetObject"}},
