@@ -33,7 +33,7 @@ func awsConfig(url, key, secret string) aws.Config {
 		BaseEndpoint:     aws.String(url),
 		RetryMaxAttempts: 1,
 		// What config.LoadDefaultConfig sets: a CRC32 on every PutObject.
-		RequestChecksumCalculation:  aws.RequestChecksumCalculationWhenSupported,
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenSupported,
 	}
 }
