@@ -59,20 +59,25 @@ func streamHead(t testing.TB, mode string) (*sigv4.Stream, string) {
 
 // chunkSigner computes chunk signatures independently of package sigv4:
 // the test's own HMAC chain over AWS's documented strings to sign.
-type chunkSigner struct{ key, prev string }
+type chunkSigner struct{ key, prev, amzDate, scope string }
 
 func newChunkSigner(seed string) *chunkSigner {
-	k := []byte("AWS4" + testSecret)
-	for _, s := range []string{"20130524", "us-east-1", "s3", "aws4_request"} {
+	return newChunkSignerFor(testSecret, testTime, "us-east-1", seed)
+}
+
+func newChunkSignerFor(secret string, t time.Time, region, seed string) *chunkSigner {
+	day := t.UTC().Format("20060102")
+	k := []byte("AWS4" + secret)
+	for _, s := range []string{day, region, "s3", "aws4_request"} {
 		m := hmac.New(sha256.New, k)
 		m.Write([]byte(s))
 		k = m.Sum(nil)
 	}
-	return &chunkSigner{key: string(k), prev: seed}
+	return &chunkSigner{key: string(k), prev: seed, amzDate: t.UTC().Format("20060102T150405Z"), scope: day + "/" + region + "/s3/aws4_request"}
 }
 
 func (c *chunkSigner) sign(kind, last string) string {
-	sts := kind + "\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n" + c.prev + "\n" + last
+	sts := kind + "\n" + c.amzDate + "\n" + c.scope + "\n" + c.prev + "\n" + last
 	m := hmac.New(sha256.New, []byte(c.key))
 	m.Write([]byte(sts))
 	c.prev = hex.EncodeToString(m.Sum(nil))
