@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -40,9 +39,6 @@ func (s *Service) createMultipartUpload(c *call) error {
 		initiator = c.caller.ARN
 	}
 	u := upload{ID: newBlobID() + newBlobID(), Key: c.key, Initiated: s.now(), Headers: hd, Meta: meta, Owner: b.Account, Initiator: initiator, Checksum: alg}
-	if hd == nil {
-		hd = map[string]string{}
-	}
 	u.Headers["x-amz-server-side-encryption"] = sse
 	if _, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
 		return tx.Create(kindUpload, objectKey(c.bucket, u.ID), mustJSON(u))
@@ -449,4 +445,3 @@ func (s *Service) listMultipartUploads(c *call) error {
 	})
 }
 
-var _ = io.EOF

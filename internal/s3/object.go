@@ -470,9 +470,8 @@ func (s *Service) deleteObjects(c *call) error {
 		}
 		blob, err := s.removeObject(c, k)
 		if err != nil {
-			ae := awserr.From(err)
+			s.cfg.Log.Error("s3 DeleteObjects: delete failed", "bucket", c.bucket, "error", err)
 			out = append(out, result{k, "InternalError", "We encountered an internal error. Please try again."})
-			_ = ae
 			continue
 		}
 		if blob != "" {

@@ -140,11 +140,7 @@ func (c *call) target() error {
 		c.bucket, c.key, c.virtual = b, p[1:], true
 		return nil
 	}
-	rest := p[1:]
-	c.bucket, c.key, _ = strings.Cut(rest, "/")
-	if c.bucket != "" && c.key == "" && strings.HasSuffix(rest, "/") {
-		c.key = ""
-	}
+	c.bucket, c.key, _ = strings.Cut(p[1:], "/")
 	return nil
 }
 
