@@ -37,6 +37,9 @@ func TestSSMAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Skip("skipped: the AWS CLI is not installed")
 	}
+	if testing.Short() {
+		t.Skip("skipped in -short: starts the AWS CLI 13 times")
+	}
 	srv := gatehousetest.Start(t)
 	run := func(args ...string) (string, error) {
 		cmd := exec.Command(path, append(args, "--endpoint-url", srv.URL)...)
