@@ -66,6 +66,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		{"iam", a.wireIAM},
 		{"apigateway", a.wireAPIGateway},
 		{"lambda", a.wireLambda},
+		{"s3 and ssm", a.wireS3},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {

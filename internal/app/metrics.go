@@ -5,7 +5,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
+	"github.com/gatehouse-dev/gatehouse/internal/s3"
 	"github.com/gatehouse-dev/gatehouse/internal/server"
+	"github.com/gatehouse-dev/gatehouse/internal/ssm"
 	"github.com/gatehouse-dev/gatehouse/internal/sts"
 )
 
@@ -20,6 +22,8 @@ func Operations() map[string][]string {
 		server.SurfaceAPIGateway: apigw.Operations(),
 		server.SurfaceLambda:     lambda.Operations(),
 		server.SurfaceLogs:       lambda.LogsOperations(),
+		server.SurfaceS3:         s3.Operations(),
+		server.SurfaceSSM:        ssm.Operations(),
 		server.SurfaceExecuteAPI: {"Invoke"},
 		server.SurfaceGatehouse:  {"Health", "Metrics"},
 	}

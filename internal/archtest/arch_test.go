@@ -43,7 +43,12 @@ var layer = map[string]int{
 	"internal/iam": 4,
 	"internal/sts": 5,
 
-	"internal/apigw":   6,
+	"internal/apigw": 6,
+	// S3 and Parameter Store: services over the pipeline and the store,
+	// beside API Gateway; CloudFormation calls them over HTTP, never
+	// imports them.
+	"internal/s3":      6,
+	"internal/ssm":     6,
 	"internal/gateway": 7,
 	"internal/lambda":  7,
 	"internal/server":  7,

@@ -21,6 +21,8 @@ var surfaceOf = map[string]string{
 	"internal/lambda":  server.SurfaceLambda,
 	"internal/gateway": server.SurfaceExecuteAPI,
 	"internal/server":  server.SurfaceGatehouse,
+	"internal/s3":      server.SurfaceS3,
+	"internal/ssm":     server.SurfaceSSM,
 }
 
 // TestOperationLabelsAreRegistered: every operation name written in code

@@ -365,3 +365,21 @@ func Fields(s string) (sections [6]string, n int) {
 	sections[n] = s
 	return sections, n + 1
 }
+
+// S3Bucket returns arn:aws:s3:::BUCKET. S3 bucket ARNs name neither
+// region nor account: the bucket namespace is global.
+func S3Bucket(bucket string) string { return build("s3", "", "", bucket) }
+
+// S3Object returns arn:aws:s3:::BUCKET/KEY, the resource S3 authorizes
+// object operations on (the key as stored, not URL-encoded).
+func S3Object(bucket, key string) string { return build("s3", "", "", bucket, "/", key) }
+
+// SSMParameter returns arn:aws:ssm:REGION:ACCOUNT:parameter/NAME. A
+// hierarchical name keeps its leading slash once ("/a/b" gives
+// parameter/a/b), as Parameter Store writes it.
+func SSMParameter(region, account, name string) string {
+	if len(name) > 0 && name[0] == '/' {
+		return build("ssm", region, account, "parameter", name)
+	}
+	return build("ssm", region, account, "parameter/", name)
+}

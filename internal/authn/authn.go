@@ -71,11 +71,21 @@ func New(keys KeyStore, sealer *Sealer, opts Options) *Authenticator {
 	for svc, skew := range map[string]time.Duration{
 		"iam": 15 * time.Minute, "sts": 15 * time.Minute,
 		"apigateway": 5 * time.Minute, "lambda": 5 * time.Minute, "logs": 5 * time.Minute,
+		"ssm": 5 * time.Minute,
 	} {
 		a.verifiers[svc] = sigv4.New(sigv4.Config{Service: svc, Skew: skew, Now: opts.Now, Resolver: a, HideCanonical: opts.HideCanonical})
 	}
+	// S3 canonicalizes paths its own way, signs presigned URLs over
+	// UNSIGNED-PAYLOAD, accepts unsigned and aws-chunked payloads, and
+	// allows 15 minutes of skew (RequestTimeTooSkewed).
+	a.verifiers["s3"] = sigv4.New(sigv4.Config{Service: "s3", Skew: 15 * time.Minute, Now: opts.Now, Resolver: a,
+		HideCanonical: opts.HideCanonical, S3: true, AllowUnsignedPayload: true, AllowStreaming: true})
 	return a
 }
+
+// Verifier returns the SigV4 verifier of service, or nil: for a surface
+// that streams its body (S3) instead of buffering it through ReadRequest.
+func (a *Authenticator) Verifier(service string) *sigv4.Verifier { return a.verifiers[service] }
 
 // Sealer returns the session token sealer.
 func (a *Authenticator) Sealer() *Sealer { return a.sealer }

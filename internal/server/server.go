@@ -32,6 +32,11 @@ type Services struct {
 	// Logs is the CloudWatch Logs subset that serves functions' logs
 	// (JSON 1.1, "logs"); nil answers every call as an unimplemented service.
 	Logs http.Handler
+	// S3 is the Amazon S3 REST-XML API (credential scope "s3", and unsigned
+	// requests to a virtual-host bucket name); SSM is Parameter Store
+	// (JSON 1.1, "ssm"). Nil answers every call as an unimplemented service.
+	S3  http.Handler
+	SSM http.Handler
 	// Gateway is the execute-api data plane: host form, path form, requests
 	// signed for execute-api, and anything else (custom domains).
 	Gateway http.Handler
@@ -74,6 +79,8 @@ const (
 	SurfaceAPIGateway = "apigateway"
 	SurfaceLambda     = "lambda"
 	SurfaceLogs       = "logs"
+	SurfaceS3         = "s3"
+	SurfaceSSM        = "ssm"
 	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
 	// its calls get that service's own unknown-operation error.
 	SurfaceUnimplemented = "unimplemented"
@@ -140,6 +147,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		s.serve(rec, r, surface, s.svc.Logs)
+	case SurfaceS3, SurfaceSSM:
+		h := s.svc.S3
+		if surface == SurfaceSSM {
+			h = s.svc.SSM
+		}
+		if h == nil {
+			s.serveUnimplemented(rec, r)
+			break
+		}
+		s.serve(rec, r, surface, h)
 	case SurfaceUnimplemented:
 		s.serveUnimplemented(rec, r)
 	default:
@@ -234,8 +251,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 		awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err)
 	case SurfaceAPIGateway, SurfaceLambda, SurfaceGatehouse:
 		awsproto.WriteJSONError(w, r, err)
-	case SurfaceLogs:
+	case SurfaceLogs, SurfaceSSM:
 		awsproto.WriteAWSJSONError(w, r, "1.1", err)
+	case SurfaceS3:
+		awsproto.WriteS3Error(w, r, err)
 	default:
 		awsproto.WriteGatewayError(w, r, err)
 	}
@@ -290,6 +309,11 @@ func Classify(r *http.Request) string {
 	scope := scopeService(r)
 	switch scope {
 	case "":
+		if IsS3Host(r.Host) {
+			// An unsigned request to a virtual-hosted bucket: S3's, which
+			// evaluates it as anonymous against the bucket policy.
+			return SurfaceS3
+		}
 		return ""
 	case "iam":
 		return SurfaceIAM
@@ -301,6 +325,10 @@ func Classify(r *http.Request) string {
 		return SurfaceLambda
 	case "logs":
 		return SurfaceLogs
+	case "s3":
+		return SurfaceS3
+	case "ssm":
+		return SurfaceSSM
 	case "execute-api":
 		return SurfaceExecuteAPI
 	default:
@@ -312,6 +340,16 @@ func Classify(r *http.Request) string {
 		}
 		return SurfaceExecuteAPI
 	}
+}
+
+// IsS3Host reports whether host names an S3 bucket in virtual-host style:
+// "{bucket}.s3.{anything}" or "{bucket}.s3-{region}.{anything}" (AWS's
+// forms, and "bucket.s3.localhost"), or "{bucket}.localhost", the host the
+// SDKs build from an endpoint of http://localhost:PORT. The port is
+// ignored; an IP address never is a bucket host.
+func IsS3Host(host string) bool {
+	b, _ := awsproto.SplitS3Host(host)
+	return b != "" && !isExecuteAPIHost(host)
 }
 
 // isExecuteAPIHost matches "{api-id}.execute-api.{anything}".
@@ -369,6 +407,9 @@ func (s *Server) unsignedSurface(w http.ResponseWriter, r *http.Request) (string
 		if svc := awsproto.ServiceOf(r); svc != nil {
 			if svc.SigningName == "logs" {
 				return SurfaceLogs, peeked
+			}
+			if svc.SigningName == "ssm" {
+				return SurfaceSSM, peeked
 			}
 			return SurfaceUnimplemented, peeked
 		}

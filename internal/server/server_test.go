@@ -33,6 +33,14 @@ func TestClassify(t *testing.T) {
 		{"path form root", "GET", "/restapis/abc123defg/prod/_user_request_", "localhost", "", SurfaceExecuteAPI},
 		{"presigned query", "GET", "/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fsts%2Faws4_request", "localhost", "", SurfaceSTS},
 		{"unsigned", "GET", "/prod/pets", "api.internal", "", ""},
+		{"s3 path style", "GET", "/bucket/key", "127.0.0.1:4566", auth("s3"), SurfaceS3},
+		{"s3 virtual host signed", "GET", "/key", "bucket.localhost:4566", auth("s3"), SurfaceS3},
+		{"s3 virtual host unsigned", "GET", "/key", "my.bucket.s3.localhost:4566", "", SurfaceS3},
+		{"s3 regional host unsigned", "GET", "/key", "b.s3.us-west-2.amazonaws.com", "", SurfaceS3},
+		{"s3 presigned", "GET", "/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260101%2Fus-east-1%2Fs3%2Faws4_request", "localhost", "", SurfaceS3},
+		{"unsigned path style stays the data plane's", "GET", "/bucket/key", "localhost:4566", "", ""},
+		{"execute-api host is never a bucket", "GET", "/prod/x", "abc123defg.execute-api.localhost", "", SurfaceExecuteAPI},
+		{"ssm", "POST", "/", "localhost", auth("ssm"), SurfaceSSM},
 		{"malformed authorization", "GET", "/prod/pets", "api.internal", "Bearer x", ""},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,7 @@ type Head struct {
 	h        head
 	declared string // payload hash the signature was checked against
 	unsigned bool   // UNSIGNED-PAYLOAD accepted: the body is not covered
+	stream   *Stream
 }
 
 // VerifyHead runs every check of Verify that does not depend on the body,
@@ -34,9 +35,15 @@ func (v *Verifier) VerifyHead(req *Request) (*Head, error) {
 		return nil, err
 	}
 	var payload string
-	switch {
-	case v.cfg.AllowUnsignedPayload && hd.h.p.contentHash == unsignedPayload:
+	switch ch := hd.h.p.contentHash; {
+	case v.cfg.AllowUnsignedPayload && ch == unsignedPayload:
 		payload, hd.unsigned = unsignedPayload, true
+	case v.cfg.AllowStreaming && !hd.h.presigned && (ch == StreamingPayload || ch == StreamingPayloadTrailer ||
+		ch == StreamingUnsignedTrailer && v.cfg.AllowUnsignedPayload):
+		// The head signs the declaration; the chunks are verified as
+		// they arrive (Stream).
+		payload = ch
+		hd.declared = ch
 	default:
 		payload = declaredHash(&hd.h)
 		hd.declared = payload
@@ -58,7 +65,45 @@ func (v *Verifier) VerifyHead(req *Request) (*Head, error) {
 	if !ok {
 		return nil, v.mismatch(string(s.creq), string(s.sts))
 	}
+	if isStreaming(payload) {
+		hd.stream = newStream(payload, v.cache.signingKey(hd.h.cred.AccessKeyID, hd.h.creds.SecretAccessKey, hd.h.cred.Date, hd.h.cred.Region, hd.h.cred.Service),
+			hd.h.t, &hd.h.cred, hd.h.p.signature)
+	}
 	return hd, nil
+}
+
+// Identity is the Resolver's identity for the signing key, and Region the
+// signing region, of a head whose signature is already checked (Verified,
+// or a Stream). A server may authorize the request with them before it
+// reads the body (S3 refuses a denied upload before accepting its bytes),
+// but must act on nothing before Finish or FinishStream says the body is
+// the one signed. Nil for a head whose signature awaits the body.
+func (hd *Head) Identity() any {
+	if !hd.Verified() && hd.stream == nil {
+		return nil
+	}
+	return hd.h.creds.Identity
+}
+
+// Region is the credential-scope region of the head.
+func (hd *Head) Region() string { return hd.h.cred.Region }
+
+// Presigned reports whether the head is a presigned (query) request.
+func (hd *Head) Presigned() bool { return hd.h.presigned }
+
+// Stream returns the chunk verifier of a head that declared an aws-chunked
+// payload (Config.AllowStreaming), or nil. The body must then be decoded
+// and every chunk verified through it before FinishStream.
+func (hd *Head) Stream() *Stream { return hd.stream }
+
+// FinishStream returns the Result of a streaming request once the caller
+// has decoded the whole body and every chunk (and the trailer) passed
+// Stream's checks. It fails for a head that is not streaming.
+func (hd *Head) FinishStream() (*Result, error) {
+	if hd.stream == nil || !hd.stream.done {
+		return nil, &Error{Kind: Internal, Message: msgInternal}
+	}
+	return hd.h.result(hd.stream.Mode == StreamingUnsignedTrailer), nil
 }
 
 // Verified reports whether the signature has been checked from the head
@@ -71,6 +116,10 @@ func (hd *Head) Verified() bool { return hd.declared != "" || hd.unsigned }
 // not cover the body (including a body that differs from the hash its head
 // declared).
 func (hd *Head) Finish(payloadHash string) (*Result, error) {
+	if hd.stream != nil {
+		// A streaming body is not hashed whole: FinishStream.
+		return nil, &Error{Kind: Internal, Message: msgInternal}
+	}
 	if hd.unsigned {
 		return hd.h.result(true), nil
 	}

@@ -146,6 +146,12 @@ type Config struct {
 	// AllowUnsignedPayload accepts x-amz-content-sha256: UNSIGNED-PAYLOAD
 	// (the body is then not covered by the signature).
 	AllowUnsignedPayload bool
+	// AllowStreaming accepts the aws-chunked payload declarations S3
+	// defines (STREAMING-AWS4-HMAC-SHA256-PAYLOAD and its -TRAILER form,
+	// whose chunks are each signed, and STREAMING-UNSIGNED-PAYLOAD-TRAILER,
+	// accepted only with AllowUnsignedPayload). VerifyHead then checks the
+	// seed signature and Head.Stream verifies each chunk (stream.go).
+	AllowStreaming bool
 	// HideCanonical leaves the canonical request and string to sign out of
 	// the signature-mismatch Message (hardened deployments, §11).
 	HideCanonical bool

@@ -141,6 +141,11 @@ func (v *Verifier) checkHead(req *Request, s *scratch, h *head) *Error {
 		if *p, err = queryParams(req, &s.key, &s.dec); err != nil {
 			return err
 		}
+		if v.cfg.S3 && p.contentHash == "" {
+			// S3's presigned URLs sign no payload: the canonical request
+			// ends in UNSIGNED-PAYLOAD unless the URL names a hash.
+			p.contentHash = unsignedPayload
+		}
 	} else {
 		p.date = firstHeader(req.Header, &s.key, "x-amz-date")
 		if p.date == "" {

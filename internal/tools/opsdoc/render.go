@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/s3"
 	"github.com/gatehouse-dev/gatehouse/internal/tools/awsmodel"
 )
 
@@ -16,6 +17,8 @@ var titles = map[string]string{
 	"apigateway": "API Gateway (REST APIs, control plane)",
 	"lambda":     "Lambda",
 	"logs":       "CloudWatch Logs (functions' logs)",
+	"s3":         "S3 (deployment artifacts)",
+	"ssm":        "SSM Parameter Store",
 }
 
 // actionDiffers lists the operations whose IAM action is not
@@ -104,11 +107,42 @@ var sources = map[string]string{
 		"capacity providers) are assumed to follow the naming rule.",
 	"logs": "Source: the CloudWatch Logs permissions reference (\"use the logs: prefix followed by the API operation name\"). " +
 		"gatehouse serves the read operations over functions' logs, the groups /aws/lambda/FUNCTION (doc/logs.md).",
+	"s3": "Source: the Service Authorization Reference, \"Actions defined by Amazon S3\" (S3's actions are mostly not named " +
+		"after its operations). The actions of implemented operations are gatehouse's operation table (internal/s3); for the " +
+		"others see that reference. doc/s3.md says what is served.",
+	"ssm": "Source: the Service Authorization Reference, \"Actions defined by AWS Systems Manager\". gatehouse serves " +
+		"Parameter Store (doc/ssm.md).",
+}
+
+// s3Actions are the IAM actions of the S3 operations gatehouse serves.
+var s3Actions = func() map[string][]string {
+	m := map[string][]string{}
+	for _, op := range s3.OperationTable() {
+		m[op.Name] = op.Actions
+	}
+	return m
+}()
+
+// s3ActionNotes explain the second action of an operation that has two.
+var s3ActionNotes = map[string]string{
+	"CopyObject": "also `s3:GetObject` on the source object",
+	"GetObject":  "`s3:ListBucket` decides whether a missing key is NoSuchKey (allowed) or AccessDenied",
+	"HeadObject": "`s3:ListBucket` decides whether a missing key is 404 (allowed) or 403",
 }
 
 // action returns the IAM action AWS checks for op of service, and any note.
 func action(service string, op *awsmodel.Operation) (string, string) {
 	note := actionNotes[service][op.Name]
+	if service == "s3" {
+		acts, ok := s3Actions[op.Name]
+		if !ok {
+			return "", "see the Service Authorization Reference"
+		}
+		if n := s3ActionNotes[op.Name]; n != "" {
+			note = n
+		}
+		return acts[0], note
+	}
 	if service == "apigateway" {
 		return "apigateway:" + op.Method, note
 	}
@@ -227,6 +261,10 @@ func Render(models map[string]*awsmodel.Model, ops map[string][]string) ([]byte,
 			w("The control plane is authorized by HTTP method, not by operation: the action is `apigateway:METHOD`\n")
 			w("on `arn:aws:apigateway:REGION::PATH`, PATH being the request's path (the resource column, with\n")
 			w("its `{parameters}` filled in).\n")
+		} else if s == "s3" {
+			w("S3's IAM actions are mostly not named after its operations (HeadBucket is `s3:ListBucket`,\n")
+			w("DeleteBucketEncryption is `s3:PutEncryptionConfiguration`); resources are `arn:aws:s3:::BUCKET` and\n")
+			w("`arn:aws:s3:::BUCKET/KEY`.\n")
 		} else {
 			w("The IAM action is `%s:` followed by the operation's name unless the notes say otherwise.\n", s)
 		}
@@ -251,14 +289,18 @@ func Render(models map[string]*awsmodel.Model, ops map[string][]string) ([]byte,
 			if implemented[s][op.Name] {
 				impl = "**yes**"
 			}
-			act, note := action(s, op)
+			a, note := action(s, op)
+			act := "—"
+			if a != "" {
+				act = "`" + a + "`"
+			}
 			switch {
 			case s == "apigateway":
-				w("| %s | %s | `%s` | `%s` | %s | %s |\n", name, impl, act, apigatewayResource(op), cell(note), cell(op.Summary))
+				w("| %s | %s | %s | `%s` | %s | %s |\n", name, impl, act, apigatewayResource(op), cell(note), cell(op.Summary))
 			case m.IsREST():
-				w("| %s | %s | `%s %s` | `%s` | %s | %s |\n", name, impl, op.Method, op.RequestURI, act, cell(note), cell(op.Summary))
+				w("| %s | %s | `%s %s` | %s | %s | %s |\n", name, impl, op.Method, op.RequestURI, act, cell(note), cell(op.Summary))
 			default:
-				w("| %s | %s | `%s` | %s | %s |\n", name, impl, act, cell(note), cell(op.Summary))
+				w("| %s | %s | %s | %s | %s |\n", name, impl, act, cell(note), cell(op.Summary))
 			}
 		}
 		w("\n")

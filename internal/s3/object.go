@@ -1,0 +1,751 @@
+package s3
+
+import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// maxKeyLength is S3's key limit in bytes of UTF-8.
+const maxKeyLength = 1024
+
+// maxMetadata is S3's bound on user-defined metadata (2 KB).
+const maxMetadata = 2 << 10
+
+// storedHeaders are the object headers S3 keeps and returns.
+var storedHeaders = []string{"Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding",
+	"Content-Language", "Expires", "x-amz-website-redirect-location", "x-amz-storage-class"}
+
+func validKey(k string) error {
+	if len(k) > maxKeyLength {
+		return awserr.S3KeyTooLong.New("").WithField("MaxSizeAllowed", "1024")
+	}
+	if !utf8.ValidString(k) {
+		return awserr.S3InvalidArgument.New("Object key is not valid UTF-8")
+	}
+	return nil
+}
+
+// objectBucket loads the bucket of an object operation, checks the signing
+// region and authorizes action on the object's ARN.
+func (s *Service) objectBucket(c *call, action string) (*bucket, error) {
+	if err := validKey(c.key); err != nil {
+		return nil, err
+	}
+	b, err := s.getBucket(c.r.Context(), c.bucket)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkRegion(b); err != nil {
+		return nil, err
+	}
+	if err := s.authorize(c, action, objectARN(c.bucket, c.key), b, nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// objectHeaders reads the stored headers and user metadata of a PUT.
+func objectHeaders(h http.Header) (map[string]string, map[string]string, error) {
+	hd := map[string]string{}
+	for _, k := range storedHeaders {
+		if v := h.Get(k); v != "" {
+			hd[k] = v
+		}
+	}
+	if ce, ok := hd["Content-Encoding"]; ok {
+		// aws-chunked is the transfer's, not the object's.
+		var keep []string
+		for _, e := range strings.Split(ce, ",") {
+			if e = strings.TrimSpace(e); e != "" && e != "aws-chunked" {
+				keep = append(keep, e)
+			}
+		}
+		if len(keep) == 0 {
+			delete(hd, "Content-Encoding")
+		} else {
+			hd["Content-Encoding"] = strings.Join(keep, ",")
+		}
+	}
+	if sc, ok := hd["x-amz-storage-class"]; ok {
+		switch sc {
+		case "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "DEEP_ARCHIVE", "GLACIER_IR", "EXPRESS_ONEZONE", "OUTPOSTS", "SNOW":
+		default:
+			return nil, nil, awserr.S3InvalidArgument.New("Invalid storage class.").WithField("ArgumentName", "x-amz-storage-class")
+		}
+	}
+	if _, ok := hd["Content-Type"]; !ok {
+		hd["Content-Type"] = "binary/octet-stream"
+	}
+	meta := map[string]string{}
+	size := 0
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if name, ok := strings.CutPrefix(lk, "x-amz-meta-"); ok && len(vs) > 0 {
+			meta[name] = strings.Join(vs, ",")
+			size += len(name) + len(meta[name])
+		}
+	}
+	if size > maxMetadata {
+		return nil, nil, awserr.S3MetadataTooLarge.New("").WithField("MaxSizeAllowed", "2048")
+	}
+	return hd, meta, nil
+}
+
+func sseOf(h http.Header, b *bucket) (string, error) {
+	v := h.Get("x-amz-server-side-encryption")
+	switch v {
+	case "":
+		if b.Encryption != nil {
+			return b.Encryption.Algorithm, nil
+		}
+		return "AES256", nil
+	case "AES256", "aws:kms", "aws:kms:dsse":
+		return v, nil
+	}
+	return "", awserr.S3InvalidArgument.New("The encryption method specified is not supported").WithField("ArgumentName", "x-amz-server-side-encryption")
+}
+
+func (s *Service) putObject(c *call) error {
+	b, err := s.objectBucket(c, "s3:PutObject")
+	if err != nil {
+		return err
+	}
+	hd, meta, err := objectHeaders(c.r.Header)
+	if err != nil {
+		return err
+	}
+	sse, err := sseOf(c.r.Header, b)
+	if err != nil {
+		return err
+	}
+	p, err := s.blobs.create()
+	if err != nil {
+		return err
+	}
+	defer p.abort()
+	rcv, err := s.readBody(c, p, s.cfg.MaxObjectSize)
+	if err != nil {
+		return err
+	}
+	id, err := p.commit()
+	if err != nil {
+		return err
+	}
+	o := object{Key: c.key, Blob: id, Size: rcv.size, ETag: `"` + hex.EncodeToString(rcv.md5) + `"`, LastModified: s.now(),
+		Headers: hd, Meta: meta, Checksum: rcv.checksum, SSE: sse, Owner: b.Account}
+	if err := s.storeObject(c, &o); err != nil {
+		s.blobs.remove(id)
+		return err
+	}
+	h := c.w.Header()
+	h.Set("ETag", o.ETag)
+	h.Set("x-amz-server-side-encryption", sse)
+	if o.Checksum != nil {
+		h.Set("x-amz-checksum-"+strings.ToLower(o.Checksum.Algorithm), o.Checksum.Value)
+	}
+	h.Set("Content-Length", "0")
+	c.w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// storeObject records o under the call's bucket and key, replacing any
+// object there, and removes the replaced object's blob.
+func (s *Service) storeObject(c *call, o *object) error {
+	var old string
+	_, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
+		old = ""
+		if _, err := tx.Get(kindBucket, c.bucket); errors.Is(err, store.ErrNotFound) {
+			return noSuchBucket(c.bucket) // deleted while the body arrived
+		} else if err != nil {
+			return err
+		}
+		cur, err := getJSON[object](tx, kindObject, objectKey(c.bucket, o.Key))
+		if err == nil {
+			old = cur.Blob
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return tx.Put(kindObject, objectKey(c.bucket, o.Key), mustJSON(o))
+	})
+	if err != nil {
+		return err
+	}
+	if old != "" && old != o.Blob {
+		s.blobs.remove(old)
+	}
+	return nil
+}
+
+// missingKey is S3's answer for an absent key: NoSuchKey to a caller who
+// may list the bucket, AccessDenied to one who may not (so a caller
+// cannot learn which keys exist).
+func (s *Service) missingKey(c *call, b *bucket) error {
+	if err := s.authorize(c, "s3:ListBucket", bucketARN(c.bucket), b, nil); err != nil {
+		return awserr.S3AccessDenied.New("")
+	}
+	return awserr.S3NoSuchKey.New("").WithField("Key", c.key)
+}
+
+func (s *Service) lookupObject(c *call, b *bucket) (*object, error) {
+	rec, err := s.cfg.Store.Get(c.r.Context(), kindObject, objectKey(c.bucket, c.key))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, s.missingKey(c, b)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return getJSONValue[object](rec.Value)
+}
+
+func (s *Service) getObject(c *call) error {
+	b, err := s.objectBucket(c, "s3:GetObject")
+	if err != nil {
+		return err
+	}
+	if c.q.Has("partNumber") {
+		return awserr.S3NotImplemented.New("gatehouse does not implement GetObject by partNumber")
+	}
+	if v := c.q.Get("versionId"); v != "" && v != "null" {
+		return awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "versionId")
+	}
+	o, err := s.lookupObject(c, b)
+	if err != nil {
+		return err
+	}
+	h := c.w.Header()
+	if status, ok := preconditions(c.r.Header, o); !ok {
+		h.Set("ETag", o.ETag)
+		h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+		if status == http.StatusNotModified {
+			c.w.WriteHeader(status)
+			return nil
+		}
+		return awserr.S3PreconditionFailed.New("").WithField("Condition", "If-Match")
+	}
+	start, length := int64(0), o.Size
+	partial := false
+	if rg := c.r.Header.Get("Range"); rg != "" {
+		st, n, ok, err := parseRange(rg, o.Size)
+		if err != nil {
+			return err.WithField("RangeRequested", rg).WithField("ActualObjectSize", strconv.FormatInt(o.Size, 10))
+		}
+		if ok {
+			start, length, partial = st, n, true
+		}
+	}
+	for k, v := range o.Headers {
+		h.Set(k, v)
+	}
+	for k, v := range o.Meta {
+		h["X-Amz-Meta-"+k] = []string{v}
+	}
+	if c.caller != nil {
+		// response-* parameters override headers (signed requests only).
+		for q, name := range map[string]string{"response-content-type": "Content-Type", "response-content-language": "Content-Language",
+			"response-expires": "Expires", "response-cache-control": "Cache-Control", "response-content-disposition": "Content-Disposition",
+			"response-content-encoding": "Content-Encoding"} {
+			if v := c.q.Get(q); v != "" {
+				h.Set(name, v)
+			}
+		}
+	}
+	h.Set("ETag", o.ETag)
+	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+	h.Set("Accept-Ranges", "bytes")
+	if o.SSE != "" {
+		h.Set("x-amz-server-side-encryption", o.SSE)
+	}
+	if o.Checksum != nil && !partial && strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
+		h.Set("x-amz-checksum-"+strings.ToLower(o.Checksum.Algorithm), o.Checksum.Value)
+		h.Set("x-amz-checksum-type", "FULL_OBJECT")
+	}
+	h.Set("Content-Length", strconv.FormatInt(length, 10))
+	status := http.StatusOK
+	if partial {
+		status = http.StatusPartialContent
+		h.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(o.Size, 10))
+	}
+	if c.r.Method == http.MethodHead {
+		c.w.WriteHeader(status)
+		return nil
+	}
+	f, err := s.blobs.open(o.Blob)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	c.w.WriteHeader(status)
+	// Headers are out: a failure from here can only cut the body short,
+	// which the client sees against Content-Length.
+	if _, err := f.Seek(start, io.SeekStart); err == nil {
+		_, _ = io.CopyN(c.w, f, length)
+	}
+	return nil
+}
+
+// preconditions evaluates If-Match, If-None-Match, If-Modified-Since and
+// If-Unmodified-Since as S3 does (RFC 9110 precedence): it returns false
+// with 412 or 304 when the request must not be served.
+func preconditions(h http.Header, o *object) (int, bool) {
+	lm := o.LastModified.Truncate(time.Second)
+	if im := h.Get("If-Match"); im != "" {
+		if !etagListMatches(im, o.ETag) {
+			return http.StatusPreconditionFailed, false
+		}
+	} else if ius := h.Get("If-Unmodified-Since"); ius != "" {
+		if t, err := http.ParseTime(ius); err == nil && lm.After(t) {
+			return http.StatusPreconditionFailed, false
+		}
+	}
+	if inm := h.Get("If-None-Match"); inm != "" {
+		if etagListMatches(inm, o.ETag) {
+			return http.StatusNotModified, false
+		}
+	} else if ims := h.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil && !lm.After(t) {
+			return http.StatusNotModified, false
+		}
+	}
+	return 0, true
+}
+
+func etagListMatches(list, etag string) bool {
+	for _, e := range strings.Split(list, ",") {
+		e = strings.TrimSpace(e)
+		if e == "*" || strings.Trim(e, `"`) == strings.Trim(etag, `"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseRange parses a single-range "bytes=" header against size. ok is
+// false for a header S3 ignores (not bytes, several ranges, malformed):
+// the whole object is served. An unsatisfiable range is InvalidRange.
+func parseRange(h string, size int64) (start, n int64, ok bool, err *awserr.Error) {
+	spec, found := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, 0, false, nil
+	}
+	a, bs, found := strings.Cut(spec, "-")
+	if !found {
+		return 0, 0, false, nil
+	}
+	a, bs = strings.TrimSpace(a), strings.TrimSpace(bs)
+	if a == "" {
+		// Suffix range: the last N bytes.
+		k, e := strconv.ParseInt(bs, 10, 64)
+		if e != nil || k < 0 {
+			return 0, 0, false, nil
+		}
+		if k == 0 {
+			return 0, 0, false, awserr.S3InvalidRange.New("")
+		}
+		if k > size {
+			k = size
+		}
+		if size == 0 {
+			return 0, 0, false, awserr.S3InvalidRange.New("")
+		}
+		return size - k, k, true, nil
+	}
+	first, e := strconv.ParseInt(a, 10, 64)
+	if e != nil || first < 0 {
+		return 0, 0, false, nil
+	}
+	last := size - 1
+	if bs != "" {
+		l, e := strconv.ParseInt(bs, 10, 64)
+		if e != nil || l < first {
+			return 0, 0, false, nil
+		}
+		if l < last {
+			last = l
+		}
+	}
+	if first >= size {
+		return 0, 0, false, awserr.S3InvalidRange.New("")
+	}
+	return first, last - first + 1, true, nil
+}
+
+func (s *Service) deleteObject(c *call) error {
+	if _, err := s.objectBucket(c, "s3:DeleteObject"); err != nil {
+		return err
+	}
+	blob, err := s.removeObject(c, c.key)
+	if err != nil {
+		return err
+	}
+	s.blobs.remove(blob)
+	return noContent(c)
+}
+
+// removeObject deletes an object's record and returns its blob ("" when
+// there was none: deleting an absent key succeeds, as on S3).
+func (s *Service) removeObject(c *call, key string) (string, error) {
+	var blob string
+	_, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
+		blob = ""
+		o, err := getJSON[object](tx, kindObject, objectKey(c.bucket, key))
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		blob = o.Blob
+		return tx.Delete(kindObject, objectKey(c.bucket, key))
+	})
+	if blob == "" {
+		return "", err
+	}
+	return blob, err
+}
+
+type deleteXML struct {
+	Quiet   bool `xml:"Quiet"`
+	Objects []struct {
+		Key       *string `xml:"Key"`
+		VersionID string  `xml:"VersionId"`
+	} `xml:"Object"`
+}
+
+func (s *Service) deleteObjects(c *call) error {
+	b, err := s.getBucket(c.r.Context(), c.bucket)
+	if err != nil {
+		return err
+	}
+	if err := c.checkRegion(b); err != nil {
+		return err
+	}
+	h := c.r.Header
+	if h.Get("Content-MD5") == "" && h.Get("x-amz-trailer") == "" && !hasChecksumHeader(h) {
+		return awserr.S3InvalidRequest.New("Missing required header for this request: Content-MD5")
+	}
+	body, err := s.readSmall(c, maxXMLBody)
+	if err != nil {
+		return err
+	}
+	var d deleteXML
+	if err := decodeXML(body, "Delete", &d); err != nil {
+		return err
+	}
+	if len(d.Objects) == 0 || len(d.Objects) > 1000 {
+		return awserr.S3MalformedXML.New("")
+	}
+	type result struct {
+		key, code, msg string
+	}
+	var out []result
+	var blobs []string
+	for _, o := range d.Objects {
+		if o.Key == nil {
+			return awserr.S3MalformedXML.New("")
+		}
+		k := *o.Key
+		if err := validKey(k); err != nil {
+			out = append(out, result{k, "KeyTooLongError", "Your key is too long"})
+			continue
+		}
+		if err := s.authorize(c, "s3:DeleteObject", objectARN(c.bucket, k), b, nil); err != nil {
+			ae := awserr.From(err)
+			out = append(out, result{k, ae.Code, ae.Message})
+			continue
+		}
+		blob, err := s.removeObject(c, k)
+		if err != nil {
+			s.cfg.Log.Error("s3 DeleteObjects: delete failed", "bucket", c.bucket, "error", err)
+			out = append(out, result{k, "InternalError", "We encountered an internal error. Please try again."})
+			continue
+		}
+		if blob != "" {
+			blobs = append(blobs, blob)
+		}
+		out = append(out, result{key: k})
+	}
+	s.blobs.remove(blobs...)
+	return s.writeXML(c, "DeleteResult", func(x *awsproto.XMLWriter) {
+		for _, r := range out {
+			if r.code == "" {
+				if !d.Quiet {
+					x.Start("Deleted")
+					x.Element("Key", r.key)
+					x.End("Deleted")
+				}
+				continue
+			}
+			x.Start("Error")
+			x.Element("Key", r.key)
+			x.Element("Code", r.code)
+			x.Element("Message", r.msg)
+			x.End("Error")
+		}
+	})
+}
+
+func hasChecksumHeader(h http.Header) bool {
+	for a := range checksumAlgorithms {
+		if h.Get("x-amz-checksum-"+a) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) copyObject(c *call) error {
+	src := c.r.Header.Get("x-amz-copy-source")
+	srcPath, version, _ := strings.Cut(src, "?")
+	dec, err := url.PathUnescape(srcPath)
+	if err != nil {
+		return awserr.S3InvalidArgument.New("Invalid copy source encoding").WithField("ArgumentName", "x-amz-copy-source")
+	}
+	dec = strings.TrimPrefix(dec, "/")
+	sb, sk, ok := strings.Cut(dec, "/")
+	if !ok || sb == "" || sk == "" {
+		return awserr.S3InvalidArgument.New("Invalid copy source object key").WithField("ArgumentName", "x-amz-copy-source")
+	}
+	if v, found := strings.CutPrefix(version, "versionId="); found && v != "null" {
+		return awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "x-amz-copy-source")
+	}
+	db, err := s.objectBucket(c, "s3:PutObject")
+	if err != nil {
+		return err
+	}
+	srcBucket, err := s.getBucket(c.r.Context(), sb)
+	if err != nil {
+		return err
+	}
+	if err := validKey(sk); err != nil {
+		return err
+	}
+	if err := s.authorize(c, "s3:GetObject", objectARN(sb, sk), srcBucket, nil); err != nil {
+		return err
+	}
+	rec, err := s.cfg.Store.Get(c.r.Context(), kindObject, objectKey(sb, sk))
+	if errors.Is(err, store.ErrNotFound) {
+		return awserr.S3NoSuchKey.New("").WithField("Key", sk)
+	}
+	if err != nil {
+		return err
+	}
+	so, err := getJSONValue[object](rec.Value)
+	if err != nil {
+		return err
+	}
+	directive := c.r.Header.Get("x-amz-metadata-directive")
+	hd, meta := so.Headers, so.Meta
+	switch directive {
+	case "", "COPY":
+		if sb == c.bucket && sk == c.key && c.r.Header.Get("x-amz-storage-class") == "" && c.r.Header.Get("x-amz-server-side-encryption") == "" {
+			return awserr.S3InvalidRequest.New("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+		}
+	case "REPLACE":
+		if hd, meta, err = objectHeaders(c.r.Header); err != nil {
+			return err
+		}
+	default:
+		return awserr.S3InvalidArgument.New("Unknown metadata directive.").WithField("ArgumentName", "x-amz-metadata-directive")
+	}
+	if im := c.r.Header.Get("x-amz-copy-source-if-match"); im != "" && !etagListMatches(im, so.ETag) {
+		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-Match")
+	}
+	if inm := c.r.Header.Get("x-amz-copy-source-if-none-match"); inm != "" && etagListMatches(inm, so.ETag) {
+		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-None-Match")
+	}
+	sse, err := sseOf(c.r.Header, db)
+	if err != nil {
+		return err
+	}
+	p, err := s.blobs.create()
+	if err != nil {
+		return err
+	}
+	defer p.abort()
+	m := md5.New()
+	if err := s.blobs.copyBlob(so.Blob, io.MultiWriter(p, m)); err != nil {
+		return err
+	}
+	id, err := p.commit()
+	if err != nil {
+		return err
+	}
+	o := object{Key: c.key, Blob: id, Size: so.Size, ETag: `"` + hex.EncodeToString(m.Sum(nil)) + `"`, LastModified: s.now(),
+		Headers: hd, Meta: meta, Checksum: so.Checksum, SSE: sse, Owner: db.Account}
+	if err := s.storeObject(c, &o); err != nil {
+		s.blobs.remove(id)
+		return err
+	}
+	c.w.Header().Set("x-amz-server-side-encryption", sse)
+	return s.writeXML(c, "CopyObjectResult", func(x *awsproto.XMLWriter) {
+		x.Element("LastModified", isoTime(o.LastModified))
+		x.Element("ETag", o.ETag)
+	})
+}
+
+// listObjects serves ListObjects (V1: marker) and ListObjectsV2
+// (continuation-token, start-after).
+func (s *Service) listObjects(c *call) error {
+	v2 := c.op.Name == "ListObjectsV2"
+	q := c.q
+	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+	maxKeys := 1000
+	if v := q.Get("max-keys"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return awserr.S3InvalidArgument.New("Provided max-keys not an integer or within integer range").WithField("ArgumentName", "max-keys").WithField("ArgumentValue", v)
+		}
+		maxKeys = min(n, 1000)
+	}
+	enc := q.Get("encoding-type")
+	if enc != "" && enc != "url" {
+		return awserr.S3InvalidArgument.New("Invalid Encoding Method specified in Request").WithField("ArgumentName", "encoding-type")
+	}
+	b, err := s.bucketFor(c, "s3:ListBucket", func(pc *policy.Context) {
+		pc.Set(keyPrefix, prefix)
+		if delim != "" {
+			pc.Set(keyDelimiter, delim)
+		}
+		pc.Set(keyMaxKeys, strconv.Itoa(maxKeys))
+	})
+	if err != nil {
+		return err
+	}
+	marker := q.Get("marker")
+	token := q.Get("continuation-token")
+	if v2 {
+		marker = q.Get("start-after")
+		if q.Has("continuation-token") {
+			t, err := base64.RawURLEncoding.DecodeString(token)
+			if err != nil || token == "" {
+				return awserr.S3InvalidArgument.New("The continuation token provided is incorrect").WithField("ArgumentName", "continuation-token")
+			}
+			marker = string(t)
+		}
+	}
+	recs, err := s.cfg.Store.List(c.r.Context(), kindObject, b.Name+"/"+prefix)
+	if err != nil {
+		return err
+	}
+	objs := make([]*object, 0, len(recs))
+	for _, rec := range recs {
+		o, err := getJSONValue[object](rec.Value)
+		if err != nil {
+			return err
+		}
+		objs = append(objs, o)
+	}
+	// Byte order, as S3 lists, whatever the store's collation.
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+
+	var contents []*object
+	var prefixes []string
+	truncated := false
+	next := ""
+	count := 0
+	for _, o := range objs {
+		if o.Key <= marker {
+			continue
+		}
+		cp := ""
+		if delim != "" {
+			if i := strings.Index(o.Key[len(prefix):], delim); i >= 0 {
+				cp = o.Key[:len(prefix)+i+len(delim)]
+			}
+		}
+		if cp != "" && (cp == marker || len(prefixes) > 0 && prefixes[len(prefixes)-1] == cp) {
+			continue
+		}
+		if cp != "" && strings.HasPrefix(marker, cp) {
+			continue
+		}
+		if count == maxKeys {
+			truncated = true
+			break
+		}
+		count++
+		if cp != "" {
+			prefixes = append(prefixes, cp)
+			next = cp
+		} else {
+			contents = append(contents, o)
+			next = o.Key
+		}
+	}
+	encode := func(s string) string {
+		if enc == "url" {
+			return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
+		}
+		return s
+	}
+	return s.writeXML(c, "ListBucketResult", func(x *awsproto.XMLWriter) {
+		x.Element("Name", b.Name)
+		x.Element("Prefix", encode(prefix))
+		if v2 {
+			if q.Has("continuation-token") {
+				x.Element("ContinuationToken", token)
+			}
+			if sa := q.Get("start-after"); sa != "" {
+				x.Element("StartAfter", encode(sa))
+			}
+			x.Element("KeyCount", strconv.Itoa(count))
+		} else {
+			x.Element("Marker", encode(q.Get("marker")))
+		}
+		x.Element("MaxKeys", strconv.Itoa(maxKeys))
+		if delim != "" {
+			x.Element("Delimiter", encode(delim))
+		}
+		if enc != "" {
+			x.Element("EncodingType", enc)
+		}
+		x.Element("IsTruncated", boolStr(truncated))
+		if truncated {
+			if v2 {
+				x.Element("NextContinuationToken", base64.RawURLEncoding.EncodeToString([]byte(next)))
+			} else if delim != "" {
+				x.Element("NextMarker", encode(next))
+			}
+		}
+		fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+		for _, o := range contents {
+			x.Start("Contents")
+			x.Element("Key", encode(o.Key))
+			x.Element("LastModified", isoTime(o.LastModified))
+			x.Element("ETag", o.ETag)
+			if o.Checksum != nil {
+				x.Element("ChecksumAlgorithm", o.Checksum.Algorithm)
+			}
+			x.Element("Size", strconv.FormatInt(o.Size, 10))
+			sc := o.Headers["x-amz-storage-class"]
+			if sc == "" {
+				sc = "STANDARD"
+			}
+			x.Element("StorageClass", sc)
+			if fetchOwner {
+				writeOwner(x, "Owner", o.Owner)
+			}
+			x.End("Contents")
+		}
+		for _, p := range prefixes {
+			x.Start("CommonPrefixes")
+			x.Element("Prefix", encode(p))
+			x.End("CommonPrefixes")
+		}
+	})
+}

@@ -1,0 +1,216 @@
+// Package ssm serves AWS Systems Manager Parameter Store (JSON 1.1,
+// X-Amz-Target AmazonSSM.*): String, StringList and SecureString
+// parameters with versions, hierarchies and tags, in the caller's account
+// and signing region. SecureString values are sealed with gatehouse's
+// master key (AES-256-GCM, bound to the parameter and version); every call
+// is authorized as its ssm:* action on the parameter's ARN through the
+// pipeline. See doc/ssm.md.
+package ssm
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Config configures the service.
+type Config struct {
+	Store *store.Store
+	Authn *authn.Authenticator
+	// Authz decides ssm:* actions (the IAM service); nil denies everything.
+	Authz pipeline.Authorizer
+	// MasterKey (32 bytes) seals SecureString values.
+	MasterKey          []byte
+	Log                *slog.Logger
+	Now                func() time.Time
+	LegacyDenyMessages bool
+}
+
+// Service is Parameter Store.
+type Service struct {
+	cfg     Config
+	box     *authn.SecretBox
+	surface pipeline.Surface
+	ops     map[string]*pipeline.Operation
+}
+
+const (
+	targetPrefix = "AmazonSSM."
+	kindParam    = "ssm/parameter" // key: ACCOUNT/REGION/NAME
+	// maxRequest bounds a request body: the largest input (an advanced
+	// parameter's 8 KB value, description, policies, 50 tags) fits.
+	maxRequest = 256 << 10
+	// maxVersions is how many versions Parameter Store keeps.
+	maxVersions = 100
+)
+
+// New returns the service.
+func New(cfg Config) (*Service, error) {
+	box, err := authn.NewSecretBox(cfg.MasterKey)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Service{cfg: cfg, box: box, ops: operations.Index()}
+	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.SSMAccessDenied, Legacy: cfg.LegacyDenyMessages}
+	return s, nil
+}
+
+// operations are the Parameter Store operations served, with their IAM
+// actions (Service Authorization Reference, "Actions defined by AWS
+// Systems Manager").
+var operations = pipeline.Table{
+	{Name: "PutParameter", Actions: []string{"ssm:PutParameter"}, Keys: pipeline.TaggingKeys},
+	{Name: "GetParameter", Actions: []string{"ssm:GetParameter"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "GetParameters", Actions: []string{"ssm:GetParameters"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "GetParametersByPath", Actions: []string{"ssm:GetParametersByPath"}},
+	{Name: "GetParameterHistory", Actions: []string{"ssm:GetParameterHistory"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "DeleteParameter", Actions: []string{"ssm:DeleteParameter"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "DeleteParameters", Actions: []string{"ssm:DeleteParameters"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "DescribeParameters", Actions: []string{"ssm:DescribeParameters"}},
+	{Name: "AddTagsToResource", Actions: []string{"ssm:AddTagsToResource"}, Keys: pipeline.TaggingKeys},
+	{Name: "RemoveTagsFromResource", Actions: []string{"ssm:RemoveTagsFromResource"}, Keys: []string{pipeline.KeyTagKeys}},
+	{Name: "ListTagsForResource", Actions: []string{"ssm:ListTagsForResource"}},
+}
+
+// Operations returns the names of the operations served (metrics labels,
+// doc/operations.md).
+func Operations() []string { return operations.Names() }
+
+// OperationTable returns the operations with their IAM actions.
+func OperationTable() pipeline.Table { return append(pipeline.Table(nil), operations...) }
+
+type request struct {
+	r      *http.Request
+	caller *authn.Principal
+	region string
+	op     *pipeline.Operation
+}
+
+var handlers map[string]func(*Service, *request, []byte) (any, error)
+
+func init() {
+	handlers = map[string]func(*Service, *request, []byte) (any, error){
+		"PutParameter":           (*Service).putParameter,
+		"GetParameter":           (*Service).getParameter,
+		"GetParameters":          (*Service).getParameters,
+		"GetParametersByPath":    (*Service).getParametersByPath,
+		"GetParameterHistory":    (*Service).getParameterHistory,
+		"DeleteParameter":        (*Service).deleteParameter,
+		"DeleteParameters":       (*Service).deleteParameters,
+		"DescribeParameters":     (*Service).describeParameters,
+		"AddTagsToResource":      (*Service).addTags,
+		"RemoveTagsFromResource": (*Service).removeTags,
+		"ListTagsForResource":    (*Service).listTags,
+	}
+}
+
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.serve(w, r); err != nil {
+		var ae *awserr.Error
+		if !errors.As(err, &ae) && !errors.Is(err, store.ErrUnavailable) {
+			s.cfg.Log.Error("ssm request failed", "error", err)
+			err = awserr.SSMInternalServerError.New("").WithCause(err)
+		}
+		awsproto.WriteAWSJSONError(w, r, "1.1", err)
+	}
+}
+
+var opNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+
+func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
+	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
+		return awserr.SSMUnknownOperation.New("")
+	}
+	h := handlers[name]
+	op := s.ops[name]
+	if h == nil || op == nil {
+		if !opNameRE.MatchString(name) {
+			name = "(invalid)"
+		}
+		return awserr.SSMUnknownOperation.Errorf("gatehouse serves Parameter Store only; operation %s is unknown", name)
+	}
+	awsproto.SetOperation(r.Context(), name)
+	if s.cfg.Authn == nil {
+		return awserr.ServiceUnavailable.New("")
+	}
+	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "ssm", maxRequest)
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
+		return awserr.SSMSerialization.New("Request body too large")
+	case reqbody.IsReadError(err):
+		return awserr.SSMSerialization.New("Could not read request body").WithCause(err)
+	case err != nil:
+		return authn.JSONError(err)
+	}
+	defer b.Release()
+	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
+	out, err := h(s, &request{r: r, caller: caller, region: vr.Region, op: op}, b.Bytes())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return awserr.From(err)
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/x-amz-json-1.1")
+	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// decode parses a JSON 1.1 body strictly: one object of the operation's
+// members, no trailing data; an empty body is an empty object.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := "Start of structure or map found where not expected"
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			msg = "member " + ute.Field + " has the wrong type"
+		} else if e := err.Error(); strings.Contains(e, "unknown field ") {
+			msg = e[strings.Index(e, "unknown field "):]
+		}
+		return awserr.SSMSerialization.New(msg)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return awserr.SSMSerialization.New("Unexpected data after the request object")
+	}
+	return nil
+}
+
+// authorize asks whether the caller may perform action on resource.
+func (s *Service) authorize(q *request, action, resource string, keys func(*policy.Context)) error {
+	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller,
+		AuthzRequest: pipeline.AuthzRequest{Action: action, Resource: resource}, Keys: keys, Op: q.op})
+	return err
+}
