@@ -14,7 +14,8 @@ import (
 // authorization sees aws:RequestTag/<key> and aws:TagKeys, as AWS's
 // service authorization reference lists for CreateRestApi, CreateStage and
 // CreateDomainName (apigateway:POST on the collection).
-var taggingOps = map[string]bool{"CreateRestApi": true, "CreateStage": true, "CreateDomainName": true}
+var taggingOps = map[string]bool{"CreateRestApi": true, "CreateStage": true, "CreateDomainName": true,
+	"TagResource": true, "GenerateClientCertificate": true, "CreateVpcLink": true}
 
 // operationKeys returns the condition keys operation op adds, read from
 // its body; nil when it adds none. A body that is not the operation's JSON

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -287,8 +286,8 @@ func validateIntegration(in *Integration) error {
 		if in.HTTPMethod == "" {
 			return awserr.BadRequestException.New("Enumeration value for HttpMethod must be non-empty")
 		}
-		if _, err := arn.Parse(in.URI); err != nil {
-			return awserr.BadRequestException.New("Invalid ARN specified in the request")
+		if err := validateAWSIntegrationURI(in.Type, in.URI); err != nil {
+			return err
 		}
 	}
 	if in.TimeoutInMillis != 0 && (in.TimeoutInMillis < 50 || in.TimeoutInMillis > 29000) {
