@@ -75,10 +75,28 @@ func parseDefinition(ctx context.Context, body []byte, maxResources int) (*Impor
 		return nil, awserr.BadRequestException.Errorf("Invalid OpenAPI input: %s", firstLine(err.Error()))
 	}
 	var probe struct {
-		Swagger string `json:"swagger"`
-		OpenAPI string `json:"openapi"`
+		Swagger string          `json:"swagger"`
+		OpenAPI string          `json:"openapi"`
+		Paths   json.RawMessage `json:"paths"`
+		Info    json.RawMessage `json:"info"`
 	}
 	_ = json.Unmarshal(js, &probe)
+	// A document that is not an OpenAPI document fails to parse, as on
+	// AWS, rather than importing as an empty API with warnings.
+	if probe.Swagger != "" || probe.OpenAPI != "" {
+		switch {
+		case probe.Paths == nil:
+			return nil, errParse("'paths' is a required property")
+		case probe.Paths[0] != '{':
+			return nil, errParse("'paths' is not an object")
+		case probe.Info == nil:
+			return nil, errParse("'info' is a required property")
+		case probe.OpenAPI != "" && !strings.HasPrefix(probe.OpenAPI, "3."):
+			return nil, errParse(fmt.Sprintf("unsupported OpenAPI version %q", echo(probe.OpenAPI)))
+		case probe.Swagger != "" && probe.Swagger != "2.0":
+			return nil, errParse(fmt.Sprintf("unsupported Swagger version %q", echo(probe.Swagger)))
+		}
+	}
 	var doc *openapi3.T
 	switch {
 	case probe.Swagger != "":
@@ -102,6 +120,20 @@ func parseDefinition(ctx context.Context, body []byte, maxResources int) (*Impor
 		return nil, err
 	}
 	return translate(ctx, doc, maxResources)
+}
+
+// errParse is the failure of a document that is not a valid OpenAPI
+// document (the wording AWS's importer uses).
+func errParse(cause string) error {
+	return awserr.BadRequestException.Errorf("Failed to parse the uploaded OpenAPI document due to: %s", echoLong(cause))
+}
+
+// echoLong bounds a parser's message quoted back to the client.
+func echoLong(v string) string {
+	if len(v) > 512 {
+		return v[:512] + "..."
+	}
+	return v
 }
 
 func firstLine(s string) string {
