@@ -186,6 +186,8 @@ type APIRecord struct {
 	// validators (by ID), deployed with its resources.
 	Models     map[string]*Model            `json:"models,omitempty"`
 	Validators map[string]*RequestValidator `json:"validators,omitempty"`
+	// DocParts are the API's documentation parts, by ID.
+	DocParts map[string]*DocumentationPart `json:"docParts,omitempty"`
 }
 
 // DeploymentRecord is a deployment with the immutable snapshot of the API

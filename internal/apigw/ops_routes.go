@@ -130,6 +130,22 @@ func opsRoutes() []route {
 		r(http.MethodGet, "/account", "GetAccount", (*Service).getAccount),
 		r(http.MethodPatch, "/account", "UpdateAccount", (*Service).updateAccount),
 
+		r(http.MethodPost, api+"/documentation/parts", "CreateDocumentationPart", (*Service).createDocPart),
+		r(http.MethodGet, api+"/documentation/parts", "GetDocumentationParts", (*Service).getDocParts),
+		r(http.MethodPut, api+"/documentation/parts", "ImportDocumentationParts", (*Service).importDocParts),
+		r(http.MethodGet, api+"/documentation/parts/{docpart}", "GetDocumentationPart", (*Service).getDocPart),
+		r(http.MethodPatch, api+"/documentation/parts/{docpart}", "UpdateDocumentationPart", (*Service).updateDocPart),
+		r(http.MethodDelete, api+"/documentation/parts/{docpart}", "DeleteDocumentationPart", (*Service).deleteDocPart),
+		r(http.MethodPost, api+"/documentation/versions", "CreateDocumentationVersion", (*Service).createDocVersion),
+		r(http.MethodGet, api+"/documentation/versions", "GetDocumentationVersions", (*Service).getDocVersions),
+		r(http.MethodGet, api+"/documentation/versions/{docversion}", "GetDocumentationVersion", (*Service).getDocVersion),
+		r(http.MethodPatch, api+"/documentation/versions/{docversion}", "UpdateDocumentationVersion", (*Service).updateDocVersion),
+		r(http.MethodDelete, api+"/documentation/versions/{docversion}", "DeleteDocumentationVersion", (*Service).deleteDocVersion),
+
+		r(http.MethodGet, "/sdktypes", "GetSdkTypes", (*Service).getSdkTypes),
+		r(http.MethodGet, "/sdktypes/{sdktype}", "GetSdkType", (*Service).getSdkType),
+		r(http.MethodGet, stage+"/sdks/{sdktype}", "GetSdk", (*Service).getSdk),
+
 		r(http.MethodDelete, stage+"/cache/data", "FlushStageCache", (*Service).flushStageCache),
 		r(http.MethodDelete, stage+"/cache/authorizers", "FlushStageAuthorizersCache", (*Service).flushStageCache),
 	}
