@@ -97,6 +97,7 @@ func opsRoutes() []route {
 
 		r(http.MethodPatch, method+"/responses/{status}", "UpdateMethodResponse", (*Service).updateMethodResponse),
 		r(http.MethodPatch, method+"/integration/responses/{status}", "UpdateIntegrationResponse", (*Service).updateIntegrationResponse),
+		r(http.MethodPost, method, "TestInvokeMethod", (*Service).testInvokeMethod),
 		r(http.MethodPatch, api+"/deployments/{deployment}", "UpdateDeployment", (*Service).updateDeployment),
 		r(http.MethodPatch, dom, "UpdateDomainName", (*Service).updateDomain),
 		r(http.MethodGet, dom+"/basepathmappings/{basepath}", "GetBasePathMapping", (*Service).getBasePath),

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
@@ -87,6 +88,8 @@ type Service struct {
 	now          func() time.Time
 	maxResources int
 	domains      *DomainPolicy
+	// testInv is the data plane TestInvokeMethod uses (SetTestInvoker).
+	testInv atomic.Pointer[testInvokerBox]
 }
 
 // New returns a Service.

@@ -89,6 +89,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		return err
 	}
 	a.apigwParts.Gateway = gw
+	a.apigwParts.APIGW.SetTestInvoker(gw) // TestInvokeMethod runs through the data plane
 	a.Services.APIGateway = a.apigwParts.APIGW
 	a.Services.Gateway = gw
 	return nil
