@@ -122,14 +122,16 @@ func applyMethodSettingPatch(st *StageRecord, op PatchOp) error {
 			return awserr.BadRequestException.Errorf("Invalid unauthorizedCacheControlHeaderStrategy: %s", echo(v))
 		}
 	case "throttling/rateLimit":
+		// -1 (Terraform's default) turns the method's throttle off: the
+		// stage-wide or account-level one applies (ThrottleFor).
 		f, perr := strconv.ParseFloat(v, 64)
-		if perr != nil || f < 0 {
+		if perr != nil || f < -1 {
 			return awserr.BadRequestException.New("Invalid value for rateLimit")
 		}
 		ms.ThrottlingRateLimit = f
 	case "throttling/burstLimit":
 		n, perr := strconv.Atoi(v)
-		if perr != nil || n < 0 {
+		if perr != nil || n < -1 {
 			return awserr.BadRequestException.New("Invalid value for burstLimit")
 		}
 		ms.ThrottlingBurstLimit = n
@@ -200,6 +202,29 @@ func MethodSettingFor(st *Stage, path, verb string) (MethodSetting, bool) {
 		return *wild, true
 	}
 	return MethodSetting{}, false
+}
+
+// ThrottleFor returns the throttle of the method verb of the resource at
+// path: its own method setting's rate and burst, each of them negative
+// (off) falling back to "*/*"'s, then to the account-level default.
+func ThrottleFor(st *Stage, path, verb string) (rate float64, burst int) {
+	rate, burst = DefaultRateLimit, DefaultBurstLimit
+	layers := []MethodSetting{}
+	if ms, ok := st.MethodSettings["*/*"]; ok {
+		layers = append(layers, ms)
+	}
+	if ms, ok := MethodSettingFor(st, path, verb); ok {
+		layers = append(layers, ms)
+	}
+	for _, ms := range layers {
+		if ms.ThrottlingRateLimit >= 0 {
+			rate = ms.ThrottlingRateLimit
+		}
+		if ms.ThrottlingBurstLimit >= 0 {
+			burst = ms.ThrottlingBurstLimit
+		}
+	}
+	return rate, burst
 }
 
 // applyStageSettingPatch patches the stage's own settings other than

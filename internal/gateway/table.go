@@ -255,9 +255,7 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	e := &methodEntry{stage: s, res: r, m: m, in: m.MethodIntegration, verb: verb, authType: m.AuthorizationType,
 		iam: m.AuthorizationType == "AWS_IAM"}
 	e.throttle = throttleSpec{key: s.api.id + "/" + s.name + r.Path + "/" + verb, rate: apigw.DefaultRateLimit, burst: apigw.DefaultBurstLimit}
-	if ms, ok := apigw.MethodSettingFor(&st.Stage, r.Path, verb); ok {
-		e.throttle.rate, e.throttle.burst = ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
-	}
+	e.throttle.rate, e.throttle.burst = apigw.ThrottleFor(&st.Stage, r.Path, verb)
 	if e.in == nil {
 		return e
 	}
