@@ -32,6 +32,7 @@ type Import struct {
 	// Paths maps resource paths to their methods.
 	Paths    map[string]map[string]*Method
 	Warnings []string
+	importExt
 }
 
 var verbs3 = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"}
@@ -187,11 +188,18 @@ func translate(ctx context.Context, doc *openapi3.T, maxResources int) (*Import,
 				im.MinCompression = &n
 			}
 		case extPrefix + "importexport-version":
+		case extPrefix + "request-validators", extPrefix + "request-validator":
+			if _, err := im.rootExtension(k, v); err != nil {
+				return nil, err
+			}
 		default:
 			if strings.HasPrefix(k, extPrefix) {
 				im.warn("Unsupported extension %s at the document root was ignored", k)
 			}
 		}
+	}
+	if err := im.importModels(doc); err != nil {
+		return nil, err
 	}
 	if doc.Paths == nil {
 		return im, nil
@@ -318,13 +326,18 @@ func (im *Import) method(doc *openapi3.T, path, verb string, item *openapi3.Path
 					m.AuthorizationType = "CUSTOM"
 				}
 			}
-		case extPrefix + "request-validator", extPrefix + "api-key-source":
+		case extPrefix + "request-validator":
+			// methodModels, below.
+		case extPrefix + "api-key-source":
 			im.warn("Unsupported extension %s on %s was ignored", k, where)
 		default:
 			if strings.HasPrefix(k, extPrefix) {
 				im.warn("Unsupported extension %s on %s was ignored", k, where)
 			}
 		}
+	}
+	if err := im.methodModels(op, m); err != nil {
+		return nil, err
 	}
 	if m.MethodIntegration == nil {
 		im.warn("No integration defined for method %s; the method answers 500 until one is set", where)
@@ -511,6 +524,9 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 			}
 			r.ResourceMethods[verb] = m
 		}
+	}
+	if err := im.applyModels(a, overwrite); err != nil {
+		return err
 	}
 	a.API.Warnings = im.Warnings
 	return nil

@@ -122,3 +122,38 @@ func TestRequestValidator(t *testing.T) {
 	wantError(t, e.call(base, callOpt{method: "POST", header: ok, body: []byte(`{}`)}), 400, "BadRequestException", "message",
 		"Missing required request parameters: [owner]")
 }
+
+// TestRequestValidatorFromOpenAPI: the validators, default validator and
+// models of an imported OpenAPI document (as SAM writes them) validate
+// requests.
+func TestRequestValidatorFromOpenAPI(t *testing.T) {
+	e := newEnv(t)
+	id := e.importAPI(`{"openapi":"3.0.1","info":{"title":"v","version":"1"},
+	 "x-amazon-apigateway-request-validators":{"all":{"validateRequestBody":true,"validateRequestParameters":true},
+	                                          "params":{"validateRequestBody":false,"validateRequestParameters":true}},
+	 "x-amazon-apigateway-request-validator":"all",
+	 "paths":{"/pets":{
+	  "post":{"requestBody":{"content":{"application/json":{"schema":{"$ref":"#/components/schemas/Pet"}}}},
+	          "x-amazon-apigateway-integration":{"type":"http_proxy","httpMethod":"POST","uri":"BACKEND/pets"}},
+	  "get":{"parameters":[{"name":"q","in":"query","required":true,"schema":{"type":"string"}}],
+	         "x-amazon-apigateway-request-validator":"params",
+	         "x-amazon-apigateway-integration":{"type":"http_proxy","httpMethod":"GET","uri":"BACKEND/pets"}}}},
+	 "components":{"schemas":{
+	  "Pet":{"type":"object","required":["name"],"properties":{"name":{"type":"string"},"owner":{"$ref":"#/components/schemas/Owner"}}},
+	  "Owner":{"type":"object","required":["id"],"properties":{"id":{"type":"integer"}}}}}}`, "dev")
+	base := "/restapis/" + id + "/dev/_user_request_/pets"
+	json := map[string]string{"Content-Type": "application/json"}
+	if r := e.call(base, callOpt{method: "POST", header: json, body: []byte(`{"name":"rex","owner":{"id":1}}`)}); r.status != 200 {
+		t.Fatalf("valid: %d %s", r.status, r.body)
+	}
+	wantError(t, e.call(base, callOpt{method: "POST", header: json, body: []byte(`{"name":"rex","owner":{"id":"x"}}`)}),
+		400, "BadRequestException", "message", "Invalid request body")
+	wantError(t, e.call(base, callOpt{}), 400, "BadRequestException", "message", "Missing required request parameters: [q]")
+	if r := e.call(base+"?q=1", callOpt{}); r.status != 200 {
+		t.Fatalf("get: %d %s", r.status, r.body)
+	}
+	ms, err := e.apig.GetModels(context.Background(), &apigateway.GetModelsInput{RestApiId: aws.String(id)})
+	if err != nil || len(ms.Items) != 4 {
+		t.Fatalf("models: %v %+v", err, ms)
+	}
+}
