@@ -464,3 +464,67 @@ func TestModelsValidatorsCertsLinksAccount(t *testing.T) {
 	_, err = c.FlushStageAuthorizersCache(ctx, &apigateway.FlushStageAuthorizersCacheInput{RestApiId: api.Id, StageName: aws.String("nope")})
 	wantAPIError(t, err, "NotFoundException", "")
 }
+
+// TestDomainNameAccessAssociations: associations with private custom
+// domain names are stored, listed, refused for other domains, deleted.
+func TestDomainNameAccessAssociations(t *testing.T) {
+	s := gatehousetest.Start(t)
+	ctx := context.Background()
+	c := client(s, "us-east-1", root)
+	if _, err := c.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("private.example.test"),
+		EndpointConfiguration: &types.EndpointConfiguration{Types: []types.EndpointType{types.EndpointTypePrivate}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("public.example.test"),
+		EndpointConfiguration: &types.EndpointConfiguration{Types: []types.EndpointType{types.EndpointTypeRegional}}}); err != nil {
+		t.Fatal(err)
+	}
+	dn := "arn:aws:apigateway:us-east-1:000000000000:/domainnames/private.example.test+abc123"
+	a, err := c.CreateDomainNameAccessAssociation(ctx, &apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String(dn),
+		AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpce-0123456789abcdef0")})
+	if err != nil || *a.DomainNameAccessAssociationArn != "arn:aws:apigateway:us-east-1:000000000000:/domainnameaccessassociations/domainname/private.example.test/vpcesource/vpce-0123456789abcdef0" {
+		t.Fatalf("create: %v %+v", err, a)
+	}
+	for _, bad := range []struct {
+		in   apigateway.CreateDomainNameAccessAssociationInput
+		code string
+	}{
+		{apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String(dn), AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpce-0123456789abcdef0")}, "ConflictException"},
+		{apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String(dn), AccessAssociationSourceType: "VPC", AccessAssociationSource: aws.String("vpce-0123456789abcdef0")}, "ValidationException"},
+		{apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String(dn), AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpc-1")}, "BadRequestException"},
+		{apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String("arn:aws:apigateway:us-east-1:000000000000:/domainnames/public.example.test"), AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpce-0123456789abcdef1")}, "BadRequestException"},
+		{apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String("arn:aws:apigateway:us-east-1:000000000000:/domainnames/none.example.test"), AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpce-0123456789abcdef1")}, "NotFoundException"},
+	} {
+		_, err := c.CreateDomainNameAccessAssociation(ctx, &bad.in)
+		wantAPIError(t, err, bad.code, "")
+	}
+	list, err := c.GetDomainNameAccessAssociations(ctx, &apigateway.GetDomainNameAccessAssociationsInput{})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	other, err := c.GetDomainNameAccessAssociations(ctx, &apigateway.GetDomainNameAccessAssociationsInput{ResourceOwner: types.ResourceOwnerOtherAccounts})
+	if err != nil || len(other.Items) != 0 {
+		t.Fatalf("other accounts: %v %+v", err, other)
+	}
+	// The account that made it deletes it; the domain name's owner
+	// rejects one (here the same account).
+	if _, err := c.DeleteDomainNameAccessAssociation(ctx, &apigateway.DeleteDomainNameAccessAssociationInput{DomainNameAccessAssociationArn: a.DomainNameAccessAssociationArn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.DeleteDomainNameAccessAssociation(ctx, &apigateway.DeleteDomainNameAccessAssociationInput{DomainNameAccessAssociationArn: a.DomainNameAccessAssociationArn})
+	wantAPIError(t, err, "NotFoundException", "")
+	a, err = c.CreateDomainNameAccessAssociation(ctx, &apigateway.CreateDomainNameAccessAssociationInput{DomainNameArn: aws.String(dn),
+		AccessAssociationSourceType: types.AccessAssociationSourceTypeVpce, AccessAssociationSource: aws.String("vpce-0123456789abcdef0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.RejectDomainNameAccessAssociation(ctx, &apigateway.RejectDomainNameAccessAssociationInput{DomainNameAccessAssociationArn: a.DomainNameAccessAssociationArn,
+		DomainNameArn: aws.String("arn:aws:apigateway:us-east-1:000000000000:/domainnames/other.example.test")})
+	wantAPIError(t, err, "NotFoundException", "")
+	if _, err := c.RejectDomainNameAccessAssociation(ctx, &apigateway.RejectDomainNameAccessAssociationInput{DomainNameAccessAssociationArn: a.DomainNameAccessAssociationArn, DomainNameArn: aws.String(dn)}); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := c.GetDomainNameAccessAssociations(ctx, &apigateway.GetDomainNameAccessAssociationsInput{}); len(list.Items) != 0 {
+		t.Fatalf("after reject: %+v", list.Items)
+	}
+}

@@ -69,6 +69,14 @@ var extParams = map[string]paramCheck{
 		}
 		return "", errSDKType
 	},
+	// The ARN of a domain name access association, canonical like
+	// {tagarn}'s.
+	"{assocarn}": func(v, _ string) (string, error) {
+		if _, ok := assocKey(v); !ok || len(v) > 1600 {
+			return "", errAccessAssoc
+		}
+		return url.QueryEscape(v), nil
+	},
 	// The ARN of a taggable resource, percent-encoded in one segment as the
 	// SDKs send it. Its canonical form is the ARN encoded again with every
 	// '/' and ':' escaped, the form of AWS's tagging resource
@@ -146,6 +154,11 @@ func opsRoutes() []route {
 		r(http.MethodGet, "/sdktypes", "GetSdkTypes", (*Service).getSdkTypes),
 		r(http.MethodGet, "/sdktypes/{sdktype}", "GetSdkType", (*Service).getSdkType),
 		r(http.MethodGet, stage+"/sdks/{sdktype}", "GetSdk", (*Service).getSdk),
+
+		r(http.MethodPost, "/domainnameaccessassociations", "CreateDomainNameAccessAssociation", (*Service).createAccessAssoc),
+		r(http.MethodGet, "/domainnameaccessassociations", "GetDomainNameAccessAssociations", (*Service).getAccessAssocs),
+		r(http.MethodDelete, "/domainnameaccessassociations/{assocarn}", "DeleteDomainNameAccessAssociation", (*Service).deleteAccessAssoc),
+		r(http.MethodPost, "/rejectdomainnameaccessassociations", "RejectDomainNameAccessAssociation", (*Service).rejectAccessAssoc),
 
 		r(http.MethodDelete, stage+"/cache/data", "FlushStageCache", (*Service).flushStageCache),
 		r(http.MethodDelete, stage+"/cache/authorizers", "FlushStageAuthorizersCache", (*Service).flushStageCache),
