@@ -24,7 +24,7 @@ func TestDocumentation(t *testing.T) {
 	api, _ := deployedAPI(t, c)
 
 	p, err := c.CreateDocumentationPart(ctx, &apigateway.CreateDocumentationPartInput{RestApiId: api.Id,
-		Location: &types.DocumentationPartLocation{Type: types.DocumentationPartTypeMethod, Path: aws.String("/pets/{id}"), Method: aws.String("GET")},
+		Location:   &types.DocumentationPartLocation{Type: types.DocumentationPartTypeMethod, Path: aws.String("/pets/{id}"), Method: aws.String("GET")},
 		Properties: aws.String(`{"description":"Get a pet"}`)})
 	if err != nil || p.Location.StatusCode != nil {
 		t.Fatalf("create: %v %+v", err, p)
