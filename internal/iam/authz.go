@@ -59,6 +59,19 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	}
 	in.ResourceAccount = req.ResourceAccount
 	in.RequireResourcePolicy = req.RequireResourcePolicy
+	if req.Action == "iam:PassRole" {
+		// Another service (Lambda, API Gateway, CloudFormation) asks
+		// whether the caller may pass a role. The role's tags are
+		// iam:ResourceTag/aws:ResourceTag of that question, as in IAM's own
+		// operations on it; they are filled here, where the role is known,
+		// so that every surface passing roles gets them the same way.
+		for _, t := range snap.entityTags(req.Resource) {
+			if !ctx.Has("iam:ResourceTag/" + t.Key) {
+				ctx.Set("iam:ResourceTag/"+t.Key, t.Value)
+				ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+			}
+		}
+	}
 	*preq = policy.Request{Principal: p.PolicyPrincipal(), Action: req.Action, Resource: req.Resource, Context: ctx}
 
 	switch p.Kind {
