@@ -55,6 +55,11 @@ func withKeys(a, b func(*policy.Context)) func(*policy.Context) {
 // answers NotFound after authorization, as before. Only a store failure is
 // an error.
 func (s *Service) resourceTagKeys(ctx context.Context, caller Caller, seg []string) (func(*policy.Context), error) {
+	// The tagging operations act on the resource their ARN names: its
+	// tags are the resource tags (issue #14).
+	if seg = taggedPath(seg); len(seg) >= 2 && (seg[0] == "vpclinks" || seg[0] == "clientcertificates") {
+		return s.ownTagKeys(ctx, caller, seg)
+	}
 	if len(seg) < 2 || (seg[0] != "restapis" && seg[0] != "domainnames") {
 		return nil, nil
 	}

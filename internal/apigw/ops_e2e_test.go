@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
@@ -526,5 +527,51 @@ func TestDomainNameAccessAssociations(t *testing.T) {
 	}
 	if list, _ := c.GetDomainNameAccessAssociations(ctx, &apigateway.GetDomainNameAccessAssociationsInput{}); len(list.Items) != 0 {
 		t.Fatalf("after reject: %+v", list.Items)
+	}
+}
+
+// TestTaggingAuthorization: TagResource is apigateway:PUT on
+// arn:aws:apigateway:REGION::/tags/<escaped ARN>, sees the request's tags
+// (aws:RequestTag, aws:TagKeys) and the target's own tags
+// (aws:ResourceTag), so a team can be limited to tagging what it owns.
+func TestTaggingAuthorization(t *testing.T) {
+	s := gatehousetest.Start(t)
+	ctx := context.Background()
+	c := client(s, "us-east-1", root)
+	iamc := awsiam.New(awsiam.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.URL),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return root, nil })})
+	if _, err := iamc.CreateUser(ctx, &awsiam.CreateUserInput{UserName: aws.String("team")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := iamc.CreateAccessKey(ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("team")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["apigateway:PUT","apigateway:GET"],
+	  "Resource":"arn:aws:apigateway:us-east-1::/tags/*",
+	  "Condition":{"StringEquals":{"aws:ResourceTag/team":"blue"},"ForAllValues:StringEquals":{"aws:TagKeys":["env"]}}}]}`
+	if _, err := iamc.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("team"), PolicyName: aws.String("tag"), PolicyDocument: aws.String(pol)}); err != nil {
+		t.Fatal(err)
+	}
+	team := client(s, "us-east-1", aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey})
+	blue, err := c.CreateVpcLink(ctx, &apigateway.CreateVpcLinkInput{Name: aws.String("blue"), Tags: map[string]string{"team": "blue"},
+		TargetArns: []string{"arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/a/1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red, err := c.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("red"), Tags: map[string]string{"team": "red"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blueARN := "arn:aws:apigateway:us-east-1::/vpclinks/" + *blue.Id
+	if _, err := team.TagResource(ctx, &apigateway.TagResourceInput{ResourceArn: aws.String(blueARN), Tags: map[string]string{"env": "prod"}}); err != nil {
+		t.Fatalf("own resource: %v", err)
+	}
+	_, err = team.TagResource(ctx, &apigateway.TagResourceInput{ResourceArn: aws.String(blueARN), Tags: map[string]string{"team": "red"}})
+	wantAPIError(t, err, "AccessDeniedException", "")
+	_, err = team.TagResource(ctx, &apigateway.TagResourceInput{ResourceArn: aws.String("arn:aws:apigateway:us-east-1::/restapis/" + *red.Id), Tags: map[string]string{"env": "prod"}})
+	wantAPIError(t, err, "AccessDeniedException", "User: arn:aws:iam::000000000000:user/team is not authorized to perform: apigateway:PUT on resource: arn:aws:apigateway:us-east-1::/tags/arn%3Aaws%3Aapigateway%3Aus-east-1%3A%3A%2Frestapis%2F"+*red.Id+" because no identity-based policy allows the apigateway:PUT action")
+	if o, err := team.GetTags(ctx, &apigateway.GetTagsInput{ResourceArn: aws.String(blueARN)}); err != nil || o.Tags["env"] != "prod" {
+		t.Fatalf("get tags: %v %+v", err, o)
 	}
 }

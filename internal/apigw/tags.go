@@ -1,6 +1,7 @@
 package apigw
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -219,4 +222,70 @@ func (s *Service) getTags(c *call) (int, any, error) {
 	return http.StatusOK, struct {
 		Tags map[string]string `json:"tags"`
 	}{out}, nil
+}
+
+// taggedPath maps the routed path of a tagging operation (["tags",
+// escaped ARN]) to the path of the resource its ARN names, for
+// aws:ResourceTag; any other path is returned as is.
+func taggedPath(seg []string) []string {
+	if len(seg) != 2 || seg[0] != "tags" {
+		return seg
+	}
+	raw, err := url.QueryUnescape(seg[1])
+	if err != nil {
+		return nil
+	}
+	a, err := arn.Parse(raw)
+	if err != nil || !strings.HasPrefix(a.Resource, "/") {
+		return nil
+	}
+	return strings.Split(strings.TrimPrefix(a.Resource, "/"), "/")
+}
+
+// ownTagKeys returns aws:ResourceTag/<key> of an account-level resource
+// of tagTargets (VPC links, client certificates) the caller owns; a
+// resource that does not exist or is another's has none.
+func (s *Service) ownTagKeys(ctx context.Context, caller Caller, seg []string) (func(*policy.Context), error) {
+	var tgt *tagTarget
+	var kind, key string
+	for i := range tagTargets {
+		if k, kk, ok := tagTargets[i].locate(seg); ok {
+			tgt, kind, key = &tagTargets[i], k, kk
+			break
+		}
+	}
+	if tgt == nil {
+		return nil, nil
+	}
+	var tags map[string]string
+	_, err := s.st.View(ctx, func(r store.Reader) error {
+		rec, err := r.Get(kind, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var top map[string]json.RawMessage
+		if json.Unmarshal(rec.Value, &top) != nil {
+			return nil
+		}
+		var acct, region string
+		_ = json.Unmarshal(top["account"], &acct)
+		_ = json.Unmarshal(top["region"], &region)
+		if acct != caller.Account || region != caller.Region {
+			return nil
+		}
+		var obj struct {
+			Tags map[string]string `json:"tags"`
+		}
+		_ = json.Unmarshal(top[tgt.field], &obj)
+		tags = obj.Tags
+		return nil
+	})
+	if err != nil || len(tags) == 0 {
+		return nil, err
+	}
+	list := pipeline.TagsFromMap(tags)
+	return func(c *policy.Context) { pipeline.ResourceTags(c, list) }, nil
 }
