@@ -241,8 +241,13 @@ func applyStageSettingPatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 		}
 	case "/clientCertificateId":
 		if v != "" {
-			if _, err := loadClientCert(tx, v); err != nil {
+			// Only a certificate of the stage's own account and region.
+			cr, err := loadClientCert(tx, v)
+			if err != nil {
 				return err
+			}
+			if cr.Account != st.Account || cr.Region != st.Region {
+				return errClientCert
 			}
 		}
 		st.Stage.ClientCertificateID = v
