@@ -314,6 +314,9 @@ func (s *Service) putIntegration(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	in.IntegrationResponses = nil
+	if err := validateIntegrationEnums(&in); err != nil {
+		return 0, nil, err
+	}
 	if err := validateIntegration(&in); err != nil {
 		return 0, nil, err
 	}

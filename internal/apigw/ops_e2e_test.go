@@ -315,6 +315,14 @@ func TestInputValidation(t *testing.T) {
 			_, err := c.UpdateRestApi(ctx, &apigateway.UpdateRestApiInput{RestApiId: api.Id, PatchOperations: []types.PatchOperation{patch(types.OpReplace, "/apiKeySource", "Wrong-value-AUTHORIZER")}})
 			return err
 		}, "ValidationException", "1 validation error detected: Value 'Wrong-value-AUTHORIZER' at 'createRestApiInput.apiKeySource' failed to satisfy constraint: Member must satisfy enum value set: [AUTHORIZER, HEADER]"},
+		{"integration type", func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), Type: "FTP"})
+			return err
+		}, "ValidationException", "1 validation error detected: Value 'FTP' at 'putIntegrationInput.type' failed to satisfy constraint: Member must satisfy enum value set: [HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]"},
+		{"integration connection type", func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"), Type: types.IntegrationTypeMock, ConnectionType: "WIRE"})
+			return err
+		}, "ValidationException", ""},
 		{"AWS_PROXY to S3", func() error {
 			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
 				Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:path/bucket/key")})

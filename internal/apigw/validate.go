@@ -71,3 +71,19 @@ func validateAWSIntegrationURI(typ, uri string) error {
 	}
 	return nil
 }
+
+// validateIntegrationEnums checks PutIntegration's enumerated members at
+// the front door, as AWS does (ValidationException); the type is matched
+// case-insensitively, as gatehouse has always accepted it.
+func validateIntegrationEnums(in *Integration) error {
+	if !validIntegrationTypes[strings.ToUpper(in.Type)] {
+		return validationEnum("putIntegrationInput.type", in.Type, "[HTTP, AWS, MOCK, HTTP_PROXY, AWS_PROXY]")
+	}
+	if in.ConnectionType != "" && in.ConnectionType != "INTERNET" && in.ConnectionType != "VPC_LINK" {
+		return validationEnum("putIntegrationInput.connectionType", in.ConnectionType, "[INTERNET, VPC_LINK]")
+	}
+	if in.ContentHandling != "" && in.ContentHandling != "CONVERT_TO_BINARY" && in.ContentHandling != "CONVERT_TO_TEXT" {
+		return validationEnum("putIntegrationInput.contentHandling", in.ContentHandling, "[CONVERT_TO_BINARY, CONVERT_TO_TEXT]")
+	}
+	return nil
+}
