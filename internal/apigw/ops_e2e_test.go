@@ -470,7 +470,7 @@ func TestModelsValidatorsCertsLinksAccount(t *testing.T) {
 	if _, err := c.FlushStageCache(ctx, &apigateway.FlushStageCacheInput{RestApiId: api.Id, StageName: aws.String("dev")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.FlushStageAuthorizersCache(ctx, &apigateway.FlushStageAuthorizersCacheInput{RestApiId: api.Id, StageName: aws.String("nope")})
+	_, err = c.FlushStageCache(ctx, &apigateway.FlushStageCacheInput{RestApiId: api.Id, StageName: aws.String("nope")})
 	wantAPIError(t, err, "NotFoundException", "")
 }
 

@@ -161,13 +161,13 @@ func opsRoutes() []route {
 		r(http.MethodPost, "/rejectdomainnameaccessassociations", "RejectDomainNameAccessAssociation", (*Service).rejectAccessAssoc),
 
 		r(http.MethodDelete, stage+"/cache/data", "FlushStageCache", (*Service).flushStageCache),
-		r(http.MethodDelete, stage+"/cache/authorizers", "FlushStageAuthorizersCache", (*Service).flushStageCache),
 	}
 }
 
-// flushStageCache answers FlushStageCache and FlushStageAuthorizersCache
-// for an existing stage: 202, as AWS. gatehouse keeps no per-stage
-// response cache, so there is nothing to drop.
+// flushStageCache answers FlushStageCache for an existing stage: 202, as
+// AWS. gatehouse keeps no per-stage response cache, so there is nothing to
+// drop. (FlushStageAuthorizersCache belongs with the Lambda authorizers'
+// cache, branch i14/authz.)
 func (s *Service) flushStageCache(c *call) (int, any, error) {
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
