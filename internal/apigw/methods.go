@@ -66,6 +66,9 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName, RequestParameters: in.RequestParameters,
 		RequestModels: in.RequestModels, RequestValidatorID: in.RequestValidatorID, AuthorizationScopes: in.AuthorizationScopes}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		if err := checkMethodRefs(a, m); err != nil {
+			return err
+		}
 		r := a.Resources[c.seg[3]]
 		if r == nil {
 			return errResource
@@ -133,6 +136,10 @@ func (s *Service) updateMethod(c *call) (int, any, error) {
 				m.OperationName = valueOrEmpty(op)
 			case op.Path == "/authorizerId":
 				m.AuthorizerID = valueOrEmpty(op)
+			case op.Path == "/requestValidatorId", strings.HasPrefix(op.Path, "/requestModels/"):
+				if err := patchMethodRefs(a, m, op); err != nil {
+					return err
+				}
 			case strings.HasPrefix(op.Path, "/requestParameters/"):
 				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
 				if m.RequestParameters == nil {
@@ -389,6 +396,12 @@ func (s *Service) updateIntegration(c *call) (int, any, error) {
 				in.TimeoutInMillis = n
 			case op.Path == "/passthroughBehavior":
 				in.PassthroughBehavior = op.Value
+			case op.Path == "/contentHandling", op.Path == "/connectionType", op.Path == "/connectionId",
+				op.Path == "/credentials", op.Path == "/cacheNamespace",
+				strings.HasPrefix(op.Path, "/cacheKeyParameters/"), strings.HasPrefix(op.Path, "/tlsConfig/"):
+				if err := patchIntegrationSettings(in, op); err != nil {
+					return err
+				}
 			case strings.HasPrefix(op.Path, "/requestParameters/"):
 				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
 				if in.RequestParameters == nil {

@@ -466,3 +466,39 @@ func (s *Service) deleteValidator(c *call) (int, any, error) {
 	}
 	return http.StatusAccepted, nil, nil
 }
+
+// checkMethodRefs refuses a method naming a request validator or a
+// request model the API does not have, as AWS does.
+func checkMethodRefs(a *APIRecord, m *Method) error {
+	if m.RequestValidatorID != "" && a.Validators[m.RequestValidatorID] == nil {
+		return awserr.BadRequestException.New("Invalid Request Validator identifier specified")
+	}
+	for _, name := range m.RequestModels {
+		if a.Models[name] == nil {
+			return awserr.BadRequestException.Errorf("Invalid model identifier specified: %s", echo(name))
+		}
+	}
+	return nil
+}
+
+// patchMethodRefs applies UpdateMethod's /requestValidatorId and
+// /requestModels/{content type} operations.
+func patchMethodRefs(a *APIRecord, m *Method, op PatchOp) error {
+	if op.Path == "/requestValidatorId" {
+		m.RequestValidatorID = valueOrEmpty(op)
+		return checkMethodRefs(a, &Method{RequestValidatorID: m.RequestValidatorID})
+	}
+	ct := unescapePointer(strings.TrimPrefix(op.Path, "/requestModels/"))
+	if op.Op == "remove" {
+		delete(m.RequestModels, ct)
+		return nil
+	}
+	if a.Models[op.Value] == nil {
+		return awserr.BadRequestException.Errorf("Invalid model identifier specified: %s", echo(op.Value))
+	}
+	if m.RequestModels == nil {
+		m.RequestModels = map[string]string{}
+	}
+	m.RequestModels[ct] = op.Value
+	return nil
+}

@@ -231,6 +231,29 @@ func TestDay2Updates(t *testing.T) {
 		t.Fatalf("update integration response: %v %+v", err, ir)
 	}
 
+	// Method references: validator and models must exist; UpdateMethod
+	// sets and removes them (Terraform changing request_validator_id).
+	v, err := c.CreateRequestValidator(ctx, &apigateway.CreateRequestValidatorInput{RestApiId: api.Id, Name: aws.String("b"), ValidateRequestBody: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	um, err := c.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+		PatchOperations: []types.PatchOperation{patch(types.OpReplace, "/requestValidatorId", *v.Id), patch(types.OpAdd, "/requestModels/application~1json", "Error")}})
+	if err != nil || *um.RequestValidatorId != *v.Id || um.RequestModels["application/json"] != "Error" {
+		t.Fatalf("update method: %v %+v", err, um)
+	}
+	_, err = c.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+		PatchOperations: []types.PatchOperation{patch(types.OpReplace, "/requestValidatorId", "nope00")}})
+	wantAPIError(t, err, "BadRequestException", "Invalid Request Validator identifier specified")
+	_, err = c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: api.RootResourceId, HttpMethod: aws.String("POST"),
+		AuthorizationType: aws.String("NONE"), RequestModels: map[string]string{"application/json": "Missing"}})
+	wantAPIError(t, err, "BadRequestException", "Invalid model identifier specified: Missing")
+	ig, err := c.UpdateIntegration(ctx, &apigateway.UpdateIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+		PatchOperations: []types.PatchOperation{patch(types.OpReplace, "/contentHandling", "CONVERT_TO_TEXT"), patch(types.OpAdd, "/cacheKeyParameters/method.request.path.id", "")}})
+	if err != nil || ig.ContentHandling != types.ContentHandlingStrategyConvertToText || len(ig.CacheKeyParameters) != 1 {
+		t.Fatalf("update integration: %v %+v", err, ig)
+	}
+
 	deps, err := c.GetDeployments(ctx, &apigateway.GetDeploymentsInput{RestApiId: api.Id})
 	if err != nil || len(deps.Items) != 1 {
 		t.Fatal(err)

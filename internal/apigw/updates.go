@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
@@ -306,4 +307,52 @@ func (s *Service) updateBasePath(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, out, nil
+}
+
+// patchIntegrationSettings applies the UpdateIntegration paths Terraform
+// sends on day 2 besides the URI, method, type and mappings.
+func patchIntegrationSettings(in *Integration, op PatchOp) error {
+	v := valueOrEmpty(op)
+	switch {
+	case op.Path == "/contentHandling":
+		if v != "" && v != "CONVERT_TO_BINARY" && v != "CONVERT_TO_TEXT" {
+			return validationEnum("updateIntegrationInput.contentHandling", v, "[CONVERT_TO_BINARY, CONVERT_TO_TEXT]")
+		}
+		in.ContentHandling = v
+	case op.Path == "/connectionType":
+		if v != "" && v != "INTERNET" && v != "VPC_LINK" {
+			return validationEnum("updateIntegrationInput.connectionType", v, "[INTERNET, VPC_LINK]")
+		}
+		in.ConnectionType = v
+	case op.Path == "/connectionId":
+		in.ConnectionID = v
+	case op.Path == "/credentials":
+		in.Credentials = v
+	case op.Path == "/cacheNamespace":
+		in.CacheNamespace = v
+	case strings.HasPrefix(op.Path, "/cacheKeyParameters/"):
+		k := unescapePointer(strings.TrimPrefix(op.Path, "/cacheKeyParameters/"))
+		list := in.CacheKeyParameters[:0:0]
+		for _, x := range in.CacheKeyParameters {
+			if x != k {
+				list = append(list, x)
+			}
+		}
+		if op.Op != "remove" {
+			list = append(list, k)
+		}
+		in.CacheKeyParameters = list
+	case op.Path == "/tlsConfig/insecureSkipVerification":
+		b, err := strconv.ParseBool(v)
+		if err != nil && v != "" {
+			return awserr.BadRequestException.Errorf("Invalid value for insecureSkipVerification: %s", echo(v))
+		}
+		if in.TLSConfig == nil {
+			in.TLSConfig = map[string]any{}
+		}
+		in.TLSConfig["insecureSkipVerification"] = b
+	default:
+		return badPatch(op)
+	}
+	return nil
 }
