@@ -15,7 +15,8 @@ import (
 // service authorization reference lists for CreateRestApi, CreateStage and
 // CreateDomainName (apigateway:POST on the collection).
 var taggingOps = map[string]bool{"CreateRestApi": true, "CreateStage": true, "CreateDomainName": true,
-	"CreateApiKey": true, "CreateUsagePlan": true}
+	"CreateApiKey": true, "CreateUsagePlan": true,
+	"TagResource": true, "GenerateClientCertificate": true, "CreateVpcLink": true}
 
 // operationKeys returns the condition keys operation op adds, read from
 // its body; nil when it adds none. A body that is not the operation's JSON
@@ -55,6 +56,11 @@ func withKeys(a, b func(*policy.Context)) func(*policy.Context) {
 // answers NotFound after authorization, as before. Only a store failure is
 // an error.
 func (s *Service) resourceTagKeys(ctx context.Context, caller Caller, seg []string) (func(*policy.Context), error) {
+	// The tagging operations act on the resource their ARN names: its
+	// tags are the resource tags (issue #14).
+	if seg = taggedPath(seg); len(seg) >= 2 && (seg[0] == "vpclinks" || seg[0] == "clientcertificates") {
+		return s.ownTagKeys(ctx, caller, seg)
+	}
 	if len(seg) < 2 || (seg[0] != "restapis" && seg[0] != "domainnames") {
 		return nil, nil
 	}

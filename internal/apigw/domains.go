@@ -58,6 +58,14 @@ func (s *Service) createDomain(c *call) (int, any, error) {
 	if !ok {
 		return 0, nil, awserr.BadRequestException.New("Invalid domain name specified")
 	}
+	if in.EndpointConfiguration != nil {
+		if err := validateEndpointTypes("createDomainNameInput.endpointConfiguration.types", in.EndpointConfiguration.Types); err != nil {
+			return 0, nil, err
+		}
+	}
+	if in.SecurityPolicy != "" && in.SecurityPolicy != "TLS_1_0" && in.SecurityPolicy != "TLS_1_2" {
+		return 0, nil, validationEnum("createDomainNameInput.securityPolicy", in.SecurityPolicy, "[TLS_1_0, TLS_1_2]")
+	}
 	claim, cert, err := s.claim(c, name, &in)
 	if err != nil {
 		return 0, nil, err
@@ -155,8 +163,8 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 	if in.BasePath == "" {
 		in.BasePath = "(none)"
 	}
-	if !basePathRE.MatchString(in.BasePath) {
-		return 0, nil, awserr.BadRequestException.New("Invalid base path specified")
+	if err := validateBasePath(in.BasePath); err != nil {
+		return 0, nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {

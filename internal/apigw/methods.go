@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -67,6 +66,9 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName, RequestParameters: in.RequestParameters,
 		RequestModels: in.RequestModels, RequestValidatorID: in.RequestValidatorID, AuthorizationScopes: in.AuthorizationScopes}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
+		if err := checkMethodRefs(a, m); err != nil {
+			return err
+		}
 		r := a.Resources[c.seg[3]]
 		if r == nil {
 			return errResource
@@ -137,6 +139,10 @@ func (s *Service) updateMethod(c *call) (int, any, error) {
 				m.OperationName = valueOrEmpty(op)
 			case op.Path == "/authorizerId":
 				m.AuthorizerID = valueOrEmpty(op)
+			case op.Path == "/requestValidatorId", strings.HasPrefix(op.Path, "/requestModels/"):
+				if err := patchMethodRefs(a, m, op); err != nil {
+					return err
+				}
 			case strings.HasPrefix(op.Path, "/requestParameters/"):
 				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
 				if m.RequestParameters == nil {
@@ -290,8 +296,8 @@ func validateIntegration(in *Integration) error {
 		if in.HTTPMethod == "" {
 			return awserr.BadRequestException.New("Enumeration value for HttpMethod must be non-empty")
 		}
-		if _, err := arn.Parse(in.URI); err != nil {
-			return awserr.BadRequestException.New("Invalid ARN specified in the request")
+		if err := validateAWSIntegrationURI(in.Type, in.URI); err != nil {
+			return err
 		}
 	}
 	if in.TimeoutInMillis != 0 && (in.TimeoutInMillis < 50 || in.TimeoutInMillis > 29000) {
@@ -318,6 +324,9 @@ func (s *Service) putIntegration(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	in.IntegrationResponses = nil
+	if err := validateIntegrationEnums(&in); err != nil {
+		return 0, nil, err
+	}
 	if err := validateIntegration(&in); err != nil {
 		return 0, nil, err
 	}
@@ -390,6 +399,12 @@ func (s *Service) updateIntegration(c *call) (int, any, error) {
 				in.TimeoutInMillis = n
 			case op.Path == "/passthroughBehavior":
 				in.PassthroughBehavior = op.Value
+			case op.Path == "/contentHandling", op.Path == "/connectionType", op.Path == "/connectionId",
+				op.Path == "/credentials", op.Path == "/cacheNamespace",
+				strings.HasPrefix(op.Path, "/cacheKeyParameters/"), strings.HasPrefix(op.Path, "/tlsConfig/"):
+				if err := patchIntegrationSettings(in, op); err != nil {
+					return err
+				}
 			case strings.HasPrefix(op.Path, "/requestParameters/"):
 				k := unescapePointer(strings.TrimPrefix(op.Path, "/requestParameters/"))
 				if in.RequestParameters == nil {

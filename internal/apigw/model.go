@@ -118,21 +118,37 @@ type MethodSetting struct {
 	DataTraceEnabled     bool    `json:"dataTraceEnabled"`
 	CachingEnabled       bool    `json:"cachingEnabled"`
 	CacheTTLInSeconds    int     `json:"cacheTtlInSeconds"`
+	CacheDataEncrypted   bool    `json:"cacheDataEncrypted"`
+	// RequireAuthorizationForCacheControl and
+	// UnauthorizedCacheControlHeaderStrategy: AWS's defaults are true and
+	// SUCCEED_WITH_RESPONSE_HEADER (newMethodSetting).
+	RequireAuthorizationForCacheControl    bool   `json:"requireAuthorizationForCacheControl"`
+	UnauthorizedCacheControlHeaderStrategy string `json:"unauthorizedCacheControlHeaderStrategy,omitempty"`
+}
+
+// AccessLogSettings is Stage.accessLogSettings.
+type AccessLogSettings struct {
+	Format         string `json:"format,omitempty"`
+	DestinationARN string `json:"destinationArn,omitempty"`
 }
 
 // Stage is the wire shape of a stage.
 type Stage struct {
-	StageName           string                   `json:"stageName"`
-	DeploymentID        string                   `json:"deploymentId"`
-	Description         string                   `json:"description,omitempty"`
-	Variables           map[string]string        `json:"variables,omitempty"`
-	MethodSettings      map[string]MethodSetting `json:"methodSettings"`
-	CacheClusterEnabled bool                     `json:"cacheClusterEnabled"`
-	CacheClusterStatus  string                   `json:"cacheClusterStatus,omitempty"`
-	TracingEnabled      bool                     `json:"tracingEnabled"`
-	Tags                map[string]string        `json:"tags,omitempty"`
-	CreatedDate         int64                    `json:"createdDate"`
-	LastUpdatedDate     int64                    `json:"lastUpdatedDate"`
+	StageName            string                   `json:"stageName"`
+	DeploymentID         string                   `json:"deploymentId"`
+	Description          string                   `json:"description,omitempty"`
+	Variables            map[string]string        `json:"variables,omitempty"`
+	MethodSettings       map[string]MethodSetting `json:"methodSettings"`
+	CacheClusterEnabled  bool                     `json:"cacheClusterEnabled"`
+	CacheClusterStatus   string                   `json:"cacheClusterStatus,omitempty"`
+	CacheClusterSize     string                   `json:"cacheClusterSize,omitempty"`
+	ClientCertificateID  string                   `json:"clientCertificateId,omitempty"`
+	DocumentationVersion string                   `json:"documentationVersion,omitempty"`
+	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings,omitempty"`
+	TracingEnabled       bool                     `json:"tracingEnabled"`
+	Tags                 map[string]string        `json:"tags,omitempty"`
+	CreatedDate          int64                    `json:"createdDate"`
+	LastUpdatedDate      int64                    `json:"lastUpdatedDate"`
 }
 
 // DomainName is a custom domain (only what routing needs).
@@ -166,6 +182,12 @@ type APIRecord struct {
 	Region    string               `json:"region"`
 	Resources map[string]*Resource `json:"resources"`
 	NextSeq   int                  `json:"-"`
+	// Models and Validators are the API's models (by name) and request
+	// validators (by ID), deployed with its resources.
+	Models     map[string]*Model            `json:"models,omitempty"`
+	Validators map[string]*RequestValidator `json:"validators,omitempty"`
+	// DocParts are the API's documentation parts, by ID.
+	DocParts map[string]*DocumentationPart `json:"docParts,omitempty"`
 }
 
 // DeploymentRecord is a deployment with the immutable snapshot of the API
@@ -180,6 +202,11 @@ type DeploymentRecord struct {
 	BinaryMediaTypes []string             `json:"binaryMediaTypes,omitempty"`
 	DisableDefault   bool                 `json:"disableDefault,omitempty"`
 	Resources        map[string]*Resource `json:"resources"`
+	// Models and Validators as they were when the deployment was made:
+	// a method validates requests against these (a changed model takes
+	// effect at the next deployment, as on AWS).
+	Models     map[string]*Model            `json:"models,omitempty"`
+	Validators map[string]*RequestValidator `json:"validators,omitempty"`
 }
 
 // StageRecord is a stored stage.

@@ -35,6 +35,7 @@ type Import struct {
 	// Authorizers are the Lambda authorizers of the security schemes, by
 	// scheme name (authzimport.go).
 	Authorizers map[string]*LambdaAuthorizer
+	importExt
 }
 
 var verbs3 = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"}
@@ -78,10 +79,28 @@ func parseDefinition(ctx context.Context, body []byte, maxResources int) (*Impor
 		return nil, awserr.BadRequestException.Errorf("Invalid OpenAPI input: %s", firstLine(err.Error()))
 	}
 	var probe struct {
-		Swagger string `json:"swagger"`
-		OpenAPI string `json:"openapi"`
+		Swagger string          `json:"swagger"`
+		OpenAPI string          `json:"openapi"`
+		Paths   json.RawMessage `json:"paths"`
+		Info    json.RawMessage `json:"info"`
 	}
 	_ = json.Unmarshal(js, &probe)
+	// A document that is not an OpenAPI document fails to parse, as on
+	// AWS, rather than importing as an empty API with warnings.
+	if probe.Swagger != "" || probe.OpenAPI != "" {
+		switch {
+		case probe.Paths == nil:
+			return nil, errParse("'paths' is a required property")
+		case probe.Paths[0] != '{':
+			return nil, errParse("'paths' is not an object")
+		case probe.Info == nil:
+			return nil, errParse("'info' is a required property")
+		case probe.OpenAPI != "" && !strings.HasPrefix(probe.OpenAPI, "3."):
+			return nil, errParse(fmt.Sprintf("unsupported OpenAPI version %q", echo(probe.OpenAPI)))
+		case probe.Swagger != "" && probe.Swagger != "2.0":
+			return nil, errParse(fmt.Sprintf("unsupported Swagger version %q", echo(probe.Swagger)))
+		}
+	}
 	var doc *openapi3.T
 	switch {
 	case probe.Swagger != "":
@@ -105,6 +124,20 @@ func parseDefinition(ctx context.Context, body []byte, maxResources int) (*Impor
 		return nil, err
 	}
 	return translate(ctx, doc, maxResources)
+}
+
+// errParse is the failure of a document that is not a valid OpenAPI
+// document (the wording AWS's importer uses).
+func errParse(cause string) error {
+	return awserr.BadRequestException.Errorf("Failed to parse the uploaded OpenAPI document due to: %s", echoLong(cause))
+}
+
+// echoLong bounds a parser's message quoted back to the client.
+func echoLong(v string) string {
+	if len(v) > 512 {
+		return v[:512] + "..."
+	}
+	return v
 }
 
 func firstLine(s string) string {
@@ -158,11 +191,18 @@ func translate(ctx context.Context, doc *openapi3.T, maxResources int) (*Import,
 				im.MinCompression = &n
 			}
 		case extPrefix + "importexport-version":
+		case extPrefix + "request-validators", extPrefix + "request-validator":
+			if _, err := im.rootExtension(k, v); err != nil {
+				return nil, err
+			}
 		default:
 			if strings.HasPrefix(k, extPrefix) {
 				im.warn("Unsupported extension %s at the document root was ignored", k)
 			}
 		}
+	}
+	if err := im.importModels(doc); err != nil {
+		return nil, err
 	}
 	if doc.Paths == nil {
 		return im, nil
@@ -289,13 +329,18 @@ func (im *Import) method(doc *openapi3.T, path, verb string, item *openapi3.Path
 					m.AuthorizationType = "CUSTOM"
 				}
 			}
-		case extPrefix + "request-validator", extPrefix + "api-key-source":
+		case extPrefix + "request-validator":
+			// methodModels, below.
+		case extPrefix + "api-key-source":
 			im.warn("Unsupported extension %s on %s was ignored", k, where)
 		default:
 			if strings.HasPrefix(k, extPrefix) {
 				im.warn("Unsupported extension %s on %s was ignored", k, where)
 			}
 		}
+	}
+	if err := im.methodModels(op, m); err != nil {
+		return nil, err
 	}
 	if m.MethodIntegration == nil {
 		im.warn("No integration defined for method %s; the method answers 500 until one is set", where)
@@ -493,6 +538,9 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 			}
 			r.ResourceMethods[verb] = m
 		}
+	}
+	if err := im.applyModels(a, overwrite); err != nil {
+		return err
 	}
 	a.API.Warnings = im.Warnings
 	return nil

@@ -63,6 +63,12 @@ func TestParseErrors(t *testing.T) {
 		{"undefined scheme", `{"openapi":"3.0.1","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"security":[{"nope":[]}]}}}}`, "security scheme nope"},
 		{"bad integration type", `{"openapi":"3.0.1","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"x-amazon-apigateway-integration":{"type":"ftp"}}}}}`, "Invalid integration type"},
 		{"bad timeout", `{"openapi":"3.0.1","info":{"title":"x","version":"1"},"paths":{"/a":{"get":{"x-amazon-apigateway-integration":{"type":"mock","timeoutInMillis":10}}}}}`, "Timeout should be between"},
+		// Broken documents fail to parse instead of importing empty.
+		{"no paths", `{"openapi":"3.0.1","info":{"title":"x","version":"1"}}`, "Failed to parse the uploaded OpenAPI document due to: 'paths' is a required property"},
+		{"paths not an object", `{"openapi":"3.0.1","info":{"title":"x","version":"1"},"paths":[]}`, "Failed to parse the uploaded OpenAPI document due to: 'paths' is not an object"},
+		{"no info", `{"swagger":"2.0","paths":{}}`, "Failed to parse the uploaded OpenAPI document due to: 'info' is a required property"},
+		{"openapi 2 spelled as openapi", `{"openapi":"2.0","info":{"title":"x","version":"1"},"paths":{}}`, "unsupported OpenAPI version"},
+		{"swagger 3", `{"swagger":"3.0","info":{"title":"x","version":"1"},"paths":{}}`, "unsupported Swagger version"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := ParseDefinition(context.Background(), []byte(c.doc))

@@ -20,7 +20,8 @@ var Table = func() pipeline.Table {
 		if taggingOps[rt.op] {
 			op.Keys = append(op.Keys, pipeline.TaggingKeys...)
 		}
-		if len(rt.segs) >= 2 && (rt.segs[0].lit == "restapis" || rt.segs[0].lit == "domainnames") {
+		if len(rt.segs) >= 2 && (rt.segs[0].lit == "restapis" || rt.segs[0].lit == "domainnames" ||
+			rt.segs[0].lit == "tags" || rt.segs[0].lit == "vpclinks" || rt.segs[0].lit == "clientcertificates") {
 			op.Keys = append(op.Keys, pipeline.ResourceTagKeys...)
 		}
 		t = append(t, op)

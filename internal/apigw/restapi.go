@@ -42,6 +42,7 @@ func (s *Service) newAPIRecord(c *call) *APIRecord {
 		Account:   c.caller.Account,
 		Region:    c.caller.Region,
 		Resources: map[string]*Resource{root.ID: root},
+		Models:    defaultModels(),
 	}
 }
 
@@ -55,8 +56,13 @@ func (s *Service) createRestAPI(c *call) (int, any, error) {
 	if in.Name == "" {
 		return 0, nil, awserr.BadRequestException.New("Invalid REST API name specified")
 	}
-	if !validAPIKeySource(in.APIKeySource) {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid API Key Source: %s", in.APIKeySource)
+	if err := validateAPIKeySource(in.APIKeySource); err != nil {
+		return 0, nil, err
+	}
+	if in.EndpointConfiguration != nil {
+		if err := validateEndpointTypes("createRestApiInput.endpointConfiguration.types", in.EndpointConfiguration.Types); err != nil {
+			return 0, nil, err
+		}
 	}
 	a := s.newAPIRecord(c)
 	a.API.Name, a.API.Description, a.API.Version = in.Name, in.Description, in.Version
@@ -167,7 +173,7 @@ func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		for _, kind := range []string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush} {
+		for _, kind := range append([]string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush}, apiScopedKinds...) {
 			recs, err := tx.List(kind, a.API.ID+"/")
 			if err != nil {
 				return err
@@ -226,8 +232,8 @@ func applyAPIPatch(a *APIRecord, op PatchOp) error {
 		}
 		a.API.Policy = pol
 	case op.Path == "/apiKeySource" && isSet(op):
-		if !validAPIKeySource(op.Value) {
-			return awserr.BadRequestException.Errorf("Invalid API Key Source: %s", op.Value)
+		if err := validateAPIKeySource(op.Value); err != nil {
+			return err
 		}
 		a.API.APIKeySource = op.Value
 	case op.Path == "/disableExecuteApiEndpoint":
@@ -256,6 +262,9 @@ func applyAPIPatch(a *APIRecord, op PatchOp) error {
 		a.API.BinaryMediaTypes = list
 	case strings.HasPrefix(op.Path, "/endpointConfiguration/types/"):
 		if isSet(op) {
+			if err := validateEndpointTypes("updateRestApiInput.endpointConfiguration.types", []string{op.Value}); err != nil {
+				return err
+			}
 			a.API.EndpointConfiguration = &EndpointConfiguration{Types: []string{op.Value}}
 		}
 	default:

@@ -49,6 +49,7 @@ const (
 	pGatewayResponseType
 	pAPIKey
 	pUsagePlan
+	pExt // a kind of extParams, checked by segSpec.check
 )
 
 var paramKinds = map[string]paramKind{
@@ -61,7 +62,14 @@ var paramKinds = map[string]paramKind{
 type segSpec struct {
 	kind paramKind
 	lit  string
+	// check validates and canonicalizes a parameter of a kind defined
+	// outside this file (extParams); nil for the kinds above.
+	check paramCheck
 }
+
+// paramCheck decodes-then-validates one parameter of an extension kind:
+// the canonical value, or the NotFound (or BadRequest) error of its kind.
+type paramCheck func(v, account string) (string, error)
 
 // route is one control-plane operation.
 type route struct {
@@ -87,6 +95,8 @@ func r(method, pattern, op string, fn opFunc) route {
 	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
 		if k, ok := paramKinds[s]; ok {
 			rt.segs = append(rt.segs, segSpec{kind: k})
+		} else if ck, ok := extParams[s]; ok {
+			rt.segs = append(rt.segs, segSpec{kind: pExt, check: ck})
 		} else {
 			rt.segs = append(rt.segs, segSpec{lit: s})
 		}
@@ -95,7 +105,7 @@ func r(method, pattern, op string, fn opFunc) route {
 }
 
 // routes is spec §11's operation table.
-var routes = func() []route {
+var routes = append(func() []route {
 	const (
 		api    = "/restapis/{api}"
 		res    = api + "/resources/{resource}"
@@ -152,10 +162,21 @@ var routes = func() []route {
 		r(http.MethodGet, dom+"/basepathmappings", "GetBasePathMappings", (*Service).getBasePaths),
 		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", "DeleteBasePathMapping", (*Service).deleteBasePath),
 	}, authzRoutes()...)
-}()
+}(), opsRoutes()...)
 
 // maxSegments bounds the split of a path: no route has more.
 const maxSegments = 10
+
+// extParam percent-decodes one escaped parameter of an extension kind and
+// hands it to its check; a bad escape is checked as received, so the kind
+// reports it with its own error.
+func extParam(check paramCheck, raw, account string) (string, error) {
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		v = "\x00" + raw // matches no kind's charset
+	}
+	return check(v, account)
+}
 
 var (
 	idRE       = regexp.MustCompile(`^[a-z0-9]{1,32}$`)
@@ -206,7 +227,13 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 				seg[k] = sp.lit
 				continue
 			}
-			v, err := canonicalParam(sp.kind, raw[k], account)
+			var v string
+			var err error
+			if sp.check != nil {
+				v, err = extParam(sp.check, raw[k], account)
+			} else {
+				v, err = canonicalParam(sp.kind, raw[k], account)
+			}
 			if err != nil {
 				return nil, nil, err
 			}

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
@@ -88,6 +89,8 @@ type Service struct {
 	maxResources int
 	domains      *DomainPolicy
 	x            extState // data-plane hooks (ext.go)
+	// testInv is the data plane TestInvokeMethod uses (SetTestInvoker).
+	testInv atomic.Pointer[testInvokerBox]
 }
 
 // New returns a Service.

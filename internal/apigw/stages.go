@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
@@ -20,6 +19,7 @@ func snapshot(a *APIRecord, d Deployment) *DeploymentRecord {
 	rec := &DeploymentRecord{Deployment: d, APIID: a.API.ID, Account: a.Account, Region: a.Region,
 		Policy: a.API.Policy, APIKeySource: a.API.APIKeySource, BinaryMediaTypes: a.API.BinaryMediaTypes,
 		DisableDefault: a.API.DisableExecuteAPIEndpoint, Resources: cloneResources(a.Resources)}
+	rec.Models, rec.Validators = cloneModels(a)
 	sum := map[string]map[string]MethodSnapshotSum{}
 	for _, r := range a.Resources {
 		for verb, m := range r.ResourceMethods {
@@ -405,6 +405,9 @@ func applyStagePatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 		st.Stage.TracingEnabled = op.Value == "true"
 	case op.Path == "/cacheClusterEnabled":
 		st.Stage.CacheClusterEnabled = op.Value == "true"
+	case op.Path == "/cacheClusterSize", op.Path == "/clientCertificateId", op.Path == "/documentationVersion",
+		strings.HasPrefix(op.Path, "/accessLogSettings"):
+		return applyStageSettingPatch(tx, st, op)
 	case strings.HasPrefix(op.Path, "/variables/"):
 		k := unescapePointer(strings.TrimPrefix(op.Path, "/variables/"))
 		if op.Op == "remove" {
@@ -417,53 +420,7 @@ func applyStagePatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 		st.Stage.Variables[k] = op.Value
 		return validateVariables(st.Stage.Variables)
 	default:
-		// /{resourcePath ~1-escaped}/{VERB}/{setting path}
-		parts := strings.Split(strings.TrimPrefix(op.Path, "/"), "/")
-		if len(parts) < 4 {
-			return badPatch(op)
-		}
-		// Keys are "{resource path without the leading slash}/{VERB}"
-		// ("pets/{petId}/GET", as Terraform's method_path), or "*/*".
-		key := strings.TrimPrefix(unescapePointer(parts[0]), "/") + "/" + parts[1]
-		setting := strings.Join(parts[2:], "/")
-		if st.Stage.MethodSettings == nil {
-			st.Stage.MethodSettings = map[string]MethodSetting{}
-		}
-		if op.Op == "remove" {
-			delete(st.Stage.MethodSettings, key)
-			return nil
-		}
-		ms, ok := st.Stage.MethodSettings[key]
-		if !ok {
-			ms = MethodSetting{ThrottlingRateLimit: DefaultRateLimit, ThrottlingBurstLimit: DefaultBurstLimit, CacheTTLInSeconds: 300, LoggingLevel: "OFF"}
-		}
-		switch setting {
-		case "throttling/rateLimit":
-			f, err := strconv.ParseFloat(op.Value, 64)
-			if err != nil || f < 0 {
-				return awserr.BadRequestException.New("Invalid value for rateLimit")
-			}
-			ms.ThrottlingRateLimit = f
-		case "throttling/burstLimit":
-			n, err := strconv.Atoi(op.Value)
-			if err != nil || n < 0 {
-				return awserr.BadRequestException.New("Invalid value for burstLimit")
-			}
-			ms.ThrottlingBurstLimit = n
-		case "metrics/enabled":
-			ms.MetricsEnabled = op.Value == "true"
-		case "logging/loglevel":
-			ms.LoggingLevel = op.Value
-		case "logging/dataTrace":
-			ms.DataTraceEnabled = op.Value == "true"
-		case "caching/enabled":
-			ms.CachingEnabled = op.Value == "true"
-		case "caching/ttlInSeconds":
-			ms.CacheTTLInSeconds, _ = strconv.Atoi(op.Value)
-		default:
-			return badPatch(op)
-		}
-		st.Stage.MethodSettings[key] = ms
+		return applyMethodSettingPatch(st, op)
 	}
 	return nil
 }

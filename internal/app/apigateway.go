@@ -90,6 +90,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	}
 	a.apigwParts.Gateway = gw
 	a.wireAPIGatewayAuthz()
+	a.apigwParts.APIGW.SetTestInvoker(gw) // TestInvokeMethod runs through the data plane
 	a.Services.APIGateway = a.apigwParts.APIGW
 	a.Services.Gateway = gw
 	return nil

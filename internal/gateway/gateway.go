@@ -376,6 +376,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.fail(rq, awserr.GatewayThrottled.New(""))
 		return
 	}
+	if m.check != nil && !g.validateRequest(rq) {
+		return
+	}
 	g.integrate(rq)
 }
 

@@ -105,6 +105,8 @@ type methodEntry struct {
 	// mappedHeaders are the integration.request.header.* names: only the
 	// gateway's value of these reaches the backend (copyRequestHeaders).
 	mappedHeaders []string
+	// check is the method's request validation; nil validates nothing.
+	check *apigw.RequestCheck
 }
 
 type throttleSpec struct {
@@ -244,7 +246,9 @@ func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord)
 			if n.methods == nil {
 				n.methods = map[string]*methodEntry{}
 			}
-			n.methods[verb] = compileMethod(s, st, r, verb, m)
+			e := compileMethod(s, st, r, verb, m)
+			e.check = apigw.CompileRequestCheck(d, m)
+			n.methods[verb] = e
 		}
 	}
 	if s.root == nil {
@@ -257,14 +261,7 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	e := &methodEntry{stage: s, res: r, m: m, in: m.MethodIntegration, verb: verb, authType: m.AuthorizationType,
 		iam: m.AuthorizationType == "AWS_IAM"}
 	e.throttle = throttleSpec{key: s.api.id + "/" + s.name + r.Path + "/" + verb, rate: apigw.DefaultRateLimit, burst: apigw.DefaultBurstLimit}
-	if ms, ok := st.Stage.MethodSettings["*/*"]; ok {
-		e.throttle.rate, e.throttle.burst = ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
-	}
-	for _, k := range []string{r.Path + "/" + verb, strings.TrimPrefix(r.Path, "/") + "/" + verb} {
-		if ms, ok := st.Stage.MethodSettings[k]; ok {
-			e.throttle.rate, e.throttle.burst = ms.ThrottlingRateLimit, ms.ThrottlingBurstLimit
-		}
-	}
+	e.throttle.rate, e.throttle.burst = apigw.ThrottleFor(&st.Stage, r.Path, verb)
 	if e.in == nil {
 		return e
 	}
