@@ -182,7 +182,6 @@ type Account struct {
 	APIKeyVersion     string            `json:"apiKeyVersion"`
 }
 
-
 func (s *Service) loadAccount(r store.Reader, c *call) (*Account, error) {
 	a := &Account{ThrottleSettings: &ThrottleSettings{BurstLimit: DefaultBurstLimit, RateLimit: DefaultRateLimit},
 		Features: []string{"UsagePlans"}, APIKeyVersion: "4"}
