@@ -41,6 +41,7 @@ type App struct {
 	iamParts
 	apigwParts
 	lambdaParts
+	cfnParts
 
 	ready     atomic.Bool
 	readies   []func() bool
@@ -66,6 +67,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		{"iam", a.wireIAM},
 		{"apigateway", a.wireAPIGateway},
 		{"lambda", a.wireLambda},
+		{"cloudformation", a.wireCloudFormation},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {

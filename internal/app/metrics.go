@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
+	"github.com/gatehouse-dev/gatehouse/internal/cfn"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
@@ -15,13 +16,14 @@ import (
 // handler that names an operation from client input cannot grow them.
 func Operations() map[string][]string {
 	return map[string][]string{
-		server.SurfaceIAM:        iam.Operations(),
-		server.SurfaceSTS:        sts.Operations(),
-		server.SurfaceAPIGateway: apigw.Operations(),
-		server.SurfaceLambda:     lambda.Operations(),
-		server.SurfaceLogs:       lambda.LogsOperations(),
-		server.SurfaceExecuteAPI: {"Invoke"},
-		server.SurfaceGatehouse:  {"Health", "Metrics"},
+		server.SurfaceIAM:            iam.Operations(),
+		server.SurfaceSTS:            sts.Operations(),
+		server.SurfaceAPIGateway:     apigw.Operations(),
+		server.SurfaceLambda:         lambda.Operations(),
+		server.SurfaceLogs:           lambda.LogsOperations(),
+		server.SurfaceCloudFormation: cfn.Operations(),
+		server.SurfaceExecuteAPI:     {"Invoke"},
+		server.SurfaceGatehouse:      {"Health", "Metrics"},
 	}
 }
 

@@ -32,6 +32,9 @@ type Services struct {
 	// Logs is the CloudWatch Logs subset that serves functions' logs
 	// (JSON 1.1, "logs"); nil answers every call as an unimplemented service.
 	Logs http.Handler
+	// CloudFormation is the CloudFormation Query API ("cloudformation");
+	// nil answers every call as an unimplemented service.
+	CloudFormation http.Handler
 	// Gateway is the execute-api data plane: host form, path form, requests
 	// signed for execute-api, and anything else (custom domains).
 	Gateway http.Handler
@@ -74,6 +77,8 @@ const (
 	SurfaceAPIGateway = "apigateway"
 	SurfaceLambda     = "lambda"
 	SurfaceLogs       = "logs"
+	// SurfaceCloudFormation is the CloudFormation Query API.
+	SurfaceCloudFormation = "cloudformation"
 	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
 	// its calls get that service's own unknown-operation error.
 	SurfaceUnimplemented = "unimplemented"
@@ -140,6 +145,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		s.serve(rec, r, surface, s.svc.Logs)
+	case SurfaceCloudFormation:
+		if s.svc.CloudFormation == nil {
+			s.serveUnimplemented(rec, r)
+			break
+		}
+		s.serve(rec, r, surface, s.svc.CloudFormation)
 	case SurfaceUnimplemented:
 		s.serveUnimplemented(rec, r)
 	default:
@@ -236,6 +247,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 		awsproto.WriteJSONError(w, r, err)
 	case SurfaceLogs:
 		awsproto.WriteAWSJSONError(w, r, "1.1", err)
+	case SurfaceCloudFormation:
+		awsproto.WriteQueryError(w, r, "http://cloudformation.amazonaws.com/doc/2010-05-15/", err)
 	default:
 		awsproto.WriteGatewayError(w, r, err)
 	}
@@ -295,6 +308,8 @@ func Classify(r *http.Request) string {
 		return SurfaceLambda
 	case "logs":
 		return SurfaceLogs
+	case "cloudformation":
+		return SurfaceCloudFormation
 	case "execute-api":
 		return SurfaceExecuteAPI
 	default:
