@@ -63,20 +63,14 @@ func opCreateAccessKey(c *call) (any, error) {
 				return firstErr(err, noSuchUser(display))
 			}
 		}
-		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		keys, err := ownedKeys(tx, k.Account, user)
 		if err != nil {
 			return err
 		}
-		n := 0
-		for _, o := range keys {
-			if o.Account == k.Account && o.User == user {
-				n++
-			}
-		}
-		if n >= 2 {
+		if len(keys) >= 2 {
 			return awserr.LimitExceeded.New("Cannot exceed quota for AccessKeysPerUser: 2")
 		}
-		return createJSON(tx, kindAccessKey, id, k)
+		return createKey(tx, k)
 	})
 	if err != nil {
 		return nil, err
@@ -90,7 +84,7 @@ func (c *call) ownerKeyList(user string) []*KeyEntry {
 	if user != "" {
 		owner = entityKey(c.account(), user)
 	}
-	ks := append([]*KeyEntry(nil), c.snap.ownerKeys[owner]...)
+	ks := append([]*KeyEntry(nil), c.snap.ownerKeyList(owner)...)
 	sort.Slice(ks, func(i, j int) bool { return ks[i].ID < ks[j].ID })
 	return ks
 }
@@ -154,13 +148,13 @@ func opDeleteAccessKey(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
-		return tx.Delete(kindAccessKey, k.ID)
+		return deleteKey(tx, k)
 	})
 }
 
 func opGetAccessKeyLastUsed(c *call) (any, error) {
 	id := c.get("AccessKeyId")
-	k := c.snap.keys[id]
+	k := c.snap.keys.get(id)
 	if k == nil || k.Account != c.account() {
 		if err := c.allow(arn.IAM(c.account(), "user/*"), nil); err != nil {
 			return nil, err
@@ -169,7 +163,7 @@ func opGetAccessKeyLastUsed(c *call) (any, error) {
 	}
 	res := c.p.ARN
 	if k.User != "" {
-		res = c.snap.users[entityKey(k.Account, k.User)].arn
+		res = c.snap.users.get(entityKey(k.Account, k.User)).arn
 	}
 	if err := c.allow(res, nil); err != nil {
 		return nil, err

@@ -39,7 +39,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		}
 		for _, o := range all {
 			if o.Bootstrap && o.Account == account && o.ID != accessKeyID {
-				if err := tx.Delete(kindAccessKey, o.ID); err != nil {
+				if err := deleteKey(tx, o); err != nil {
 					return err
 				}
 			}
@@ -61,7 +61,7 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		k.Secret = s.box.Seal(secret, accessKeyID)
 		k.Status = "Active"
 		k.Bootstrap = true
-		return putJSON(tx, kindAccessKey, accessKeyID, k)
+		return putKey(tx, k, nil)
 	})
 	return err
 }
@@ -108,7 +108,7 @@ func (s *Service) CreateAccount(ctx context.Context, id, name string) (*NewAccou
 		secret := NewSecret()
 		k := &AccessKey{ID: akid, Account: acct, Secret: s.box.Seal(secret, akid), Status: "Active", Created: s.now().UTC()}
 		*out = NewAccount{AccountID: acct, AccessKeyID: akid, SecretAccessKey: secret}
-		return createJSON(tx, kindAccessKey, akid, k)
+		return createKey(tx, k)
 	})
 	if err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func opListAccounts(c *call) (any, error) {
 		return nil, err
 	}
 	var out []xmlAccount
-	for _, a := range c.snap.accounts {
+	for _, a := range c.snap.accounts.all() {
 		out = append(out, xmlAccount{AccountId: a.ID, Name: a.Name, CreateDate: isoTime(a.Created)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AccountId < out[j].AccountId })

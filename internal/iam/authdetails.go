@@ -18,7 +18,7 @@ type xmlAttachedPolicy struct {
 func (c *call) attachedXML(arns []string) *members[xmlAttachedPolicy] {
 	out := []xmlAttachedPolicy{}
 	for _, a := range arns {
-		if pe := c.snap.policies[a]; pe != nil {
+		if pe := c.snap.policies.get(a); pe != nil {
 			out = append(out, xmlAttachedPolicy{pe.Name, a})
 		}
 	}
@@ -83,13 +83,13 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 	var roles []xRole
 	var pols []xPolicy
 	if want("User") {
-		for _, u := range c.snap.users {
+		for _, u := range c.snap.users.all() {
 			if u.Account != acct {
 				continue
 			}
 			var gl []string
 			for _, gn := range u.Groups {
-				if g := c.snap.groups[entityKey(acct, gn)]; g != nil {
+				if g := c.snap.groups.get(entityKey(acct, gn)); g != nil {
 					gl = append(gl, g.Name)
 				}
 			}
@@ -99,7 +99,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 		sort.Slice(users, func(i, j int) bool { return strings.ToLower(users[i].UserName) < strings.ToLower(users[j].UserName) })
 	}
 	if want("Group") {
-		for _, g := range c.snap.groups {
+		for _, g := range c.snap.groups.all() {
 			if g.Account == acct {
 				groups = append(groups, xGroup{g.Path, g.Name, g.ID, g.arn, isoTime(g.Created), inlineXML(g.Inline), c.attachedXML(g.Attached)})
 			}
@@ -109,7 +109,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 		})
 	}
 	if want("Role") {
-		for _, r := range c.snap.roles {
+		for _, r := range c.snap.roles.all() {
 			if r.Account == acct {
 				roles = append(roles, xRole{r.Path, r.Name, r.ID, r.arn, isoTime(r.Created), encodeDoc(r.TrustPolicy), inlineXML(r.Inline),
 					c.attachedXML(r.Attached), boundaryXML(r.Boundary), xmlTags(r.Tags)})
@@ -118,7 +118,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 		sort.Slice(roles, func(i, j int) bool { return strings.ToLower(roles[i].RoleName) < strings.ToLower(roles[j].RoleName) })
 	}
 	if want("LocalManagedPolicy") {
-		for _, p := range c.snap.policies {
+		for _, p := range c.snap.policies.all() {
 			if p.Account != acct {
 				continue
 			}
@@ -126,7 +126,7 @@ func opGetAccountAuthorizationDetails(c *call) (any, error) {
 			for _, v := range p.Versions {
 				vs = append(vs, xVersion{encodeDoc(v.Document), v.ID, v.ID == p.DefaultVersion, isoTime(v.Created)})
 			}
-			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachCount[p.arn], c.snap.boundaryUse[p.arn],
+			pols = append(pols, xPolicy{p.Name, p.ID, p.arn, p.Path, p.DefaultVersion, c.snap.attachCount.get(p.arn), c.snap.boundaryUse.get(p.arn),
 				true, isoTime(p.Created), isoTime(p.Updated), list(vs)})
 		}
 		sort.Slice(pols, func(i, j int) bool { return strings.ToLower(pols[i].PolicyName) < strings.ToLower(pols[j].PolicyName) })

@@ -59,6 +59,19 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	}
 	in.ResourceAccount = req.ResourceAccount
 	in.RequireResourcePolicy = req.RequireResourcePolicy
+	if req.Action == "iam:PassRole" {
+		// Another service (Lambda, API Gateway, CloudFormation) asks
+		// whether the caller may pass a role. The role's tags are
+		// iam:ResourceTag/aws:ResourceTag of that question, as in IAM's own
+		// operations on it; they are filled here, where the role is known,
+		// so that every surface passing roles gets them the same way.
+		for _, t := range snap.entityTags(req.Resource) {
+			if !ctx.Has("iam:ResourceTag/" + t.Key) {
+				ctx.Set("iam:ResourceTag/"+t.Key, t.Value)
+				ctx.Set("aws:ResourceTag/"+t.Key, t.Value)
+			}
+		}
+	}
 	*preq = policy.Request{Principal: p.PolicyPrincipal(), Action: req.Action, Resource: req.Resource, Context: ctx}
 
 	switch p.Kind {
@@ -101,9 +114,9 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 	}
 	switch p.Kind {
 	case authn.Root:
-		return snap.accounts[p.AccountID] != nil
+		return snap.accounts.get(p.AccountID) != nil
 	case authn.User:
-		u := snap.users[entityKey(p.AccountID, p.UserName)]
+		u := snap.users.get(entityKey(p.AccountID, p.UserName))
 		if u == nil || u.ID != p.UniqueID || u.broken {
 			return false
 		}
@@ -118,7 +131,7 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		// The calling user's policies intersected with the session
 		// policies; without session policies a federated user has no
 		// permissions (the engine enforces it).
-		u := snap.users[entityKey(p.AccountID, p.UserName)]
+		u := snap.users.get(entityKey(p.AccountID, p.UserName))
 		if u == nil || u.ID != p.UniqueID || u.broken {
 			return false
 		}
@@ -131,7 +144,7 @@ func (s *Service) prepare(snap *Snapshot, p *authn.Principal, req *AuthzRequest,
 		}
 		return s.sessionPolicies(snap, p, in)
 	case authn.AssumedRole:
-		r := snap.roles[entityKey(p.AccountID, p.RoleName)]
+		r := snap.roles.get(entityKey(p.AccountID, p.RoleName))
 		if r == nil || r.ID != p.UniqueID || r.broken {
 			return false
 		}
@@ -168,7 +181,7 @@ func (s *Service) sessionPolicies(snap *Snapshot, p *authn.Principal, in *policy
 	if len(p.Session.PolicyARNs) > 0 {
 		list = append([]policy.Named(nil), list...)
 		for _, a := range p.Session.PolicyARNs {
-			pe := snap.policies[a]
+			pe := snap.policies.get(a)
 			if pe == nil || pe.compiled == nil {
 				return false
 			}

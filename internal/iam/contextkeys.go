@@ -96,7 +96,7 @@ func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
 		}
 		inline, attached = u.Inline, u.Attached
 		for _, gn := range u.Groups {
-			if g := c.snap.groups[entityKey(acct, gn)]; g != nil {
+			if g := c.snap.groups.get(entityKey(acct, gn)); g != nil {
 				inline = append(append([]InlinePolicy(nil), inline...), g.Inline...)
 				attached = append(append([]string(nil), attached...), g.Attached...)
 			}
@@ -108,7 +108,7 @@ func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
 		}
 		inline, attached = r.Inline, r.Attached
 	case strings.HasPrefix(res, "group/"):
-		g := c.snap.groups[entityKey(acct, name)]
+		g := c.snap.groups.get(entityKey(acct, name))
 		if g == nil || g.arn != src {
 			return nil, awserr.NoSuchEntity.Errorf("PolicySourceArn %s not found.", src)
 		}

@@ -78,7 +78,7 @@ func (c *call) entity(et entityType, fill func(*policy.Context)) (string, error)
 			arn, name = u.arn, u.Name
 		}
 	case kindGroup:
-		if g := c.snap.groups[entityKey(c.account(), name)]; g != nil {
+		if g := c.snap.groups.get(entityKey(c.account(), name)); g != nil {
 			arn, name = g.arn, g.Name
 		}
 	default:
@@ -130,7 +130,7 @@ func opAttach(et entityType) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		if pe := c.snap.policies[arn]; pe == nil || pe.Account != c.account() {
+		if pe := c.snap.policies.get(arn); pe == nil || pe.Account != c.account() {
 			if _, err := arnpkg.Parse(arn); err != nil {
 				return nil, awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 			}
@@ -199,7 +199,7 @@ func opListAttached(et entityType) opFunc {
 		prefix := c.get("PathPrefix")
 		var out []xmlAttached
 		for _, a := range *h.attached {
-			pe := c.snap.policies[a]
+			pe := c.snap.policies.get(a)
 			if pe == nil || prefix != "" && !strings.HasPrefix(pe.Path, prefix) {
 				continue
 			}
@@ -226,15 +226,15 @@ func (r snapReader) Get(kind, key string) (store.Record, error) {
 	var v any
 	switch kind {
 	case kindUser:
-		if e := r.c.snap.users[key]; e != nil {
+		if e := r.c.snap.users.get(key); e != nil {
 			v = &e.User
 		}
 	case kindGroup:
-		if e := r.c.snap.groups[key]; e != nil {
+		if e := r.c.snap.groups.get(key); e != nil {
 			v = &e.Group
 		}
 	case kindRole:
-		if e := r.c.snap.roles[key]; e != nil {
+		if e := r.c.snap.roles.get(key); e != nil {
 			v = &e.Role
 		}
 	}

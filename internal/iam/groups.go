@@ -52,8 +52,8 @@ func opGetGroup(c *call) (any, error) {
 		return nil, err
 	}
 	gk := entityKey(c.account(), name)
-	g := c.snap.groups[gk]
-	us := append([]*UserEntry(nil), c.snap.members[gk]...)
+	g := c.snap.groups.get(gk)
+	us := append([]*UserEntry(nil), c.snap.groupMembers(gk)...)
 	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
 	pg, marker, trunc, err := page(c, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
 	if err != nil {
@@ -80,7 +80,7 @@ func opListGroups(c *call) (any, error) {
 		return nil, err
 	}
 	var gs []*GroupEntry
-	for _, g := range c.snap.groups {
+	for _, g := range c.snap.groups.all() {
 		if g.Account == c.account() && strings.HasPrefix(g.Path, prefix) {
 			gs = append(gs, g)
 		}
@@ -112,7 +112,7 @@ func opListGroupsForUser(c *call) (any, error) {
 	}
 	var gs []*GroupEntry
 	for _, gn := range u.Groups {
-		if g := c.snap.groups[entityKey(u.Account, gn)]; g != nil {
+		if g := c.snap.groups.get(entityKey(u.Account, gn)); g != nil {
 			gs = append(gs, g)
 		}
 	}
@@ -165,7 +165,7 @@ func opDeleteGroup(c *call) (any, error) {
 		return nil, err
 	}
 	gk := entityKey(c.account(), name)
-	if len(c.snap.members[gk]) > 0 {
+	if len(c.snap.groupMembers(gk)) > 0 {
 		return nil, awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
 	}
 	return nil, c.update(func(tx store.Tx) error {

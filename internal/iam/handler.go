@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"iter"
 	"net/http"
 	"net/url"
 	"sort"
@@ -88,11 +89,6 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.InvalidClientTokenID.New(""))
 		return
 	}
-	if p.Kind == authn.FederatedUser {
-		// GetFederationToken credentials cannot call IAM at all.
-		fail(awserr.AccessDenied.Errorf("User: %s is not authorized to perform: iam:%s because federated users cannot call IAM", p.ARN, action))
-		return
-	}
 	if action == "" {
 		fail(awserr.MissingAction.New(""))
 		return
@@ -100,6 +96,14 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := ops[action]
 	if !ok {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
+		return
+	}
+	if p.Kind == authn.FederatedUser {
+		// GetFederationToken credentials cannot call IAM at all (AWS's
+		// GetFederationToken reference). Checked after the operation is
+		// known, so that the message names only a real operation, never
+		// client input.
+		fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
 		return
 	}
 	// IAM is a global service: AWS documents that every IAM request is made
@@ -241,7 +245,7 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 // the account's entities under the request's PathPrefix, sorted by name
 // case-insensitively as IAM lists them. ident gives an entity's account,
 // path and name.
-func listInPath[E any](c *call, kind string, all map[string]*E, ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
+func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
 	prefix, res, err := listResource(c, kind)
 	if err != nil {
 		return nil, "", false, err

@@ -39,7 +39,7 @@ func (c *call) providerTarget() (*OIDCProvider, error) {
 	if err := c.allow(arn, nil); err != nil {
 		return nil, err
 	}
-	p := c.snap.oidc[oidcKey(acct, strings.TrimPrefix(res, "oidc-provider/"))]
+	p := c.snap.oidc.get(oidcKey(acct, strings.TrimPrefix(res, "oidc-provider/")))
 	if p == nil || acct != c.account() {
 		return nil, awserr.NoSuchEntity.Errorf("OpenIDConnect Provider not found for arn %s", arn)
 	}
@@ -98,7 +98,7 @@ func opCreateOIDCProvider(c *call) (any, error) {
 		return nil, err
 	}
 	n := 0
-	for _, o := range c.snap.oidc {
+	for _, o := range c.snap.oidc.all() {
 		if o.Account == c.account() {
 			n++
 		}
@@ -142,7 +142,7 @@ func opListOIDCProviders(c *call) (any, error) {
 	}
 	type entry struct{ Arn string }
 	var out []entry
-	for _, o := range c.snap.oidc {
+	for _, o := range c.snap.oidc.all() {
 		if o.Account == c.account() {
 			out = append(out, entry{o.ARN()})
 		}

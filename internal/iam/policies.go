@@ -28,7 +28,7 @@ type xmlPolicy struct {
 func (c *call) policyXML(p *ManagedPolicy, full bool) xmlPolicy {
 	arn := p.ARN()
 	x := xmlPolicy{PolicyName: p.Name, PolicyId: p.ID, Arn: arn, Path: p.Path, DefaultVersionId: p.DefaultVersion,
-		AttachmentCount: c.snap.attachCount[arn], PermissionsBoundaryUsageCount: c.snap.boundaryUse[arn],
+		AttachmentCount: c.snap.attachCount.get(arn), PermissionsBoundaryUsageCount: c.snap.boundaryUse.get(arn),
 		IsAttachable: true, CreateDate: isoTime(p.Created), UpdateDate: isoTime(p.Updated)}
 	if full {
 		x.Description = p.Description
@@ -105,7 +105,7 @@ func (c *call) policyTarget() (*PolicyEntry, error) {
 	if err := c.allow(arn, nil); err != nil {
 		return nil, err
 	}
-	p := c.snap.policies[arn]
+	p := c.snap.policies.get(arn)
 	if p == nil || p.Account != c.account() {
 		return nil, noSuchPolicy(arn)
 	}
@@ -150,15 +150,15 @@ func opListPolicies(c *call) (any, error) {
 	usage := c.get("PolicyUsageFilter")
 	var ps []*PolicyEntry
 	if scope != "AWS" {
-		for _, p := range c.snap.policies {
+		for _, p := range c.snap.policies.all() {
 			if p.Account != c.account() || !strings.HasPrefix(p.Path, prefix) {
 				continue
 			}
-			if onlyAttached && c.snap.attachCount[p.arn]+c.snap.boundaryUse[p.arn] == 0 {
+			if onlyAttached && c.snap.attachCount.get(p.arn)+c.snap.boundaryUse.get(p.arn) == 0 {
 				continue
 			}
-			if usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount[p.arn] == 0 ||
-				usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse[p.arn] == 0 {
+			if usage == "PermissionsPolicy" && onlyAttached && c.snap.attachCount.get(p.arn) == 0 ||
+				usage == "PermissionsBoundary" && onlyAttached && c.snap.boundaryUse.get(p.arn) == 0 {
 				continue
 			}
 			ps = append(ps, p)
@@ -185,7 +185,7 @@ func opDeletePolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.snap.attachCount[p.arn] > 0 || c.snap.boundaryUse[p.arn] > 0 {
+	if c.snap.attachCount.get(p.arn) > 0 || c.snap.boundaryUse.get(p.arn) > 0 {
 		return nil, awserr.DeleteConflict.New("Cannot delete a policy attached to entities.")
 	}
 	if len(p.Versions) > 1 {

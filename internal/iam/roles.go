@@ -50,17 +50,17 @@ func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) (map[string]st
 	ids := map[string]string{}
 	for _, arn := range trustARNs(doc) {
 		acct, res, ok := splitIAMARN(arn)
-		if !ok || c.snap.accounts[acct] == nil {
+		if !ok || c.snap.accounts.get(acct) == nil {
 			continue
 		}
 		id := ""
 		switch {
 		case strings.HasPrefix(res, "user/"):
-			if u := c.snap.users[entityKey(acct, arnpkg.Name(res))]; u != nil && u.arn == arn {
+			if u := c.snap.users.get(entityKey(acct, arnpkg.Name(res))); u != nil && u.arn == arn {
 				id = u.ID
 			}
 		case strings.HasPrefix(res, "role/"):
-			if r := c.snap.roles[entityKey(acct, arnpkg.Name(res))]; r != nil && r.arn == arn {
+			if r := c.snap.roles.get(entityKey(acct, arnpkg.Name(res))); r != nil && r.arn == arn {
 				id = r.ID
 			}
 		default:
@@ -173,7 +173,7 @@ func opGetRole(c *call) (any, error) {
 }
 
 func opListRoles(c *call) (any, error) {
-	pg, marker, trunc, err := listInPath(c, "role", c.snap.roles, func(r *RoleEntry) (string, string, string) { return r.Account, r.Path, r.Name })
+	pg, marker, trunc, err := listInPath(c, "role", c.snap.roles.all(), func(r *RoleEntry) (string, string, string) { return r.Account, r.Path, r.Name })
 	if err != nil {
 		return nil, err
 	}

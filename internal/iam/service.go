@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -45,11 +43,6 @@ type Service struct {
 	now   func() time.Time
 	// surface authorizes IAM operations through the shared pipeline.
 	surface pipeline.Surface
-
-	cacheMu sync.Mutex
-	cache   map[string]*policy.Policy
-	secrets map[string]string
-	decoded map[string]decoded
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session
@@ -75,7 +68,10 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.view, err = store.NewView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot)
+	if err := s.ensureKeyIndex(ctx); err != nil {
+		return nil, err
+	}
+	s.view, err = store.NewIncrementalView(ctx, cfg.Store, "iam", []string{"iam/"}, cfg.Log, s.buildSnapshot, s.applyDiff)
 	if err != nil {
 		return nil, err
 	}
@@ -194,3 +190,8 @@ func keyIDString(id uint32) string {
 	}
 	return string(b[:])
 }
+
+// Surface is the Query surface IAM and STS share: the same Authorizer, clock,
+// AccessDenied code and denial message for both, so that STS's operations
+// decide through the one pipeline too.
+func (s *Service) Surface() *pipeline.Surface { return &s.surface }

@@ -74,7 +74,7 @@ func (s *simInput) add(name, typ, doc string, t policy.Type) error {
 }
 
 func (c *call) managedDoc(arn string) (string, string) {
-	pe := c.snap.policies[arn]
+	pe := c.snap.policies.get(arn)
 	if pe == nil {
 		return "", ""
 	}
@@ -139,7 +139,7 @@ func opSimulatePrincipalPolicy(c *call) (any, error) {
 			return nil, err
 		}
 		for _, gn := range u.Groups {
-			if g := c.snap.groups[entityKey(acct, gn)]; g != nil {
+			if g := c.snap.groups.get(entityKey(acct, gn)); g != nil {
 				if err := firstErr(addInline(g.Inline, "group"), addManaged(g.Attached)); err != nil {
 					return nil, err
 				}
@@ -164,7 +164,7 @@ func opSimulatePrincipalPolicy(c *call) (any, error) {
 			tags = append(tags, [2]string{t.Key, t.Value})
 		}
 	case strings.HasPrefix(res, "group/"):
-		g := c.snap.groups[entityKey(acct, name)]
+		g := c.snap.groups.get(entityKey(acct, name))
 		if g == nil || g.arn != src {
 			return nil, awserr.NoSuchEntity.Errorf("PolicySourceArn %s not found.", src)
 		}

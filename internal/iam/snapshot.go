@@ -1,35 +1,76 @@
 package iam
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
-	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // Snapshot is an immutable view of every account's IAM state with policies
 // compiled. Obtain the current one with Service.Snapshot; never modify it.
+//
+// Its maps are persistent (pmap): the next snapshot after a write shares
+// everything the write did not change, and is made by applying the store's
+// diff (applyDiff) rather than by reading and compiling everything again.
 type Snapshot struct {
-	accounts     map[string]*Account
-	users        map[string]*UserEntry // entityKey(account, name)
-	groups       map[string]*GroupEntry
-	roles        map[string]*RoleEntry
-	policies     map[string]*PolicyEntry // by ARN
-	policyByName map[string]*PolicyEntry // entityKey(account, name)
-	keys         map[string]*KeyEntry    // by access key id
-	ownerKeys    map[string][]*KeyEntry  // entityKey(account, user) or account+"/" for root
-	oidc         map[string]*OIDCProvider
-	members      map[string][]*UserEntry // group entityKey -> users
-	roots        map[string]*authn.Principal
+	accounts     pmap[*Account]
+	users        pmap[*UserEntry] // entityKey(account, name)
+	groups       pmap[*GroupEntry]
+	roles        pmap[*RoleEntry]
+	policies     pmap[*PolicyEntry] // by ARN
+	policyByName pmap[*PolicyEntry] // entityKey(account, name): the store key
+	keys         pmap[*KeyEntry]    // by access key id
+	oidc         pmap[*OIDCProvider]
+	roots        pmap[*authn.Principal]
 	tokenKeys    []authn.TokenKey
-	attachCount  map[string]int // policy ARN -> attachments
-	boundaryUse  map[string]int // policy ARN -> boundary uses
+	attachCount  pmap[int] // policy ARN -> attachments
+	boundaryUse  pmap[int] // policy ARN -> boundary uses
+
+	// Derived indexes, kept so that a change finds what depends on it.
+	ownerKeys  pmap[pset] // entityKey(account, user), or account+"/" for root -> access key ids
+	groupRefs  pmap[pset] // group entityKey -> keys of the users that list it
+	policyRefs pmap[pset] // policy ARN -> entityRef of the users, groups and roles attaching it or bounded by it
+	trustRefs  pmap[pset] // user or role ARN -> keys of the roles whose trust policy is bound to its unique id
+}
+
+// ownerKeyList returns the access keys of an owner (entityKey of a user,
+// or account+"/" for the root), oldest first.
+func (s *Snapshot) ownerKeyList(owner string) []*KeyEntry {
+	var out []*KeyEntry
+	for id := range s.ownerKeys.get(owner).keys() {
+		if k := s.keys.get(id); k != nil {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return keyBefore(out[i], out[j]) })
+	return out
+}
+
+func keyBefore(a, b *KeyEntry) bool {
+	if !a.Created.Equal(b.Created) {
+		return a.Created.Before(b.Created)
+	}
+	return a.ID < b.ID
+}
+
+// groupMembers returns the users of a group (none if the group does not
+// exist), in key order.
+func (s *Snapshot) groupMembers(gk string) []*UserEntry {
+	if s.groups.get(gk) == nil {
+		return nil
+	}
+	ks := slices.Sorted(s.groupRefs.get(gk).keys())
+	out := make([]*UserEntry, 0, len(ks))
+	for _, k := range ks {
+		if u := s.users.get(k); u != nil {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // UserEntry is a user with its compiled identity policies.
@@ -53,13 +94,16 @@ type GroupEntry struct {
 
 // RoleEntry is a role with its compiled policies.
 type RoleEntry struct {
-	Role
-	tagKeys  []string
-	arn      string
-	trust    *policy.Policy
-	identity []policy.Named
-	boundary *policy.Named
-	broken   bool
+	Role // TrustPolicy is bound (boundTrust): ARNs of deleted principals replaced by their ids
+	// storedTrust is the trust policy as stored, from which the bound one
+	// is made again when a principal it names changes.
+	storedTrust string
+	tagKeys     []string
+	arn         string
+	trust       *policy.Policy
+	identity    []policy.Named
+	boundary    *policy.Named
+	broken      bool
 }
 
 // ARN returns the role ARN.
@@ -84,10 +128,12 @@ type KeyEntry struct {
 }
 
 // Account returns the account, or nil.
-func (s *Snapshot) Account(id string) *Account { return s.accounts[id] }
+func (s *Snapshot) Account(id string) *Account { return s.accounts.get(id) }
 
 // Role returns a role by account and name (case-insensitive), or nil.
-func (s *Snapshot) Role(account, name string) *RoleEntry { return s.roles[entityKey(account, name)] }
+func (s *Snapshot) Role(account, name string) *RoleEntry {
+	return s.roles.get(entityKey(account, name))
+}
 
 // RoleByARN returns the role an ARN names (arn:aws:iam::A:role/path/name).
 func (s *Snapshot) RoleByARN(arn string) *RoleEntry {
@@ -120,21 +166,23 @@ func (s *Snapshot) entityTags(arn string) []authn.Tag {
 }
 
 // User returns a user by account and name, or nil.
-func (s *Snapshot) User(account, name string) *UserEntry { return s.users[entityKey(account, name)] }
+func (s *Snapshot) User(account, name string) *UserEntry {
+	return s.users.get(entityKey(account, name))
+}
 
 // Policy returns a managed policy by ARN, or nil.
-func (s *Snapshot) Policy(arn string) *PolicyEntry { return s.policies[arn] }
+func (s *Snapshot) Policy(arn string) *PolicyEntry { return s.policies.get(arn) }
 
 // OIDCProvider returns the provider of account whose URL (without scheme)
 // is url, or nil.
 func (s *Snapshot) OIDCProvider(account, url string) *OIDCProvider {
-	return s.oidc[account+"/"+strings.ToLower(url)]
+	return s.oidc.get(oidcKey(account, url))
 }
 
 // LookupKey implements authn.KeyStore.
 func (s *Snapshot) LookupKey(id string) (string, *authn.Principal, bool) {
-	k, ok := s.keys[id]
-	if !ok || k.Status != "Active" || k.principal == nil {
+	k := s.keys.get(id)
+	if k == nil || k.Status != "Active" || k.principal == nil {
 		return "", nil, false
 	}
 	return k.secret, k.principal, true
@@ -150,294 +198,10 @@ func (s *Snapshot) SessionValid(sess *authn.Session) bool {
 		u := s.User(sess.Account, sess.UserName)
 		return u != nil && u.ID == sess.UserID
 	case authn.Root:
-		return s.accounts[sess.Account] != nil
+		return s.accounts.get(sess.Account) != nil
 	}
 	return false
 }
 
 // splitIAMARN returns the account and resource of an IAM ARN.
 func splitIAMARN(s string) (account, resource string, ok bool) { return arnpkg.ParseIAM(s) }
-
-// compiler caches compiled documents across snapshot rebuilds.
-type compiler struct {
-	old, cur map[string]*policy.Policy
-}
-
-func (c *compiler) compile(doc string, t policy.Type) (*policy.Policy, error) {
-	k := string(rune('0'+t)) + doc
-	if p, ok := c.cur[k]; ok {
-		return p, nil
-	}
-	if p, ok := c.old[k]; ok {
-		c.cur[k] = p
-		return p, nil
-	}
-	p, err := policy.Parse([]byte(doc), policy.ParseOptions{Type: t})
-	if err != nil {
-		return nil, err
-	}
-	c.cur[k] = p
-	return p, nil
-}
-
-// decoded is a record already unmarshalled by an earlier rebuild; a record
-// whose revision has not changed is not decoded again.
-type decoded struct {
-	rev int64
-	v   any
-}
-
-type decodeCache struct{ old, cur map[string]decoded }
-
-func listCached[T any](r store.Reader, kind string, dc *decodeCache) ([]*T, error) {
-	recs, err := r.List(kind, "")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(recs))
-	for _, rec := range recs {
-		k := kind + "\x00" + rec.Key
-		if d, ok := dc.old[k]; ok && d.rev == rec.Rev && rec.Rev != 0 {
-			if v, ok := d.v.(*T); ok {
-				dc.cur[k] = d
-				out = append(out, v)
-				continue
-			}
-		}
-		v := new(T)
-		if err := json.Unmarshal(rec.Value, v); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", kind, rec.Key, err)
-		}
-		dc.cur[k] = decoded{rev: rec.Rev, v: v}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func listJSON[T any](r store.Reader, kind string) ([]*T, error) {
-	recs, err := r.List(kind, "")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*T, 0, len(recs))
-	for _, rec := range recs {
-		v := new(T)
-		if err := json.Unmarshal(rec.Value, v); err != nil {
-			return nil, fmt.Errorf("%s %s: %w", kind, rec.Key, err)
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot, error) {
-	s.cacheMu.Lock()
-	defer s.cacheMu.Unlock()
-	c := &compiler{old: s.cache, cur: map[string]*policy.Policy{}}
-	// Decrypted secrets are reused across rebuilds too (keyed by the sealed
-	// value, which includes a random nonce).
-	oldSecrets, curSecrets := s.secrets, map[string]string{}
-	dc := &decodeCache{old: s.decoded, cur: map[string]decoded{}}
-	defer func() { s.cache, s.secrets, s.decoded = c.cur, curSecrets, dc.cur }()
-
-	snap := &Snapshot{
-		accounts: map[string]*Account{}, users: map[string]*UserEntry{}, groups: map[string]*GroupEntry{},
-		roles: map[string]*RoleEntry{}, policies: map[string]*PolicyEntry{}, policyByName: map[string]*PolicyEntry{},
-		keys: map[string]*KeyEntry{}, ownerKeys: map[string][]*KeyEntry{}, oidc: map[string]*OIDCProvider{},
-		members: map[string][]*UserEntry{}, roots: map[string]*authn.Principal{},
-		attachCount: map[string]int{}, boundaryUse: map[string]int{},
-	}
-	accounts, err := listCached[Account](r, kindAccount, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range accounts {
-		snap.accounts[a.ID] = a
-		snap.roots[a.ID] = &authn.Principal{Kind: authn.Root, ARN: authn.RootARN(a.ID), AccountID: a.ID, UserID: a.ID}
-	}
-	pols, err := listCached[ManagedPolicy](r, kindPolicy, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range pols {
-		e := &PolicyEntry{ManagedPolicy: *p, arn: p.ARN()}
-		if v := p.Version(p.DefaultVersion); v != nil {
-			if e.compiled, err = c.compile(v.Document, policy.TypeIdentity); err != nil {
-				s.log.Error("stored managed policy does not compile", "arn", e.arn, "err", err)
-			}
-		}
-		snap.policies[e.arn] = e
-		snap.policyByName[entityKey(p.Account, p.Name)] = e
-	}
-	// attached resolves managed policy ARNs; ok is false if one is missing
-	// or broken (the entity then fails closed).
-	attached := func(arns []string, out []policy.Named) ([]policy.Named, bool) {
-		ok := true
-		for _, a := range arns {
-			snap.attachCount[a]++
-			if pe := snap.policies[a]; pe != nil && pe.compiled != nil {
-				out = append(out, policy.Named{Name: pe.Name, Policy: pe.compiled})
-			} else {
-				ok = false
-			}
-		}
-		return out, ok
-	}
-	inline := func(list []InlinePolicy, out []policy.Named) ([]policy.Named, bool) {
-		ok := true
-		for _, ip := range list {
-			p, err := c.compile(ip.Document, policy.TypeIdentity)
-			if err != nil {
-				ok = false
-				continue
-			}
-			out = append(out, policy.Named{Name: ip.Name, Policy: p})
-		}
-		return out, ok
-	}
-	boundary := func(arn string) (*policy.Named, bool) {
-		if arn == "" {
-			return nil, true
-		}
-		snap.boundaryUse[arn]++
-		pe := snap.policies[arn]
-		if pe == nil || pe.compiled == nil {
-			return nil, false
-		}
-		return &policy.Named{Name: pe.Name, Policy: pe.compiled}, true
-	}
-
-	groups, err := listCached[Group](r, kindGroup, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, g := range groups {
-		e := &GroupEntry{Group: *g, arn: g.ARN()}
-		var ok1, ok2 bool
-		e.identity, ok1 = inline(g.Inline, nil)
-		e.identity, ok2 = attached(g.Attached, e.identity)
-		e.broken = !ok1 || !ok2
-		snap.groups[entityKey(g.Account, g.Name)] = e
-	}
-	users, err := listCached[User](r, kindUser, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, u := range users {
-		e := &UserEntry{User: *u, arn: u.ARN(), tagKeys: principalTagKeys(u.Tags)}
-		var ok1, ok2, ok3 bool
-		e.identity, ok1 = inline(u.Inline, nil)
-		e.identity, ok2 = attached(u.Attached, e.identity)
-		e.boundary, ok3 = boundary(u.Boundary)
-		e.broken = !ok1 || !ok2 || !ok3
-		for _, gn := range u.Groups {
-			gk := entityKey(u.Account, gn)
-			g := snap.groups[gk]
-			if g == nil {
-				continue
-			}
-			e.identity = append(e.identity, g.identity...)
-			e.broken = e.broken || g.broken
-			snap.members[gk] = append(snap.members[gk], e)
-		}
-		e.principal = &authn.Principal{Kind: authn.User, ARN: e.arn, AccountID: u.Account, UserID: u.ID,
-			UniqueID: u.ID, UserName: u.Name, Path: u.Path}
-		snap.users[entityKey(u.Account, u.Name)] = e
-	}
-	roles, err := listCached[Role](r, kindRole, dc)
-	if err != nil {
-		return nil, err
-	}
-	roleIDs := make(map[string]string, len(roles))
-	for _, ro := range roles {
-		roleIDs[ro.ARN()] = ro.ID
-	}
-	for _, ro := range roles {
-		e := &RoleEntry{Role: *ro, arn: ro.ARN(), tagKeys: principalTagKeys(ro.Tags)}
-		e.TrustPolicy = boundTrust(ro, snap, roleIDs)
-		var ok1, ok2, ok3 bool
-		e.identity, ok1 = inline(ro.Inline, nil)
-		e.identity, ok2 = attached(ro.Attached, e.identity)
-		e.boundary, ok3 = boundary(ro.Boundary)
-		e.broken = !ok1 || !ok2 || !ok3
-		if e.trust, err = c.compile(e.TrustPolicy, policy.TypeTrust); err != nil {
-			s.log.Error("stored trust policy does not compile", "role", e.arn, "err", err)
-		}
-		snap.roles[entityKey(ro.Account, ro.Name)] = e
-	}
-	keys, err := listCached[AccessKey](r, kindAccessKey, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		e := &KeyEntry{AccessKey: *k}
-		secret, ok := oldSecrets[k.ID+"\x00"+k.Secret]
-		if !ok {
-			var err error
-			if secret, err = s.box.Open(k.Secret, k.ID); err != nil {
-				s.log.Error("access key secret does not open with the master key", "access_key_id", k.ID)
-				continue
-			}
-		}
-		curSecrets[k.ID+"\x00"+k.Secret] = secret
-		e.secret = secret
-		owner := k.Account + "/"
-		if k.User == "" {
-			if rp := snap.roots[k.Account]; rp != nil {
-				p := *rp
-				p.AccessKeyID = k.ID
-				e.principal = &p
-			}
-		} else if u := snap.users[entityKey(k.Account, k.User)]; u != nil {
-			p := *u.principal
-			p.AccessKeyID = k.ID
-			e.principal = &p
-			e.userName = u.Name
-			owner = entityKey(k.Account, k.User)
-		}
-		snap.keys[k.ID] = e
-		snap.ownerKeys[owner] = append(snap.ownerKeys[owner], e)
-	}
-	oidcs, err := listCached[OIDCProvider](r, kindOIDC, dc)
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range oidcs {
-		snap.oidc[o.Account+"/"+strings.ToLower(o.URL)] = o
-	}
-	if snap.tokenKeys, err = s.loadTokenKeys(r); err != nil {
-		return nil, err
-	}
-	for _, ks := range snap.ownerKeys {
-		sort.Slice(ks, func(i, j int) bool { return ks[i].Created.Before(ks[j].Created) })
-	}
-	return snap, nil
-}
-
-// boundTrust returns the role's trust policy with every principal whose
-// entity was deleted (or deleted and re-created) since the policy was saved
-// replaced by the unique id it was bound to, as IAM shows and evaluates it.
-func boundTrust(ro *Role, snap *Snapshot, roleIDs map[string]string) string {
-	doc := ro.TrustPolicy
-	for arn, id := range ro.TrustIDs {
-		cur := roleIDs[arn]
-		if acct, res, ok := splitIAMARN(arn); ok && strings.HasPrefix(res, "user/") {
-			cur = ""
-			if u := snap.users[entityKey(acct, arnpkg.Name(res))]; u != nil && u.arn == arn {
-				cur = u.ID
-			}
-		}
-		if cur != id {
-			doc = strings.ReplaceAll(doc, `"`+arn+`"`, `"`+id+`"`)
-		}
-	}
-	return doc
-}
-
-func principalTagKeys(tags []authn.Tag) []string {
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = "aws:PrincipalTag/" + t.Key
-	}
-	return out
-}

@@ -31,21 +31,21 @@ func opListEntitiesForPolicy(c *call) (any, error) {
 	}
 	var users, groups, roles []ent
 	if filter == "" || filter == "User" {
-		for _, u := range c.snap.users {
+		for _, u := range c.snap.users.all() {
 			if u.Account == c.account() && strings.HasPrefix(u.Path, prefix) && attachedTo(u.Attached, u.Boundary) {
 				users = append(users, ent{u.Name, u.ID})
 			}
 		}
 	}
 	if filter == "" || filter == "Group" {
-		for _, g := range c.snap.groups {
+		for _, g := range c.snap.groups.all() {
 			if g.Account == c.account() && strings.HasPrefix(g.Path, prefix) && attachedTo(g.Attached, "") {
 				groups = append(groups, ent{g.Name, g.ID})
 			}
 		}
 	}
 	if filter == "" || filter == "Role" {
-		for _, r := range c.snap.roles {
+		for _, r := range c.snap.roles.all() {
 			if r.Account == c.account() && strings.HasPrefix(r.Path, prefix) && attachedTo(r.Attached, r.Boundary) {
 				roles = append(roles, ent{r.Name, r.ID})
 			}
@@ -88,36 +88,36 @@ func opGetAccountSummary(c *call) (any, error) {
 	}
 	acct := c.account()
 	count := map[string]int{}
-	for _, u := range c.snap.users {
+	for _, u := range c.snap.users.all() {
 		if u.Account == acct {
 			count["Users"]++
 			count["UserPolicies"] += len(u.Inline)
 		}
 	}
-	for _, g := range c.snap.groups {
+	for _, g := range c.snap.groups.all() {
 		if g.Account == acct {
 			count["Groups"]++
 			count["GroupPolicies"] += len(g.Inline)
 		}
 	}
-	for _, r := range c.snap.roles {
+	for _, r := range c.snap.roles.all() {
 		if r.Account == acct {
 			count["Roles"]++
 			count["RolePolicies"] += len(r.Inline)
 		}
 	}
-	for _, p := range c.snap.policies {
+	for _, p := range c.snap.policies.all() {
 		if p.Account == acct {
 			count["Policies"]++
-			count["PolicyVersionsInUse"] += c.snap.attachCount[p.arn]
+			count["PolicyVersionsInUse"] += c.snap.attachCount.get(p.arn)
 		}
 	}
-	for _, o := range c.snap.oidc {
+	for _, o := range c.snap.oidc.all() {
 		if o.Account == acct {
 			count["Providers"]++
 		}
 	}
-	count["AccountAccessKeysPresent"] = min(1, len(c.snap.ownerKeys[acct+"/"]))
+	count["AccountAccessKeysPresent"] = min(1, c.snap.ownerKeys.get(acct+"/").len())
 	quotas := map[string]int{"UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "PoliciesQuota": 1500,
 		"AccessKeysPerUserQuota": 2, "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "RolePolicySizeQuota": 10240,
 		"PolicySizeQuota": 6144, "AssumeRolePolicySizeQuota": 2048, "VersionsPerPolicyQuota": 5, "AttachedPoliciesPerUserQuota": 20,

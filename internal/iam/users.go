@@ -149,7 +149,7 @@ func (c *call) checkPolicyExists(arn string) error {
 	if arn == "" {
 		return nil
 	}
-	if c.snap.policies[arn] == nil {
+	if c.snap.policies.get(arn) == nil {
 		if _, _, ok := arnpkg.ParseIAM(arn); !ok {
 			return awserr.InvalidInput.Errorf("ARN %s is not valid.", arn)
 		}
@@ -214,7 +214,7 @@ func opGetUser(c *call) (any, error) {
 			if err := c.allow(c.p.ARN, nil); err != nil {
 				return nil, err
 			}
-			a := c.snap.accounts[c.account()]
+			a := c.snap.accounts.get(c.account())
 			x := xmlUser{Path: "", UserId: c.account(), Arn: c.p.ARN}
 			if a != nil {
 				x.CreateDate = isoTime(a.Created)
@@ -239,7 +239,7 @@ func opGetUser(c *call) (any, error) {
 }
 
 func opListUsers(c *call) (any, error) {
-	pg, marker, trunc, err := listInPath(c, "user", c.snap.users, func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
+	pg, marker, trunc, err := listInPath(c, "user", c.snap.users.all(), func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
 	if err != nil {
 		return nil, err
 	}
@@ -320,14 +320,12 @@ func opDeleteUser(c *call) (any, error) {
 		if cur == nil {
 			return noSuchUser(u.Name)
 		}
-		keys, err := listJSON[AccessKey](tx, kindAccessKey)
+		keys, err := ownedKeys(tx, u.Account, strings.ToLower(u.Name))
 		if err != nil {
 			return err
 		}
-		for _, k := range keys {
-			if k.Account == u.Account && k.User == strings.ToLower(u.Name) {
-				return awserr.DeleteConflict.New("Cannot delete entity, must delete access keys first.")
-			}
+		if len(keys) > 0 {
+			return awserr.DeleteConflict.New("Cannot delete entity, must delete access keys first.")
 		}
 		if len(cur.Inline) > 0 {
 			return awserr.DeleteConflict.New("Cannot delete entity, must delete policies first.")
@@ -380,16 +378,15 @@ func opUpdateUser(c *call) (any, error) {
 					return err
 				}
 				// Access keys refer to their user by name.
-				keys, err := listJSON[AccessKey](tx, kindAccessKey)
+				keys, err := ownedKeys(tx, u.Account, strings.ToLower(cur.Name))
 				if err != nil {
 					return err
 				}
 				for _, k := range keys {
-					if k.Account == u.Account && k.User == strings.ToLower(cur.Name) {
-						k.User = strings.ToLower(newName)
-						if err := putJSON(tx, kindAccessKey, k.ID, k); err != nil {
-							return err
-						}
+					old := *k
+					k.User = strings.ToLower(newName)
+					if err := putKey(tx, k, &old); err != nil {
+						return err
 					}
 				}
 			}

@@ -43,6 +43,20 @@ func (g guardReader) List(kind, prefix string) ([]Record, error) {
 	return rs, classify("read", err)
 }
 
+// ChangedSince passes DiffReader through; a backend without it answers
+// ErrNoDiff.
+func (g guardReader) ChangedSince(since int64) (Diff, error) {
+	dr, ok := g.r.(DiffReader)
+	if !ok {
+		return Diff{}, ErrNoDiff
+	}
+	d, err := dr.ChangedSince(since)
+	if errors.Is(err, ErrNoDiff) {
+		return Diff{}, err
+	}
+	return d, classify("read", err)
+}
+
 func classify(op string, err error) error {
 	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrExists) {
 		return err

@@ -85,6 +85,31 @@ type Tx interface {
 	Delete(kind, key string) error
 }
 
+// Key names one record.
+type Key struct{ Kind, Key string }
+
+// Diff is what changed in the store after a revision: every record written
+// since (as it is now) and every record deleted since and not re-created.
+// Applying it to a snapshot built at that revision gives the snapshot of
+// the revision the diff was read at.
+type Diff struct {
+	Changed []Record
+	Deleted []Key
+}
+
+// ErrNoDiff is returned by DiffReader.ChangedSince when the store cannot
+// tell what changed since a revision (it predates the deletion records);
+// the caller rebuilds from a full read instead.
+var ErrNoDiff = errors.New("store: no diff from that revision")
+
+// DiffReader is implemented by the readers of backends that record
+// deletions, so that a view can catch up by reading only what changed.
+type DiffReader interface {
+	// ChangedSince returns what changed after revision since, up to the
+	// revision of the read transaction, or ErrNoDiff.
+	ChangedSince(since int64) (Diff, error)
+}
+
 // Change tells subscribers that a transaction committed.
 type Change struct {
 	Rev   int64

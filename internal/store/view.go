@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -21,10 +22,18 @@ type View[T any] struct {
 	name  string
 	kinds []string
 	build func(ctx context.Context, r Reader) (*T, error)
+	// apply, when set, makes the next snapshot from the current one and
+	// what changed since it (NewIncrementalView).
+	apply func(ctx context.Context, r Reader, prev *T, d Diff) (*T, error)
 	s     *Store
-	cur   atomic.Pointer[T]
-	rev   atomic.Int64
-	log   *slog.Logger
+	// buildMu serializes making and publishing snapshots: an incremental
+	// step must start from the snapshot of the revision its diff starts
+	// at, and writers that arrive while one is made are usually covered by
+	// it (their change committed before its read) and skip their own.
+	buildMu sync.Mutex
+	cur     atomic.Pointer[T]
+	rev     atomic.Int64
+	log     *slog.Logger
 
 	listeners atomic.Pointer[[]func(*T)]
 
@@ -50,10 +59,25 @@ type View[T any] struct {
 // kinds (record kinds, or kind prefixes ending in "/"), before the Update
 // that made the change returns.
 func NewView[T any](ctx context.Context, s *Store, name string, kinds []string, log *slog.Logger, build func(ctx context.Context, r Reader) (*T, error)) (*View[T], error) {
+	return NewIncrementalView(ctx, s, name, kinds, log, build, nil)
+}
+
+// NewIncrementalView is NewView for a snapshot that can be brought up to
+// date from the records changed since it was made: after a change, apply
+// is called with the current snapshot and the diff (the records of kinds
+// written or deleted since its revision, read in the same consistent
+// transaction as r) and returns the next one without modifying prev, which
+// readers may still hold. The cost of a write is then that of its change,
+// not of the whole state (issue #17). build remains for the first snapshot,
+// for backends that cannot diff, and for recovery: after a failed attempt
+// the next one is a full rebuild. apply nil is NewView.
+func NewIncrementalView[T any](ctx context.Context, s *Store, name string, kinds []string, log *slog.Logger,
+	build func(ctx context.Context, r Reader) (*T, error),
+	apply func(ctx context.Context, r Reader, prev *T, d Diff) (*T, error)) (*View[T], error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	v := &View[T]{name: name, kinds: kinds, build: build, s: s, log: log}
+	v := &View[T]{name: name, kinds: kinds, build: build, apply: apply, s: s, log: log}
 	v.syncedAt.Store(s.now())
 	// Attach before the first build so that no change committed while it
 	// runs goes unseen.
@@ -92,11 +116,32 @@ func (v *View[T]) OnSwap(fn func(*T)) {
 	}
 }
 
-// Rebuild builds a new snapshot now and publishes it.
+// Rebuild builds a new snapshot now from a full read and publishes it.
 func (v *View[T]) Rebuild(ctx context.Context) error {
+	v.buildMu.Lock()
+	defer v.buildMu.Unlock()
+	return v.make(ctx, false)
+}
+
+// make makes the next snapshot, incrementally when it can, and publishes
+// it. Called with buildMu held.
+func (v *View[T]) make(ctx context.Context, incremental bool) error {
 	var snap *T
+	prev, since := v.cur.Load(), v.rev.Load()
+	incremental = incremental && v.apply != nil && prev != nil
 	rev, err := v.s.View(ctx, func(r Reader) error {
 		var err error
+		if incremental {
+			var d Diff
+			d, err = r.(DiffReader).ChangedSince(since) // r is a guardReader
+			if err == nil {
+				snap, err = v.apply(ctx, r, prev, v.filter(d))
+				return err
+			}
+			if !errors.Is(err, ErrNoDiff) {
+				return err
+			}
+		}
 		snap, err = v.build(ctx, r)
 		return err
 	})
@@ -127,13 +172,36 @@ func (v *View[T]) Rebuild(ctx context.Context) error {
 
 func (v *View[T]) wants(c Change) bool {
 	for _, k := range c.Kinds {
-		for _, w := range v.kinds {
-			if k == w || (strings.HasSuffix(w, "/") && strings.HasPrefix(k, w)) {
-				return true
-			}
+		if v.wantsKind(k) {
+			return true
 		}
 	}
 	return false
+}
+
+func (v *View[T]) wantsKind(k string) bool {
+	for _, w := range v.kinds {
+		if k == w || (strings.HasSuffix(w, "/") && strings.HasPrefix(k, w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// filter keeps the part of d this view reads.
+func (v *View[T]) filter(d Diff) Diff {
+	var out Diff
+	for _, r := range d.Changed {
+		if v.wantsKind(r.Kind) {
+			out.Changed = append(out.Changed, r)
+		}
+	}
+	for _, k := range d.Deleted {
+		if v.wantsKind(k.Kind) {
+			out.Deleted = append(out.Deleted, k)
+		}
+	}
+	return out
 }
 
 func (v *View[T]) viewName() string { return v.name }
@@ -169,9 +237,18 @@ func (v *View[T]) catchUp(ctx context.Context) error {
 		return fmt.Errorf("store: snapshot %s is behind (revision %d of %d), next rebuild attempt in %s",
 			v.name, v.Rev(), v.want.Load(), (time.Duration(at) - v.s.mono()).Round(time.Millisecond))
 	}
+	v.buildMu.Lock()
+	if v.current() {
+		// A snapshot made while this caller waited covers its change.
+		v.buildMu.Unlock()
+		v.settle()
+		return nil
+	}
 	octx, cancel := v.s.opCtx(ctx)
-	err := v.Rebuild(octx)
+	// After a failure, recover with a full rebuild.
+	err := v.make(octx, v.failures.Load() == 0)
 	cancel()
+	v.buildMu.Unlock()
 	if err != nil {
 		v.mu.Lock()
 		n := v.failures.Add(1)

@@ -143,12 +143,9 @@ func (c *call) assumeRole() (any, error) {
 		pc.Set("aws:ResourceTag/"+t.Key, t.Value)
 	}
 	check := func(action string) error {
-		d := c.s.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: role.ARN(), ResourcePolicy: role.Trust(),
+		_, err := c.authorize(p, iam.AuthzRequest{Action: action, Resource: role.ARN(), ResourcePolicy: role.Trust(),
 			ResourcePolicyName: "trust", ResourceAccount: role.Account, RequireResourcePolicy: true, Context: pc})
-		if d.Effect != policy.Allowed {
-			return deny(d, action)
-		}
-		return nil
+		return err
 	}
 	if err := check("sts:AssumeRole"); err != nil {
 		return nil, err

@@ -8,7 +8,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
 var federatedNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,32}$`)
@@ -50,8 +49,8 @@ func (c *call) getFederationToken() (any, error) {
 		if action == "sts:TagSession" && len(tags) == 0 {
 			continue
 		}
-		if d := c.s.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: arn, Context: pc}); d.Effect != policy.Allowed {
-			return nil, c.s.iam.AccessDenied(p, action, arn, d)
+		if _, err := c.authorize(p, iam.AuthzRequest{Action: action, Resource: arn, Context: pc}); err != nil {
+			return nil, err
 		}
 	}
 	doc, arns, err := c.sessionPolicies(p.AccountID)

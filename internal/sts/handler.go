@@ -56,7 +56,18 @@ type call struct {
 	params url.Values
 	snap   *iam.Snapshot
 	region string // credential-scope region: aws:RequestedRegion
+	// op is the operation in progress: Surface.Authorize refuses an
+	// action its table entry does not list.
+	op     *pipeline.Operation
 	pooled []*policy.Context
+}
+
+// authorize decides req for caller p through the shared pipeline. req's
+// Context is already filled (requestContext plus the operation's keys), so
+// the Call carries no Request for the pipeline to fill again. A denial is
+// AccessDenied with the one denial message.
+func (c *call) authorize(p *authn.Principal, req pipeline.AuthzRequest) (policy.Decision, error) {
+	return c.s.iam.Surface().Authorize(&pipeline.Call{Caller: p, AuthzRequest: req, Op: c.op})
 }
 
 func (c *call) release() {
@@ -94,7 +105,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// distinct metric label is held for the life of the process.
 		awsproto.SetOperation(r.Context(), action)
 	}
-	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot()}
+	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot(), op: knownOperations[action]}
 	defer c.release()
 	var res any
 	switch action {

@@ -12,7 +12,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
-	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
 // leeway is the clock tolerance for exp, nbf and iat.
@@ -177,9 +176,11 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	}
 	p := &authn.Principal{Kind: authn.WebIdentity, FederatedProvider: prov.ARN(), ARN: prov.ARN(), AccountID: role.Account}
 	check := func(action string) bool {
-		d := c.s.iam.Authorize(p, iam.AuthzRequest{Action: action, Resource: role.ARN(), ResourcePolicy: role.Trust(),
+		// AWS answers every refusal of this unsigned call with the one
+		// message above, so the pipeline's denial text is not used.
+		_, err := c.authorize(p, iam.AuthzRequest{Action: action, Resource: role.ARN(), ResourcePolicy: role.Trust(),
 			ResourcePolicyName: "trust", ResourceAccount: role.Account, RequireResourcePolicy: true, Context: pc})
-		return d.Effect == policy.Allowed
+		return err == nil
 	}
 	if !check("sts:AssumeRoleWithWebIdentity") || len(tags) > 0 && !check("sts:TagSession") ||
 		cl.SourceIdentity != "" && !check("sts:SetSourceIdentity") {

@@ -33,6 +33,19 @@ var migrations = []string{
 	CREATE TABLE gatehouse_meta (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 	INSERT INTO gatehouse_meta (name, value) VALUES ('rev', 0);
 	CREATE TABLE gatehouse_changes (rev BIGINT PRIMARY KEY, kinds TEXT NOT NULL);`,
+	// Deletions are recorded (tombstones) and records are indexed by
+	// revision, so that every node's snapshots catch up by reading what
+	// changed since their revision (store.DiffReader). diff_floor is the
+	// revision from which deletions are known.
+	`CREATE INDEX gatehouse_records_rev ON gatehouse_records (rev);
+	CREATE TABLE gatehouse_tombstones (
+		kind TEXT   NOT NULL,
+		key  TEXT   NOT NULL COLLATE "C",
+		rev  BIGINT NOT NULL,
+		PRIMARY KEY (kind, key)
+	);
+	CREATE INDEX gatehouse_tombstones_rev ON gatehouse_tombstones (rev);
+	INSERT INTO gatehouse_meta (name, value) SELECT 'diff_floor', value FROM gatehouse_meta WHERE name = 'rev';`,
 }
 
 // Backend is a store.Backend on a PostgreSQL database.
@@ -320,6 +333,58 @@ func (t *tx) Delete(kind, key string) error {
 	if tag.RowsAffected() == 0 {
 		return store.ErrNotFound
 	}
+	if _, err := t.q.Exec(t.ctx, `INSERT INTO gatehouse_tombstones (kind, key, rev) VALUES ($1, $2, $3)
+		ON CONFLICT (kind, key) DO UPDATE SET rev = excluded.rev`, kind, key, t.rev); err != nil {
+		return err
+	}
 	t.kinds[kind] = true
 	return nil
+}
+
+// ChangedSince implements store.DiffReader. Writers serialize on the
+// revision row and commit in revision order, so a repeatable-read
+// snapshot holds every write up to its revision and none after it: the
+// records and tombstones above since are exactly the changes in between.
+func (t *tx) ChangedSince(since int64) (store.Diff, error) {
+	var floor int64
+	if err := t.q.QueryRow(t.ctx, `SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`).Scan(&floor); err != nil {
+		return store.Diff{}, err
+	}
+	if since < floor {
+		return store.Diff{}, store.ErrNoDiff
+	}
+	var d store.Diff
+	rows, err := t.q.Query(t.ctx, `SELECT kind, key, value, rev FROM gatehouse_records WHERE rev > $1 ORDER BY rev, kind, key`, since)
+	if err != nil {
+		return store.Diff{}, err
+	}
+	present := map[store.Key]bool{}
+	for rows.Next() {
+		var r store.Record
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Value, &r.Rev); err != nil {
+			rows.Close()
+			return store.Diff{}, err
+		}
+		d.Changed = append(d.Changed, r)
+		present[store.Key{Kind: r.Kind, Key: r.Key}] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return store.Diff{}, err
+	}
+	rows, err = t.q.Query(t.ctx, `SELECT kind, key FROM gatehouse_tombstones WHERE rev > $1 ORDER BY rev, kind, key`, since)
+	if err != nil {
+		return store.Diff{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k store.Key
+		if err := rows.Scan(&k.Kind, &k.Key); err != nil {
+			return store.Diff{}, err
+		}
+		if !present[k] {
+			d.Deleted = append(d.Deleted, k)
+		}
+	}
+	return d, rows.Err()
 }

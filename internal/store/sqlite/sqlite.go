@@ -29,6 +29,19 @@ var migrations = []string{
 	) WITHOUT ROWID;
 	CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 	INSERT INTO meta (name, value) VALUES ('rev', 0);`,
+	// Deletions are recorded (tombstones) and records are indexed by
+	// revision, so that a snapshot catches up by reading what changed
+	// since its revision (store.DiffReader). diff_floor is the revision
+	// from which deletions are known.
+	`CREATE INDEX records_rev ON records (rev);
+	CREATE TABLE tombstones (
+		kind TEXT    NOT NULL,
+		key  TEXT    NOT NULL,
+		rev  INTEGER NOT NULL,
+		PRIMARY KEY (kind, key)
+	) WITHOUT ROWID;
+	CREATE INDEX tombstones_rev ON tombstones (rev);
+	INSERT INTO meta (name, value) SELECT 'diff_floor', value FROM meta WHERE name = 'rev';`,
 }
 
 // Backend is a store.Backend on one SQLite file.
@@ -267,6 +280,56 @@ func (t *tx) Delete(kind, key string) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return store.ErrNotFound
 	}
+	if _, err := t.q.ExecContext(t.ctx, `INSERT INTO tombstones (kind, key, rev) VALUES (?, ?, ?)
+		ON CONFLICT (kind, key) DO UPDATE SET rev = excluded.rev`, kind, key, t.rev); err != nil {
+		return err
+	}
 	t.kinds[kind] = true
 	return nil
+}
+
+// ChangedSince implements store.DiffReader.
+func (t *tx) ChangedSince(since int64) (store.Diff, error) {
+	var floor int64
+	if err := t.q.QueryRowContext(t.ctx, `SELECT value FROM meta WHERE name = 'diff_floor'`).Scan(&floor); err != nil {
+		return store.Diff{}, err
+	}
+	if since < floor {
+		return store.Diff{}, store.ErrNoDiff
+	}
+	var d store.Diff
+	rows, err := t.q.QueryContext(t.ctx, `SELECT kind, key, value, rev FROM records WHERE rev > ? ORDER BY rev, kind, key`, since)
+	if err != nil {
+		return store.Diff{}, err
+	}
+	present := map[store.Key]bool{}
+	for rows.Next() {
+		var r store.Record
+		if err := rows.Scan(&r.Kind, &r.Key, &r.Value, &r.Rev); err != nil {
+			rows.Close()
+			return store.Diff{}, err
+		}
+		d.Changed = append(d.Changed, r)
+		present[store.Key{Kind: r.Kind, Key: r.Key}] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return store.Diff{}, err
+	}
+	rows, err = t.q.QueryContext(t.ctx, `SELECT kind, key FROM tombstones WHERE rev > ? ORDER BY rev, kind, key`, since)
+	if err != nil {
+		return store.Diff{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k store.Key
+		if err := rows.Scan(&k.Kind, &k.Key); err != nil {
+			return store.Diff{}, err
+		}
+		// Deleted and then created again: the record is in Changed.
+		if !present[k] {
+			d.Deleted = append(d.Deleted, k)
+		}
+	}
+	return d, rows.Err()
 }

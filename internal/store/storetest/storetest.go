@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -204,6 +205,97 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		}
 		if v.Rev() != 3 {
 			t.Fatalf("view rev = %d, want 3", v.Rev())
+		}
+	})
+	t.Run("ChangedSinceAndIncrementalView", func(t *testing.T) {
+		s := store.New(open(t))
+		// The snapshot is the set of keys of kind "inc/items" with their
+		// values; apply must see exactly what changed since its revision.
+		type snap struct{ m map[string]string }
+		var builds, applies int
+		var lastDiff store.Diff
+		v, err := store.NewIncrementalView(ctx, s, "inc", []string{"inc/"}, nil,
+			func(ctx context.Context, r store.Reader) (*snap, error) {
+				builds++
+				rs, err := r.List("inc/items", "")
+				m := map[string]string{}
+				for _, rec := range rs {
+					m[rec.Key] = string(rec.Value)
+				}
+				return &snap{m}, err
+			},
+			func(ctx context.Context, r store.Reader, prev *snap, d store.Diff) (*snap, error) {
+				applies++
+				lastDiff = d
+				m := map[string]string{}
+				for k, v := range prev.m {
+					m[k] = v
+				}
+				for _, k := range d.Deleted {
+					delete(m, k.Key)
+				}
+				for _, rec := range d.Changed {
+					m[rec.Key] = string(rec.Value)
+				}
+				return &snap{m}, nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := func(fn func(tx store.Tx) error) {
+			t.Helper()
+			if _, err := s.Update(ctx, fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		step(func(tx store.Tx) error {
+			for _, k := range []string{"a", "b", "c"} {
+				if err := tx.Create("inc/items", k, []byte(k+"1")); err != nil {
+					return err
+				}
+			}
+			return tx.Put("other", "x", nil) // not the view's kind
+		})
+		step(func(tx store.Tx) error { return tx.Delete("inc/items", "a") })
+		step(func(tx store.Tx) error {
+			if err := tx.Delete("inc/items", "b"); err != nil {
+				return err
+			}
+			if err := tx.Create("inc/items", "b", []byte("b2")); err != nil { // deleted and re-created
+				return err
+			}
+			return tx.Put("inc/items", "c", []byte("c2"))
+		})
+		if builds != 1 || applies != 3 {
+			t.Fatalf("builds %d applies %d, want 1 and 3", builds, applies)
+		}
+		if got := fmt.Sprint(v.Load().m); got != "map[b:b2 c:c2]" {
+			t.Fatalf("snapshot %s", got)
+		}
+		if len(lastDiff.Deleted) != 0 || len(lastDiff.Changed) != 2 {
+			t.Fatalf("last diff %+v: want b and c changed, nothing deleted", lastDiff)
+		}
+		// A diff over several revisions, read directly.
+		_, err = s.View(ctx, func(r store.Reader) error {
+			d, err := r.(store.DiffReader).ChangedSince(1)
+			if err != nil {
+				return err
+			}
+			var ch, del []string
+			for _, rec := range d.Changed {
+				ch = append(ch, rec.Kind+":"+rec.Key)
+			}
+			for _, k := range d.Deleted {
+				del = append(del, k.Kind+":"+k.Key)
+			}
+			slices.Sort(ch)
+			if got := fmt.Sprint(ch, del); got != "[inc/items:b inc/items:c] [inc/items:a]" {
+				t.Errorf("ChangedSince(1) = %s", got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	})
 	t.Run("FailedRebuildIsRetriedWithBackoff", func(t *testing.T) {
