@@ -21,6 +21,7 @@ var surfaceOf = map[string]string{
 	"internal/lambda":  server.SurfaceLambda,
 	"internal/gateway": server.SurfaceExecuteAPI,
 	"internal/server":  server.SurfaceGatehouse,
+	"internal/cfn":     server.SurfaceCloudFormation,
 }
 
 // TestOperationLabelsAreRegistered: every operation name written in code

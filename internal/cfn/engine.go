@@ -253,7 +253,7 @@ func resolveParams(tpl tmpl.Template, given []Parameter, previous []Parameter) (
 			return nil, nil, err
 		}
 		var val any = v
-		if strings.HasPrefix(typ, "List<") || typ == "CommaDelimitedList" {
+		if isListType(typ) {
 			var l []any
 			for _, x := range strings.Split(v, ",") {
 				if typ == "CommaDelimitedList" {
@@ -266,7 +266,7 @@ func resolveParams(tpl tmpl.Template, given []Parameter, previous []Parameter) (
 			}
 			val = l
 		}
-		if strings.HasPrefix(typ, "AWS::SSM::Parameter::Value<") {
+		if strings.HasPrefix(typ, ssmParamType) {
 			return nil, nil, awserr.ValidationError.Errorf("Parameter %s: SSM parameter types are not supported by gatehouse yet (no Parameter Store)", name)
 		}
 		values[name] = paramValue{Value: val, NoEcho: noEcho}
@@ -276,6 +276,16 @@ func resolveParams(tpl tmpl.Template, given []Parameter, previous []Parameter) (
 		return nil, nil, awserr.ValidationError.Errorf("Parameters: [%s] must have values", strings.Join(missing, ", "))
 	}
 	return values, out, nil
+}
+
+// ssmParamType prefixes the SSM-typed parameters
+// (AWS::SSM::Parameter::Value of a type).
+const ssmParamType = "AWS::SSM::Parameter::Value"
+
+// isListType reports whether a parameter type is a list: List<...> or
+// CommaDelimitedList.
+func isListType(typ string) bool {
+	return typ == "CommaDelimitedList" || strings.HasPrefix(typ, "List") && strings.HasSuffix(typ, ">")
 }
 
 var paramTypes = map[string]bool{"String": true, "Number": true, "List<Number>": true, "CommaDelimitedList": true}

@@ -11,11 +11,12 @@ import (
 
 // titles name each model's section.
 var titles = map[string]string{
-	"iam":        "IAM",
-	"sts":        "STS",
-	"apigateway": "API Gateway (REST APIs, control plane)",
-	"lambda":     "Lambda",
-	"logs":       "CloudWatch Logs (functions' logs)",
+	"iam":            "IAM",
+	"sts":            "STS",
+	"apigateway":     "API Gateway (REST APIs, control plane)",
+	"lambda":         "Lambda",
+	"logs":           "CloudWatch Logs (functions' logs)",
+	"cloudformation": "CloudFormation",
 }
 
 // actionDiffers lists the operations whose IAM action is not
