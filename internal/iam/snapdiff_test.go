@@ -175,7 +175,9 @@ func newDiffService(t testing.TB) (*Service, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(b)
+	// The benchmark's full build of 100,000 users is one long read: on a
+	// loaded 2-core CI machine it outlasts the default 5 s store timeout.
+	st := store.NewWithOptions(b, store.Options{Timeout: 2 * time.Minute})
 	t.Cleanup(func() { st.Close() })
 	// Broken documents and secrets are logged at every build: keep quiet.
 	s, err := New(ctx, Config{Store: st, MasterKey: make([]byte, 32), DefaultAccount: dAccounts[0], Log: slog.New(slog.DiscardHandler)})
