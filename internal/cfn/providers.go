@@ -73,7 +73,23 @@ func init() {
 		"AWS::ApiGateway::Stage":      {create: createStage, update: updateStage, delete: deleteStage, replaceOn: []string{"RestApiId", "StageName"}},
 		"AWS::ApiGateway::Resource":   {create: createAPIResource, delete: deleteAPIResource},
 		"AWS::ApiGateway::Method":     {create: createMethod, delete: deleteMethod},
+		// Resources that exist only in the stack: the CDK's metadata
+		// record and a wait condition handle (no wait conditions yet).
+		"AWS::CDK::Metadata":                       {create: createRecordOnly, update: updateRecordOnly, delete: deleteRecordOnly},
+		"AWS::CloudFormation::WaitConditionHandle": {create: createRecordOnly, delete: deleteRecordOnly},
 	}
+}
+
+func createRecordOnly(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
+	return result{PhysicalID: rc.StackID + "/" + newUUID()}, nil
+}
+
+func updateRecordOnly(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
+	return result{PhysicalID: old.PhysicalID}, nil
+}
+
+func deleteRecordOnly(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
+	return nil
 }
 
 // Property readers. A property of the wrong type is the resource's

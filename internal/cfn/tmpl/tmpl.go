@@ -63,7 +63,8 @@ func Parse(body []byte) (Template, error) {
 			return nil, errors.New("Template format error: unsupported structure.")
 		}
 		var err error
-		if v, err = convert(doc.Content[0], 0); err != nil {
+		budget := maxNodes
+		if v, err = convert(doc.Content[0], 0, &budget); err != nil {
 			return nil, err
 		}
 	}
@@ -100,12 +101,20 @@ func numbers(v any) any {
 // exhaust the stack.
 const maxDepth = 200
 
-func convert(n *yaml.Node, depth int) (any, error) {
+// maxNodes bounds the values a YAML document expands to: aliases are
+// expanded, so a few lines of nested aliases could otherwise stand for
+// billions of values.
+const maxNodes = 1 << 20
+
+func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > maxDepth {
 		return nil, errors.New("Template format error: YAML not well-formed. (nesting too deep)")
 	}
+	if *budget--; *budget < 0 {
+		return nil, errors.New("Template format error: YAML not well-formed. (too many values; aliases expand to more than 1048576)")
+	}
 	if n.Kind == yaml.AliasNode {
-		return convert(n.Alias, depth+1)
+		return convert(n.Alias, depth+1, budget)
 	}
 	if long, ok := shortTags[n.Tag]; ok {
 		inner := *n
@@ -125,7 +134,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 				v = []any{res, attr}
 			}
 		default:
-			v, err = convert(&inner, depth+1)
+			v, err = convert(&inner, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -152,7 +161,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 			if _, dup := m[k.Value]; dup {
 				return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d: duplicate key %s)", k.Line, k.Value)
 			}
-			v, err := convert(n.Content[i+1], depth+1)
+			v, err := convert(n.Content[i+1], depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -162,7 +171,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := convert(c, depth+1)
+			v, err := convert(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -197,7 +206,7 @@ func convert(n *yaml.Node, depth int) (any, error) {
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return convert(n.Content[0], depth+1)
+		return convert(n.Content[0], depth+1, budget)
 	}
 	return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d)", n.Line)
 }
