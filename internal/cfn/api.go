@@ -282,20 +282,17 @@ func (c *call) templateBody(creds func() (Credentials, error)) (string, error) {
 	case body != "":
 		return body, nil
 	case u != "":
-		return c.s.fetchTemplate(c.ctx, u, creds)
+		return c.s.fetchTemplate(c.ctx, u, c.region, creds)
 	}
 	return "", awserr.ValidationError.New("Either Template URL or Template Body must be specified.")
 }
 
 // fetchTemplate reads a TemplateURL (an S3 URL, path or virtual-host
 // style) through Artifacts.
-func (s *Service) fetchTemplate(ctx context.Context, raw string, creds func() (Credentials, error)) (string, error) {
+func (s *Service) fetchTemplate(ctx context.Context, raw, region string, creds func() (Credentials, error)) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return "", awserr.ValidationError.New("TemplateURL must be a supported URL.")
-	}
-	if s.art == nil {
-		return "", awserr.ValidationError.New("TemplateURL must be a supported URL. (gatehouse has no S3 service yet: send TemplateBody, or use `gatehouse deploy`)")
 	}
 	bucket, key := "", strings.TrimPrefix(u.Path, "/")
 	if h, _, ok := strings.Cut(u.Host, ".s3"); ok && h != "" && !strings.HasPrefix(u.Host, "s3") {
@@ -307,9 +304,9 @@ func (s *Service) fetchTemplate(ctx context.Context, raw string, creds func() (C
 	if err != nil {
 		return "", err
 	}
-	b, err := s.art.Get(ctx, cr, bucket, key, u.Query().Get("versionId"))
+	b, err := s.artifacts(region).Get(ctx, cr, bucket, key, u.Query().Get("versionId"))
 	if err != nil {
-		return "", awserr.ValidationError.Errorf("S3 error: Access Denied or missing object %s/%s", bucket, key)
+		return "", awserr.ValidationError.Errorf("TemplateURL must reference a valid S3 object to which you have access. (%v)", err)
 	}
 	return string(b), nil
 }
@@ -334,7 +331,7 @@ func (s *Service) credsFor(ctx context.Context, p *authn.Principal, roleARN stri
 }
 
 func (s *Service) clientsFor(cr Credentials, region string) *clients {
-	return newClients(s.endpointURL(), region, cr, s.hc, s.art)
+	return newClients(s.endpointURL(), region, cr, s.hc, s.artifacts(region))
 }
 
 func (c *call) createStack() (any, error) {

@@ -25,8 +25,8 @@ import (
 )
 
 // Artifacts reads deployment artifacts (S3 objects: function code, a
-// TemplateURL's template) with the stack's credentials. Gatehouse has no
-// S3 yet: a nil Artifacts refuses S3 references with a clear error.
+// TemplateURL's template) with the stack's credentials. The default reads
+// them from the S3 API at gatehouse's own endpoint (artifacts.go).
 type Artifacts interface {
 	Get(ctx context.Context, creds Credentials, bucket, key, version string) ([]byte, error)
 }
@@ -726,9 +726,6 @@ func functionCode(ctx context.Context, cl *clients, p map[string]any) (*lambdaty
 	bucket, _ := pstr(c, "S3Bucket")
 	key, _ := pstr(c, "S3Key")
 	if bucket != "" && key != "" {
-		if cl.artifacts == nil {
-			return nil, fmt.Errorf("Code S3Bucket %s, S3Key %s: gatehouse has no S3 service to read it from yet; deploy with `gatehouse deploy` (local code) or Code.ZipFile", bucket, key)
-		}
 		ver, _ := pstr(c, "S3ObjectVersion")
 		b, err := cl.artifacts.Get(ctx, cl.creds, bucket, key, ver)
 		if err != nil {
