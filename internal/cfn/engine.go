@@ -18,14 +18,13 @@ import (
 // plan is a template made ready for one stack operation: parameters
 // resolved, conditions evaluated, resources ordered by dependency.
 type plan struct {
-	tpl       tmpl.Template
-	processed string
-	params    map[string]paramValue
-	stackPar  []Parameter
-	ev        *evaluator
-	defs      map[string]map[string]any // active resources' definitions
-	order     []string                  // creation order
-	deps      map[string][]string       // resource -> resources it depends on
+	tpl      tmpl.Template
+	params   map[string]paramValue
+	stackPar []Parameter
+	ev       *evaluator
+	defs     map[string]map[string]any // active resources' definitions
+	order    []string                  // creation order
+	deps     map[string][]string       // resource -> resources it depends on
 }
 
 // samTransform is the SAM macro's name.
@@ -633,7 +632,7 @@ func (o *op) deleteAll(rollback bool) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("The following resource(s) failed to delete: [%s]. ", strings.Join(failed, ", "))
+		return errf("The following resource(s) failed to delete: [%s]. ", strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -731,7 +730,7 @@ func (o *op) outputs(p *plan) error {
 				}
 				s = strings.Join(parts, ",")
 			} else {
-				return fmt.Errorf("Template error: Output %s must resolve to a string", k)
+				return errf("Template error: Output %s must resolve to a string", k)
 			}
 		}
 		out := Output{Key: k, Value: s}

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -110,13 +109,13 @@ func pstr(p map[string]any, k string) (string, error) {
 func preq(p map[string]any, k string) (string, error) {
 	s, err := pstr(p, k)
 	if err == nil && s == "" {
-		err = fmt.Errorf("Properties validation failed for resource with message: #: required key [%s] not found", k)
+		err = errf("Properties validation failed for resource with message: #: required key [%s] not found", k)
 	}
 	return s, err
 }
 
 func propErr(k, typ string) error {
-	return fmt.Errorf("Properties validation failed for resource with message: #/%s: expected type: %s", k, typ)
+	return errf("Properties validation failed for resource with message: #/%s: expected type: %s", k, typ)
 }
 
 func pstrs(p map[string]any, k string) ([]string, error) {
@@ -303,7 +302,7 @@ func createRole(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (
 		return result{}, err
 	}
 	if trust == "" {
-		return result{}, fmt.Errorf("Properties validation failed for resource with message: #: required key [AssumeRolePolicyDocument] not found")
+		return result{}, errf("Properties validation failed for resource with message: #: required key [AssumeRolePolicyDocument] not found")
 	}
 	path, _ := pstr(p, "Path")
 	desc, _ := pstr(p, "Description")
@@ -433,7 +432,7 @@ func putInline(ctx context.Context, cl *clients, p map[string]any, remove bool) 
 	users, _ := pstrs(p, "Users")
 	groups, _ := pstrs(p, "Groups")
 	if !remove && len(roles)+len(users)+len(groups) == 0 {
-		return fmt.Errorf("At least one of [Groups,Roles,Users] must be non-empty.")
+		return errf("At least one of [Groups,Roles,Users] must be non-empty.")
 	}
 	for _, r := range roles {
 		if remove {
@@ -696,7 +695,7 @@ func deleteAccessKey(ctx context.Context, cl *clients, rc resCtx, r *resourceSta
 func functionCode(ctx context.Context, cl *clients, p map[string]any) (*lambdatypes.FunctionCode, error) {
 	c, ok := p["Code"].(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("Properties validation failed for resource with message: #: required key [Code] not found")
+		return nil, errf("Properties validation failed for resource with message: #: required key [Code] not found")
 	}
 	if src, ok := c["ZipFile"]; ok {
 		s, ok := src.(string)
@@ -734,9 +733,9 @@ func functionCode(ctx context.Context, cl *clients, p map[string]any) (*lambdaty
 		return &lambdatypes.FunctionCode{ZipFile: b}, nil
 	}
 	if img, _ := pstr(c, "ImageUri"); img != "" {
-		return nil, fmt.Errorf("Code ImageUri: container image functions are not supported by gatehouse")
+		return nil, errf("Code ImageUri: container image functions are not supported by gatehouse")
 	}
-	return nil, fmt.Errorf("Properties validation failed for resource with message: #/Code: one of [ZipFile, S3Bucket/S3Key] is required")
+	return nil, errf("Properties validation failed for resource with message: #/Code: one of [ZipFile, S3Bucket/S3Key] is required")
 }
 
 func zipOne(name, content string) []byte {
@@ -930,7 +929,7 @@ func createRestAPI(ctx context.Context, cl *clients, rc resCtx, p map[string]any
 		return result{}, err
 	}
 	if _, ok := p["BodyS3Location"]; ok {
-		return result{}, fmt.Errorf("BodyS3Location: gatehouse has no S3 service to read it from yet; inline the definition as Body")
+		return result{}, errf("BodyS3Location: gatehouse has no S3 service to read it from yet; inline the definition as Body")
 	}
 	body, hasBody, err := apiBody(p)
 	if err != nil {
@@ -960,7 +959,7 @@ func createRestAPI(ctx context.Context, cl *clients, rc resCtx, p map[string]any
 		}
 	} else {
 		if name == "" {
-			return result{}, fmt.Errorf("Properties validation failed for resource with message: #: required key [Name] not found")
+			return result{}, errf("Properties validation failed for resource with message: #: required key [Name] not found")
 		}
 		out, err := cl.apigw.CreateRestApi(ctx, &awsapigw.CreateRestApiInput{Name: &name, Description: optional(desc), Policy: optional(policy)})
 		if err != nil {

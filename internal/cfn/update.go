@@ -87,7 +87,7 @@ func (o *op) update(p *plan) {
 		}
 		if prov.name != "" {
 			if n, _ := props[prov.name].(string); n != "" {
-				err := fmt.Errorf("CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename %s and update the stack again.", n)
+				err := errf("CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename %s and update the stack again.", n)
 				old.Properties = props
 				o.resStatus(old, "UPDATE_FAILED", err.Error())
 				old.Properties = saved.Properties

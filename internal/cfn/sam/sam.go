@@ -236,10 +236,6 @@ func isIntrinsic(m map[string]any) bool {
 	return false
 }
 
-// resource attributes SAM copies from a serverless resource to the
-// resources it generates.
-var passAttrs = []string{"Condition", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"}
-
 func withAttrs(src map[string]any, typ string, props map[string]any, attrs ...string) map[string]any {
 	r := map[string]any{"Type": typ, "Properties": props}
 	for _, a := range attrs {

@@ -9,7 +9,6 @@ package tmpl
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -17,6 +16,15 @@ import (
 
 	yaml "github.com/oasdiff/yaml3"
 )
+
+// Error is a template format error; its text is CloudFormation's.
+type Error struct{ msg string }
+
+func (e *Error) Error() string { return e.msg }
+
+func formatError(msg string) error { return &Error{msg} }
+
+func formatErrorf(format string, args ...any) error { return &Error{fmt.Sprintf(format, args...)} }
 
 // Template is a parsed template: the top-level sections by name.
 type Template = map[string]any
@@ -41,26 +49,26 @@ var shortTags = map[string]string{
 func Parse(body []byte) (Template, error) {
 	trim := bytes.TrimSpace(body)
 	if len(trim) == 0 {
-		return nil, errors.New("Template format error: unsupported structure.")
+		return nil, formatError("Template format error: unsupported structure.")
 	}
 	var v any
 	if trim[0] == '{' {
 		d := json.NewDecoder(bytes.NewReader(trim))
 		d.UseNumber()
 		if err := d.Decode(&v); err != nil {
-			return nil, fmt.Errorf("Template format error: JSON not well-formed. (%v)", err)
+			return nil, formatErrorf("Template format error: JSON not well-formed. (%v)", err)
 		}
 		if d.More() {
-			return nil, errors.New("Template format error: JSON not well-formed.")
+			return nil, formatError("Template format error: JSON not well-formed.")
 		}
 		v = numbers(v)
 	} else {
 		var doc yaml.Node
 		if err := yaml.Unmarshal(body, &doc); err != nil {
-			return nil, fmt.Errorf("Template format error: YAML not well-formed. (%v)", strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, formatErrorf("Template format error: YAML not well-formed. (%v)", strings.TrimPrefix(err.Error(), "yaml: "))
 		}
 		if len(doc.Content) == 0 {
-			return nil, errors.New("Template format error: unsupported structure.")
+			return nil, formatError("Template format error: unsupported structure.")
 		}
 		var err error
 		budget := maxNodes
@@ -70,7 +78,7 @@ func Parse(body []byte) (Template, error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return nil, errors.New("Template format error: unsupported structure.")
+		return nil, formatError("Template format error: unsupported structure.")
 	}
 	return m, nil
 }
@@ -108,10 +116,10 @@ const maxNodes = 1 << 20
 
 func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > maxDepth {
-		return nil, errors.New("Template format error: YAML not well-formed. (nesting too deep)")
+		return nil, formatError("Template format error: YAML not well-formed. (nesting too deep)")
 	}
 	if *budget--; *budget < 0 {
-		return nil, errors.New("Template format error: YAML not well-formed. (too many values; aliases expand to more than 1048576)")
+		return nil, formatError("Template format error: YAML not well-formed. (too many values; aliases expand to more than 1048576)")
 	}
 	if n.Kind == yaml.AliasNode {
 		return convert(n.Alias, depth+1, budget)
@@ -129,7 +137,7 @@ func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 				// contain dots (Outputs.X of a nested stack).
 				res, attr, ok := strings.Cut(inner.Value, ".")
 				if !ok {
-					return nil, fmt.Errorf("Template error: every Fn::GetAtt object requires two non-empty parameters")
+					return nil, formatErrorf("Template error: every Fn::GetAtt object requires two non-empty parameters")
 				}
 				v = []any{res, attr}
 			}
@@ -142,7 +150,7 @@ func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 		return map[string]any{long: v}, nil
 	}
 	if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
-		return nil, fmt.Errorf("Template format error: YAML not well-formed. (unknown tag %s at line %d)", n.Tag, n.Line)
+		return nil, formatErrorf("Template format error: YAML not well-formed. (unknown tag %s at line %d)", n.Tag, n.Line)
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -153,13 +161,13 @@ func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 				k = k.Alias
 			}
 			if k.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d: keys must be scalars)", k.Line)
+				return nil, formatErrorf("Template format error: YAML not well-formed. (line %d: keys must be scalars)", k.Line)
 			}
 			if k.Tag == "!!merge" {
-				return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d: merge keys are not supported)", k.Line)
+				return nil, formatErrorf("Template format error: YAML not well-formed. (line %d: merge keys are not supported)", k.Line)
 			}
 			if _, dup := m[k.Value]; dup {
-				return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d: duplicate key %s)", k.Line, k.Value)
+				return nil, formatErrorf("Template format error: YAML not well-formed. (line %d: duplicate key %s)", k.Line, k.Value)
 			}
 			v, err := convert(n.Content[i+1], depth+1, budget)
 			if err != nil {
@@ -208,7 +216,7 @@ func convert(n *yaml.Node, depth int, budget *int) (any, error) {
 		}
 		return convert(n.Content[0], depth+1, budget)
 	}
-	return nil, fmt.Errorf("Template format error: YAML not well-formed. (line %d)", n.Line)
+	return nil, formatErrorf("Template format error: YAML not well-formed. (line %d)", n.Line)
 }
 
 // String renders a scalar value as CloudFormation passes it to a
