@@ -41,6 +41,7 @@ type App struct {
 	iamParts
 	apigwParts
 	lambdaParts
+	cfnParts
 
 	ready     atomic.Bool
 	readies   []func() bool
@@ -67,6 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		{"apigateway", a.wireAPIGateway},
 		{"lambda", a.wireLambda},
 		{"s3 and ssm", a.wireS3},
+		{"cloudformation", a.wireCloudFormation},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx); err != nil {

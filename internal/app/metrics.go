@@ -2,6 +2,7 @@ package app
 
 import (
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
+	"github.com/gatehouse-dev/gatehouse/internal/cfn"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
@@ -17,15 +18,16 @@ import (
 // handler that names an operation from client input cannot grow them.
 func Operations() map[string][]string {
 	return map[string][]string{
-		server.SurfaceIAM:        iam.Operations(),
-		server.SurfaceSTS:        sts.Operations(),
-		server.SurfaceAPIGateway: apigw.Operations(),
-		server.SurfaceLambda:     lambda.Operations(),
-		server.SurfaceLogs:       lambda.LogsOperations(),
-		server.SurfaceS3:         s3.Operations(),
-		server.SurfaceSSM:        ssm.Operations(),
-		server.SurfaceExecuteAPI: {"Invoke"},
-		server.SurfaceGatehouse:  {"Health", "Metrics"},
+		server.SurfaceIAM:            iam.Operations(),
+		server.SurfaceSTS:            sts.Operations(),
+		server.SurfaceAPIGateway:     apigw.Operations(),
+		server.SurfaceLambda:         lambda.Operations(),
+		server.SurfaceLogs:           lambda.LogsOperations(),
+		server.SurfaceS3:             s3.Operations(),
+		server.SurfaceSSM:            ssm.Operations(),
+		server.SurfaceCloudFormation: cfn.Operations(),
+		server.SurfaceExecuteAPI:     {"Invoke"},
+		server.SurfaceGatehouse:      {"Health", "Metrics"},
 	}
 }
 

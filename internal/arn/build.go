@@ -383,3 +383,21 @@ func SSMParameter(region, account, name string) string {
 	}
 	return build("ssm", region, account, "parameter/", name)
 }
+
+// Stack returns arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID, a
+// CloudFormation stack's id.
+func Stack(region, account, name, id string) string {
+	return build("cloudformation", region, account, "stack/", name, "/", id)
+}
+
+// ChangeSet returns arn:aws:cloudformation:REGION:ACCOUNT:changeSet/NAME/ID.
+func ChangeSet(region, account, name, id string) string {
+	return build("cloudformation", region, account, "changeSet/", name, "/", id)
+}
+
+// CloudFormationStacks returns arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/*,
+// the resource CloudFormation authorizes a call on a stack by name with
+// (its id is unknown or does not exist yet).
+func CloudFormationStacks(region, account, name string) string {
+	return build("cloudformation", region, account, "stack/", name, "/*")
+}

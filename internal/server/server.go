@@ -37,6 +37,9 @@ type Services struct {
 	// (JSON 1.1, "ssm"). Nil answers every call as an unimplemented service.
 	S3  http.Handler
 	SSM http.Handler
+	// CloudFormation is the CloudFormation Query API ("cloudformation");
+	// nil answers every call as an unimplemented service.
+	CloudFormation http.Handler
 	// Gateway is the execute-api data plane: host form, path form, requests
 	// signed for execute-api, and anything else (custom domains).
 	Gateway http.Handler
@@ -81,6 +84,8 @@ const (
 	SurfaceLogs       = "logs"
 	SurfaceS3         = "s3"
 	SurfaceSSM        = "ssm"
+	// SurfaceCloudFormation is the CloudFormation Query API.
+	SurfaceCloudFormation = "cloudformation"
 	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
 	// its calls get that service's own unknown-operation error.
 	SurfaceUnimplemented = "unimplemented"
@@ -157,6 +162,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		s.serve(rec, r, surface, h)
+	case SurfaceCloudFormation:
+		if s.svc.CloudFormation == nil {
+			s.serveUnimplemented(rec, r)
+			break
+		}
+		s.serve(rec, r, surface, s.svc.CloudFormation)
 	case SurfaceUnimplemented:
 		s.serveUnimplemented(rec, r)
 	default:
@@ -255,6 +266,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 		awsproto.WriteAWSJSONError(w, r, "1.1", err)
 	case SurfaceS3:
 		awsproto.WriteS3Error(w, r, err)
+	case SurfaceCloudFormation:
+		awsproto.WriteQueryError(w, r, "http://cloudformation.amazonaws.com/doc/2010-05-15/", err)
 	default:
 		awsproto.WriteGatewayError(w, r, err)
 	}
@@ -329,6 +342,8 @@ func Classify(r *http.Request) string {
 		return SurfaceS3
 	case "ssm":
 		return SurfaceSSM
+	case "cloudformation":
+		return SurfaceCloudFormation
 	case "execute-api":
 		return SurfaceExecuteAPI
 	default:

@@ -12,13 +12,14 @@ import (
 
 // titles name each model's section.
 var titles = map[string]string{
-	"iam":        "IAM",
-	"sts":        "STS",
-	"apigateway": "API Gateway (REST APIs, control plane)",
-	"lambda":     "Lambda",
-	"logs":       "CloudWatch Logs (functions' logs)",
-	"s3":         "S3 (deployment artifacts)",
-	"ssm":        "SSM Parameter Store",
+	"iam":            "IAM",
+	"sts":            "STS",
+	"apigateway":     "API Gateway (REST APIs, control plane)",
+	"lambda":         "Lambda",
+	"logs":           "CloudWatch Logs (functions' logs)",
+	"s3":             "S3 (deployment artifacts)",
+	"ssm":            "SSM Parameter Store",
+	"cloudformation": "CloudFormation",
 }
 
 // actionDiffers lists the operations whose IAM action is not

@@ -1,0 +1,91 @@
+package cfn
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	awsapigw "github.com/aws/aws-sdk-go-v2/service/apigateway"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+)
+
+// Credentials are temporary AWS credentials the stack acts with.
+type Credentials struct {
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// clients are the AWS SDK clients a stack operation's providers call
+// gatehouse's own endpoint with, signed with the stack's credentials: the
+// role of RoleARN, or a session forwarding the caller's identity. So
+// every change a stack makes goes through the same authentication and
+// authorization as the same call made with the AWS CLI.
+type clients struct {
+	iam       *awsiam.Client
+	lambda    *awslambda.Client
+	apigw     *awsapigw.Client
+	artifacts Artifacts
+	creds     Credentials
+}
+
+func newClients(endpoint, region string, c Credentials, hc *http.Client, art Artifacts) *clients {
+	cfg := aws.Config{
+		Region: region,
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken,
+				Source: "gatehouse-cloudformation"}, nil
+		}),
+		HTTPClient: hc,
+		// A provider call that fails is reported in the stack's events;
+		// retrying a throttled call a few times is what CloudFormation's
+		// handlers do too.
+		RetryMaxAttempts: 3,
+	}
+	ep := aws.String(endpoint)
+	return &clients{
+		iam:       awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = ep }),
+		lambda:    awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.BaseEndpoint = ep }),
+		apigw:     awsapigw.NewFromConfig(cfg, func(o *awsapigw.Options) { o.BaseEndpoint = ep }),
+		artifacts: art,
+		creds:     c,
+	}
+}
+
+// sdkError turns an SDK error into the AWS error it carried, so that an
+// event's reason quotes the service's own code and message.
+func sdkError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		status := 400
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) {
+			status = re.HTTPStatusCode()
+		}
+		return &awserr.Error{Code: ae.ErrorCode(), Message: ae.ErrorMessage(), Status: status}
+	}
+	return err
+}
+
+func isNotFound(err error) bool {
+	var e *awserr.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case "NoSuchEntity", "ResourceNotFoundException", "NotFoundException":
+		return true
+	}
+	return false
+}
+
+// providerTimeout bounds one provider call.
+const providerTimeout = 2 * time.Minute
