@@ -239,8 +239,9 @@ func (s *Service) invoke(q *request, raw string) error {
 			return err
 		}
 		inv := runtime.Invocation{RequestID: meta.RequestID, Payload: payload, InvokedARN: res.arn(), TraceID: q.r.Header.Get("X-Amzn-Trace-Id")}
+		plan := s.eventPlan(named.base.fn, res, e.fn)
 		s.bg.Add(1)
-		go s.runEvent(spec, inv)
+		go s.runEvent(spec, inv, plan)
 		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
 		q.w.WriteHeader(http.StatusAccepted)
 		return nil
@@ -299,9 +300,12 @@ func invokeError(err error) error {
 	return awserr.ServiceException.New("An error occurred while starting the function.").WithCause(err)
 }
 
-// runEvent runs an asynchronous invocation, retrying a function error
-// twice (spec §4.5) and throttles with backoff for up to 6 hours.
-func (s *Service) runEvent(spec *runtime.Spec, inv runtime.Invocation) {
+// runEvent runs an asynchronous invocation as its plan says: a function
+// error is retried plan.retries times (default twice, spec §4.5) and
+// throttles with backoff, until the event is older than plan.maxAge
+// (default 6 hours); then the invocation record goes to the OnSuccess or
+// OnFailure destination, when one is configured.
+func (s *Service) runEvent(spec *runtime.Spec, inv runtime.Invocation, plan eventPlan) {
 	defer s.bg.Done()
 	retries := 0
 	backoff := time.Second
@@ -312,21 +316,24 @@ func (s *Service) runEvent(spec *runtime.Spec, inv runtime.Invocation) {
 		var te *runtime.ThrottleError
 		switch {
 		case err == nil && res.FunctionError == "":
+			s.deliver(plan, plan.onSuccess, "Success", inv, retries+1, res)
 			return
 		case err == nil:
-			if retries >= len(s.cfg.EventRetryDelays) {
+			if retries >= plan.retries || retries >= len(s.cfg.EventRetryDelays) {
 				s.log.Info("lambda: event invocation failed", "function", spec.FunctionName, "request_id", inv.RequestID)
+				s.deliver(plan, plan.onFailure, "RetriesExhausted", inv, retries+1, res)
 				return
 			}
 			wait = s.cfg.EventRetryDelays[retries]
 			retries++
 		case errors.As(err, &te):
-			if time.Since(start) > 6*time.Hour {
-				return
-			}
 			wait, backoff = backoff, min(backoff*2, 5*time.Minute)
 		default:
 			s.log.Warn("lambda: event invocation not run", "function", spec.FunctionName, "err", err)
+			return
+		}
+		if time.Since(start)+wait > plan.maxAge {
+			s.deliver(plan, plan.onFailure, "EventAgeExceeded", inv, retries, nil)
 			return
 		}
 		select {

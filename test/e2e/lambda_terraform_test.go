@@ -72,7 +72,7 @@ func pythonZip(t *testing.T, body string) []byte {
 }
 
 // TestTerraformLambda: the Terraform AWS provider manages a function
-// (publish = true), an alias on its version, permissions (one on the
+// (publish = true) with a layer, an alias on its version, permissions (one on the
 // alias) and the alias's AWS_IAM function URL with CORS: apply, an invocation of the alias, a plan with no changes
 // (-detailed-exitcode), destroy — after which the function is gone.
 func TestTerraformLambda(t *testing.T) {
@@ -82,7 +82,13 @@ func TestTerraformLambda(t *testing.T) {
 	t.Parallel()
 	srv := gatehousetest.Start(t)
 	dir, run := terraformDir(t, srv, "terraform-lambda")
-	os.WriteFile(filepath.Join(dir, "fn.zip"), pythonZip(t, `{"greeting": os.environ["GREETING"], "version": context.function_version}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "fn.zip"), pythonZip(t, `{"greeting": os.environ["GREETING"] + " " + __import__("greet").WHO, "version": context.function_version}`), 0o644)
+	var lz bytes.Buffer
+	zw := zip.NewWriter(&lz)
+	w, _ := zw.Create("python/greet.py")
+	w.Write([]byte("WHO = 'from the layer'\n"))
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "layer.zip"), lz.Bytes(), 0o644)
 	for _, step := range [][]string{
 		{"init", "-input=false", "-no-color"},
 		{"apply", "-auto-approve", "-input=false", "-no-color"},
@@ -105,7 +111,7 @@ func TestTerraformLambda(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider(gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, "")})
 	if _, err := srv.App.LambdaIsolation(); err == nil {
 		out, err := lc.Invoke(context.Background(), &lambda.InvokeInput{FunctionName: aws.String(aliasARN)})
-		if err != nil || out.FunctionError != nil || *out.ExecutedVersion != "1" || string(out.Payload) != `{"greeting": "hello", "version": "1"}` {
+		if err != nil || out.FunctionError != nil || *out.ExecutedVersion != "1" || string(out.Payload) != `{"greeting": "hello from the layer", "version": "1"}` {
 			t.Fatalf("invoke %s: %v %+v %s", aliasARN, err, out, out.Payload)
 		}
 	} else {

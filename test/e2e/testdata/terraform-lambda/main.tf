@@ -28,6 +28,12 @@ resource "aws_iam_role" "fn" {
 resource "aws_iam_user" "caller" {
   name = "tf-caller"
 }
+resource "aws_lambda_layer_version" "lib" {
+  layer_name          = "tf-lib"
+  filename            = "${path.module}/layer.zip"
+  source_code_hash    = filebase64sha256("${path.module}/layer.zip")
+  compatible_runtimes = ["python3.12"]
+}
 resource "aws_lambda_function" "fn" {
   function_name    = "tf-fn"
   role             = aws_iam_role.fn.arn
@@ -37,6 +43,7 @@ resource "aws_lambda_function" "fn" {
   source_code_hash = filebase64sha256("${path.module}/fn.zip")
   publish          = true
   timeout          = 5
+  layers           = [aws_lambda_layer_version.lib.arn]
   environment {
     variables = { GREETING = "hello" }
   }
