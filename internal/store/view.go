@@ -54,6 +54,9 @@ type View[T any] struct {
 	lastErr  atomic.Pointer[string]
 }
 
+// FirstBuildTimeout bounds the first (full) build of a view.
+const FirstBuildTimeout = 2 * time.Minute
+
 // NewView builds the first snapshot synchronously (so a server never serves
 // from nothing) and then rebuilds it after every committed change to one of
 // kinds (record kinds, or kind prefixes ending in "/"), before the Update
@@ -82,7 +85,12 @@ func NewIncrementalView[T any](ctx context.Context, s *Store, name string, kinds
 	// Attach before the first build so that no change committed while it
 	// runs goes unseen.
 	s.attach(v)
-	octx, cancel := s.opCtx(ctx)
+	// The first build reads everything: with a million records it takes
+	// longer than one operation's bound (Options.Timeout) on a busy
+	// machine, and failing it would keep the server from ever starting
+	// (issue #17). It is bounded by FirstBuildTimeout instead; a store that
+	// does not answer still fails the start, later.
+	octx, cancel := context.WithTimeout(ctx, max(s.opts.Timeout, FirstBuildTimeout))
 	err := v.Rebuild(octx)
 	cancel()
 	if err != nil {
