@@ -54,7 +54,8 @@ type View[T any] struct {
 	lastErr  atomic.Pointer[string]
 }
 
-// FirstBuildTimeout bounds the first (full) build of a view.
+// FirstBuildTimeout bounds a full build of a view (the first one, and
+// recovery after a failed step).
 const FirstBuildTimeout = 2 * time.Minute
 
 // NewView builds the first snapshot synchronously (so a server never serves
@@ -137,7 +138,12 @@ func (v *View[T]) make(ctx context.Context, incremental bool) error {
 	var snap *T
 	prev, since := v.cur.Load(), v.rev.Load()
 	incremental = incremental && v.apply != nil && prev != nil
-	rev, err := v.s.View(ctx, func(r Reader) error {
+	// A full build reads every record: bounded like the first one.
+	bound := v.s.opts.Timeout
+	if !incremental {
+		bound = max(bound, FirstBuildTimeout)
+	}
+	rev, err := v.s.viewWithin(ctx, bound, func(r Reader) error {
 		var err error
 		if incremental {
 			var d Diff
