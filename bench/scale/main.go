@@ -61,6 +61,7 @@ func main() {
 	seedKeys := flag.Int("seed-keys-per-user", 10, "with -seed-users: access keys per user")
 	seedRoles := flag.Int("seed-roles", 0, "with -seed-users: roles")
 	seedPolicies := flag.Int("seed-policies", 1000, "with -seed-users: managed policies, attached round-robin (every user and role also has an inline one)")
+	reuse := flag.Bool("seed-reuse", false, "with -seed-users and -data-dir: start the directories an earlier -seed run left there (no seeding; requests signed with the root key)")
 	rounds := flag.Int("rounds", 10, "with -seed-users: alternating latency rounds")
 	perRound := flag.Int("per-round", 200, "with -seed-users: signed requests per server per round")
 	flag.Parse()
@@ -69,7 +70,7 @@ func main() {
 			log.Fatal("scale: -seed-users needs -bin")
 		}
 		seedRun(*bin, iamsvc.SeedSpec{Account: "000000000000", Prefix: *prefix, Users: *seedUsers, KeysPerUser: *seedKeys,
-			Roles: *seedRoles, ManagedPolicies: *seedPolicies, Batch: 1000}, *rounds, *perRound, *dataDir)
+			Roles: *seedRoles, ManagedPolicies: *seedPolicies, Batch: 1000}, *rounds, *perRound, *dataDir, *reuse)
 		return
 	}
 	if (*bin == "") == (*endpoint == "") {

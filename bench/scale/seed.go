@@ -24,7 +24,10 @@ import (
 // the RSS after it, and measures the p50 of a signed IAM GetUser (SigV4
 // verification, key lookup, authorization) against both servers in
 // alternating rounds, so that the machine's load falls on both alike.
-func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string) {
+//
+// With reuse, the directories of an earlier -seed run under keep are
+// started as they are and the requests are signed with the root key.
+func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string, reuse bool) {
 	root := keep
 	if root == "" {
 		d, err := os.MkdirTemp("", "gatehouse-seed-")
@@ -50,6 +53,10 @@ func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string
 			fatal(err)
 		}
 		t.srv = &server{bin: bin, dir: dir}
+		if reuse {
+			t.key = iamsvc.SeedKey{ID: rootKeyID, Secret: rootSecret}
+			continue
+		}
 		// The server creates the database, the master key and the
 		// account; seeding happens with it stopped.
 		if _, err := t.srv.start(); err != nil {

@@ -33,7 +33,9 @@ func (s *Service) Bootstrap(ctx context.Context, account, name, accessKeyID, sec
 		}
 		// A previously configured root key that is no longer the
 		// configured one stops working.
-		all, err := listJSON[AccessKey](tx, kindAccessKey)
+		// Only the root's keys, through the owner index: reading every
+		// key made each start O(keys) (issue #17).
+		all, err := ownedKeys(tx, account, "")
 		if err != nil {
 			return err
 		}

@@ -256,7 +256,13 @@ func (s *Store) startAt(rev int64) {
 // Options.Timeout. Errors of fn come back as they are; failures of the
 // store match ErrUnavailable.
 func (s *Store) View(ctx context.Context, fn func(Reader) error) (int64, error) {
-	octx, cancel := s.opCtx(ctx)
+	return s.viewWithin(ctx, s.opts.Timeout, fn)
+}
+
+// viewWithin is View bounded by d rather than Options.Timeout (a view's
+// full build, see FirstBuildTimeout).
+func (s *Store) viewWithin(ctx context.Context, d time.Duration, fn func(Reader) error) (int64, error) {
+	octx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var fnErr error
 	rev, err := s.b.View(octx, func(r Reader) error {

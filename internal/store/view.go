@@ -54,6 +54,10 @@ type View[T any] struct {
 	lastErr  atomic.Pointer[string]
 }
 
+// FirstBuildTimeout bounds a full build of a view (the first one, and
+// recovery after a failed step).
+const FirstBuildTimeout = 2 * time.Minute
+
 // NewView builds the first snapshot synchronously (so a server never serves
 // from nothing) and then rebuilds it after every committed change to one of
 // kinds (record kinds, or kind prefixes ending in "/"), before the Update
@@ -82,7 +86,12 @@ func NewIncrementalView[T any](ctx context.Context, s *Store, name string, kinds
 	// Attach before the first build so that no change committed while it
 	// runs goes unseen.
 	s.attach(v)
-	octx, cancel := s.opCtx(ctx)
+	// The first build reads everything: with a million records it takes
+	// longer than one operation's bound (Options.Timeout) on a busy
+	// machine, and failing it would keep the server from ever starting
+	// (issue #17). It is bounded by FirstBuildTimeout instead; a store that
+	// does not answer still fails the start, later.
+	octx, cancel := context.WithTimeout(ctx, max(s.opts.Timeout, FirstBuildTimeout))
 	err := v.Rebuild(octx)
 	cancel()
 	if err != nil {
@@ -129,7 +138,12 @@ func (v *View[T]) make(ctx context.Context, incremental bool) error {
 	var snap *T
 	prev, since := v.cur.Load(), v.rev.Load()
 	incremental = incremental && v.apply != nil && prev != nil
-	rev, err := v.s.View(ctx, func(r Reader) error {
+	// A full build reads every record: bounded like the first one.
+	bound := v.s.opts.Timeout
+	if !incremental {
+		bound = max(bound, FirstBuildTimeout)
+	}
+	rev, err := v.s.viewWithin(ctx, bound, func(r Reader) error {
 		var err error
 		if incremental {
 			var d Diff
