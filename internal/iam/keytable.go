@@ -117,12 +117,12 @@ func (b *keyTableBuilder) done() keyTable { return keyTable{base: b.base, over: 
 // entry's id, user and sealed secret share one allocation, and the
 // account and status strings are shared between entries.
 type baseLoader struct {
-	chunks  [][]KeyEntry
-	n       int
-	last    string
-	dec     keyDecoder
-	buf     []byte
-	sorted  bool
+	chunks [][]KeyEntry
+	n      int
+	last   string
+	dec    keyDecoder
+	buf    []byte
+	sorted bool
 }
 
 func newBaseLoader() *baseLoader { return &baseLoader{sorted: true} }

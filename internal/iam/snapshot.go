@@ -32,8 +32,8 @@ type Snapshot struct {
 	tokenKeys    []authn.TokenKey
 	opener       *keyOpener
 	lists        *listCache // sorted lists for paging, made when first listed
-	attachCount  pmap[int] // policy ARN -> attachments
-	boundaryUse  pmap[int] // policy ARN -> boundary uses
+	attachCount  pmap[int]  // policy ARN -> attachments
+	boundaryUse  pmap[int]  // policy ARN -> boundary uses
 
 	// Derived indexes, kept so that a change finds what depends on it.
 	ownerKeys  pmap[pset] // entityKey(account, user), or account+"/" for root -> access key ids

@@ -444,4 +444,3 @@ func (s *Service) listMultipartUploads(c *call) error {
 		}
 	})
 }
-

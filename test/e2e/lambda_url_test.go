@@ -66,7 +66,7 @@ func TestFunctionURLClients(t *testing.T) {
 	lc := lambda.NewFromConfig(cfg)
 	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("urlfn"), Role: role.Role.Arn, Runtime: types.RuntimePython312,
 		Handler: aws.String("index.handler"),
-		Code: &types.FunctionCode{ZipFile: pythonZip(t, `{"statusCode": 200, "body": event["requestContext"]["authorizer"]["iam"]["userArn"] + " " + event["rawPath"] + " " + event.get("body", "")}`)}}); err != nil {
+		Code:    &types.FunctionCode{ZipFile: pythonZip(t, `{"statusCode": 200, "body": event["requestContext"]["authorizer"]["iam"]["userArn"] + " " + event["rawPath"] + " " + event.get("body", "")}`)}}); err != nil {
 		t.Fatal(err)
 	}
 	u, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("urlfn"), AuthType: types.FunctionUrlAuthTypeAwsIam})
