@@ -24,7 +24,12 @@ import (
 type stager struct {
 	base string // host directory; a tmpfs in the thread's namespace
 	reqs chan func()
-	done chan struct{}
+	// quit stops the staging thread. reqs itself is never closed: an
+	// instance may still be releasing its root while the manager closes,
+	// and a send on a closed channel panics (a race seen in CI).
+	quit      chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
 
 	mu      sync.Mutex
 	statics map[string]string // host path -> staged path
@@ -40,7 +45,7 @@ func newStager() (*stager, error) {
 		os.Remove(base)
 		return nil, err
 	}
-	st := &stager{base: base, reqs: make(chan func()), done: make(chan struct{}), statics: map[string]string{}}
+	st := &stager{base: base, reqs: make(chan func()), quit: make(chan struct{}), done: make(chan struct{}), statics: map[string]string{}}
 	ready := make(chan error, 1)
 	go st.run(ready)
 	if err := <-ready; err != nil {
@@ -76,8 +81,13 @@ func (st *stager) run(ready chan<- error) {
 		return
 	}
 	ready <- nil
-	for f := range st.reqs {
-		f()
+	for {
+		select {
+		case f := <-st.reqs:
+			f()
+		case <-st.quit:
+			return
+		}
 	}
 }
 
@@ -129,7 +139,7 @@ func (st *stager) release(dst string) {
 }
 
 func (st *stager) close() {
-	close(st.reqs)
+	st.closeOnce.Do(func() { close(st.quit) })
 	<-st.done
 	os.Remove(st.base)
 }
