@@ -94,3 +94,22 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 	_ = enc.Encode(s) // strings always encode
 	buf.Truncate(buf.Len() - 1)
 }
+
+// WriteJSON11 writes v as an AWS JSON 1.1 success response (the
+// X-Amz-Target protocols gatehouse serves: SSM Parameter Store and
+// CloudWatch Logs). If v cannot be encoded nothing is written and the
+// error is returned, for the caller's protocol error form.
+func WriteJSON11(w http.ResponseWriter, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return awserr.From(err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -170,18 +169,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
-		return awserr.From(err)
-	}
-	hd := w.Header()
-	hd.Set("Content-Type", "application/x-amz-json-1.1")
-	hd.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
-	return nil
+	return awsproto.WriteJSON11(w, out)
 }
 
 // decode parses a JSON 1.1 body strictly: one object of the operation's
