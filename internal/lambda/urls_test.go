@@ -136,7 +136,13 @@ func doURL(t *testing.T, client *http.Client, method, u, host string, body []byt
 
 func signer(t *testing.T, key, secret, region string) *http.Client {
 	t.Helper()
-	tr, err := sigv4client.New(sigv4client.Config{Region: region, Service: "lambda", Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
+	return signerFor(t, "lambda", key, secret, region)
+}
+
+// signerFor signs for service (the credential scope's service).
+func signerFor(t *testing.T, service, key, secret, region string) *http.Client {
+	t.Helper()
+	tr, err := sigv4client.New(sigv4client.Config{Region: region, Service: service, Credentials: credentials.NewStaticCredentialsProvider(key, secret, "")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +236,11 @@ func TestFunctionURLInvoke(t *testing.T) {
 		{"wrong region", signer(t, "AKIAGATEHOUSETEST001", "gatehouse/test/secret/key/0000000000000A", "eu-west-1"), pathForm + "/", ""},
 		{"unknown id", root, e.url + "/_lambda_url/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", ""},
 		{"host of another region", root, e.url + "/", id + ".lambda-url.eu-west-1.on.aws"},
+		// A signature scoped to another service (what a caller allowed only
+		// execute-api:Invoke holds) is not a function URL signature, even
+		// made with the account root's own key.
+		{"signed for execute-api", signerFor(t, "execute-api", "AKIAGATEHOUSETEST001", "gatehouse/test/secret/key/0000000000000A", "us-east-1"), pathForm + "/", ""},
+		{"signed for execute-api, host form", signerFor(t, "execute-api", "AKIAGATEHOUSETEST001", "gatehouse/test/secret/key/0000000000000A", "us-east-1"), e.url + "/", host},
 	} {
 		r := doURL(t, tc.client, "GET", tc.u, tc.host, nil, nil)
 		if r.status != 403 || string(r.body) != forbidden {
