@@ -276,6 +276,19 @@ func (c *call) listChangeSets() (any, error) {
 
 func (c *call) deleteChangeSet() (any, error) {
 	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet")
+	if awserr.ChangeSetNotFound.Is(err) && !isARN(c.get("ChangeSetName")) {
+		// AWS answers a missing change set of an existing stack with
+		// success (Serverless v3 deletes its change set name before every
+		// deploy, unconditionally); only a missing stack is an error.
+		st, ferr := c.s.findStack(c.ctx, c.p.AccountID, c.region, c.get("StackName"))
+		if ferr != nil {
+			return nil, ferr
+		}
+		if st == nil {
+			return nil, awserr.ValidationError.Errorf("Stack [%s] does not exist", c.get("StackName"))
+		}
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
