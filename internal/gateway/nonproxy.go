@@ -2,14 +2,17 @@ package gateway
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/vtl"
 )
 
 // requestTemplate picks the integration request template for the
@@ -51,7 +54,15 @@ func (g *Gateway) mock(rq *request) {
 	}
 	status := "200"
 	if has {
-		m := statusCodeRE.FindStringSubmatch(rq.template(tmpl))
+		if !g.readBody(rq) {
+			return
+		}
+		out, _, err := rq.render(tmpl, rq.body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		m := statusCodeRE.FindStringSubmatch(out)
 		if m == nil {
 			g.fail(rq, awserr.GatewayInternalError.New("")) // "Unable to parse statusCode"
 			return
@@ -93,6 +104,49 @@ func (g *Gateway) respond(rq *request, status string, backendHeader http.Header,
 		return
 	}
 	ir := sel.ir
+	body := backendBody
+	ct := "application/json"
+	code, _ := strconv.Atoi(ir.StatusCode)
+	if code == 0 {
+		code = 200
+	}
+	var tctx *vtl.Map
+	binary := backendHeader != nil && matchMedia(rq.stage.binaryTypes, backendHeader.Get("Content-Type"))
+	if ir.ContentHandling == "CONVERT_TO_TEXT" {
+		body, _ = convertContent("CONVERT_TO_TEXT", body, binary)
+		binary = false
+	}
+	if len(ir.ResponseTemplates) > 0 && !binary {
+		accept := rq.r.Header.Get("Accept")
+		t, found := ir.ResponseTemplates[accept]
+		if found {
+			ct = accept
+		} else {
+			t, found = ir.ResponseTemplates["application/json"]
+		}
+		if !found {
+			keys := make([]string, 0, len(ir.ResponseTemplates))
+			for k := range ir.ResponseTemplates {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			ct, t = keys[0], ir.ResponseTemplates[keys[0]]
+		}
+		out, c, err := rq.render(t, body)
+		if err != nil {
+			g.templateError(rq, err, false)
+			return
+		}
+		body, tctx = []byte(out), c
+	}
+	if ir.ContentHandling == "CONVERT_TO_BINARY" && !binary {
+		b, ok := convertContent("CONVERT_TO_BINARY", body, false)
+		if !ok {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("CONVERT_TO_BINARY: the response is not base64")))
+			return
+		}
+		body = b
+	}
 	h := rq.w.Header()
 	for k, expr := range ir.ResponseParameters {
 		if !strings.HasPrefix(k, "method.response.header.") {
@@ -118,26 +172,8 @@ func (g *Gateway) respond(rq *request, status string, backendHeader http.Header,
 			}
 		}
 	}
-	body := backendBody
-	ct := "application/json"
-	if len(ir.ResponseTemplates) > 0 {
-		accept := rq.r.Header.Get("Accept")
-		t, found := ir.ResponseTemplates[accept]
-		if !found {
-			t, found = ir.ResponseTemplates["application/json"]
-		}
-		if !found {
-			for k, v := range ir.ResponseTemplates {
-				ct, t = k, v
-				break
-			}
-		}
-		body = []byte(rq.template(t))
-	}
-	code, _ := strconv.Atoi(ir.StatusCode)
-	if code == 0 {
-		code = 200
-	}
+	// Overrides are final: after the standard mappings.
+	code = responseOverride(tctx, h, code)
 	if h.Get("Content-Type") != "" {
 		ct = h.Get("Content-Type")
 	}
@@ -159,8 +195,36 @@ func (g *Gateway) httpIntegration(rq *request) {
 	if !ok {
 		return
 	}
-	if !has && !g.readBody(rq) {
+	if !g.readBody(rq) {
 		return
+	}
+	body := rq.body
+	binary := rq.binaryRequest()
+	ch := rq.m.in.ContentHandling
+	if ch == "CONVERT_TO_TEXT" && binary {
+		body, _ = convertContent(ch, body, true)
+		binary = false
+	}
+	var tctx *vtl.Map
+	if has && !binary {
+		out, c, err := rq.render(tmpl, body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		body, tctx = []byte(out), c
+		if !rq.applyPathOverrides(tctx) {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errUnplaceable))
+			return
+		}
+	}
+	if ch == "CONVERT_TO_BINARY" && !binary {
+		b, ok := convertContent(ch, body, false)
+		if !ok {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("CONVERT_TO_BINARY: the payload is not base64")))
+			return
+		}
+		body = b
 	}
 	u, err := rq.targetURL(false)
 	if err != nil {
@@ -170,12 +234,6 @@ func (g *Gateway) httpIntegration(rq *request) {
 	method := rq.m.in.HTTPMethod
 	if method == "" || method == "ANY" {
 		method = rq.r.Method
-	}
-	var body []byte
-	if has {
-		body = []byte(rq.template(tmpl))
-	} else {
-		body = rq.body
 	}
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
@@ -192,6 +250,7 @@ func (g *Gateway) httpIntegration(rq *request) {
 		out.Header.Set("Content-Type", ct)
 	}
 	rq.addMappedParams(out.Header, out.URL)
+	applyRequestOverrides(tctx, out.Header, out.URL)
 	resp, err := g.transport.RoundTrip(out)
 	if err != nil {
 		g.backendError(rq, ctx, err)

@@ -308,62 +308,18 @@ func (rq *request) param(name string) (string, bool) {
 	return "", false
 }
 
-// template renders a mapping template: static text with $context.X,
-// $stageVariables.X and $input.params('x') substituted (full VTL is not
-// implemented).
+// template renders a mapping template over the request body; on an error
+// it returns the template text unrendered (gateway response bodies, which
+// must answer something).
 func (rq *request) template(t string) string {
-	if !strings.Contains(t, "$") {
+	if !strings.ContainsAny(t, "$#") {
 		return t
 	}
-	var b strings.Builder
-	for i := 0; i < len(t); i++ {
-		if t[i] != '$' {
-			b.WriteByte(t[i])
-			continue
-		}
-		rest := t[i+1:]
-		brace := strings.HasPrefix(rest, "{")
-		if brace {
-			rest = rest[1:]
-		}
-		switch {
-		case strings.HasPrefix(rest, "context.") || strings.HasPrefix(rest, "stageVariables."):
-			n := 0
-			for n < len(rest) && (isIdent(rest[n]) || rest[n] == '.') {
-				n++
-			}
-			name := strings.TrimRight(rest[:n], ".")
-			var v string
-			if strings.HasPrefix(name, "context.") {
-				v, _ = rq.contextVar(name[len("context."):])
-			} else {
-				v = rq.stage.variables[name[len("stageVariables."):]]
-			}
-			b.WriteString(v)
-			i += len(name)
-			if brace && i+2 < len(t) && t[i+2] == '}' {
-				i += 2
-			}
-		case strings.HasPrefix(rest, "input.params('"):
-			end := strings.Index(rest, "')")
-			if end < 0 {
-				b.WriteByte('$')
-				continue
-			}
-			name := rest[len("input.params('"):end]
-			v, ok := rq.value("method.request.path." + name)
-			if !ok {
-				if v, ok = rq.value("method.request.querystring." + name); !ok {
-					v, _ = rq.value("method.request.header." + name)
-				}
-			}
-			b.WriteString(v)
-			i += end + 2
-		default:
-			b.WriteByte('$')
-		}
+	out, _, err := rq.render(t, rq.body)
+	if err != nil {
+		return t
 	}
-	return b.String()
+	return out
 }
 
 func isIdent(c byte) bool {
