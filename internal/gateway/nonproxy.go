@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -92,11 +93,18 @@ func (rq *request) selectResponse(status string) *selector {
 
 // respond writes the method response of a non-proxy integration.
 func (g *Gateway) respond(rq *request, status string, backendHeader http.Header, backendBody []byte) {
-	sel := rq.selectResponse(status)
+	g.respondWith(rq, rq.selectResponse(status), status, backendHeader, backendBody)
+}
+
+// respondWith writes the method response of integration response sel.
+func (g *Gateway) respondWith(rq *request, sel *selector, status string, backendHeader http.Header, backendBody []byte) {
 	if sel == nil {
 		if backendHeader != nil {
 			// No integration response at all: pass the backend's answer.
 			code, _ := strconv.Atoi(status)
+			if code < 100 || code > 599 {
+				code = 200
+			}
 			writeBody(rq.w, code, "application/json", backendBody)
 			return
 		}
@@ -263,4 +271,85 @@ func (g *Gateway) httpIntegration(rq *request) {
 		return
 	}
 	g.respond(rq, strconv.Itoa(resp.StatusCode), resp.Header, rb)
+}
+
+// lambdaIntegration is an AWS (non-proxy) integration with a Lambda
+// function: the request template's output (or the passed-through body) is
+// the event; a successful answer maps through the default integration
+// response, a function error through the one whose selectionPattern
+// matches its errorMessage (else the default), as AWS does.
+func (g *Gateway) lambdaIntegration(rq *request) {
+	tmpl, has, ok := g.requestTemplate(rq)
+	if !ok {
+		return
+	}
+	inv := g.invoker.get()
+	fn := rq.expandStageVariables(rq.m.lambdaARN)
+	if inv == nil || fn == "" || rq.m.in.HTTPMethod != "POST" {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("AWS integration not runnable: only Lambda function uris with httpMethod POST are supported")))
+		return
+	}
+	if !g.readBody(rq) {
+		return
+	}
+	if len(rq.body) > maxLambdaPayload {
+		g.fail(rq, awserr.GatewayPayloadTooLarge.New(""))
+		return
+	}
+	ev := rq.body
+	if has && !rq.binaryRequest() {
+		out, _, err := rq.render(tmpl, rq.body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		ev = []byte(out)
+	}
+	if len(bytes.TrimSpace(ev)) == 0 {
+		ev = []byte("{}")
+	}
+	src := rq.stage.srcPrefix.Method(rq.m.verb, strings.TrimPrefix(rq.m.res.Path, "/"))
+	ctx, cancel := g.timeoutCtx(rq)
+	defer cancel()
+	var payload []byte
+	var fnErr string
+	var err error
+	if cred := rq.m.in.Credentials; cred != "" {
+		payload, fnErr, err = g.invokeWithCredentials(ctx, rq, cred, fn, ev)
+	} else {
+		payload, fnErr, err = inv.InvokeFromGateway(ctx, fn, src, ev)
+	}
+	switch {
+	case ctx.Err() != nil && rq.r.Context().Err() == nil:
+		g.fail(rq, awserr.GatewayTimeout.New(""))
+		return
+	case err != nil:
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
+	if len(rq.m.selectors) == 0 {
+		// "No match for output mapping and no default output mapping configured"
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("AWS integration without integration responses")))
+		return
+	}
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if fnErr != "" {
+		var e struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		_ = json.Unmarshal(payload, &e)
+		g.respond(rq, e.ErrorMessage, hdr, payload)
+		return
+	}
+	g.respondWith(rq, rq.defaultResponse(), "200", hdr, payload)
+}
+
+// defaultResponse is the integration response without a selectionPattern.
+func (rq *request) defaultResponse() *selector {
+	for _, s := range rq.m.selectors {
+		if s.def {
+			return s
+		}
+	}
+	return nil
 }

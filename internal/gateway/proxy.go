@@ -69,6 +69,8 @@ func (g *Gateway) integrate(rq *request) {
 		g.mock(rq)
 	case "AWS_PROXY":
 		g.lambdaProxy(rq)
+	case "AWS":
+		g.lambdaIntegration(rq)
 	default:
 		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("unsupported integration type "+in.Type)))
 	}

@@ -279,8 +279,9 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	switch e.in.Type {
 	case "HTTP_PROXY", "HTTP":
 		e.proxy = compileTarget(e.in.URI)
-	case "AWS_PROXY":
-		e.lambdaARN = lambdaFunctionARN(e.in.URI)
+	case "AWS_PROXY", "AWS":
+		e.lambdaARN = lambdaFunctionARN(e.in.URI) // "" for AWS services other than Lambda
+
 	}
 	codes := make([]string, 0, len(e.in.IntegrationResponses))
 	for c := range e.in.IntegrationResponses {

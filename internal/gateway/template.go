@@ -20,7 +20,7 @@ import (
 
 // templateLimits bound one evaluation: API Gateway's 1000 #foreach
 // iterations, output no larger than a payload.
-var templateLimits = vtl.Limits{MaxSteps: 2_000_000, MaxOutput: MaxPayload, MaxBytes: 4 * MaxPayload, MaxIteration: 1000, MaxRange: 10000}
+var templateLimits = vtl.Limits{MaxSteps: 1_000_000, MaxOutput: MaxPayload, MaxBytes: 4 * MaxPayload, MaxIteration: 1000, MaxRange: 10000}
 
 // Parsed templates, keyed by their text. Templates come from deployed
 // APIs (bounded by their 300 KB limit); the cache is dropped when full.
