@@ -60,6 +60,11 @@ func vtlAPI() string {
 			"/bad-template": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/bad", `$util.parseJson('{nope')`, "")}},
 			"/hang":         map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/hang", hangTemplate, "")}},
 			"/bad-response": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/bad", "{}", "#if(")}},
+			"/convert": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": map[string]any{
+				"type": "http", "httpMethod": "POST", "uri": "BACKEND/convert", "contentHandling": "CONVERT_TO_TEXT",
+				"requestTemplates": map[string]string{"application/octet-stream": `{"b64": "$input.body"}`},
+				"responses": map[string]any{"default": map[string]any{"statusCode": "200", "contentHandling": "CONVERT_TO_BINARY",
+					"responseTemplates": map[string]string{"application/json": `$util.base64Encode($input.path('$.body'))`}}}}}},
 			"/fn": map[string]any{"post": map[string]any{"security": sig, "x-amazon-apigateway-integration": map[string]any{
 				"type": "aws", "httpMethod": "POST", "uri": fn,
 				"requestTemplates": map[string]string{"application/json": fnRequestTemplate},
@@ -68,7 +73,8 @@ func vtlAPI() string {
 					".*not found.*": map[string]any{"statusCode": "404", "responseTemplates": map[string]string{"application/json": fnErrorTemplate}},
 				}}}},
 		},
-		"components": map[string]any{"securitySchemes": map[string]any{"sigv4": map[string]string{"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}},
+		"x-amazon-apigateway-binary-media-types": []string{"application/octet-stream"},
+		"components":                             map[string]any{"securitySchemes": map[string]any{"sigv4": map[string]string{"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}},
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)
@@ -149,6 +155,14 @@ func TestMappingTemplatesE2E(t *testing.T) {
 		for _, p := range []string{"/bad-template", "/hang", "/bad-response"} {
 			r := e.call(base+p, callOpt{method: "POST", header: jsonCT, body: []byte("{}")})
 			wantError(t, r, 500, "InternalServerErrorException", "message", "Internal server error")
+		}
+	})
+	t.Run("content handling", func(t *testing.T) {
+		// CONVERT_TO_TEXT: the binary body reaches the template base64-encoded;
+		// CONVERT_TO_BINARY: the response template's base64 output is decoded.
+		r := e.call(base+"/convert", callOpt{method: "POST", header: map[string]string{"Content-Type": "application/octet-stream"}, body: []byte{0xff, 0x00, 'h', 'i'}})
+		if r.status != 200 || r.body != `{"b64": "/wBoaQ=="}` {
+			t.Fatalf("%d %q", r.status, r.body)
 		}
 	})
 	t.Run("lambda non-proxy", func(t *testing.T) {
