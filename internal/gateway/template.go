@@ -61,26 +61,29 @@ func (rq *request) templateVars(body []byte) vtl.Vars {
 			in.Path.Set(p.name, p.value)
 		}
 	}
-	// Query parameters in the order received, the last value of each.
+	// Query parameters in the order received, the last value of each; the
+	// caller's SigV4 material (headers, presigned-URL parameters, session
+	// token) is withheld as from every integration (withheldHeader).
+	q := rq.r.URL.Query()
 	for _, kv := range strings.Split(rq.r.URL.RawQuery, "&") {
-		if kv == "" {
-			continue
-		}
 		k, _, _ := strings.Cut(kv, "=")
 		name, err := url.QueryUnescape(k)
-		if err != nil {
+		if err != nil || name == "" || sigv4QueryParam(name) {
 			continue
 		}
 		if _, seen := in.QueryString.Get(name); seen {
 			continue
 		}
-		if v := rq.r.URL.Query()[name]; len(v) > 0 {
+		if v := q[name]; len(v) > 0 {
 			in.QueryString.Set(name, v[len(v)-1])
 		}
 	}
+	signed := rq.signed()
 	names := make([]string, 0, len(rq.r.Header))
 	for k := range rq.r.Header {
-		names = append(names, k)
+		if !withheldHeader(k, signed) {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
 	for _, k := range names {

@@ -38,7 +38,7 @@ const (
 #set($context.responseOverride.status = 207)
 #set($context.responseOverride.header.X-Big = "yes")
 #end`
-	fnRequestTemplate  = `{"name": "$input.params('name')", "items": $input.json('$.items'), "caller": "$context.identity.userArn"}`
+	fnRequestTemplate  = `{"name": "$input.params('name')", "items": $input.json('$.items'), "caller": "$context.identity.userArn", "auth": "$input.params('Authorization')$input.params().header.get('X-Amz-Date')"}`
 	fnResponseTemplate = `{"greeting": "$input.path('$.msg')", "n": $input.path('$.n')}`
 	fnErrorTemplate    = `{"error": "$util.escapeJavaScript($input.path('$.errorMessage'))"}`
 	hangTemplate       = `#foreach($a in [1..1000])#foreach($b in [1..1000])#foreach($c in [1..1000])x#end#end#end`
@@ -176,7 +176,7 @@ func TestMappingTemplatesE2E(t *testing.T) {
 		if err := json.Unmarshal(inv.event, &ev); err != nil {
 			t.Fatalf("event %q: %v", inv.event, err)
 		}
-		if ev["name"] != "Ann" || len(ev["items"].([]any)) != 2 || ev["caller"] != "arn:aws:iam::000000000000:root" {
+		if ev["name"] != "Ann" || len(ev["items"].([]any)) != 2 || ev["caller"] != "arn:aws:iam::000000000000:root" || ev["auth"] != "" {
 			t.Fatalf("event %s", inv.event)
 		}
 		inv.payload, inv.fnErr = `{"errorMessage": "pet not found: 7", "errorType": "Error"}`, "Unhandled"
