@@ -65,6 +65,9 @@ func (ev *evaluator) charge(n int) error {
 	return nil
 }
 
+// remaining is what is left of the string budget.
+func (ev *evaluator) remaining() int { return max(ev.lim.MaxBytes-ev.bytes, 0) }
+
 func (ev *evaluator) write(s string) error {
 	if ev.out.Len()+len(s) > ev.lim.MaxOutput {
 		return fmt.Errorf("%w: output over %d bytes", ErrBudget, ev.lim.MaxOutput)

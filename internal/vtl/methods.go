@@ -1,6 +1,7 @@
 package vtl
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf16"
@@ -331,11 +332,15 @@ func (ev *evaluator) stringMethod(s, name string, args []any) (any, error) {
 			dst = re.ExpandString(dst, repl, s, loc)
 			return out(s[:loc[0]] + string(dst) + s[loc[1]:])
 		}
-		// Bound the result before building it.
-		if n := len(re.FindAllStringIndex(s, -1)); n > 0 {
-			if err := ev.charge(n * len(repl)); err != nil {
-				return nil, err
-			}
+		// Bound the matches (and so the result) before building it.
+		per := len(repl) + 48
+		maxN := ev.remaining()/per + 1
+		n := len(re.FindAllStringIndex(s, maxN+1))
+		if n > maxN {
+			return nil, fmt.Errorf("%w: replaceAll over %d matches", ErrBudget, maxN)
+		}
+		if err := ev.charge(n * per); err != nil {
+			return nil, err
 		}
 		return out(re.ReplaceAllString(s, repl))
 	case "split":
@@ -353,11 +358,15 @@ func (ev *evaluator) stringMethod(s, name string, args []any) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := -1
-		if limit > 0 {
+		maxN := ev.remaining()/48 + 1
+		n := maxN + 1
+		if limit > 0 && limit < n {
 			n = limit
 		}
 		parts := re.Split(s, n)
+		if len(parts) > maxN {
+			return nil, fmt.Errorf("%w: split into over %d parts", ErrBudget, maxN)
+		}
 		// Java drops a leading empty string for a zero-width match at 0,
 		// and trailing empty strings when limit == 0.
 		if len(parts) > 1 && parts[0] == "" && s != "" {

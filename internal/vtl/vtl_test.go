@@ -175,6 +175,8 @@ func TestBudgets(t *testing.T) {
 		"huge range":      "#set($r = [1..2000000000])",
 		"list growth":     "#set($l = [1])#foreach($i in [1..1000])#set($_ = $l.addAll($l))#end",
 		"recursive macro": "#macro(r $n)#r($n)#end#r(1)",
+		"split bomb":      "#set($s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')#foreach($i in [1..12])#set($s = \"$s$s\")#end#set($p = $s.split(''))",
+		"replaceAll bomb": "#set($s = 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')#foreach($i in [1..12])#set($s = \"$s$s\")#end#set($p = $s.replaceAll('', 'yyyyyyyy'))",
 		"replace growth":  "#set($s = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')#foreach($i in [1..40])#set($s = $s.replaceAll('a', 'aa'))#end",
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -184,6 +186,9 @@ func TestBudgets(t *testing.T) {
 			}
 			if !errors.Is(err, ErrBudget) && !strings.Contains(err.Error(), "too deep") {
 				t.Fatalf("want a budget error, got %v", err)
+			}
+			if testing.Verbose() {
+				t.Log(err)
 			}
 		})
 	}
