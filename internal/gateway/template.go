@@ -148,13 +148,20 @@ func (rq *request) templateContext() *vtl.Map {
 		}
 		c.Set("authorizer", a)
 	}
+	// Overrides may be applied once each (a second #set is a 5XX on AWS).
 	ro := vtl.NewMap()
-	ro.Set("header", vtl.NewMap())
-	ro.Set("path", vtl.NewMap())
-	ro.Set("querystring", vtl.NewMap())
+	for _, sec := range []string{"header", "path", "querystring"} {
+		m := vtl.NewMap()
+		m.SetOnce()
+		ro.Set(sec, m)
+	}
+	ro.SetOnce()
 	c.Set("requestOverride", ro)
 	so := vtl.NewMap()
-	so.Set("header", vtl.NewMap())
+	sh := vtl.NewMap()
+	sh.SetOnce()
+	so.Set("header", sh)
+	so.SetOnce()
 	c.Set("responseOverride", so)
 	return c
 }
@@ -168,7 +175,33 @@ func (rq *request) render(src string, body []byte) (string, *vtl.Map, error) {
 	}
 	vars := rq.templateVars(body)
 	out, err := t.Render(vars, templateLimits)
+	if err == nil && overridden(vars.Context) {
+		err = errOverriddenTwice
+	}
 	return out, vars.Context, err
+}
+
+var errOverriddenTwice = errors.New("a request or response override was set twice")
+
+// overridden reports whether the template set one override twice.
+func overridden(ctx *vtl.Map) bool {
+	for _, which := range []string{"requestOverride", "responseOverride"} {
+		o, _ := ctx.Get(which)
+		om, _ := o.(*vtl.Map)
+		if om == nil {
+			continue
+		}
+		if om.Duplicated() {
+			return true
+		}
+		for _, k := range om.Keys() {
+			v, _ := om.Get(k)
+			if m, ok := v.(*vtl.Map); ok && m.Duplicated() {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // templateError answers a template that failed: a request body that is

@@ -59,6 +59,7 @@ func vtlAPI() string {
 			"/orders":       map[string]any{"post": map[string]any{"security": sig, "x-amazon-apigateway-integration": httpInteg("/orders", ordersRequestTemplate, ordersResponseTemplate)}},
 			"/bad-template": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/bad", `$util.parseJson('{nope')`, "")}},
 			"/hang":         map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/hang", hangTemplate, "")}},
+			"/twice":        map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/twice", "{}", `#set($context.responseOverride.status = 400)#set($context.responseOverride.status = 401)`)}},
 			"/bad-response": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": httpInteg("/bad", "{}", "#if(")}},
 			"/convert": map[string]any{"post": map[string]any{"x-amazon-apigateway-integration": map[string]any{
 				"type": "http", "httpMethod": "POST", "uri": "BACKEND/convert", "contentHandling": "CONVERT_TO_TEXT",
@@ -152,7 +153,7 @@ func TestMappingTemplatesE2E(t *testing.T) {
 		}
 	})
 	t.Run("template errors are 500", func(t *testing.T) {
-		for _, p := range []string{"/bad-template", "/hang", "/bad-response"} {
+		for _, p := range []string{"/bad-template", "/hang", "/bad-response", "/twice"} {
 			r := e.call(base+p, callOpt{method: "POST", header: jsonCT, body: []byte("{}")})
 			wantError(t, r, 500, "InternalServerErrorException", "message", "Internal server error")
 		}

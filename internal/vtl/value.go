@@ -18,7 +18,16 @@ import (
 type Map struct {
 	keys []string
 	m    map[string]any
+	once bool // a second Set of a key marks dup (SetOnce)
+	dup  bool
 }
+
+// SetOnce makes every later Set of a key already present mark the map as
+// Duplicated (API Gateway's overrides "may only be applied once").
+func (m *Map) SetOnce() { m.once = true }
+
+// Duplicated reports whether a key was set again after SetOnce.
+func (m *Map) Duplicated() bool { return m.dup }
 
 // NewMap returns an empty map.
 func NewMap() *Map { return &Map{m: map[string]any{}} }
@@ -27,6 +36,8 @@ func NewMap() *Map { return &Map{m: map[string]any{}} }
 func (m *Map) Set(k string, v any) {
 	if _, ok := m.m[k]; !ok {
 		m.keys = append(m.keys, k)
+	} else if m.once {
+		m.dup = true
 	}
 	m.m[k] = v
 }
