@@ -119,9 +119,17 @@ func (g *Gateway) respondWith(rq *request, sel *selector, status string, backend
 		code = 200
 	}
 	var tctx *vtl.Map
+	// Content type conversions (AWS's table): the payload is binary when
+	// its Content-Type is one of binaryMediaTypes, the client wants binary
+	// when its first Accept type is; without contentHandling a binary
+	// payload goes to a text client base64-encoded and a text payload to a
+	// binary client base64-decoded.
 	binary := backendHeader != nil && matchMedia(rq.stage.binaryTypes, backendHeader.Get("Content-Type"))
-	if ir.ContentHandling == "CONVERT_TO_TEXT" {
-		body, _ = convertContent("CONVERT_TO_TEXT", body, binary)
+	accept, _, _ := strings.Cut(rq.r.Header.Get("Accept"), ",")
+	acceptBinary := matchMedia(rq.stage.binaryTypes, strings.TrimSpace(accept))
+	ch := ir.ContentHandling
+	if binary && (ch == "CONVERT_TO_TEXT" || ch == "" && !acceptBinary) {
+		body, _ = convertContent("CONVERT_TO_TEXT", body, true)
 		binary = false
 	}
 	if len(ir.ResponseTemplates) > 0 && !binary {
@@ -147,7 +155,7 @@ func (g *Gateway) respondWith(rq *request, sel *selector, status string, backend
 		}
 		body, tctx = []byte(out), c
 	}
-	if ir.ContentHandling == "CONVERT_TO_BINARY" && !binary {
+	if !binary && (ch == "CONVERT_TO_BINARY" || ch == "" && acceptBinary) {
 		b, ok := convertContent("CONVERT_TO_BINARY", body, false)
 		if !ok {
 			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("CONVERT_TO_BINARY: the response is not base64")))
