@@ -504,7 +504,7 @@ func argMap(args []any) (*Map, bool) {
 
 func (ev *evaluator) listMethod(l *List, name string, args []any) (any, error) {
 	switch name {
-	case "size":
+	case "size", "count": // AWS's reference shows $input.path('$.pets').count()
 		return int64(len(l.items)), nil
 	case "isEmpty":
 		return len(l.items) == 0, nil

@@ -99,6 +99,8 @@ func TestLanguage(t *testing.T) {
 		{"base64", "$util.base64Encode('hello') $util.base64Decode('aGVsbG8=')", "aGVsbG8= hello"},
 		{"util null", "[$util.escapeJavaScript($nope)]", "[]"},
 		{"stageVariables", "$stageVariables.env ${stageVariables.env}", "dev dev"},
+		{"stageVariables index", "$stageVariables['env'] ${stageVariables['env']}", "dev dev"},
+		{"count", "$input.path('$.tags').count()", "3"},
 		{"context nested", "$context.identity.sourceIp", "192.0.2.1"},
 		{"macro", "#macro(greet $who)Hi $who!#end#greet('Bob') #greet($context.stage)", "Hi Bob! Hi test!"},
 		{"velocityHasNext", "#foreach($i in [1,2])$i#if($velocityHasNext),#end#end", "1,2"},
