@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -108,6 +109,20 @@ func TestCorpus(t *testing.T) {
 			// allow (AWS documents this); the rest must be JSON.
 			if isJSON && !json.Valid([]byte(strings.ReplaceAll(out, `\'`, "'"))) {
 				t.Errorf("output is not JSON:\n%s", out)
+			}
+			// NAME.expect.json: the output AWS documents for the example,
+			// compared as JSON.
+			if want, err := os.ReadFile(filepath.Join(dir, name+".expect.json")); err == nil {
+				var a, b any
+				if err := json.Unmarshal([]byte(out), &a); err != nil {
+					t.Fatalf("output is not JSON: %v\n%s", err, out)
+				}
+				if err := json.Unmarshal(want, &b); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("output differs from AWS's documented output:\n%s", out)
+				}
 			}
 			golden := filepath.Join(dir, name+".golden")
 			if *update {
