@@ -134,7 +134,31 @@ func (rq *request) templateContext() *vtl.Map {
 		v, _ := rq.contextVar("identity." + n)
 		id.Set(n, v)
 	}
+	// The client certificate of a mutual-TLS custom domain, when the
+	// request presented one (contextVar knows it).
+	cert, validity := vtl.NewMap(), vtl.NewMap()
+	for _, n := range []string{"clientCertPem", "subjectDN", "issuerDN", "serialNumber"} {
+		if v, ok := rq.contextVar("identity.clientCert." + n); ok {
+			cert.Set(n, v)
+		}
+	}
+	for _, n := range []string{"notBefore", "notAfter"} {
+		if v, ok := rq.contextVar("identity.clientCert.validity." + n); ok {
+			validity.Set(n, v)
+		}
+	}
+	if cert.Len() > 0 {
+		if validity.Len() > 0 {
+			cert.Set("validity", validity)
+		}
+		id.Set("clientCert", cert)
+	}
 	c.Set("identity", id)
+	if rq.tg.custom {
+		cd := vtl.NewMap()
+		cd.Set("basePathMatched", rq.tg.basePath)
+		c.Set("customDomain", cd)
+	}
 	if rq.authz != nil {
 		a := vtl.NewMap()
 		a.Set("principalId", rq.authz.principalID)
