@@ -237,6 +237,13 @@ func (p *parser) block() (nodes []node, term string, err error) {
 				return nodes, term, nil
 			}
 			if n != nil {
+				if _, isSet := n.(*setNode); isSet {
+					// Velocity 1.7's #set token takes the spaces and tabs
+					// before it: they are not output.
+					t := strings.TrimRight(text.String(), " \t")
+					text.Reset()
+					text.WriteString(t)
+				}
 				flush()
 				nodes = append(nodes, n)
 			}
