@@ -312,6 +312,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.noRoute(rq)
 		return
 	}
+	st = st.pick()
 	rq.tg, rq.stage = tg, st
 	var m *methodEntry
 	if g.cfg.NoFallthrough {

@@ -61,6 +61,13 @@ type stageEntry struct {
 	// userAgent is "AmazonAPIGateway_{id}", the integration request's
 	// User-Agent when the client sent none.
 	userAgent string
+	// canary is the stage's canary (canary.go): the entry compiled from
+	// canarySettings.deploymentId with the variable overrides; nil when
+	// the stage has no canary settings.
+	canary *canaryEntry
+	// hasCanary: the stage has canary settings ($context.isCanaryRequest
+	// is defined); isCanary: this entry is the canary itself.
+	hasCanary, isCanary bool
 }
 
 func (s *stageEntry) integrationUserAgent() string {
@@ -153,7 +160,11 @@ func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
 			a = &apiEntry{id: st.APIID, account: d.Account, region: d.Region, stages: map[string]*stageEntry{}}
 			t.apis[st.APIID] = a
 		}
-		a.stages[st.Stage.StageName] = compileStage(a, &st, d)
+		base := compileStage(a, &st, d)
+		a.stages[st.Stage.StageName] = base
+		if err := compileCanary(r, a, &st, base, deps); err != nil {
+			return nil, err
+		}
 	}
 	bps, err := r.List(apigw.KindBasePath, "")
 	if err != nil {
