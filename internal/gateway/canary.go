@@ -93,6 +93,7 @@ func compileCanary(r store.Reader, a *apiEntry, st *apigw.StageRecord, base *sta
 	cst.Stage.Variables = vars
 	ce := compileStage(a, &cst, d)
 	ce.hasCanary, ce.isCanary = true, true
+	ce.clientCert = base.clientCert
 	c := &canaryEntry{entry: ce, useStageCache: cs.UseStageCache, seq: new(atomic.Uint64)}
 	switch p := cs.PercentTraffic; {
 	case p >= 100:
