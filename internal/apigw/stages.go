@@ -258,7 +258,8 @@ func (s *Service) deleteDeployment(c *call) (int, any, error) {
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if err := json.Unmarshal(rec.Value, &st); err == nil && st.Stage.DeploymentID == c.seg[3] {
+			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.seg[3] ||
+				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.seg[3]) {
 				return awserr.BadRequestException.Errorf("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}

@@ -62,6 +62,10 @@ func TestCanaryE2E(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The canary's deployment is in use: it cannot be deleted.
+	if _, err := e.apig.DeleteDeployment(ctx, &apigateway.DeleteDeploymentInput{RestApiId: aws.String(id), DeploymentId: d2.Id}); err == nil {
+		t.Fatal("deleted the canary's deployment")
+	}
 	st, err := e.apig.GetStage(ctx, &apigateway.GetStageInput{RestApiId: aws.String(id), StageName: aws.String("prod")})
 	if err != nil {
 		t.Fatal(err)
