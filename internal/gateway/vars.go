@@ -66,6 +66,12 @@ func (rq *request) contextVar(name string) (string, bool) {
 		return rq.stage.name, true
 	case "deploymentId":
 		return rq.stage.deploymentID, true
+	case "isCanaryRequest":
+		// Defined only on a stage with canary settings (canary.go).
+		if !rq.stage.hasCanary {
+			return "", false
+		}
+		return strconv.FormatBool(rq.stage.isCanary), true
 	case "resourceId":
 		return rq.m.res.ID, true
 	case "resourcePath":
