@@ -18,7 +18,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/clientcall"
 )
 
-const usage = `usage:
+const usage = `Usage:
   gatehouse accounts create [--account-id ID] [--name NAME] [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
   gatehouse accounts list [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
 
