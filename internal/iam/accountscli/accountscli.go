@@ -41,6 +41,9 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return 0
 	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "gatehouse accounts: unknown subcommand %q (create or list)\n\n", args[0])
+		}
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
