@@ -194,3 +194,22 @@ func TestCLIFailedCreateRollsBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIDeleteMissingChangeSet: as on AWS, deleting a change set that
+// does not exist succeeds when the stack exists (the CDK does this before
+// every deploy) and is a ValidationError when the stack does not.
+func TestCLIDeleteMissingChangeSet(t *testing.T) {
+	c := newCLI(t)
+	t.Parallel()
+	c.must("cloudformation", "create-change-set", "--stack-name", "cs", "--change-set-name", "first",
+		"--change-set-type", "CREATE", "--template-body", testdata("role_only.yaml"), "--capabilities", "CAPABILITY_IAM")
+	c.must("cloudformation", "delete-change-set", "--stack-name", "cs", "--change-set-name", "cdk-deploy-change-set")
+	if _, stderr, err := c.run("cloudformation", "delete-change-set", "--stack-name", "nostack", "--change-set-name", "x"); err == nil ||
+		!strings.Contains(stderr, "ValidationError") || !strings.Contains(stderr, "Stack with id nostack does not exist") {
+		t.Fatalf("missing stack: %v %s", err, stderr)
+	}
+	if _, stderr, err := c.run("cloudformation", "describe-change-set", "--stack-name", "cs", "--change-set-name", "cdk-deploy-change-set"); err == nil ||
+		!strings.Contains(stderr, "ChangeSetNotFound") {
+		t.Fatalf("describe of a missing change set: %v %s", err, stderr)
+	}
+}
