@@ -16,6 +16,7 @@ import (
 	awsssm "github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 )
 
@@ -117,7 +118,7 @@ func createRepository(ctx context.Context, cl *clients, rc resCtx, p map[string]
 		name = strings.ToLower(physicalName(rc, 256))
 	}
 	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn":           "arn:aws:ecr:" + rc.Region + ":" + rc.Account + ":repository/" + name,
+		"Arn":           arn.ECRRepository(rc.Region, rc.Account, name),
 		"RepositoryUri": rc.Account + ".dkr.ecr." + rc.Region + ".amazonaws.com/" + name,
 	}}, nil
 }
@@ -125,7 +126,7 @@ func createRepository(ctx context.Context, cl *clients, rc resCtx, p map[string]
 func createKey(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
 	id := newUUID()
 	return result{PhysicalID: id, Attributes: map[string]any{
-		"Arn": "arn:aws:kms:" + rc.Region + ":" + rc.Account + ":key/" + id, "KeyId": id}}, nil
+		"Arn": arn.KMSKey(rc.Region, rc.Account, id), "KeyId": id}}, nil
 }
 
 func createAlias(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {

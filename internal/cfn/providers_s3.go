@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
 func init() {
@@ -318,7 +320,7 @@ func applyBucketConfig(ctx context.Context, cl *clients, name string, c bucketCo
 
 func bucketResult(rc resCtx, name string) result {
 	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn":                 "arn:aws:s3:::" + name,
+		"Arn":                 arn.S3Bucket(name),
 		"DomainName":          name + ".s3.amazonaws.com",
 		"RegionalDomainName":  name + ".s3." + rc.Region + ".amazonaws.com",
 		"DualStackDomainName": name + ".s3.dualstack." + rc.Region + ".amazonaws.com",
