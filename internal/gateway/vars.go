@@ -314,24 +314,6 @@ func (rq *request) param(name string) (string, bool) {
 	return "", false
 }
 
-// template renders a mapping template over the request body; on an error
-// it returns the template text unrendered (gateway response bodies, which
-// must answer something).
-func (rq *request) template(t string) string {
-	if !strings.ContainsAny(t, "$#") {
-		return t
-	}
-	out, _, err := rq.render(t, rq.body)
-	if err != nil {
-		return t
-	}
-	return out
-}
-
-func isIdent(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
 // decodeQuery parses the raw query; AWS decodes names and values (§3.8).
 func decodeQuery(raw string) url.Values {
 	v, _ := url.ParseQuery(raw)

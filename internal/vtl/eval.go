@@ -38,14 +38,13 @@ var (
 )
 
 type evaluator struct {
-	vars    map[string]any
-	out     strings.Builder
-	lim     Limits
-	steps   int
-	bytes   int
-	res     map[string]*regexp.Regexp
-	calls   int
-	loopDep int
+	vars  map[string]any
+	out   strings.Builder
+	lim   Limits
+	steps int
+	bytes int
+	res   map[string]*regexp.Regexp
+	calls int
 }
 
 func (ev *evaluator) step() error {
