@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"errors"
 	"reflect"
 	"regexp"
 	"sort"
@@ -276,16 +277,17 @@ func (c *call) listChangeSets() (any, error) {
 
 func (c *call) deleteChangeSet() (any, error) {
 	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet")
-	if awserr.ChangeSetNotFound.Is(err) && !isARN(c.get("ChangeSetName")) {
-		// AWS answers a missing change set of an existing stack with
-		// success (Serverless v3 deletes its change set name before every
-		// deploy, unconditionally); only a missing stack is an error.
+	var ae *awserr.Error
+	if errors.As(err, &ae) && ae.Code == awserr.ChangeSetNotFound.Name && !isARN(c.get("ChangeSetName")) {
+		// AWS answers a missing change set (by name) of an existing stack
+		// with success (the CDK and Serverless v3 delete their change set
+		// name before every deploy); a missing stack stays an error.
 		st, ferr := c.s.findStack(c.ctx, c.p.AccountID, c.region, c.get("StackName"))
 		if ferr != nil {
 			return nil, ferr
 		}
-		if st == nil {
-			return nil, awserr.ValidationError.Errorf("Stack [%s] does not exist", c.get("StackName"))
+		if st == nil || st.Status == "DELETE_COMPLETE" {
+			return nil, notExist(c.get("StackName"))
 		}
 		return nil, nil
 	}

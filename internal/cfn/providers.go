@@ -77,7 +77,6 @@ func init() {
 		"AWS::CDK::Metadata":                       {create: createRecordOnly, update: updateRecordOnly, delete: deleteRecordOnly},
 		"AWS::CloudFormation::WaitConditionHandle": {create: createRecordOnly, delete: deleteRecordOnly},
 	}
-	registerS3Providers(providers)
 }
 
 func createRecordOnly(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {

@@ -1,38 +1,44 @@
 package cfn
 
+// AWS::S3::Bucket and AWS::S3::BucketPolicy: created through gatehouse's
+// S3 API with the stack's credentials, like every other provider. Each
+// configuration the template sets (encryption, versioning, public access
+// block, lifecycle, ownership controls, tags) is put on the bucket, where
+// S3 keeps and reports it; a property gatehouse does not carry over fails
+// the resource by name instead of being dropped.
+//
+// The providers are registered from this file's init, which runs after
+// providers.go's (files are initialized in name order).
+
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/gatehouse-dev/gatehouse/internal/cfn/tmpl"
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
-// registerS3Providers adds AWS::S3::Bucket, AWS::S3::BucketPolicy and
-// AWS::Logs::LogGroup (what `serverless deploy` emits besides Lambda, IAM
-// and API Gateway) to m.
-func registerS3Providers(m map[string]provider) {
-	m["AWS::S3::Bucket"] = provider{create: createBucket, update: updateBucket, delete: deleteBucket,
+func init() {
+	providers["AWS::S3::Bucket"] = provider{create: createBucket, update: updateBucket, delete: deleteBucket,
 		replaceOn: []string{"BucketName"}, name: "BucketName"}
-	m["AWS::S3::BucketPolicy"] = provider{create: createBucketPolicy, update: updateBucketPolicy, delete: deleteBucketPolicy,
-		replaceOn: []string{"Bucket"}}
-	m["AWS::Logs::LogGroup"] = provider{create: createLogGroup, update: updateLogGroup, delete: deleteRecordOnly,
-		replaceOn: []string{"LogGroupName"}, name: "LogGroupName"}
+	providers["AWS::S3::BucketPolicy"] = provider{create: createBucketPolicy, update: updateBucketPolicy,
+		delete: deleteBucketPolicy, replaceOn: []string{"Bucket"}}
 }
 
-// bucketProps are the AWS::S3::Bucket properties gatehouse applies. A
-// template with any other is refused by name rather than deployed
-// without it.
-var bucketProps = map[string]bool{
-	"BucketName": true, "BucketEncryption": true, "VersioningConfiguration": true,
-	"PublicAccessBlockConfiguration": true, "Tags": true,
-}
+// bucketProps are the AWS::S3::Bucket properties gatehouse applies.
+var bucketProps = map[string]bool{"BucketName": true, "AccessControl": true, "BucketEncryption": true,
+	"PublicAccessBlockConfiguration": true, "VersioningConfiguration": true, "LifecycleConfiguration": true,
+	"OwnershipControls": true, "Tags": true}
 
-func checkProps(p map[string]any, known map[string]bool, typ string) error {
+// unsupported fails on the first property of p not in known, so a
+// setting that matters (replication, notifications, object lock, ...) is
+// never silently dropped.
+func unsupported(typ string, p map[string]any, known map[string]bool) error {
 	var bad []string
 	for k := range p {
 		if !known[k] {
@@ -43,261 +49,382 @@ func checkProps(p map[string]any, known map[string]bool, typ string) error {
 		return nil
 	}
 	sort.Strings(bad)
-	return errf("Properties validation failed for resource with message: gatehouse does not support %s properties %s yet", typ, strings.Join(bad, ", "))
+	return errf("Properties validation failed for resource with message: gatehouse does not support %s properties %s", typ, strings.Join(bad, ", "))
 }
 
-// bucketName is the bucket's custom name, or one generated as
-// CloudFormation does (STACK-LOGICALID-RANDOM in lower case, at most 63
-// characters, which S3 requires).
-func bucketName(rc resCtx, p map[string]any) (string, error) {
-	name, err := pstr(p, "BucketName")
-	if err != nil || name != "" {
-		return name, err
+func sub(p map[string]any, k string) (map[string]any, error) {
+	v, ok := p[k]
+	if !ok || v == nil {
+		return nil, nil
 	}
-	return strings.ToLower(physicalName(rc, 63)), nil
-}
-
-func bucketResult(rc resCtx, name string) result {
-	suffix := "amazonaws.com"
-	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn":                 "arn:aws:s3:::" + name,
-		"DomainName":          name + ".s3." + suffix,
-		"RegionalDomainName":  name + ".s3." + rc.Region + "." + suffix,
-		"DualStackDomainName": name + ".s3.dualstack." + rc.Region + "." + suffix,
-		"WebsiteURL":          "http://" + name + ".s3-website-" + rc.Region + "." + suffix,
-	}}
-}
-
-func createBucket(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
-	if err := checkProps(p, bucketProps, "AWS::S3::Bucket"); err != nil {
-		return result{}, err
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, propErr(k, "JSONObject")
 	}
-	name, err := bucketName(rc, p)
+	return m, nil
+}
+
+func subList(p map[string]any, k string) ([]map[string]any, error) {
+	v, ok := p[k]
+	if !ok || v == nil {
+		return nil, nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		return nil, propErr(k, "JSONArray")
+	}
+	out := make([]map[string]any, 0, len(l))
+	for _, x := range l {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, propErr(k, "JSONObject")
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func pbool(p map[string]any, k string) (*bool, error) {
+	s, err := pstr(p, k)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	b, err := strconv.ParseBool(s)
 	if err != nil {
-		return result{}, err
+		return nil, propErr(k, "Boolean")
 	}
-	in := &awss3.CreateBucketInput{Bucket: &name}
-	if rc.Region != "us-east-1" {
-		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(rc.Region)}
-	}
-	if _, err := cl.s3.CreateBucket(ctx, in); err != nil {
-		return result{}, sdkError(err)
-	}
-	if err := applyBucket(ctx, cl, name, nil, p); err != nil {
-		// The bucket is ours and empty: remove it so that the failed
-		// create leaves nothing behind (CloudFormation's handler does too).
-		_, _ = cl.s3.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: &name})
-		return result{}, err
-	}
-	return bucketResult(rc, name), nil
+	return &b, nil
 }
 
-func updateBucket(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
-	if err := checkProps(p, bucketProps, "AWS::S3::Bucket"); err != nil {
-		return result{}, err
-	}
-	if err := applyBucket(ctx, cl, old.PhysicalID, old.Properties, p); err != nil {
-		return result{}, err
-	}
-	return bucketResult(rc, old.PhysicalID), nil
+// bucketConfig is a bucket's configuration read from its properties.
+type bucketConfig struct {
+	encryption *s3types.ServerSideEncryptionConfiguration
+	pab        *s3types.PublicAccessBlockConfiguration
+	versioning *s3types.VersioningConfiguration
+	lifecycle  *s3types.BucketLifecycleConfiguration
+	ownership  *s3types.OwnershipControls
+	tags       []s3types.Tag
 }
 
-func deleteBucket(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
-	_, err := cl.s3.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: aws.String(r.PhysicalID)})
-	if err = sdkError(err); isS3NotFound(err) {
-		return nil
+func readBucketConfig(p map[string]any) (bucketConfig, error) {
+	var c bucketConfig
+	if err := unsupported("AWS::S3::Bucket", p, bucketProps); err != nil {
+		return c, err
 	}
-	return err
-}
-
-func isS3NotFound(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "NoSuchBucket") || strings.Contains(err.Error(), "NoSuchBucketPolicy"))
-}
-
-// applyBucket makes the bucket's configuration what p says, given what
-// old said (nil on create): each configuration is put when present and
-// deleted when it was present and is no longer.
-func applyBucket(ctx context.Context, cl *clients, name string, old, p map[string]any) error {
-	had := func(k string) bool { _, ok := old[k]; return ok && old[k] != nil }
-	if v, ok := p["BucketEncryption"].(map[string]any); ok {
-		cfg, err := encryptionConfig(v)
+	if acl, err := pstr(p, "AccessControl"); err != nil {
+		return c, err
+	} else if acl != "" && acl != "Private" && acl != "BucketOwnerFullControl" {
+		return c, errf("Properties validation failed for resource with message: gatehouse does not support AccessControl %s (buckets are private)", acl)
+	}
+	if enc, err := sub(p, "BucketEncryption"); err != nil {
+		return c, err
+	} else if enc != nil {
+		rules, err := subList(enc, "ServerSideEncryptionConfiguration")
 		if err != nil {
-			return err
+			return c, err
 		}
-		if _, err := cl.s3.PutBucketEncryption(ctx, &awss3.PutBucketEncryptionInput{Bucket: &name, ServerSideEncryptionConfiguration: cfg}); err != nil {
-			return sdkError(err)
-		}
-	} else if p["BucketEncryption"] != nil {
-		return propErr("BucketEncryption", "JSONObject")
-	} else if had("BucketEncryption") {
-		if _, err := cl.s3.DeleteBucketEncryption(ctx, &awss3.DeleteBucketEncryptionInput{Bucket: &name}); err != nil {
-			return sdkError(err)
-		}
-	}
-	if v, ok := p["VersioningConfiguration"].(map[string]any); ok {
-		st, _ := tmpl.String(v["Status"])
-		if st != "Enabled" && st != "Suspended" {
-			return errf("Properties validation failed for resource with message: #/VersioningConfiguration/Status: %s is not a valid enum value", st)
-		}
-		if _, err := cl.s3.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &name,
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(st)}}); err != nil {
-			return sdkError(err)
-		}
-	} else if p["VersioningConfiguration"] != nil {
-		return propErr("VersioningConfiguration", "JSONObject")
-	} else if had("VersioningConfiguration") {
-		// A versioned bucket cannot go back to unversioned; removing the
-		// property suspends versioning, as CloudFormation does.
-		if _, err := cl.s3.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: &name,
-			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}}); err != nil {
-			return sdkError(err)
+		c.encryption = &s3types.ServerSideEncryptionConfiguration{}
+		for _, r := range rules {
+			def, err := sub(r, "ServerSideEncryptionByDefault")
+			if err != nil {
+				return c, err
+			}
+			rule := s3types.ServerSideEncryptionRule{}
+			if rule.BucketKeyEnabled, err = pbool(r, "BucketKeyEnabled"); err != nil {
+				return c, err
+			}
+			if def != nil {
+				alg, err := preq(def, "SSEAlgorithm")
+				if err != nil {
+					return c, err
+				}
+				key, err := pstr(def, "KMSMasterKeyID")
+				if err != nil {
+					return c, err
+				}
+				rule.ApplyServerSideEncryptionByDefault = &s3types.ServerSideEncryptionByDefault{
+					SSEAlgorithm: s3types.ServerSideEncryption(alg), KMSMasterKeyID: optional(key)}
+			}
+			c.encryption.Rules = append(c.encryption.Rules, rule)
 		}
 	}
-	if v, ok := p["PublicAccessBlockConfiguration"].(map[string]any); ok {
-		b := func(k string) *bool {
-			s, _ := tmpl.String(v[k])
-			return aws.Bool(s == "true")
+	if pab, err := sub(p, "PublicAccessBlockConfiguration"); err != nil {
+		return c, err
+	} else if pab != nil {
+		c.pab = &s3types.PublicAccessBlockConfiguration{}
+		for k, dst := range map[string]**bool{"BlockPublicAcls": &c.pab.BlockPublicAcls, "BlockPublicPolicy": &c.pab.BlockPublicPolicy,
+			"IgnorePublicAcls": &c.pab.IgnorePublicAcls, "RestrictPublicBuckets": &c.pab.RestrictPublicBuckets} {
+			if *dst, err = pbool(pab, k); err != nil {
+				return c, err
+			}
 		}
-		if _, err := cl.s3.PutPublicAccessBlock(ctx, &awss3.PutPublicAccessBlockInput{Bucket: &name,
-			PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: b("BlockPublicAcls"),
-				BlockPublicPolicy: b("BlockPublicPolicy"), IgnorePublicAcls: b("IgnorePublicAcls"), RestrictPublicBuckets: b("RestrictPublicBuckets")}}); err != nil {
-			return sdkError(err)
+	}
+	if v, err := sub(p, "VersioningConfiguration"); err != nil {
+		return c, err
+	} else if v != nil {
+		st, err := preq(v, "Status")
+		if err != nil {
+			return c, err
 		}
-	} else if p["PublicAccessBlockConfiguration"] != nil {
-		return propErr("PublicAccessBlockConfiguration", "JSONObject")
-	} else if had("PublicAccessBlockConfiguration") {
-		if _, err := cl.s3.DeletePublicAccessBlock(ctx, &awss3.DeletePublicAccessBlockInput{Bucket: &name}); err != nil {
-			return sdkError(err)
+		c.versioning = &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(st)}
+	}
+	if lc, err := sub(p, "LifecycleConfiguration"); err != nil {
+		return c, err
+	} else if lc != nil {
+		if c.lifecycle, err = readLifecycle(lc); err != nil {
+			return c, err
+		}
+	}
+	if oc, err := sub(p, "OwnershipControls"); err != nil {
+		return c, err
+	} else if oc != nil {
+		rules, err := subList(oc, "Rules")
+		if err != nil {
+			return c, err
+		}
+		c.ownership = &s3types.OwnershipControls{}
+		for _, r := range rules {
+			o, err := preq(r, "ObjectOwnership")
+			if err != nil {
+				return c, err
+			}
+			c.ownership.Rules = append(c.ownership.Rules, s3types.OwnershipControlsRule{ObjectOwnership: s3types.ObjectOwnership(o)})
 		}
 	}
 	tags, err := ptags(p)
 	if err != nil {
-		return err
+		return c, err
 	}
-	if len(tags) > 0 {
-		keys := make([]string, 0, len(tags))
-		for k := range tags {
-			keys = append(keys, k)
+	for _, k := range sortedKeys(tags) {
+		c.tags = append(c.tags, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return c, nil
+}
+
+var lifecycleRuleProps = map[string]bool{"Id": true, "Status": true, "Prefix": true, "ExpirationInDays": true,
+	"NoncurrentVersionExpiration": true, "NoncurrentVersionExpirationInDays": true, "AbortIncompleteMultipartUpload": true}
+
+func readLifecycle(lc map[string]any) (*s3types.BucketLifecycleConfiguration, error) {
+	rules, err := subList(lc, "Rules")
+	if err != nil {
+		return nil, err
+	}
+	out := &s3types.BucketLifecycleConfiguration{}
+	for _, r := range rules {
+		if err := unsupported("AWS::S3::Bucket LifecycleConfiguration rule", r, lifecycleRuleProps); err != nil {
+			return nil, err
 		}
-		sort.Strings(keys)
-		ts := make([]s3types.Tag, 0, len(keys))
-		for _, k := range keys {
-			ts = append(ts, s3types.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+		id, _ := pstr(r, "Id")
+		st, err := preq(r, "Status")
+		if err != nil {
+			return nil, err
 		}
-		if _, err := cl.s3.PutBucketTagging(ctx, &awss3.PutBucketTaggingInput{Bucket: &name, Tagging: &s3types.Tagging{TagSet: ts}}); err != nil {
+		prefix, _ := pstr(r, "Prefix")
+		rule := s3types.LifecycleRule{ID: optional(id), Status: s3types.ExpirationStatus(st),
+			Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String(prefix)}}
+		if d, err := pint(r, "ExpirationInDays"); err != nil {
+			return nil, err
+		} else if d != nil {
+			rule.Expiration = &s3types.LifecycleExpiration{Days: d}
+		}
+		if d, err := pint(r, "NoncurrentVersionExpirationInDays"); err != nil {
+			return nil, err
+		} else if d != nil {
+			rule.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: d}
+		}
+		if nve, err := sub(r, "NoncurrentVersionExpiration"); err != nil {
+			return nil, err
+		} else if nve != nil {
+			d, err := pint(nve, "NoncurrentDays")
+			if err != nil {
+				return nil, err
+			}
+			rule.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: d}
+		}
+		if ab, err := sub(r, "AbortIncompleteMultipartUpload"); err != nil {
+			return nil, err
+		} else if ab != nil {
+			d, err := pint(ab, "DaysAfterInitiation")
+			if err != nil {
+				return nil, err
+			}
+			rule.AbortIncompleteMultipartUpload = &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: d}
+		}
+		out.Rules = append(out.Rules, rule)
+	}
+	return out, nil
+}
+
+// applyBucketConfig puts each configuration on the bucket; with prev,
+// a configuration the new properties no longer set is removed.
+func applyBucketConfig(ctx context.Context, cl *clients, name string, c bucketConfig, prev *bucketConfig) error {
+	b := aws.String(name)
+	if c.encryption != nil {
+		if _, err := cl.s3.PutBucketEncryption(ctx, &awss3.PutBucketEncryptionInput{Bucket: b, ServerSideEncryptionConfiguration: c.encryption}); err != nil {
 			return sdkError(err)
 		}
-	} else if had("Tags") {
-		if _, err := cl.s3.DeleteBucketTagging(ctx, &awss3.DeleteBucketTaggingInput{Bucket: &name}); err != nil {
+	} else if prev != nil && prev.encryption != nil {
+		if _, err := cl.s3.DeleteBucketEncryption(ctx, &awss3.DeleteBucketEncryptionInput{Bucket: b}); err != nil {
+			return sdkError(err)
+		}
+	}
+	if c.pab != nil {
+		if _, err := cl.s3.PutPublicAccessBlock(ctx, &awss3.PutPublicAccessBlockInput{Bucket: b, PublicAccessBlockConfiguration: c.pab}); err != nil {
+			return sdkError(err)
+		}
+	} else if prev != nil && prev.pab != nil {
+		if _, err := cl.s3.DeletePublicAccessBlock(ctx, &awss3.DeletePublicAccessBlockInput{Bucket: b}); err != nil {
+			return sdkError(err)
+		}
+	}
+	if c.versioning != nil {
+		if _, err := cl.s3.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: c.versioning}); err != nil {
+			return sdkError(err)
+		}
+	} else if prev != nil && prev.versioning != nil && prev.versioning.Status == s3types.BucketVersioningStatusEnabled {
+		// Versioning is never removed from a bucket, only suspended.
+		if _, err := cl.s3.PutBucketVersioning(ctx, &awss3.PutBucketVersioningInput{Bucket: b,
+			VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}}); err != nil {
+			return sdkError(err)
+		}
+	}
+	if c.lifecycle != nil {
+		if _, err := cl.s3.PutBucketLifecycleConfiguration(ctx, &awss3.PutBucketLifecycleConfigurationInput{Bucket: b, LifecycleConfiguration: c.lifecycle}); err != nil {
+			return sdkError(err)
+		}
+	} else if prev != nil && prev.lifecycle != nil {
+		if _, err := cl.s3.DeleteBucketLifecycle(ctx, &awss3.DeleteBucketLifecycleInput{Bucket: b}); err != nil {
+			return sdkError(err)
+		}
+	}
+	if c.ownership != nil {
+		if _, err := cl.s3.PutBucketOwnershipControls(ctx, &awss3.PutBucketOwnershipControlsInput{Bucket: b, OwnershipControls: c.ownership}); err != nil {
+			return sdkError(err)
+		}
+	} else if prev != nil && prev.ownership != nil {
+		if _, err := cl.s3.DeleteBucketOwnershipControls(ctx, &awss3.DeleteBucketOwnershipControlsInput{Bucket: b}); err != nil {
+			return sdkError(err)
+		}
+	}
+	if len(c.tags) > 0 {
+		if _, err := cl.s3.PutBucketTagging(ctx, &awss3.PutBucketTaggingInput{Bucket: b, Tagging: &s3types.Tagging{TagSet: c.tags}}); err != nil {
+			return sdkError(err)
+		}
+	} else if prev != nil && len(prev.tags) > 0 {
+		if _, err := cl.s3.DeleteBucketTagging(ctx, &awss3.DeleteBucketTaggingInput{Bucket: b}); err != nil {
 			return sdkError(err)
 		}
 	}
 	return nil
 }
 
-// encryptionConfig reads BucketEncryption.ServerSideEncryptionConfiguration.
-func encryptionConfig(v map[string]any) (*s3types.ServerSideEncryptionConfiguration, error) {
-	rules, ok := v["ServerSideEncryptionConfiguration"].([]any)
-	if !ok || len(rules) == 0 {
-		return nil, errf("Properties validation failed for resource with message: #/BucketEncryption: required key [ServerSideEncryptionConfiguration] not found")
-	}
-	cfg := &s3types.ServerSideEncryptionConfiguration{}
-	for _, r := range rules {
-		rm, ok := r.(map[string]any)
-		if !ok {
-			return nil, propErr("BucketEncryption/ServerSideEncryptionConfiguration", "JSONObject")
-		}
-		rule := s3types.ServerSideEncryptionRule{}
-		if d, ok := rm["ServerSideEncryptionByDefault"].(map[string]any); ok {
-			alg, _ := tmpl.String(d["SSEAlgorithm"])
-			def := &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryption(alg)}
-			if k, ok := tmpl.String(d["KMSMasterKeyID"]); ok && k != "" {
-				def.KMSMasterKeyID = aws.String(k)
-			}
-			rule.ApplyServerSideEncryptionByDefault = def
-		}
-		if s, ok := tmpl.String(rm["BucketKeyEnabled"]); ok && s != "" {
-			rule.BucketKeyEnabled = aws.Bool(s == "true")
-		}
-		cfg.Rules = append(cfg.Rules, rule)
-	}
-	return cfg, nil
+func bucketResult(rc resCtx, name string) result {
+	return result{PhysicalID: name, Attributes: map[string]any{
+		"Arn":                 arn.S3Bucket(name),
+		"DomainName":          name + ".s3.amazonaws.com",
+		"RegionalDomainName":  name + ".s3." + rc.Region + ".amazonaws.com",
+		"DualStackDomainName": name + ".s3.dualstack." + rc.Region + ".amazonaws.com",
+		"WebsiteURL":          "http://" + name + ".s3-website-" + rc.Region + ".amazonaws.com",
+	}}
 }
 
-func createBucketPolicy(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
-	bucket, err := preq(p, "Bucket")
+func createBucket(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
+	c, err := readBucketConfig(p)
 	if err != nil {
 		return result{}, err
 	}
-	if err := putBucketPolicy(ctx, cl, bucket, p); err != nil {
+	name, err := pstr(p, "BucketName")
+	if err != nil {
 		return result{}, err
 	}
-	// CloudFormation's physical id of a bucket policy is a generated id.
-	return result{PhysicalID: physicalName(rc, 128)}, nil
+	if name == "" {
+		// S3 names are lower case, 63 characters at most.
+		name = strings.ToLower(physicalName(rc, 63))
+	}
+	in := &awss3.CreateBucketInput{Bucket: aws.String(name)}
+	if rc.Region != "us-east-1" {
+		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(rc.Region)}
+	}
+	if _, err := cl.s3.CreateBucket(ctx, in); err != nil {
+		return result{}, sdkError(err)
+	}
+	if err := applyBucketConfig(ctx, cl, name, c, nil); err != nil {
+		// The bucket exists: the physical id lets rollback delete it.
+		return result{PhysicalID: name}, err
+	}
+	return bucketResult(rc, name), nil
 }
 
-func putBucketPolicy(ctx context.Context, cl *clients, bucket string, p map[string]any) error {
-	doc, err := pdoc(p, "PolicyDocument")
+func updateBucket(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
+	c, err := readBucketConfig(p)
 	if err != nil {
-		return err
+		return result{}, err
 	}
-	if doc == "" {
-		return errf("Properties validation failed for resource with message: #: required key [PolicyDocument] not found")
+	prev, _ := readBucketConfig(old.Properties)
+	if err := applyBucketConfig(ctx, cl, old.PhysicalID, c, &prev); err != nil {
+		return result{}, err
 	}
-	_, err = cl.s3.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: &bucket, Policy: &doc})
+	return bucketResult(rc, old.PhysicalID), nil
+}
+
+// deleteBucket deletes the bucket; as in AWS, a bucket that still holds
+// objects fails with S3's BucketNotEmpty.
+func deleteBucket(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
+	_, err := cl.s3.DeleteBucket(ctx, &awss3.DeleteBucketInput{Bucket: aws.String(r.PhysicalID)})
+	if err != nil && isNoSuchBucket(err) {
+		return nil
+	}
 	return sdkError(err)
 }
 
-func updateBucketPolicy(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
+func isNoSuchBucket(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "NoSuchBucket")
+}
+
+var bucketPolicyProps = map[string]bool{"Bucket": true, "PolicyDocument": true}
+
+func putBucketPolicy(ctx context.Context, cl *clients, p map[string]any) (string, error) {
+	if err := unsupported("AWS::S3::BucketPolicy", p, bucketPolicyProps); err != nil {
+		return "", err
+	}
 	bucket, err := preq(p, "Bucket")
+	if err != nil {
+		return "", err
+	}
+	doc, err := pdoc(p, "PolicyDocument")
+	if err != nil {
+		return "", err
+	}
+	if doc == "" {
+		return "", errf("Properties validation failed for resource with message: #: required key [PolicyDocument] not found")
+	}
+	if _, err := cl.s3.PutBucketPolicy(ctx, &awss3.PutBucketPolicyInput{Bucket: aws.String(bucket), Policy: aws.String(doc)}); err != nil {
+		return "", sdkError(err)
+	}
+	return bucket, nil
+}
+
+// createBucketPolicy: the physical id is the bucket's name, as in AWS.
+func createBucketPolicy(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
+	b, err := putBucketPolicy(ctx, cl, p)
 	if err != nil {
 		return result{}, err
 	}
-	if err := putBucketPolicy(ctx, cl, bucket, p); err != nil {
+	return result{PhysicalID: b}, nil
+}
+
+func updateBucketPolicy(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
+	b, err := putBucketPolicy(ctx, cl, p)
+	if err != nil {
 		return result{}, err
 	}
-	return result{PhysicalID: old.PhysicalID}, nil
+	return result{PhysicalID: b}, nil
 }
 
 func deleteBucketPolicy(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
-	bucket, _ := pstr(r.Properties, "Bucket")
-	_, err := cl.s3.DeleteBucketPolicy(ctx, &awss3.DeleteBucketPolicyInput{Bucket: &bucket})
-	if err = sdkError(err); isS3NotFound(err) {
+	_, err := cl.s3.DeleteBucketPolicy(ctx, &awss3.DeleteBucketPolicyInput{Bucket: aws.String(r.PhysicalID)})
+	if isNoSuchBucket(err) {
 		return nil
 	}
-	return err
-}
-
-// AWS::Logs::LogGroup: gatehouse's CloudWatch Logs serves the log group
-// /aws/lambda/FUNCTION of every function without creating it (it has no
-// CreateLogGroup yet), so a log group of that form is kept in the stack
-// only; any other name is refused, never silently accepted.
-func createLogGroup(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
-	name, err := logGroupName(rc, p)
-	if err != nil {
-		return result{}, err
-	}
-	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn": "arn:aws:logs:" + rc.Region + ":" + rc.Account + ":log-group:" + name + ":*"}}, nil
-}
-
-func updateLogGroup(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
-	if _, err := logGroupName(rc, p); err != nil {
-		return result{}, err
-	}
-	return result{PhysicalID: old.PhysicalID, Attributes: old.Attributes}, nil
-}
-
-func logGroupName(rc resCtx, p map[string]any) (string, error) {
-	if err := checkProps(p, map[string]bool{"LogGroupName": true, "RetentionInDays": true, "Tags": true}, "AWS::Logs::LogGroup"); err != nil {
-		return "", err
-	}
-	name, err := pstr(p, "LogGroupName")
-	if err != nil {
-		return "", err
-	}
-	if !strings.HasPrefix(name, "/aws/lambda/") || len(name) == len("/aws/lambda/") || len(name) > 512 {
-		return "", errf("gatehouse's CloudWatch Logs has no CreateLogGroup yet: only the log groups /aws/lambda/FUNCTION of functions can be declared (got %q)", name)
-	}
-	return name, nil
+	return sdkError(err)
 }

@@ -37,7 +37,7 @@ func TestCLIS3BucketStack(t *testing.T) {
 	// missing stack: ValidationError.
 	c.must("cloudformation", "delete-change-set", "--stack-name", "sls", "--change-set-name", "sls-change-set")
 	if _, stderr, err := c.run("cloudformation", "delete-change-set", "--stack-name", "nope", "--change-set-name", "x"); err == nil ||
-		!strings.Contains(stderr, "ValidationError") || !strings.Contains(stderr, "Stack [nope] does not exist") {
+		!strings.Contains(stderr, "ValidationError") || !strings.Contains(stderr, "Stack with id nope does not exist") {
 		t.Errorf("delete-change-set of a missing stack: %v %s", err, stderr)
 	}
 	c.must("cloudformation", "delete-stack", "--stack-name", "sls")
