@@ -68,6 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		{"apigateway", a.wireAPIGateway},
 		{"lambda", a.wireLambda},
 		{"s3 and ssm", a.wireS3},
+		{"ecr", a.wireECR},
 		{"cloudformation", a.wireCloudFormation},
 	}
 	for _, s := range steps {

@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/cfn"
+	"github.com/gatehouse-dev/gatehouse/internal/ecr"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/metrics"
@@ -25,6 +26,7 @@ func Operations() map[string][]string {
 		server.SurfaceLogs:           lambda.LogsOperations(),
 		server.SurfaceS3:             s3.Operations(),
 		server.SurfaceSSM:            ssm.Operations(),
+		server.SurfaceECR:            ecr.Operations(),
 		server.SurfaceCloudFormation: cfn.Operations(),
 		server.SurfaceExecuteAPI:     {"Invoke"},
 		server.SurfaceGatehouse:      {"Health", "Metrics"},

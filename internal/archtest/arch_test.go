@@ -53,6 +53,7 @@ var layer = map[string]int{
 	// imports them.
 	"internal/s3":      6,
 	"internal/ssm":     6,
+	"internal/ecr":     6,
 	"internal/gateway": 7,
 	// Velocity mapping templates: pure, used by the gateway.
 	"internal/vtl":     2,

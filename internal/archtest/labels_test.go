@@ -23,6 +23,7 @@ var surfaceOf = map[string]string{
 	"internal/server":  server.SurfaceGatehouse,
 	"internal/s3":      server.SurfaceS3,
 	"internal/ssm":     server.SurfaceSSM,
+	"internal/ecr":     server.SurfaceECR,
 	"internal/cfn":     server.SurfaceCloudFormation,
 }
 

@@ -71,7 +71,7 @@ func New(keys KeyStore, sealer *Sealer, opts Options) *Authenticator {
 	for svc, skew := range map[string]time.Duration{
 		"iam": 15 * time.Minute, "sts": 15 * time.Minute,
 		"apigateway": 5 * time.Minute, "lambda": 5 * time.Minute, "logs": 5 * time.Minute,
-		"ssm":            5 * time.Minute,
+		"ssm": 5 * time.Minute, "ecr": 5 * time.Minute,
 		"cloudformation": 5 * time.Minute,
 	} {
 		a.verifiers[svc] = sigv4.New(sigv4.Config{Service: svc, Skew: skew, Now: opts.Now, Resolver: a, HideCanonical: opts.HideCanonical})

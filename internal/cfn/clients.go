@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsapigw "github.com/aws/aws-sdk-go-v2/service/apigateway"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -34,6 +35,7 @@ type clients struct {
 	apigw     *awsapigw.Client
 	s3        *awss3.Client
 	ssm       *awsssm.Client
+	ecr       *awsecr.Client
 	artifacts Artifacts
 	creds     Credentials
 }
@@ -58,6 +60,7 @@ func newClients(endpoint, region string, c Credentials, hc *http.Client, art Art
 		apigw:     awsapigw.NewFromConfig(cfg, func(o *awsapigw.Options) { o.BaseEndpoint = ep }),
 		s3:        awss3.NewFromConfig(cfg, func(o *awss3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true }),
 		ssm:       awsssm.NewFromConfig(cfg, func(o *awsssm.Options) { o.BaseEndpoint = ep }),
+		ecr:       awsecr.NewFromConfig(cfg, func(o *awsecr.Options) { o.BaseEndpoint = ep }),
 		artifacts: art,
 		creds:     c,
 	}

@@ -1,11 +1,12 @@
 package cfn
 
 // The other resource types of the CDK's bootstrap stack:
-// AWS::SSM::Parameter through gatehouse's Parameter Store, and
-// AWS::ECR::Repository, AWS::KMS::Key and AWS::KMS::Alias as records kept
-// in the stack only (gatehouse serves neither ECR nor KMS, so nothing
-// reads their policies: a stack that needs images or customer keys to
-// work gets names and ARNs but no repository or key behind them).
+// AWS::SSM::Parameter through gatehouse's Parameter Store,
+// AWS::ECR::Repository through gatehouse's ECR repository registry (no
+// images), and AWS::KMS::Key and AWS::KMS::Alias as records kept in the
+// stack only (gatehouse does not serve KMS, so nothing reads their
+// policies: a stack that needs customer keys gets names and ARNs but no
+// key behind them).
 
 import (
 	"context"
@@ -13,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	awsssm "github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -23,7 +26,7 @@ import (
 func init() {
 	providers["AWS::SSM::Parameter"] = provider{create: createParameter, update: updateParameter, delete: deleteParameter,
 		replaceOn: []string{"Name"}, name: "Name"}
-	providers["AWS::ECR::Repository"] = provider{create: createRepository, update: updateRecordKeepAttrs, delete: deleteRecordOnly,
+	providers["AWS::ECR::Repository"] = provider{create: createRepository, update: updateRecordKeepAttrs, delete: deleteRepository,
 		replaceOn: []string{"RepositoryName"}, name: "RepositoryName"}
 	providers["AWS::KMS::Key"] = provider{create: createKey, update: updateRecordKeepAttrs, delete: deleteRecordOnly}
 	providers["AWS::KMS::Alias"] = provider{create: createAlias, delete: deleteRecordOnly}
@@ -109,7 +112,18 @@ func updateRecordKeepAttrs(ctx context.Context, cl *clients, rc resCtx, old *res
 	return result{PhysicalID: old.PhysicalID, Attributes: old.Attributes}, nil
 }
 
+// repositoryProps are the AWS::ECR::Repository properties gatehouse
+// takes. LifecyclePolicy and RepositoryPolicyText are kept in the stack
+// only: gatehouse's ECR holds no images to expire, and without a
+// repository policy nobody outside the account reaches the repository
+// (the narrower outcome).
+var repositoryProps = map[string]bool{"RepositoryName": true, "ImageTagMutability": true, "ImageScanningConfiguration": true,
+	"LifecyclePolicy": true, "RepositoryPolicyText": true, "EmptyOnDelete": true, "EncryptionConfiguration": true, "Tags": true}
+
 func createRepository(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
+	if err := unsupported("AWS::ECR::Repository", p, repositoryProps); err != nil {
+		return result{}, err
+	}
 	name, err := pstr(p, "RepositoryName")
 	if err != nil {
 		return result{}, err
@@ -117,10 +131,49 @@ func createRepository(ctx context.Context, cl *clients, rc resCtx, p map[string]
 	if name == "" {
 		name = strings.ToLower(physicalName(rc, 256))
 	}
+	in := &awsecr.CreateRepositoryInput{RepositoryName: aws.String(name)}
+	if m, _ := pstr(p, "ImageTagMutability"); m != "" {
+		in.ImageTagMutability = ecrtypes.ImageTagMutability(m)
+	}
+	if sc, err := sub(p, "ImageScanningConfiguration"); err != nil {
+		return result{}, err
+	} else if sc != nil {
+		scan, err := pbool(sc, "ScanOnPush")
+		if err != nil {
+			return result{}, err
+		}
+		in.ImageScanningConfiguration = &ecrtypes.ImageScanningConfiguration{ScanOnPush: aws.ToBool(scan)}
+	}
+	if ec, err := sub(p, "EncryptionConfiguration"); err != nil {
+		return result{}, err
+	} else if ec != nil {
+		typ, _ := pstr(ec, "EncryptionType")
+		key, _ := pstr(ec, "KmsKey")
+		in.EncryptionConfiguration = &ecrtypes.EncryptionConfiguration{EncryptionType: ecrtypes.EncryptionType(typ), KmsKey: optional(key)}
+	}
+	tags, err := ptags(p)
+	if err != nil {
+		return result{}, err
+	}
+	for _, k := range sortedKeys(tags) {
+		in.Tags = append(in.Tags, ecrtypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	out, err := cl.ecr.CreateRepository(ctx, in)
+	if err != nil {
+		return result{}, sdkError(err)
+	}
 	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn":           arn.ECRRepository(rc.Region, rc.Account, name),
-		"RepositoryUri": rc.Account + ".dkr.ecr." + rc.Region + ".amazonaws.com/" + name,
+		"Arn":           aws.ToString(out.Repository.RepositoryArn),
+		"RepositoryUri": aws.ToString(out.Repository.RepositoryUri),
 	}}, nil
+}
+
+func deleteRepository(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
+	_, err := cl.ecr.DeleteRepository(ctx, &awsecr.DeleteRepositoryInput{RepositoryName: aws.String(r.PhysicalID), Force: true})
+	if err = sdkError(err); isCode(err, "RepositoryNotFoundException") {
+		return nil
+	}
+	return err
 }
 
 func createKey(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {

@@ -8,6 +8,8 @@ package cfn
 import (
 	"context"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 )
 
 func init() {
@@ -23,7 +25,7 @@ func createLogGroup(ctx context.Context, cl *clients, rc resCtx, p map[string]an
 		return result{}, err
 	}
 	return result{PhysicalID: name, Attributes: map[string]any{
-		"Arn": "arn:aws:logs:" + rc.Region + ":" + rc.Account + ":log-group:" + name + ":*"}}, nil
+		"Arn": arn.LogGroup(rc.Region, rc.Account, name) + ":*"}}, nil
 }
 
 func updateLogGroup(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {

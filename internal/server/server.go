@@ -37,6 +37,9 @@ type Services struct {
 	// (JSON 1.1, "ssm"). Nil answers every call as an unimplemented service.
 	S3  http.Handler
 	SSM http.Handler
+	// ECR is the Amazon ECR repository registry (JSON 1.1, "ecr"); nil
+	// answers every call as an unimplemented service.
+	ECR http.Handler
 	// CloudFormation is the CloudFormation Query API ("cloudformation");
 	// nil answers every call as an unimplemented service.
 	CloudFormation http.Handler
@@ -84,6 +87,7 @@ const (
 	SurfaceLogs       = "logs"
 	SurfaceS3         = "s3"
 	SurfaceSSM        = "ssm"
+	SurfaceECR        = "ecr"
 	// SurfaceCloudFormation is the CloudFormation Query API.
 	SurfaceCloudFormation = "cloudformation"
 	// SurfaceUnimplemented is every AWS service gatehouse does not serve:
@@ -162,6 +166,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		s.serve(rec, r, surface, h)
+	case SurfaceECR:
+		if s.svc.ECR == nil {
+			s.serveUnimplemented(rec, r)
+			break
+		}
+		s.serve(rec, r, surface, s.svc.ECR)
 	case SurfaceCloudFormation:
 		if s.svc.CloudFormation == nil {
 			s.serveUnimplemented(rec, r)
@@ -262,7 +272,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 		awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err)
 	case SurfaceAPIGateway, SurfaceLambda, SurfaceGatehouse:
 		awsproto.WriteJSONError(w, r, err)
-	case SurfaceLogs, SurfaceSSM:
+	case SurfaceLogs, SurfaceSSM, SurfaceECR:
 		awsproto.WriteAWSJSONError(w, r, "1.1", err)
 	case SurfaceS3:
 		awsproto.WriteS3Error(w, r, err)
@@ -342,6 +352,8 @@ func Classify(r *http.Request) string {
 		return SurfaceS3
 	case "ssm":
 		return SurfaceSSM
+	case "ecr":
+		return SurfaceECR
 	case "cloudformation":
 		return SurfaceCloudFormation
 	case "execute-api":
@@ -425,6 +437,9 @@ func (s *Server) unsignedSurface(w http.ResponseWriter, r *http.Request) (string
 			}
 			if svc.SigningName == "ssm" {
 				return SurfaceSSM, peeked
+			}
+			if svc.SigningName == "ecr" {
+				return SurfaceECR, peeked
 			}
 			return SurfaceUnimplemented, peeked
 		}

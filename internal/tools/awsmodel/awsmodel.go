@@ -22,7 +22,7 @@ import (
 // Services are the botocore service names whose models are committed, in
 // the order doc/operations.md lists them. They are also the credential
 // scope service names gatehouse's server classifies by.
-var Services = []string{"iam", "sts", "apigateway", "lambda", "logs", "s3", "ssm", "cloudformation"}
+var Services = []string{"iam", "sts", "apigateway", "lambda", "logs", "s3", "ssm", "ecr", "cloudformation"}
 
 // Dir is the directory of the committed models, relative to the repository root.
 const Dir = "doc/aws-models"

@@ -19,6 +19,7 @@ var titles = map[string]string{
 	"logs":           "CloudWatch Logs (functions' logs)",
 	"s3":             "S3 (deployment artifacts)",
 	"ssm":            "SSM Parameter Store",
+	"ecr":            "ECR (repository registry, no images)",
 	"cloudformation": "CloudFormation",
 }
 
@@ -113,6 +114,8 @@ var sources = map[string]string{
 		"others see that reference. doc/s3.md says what is served.",
 	"ssm": "Source: the Service Authorization Reference, \"Actions defined by AWS Systems Manager\". gatehouse serves " +
 		"Parameter Store (doc/ssm.md).",
+	"ecr": "Source: the Service Authorization Reference, \"Actions defined by Amazon Elastic Container Registry\". " +
+		"gatehouse serves the repository registry deployment tools use, without images (doc/cloudformation.md).",
 }
 
 // s3Actions are the IAM actions of the S3 operations gatehouse serves.

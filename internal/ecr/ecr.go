@@ -1,0 +1,495 @@
+// Package ecr serves the Amazon ECR repository registry (JSON 1.1,
+// X-Amz-Target AmazonEC2ContainerRegistry_V20150921.*): CreateRepository,
+// DescribeRepositories and DeleteRepository, in the caller's account and
+// signing region, each authorized as its ecr:* action on the repository's
+// ARN through the pipeline. It is what deployment tools need of ECR (the
+// CDK's bootstrap creates its container-assets repository through
+// CloudFormation; `serverless remove` describes its repository): there is
+// no image registry behind it, so a repository never holds images.
+package ecr
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Config configures the service.
+type Config struct {
+	Store *store.Store
+	Authn *authn.Authenticator
+	// Authz decides ecr:* actions (the IAM service); nil denies everything.
+	Authz              pipeline.Authorizer
+	Log                *slog.Logger
+	Now                func() time.Time
+	LegacyDenyMessages bool
+}
+
+// Service is the repository registry.
+type Service struct {
+	cfg     Config
+	surface pipeline.Surface
+	ops     map[string]*pipeline.Operation
+}
+
+const (
+	targetPrefix = "AmazonEC2ContainerRegistry_V20150921."
+	kindRepo     = "ecr/repository" // key: ACCOUNT/REGION/NAME
+	// maxRequest bounds a request body (a repository name, 50 tags and
+	// the describe filters fit many times over).
+	maxRequest = 64 << 10
+	// maxDescribe is DescribeRepositories' page size and its cap on
+	// repositoryNames (the model's maxResults range is 1-1000, names 1-100).
+	maxDescribe = 1000
+	maxNames    = 100
+)
+
+// New returns the service.
+func New(cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	s := &Service{cfg: cfg, ops: operations.Index()}
+	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.ECRAccessDenied, Legacy: cfg.LegacyDenyMessages}
+	return s
+}
+
+// operations are the ECR operations served, with their IAM actions
+// (Service Authorization Reference, "Actions defined by Amazon Elastic
+// Container Registry").
+var operations = pipeline.Table{
+	{Name: "CreateRepository", Actions: []string{"ecr:CreateRepository"}, Keys: pipeline.TaggingKeys},
+	{Name: "DescribeRepositories", Actions: []string{"ecr:DescribeRepositories"}, Keys: pipeline.ResourceTagKeys},
+	{Name: "DeleteRepository", Actions: []string{"ecr:DeleteRepository"}, Keys: pipeline.ResourceTagKeys},
+}
+
+// Operations returns the names of the operations served (metrics labels,
+// doc/operations.md).
+func Operations() []string { return operations.Names() }
+
+// OperationTable returns the operations with their IAM actions.
+func OperationTable() pipeline.Table { return append(pipeline.Table(nil), operations...) }
+
+type request struct {
+	r      *http.Request
+	caller *authn.Principal
+	region string
+	op     *pipeline.Operation
+}
+
+var handlers map[string]func(*Service, *request, []byte) (any, error)
+
+func init() {
+	handlers = map[string]func(*Service, *request, []byte) (any, error){
+		"CreateRepository":     (*Service).createRepository,
+		"DescribeRepositories": (*Service).describeRepositories,
+		"DeleteRepository":     (*Service).deleteRepository,
+	}
+}
+
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := s.serve(w, r); err != nil {
+		var ae *awserr.Error
+		if !errors.As(err, &ae) && !errors.Is(err, store.ErrUnavailable) {
+			s.cfg.Log.Error("ecr request failed", "error", err)
+			err = awserr.ECRServer.New("").WithCause(err)
+		}
+		awsproto.WriteAWSJSONError(w, r, "1.1", err)
+	}
+}
+
+var opNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+
+func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
+	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
+		return awserr.ECRUnknownOperation.New("")
+	}
+	h := handlers[name]
+	op := s.ops[name]
+	if h == nil || op == nil {
+		if !opNameRE.MatchString(name) {
+			name = "(invalid)"
+		}
+		return awserr.ECRUnknownOperation.Errorf("gatehouse serves ECR's repository registry only; operation %s is unknown", name)
+	}
+	awsproto.SetOperation(r.Context(), name)
+	if s.cfg.Authn == nil {
+		return awserr.ServiceUnavailable.New("")
+	}
+	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "ecr", maxRequest)
+	switch {
+	case errors.Is(err, reqbody.ErrTooLarge):
+		return awserr.ECRSerialization.New("Request body too large")
+	case reqbody.IsReadError(err):
+		return awserr.ECRSerialization.New("Could not read request body").WithCause(err)
+	case err != nil:
+		return authn.JSONError(err)
+	}
+	defer b.Release()
+	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
+	out, err := h(s, &request{r: r, caller: caller, region: vr.Region, op: op}, b.Bytes())
+	if err != nil {
+		return err
+	}
+	return awsproto.WriteJSON11(w, out)
+}
+
+// decode parses a JSON 1.1 body strictly: one object of the operation's
+// members, no trailing data; an empty body is an empty object.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := "Start of structure or map found where not expected"
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			msg = "member " + ute.Field + " has the wrong type"
+		} else if e := err.Error(); strings.Contains(e, "unknown field ") {
+			msg = e[strings.Index(e, "unknown field "):]
+		}
+		return awserr.ECRSerialization.New(msg)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return awserr.ECRSerialization.New("Unexpected data after the request object")
+	}
+	return nil
+}
+
+// Tag is a repository tag.
+type Tag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+// repo is a stored repository.
+type repo struct {
+	Name       string  `json:"name"`
+	Created    float64 `json:"created"`
+	Mutability string  `json:"mutability"`
+	ScanOnPush bool    `json:"scanOnPush"`
+	Tags       []Tag   `json:"tags,omitempty"`
+}
+
+// Repository is the wire shape of a repository.
+type Repository struct {
+	RepositoryArn              string           `json:"repositoryArn"`
+	RegistryID                 string           `json:"registryId"`
+	RepositoryName             string           `json:"repositoryName"`
+	RepositoryURI              string           `json:"repositoryUri"`
+	CreatedAt                  float64          `json:"createdAt"`
+	ImageTagMutability         string           `json:"imageTagMutability"`
+	ImageScanningConfiguration scanConfig       `json:"imageScanningConfiguration"`
+	EncryptionConfiguration    encryptionConfig `json:"encryptionConfiguration"`
+}
+
+type scanConfig struct {
+	ScanOnPush bool `json:"scanOnPush"`
+}
+
+type encryptionConfig struct {
+	EncryptionType string `json:"encryptionType"`
+	KmsKey         string `json:"kmsKey,omitempty"`
+}
+
+func (q *request) wire(account string, r *repo) Repository {
+	return Repository{RepositoryArn: arn.ECRRepository(q.region, account, r.Name), RegistryID: account,
+		RepositoryName: r.Name, RepositoryURI: account + ".dkr.ecr." + q.region + ".amazonaws.com/" + r.Name,
+		CreatedAt: r.Created, ImageTagMutability: r.Mutability, ImageScanningConfiguration: scanConfig{r.ScanOnPush},
+		EncryptionConfiguration: encryptionConfig{EncryptionType: "AES256"}}
+}
+
+// repoNameRE is the model's repositoryName pattern (2-256 characters).
+var repoNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
+
+func checkName(field, name string) error {
+	if len(name) < 2 || len(name) > 256 || !repoNameRE.MatchString(name) {
+		return awserr.ECRInvalidParameter.Errorf("Invalid parameter at '%s' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*''", field)
+	}
+	return nil
+}
+
+var accountRE = regexp.MustCompile(`^[0-9]{12}$`)
+
+// registry is the account a call names: registryId, or the caller's.
+func (q *request) registry(id *string) (string, error) {
+	if id == nil {
+		return q.caller.AccountID, nil
+	}
+	if !accountRE.MatchString(*id) {
+		return "", awserr.ECRInvalidParameter.New("Invalid parameter at 'registryId' failed to satisfy constraint: 'must satisfy regular expression '[0-9]{12}''")
+	}
+	return *id, nil
+}
+
+func key(account, region, name string) string { return account + "/" + region + "/" + name }
+
+func (s *Service) authorize(q *request, action, account, name string, keys func(*policy.Context)) error {
+	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller,
+		AuthzRequest: pipeline.AuthzRequest{Action: action, Resource: arn.ECRRepository(q.region, account, name)}, Keys: keys, Op: q.op})
+	return err
+}
+
+func notFound(name, account string) error {
+	return awserr.ECRRepositoryNotFound.Errorf("The repository with name '%s' does not exist in the registry with id '%s'", name, account)
+}
+
+func (s *Service) createRepository(q *request, body []byte) (any, error) {
+	var in struct {
+		RegistryID                 *string     `json:"registryId"`
+		RepositoryName             string      `json:"repositoryName"`
+		Tags                       []Tag       `json:"tags"`
+		ImageTagMutability         *string     `json:"imageTagMutability"`
+		ImageScanningConfiguration *scanConfig `json:"imageScanningConfiguration"`
+		EncryptionConfiguration    *struct {
+			EncryptionType string `json:"encryptionType"`
+			KmsKey         string `json:"kmsKey"`
+		} `json:"encryptionConfiguration"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	account, err := q.registry(in.RegistryID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkName("repositoryName", in.RepositoryName); err != nil {
+		return nil, err
+	}
+	r := &repo{Name: in.RepositoryName, Mutability: "MUTABLE", Created: float64(s.cfg.Now().UnixMilli()) / 1000}
+	if in.ImageTagMutability != nil {
+		if *in.ImageTagMutability != "MUTABLE" && *in.ImageTagMutability != "IMMUTABLE" {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [IMMUTABLE, MUTABLE]'")
+		}
+		r.Mutability = *in.ImageTagMutability
+	}
+	if in.ImageScanningConfiguration != nil {
+		r.ScanOnPush = in.ImageScanningConfiguration.ScanOnPush
+	}
+	if e := in.EncryptionConfiguration; e != nil && e.EncryptionType != "AES256" {
+		// KMS encryption needs customer keys, which gatehouse does not keep.
+		return nil, awserr.ECRInvalidParameter.Errorf("gatehouse supports encryptionType AES256 only (got %q)", e.EncryptionType)
+	}
+	if len(in.Tags) > 50 {
+		return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'Member must have length less than or equal to 50'")
+	}
+	tags := map[string]string{}
+	for _, t := range in.Tags {
+		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'tag keys are 1-128 characters, values at most 256'")
+		}
+		tags[t.Key] = t.Value
+	}
+	r.Tags = in.Tags
+	if err := s.authorize(q, "ecr:CreateRepository", account, r.Name, func(c *policy.Context) { pipeline.RequestTags(c, pipeline.TagsFromMap(tags)) }); err != nil {
+		return nil, err
+	}
+	if account != q.caller.AccountID {
+		// Only the registry's own account creates in it.
+		return nil, awserr.ECRInvalidParameter.Errorf("Invalid parameter at 'registryId': a repository is created in the caller's registry %s", q.caller.AccountID)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.cfg.Store.Update(q.r.Context(), func(tx store.Tx) error {
+		k := key(account, q.region, r.Name)
+		if _, err := tx.Get(kindRepo, k); err == nil {
+			return awserr.ECRRepositoryAlreadyExists.Errorf("The repository with name '%s' already exists in the registry with id '%s'", r.Name, account)
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return tx.Put(kindRepo, k, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Repository Repository `json:"repository"`
+	}{q.wire(account, r)}, nil
+}
+
+func (s *Service) load(ctx context.Context, account, region, name string) (*repo, error) {
+	rec, err := s.cfg.Store.Get(ctx, kindRepo, key(account, region, name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r repo
+	if err := json.Unmarshal(rec.Value, &r); err != nil {
+		return nil, awserr.ECRServer.New("").WithCause(err)
+	}
+	return &r, nil
+}
+
+func tagKeys(r *repo) func(*policy.Context) {
+	tags := map[string]string{}
+	for _, t := range r.Tags {
+		tags[t.Key] = t.Value
+	}
+	return func(c *policy.Context) { pipeline.ResourceTags(c, pipeline.TagsFromMap(tags)) }
+}
+
+func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
+	var in struct {
+		RegistryID      *string  `json:"registryId"`
+		RepositoryNames []string `json:"repositoryNames"`
+		NextToken       *string  `json:"nextToken"`
+		MaxResults      *int     `json:"maxResults"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	account, err := q.registry(in.RegistryID)
+	if err != nil {
+		return nil, err
+	}
+	type out struct {
+		Repositories []Repository `json:"repositories"`
+		NextToken    string       `json:"nextToken,omitempty"`
+	}
+	if in.RepositoryNames != nil {
+		if in.NextToken != nil || in.MaxResults != nil {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter: nextToken and maxResults cannot be used with repositoryNames")
+		}
+		if len(in.RepositoryNames) == 0 || len(in.RepositoryNames) > maxNames {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'Member must have length between 1 and 100'")
+		}
+		res := out{Repositories: []Repository{}}
+		for _, n := range in.RepositoryNames {
+			if err := checkName("repositoryNames", n); err != nil {
+				return nil, err
+			}
+			r, err := s.load(q.r.Context(), account, q.region, n)
+			if err != nil {
+				return nil, err
+			}
+			keys := func(*policy.Context) {}
+			if r != nil {
+				keys = tagKeys(r)
+			}
+			// Authorized before the answer, so a caller without the
+			// permission learns nothing of which names exist.
+			if err := s.authorize(q, "ecr:DescribeRepositories", account, n, keys); err != nil {
+				return nil, err
+			}
+			if r == nil {
+				return nil, notFound(n, account)
+			}
+			res.Repositories = append(res.Repositories, q.wire(account, r))
+		}
+		return res, nil
+	}
+	limit := maxDescribe
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxDescribe {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000'")
+		}
+		limit = *in.MaxResults
+	}
+	after := ""
+	if in.NextToken != nil {
+		after = *in.NextToken
+		if checkName("nextToken", after) != nil {
+			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'nextToken': the token is not valid")
+		}
+	}
+	if err := s.authorize(q, "ecr:DescribeRepositories", account, "*", nil); err != nil {
+		return nil, err
+	}
+	recs, err := s.cfg.Store.List(q.r.Context(), kindRepo, key(account, q.region, ""))
+	if err != nil {
+		return nil, err
+	}
+	var all []*repo
+	for _, rec := range recs {
+		var r repo
+		if err := json.Unmarshal(rec.Value, &r); err != nil {
+			return nil, awserr.ECRServer.New("").WithCause(err)
+		}
+		if r.Name > after {
+			all = append(all, &r)
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
+	res := out{Repositories: []Repository{}}
+	for i, r := range all {
+		if i == limit {
+			res.NextToken = all[i-1].Name
+			break
+		}
+		res.Repositories = append(res.Repositories, q.wire(account, r))
+	}
+	return res, nil
+}
+
+func (s *Service) deleteRepository(q *request, body []byte) (any, error) {
+	var in struct {
+		RegistryID     *string `json:"registryId"`
+		RepositoryName string  `json:"repositoryName"`
+		Force          bool    `json:"force"`
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	account, err := q.registry(in.RegistryID)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkName("repositoryName", in.RepositoryName); err != nil {
+		return nil, err
+	}
+	r, err := s.load(q.r.Context(), account, q.region, in.RepositoryName)
+	if err != nil {
+		return nil, err
+	}
+	keys := func(*policy.Context) {}
+	if r != nil {
+		keys = tagKeys(r)
+	}
+	if err := s.authorize(q, "ecr:DeleteRepository", account, in.RepositoryName, keys); err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, notFound(in.RepositoryName, account)
+	}
+	// A repository never holds images here, so force changes nothing.
+	_, err = s.cfg.Store.Update(q.r.Context(), func(tx store.Tx) error {
+		err := tx.Delete(kindRepo, key(account, q.region, in.RepositoryName))
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound(in.RepositoryName, account)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		Repository Repository `json:"repository"`
+	}{q.wire(account, r)}, nil
+}
