@@ -15,7 +15,7 @@ SUMMARY = bin/testsummary
 # Node packages the tests drive (differential policy test, JS signers of the tutorials).
 NPM_DIRS := $(patsubst %/package-lock.json,%,$(wildcard test/*/package-lock.json examples/*/package-lock.json examples/*/*/package-lock.json))
 
-.PHONY: help run build test test-short deps vet lint check bench fuzz doc ops-models $(SUMMARY)
+.PHONY: help run build test test-short deps vet lint check bench fuzz doc ops-models moto $(SUMMARY)
 
 help: ## show this help
 	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +58,10 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 10s; FUZZ=regexp picks
 	@GO=$(GO) FUZZTIME=$(FUZZTIME) internal/tools/fuzz.sh
 
 check: test lint ## everything CI runs except benchmarks
+
+# SUITES=test_iam; MOTO_REPO=path-to-a-moto-clone where GitHub is out of reach.
+moto: ## run moto's own test suites in server mode against gatehouse (see test/moto/run.sh)
+	test/moto/run.sh $(SUITES)
 
 bench: ## run every benchmark once (CI smoke); use -benchtime/-count for real numbers
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...

@@ -36,14 +36,19 @@ type ClientCertificate struct {
 
 // ClientCertRecord is a stored client certificate. Key is the PKCS #8
 // private key (PEM) the gateway presents to HTTP backends with the
-// certificate; it is never returned by the API, as on AWS, where only
-// the certificate is.
+// certificate, sealed under the master key (authn.SecretBox, label
+// ClientCertKeyLabel); it is never returned by the API, as on AWS, where
+// only the certificate is.
 type ClientCertRecord struct {
 	Cert    ClientCertificate `json:"cert"`
 	Key     string            `json:"key"`
 	Account string            `json:"account"`
 	Region  string            `json:"region"`
 }
+
+// ClientCertKeyLabel is the additional data sealed with a client
+// certificate's key: a sealed key cannot be moved to another certificate.
+func ClientCertKeyLabel(id string) string { return "apigw-clientcert:" + id }
 
 // generateClientCert makes the self-signed certificate API Gateway
 // presents to backends: RSA 2048 as AWS's, valid 365 days, its subject the
@@ -112,12 +117,16 @@ func (s *Service) generateClientCert(c *call) (int, any, error) {
 	if err := validateTags(in.Tags); err != nil {
 		return 0, nil, err
 	}
+	if s.secrets == nil {
+		return 0, nil, errors.New("apigw: no master key to seal client certificate keys")
+	}
 	id := newID(6)
 	now := s.now()
 	certPEM, keyPEM, notAfter, err := generateClientCert(id, now)
 	if err != nil {
 		return 0, nil, err
 	}
+	keyPEM = s.secrets.Seal(keyPEM, ClientCertKeyLabel(id))
 	cr := ClientCertRecord{Cert: ClientCertificate{ClientCertificateID: id, Description: in.Description,
 		PemEncodedCertificate: certPEM, CreatedDate: now.Unix(), ExpirationDate: notAfter.Unix(), Tags: in.Tags},
 		Key: keyPEM, Account: c.caller.Account, Region: c.caller.Region}

@@ -23,6 +23,16 @@ var validVerbs = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH"
 
 var validAuthTypes = map[string]bool{"NONE": true, "AWS_IAM": true, "CUSTOM": true, "COGNITO_USER_POOLS": true}
 
+// authType returns the canonical (upper-case) form of an authorizationType.
+// AWS accepts the value in any case (tools such as Zappa have long sent
+// "none"); gatehouse stores the canonical form so that the data plane, which
+// compares against "AWS_IAM" and "CUSTOM", can never read "aws_iam" as an
+// open method.
+func authType(v string) (string, bool) {
+	u := strings.ToUpper(v)
+	return u, validAuthTypes[u]
+}
+
 // methodOf finds resource seg[3] and method seg[5].
 func methodOf(a *APIRecord, c *call) (*Resource, *Method, error) {
 	r := a.Resources[c.seg[3]]
@@ -56,7 +66,8 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 	if !validVerbs[verb] {
 		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
 	}
-	if !validAuthTypes[in.AuthorizationType] {
+	var ok bool
+	if in.AuthorizationType, ok = authType(in.AuthorizationType); !ok {
 		return 0, nil, awserr.BadRequestException.Errorf("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
 	}
 	if err := validateRequestParameters(in.RequestParameters); err != nil {
@@ -129,10 +140,11 @@ func (s *Service) updateMethod(c *call) (int, any, error) {
 		for _, op := range ops {
 			switch {
 			case op.Path == "/authorizationType" && isSet(op):
-				if !validAuthTypes[op.Value] {
+				v, ok := authType(op.Value)
+				if !ok {
 					return awserr.BadRequestException.New("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
 				}
-				m.AuthorizationType = op.Value
+				m.AuthorizationType = v
 			case op.Path == "/apiKeyRequired":
 				m.APIKeyRequired = op.Value == "true"
 			case op.Path == "/operationName":

@@ -233,12 +233,10 @@ func applyStageSettingPatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 	v := valueOrEmpty(op)
 	switch op.Path {
 	case "/cacheClusterSize":
-		switch v {
-		case "", "0.5", "1.6", "6.1", "13.5", "28.4", "58.2", "118", "237":
-			st.Stage.CacheClusterSize = v
-		default:
-			return awserr.BadRequestException.Errorf("Invalid cache cluster size specified: %s", echo(v))
+		if err := validCacheSize(v); err != nil {
+			return err
 		}
+		st.Stage.CacheClusterSize = v
 	case "/clientCertificateId":
 		if v != "" {
 			// Only a certificate of the stage's own account and region.

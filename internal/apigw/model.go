@@ -145,6 +145,7 @@ type Stage struct {
 	ClientCertificateID  string                   `json:"clientCertificateId,omitempty"`
 	DocumentationVersion string                   `json:"documentationVersion,omitempty"`
 	AccessLogSettings    *AccessLogSettings       `json:"accessLogSettings,omitempty"`
+	CanarySettings       *CanarySettings          `json:"canarySettings,omitempty"`
 	TracingEnabled       bool                     `json:"tracingEnabled"`
 	Tags                 map[string]string        `json:"tags,omitempty"`
 	CreatedDate          int64                    `json:"createdDate"`

@@ -74,6 +74,9 @@ type Config struct {
 	// Domains decides who may claim which custom domain names; nil lets
 	// only the operator (Caller.Operator) claim names.
 	Domains *DomainPolicy
+	// Secrets seals the private keys of client certificates under the
+	// master key. Nil refuses GenerateClientCertificate (fail closed).
+	Secrets *authn.SecretBox
 }
 
 // DefaultMaxResources is AWS's default quota of resources per REST API.
@@ -88,6 +91,7 @@ type Service struct {
 	now          func() time.Time
 	maxResources int
 	domains      *DomainPolicy
+	secrets      *authn.SecretBox
 	x            extState // data-plane hooks (ext.go)
 	// testInv is the data plane TestInvokeMethod uses (SetTestInvoker).
 	testInv atomic.Pointer[testInvokerBox]
@@ -105,7 +109,7 @@ func New(cfg Config) *Service {
 		cfg.MaxResources = DefaultMaxResources
 	}
 	return &Service{st: cfg.Store, auth: cfg.Auth, authz: cfg.Authz, log: cfg.Log, now: cfg.Now,
-		maxResources: cfg.MaxResources, domains: cfg.Domains}
+		maxResources: cfg.MaxResources, domains: cfg.Domains, secrets: cfg.Secrets}
 }
 
 // MaxBody bounds control-plane request bodies (OpenAPI definitions are at

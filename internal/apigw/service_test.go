@@ -266,3 +266,30 @@ func TestMethodAndIntegrationResponses(t *testing.T) {
 	_, err = c.GetMethodResponse(ctx, &apigateway.GetMethodResponseInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), StatusCode: code})
 	wantAPIError(t, err, "NotFoundException", "Invalid Response status code specified")
 }
+
+// PutMethod and UpdateMethod take authorizationType in any case and store
+// the canonical form, so the data plane reads "aws_iam" as AWS_IAM.
+func TestMethodAuthorizationTypeCase(t *testing.T) {
+	s := gatehousetest.Start(t)
+	ctx := context.Background()
+	c := client(s, "us-east-1", root)
+	api, err := c.CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("case")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := api.RootResourceId
+	if _, err := c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("none")}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.GetMethod(ctx, &apigateway.GetMethodInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET")})
+	if err != nil || aws.ToString(m.AuthorizationType) != "NONE" {
+		t.Fatalf("get method: %v %v", err, aws.ToString(m.AuthorizationType))
+	}
+	u, err := c.UpdateMethod(ctx, &apigateway.UpdateMethodInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("GET"),
+		PatchOperations: []types.PatchOperation{{Op: types.OpReplace, Path: aws.String("/authorizationType"), Value: aws.String("aws_iam")}}})
+	if err != nil || aws.ToString(u.AuthorizationType) != "AWS_IAM" {
+		t.Fatalf("update method: %v %v", err, aws.ToString(u.AuthorizationType))
+	}
+	_, err = c.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: res, HttpMethod: aws.String("POST"), AuthorizationType: aws.String("open")})
+	wantAPIError(t, err, "BadRequestException", "Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+}

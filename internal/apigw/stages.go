@@ -39,6 +39,12 @@ type createDeploymentIn struct {
 	Description      string            `json:"description"`
 	Variables        map[string]string `json:"variables"`
 	TracingEnabled   bool              `json:"tracingEnabled"`
+	// CanarySettings deploys the new deployment as the canary of an
+	// existing stage instead of replacing the stage's deployment.
+	CanarySettings *deploymentCanaryIn `json:"canarySettings"`
+	// CacheClusterEnabled and CacheClusterSize set the stage's cache.
+	CacheClusterEnabled *bool  `json:"cacheClusterEnabled"`
+	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
 func (s *Service) createDeployment(c *call) (int, any, error) {
@@ -50,6 +56,12 @@ func (s *Service) createDeployment(c *call) (int, any, error) {
 		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
 	if err := validateVariables(in.Variables); err != nil {
+		return 0, nil, err
+	}
+	if err := in.CanarySettings.validate(in.StageName); err != nil {
+		return 0, nil, err
+	}
+	if err := validCacheSize(in.CacheClusterSize); err != nil {
 		return 0, nil, err
 	}
 	var out Deployment
@@ -75,6 +87,16 @@ func (s *Service) createDeployment(c *call) (int, any, error) {
 		}
 		st, err := loadStage(tx, a.API.ID, in.StageName)
 		now := s.now().Unix()
+		if in.CanarySettings != nil {
+			// A canary deployment needs the stage to exist; the stage
+			// keeps its deployment and variables (create-canary-deployment).
+			if err != nil {
+				return err
+			}
+			st.Stage.CanarySettings = in.CanarySettings.settings(d.ID)
+			st.Stage.LastUpdatedDate = now
+			return putJSON(tx, KindStage, a.API.ID+"/"+in.StageName, st)
+		}
 		switch {
 		case errors.Is(err, errStage):
 			st = &StageRecord{Stage: Stage{StageName: in.StageName, Description: in.StageDescription,
@@ -85,6 +107,13 @@ func (s *Service) createDeployment(c *call) (int, any, error) {
 		}
 		st.Stage.DeploymentID = d.ID
 		st.Stage.LastUpdatedDate = now
+		if in.CacheClusterEnabled != nil {
+			st.Stage.CacheClusterEnabled = *in.CacheClusterEnabled
+		}
+		if in.CacheClusterSize != "" {
+			st.Stage.CacheClusterSize = in.CacheClusterSize
+		}
+		st.Stage.fixCacheStatus()
 		if in.Variables != nil {
 			if st.Stage.Variables == nil {
 				st.Stage.Variables = map[string]string{}
@@ -229,7 +258,8 @@ func (s *Service) deleteDeployment(c *call) (int, any, error) {
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if err := json.Unmarshal(rec.Value, &st); err == nil && st.Stage.DeploymentID == c.seg[3] {
+			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.seg[3] ||
+				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.seg[3]) {
 				return awserr.BadRequestException.Errorf("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
@@ -260,6 +290,10 @@ type createStageIn struct {
 	Variables      map[string]string `json:"variables"`
 	Tags           map[string]string `json:"tags"`
 	TracingEnabled bool              `json:"tracingEnabled"`
+	CanarySettings *CanarySettings   `json:"canarySettings"`
+	// CacheClusterEnabled and CacheClusterSize set the stage's cache.
+	CacheClusterEnabled bool   `json:"cacheClusterEnabled"`
+	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
 func (s *Service) createStage(c *call) (int, any, error) {
@@ -273,10 +307,26 @@ func (s *Service) createStage(c *call) (int, any, error) {
 	if err := validateVariables(in.Variables); err != nil {
 		return 0, nil, err
 	}
+	if err := validCacheSize(in.CacheClusterSize); err != nil {
+		return 0, nil, err
+	}
+	if cs := in.CanarySettings; cs != nil {
+		if err := validPercent(cs.PercentTraffic); err != nil {
+			return 0, nil, err
+		}
+		if err := validateVariables(cs.StageVariableOverrides); err != nil {
+			return 0, nil, err
+		}
+		if cs.DeploymentID == "" {
+			cs.DeploymentID = in.DeploymentID
+		}
+	}
 	now := s.now().Unix()
 	st := &StageRecord{Stage: Stage{StageName: in.StageName, DeploymentID: in.DeploymentID, Description: in.Description,
 		Variables: in.Variables, Tags: in.Tags, TracingEnabled: in.TracingEnabled, MethodSettings: map[string]MethodSetting{},
+		CanarySettings: in.CanarySettings, CacheClusterEnabled: in.CacheClusterEnabled, CacheClusterSize: in.CacheClusterSize,
 		CreatedDate: now, LastUpdatedDate: now}}
+	st.Stage.fixCacheStatus()
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.seg[1])
 		if err != nil {
@@ -284,6 +334,11 @@ func (s *Service) createStage(c *call) (int, any, error) {
 		}
 		if _, err := loadDeployment(tx, a.API.ID, in.DeploymentID); err != nil {
 			return err
+		}
+		if cs := in.CanarySettings; cs != nil {
+			if _, err := loadDeployment(tx, a.API.ID, cs.DeploymentID); err != nil {
+				return err
+			}
 		}
 		st.APIID, st.Account, st.Region = a.API.ID, a.Account, a.Region
 		if err := createJSON(tx, KindStage, a.API.ID+"/"+in.StageName, st); err != nil {
@@ -382,6 +437,7 @@ func (s *Service) updateStage(c *call) (int, any, error) {
 				return err
 			}
 		}
+		st.Stage.fixCacheStatus()
 		st.Stage.LastUpdatedDate = s.now().Unix()
 		out = st.Stage
 		return putJSON(tx, KindStage, c.seg[1]+"/"+c.seg[3], st)
@@ -405,6 +461,8 @@ func applyStagePatch(tx store.Tx, st *StageRecord, op PatchOp) error {
 		st.Stage.TracingEnabled = op.Value == "true"
 	case op.Path == "/cacheClusterEnabled":
 		st.Stage.CacheClusterEnabled = op.Value == "true"
+	case op.Path == "/canarySettings" || strings.HasPrefix(op.Path, "/canarySettings/") || op.Op == "copy":
+		return applyCanaryPatch(tx, st, op)
 	case op.Path == "/cacheClusterSize", op.Path == "/clientCertificateId", op.Path == "/documentationVersion",
 		strings.HasPrefix(op.Path, "/accessLogSettings"):
 		return applyStageSettingPatch(tx, st, op)

@@ -48,8 +48,18 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 	// (LegacyDenyMessages is for the Query APIs and the gateway).
 	cp := &controlPlaneAuth{authn: a.iamParts.Authn, operator: a.Config.AccountID,
 		surface: pipeline.Surface{Authz: a.iamParts.IAM, Now: a.Config.Now, Denied: awserr.AccessDeniedException}}
+	// Client certificate keys are sealed under the master key, as IAM's
+	// secrets are.
+	mkey, err := authn.LoadMasterKey(a.Config.DataDir, a.Config.MasterKey)
+	if err != nil {
+		return err
+	}
+	secrets, err := authn.NewSecretBox(mkey)
+	if err != nil {
+		return err
+	}
 	a.apigwParts.APIGW = apigw.New(apigw.Config{Store: a.Store, Auth: cp, Authz: cp, Log: a.Log, Now: a.Config.Now,
-		MaxResources: a.Config.APIGWMaxResources, Domains: domains})
+		MaxResources: a.Config.APIGWMaxResources, Domains: domains, Secrets: secrets})
 	// Before the gateway loads its routes: claims that no longer hold
 	// (flags changed, certificate expired) are withdrawn from routing.
 	if err := a.apigwParts.APIGW.ReconcileDomains(ctx); err != nil {
@@ -82,6 +92,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		DecisionLog:        dlog,
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
 		HideCanonical:      a.Config.HideCanonical,
+		Secrets:            secrets,
 		Log:                a.Log,
 		Now:                a.Config.Now,
 	})

@@ -54,6 +54,8 @@ var layer = map[string]int{
 	"internal/s3":      6,
 	"internal/ssm":     6,
 	"internal/gateway": 7,
+	// Velocity mapping templates: pure, used by the gateway.
+	"internal/vtl":     2,
 	"internal/lambda":  7,
 	"internal/server":  7,
 	"internal/callers": 7,

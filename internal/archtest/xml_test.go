@@ -30,6 +30,15 @@ var xmlDecoding = map[string]bool{
 // verbs inside a tag, and entity references (hand-rolled escaping).
 var markup = []string{"</", "/>", "<?", "<!", "<%", "&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&#"}
 
+// readsXML are files whose markup-like literals read or name markup
+// rather than write XML, each with the reason.
+var readsXML = map[string]string{
+	"internal/sts/samlassert.go":        "refuses a SAML response with a DOCTYPE or ENTITY (reading)",
+	"internal/sts/samltest/samltest.go": "a test identity provider's signed SAML response (test fixture, not a gatehouse answer)",
+	"internal/vtl/parse.go":             "Velocity's comparison operators",
+	"internal/cfn/ssmparams.go":         "CloudFormation parameter type names (AWS::SSM::Parameter::Value<List<String>>)",
+}
+
 // TestOnlyAWSProtoWritesXML: no product package but awsproto builds XML
 // text or uses encoding/xml's writing side.
 func TestOnlyAWSProtoWritesXML(t *testing.T) {
@@ -39,6 +48,9 @@ func TestOnlyAWSProtoWritesXML(t *testing.T) {
 			continue
 		}
 		for _, name := range p.GoFiles {
+			if _, ok := readsXML[p.ImportPath+"/"+name]; ok {
+				continue
+			}
 			path := filepath.Join(p.Dir, name)
 			fset := token.NewFileSet()
 			f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)

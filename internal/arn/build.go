@@ -401,3 +401,13 @@ func ChangeSet(region, account, name, id string) string {
 func CloudFormationStacks(region, account, name string) string {
 	return build("cloudformation", region, account, "stack/", name, "/*")
 }
+
+// ECRRepository returns arn:aws:ecr:REGION:ACCOUNT:repository/NAME.
+func ECRRepository(region, account, name string) string {
+	return build("ecr", region, account, "repository/", name)
+}
+
+// KMSKey returns arn:aws:kms:REGION:ACCOUNT:key/ID.
+func KMSKey(region, account, id string) string {
+	return build("kms", region, account, "key/", id)
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 )
 
 // defaultRegion is used when neither a flag, the environment nor the profile
@@ -72,7 +73,10 @@ func loadCredentials(ctx context.Context, cf credFlags, command string, cache fu
 	if cf.sessionName != "" && cf.assumeRole == "" {
 		return nil, "", errors.New("--role-session-name needs --assume-role")
 	}
-	var opts []func(*config.LoadOptions) error
+	// The SDK's own log ("WARN falling back to IMDSv1" off EC2) is noise
+	// on a caller's terminal: a failure to get credentials is reported
+	// by the caller, with explainCredentialsError.
+	opts := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if cf.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(cf.profile))
 	}

@@ -103,6 +103,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	awsproto.MetaFrom(r.Context()).Principal = p.ARN
 	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, region: vr.Region, op: op}
+	c.ctx = withSSMResolver(c.ctx, s.callerSSM(p, vr.Region))
 	var res any
 	switch action {
 	case "":

@@ -1,6 +1,7 @@
 package cfn
 
 import (
+	"errors"
 	"reflect"
 	"regexp"
 	"sort"
@@ -276,6 +277,20 @@ func (c *call) listChangeSets() (any, error) {
 
 func (c *call) deleteChangeSet() (any, error) {
 	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet")
+	var ae *awserr.Error
+	if errors.As(err, &ae) && ae.Code == awserr.ChangeSetNotFound.Name {
+		// AWS answers a missing change set of an existing stack with
+		// success (the CDK deletes its change set name before every
+		// deploy and accepts only that); a missing stack stays an error.
+		st, ferr := c.s.findStack(c.ctx, c.p.AccountID, c.region, c.get("StackName"))
+		if ferr != nil {
+			return nil, ferr
+		}
+		if st == nil || st.Status == "DELETE_COMPLETE" {
+			return nil, notExist(c.get("StackName"))
+		}
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	awsapigw "github.com/aws/aws-sdk-go-v2/service/apigateway"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	awsssm "github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/smithy-go"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
@@ -30,6 +32,8 @@ type clients struct {
 	iam       *awsiam.Client
 	lambda    *awslambda.Client
 	apigw     *awsapigw.Client
+	s3        *awss3.Client
+	ssm       *awsssm.Client
 	artifacts Artifacts
 	creds     Credentials
 }
@@ -52,6 +56,8 @@ func newClients(endpoint, region string, c Credentials, hc *http.Client, art Art
 		iam:       awsiam.NewFromConfig(cfg, func(o *awsiam.Options) { o.BaseEndpoint = ep }),
 		lambda:    awslambda.NewFromConfig(cfg, func(o *awslambda.Options) { o.BaseEndpoint = ep }),
 		apigw:     awsapigw.NewFromConfig(cfg, func(o *awsapigw.Options) { o.BaseEndpoint = ep }),
+		s3:        awss3.NewFromConfig(cfg, func(o *awss3.Options) { o.BaseEndpoint = ep; o.UsePathStyle = true }),
+		ssm:       awsssm.NewFromConfig(cfg, func(o *awsssm.Options) { o.BaseEndpoint = ep }),
 		artifacts: art,
 		creds:     c,
 	}

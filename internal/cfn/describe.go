@@ -55,11 +55,14 @@ type xmlStack struct {
 func paramsXML(ps []Parameter) []xmlParameter {
 	var out []xmlParameter
 	for _, p := range ps {
-		v := p.Value
+		v, rv := p.Value, p.ResolvedValue
 		if p.NoEcho {
 			v = "****"
+			if rv != "" {
+				rv = "****"
+			}
 		}
-		out = append(out, xmlParameter{ParameterKey: p.Key, ParameterValue: v})
+		out = append(out, xmlParameter{ParameterKey: p.Key, ParameterValue: v, ResolvedValue: rv})
 	}
 	return out
 }

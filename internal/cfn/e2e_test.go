@@ -2,6 +2,7 @@ package cfn_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -192,5 +193,50 @@ func TestCLIFailedCreateRollsBack(t *testing.T) {
 		if !strings.HasPrefix(evs[i], w) {
 			t.Errorf("event %d = %q, want prefix %q", i, evs[i], w)
 		}
+	}
+}
+
+// TestCLIDeleteMissingChangeSet: as on AWS, deleting a change set that
+// does not exist succeeds when the stack exists (the CDK does this before
+// every deploy) and is a ValidationError when the stack does not.
+func TestCLIDeleteMissingChangeSet(t *testing.T) {
+	c := newCLI(t)
+	t.Parallel()
+	c.must("cloudformation", "create-change-set", "--stack-name", "cs", "--change-set-name", "first",
+		"--change-set-type", "CREATE", "--template-body", testdata("role_only.yaml"), "--capabilities", "CAPABILITY_IAM")
+	c.must("cloudformation", "delete-change-set", "--stack-name", "cs", "--change-set-name", "cdk-deploy-change-set")
+	if _, stderr, err := c.run("cloudformation", "delete-change-set", "--stack-name", "nostack", "--change-set-name", "x"); err == nil ||
+		!strings.Contains(stderr, "ValidationError") || !strings.Contains(stderr, "Stack with id nostack does not exist") {
+		t.Fatalf("missing stack: %v %s", err, stderr)
+	}
+	if _, stderr, err := c.run("cloudformation", "describe-change-set", "--stack-name", "cs", "--change-set-name", "cdk-deploy-change-set"); err == nil ||
+		!strings.Contains(stderr, "ChangeSetNotFound") {
+		t.Fatalf("describe of a missing change set: %v %s", err, stderr)
+	}
+}
+
+// TestCLISSMParameterType: an AWS::SSM::Parameter::Value<String>
+// parameter resolves to the Parameter Store value (the CDK's bootstrap
+// version check); a missing one is AWS's ValidationError.
+func TestCLISSMParameterType(t *testing.T) {
+	c := newCLI(t)
+	t.Parallel()
+	if _, stderr, err := c.run("cloudformation", "create-stack", "--stack-name", "ssm", "--template-body", testdata("ssm_param.yaml")); err == nil ||
+		!strings.Contains(stderr, "Unable to fetch parameters [/cdk-bootstrap/hnb659fds/version] from parameter store for this account.") {
+		t.Fatalf("missing parameter: %v %s", err, stderr)
+	}
+	c.must("ssm", "put-parameter", "--name", "/cdk-bootstrap/hnb659fds/version", "--type", "String", "--value", "34")
+	id := c.must("cloudformation", "create-stack", "--stack-name", "ssm", "--template-body", testdata("ssm_param.yaml"))["StackId"].(string)
+	c.wait(id)
+	st := c.stack("ssm")
+	if st["StackStatus"] != "CREATE_COMPLETE" {
+		t.Fatalf("stack: %v", st)
+	}
+	par := st["Parameters"].([]any)[0].(map[string]any)
+	if par["ParameterValue"] != "/cdk-bootstrap/hnb659fds/version" || par["ResolvedValue"] != "34" {
+		t.Fatalf("parameter: %v", par)
+	}
+	if out := st["Outputs"].([]any); !strings.Contains(fmt.Sprint(out), "OutputValue:34") {
+		t.Fatalf("outputs: %v", out)
 	}
 }

@@ -265,9 +265,6 @@ func resolveParams(tpl tmpl.Template, given []Parameter, previous []Parameter) (
 			}
 			val = l
 		}
-		if strings.HasPrefix(typ, ssmParamType) {
-			return nil, nil, awserr.ValidationError.Errorf("Parameter %s: SSM parameter types are not supported by gatehouse yet (no Parameter Store)", name)
-		}
 		values[name] = paramValue{Value: val, NoEcho: noEcho}
 		out = append(out, Parameter{Key: name, Value: v, NoEcho: noEcho})
 	}
@@ -344,6 +341,9 @@ func (s *Service) newPlan(ctx context.Context, st *Stack, tpl tmpl.Template, giv
 	}
 	values, stackPar, err := resolveParams(tpl, given, previous)
 	if err != nil {
+		return nil, err
+	}
+	if err := resolveSSMParams(ctx, tpl, values, stackPar); err != nil {
 		return nil, err
 	}
 	mappings, _ := tpl["Mappings"].(map[string]any)

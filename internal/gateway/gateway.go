@@ -61,6 +61,9 @@ type Config struct {
 	// Transport is used for HTTP integrations; nil means gatehouse's own
 	// HTTP/1.1 client (upstream.go). NewTransport is net/http's.
 	Transport http.RoundTripper
+	// Secrets opens the sealed private keys of client certificates
+	// (clientcert.go); nil presents no client certificate.
+	Secrets *authn.SecretBox
 	// MaxTimeout caps integration timeouts; default 29 s.
 	MaxTimeout time.Duration
 	Log        *slog.Logger
@@ -130,7 +133,8 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 		Resolver: sigv4.ResolverFunc(func(string, string) (sigv4.Credentials, error) {
 			return sigv4.Credentials{}, sigv4.ErrUnknownKey
 		})})
-	v, err := store.NewView(ctx, st, "gateway-routes", []string{"apigw/"}, cfg.Log, LoadTable)
+	v, err := store.NewView(ctx, st, "gateway-routes", []string{"apigw/"}, cfg.Log,
+		func(ctx context.Context, r store.Reader) (*Table, error) { return loadTable(ctx, r, cfg.Secrets) })
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +316,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.noRoute(rq)
 		return
 	}
+	st = st.pick()
 	rq.tg, rq.stage = tg, st
 	var m *methodEntry
 	if g.cfg.NoFallthrough {

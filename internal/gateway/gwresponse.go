@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -11,6 +10,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/vtl"
 )
 
 // Every answer the gateway makes itself (as opposed to the integration's)
@@ -202,24 +202,24 @@ func (rq *request) responseValue(expr string) (string, bool) {
 
 // errorTemplate renders a gateway response body template: $context.error.*
 // and $context.authorizer.* first, the rest as the mapping templates do.
-func (rq *request) errorTemplate(t, responseType, message string) string {
+func (rq *request) errorTemplate(tmpl, responseType, message string) string {
 	msgString := "null"
 	if message != "" {
 		b, _ := json.Marshal(message)
 		msgString = string(b)
 	}
-	repl := []string{
-		"$context.error.messageString", msgString, "${context.error.messageString}", msgString,
-		"$context.error.message", message, "${context.error.message}", message,
-		"$context.error.responseType", responseType, "${context.error.responseType}", responseType,
-		"$context.requestId", rq.reqID, "${context.requestId}", rq.reqID,
-		"$context.extendedRequestId", rq.apigwID, "${context.extendedRequestId}", rq.apigwID,
+	if t, err := parseTemplate(tmpl); err == nil {
+		vars := rq.templateVars(rq.body)
+		e := vtl.NewMap()
+		e.Set("message", message)
+		e.Set("messageString", msgString)
+		e.Set("responseType", responseType)
+		vars.Context.Set("error", e)
+		vars.Context.Set("requestId", rq.reqID)
+		vars.Context.Set("extendedRequestId", rq.apigwID)
+		if out, err := t.Render(vars, templateLimits); err == nil {
+			return out
+		}
 	}
-	var b bytes.Buffer
-	b.WriteString(strings.NewReplacer(repl...).Replace(t))
-	out := b.String()
-	if rq.stage != nil && rq.m != nil && strings.Contains(out, "$") {
-		out = rq.template(out)
-	}
-	return out
+	return tmpl
 }

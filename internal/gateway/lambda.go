@@ -48,6 +48,8 @@ type ProxyRequestContext struct {
 	ResourceID        string        `json:"resourceId"`
 	ResourcePath      string        `json:"resourcePath"`
 	Stage             string        `json:"stage"`
+	// IsCanaryRequest is set on stages with canary settings only.
+	IsCanaryRequest *bool `json:"isCanaryRequest,omitempty"`
 	// Authorizer is the Lambda authorizer's principalId and context.
 	Authorizer map[string]any `json:"authorizer,omitempty"`
 }
@@ -142,6 +144,10 @@ func (rq *request) event() *ProxyEvent {
 		RequestTime: rq.start.UTC().Format("02/Jan/2006:15:04:05 +0000"), RequestTimeEpoch: rq.start.UnixMilli(),
 		ResourceID: rq.m.res.ID, ResourcePath: rq.m.res.Path, Stage: rq.stage.name}
 	rc.Identity.SourceIP = pipeline.ClientIP(r)
+	if rq.stage.hasCanary {
+		c := rq.stage.isCanary
+		rc.IsCanaryRequest = &c
+	}
 	if ua := r.Header.Get("User-Agent"); ua != "" {
 		rc.Identity.UserAgent = strp(ua)
 	}

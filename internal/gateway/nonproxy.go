@@ -2,14 +2,18 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/vtl"
 )
 
 // requestTemplate picks the integration request template for the
@@ -51,7 +55,15 @@ func (g *Gateway) mock(rq *request) {
 	}
 	status := "200"
 	if has {
-		m := statusCodeRE.FindStringSubmatch(rq.template(tmpl))
+		if !g.readBody(rq) {
+			return
+		}
+		out, _, err := rq.render(tmpl, rq.body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		m := statusCodeRE.FindStringSubmatch(out)
 		if m == nil {
 			g.fail(rq, awserr.GatewayInternalError.New("")) // "Unable to parse statusCode"
 			return
@@ -81,11 +93,18 @@ func (rq *request) selectResponse(status string) *selector {
 
 // respond writes the method response of a non-proxy integration.
 func (g *Gateway) respond(rq *request, status string, backendHeader http.Header, backendBody []byte) {
-	sel := rq.selectResponse(status)
+	g.respondWith(rq, rq.selectResponse(status), status, backendHeader, backendBody)
+}
+
+// respondWith writes the method response of integration response sel.
+func (g *Gateway) respondWith(rq *request, sel *selector, status string, backendHeader http.Header, backendBody []byte) {
 	if sel == nil {
 		if backendHeader != nil {
 			// No integration response at all: pass the backend's answer.
 			code, _ := strconv.Atoi(status)
+			if code < 100 || code > 599 {
+				code = 200
+			}
 			writeBody(rq.w, code, "application/json", backendBody)
 			return
 		}
@@ -93,6 +112,57 @@ func (g *Gateway) respond(rq *request, status string, backendHeader http.Header,
 		return
 	}
 	ir := sel.ir
+	body := backendBody
+	ct := "application/json"
+	code, _ := strconv.Atoi(ir.StatusCode)
+	if code == 0 {
+		code = 200
+	}
+	var tctx *vtl.Map
+	// Content type conversions (AWS's table): the payload is binary when
+	// its Content-Type is one of binaryMediaTypes, the client wants binary
+	// when its first Accept type is; without contentHandling a binary
+	// payload goes to a text client base64-encoded and a text payload to a
+	// binary client base64-decoded.
+	binary := backendHeader != nil && matchMedia(rq.stage.binaryTypes, backendHeader.Get("Content-Type"))
+	accept, _, _ := strings.Cut(rq.r.Header.Get("Accept"), ",")
+	acceptBinary := matchMedia(rq.stage.binaryTypes, strings.TrimSpace(accept))
+	ch := ir.ContentHandling
+	if binary && (ch == "CONVERT_TO_TEXT" || ch == "" && !acceptBinary) {
+		body, _ = convertContent("CONVERT_TO_TEXT", body, true)
+		binary = false
+	}
+	if len(ir.ResponseTemplates) > 0 && !binary {
+		accept := rq.r.Header.Get("Accept")
+		t, found := ir.ResponseTemplates[accept]
+		if found {
+			ct = accept
+		} else {
+			t, found = ir.ResponseTemplates["application/json"]
+		}
+		if !found {
+			keys := make([]string, 0, len(ir.ResponseTemplates))
+			for k := range ir.ResponseTemplates {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			ct, t = keys[0], ir.ResponseTemplates[keys[0]]
+		}
+		out, c, err := rq.render(t, body)
+		if err != nil {
+			g.templateError(rq, err, false)
+			return
+		}
+		body, tctx = []byte(out), c
+	}
+	if !binary && (ch == "CONVERT_TO_BINARY" || ch == "" && acceptBinary) {
+		b, ok := convertContent("CONVERT_TO_BINARY", body, false)
+		if !ok {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("CONVERT_TO_BINARY: the response is not base64")))
+			return
+		}
+		body = b
+	}
 	h := rq.w.Header()
 	for k, expr := range ir.ResponseParameters {
 		if !strings.HasPrefix(k, "method.response.header.") {
@@ -118,26 +188,8 @@ func (g *Gateway) respond(rq *request, status string, backendHeader http.Header,
 			}
 		}
 	}
-	body := backendBody
-	ct := "application/json"
-	if len(ir.ResponseTemplates) > 0 {
-		accept := rq.r.Header.Get("Accept")
-		t, found := ir.ResponseTemplates[accept]
-		if !found {
-			t, found = ir.ResponseTemplates["application/json"]
-		}
-		if !found {
-			for k, v := range ir.ResponseTemplates {
-				ct, t = k, v
-				break
-			}
-		}
-		body = []byte(rq.template(t))
-	}
-	code, _ := strconv.Atoi(ir.StatusCode)
-	if code == 0 {
-		code = 200
-	}
+	// Overrides are final: after the standard mappings.
+	code = responseOverride(tctx, h, code)
 	if h.Get("Content-Type") != "" {
 		ct = h.Get("Content-Type")
 	}
@@ -159,8 +211,36 @@ func (g *Gateway) httpIntegration(rq *request) {
 	if !ok {
 		return
 	}
-	if !has && !g.readBody(rq) {
+	if !g.readBody(rq) {
 		return
+	}
+	body := rq.body
+	binary := rq.binaryRequest()
+	ch := rq.m.in.ContentHandling
+	if ch == "CONVERT_TO_TEXT" && binary {
+		body, _ = convertContent(ch, body, true)
+		binary = false
+	}
+	var tctx *vtl.Map
+	if has && !binary {
+		out, c, err := rq.render(tmpl, body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		body, tctx = []byte(out), c
+		if !rq.applyPathOverrides(tctx) {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errUnplaceable))
+			return
+		}
+	}
+	if ch == "CONVERT_TO_BINARY" && !binary {
+		b, ok := convertContent(ch, body, false)
+		if !ok {
+			g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("CONVERT_TO_BINARY: the payload is not base64")))
+			return
+		}
+		body = b
 	}
 	u, err := rq.targetURL(false)
 	if err != nil {
@@ -170,12 +250,6 @@ func (g *Gateway) httpIntegration(rq *request) {
 	method := rq.m.in.HTTPMethod
 	if method == "" || method == "ANY" {
 		method = rq.r.Method
-	}
-	var body []byte
-	if has {
-		body = []byte(rq.template(tmpl))
-	} else {
-		body = rq.body
 	}
 	ctx, cancel := g.timeoutCtx(rq)
 	defer cancel()
@@ -192,6 +266,7 @@ func (g *Gateway) httpIntegration(rq *request) {
 		out.Header.Set("Content-Type", ct)
 	}
 	rq.addMappedParams(out.Header, out.URL)
+	applyRequestOverrides(tctx, out.Header, out.URL)
 	resp, err := g.transport.RoundTrip(out)
 	if err != nil {
 		g.backendError(rq, ctx, err)
@@ -204,4 +279,85 @@ func (g *Gateway) httpIntegration(rq *request) {
 		return
 	}
 	g.respond(rq, strconv.Itoa(resp.StatusCode), resp.Header, rb)
+}
+
+// lambdaIntegration is an AWS (non-proxy) integration with a Lambda
+// function: the request template's output (or the passed-through body) is
+// the event; a successful answer maps through the default integration
+// response, a function error through the one whose selectionPattern
+// matches its errorMessage (else the default), as AWS does.
+func (g *Gateway) lambdaIntegration(rq *request) {
+	tmpl, has, ok := g.requestTemplate(rq)
+	if !ok {
+		return
+	}
+	inv := g.invoker.get()
+	fn := rq.expandStageVariables(rq.m.lambdaARN)
+	if inv == nil || fn == "" || rq.m.in.HTTPMethod != "POST" {
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("AWS integration not runnable: only Lambda function uris with httpMethod POST are supported")))
+		return
+	}
+	if !g.readBody(rq) {
+		return
+	}
+	if len(rq.body) > maxLambdaPayload {
+		g.fail(rq, awserr.GatewayPayloadTooLarge.New(""))
+		return
+	}
+	ev := rq.body
+	if has && !rq.binaryRequest() {
+		out, _, err := rq.render(tmpl, rq.body)
+		if err != nil {
+			g.templateError(rq, err, true)
+			return
+		}
+		ev = []byte(out)
+	}
+	if len(bytes.TrimSpace(ev)) == 0 {
+		ev = []byte("{}")
+	}
+	src := rq.stage.srcPrefix.Method(rq.m.verb, strings.TrimPrefix(rq.m.res.Path, "/"))
+	ctx, cancel := g.timeoutCtx(rq)
+	defer cancel()
+	var payload []byte
+	var fnErr string
+	var err error
+	if cred := rq.m.in.Credentials; cred != "" {
+		payload, fnErr, err = g.invokeWithCredentials(ctx, rq, cred, fn, ev)
+	} else {
+		payload, fnErr, err = inv.InvokeFromGateway(ctx, fn, src, ev)
+	}
+	switch {
+	case ctx.Err() != nil && rq.r.Context().Err() == nil:
+		g.fail(rq, awserr.GatewayTimeout.New(""))
+		return
+	case err != nil:
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(err))
+		return
+	}
+	if len(rq.m.selectors) == 0 {
+		// "No match for output mapping and no default output mapping configured"
+		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("AWS integration without integration responses")))
+		return
+	}
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if fnErr != "" {
+		var e struct {
+			ErrorMessage string `json:"errorMessage"`
+		}
+		_ = json.Unmarshal(payload, &e)
+		g.respond(rq, e.ErrorMessage, hdr, payload)
+		return
+	}
+	g.respondWith(rq, rq.defaultResponse(), "200", hdr, payload)
+}
+
+// defaultResponse is the integration response without a selectionPattern.
+func (rq *request) defaultResponse() *selector {
+	for _, s := range rq.m.selectors {
+		if s.def {
+			return s
+		}
+	}
+	return nil
 }

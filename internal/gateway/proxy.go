@@ -69,6 +69,8 @@ func (g *Gateway) integrate(rq *request) {
 		g.mock(rq)
 	case "AWS_PROXY":
 		g.lambdaProxy(rq)
+	case "AWS":
+		g.lambdaIntegration(rq)
 	default:
 		g.fail(rq, awserr.GatewayInternalError.New("").WithCause(errors.New("unsupported integration type "+in.Type)))
 	}
@@ -160,7 +162,7 @@ func (g *Gateway) timeoutCtx(rq *request) (context.Context, context.CancelFunc) 
 	if d <= 0 || d > g.cfg.MaxTimeout {
 		d = g.cfg.MaxTimeout
 	}
-	return context.WithTimeout(rq.r.Context(), d)
+	return context.WithTimeout(withClientCert(rq.r.Context(), rq.stage.clientCert), d)
 }
 
 // httpProxy streams the request to the backend and its answer back

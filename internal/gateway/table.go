@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -61,6 +62,16 @@ type stageEntry struct {
 	// userAgent is "AmazonAPIGateway_{id}", the integration request's
 	// User-Agent when the client sent none.
 	userAgent string
+	// canary is the stage's canary (canary.go): the entry compiled from
+	// canarySettings.deploymentId with the variable overrides; nil when
+	// the stage has no canary settings.
+	canary *canaryEntry
+	// hasCanary: the stage has canary settings ($context.isCanaryRequest
+	// is defined); isCanary: this entry is the canary itself.
+	hasCanary, isCanary bool
+	// clientCert is presented to HTTPS backends (clientcert.go); nil for
+	// none.
+	clientCert *clientCert
 }
 
 func (s *stageEntry) integrationUserAgent() string {
@@ -124,12 +135,19 @@ type selector struct {
 // LoadTable builds the route table from the store. Stages whose deployment
 // cannot be read are skipped (and logged by the caller's view).
 func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
+	return loadTable(ctx, r, nil)
+}
+
+// loadTable is LoadTable with the master key's box, which opens the
+// stages' client certificate keys (nil: none is presented).
+func loadTable(ctx context.Context, r store.Reader, box *authn.SecretBox) (*Table, error) {
 	t := &Table{apis: map[string]*apiEntry{}, domains: map[string]*domainEntry{}}
 	stages, err := r.List(apigw.KindStage, "")
 	if err != nil {
 		return nil, err
 	}
 	deps := map[string]*apigw.DeploymentRecord{}
+	certs := map[string]*clientCert{}
 	for _, rec := range stages {
 		var st apigw.StageRecord
 		if err := json.Unmarshal(rec.Value, &st); err != nil {
@@ -153,7 +171,14 @@ func LoadTable(ctx context.Context, r store.Reader) (*Table, error) {
 			a = &apiEntry{id: st.APIID, account: d.Account, region: d.Region, stages: map[string]*stageEntry{}}
 			t.apis[st.APIID] = a
 		}
-		a.stages[st.Stage.StageName] = compileStage(a, &st, d)
+		base := compileStage(a, &st, d)
+		a.stages[st.Stage.StageName] = base
+		if base.clientCert, err = loadClientCert(r, box, &st, certs); err != nil {
+			return nil, err
+		}
+		if err := compileCanary(r, a, &st, base, deps); err != nil {
+			return nil, err
+		}
 	}
 	bps, err := r.List(apigw.KindBasePath, "")
 	if err != nil {
@@ -279,8 +304,9 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	switch e.in.Type {
 	case "HTTP_PROXY", "HTTP":
 		e.proxy = compileTarget(e.in.URI)
-	case "AWS_PROXY":
-		e.lambdaARN = lambdaFunctionARN(e.in.URI)
+	case "AWS_PROXY", "AWS":
+		e.lambdaARN = lambdaFunctionARN(e.in.URI) // "" for AWS services other than Lambda
+
 	}
 	codes := make([]string, 0, len(e.in.IntegrationResponses))
 	for c := range e.in.IntegrationResponses {

@@ -111,7 +111,7 @@ func (u *upstream) pooled(key string, maxAge time.Duration) *upConn {
 
 // dial opens a connection to addr, with TLS for serverName when it is not
 // "".
-func (u *upstream) dial(ctx context.Context, key, addr, serverName string, deadline time.Time) (*upConn, error) {
+func (u *upstream) dial(ctx context.Context, key, addr, serverName string, cert *clientCert, deadline time.Time) (*upConn, error) {
 	d := u.dialer
 	d.Deadline = deadline
 	c, err := d.DialContext(ctx, "tcp", addr)
@@ -130,6 +130,9 @@ func (u *upstream) dial(ctx context.Context, key, addr, serverName string, deadl
 		}
 		cfg.ServerName = serverName
 		cfg.NextProtos = []string{"http/1.1"}
+		if cert != nil {
+			cfg.Certificates = []tls.Certificate{*cert.cert}
+		}
 		tc := tls.Client(c, cfg)
 		_ = c.SetDeadline(deadline)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -193,7 +196,9 @@ type upRequest struct {
 	replay  []byte // body bytes when they can be sent again (retry)
 	close   bool   // ask the backend to close (and do not reuse)
 	tls     string // server name for https; "" for plain http
-	ctx     context.Context
+	// cert is the stage's client certificate for https; nil for none.
+	cert *clientCert
+	ctx  context.Context
 	// watch, when set, is shown each connection before it is used; false
 	// ends the exchange (the request's context ended).
 	watch func(*upConn) bool
@@ -217,6 +222,11 @@ func (u *upstream) exchange(req *upRequest, deadline time.Time, rh *respHead) (*
 	key := addr
 	if req.tls != "" {
 		key = "tls " + addr
+		if req.cert != nil {
+			// A connection authenticated with one stage's certificate
+			// serves only requests presenting the same one.
+			key = "tls " + req.cert.id + " " + addr
+		}
 	}
 	ctx := req.ctx
 	if ctx == nil {
@@ -228,7 +238,7 @@ func (u *upstream) exchange(req *upRequest, deadline time.Time, rh *respHead) (*
 		reused := pc != nil
 		if !reused {
 			var err error
-			if pc, err = u.dial(ctx, key, addr, req.tls, deadline); err != nil {
+			if pc, err = u.dial(ctx, key, addr, req.tls, req.cert, deadline); err != nil {
 				return nil, err
 			}
 		}
@@ -499,6 +509,9 @@ func (u *upstream) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	req := &upRequest{method: r.Method, host: host, addr: addr, uri: r.URL.RequestURI(), header: r.Header,
 		close: r.Close, tls: serverName, ctx: ctx}
+	if serverName != "" {
+		req.cert = clientCertFrom(ctx)
+	}
 	if req.method == "" {
 		req.method = http.MethodGet
 	}

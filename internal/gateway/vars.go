@@ -66,6 +66,12 @@ func (rq *request) contextVar(name string) (string, bool) {
 		return rq.stage.name, true
 	case "deploymentId":
 		return rq.stage.deploymentID, true
+	case "isCanaryRequest":
+		// Defined only on a stage with canary settings (canary.go).
+		if !rq.stage.hasCanary {
+			return "", false
+		}
+		return strconv.FormatBool(rq.stage.isCanary), true
 	case "resourceId":
 		return rq.m.res.ID, true
 	case "resourcePath":
@@ -306,68 +312,6 @@ func (rq *request) param(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// template renders a mapping template: static text with $context.X,
-// $stageVariables.X and $input.params('x') substituted (full VTL is not
-// implemented).
-func (rq *request) template(t string) string {
-	if !strings.Contains(t, "$") {
-		return t
-	}
-	var b strings.Builder
-	for i := 0; i < len(t); i++ {
-		if t[i] != '$' {
-			b.WriteByte(t[i])
-			continue
-		}
-		rest := t[i+1:]
-		brace := strings.HasPrefix(rest, "{")
-		if brace {
-			rest = rest[1:]
-		}
-		switch {
-		case strings.HasPrefix(rest, "context.") || strings.HasPrefix(rest, "stageVariables."):
-			n := 0
-			for n < len(rest) && (isIdent(rest[n]) || rest[n] == '.') {
-				n++
-			}
-			name := strings.TrimRight(rest[:n], ".")
-			var v string
-			if strings.HasPrefix(name, "context.") {
-				v, _ = rq.contextVar(name[len("context."):])
-			} else {
-				v = rq.stage.variables[name[len("stageVariables."):]]
-			}
-			b.WriteString(v)
-			i += len(name)
-			if brace && i+2 < len(t) && t[i+2] == '}' {
-				i += 2
-			}
-		case strings.HasPrefix(rest, "input.params('"):
-			end := strings.Index(rest, "')")
-			if end < 0 {
-				b.WriteByte('$')
-				continue
-			}
-			name := rest[len("input.params('"):end]
-			v, ok := rq.value("method.request.path." + name)
-			if !ok {
-				if v, ok = rq.value("method.request.querystring." + name); !ok {
-					v, _ = rq.value("method.request.header." + name)
-				}
-			}
-			b.WriteString(v)
-			i += end + 2
-		default:
-			b.WriteByte('$')
-		}
-	}
-	return b.String()
-}
-
-func isIdent(c byte) bool {
-	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // decodeQuery parses the raw query; AWS decodes names and values (§3.8).

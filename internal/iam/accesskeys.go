@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -54,9 +55,9 @@ func opCreateAccessKey(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	id := NewID("AKIA", c.account(), 20)
 	secret := NewSecret()
-	k := &AccessKey{ID: id, Account: c.account(), User: user, Secret: c.s.box.Seal(secret, id), Status: "Active", Created: c.s.now().UTC()}
+	k := &AccessKey{Account: c.account(), User: user, Status: "Active", Created: c.s.now().UTC()}
+	c.s.drawKeyID(c.snap, k, secret)
 	err = c.update(func(tx store.Tx) error {
 		if user != "" {
 			if u, err := getJSON[User](tx, kindUser, entityKey(c.account(), user)); err != nil || u == nil {
@@ -70,13 +71,53 @@ func opCreateAccessKey(c *call) (any, error) {
 		if len(keys) >= 2 {
 			return awserr.LimitExceeded.New("Cannot exceed quota for AccessKeysPerUser: 2")
 		}
-		return createKey(tx, k)
+		return c.s.createFreshKey(tx, c.snap, k, secret)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: id, Status: "Active",
+	return struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: "Active",
 		SecretAccessKey: secret, CreateDate: isoTime(k.Created)}}, nil
+}
+
+// Access key ids are AWS-shaped (AKIA, the account as AWS encodes it, so
+// that GetAccessKeyInfo answers from the id alone, then random base32: 20
+// characters), which leaves 39 random bits: among a million keys a new id
+// collides with one in use about once in 500,000 draws, so an id is never
+// trusted to be unique by chance. It is drawn again while the snapshot has
+// it, and again inside the write transaction while the store has it (the
+// store's create is the authority: another node may have taken it since
+// the snapshot), so CreateAccessKey never acknowledges a key whose id
+// belongs to another. newAccessKeyID is replaced by tests to force
+// collisions.
+var newAccessKeyID = func(account string) string { return NewID("AKIA", account, 20) }
+
+// maxKeyIDDraws bounds the draws of one id; at 39 bits, running out means
+// the random source is broken, and the write fails rather than loop.
+const maxKeyIDDraws = 16
+
+// drawKeyID gives k a fresh id (not in snap) and seals secret for it.
+func (s *Service) drawKeyID(snap *Snapshot, k *AccessKey, secret string) {
+	for range maxKeyIDDraws {
+		k.ID = newAccessKeyID(k.Account)
+		if snap == nil || snap.keys.get(k.ID) == nil {
+			break
+		}
+	}
+	k.Secret = s.box.Seal(secret, k.ID) // the id is the sealed secret's associated data
+}
+
+// createFreshKey stores k (see createKey), drawing another id while the
+// store already has one.
+func (s *Service) createFreshKey(tx store.Tx, snap *Snapshot, k *AccessKey, secret string) error {
+	for range maxKeyIDDraws {
+		err := createKey(tx, k)
+		if err != store.ErrExists {
+			return err
+		}
+		s.drawKeyID(snap, k, secret)
+	}
+	return errors.New("iam: no free access key id after repeated draws")
 }
 
 func (c *call) ownerKeyList(user string) []*KeyEntry {

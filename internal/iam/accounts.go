@@ -106,11 +106,14 @@ func (s *Service) CreateAccount(ctx context.Context, id, name string) (*NewAccou
 		if err := createJSON(tx, kindAccount, acct, &Account{ID: acct, Name: name, Created: s.now().UTC()}); err != nil {
 			return err
 		}
-		akid := NewID("AKIA", acct, 20)
 		secret := NewSecret()
-		k := &AccessKey{ID: akid, Account: acct, Secret: s.box.Seal(secret, akid), Status: "Active", Created: s.now().UTC()}
-		*out = NewAccount{AccountID: acct, AccessKeyID: akid, SecretAccessKey: secret}
-		return createKey(tx, k)
+		k := &AccessKey{Account: acct, Status: "Active", Created: s.now().UTC()}
+		s.drawKeyID(s.Snapshot(), k, secret)
+		if err := s.createFreshKey(tx, s.Snapshot(), k, secret); err != nil {
+			return err
+		}
+		*out = NewAccount{AccountID: acct, AccessKeyID: k.ID, SecretAccessKey: secret}
+		return nil
 	})
 	if err != nil {
 		return nil, err

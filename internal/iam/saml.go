@@ -1,7 +1,10 @@
 package iam
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -18,8 +21,8 @@ import (
 
 // SAML 2.0 identity providers: the IdP's metadata document, checked to be
 // SAML metadata with an IdP descriptor and a signing certificate, and
-// kept for AssumeRoleWithSAML. (gatehouse does not yet serve
-// AssumeRoleWithSAML: providers are managed, not used.)
+// kept for AssumeRoleWithSAML, which verifies assertions against the
+// metadata's signing certificates (internal/sts/saml.go).
 
 const kindSAML = "iam/samlprovider"
 
@@ -275,4 +278,43 @@ func opListSAMLProviderTags(c *call) (any, error) {
 		return nil, err
 	}
 	return tagsPage(c, p.Tags)
+}
+
+// SAMLProviderByARN returns the SAML provider arn names, or nil when it
+// does not exist (AssumeRoleWithSAML's lookup).
+func (s *Service) SAMLProviderByARN(ctx context.Context, arn string) (*SAMLProvider, error) {
+	acct, res, ok := arnpkg.ParseIAM(arn)
+	name, isSAML := strings.CutPrefix(res, "saml-provider/")
+	if !ok || !isSAML || !samlNameRE.MatchString(name) {
+		return nil, nil
+	}
+	var p *SAMLProvider
+	_, err := s.store.View(ctx, func(r store.Reader) (err error) {
+		p, err = getJSON[SAMLProvider](r, kindSAML, acct+"/"+name)
+		return err
+	})
+	return p, err
+}
+
+// SigningIdentity returns the IdP's entity id and the signing
+// certificates of its metadata: every KeyDescriptor of the first
+// IDPSSODescriptor that is not for encryption only.
+func (p *SAMLProvider) SigningIdentity() (entityID string, certs []*x509.Certificate, err error) {
+	var md samlMetadata
+	if err := xml.Unmarshal([]byte(p.Metadata), &md); err != nil || len(md.IDP) == 0 {
+		return "", nil, fmt.Errorf("saml provider %s: metadata does not parse", p.Name)
+	}
+	for _, k := range md.IDP[0].Keys {
+		if k.Use == "encryption" {
+			continue
+		}
+		der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(k.Cert), ""))
+		if err != nil {
+			continue
+		}
+		if c, err := x509.ParseCertificate(der); err == nil {
+			certs = append(certs, c)
+		}
+	}
+	return md.EntityID, certs, nil
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/clientcall"
 )
 
-const logsUsage = `usage: gatehouse logs [flags] FUNCTION
+const logsUsage = `Usage: gatehouse logs [flags] FUNCTION
 
 Prints a function's log (its output and Lambda's START/END/REPORT lines)
 and follows new lines until interrupted. FUNCTION is a name or a function
@@ -69,6 +69,11 @@ func LogsCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		rest = fset.Args()[1:]
 	}
 	if len(pos) != 1 {
+		if len(pos) == 0 {
+			fmt.Fprint(stderr, "gatehouse logs: name the FUNCTION whose log to print\n\n")
+		} else {
+			fmt.Fprintf(stderr, "gatehouse logs: one FUNCTION at a time, not %d (%s)\n\n", len(pos), strings.Join(pos, " "))
+		}
 		fset.Usage()
 		return 2
 	}

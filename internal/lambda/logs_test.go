@@ -132,8 +132,8 @@ func TestLogsCommand(t *testing.T) {
 		{[]string{"--no-follow", "arn:aws:lambda:us-east-1:000000000000:function:gofn"}, 0, "handling second", ""},
 		{[]string{"gofn", "--no-follow", "--endpoint-url", "http://127.0.0.1:1"}, 1, "", "is gatehouse serving at http://127.0.0.1:1?"},
 		{[]string{"--no-follow", "bad/name"}, 2, "", "invalid function name"},
-		{[]string{}, 2, "", "usage: gatehouse logs"},
-		{[]string{"a", "b"}, 2, "", "usage: gatehouse logs"},
+		{[]string{}, 2, "", "gatehouse logs: name the FUNCTION whose log to print\n\nUsage: gatehouse logs"},
+		{[]string{"a", "b"}, 2, "", "gatehouse logs: one FUNCTION at a time, not 2 (a b)\n\nUsage: gatehouse logs"},
 	}
 	for _, tc := range tests {
 		var o, eb bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
@@ -92,8 +93,26 @@ func (s *Surface) Context(c *Call) *policy.Context {
 	if c.Keys != nil {
 		c.Keys(pc)
 	}
+	if !pc.Has(KeyResourceAccount) {
+		// aws:ResourceAccount is present for most actions: the account
+		// owning the resource (the CDK's bootstrap roles allow their S3
+		// actions only with it equal to the bootstrapped account).
+		acct := c.AuthzRequest.ResourceAccount
+		if acct == "" {
+			acct = arn.Account(c.AuthzRequest.Resource)
+		}
+		if acct == "" && c.Caller != nil {
+			acct = c.Caller.AccountID
+		}
+		if acct != "" {
+			pc.Set(KeyResourceAccount, acct)
+		}
+	}
 	return pc
 }
+
+// KeyResourceAccount is the account owning the requested resource.
+const KeyResourceAccount = "aws:ResourceAccount"
 
 // Authorize is the one entry point a service's operation calls: it builds
 // the condition context, asks the Authorizer and, on a denial, returns the

@@ -258,3 +258,27 @@ func TestTable(t *testing.T) {
 		t.Errorf("listed action: %v", err)
 	}
 }
+
+// TestResourceAccountKey: aws:ResourceAccount is the resource's owner as
+// the service names it, else the account in the resource's ARN, else the
+// caller's; a service's own key wins.
+func TestResourceAccountKey(t *testing.T) {
+	var s pipeline.Surface
+	caller := &authn.Principal{AccountID: "111111111111"}
+	for _, tc := range []struct {
+		req  pipeline.AuthzRequest
+		keys func(*policy.Context)
+		want string
+	}{
+		{pipeline.AuthzRequest{Action: "s3:GetObject", Resource: "arn:aws:s3:::b/k", ResourceAccount: "222222222222"}, nil, "222222222222"},
+		{pipeline.AuthzRequest{Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:us-east-1:333333333333:function:f"}, nil, "333333333333"},
+		{pipeline.AuthzRequest{Action: "s3:CreateBucket", Resource: "arn:aws:s3:::b"}, nil, "111111111111"},
+		{pipeline.AuthzRequest{Action: "iam:ListRoles", Resource: "*"}, nil, "111111111111"},
+		{pipeline.AuthzRequest{Action: "x:Y", Resource: "*"}, func(c *policy.Context) { c.Set("aws:ResourceAccount", "444444444444") }, "444444444444"},
+	} {
+		pc := s.Context(&pipeline.Call{Caller: caller, AuthzRequest: tc.req, Keys: tc.keys})
+		if v, _ := pc.Get("aws:ResourceAccount"); len(v) != 1 || v[0] != tc.want {
+			t.Errorf("%s %s: aws:ResourceAccount = %v, want %s", tc.req.Action, tc.req.Resource, v, tc.want)
+		}
+	}
+}

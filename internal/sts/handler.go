@@ -33,6 +33,8 @@ var Table = pipeline.Table{
 		Keys: append([]string{"sts:ExternalId"}, trustKeys...)},
 	{Name: "AssumeRoleWithWebIdentity", Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"},
 		Keys: append([]string{"aws:FederatedProvider", "${provider}:sub", "${provider}:aud", "${provider}:amr"}, trustKeys[:5]...)},
+	{Name: "AssumeRoleWithSAML", Actions: []string{"sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append(append([]string{}, samlKeys...), trustKeys...)},
 	{Name: "GetAccessKeyInfo"},
 	{Name: "GetCallerIdentity"},
 	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
@@ -115,6 +117,9 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		// Unsigned by design; the caller's identity, if it signed, is
 		// not used.
 		res, err = c.assumeRoleWithWebIdentity()
+	case "AssumeRoleWithSAML":
+		// Unsigned too: the signed assertion is the credential.
+		res, err = c.assumeRoleWithSAML()
 	case "":
 		err = awserr.MissingAction.New("")
 	default:

@@ -101,11 +101,18 @@ func TestREADMEExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("README walkthrough failed: %v\n--- output\n%s\n--- server log\n%s", err, out.String(), p.Stderr)
 	}
-	// Lines of the form "# => text" after a command assert its output.
+	// Lines of the form "# => text" after a command assert its output,
+	// in the README's order: each promise is looked for after the
+	// previous one's match, so a short one ("21") cannot be satisfied by
+	// an earlier command's output.
+	rest := out.String()
 	for _, want := range regexp.MustCompile(`(?m)^# => (.*)$`).FindAllStringSubmatch(strings.Join(blocks, "\n"), -1) {
-		if !strings.Contains(out.String(), want[1]) {
-			t.Errorf("README promises output %q, not seen in:\n%s", want[1], out.String())
+		i := strings.Index(rest, want[1])
+		if i < 0 {
+			t.Errorf("README promises output %q, not seen (after the previous promise) in:\n%s", want[1], out.String())
+			continue
 		}
+		rest = rest[i+len(want[1]):]
 	}
 	t.Logf("walkthrough output:\n%s", out.String())
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/clientcall"
 )
 
-const usage = `usage:
+const usage = `Usage:
   gatehouse accounts create [--account-id ID] [--name NAME] [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
   gatehouse accounts list [--endpoint-url URL] [--data-dir DIR] [--profile P] [--region R]
 
@@ -41,6 +41,9 @@ func AccountsCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return 0
 	}
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list") {
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "gatehouse accounts: unknown subcommand %q (create or list)\n\n", args[0])
+		}
 		fmt.Fprint(stderr, usage)
 		return 2
 	}

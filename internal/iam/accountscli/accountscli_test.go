@@ -125,7 +125,7 @@ func TestCreateAccountNeedsPolicy(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &c) != nil || len(c.AccountId) != 12 {
 		t.Fatalf("with policy: %d %s %s", code, out, errs)
 	}
-	if code, _, _ := run(t, "bogus"); code != 2 {
-		t.Fatalf("usage exit %d", code)
+	if code, _, errs := run(t, "bogus"); code != 2 || !strings.HasPrefix(errs, "gatehouse accounts: unknown subcommand \"bogus\" (create or list)\n\nUsage:") {
+		t.Fatalf("usage exit %d: %s", code, errs)
 	}
 }
