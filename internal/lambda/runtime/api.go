@@ -226,7 +226,11 @@ const streamChunk = 32 << 10
 func (i *instance) streamResult(w http.ResponseWriter, r *http.Request, inv *invocation) {
 	buf := make([]byte, streamChunk)
 	var total int64
-	sinkOK := true
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	sinkOK := inv.Stream.Start(ct) == nil
 	for {
 		n, err := r.Body.Read(buf)
 		if n > 0 {

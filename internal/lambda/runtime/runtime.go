@@ -99,9 +99,12 @@ type Invocation struct {
 	Stream StreamSink
 }
 
-// StreamSink receives a streamed response. An error stops the forwarding;
-// the rest of the function's stream is read and dropped.
+// StreamSink receives a streamed response. Start comes once, when the
+// function begins to stream, with the content type it declared; Write then
+// comes once per chunk. An error from either stops the forwarding; the
+// rest of the function's stream is read and dropped.
 type StreamSink interface {
+	Start(contentType string) error
 	Write(chunk []byte) error
 }
 
