@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"io"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -176,4 +178,74 @@ func TestInvokeWithResponseStream(t *testing.T) {
 			t.Errorf("eve: %s %s", code, msg)
 		}
 	})
+}
+
+// TestFunctionURLResponseStream serves a function URL in RESPONSE_STREAM
+// mode: the body reaches the HTTP caller as the function writes it, an
+// HttpResponseStream prelude sets the status and headers, and a function
+// that fails before its first byte gets the gateway error.
+func TestFunctionURLResponseStream(t *testing.T) {
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node not installed")
+	}
+	e := setup(t)
+	ctx := context.Background()
+	if _, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("streamer"), Role: aws.String(e.role),
+		Runtime: types.RuntimeNodejs20x, Handler: aws.String("index.handler"), Code: &types.FunctionCode{ZipFile: nodeZip(t, "streamer")}}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := e.lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("streamer"),
+		AuthType: types.FunctionUrlAuthTypeNone, InvokeMode: types.InvokeModeResponseStream})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sid, action := range map[string]string{"url": "lambda:InvokeFunctionUrl", "invoke": "lambda:InvokeFunction"} {
+		in := &lambda.AddPermissionInput{FunctionName: aws.String("streamer"), StatementId: aws.String(sid), Action: aws.String(action), Principal: aws.String("*")}
+		if sid == "url" {
+			in.FunctionUrlAuthType = types.FunctionUrlAuthTypeNone
+		} else {
+			in.InvokedViaFunctionUrl = aws.Bool(true)
+		}
+		if _, err := e.lc.AddPermission(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := e.url + "/_lambda_url/" + urlRE.FindStringSubmatch(*u.FunctionUrl)[1] + "/"
+
+	resp, err := http.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make([]byte, len("first "))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "first " {
+		t.Fatalf("first chunk: %v %q", err, first)
+	}
+	firstAt := time.Now()
+	rest, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if gap := time.Since(firstAt); err != nil || string(rest) != "second end" || gap < 200*time.Millisecond {
+		t.Errorf("rest %q after %v: %v", rest, gap, err)
+	}
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/plain" || resp.ContentLength != -1 {
+		t.Errorf("head: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	r := doURL(t, http.DefaultClient, "GET", base+"?mode=http", "", nil, nil)
+	if r.status != 201 || r.header.Get("x-streamed") != "yes" || string(r.body) != "hello http" {
+		t.Errorf("http stream: %d %v %q", r.status, r.header, r.body)
+	}
+	r = doURL(t, http.DefaultClient, "GET", base+"?mode=big", "", nil, nil)
+	if r.status != 200 || len(r.body) != 1<<20 {
+		t.Errorf("big: %d %d bytes", r.status, len(r.body))
+	}
+	// The failing mode writes before it throws: the body is cut short
+	// after what was sent, as on AWS.
+	r = doURL(t, http.DefaultClient, "GET", base+"?mode=fail", "", nil, nil)
+	if r.status != 200 || string(r.body) != "partial " {
+		t.Errorf("fail: %d %q", r.status, r.body)
+	}
+	r = doURL(t, http.DefaultClient, "GET", base+"?mode=failearly", "", nil, nil)
+	if r.status != 502 || string(r.body) != `{"Message":"Internal Server Error"}` {
+		t.Errorf("failearly: %d %q", r.status, r.body)
+	}
 }

@@ -3,7 +3,9 @@
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
-  switch (event.mode) {
+  switch (event.mode || (event.queryStringParameters || {}).mode) {
+    case 'failearly':
+      throw new Error('before any byte');
     case 'fail':
       responseStream.write('partial ');
       throw new Error('boom');
