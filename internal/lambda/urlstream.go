@@ -156,4 +156,3 @@ func (k *urlStreamSink) end(failed bool) bool {
 	}
 	return true
 }
-
