@@ -82,9 +82,9 @@ type Service struct {
 
 	mu        sync.Mutex
 	endpoint  string
-	urlSuffix string // AWS::URLSuffix; "" is amazonaws.com
-	running  map[string]chan struct{} // stack UUID -> done
-	wg       sync.WaitGroup
+	urlSuffix string                   // AWS::URLSuffix; "" is amazonaws.com
+	running   map[string]chan struct{} // stack UUID -> done
+	wg        sync.WaitGroup
 	// opMu serializes the start of operations, so that two calls cannot
 	// both find a stack idle and start on it.
 	opMu sync.Mutex
