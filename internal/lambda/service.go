@@ -89,6 +89,8 @@ type Service struct {
 	view       *store.View[snapshot]
 	mgr        *runtime.Manager
 	endpoint   atomic.Pointer[string]
+	tls        atomic.Pointer[tlsState] // SetTLS (tls.go)
+	urlSuffix  atomic.Pointer[string]   // SetURLSuffix
 	codeRoots  []string // resolved --lambda-code-roots
 	dataDirs   []string // the data dir, as given and resolved
 
