@@ -91,8 +91,8 @@ type Service struct {
 	endpoint   atomic.Pointer[string]
 	tls        atomic.Pointer[tlsState] // SetTLS (tls.go)
 	urlSuffix  atomic.Pointer[string]   // SetURLSuffix
-	codeRoots  []string // resolved --lambda-code-roots
-	dataDirs   []string // the data dir, as given and resolved
+	codeRoots  []string                 // resolved --lambda-code-roots
+	dataDirs   []string                 // the data dir, as given and resolved
 
 	logsMu sync.Mutex
 	logs   map[string]*runtime.LogFile
