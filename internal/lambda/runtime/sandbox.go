@@ -636,7 +636,7 @@ func (p *proc) receive(deadline time.Time) (*handover, error) {
 }
 
 // parseHandover checks the init's message: "ok", then one name per
-// descriptor ("api" once, then "ep" up to twice).
+// descriptor ("api" once, then "ep" up to twice, then "tls" up to twice).
 func parseHandover(msg []byte, fds []int) (*handover, error) {
 	if err := checkHandover(msg, len(fds)); err != nil {
 		return nil, err
@@ -669,10 +669,15 @@ func checkHandover(msg []byte, n int) error {
 	if len(names) < 2 || names[0] != "ok" || names[1] != "api" || len(names)-1 != n || n > 5 {
 		return fmt.Errorf("sandbox init: unexpected message %q with %d descriptors", truncate(msg, 64), n)
 	}
+	// "ep" up to twice, then "tls" up to twice (IPv4, then IPv6 loopback).
+	count := map[string]int{}
+	last := "ep"
 	for _, name := range names[2:] {
-		if name != "ep" && name != "tls" {
+		count[name]++
+		if name != "ep" && name != "tls" || count[name] > 2 || name == "ep" && last == "tls" {
 			return fmt.Errorf("sandbox init: unexpected message %q", truncate(msg, 64))
 		}
+		last = name
 	}
 	return nil
 }
