@@ -273,3 +273,61 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSCloudFormation: with a TLS listener, a bucket whose policy denies
+// requests without TLS (as CDK's bootstrap and Serverless's deployment
+// buckets do) refuses an upload over HTTP and takes it over HTTPS (aws CLI
+// with AWS_CA_BUNDLE); CloudFormation reads the template from it (its own
+// S3 call is over TLS), its SSM provider creates a parameter, and
+// AWS::URLSuffix is the TLS listener's localhost:PORT, so the invoke URL
+// it builds is one gatehouse serves.
+func TestTLSCloudFormation(t *testing.T) {
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	p, tlsURL, ca := startTLS(t)
+	port := tlsURL[strings.LastIndexByte(tlsURL, ':')+1:]
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "t.yml")
+	os.WriteFile(tpl, []byte(`Resources:
+  Url:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: /tls/url
+      Type: String
+      Value: !Sub "https://abc123.execute-api.${AWS::Region}.${AWS::URLSuffix}/prod/"
+Outputs:
+  Url:
+    Value: !GetAtt Url.Value
+`), 0o644)
+	aws := func(endpoint string, args ...string) (string, error) {
+		cmd := exec.Command("aws", append(args, "--endpoint-url", endpoint, "--output", "text")...)
+		cmd.Env = append(gatehousetest.ClientEnv(endpoint, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey), "AWS_CA_BUNDLE="+ca)
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	must := func(endpoint string, args ...string) string {
+		t.Helper()
+		out, err := aws(endpoint, args...)
+		if err != nil {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	must(tlsURL, "s3api", "create-bucket", "--bucket", "cfn-art")
+	must(tlsURL, "s3api", "put-bucket-policy", "--bucket", "cfn-art", "--policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:*",
+"Resource":["arn:aws:s3:::cfn-art","arn:aws:s3:::cfn-art/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`)
+	if out, err := aws(p.URL, "s3api", "put-object", "--bucket", "cfn-art", "--key", "t.yml", "--body", tpl); err == nil || !strings.Contains(out, "AccessDenied") {
+		t.Errorf("put-object over HTTP: %v\n%s", err, out)
+	}
+	must(tlsURL, "s3api", "put-object", "--bucket", "cfn-art", "--key", "t.yml", "--body", tpl)
+	must(tlsURL, "cloudformation", "create-stack", "--stack-name", "urls", "--template-url", "https://cfn-art.s3.us-east-1.amazonaws.com/t.yml")
+	must(tlsURL, "cloudformation", "wait", "stack-create-complete", "--stack-name", "urls")
+	want := "https://abc123.execute-api.us-east-1.localhost:" + port + "/prod/"
+	if got := must(tlsURL, "cloudformation", "describe-stacks", "--stack-name", "urls", "--query", "Stacks[0].Outputs[0].OutputValue"); got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if got := must(p.URL, "ssm", "get-parameter", "--name", "/tls/url", "--query", "Parameter.Value"); got != want {
+		t.Errorf("parameter %q, want %q", got, want)
+	}
+}
