@@ -43,6 +43,7 @@ type App struct {
 	lambdaParts
 	cfnParts
 
+	self      atomic.Pointer[selfRoute] // tls.go
 	ready     atomic.Bool
 	readies   []func() bool
 	closers   []func() error

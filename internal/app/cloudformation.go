@@ -30,6 +30,8 @@ func (a *App) wireCloudFormation(ctx context.Context) error {
 		Creds:  cfnCreds{a.iamParts.STS},
 		Now:    a.Config.Now,
 		Legacy: a.Config.LegacyDenyMessages,
+		// Plain HTTP to the server's own listener until SetTLS, then TLS.
+		HTTPClient: a.selfClient(),
 	})
 	if err != nil {
 		return err

@@ -576,7 +576,9 @@ func (c *cfnClient) follow(ctx context.Context, id string, since time.Time, w io
 	}
 }
 
-var executeAPIURL = regexp.MustCompile(`^https?://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.amazonaws\.com/([^/]+)(/.*)?$`)
+// executeAPIURL matches an invoke URL under any URL suffix (amazonaws.com,
+// or gatehouse's --url-suffix such as localhost:4567).
+var executeAPIURL = regexp.MustCompile(`^https?://([a-z0-9]+)\.execute-api\.[a-z0-9-]+\.[^/]+/([^/]+)(/.*)?$`)
 
 // summary prints the stack's outputs and, for API URLs among them, the
 // local URL and how to call it.

@@ -350,7 +350,7 @@ func (s *Service) newPlan(ctx context.Context, st *Stack, tpl tmpl.Template, giv
 	condDefs, _ := tpl["Conditions"].(map[string]any)
 	ev := &evaluator{params: values, condDefs: condDefs, mappings: mappings, region: st.Region,
 		pseudo: map[string]any{"AWS::AccountId": st.Account, "AWS::Region": st.Region, "AWS::StackId": st.ID,
-			"AWS::StackName": st.Name, "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NotificationARNs": []any{}},
+			"AWS::StackName": st.Name, "AWS::Partition": "aws", "AWS::URLSuffix": s.URLSuffix(), "AWS::NotificationARNs": []any{}},
 		imports: func(name string) (string, error) { return s.importValue(ctx, st, name) }}
 	ev.res = (&op{st: st}).lookupRes
 	for _, c := range sortedKeys(condDefs) {

@@ -80,10 +80,11 @@ type Service struct {
 	hc       *http.Client
 	syncWait time.Duration
 
-	mu       sync.Mutex
-	endpoint string
-	running  map[string]chan struct{} // stack UUID -> done
-	wg       sync.WaitGroup
+	mu        sync.Mutex
+	endpoint  string
+	urlSuffix string                   // AWS::URLSuffix; "" is amazonaws.com
+	running   map[string]chan struct{} // stack UUID -> done
+	wg        sync.WaitGroup
 	// opMu serializes the start of operations, so that two calls cannot
 	// both find a stack idle and start on it.
 	opMu sync.Mutex
@@ -118,6 +119,25 @@ func (s *Service) SetEndpoint(url string) {
 	s.mu.Lock()
 	s.endpoint = url
 	s.mu.Unlock()
+}
+
+// SetURLSuffix sets the AWS::URLSuffix pseudo parameter of templates
+// processed from now on: the domain of the URLs gatehouse serves
+// (config.Config.URLSuffix). Empty means amazonaws.com, as on AWS.
+func (s *Service) SetURLSuffix(suffix string) {
+	s.mu.Lock()
+	s.urlSuffix = suffix
+	s.mu.Unlock()
+}
+
+// URLSuffix is the AWS::URLSuffix pseudo parameter's value.
+func (s *Service) URLSuffix() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.urlSuffix == "" {
+		return "amazonaws.com"
+	}
+	return s.urlSuffix
 }
 
 func (s *Service) endpointURL() string {

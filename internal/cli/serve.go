@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -45,6 +46,19 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 		fs.BoolVar(p, name, *p, usage+" (env "+envName(name)+")")
 	}
 	str(&cfg.Listen, "listen", "address to serve every surface on")
+	str(&cfg.TLSListen, "tls-listen", "second address serving every surface over TLS (e.g. 127.0.0.1:4567); off when empty")
+	str(&cfg.TLSCert, "tls-cert", "PEM certificate chain for --tls-listen; without it a local CA in DATA-DIR/tls issues one")
+	str(&cfg.TLSKey, "tls-key", "PEM private key of --tls-cert")
+	tlsNames := strings.Join(cfg.TLSHostnames, ",")
+	if v := getenv("GATEHOUSE_TLS_HOSTNAMES"); v != "" {
+		tlsNames = v
+	}
+	cfg.TLSHostnames = splitList(tlsNames)
+	fs.Func("tls-hostnames", "comma-separated extra host names or IP addresses the generated certificate covers (env GATEHOUSE_TLS_HOSTNAMES)", func(v string) error {
+		cfg.TLSHostnames = splitList(v)
+		return nil
+	})
+	str(&cfg.URLSuffix, "url-suffix", "domain[:port] of the URLs gatehouse gives out and CloudFormation's AWS::URLSuffix (default localhost:PORT of --tls-listen, else amazonaws.com)")
 	str(&cfg.DataDir, "data-dir", "directory for the embedded store, keys and generated credentials")
 	str(&cfg.Store, "store", `store backend: empty for the embedded SQLite store in --data-dir, or postgres://... to share state between nodes`)
 	str(&cfg.Region, "region", "default region for gatehouse's own CLI and examples (every region is served)")
@@ -246,11 +260,30 @@ Flags:
 	defer a.Close()
 
 	srv := server.HTTPServer(cfg.Listen, a.Handler, log)
-	err = server.ListenAndServe(ctx, server.NewFrontend(cfg.HTTPServer, srv), srv.Addr, cfg.ShutdownTimeout, func(addr string) {
-		url := "http://" + addr
-		a.SetEndpoint(url)
+	bound, tlsURL, caPath, err := listenAll(cfg, a, srv, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			fmt.Fprintf(env.Stderr, "(is another gatehouse already serving there? choose other addresses with --listen/GATEHOUSE_LISTEN and --tls-listen/GATEHOUSE_TLS_LISTEN)\n")
+		}
+		return 1
+	}
+	{
+		url := "http://" + bound[0].Listener.Addr().String()
 		log.Info("gatehouse listening", "url", url, "data_dir", cfg.DataDir, "account", cfg.AccountID, "version", Version)
 		fmt.Fprintf(env.Stdout, "gatehouse %s listening on %s (account %s, data in %s)\n", Version, url, cfg.AccountID, cfg.DataDir)
+		if tlsURL != "" {
+			log.Info("gatehouse listening over TLS", "url", tlsURL, "ca", caPath)
+			fmt.Fprintf(env.Stdout, "TLS on %s", tlsURL)
+			if caPath != "" {
+				shown := caPath
+				if abs, err := filepath.Abs(caPath); err == nil {
+					shown = abs
+				}
+				fmt.Fprintf(env.Stdout, " (certificate from the local CA %s: trust it with AWS_CA_BUNDLE=%s or curl --cacert; see gatehouse ca)", shown, shown)
+			}
+			fmt.Fprintf(env.Stdout, "; URLs use the suffix %s\n", cfg.EffectiveURLSuffix(bound[1].Listener.Addr().String()))
+		}
 		switch mode, err := a.LambdaIsolation(); {
 		case err != nil:
 			fmt.Fprintf(env.Stdout, "Lambda functions will NOT run: %v\n", err)
@@ -273,7 +306,8 @@ Flags:
 		} else {
 			fmt.Fprintf(env.Stdout, "Root credentials are the ones in GATEHOUSE_ROOT_ACCESS_KEY_ID. Try:\n  aws sts get-caller-identity --endpoint-url %s\n", url)
 		}
-	})
+	}
+	err = server.ServeAll(ctx, cfg.ShutdownTimeout, bound...)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "gatehouse serve: %v\n", err)
 		if errors.Is(err, syscall.EADDRINUSE) {
@@ -383,4 +417,55 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		d.Close()
 	}
 	return nil
+}
+
+// listenAll binds the listeners (the TLS one when configured), tells the
+// app its endpoints and URL suffix, and returns what to serve: the plain
+// listener first. caPath is the local CA's certificate ("" with the
+// operator's certificate or without TLS).
+func listenAll(cfg config.Config, a *app.App, srv *http.Server, log *slog.Logger) (bound []server.Bound, tlsURL, caPath string, err error) {
+	ln, err := server.Listen(cfg.Listen)
+	if err != nil {
+		return nil, "", "", err
+	}
+	bound = append(bound, server.Bound{Frontend: server.NewFrontend(cfg.HTTPServer, srv), Listener: ln})
+	a.SetEndpoint("http://" + ln.Addr().String())
+	if cfg.TLSListen == "" {
+		a.SetURLSuffix(cfg.EffectiveURLSuffix(""))
+		return bound, "", "", nil
+	}
+	tln, err := server.Listen(cfg.TLSListen)
+	if err != nil {
+		ln.Close()
+		return nil, "", "", err
+	}
+	suffix := cfg.EffectiveURLSuffix(tln.Addr().String())
+	tcfg, caPath, err := server.TLSConfig(server.TLSOptions{DataDir: cfg.DataDir, CertFile: cfg.TLSCert, KeyFile: cfg.TLSKey,
+		Names: server.ServerNames(suffix, cfg.Region, cfg.TLSHostnames), Now: cfg.Now})
+	if err != nil {
+		ln.Close()
+		tln.Close()
+		return nil, "", "", err
+	}
+	var caPEM []byte
+	if caPath != "" {
+		if caPEM, err = os.ReadFile(caPath); err != nil {
+			ln.Close()
+			tln.Close()
+			return nil, "", "", err
+		}
+	}
+	tlsURL = "https://" + tln.Addr().String()
+	if err := a.SetTLS(app.TLSListener{URL: tlsURL, CACert: caPEM, Config: tcfg}); err != nil {
+		ln.Close()
+		tln.Close()
+		return nil, "", "", err
+	}
+	a.SetURLSuffix(suffix)
+	tsrv := server.HTTPServer(cfg.TLSListen, a.Handler, log)
+	// Handshake failures (a client that does not trust the CA) are the
+	// client's to report; they stay out of the server's warnings.
+	tsrv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	bound = append(bound, server.Bound{Frontend: server.NewTLSFrontend(tsrv, tcfg), Listener: tln})
+	return bound, tlsURL, caPath, nil
 }

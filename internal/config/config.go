@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,6 +21,26 @@ import (
 type Config struct {
 	// Listen is the one address every surface is served on.
 	Listen string
+	// TLSListen, when set, is a second address serving the same surfaces
+	// over TLS (HTTP/1.1 and h2 by ALPN, TLS 1.2 minimum); requests on it
+	// carry aws:SecureTransport=true. Off by default: a fixed default port
+	// would collide between servers started on --listen 127.0.0.1:0.
+	TLSListen string
+	// TLSCert and TLSKey are the operator's PEM certificate chain and key
+	// for TLSListen. Both empty: gatehouse keeps a local CA in DataDir
+	// (tls/ca.pem, tls/ca-key.pem 0600) and issues itself a certificate.
+	TLSCert string
+	TLSKey  string
+	// TLSHostnames are extra names (or IP addresses) the generated
+	// certificate covers, besides localhost, the loopback addresses and
+	// the URL suffix's service hosts.
+	TLSHostnames []string
+	// URLSuffix is the domain of the URLs gatehouse gives out (API Gateway
+	// invoke URLs, function URLs) and CloudFormation's AWS::URLSuffix. It
+	// may carry a port ("localhost:4567"). Empty: "localhost:PORT" of the
+	// TLS listener when there is one (*.localhost is loopback, RFC 6761),
+	// else "amazonaws.com" as on AWS.
+	URLSuffix string
 	// DataDir holds the embedded store, the master key and the generated
 	// root credentials.
 	DataDir string
@@ -141,13 +163,68 @@ var (
 	accountRE = regexp.MustCompile(`^[0-9]{12}$`)
 	regionRE  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	akidRE    = regexp.MustCompile(`^AKIA[A-Z0-9]{16}$`)
+	// A DNS name of letters, digits and hyphens, optionally "*." first.
+	tlsNameRE = regexp.MustCompile(`^(\*\.)?([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$`)
 )
+
+// checkURLSuffix accepts a DNS name with an optional port.
+func checkURLSuffix(s string) error {
+	host := s
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		n, perr := strconv.Atoi(p)
+		if perr != nil || n < 1 || n > 65535 {
+			return errors.New("bad port")
+		}
+		host = h
+	}
+	if strings.HasPrefix(host, "*") || !tlsNameRE.MatchString(host) || len(host) > 200 {
+		return errors.New("not a domain name (optionally with :PORT)")
+	}
+	return nil
+}
+
+// EffectiveURLSuffix is c.URLSuffix, or its default given the address the
+// TLS listener is bound to ("" when there is none).
+func (c Config) EffectiveURLSuffix(tlsAddr string) string {
+	if c.URLSuffix != "" {
+		return c.URLSuffix
+	}
+	if tlsAddr == "" {
+		return "amazonaws.com"
+	}
+	_, port, err := net.SplitHostPort(tlsAddr)
+	if err != nil || port == "443" {
+		return "localhost"
+	}
+	return "localhost:" + port
+}
 
 // Validate reports every problem with c at once.
 func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("--listen %q: %v", c.Listen, err))
+	}
+	if c.TLSListen != "" {
+		if _, _, err := net.SplitHostPort(c.TLSListen); err != nil {
+			errs = append(errs, fmt.Errorf("--tls-listen %q: %v", c.TLSListen, err))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key must be given together"))
+	}
+	if c.TLSCert != "" && c.TLSListen == "" {
+		errs = append(errs, errors.New("--tls-cert needs --tls-listen"))
+	}
+	for _, h := range c.TLSHostnames {
+		if !tlsNameRE.MatchString(h) && net.ParseIP(h) == nil {
+			errs = append(errs, fmt.Errorf("--tls-hostnames %q: not a host name, *.name or IP address", h))
+		}
+	}
+	if c.URLSuffix != "" {
+		if err := checkURLSuffix(c.URLSuffix); err != nil {
+			errs = append(errs, fmt.Errorf("--url-suffix %q: %v", c.URLSuffix, err))
+		}
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))

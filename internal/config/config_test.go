@@ -98,3 +98,46 @@ func TestValidateLambda(t *testing.T) {
 		})
 	}
 }
+
+func TestTLSSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		set  func(*Config)
+		want string // "" valid, else a substring of the error
+	}{
+		{"off", func(c *Config) {}, ""},
+		{"listen", func(c *Config) { c.TLSListen = "127.0.0.1:4567" }, ""},
+		{"bad listen", func(c *Config) { c.TLSListen = "4567" }, "--tls-listen"},
+		{"cert without key", func(c *Config) { c.TLSListen, c.TLSCert = "127.0.0.1:4567", "/c.pem" }, "together"},
+		{"cert without listener", func(c *Config) { c.TLSCert, c.TLSKey = "/c.pem", "/k.pem" }, "needs --tls-listen"},
+		{"hostnames", func(c *Config) { c.TLSHostnames = []string{"gh.example.com", "*.gh.example.com", "10.0.0.1", "::1"} }, ""},
+		{"bad hostname", func(c *Config) { c.TLSHostnames = []string{"a b"} }, "--tls-hostnames"},
+		{"suffix", func(c *Config) { c.URLSuffix = "aws.example.internal" }, ""},
+		{"suffix with port", func(c *Config) { c.URLSuffix = "localhost:4567" }, ""},
+		{"suffix bad port", func(c *Config) { c.URLSuffix = "localhost:0" }, "--url-suffix"},
+		{"suffix wildcard", func(c *Config) { c.URLSuffix = "*.localhost" }, "--url-suffix"},
+		{"suffix path", func(c *Config) { c.URLSuffix = "localhost/x" }, "--url-suffix"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.set(&c)
+			err := c.Validate()
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Errorf("Validate = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct{ suffix, tlsAddr, want string }{
+		{"", "", "amazonaws.com"},
+		{"", "127.0.0.1:4567", "localhost:4567"},
+		{"", "[::]:443", "localhost"},
+		{"aws.example.internal", "127.0.0.1:4567", "aws.example.internal"},
+	} {
+		c := Default()
+		c.URLSuffix = tc.suffix
+		if got := c.EffectiveURLSuffix(tc.tlsAddr); got != tc.want {
+			t.Errorf("EffectiveURLSuffix(%q) with %q = %q, want %q", tc.tlsAddr, tc.suffix, got, tc.want)
+		}
+	}
+}

@@ -446,3 +446,21 @@ func (n *node) next(dtail, etail string, more bool, verb string, params *[]pathP
 	}
 	return n.walk(dtail, etail, verb, params)
 }
+
+// InvokeHosts returns the invoke host, {api}.execute-api.{region}.{domain},
+// of every API with a deployed stage (function sandboxes resolve them to
+// gatehouse).
+func (g *Gateway) InvokeHosts(domain string) []string {
+	if g.view == nil {
+		return nil
+	}
+	tbl := g.view.Load()
+	if tbl == nil {
+		return nil
+	}
+	out := make([]string, 0, len(tbl.apis))
+	for _, a := range tbl.apis {
+		out = append(out, a.id+".execute-api."+a.region+"."+domain)
+	}
+	return out
+}

@@ -68,7 +68,7 @@ func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 	endpoint := *s.endpoint.Load()
 	spec := &runtime.Spec{
 		Key:          f.poolKey(),
-		Revision:     f.RevisionID + " " + endpoint,
+		Revision:     f.RevisionID + " " + endpoint + " " + s.tlsURL(),
 		FunctionName: f.Name,
 		Version:      orDefault(f.Version, "$LATEST"),
 		Runtime:      f.Runtime,
@@ -83,6 +83,7 @@ func (s *Service) buildSpec(f *function, reserved *int) (*runtime.Spec, error) {
 		Bootstrap:    boot,
 		Env:          s.environment(f, kind, endpoint, s.mgr.Layout(kind, codeDir, s.runtimeDir), opt),
 		Endpoint:     endpoint,
+		TLSEndpoint:  s.tlsURL(),
 		Log:          lf,
 	}
 	if reserved != nil {
@@ -172,6 +173,7 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 		add("PYTHONUNBUFFERED", "1")
 	}
 	add("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR")
+	s.tlsEnv(add, lay)
 	if lay.Sandboxed {
 		// The sandbox's only network is its loopback, where gatehouse
 		// listens on its own port.

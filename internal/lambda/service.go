@@ -89,8 +89,10 @@ type Service struct {
 	view       *store.View[snapshot]
 	mgr        *runtime.Manager
 	endpoint   atomic.Pointer[string]
-	codeRoots  []string // resolved --lambda-code-roots
-	dataDirs   []string // the data dir, as given and resolved
+	tls        atomic.Pointer[tlsState] // SetTLS (tls.go)
+	urlSuffix  atomic.Pointer[string]   // SetURLSuffix
+	codeRoots  []string                 // resolved --lambda-code-roots
+	dataDirs   []string                 // the data dir, as given and resolved
 
 	logsMu sync.Mutex
 	logs   map[string]*runtime.LogFile

@@ -68,16 +68,16 @@ func newURLID() string {
 // functionURL is the URL AWS gives a function URL. gatehouse serves it
 // by its Host header, and at /_lambda_url/<id>/ for clients that cannot
 // set one (doc/lambda.md).
-func functionURL(id, region string) string {
-	return "https://" + id + ".lambda-url." + region + ".on.aws/"
+func functionURL(id, region, domain string) string {
+	return "https://" + id + ".lambda-url." + region + "." + domain + "/"
 }
 
 // urlOut is the answer of the Create/Get/Update operations and an item
 // of ListFunctionUrlConfigs.
-func (u *urlConfig) out(res resolved, withModified bool) map[string]any {
+func (u *urlConfig) out(res resolved, withModified bool, domain string) map[string]any {
 	res.qualifier = u.Qualifier
 	o := map[string]any{
-		"FunctionUrl":  functionURL(u.ID, res.region),
+		"FunctionUrl":  functionURL(u.ID, res.region, domain),
 		"FunctionArn":  res.arn(),
 		"AuthType":     u.AuthType,
 		"CreationTime": u.Created,
@@ -212,7 +212,7 @@ func (s *Service) createURL(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, u.out(res, false))
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, u.out(res, false, s.urlDomain()))
 	return nil
 }
 
@@ -225,7 +225,7 @@ func (s *Service) getURL(q *request, raw string) error {
 	if u == nil {
 		return errNoURL()
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, u.out(res, true))
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, u.out(res, true, s.urlDomain()))
 	return nil
 }
 
@@ -270,7 +270,7 @@ func (s *Service) updateURL(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out.out(res, true))
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out.out(res, true, s.urlDomain()))
 	return nil
 }
 
@@ -323,7 +323,7 @@ func (s *Service) listURLs(q *request, raw string) error {
 			out["NextMarker"] = marker(last)
 			break
 		}
-		items = append(items, u.out(res, true))
+		items = append(items, u.out(res, true, s.urlDomain()))
 		last = key
 	}
 	out["FunctionUrlConfigs"] = items

@@ -7,6 +7,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -559,21 +560,77 @@ func NewFrontend(impl string, srv *http.Server) Frontend {
 // requests for up to drain before closing. ready is called once the
 // listener is bound.
 func ListenAndServe(ctx context.Context, f Frontend, addr string, drain time.Duration, ready func(addr string)) error {
-	ln, err := listen(addr)
+	ln, err := Listen(addr)
 	if err != nil {
 		return err
 	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- f.Serve(ln) }()
+	return ServeAll(ctx, drain, Bound{f, ln})
+}
+
+// Listen binds a TCP listener on addr.
+func Listen(addr string) (net.Listener, error) { return listen(addr) }
+
+// Bound is a frontend with the listener it serves.
+type Bound struct {
+	Frontend Frontend
+	Listener net.Listener
+}
+
+// ServeAll serves every frontend on its listener until ctx ends or one of
+// them fails, then shuts them all down, draining in-flight requests for up
+// to drain. It returns the first failure.
+func ServeAll(ctx context.Context, drain time.Duration, bs ...Bound) error {
+	errc := make(chan error, len(bs))
+	for _, b := range bs {
+		go func() { errc <- b.Frontend.Serve(b.Listener) }()
+	}
+	var first error
 	select {
-	case err := <-errc:
-		return err
+	case first = <-errc:
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	return f.Shutdown(sctx)
+	errs := make(chan error, len(bs))
+	for _, b := range bs {
+		go func() { errs <- b.Frontend.Shutdown(sctx) }()
+	}
+	for range bs {
+		if err := <-errs; first == nil {
+			first = err
+		}
+	}
+	return first
 }
+
+// TLSFrontend serves TLS connections with net/http (HTTP/1.1, and h2 by
+// ALPN): its handler sees r.TLS set from the connection, which is the one
+// source of aws:SecureTransport (pipeline.FillRequest). The plaintext
+// Front's fast path is not used for TLS: the handshake and record layer
+// cost more than what it saves, and net/http knows the connection is TLS
+// for every request it serves, handed-off or not.
+type TLSFrontend struct {
+	srv *http.Server
+}
+
+// NewTLSFrontend serves srv's handler over TLS with cfg; srv must be an
+// *http.Server of its own (not the plaintext listener's).
+func NewTLSFrontend(srv *http.Server, cfg *tls.Config) *TLSFrontend {
+	srv.TLSConfig = cfg
+	return &TLSFrontend{srv: srv}
+}
+
+// Serve accepts TLS connections on ln (a plain TCP listener).
+func (t *TLSFrontend) Serve(ln net.Listener) error {
+	err := t.srv.ServeTLS(ln, "", "")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown drains and closes, as http.Server.Shutdown.
+func (t *TLSFrontend) Shutdown(ctx context.Context) error { return t.srv.Shutdown(ctx) }

@@ -65,7 +65,12 @@ func TestREADMEExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := gatehousetest.Binary(t)
-	p := gatehousetest.StartBinary(t, filepath.Join(work, ".gatehouse"), []string{"GATEHOUSE_ROOT_ACCESS_KEY_ID=", "GATEHOUSE_ROOT_SECRET_ACCESS_KEY="})
+	p := gatehousetest.StartBinary(t, filepath.Join(work, ".gatehouse"), []string{"GATEHOUSE_ROOT_ACCESS_KEY_ID=", "GATEHOUSE_ROOT_SECRET_ACCESS_KEY="},
+		"--tls-listen", "127.0.0.1:0")
+	tlsURL := regexp.MustCompile(`TLS on (https://127\.0\.0\.1:([0-9]+))`).FindStringSubmatch(p.Stdout.String())
+	if tlsURL == nil {
+		t.Fatalf("no TLS listener in the banner:\n%s", p.Stdout)
+	}
 	// The walkthrough runs a function: that needs the Lambda sandbox.
 	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
 		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
@@ -76,6 +81,9 @@ func TestREADMEExamples(t *testing.T) {
 
 	script := "set -euo pipefail\n" + strings.Join(blocks, "\n")
 	script = strings.ReplaceAll(script, "http://127.0.0.1:4566", p.URL)
+	// The README's TLS listener is 127.0.0.1:4567, its URL suffix localhost:4567.
+	script = strings.ReplaceAll(script, "https://127.0.0.1:4567", tlsURL[1])
+	script = strings.ReplaceAll(script, "localhost:4567", "localhost:"+tlsURL[2])
 	env := []string{"PATH=" + filepath.Dir(bin) + ":" + os.Getenv("PATH"), "HOME=" + work, "TERM=dumb"}
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PATH=") && !strings.HasPrefix(kv, "HOME=") {

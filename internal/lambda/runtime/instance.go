@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -65,10 +67,12 @@ type instance struct {
 	ln    net.Listener
 	srv   *http.Server
 	epSrv *http.Server // gatehouse inside the sandbox
-	cmd   *exec.Cmd
-	out   *os.File // read end of the stdout/stderr pipe
-	tmp   string
-	creds Credentials
+	// tlsSrv serves gatehouse over TLS inside the sandbox (Manager.SetTLS).
+	tlsSrv *http.Server
+	cmd    *exec.Cmd
+	out    *os.File // read end of the stdout/stderr pipe
+	tmp    string
+	creds  Credentials
 
 	discarded bool   // resources released (under mu)
 	execErr   string // the sandbox init could not execute the runtime
@@ -303,6 +307,14 @@ func (i *instance) startSandbox() error {
 		ep = endpointPort(s.Endpoint)
 	}
 	api := apiPort(ep)
+	tlsCfg := i.m.tls.Load()
+	tlsPort := 0
+	if i.m.cfg.Endpoint != nil && tlsCfg != nil {
+		tlsPort = endpointPort(s.TLSEndpoint)
+		if tlsPort == api {
+			tlsPort = 0 // the Runtime API's port is taken
+		}
+	}
 	l := &launch{
 		taskRoot:   s.TaskRoot,
 		runtimeDir: s.RuntimeDir,
@@ -310,6 +322,8 @@ func (i *instance) startSandbox() error {
 		tmpBytes:   int64(max(s.EphemeralMB, 512)) << 20,
 		apiPort:    api,
 		epPort:     ep,
+		tlsPort:    tlsPort,
+		hosts:      i.m.hostNames(),
 		argv:       s.Command,
 	}
 	if s.MemoryMB > 0 {
@@ -356,6 +370,13 @@ func (i *instance) startSandbox() error {
 	if len(h.ep) > 0 {
 		epSrv = &http.Server{Handler: i.m.cfg.Endpoint, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
 	}
+	var tlsSrv *http.Server
+	if len(h.tls) > 0 && tlsCfg != nil {
+		// The function's https URLs: net/http over crypto/tls, so that
+		// r.TLS (aws:SecureTransport) comes from the connection.
+		tlsSrv = &http.Server{Handler: i.m.cfg.Endpoint, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+			TLSConfig: tlsCfg, ErrorLog: log.New(io.Discard, "", 0)}
+	}
 	i.mu.Lock()
 	if i.discarded {
 		// The sandbox died meanwhile and its resources are released:
@@ -365,11 +386,18 @@ func (i *instance) startSandbox() error {
 		return nil
 	}
 	i.rpid = h.pid
-	i.srv, i.epSrv = srv, epSrv
+	i.srv, i.epSrv, i.tlsSrv = srv, epSrv, tlsSrv
 	i.mu.Unlock()
 	go func() { _ = srv.Serve(h.api) }()
 	for _, ln := range h.ep {
 		go func() { _ = epSrv.Serve(ln) }()
+	}
+	for _, ln := range h.tls {
+		if tlsSrv == nil {
+			ln.Close()
+			continue
+		}
+		go func() { _ = tlsSrv.ServeTLS(ln, "", "") }()
 	}
 	if s.MemoryMB > 0 && h.pid > 0 {
 		go i.watchMemory(int64(s.MemoryMB) << 20)
@@ -399,6 +427,9 @@ func (i *instance) cleanup() {
 	}
 	if i.epSrv != nil {
 		i.epSrv.Close()
+	}
+	if i.tlsSrv != nil {
+		i.tlsSrv.Close()
 	}
 	if i.tmp != "" {
 		os.RemoveAll(i.tmp)
@@ -443,13 +474,16 @@ func (i *instance) doDiscard() {
 	}
 	i.mu.Lock()
 	i.discarded = true
-	srv, epSrv, p := i.srv, i.epSrv, i.sbp
+	srv, epSrv, tlsSrv, p := i.srv, i.epSrv, i.tlsSrv, i.sbp
 	i.mu.Unlock()
 	if srv != nil {
 		srv.Close()
 	}
 	if epSrv != nil {
 		epSrv.Close()
+	}
+	if tlsSrv != nil {
+		tlsSrv.Close()
 	}
 	if i.tmp != "" {
 		os.RemoveAll(i.tmp)

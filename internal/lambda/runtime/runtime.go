@@ -2,11 +2,13 @@ package runtime
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -60,6 +62,10 @@ type Spec struct {
 	// Endpoint is the server's URL: a sandbox serves gatehouse on its port
 	// (ManagerConfig.Endpoint).
 	Endpoint string
+	// TLSEndpoint, when set, is the server's TLS URL: a sandbox serves
+	// gatehouse over TLS on its port too (Manager.SetTLS), for the https
+	// URLs functions are given.
+	TLSEndpoint string
 	// Concurrency caps the function's instances; 0 means the Manager's
 	// account-wide limit only, unless Reserved.
 	Concurrency int
@@ -172,7 +178,11 @@ type ManagerConfig struct {
 
 // Manager owns every instance of every function.
 type Manager struct {
-	cfg    ManagerConfig
+	cfg ManagerConfig
+	// tls and hosts are set once the server's TLS listener is known
+	// (SetTLS, SetHosts).
+	tls    atomic.Pointer[tls.Config]
+	hosts  atomic.Pointer[func() []string]
 	sbx    *sandbox // nil without isolation, or when it is unavailable
 	sbxErr error    // why functions cannot run (sandbox mode only)
 
@@ -222,6 +232,23 @@ func (m *Manager) Isolation() (mode string, err error) {
 }
 
 func (m *Manager) sandboxed() bool { return m.cfg.Isolation == IsolationSandbox }
+
+// SetTLS makes sandboxes serve gatehouse over TLS with cfg on the port of
+// Spec.TLSEndpoint (instances started from now on).
+func (m *Manager) SetTLS(cfg *tls.Config) { m.tls.Store(cfg) }
+
+// SetHosts gives the host names that resolve to the sandbox's loopback
+// (where gatehouse is served) in the /etc/hosts of sandboxes started from
+// now on: the names of the https URLs functions are given.
+func (m *Manager) SetHosts(names func() []string) { m.hosts.Store(&names) }
+
+// hostNames returns the current names of SetHosts.
+func (m *Manager) hostNames() []string {
+	if f := m.hosts.Load(); f != nil {
+		return (*f)()
+	}
+	return nil
+}
 
 type pool struct {
 	revision string

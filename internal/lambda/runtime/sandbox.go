@@ -99,6 +99,9 @@ type sandbox struct {
 
 	mu    sync.Mutex
 	slots []bool // uids in use (root)
+
+	hostsMu sync.Mutex
+	hosts   string // the content of etcDir/hosts
 }
 
 // probes caches the result of trying bwrap, per bwrap path and uid: a test
@@ -208,7 +211,7 @@ func (sb *sandbox) writeEtc(stateDir string) error {
 	files := map[string]string{
 		"passwd":        "root:x:0:0:root:/root:/sbin/nologin\n" + sbxUser + ":x:" + strconv.Itoa(sbxUID) + ":" + strconv.Itoa(sbxGID) + "::/tmp:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n",
 		"group":         "root:x:0:\n" + sbxUser + ":x:" + strconv.Itoa(sbxGID) + ":\nnogroup:x:65534:\n",
-		"hosts":         "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n",
+		"hosts":         baseHosts,
 		"nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n",
 		"hostname":      "localhost\n",
 	}
@@ -225,7 +228,61 @@ func (sb *sandbox) writeEtc(stateDir string) error {
 		}
 	}
 	sb.etcDir = dir
+	sb.hosts = baseHosts
 	return nil
+}
+
+// baseHosts is the sandbox's /etc/hosts without the names of SetHosts.
+const baseHosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+
+// maxHosts bounds the names written into a sandbox's /etc/hosts.
+const maxHosts = 20000
+
+// updateHosts rewrites the sandbox /etc/hosts with names on the loopback
+// (where the sandbox serves gatehouse), when they changed. It is replaced
+// by a rename: a sandbox binds the file as it is when it starts, and the
+// resolver reads it at every lookup. Names that are not plain DNS names
+// are left out.
+func (sb *sandbox) updateHosts(names []string) error {
+	var b strings.Builder
+	b.WriteString(baseHosts)
+	n := 0
+	for _, h := range names {
+		if !hostsName(h) || n >= maxHosts {
+			continue
+		}
+		n++
+		b.WriteString("127.0.0.1\t" + h + "\n::1\t" + h + "\n")
+	}
+	content := b.String()
+	sb.hostsMu.Lock()
+	defer sb.hostsMu.Unlock()
+	if content == sb.hosts || sb.etcDir == "" {
+		return nil
+	}
+	p := filepath.Join(sb.etcDir, "hosts")
+	if err := os.WriteFile(p+".tmp", []byte(content), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(p+".tmp", p); err != nil {
+		return err
+	}
+	sb.hosts = content
+	return nil
+}
+
+// hostsName reports whether h is a lowercase DNS name fit for /etc/hosts.
+func hostsName(h string) bool {
+	if h == "" || len(h) > 253 || h[0] == '.' || h[0] == '-' {
+		return false
+	}
+	for k := 0; k < len(h); k++ {
+		c := h[k]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // hostEtc are the host's /etc entries a function may need (TLS roots,
@@ -314,9 +371,11 @@ type launch struct {
 	prefixes   []bind // interpreters' install prefixes
 	tmpBytes   int64  // size of /tmp
 	apiPort    int
-	epPort     int    // 0: no gatehouse endpoint
-	dataLimit  uint64 // RLIMIT_DATA, 0: none
-	cgLimit    int64  // memory.max of its cgroup, 0: none
+	epPort     int      // 0: no gatehouse endpoint
+	tlsPort    int      // 0: no TLS endpoint
+	hosts      []string // names on the loopback in /etc/hosts
+	dataLimit  uint64   // RLIMIT_DATA, 0: none
+	cgLimit    int64    // memory.max of its cgroup, 0: none
 	argv       []string
 	probe      bool
 }
@@ -378,6 +437,9 @@ func (sb *sandbox) command(l *launch, etc string) (opts []string, cmdline []stri
 	if l.epPort > 0 {
 		cmdline = append(cmdline, "ep="+strconv.Itoa(l.epPort))
 	}
+	if l.tlsPort > 0 {
+		cmdline = append(cmdline, "tls="+strconv.Itoa(l.tlsPort))
+	}
 	if l.dataLimit > 0 {
 		cmdline = append(cmdline, "data="+strconv.FormatUint(l.dataLimit, 10))
 	}
@@ -406,6 +468,9 @@ func (sb *sandbox) start(l *launch, out *os.File, env []string) (p *proc, err er
 			sb.release(p)
 		}
 	}()
+	if err := sb.updateHosts(l.hosts); err != nil {
+		return nil, fmt.Errorf("sandbox /etc/hosts: %w", err)
+	}
 	etc := sb.etcDir
 	var cred *syscall.Credential
 	var st *stager
@@ -547,6 +612,7 @@ type handover struct {
 	pid int // host pid of the init, then of the runtime
 	api net.Listener
 	ep  []net.Listener
+	tls []net.Listener
 }
 
 // receive reads the init's hand-over until deadline.
@@ -570,12 +636,13 @@ func (p *proc) receive(deadline time.Time) (*handover, error) {
 }
 
 // parseHandover checks the init's message: "ok", then one name per
-// descriptor ("api" once, then "ep" up to twice).
+// descriptor ("api" once, then "ep" up to twice, then "tls" up to twice).
 func parseHandover(msg []byte, fds []int) (*handover, error) {
 	if err := checkHandover(msg, len(fds)); err != nil {
 		return nil, err
 	}
 	h := &handover{}
+	names := strings.Split(string(msg), "\x00")
 	for k, fd := range fds {
 		f := os.NewFile(uintptr(fd), "sandbox-listener")
 		ln, err := net.FileListener(f)
@@ -584,9 +651,12 @@ func parseHandover(msg []byte, fds []int) (*handover, error) {
 			h.closeFrom(k+1, fds)
 			return nil, fmt.Errorf("sandbox init: listener: %w", err)
 		}
-		if k == 0 {
+		switch {
+		case k == 0:
 			h.api = ln
-		} else {
+		case names[k+1] == "tls":
+			h.tls = append(h.tls, ln)
+		default:
 			h.ep = append(h.ep, ln)
 		}
 	}
@@ -596,13 +666,18 @@ func parseHandover(msg []byte, fds []int) (*handover, error) {
 // checkHandover validates the hand-over message for n descriptors.
 func checkHandover(msg []byte, n int) error {
 	names := strings.Split(string(msg), "\x00")
-	if len(names) < 2 || names[0] != "ok" || names[1] != "api" || len(names)-1 != n || n > 3 {
+	if len(names) < 2 || names[0] != "ok" || names[1] != "api" || len(names)-1 != n || n > 5 {
 		return fmt.Errorf("sandbox init: unexpected message %q with %d descriptors", truncate(msg, 64), n)
 	}
+	// "ep" up to twice, then "tls" up to twice (IPv4, then IPv6 loopback).
+	count := map[string]int{}
+	last := "ep"
 	for _, name := range names[2:] {
-		if name != "ep" {
+		count[name]++
+		if name != "ep" && name != "tls" || count[name] > 2 || name == "ep" && last == "tls" {
 			return fmt.Errorf("sandbox init: unexpected message %q", truncate(msg, 64))
 		}
+		last = name
 	}
 	return nil
 }
@@ -612,6 +687,9 @@ func (h *handover) closeFrom(k int, fds []int) {
 		h.api.Close()
 	}
 	for _, ln := range h.ep {
+		ln.Close()
+	}
+	for _, ln := range h.tls {
 		ln.Close()
 	}
 	for _, fd := range fds[k:] {
@@ -634,7 +712,7 @@ func recvCtl(f *os.File, nowait bool) (msg []byte, fds []int, pid int, err error
 		return nil, nil, 0, err
 	}
 	buf := make([]byte, 4096)
-	oob := make([]byte, unix.CmsgSpace(4*4)+unix.CmsgSpace(unix.SizeofUcred))
+	oob := make([]byte, unix.CmsgSpace(8*4)+unix.CmsgSpace(unix.SizeofUcred))
 	var n, oobn int
 	var rerr error
 	if nowait {

@@ -22,6 +22,11 @@ func TestCheckHandover(t *testing.T) {
 		{"ok\x00api\x00ep", 1, false},
 		{"ok\x00ep\x00api", 2, false},
 		{"ok\x00api\x00ep\x00ep\x00ep", 4, false},
+		{"ok\x00api\x00ep\x00ep\x00tls\x00tls", 5, true},
+		{"ok\x00api\x00ep\x00tls", 3, true},
+		{"ok\x00api\x00tls\x00ep", 3, false},
+		{"ok\x00api\x00ep\x00tls\x00tls\x00tls", 5, false},
+		{"ok\x00api\x00ep\x00other", 3, false},
 		{"exec\x00fork/exec /x: permission denied", 0, false},
 		{"", 0, false},
 		{"ok", 0, false},
@@ -36,12 +41,13 @@ func TestCheckHandover(t *testing.T) {
 func FuzzCheckHandover(f *testing.F) {
 	f.Add([]byte("ok\x00api\x00ep"), 2)
 	f.Add([]byte("exec\x00boom"), 0)
+	f.Add([]byte("ok\x00api\x00ep\x00tls"), 3)
 	f.Fuzz(func(t *testing.T, msg []byte, n int) {
 		if checkHandover(msg, n) != nil {
 			return
 		}
 		names := strings.Split(string(msg), "\x00")
-		if n < 1 || n > 3 || len(names) != n+1 || names[1] != "api" {
+		if n < 1 || n > 5 || len(names) != n+1 || names[1] != "api" {
 			t.Fatalf("accepted %q with %d descriptors", msg, n)
 		}
 	})

@@ -46,12 +46,13 @@ func init() {
 
 // config is the init's command line:
 //
-//	Marker [probe] ctl=FD api=ADDR [ep=PORT] [data=BYTES] [nofile=N] [nproc=N] -- ARGV...
+//	Marker [probe] ctl=FD api=ADDR [ep=PORT] [tls=PORT] [data=BYTES] [nofile=N] [nproc=N] -- ARGV...
 type config struct {
 	probe       bool
 	ctl         int
 	api         string
 	epPort      int
+	tlsPort     int // 0: none
 	data        uint64
 	nofile      uint64
 	nproc       uint64
@@ -91,6 +92,11 @@ func parse(args []string) (*config, string) {
 				return nil, "bad ep"
 			}
 			c.epPort, c.haveEndport = int(n), true
+		case "tls":
+			if err != nil || n == 0 || n > 65535 {
+				return nil, "bad tls"
+			}
+			c.tlsPort = int(n)
 		case "data":
 			if err != nil {
 				return nil, "bad data"
@@ -151,6 +157,17 @@ func run(args []string) int {
 		// Best effort: IPv6 loopback may be disabled.
 		if fd, err := listen("[::1]:" + port); err == nil {
 			names, fds = append(names, "ep"), append(fds, fd)
+		}
+	}
+	if c.tlsPort > 0 && c.tlsPort != c.epPort {
+		port := strconv.Itoa(c.tlsPort)
+		fd, err := listen("127.0.0.1:" + port)
+		if err != nil {
+			return fail(exitSetup, "listen 127.0.0.1:"+port+": "+err.Error())
+		}
+		names, fds = append(names, "tls"), append(fds, fd)
+		if fd, err := listen("[::1]:" + port); err == nil {
+			names, fds = append(names, "tls"), append(fds, fd)
 		}
 	}
 	if err := unix.Sendmsg(c.ctl, []byte(strings.Join(names, "\x00")), unix.UnixRights(fds...), nil, 0); err != nil {

@@ -22,6 +22,9 @@ func TestParse(t *testing.T) {
 		{"stdio as ctl", []string{"ctl=2", "api=a", "--", "x"}, nil, "bad ctl"},
 		{"port 0", []string{"ctl=4", "api=a", "ep=0", "--", "x"}, nil, "bad ep"},
 		{"port too large", []string{"ctl=4", "api=a", "ep=65536", "--", "x"}, nil, "bad ep"},
+		{"tls", []string{"ctl=4", "api=a", "ep=4566", "tls=4567", "--", "x"},
+			&config{ctl: 4, api: "a", epPort: 4566, tlsPort: 4567, haveEndport: true, argv: []string{"x"}}, ""},
+		{"tls port 0", []string{"ctl=4", "api=a", "tls=0", "--", "x"}, nil, "bad tls"},
 		{"unknown", []string{"ctl=4", "api=a", "uid=0", "--", "x"}, nil, "unknown option"},
 		{"stray", []string{"ctl=4", "api=a", "x"}, nil, "unexpected argument"},
 	}
@@ -53,6 +56,7 @@ func TestListenOnlyLoopback(t *testing.T) {
 // accepts is well formed.
 func FuzzParse(f *testing.F) {
 	f.Add("ctl=4\x00api=127.0.0.1:9001\x00ep=4566\x00data=1\x00--\x00/var/task/bootstrap")
+	f.Add("ctl=4\x00api=127.0.0.1:9001\x00ep=4566\x00tls=4567\x00--\x00/var/task/bootstrap")
 	f.Add("probe\x00ctl=4\x00api=127.0.0.1:9001")
 	f.Fuzz(func(t *testing.T, s string) {
 		c, bad := parse(strings.Split(s, "\x00"))
