@@ -75,6 +75,10 @@ type call struct {
 func (c *call) get(k string) string { return c.params.Get(k) }
 
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, ResponsePath) {
+		s.serveResponse(w, r)
+		return
+	}
 	fail := func(err error) { awsproto.WriteQueryError(w, r, Namespace, err) }
 	p, vr, b, err := s.auth.ReadRequest(w, r, "cloudformation", MaxBody)
 	if err != nil {
@@ -332,7 +336,9 @@ func (s *Service) credsFor(ctx context.Context, p *authn.Principal, roleARN stri
 }
 
 func (s *Service) clientsFor(cr Credentials, region string) *clients {
-	return newClients(s.endpointURL(), region, cr, s.hc, s.artifacts(region))
+	cl := newClients(s.endpointURL(), region, cr, s.hc, s.artifacts(region))
+	cl.custom, cl.responseBase = s.custom, s.endpointURL()
+	return cl
 }
 
 func (c *call) createStack() (any, error) {

@@ -150,7 +150,7 @@ func changesOf(st *Stack, pl *plan) []Change {
 			continue
 		}
 		ch := Change{Action: "Modify", LogicalID: id, PhysicalID: r.PhysicalID, Type: typ, Replacement: "False", Scope: []string{"Properties"}}
-		prov := providers[typ]
+		prov, _ := providerOf(typ)
 		if prov.update == nil || r.Type != typ {
 			ch.Replacement = "True"
 		}

@@ -38,6 +38,9 @@ type clients struct {
 	ecr       *awsecr.Client
 	artifacts Artifacts
 	creds     Credentials
+	// custom and responseBase serve custom resources' ResponseURLs.
+	custom       *responder
+	responseBase string
 }
 
 func newClients(endpoint, region string, c Credentials, hc *http.Client, art Artifacts) *clients {

@@ -114,7 +114,7 @@ func validate(tpl tmpl.Template) error {
 		if !ok {
 			return awserr.ValidationError.Errorf("Template format error: [/Resources/%s] Every Resources object must contain a Type member.", id)
 		}
-		if _, ok := providers[t]; !ok && !strings.HasPrefix(t, "Custom::") {
+		if _, ok := providerOf(t); !ok {
 			unknown = append(unknown, t)
 		}
 		if p, ok := m["Properties"]; ok {
@@ -127,11 +127,6 @@ func validate(tpl tmpl.Template) error {
 		sort.Strings(unknown)
 		unknown = slices.Compact(unknown)
 		return awserr.ValidationError.Errorf("Template format error: Unrecognized resource types: [%s]", strings.Join(unknown, ", "))
-	}
-	for id, r := range res {
-		if strings.HasPrefix(r.(map[string]any)["Type"].(string), "Custom::") {
-			return awserr.ValidationError.Errorf("Template format error: Unrecognized resource types: [%s] (gatehouse does not run custom resources yet; resource %s)", r.(map[string]any)["Type"], id)
-		}
 	}
 	if p, ok := tpl["Parameters"]; ok {
 		pm, ok := p.(map[string]any)
@@ -592,7 +587,7 @@ func (o *op) createResource(p *plan, id string) error {
 		o.resStatus(r, "CREATE_FAILED", err.Error())
 		return err
 	}
-	prov := providers[typ]
+	prov, _ := providerOf(typ)
 	out, err := prov.create(context.Background(), o.cl, o.resCtx(id), r.Properties)
 	if err != nil {
 		r.PhysicalID = out.PhysicalID
@@ -614,7 +609,11 @@ func orEmpty(v any) any {
 
 // resCtx is what a provider knows of the resource it acts on.
 func (o *op) resCtx(logical string) resCtx {
-	return resCtx{Stack: o.st.Name, StackID: o.st.ID, Logical: logical, Region: o.st.Region, Account: o.st.Account}
+	rc := resCtx{Stack: o.st.Name, StackID: o.st.ID, Logical: logical, Region: o.st.Region, Account: o.st.Account}
+	if r := o.st.Resources[logical]; r != nil {
+		rc.Type = r.Type
+	}
+	return rc
 }
 
 // deleteAll deletes the stack's resources in reverse dependency order
@@ -683,7 +682,7 @@ func (o *op) deleteResource(r *resourceState, rollback bool) error {
 	}
 	o.resStatus(r, "DELETE_IN_PROGRESS", "")
 	if r.PhysicalID != "" {
-		if err := providers[r.Type].delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
+		if err := customOr(r.Type).delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
 			o.resStatus(r, "DELETE_FAILED", handlerMessage(err))
 			return err
 		}

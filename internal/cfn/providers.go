@@ -33,6 +33,8 @@ type Artifacts interface {
 // resCtx is what a provider knows of the resource it acts on.
 type resCtx struct {
 	Stack, StackID, Logical, Region, Account string
+	// Type is the resource's type (a custom resource's ResourceType).
+	Type string
 }
 
 // result is a created resource: its physical id (what Ref returns) and

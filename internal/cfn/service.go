@@ -84,6 +84,7 @@ type Service struct {
 	endpoint  string
 	urlSuffix string                   // AWS::URLSuffix; "" is amazonaws.com
 	running   map[string]chan struct{} // stack UUID -> done
+	custom    *responder
 	wg        sync.WaitGroup
 	// opMu serializes the start of operations, so that two calls cannot
 	// both find a stack idle and start on it.
@@ -106,7 +107,7 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 		cfg.SyncWait = 5 * time.Second
 	}
 	s := &Service{store: cfg.Store, log: cfg.Log, auth: cfg.Authn, creds: cfg.Creds, art: cfg.Artifacts, now: cfg.Now,
-		hc: cfg.HTTPClient, syncWait: cfg.SyncWait, running: map[string]chan struct{}{},
+		hc: cfg.HTTPClient, syncWait: cfg.SyncWait, running: map[string]chan struct{}{}, custom: newResponder(),
 		surface: pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.AccessDenied, Legacy: cfg.Legacy}}
 	if err := s.recover(ctx); err != nil {
 		return nil, err
@@ -148,6 +149,7 @@ func (s *Service) endpointURL() string {
 
 // Close waits for running stack operations to finish.
 func (s *Service) Close() error {
+	s.custom.close()
 	s.wg.Wait()
 	return nil
 }

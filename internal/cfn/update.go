@@ -59,7 +59,7 @@ func (o *op) update(p *plan) {
 		if old.Type == typ && reflect.DeepEqual(jsonRound(props), jsonRound(old.Properties)) {
 			continue
 		}
-		prov := providers[typ]
+		prov, _ := providerOf(typ)
 		replace := old.Type != typ || prov.update == nil
 		for _, k := range prov.replaceOn {
 			if !reflect.DeepEqual(props[k], old.Properties[k]) {
@@ -132,7 +132,7 @@ func (o *op) update(p *plan) {
 		}
 		o.event(r.LogicalID, r.PhysicalID, r.Type, "DELETE_IN_PROGRESS", "", nil)
 		status := "DELETE_COMPLETE"
-		if err := providers[r.Type].delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
+		if err := customOr(r.Type).delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
 			status = "DELETE_FAILED"
 		}
 		o.event(r.LogicalID, r.PhysicalID, r.Type, status, "", nil)
@@ -171,7 +171,7 @@ func (o *op) rollbackUpdate(p *plan, undos []undo, replacedOld []*resourceState,
 		case "updated":
 			r := u.old
 			o.resStatus(r, "UPDATE_IN_PROGRESS", "")
-			if _, err := providers[r.Type].update(context.Background(), o.cl, o.resCtx(u.id), r, u.oldCopy.Properties); err != nil {
+			if _, err := customOr(r.Type).update(context.Background(), o.cl, o.resCtx(u.id), r, u.oldCopy.Properties); err != nil {
 				o.resStatus(r, "UPDATE_FAILED", handlerMessage(err))
 				continue
 			}
@@ -201,7 +201,7 @@ func (o *op) rollbackUpdate(p *plan, undos []undo, replacedOld []*resourceState,
 		}
 		o.event(r.LogicalID, r.PhysicalID, r.Type, "DELETE_IN_PROGRESS", "", nil)
 		status := "DELETE_COMPLETE"
-		if err := providers[r.Type].delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
+		if err := customOr(r.Type).delete(context.Background(), o.cl, o.resCtx(r.LogicalID), r); err != nil && !isNotFound(err) {
 			status = "DELETE_FAILED"
 		}
 		o.event(r.LogicalID, r.PhysicalID, r.Type, status, "", nil)

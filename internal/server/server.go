@@ -326,6 +326,11 @@ func Classify(r *http.Request) string {
 	if isLambdaURLHost(r.Host) || strings.HasPrefix(p, "/_lambda_url/") {
 		return SurfaceLambda
 	}
+	// A custom resource's ResponseURL (package cfn, custom.go): a
+	// capability URL the function PUTs its answer to, unsigned.
+	if strings.HasPrefix(p, "/_cloudformation/") {
+		return SurfaceCloudFormation
+	}
 	if isExecuteAPIHost(r.Host) || strings.HasPrefix(p, "/restapis/") && strings.Contains(p, "/_user_request_/") ||
 		strings.HasPrefix(p, "/restapis/") && strings.HasSuffix(p, "/_user_request_") {
 		return SurfaceExecuteAPI
