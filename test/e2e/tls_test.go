@@ -219,6 +219,14 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	}
 	port := tlsURL[strings.LastIndexByte(tlsURL, ':')+1:]
 	target := "https://" + *api.Id + ".execute-api.us-east-1.localhost:" + port + "/prod/"
+	// GetExport names the same host.
+	exp, err := ag.GetExport(ctx, &apigateway.GetExportInput{RestApiId: api.Id, StageName: aws.String("prod"), ExportType: aws.String("swagger")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host := `"host":"` + *api.Id + `.execute-api.us-east-1.localhost:` + port + `"`; !strings.Contains(strings.ReplaceAll(string(exp.Body), " ", ""), host) {
+		t.Errorf("GetExport: %s, want %s", exp.Body, host)
+	}
 
 	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("fetcher"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
