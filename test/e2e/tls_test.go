@@ -339,3 +339,17 @@ Outputs:
 		t.Errorf("parameter %q, want %q", got, want)
 	}
 }
+
+// TestTLSInProcess: gatehousetest.WithTLS serves the in-process server
+// over TLS with the local CA, for tests of other packages.
+func TestTLSInProcess(t *testing.T) {
+	srv := gatehousetest.Start(t, gatehousetest.WithTLS())
+	if !strings.HasPrefix(srv.TLSURL, "https://127.0.0.1:") || srv.CACert == "" {
+		t.Fatalf("TLSURL %q, CACert %q", srv.TLSURL, srv.CACert)
+	}
+	who, err := sts.NewFromConfig(sdkConfig(t, srv.TLSURL, srv.CACert, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)).
+		GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil || *who.Account != gatehousetest.AccountID {
+		t.Fatalf("GetCallerIdentity over TLS: %v %v", who, err)
+	}
+}
