@@ -275,6 +275,25 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	if got.CAKey || got.ServerKey {
 		t.Errorf("function code can read a key: CA key %v, server key %v", got.CAKey, got.ServerKey)
 	}
+	// Its function URL is under the suffix and served over TLS as given.
+	u, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("fetcher"), AuthType: ltypes.FunctionUrlAuthTypeNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fetcher"), StatementId: aws.String("public"),
+		Action: aws.String("lambda:InvokeFunctionUrl"), Principal: aws.String("*"), FunctionUrlAuthType: ltypes.FunctionUrlAuthTypeNone}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fetcher"), StatementId: aws.String("public-invoke"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*"), InvokedViaFunctionUrl: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^https://[a-z0-9]{32}\.lambda-url\.us-east-1\.localhost:` + port + `/$`).MatchString(*u.FunctionUrl) {
+		t.Errorf("FunctionUrl %s", *u.FunctionUrl)
+	}
+	if out, err := exec.Command("curl", "-sS", "--cacert", filepath.Join(p.DataDir, "tls", "ca.pem"), *u.FunctionUrl).CombinedOutput(); err != nil || !strings.Contains(string(out), "Missing Authentication Token") {
+		t.Errorf("curl %s: %v\n%s", *u.FunctionUrl, err, out)
+	}
 	for _, f := range got.RuntimeFiles {
 		if strings.Contains(f, "key") {
 			t.Errorf("/var/runtime holds %s", f)
