@@ -275,6 +275,29 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	if got.CAKey || got.ServerKey {
 		t.Errorf("function code can read a key: CA key %v, server key %v", got.CAKey, got.ServerKey)
 	}
+	// A Python function's urllib (SSL_CERT_FILE) and boto3 (AWS_CA_BUNDLE)
+	// reach AWS_ENDPOINT_URL over TLS, and the SDK's calls carry
+	// aws:SecureTransport=true as on AWS.
+	var pbuf bytes.Buffer
+	pz := zip.NewWriter(&pbuf)
+	pw, _ := pz.Create("index.py")
+	pw.Write([]byte(pyTLS))
+	pz.Close()
+	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("pytls"), Role: role.Role.Arn,
+		Runtime: ltypes.RuntimePython312, Handler: aws.String("index.handler"), Timeout: aws.Int32(20), Code: &ltypes.FunctionCode{ZipFile: pbuf.Bytes()}}); err != nil {
+		t.Fatal(err)
+	}
+	pout, err := lc.Invoke(ictx, &lambda.InvokeInput{FunctionName: aws.String("pytls")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(pout.Payload); pout.FunctionError != nil || !strings.Contains(s, `"health": 200`) ||
+		!strings.Contains(s, `"arn": "arn:aws:sts::000000000000:assumed-role/fetcher/pytls"`) && !strings.Contains(s, `"arn": "no boto3"`) {
+		t.Errorf("python function over TLS: %s", s)
+	} else if strings.Contains(s, "no boto3") {
+		t.Log("boto3 is not importable inside the sandbox: only urllib checked")
+	}
+
 	// Its function URL is under the suffix and served over TLS as given.
 	u, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("fetcher"), AuthType: ltypes.FunctionUrlAuthTypeNone})
 	if err != nil {
@@ -372,3 +395,15 @@ func TestTLSInProcess(t *testing.T) {
 		t.Fatalf("GetCallerIdentity over TLS: %v %v", who, err)
 	}
 }
+
+const pyTLS = `import os, urllib.request
+def handler(event, context):
+    r = {"health": urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/_gatehouse/health").status}
+    try:
+        import boto3
+    except ImportError:
+        r["arn"] = "no boto3"
+        return r
+    r["arn"] = boto3.client("sts").get_caller_identity()["Arn"]
+    return r
+`
