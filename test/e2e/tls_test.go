@@ -407,3 +407,60 @@ def handler(event, context):
     r["arn"] = boto3.client("sts").get_caller_identity()["Arn"]
     return r
 `
+
+// TestTLSCDKBootstrap: `cdk bootstrap` over the TLS listener
+// (AWS_ENDPOINT_URL https, AWS_CA_BUNDLE the local CA); the bootstrap
+// bucket's policy (deny aws:SecureTransport=false) refuses an HTTP upload
+// and takes an HTTPS one; deleting the stack works, since CloudFormation's
+// own calls (DeleteBucketPolicy among them) go over TLS.
+func TestTLSCDKBootstrap(t *testing.T) {
+	cdk, err := filepath.Abs("../cdk/node_modules/.bin/cdk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cdk); err != nil {
+		t.Skip("the CDK CLI is not installed: run `make deps` (needs npm)")
+	}
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	p, tlsURL, ca := startTLS(t)
+	dir := t.TempDir()
+	run := func(env []string, name string, args ...string) (string, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	must := func(env []string, name string, args ...string) string {
+		t.Helper()
+		out, err := run(env, name, args...)
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	rootEnv := append(gatehousetest.ClientEnv(tlsURL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey), "AWS_CA_BUNDLE="+ca)
+	must(rootEnv, "aws", "iam", "create-user", "--user-name", "cdk-admin")
+	must(rootEnv, "aws", "iam", "attach-user-policy", "--user-name", "cdk-admin", "--policy-arn", "arn:aws:iam::aws:policy/AdministratorAccess")
+	keys := strings.Fields(must(rootEnv, "aws", "iam", "create-access-key", "--user-name", "cdk-admin",
+		"--query", "AccessKey.[AccessKeyId,SecretAccessKey]", "--output", "text"))
+	if len(keys) != 2 {
+		t.Fatalf("access key: %q", keys)
+	}
+	env := append(gatehousetest.ClientEnv(tlsURL, keys[0], keys[1]), "AWS_CA_BUNDLE="+ca, "CDK_DISABLE_VERSION_CHECK=1",
+		"CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true", "HOME="+dir)
+	if out := must(env, cdk, "bootstrap", "--no-color", "aws://"+gatehousetest.AccountID+"/"+gatehousetest.Region); !strings.Contains(out, "bootstrapped") {
+		t.Fatalf("cdk bootstrap:\n%s", out)
+	}
+	bucket := "cdk-hnb659fds-assets-" + gatehousetest.AccountID + "-" + gatehousetest.Region
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("x"), 0o600)
+	httpEnv := gatehousetest.ClientEnv(p.URL, keys[0], keys[1])
+	if out, err := run(httpEnv, "aws", "s3api", "put-object", "--bucket", bucket, "--key", "f.txt", "--body", "f.txt"); err == nil ||
+		!strings.Contains(out, "with an explicit deny in a resource-based policy") {
+		t.Errorf("HTTP PutObject into the bootstrap bucket: %v\n%s", err, out)
+	}
+	must(env, "aws", "s3api", "put-object", "--bucket", bucket, "--key", "f.txt", "--body", "f.txt")
+	must(env, "aws", "cloudformation", "delete-stack", "--stack-name", "CDKToolkit")
+	must(env, "aws", "cloudformation", "wait", "stack-delete-complete", "--stack-name", "CDKToolkit")
+}
