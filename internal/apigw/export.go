@@ -34,7 +34,7 @@ func (s *Service) getExport(c *call) (int, any, error) {
 			return err
 		}
 		ext := c.r.URL.Query().Get("extensions")
-		doc = Export(a.API, d, st.Stage.StageName, kind == "oas30", strings.Contains(ext, "integrations") || strings.Contains(ext, "apigateway"))
+		doc = ExportWithDomain(a.API, d, st.Stage.StageName, kind == "oas30", strings.Contains(ext, "integrations") || strings.Contains(ext, "apigateway"), s.domain())
 		return nil
 	})
 	if err != nil {
@@ -56,6 +56,12 @@ func (s *Service) getExport(c *call) (int, any, error) {
 
 // Export builds the OpenAPI document of a deployment.
 func Export(api RestAPI, d *DeploymentRecord, stage string, oas3, integrations bool) map[string]any {
+	return ExportWithDomain(api, d, stage, oas3, integrations, "amazonaws.com")
+}
+
+// ExportWithDomain is Export with the invoke host under domain (the URL
+// suffix, port included if any) instead of amazonaws.com.
+func ExportWithDomain(api RestAPI, d *DeploymentRecord, stage string, oas3, integrations bool, domain string) map[string]any {
 	info := map[string]any{"title": api.Name, "version": api.Version}
 	if api.Version == "" {
 		info["version"] = "1.0"
@@ -64,7 +70,7 @@ func Export(api RestAPI, d *DeploymentRecord, stage string, oas3, integrations b
 		info["description"] = api.Description
 	}
 	doc := map[string]any{"info": info}
-	host := api.ID + ".execute-api." + d.Region + ".amazonaws.com"
+	host := api.ID + ".execute-api." + d.Region + "." + domain
 	if oas3 {
 		doc["openapi"] = "3.0.1"
 		doc["servers"] = []any{map[string]any{"url": "https://" + host + "/{basePath}",

@@ -95,6 +95,20 @@ type Service struct {
 	x            extState // data-plane hooks (ext.go)
 	// testInv is the data plane TestInvokeMethod uses (SetTestInvoker).
 	testInv atomic.Pointer[testInvokerBox]
+	// urlSuffix is the domain of invoke URLs (SetURLSuffix).
+	urlSuffix atomic.Pointer[string]
+}
+
+// SetURLSuffix sets the domain (with its port, if any) of the invoke URLs
+// the service writes (GetExport's host); "" is amazonaws.com.
+func (s *Service) SetURLSuffix(suffix string) { s.urlSuffix.Store(&suffix) }
+
+// domain is the invoke URLs' domain.
+func (s *Service) domain() string {
+	if p := s.urlSuffix.Load(); p != nil && *p != "" {
+		return *p
+	}
+	return "amazonaws.com"
 }
 
 // New returns a Service.

@@ -54,6 +54,9 @@ func (a *App) SetURLSuffix(suffix string) {
 	if a.cfnParts.CloudFormation != nil {
 		a.cfnParts.CloudFormation.SetURLSuffix(suffix)
 	}
+	if a.apigwParts.APIGW != nil {
+		a.apigwParts.APIGW.SetURLSuffix(suffix)
+	}
 	if fn := a.lambdaParts.Lambda; fn != nil {
 		fn.SetURLSuffix(suffix)
 		domain := suffix

@@ -41,11 +41,20 @@ type Server struct {
 	DataDir string
 	App     *app.App
 	Config  config.Config
-	stop    func() // stops the listener and its connections
+	// TLSURL and CACert are set with WithTLS: the TLS listener's URL
+	// and the path of the local CA's certificate.
+	TLSURL string
+	CACert string
+	stop   func() // stops the listener and its connections
 }
 
 // Option adjusts the configuration before the server starts.
 type Option func(*config.Config)
+
+// WithTLS also serves over TLS on a free loopback port, with a certificate
+// from the data dir's local CA (as gatehouse serve --tls-listen
+// 127.0.0.1:0): Server.TLSURL, Server.CACert.
+func WithTLS() Option { return func(c *config.Config) { c.TLSListen = "127.0.0.1:0" } }
 
 // WithDataDir reuses a data dir (to test restarts).
 func WithDataDir(dir string) Option { return func(c *config.Config) { c.DataDir = dir } }
@@ -87,14 +96,57 @@ func Start(t testing.TB, opts ...Option) *Server {
 	go func() { _ = front.Serve(ln); close(served) }()
 	url := "http://" + ln.Addr().String()
 	a.SetEndpoint(url)
-	s := &Server{URL: url, DataDir: cfg.DataDir, App: a, Config: cfg, stop: func() {
+	s := &Server{URL: url, DataDir: cfg.DataDir, App: a, Config: cfg}
+	stopTLS := func() {}
+	if cfg.TLSListen != "" {
+		stopTLS = s.startTLS(t, log)
+	} else {
+		a.SetURLSuffix(cfg.EffectiveURLSuffix(""))
+	}
+	s.stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		stopTLS()
+		_ = front.Shutdown(ctx)
+		<-served
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// startTLS binds the TLS listener and serves it; it returns its stop.
+func (s *Server) startTLS(t testing.TB, log *slog.Logger) func() {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.Config.TLSListen)
+	if err != nil {
+		t.Fatalf("gatehousetest: listen: %v", err)
+	}
+	suffix := s.Config.EffectiveURLSuffix(ln.Addr().String())
+	tcfg, caPath, err := server.TLSConfig(server.TLSOptions{DataDir: s.DataDir,
+		Names: server.ServerNames(suffix, s.Config.Region, s.Config.TLSHostnames), Now: s.Config.Now})
+	if err != nil {
+		t.Fatalf("gatehousetest: tls: %v", err)
+	}
+	caPEM, err := os.ReadFile(caPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.TLSURL, s.CACert = "https://"+ln.Addr().String(), caPath
+	if err := s.App.SetTLS(app.TLSListener{URL: s.TLSURL, CACert: caPEM, Config: tcfg}); err != nil {
+		t.Fatalf("gatehousetest: tls: %v", err)
+	}
+	s.App.SetURLSuffix(suffix)
+	hs := server.HTTPServer("", s.App.Handler, log)
+	hs.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelDebug)
+	front := server.NewTLSFrontend(hs, tcfg)
+	served := make(chan struct{})
+	go func() { _ = front.Serve(ln); close(served) }()
+	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = front.Shutdown(ctx)
 		<-served
-	}}
-	t.Cleanup(s.Close)
-	return s
+	}
 }
 
 // Close stops the server and closes its store. It is safe to call twice.

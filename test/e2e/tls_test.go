@@ -219,6 +219,14 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	}
 	port := tlsURL[strings.LastIndexByte(tlsURL, ':')+1:]
 	target := "https://" + *api.Id + ".execute-api.us-east-1.localhost:" + port + "/prod/"
+	// GetExport names the same host.
+	exp, err := ag.GetExport(ctx, &apigateway.GetExportInput{RestApiId: api.Id, StageName: aws.String("prod"), ExportType: aws.String("swagger")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host := `"host":"` + *api.Id + `.execute-api.us-east-1.localhost:` + port + `"`; !strings.Contains(strings.ReplaceAll(string(exp.Body), " ", ""), host) {
+		t.Errorf("GetExport: %s, want %s", exp.Body, host)
+	}
 
 	role, err := iam.NewFromConfig(cfg).CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("fetcher"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
@@ -266,6 +274,48 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	}
 	if got.CAKey || got.ServerKey {
 		t.Errorf("function code can read a key: CA key %v, server key %v", got.CAKey, got.ServerKey)
+	}
+	// A Python function's urllib (SSL_CERT_FILE) and boto3 (AWS_CA_BUNDLE)
+	// reach AWS_ENDPOINT_URL over TLS, and the SDK's calls carry
+	// aws:SecureTransport=true as on AWS.
+	var pbuf bytes.Buffer
+	pz := zip.NewWriter(&pbuf)
+	pw, _ := pz.Create("index.py")
+	pw.Write([]byte(pyTLS))
+	pz.Close()
+	if _, err := lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("pytls"), Role: role.Role.Arn,
+		Runtime: ltypes.RuntimePython312, Handler: aws.String("index.handler"), Timeout: aws.Int32(20), Code: &ltypes.FunctionCode{ZipFile: pbuf.Bytes()}}); err != nil {
+		t.Fatal(err)
+	}
+	pout, err := lc.Invoke(ictx, &lambda.InvokeInput{FunctionName: aws.String("pytls")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(pout.Payload); pout.FunctionError != nil || !strings.Contains(s, `"health": 200`) ||
+		!strings.Contains(s, `"arn": "arn:aws:sts::000000000000:assumed-role/fetcher/pytls"`) && !strings.Contains(s, `"arn": "no boto3"`) {
+		t.Errorf("python function over TLS: %s", s)
+	} else if strings.Contains(s, "no boto3") {
+		t.Log("boto3 is not importable inside the sandbox: only urllib checked")
+	}
+
+	// Its function URL is under the suffix and served over TLS as given.
+	u, err := lc.CreateFunctionUrlConfig(ctx, &lambda.CreateFunctionUrlConfigInput{FunctionName: aws.String("fetcher"), AuthType: ltypes.FunctionUrlAuthTypeNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fetcher"), StatementId: aws.String("public"),
+		Action: aws.String("lambda:InvokeFunctionUrl"), Principal: aws.String("*"), FunctionUrlAuthType: ltypes.FunctionUrlAuthTypeNone}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.AddPermission(ctx, &lambda.AddPermissionInput{FunctionName: aws.String("fetcher"), StatementId: aws.String("public-invoke"),
+		Action: aws.String("lambda:InvokeFunction"), Principal: aws.String("*"), InvokedViaFunctionUrl: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^https://[a-z0-9]{32}\.lambda-url\.us-east-1\.localhost:` + port + `/$`).MatchString(*u.FunctionUrl) {
+		t.Errorf("FunctionUrl %s", *u.FunctionUrl)
+	}
+	if out, err := exec.Command("curl", "-sS", "--cacert", filepath.Join(p.DataDir, "tls", "ca.pem"), *u.FunctionUrl).CombinedOutput(); err != nil || !strings.Contains(string(out), "Missing Authentication Token") {
+		t.Errorf("curl %s: %v\n%s", *u.FunctionUrl, err, out)
 	}
 	for _, f := range got.RuntimeFiles {
 		if strings.Contains(f, "key") {
@@ -330,4 +380,87 @@ Outputs:
 	if got := must(p.URL, "ssm", "get-parameter", "--name", "/tls/url", "--query", "Parameter.Value"); got != want {
 		t.Errorf("parameter %q, want %q", got, want)
 	}
+}
+
+// TestTLSInProcess: gatehousetest.WithTLS serves the in-process server
+// over TLS with the local CA, for tests of other packages.
+func TestTLSInProcess(t *testing.T) {
+	srv := gatehousetest.Start(t, gatehousetest.WithTLS())
+	if !strings.HasPrefix(srv.TLSURL, "https://127.0.0.1:") || srv.CACert == "" {
+		t.Fatalf("TLSURL %q, CACert %q", srv.TLSURL, srv.CACert)
+	}
+	who, err := sts.NewFromConfig(sdkConfig(t, srv.TLSURL, srv.CACert, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)).
+		GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil || *who.Account != gatehousetest.AccountID {
+		t.Fatalf("GetCallerIdentity over TLS: %v %v", who, err)
+	}
+}
+
+const pyTLS = `import os, urllib.request
+def handler(event, context):
+    r = {"health": urllib.request.urlopen(os.environ["AWS_ENDPOINT_URL"] + "/_gatehouse/health").status}
+    try:
+        import boto3
+    except ImportError:
+        r["arn"] = "no boto3"
+        return r
+    r["arn"] = boto3.client("sts").get_caller_identity()["Arn"]
+    return r
+`
+
+// TestTLSCDKBootstrap: `cdk bootstrap` over the TLS listener
+// (AWS_ENDPOINT_URL https, AWS_CA_BUNDLE the local CA); the bootstrap
+// bucket's policy (deny aws:SecureTransport=false) refuses an HTTP upload
+// and takes an HTTPS one; deleting the stack works, since CloudFormation's
+// own calls (DeleteBucketPolicy among them) go over TLS.
+func TestTLSCDKBootstrap(t *testing.T) {
+	cdk, err := filepath.Abs("../cdk/node_modules/.bin/cdk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cdk); err != nil {
+		t.Skip("the CDK CLI is not installed: run `make deps` (needs npm)")
+	}
+	if _, err := exec.LookPath("aws"); err != nil {
+		t.Skip("aws CLI not installed")
+	}
+	p, tlsURL, ca := startTLS(t)
+	dir := t.TempDir()
+	run := func(env []string, name string, args ...string) (string, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		return strings.TrimSpace(string(out)), err
+	}
+	must := func(env []string, name string, args ...string) string {
+		t.Helper()
+		out, err := run(env, name, args...)
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		}
+		return out
+	}
+	rootEnv := append(gatehousetest.ClientEnv(tlsURL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey), "AWS_CA_BUNDLE="+ca)
+	must(rootEnv, "aws", "iam", "create-user", "--user-name", "cdk-admin")
+	must(rootEnv, "aws", "iam", "attach-user-policy", "--user-name", "cdk-admin", "--policy-arn", "arn:aws:iam::aws:policy/AdministratorAccess")
+	keys := strings.Fields(must(rootEnv, "aws", "iam", "create-access-key", "--user-name", "cdk-admin",
+		"--query", "AccessKey.[AccessKeyId,SecretAccessKey]", "--output", "text"))
+	if len(keys) != 2 {
+		t.Fatalf("access key: %q", keys)
+	}
+	env := append(gatehousetest.ClientEnv(tlsURL, keys[0], keys[1]), "AWS_CA_BUNDLE="+ca, "CDK_DISABLE_VERSION_CHECK=1",
+		"CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true", "HOME="+dir)
+	if out := must(env, cdk, "bootstrap", "--no-color", "aws://"+gatehousetest.AccountID+"/"+gatehousetest.Region); !strings.Contains(out, "bootstrapped") {
+		t.Fatalf("cdk bootstrap:\n%s", out)
+	}
+	bucket := "cdk-hnb659fds-assets-" + gatehousetest.AccountID + "-" + gatehousetest.Region
+	os.WriteFile(filepath.Join(dir, "f.txt"), []byte("x"), 0o600)
+	httpEnv := gatehousetest.ClientEnv(p.URL, keys[0], keys[1])
+	if out, err := run(httpEnv, "aws", "s3api", "put-object", "--bucket", bucket, "--key", "f.txt", "--body", "f.txt"); err == nil ||
+		!strings.Contains(out, "with an explicit deny in a resource-based policy") {
+		t.Errorf("HTTP PutObject into the bootstrap bucket: %v\n%s", err, out)
+	}
+	must(env, "aws", "s3api", "put-object", "--bucket", bucket, "--key", "f.txt", "--body", "f.txt")
+	must(env, "aws", "cloudformation", "delete-stack", "--stack-name", "CDKToolkit")
+	must(env, "aws", "cloudformation", "wait", "stack-delete-complete", "--stack-name", "CDKToolkit")
 }
