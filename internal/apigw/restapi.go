@@ -173,7 +173,7 @@ func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		for _, kind := range append([]string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush}, apiScopedKinds...) {
+		for _, kind := range append([]string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush, KindStageCacheFlush}, apiScopedKinds...) {
 			recs, err := tx.List(kind, a.API.ID+"/")
 			if err != nil {
 				return err
