@@ -1,9 +1,11 @@
 package apigw
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // PatchOp is one JSON-Patch-like operation of the Update* calls.
@@ -21,11 +23,18 @@ func patchOps(c *call) ([]PatchOp, error) {
 	if err := decode(c, &in); err != nil {
 		return nil, err
 	}
-	for _, op := range in.PatchOperations {
+	for i, op := range in.PatchOperations {
 		switch op.Op {
 		case "add", "remove", "replace", "move", "copy", "test":
 		default:
-			return nil, awserr.BadRequestException.Errorf("Invalid patch operation specified. Must be one of: [add, remove, replace, move, copy, test]")
+			// The op is an enum of the service model: AWS's model
+			// validation answers ValidationException, naming the member
+			// as "{operation}Input.patchOperations.{n}.member.op".
+			member := "patchOperations." + strconv.Itoa(i+1) + ".member.op"
+			if m := awsproto.MetaFrom(c.ctx); m != nil && m.Operation != "" {
+				member = strings.ToLower(m.Operation[:1]) + m.Operation[1:] + "Input." + member
+			}
+			return nil, validationEnum(member, op.Op, "[add, remove, move, test, replace, copy]")
 		}
 	}
 	return in.PatchOperations, nil

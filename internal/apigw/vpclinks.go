@@ -230,6 +230,16 @@ func (s *Service) updateAccount(c *call) (int, any, error) {
 			return err
 		}
 		for _, op := range ops {
+			if op.Path == "/features" {
+				// Usage plans are always on (the one feature).
+				if op.Op == "remove" && op.Value == "UsagePlans" {
+					return awserr.BadRequestException.New("Usage Plans cannot be disabled once enabled")
+				}
+				if op.Op == "add" && op.Value == "UsagePlans" {
+					continue
+				}
+				return badPatch(op)
+			}
 			if op.Path != "/cloudwatchRoleArn" {
 				return badPatch(op)
 			}
