@@ -1,11 +1,9 @@
 package apigw
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // PatchOp is one JSON-Patch-like operation of the Update* calls.
@@ -23,18 +21,15 @@ func patchOps(c *call) ([]PatchOp, error) {
 	if err := decode(c, &in); err != nil {
 		return nil, err
 	}
-	for i, op := range in.PatchOperations {
+	for _, op := range in.PatchOperations {
 		switch op.Op {
 		case "add", "remove", "replace", "move", "copy", "test":
 		default:
-			// The op is an enum of the service model: AWS's model
-			// validation answers ValidationException, naming the member
-			// as "{operation}Input.patchOperations.{n}.member.op".
-			member := "patchOperations." + strconv.Itoa(i+1) + ".member.op"
-			if m := awsproto.MetaFrom(c.ctx); m != nil && m.Operation != "" {
-				member = strings.ToLower(m.Operation[:1]) + m.Operation[1:] + "Input." + member
-			}
-			return nil, validationEnum(member, op.Op, "[add, remove, move, test, replace, copy]")
+			// The op is an enum of the service model: ValidationException,
+			// in the short form AWS uses for patch operations (as moto's
+			// suite records it), not the "1 validation error detected"
+			// form of other members.
+			return nil, awserr.ValidationException.New("Member must satisfy enum value set: [add, remove, move, test, replace, copy]")
 		}
 	}
 	return in.PatchOperations, nil
