@@ -16,9 +16,6 @@ import (
 // asked for (extensions=integrations|apigateway).
 func (s *Service) getExport(c *call) (int, any, error) {
 	kind := c.seg[5]
-	if kind != "oas30" && kind != "swagger" {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid export type specified: %s", kind)
-	}
 	var doc map[string]any
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		a, err := loadAPI(r, c, c.seg[1])
@@ -28,6 +25,10 @@ func (s *Service) getExport(c *call) (int, any, error) {
 		st, err := loadStage(r, a.API.ID, c.seg[3])
 		if err != nil {
 			return err
+		}
+		// The API and stage are resolved before the export type is read.
+		if kind != "oas30" && kind != "swagger" {
+			return awserr.BadRequestException.Errorf("No API exporter for type '%s'", echo(kind))
 		}
 		d, err := loadDeployment(r, a.API.ID, st.Stage.DeploymentID)
 		if err != nil {

@@ -193,7 +193,7 @@ func (s *Service) deleteMethod(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return http.StatusNoContent, nil, nil
 }
 
 func (s *Service) putMethodResponse(c *call) (int, any, error) {
@@ -283,7 +283,7 @@ func deleteResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return http.StatusNoContent, nil, nil
 }
 
 var validIntegrationTypes = map[string]bool{"HTTP": true, "HTTP_PROXY": true, "AWS": true, "AWS_PROXY": true, "MOCK": true}
@@ -347,7 +347,11 @@ func (s *Service) putIntegration(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		in.CacheNamespace = r.ID
+		if in.CacheNamespace == "" {
+			// AWS: "By default, API Gateway uses the resource ID as the
+			// cacheNamespace."
+			in.CacheNamespace = r.ID
+		}
 		if m.MethodIntegration != nil {
 			in.IntegrationResponses = m.MethodIntegration.IntegrationResponses
 		}
@@ -465,7 +469,7 @@ func (s *Service) deleteIntegration(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return http.StatusNoContent, nil, nil
 }
 
 func (s *Service) putIntegrationResponse(c *call) (int, any, error) {

@@ -179,11 +179,20 @@ func setMethodSettingDefault(ms, def *MethodSetting, setting string) {
 // whatever spelling of the key wrote it (escaped, unescaped, with or
 // without the leading slash), else "*/*"'s.
 func MethodSettingFor(st *Stage, path, verb string) (MethodSetting, bool) {
-	var wild *MethodSetting
+	if ms, ok := OwnMethodSetting(st, path, verb); ok {
+		return ms, true
+	}
+	if ms, ok := st.MethodSettings["*/*"]; ok {
+		return ms, true
+	}
+	return MethodSetting{}, false
+}
+
+// OwnMethodSetting is the method's own entry of st's method settings,
+// whatever spelling of the key wrote it ("*/*" not included).
+func OwnMethodSetting(st *Stage, path, verb string) (MethodSetting, bool) {
 	for k, ms := range st.MethodSettings {
 		if k == "*/*" {
-			ms := ms
-			wild = &ms
 			continue
 		}
 		i := strings.LastIndexByte(k, '/')
@@ -197,9 +206,6 @@ func MethodSettingFor(st *Stage, path, verb string) (MethodSetting, bool) {
 		if p == path {
 			return ms, true
 		}
-	}
-	if wild != nil {
-		return *wild, true
 	}
 	return MethodSetting{}, false
 }

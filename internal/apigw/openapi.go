@@ -191,6 +191,12 @@ func translate(ctx context.Context, doc *openapi3.T, maxResources int) (*Import,
 				im.MinCompression = &n
 			}
 		case extPrefix + "importexport-version":
+		case extPrefix + "documentation":
+			parts, err := parseDocExtension(v)
+			if err != nil {
+				return nil, err
+			}
+			im.DocParts = parts
 		case extPrefix + "request-validators", extPrefix + "request-validator":
 			if _, err := im.rootExtension(k, v); err != nil {
 				return nil, err
@@ -342,9 +348,9 @@ func (im *Import) method(doc *openapi3.T, path, verb string, item *openapi3.Path
 	if err := im.methodModels(op, m); err != nil {
 		return nil, err
 	}
-	if m.MethodIntegration == nil {
-		im.warn("No integration defined for method %s; the method answers 500 until one is set", where)
-	}
+	// A method without x-amazon-apigateway-integration imports without a
+	// warning, as on AWS; CreateDeployment refuses it ("No integration
+	// defined for method") until one is set.
 	if op.Responses != nil {
 		for code := range op.Responses.Map() {
 			if validStatus(code) == nil {
@@ -501,6 +507,11 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 	if im.MinCompression != nil || overwrite {
 		a.API.MinimumCompressionSize = im.MinCompression
 	}
+	if im.DocParts != nil || overwrite {
+		if err := applyDocParts(a, im.DocParts, overwrite); err != nil {
+			return err
+		}
+	}
 	if len(im.EndpointTypes) > 0 {
 		a.API.EndpointConfiguration = &EndpointConfiguration{Types: im.EndpointTypes}
 	}
@@ -607,7 +618,7 @@ func (s *Service) putRestAPI(c *call) (int, any, error) {
 		mode = "merge"
 	}
 	if mode != "merge" && mode != "overwrite" {
-		return 0, nil, awserr.BadRequestException.New("Invalid mode specified. Valid options are merge, overwrite")
+		return 0, nil, awserr.BadRequestException.New(`Enumeration value of OpenAPI import mode must be "overwrite" or "merge"`)
 	}
 	var out RestAPI
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {

@@ -33,6 +33,72 @@ type importExt struct {
 	Validators map[string]importValidator
 	// DefaultValidator is the document-wide validator name.
 	DefaultValidator string
+	// DocParts are the x-amazon-apigateway-documentation parts.
+	DocParts []importDocPart
+}
+
+// importDocPart is one documentation part of an imported document.
+type importDocPart struct {
+	Location   DocumentationPartLocation
+	Properties string
+}
+
+// parseDocExtension reads x-amazon-apigateway-documentation: {version,
+// documentationParts: [{location, properties}]}. Properties arrive as an
+// object (a string holding the object is accepted too).
+func parseDocExtension(v any) ([]importDocPart, error) {
+	b, _ := json.Marshal(v)
+	var doc struct {
+		Parts []struct {
+			Location   DocumentationPartLocation `json:"location"`
+			Properties json.RawMessage           `json:"properties"`
+		} `json:"documentationParts"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, errParse("x-amazon-apigateway-documentation is not a documentation object")
+	}
+	out := make([]importDocPart, 0, len(doc.Parts))
+	for _, p := range doc.Parts {
+		props := string(p.Properties)
+		var str string
+		if json.Unmarshal(p.Properties, &str) == nil {
+			props = str
+		}
+		loc := p.Location
+		if err := normalizeLocation(&loc); err != nil {
+			return nil, err
+		}
+		if err := validProperties(props); err != nil {
+			return nil, err
+		}
+		out = append(out, importDocPart{Location: loc, Properties: props})
+	}
+	return out, nil
+}
+
+// applyDocParts merges the imported parts into a (overwrite replaces all
+// parts first): a known location gets the new properties, a new one a
+// new part.
+func applyDocParts(a *APIRecord, parts []importDocPart, overwrite bool) error {
+	if overwrite {
+		a.DocParts = nil
+	}
+	for _, in := range parts {
+		var existing *DocumentationPart
+		for _, p := range a.DocParts {
+			if p.Location == in.Location {
+				existing = p
+			}
+		}
+		if existing != nil {
+			existing.Properties = in.Properties
+			continue
+		}
+		if _, err := addDocPart(a, in.Location, in.Properties); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // validatorRef marks a method's RequestValidatorID as a validator name

@@ -472,7 +472,13 @@ func TestModelsValidatorsCertsLinksAccount(t *testing.T) {
 	if err != nil || link.Status != types.VpcLinkStatusAvailable {
 		t.Fatalf("vpc link: %v %+v", err, link)
 	}
-	_, err = c.CreateVpcLink(ctx, &apigateway.CreateVpcLinkInput{Name: aws.String("l"), TargetArns: []string{"arn:aws:s3:::bucket"}})
+	// Not a load balancer: accepted, and the link is FAILED (AWS sets
+	// links up asynchronously).
+	bad, err := c.CreateVpcLink(ctx, &apigateway.CreateVpcLinkInput{Name: aws.String("l"), TargetArns: []string{"arn:aws:s3:::bucket"}})
+	if err != nil || bad.Status != types.VpcLinkStatusFailed || aws.ToString(bad.StatusMessage) == "" {
+		t.Fatalf("vpc link to a bucket: %v %+v", err, bad)
+	}
+	_, err = c.CreateVpcLink(ctx, &apigateway.CreateVpcLinkInput{Name: aws.String("l"), TargetArns: []string{"a", "b"}})
 	wantAPIError(t, err, "BadRequestException", "")
 	if _, err := c.DeleteVpcLink(ctx, &apigateway.DeleteVpcLinkInput{VpcLinkId: link.Id}); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package apigw
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -164,17 +166,35 @@ func opsRoutes() []route {
 	}
 }
 
-// flushStageCache answers FlushStageCache for an existing stage: 202, as
-// AWS. gatehouse keeps no per-stage response cache, so there is nothing to
-// drop. (FlushStageAuthorizersCache belongs with the Lambda authorizers'
-// cache, branch i14/authz.)
+// KindStageCacheFlush records, per stage ("{apiId}/{stage}"), how many
+// times its response cache was flushed (FlushStageCache). The gateway
+// drops a stage's cache when the generation changes, on every node.
+const KindStageCacheFlush = "apigw/cacheflush"
+
+// flushStageCache is FlushStageCache: 202, and the stage's response cache
+// is emptied (its generation moves on).
 func (s *Service) flushStageCache(c *call) (int, any, error) {
-	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
+		a, err := loadAPI(tx, c, c.seg[1])
+		if err != nil {
 			return err
 		}
-		_, err := loadStage(r, c.seg[1], c.seg[3])
-		return err
+		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+			return err
+		}
+		key := a.API.ID + "/" + c.seg[3]
+		var f AuthorizerFlushRecord
+		rec, err := tx.Get(KindStageCacheFlush, key)
+		switch {
+		case err == nil:
+			if err := json.Unmarshal(rec.Value, &f); err != nil {
+				return err
+			}
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		f.Generation++
+		return putJSON(tx, KindStageCacheFlush, key, f)
 	})
 	if err != nil {
 		return 0, nil, err

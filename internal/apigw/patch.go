@@ -25,7 +25,11 @@ func patchOps(c *call) ([]PatchOp, error) {
 		switch op.Op {
 		case "add", "remove", "replace", "move", "copy", "test":
 		default:
-			return nil, awserr.BadRequestException.Errorf("Invalid patch operation specified. Must be one of: [add, remove, replace, move, copy, test]")
+			// The op is an enum of the service model: ValidationException,
+			// in the short form AWS uses for patch operations (as moto's
+			// suite records it), not the "1 validation error detected"
+			// form of other members.
+			return nil, awserr.ValidationException.New("Member must satisfy enum value set: [add, remove, move, test, replace, copy]")
 		}
 	}
 	return in.PatchOperations, nil

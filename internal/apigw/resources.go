@@ -15,13 +15,13 @@ import (
 // {name+} as whole segments.
 var (
 	pathPartRE  = regexp.MustCompile(`^[A-Za-z0-9._:,\-]+$`)
-	paramPartRE = regexp.MustCompile(`^\{[A-Za-z0-9._\-]+\+?\}$`)
+	paramPartRE = regexp.MustCompile(`^\{[A-Za-z0-9._:\-]+\+?\}$`)
 )
 
 // validatePathPart checks one segment under parent.
 func validatePathPart(parent *Resource, part string) error {
 	if !pathPartRE.MatchString(part) && !paramPartRE.MatchString(part) {
-		return awserr.BadRequestException.New("Resource's path part only allow a-zA-Z0-9._-: and curly braces at the beginning and the end and an optional plus sign before the closing brace.")
+		return awserr.BadRequestException.New("Resource's path part only allow a-zA-Z0-9._- and curly braces at the beginning and the end and an optional plus sign before the closing brace.")
 	}
 	if parent != nil && strings.HasSuffix(parent.PathPart, "+}") {
 		return awserr.BadRequestException.Errorf("Cannot create a child of a resource with a greedy path variable: %s", parent.Path)

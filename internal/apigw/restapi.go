@@ -173,7 +173,7 @@ func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		for _, kind := range append([]string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush}, apiScopedKinds...) {
+		for _, kind := range append([]string{KindDeployment, KindStage, KindAuthorizer, KindGatewayResponse, KindAuthorizerFlush, KindStageCacheFlush}, apiScopedKinds...) {
 			recs, err := tx.List(kind, a.API.ID+"/")
 			if err != nil {
 				return err
@@ -248,6 +248,22 @@ func applyAPIPatch(a *APIRecord, op PatchOp) error {
 			return awserr.BadRequestException.New("Invalid minimum compression size, must be between 0 and 10485760")
 		}
 		a.API.MinimumCompressionSize = &n
+	case op.Path == "/binaryMediaTypes" && op.Value != "":
+		// The type as the value (what moto's and some SDK users' patches
+		// send) rather than in the path: add/remove that one type,
+		// replace the list with it.
+		list := a.API.BinaryMediaTypes[:0:0]
+		if op.Op != "replace" {
+			for _, x := range a.API.BinaryMediaTypes {
+				if x != op.Value {
+					list = append(list, x)
+				}
+			}
+		}
+		if op.Op != "remove" {
+			list = append(list, op.Value)
+		}
+		a.API.BinaryMediaTypes = list
 	case strings.HasPrefix(op.Path, "/binaryMediaTypes/"):
 		t := unescapePointer(strings.TrimPrefix(op.Path, "/binaryMediaTypes/"))
 		list := a.API.BinaryMediaTypes[:0:0]

@@ -139,7 +139,7 @@ var (
 	errResource    = awserr.NotFoundException.New("Invalid Resource identifier specified")
 	errMethod      = awserr.NotFoundException.New("Invalid Method identifier specified")
 	errIntegration = awserr.NotFoundException.New("Invalid Integration identifier specified")
-	errStage       = awserr.NotFoundException.New("Invalid Stage identifier specified")
+	errStage       = awserr.NotFoundException.New("Invalid stage identifier specified")
 	errDeployment  = awserr.NotFoundException.New("Invalid Deployment identifier specified")
 	errResponse    = awserr.NotFoundException.New("Invalid Response status code specified")
 )

@@ -130,7 +130,7 @@ func TestControlPlane(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.GetStage(ctx, &apigateway.GetStageInput{RestApiId: id, StageName: aws.String("prod")})
-	wantAPIError(t, err, "NotFoundException", "Invalid Stage identifier specified")
+	wantAPIError(t, err, "NotFoundException", "Invalid stage identifier specified")
 	if _, err := c.DeleteResource(ctx, &apigateway.DeleteResourceInput{RestApiId: id, ResourceId: proxy.Id}); err != nil {
 		t.Fatal(err)
 	}

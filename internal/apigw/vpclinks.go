@@ -67,14 +67,17 @@ func (s *Service) createVPCLink(c *call) (int, any, error) {
 	if len(in.TargetARNs) != 1 {
 		return 0, nil, awserr.BadRequestException.New("A VPC link must have exactly one target ARN")
 	}
-	if a, err := arn.Parse(in.TargetARNs[0]); err != nil || a.Service != "elasticloadbalancing" {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid target ARN specified: %s", echo(in.TargetARNs[0]))
-	}
 	if err := validateTags(in.Tags); err != nil {
 		return 0, nil, err
 	}
 	l := VPCLinkRecord{Link: VPCLink{ID: newID(6), Name: in.Name, Description: in.Description, TargetARNs: in.TargetARNs,
 		Status: "AVAILABLE", Tags: in.Tags}, Account: c.caller.Account, Region: c.caller.Region}
+	// AWS accepts the request (202) and sets the link up asynchronously; a
+	// target that is not a load balancer ARN leaves the link FAILED with
+	// this status message [unconfirmed wording].
+	if a, err := arn.Parse(in.TargetARNs[0]); err != nil || a.Service != "elasticloadbalancing" {
+		l.Link.Status, l.Link.StatusMessage = "FAILED", "NLB ARN is malformed."
+	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindVPCLink, l.Link.ID, l) })
 	if err != nil {
 		return 0, nil, err
@@ -230,6 +233,16 @@ func (s *Service) updateAccount(c *call) (int, any, error) {
 			return err
 		}
 		for _, op := range ops {
+			if op.Path == "/features" {
+				// Usage plans are always on (the one feature).
+				if op.Op == "remove" && op.Value == "UsagePlans" {
+					return awserr.BadRequestException.New("Usage Plans cannot be disabled once enabled")
+				}
+				if op.Op == "add" && op.Value == "UsagePlans" {
+					continue
+				}
+				return badPatch(op)
+			}
 			if op.Path != "/cloudwatchRoleArn" {
 				return badPatch(op)
 			}

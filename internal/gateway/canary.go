@@ -93,6 +93,8 @@ func compileCanary(r store.Reader, a *apiEntry, st *apigw.StageRecord, base *sta
 	cst.Stage.Variables = vars
 	ce := compileStage(a, &cst, d)
 	ce.hasCanary, ce.isCanary = true, true
+	// A canary reads and fills the stage cache only with useStageCache.
+	ce.cacheOn = ce.cacheOn && cs.UseStageCache
 	ce.clientCert = base.clientCert
 	c := &canaryEntry{entry: ce, useStageCache: cs.UseStageCache, seq: new(atomic.Uint64)}
 	switch p := cs.PercentTraffic; {

@@ -64,6 +64,9 @@ type Config struct {
 	// Secrets opens the sealed private keys of client certificates
 	// (clientcert.go); nil presents no client certificate.
 	Secrets *authn.SecretBox
+	// ResponseCacheBytes bounds the stage response caches together
+	// (cache.go); default DefaultResponseCacheBytes.
+	ResponseCacheBytes int64
 	// MaxTimeout caps integration timeouts; default 29 s.
 	MaxTimeout time.Duration
 	Log        *slog.Logger
@@ -90,6 +93,7 @@ type Gateway struct {
 	acache    authzCache                  // Lambda authorizer results (authorizer.go)
 	usage     *usageCounters              // usage plan counters (usage.go)
 	roles     atomic.Pointer[RoleInvoker] // invoker of authorizers with credentials
+	rcache    *responseCaches             // stage response caches (cache.go)
 }
 
 // New builds a Gateway over the store's apigw records.
@@ -109,7 +113,7 @@ func New(ctx context.Context, st *store.Store, cfg Config) (*Gateway, error) {
 	if cfg.Bodies == nil {
 		cfg.Bodies = reqbody.New(reqbody.Limits{})
 	}
-	g := &Gateway{cfg: cfg, transport: cfg.Transport}
+	g := &Gateway{cfg: cfg, transport: cfg.Transport, rcache: newResponseCaches(cfg.ResponseCacheBytes)}
 	if g.transport == nil {
 		// One client for every integration: its pool reuses a connection
 		// only at a provable message boundary (see upstream.go).
@@ -384,6 +388,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m.check != nil && !g.validateRequest(rq) {
 		return
 	}
+	// The response cache is read only here, after every check above.
+	if m.cache != nil && g.serveCached(rq, tbl) {
+		return
+	}
 	g.integrate(rq)
 }
 
@@ -427,6 +435,7 @@ const emptySHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b785
 
 // fail writes a gateway response.
 func (g *Gateway) fail(rq *request, err error) {
+	rq.noStore = true
 	e := awserr.From(err)
 	if e.Cause != nil {
 		g.cfg.Log.Debug("gateway error", "request_id", rq.reqID, "code", e.Code, "status", e.Status, "err", e.Cause)
@@ -437,6 +446,7 @@ func (g *Gateway) fail(rq *request, err error) {
 // tooLarge is the front end's answer to a payload over 10 MB (spec §10.1):
 // plain text, no x-amzn headers.
 func (g *Gateway) tooLarge(rq *request) {
+	rq.noStore = true
 	h := rq.w.Header()
 	delete(h, "X-Amzn-Requestid")
 	delete(h, "X-Amz-Apigw-Id")

@@ -44,6 +44,7 @@ type request struct {
 	apiKey    *keyEntry    // the API key of an apiKeyRequired method
 	respType  string       // gateway response type overriding responseType's inference
 	flushGen  int64        // the stage's authorizer cache generation
+	noStore   bool         // the gateway answered itself: nothing to cache
 }
 
 // outHeader returns the cleared, reusable integration header map.

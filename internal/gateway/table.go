@@ -72,6 +72,10 @@ type stageEntry struct {
 	// clientCert is presented to HTTPS backends (clientcert.go); nil for
 	// none.
 	clientCert *clientCert
+	// cacheOn: the stage has a response cache (cacheClusterEnabled; for a
+	// canary, with useStageCache) of cacheLimit bytes (cache.go).
+	cacheOn    bool
+	cacheLimit int64
 }
 
 func (s *stageEntry) integrationUserAgent() string {
@@ -118,6 +122,9 @@ type methodEntry struct {
 	mappedHeaders []string
 	// check is the method's request validation; nil validates nothing.
 	check *apigw.RequestCheck
+	// cache is the method's response cache settings; nil when the method
+	// is not cached (cache.go).
+	cache *methodCache
 }
 
 type throttleSpec struct {
@@ -219,6 +226,8 @@ func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord)
 	s.srcPrefix = s.arnPrefix
 	s.resPolicyName = "api:" + a.id
 	s.userAgent = "AmazonAPIGateway_" + a.id
+	s.cacheOn = st.Stage.CacheClusterEnabled
+	s.cacheLimit = stageCacheLimit(st.Stage.CacheClusterSize)
 	if d.Policy != "" {
 		p, err := policy.Parse([]byte(d.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		if err != nil {
@@ -290,6 +299,7 @@ func compileMethod(s *stageEntry, st *apigw.StageRecord, r *apigw.Resource, verb
 	if e.in == nil {
 		return e
 	}
+	e.cache = compileMethodCache(st, r, verb, e.in)
 	e.timeout = 29 * time.Second
 	if e.in.TimeoutInMillis > 0 {
 		e.timeout = time.Duration(e.in.TimeoutInMillis) * time.Millisecond

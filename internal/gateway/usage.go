@@ -41,6 +41,9 @@ type authzTable struct {
 	// flushGen is each stage's authorizer cache generation
 	// (FlushStageAuthorizersCache), part of every cache key.
 	flushGen map[string]int64
+	// cacheGen is each stage's response cache generation
+	// (FlushStageCache, cache.go).
+	cacheGen map[string]int64
 }
 
 type keyEntry struct {
@@ -97,7 +100,17 @@ func loadAuthz(r store.Reader, t *Table) error {
 			ext(a).responses[resp.ResponseType] = &resp
 		}
 	}
-	t.x = authzTable{keys: map[string]*keyEntry{}, plans: map[string]*planEntry{}, stagePlans: map[string][]*planEntry{}, flushGen: map[string]int64{}}
+	t.x = authzTable{keys: map[string]*keyEntry{}, plans: map[string]*planEntry{}, stagePlans: map[string][]*planEntry{}, flushGen: map[string]int64{}, cacheGen: map[string]int64{}}
+	if recs, err = r.List(apigw.KindStageCacheFlush, ""); err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		var f apigw.AuthorizerFlushRecord
+		if err := json.Unmarshal(rec.Value, &f); err != nil {
+			return err
+		}
+		t.x.cacheGen[rec.Key] = f.Generation
+	}
 	if recs, err = r.List(apigw.KindAuthorizerFlush, ""); err != nil {
 		return err
 	}

@@ -12,7 +12,8 @@
 #
 # Results: bin/moto/SUITE.jsonl (one line per test), gatehouse's log in
 # bin/moto/SUITE.log; test/moto/report.py turns them into doc/moto-results.md.
-# Extra pytest arguments: PYTEST_ARGS='-k test_create_role'.
+# Extra pytest arguments: PYTEST_ARGS='-x'; a -k expression (spaces
+# allowed): PYTEST_K='test_create_role or test_get_role'.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -57,7 +58,7 @@ for s in "${suites[@]}"; do
 		GATEHOUSE_BIN="$root/bin/gatehouse" GATEHOUSE_MOTO_PORT="$port" \
 		GATEHOUSE_MOTO_RESULTS="$out/$s.jsonl" GATEHOUSE_MOTO_LOG="$out/$s.log" \
 		PYTHONPATH="$root/test/moto" \
-		bash -c 'cd "$0" && "$1" "$2" -p gatehouse_moto -q -p no:cacheprovider --color=no -o addopts= -rN --tb=no $PYTEST_ARGS "tests/$3"' \
-		"$src" "$PY" "$root/test/moto/runpytest.py" "$s" | tail -3 || true
+		bash -c 'cd "$0" && "$1" "$2" -p gatehouse_moto -q -p no:cacheprovider --color=no -o addopts= -rN --tb=no $PYTEST_ARGS ${4:+-k "$4"} "tests/$3"' \
+		"$src" "$PY" "$root/test/moto/runpytest.py" "$s" "${PYTEST_K:-}" | tail -3 || true
 done
 "$PY" test/moto/report.py "$out" "${suites[@]}"
