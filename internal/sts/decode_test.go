@@ -28,9 +28,9 @@ type decoded struct {
 		Items []any `json:"items"`
 	} `json:"failures"`
 	Context struct {
-		Principal struct{ ID, Name, ARN string } `json:"principal"`
-		Action     string                          `json:"action"`
-		Resource   string                          `json:"resource"`
+		Principal  struct{ ID, Name, ARN string } `json:"principal"`
+		Action     string                         `json:"action"`
+		Resource   string                         `json:"resource"`
 		Conditions struct {
 			Items []struct {
 				Key    string `json:"key"`
