@@ -69,4 +69,8 @@ func TestInputConstraints(t *testing.T) {
 	if msg := WantCode(t, err, "NoSuchEntity"); msg != "The group with name nog cannot be found." {
 		t.Fatalf("msg %q", msg)
 	}
+	slr, err := ic.CreateServiceLinkedRole(Ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("custom-resource.application-autoscaling.amazonaws.com")})
+	if err != nil || *slr.Role.RoleName != "AWSServiceRoleForApplicationAutoScaling_CustomResource" {
+		t.Fatalf("service-linked role %v %v", slr, err)
+	}
 }
