@@ -32,6 +32,7 @@ func (a *App) wireIAM(ctx context.Context) error {
 		MasterKey:          key,
 		DefaultAccount:     a.Config.AccountID,
 		LegacyDenyMessages: a.Config.LegacyDenyMessages,
+		EncodeDenials:      a.Config.EncodeDenials,
 		HideCanonical:      a.Config.HideCanonical,
 		Now:                a.Config.Now,
 	})

@@ -68,6 +68,7 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 	str(&cfg.DecisionLog, "decision-log", `authorization decision log: "" (off), "-" (stdout) or a file path`)
 	boolean(&cfg.HideCanonical, "hide-canonical", "omit the canonical request from signature-mismatch errors (hardened deployments)")
 	boolean(&cfg.LegacyDenyMessages, "legacy-deny-messages", "use AWS's pre-2023 access-denied wording (no policy-type suffix)")
+	boolean(&cfg.EncodeDenials, "encode-denials", "append an encoded authorization message to access denials (sts decode-authorization-message reads it)")
 	if v := getenv("GATEHOUSE_APIGW_MAX_RESOURCES"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {

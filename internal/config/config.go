@@ -74,6 +74,9 @@ type Config struct {
 	// LegacyDenyMessages uses AWS's pre-2023 denial wording (no "because no
 	// identity-based policy allows ..." suffix).
 	LegacyDenyMessages bool
+	// EncodeDenials appends "Encoded authorization failure message: …" to
+	// access denials, decodable with sts:DecodeAuthorizationMessage.
+	EncodeDenials bool
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
 	// BodyBudget bounds the request-body bytes buffered at once across all

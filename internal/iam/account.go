@@ -127,13 +127,28 @@ func (c *call) boolParam(name, member string) (bool, error) {
 }
 
 func (c *call) intParam(name, member string, def, lo, hi int) (int, error) {
+	n, v := c.intParamV(name, member, def, lo, hi)
+	if v != nil {
+		return 0, validation(v.value, v.member, v.constraint)
+	}
+	return n, nil
+}
+
+// intParamV is intParam giving the failed constraint, for operations
+// that report all of them at once.
+func (c *call) intParamV(name, member string, def, lo, hi int) (int, *violation) {
 	v := c.get(name)
 	if v == "" {
 		return def, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, validation(v, member, "Member must have value between "+strconv.Itoa(lo)+" and "+strconv.Itoa(hi))
+	switch {
+	case err != nil:
+		return 0, &violation{v, member, "Member must be a number"}
+	case n < lo:
+		return 0, &violation{v, member, "Member must have value greater than or equal to " + strconv.Itoa(lo)}
+	case n > hi:
+		return 0, &violation{v, member, "Member must have value less than or equal to " + strconv.Itoa(hi)}
 	}
 	return n, nil
 }
@@ -144,14 +159,23 @@ func (c *call) intParam(name, member string, def, lo, hi int) (int, error) {
 func opUpdateAccountPasswordPolicy(c *call) (any, error) {
 	var p PasswordPolicy
 	var err error
-	if p.MinimumPasswordLength, err = c.intParam("MinimumPasswordLength", "minimumPasswordLength", 6, 6, 128); err != nil {
-		return nil, err
+	var vs []violation
+	for _, f := range []struct {
+		name, member string
+		def, lo, hi  int
+		dst          *int
+	}{
+		{"MinimumPasswordLength", "minimumPasswordLength", 6, 6, 128, &p.MinimumPasswordLength},
+		{"PasswordReusePrevention", "passwordReusePrevention", 0, 1, 24, &p.PasswordReusePrevention},
+		{"MaxPasswordAge", "maxPasswordAge", 0, 1, 1095, &p.MaxPasswordAge},
+	} {
+		var v *violation
+		if *f.dst, v = c.intParamV(f.name, f.member, f.def, f.lo, f.hi); v != nil {
+			vs = append(vs, *v)
+		}
 	}
-	if p.MaxPasswordAge, err = c.intParam("MaxPasswordAge", "maxPasswordAge", 0, 1, 1095); err != nil {
-		return nil, err
-	}
-	if p.PasswordReusePrevention, err = c.intParam("PasswordReusePrevention", "passwordReusePrevention", 0, 1, 24); err != nil {
-		return nil, err
+	if e := validations(vs); e != nil {
+		return nil, e
 	}
 	for _, b := range []struct {
 		param, member string

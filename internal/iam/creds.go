@@ -393,7 +393,7 @@ func opUploadSigningCertificate(c *call) (any, error) {
 	sum := md5.Sum(cert.Raw)
 	id := strings.ToUpper(fmt.Sprintf("%x", sum[:]))
 	cr := &UserCredential{Account: u.Account, UserID: u.ID, ID: id, Status: "Active", Created: c.s.now().UTC(), Body: body}
-	err = c.addCred(kindSigningCert, u, cr, 2, "SigningCertificatesPerUser", func(a, b *UserCredential) bool { return a.ID == b.ID },
+	err = c.addCred(kindSigningCert, u, cr, 2, "CertificatesPerUser", func(a, b *UserCredential) bool { return a.ID == b.ID },
 		awserr.DuplicateCertificate.Errorf("The Certificate with id %s already exists.", id))
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package iam
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -122,11 +123,16 @@ func opListGroupsForUser(c *call) (any, error) {
 }
 
 func (c *call) membership(add bool) (any, error) {
+	uname := c.get("UserName")
 	gname, err := c.entity(etGroup, nil)
 	if err != nil {
+		// Authorized, but neither exists: AWS names the user first.
+		var ae *awserr.Error
+		if uname != "" && errors.As(err, &ae) && ae.Code == awserr.NoSuchEntity.Name && c.snap.User(c.account(), uname) == nil {
+			return nil, etUser.noSuch(uname)
+		}
 		return nil, err
 	}
-	uname := c.get("UserName")
 	if uname == "" {
 		return nil, validation("", "userName", "Member must not be null")
 	}

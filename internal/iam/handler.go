@@ -149,8 +149,8 @@ func (c *call) authorize(action, resource string, fill func(*policy.Context)) er
 func operationKeys(c *call) func(*policy.Context) {
 	switch {
 	case strings.HasPrefix(c.action, "Untag"):
-		keys := c.members("TagKeys")
-		if len(keys) == 0 {
+		keys, err := c.tagKeys()
+		if err != nil || len(keys) == 0 {
 			return nil
 		}
 		return func(pc *policy.Context) { pipeline.TagKeys(pc, keys) }

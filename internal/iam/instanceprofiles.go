@@ -104,7 +104,13 @@ func opGetInstanceProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ InstanceProfile xmlInstanceProfile }{c.profileXML(p)}, nil
+	x := c.profileXML(p)
+	if x.Tags == nil {
+		// GetInstanceProfile answers an empty Tags list (the listings
+		// carry none at all).
+		x.Tags = list([]xmlTag{})
+	}
+	return struct{ InstanceProfile xmlInstanceProfile }{x}, nil
 }
 
 func opDeleteInstanceProfile(c *call) (any, error) {
@@ -265,7 +271,10 @@ func opUntagInstanceProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return nil, c.modifyProfile(p.Name, func(_ store.Tx, cur *InstanceProfile) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil

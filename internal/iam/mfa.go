@@ -523,7 +523,10 @@ func opTagMFADevice(c *call) (any, error) {
 }
 
 func opUntagMFADevice(c *call) (any, error) {
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return c.mfaTagTarget(func(d *MFADevice) error {
 		d.Tags = removeTags(d.Tags, keys)
 		return nil

@@ -54,7 +54,10 @@ func opUntagPolicy(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return nil, c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
 		p.Tags = removeTags(p.Tags, keys)
 		return nil
@@ -89,7 +92,10 @@ func opUntagOIDCProvider(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
 		o.Tags = removeTags(o.Tags, keys)
 		return nil

@@ -3,6 +3,7 @@ package iam
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,7 +73,32 @@ func checkThumbprints(tps []string) error {
 	return nil
 }
 
+// oidcConstraints checks the model's length constraints of
+// CreateOpenIDConnectProvider's input, all at once as AWS reports them,
+// before the values' meaning is looked at.
+func oidcConstraints(c *call) error {
+	var vs []violation
+	if raw := c.get("Url"); len(raw) > 255 {
+		vs = append(vs, violation{raw, "url", "Member must have length less than or equal to 255"})
+	}
+	if tps := c.members("ThumbprintList"); slices.ContainsFunc(tps, func(t string) bool { return len(t) != 40 }) {
+		vs = append(vs, violation{"[" + strings.Join(tps, ", ") + "]", "thumbprintList",
+			listConstraint("Member must have length less than or equal to 40", "Member must have length greater than or equal to 40")})
+	}
+	if ids := c.members("ClientIDList"); slices.ContainsFunc(ids, func(id string) bool { return id == "" || len(id) > 255 }) {
+		vs = append(vs, violation{"[" + strings.Join(ids, ", ") + "]", "clientIDList",
+			listConstraint("Member must have length less than or equal to 255", "Member must have length greater than or equal to 1")})
+	}
+	if e := validations(vs); e != nil {
+		return e
+	}
+	return nil
+}
+
 func opCreateOIDCProvider(c *call) (any, error) {
+	if err := oidcConstraints(c); err != nil {
+		return nil, err
+	}
 	u, err := parseProviderURL(c.get("Url"))
 	if err != nil {
 		return nil, err

@@ -321,7 +321,10 @@ func opUntagRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil

@@ -264,8 +264,11 @@ func opTagSAMLProvider(c *call) (any, error) {
 }
 
 func opUntagSAMLProvider(c *call) (any, error) {
-	keys := c.members("TagKeys")
-	_, err := c.samlTarget(func(tx store.Tx, p *SAMLProvider) error {
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
+	_, err = c.samlTarget(func(tx store.Tx, p *SAMLProvider) error {
 		p.Tags = removeTags(p.Tags, keys)
 		return putJSON(tx, kindSAML, p.Account+"/"+p.Name, p)
 	})

@@ -297,8 +297,11 @@ func opTagServerCertificate(c *call) (any, error) {
 }
 
 func opUntagServerCertificate(c *call) (any, error) {
-	keys := c.members("TagKeys")
-	_, err := c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
+	_, err = c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
 		s.Tags = removeTags(s.Tags, keys)
 		return putJSON(tx, kindServerCert, entityKey(s.Account, s.Name), s)
 	})

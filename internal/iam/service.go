@@ -25,6 +25,9 @@ type Config struct {
 	DefaultAccount string
 	// LegacyDenyMessages drops the "because no … policy allows" suffix.
 	LegacyDenyMessages bool
+	// EncodeDenials appends an encoded authorization message (authmsg.go)
+	// to the denials of every surface this service authorizes.
+	EncodeDenials bool
 	// HideCanonical drops canonical requests from signature mismatch
 	// messages.
 	HideCanonical bool

@@ -40,6 +40,18 @@ var slrNames = map[string]string{
 	"dynamodb.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_DynamoDBTable",
 	"ecs.application-autoscaling.amazonaws.com":      "ApplicationAutoScaling_ECSService",
 	"lambda.application-autoscaling.amazonaws.com":   "ApplicationAutoScaling_LambdaConcurrency",
+	// The other Application Auto Scaling targets (its User Guide's
+	// "Service-linked roles" table).
+	"custom-resource.application-autoscaling.amazonaws.com": "ApplicationAutoScaling_CustomResource",
+	"ec2.application-autoscaling.amazonaws.com":             "ApplicationAutoScaling_EC2SpotFleetRequest",
+	"rds.application-autoscaling.amazonaws.com":             "ApplicationAutoScaling_RDSCluster",
+	"sagemaker.application-autoscaling.amazonaws.com":       "ApplicationAutoScaling_SageMakerEndpoint",
+	"cassandra.application-autoscaling.amazonaws.com":       "ApplicationAutoScaling_CassandraTable",
+	"kafka.application-autoscaling.amazonaws.com":           "ApplicationAutoScaling_KafkaCluster",
+	"elasticache.application-autoscaling.amazonaws.com":     "ApplicationAutoScaling_ElastiCacheRG",
+	"neptune.application-autoscaling.amazonaws.com":         "ApplicationAutoScaling_NeptuneCluster",
+	"appstream.application-autoscaling.amazonaws.com":       "ApplicationAutoScaling_AppStreamFleet",
+	"comprehend.application-autoscaling.amazonaws.com":      "ApplicationAutoScaling_ComprehendEndpoint",
 }
 
 var servicePrincipalRE = regexp.MustCompile(`^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$`)

@@ -107,6 +107,22 @@ func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 
 // tooManyTags is the error of a TagX call that would leave a resource
 // with more than maxTags tags.
+// tagKeys reads the TagKeys of the Untag* operations: at most 50 keys of
+// 1 to 128 characters (the model's constraints, answered as AWS's
+// ValidationError).
+func (c *call) tagKeys() ([]string, error) {
+	keys := c.members("TagKeys")
+	if len(keys) > maxTags {
+		return nil, validation("["+strconv.Itoa(len(keys))+" tag keys]", "tagKeys", "Member must have length less than or equal to 50")
+	}
+	for i, k := range keys {
+		if k == "" || utf8.RuneCountInString(k) > 128 {
+			return nil, validation(k, "tagKeys."+strconv.Itoa(i+1)+".member", "Member must have length less than or equal to 128")
+		}
+	}
+	return keys, nil
+}
+
 func tooManyTags(tags []authn.Tag) error {
 	if len(tags) > maxTags {
 		return awserr.LimitExceeded.New("The number of tags has reached the maximum limit.")
@@ -476,7 +492,10 @@ func opUntagUser(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys := c.members("TagKeys")
+	keys, err := c.tagKeys()
+	if err != nil {
+		return nil, err
+	}
 	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil

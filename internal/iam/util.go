@@ -20,6 +20,35 @@ func unbase64URL(s string) (string, bool) {
 }
 
 // validation renders AWS's constraint violation message.
+// listConstraint is the constraint text of a list whose members violate
+// theirs: "Member must satisfy constraint: [A, B]".
+func listConstraint(member ...string) string {
+	return "Member must satisfy constraint: [" + strings.Join(member, ", ") + "]"
+}
+
+// violation is one failed model constraint of a request.
+type violation struct{ value, member, constraint string }
+
+// validations is AWS's answer to several failed constraints at once:
+// "N validation errors detected: Value '…' at '…' failed to satisfy
+// constraint: …; Value …". It is nil for none.
+func validations(vs []violation) *awserr.Error {
+	switch len(vs) {
+	case 0:
+		return nil
+	case 1:
+		return validation(vs[0].value, vs[0].member, vs[0].constraint)
+	}
+	// Several at once are quoted with double quotes (moto's tests of
+	// CreateOpenIDConnectProvider and UpdateAccountPasswordPolicy record
+	// AWS's answers so; one alone keeps single quotes).
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = fmt.Sprintf("Value \"%s\" at \"%s\" failed to satisfy constraint: %s", v.value, v.member, v.constraint)
+	}
+	return awserr.ValidationError.Errorf("%d validation errors detected: %s", len(vs), strings.Join(parts, "; "))
+}
+
 func validation(value, member, constraint string) *awserr.Error {
 	return awserr.ValidationError.Errorf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, member, constraint)
 }

@@ -43,6 +43,14 @@ type Explainer interface {
 	Explain(p *authn.Principal, req AuthzRequest) *policy.Explanation
 }
 
+// DenialEncoder is an Authorizer that can seal its evidence for a denied
+// request into an encoded authorization message (AWS's "Encoded
+// authorization failure message", read back with
+// sts:DecodeAuthorizationMessage). It returns "" when denials carry none.
+type DenialEncoder interface {
+	EncodeDenial(p *authn.Principal, req AuthzRequest) string
+}
+
 // Surface is one API's authorization setup: who decides, its clock, and
 // the error its wire format answers a denial with.
 type Surface struct {
@@ -133,7 +141,13 @@ func (s *Surface) Authorize(c *Call) (policy.Decision, error) {
 	if d.Effect == policy.Allowed {
 		return d, nil
 	}
-	return d, s.Denial(c.Caller, req.Action, req.Resource, d)
+	err := s.Denial(c.Caller, req.Action, req.Resource, d)
+	if enc, ok := s.Authz.(DenialEncoder); ok {
+		if m := enc.EncodeDenial(c.Caller, req); m != "" {
+			err.Message += " Encoded authorization failure message: " + m
+		}
+	}
+	return d, err
 }
 
 // Denial is the surface's AccessDenied error for decision d.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
@@ -13,8 +14,17 @@ import (
 )
 
 // sessionPolicies validates the Policy and PolicyArns parameters.
+// maxPolicyLength is the Policy parameter's length constraint in the STS
+// model (AssumeRole*, GetFederationToken).
+const maxPolicyLength = 2048
+
 func (c *call) sessionPolicies(roleAccount string) (doc string, arns []string, err error) {
 	doc = c.get("Policy")
+	if n := utf8.RuneCountInString(doc); n > maxPolicyLength {
+		// The model's length constraint, checked before the document is
+		// read (AWS: ValidationError naming the limit).
+		return "", nil, validation(doc, "policy", "Member must have length less than or equal to 2048")
+	}
 	if doc != "" {
 		if _, err := policy.Parse([]byte(doc), policy.ParseOptions{Type: policy.TypeSession}); err != nil {
 			if se, ok := err.(*policy.SyntaxError); ok {

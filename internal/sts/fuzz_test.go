@@ -66,3 +66,49 @@ func FuzzOperations(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeAuthorizationMessage feeds arbitrary messages to
+// DecodeAuthorizationMessage as the account's root (allowed to decode):
+// a message gatehouse did not seal never opens, and nothing panics.
+func FuzzDecodeAuthorizationMessage(f *testing.F) {
+	ctx := context.Background()
+	b, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	is, err := iam.New(ctx, iam.Config{Store: store.New(b), MasterKey: bytes.Repeat([]byte{1}, 32), DefaultAccount: "000000000000"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := is.Bootstrap(ctx, "000000000000", "default", "AKIAFUZZFUZZFUZZFUZZ", "fuzzsecretfuzzsecretfuzzsecretfuzzsecret"); err != nil {
+		f.Fatal(err)
+	}
+	s := New(Config{IAM: is})
+	root := &authn.Principal{Kind: authn.Root, ARN: "arn:aws:iam::000000000000:root", AccountID: "000000000000", UserID: "000000000000"}
+	valid := is.EncodeAuthorizationMessage(root, iam.AuthzRequest{Action: "iam:CreateUser", Resource: "arn:aws:iam::000000000000:user/x"})
+	// Each fuzz worker seals its own copy (random nonce); what any of them
+	// sealed opens to this plaintext, and nothing else opens at all.
+	plain, err := is.DecodeAuthorizationMessage("000000000000", valid)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{valid, valid[:len(valid)-1], "", "AAAA", "v1:AAAA", "%%%"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: root,
+			params: url.Values{"EncodedMessage": {msg}}, snap: is.Snapshot()}
+		defer c.release()
+		res, err := c.decodeAuthorizationMessage()
+		if err != nil {
+			var ae *awserr.Error
+			if !errors.As(err, &ae) || ae.Code == awserr.InternalFailure.Name {
+				t.Fatalf("non-AWS error %v", err)
+			}
+			return
+		}
+		if res.(struct{ DecodedMessage string }).DecodedMessage != plain {
+			t.Fatalf("a message gatehouse did not seal opened: %q -> %v", msg, res)
+		}
+	})
+}

@@ -40,6 +40,7 @@ var Table = pipeline.Table{
 	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
 	{Name: "GetSessionToken"},
 	{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}},
+	{Name: "DecodeAuthorizationMessage", Actions: []string{"sts:DecodeAuthorizationMessage"}},
 	{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
 }
 
@@ -149,6 +150,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res, err = c.assumeRoot()
 		case "GetDelegatedAccessToken":
 			res, err = c.getDelegatedAccessToken()
+		case "DecodeAuthorizationMessage":
+			res, err = c.decodeAuthorizationMessage()
 		default:
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}

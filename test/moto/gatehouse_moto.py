@@ -14,16 +14,32 @@ moto's code. What it does:
   data dir: the first reset of every test restarts it, later resets in the
   same test are no-ops. Tests that never enter mock_aws never start it.
 * writes one JSON line per test (nodeid, outcome, first error line) to
-  $GATEHOUSE_MOTO_RESULTS.
+  $GATEHOUSE_MOTO_RESULTS;
+* replaces test_awslambda's role helpers (utilities.get_role_name,
+  test_awslambda_cloudformation.get_role_arn): they create "my-role" with
+  AssumeRolePolicyDocument="some policy", which AWS and gatehouse refuse
+  (MalformedPolicyDocument), and get_role_name then retries forever -- the
+  suite stalled on it. The replacement creates the same role (name, path)
+  with a trust policy for lambda.amazonaws.com, as a real Lambda execution
+  role has, and gives up after a few attempts;
+* bounds every test at $GATEHOUSE_MOTO_TEST_TIMEOUT seconds (default 300,
+  SIGALRM): a test that loops or waits forever fails with a timeout instead
+  of stalling the suite.
 """
 import json
 import os
 import shutil
+import signal
+import sys
 import subprocess
 import tempfile
 import threading
 
 import pytest
+
+# Serializes the role helper: moto's race-condition test calls it from
+# 15 threads, and the first call of a test restarts gatehouse.
+_lock = threading.RLock()
 
 _state = {"proc": None, "dir": None, "fresh": True, "log": None}
 
@@ -86,6 +102,67 @@ def pytest_configure(config):
     default_user_config["core"]["mock_credentials"] = False
     models.ServerModeMockAWS.reset = _reset
     _state["log"] = open(os.environ.get("GATEHOUSE_MOTO_LOG", os.devnull), "a")
+
+
+_LAMBDA_TRUST = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+
+def _lambda_role(region=None):
+    """The role moto's test_awslambda helpers create, with a valid trust policy."""
+    import boto3
+    from botocore.exceptions import ClientError
+    from moto import mock_aws
+
+    # mock_aws (as moto's helper does) points boto3 at the server, and
+    # starts gatehouse if the test has not.
+    with _lock, mock_aws():
+        iam = boto3.client("iam", region_name=region or "us-west-2")
+        for _ in range(5):
+            try:
+                return iam.get_role(RoleName="my-role")["Role"]["Arn"]
+            except ClientError:
+                pass
+            try:
+                return iam.create_role(RoleName="my-role", AssumeRolePolicyDocument=_LAMBDA_TRUST,
+                                       Path="/my-path/")["Role"]["Arn"]
+            except ClientError:
+                pass
+        return iam.get_role(RoleName="my-role")["Role"]["Arn"]
+
+
+def pytest_collection_finish(session):
+    # Test modules import the helpers by name ("from .utilities import
+    # get_role_name"), so every module holding one gets the replacement.
+    for name, mod in list(sys.modules.items()):
+        if mod is None or "test_awslambda" not in name:
+            continue
+        for attr in ("get_role_name", "get_role_arn"):
+            if callable(getattr(mod, attr, None)):
+                setattr(mod, attr, _lambda_role)
+
+
+class _TestTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _TestTimeout("test exceeded GATEHOUSE_MOTO_TEST_TIMEOUT")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    limit = int(os.environ.get("GATEHOUSE_MOTO_TEST_TIMEOUT", "300"))
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def pytest_unconfigure(config):

@@ -1,0 +1,76 @@
+package iam_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
+)
+
+// TestInputConstraints checks answers moto's suite exposed: every
+// model constraint violated at once is reported at once, Untag* take at
+// most 50 keys, AddUserToGroup names the missing user before the group,
+// the signing-certificate quota's name, GetInstanceProfile's empty Tags.
+func TestInputConstraints(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	long := strings.Repeat("b", 256)
+	_, err := ic.CreateOpenIDConnectProvider(Ctx, &awsiam.CreateOpenIDConnectProviderInput{Url: aws.String(long),
+		ThumbprintList: []string{strings.Repeat("b", 41)}, ClientIDList: []string{long}})
+	msg := WantCode(t, err, "ValidationError")
+	for _, want := range []string{"3 validation errors detected: ", `at "url" failed`, `at "thumbprintList" failed to satisfy constraint: Member must satisfy constraint: [`,
+		`at "clientIDList" failed`, "Member must have length greater than or equal to 1"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("missing %q in %q", want, msg)
+		}
+	}
+	_, err = ic.UpdateAccountPasswordPolicy(Ctx, &awsiam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(129),
+		PasswordReusePrevention: aws.Int32(25), MaxPasswordAge: aws.Int32(1096)})
+	if msg := WantCode(t, err, "ValidationError"); msg != `3 validation errors detected: Value "129" at "minimumPasswordLength" failed to satisfy constraint: Member must have value less than or equal to 128; `+
+		`Value "25" at "passwordReusePrevention" failed to satisfy constraint: Member must have value less than or equal to 24; `+
+		`Value "1096" at "maxPasswordAge" failed to satisfy constraint: Member must have value less than or equal to 1095` {
+		t.Fatalf("msg %q", msg)
+	}
+	_, err = ic.UpdateAccountPasswordPolicy(Ctx, &awsiam.UpdateAccountPasswordPolicyInput{MinimumPasswordLength: aws.Int32(5)})
+	if msg := WantCode(t, err, "ValidationError"); msg != "1 validation error detected: Value '5' at 'minimumPasswordLength' failed to satisfy constraint: Member must have value greater than or equal to 6" {
+		t.Fatalf("msg %q", msg)
+	}
+
+	if _, err := ic.CreateInstanceProfile(Ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: aws.String("ip"),
+		Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 51)
+	for i := range keys {
+		keys[i] = "k"
+	}
+	_, err = ic.UntagInstanceProfile(Ctx, &awsiam.UntagInstanceProfileInput{InstanceProfileName: aws.String("ip"), TagKeys: keys})
+	if msg := WantCode(t, err, "ValidationError"); !strings.Contains(msg, "at 'tagKeys' failed to satisfy constraint: Member must have length less than or equal to 50") {
+		t.Fatalf("msg %q", msg)
+	}
+	if _, err := ic.UntagInstanceProfile(Ctx, &awsiam.UntagInstanceProfileInput{InstanceProfileName: aws.String("ip"), TagKeys: []string{"k"}}); err != nil {
+		t.Fatal(err)
+	}
+	gp, err := ic.GetInstanceProfile(Ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: aws.String("ip")})
+	if err != nil || gp.InstanceProfile.Tags == nil || len(gp.InstanceProfile.Tags) != 0 {
+		t.Fatalf("tags %v %v", gp, err)
+	}
+
+	_, err = ic.AddUserToGroup(Ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("nog"), UserName: aws.String("nou")})
+	if msg := WantCode(t, err, "NoSuchEntity"); msg != "The user with name nou cannot be found." {
+		t.Fatalf("msg %q", msg)
+	}
+	if _, err := ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("u")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ic.AddUserToGroup(Ctx, &awsiam.AddUserToGroupInput{GroupName: aws.String("nog"), UserName: aws.String("u")})
+	if msg := WantCode(t, err, "NoSuchEntity"); msg != "The group with name nog cannot be found." {
+		t.Fatalf("msg %q", msg)
+	}
+	slr, err := ic.CreateServiceLinkedRole(Ctx, &awsiam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("custom-resource.application-autoscaling.amazonaws.com")})
+	if err != nil || *slr.Role.RoleName != "AWSServiceRoleForApplicationAutoScaling_CustomResource" {
+		t.Fatalf("service-linked role %v %v", slr, err)
+	}
+}

@@ -1,0 +1,30 @@
+package sts
+
+import (
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/iam"
+)
+
+// decodeAuthorizationMessage answers DecodeAuthorizationMessage: the
+// caller needs sts:DecodeAuthorizationMessage (resource "*", as the
+// Service Authorization Reference lists it), and the message must have
+// been sealed by this gatehouse for the caller's account (iam/authmsg.go).
+// A message that does not open is InvalidAuthorizationMessageException
+// (the model's error); its wording is [unconfirmed].
+func (c *call) decodeAuthorizationMessage() (any, error) {
+	msg := c.get("EncodedMessage")
+	if msg == "" {
+		return nil, validation(msg, "encodedMessage", "Member must have length greater than or equal to 1")
+	}
+	if len(msg) > iam.MaxAuthorizationMessage {
+		return nil, validation("...", "encodedMessage", "Member must have length less than or equal to 10240")
+	}
+	if _, err := c.authorize(c.p, iam.AuthzRequest{Action: "sts:DecodeAuthorizationMessage", Resource: "*", Context: c.requestContext()}); err != nil {
+		return nil, err
+	}
+	decoded, err := c.s.iam.DecodeAuthorizationMessage(c.p.AccountID, msg)
+	if err != nil {
+		return nil, awserr.InvalidAuthorizationMessage.New("The encoded authorization message is invalid.")
+	}
+	return struct{ DecodedMessage string }{decoded}, nil
+}
