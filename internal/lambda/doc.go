@@ -82,9 +82,8 @@
 //
 // # Not implemented
 //
-// Container images, S3 code, response streaming (InvokeWithResponseStream,
-// URLs in RESPONSE_STREAM mode answer buffered), event sources (mappings
-// answer as for sources that do not exist). Event invocations are queued in memory and lost on restart.
+// Container images, S3 code, event sources (mappings answer as for
+// sources that do not exist). Event invocations are queued in memory and lost on restart.
 //
 // # Logs
 //

@@ -202,27 +202,9 @@ func (s *Service) invoke(q *request, raw string) error {
 		// Refused before anything is queued: this host cannot run functions.
 		return invokeError(err)
 	}
-	payload := q.body
-	if len(payload) == 0 {
-		payload = []byte("{}")
-	} else if !utf8.Valid(payload) {
-		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 middle byte")
-	} else if !json.Valid(payload) {
-		var v any
-		err := json.Unmarshal(payload, &v)
-		detail := "invalid JSON"
-		if err != nil {
-			detail = err.Error()
-		}
-		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
-	}
-	clientCtx := ""
-	if cc := q.r.Header.Get("X-Amz-Client-Context"); cc != "" && typ != "Event" {
-		b, err := base64.StdEncoding.DecodeString(cc)
-		if err != nil || !json.Valid(b) || len(cc) > 3583 {
-			return awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
-		}
-		clientCtx = string(b)
+	payload, clientCtx, err := invokeInput(q, typ)
+	if err != nil {
+		return err
 	}
 	meta := awsproto.MetaFrom(q.r.Context())
 	switch typ {
@@ -280,6 +262,33 @@ func (s *Service) invoke(q *request, raw string) error {
 	q.w.WriteHeader(http.StatusOK)
 	_, _ = q.w.Write(out.Payload)
 	return nil
+}
+
+// invokeInput checks an invocation's payload (JSON, UTF-8) and its client
+// context header, as Invoke and InvokeWithResponseStream take them.
+func invokeInput(q *request, typ string) (payload []byte, clientCtx string, err error) {
+	payload = q.body
+	if len(payload) == 0 {
+		payload = []byte("{}")
+	} else if !utf8.Valid(payload) {
+		return nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 middle byte")
+	} else if !json.Valid(payload) {
+		var v any
+		err := json.Unmarshal(payload, &v)
+		detail := "invalid JSON"
+		if err != nil {
+			detail = err.Error()
+		}
+		return nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
+	}
+	if cc := q.r.Header.Get("X-Amz-Client-Context"); cc != "" && typ != "Event" {
+		b, err := base64.StdEncoding.DecodeString(cc)
+		if err != nil || !json.Valid(b) || len(cc) > 3583 {
+			return nil, "", awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
+		}
+		clientCtx = string(b)
+	}
+	return payload, clientCtx, nil
 }
 
 func invokeError(err error) error {

@@ -30,6 +30,7 @@ var Table = pipeline.Table{
 	{Name: "GetFunctionUrlConfig", Actions: []string{"lambda:GetFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
 	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
+	{Name: "InvokeWithResponseStream", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
 	// A request to a function URL (urlserve.go): since October 2025 AWS
 	// requires both actions of new URLs' callers, the second with
 	// lambda:InvokedViaFunctionUrl.

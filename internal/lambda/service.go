@@ -417,7 +417,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	switch op {
 	case "CreateFunction", "UpdateFunctionCode":
 		limit = maxCodeRequest
-	case "Invoke":
+	case "Invoke", "InvokeWithResponseStream":
 		limit = maxInvokeRequest
 	}
 	if s.cfg.Authn == nil {
@@ -428,7 +428,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, reqbody.ErrTooLarge):
 		switch op {
-		case "Invoke":
+		case "Invoke", "InvokeWithResponseStream":
 			return awserr.RequestEntityTooLarge.New("Request must be smaller than 6291456 bytes for the InvokeFunction operation")
 		case "CreateFunction", "UpdateFunctionCode":
 			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", op)
@@ -586,6 +586,11 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 					return "DeleteFunctionEventInvokeConfig", func(q *request) error { return s.deleteEventInvoke(q, name) }
 				}
 			}
+		}
+	case "2021-11-15":
+		if n == 4 && segs[1] == "functions" && segs[3] == "response-streaming-invocations" && method == http.MethodPost {
+			name := segs[2]
+			return "InvokeWithResponseStream", func(q *request) error { return s.invokeStream(q, name) }
 		}
 	case "2024-08-31":
 		if n == 4 && segs[1] == "functions" && segs[3] == "recursion-config" {

@@ -188,12 +188,29 @@ func (s *Service) serveURL(w http.ResponseWriter, r *http.Request) {
 		writeURLMessage(w, http.StatusBadGateway, "Internal Server Error", "")
 		return
 	}
-	out, err := s.mgr.Invoke(context.WithoutCancel(r.Context()), spec, runtime.Invocation{
+	var sink *urlStreamSink
+	inv := runtime.Invocation{
 		RequestID:  awsproto.MetaFrom(r.Context()).RequestID,
 		Payload:    event,
 		InvokedARN: res.arn(),
 		TraceID:    r.Header.Get("X-Amzn-Trace-Id"),
-	})
+	}
+	if cfg.InvokeMode == "RESPONSE_STREAM" {
+		sink = &urlStreamSink{w: w, rc: http.NewResponseController(w)}
+		if origin != "" && cfg.Cors != nil {
+			sink.cors = func(h http.Header) { corsHeaders(h, origin, cfg.Cors) }
+		}
+		inv.Stream = sink
+	}
+	out, err := s.mgr.Invoke(context.WithoutCancel(r.Context()), spec, inv)
+	if sink != nil && sink.end(err != nil || out.FunctionError != "") {
+		// The response went out as the function streamed it; a failure
+		// after the head can only cut the body short, as on AWS.
+		if err == nil && out.FunctionError != "" {
+			s.log.Debug("lambda: function URL stream ended in an error", "url_id", id, "error_type", out.ErrorType)
+		}
+		return
+	}
 	var te *runtime.ThrottleError
 	switch {
 	case errors.As(err, &te):
@@ -396,7 +413,18 @@ func writeURLResponse(w http.ResponseWriter, payload []byte) {
 			}
 		}
 	}
-	for k, v := range resp.Headers {
+	setURLHeaders(h, resp.Headers, resp.Cookies)
+	if h.Get("Content-Type") == "" {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// setURLHeaders sets the headers and cookies a function's response names.
+func setURLHeaders(h http.Header, headers map[string]string, cookies []string) {
+	for k, v := range headers {
 		if strings.HasPrefix(strings.ToLower(k), "access-control-") && h.Get(k) != "" {
 			continue // the URL's CORS configuration overrides the function's
 		}
@@ -405,17 +433,11 @@ func writeURLResponse(w http.ResponseWriter, payload []byte) {
 		}
 		h.Set(k, v)
 	}
-	for _, c := range resp.Cookies {
+	for _, c := range cookies {
 		if !strings.ContainsAny(c, "\r\n") {
 			h.Add("Set-Cookie", c)
 		}
 	}
-	if h.Get("Content-Type") == "" {
-		h.Set("Content-Type", "application/json")
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 func httpHeaderName(k string) bool {

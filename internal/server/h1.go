@@ -171,12 +171,13 @@ type h1Conn struct {
 	// the accept for the first request (net/http's rule: a connection
 	// that sends nothing is closed then), from its first byte for the
 	// next ones; zero when no head is being read.
-	headDeadline time.Time
-	keys         map[string]string // raw header name -> canonical, bounded
-	proto        *http.Request     // carries the connection's context
-	scratch      []byte            // response head and unsized body
-	broken       bool              // the connection cannot be reused
-	linger       bool              // close with lingerClose
+	headDeadline  time.Time
+	keys          map[string]string // raw header name -> canonical, bounded
+	proto         *http.Request     // carries the connection's context
+	scratch       []byte            // response head and unsized body
+	broken        bool              // the connection cannot be reused
+	writeDeadline bool              // a handler set a write deadline (reset after the exchange)
+	linger        bool              // close with lingerClose
 }
 
 const (
@@ -386,7 +387,12 @@ func (hc *h1Conn) exchange(req *http.Request) (keep bool) {
 		}
 	}()
 	hc.f.h.ServeHTTP(w, req)
-	return w.finish() && !hc.broken
+	keep = w.finish() && !hc.broken
+	if hc.writeDeadline {
+		hc.writeDeadline = false
+		_ = hc.c.SetWriteDeadline(time.Time{})
+	}
+	return keep
 }
 
 // prefixConn reads first what the fast path had buffered.
@@ -930,6 +936,17 @@ func (w *h1Writer) SetReadDeadline(t time.Time) error {
 	}
 	w.c.readDeadline = t
 	return w.c.c.SetReadDeadline(t)
+}
+
+// SetWriteDeadline lets http.ResponseController bound a streaming
+// handler's writes (a caller that stops reading must not hold the handler
+// forever). The deadline ends with the exchange.
+func (w *h1Writer) SetWriteDeadline(t time.Time) error {
+	if w.done {
+		return errWriteAfterHandler
+	}
+	w.c.writeDeadline = !t.IsZero()
+	return w.c.c.SetWriteDeadline(t)
 }
 
 // sendHead writes the head with its framing: Content-Length when the body

@@ -172,6 +172,10 @@ func (i *instance) result(w http.ResponseWriter, r *http.Request, id string, isE
 		transitionError(w, st, target)
 		return
 	}
+	if !isErr && cur.Stream != nil && r.Header.Get("Lambda-Runtime-Function-Response-Mode") == "streaming" {
+		i.streamResult(w, r, cur)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxResponse+1))
 	if err != nil {
 		apiError(w, http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
@@ -208,8 +212,79 @@ func (i *instance) result(w http.ResponseWriter, r *http.Request, id string, isE
 	accepted(w)
 }
 
+// streamChunk is how much of a streamed response is read and forwarded at
+// a time: the sink sees data as soon as the function writes it, in pieces
+// no larger than this.
+const streamChunk = 32 << 10
+
+// streamResult forwards a response the function streams to the invoker's
+// sink as it arrives (InvokeWithResponseStream). A failure the function
+// reports mid-stream comes in the trailers, as aws-lambda-go and the Node
+// runtime send it (spec §1.3); past MaxStreamedResponse the invocation
+// fails. A sink that fails (the caller went away) stops the forwarding,
+// and the rest of the stream is drained so the function can finish.
+func (i *instance) streamResult(w http.ResponseWriter, r *http.Request, inv *invocation) {
+	buf := make([]byte, streamChunk)
+	var total int64
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	sinkOK := inv.Stream.Start(ct) == nil
+	for {
+		n, err := r.Body.Read(buf)
+		if n > 0 {
+			total += int64(n)
+			if total > MaxStreamedResponse {
+				apiError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Exceeded maximum allowed payload size ("+strconv.Itoa(MaxStreamedResponse)+" bytes).")
+				i.finishStreamed(inv.RequestID, errorDoc("Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size ("+strconv.Itoa(MaxStreamedResponse)+" bytes)."), true, "Function.ResponseSizeTooLarge")
+				return
+			}
+			if sinkOK && inv.Stream.Write(buf[:n]) != nil {
+				sinkOK = false
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// The function's connection broke mid-stream: what was sent
+			// stays sent; the invocation ends in an error.
+			i.finishStreamed(inv.RequestID, errorDoc("Runtime.StreamError", "The function's response stream ended abnormally."), true, "Runtime.StreamError")
+			return
+		}
+	}
+	isErr, errType := false, ""
+	var body []byte
+	if t := r.Trailer.Get("Lambda-Runtime-Function-Error-Type"); t != "" {
+		isErr, errType = true, t
+		if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get("Lambda-Runtime-Function-Error-Body")); err == nil && len(b) > 0 && len(b) <= MaxResponse {
+			body = b
+		} else {
+			body = errorDoc(t, "")
+		}
+	}
+	if !i.finishStreamed(inv.RequestID, body, isErr, errType) {
+		i.mu.Lock()
+		st := i.st
+		i.mu.Unlock()
+		transitionError(w, st, "InvocationResponse")
+		return
+	}
+	accepted(w)
+}
+
 // finish records the result of invocation id and moves to ResponseSent.
 func (i *instance) finish(id string, body []byte, isErr bool, errType string) bool {
+	return i.finishWith(id, body, isErr, errType, false)
+}
+
+// finishStreamed is finish for a response that went to the sink.
+func (i *instance) finishStreamed(id string, body []byte, isErr bool, errType string) bool {
+	return i.finishWith(id, body, isErr, errType, true)
+}
+
+func (i *instance) finishWith(id string, body []byte, isErr bool, errType string, streamed bool) bool {
 	i.mu.Lock()
 	inv := i.cur
 	if inv == nil || inv.RequestID != id || i.st != stRunning {
@@ -218,7 +293,7 @@ func (i *instance) finish(id string, body []byte, isErr bool, errType string) bo
 	}
 	i.st = stResponseSent
 	i.mu.Unlock()
-	inv.setResult(body, isErr, errType)
+	inv.setResultStreamed(body, isErr, errType, streamed)
 	return true
 }
 

@@ -114,6 +114,7 @@ type invocation struct {
 	payload    []byte
 	funcErr    bool
 	errType    string // for REPORT's Error Type
+	streamed   bool   // the response went to Stream (set before resultCh closes)
 
 	complete chan struct{} // runtime asked for the next invocation
 	done     chan struct{} // END/REPORT written
@@ -123,9 +124,15 @@ type invocation struct {
 }
 
 func (inv *invocation) setResult(payload []byte, funcErr bool, errType string) bool {
+	return inv.setResultStreamed(payload, funcErr, errType, false)
+}
+
+// setResultStreamed records the result; streamed says the payload went to
+// inv.Stream (payload then holds only an error document, if any).
+func (inv *invocation) setResultStreamed(payload []byte, funcErr bool, errType string, streamed bool) bool {
 	set := false
 	inv.resultOnce.Do(func() {
-		inv.payload, inv.funcErr, inv.errType = payload, funcErr, errType
+		inv.payload, inv.funcErr, inv.errType, inv.streamed = payload, funcErr, errType, streamed
 		close(inv.resultCh)
 		set = true
 	})

@@ -96,9 +96,9 @@ func (m *Manager) invoke(ctx context.Context, spec *Spec, inv Invocation, attemp
 		case <-time.After(time.Until(iv.deadline) + time.Second):
 		}
 	}
-	res := &Result{Payload: iv.payload}
+	res := &Result{Payload: iv.payload, Streamed: iv.streamed}
 	if iv.funcErr {
-		res.FunctionError = "Unhandled"
+		res.FunctionError, res.ErrorType = "Unhandled", iv.errType
 	}
 	iv.logMu.Lock()
 	res.Log = append([]byte(nil), iv.log.Bytes()...)

@@ -88,7 +88,30 @@ type Invocation struct {
 	// WaitLogs makes Invoke return only after END/REPORT are written, so
 	// Result.Log is complete (X-Amz-Log-Type: Tail).
 	WaitLogs bool
+	// Stream, when set, receives a response the function streams
+	// (Lambda-Runtime-Function-Response-Mode: streaming) chunk by chunk as
+	// it arrives, instead of in Result.Payload (InvokeWithResponseStream).
+	// A response the function does not stream still comes in
+	// Result.Payload. Write is called from the Runtime API's goroutine and
+	// must not be called after Invoke returns: the sink refuses late
+	// writes itself (an invocation can time out while a chunk is on its
+	// way).
+	Stream StreamSink
 }
+
+// StreamSink receives a streamed response. Start comes once, when the
+// function begins to stream, with the content type it declared; Write then
+// comes once per chunk. An error from either stops the forwarding; the
+// rest of the function's stream is read and dropped.
+type StreamSink interface {
+	Start(contentType string) error
+	Write(chunk []byte) error
+}
+
+// MaxStreamedResponse is the most a function may stream (AWS's default
+// soft limit for response streaming, 20 MiB); past it the invocation
+// fails with Function.ResponseSizeTooLarge.
+const MaxStreamedResponse = 20 << 20
 
 // Result is what the caller of Invoke gets.
 type Result struct {
@@ -96,6 +119,11 @@ type Result struct {
 	// FunctionError is "Unhandled" when the function or its runtime failed
 	// (the payload is then the error document), else "".
 	FunctionError string
+	// ErrorType is the function's error type when FunctionError is set
+	// (e.g. "Runtime.ImportModuleError", "Sandbox.Timedout", "Error").
+	ErrorType string
+	// Streamed reports that the payload went to Invocation.Stream.
+	Streamed bool
 	// Log is the invocation's log text, START…REPORT (complete only when
 	// Invocation.WaitLogs was set).
 	Log []byte

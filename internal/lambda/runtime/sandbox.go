@@ -354,6 +354,10 @@ func (sb *sandbox) command(l *launch, etc string) (opts []string, cmdline []stri
 	}
 	if l.runtimeDir != "" {
 		opts = append(opts, "--ro-bind", l.runtimeDir, sbxRuntimeDir)
+		// The runtime's SDK (gatehouse runtimes install) for ES modules
+		// too: their bare imports ignore NODE_PATH and resolve up from
+		// /var/task, ending at /node_modules.
+		opts = append(opts, "--ro-bind-try", filepath.Join(l.runtimeDir, "node_modules"), "/node_modules")
 	}
 	for _, b := range l.prefixes {
 		opts = append(opts, "--ro-bind", b.src, b.dest)

@@ -136,6 +136,84 @@ async function loadHandler() {
   return fn;
 }
 
+// --- response streaming (spec/lambda.md §1.3): awslambda.streamifyResponse
+// marks a handler (event, responseStream, context) whose response goes to
+// the Runtime API as a chunked POST with
+// Lambda-Runtime-Function-Response-Mode: streaming; an error after the
+// first byte travels in the trailers.
+const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+
+class HttpResponseStream {
+  // from wraps a response stream for a function URL or API: the JSON
+  // prelude (statusCode, headers, cookies) and eight NUL bytes come
+  // before the body.
+  static from(underlyingStream, prelude) {
+    underlyingStream.setContentType('application/vnd.awslambda.http-integration-response');
+    const metadata = JSON.stringify(prelude || {});
+    underlyingStream._onBeforeFirstWrite = (write) => { write(metadata); write(new Uint8Array(8)); };
+    return underlyingStream;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler) {
+    handler[HANDLER_STREAMING] = 'response';
+    return handler;
+  },
+  HttpResponseStream,
+};
+
+function responseStream(id) {
+  let resolveDone;
+  const done = new Promise((resolve) => { resolveDone = resolve; });
+  const req = http.request({
+    host: apiHost, port: apiPort, method: 'POST', path: `/2018-06-01/runtime/invocation/${id}/response`, agent,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      'Content-Type': 'application/octet-stream',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+    },
+  }, (res) => { res.resume(); res.on('end', () => resolveDone(res.statusCode)); res.on('error', () => resolveDone(0)); });
+  req.on('error', () => resolveDone(0));
+  let first = true;
+  const before = () => {
+    if (!first) return;
+    first = false;
+    if (req._onBeforeFirstWrite) req._onBeforeFirstWrite((c) => origWrite(c));
+  };
+  const origWrite = req.write.bind(req);
+  const origEnd = req.end.bind(req);
+  req.write = (chunk, enc, cb) => { before(); return origWrite(chunk, enc, cb); };
+  req.end = (chunk, enc, cb) => { before(); return origEnd(chunk, enc, cb); };
+  req.setContentType = (ct) => {
+    if (req.headersSent) throw new Error('Content-Type cannot be set after the first write');
+    req.setHeader('Content-Type', ct);
+  };
+  req.fail = (err) => {
+    const doc = toRapid(err);
+    console.error(`Invoke Error \t${JSON.stringify(doc)}`);
+    req.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': doc.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
+    });
+    if (!req.writableEnded) origEnd();
+  };
+  req.done = done;
+  return req;
+}
+
+async function invokeStreaming(fn, id, context, event) {
+  const stream = responseStream(id);
+  try {
+    await fn(event, stream, context);
+    if (!stream.writableEnded) stream.end();
+  } catch (e) {
+    if (!stream.writableEnded) stream.fail(e);
+  }
+  await stream.done;
+}
+
 // --- invocation
 let active; // { finish, waitingCallback, result, isAsync }
 
@@ -220,6 +298,11 @@ function invoke(fn, id, headers, body) {
       event = JSON.parse(body.toString('utf8') || 'null');
     } catch (e) {
       a.finish(e);
+      return;
+    }
+    if (fn[HANDLER_STREAMING] === 'response') {
+      a.done = true;
+      invokeStreaming(fn, id, context, event).finally(() => { active = undefined; resolve(); });
       return;
     }
     try {

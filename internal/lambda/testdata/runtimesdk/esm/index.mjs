@@ -1,0 +1,2 @@
+import sdk from '@gatehouse-test/runtime-sdk';
+export const handler = async () => ({ from: sdk.where() });
