@@ -259,6 +259,11 @@ Flags:
 		return 1
 	}
 	defer a.Close()
+	if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
+		// After the start-up build, which a limit would only slow down:
+		// bounds GOGC=400's headroom on a large heap (heaplimit.go).
+		heapLimit(ctx)
+	}
 
 	srv := server.HTTPServer(cfg.Listen, a.Handler, log)
 	bound, tlsURL, caPath, err := listenAll(cfg, a, srv, log)

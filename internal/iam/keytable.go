@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"bytes"
 	"encoding/json"
 	"iter"
 	"sort"
@@ -113,15 +114,18 @@ func (b *keyTableBuilder) del(id string) {
 
 func (b *keyTableBuilder) done() keyTable { return keyTable{base: b.base, over: b.over.done(), n: b.n} }
 
-// baseLoader fills a keyBase from records streamed in key order. Each
-// entry's id, user and sealed secret share one allocation, and the
-// account and status strings are shared between entries.
+// baseLoader fills a keyBase from records streamed in key order. The ids,
+// users and sealed secrets of a chunk's entries share one string (one
+// allocation per keyChunk keys rather than one per key: fewer objects
+// to allocate and for the collector to track), and the account and status
+// strings are shared between entries.
 type baseLoader struct {
 	chunks [][]KeyEntry
 	n      int
-	last   string
+	last   []byte
 	dec    keyDecoder
-	buf    []byte
+	arena  []byte             // the current chunk's strings, end to end
+	spans  [keyChunk][3]int32 // per entry of the chunk: end of id, user, secret in arena; -1: decoded by encoding/json
 	sorted bool
 }
 
@@ -129,28 +133,64 @@ func newBaseLoader() *baseLoader { return &baseLoader{sorted: true} }
 
 func (l *baseLoader) add(value []byte) error {
 	if l.n%keyChunk == 0 {
+		l.seal()
 		l.chunks = append(l.chunks, make([]KeyEntry, keyChunk))
 	}
-	e := &l.chunks[len(l.chunks)-1][l.n%keyChunk]
+	j := l.n % keyChunk
+	e := &l.chunks[len(l.chunks)-1][j]
 	if f, ok := l.dec.fastSpans(value); ok {
-		l.buf = append(append(append(l.buf[:0], f.id...), f.user...), f.secret...)
-		s := string(l.buf)
-		i, u := len(f.id), len(f.id)+len(f.user)
-		e.ID, e.User, e.Secret = s[:i], s[i:u], s[u:]
+		l.arena = append(l.arena, f.id...)
+		l.spans[j][0] = int32(len(l.arena))
+		l.arena = append(l.arena, f.user...)
+		l.spans[j][1] = int32(len(l.arena))
+		l.arena = append(l.arena, f.secret...)
+		l.spans[j][2] = int32(len(l.arena))
 		e.Account, e.Status, e.Created, e.Bootstrap = l.dec.str(f.account), l.dec.str(f.status), f.created, f.bootstrap
-	} else if err := json.Unmarshal(value, &e.AccessKey); err != nil {
-		return err
+		l.order(f.id)
+	} else {
+		if err := json.Unmarshal(value, &e.AccessKey); err != nil {
+			return err
+		}
+		l.spans[j][0] = -1
+		l.order([]byte(e.ID))
 	}
-	if l.n > 0 && l.last >= e.ID {
-		l.sorted = false // a backend whose collation is not byte order
-	}
-	l.last = e.ID
 	l.n++
 	return nil
 }
 
+// order notes whether the ids come in byte order (a backend whose
+// collation is not byte order would not give them so).
+func (l *baseLoader) order(id []byte) {
+	if l.n > 0 && bytes.Compare(l.last, id) >= 0 {
+		l.sorted = false
+	}
+	l.last = append(l.last[:0], id...)
+}
+
+// seal points the entries of the last chunk at one copy of its arena.
+func (l *baseLoader) seal() {
+	if len(l.chunks) == 0 {
+		return
+	}
+	c := l.chunks[len(l.chunks)-1]
+	m := l.n - (len(l.chunks)-1)*keyChunk
+	str := string(l.arena)
+	var at int32
+	for j := range m {
+		sp := l.spans[j]
+		if sp[0] < 0 {
+			continue
+		}
+		e := &c[j]
+		e.ID, e.User, e.Secret = str[at:sp[0]], str[sp[0]:sp[1]], str[sp[1]:sp[2]]
+		at = sp[2]
+	}
+	l.arena = l.arena[:0]
+}
+
 // done returns the base, sorted and without duplicate ids.
 func (l *baseLoader) done() *keyBase {
+	l.seal()
 	if l.sorted {
 		return &keyBase{chunks: l.chunks, n: l.n}
 	}

@@ -32,6 +32,7 @@ var iamKinds = []string{kindAccount, kindPolicy, kindGroup, kindUser, kindRole, 
 // same as applying every record as one diff (TestSnapshotIncrementalEqualsFull).
 func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot, error) {
 	var d store.Diff
+	read := listReader{}
 	for _, kind := range iamKinds {
 		if kind == kindAccessKey {
 			continue
@@ -41,56 +42,70 @@ func (s *Service) buildSnapshot(ctx context.Context, r store.Reader) (*Snapshot,
 			return nil, err
 		}
 		d.Changed = append(d.Changed, recs...)
+		read[kind] = recs
 	}
-	snap, err := s.applyDiff(ctx, r, &Snapshot{}, d)
-	if err != nil {
-		return nil, err
+	// Everything but the keys is built on another goroutine while this
+	// one streams the keys in: the two do not depend on each other until
+	// the keys are linked to their owners below, and on a 2-core machine
+	// that overlap was a third of a million-key start-up (issue #17). The
+	// other goroutine reads only what was listed above, never r, which
+	// belongs to this one.
+	type built struct {
+		snap *Snapshot
+		err  error
 	}
+	done := make(chan built, 1)
+	go func() {
+		snap, err := s.applyDiff(ctx, read, &Snapshot{}, d)
+		done <- built{snap, err}
+	}()
 	ld := newBaseLoader()
-	err = store.Scan(r, kindAccessKey, "", func(rec store.Record) error {
+	err := store.Scan(r, kindAccessKey, "", func(rec store.Record) error {
 		if err := ld.add(rec.Value); err != nil {
 			return fmt.Errorf("%s %s: %w", rec.Kind, rec.Key, err)
 		}
 		return nil
 	})
+	res := <-done
 	if err != nil {
 		return nil, err
 	}
-	base := ld.done()
-	// Each key points at its owner's principal; the owner index is built
-	// one set per owner rather than one insertion (and path copy) per key.
-	byOwner := map[string]*pbuilder[struct{}]{}
-	// A million owner lookups in the users trie were 12% of a start-up's
-	// CPU (issue #17 profile); one flat map of the principals is cheaper.
-	principals := make(map[string]*authn.Principal, snap.users.len())
-	for k, u := range snap.users.all() {
-		principals[k] = u.principal
+	if res.err != nil {
+		return nil, res.err
 	}
+	snap := res.snap
+	base := ld.done()
 	caches := make([]keyCache, base.n)
 	for i := range base.n {
-		e := base.at(i)
-		e.cache = &caches[i]
-		owner := keyOwner(&e.AccessKey)
-		if e.User == "" {
-			e.owner = snap.roots.get(e.Account)
-		} else if p := principals[owner]; p != nil {
-			e.owner = p
-		}
-		ob := byOwner[owner]
-		if ob == nil {
-			ob = pset{}.builder()
-			byOwner[owner] = ob
-		}
-		ob.set(e.ID, struct{}{})
-	}
-	owners := snap.ownerKeys.builder()
-	for owner, ob := range byOwner {
-		owners.set(owner, ob.done())
+		base.at(i).cache = &caches[i]
 	}
 	snap.keys = keyTable{base: base, n: base.n}
-	snap.ownerKeys = owners.done()
+	snap.ownerKeys = ownerIndex{base: linkOwners(base, snap)}
 	// snap is not published yet: completing it in place is safe.
 	return snap, nil
+}
+
+// listReader serves List from records read earlier, by kind (applyDiff's
+// reads during a full build).
+type listReader map[string][]store.Record
+
+func (l listReader) Get(kind, key string) (store.Record, error) {
+	for _, rec := range l[kind] {
+		if rec.Key == key {
+			return rec, nil
+		}
+	}
+	return store.Record{}, store.ErrNotFound
+}
+
+func (l listReader) List(kind, prefix string) ([]store.Record, error) {
+	var out []store.Record
+	for _, rec := range l[kind] {
+		if strings.HasPrefix(rec.Key, prefix) {
+			out = append(out, rec)
+		}
+	}
+	return out, nil
 }
 
 func listJSON[T any](r store.Reader, kind string) ([]*T, error) {
@@ -206,7 +221,7 @@ type snapBuilder struct {
 	roots    *pbuilder[*authn.Principal]
 	attach   *pbuilder[int]
 	bound    *pbuilder[int]
-	owners   *pbuilder[pset]
+	owners   *ownerIndexBuilder
 	grefs    *pbuilder[pset]
 	prefs    *pbuilder[pset]
 	trefs    *pbuilder[pset]
@@ -257,7 +272,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 	dirtyGroups := map[string]bool{}
 	dirtyRoles := map[string]bool{}
 	markKeysOf := func(owner string) {
-		for id := range b.owners.get(owner).keys() {
+		for id := range b.owners.keys(owner) {
 			dirtyKeys[id] = true
 		}
 	}
@@ -453,7 +468,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 			continue // not in the snapshot (nothing lists it)
 		}
 		if old != nil {
-			setRemove(b.owners, keyOwner(&old.AccessKey), id)
+			b.owners.remove(keyOwner(&old.AccessKey), id)
 		}
 		if raw == nil {
 			b.keys.del(id)
@@ -508,7 +523,7 @@ func (s *Service) applyDiff(_ context.Context, r store.Reader, prev *Snapshot, d
 func (b *snapBuilder) putKey(id string, raw *AccessKey) {
 	owner := keyOwner(raw)
 	e := &KeyEntry{AccessKey: *raw, cache: &keyCache{}}
-	setAdd(b.owners, owner, id)
+	b.owners.add(owner, id)
 	if raw.User == "" {
 		e.owner = b.roots.get(raw.Account)
 	} else if u := b.users.get(owner); u != nil {

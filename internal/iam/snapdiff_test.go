@@ -362,6 +362,15 @@ func dumpKeys(t keyTable, f func(*KeyEntry) string) []string {
 	return out
 }
 
+func dumpOwners(x ownerIndex) []string {
+	var out []string
+	for owner, ids := range x.all() {
+		out = append(out, owner+" => "+strings.Join(slices.Sorted(ids), ","))
+	}
+	slices.Sort(out)
+	return out
+}
+
 func dumpSets(m pmap[pset]) []string {
 	return dumpMap(m, func(s pset) string { return strings.Join(slices.Sorted(s.keys()), ",") })
 }
@@ -400,12 +409,10 @@ func dump(s *Service, snap *Snapshot) map[string][]string {
 		"roleProfs":   dumpSets(snap.roleProfs),
 		"attachCount": dumpMap(snap.attachCount, func(n int) string { return fmt.Sprint(n) }),
 		"boundaryUse": dumpMap(snap.boundaryUse, func(n int) string { return fmt.Sprint(n) }),
-		"ownerKeys": dumpMap(snap.ownerKeys, func(ids pset) string {
-			return strings.Join(slices.Sorted(ids.keys()), ",")
-		}),
-		"groupRefs":  dumpSets(snap.groupRefs),
-		"policyRefs": dumpSets(snap.policyRefs),
-		"trustRefs":  dumpSets(snap.trustRefs),
+		"ownerKeys":   dumpOwners(snap.ownerKeys),
+		"groupRefs":   dumpSets(snap.groupRefs),
+		"policyRefs":  dumpSets(snap.policyRefs),
+		"trustRefs":   dumpSets(snap.trustRefs),
 	}
 	for _, kv := range d["ownerKeys"] {
 		owner, _, _ := strings.Cut(kv, " => ")

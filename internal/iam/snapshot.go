@@ -36,7 +36,7 @@ type Snapshot struct {
 	boundaryUse  pmap[int]  // policy ARN -> boundary uses
 
 	// Derived indexes, kept so that a change finds what depends on it.
-	ownerKeys  pmap[pset] // entityKey(account, user), or account+"/" for root -> access key ids
+	ownerKeys  ownerIndex // entityKey(account, user), or account+"/" for root -> access key ids
 	groupRefs  pmap[pset] // group entityKey -> keys of the users that list it
 	policyRefs pmap[pset] // policy ARN -> entityRef of the users, groups and roles attaching it or bounded by it
 	trustRefs  pmap[pset] // user or role ARN -> keys of the roles whose trust policy is bound to its unique id
@@ -47,7 +47,7 @@ type Snapshot struct {
 // or account+"/" for the root), oldest first.
 func (s *Snapshot) ownerKeyList(owner string) []*KeyEntry {
 	var out []*KeyEntry
-	for id := range s.ownerKeys.get(owner).keys() {
+	for id := range s.ownerKeys.keys(owner) {
 		if k := s.keys.get(id); k != nil {
 			out = append(out, k)
 		}

@@ -118,7 +118,7 @@ func opGetAccountSummary(c *call) (any, error) {
 			count["Providers"]++
 		}
 	}
-	count["AccountAccessKeysPresent"] = min(1, c.snap.ownerKeys.get(acct+"/").len())
+	count["AccountAccessKeysPresent"] = min(1, c.snap.ownerKeys.count(acct+"/"))
 	quotas := map[string]int{"UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "PoliciesQuota": 1500,
 		"AccessKeysPerUserQuota": 2, "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "RolePolicySizeQuota": 10240,
 		"PolicySizeQuota": 6144, "AssumeRolePolicySizeQuota": 2048, "VersionsPerPolicyQuota": 5, "AttachedPoliciesPerUserQuota": 20,

@@ -24,6 +24,13 @@ type Options struct {
 	// ProbeInterval is how often Run checks that the store can still write
 	// when no write has succeeded for that long. Default 5 s.
 	ProbeInterval time.Duration
+	// PruneInterval is how often Run removes deletion records older than
+	// TombstoneKeep revisions (store.TombstonePruner). Default 1 min.
+	PruneInterval time.Duration
+	// TombstoneKeep is how many revisions of deletion records are kept for
+	// views (this node's, other nodes') catching up by diff; a view further
+	// behind rebuilds from a full read. Default 100,000.
+	TombstoneKeep int64
 	// RetryBase and RetryMax bound the jittered exponential backoff between
 	// attempts to rebuild a snapshot that failed. Defaults 100 ms and 5 s.
 	RetryBase, RetryMax time.Duration
@@ -50,6 +57,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProbeInterval <= 0 {
 		o.ProbeInterval = 5 * time.Second
+	}
+	if o.PruneInterval <= 0 {
+		o.PruneInterval = time.Minute
+	}
+	if o.TombstoneKeep <= 0 {
+		o.TombstoneKeep = 100000
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = 100 * time.Millisecond
@@ -458,6 +471,11 @@ func (s *Store) Run(ctx context.Context) {
 		defer wg.Done()
 		s.probeLoop(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.pruneLoop(ctx)
+	}()
 	defer wg.Wait()
 
 	var pollC <-chan time.Time
@@ -535,6 +553,37 @@ func (s *Store) probeLoop(ctx context.Context) {
 		}
 		s.noteWrite(err)
 	}
+}
+
+func (s *Store) pruneLoop(ctx context.Context) {
+	if _, ok := s.b.(TombstonePruner); !ok {
+		return
+	}
+	t := time.NewTicker(s.opts.PruneInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.PruneTombstones(ctx); err != nil && ctx.Err() == nil {
+			s.log().Warn("store: pruning deletion records failed (retried later)", "err", err)
+		}
+	}
+}
+
+// PruneTombstones removes the deletion records older than TombstoneKeep
+// revisions now (Run does it every PruneInterval) and returns how many.
+func (s *Store) PruneTombstones(ctx context.Context) (int64, error) {
+	p, ok := s.b.(TombstonePruner)
+	if !ok {
+		return 0, nil
+	}
+	octx, cancel := s.opCtx(ctx)
+	defer cancel()
+	n, err := p.PruneTombstones(octx, s.opts.TombstoneKeep)
+	return n, unavailable("prune tombstones", err)
 }
 
 // Probe checks now that the store can write, records the outcome for

@@ -159,6 +159,18 @@ type Backend interface {
 	Close() error
 }
 
+// TombstonePruner is implemented by backends that record deletions
+// (DiffReader). PruneTombstones removes, in one durable transaction, the
+// deletion records more than keep revisions older than the current one
+// and raises the diff floor to match, so that ChangedSince from a revision
+// whose deletions are gone answers ErrNoDiff (the reader rebuilds from a
+// full read) and never a diff missing a deletion. A node that has seen
+// every revision since loses nothing; one that lags more than keep
+// revisions rebuilds once. It returns how many it removed.
+type TombstonePruner interface {
+	PruneTombstones(ctx context.Context, keep int64) (int64, error)
+}
+
 // Prober is implemented by backends that can check, without changing any
 // record, that a write would commit now: take the writers' lock, write a
 // probe row and commit durably. The store runs it in the background so that

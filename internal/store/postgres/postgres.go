@@ -238,6 +238,38 @@ func (b *Backend) Probe(ctx context.Context) error {
 	})
 }
 
+// PruneTombstones implements store.TombstonePruner in one transaction
+// that holds the writers' row lock (so the revision cannot move under it).
+// Other nodes read the floor and the tombstones in one repeatable-read
+// snapshot (View), so a diff is either complete or ErrNoDiff.
+func (b *Backend) PruneTombstones(ctx context.Context, keep int64) (int64, error) {
+	var n int64
+	err := pgx.BeginFunc(ctx, b.pool, func(ptx pgx.Tx) error {
+		var rev, floor int64
+		if err := ptx.QueryRow(ctx, `SELECT value FROM gatehouse_meta WHERE name = 'rev' FOR UPDATE`).Scan(&rev); err != nil {
+			return err
+		}
+		if err := ptx.QueryRow(ctx, `SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`).Scan(&floor); err != nil {
+			return err
+		}
+		upTo := rev - keep
+		if upTo <= floor {
+			return nil
+		}
+		tag, err := ptx.Exec(ctx, `DELETE FROM gatehouse_tombstones WHERE rev <= $1`, upTo)
+		if err != nil {
+			return err
+		}
+		n = tag.RowsAffected()
+		_, err = ptx.Exec(ctx, `UPDATE gatehouse_meta SET value = $1 WHERE name = 'diff_floor'`, upTo)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
 // Ping checks that the database answers.
 func (b *Backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
 

@@ -395,6 +395,37 @@ func (b *Backend) Probe(ctx context.Context) error {
 	return tx.Commit()
 }
 
+// PruneTombstones implements store.TombstonePruner on the writers'
+// connection (so between two group commits), in one transaction: the
+// deletions and the new floor commit together or not at all.
+func (b *Backend) PruneTombstones(ctx context.Context, keep int64) (int64, error) {
+	tx, err := b.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var rev, floor int64
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
+		return 0, err
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'diff_floor'`).Scan(&floor); err != nil {
+		return 0, err
+	}
+	upTo := rev - keep
+	if upTo <= floor {
+		return 0, nil
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM tombstones WHERE rev <= ?`, upTo)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = 'diff_floor'`, upTo); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
 // Ping checks that the database answers.
 func (b *Backend) Ping(ctx context.Context) error { return b.r.PingContext(ctx) }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -296,6 +297,82 @@ func Run(t *testing.T, open func(t *testing.T) store.Backend) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("PruneTombstonesKeepsDiffsCompleteOrRefused", func(t *testing.T) {
+		b := open(t)
+		if _, ok := b.(store.TombstonePruner); !ok {
+			t.Skip("backend does not prune")
+		}
+		s := store.NewWithOptions(b, store.Options{TombstoneKeep: 2})
+		// lagging is another Store on the same backend: its writes do not
+		// reach s's view, which then lags until s writes.
+		lagging := store.New(b)
+		var builds int
+		v, err := store.NewIncrementalView(ctx, s, "prune", []string{"p/"}, nil,
+			func(ctx context.Context, r store.Reader) (*map[string]bool, error) {
+				builds++
+				rs, err := r.List("p/items", "")
+				m := map[string]bool{}
+				for _, rec := range rs {
+					m[rec.Key] = true
+				}
+				return &m, err
+			},
+			func(ctx context.Context, r store.Reader, prev *map[string]bool, d store.Diff) (*map[string]bool, error) {
+				m := maps.Clone(*prev)
+				for _, k := range d.Deleted {
+					delete(m, k.Key)
+				}
+				for _, rec := range d.Changed {
+					m[rec.Key] = true
+				}
+				return &m, nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		write := func(st *store.Store, fn func(tx store.Tx) error) {
+			t.Helper()
+			if _, err := st.Update(ctx, fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(s, func(tx store.Tx) error { return tx.Create("p/items", "a", nil) })  // rev 1, seen by the view
+		write(lagging, func(tx store.Tx) error { return tx.Delete("p/items", "a") }) // 2
+		write(lagging, func(tx store.Tx) error { return tx.Create("p/items", "b", nil) })
+		write(lagging, func(tx store.Tx) error { return tx.Delete("p/items", "b") }) // 4
+		write(lagging, func(tx store.Tx) error { return tx.Create("p/items", "c", nil) })
+		// Revision 5: deletions at revisions <= 3 go, the floor becomes 3.
+		n, err := s.PruneTombstones(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("PruneTombstones = %d, %v; want 1 (a's)", n, err)
+		}
+		if n, err := s.PruneTombstones(ctx); err != nil || n != 0 {
+			t.Fatalf("again: %d, %v; want 0", n, err)
+		}
+		_, err = s.View(ctx, func(r store.Reader) error {
+			dr := r.(store.DiffReader)
+			if _, err := dr.ChangedSince(1); !errors.Is(err, store.ErrNoDiff) {
+				t.Errorf("ChangedSince(1) after pruning: %v, want ErrNoDiff", err)
+			}
+			d, err := dr.ChangedSince(3)
+			if err != nil {
+				return err
+			}
+			if len(d.Deleted) != 1 || d.Deleted[0].Key != "b" || len(d.Changed) != 1 || d.Changed[0].Key != "c" {
+				t.Errorf("ChangedSince(3) = %+v, want c changed and b deleted", d)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The view at revision 1 is behind the floor: it rebuilds in full
+		// on its next catch-up, and has a's deletion right.
+		write(s, func(tx store.Tx) error { return tx.Put("p/items", "d", nil) })
+		if got := fmt.Sprint(*v.Load()); got != "map[c:true d:true]" || builds != 2 {
+			t.Fatalf("view %s after %d builds, want map[c:true d:true] after 2", got, builds)
 		}
 	})
 	t.Run("FailedRebuildIsRetriedWithBackoff", func(t *testing.T) {
