@@ -74,22 +74,29 @@ func TestTerraformAPIGateway(t *testing.T) {
 	step("init", "-input=false", "-no-color")
 	step("apply", "-auto-approve", "-input=false", "-no-color")
 	step("plan", "-detailed-exitcode", "-input=false", "-no-color") // exit 2 would mean drift
-	// Day 2: change settings in place (UpdateStage, UpdateDomainName,
+	// Day 2: change settings in place (UpdateStage,
 	// UpdateModel, UpdateRequestValidator, UpdateDocumentationPart,
 	// tags), then plan clean again.
 	day2 := main
-	for _, r := range [][2]string{
+	edits := [][2]string{
 		{`variables             = { color = "blue" }`, `variables             = { color = "green" }`},
 		{`logging_level          = "ERROR"`, `logging_level          = "INFO"`},
 		{`cache_ttl_in_seconds   = 60`, `cache_ttl_in_seconds   = 120`},
 		{`tags = { team = "blue", env = "test" }`, `tags = { team = "red" }`},
-		{`security_policy = "TLS_1_2"`, `security_policy = "TLS_1_0"`},
 		{`validate_request_parameters = true`, `validate_request_parameters = false`},
 		{`properties = jsonencode({ description = "Add a pet" })`, `properties = jsonencode({ description = "Add one pet" })`},
 		{`description = "first"
   triggers`, `description = "second"
   triggers`},
-	} {
+	}
+	// UpdateDomainName makes the AWS provider wait a fixed minute
+	// (waitDomainNameUpdated: Delay 1m) whatever the server answers, half
+	// of this test's time: that edit runs when asked for
+	// (GATEHOUSE_TF_SLOW=1); internal/apigw's SDK test covers UpdateDomainName.
+	if os.Getenv("GATEHOUSE_TF_SLOW") != "" {
+		edits = append(edits, [2]string{`security_policy = "TLS_1_2"`, `security_policy = "TLS_1_0"`})
+	}
+	for _, r := range edits {
 		before := string(day2)
 		day2 = []byte(replaceOnce(t, before, r[0], r[1]))
 	}
