@@ -364,7 +364,7 @@ func bootstrapRoot(cfg *config.Config) (path string, generated bool, err error) 
 	cfg.RootAccessKeyID, cfg.RootSecretAccessKey = NewAccessKeyID(), NewSecretAccessKey()
 	content := fmt.Sprintf("# gatehouse root credentials of account %s (generated %s).\n# Use with AWS_SHARED_CREDENTIALS_FILE=%s\n[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
 		cfg.AccountID, time.Now().UTC().Format(time.RFC3339), path, cfg.RootAccessKeyID, cfg.RootSecretAccessKey)
-	if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
+	if err := server.WriteFileAtomic(path, []byte(content), 0o600); err != nil {
 		return "", false, err
 	}
 	return path, true, nil
@@ -390,39 +390,6 @@ func parseCredentials(s string) (id, secret string) {
 		}
 	}
 	return id, secret
-}
-
-// writeFileAtomic writes data to a temp file, fsyncs it and renames it over
-// path, so a crash leaves either no file or the whole file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // listenAll binds the listeners (the TLS one when configured), tells the

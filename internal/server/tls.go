@@ -206,10 +206,10 @@ func LoadOrCreateCA(dataDir string, names []string, now time.Time) (*LocalCA, er
 		return nil, err
 	}
 	// The key first: a cert without its key is never left behind.
-	if err := writeFileAtomic(filepath.Join(dir, caKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+	if err := WriteFileAtomic(filepath.Join(dir, caKeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(ca.CertPath, ca.CertPEM, 0o644); err != nil {
+	if err := WriteFileAtomic(ca.CertPath, ca.CertPEM, 0o644); err != nil {
 		return nil, err
 	}
 	return ca, nil
@@ -323,10 +323,10 @@ func (ca *LocalCA) ServerCertificate(names []string, now time.Time) (tls.Certifi
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
 	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), ca.CertPEM...)
-	if err := writeFileAtomic(keyPath, keyPEM, 0o600); err != nil {
+	if err := WriteFileAtomic(keyPath, keyPEM, 0o600); err != nil {
 		return tls.Certificate{}, err
 	}
-	if err := writeFileAtomic(certPath, chain, 0o644); err != nil {
+	if err := WriteFileAtomic(certPath, chain, 0o644); err != nil {
 		return tls.Certificate{}, err
 	}
 	return tls.X509KeyPair(chain, keyPEM)
@@ -391,9 +391,11 @@ func serial() *big.Int {
 	return n
 }
 
-// writeFileAtomic writes data to a temp file with mode and renames it over
-// path: a crash leaves the old file or the new one, never half of it.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+// WriteFileAtomic writes data to a temp file with mode, fsyncs it and
+// renames it over path, then fsyncs the directory: a crash leaves the old
+// file or the new one, never half of it. serve's generated credentials
+// use it too.
+func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path))
 	if err != nil {
 		return err
@@ -414,5 +416,12 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(f.Name(), path)
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }
