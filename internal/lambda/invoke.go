@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -194,17 +196,7 @@ func (s *Service) invoke(q *request, raw string) error {
 	// Named by an alias, the invocation runs the alias's version, or its
 	// additional version for that version's share of invocations.
 	e := named.route(s.pick)
-	typ := q.r.Header.Get("X-Amz-Invocation-Type")
-	switch typ {
-	case "", "RequestResponse", "Event", "DryRun":
-	default:
-		return awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]", typ)
-	}
-	if _, err := s.mgr.Isolation(); err != nil && typ != "DryRun" {
-		// Refused before anything is queued: this host cannot run functions.
-		return invokeError(err)
-	}
-	payload, clientCtx, err := invokeInput(q, typ)
+	typ, payload, clientCtx, err := s.invokeInput(q, "Event", "RequestResponse", "DryRun")
 	if err != nil {
 		return err
 	}
@@ -266,14 +258,23 @@ func (s *Service) invoke(q *request, raw string) error {
 	return nil
 }
 
-// invokeInput checks an invocation's payload (JSON, UTF-8) and its client
-// context header, as Invoke and InvokeWithResponseStream take them.
-func invokeInput(q *request, typ string) (payload []byte, clientCtx string, err error) {
+// invokeInput checks what Invoke and InvokeWithResponseStream share: the
+// invocation type (one of types; "" is RequestResponse), that this host can
+// run functions (refused before anything is queued; DryRun runs nothing),
+// the payload (JSON, UTF-8) and the client context header.
+func (s *Service) invokeInput(q *request, types ...string) (typ string, payload []byte, clientCtx string, err error) {
+	typ = q.r.Header.Get("X-Amz-Invocation-Type")
+	if typ != "" && !slices.Contains(types, typ) {
+		return "", nil, "", awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [%s]", typ, strings.Join(types, ", "))
+	}
+	if _, err := s.mgr.Isolation(); err != nil && typ != "DryRun" {
+		return "", nil, "", invokeError(err)
+	}
 	payload = q.body
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !utf8.Valid(payload) {
-		return nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 middle byte")
+		return "", nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: Invalid UTF-8 middle byte")
 	} else if !json.Valid(payload) {
 		var v any
 		err := json.Unmarshal(payload, &v)
@@ -281,16 +282,16 @@ func invokeInput(q *request, typ string) (payload []byte, clientCtx string, err 
 		if err != nil {
 			detail = err.Error()
 		}
-		return nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
+		return "", nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
 	}
 	if cc := q.r.Header.Get("X-Amz-Client-Context"); cc != "" && typ != "Event" {
 		b, err := base64.StdEncoding.DecodeString(cc)
 		if err != nil || !json.Valid(b) || len(cc) > 3583 {
-			return nil, "", awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
+			return "", nil, "", awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
 		}
 		clientCtx = string(b)
 	}
-	return payload, clientCtx, nil
+	return typ, payload, clientCtx, nil
 }
 
 func invokeError(err error) error {

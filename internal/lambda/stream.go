@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
 
-	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
 )
@@ -38,16 +37,7 @@ func (s *Service) invokeStream(q *request, raw string) error {
 		return err
 	}
 	e := named.route(s.pick)
-	typ := q.r.Header.Get("X-Amz-Invocation-Type")
-	switch typ {
-	case "", "RequestResponse", "DryRun":
-	default:
-		return awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]", typ)
-	}
-	if _, err := s.mgr.Isolation(); err != nil && typ != "DryRun" {
-		return invokeError(err)
-	}
-	payload, clientCtx, err := invokeInput(q, typ)
+	typ, payload, clientCtx, err := s.invokeInput(q, "RequestResponse", "DryRun")
 	if err != nil {
 		return err
 	}

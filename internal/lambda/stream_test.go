@@ -158,6 +158,16 @@ func TestInvokeWithResponseStream(t *testing.T) {
 		if code, _ := apiErr(t, err); code != "InvalidRequestContentException" {
 			t.Errorf("bad payload: %s", code)
 		}
+		// Event is an Invoke type, not a streaming one; each operation
+		// names its own set.
+		_, err = e.lc.InvokeWithResponseStream(ctx, &lambda.InvokeWithResponseStreamInput{FunctionName: aws.String("streamer"), InvocationType: "Event"})
+		if code, msg := apiErr(t, err); code != "InvalidParameterValueException" || msg != "1 validation error detected: Value 'Event' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]" {
+			t.Errorf("stream type: %s %s", code, msg)
+		}
+		_, err = e.lc.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("streamer"), InvocationType: "Later"})
+		if code, msg := apiErr(t, err); code != "InvalidParameterValueException" || msg != "1 validation error detected: Value 'Later' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]" {
+			t.Errorf("invoke type: %s %s", code, msg)
+		}
 		out, err := e.lc.InvokeWithResponseStream(ctx, &lambda.InvokeWithResponseStreamInput{FunctionName: aws.String("streamer"), InvocationType: types.ResponseStreamingInvocationTypeDryRun})
 		if err != nil || out.StatusCode != 204 {
 			t.Errorf("dry run: %v %+v", err, out)
@@ -199,6 +209,12 @@ func TestFunctionURLResponseStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := e.url + "/_lambda_url/" + urlRE.FindStringSubmatch(*u.FunctionUrl)[1] + "/"
+	// A streaming URL is authorized as any other: without the function
+	// policy granting both actions, nothing of the stream is served.
+	if r := doURL(t, http.DefaultClient, "GET", base, "", nil, nil); r.status != 403 || string(r.body) != `{"Message":"Forbidden"}` {
+		t.Fatalf("before the grant: %d %q", r.status, r.body)
+	}
 	for sid, action := range map[string]string{"url": "lambda:InvokeFunctionUrl", "invoke": "lambda:InvokeFunction"} {
 		in := &lambda.AddPermissionInput{FunctionName: aws.String("streamer"), StatementId: aws.String(sid), Action: aws.String(action), Principal: aws.String("*")}
 		if sid == "url" {
@@ -210,7 +226,6 @@ func TestFunctionURLResponseStream(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	base := e.url + "/_lambda_url/" + urlRE.FindStringSubmatch(*u.FunctionUrl)[1] + "/"
 
 	resp, err := http.Get(base)
 	if err != nil {
