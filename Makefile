@@ -14,6 +14,15 @@ FUZZTIME ?= 10s
 SUMMARY = bin/testsummary
 # Node packages the tests drive (differential policy test, JS signers of the tutorials).
 NPM_DIRS := $(patsubst %/package-lock.json,%,$(wildcard test/*/package-lock.json examples/*/package-lock.json examples/*/*/package-lock.json))
+# Version-manager shims (pyenv's `aws`, `python3`) start a shell and a
+# handful of processes on every call, seconds each on a loaded 2-core
+# machine; the tests call the AWS CLI and python hundreds of times, so
+# make puts the directory the shim would pick first in PATH (the same
+# interpreter, without the detour). Without pyenv nothing changes.
+PYENV_BIN := $(shell command -v pyenv >/dev/null 2>&1 && p=$$(pyenv which aws 2>/dev/null || pyenv which python3 2>/dev/null) && dirname "$$p")
+ifneq ($(PYENV_BIN),)
+export PATH := $(PYENV_BIN):$(PATH)
+endif
 
 .PHONY: help run build test test-short deps vet lint check bench fuzz doc ops-models moto $(SUMMARY)
 
@@ -48,8 +57,13 @@ UNIT_PKGS = $(shell $(GO) list ./... | grep -v '^github.com/gatehouse-dev/gateho
 test-short: $(SUMMARY) ## unit tests only (-short, no test/ packages): no binary, no external tools
 	@$(GO) test -short -json -timeout 5m $(GOTESTFLAGS) $(UNIT_PKGS) 2>&1 | $(SUMMARY) -log bin/test-short.log
 
+# go test starts packages in the order they are named: the longest ones
+# (mostly waiting on real tools) first, so they overlap the rest instead
+# of running alone at the end.
+SLOW_PKGS = ./test/e2e ./internal/cfn ./internal/iam ./examples
+
 test: deps vet $(SUMMARY) ## everything, with -race: unit and end-to-end tests; starts PostgreSQL for them
-	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 20m $(GOTESTFLAGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
+	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test -race -json -timeout 20m $(GOTESTFLAGS) $(SLOW_PKGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
 
 $(SUMMARY):
 	@$(GO) build -o $@ ./internal/tools/testsummary

@@ -210,7 +210,7 @@ func fullBuild(t testing.TB, s *Service) (*Snapshot, int64) {
 
 func TestSnapshotIncrementalEqualsFull(t *testing.T) {
 	steps := 800
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		steps = 300
 	}
 	for seed := range uint64(3) {

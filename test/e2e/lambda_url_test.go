@@ -45,6 +45,7 @@ except urllib.error.HTTPError as e:
 // request botocore signs, and 403 {"Message":"Forbidden"} unsigned, as
 // AWS answers.
 func TestFunctionURLClients(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs functions")
 	}

@@ -25,6 +25,7 @@ import (
 // keys; tampered, foreign-signed, expired and misaddressed responses get
 // AWS's errors.
 func TestE2EAssumeRoleWithSAML(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := []string{"GATEHOUSE_ROOT_ACCESS_KEY_ID=" + gatehousetest.AccessKeyID, "GATEHOUSE_ROOT_SECRET_ACCESS_KEY=" + gatehousetest.SecretAccessKey}
 	p := gatehousetest.StartBinary(t, filepath.Join(dir, "data"), env)

@@ -28,6 +28,7 @@ import (
 // 200 on GET /user/{id} and one without gets the denial, then `serverless
 // remove` (ECR DescribeRepositories, emptying the bucket, DeleteStack).
 func TestServerlessSeed004(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("end-to-end: runs the Serverless Framework")
 	}

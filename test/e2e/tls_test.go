@@ -65,6 +65,7 @@ func sdkConfig(t *testing.T, endpoint, ca, id, secret string) aws.Config {
 // requests without TLS denies them over HTTP, whatever their headers
 // say (X-Forwarded-Proto: https), and allows them over HTTPS.
 func TestTLSListener(t *testing.T) {
+	t.Parallel()
 	p, tlsURL, ca := startTLS(t)
 	ctx := context.Background()
 	root := sdkConfig(t, tlsURL, ca, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)
@@ -193,6 +194,7 @@ export const handler = async () => ({
 // answers (Missing Authentication Token: the request is unsigned). The
 // function cannot read the CA's or the server's key.
 func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
+	t.Parallel()
 	p, tlsURL, _ := startTLS(t)
 	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
 		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
@@ -332,6 +334,7 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 // AWS::URLSuffix is the TLS listener's localhost:PORT, so the invoke URL
 // it builds is one gatehouse serves.
 func TestTLSCloudFormation(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("aws CLI not installed")
 	}
@@ -385,6 +388,7 @@ Outputs:
 // TestTLSInProcess: gatehousetest.WithTLS serves the in-process server
 // over TLS with the local CA, for tests of other packages.
 func TestTLSInProcess(t *testing.T) {
+	t.Parallel()
 	srv := gatehousetest.Start(t, gatehousetest.WithTLS())
 	if !strings.HasPrefix(srv.TLSURL, "https://127.0.0.1:") || srv.CACert == "" {
 		t.Fatalf("TLSURL %q, CACert %q", srv.TLSURL, srv.CACert)
@@ -414,6 +418,7 @@ def handler(event, context):
 // and takes an HTTPS one; deleting the stack works, since CloudFormation's
 // own calls (DeleteBucketPolicy among them) go over TLS.
 func TestTLSCDKBootstrap(t *testing.T) {
+	t.Parallel()
 	cdk, err := filepath.Abs("../cdk/node_modules/.bin/cdk")
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 // not serve, print that service's own unknown-operation error naming the
 // service, not an authentication failure (issue #13).
 func TestUnimplementedServicesWithRealClients(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("end-to-end: runs the AWS CLI")
 	}

@@ -102,7 +102,7 @@ func TestREADMEExamples(t *testing.T) {
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err = <-done:
-	case <-time.After(3 * time.Minute):
+	case <-time.After(8 * time.Minute):
 		cmd.Process.Kill()
 		err = <-done
 	}
