@@ -570,6 +570,9 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 		}
 		for verb, m := range im.Paths[p] {
 			if m.MethodIntegration != nil {
+				if err := validateIntegrationCredentials(m.MethodIntegration, a.Account); err != nil {
+					return err
+				}
 				m.MethodIntegration.CacheNamespace = r.ID
 			}
 			if r.ResourceMethods == nil {
