@@ -140,17 +140,6 @@ func customGatewayResponses(r store.Reader, apiID string) ([]GatewayResponse, er
 	return out, nil
 }
 
-// Export builds the OpenAPI document of a deployment.
-func Export(api RestAPI, d *DeploymentRecord, stage string, oas3, integrations bool) map[string]any {
-	return ExportDocument(api, d, stage, ExportOptions{OAS3: oas3, Integrations: integrations, Domain: "amazonaws.com"})
-}
-
-// ExportWithDomain is Export with the invoke host under domain (the URL
-// suffix, port included if any) instead of amazonaws.com.
-func ExportWithDomain(api RestAPI, d *DeploymentRecord, stage string, oas3, integrations bool, domain string) map[string]any {
-	return ExportDocument(api, d, stage, ExportOptions{OAS3: oas3, Integrations: integrations, Domain: domain})
-}
-
 // exporter carries one export's state.
 type exporter struct {
 	o       ExportOptions
