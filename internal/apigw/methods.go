@@ -311,6 +311,9 @@ func validateIntegration(in *Integration) error {
 		if err := validateAWSIntegrationURI(in.Type, in.URI); err != nil {
 			return err
 		}
+		if err := requireAWSRole(in); err != nil {
+			return err
+		}
 	}
 	if in.TimeoutInMillis != 0 && (in.TimeoutInMillis < 50 || in.TimeoutInMillis > 29000) {
 		return awserr.BadRequestException.New("Timeout should be between 50 ms and 29000 ms")
@@ -337,6 +340,9 @@ func (s *Service) putIntegration(c *call) (int, any, error) {
 	}
 	in.IntegrationResponses = nil
 	if err := validateIntegrationEnums(&in); err != nil {
+		return 0, nil, err
+	}
+	if err := validateIntegrationCredentials(&in, c.caller.Account); err != nil {
 		return 0, nil, err
 	}
 	if err := validateIntegration(&in); err != nil {
@@ -444,6 +450,9 @@ func (s *Service) updateIntegration(c *call) (int, any, error) {
 			default:
 				return badPatch(op)
 			}
+		}
+		if err := validateIntegrationCredentials(in, c.caller.Account); err != nil {
+			return err
 		}
 		if err := validateIntegration(in); err != nil {
 			return err

@@ -197,7 +197,7 @@ func translate(ctx context.Context, doc *openapi3.T, maxResources int) (*Import,
 				return nil, err
 			}
 			im.DocParts = parts
-		case extPrefix + "request-validators", extPrefix + "request-validator":
+		case extPrefix + "request-validators", extPrefix + "request-validator", extPrefix + "gateway-responses":
 			if _, err := im.rootExtension(k, v); err != nil {
 				return nil, err
 			}
@@ -357,11 +357,39 @@ func (im *Import) method(doc *openapi3.T, path, verb string, item *openapi3.Path
 				if m.MethodResponses == nil {
 					m.MethodResponses = map[string]*MethodResponse{}
 				}
-				m.MethodResponses[code] = &MethodResponse{StatusCode: code}
+				m.MethodResponses[code] = methodResponse(code, op.Responses.Value(code).Value)
 			}
 		}
 	}
 	return m, nil
+}
+
+// methodResponse is the method response of status code from the
+// operation's response r: its headers become response parameters (not
+// required), its content schemas that reference a component the response
+// models.
+func methodResponse(code string, r *openapi3.Response) *MethodResponse {
+	mr := &MethodResponse{StatusCode: code}
+	if r == nil {
+		return mr
+	}
+	for _, h := range sortedKeys(r.Headers) {
+		if mr.ResponseParameters == nil {
+			mr.ResponseParameters = map[string]bool{}
+		}
+		mr.ResponseParameters["method.response.header."+h] = false
+	}
+	for _, ct := range sortedKeys(r.Content) {
+		c := r.Content[ct]
+		if c == nil || c.Schema == nil || !strings.HasPrefix(c.Schema.Ref, componentRef) {
+			continue
+		}
+		if mr.ResponseModels == nil {
+			mr.ResponseModels = map[string]string{}
+		}
+		mr.ResponseModels[ct] = strings.TrimPrefix(c.Schema.Ref, componentRef)
+	}
+	return mr
 }
 
 // security applies one security requirement to m.
@@ -542,6 +570,9 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 		}
 		for verb, m := range im.Paths[p] {
 			if m.MethodIntegration != nil {
+				if err := validateIntegrationCredentials(m.MethodIntegration, a.Account); err != nil {
+					return err
+				}
 				m.MethodIntegration.CacheNamespace = r.ID
 			}
 			if r.ResourceMethods == nil {
@@ -596,6 +627,9 @@ func (s *Service) importRestAPI(c *call) (int, any, error) {
 		if err := im.storeAuthorizers(tx, a); err != nil {
 			return err
 		}
+		if err := im.storeGatewayResponses(tx, a, true); err != nil {
+			return err
+		}
 		return createJSON(tx, KindRestAPI, a.API.ID, a)
 	})
 	if err != nil {
@@ -626,6 +660,9 @@ func (s *Service) putRestAPI(c *call) (int, any, error) {
 			return err
 		}
 		if err := im.storeAuthorizers(tx, a); err != nil {
+			return err
+		}
+		if err := im.storeGatewayResponses(tx, a, mode == "overwrite"); err != nil {
 			return err
 		}
 		out = wireAPI(a)

@@ -7,6 +7,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
 // OpenAPI import of models and request validators (issue #14):
@@ -35,6 +36,8 @@ type importExt struct {
 	DefaultValidator string
 	// DocParts are the x-amazon-apigateway-documentation parts.
 	DocParts []importDocPart
+	// GatewayResponses are x-amazon-apigateway-gateway-responses, by type.
+	GatewayResponses map[string]*GatewayResponse
 }
 
 // importDocPart is one documentation part of an imported document.
@@ -126,8 +129,71 @@ func (im *Import) rootExtension(k string, v any) (bool, error) {
 		}
 		im.DefaultValidator = s
 		return true, nil
+	case extPrefix + "gateway-responses":
+		return true, im.gatewayResponses(v)
 	}
 	return false, nil
+}
+
+// gatewayResponses reads x-amazon-apigateway-gateway-responses: {TYPE:
+// {statusCode, responseParameters, responseTemplates}}, each checked as
+// PutGatewayResponse checks it.
+func (im *Import) gatewayResponses(v any) error {
+	b, _ := json.Marshal(v)
+	var in map[string]struct {
+		// StatusCode is a string; YAML documents often give a number.
+		StatusCode         json.Number       `json:"statusCode"`
+		ResponseParameters map[string]string `json:"responseParameters"`
+		ResponseTemplates  map[string]string `json:"responseTemplates"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return errParse("x-amazon-apigateway-gateway-responses is not a map of gateway responses")
+	}
+	for _, t := range sortedKeys(in) {
+		if _, ok := GatewayResponseTypes[t]; !ok {
+			return awserr.BadRequestException.Errorf("Errors found during import:\n\tInvalid gateway response type specified: %s", echo(t))
+		}
+		x := in[t]
+		g := &GatewayResponse{ResponseType: t, StatusCode: string(x.StatusCode), ResponseParameters: x.ResponseParameters, ResponseTemplates: x.ResponseTemplates}
+		if g.ResponseParameters == nil {
+			g.ResponseParameters = map[string]string{}
+		}
+		if g.ResponseTemplates == nil {
+			g.ResponseTemplates = map[string]string{}
+		}
+		if err := validateGatewayResponse(g); err != nil {
+			e := awserr.From(err)
+			return awserr.BadRequestException.Errorf("Errors found during import:\n\tUnable to put gateway response %s: %s", t, e.Message)
+		}
+		if im.GatewayResponses == nil {
+			im.GatewayResponses = map[string]*GatewayResponse{}
+		}
+		im.GatewayResponses[t] = g
+	}
+	return nil
+}
+
+// storeGatewayResponses writes the imported gateway responses of API a
+// (overwrite: the API's other customizations are removed first).
+func (im *Import) storeGatewayResponses(tx store.Tx, a *APIRecord, overwrite bool) error {
+	if overwrite {
+		recs, err := tx.List(KindGatewayResponse, a.API.ID+"/")
+		if err != nil {
+			return err
+		}
+		for _, rec := range recs {
+			if err := tx.Delete(KindGatewayResponse, rec.Key); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range sortedKeys(im.GatewayResponses) {
+		if err := putJSON(tx, KindGatewayResponse, a.API.ID+"/"+t,
+			GatewayResponseRecord{Response: *im.GatewayResponses[t], APIID: a.API.ID, Account: a.Account, Region: a.Region}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // importModels reads the document's component schemas as models.
@@ -154,7 +220,9 @@ func (im *Import) importModels(doc *openapi3.T) error {
 		rewriteRefs(tree)
 		if m, ok := tree.(map[string]any); ok {
 			m["$schema"] = "http://json-schema.org/draft-04/schema#"
-			m["title"] = name
+			if _, has := m["title"]; !has {
+				m["title"] = name
+			}
 		}
 		out, _ := json.Marshal(tree)
 		if im.Models == nil {
@@ -256,6 +324,13 @@ func (im *Import) applyModels(a *APIRecord, overwrite bool) error {
 			for _, model := range m.RequestModels {
 				if a.Models[model] == nil {
 					return awserr.BadRequestException.Errorf("Errors found during import:\n\tInvalid model identifier specified: %s on %s %s", echo(model), verb, r.Path)
+				}
+			}
+			for _, mr := range m.MethodResponses {
+				for _, model := range mr.ResponseModels {
+					if a.Models[model] == nil {
+						return awserr.BadRequestException.Errorf("Errors found during import:\n\tInvalid model identifier specified: %s on %s %s response %s", echo(model), verb, r.Path, mr.StatusCode)
+					}
 				}
 			}
 			name, ok := strings.CutPrefix(m.RequestValidatorID, validatorRef)

@@ -356,6 +356,22 @@ func TestInputValidation(t *testing.T) {
 				Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:bucket")})
 			return err
 		}, "BadRequestException", "AWS ARN for integration must contain path or action"},
+		{"AWS with a role ARN as uri", func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+				Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:iam::000000000000:role/r")})
+			return err
+		}, "BadRequestException", "AWS ARN for integration must contain path or action"},
+		{"AWS to S3 without a role", func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+				Type: types.IntegrationTypeAws, IntegrationHttpMethod: aws.String("GET"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:path/bucket/key")})
+			return err
+		}, "BadRequestException", "Role ARN must be specified for AWS integrations"},
+		{"role of another account", func() error {
+			_, err := c.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: res.Id, HttpMethod: aws.String("GET"),
+				Type: types.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"), Uri: aws.String("arn:aws:apigateway:us-east-1:s3:path/bucket/key"),
+				Credentials: aws.String("arn:aws:iam::111122223333:role/elsewhere")})
+			return err
+		}, "AccessDeniedException", "Cross-account pass role is not allowed."},
 		{"domain endpoint type", func() error {
 			_, err := c.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("x.example.test"), EndpointConfiguration: &types.EndpointConfiguration{Types: []types.EndpointType{"NOPE"}}})
 			return err

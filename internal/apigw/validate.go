@@ -60,14 +60,43 @@ func validateBasePath(p string) error {
 // integration URI must name an action or a path.
 func validateAWSIntegrationURI(typ, uri string) error {
 	a, err := arn.Parse(uri)
-	if err != nil || a.Service != "apigateway" {
+	if err != nil {
 		return awserr.BadRequestException.New("Invalid ARN specified in the request")
 	}
-	if !strings.HasPrefix(a.Resource, "path/") && !strings.HasPrefix(a.Resource, "action/") {
+	// An ARN of another service (a role, a function) is an ARN without
+	// API Gateway's path or action.
+	if a.Service != "apigateway" || !strings.HasPrefix(a.Resource, "path/") && !strings.HasPrefix(a.Resource, "action/") {
 		return awserr.BadRequestException.New("AWS ARN for integration must contain path or action")
 	}
 	if typ == "AWS_PROXY" && a.AccountID != "lambda" && a.AccountID != "firehose" {
 		return awserr.BadRequestException.New("Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+	}
+	return nil
+}
+
+// validateIntegrationCredentials checks an integration's credentials
+// against the caller's account before anything else about it: a role of
+// another account is AWS's AccessDeniedException ("Cross-account pass role
+// is not allowed."); arn:aws:iam::*:user/* (the caller's own identity) is
+// no role and passes.
+func validateIntegrationCredentials(in *Integration, account string) error {
+	if in.Credentials != "" {
+		if a, err := arn.Parse(in.Credentials); err == nil && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") && a.AccountID != account {
+			return awserr.AccessDeniedException.New("Cross-account pass role is not allowed.")
+		}
+	}
+	return nil
+}
+
+// requireAWSRole is the check of an AWS integration without credentials:
+// one to S3 is refused (AWS's answer as moto records it); other services
+// are not, as AWS's rule for them is not established.
+func requireAWSRole(in *Integration) error {
+	if strings.ToUpper(in.Type) != "AWS" || in.Credentials != "" {
+		return nil
+	}
+	if a, err := arn.Parse(in.URI); err == nil && a.AccountID == "s3" {
+		return awserr.BadRequestException.New("Role ARN must be specified for AWS integrations")
 	}
 	return nil
 }

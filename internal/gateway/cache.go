@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,9 +16,11 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/apigw"
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 // The stage response cache (API Gateway's "API cache"). A stage with
@@ -116,6 +119,28 @@ func compileMethodCache(st *apigw.StageRecord, r *apigw.Resource, verb string, i
 	return c
 }
 
+// cacheVariant encodes a deployment id and stage variables (sorted,
+// length-prefixed) for the cache key.
+func cacheVariant(deployment string, vars map[string]string) string {
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	add := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	add(deployment)
+	for _, k := range keys {
+		add(k)
+		add(vars[k])
+	}
+	return b.String()
+}
+
 // stageCacheLimit is the byte budget of a stage's cache: its
 // cacheClusterSize (GB), 0.5 GB when unset.
 func stageCacheLimit(size string) int64 {
@@ -137,6 +162,9 @@ func (rq *request) cacheKey(mc *methodCache) [32]byte {
 	}
 	put(rq.stage.api.id)
 	put(rq.stage.name)
+	// The deployment and stage variables the answer was made under: a new
+	// deployment (or a canary's) never serves another's cached answer.
+	put(rq.stage.cacheVariant)
 	put(rq.m.verb)
 	put(mc.ns)
 	for _, p := range mc.params {
@@ -435,7 +463,14 @@ func (g *Gateway) serveCached(rq *request, tbl *Table) bool {
 	key := rq.cacheKey(mc)
 	now := g.cfg.Now()
 	invalidate := wantsInvalidate(rq.r.Header)
-	if invalidate && mc.requireAuth && !g.mayInvalidate(rq) {
+	allowed := false
+	if invalidate && mc.requireAuth {
+		var answered bool
+		if allowed, answered = g.mayInvalidate(rq); answered {
+			return true
+		}
+	}
+	if invalidate && mc.requireAuth && !allowed {
 		switch mc.strategy {
 		case "FAIL_WITH_403":
 			g.denyInvalidate(rq)
@@ -506,40 +541,81 @@ func (g *Gateway) replay(rq *request, e *cached, body []byte) {
 }
 
 // mayInvalidate decides execute-api:InvalidateCache on the method ARN for
-// this (already authorized) caller: the IAM engine for an AWS_IAM method,
-// the Lambda authorizer's policy for a CUSTOM one, and for every method
-// the API's resource policy, whose explicit Deny wins. An unsigned caller
-// of a NONE method needs the resource policy's explicit Allow.
-func (g *Gateway) mayInvalidate(rq *request) bool {
+// this (already authorized) caller: the IAM engine for an AWS_IAM method;
+// on a NONE or CUSTOM method, the IAM engine for a SigV4-signed request
+// (its signature verified here, as the method itself does not), else the
+// Lambda authorizer's policy for a CUSTOM one; for every method the API's
+// resource policy, whose explicit Deny wins. An unsigned caller of a NONE
+// method needs the resource policy's explicit Allow. answered: a body
+// read for the signature failed and its error was sent.
+func (g *Gateway) mayInvalidate(rq *request) (ok, answered bool) {
 	if rq.methodARN == "" {
 		rq.methodARN = rq.stage.arnPrefix.Method(rq.r.Method, rq.tg.rest.dec[1:])
 	}
 	if rq.stage.policyBroken {
-		return false
+		return false, false
 	}
 	g.fillContext(rq)
 	switch {
 	case rq.m.iam:
-		if rq.caller == nil || g.cfg.Authorizer == nil {
-			return false
+		return g.callerMayInvalidate(rq, rq.caller), false
+	case signedRequest(rq.r):
+		if !g.readBody(rq) {
+			return false, true
 		}
-		d := g.cfg.Authorizer.Authorize(rq.caller, pipeline.AuthzRequest{Action: invalidateAction, Resource: rq.methodARN,
-			ResourcePolicy: rq.stage.policy, ResourcePolicyName: rq.stage.policyName(), ResourceAccount: rq.stage.api.account,
-			Context: &rq.pctx})
-		return d.Effect == policy.Allowed
+		p := g.verifyInvalidator(rq)
+		if p == nil {
+			return false, false
+		}
+		return g.callerMayInvalidate(rq, p), false
 	case rq.m.authType == "CUSTOM" && rq.authz != nil && rq.authz.policy != nil:
 		in := policy.Input{Identity: []policy.Named{{Name: "authorizer", Policy: rq.authz.policy}}, ResourceAccount: rq.stage.api.account}
 		preq := policy.Request{Principal: policy.Principal{Kind: policy.PrincipalUser, AccountID: rq.stage.api.account},
 			Action: invalidateAction, Resource: rq.methodARN, Context: &rq.pctx}
 		if policy.Evaluate(&in, &preq).Effect != policy.Allowed {
-			return false
+			return false, false
 		}
-		return rq.stage.policy == nil || g.resourcePolicyOn(rq, invalidateAction).Effect != policy.ExplicitDeny
+		return rq.stage.policy == nil || g.resourcePolicyOn(rq, invalidateAction).Effect != policy.ExplicitDeny, false
 	}
 	if rq.stage.policy == nil {
+		return false, false
+	}
+	return g.resourcePolicyOn(rq, invalidateAction).Effect == policy.Allowed, false
+}
+
+// callerMayInvalidate asks the IAM engine (identity and resource policy)
+// for execute-api:InvalidateCache on the method ARN for caller p.
+func (g *Gateway) callerMayInvalidate(rq *request, p *authn.Principal) bool {
+	if p == nil || g.cfg.Authorizer == nil {
 		return false
 	}
-	return g.resourcePolicyOn(rq, invalidateAction).Effect == policy.Allowed
+	d := g.cfg.Authorizer.Authorize(p, pipeline.AuthzRequest{Action: invalidateAction, Resource: rq.methodARN,
+		ResourcePolicy: rq.stage.policy, ResourcePolicyName: rq.stage.policyName(), ResourceAccount: rq.stage.api.account,
+		Context: &rq.pctx})
+	return d.Effect == policy.Allowed
+}
+
+// signedRequest reports a SigV4 Authorization header or presigned query.
+func signedRequest(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 ") || r.URL.Query().Has("X-Amz-Algorithm")
+}
+
+// verifyInvalidator verifies the SigV4 signature of a request to a method
+// that does not authenticate (its body already read); nil when it does
+// not verify: the invalidation is then unauthorized, never an error of
+// the request itself.
+func (g *Gateway) verifyInvalidator(rq *request) *authn.Principal {
+	if g.cfg.Resolver == nil {
+		return nil
+	}
+	req := sigv4.FromHTTP(rq.r, nil)
+	req.PayloadHash = rq.held.Hash()
+	res, err := g.verifier(rq.stage.api.region).Verify(&req)
+	if err != nil || res == nil {
+		return nil
+	}
+	p, _ := res.Identity.(*authn.Principal)
+	return p
 }
 
 // resourcePolicyOn evaluates the API's resource policy alone for the

@@ -29,7 +29,11 @@ const cachedAPI = `{"openapi": "3.0.1", "info": {"title": "cached", "version": "
    "post": {"x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "POST", "uri": "BACKEND/open"}}},
   "/items/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": true}],
    "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "BACKEND/items/{id}",
-    "requestParameters": {"integration.request.path.id": "method.request.path.id"}}}}},
+    "requestParameters": {"integration.request.path.id": "method.request.path.id"}}}},
+  "/me": {"get": {"security": [{"sigv4": []}],
+   "x-amazon-apigateway-integration": {"type": "http_proxy", "httpMethod": "GET", "uri": "BACKEND/me",
+    "requestParameters": {"integration.request.header.X-Caller": "context.identity.userArn"},
+    "cacheKeyParameters": ["integration.request.header.X-Caller"]}}}},
  "components": {"securitySchemes": {
   "sigv4": {"type": "apiKey", "name": "Authorization", "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}}}`
 
@@ -133,15 +137,20 @@ func TestStageCacheRedTeam(t *testing.T) {
 	forged := aws.Credentials{AccessKeyID: alice.AccessKeyID, SecretAccessKey: "not-the-secret-not-the-secret-0000000000"}
 	refused("A's key, wrong secret", callOpt{creds: &forged}, 403)
 
-	// A Deny in the resource policy (deployed) refuses C while A still
-	// gets the cached answer: the cache was not flushed by the deployment.
+	// A Deny in the resource policy (deployed) refuses C. The new
+	// deployment never serves the old one's cached answer: A gets a fresh
+	// one, cached in turn.
 	e.setPolicy(id, `{"Version":"2012-10-17","Statement":[
 	 {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"},
 	 {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::000000000000:user/carol"},"Action":"execute-api:Invoke","Resource":"execute-api:/*"}]}`)
 	e.deploy(id, "prod")
 	refused("C after a resource-policy Deny", callOpt{creds: &carol}, 403)
-	if r := e.call(path, callOpt{creds: &alice}); r.status != 200 || r.body != first.body {
-		t.Fatalf("A after the deployment: %d %s", r.status, r.body)
+	second := e.call(path, callOpt{creds: &alice})
+	if second.status != 200 || second.n(t) != 2 {
+		t.Fatalf("A after the deployment, a fresh answer: %d %s", second.status, second.body)
+	}
+	if r := e.call(path, callOpt{creds: &alice}); r.status != 200 || r.body != second.body {
+		t.Fatalf("A from the new deployment's cache: %d %s", r.status, r.body)
 	}
 	// A Deny in A's own identity policy takes effect at once.
 	if _, err := e.iam.PutUserPolicy(ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("deny"),
@@ -149,8 +158,89 @@ func TestStageCacheRedTeam(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused("A after an identity-policy Deny", callOpt{creds: &alice}, 403)
-	if n := c.n.Load(); n != 1 {
-		t.Errorf("backend saw %d requests, want 1", n)
+	if n := c.n.Load(); n != 2 {
+		t.Errorf("backend saw %d requests, want 2", n)
+	}
+}
+
+// TestStageCacheIdentityKeys: with the caller's identity as a cache key
+// parameter (integration.request.header.X-Caller mapped from
+// context.identity.userArn), two allowed callers never get each other's
+// answer, each gets its own from the cache; and a stage variable change
+// is a new key too (the answer may depend on it).
+func TestStageCacheIdentityKeys(t *testing.T) {
+	e, c, id := cachedEnv(t)
+	allow := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}]}`
+	alice := e.user(e.iam, "alice", allow)
+	carol := e.user(e.iam, "carol", allow)
+	path := "/restapis/" + id + "/prod/_user_request_/me"
+	own := func(who string, cr aws.Credentials, want int64) {
+		t.Helper()
+		r := e.call(path, callOpt{creds: &cr})
+		if r.status != 200 || r.n(t) != want {
+			t.Fatalf("%s: %d %s (want answer %d)", who, r.status, r.body, want)
+		}
+		var cr2 countedReply
+		_ = json.Unmarshal([]byte(r.body), &cr2)
+		if cr2.Caller != "" && cr2.Caller != cr.AccessKeyID {
+			t.Fatalf("%s got %s's answer: %s", who, cr2.Caller, r.body)
+		}
+	}
+	own("alice", alice, 1)
+	own("carol", carol, 2)
+	own("alice again (cached)", alice, 1)
+	own("carol again (cached)", carol, 2)
+	if n := c.n.Load(); n != 2 {
+		t.Fatalf("backend saw %d requests, want 2", n)
+	}
+	// Stage variables are part of the key.
+	patchStage(t, e, id, "prod", [2]string{"/variables/color", "blue"})
+	own("alice under new stage variables", alice, 3)
+	own("alice again", alice, 3)
+}
+
+// TestStageCacheInvalidateOnOpenRoute: on a NONE method, Cache-Control:
+// max-age=0 needs execute-api:InvalidateCache of the SigV4-signed caller
+// (its signature verified although the method does not authenticate); an
+// unsigned caller, a signed one without the permission and a forged
+// signature are unauthorized, with each strategy.
+func TestStageCacheInvalidateOnOpenRoute(t *testing.T) {
+	e, _, id := cachedEnv(t)
+	invoker := e.user(e.iam, "invoker", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:Invoke","Resource":"*"}]}`)
+	admin := e.user(e.iam, "admin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"execute-api:InvalidateCache","Resource":"*"}]}`)
+	forged := aws.Credentials{AccessKeyID: admin.AccessKeyID, SecretAccessKey: "not-the-secret-not-the-secret-0000000000"}
+	path := "/restapis/" + id + "/prod/_user_request_/open?q=7"
+	inval := map[string]string{"Cache-Control": "max-age=0"}
+	warm := e.call(path, callOpt{}).n(t)
+	for _, tc := range []struct {
+		name  string
+		creds *aws.Credentials
+	}{{"unsigned", nil}, {"signed, no InvalidateCache", &invoker}, {"forged signature", &forged}} {
+		r := e.call(path, callOpt{creds: tc.creds, header: inval})
+		if r.status != 200 || r.n(t) != warm || r.header.Get("Warning") == "" {
+			t.Errorf("%s: %d n=%s Warning=%q, want the cached %d with a Warning", tc.name, r.status, r.body, r.header.Get("Warning"), warm)
+		}
+	}
+	r := e.call(path, callOpt{creds: &admin, header: inval})
+	if r.status != 200 || r.n(t) != warm+1 || r.header.Get("Warning") != "" {
+		t.Fatalf("admin's invalidation: %d %s %v", r.status, r.body, r.header)
+	}
+	if r := e.call(path, callOpt{}); r.n(t) != warm+1 {
+		t.Errorf("the refreshed answer is cached: %s", r.body)
+	}
+	patchStage(t, e, id, "prod", [2]string{"/~1open/GET/caching/enabled", "true"},
+		[2]string{"/~1open/GET/caching/unauthorizedCacheControlHeaderStrategy", "SUCCEED_WITHOUT_RESPONSE_HEADER"})
+	if r := e.call(path, callOpt{creds: &invoker, header: inval}); r.status != 200 || r.n(t) != warm+1 || r.header.Get("Warning") != "" {
+		t.Errorf("SUCCEED_WITHOUT_RESPONSE_HEADER: %d %s %v", r.status, r.body, r.header)
+	}
+	patchStage(t, e, id, "prod", [2]string{"/~1open/GET/caching/unauthorizedCacheControlHeaderStrategy", "FAIL_WITH_403"})
+	for _, cr := range []*aws.Credentials{nil, &invoker, &forged} {
+		if r := e.call(path, callOpt{creds: cr, header: inval}); r.status != 403 || !strings.Contains(r.body, "execute-api:InvalidateCache") || strings.Contains(r.body, `"n"`) {
+			t.Errorf("FAIL_WITH_403: %d %s", r.status, r.body)
+		}
+	}
+	if r := e.call(path, callOpt{creds: &admin, header: inval}); r.status != 200 || r.n(t) != warm+2 {
+		t.Errorf("admin under FAIL_WITH_403: %d %s", r.status, r.body)
 	}
 }
 

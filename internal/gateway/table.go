@@ -76,6 +76,9 @@ type stageEntry struct {
 	// canary, with useStageCache) of cacheLimit bytes (cache.go).
 	cacheOn    bool
 	cacheLimit int64
+	// cacheVariant is the deployment id and the stage variables, part of
+	// every response cache key.
+	cacheVariant string
 }
 
 func (s *stageEntry) integrationUserAgent() string {
@@ -228,6 +231,7 @@ func compileStage(a *apiEntry, st *apigw.StageRecord, d *apigw.DeploymentRecord)
 	s.userAgent = "AmazonAPIGateway_" + a.id
 	s.cacheOn = st.Stage.CacheClusterEnabled
 	s.cacheLimit = stageCacheLimit(st.Stage.CacheClusterSize)
+	s.cacheVariant = cacheVariant(d.Deployment.ID, st.Stage.Variables)
 	if d.Policy != "" {
 		p, err := policy.Parse([]byte(d.Policy), policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true})
 		if err != nil {
