@@ -129,6 +129,32 @@ func TestPathsAndMFASerials(t *testing.T) {
 		}
 	}
 
+	// AWS's default quota: 10 managed policies per role (and user, group).
+	if _, err := ic.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 11; i++ {
+		p, err := ic.CreatePolicy(Ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p" + string(rune('a'+i))),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ic.AttachRolePolicy(Ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: p.Policy.Arn})
+		if i < 10 && err != nil {
+			t.Fatalf("attach %d: %v", i, err)
+		}
+		if i == 10 {
+			if msg := WantCode(t, err, "LimitExceeded"); msg != "Cannot exceed quota for PoliciesPerRole: 10" {
+				t.Fatalf("msg %q", msg)
+			}
+		}
+	}
+	sum, err := ic.GetAccountSummary(Ctx, &awsiam.GetAccountSummaryInput{})
+	if err != nil || sum.SummaryMap["AttachedPoliciesPerRoleQuota"] != 10 || sum.SummaryMap["AttachedPoliciesPerUserQuota"] != 10 {
+		t.Fatalf("summary %v %v", sum, err)
+	}
+
 	_, err = ic.DeleteAccountPasswordPolicy(Ctx, &awsiam.DeleteAccountPasswordPolicyInput{})
 	if msg := WantCode(t, err, "NoSuchEntity"); msg != "The account policy with name PasswordPolicy cannot be found." {
 		t.Fatalf("msg %q", msg)
