@@ -238,7 +238,9 @@ func opDeleteAccountPasswordPolicy(c *call) (any, error) {
 	}
 	return nil, c.update(func(tx store.Tx) error {
 		if err := tx.Delete(kindPasswordPolicy, c.account()); err == store.ErrNotFound {
-			return noPasswordPolicy(c.account())
+			// DeleteAccountPasswordPolicy words it as a named account
+			// policy, unlike Get (moto's recorded texts for each).
+			return awserr.NoSuchEntity.New("The account policy with name PasswordPolicy cannot be found.")
 		} else {
 			return err
 		}

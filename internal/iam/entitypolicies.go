@@ -142,10 +142,10 @@ func opAttach(et entityType) opFunc {
 					return nil
 				}
 			}
-			quota := 20
-			if et.kind == kindGroup {
-				quota = 10
-			}
+			// AWS's default quota of managed policies attached to a user,
+			// group or role is 10 (IAM User Guide, "IAM and AWS STS quotas";
+			// users and roles may ask for more, gatehouse has no such request).
+			const quota = 10
 			if len(*h.attached) >= quota {
 				return awserr.LimitExceeded.Errorf("Cannot exceed quota for PoliciesPer%s: %d", et.name, quota)
 			}

@@ -56,7 +56,18 @@ type MFADevice struct {
 // Serial returns the device's serial number, its ARN.
 func (d *MFADevice) Serial() string { return arnpkg.MFA(d.Account, d.Path, d.Name) }
 
-func mfaKey(account, name string) string { return entityKey(account, name) }
+// mfaKey is a virtual MFA device's store key: its serial's resource after
+// "mfa/", that is path (without the leading "/") and name. AWS's serial
+// names the path, so "/a/" and "/b/" may each hold a device "x"; devices
+// on the root path keep the name-only key earlier versions stored.
+func mfaKey(account, path, name string) string {
+	return entityKey(account, strings.TrimPrefix(path, "/")+name)
+}
+
+// mfaKeyOf is mfaKey for the resource part ("mfa/PATH/NAME") of a serial.
+func mfaKeyOf(account, res string) string {
+	return entityKey(account, strings.TrimPrefix(res, "mfa/"))
+}
 
 var (
 	mfaPathRE   = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
@@ -111,8 +122,10 @@ func opCreateVirtualMFADevice(c *call) (any, error) {
 	path := c.get("Path")
 	if path == "" {
 		path = "/"
-	} else if len(path) > 512 || !mfaPathRE.MatchString(path) {
-		return nil, validation(path, "path", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+	} else if len(path) > 512 {
+		return nil, validation(path, "path", "Member must have length less than or equal to 512")
+	} else if !entityPath(path) {
+		return nil, errBadPath
 	}
 	tags, err := parseTags(c, "Tags")
 	if err != nil {
@@ -128,10 +141,10 @@ func opCreateVirtualMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	seed := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
-	d := &MFADevice{Account: c.account(), Name: name, Path: path, Seed: c.s.box.Seal(seed, "mfa/"+mfaKey(c.account(), name)),
+	d := &MFADevice{Account: c.account(), Name: name, Path: path, Seed: c.s.box.Seal(seed, "mfa/"+mfaKey(c.account(), path, name)),
 		Created: c.s.now().UTC(), Tags: tags}
 	err = c.update(func(tx store.Tx) error {
-		if err := createJSON(tx, kindMFA, mfaKey(d.Account, name), d); err == store.ErrExists {
+		if err := createJSON(tx, kindMFA, mfaKey(d.Account, path, name), d); err == store.ErrExists {
 			return awserr.EntityAlreadyExists.New("MFADevice entity at the same path and name already exists.")
 		} else {
 			return err
@@ -183,7 +196,7 @@ func (c *call) mfaSerial() (serial, key string, err error) {
 	if !ok || acct != c.account() || !strings.HasPrefix(res, "mfa/") {
 		return serial, "", nil
 	}
-	return serial, mfaKey(acct, arnpkg.Name(res)), nil
+	return serial, mfaKeyOf(acct, res), nil
 }
 
 func getMFA(r store.Reader, key, serial string) (*MFADevice, error) {
@@ -554,7 +567,7 @@ func (s *Service) VerifyMFA(ctx context.Context, p *authn.Principal, serial, cod
 	if !ok || acct != p.AccountID || !strings.HasPrefix(res, "mfa/") || !mfaCodeRE.MatchString(code) {
 		return fail
 	}
-	key := mfaKey(acct, arnpkg.Name(res))
+	key := mfaKeyOf(acct, res)
 	_, err := s.store.Update(ctx, func(tx store.Tx) error {
 		d, err := getMFA(tx, key, serial)
 		if err != nil {

@@ -121,8 +121,8 @@ func opGetAccountSummary(c *call) (any, error) {
 	count["AccountAccessKeysPresent"] = min(1, c.snap.ownerKeys.count(acct+"/"))
 	quotas := map[string]int{"UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "PoliciesQuota": 1500,
 		"AccessKeysPerUserQuota": 2, "UserPolicySizeQuota": 2048, "GroupPolicySizeQuota": 5120, "RolePolicySizeQuota": 10240,
-		"PolicySizeQuota": 6144, "AssumeRolePolicySizeQuota": 2048, "VersionsPerPolicyQuota": 5, "AttachedPoliciesPerUserQuota": 20,
-		"AttachedPoliciesPerRoleQuota": 20, "AttachedPoliciesPerGroupQuota": 10, "GroupsPerUserQuota": 10, "AccountMFAEnabled": 0,
+		"PolicySizeQuota": 6144, "AssumeRolePolicySizeQuota": 2048, "VersionsPerPolicyQuota": 5, "AttachedPoliciesPerUserQuota": 10,
+		"AttachedPoliciesPerRoleQuota": 10, "AttachedPoliciesPerGroupQuota": 10, "GroupsPerUserQuota": 10, "AccountMFAEnabled": 0,
 		"MFADevices": 0, "MFADevicesInUse": 0, "ServerCertificates": 0, "ServerCertificatesQuota": 20, "InstanceProfiles": 0,
 		"InstanceProfilesQuota": 1000, "SigningCertificatesPerUserQuota": 2, "GlobalEndpointTokenVersion": 1}
 	for k, v := range quotas {

@@ -46,7 +46,7 @@ func renameDependents(tx store.Tx, u *User, newName string) error {
 	for _, d := range ds {
 		if d.UserID == u.ID {
 			d.User = strings.ToLower(newName)
-			if err := putJSON(tx, kindMFA, mfaKey(d.Account, d.Name), d); err != nil {
+			if err := putJSON(tx, kindMFA, mfaKey(d.Account, d.Path, d.Name), d); err != nil {
 				return err
 			}
 		}

@@ -81,10 +81,28 @@ func checkPath(v, member string, re *regexp.Regexp) (string, error) {
 	if len(v) > 512 {
 		return "", validation(v, member, "Member must have length less than or equal to 512")
 	}
+	if re == pathRE {
+		if !entityPath(v) {
+			return "", errBadPath
+		}
+		return v, nil
+	}
 	if !re.MatchString(v) {
 		return "", validation(v, member, `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
 	}
 	return v, nil
+}
+
+// errBadPath is IAM's own answer for an entity path (user, group, role,
+// instance profile, virtual MFA device) that does not begin and end with
+// "/" or holds an empty segment: quoted from AWS in cfn-lint#722 (a role
+// Path "test/") and in moto's CreateVirtualMFADevice tests ("test",
+// "/test//test/").
+var errBadPath = awserr.ValidationError.New("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
+
+// entityPath reports a valid entity path: the model's pattern and no "//".
+func entityPath(v string) bool {
+	return pathRE.MatchString(v) && !strings.Contains(v, "//")
 }
 
 // encodeDoc URL-encodes a policy document as IAM returns it (RFC 3986,

@@ -74,3 +74,89 @@ func TestInputConstraints(t *testing.T) {
 		t.Fatalf("service-linked role %v %v", slr, err)
 	}
 }
+
+// TestPathsAndMFASerials: a virtual MFA device's serial names its path, so
+// one name may be used under several paths; entity paths that do not begin
+// and end with "/", or hold an empty segment, get IAM's own message; and
+// DeleteAccountPasswordPolicy's not-found wording differs from Get's.
+func TestPathsAndMFASerials(t *testing.T) {
+	_, ic, _ := rootClients(t)
+	var serials []string
+	for _, path := range []string{"", "/test/", "/a/b/"} {
+		in := &awsiam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("dev")}
+		if path != "" {
+			in.Path = aws.String(path)
+		}
+		out, err := ic.CreateVirtualMFADevice(Ctx, in)
+		if err != nil {
+			t.Fatalf("path %q: %v", path, err)
+		}
+		serials = append(serials, *out.VirtualMFADevice.SerialNumber)
+	}
+	acct := strings.Split(serials[0], ":")[4]
+	if want := []string{"arn:aws:iam::" + acct + ":mfa/dev", "arn:aws:iam::" + acct + ":mfa/test/dev", "arn:aws:iam::" + acct + ":mfa/a/b/dev"}; strings.Join(serials, " ") != strings.Join(want, " ") {
+		t.Fatalf("serials %v, want %v", serials, want)
+	}
+	_, err := ic.CreateVirtualMFADevice(Ctx, &awsiam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("DEV"), Path: aws.String("/test/")})
+	if msg := WantCode(t, err, "EntityAlreadyExists"); msg != "MFADevice entity at the same path and name already exists." {
+		t.Fatalf("msg %q", msg)
+	}
+	l, err := ic.ListVirtualMFADevices(Ctx, &awsiam.ListVirtualMFADevicesInput{})
+	if err != nil || len(l.VirtualMFADevices) != 3 {
+		t.Fatalf("list %+v %v", l, err)
+	}
+	if _, err := ic.DeleteVirtualMFADevice(Ctx, &awsiam.DeleteVirtualMFADeviceInput{SerialNumber: aws.String(serials[1])}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{serials[0], serials[2]} {
+		if _, err := ic.TagMFADevice(Ctx, &awsiam.TagMFADeviceInput{SerialNumber: aws.String(s), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}}); err != nil {
+			t.Fatalf("%s still there: %v", s, err)
+		}
+	}
+	_, err = ic.TagMFADevice(Ctx, &awsiam.TagMFADeviceInput{SerialNumber: aws.String(serials[1]), Tags: []iamtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
+	WantCode(t, err, "NoSuchEntity")
+
+	const badPath = "The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters."
+	for _, p := range []string{"test", "test/", "/test//test/"} {
+		_, err := ic.CreateVirtualMFADevice(Ctx, &awsiam.CreateVirtualMFADeviceInput{VirtualMFADeviceName: aws.String("x"), Path: aws.String(p)})
+		if msg := WantCode(t, err, "ValidationError"); msg != badPath {
+			t.Fatalf("mfa path %q: %q", p, msg)
+		}
+		_, err = ic.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r"), Path: aws.String(p),
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`)})
+		if msg := WantCode(t, err, "ValidationError"); msg != badPath {
+			t.Fatalf("role path %q: %q", p, msg)
+		}
+	}
+
+	// AWS's default quota: 10 managed policies per role (and user, group).
+	if _, err := ic.CreateRole(Ctx, &awsiam.CreateRoleInput{RoleName: aws.String("r"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 11; i++ {
+		p, err := ic.CreatePolicy(Ctx, &awsiam.CreatePolicyInput{PolicyName: aws.String("p" + string(rune('a'+i))),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ic.AttachRolePolicy(Ctx, &awsiam.AttachRolePolicyInput{RoleName: aws.String("r"), PolicyArn: p.Policy.Arn})
+		if i < 10 && err != nil {
+			t.Fatalf("attach %d: %v", i, err)
+		}
+		if i == 10 {
+			if msg := WantCode(t, err, "LimitExceeded"); msg != "Cannot exceed quota for PoliciesPerRole: 10" {
+				t.Fatalf("msg %q", msg)
+			}
+		}
+	}
+	sum, err := ic.GetAccountSummary(Ctx, &awsiam.GetAccountSummaryInput{})
+	if err != nil || sum.SummaryMap["AttachedPoliciesPerRoleQuota"] != 10 || sum.SummaryMap["AttachedPoliciesPerUserQuota"] != 10 {
+		t.Fatalf("summary %v %v", sum, err)
+	}
+
+	_, err = ic.DeleteAccountPasswordPolicy(Ctx, &awsiam.DeleteAccountPasswordPolicyInput{})
+	if msg := WantCode(t, err, "NoSuchEntity"); msg != "The account policy with name PasswordPolicy cannot be found." {
+		t.Fatalf("msg %q", msg)
+	}
+}

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/base64"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ func compileCondValue(op operator, s string, vars bool) cvalue {
 		f, err := strconv.ParseFloat(s, 64)
 		cv.num, cv.valid = f, err == nil
 	case tDate:
-		cv.ts, cv.valid = parseDate(s)
+		cv.ts, cv.valid = policyDate(s)
 	case tIP:
 		cv.prefix, cv.valid = parseCIDR(s)
 	case tBinary:
@@ -239,6 +240,157 @@ func unescapeVars(s string) string {
 		return s
 	}
 	return strings.NewReplacer("${*}", "*", "${?}", "?", "${$}", "$").Replace(s)
+}
+
+// policyDate reads a Date operator's value in a policy: the documented
+// formats (parseDate) or, failing those, the looser forms IAM's legacy
+// parser also stores (legacyDate).
+func policyDate(s string) (int64, bool) {
+	if ts, ok := parseDate(s); ok {
+		return ts, true
+	}
+	return legacyDate(s)
+}
+
+// legacyDate accepts what AWS's legacy policy parser takes as a date, as
+// recorded against AWS in moto's policy-validation cases: a value with a
+// "t" or "-" is [-]Y[-M[-D]][t[h[:m[:s[.f]][z|+hh[:mm]]]]] with a signed
+// year of -292275054..292278993, single-digit fields allowed and at most 9
+// fraction digits ("01T", "2016-12-13t2:00:00.593194+23", "-292275054");
+// any other value is epoch seconds up to 2^63-1. The result saturates at
+// the int64 range of Unix nanoseconds.
+func legacyDate(s string) (int64, bool) {
+	if !strings.ContainsAny(s, "tT-") {
+		if s == "" {
+			return 0, false
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		return saturatingNanos(n, 0), true
+	}
+	// digits reads a run of 1..max digits at the start of s.
+	digits := func(s string, max int) (int64, string, bool) {
+		i := 0
+		var v int64
+		for i < len(s) && i < max && '0' <= s[i] && s[i] <= '9' {
+			v = v*10 + int64(s[i]-'0')
+			i++
+		}
+		return v, s[i:], i > 0
+	}
+	date, clock := s, ""
+	if i := strings.IndexAny(s, "tT"); i >= 0 {
+		date, clock = s[:i], s[i+1:]
+	}
+	neg := strings.HasPrefix(date, "-")
+	if neg {
+		date = date[1:]
+	}
+	y, rest, ok := digits(date, 10)
+	if !ok {
+		return 0, false
+	}
+	if neg {
+		y = -y
+	}
+	month, day := int64(1), int64(1)
+	if rest != "" {
+		if rest[0] != '-' {
+			return 0, false
+		}
+		if month, rest, ok = digits(rest[1:], 10); !ok {
+			return 0, false
+		}
+		if rest != "" {
+			if rest[0] != '-' {
+				return 0, false
+			}
+			if day, rest, ok = digits(rest[1:], 10); !ok || rest != "" {
+				return 0, false
+			}
+		}
+	}
+	if y < -292275054 || y > 292278993 || month < 1 || month > 12 || day < 1 || day > 31 {
+		return 0, false
+	}
+	var hour, min, sec, nanos, offset int64
+	if clock != "" {
+		if hour, rest, ok = digits(clock, 10); !ok || hour > 23 {
+			return 0, false
+		}
+		if rest != "" {
+			if rest[0] != ':' {
+				return 0, false
+			}
+			if min, rest, ok = digits(rest[1:], 10); !ok || min > 59 {
+				return 0, false
+			}
+		}
+		if rest != "" {
+			if rest[0] != ':' {
+				return 0, false
+			}
+			if sec, rest, ok = digits(rest[1:], 10); !ok || sec > 59 {
+				return 0, false
+			}
+			if rest != "" && rest[0] == '.' {
+				var frac int64
+				n0 := len(rest) - 1
+				if frac, rest, ok = digits(rest[1:], 9); !ok || rest != "" && '0' <= rest[0] && rest[0] <= '9' {
+					return 0, false
+				}
+				for i := n0 - len(rest); i < 9; i++ {
+					frac *= 10
+				}
+				nanos = frac
+			}
+			switch {
+			case rest == "" || rest == "z" || rest == "Z":
+			case rest[0] == '+':
+				var oh, om int64
+				if len(rest) != 3 && len(rest) != 6 {
+					return 0, false
+				}
+				var left string
+				if oh, left, ok = digits(rest[1:3], 2); !ok || left != "" || oh > 23 {
+					return 0, false
+				}
+				if len(rest) == 6 {
+					if rest[3] != ':' {
+						return 0, false
+					}
+					if om, left, ok = digits(rest[4:], 2); !ok || left != "" || om > 59 {
+						return 0, false
+					}
+				}
+				offset = (oh*60 + om) * 60
+			default:
+				return 0, false
+			}
+		}
+	}
+	days := daysFromCivil(int(y), int(month), int(day))
+	return saturatingNanos(days*86400+hour*3600+min*60+sec-offset, nanos), true
+}
+
+// saturatingNanos converts seconds (and a fraction in nanoseconds) to Unix
+// nanoseconds, clamped to the int64 range.
+func saturatingNanos(secs, nanos int64) int64 {
+	const max = math.MaxInt64 / 1_000_000_000
+	switch {
+	case secs > max:
+		return math.MaxInt64
+	case secs < -max:
+		return math.MinInt64
+	}
+	return secs*1e9 + nanos
 }
 
 // parseDate accepts the W3C profiles of ISO 8601 that IAM documents

@@ -273,11 +273,13 @@ func conditionSyntax(v *jvalue) error {
 	}
 	for i := range v.obj {
 		m := &v.obj[i]
-		if _, ok := parseOperator(m.key); !ok {
-			return synErr(m.off)
-		}
 		if m.value.kind != jobject {
 			return synErr(m.value.off)
+		}
+		// An operator IAM does not know is refused unless its block is
+		// empty: {"x": {}} carries no condition and AWS accepts it.
+		if _, ok := parseOperator(m.key); !ok && len(m.value.obj) > 0 {
+			return synErr(m.off)
 		}
 		if err := checkDup(&m.value); err != nil {
 			return err
@@ -333,19 +335,36 @@ func (c *compiler) semantics(root *jvalue, p *Policy) error {
 				}
 				for j := range cond.obj[i].value.obj {
 					for _, dv := range strs(&cond.obj[i].value.obj[j].value) {
-						if _, ok := parseDate(dv.str); !ok {
+						if _, ok := policyDate(dv.str); !ok {
 							return semErr(msgLegacy, dv.off)
 						}
 					}
 				}
 			}
 		}
-		for _, key := range []string{"Resource", "NotResource"} {
-			if r, ok := s.get(key); ok {
-				for _, rv := range strs(r) {
-					if legacyARN(rv.str) {
-						return semErr(msgLegacy, rv.off)
-					}
+	}
+	// Legacy parsing of resources, which AWS does only while no resource
+	// has a format error; that error itself is reported later, after the
+	// Sid and action checks (resErr).
+	var resErr error
+	for _, key := range []string{"Resource", "NotResource"} {
+		for _, s := range c.stmts {
+			r, ok := s.get(key)
+			if !ok {
+				continue
+			}
+			vals := strs(r)
+			for _, rv := range vals {
+				if msg := c.resourceFormat(rv.str); msg != "" && resErr == nil {
+					resErr = semErr(msg, rv.off)
+				}
+			}
+			if resErr != nil {
+				continue
+			}
+			for _, rv := range vals {
+				if c.legacyResource(rv.str) {
+					return semErr(msgLegacy, rv.off)
 				}
 			}
 		}
@@ -418,15 +437,9 @@ func (c *compiler) semantics(root *jvalue, p *Policy) error {
 				}
 			}
 		}
-		for _, key := range []string{"Resource", "NotResource"} {
-			if r, ok := s.get(key); ok {
-				for _, rv := range strs(r) {
-					if msg := resourceFormat(rv.str); msg != "" {
-						return semErr(msg, rv.off)
-					}
-				}
-			}
-		}
+	}
+	if resErr != nil {
+		return resErr
 	}
 	// Action prefixes.
 	for _, s := range c.stmts {
@@ -493,49 +506,106 @@ func actionFormat(a string) string {
 
 var partitions = []string{"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc", "*"}
 
-// legacyARN reports the 5-section ARN with an empty section that AWS
-// rejects with "The policy failed legacy parsing".
-func legacyARN(r string) bool {
-	if !strings.HasPrefix(r, "arn:") {
+// iamRules reports whether the document is validated as IAM validates the
+// policies of its own APIs (and STS's session policies). Resource policies
+// of other services (AllowSidSpaces) keep their services' own leniency,
+// such as API Gateway's "execute-api:/*" shorthand.
+func (c *compiler) iamRules() bool { return !c.opts.AllowSidSpaces }
+
+// legacyResource reports a resource that AWS rejects with "The policy
+// failed legacy parsing": fewer than five colons with an empty section
+// between two of them, or an empty service section.
+func (c *compiler) legacyResource(r string) bool {
+	if r == "*" || !c.iamRules() && !strings.HasPrefix(r, "arn:") {
 		return false
 	}
-	parts, n := arn.Fields(r)
-	if n != 5 {
-		return false
+	colons := strings.Count(r, ":")
+	if colons < 5 && strings.Contains(r, "::") {
+		return true
 	}
-	for _, p := range parts[:n] {
-		if p == "" {
-			return true
-		}
-	}
-	return false
+	parts := strings.SplitN(r, ":", 4)
+	return len(parts) < 3 || parts[2] == ""
 }
 
-func resourceFormat(r string) string {
+// s3Regional are the Amazon S3 resource types whose ARNs carry a region
+// (Service Authorization Reference, Amazon S3); a bucket or object ARN
+// with a region is refused.
+var s3Regional = []string{"accesspoint/", "job/", "storage-lens/", "storage-lens-group/", "access-grants/", "async-request/"}
+
+// invalidPartition is AWS's message for a resource whose second section
+// is not a partition. AWS quotes the resource as the ARN it read: the first
+// section as "arn", missing sections as "*" up to six.
+func invalidPartition(r string) string {
+	parts := strings.Split(r, ":")
+	pt := parts[1]
+	rest := parts[2:]
+	sec := func(i int) string {
+		if i < len(rest) {
+			return rest[i]
+		}
+		return "*"
+	}
+	first := sec(0)
+	if len(rest) == 0 {
+		first = "*"
+	}
+	last := "*"
+	if len(rest) > 3 {
+		last = strings.Join(rest[3:], ":")
+	}
+	return `Partition "` + pt + `" is not valid for resource "arn:` + pt + ":" + first + ":" + sec(1) + ":" + sec(2) + ":" + last + `".`
+}
+
+func (c *compiler) resourceFormat(r string) string {
 	if r == "*" {
 		return ""
 	}
 	i := strings.IndexByte(r, ':')
-	if i <= 0 {
+	if i < 0 || i == 0 && !c.iamRules() {
 		return `Resource ` + r + ` must be in ARN format or "*".`
 	}
-	if !strings.HasPrefix(r, "arn:") {
+	if !strings.HasPrefix(r, "arn:") && !c.iamRules() {
 		// Shorthand resources such as "execute-api:/*" are accepted here and
 		// expanded by the API that stores the policy.
 		return ""
 	}
+	// IAM reads the second section as the partition whatever the first
+	// says ("aws:s3:::b" is refused for partition "s3").
 	parts, n := arn.Fields(r)
-	if n < 3 || parts[2] == "" || strings.ContainsAny(parts[2], "*?") {
-		return msgResourceVendor
-	}
 	known := false
 	for _, p := range partitions {
 		if parts[1] == p {
 			known = true
 		}
 	}
-	if !known && !strings.ContainsAny(parts[1], "*?$") {
+	if !known && (c.iamRules() || !strings.ContainsAny(parts[1], "*?$")) {
+		if c.iamRules() {
+			return invalidPartition(r)
+		}
 		return `Partition "` + parts[1] + `" is not valid for resource "` + r + `".`
+	}
+	if n < 3 || strings.ContainsAny(parts[2], "*?") {
+		return msgResourceVendor
+	}
+	if parts[2] == "" {
+		return "" // legacy parsing refuses it
+	}
+	// A wildcard region is let through: AWS's answer for it is not on
+	// record (the recorded case is "us-east-1").
+	if parts[2] == "s3" && n >= 4 && parts[3] != "" && !strings.ContainsAny(parts[3], "*?$") {
+		res := ""
+		if n == 6 {
+			res = parts[5]
+		}
+		regional := strings.HasPrefix(res, "*") || strings.HasPrefix(res, "$")
+		for _, t := range s3Regional {
+			if strings.HasPrefix(res, t) {
+				regional = true
+			}
+		}
+		if !regional {
+			return "Resource " + r + " can not contain region information."
+		}
 	}
 	if parts[2] == "iam" && n == 6 {
 		if parts[3] != "" {
