@@ -144,6 +144,17 @@ func opCreateVirtualMFADevice(c *call) (any, error) {
 	d := &MFADevice{Account: c.account(), Name: name, Path: path, Seed: c.s.box.Seal(seed, "mfa/"+mfaKey(c.account(), path, name)),
 		Created: c.s.now().UTC(), Tags: tags}
 	err = c.update(func(tx store.Tx) error {
+		// A device an earlier version made at this path sits under its
+		// name alone (see getMFA).
+		if path != "/" {
+			old, err := getJSON[MFADevice](tx, kindMFA, mfaKey(d.Account, "/", name))
+			if err != nil {
+				return err
+			}
+			if old != nil && old.Path == path {
+				return awserr.EntityAlreadyExists.New("MFADevice entity at the same path and name already exists.")
+			}
+		}
 		if err := createJSON(tx, kindMFA, mfaKey(d.Account, path, name), d); err == store.ErrExists {
 			return awserr.EntityAlreadyExists.New("MFADevice entity at the same path and name already exists.")
 		} else {
@@ -199,13 +210,27 @@ func (c *call) mfaSerial() (serial, key string, err error) {
 	return serial, mfaKeyOf(acct, res), nil
 }
 
-func getMFA(r store.Reader, key, serial string) (*MFADevice, error) {
-	if key == "" {
+func getMFA(r store.Reader, key *string, serial string) (*MFADevice, error) {
+	if *key == "" {
 		return nil, noSuchMFA(serial)
 	}
-	d, err := getJSON[MFADevice](r, kindMFA, key)
+	d, err := getJSON[MFADevice](r, kindMFA, *key)
 	if err != nil {
 		return nil, err
+	}
+	if d == nil {
+		// Earlier versions keyed every device by its name alone, whatever
+		// its path: a device they made under a path is found there, and
+		// key becomes the one its record (and its sealed seed) uses.
+		acct, res, _ := arnpkg.ParseIAM(serial)
+		if old := entityKey(acct, arnpkg.Name(res)); old != *key {
+			if d, err = getJSON[MFADevice](r, kindMFA, old); err != nil {
+				return nil, err
+			}
+			if d != nil && d.Serial() == serial {
+				*key = old
+			}
+		}
 	}
 	if d == nil || d.Serial() != serial {
 		return nil, noSuchMFA(serial)
@@ -260,7 +285,7 @@ func opEnableMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.update(func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
 		}
@@ -329,7 +354,7 @@ func opResyncMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.update(func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
 		}
@@ -361,7 +386,7 @@ func opDeactivateMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.update(func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
 		}
@@ -382,7 +407,7 @@ func opDeleteVirtualMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	return nil, c.update(func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
 		}
@@ -485,7 +510,7 @@ func opGetMFADevice(c *call) (any, error) {
 		return nil, err
 	}
 	var d *MFADevice
-	if err := c.view(func(r store.Reader) (err error) { d, err = getMFA(r, key, serial); return err }); err != nil {
+	if err := c.view(func(r store.Reader) (err error) { d, err = getMFA(r, &key, serial); return err }); err != nil {
 		return nil, err
 	}
 	if d.UserID == "" || u != nil && d.UserID != u.ID {
@@ -509,11 +534,11 @@ func (c *call) mfaTagTarget(fn func(d *MFADevice) error) (*MFADevice, error) {
 	}
 	var d *MFADevice
 	if fn == nil {
-		err = c.view(func(r store.Reader) (err error) { d, err = getMFA(r, key, serial); return err })
+		err = c.view(func(r store.Reader) (err error) { d, err = getMFA(r, &key, serial); return err })
 		return d, err
 	}
 	return nil, c.update(func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
 		}
@@ -569,7 +594,7 @@ func (s *Service) VerifyMFA(ctx context.Context, p *authn.Principal, serial, cod
 	}
 	key := mfaKeyOf(acct, res)
 	_, err := s.store.Update(ctx, func(tx store.Tx) error {
-		d, err := getMFA(tx, key, serial)
+		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			if awserr.NoSuchEntity.Is(err) {
 				return fail
