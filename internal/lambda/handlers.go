@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
@@ -57,8 +58,9 @@ type createInput struct {
 
 func newRevision() string { return awsproto.NewRequestID() }
 
-// code stores the package named by in.
-func (s *Service) code(in *codeInput) (*codeInfo, error) {
+// code stores the package named by in: the zip sent, a zip read from
+// gatehouse's S3 as the caller, or a local directory.
+func (s *Service) code(q *request, in *codeInput) (*codeInfo, error) {
 	switch {
 	case in == nil:
 		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
@@ -67,7 +69,11 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 	case in.S3Bucket == LocalDirBucket:
 		return s.localDir(in.S3Key)
 	case in.S3Bucket != "" || in.S3Key != "":
-		return nil, awserr.InvalidParameterValueException.Errorf("gatehouse has no S3: upload the zip with ZipFile (--zip-file fileb://code.zip), or use S3Bucket=%s with S3Key=<absolute directory> for a local directory.", LocalDirBucket)
+		b, err := s.readS3(q, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
+		if err != nil {
+			return nil, err
+		}
+		return s.storeZipMax(b, maxUnzipped)
 	case len(in.ZipFile) == 0:
 		return nil, awserr.InvalidParameterValueException.New("Please provide a source for function code.")
 	}
@@ -76,6 +82,11 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 
 // checkRole verifies iam:PassRole and that Lambda can assume the role.
 func (s *Service) checkRole(ctx context.Context, q *request, role string) error {
+	// A role of another account is refused before anything else, in
+	// AWS's words.
+	if account, _, ok := arn.ParseIAM(role); ok && account != q.caller.AccountID {
+		return awserr.InvalidParameterValueException.New("Cross-account pass role is not allowed.")
+	}
 	// iam:PassedToService names the service the role is passed to (IAM's
 	// condition key for iam:PassRole).
 	passed := func(c *policy.Context) { c.Set("iam:PassedToService", "lambda.amazonaws.com") }
@@ -146,7 +157,7 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.code(in.Code)
+	ci, err := s.code(q, in.Code)
 	if err != nil {
 		return err
 	}
@@ -177,10 +188,14 @@ func (s *Service) createFunction(q *request) error {
 		f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
 	}
 	// Publish creates version 1 with the function, and the answer
-	// describes that version (its qualified ARN, Version "1").
-	out := f
+	// describes that version (Version "1") under the function's
+	// unqualified ARN, as AWS answers it (measured against the live
+	// service: floci-io/floci#2825; UpdateFunctionCode's answer is the
+	// version's qualified ARN).
+	out := f.configuration(viewCreate)
 	if in.Publish {
-		out = f.publish(nil, time.Now())
+		out = f.publish(nil, time.Now()).configuration(viewCreate)
+		out.FunctionArn = f.qualifiedARN()
 	}
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
@@ -190,7 +205,7 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewCreate))
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out)
 	return nil
 }
 
@@ -474,7 +489,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 	if err := checkShape(nil, nil, nil, in.Architectures, nil); err != nil {
 		return err
 	}
-	ci, err := s.code(&in.codeInput)
+	ci, err := s.code(q, &in.codeInput)
 	if err != nil {
 		return err
 	}
