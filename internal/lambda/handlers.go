@@ -311,30 +311,75 @@ func (s *Service) listFunctions(q *request) error {
 	prefix := q.caller.AccountID + "/" + q.region + "/"
 	var names []string
 	for k := range s.view.Load().fns {
-		if strings.HasPrefix(k, prefix) && k > prefix+marker {
+		if strings.HasPrefix(k, prefix) {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
 	fns := s.view.Load().fns
+	// With FunctionVersion=ALL every published version is listed after
+	// its function's $LATEST, each under its qualified ARN. The marker
+	// names the last item: the function name, and with ALL its version
+	// (zero-padded, $LATEST first) after a NUL, so markers order as items.
+	all := qs.Get("FunctionVersion") == "ALL"
+	var list []listItem
+	for _, key := range names {
+		e := fns[key]
+		if e == nil {
+			continue
+		}
+		name := strings.TrimPrefix(key, prefix)
+		if !all {
+			if name > marker {
+				list = append(list, listItem{name, e.fn.configuration(viewList)})
+			}
+			continue
+		}
+		c := e.fn.configuration(viewList)
+		c.FunctionArn = e.fn.latestARN()
+		for _, it := range append([]listItem{{versionToken(name, 0), c}}, versionItems(e.fn, name)...) {
+			if it.token > marker {
+				list = append(list, it)
+			}
+		}
+	}
 	items := []*configuration{}
 	out := map[string]any{}
-	for k, key := range names {
+	for k, it := range list {
 		if k == max {
-			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(strings.TrimPrefix(names[k-1], prefix)))
+			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
 			break
 		}
-		if e := fns[key]; e != nil {
-			c := e.fn.configuration(viewList)
-			if qs.Get("FunctionVersion") == "ALL" {
-				c.FunctionArn = e.fn.latestARN() // versions are listed qualified
-			}
-			items = append(items, c)
-		}
+		items = append(items, it.cfg)
 	}
 	out["Functions"] = items
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
 	return nil
+}
+
+// listItem is a ListFunctions item with its marker token.
+type listItem struct {
+	token string
+	cfg   *configuration
+}
+
+// versionToken is the marker token of a function's version n ($LATEST is
+// 0) in a FunctionVersion=ALL listing.
+func versionToken(name string, n int) string {
+	return name + "\x00" + strconv.FormatInt(int64(n)+1e10, 10)[1:]
+}
+
+// versionItems are the published versions of f as ListFunctions items
+// (FunctionVersion=ALL), in version order.
+func versionItems(f *function, name string) []listItem {
+	num := func(v *function) int { n, _ := strconv.Atoi(v.Version); return n }
+	vs := append([]*function(nil), f.Versions...)
+	sort.Slice(vs, func(i, j int) bool { return num(vs[i]) < num(vs[j]) })
+	out := make([]listItem, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, listItem{versionToken(name, num(v)), v.configuration(viewList)})
+	}
+	return out
 }
 
 func (s *Service) deleteFunction(q *request, raw string) error {
