@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
+	"github.com/gatehouse-dev/gatehouse/internal/s3"
 	"github.com/gatehouse-dev/gatehouse/internal/sts"
 )
 
@@ -50,6 +53,9 @@ func (a *App) wireLambda(ctx context.Context) error {
 	if a.iamParts.STS != nil {
 		cfg.Roles = stsRoles{a.iamParts.STS}
 	}
+	// Packages named by S3 location are read from the S3 service, wired
+	// after this one: looked up at call time.
+	cfg.Objects = s3Objects{a}
 	svc, err := lambda.New(ctx, cfg)
 	if err != nil {
 		return err
@@ -76,6 +82,18 @@ func (r stsRoles) RoleCredentials(ctx context.Context, roleARN, sessionName stri
 		return runtime.Credentials{}, err
 	}
 	return runtime.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expiration}, nil
+}
+
+// s3Objects reads Lambda's S3 code locations from the S3 service as the
+// caller.
+type s3Objects struct{ a *App }
+
+func (o s3Objects) ReadObjectAs(r *http.Request, caller *authn.Principal, region, bucket, key, version string, max int64) ([]byte, error) {
+	svc, _ := o.a.Services.S3.(*s3.Service)
+	if svc == nil {
+		return nil, awserr.S3NoSuchBucket.New("")
+	}
+	return svc.ReadObjectAs(r, caller, region, bucket, key, version, max)
 }
 
 // LambdaIsolation reports how functions run and, when err is set, why they

@@ -50,6 +50,15 @@ func (s *Service) storeZip(b []byte) (*codeInfo, error) {
 	if len(b) > maxZipped {
 		return nil, awserr.RequestEntityTooLarge.New("Zipped size must be smaller than 52428800 bytes")
 	}
+	return s.storeZipMax(b, maxZipped)
+}
+
+// storeZipMax is storeZip for a zip read from S3, which may be larger
+// than a direct upload (the unzipped limit still holds).
+func (s *Service) storeZipMax(b []byte, max int64) (*codeInfo, error) {
+	if int64(len(b)) > max {
+		return nil, awserr.InvalidParameterValueException.Errorf("Unzipped size must be smaller than %d bytes", maxUnzipped)
+	}
 	sum := sha256.Sum256(b)
 	hexSum := hex.EncodeToString(sum[:])
 	base := filepath.Join(s.dataDir, "lambda", "code")

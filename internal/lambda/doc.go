@@ -26,8 +26,8 @@
 // S3Key must be an absolute path to an existing directory on the server's
 // host, under a root the operator allows (--lambda-code-roots), and never
 // the data dir, inside it or around it (checked with symlinks resolved, at
-// create time and again when an instance starts). Any other S3 bucket is
-// refused (gatehouse has no S3).
+// create time and again when an instance starts). Any other bucket names
+// an object of gatehouse's own S3, read as the caller (s3code.go).
 //
 // # Runtimes
 //

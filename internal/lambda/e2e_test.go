@@ -381,6 +381,9 @@ func TestControlPlaneErrors(t *testing.T) {
 		{"unassumable role", create("d", "nodejs20.x", func(in *lambda.CreateFunctionInput) {
 			in.Role = aws.String("arn:aws:iam::000000000000:role/missing")
 		}), "InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."},
+		{"cross-account role", create("d", "nodejs20.x", func(in *lambda.CreateFunctionInput) {
+			in.Role = aws.String("arn:aws:iam::111122223333:role/theirs")
+		}), "InvalidParameterValueException", "Cross-account pass role is not allowed."},
 		{"timeout", create("d", "nodejs20.x", func(in *lambda.CreateFunctionInput) { in.Timeout = aws.Int32(3000) }), "ValidationException",
 			"Value '3000' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900"},
 		{"not a zip", create("d", "nodejs20.x", func(in *lambda.CreateFunctionInput) { in.Code.ZipFile = []byte("nope") }), "InvalidParameterValueException",

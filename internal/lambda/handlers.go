@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/lambda/runtime"
@@ -57,8 +58,9 @@ type createInput struct {
 
 func newRevision() string { return awsproto.NewRequestID() }
 
-// code stores the package named by in.
-func (s *Service) code(in *codeInput) (*codeInfo, error) {
+// code stores the package named by in: the zip sent, a zip read from
+// gatehouse's S3 as the caller, or a local directory.
+func (s *Service) code(q *request, in *codeInput) (*codeInfo, error) {
 	switch {
 	case in == nil:
 		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'code' failed to satisfy constraint: Member must not be null")
@@ -67,7 +69,11 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 	case in.S3Bucket == LocalDirBucket:
 		return s.localDir(in.S3Key)
 	case in.S3Bucket != "" || in.S3Key != "":
-		return nil, awserr.InvalidParameterValueException.Errorf("gatehouse has no S3: upload the zip with ZipFile (--zip-file fileb://code.zip), or use S3Bucket=%s with S3Key=<absolute directory> for a local directory.", LocalDirBucket)
+		b, err := s.readS3(q, in.S3Bucket, in.S3Key, in.S3ObjectVersion)
+		if err != nil {
+			return nil, err
+		}
+		return s.storeZipMax(b, maxUnzipped)
 	case len(in.ZipFile) == 0:
 		return nil, awserr.InvalidParameterValueException.New("Please provide a source for function code.")
 	}
@@ -76,6 +82,11 @@ func (s *Service) code(in *codeInput) (*codeInfo, error) {
 
 // checkRole verifies iam:PassRole and that Lambda can assume the role.
 func (s *Service) checkRole(ctx context.Context, q *request, role string) error {
+	// A role of another account is refused before anything else, in
+	// AWS's words.
+	if account, _, ok := arn.ParseIAM(role); ok && account != q.caller.AccountID {
+		return awserr.InvalidParameterValueException.New("Cross-account pass role is not allowed.")
+	}
 	// iam:PassedToService names the service the role is passed to (IAM's
 	// condition key for iam:PassRole).
 	passed := func(c *policy.Context) { c.Set("iam:PassedToService", "lambda.amazonaws.com") }
@@ -146,7 +157,7 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	ci, err := s.code(in.Code)
+	ci, err := s.code(q, in.Code)
 	if err != nil {
 		return err
 	}
@@ -177,10 +188,14 @@ func (s *Service) createFunction(q *request) error {
 		f.Ephemeral = *in.EphemeralStorage.Size // checked by checkShape
 	}
 	// Publish creates version 1 with the function, and the answer
-	// describes that version (its qualified ARN, Version "1").
-	out := f
+	// describes that version (Version "1") under the function's
+	// unqualified ARN, as AWS answers it (measured against the live
+	// service: floci-io/floci#2825; UpdateFunctionCode's answer is the
+	// version's qualified ARN).
+	out := f.configuration(viewCreate)
 	if in.Publish {
-		out = f.publish(nil, time.Now())
+		out = f.publish(nil, time.Now()).configuration(viewCreate)
+		out.FunctionArn = f.qualifiedARN()
 	}
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
@@ -190,7 +205,7 @@ func (s *Service) createFunction(q *request) error {
 	if err != nil {
 		return err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewCreate))
+	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out)
 	return nil
 }
 
@@ -296,30 +311,75 @@ func (s *Service) listFunctions(q *request) error {
 	prefix := q.caller.AccountID + "/" + q.region + "/"
 	var names []string
 	for k := range s.view.Load().fns {
-		if strings.HasPrefix(k, prefix) && k > prefix+marker {
+		if strings.HasPrefix(k, prefix) {
 			names = append(names, k)
 		}
 	}
 	sort.Strings(names)
 	fns := s.view.Load().fns
+	// With FunctionVersion=ALL every published version is listed after
+	// its function's $LATEST, each under its qualified ARN. The marker
+	// names the last item: the function name, and with ALL its version
+	// (zero-padded, $LATEST first) after a NUL, so markers order as items.
+	all := qs.Get("FunctionVersion") == "ALL"
+	var list []listItem
+	for _, key := range names {
+		e := fns[key]
+		if e == nil {
+			continue
+		}
+		name := strings.TrimPrefix(key, prefix)
+		if !all {
+			if name > marker {
+				list = append(list, listItem{name, e.fn.configuration(viewList)})
+			}
+			continue
+		}
+		c := e.fn.configuration(viewList)
+		c.FunctionArn = e.fn.latestARN()
+		for _, it := range append([]listItem{{versionToken(name, 0), c}}, versionItems(e.fn, name)...) {
+			if it.token > marker {
+				list = append(list, it)
+			}
+		}
+	}
 	items := []*configuration{}
 	out := map[string]any{}
-	for k, key := range names {
+	for k, it := range list {
 		if k == max {
-			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(strings.TrimPrefix(names[k-1], prefix)))
+			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
 			break
 		}
-		if e := fns[key]; e != nil {
-			c := e.fn.configuration(viewList)
-			if qs.Get("FunctionVersion") == "ALL" {
-				c.FunctionArn = e.fn.latestARN() // versions are listed qualified
-			}
-			items = append(items, c)
-		}
+		items = append(items, it.cfg)
 	}
 	out["Functions"] = items
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
 	return nil
+}
+
+// listItem is a ListFunctions item with its marker token.
+type listItem struct {
+	token string
+	cfg   *configuration
+}
+
+// versionToken is the marker token of a function's version n ($LATEST is
+// 0) in a FunctionVersion=ALL listing.
+func versionToken(name string, n int) string {
+	return name + "\x00" + strconv.FormatInt(int64(n)+1e10, 10)[1:]
+}
+
+// versionItems are the published versions of f as ListFunctions items
+// (FunctionVersion=ALL), in version order.
+func versionItems(f *function, name string) []listItem {
+	num := func(v *function) int { n, _ := strconv.Atoi(v.Version); return n }
+	vs := append([]*function(nil), f.Versions...)
+	sort.Slice(vs, func(i, j int) bool { return num(vs[i]) < num(vs[j]) })
+	out := make([]listItem, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, listItem{versionToken(name, num(v)), v.configuration(viewList)})
+	}
+	return out
 }
 
 func (s *Service) deleteFunction(q *request, raw string) error {
@@ -474,7 +534,7 @@ func (s *Service) updateCode(q *request, raw string) error {
 	if err := checkShape(nil, nil, nil, in.Architectures, nil); err != nil {
 		return err
 	}
-	ci, err := s.code(&in.codeInput)
+	ci, err := s.code(q, &in.codeInput)
 	if err != nil {
 		return err
 	}

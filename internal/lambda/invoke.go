@@ -207,17 +207,9 @@ func (s *Service) invoke(q *request, raw string) error {
 		q.w.WriteHeader(http.StatusNoContent)
 		return nil
 	case "Event":
-		if len(payload) > maxEventPayload {
-			return awserr.RequestEntityTooLarge.Errorf("%d byte payload is too large for the Event invocation type (limit %d bytes)", len(payload), maxEventPayload)
-		}
-		spec, err := s.spec(e)
-		if err != nil {
+		if err := s.queueEvent(q, res, named, e, payload, q.r.Header.Get("X-Amzn-Trace-Id")); err != nil {
 			return err
 		}
-		inv := runtime.Invocation{RequestID: meta.RequestID, Payload: payload, InvokedARN: res.arn(), TraceID: q.r.Header.Get("X-Amzn-Trace-Id")}
-		plan := s.eventPlan(named.base.fn, res, e.fn)
-		s.bg.Add(1)
-		go s.runEvent(spec, inv, plan)
 		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
 		q.w.WriteHeader(http.StatusAccepted)
 		return nil
@@ -255,6 +247,50 @@ func (s *Service) invoke(q *request, raw string) error {
 	h.Set("Content-Length", strconv.Itoa(len(out.Payload)))
 	q.w.WriteHeader(http.StatusOK)
 	_, _ = q.w.Write(out.Payload)
+	return nil
+}
+
+// queueEvent queues an asynchronous invocation of e (named as res, by
+// the entry named) and returns once it is queued.
+func (s *Service) queueEvent(q *request, res resolved, named, e *entry, payload []byte, traceID string) error {
+	if len(payload) > maxEventPayload {
+		return awserr.RequestEntityTooLarge.Errorf("%d byte payload is too large for the Event invocation type (limit %d bytes)", len(payload), maxEventPayload)
+	}
+	spec, err := s.spec(e)
+	if err != nil {
+		return err
+	}
+	inv := runtime.Invocation{RequestID: awsproto.MetaFrom(q.r.Context()).RequestID, Payload: payload, InvokedARN: res.arn(), TraceID: traceID}
+	plan := s.eventPlan(named.base.fn, res, e.fn)
+	s.bg.Add(1)
+	go s.runEvent(spec, inv, plan)
+	return nil
+}
+
+// invokeAsync serves the deprecated InvokeAsync API (POST
+// /2014-11-13/functions/NAME/invoke-async/), still served by AWS: an Event
+// invocation of the body (InvokeArgs, required JSON), authorized as
+// lambda:InvokeFunction as its API reference says; it answers 202 with no
+// body (Status is the HTTP status), and, as its reference notes, does not
+// pass the trace header on.
+func (s *Service) invokeAsync(q *request, raw string) error {
+	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
+	if err != nil {
+		return err
+	}
+	e := named.route(s.pick)
+	if _, err := s.mgr.Isolation(); err != nil {
+		return invokeError(err)
+	}
+	payload := q.body
+	if len(payload) == 0 || !utf8.Valid(payload) || !json.Valid(payload) {
+		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json")
+	}
+	if err := s.queueEvent(q, res, named, e, payload, ""); err != nil {
+		return err
+	}
+	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
+	q.w.WriteHeader(http.StatusAccepted)
 	return nil
 }
 

@@ -233,15 +233,23 @@ func (s *Service) publishLayer(q *request, rawName string) error {
 	if err := s.authorizeLayer(q, "lambda:PublishLayerVersion", ref.arn(), ref, nil); err != nil {
 		return err
 	}
-	if len(in.Content.ZipFile) == 0 {
-		if in.Content.S3Bucket != "" {
-			return awserr.InvalidParameterValueException.New("gatehouse has no S3: give the layer's content as Content.ZipFile.")
+	var ci *codeInfo
+	switch c := in.Content; {
+	case len(c.ZipFile) > 0:
+		if ci, err = s.storeZip(c.ZipFile); err != nil {
+			return err
 		}
+	case c.S3Bucket != "" || c.S3Key != "":
+		// The layer's zip read from gatehouse's S3 as the caller.
+		b, err := s.readS3(q, c.S3Bucket, c.S3Key, c.S3ObjectVersion)
+		if err != nil {
+			return err
+		}
+		if ci, err = s.storeZipMax(b, maxUnzipped); err != nil {
+			return err
+		}
+	default:
 		return awserr.InvalidParameterValueException.New("Please provide a source for publishing the layer.")
-	}
-	ci, err := s.storeZip(in.Content.ZipFile)
-	if err != nil {
-		return err
 	}
 	lv := &layerVersion{CreatedDate: timestamp(s.now()), CompatibleRuntimes: in.CompatibleRuntimes, CompatibleArchitectures: in.CompatibleArchitectures,
 		CodeSha256: ci.sha256, CodeSize: ci.size, Zip: ci.zip, RevisionID: newRevision()}

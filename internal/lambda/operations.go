@@ -30,6 +30,9 @@ var Table = pipeline.Table{
 	{Name: "GetFunctionUrlConfig", Actions: []string{"lambda:GetFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)},
 	{Name: "GetPolicy", Actions: []string{"lambda:GetPolicy"}, Keys: fn},
 	{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
+	// InvokeAsync (deprecated, still served) needs lambda:InvokeFunction,
+	// as its API reference says.
+	{Name: "InvokeAsync", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
 	{Name: "InvokeWithResponseStream", Actions: []string{"lambda:InvokeFunction"}, Keys: fn},
 	// A request to a function URL (urlserve.go): since October 2025 AWS
 	// requires both actions of new URLs' callers, the second with

@@ -76,6 +76,9 @@ type Config struct {
 	Now func() time.Time
 	// Sandbox configures how functions are isolated (sandbox.go).
 	Sandbox SandboxConfig
+	// Objects reads Code.S3Bucket/S3Key packages from gatehouse's S3 as
+	// the caller; nil: every S3 location is a missing bucket.
+	Objects ObjectReader
 }
 
 // Service is the Lambda service.
@@ -417,9 +420,9 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 
 	limit := int64(maxOtherRequest)
 	switch op {
-	case "CreateFunction", "UpdateFunctionCode":
+	case "CreateFunction", "UpdateFunctionCode", "PublishLayerVersion":
 		limit = maxCodeRequest
-	case "Invoke", "InvokeWithResponseStream":
+	case "Invoke", "InvokeWithResponseStream", "InvokeAsync":
 		limit = maxInvokeRequest
 	}
 	if s.cfg.Authn == nil {
@@ -432,7 +435,7 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 		switch op {
 		case "Invoke", "InvokeWithResponseStream":
 			return awserr.RequestEntityTooLarge.New("Request must be smaller than 6291456 bytes for the InvokeFunction operation")
-		case "CreateFunction", "UpdateFunctionCode":
+		case "CreateFunction", "UpdateFunctionCode", "PublishLayerVersion":
 			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", op)
 		}
 		return awserr.RequestEntityTooLarge.New("")
@@ -470,6 +473,9 @@ func splitPath(escaped string) ([]string, bool) {
 		if seg == "" {
 			if k == len(segs)-1 && k == 2 {
 				continue // the ListFunctions collection's trailing slash
+			}
+			if k == 4 && len(segs) == 5 && segs[0] == "2014-11-13" && segs[3] == "invoke-async" {
+				continue // InvokeAsync's URI ends in a slash
 			}
 			return nil, false
 		}
@@ -741,6 +747,12 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				name, v, sid := segs[2], segs[4], segs[6]
 				return "RemoveLayerVersionPermission", func(q *request) error { return s.removeLayerPermission(q, name, v, sid) }
 			}
+		}
+	case "2014-11-13":
+		// botocore's URI has no trailing slash, the API reference's has one.
+		if (n == 4 || n == 5 && segs[4] == "") && segs[1] == "functions" && segs[3] == "invoke-async" && method == http.MethodPost {
+			name := segs[2]
+			return "InvokeAsync", func(q *request) error { return s.invokeAsync(q, name) }
 		}
 	case "2016-08-19":
 		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -118,8 +119,29 @@ func TestPublishVersion(t *testing.T) {
 	ctx := context.Background()
 	arn := "arn:aws:lambda:us-east-1:" + gatehousetest.AccountID + ":function:pv"
 	c := createPy(t, e, "pv", true)
-	if *c.Version != "1" || *c.FunctionArn != arn+":1" {
+	// AWS answers Version "1" under the unqualified ARN.
+	if *c.Version != "1" || *c.FunctionArn != arn {
 		t.Fatalf("create with Publish: version %s arn %s", *c.Version, *c.FunctionArn)
+	}
+	// FunctionVersion=ALL lists $LATEST and every version, qualified, in
+	// pages of MaxItems items.
+	var got []string
+	in := &lambda.ListFunctionsInput{FunctionVersion: types.FunctionVersionAll, MaxItems: aws.Int32(1)}
+	for pages := 0; ; pages++ {
+		lf, err := e.lc.ListFunctions(ctx, in)
+		if err != nil || pages > 3 {
+			t.Fatalf("list ALL: %v", err)
+		}
+		for _, f := range lf.Functions {
+			got = append(got, *f.Version+" "+*f.FunctionArn)
+		}
+		if lf.NextMarker == nil {
+			break
+		}
+		in.Marker = lf.NextMarker
+	}
+	if want := []string{"$LATEST " + arn + ":$LATEST", "1 " + arn + ":1"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("list ALL: %q, want %q", got, want)
 	}
 	// Unchanged: no new version.
 	p, err := e.lc.PublishVersion(ctx, &lambda.PublishVersionInput{FunctionName: aws.String("pv")})

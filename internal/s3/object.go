@@ -598,10 +598,13 @@ func (s *Service) copyObject(c *call) error {
 	})
 }
 
-// listObjects serves ListObjects (V1: marker) and ListObjectsV2
-// (continuation-token, start-after).
+// listObjects serves ListObjects (V1: marker), ListObjectsV2
+// (continuation-token, start-after) and ListObjectVersions (key-marker;
+// for buckets that never had versioning on, where each object is its one
+// version, "null", as S3 lists objects stored before versioning).
 func (s *Service) listObjects(c *call) error {
 	v2 := c.op.Name == "ListObjectsV2"
+	versions := c.op.Name == "ListObjectVersions"
 	q := c.q
 	prefix, delim := q.Get("prefix"), q.Get("delimiter")
 	maxKeys := 1000
@@ -616,7 +619,11 @@ func (s *Service) listObjects(c *call) error {
 	if enc != "" && enc != "url" {
 		return awserr.S3InvalidArgument.New("Invalid Encoding Method specified in Request").WithField("ArgumentName", "encoding-type")
 	}
-	b, err := s.bucketFor(c, "s3:ListBucket", func(pc *policy.Context) {
+	action := "s3:ListBucket"
+	if versions {
+		action = "s3:ListBucketVersions"
+	}
+	b, err := s.bucketFor(c, action, func(pc *policy.Context) {
 		pc.Set(keyPrefix, prefix)
 		if delim != "" {
 			pc.Set(keyDelimiter, delim)
@@ -626,7 +633,15 @@ func (s *Service) listObjects(c *call) error {
 	if err != nil {
 		return err
 	}
+	if versions && b.Versioning != "" {
+		// Objects keep one version: a bucket that has had versioning on
+		// would need the versions gatehouse does not keep.
+		return awserr.S3NotImplemented.New("gatehouse keeps one version per object: ListObjectVersions is implemented for buckets that never had versioning enabled")
+	}
 	marker := q.Get("marker")
+	if versions {
+		marker = q.Get("key-marker")
+	}
 	token := q.Get("continuation-token")
 	if v2 {
 		marker = q.Get("start-after")
@@ -692,6 +707,47 @@ func (s *Service) listObjects(c *call) error {
 			return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
 		}
 		return s
+	}
+	if versions {
+		return s.writeXML(c, "ListVersionsResult", func(x *awsproto.XMLWriter) {
+			x.Element("Name", b.Name)
+			x.Element("Prefix", encode(prefix))
+			x.Element("KeyMarker", encode(marker))
+			x.Element("VersionIdMarker", q.Get("version-id-marker"))
+			if truncated {
+				x.Element("NextKeyMarker", encode(next))
+				x.Element("NextVersionIdMarker", "null")
+			}
+			x.Element("MaxKeys", strconv.Itoa(maxKeys))
+			if delim != "" {
+				x.Element("Delimiter", encode(delim))
+			}
+			if enc != "" {
+				x.Element("EncodingType", enc)
+			}
+			x.Element("IsTruncated", boolStr(truncated))
+			for _, o := range contents {
+				x.Start("Version")
+				x.Element("Key", encode(o.Key))
+				x.Element("VersionId", "null")
+				x.Element("IsLatest", "true")
+				x.Element("LastModified", isoTime(o.LastModified))
+				x.Element("ETag", o.ETag)
+				x.Element("Size", strconv.FormatInt(o.Size, 10))
+				writeOwner(x, "Owner", o.Owner)
+				sc := o.Headers["x-amz-storage-class"]
+				if sc == "" {
+					sc = "STANDARD"
+				}
+				x.Element("StorageClass", sc)
+				x.End("Version")
+			}
+			for _, p := range prefixes {
+				x.Start("CommonPrefixes")
+				x.Element("Prefix", encode(p))
+				x.End("CommonPrefixes")
+			}
+		})
 	}
 	return s.writeXML(c, "ListBucketResult", func(x *awsproto.XMLWriter) {
 		x.Element("Name", b.Name)

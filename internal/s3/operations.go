@@ -26,6 +26,9 @@ var operations = pipeline.Table{
 	{Name: "GetBucketLocation", Actions: []string{"s3:GetBucketLocation"}},
 	{Name: "ListObjects", Actions: []string{"s3:ListBucket"}, Keys: listKeys},
 	{Name: "ListObjectsV2", Actions: []string{"s3:ListBucket"}, Keys: listKeys},
+	// ListObjectVersions of a bucket never versioned (objects keep one
+	// version): every object is its version "null".
+	{Name: "ListObjectVersions", Actions: []string{"s3:ListBucketVersions"}, Keys: listKeys},
 	{Name: "GetBucketEncryption", Actions: []string{"s3:GetEncryptionConfiguration"}},
 	{Name: "PutBucketEncryption", Actions: []string{"s3:PutEncryptionConfiguration"}},
 	{Name: "DeleteBucketEncryption", Actions: []string{"s3:PutEncryptionConfiguration"}},
@@ -85,6 +88,7 @@ func init() {
 		"GetBucketLocation":               (*Service).getBucketLocation,
 		"ListObjects":                     (*Service).listObjects,
 		"ListObjectsV2":                   (*Service).listObjects,
+		"ListObjectVersions":              (*Service).listObjects,
 		"GetBucketEncryption":             (*Service).getBucketEncryption,
 		"PutBucketEncryption":             (*Service).putBucketEncryption,
 		"DeleteBucketEncryption":          (*Service).deleteBucketEncryption,

@@ -148,7 +148,7 @@ func (c *call) target() error {
 // rather than a wrong answer from a neighbouring operation.
 var unimplemented = []string{"acl", "analytics", "accelerate", "intelligent-tiering", "inventory", "logging", "metrics",
 	"notification", "object-lock", "replication", "requestPayment", "website", "retention", "legal-hold", "torrent",
-	"restore", "select", "attributes", "policyStatus", "versions", "replication", "metadataTable", "session"}
+	"restore", "select", "attributes", "policyStatus", "replication", "metadataTable", "session"}
 
 // storedSubresources are bucket configuration documents kept as sent:
 // query name → operation name suffix.
@@ -214,6 +214,8 @@ func (c *call) operation() (string, error) {
 			switch {
 			case has("uploads"):
 				return "ListMultipartUploads", nil
+			case has("versions"):
+				return "ListObjectVersions", nil
 			case q.Get("list-type") == "2":
 				return "ListObjectsV2", nil
 			case has("list-type"):
