@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -78,7 +79,7 @@ func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string
 			fatal(err)
 		}
 		defer t.srv.stop()
-		fmt.Printf("%s: healthy after %s, RSS %s\n", t.name, took.Round(time.Millisecond), mib(t.srv.rss()))
+		fmt.Printf("%s: healthy after %s (CPU %s, load %s), RSS %s\n", t.name, took.Round(time.Millisecond), t.srv.cpu(), loadavg(), mib(t.srv.rss()))
 	}
 	ctx := context.Background()
 	clients := make([]*iam.Client, len(ts))
@@ -139,4 +140,17 @@ func seed(dir string, spec iamsvc.SeedSpec) (iamsvc.SeedKey, error) {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "scale:", err)
 	os.Exit(1)
+}
+
+// loadavg is the machine's one-minute load average, as /proc has it.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
