@@ -161,8 +161,29 @@ type DiffReader interface {
 // Change tells subscribers that a transaction committed.
 type Change struct {
 	Rev   int64
-	Kinds []string // the kinds it wrote, sorted, without duplicates
+	Kinds []string // the kinds it wrote, sorted, without duplicates; or AllKinds
 }
+
+// AllKinds, as a Change's only kind, stands for every kind: what changed
+// up to Rev is not known (the change feed was pruned past this node's
+// position), so every view must catch up from the records.
+const AllKinds = "*"
+
+// FeedGapError is returned by Backend.Changes when changes after since have
+// been pruned from the feed (they are older than the floor): the caller
+// cannot know which kinds changed, and catches every view up to Rev, the
+// store's revision as of the call, from the records instead. It matches
+// ErrNoDiff.
+type FeedGapError struct {
+	Since, Floor, Rev int64
+}
+
+func (e *FeedGapError) Error() string {
+	return fmt.Sprintf("store: the change feed after revision %d was pruned (it starts after %d; the store is at %d)", e.Since, e.Floor, e.Rev)
+}
+
+// Is makes a FeedGapError match ErrNoDiff.
+func (e *FeedGapError) Is(target error) bool { return target == ErrNoDiff }
 
 // Backend is what a storage engine implements.
 type Backend interface {
@@ -176,7 +197,9 @@ type Backend interface {
 	// Changes returns every change committed after since, in revision
 	// order and complete up to the moment it runs (a caller that applies
 	// them all is current as of the call), for backends shared between
-	// processes; a single-process backend returns nothing.
+	// processes; a single-process backend returns nothing. When changes
+	// after since are gone (pruned, see TombstonePruner) it returns a
+	// *FeedGapError instead, never an incomplete list.
 	Changes(ctx context.Context, since int64) ([]Change, error)
 	Close() error
 }
@@ -188,7 +211,10 @@ type Backend interface {
 // whose deletions are gone answers ErrNoDiff (the reader rebuilds from a
 // full read) and never a diff missing a deletion. A node that has seen
 // every revision since loses nothing; one that lags more than keep
-// revisions rebuilds once. It returns how many it removed.
+// revisions rebuilds once. A backend with a change feed (Changes) prunes
+// it to the same floor in the same transaction, so that the feed too
+// stays bounded, and answers a node polling from below the floor with a
+// FeedGapError. It returns how many deletion records it removed.
 type TombstonePruner interface {
 	PruneTombstones(ctx context.Context, keep int64) (int64, error)
 }

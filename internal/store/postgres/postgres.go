@@ -426,23 +426,37 @@ func (b *Backend) Changes(ctx context.Context, since int64) ([]store.Change, err
 	}
 }
 
+// changesAfter reads one page of the feed, and the floor below which the
+// feed was pruned, from one repeatable-read snapshot: a prune that
+// commits meanwhile can never leave a page that silently misses changes.
 func (b *Backend) changesAfter(ctx context.Context, since int64) ([]store.Change, error) {
-	rows, err := b.pool.Query(ctx, `SELECT rev, kinds FROM gatehouse_changes WHERE rev > $1 ORDER BY rev LIMIT `+strconv.Itoa(changesPage), since)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var out []store.Change
-	for rows.Next() {
-		var c store.Change
-		var kinds string
-		if err := rows.Scan(&c.Rev, &kinds); err != nil {
-			return nil, err
+	err := pgx.BeginTxFunc(ctx, b.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(ptx pgx.Tx) error {
+		var floor, rev int64
+		if err := ptx.QueryRow(ctx, `SELECT (SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'),
+			(SELECT value FROM gatehouse_meta WHERE name = 'rev')`).Scan(&floor, &rev); err != nil {
+			return err
 		}
-		c.Kinds = strings.Split(kinds, "\n")
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		if since < floor {
+			return &store.FeedGapError{Since: since, Floor: floor, Rev: rev}
+		}
+		rows, err := ptx.Query(ctx, `SELECT rev, kinds FROM gatehouse_changes WHERE rev > $1 ORDER BY rev LIMIT `+strconv.Itoa(changesPage), since)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c store.Change
+			var kinds string
+			if err := rows.Scan(&c.Rev, &kinds); err != nil {
+				return err
+			}
+			c.Kinds = strings.Split(kinds, "\n")
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // Probe implements store.Prober: it takes the writers' lock (so a stuck
@@ -460,7 +474,8 @@ func (b *Backend) Probe(ctx context.Context) error {
 }
 
 // PruneTombstones implements store.TombstonePruner in one transaction
-// that holds the writers' row lock (so the revision cannot move under it).
+// that holds the writers' row lock (so the revision cannot move under it),
+// pruning the change feed (gatehouse_changes) to the same floor.
 // Other nodes read the floor and the tombstones in one repeatable-read
 // snapshot (View), so a diff is either complete or ErrNoDiff.
 func (b *Backend) PruneTombstones(ctx context.Context, keep int64) (int64, error) {
@@ -482,6 +497,12 @@ func (b *Backend) PruneTombstones(ctx context.Context, keep int64) (int64, error
 			return err
 		}
 		n = tag.RowsAffected()
+		// The change feed is bounded by the same floor: a node polling
+		// from below it gets a FeedGapError and catches up from the
+		// records (changesAfter).
+		if _, err := ptx.Exec(ctx, `DELETE FROM gatehouse_changes WHERE rev <= $1`, upTo); err != nil {
+			return err
+		}
 		_, err = ptx.Exec(ctx, `UPDATE gatehouse_meta SET value = $1 WHERE name = 'diff_floor'`, upTo)
 		return err
 	})
