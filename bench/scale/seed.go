@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -78,7 +79,7 @@ func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string
 			fatal(err)
 		}
 		defer t.srv.stop()
-		fmt.Printf("%s: healthy after %s, RSS %s\n", t.name, took.Round(time.Millisecond), mib(t.srv.rss()))
+		fmt.Printf("%s: healthy after %s (CPU %s, load %s), RSS %s\n", t.name, took.Round(time.Millisecond), t.srv.cpu(), loadavg(), mib(t.srv.rss()))
 	}
 	ctx := context.Background()
 	clients := make([]*iam.Client, len(ts))
@@ -107,6 +108,16 @@ func seedRun(bin string, spec iamsvc.SeedSpec, rounds, perRound int, keep string
 		fmt.Printf("%s: signed GetUser p50 %s over %d requests, RSS %s\n", t.name, p50(t.lat).Round(time.Microsecond), len(t.lat), mib(t.srv.rss()))
 	}
 	fmt.Printf("p50 large / reference: %.3f\n", float64(p50(ts[0].lat))/float64(p50(ts[1].lat)))
+	// The data plane: execute-api with AWS_IAM authorization (issue #17:
+	// at 1M keys within 1.1x of 10 keys).
+	var names, urls []string
+	var keys [][2]string
+	for _, t := range ts {
+		names, urls, keys = append(names, t.name), append(urls, t.srv.url), append(keys, [2]string{t.key.ID, t.key.Secret})
+	}
+	if err := executeAPIRounds(ctx, names, urls, keys, rounds, perRound); err != nil {
+		fatal(err)
+	}
 }
 
 // seed opens dir's store as the server does and writes spec.
@@ -139,4 +150,17 @@ func seed(dir string, spec iamsvc.SeedSpec) (iamsvc.SeedKey, error) {
 func fatal(err error) {
 	fmt.Fprintln(os.Stderr, "scale:", err)
 	os.Exit(1)
+}
+
+// loadavg is the machine's one-minute load average, as /proc has it.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }

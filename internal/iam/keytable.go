@@ -167,9 +167,10 @@ func (l *baseLoader) order(id []byte) {
 	l.last = append(l.last[:0], id...)
 }
 
-// seal points the entries of the last chunk at one copy of its arena.
+// seal points the entries of the last chunk at one copy of its arena. It
+// empties the arena, so that sealing again does nothing.
 func (l *baseLoader) seal() {
-	if len(l.chunks) == 0 {
+	if len(l.chunks) == 0 || len(l.arena) == 0 {
 		return
 	}
 	c := l.chunks[len(l.chunks)-1]
@@ -214,6 +215,74 @@ func (l *baseLoader) done() *keyBase {
 	}
 	return b
 }
+
+// joinLoaders returns the base of the loaders' entries, in order: each
+// loader's after the previous one's (store.ScanParts gives every range's
+// keys after the previous range's). The entries move into the first
+// loader's chunks, in place, so that no second array is made.
+func joinLoaders(lds []*baseLoader) *keyBase {
+	dst := lds[0]
+	for _, src := range lds[1:] {
+		src.seal()
+		dst.seal()
+		dst.appendLoader(src)
+	}
+	return dst.done()
+}
+
+// appendLoader moves src's sealed entries after l's, reusing src's chunks.
+func (l *baseLoader) appendLoader(src *baseLoader) {
+	if src.n == 0 {
+		return
+	}
+	if !src.sorted || (l.n > 0 && src.at(0).ID <= l.at(l.n-1).ID) {
+		l.sorted = false
+	}
+	// Fill l's last chunk from the front of src, then shift src's
+	// entries left by as many slots and take its chunks.
+	free := (keyChunk - l.n%keyChunk) % keyChunk
+	if l.n == 0 {
+		free = 0
+	}
+	k := min(free, src.n)
+	if k > 0 {
+		last := l.chunks[len(l.chunks)-1]
+		at := l.n % keyChunk
+		moveEntries(src, 0, last[at:at+k])
+		l.n += k
+	}
+	rest := src.n - k
+	if rest == 0 {
+		return
+	}
+	if k > 0 {
+		// Shift src left by k slots, chunk by chunk.
+		for i := 0; i < rest; i += keyChunk {
+			c := src.chunks[i/keyChunk]
+			m := min(keyChunk, rest-i)
+			for j := range m {
+				c[j] = *src.at(i + j + k)
+			}
+		}
+	}
+	used := (rest + keyChunk - 1) / keyChunk
+	l.chunks = append(l.chunks, src.chunks[:used]...)
+	// Clear the slots past the end (they hold copies of moved entries).
+	if m := rest % keyChunk; m != 0 {
+		clear(l.chunks[len(l.chunks)-1][m:])
+	}
+	l.n += rest
+	src.chunks, src.n = nil, 0
+}
+
+// moveEntries copies src's entries from i on into dst.
+func moveEntries(src *baseLoader, i int, dst []KeyEntry) {
+	for j := range dst {
+		dst[j] = *src.at(i + j)
+	}
+}
+
+func (l *baseLoader) at(i int) *KeyEntry { return &l.chunks[i/keyChunk][i%keyChunk] }
 
 // keySpans are the parts of a canonical access key record (keyDecoder.fast).
 type keySpans struct {

@@ -41,14 +41,22 @@ func TestBaseLoaderMatchesJSON(t *testing.T) {
 		}
 		want[k.ID] = got
 	}
-	check := func(t *testing.T, recs [][]byte) {
-		l := newBaseLoader()
-		for _, r := range recs {
-			if err := l.add(r); err != nil {
-				t.Fatal(err)
+	check := func(t *testing.T, recs [][]byte, cuts ...int) {
+		// One loader per range between cuts, joined as a full build
+		// joins the ranges of a split scan.
+		var lds []*baseLoader
+		from := 0
+		for _, to := range append(cuts, len(recs)) {
+			l := newBaseLoader()
+			for _, r := range recs[from:to] {
+				if err := l.add(r); err != nil {
+					t.Fatal(err)
+				}
 			}
+			lds = append(lds, l)
+			from = to
 		}
-		b := l.done()
+		b := joinLoaders(lds)
 		if b.n != len(want) {
 			t.Fatalf("%d entries, want %d", b.n, len(want))
 		}
@@ -70,6 +78,14 @@ func TestBaseLoaderMatchesJSON(t *testing.T) {
 		}
 	}
 	t.Run("ordered", func(t *testing.T) { check(t, recs) })
+	// Ranges that end inside a chunk, on a chunk's end, at the start,
+	// empty, and a first range shorter than the free part of a chunk.
+	for _, cuts := range [][]int{{1000}, {keyChunk}, {0}, {n}, {5, 5, keyChunk + 3, 2*keyChunk + 1}, {keyChunk - 1, keyChunk + 2}} {
+		t.Run(fmt.Sprintf("ordered in ranges %v", cuts), func(t *testing.T) { check(t, recs, cuts...) })
+	}
+	t.Run("ranges out of order", func(t *testing.T) {
+		check(t, append(slices.Clone(recs[3000:]), recs[:3000]...), n-3000)
+	})
 	t.Run("shuffled with duplicates", func(t *testing.T) {
 		sh := append(slices.Clone(recs), recs[:100]...)
 		rand.New(rand.NewPCG(1, 2)).Shuffle(len(sh), func(i, j int) { sh[i], sh[j] = sh[j], sh[i] })

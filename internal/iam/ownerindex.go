@@ -3,6 +3,7 @@ package iam
 import (
 	"iter"
 	"strings"
+	"sync"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 )
@@ -177,18 +178,44 @@ func linkOwners(base *keyBase, snap *Snapshot) *ownerBase {
 		num[ownerRef{acct, ""}] = int32(len(owners))
 		owners = append(owners, owner{p: p})
 	}
-	for i := range base.n {
-		e := base.at(i)
-		r := ownerRef{e.Account, strings.ToLower(e.User)} // as keyOwner (no copy when lower already)
-		o, ok := num[r]
-		if !ok {
-			o = int32(len(owners))
-			owners = append(owners, owner{})
-			num[r] = o
+	// The lookups, on two goroutines over halves of the keys (the map
+	// and owners are only read meanwhile): this runs after the key scan
+	// and the other records' build, alone on the critical path of a
+	// start-up (issue #17). A key whose owner is missing is marked -1
+	// and numbered after, in key order.
+	var wg sync.WaitGroup
+	half := base.n / 2
+	for _, rg := range [2][2]int{{0, half}, {half, base.n}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := rg[0]; i < rg[1]; i++ {
+				e := base.at(i)
+				o, ok := num[ownerRef{e.Account, strings.ToLower(e.User)}] // as keyOwner (no copy when lower already)
+				if !ok {
+					ord[i] = -1
+					continue
+				}
+				ord[i] = o
+				e.owner = owners[o].p
+			}
+		}()
+	}
+	wg.Wait()
+	for i, o := range ord {
+		if o < 0 {
+			e := base.at(i)
+			r := ownerRef{e.Account, strings.ToLower(e.User)}
+			var ok bool
+			if o, ok = num[r]; !ok {
+				o = int32(len(owners))
+				owners = append(owners, owner{})
+				num[r] = o
+			}
+			ord[i] = o
+			e.owner = owners[o].p
 		}
-		ord[i] = o
 		owners[o].n++
-		e.owner = owners[o].p
 	}
 	ob := &ownerBase{keys: base, pos: make([]int32, base.n), spans: make(map[ownerRef]ownerSpan, len(num))}
 	var next int32

@@ -412,6 +412,17 @@ func (s *Store) Poll(ctx context.Context) error {
 	octx, cancel := s.opCtx(ctx)
 	cs, err := s.b.Changes(octx, since)
 	cancel()
+	var gap *FeedGapError
+	if errors.As(err, &gap) {
+		// The feed no longer holds what changed after since (pruned): every
+		// view catches up to the store's revision from the records, by
+		// diff if the deletion records reach back far enough, else by a
+		// full rebuild (they are pruned to the same floor). Nothing is
+		// skipped; the position moves only once every view is current.
+		s.log().Warn("store: this node is behind the start of the change feed; every snapshot catches up from the records",
+			"position", since, "feed_floor", gap.Floor, "rev", gap.Rev)
+		cs, err = []Change{{Rev: gap.Rev, Kinds: []string{AllKinds}}}, nil
+	}
 	if err != nil {
 		err = unavailable("read the change feed", err)
 		msg := err.Error()

@@ -1,6 +1,9 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"sync"
+)
 
 // guardTx and guardReader hand domain code a transaction whose failures
 // are classified once: ErrNotFound and ErrExists are answers about the
@@ -52,6 +55,30 @@ func (g guardReader) Scan(kind, prefix string, fn func(Record) error) error {
 	})
 	if err != nil && err == fnErr {
 		return err
+	}
+	return classify("read", err)
+}
+
+// ScanParts passes the split scan through; an error of fn comes back as
+// it is.
+func (g guardReader) ScanParts(kind, prefix string, parts int, fn func(int, Record) error) error {
+	var mu sync.Mutex
+	var fnErrs []error // fn's own errors, from any range
+	err := ScanParts(g.r, kind, prefix, parts, func(p int, rec Record) error {
+		err := fn(p, rec)
+		if err != nil {
+			mu.Lock()
+			fnErrs = append(fnErrs, err)
+			mu.Unlock()
+		}
+		return err
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, e := range fnErrs {
+		if err == e {
+			return err
+		}
 	}
 	return classify("read", err)
 }

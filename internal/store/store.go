@@ -100,6 +100,28 @@ type scanner interface {
 	Scan(kind, prefix string, fn func(Record) error) error
 }
 
+// ScanParts is Scan with the records split into up to parts consecutive
+// key ranges read concurrently, each on its own connection but all from
+// the same state of the store as r (a backend that cannot promise that
+// reads them one after the other on r). fn(p, rec) is called for the
+// records of range p in key order, concurrently for different ranges;
+// every key of range p sorts before every key of range p+1. A full build
+// of a million-record snapshot then uses more than one core for the
+// reading (issue #17). The first error (fn's, as it is, or the store's)
+// stops every range; fn must not keep rec.Value after it returns.
+func ScanParts(r Reader, kind, prefix string, parts int, fn func(part int, rec Record) error) error {
+	if ps, ok := r.(partScanner); ok && parts > 1 {
+		return ps.ScanParts(kind, prefix, parts, fn)
+	}
+	return Scan(r, kind, prefix, func(rec Record) error { return fn(0, rec) })
+}
+
+// partScanner is implemented by the readers of backends that can read
+// one state from several connections (see ScanParts).
+type partScanner interface {
+	ScanParts(kind, prefix string, parts int, fn func(part int, rec Record) error) error
+}
+
 // Tx is a read-write transaction.
 type Tx interface {
 	Reader
@@ -139,8 +161,29 @@ type DiffReader interface {
 // Change tells subscribers that a transaction committed.
 type Change struct {
 	Rev   int64
-	Kinds []string // the kinds it wrote, sorted, without duplicates
+	Kinds []string // the kinds it wrote, sorted, without duplicates; or AllKinds
 }
+
+// AllKinds, as a Change's only kind, stands for every kind: what changed
+// up to Rev is not known (the change feed was pruned past this node's
+// position), so every view must catch up from the records.
+const AllKinds = "*"
+
+// FeedGapError is returned by Backend.Changes when changes after since have
+// been pruned from the feed (they are older than the floor): the caller
+// cannot know which kinds changed, and catches every view up to Rev, the
+// store's revision as of the call, from the records instead. It matches
+// ErrNoDiff.
+type FeedGapError struct {
+	Since, Floor, Rev int64
+}
+
+func (e *FeedGapError) Error() string {
+	return fmt.Sprintf("store: the change feed after revision %d was pruned (it starts after %d; the store is at %d)", e.Since, e.Floor, e.Rev)
+}
+
+// Is makes a FeedGapError match ErrNoDiff.
+func (e *FeedGapError) Is(target error) bool { return target == ErrNoDiff }
 
 // Backend is what a storage engine implements.
 type Backend interface {
@@ -154,7 +197,9 @@ type Backend interface {
 	// Changes returns every change committed after since, in revision
 	// order and complete up to the moment it runs (a caller that applies
 	// them all is current as of the call), for backends shared between
-	// processes; a single-process backend returns nothing.
+	// processes; a single-process backend returns nothing. When changes
+	// after since are gone (pruned, see TombstonePruner) it returns a
+	// *FeedGapError instead, never an incomplete list.
 	Changes(ctx context.Context, since int64) ([]Change, error)
 	Close() error
 }
@@ -166,7 +211,10 @@ type Backend interface {
 // whose deletions are gone answers ErrNoDiff (the reader rebuilds from a
 // full read) and never a diff missing a deletion. A node that has seen
 // every revision since loses nothing; one that lags more than keep
-// revisions rebuilds once. It returns how many it removed.
+// revisions rebuilds once. A backend with a change feed (Changes) prunes
+// it to the same floor in the same transaction, so that the feed too
+// stays bounded, and answers a node polling from below the floor with a
+// FeedGapError. It returns how many deletion records it removed.
 type TombstonePruner interface {
 	PruneTombstones(ctx context.Context, keep int64) (int64, error)
 }

@@ -186,7 +186,7 @@ func (v *View[T]) make(ctx context.Context, incremental bool) error {
 
 func (v *View[T]) wants(c Change) bool {
 	for _, k := range c.Kinds {
-		if v.wantsKind(k) {
+		if k == AllKinds || v.wantsKind(k) {
 			return true
 		}
 	}

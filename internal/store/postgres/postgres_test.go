@@ -20,7 +20,7 @@ var dbSeq atomic.Int64
 // freshDB creates an empty database on the server at GATEHOUSE_TEST_PGURL
 // and returns its URL. Tests skip when the variable is unset (.ci/run
 // starts a PostgreSQL server and sets it).
-func freshDB(t *testing.T) string {
+func freshDB(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("GATEHOUSE_TEST_PGURL")
 	if base == "" {

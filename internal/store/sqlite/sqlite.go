@@ -9,8 +9,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/url"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -368,7 +370,7 @@ func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64,
 	if err := sqlTx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
 		return 0, err
 	}
-	if err := fn(&tx{ctx: ctx, q: sqlTx}); err != nil {
+	if err := fn(&tx{ctx: ctx, q: sqlTx, db: b.r, seen: rev}); err != nil {
 		return 0, err
 	}
 	return rev, nil
@@ -448,6 +450,10 @@ type tx struct {
 	q     *sql.Tx
 	rev   int64
 	kinds map[string]bool // nil in read-only transactions
+	// Read-only transactions (View): the readers' pool and the revision
+	// this transaction sees, for ScanParts' sibling transactions.
+	db   *sql.DB
+	seen int64
 }
 
 func (t *tx) Get(kind, key string) (store.Record, error) {
@@ -485,12 +491,20 @@ func (t *tx) List(kind, prefix string) ([]store.Record, error) {
 // Scan implements store's streaming read (store.Scan): rows are handed to
 // fn as they are read; rec.Value is only valid during the call.
 func (t *tx) Scan(kind, prefix string, fn func(store.Record) error) error {
+	hi, bounded := prefixEnd(prefix)
+	return scanRange(t.ctx, t.q, kind, prefix, hi, bounded, nil, fn)
+}
+
+// scanRange streams the records of kind with lo <= key (< hi if bounded)
+// in key order; it stops early, without error, once stop is set (another
+// range failed).
+func scanRange(ctx context.Context, q *sql.Tx, kind, lo, hi string, bounded bool, stop *atomic.Bool, fn func(store.Record) error) error {
 	var rows *sql.Rows
 	var err error
-	if hi, ok := prefixEnd(prefix); ok {
-		rows, err = t.q.QueryContext(t.ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, kind, prefix, hi)
+	if bounded {
+		rows, err = q.QueryContext(ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, kind, lo, hi)
 	} else {
-		rows, err = t.q.QueryContext(t.ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, kind, prefix)
+		rows, err = q.QueryContext(ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, kind, lo)
 	}
 	if err != nil {
 		return err
@@ -499,6 +513,9 @@ func (t *tx) Scan(kind, prefix string, fn func(store.Record) error) error {
 	r := store.Record{Kind: kind}
 	var raw sql.RawBytes
 	for rows.Next() {
+		if stop != nil && stop.Load() {
+			return nil
+		}
 		if err := rows.Scan(&r.Key, &raw, &r.Rev); err != nil {
 			return err
 		}
@@ -508,6 +525,139 @@ func (t *tx) Scan(kind, prefix string, fn func(store.Record) error) error {
 		}
 	}
 	return rows.Err()
+}
+
+// ScanParts implements store.ScanParts: the key range of kind under prefix
+// is cut at evenly spaced byte strings between its first and last key, and
+// each range after the first is read by its own read-only transaction,
+// which is used only if it sees the same revision as this one (every
+// commit that changes a record moves the revision), so that all the ranges
+// are of one state of the store; otherwise, and in write transactions, the
+// ranges are read here one after the other.
+func (t *tx) ScanParts(kind, prefix string, parts int, fn func(int, store.Record) error) error {
+	hi, bounded := prefixEnd(prefix)
+	seq := func() error {
+		return scanRange(t.ctx, t.q, kind, prefix, hi, bounded, nil, func(r store.Record) error { return fn(0, r) })
+	}
+	if t.db == nil || parts < 2 {
+		return seq()
+	}
+	first, last, ok, err := t.keySpan(kind, prefix, hi, bounded)
+	if err != nil {
+		return err
+	}
+	cuts := splitPoints(first, last, parts)
+	if !ok || len(cuts) == 0 {
+		return seq()
+	}
+	txs := []*sql.Tx{t.q}
+	defer func() {
+		for _, x := range txs[1:] {
+			_ = x.Rollback()
+		}
+	}()
+	for range cuts {
+		x, err := t.db.BeginTx(t.ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return err
+		}
+		txs = append(txs, x)
+		var rev int64
+		if err := x.QueryRowContext(t.ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
+			return err
+		}
+		if rev != t.seen {
+			return seq() // a commit came in between
+		}
+	}
+	var stop atomic.Bool
+	errs := make([]error, len(txs))
+	var firstErr atomic.Int32 // 1 + the range whose error came first
+	run := func(p int) {
+		lo, up, bnd := prefix, hi, bounded
+		if p > 0 {
+			lo = cuts[p-1]
+		}
+		if p < len(cuts) {
+			up, bnd = cuts[p], true
+		}
+		err := scanRange(t.ctx, txs[p], kind, lo, up, bnd, &stop, func(r store.Record) error { return fn(p, r) })
+		if err != nil {
+			errs[p] = err
+			firstErr.CompareAndSwap(0, int32(p+1))
+			stop.Store(true)
+		}
+	}
+	var wg sync.WaitGroup
+	for p := 1; p < len(txs); p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(p)
+		}()
+	}
+	run(0)
+	wg.Wait()
+	if p := firstErr.Load(); p > 0 {
+		return errs[p-1]
+	}
+	return nil
+}
+
+// keySpan returns the first and last key of kind under prefix; ok is false
+// if there is none.
+func (t *tx) keySpan(kind, prefix, hi string, bounded bool) (first, last string, ok bool, err error) {
+	err = t.q.QueryRowContext(t.ctx, `SELECT key FROM records WHERE kind = ? AND key >= ? ORDER BY key LIMIT 1`, kind, prefix).Scan(&first)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	if bounded {
+		err = t.q.QueryRowContext(t.ctx, `SELECT key FROM records WHERE kind = ? AND key < ? ORDER BY key DESC LIMIT 1`, kind, hi).Scan(&last)
+	} else {
+		err = t.q.QueryRowContext(t.ctx, `SELECT key FROM records WHERE kind = ? ORDER BY key DESC LIMIT 1`, kind).Scan(&last)
+	}
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && last < first) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	return first, last, true, nil
+}
+
+// splitPoints returns up to parts-1 strictly increasing strings in
+// (first, last], evenly spaced when the strings are read as base-256
+// numbers (padded to one length, plus a byte): cut points for keys spread like random
+// ids. Trailing zero bytes are dropped (a shorter string sorts first, so
+// the ranges still cover every key).
+func splitPoints(first, last string, parts int) []string {
+	n := max(len(first), len(last)) + 1 // a byte more, for keys a byte apart
+	pad := func(s string) *big.Int {
+		b := make([]byte, n)
+		copy(b, s)
+		return new(big.Int).SetBytes(b)
+	}
+	a, b := pad(first), pad(last)
+	d := new(big.Int).Sub(b, a)
+	if d.Sign() <= 0 {
+		return nil
+	}
+	var out []string
+	prev := first
+	for i := 1; i < parts; i++ {
+		x := new(big.Int).Mul(d, big.NewInt(int64(i)))
+		x.Quo(x, big.NewInt(int64(parts)))
+		x.Add(x, a)
+		s := strings.TrimRight(string(x.FillBytes(make([]byte, n))), "\x00")
+		if s > prev && s <= last {
+			out = append(out, s)
+			prev = s
+		}
+	}
+	return out
 }
 
 // prefixEnd returns the smallest string greater than every string with the
