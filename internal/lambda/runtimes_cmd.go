@@ -121,6 +121,7 @@ func RuntimesCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		return 1
 	}
 	var cmd *exec.Cmd
+	tool := "npm install" // as a user would type it, for the messages
 	switch pos[1] {
 	case "node":
 		if len(pkgs) == 0 {
@@ -137,12 +138,15 @@ func RuntimesCommand(ctx context.Context, args []string, stdout, stderr io.Write
 		if len(pkgs) == 0 {
 			pkgs = DefaultPythonSDK
 		}
+		tool = "python3 -m pip install"
 		cmd = exec.CommandContext(ctx, "python3", append([]string{"-m", "pip", "install", "--upgrade", "--target", dir, "--"}, pkgs...)...)
 	}
-	fmt.Fprintf(stdout, "Installing %s into %s (%s) ...\n", strings.Join(pkgs, " "), dir, strings.Join(cmd.Args[:2], " "))
+	fmt.Fprintf(stdout, "Installing %s into %s (%s) ...\n", strings.Join(pkgs, " "), dir, tool)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Run(); err != nil {
-		fmt.Fprintf(stderr, "gatehouse runtimes install %s: %v\n", pos[1], err)
+		// npm and pip fetch with the user's own configuration (registry or
+		// index, proxy, CA file); say so, since their retries are quiet.
+		fmt.Fprintf(stderr, "gatehouse runtimes install %s: %s failed: %v (it uses your own %s configuration: registry, proxy, CA certificates; its output is above)\n", pos[1], tool, err, map[string]string{"node": "npm", "python": "pip"}[pos[1]])
 		return 1
 	}
 	fmt.Fprintf(stdout, "Installed. Functions see them at /var/runtime from their next cold start.\n")

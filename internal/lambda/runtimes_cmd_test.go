@@ -73,3 +73,23 @@ func TestRuntimesInstall(t *testing.T) {
 		}
 	}
 }
+
+// TestRuntimesInstallFailureSaysWhy: when npm fails, the command names the
+// tool that failed and where its settings come from, since npm retries a
+// registry it cannot reach quietly for minutes before saying so.
+func TestRuntimesInstallFailureSaysWhy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs npm")
+	}
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("npm not installed")
+	}
+	var out, errOut bytes.Buffer
+	missing := filepath.Join(t.TempDir(), "missing.tgz")
+	code := lambdasvc.RuntimesCommand(context.Background(), []string{"install", "--data-dir", t.TempDir(), "node", missing}, &out, &errOut, func(string) string { return "" })
+	if code != 1 || !strings.Contains(out.String(), "(npm install) ...") ||
+		!strings.Contains(errOut.String(), "gatehouse runtimes install node: npm install failed: exit status") ||
+		!strings.Contains(errOut.String(), "your own npm configuration") {
+		t.Errorf("code %d\nstdout: %s\nstderr: %s", code, out.String(), errOut.String())
+	}
+}
