@@ -1,0 +1,161 @@
+package e2e_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+)
+
+// cdkEnv is a gatehouse (binary, TLS listener) with an IAM admin user and
+// the environment the CDK CLI runs with against it: nothing but
+// AWS_ENDPOINT_URL (the TLS listener: the bootstrap bucket's policy
+// refuses requests without TLS) and the CA to trust.
+type cdkEnv struct {
+	t        *testing.T
+	p        *gatehousetest.Process
+	cdk, dir string
+	env      []string
+}
+
+// startCDK skips where the CDK, node, the aws CLI or the Lambda sandbox
+// are missing, else starts gatehouse and bootstraps the account.
+func startCDK(t *testing.T) *cdkEnv {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: runs the CDK CLI")
+	}
+	cdk, err := filepath.Abs("../cdk/node_modules/.bin/cdk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(cdk); err != nil {
+		t.Skip("the CDK CLI is not installed: run `make deps` (needs npm)")
+	}
+	for _, tool := range []string{"node", "aws"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	p, tlsURL, ca := startTLS(t)
+	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the Lambda sandbox is required here:\n%s", p.Stdout)
+		}
+		t.Skip("no Lambda sandbox on this host: the apps' functions cannot run")
+	}
+	c := &cdkEnv{t: t, p: p, cdk: cdk, dir: t.TempDir()}
+	rootEnv := append(gatehousetest.ClientEnv(tlsURL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey), "AWS_CA_BUNDLE="+ca)
+	// cdk deploy assumes the bootstrap roles, which AWS refuses to root.
+	c.must(rootEnv, "", "aws", "iam", "create-user", "--user-name", "cdk-admin")
+	c.must(rootEnv, "", "aws", "iam", "attach-user-policy", "--user-name", "cdk-admin", "--policy-arn", "arn:aws:iam::aws:policy/AdministratorAccess")
+	keys := strings.Fields(c.must(rootEnv, "", "aws", "iam", "create-access-key", "--user-name", "cdk-admin",
+		"--query", "AccessKey.[AccessKeyId,SecretAccessKey]", "--output", "text"))
+	if len(keys) != 2 {
+		t.Fatalf("access key: %q", keys)
+	}
+	c.env = append(gatehousetest.ClientEnv(tlsURL, keys[0], keys[1]), "AWS_CA_BUNDLE="+ca, "NODE_EXTRA_CA_CERTS="+ca,
+		"CDK_DISABLE_VERSION_CHECK=1", "CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true", "HOME="+c.dir,
+		"npm_config_update_notifier=false")
+	c.timed("cdk bootstrap", "", cdk, "bootstrap", "--no-color", "aws://"+gatehousetest.AccountID+"/"+gatehousetest.Region)
+	return c
+}
+
+func (c *cdkEnv) run(env []string, dir, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = dir, env
+	if dir == "" {
+		cmd.Dir = c.dir
+	}
+	out, err := cmd.CombinedOutput()
+	return strings.TrimSpace(string(out)), err
+}
+
+func (c *cdkEnv) must(env []string, dir, name string, args ...string) string {
+	c.t.Helper()
+	out, err := c.run(env, dir, name, args...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v\n%s\ngatehouse:\n%s", name, strings.Join(args, " "), err, out, c.p.Stderr)
+	}
+	return out
+}
+
+// timed runs a command with the CDK environment and logs its wall time.
+func (c *cdkEnv) timed(what, dir, name string, args ...string) string {
+	c.t.Helper()
+	start := time.Now()
+	out := c.must(c.env, dir, name, args...)
+	c.t.Logf("%s: %.1f s", what, time.Since(start).Seconds())
+	return out
+}
+
+// aws runs the AWS CLI as the CDK's user.
+func (c *cdkEnv) aws(args ...string) string {
+	c.t.Helper()
+	return c.must(c.env, "", "aws", args...)
+}
+
+// physical is a stack resource's physical id.
+func (c *cdkEnv) physical(stack, logical string) string {
+	c.t.Helper()
+	return c.aws("cloudformation", "describe-stack-resource", "--stack-name", stack, "--logical-resource-id", logical,
+		"--query", "StackResourceDetail.PhysicalResourceId", "--output", "text")
+}
+
+// invoke runs `aws lambda invoke` and returns the payload and the output.
+func (c *cdkEnv) invoke(fn string) (payload, meta string) {
+	c.t.Helper()
+	out := filepath.Join(c.dir, "out.json")
+	meta = c.aws("lambda", "invoke", "--function-name", fn, "--cli-read-timeout", "90", out)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return string(b), meta
+}
+
+// destroy runs cdk destroy and checks that no stack is left.
+func (c *cdkEnv) destroy(app, stack string) {
+	c.t.Helper()
+	// The assembly cdk deploy synthesized: no second synth.
+	c.timed("cdk destroy", app, c.cdk, "destroy", "--no-color", "--force", "--app", filepath.Join(c.dir, "cdk.out"), stack)
+	if out, err := c.run(c.env, "", "aws", "cloudformation", "describe-stacks", "--stack-name", stack); err == nil ||
+		!strings.Contains(out, "does not exist") {
+		c.t.Errorf("after cdk destroy, describe-stacks %s: %v\n%s", stack, err, out)
+	}
+}
+
+// TestCDKDeploySeed002 deploys seed 002's CDK app (test/cdk/seed002, the
+// tutorial's code) with `cdk deploy`: NodejsFunction bundled by esbuild,
+// RestApi with a resource policy, AWS_IAM default method options and a
+// LambdaIntegration, and a requestor function that fetches the api.url
+// CloudFormation gave it, unsigned and then SigV4-signed. Its answer is
+// the tutorial's, byte for byte. cdk destroy leaves no stack.
+func TestCDKDeploySeed002(t *testing.T) {
+	t.Parallel()
+	c := startCDK(t)
+	app, _ := filepath.Abs("../cdk/seed002")
+	const stack = "IamApigatewayLambdaStack"
+	c.timed("cdk deploy", app, c.cdk, "deploy", "--no-color", "--require-approval", "never", "--output", filepath.Join(c.dir, "cdk.out"), stack)
+
+	// The URL CloudFormation gave the requestor is the stack's output.
+	url := c.aws("cloudformation", "describe-stacks", "--stack-name", stack,
+		"--query", "Stacks[0].Outputs[?starts_with(OutputKey,'iambackedapiEndpoint')].OutputValue", "--output", "text")
+	if !strings.HasPrefix(url, "https://") || !strings.Contains(url, ".execute-api.us-east-1.localhost:") || !strings.HasSuffix(url, "/prod/") {
+		t.Errorf("api.url output: %q", url)
+	}
+	fn := c.physical(stack, "requestorFn15B8813B")
+	env := c.aws("lambda", "get-function-configuration", "--function-name", fn, "--query", "Environment.Variables.IAM_API", "--output", "text")
+	if env != url {
+		t.Errorf("requestor's IAM_API %q, output %q", env, url)
+	}
+	payload, meta := c.invoke(fn)
+	if want := `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`; payload != want {
+		t.Errorf("requestor answered %s (%s)\nwant %s", payload, meta, want)
+	}
+	c.destroy(app, stack)
+}
