@@ -11,12 +11,10 @@ import { LogLevel, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-// gatehouse's test points the integration at a local petstore and, until
-// gatehouse serves port 443 inside function sandboxes (doc/cloudformation.md),
-// can leave out logRetention; otherwise this is the tutorial's code.
+// gatehouse's test points the integration at a local petstore; otherwise
+// this is the tutorial's code.
 const PETSTORE_URL =
   process.env.PETSTORE_URL ?? 'http://petstore.execute-api.us-east-1.amazonaws.com/petstore/pets';
-const LOG_RETENTION = process.env.GATEHOUSE_NO_LOG_RETENTION ? undefined : RetentionDays.ONE_DAY;
 
 export class PetsApiStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -50,7 +48,7 @@ export class PetsApiStack extends Stack {
       runtime: Runtime.NODEJS_16_X,
       timeout: Duration.seconds(6),
       memorySize: 256,
-      logRetention: LOG_RETENTION,
+      logRetention: RetentionDays.ONE_DAY,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         API_URL: `${petsApi.url}pets`,
@@ -81,7 +79,7 @@ export class PetsApiStack extends Stack {
       runtime: Runtime.NODEJS_16_X,
       timeout: Duration.seconds(6),
       memorySize: 256,
-      logRetention: LOG_RETENTION,
+      logRetention: RetentionDays.ONE_DAY,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         API_URL: `${petsApi.url}pets`,
