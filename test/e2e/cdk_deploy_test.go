@@ -229,3 +229,66 @@ func TestCDKDeploySeed001(t *testing.T) {
 	}
 	c.destroy(app, stack)
 }
+
+// TestGatehouseDeployCDKOut: `cdk synth` of seed 002's app, then
+// `gatehouse deploy` of the cdk.out directory — no cdk bootstrap, no S3:
+// the functions' assets go inline — and the requestor answers as after
+// cdk deploy; `gatehouse delete` removes the stack.
+func TestGatehouseDeployCDKOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: runs the CDK CLI")
+	}
+	cdk, _ := filepath.Abs("../cdk/node_modules/.bin/cdk")
+	if _, err := os.Stat(cdk); err != nil {
+		t.Skip("the CDK CLI is not installed: run `make deps` (needs npm)")
+	}
+	for _, tool := range []string{"node", "aws"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	t.Parallel()
+	p, _, _ := startTLS(t)
+	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			t.Fatalf("the Lambda sandbox is required here:\n%s", p.Stdout)
+		}
+		t.Skip("no Lambda sandbox on this host")
+	}
+	c := &cdkEnv{t: t, p: p, cdk: cdk, dir: t.TempDir()}
+	app, _ := filepath.Abs("../cdk/seed002")
+	out := filepath.Join(c.dir, "cdk.out")
+	var synthEnv []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			synthEnv = append(synthEnv, kv)
+		}
+	}
+	synthEnv = append(synthEnv, "HOME="+c.dir, "CDK_DISABLE_VERSION_CHECK=1", "CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true")
+	start := time.Now()
+	c.must(synthEnv, app, cdk, "synth", "--no-color", "-q", "--output", out)
+	t.Logf("cdk synth: %.1f s", time.Since(start).Seconds())
+
+	// The plain listener: gatehouse deploy touches no bucket policy. The
+	// API's URL is under the TLS listener's suffix all the same.
+	c.env = gatehousetest.ClientEnv(p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)
+	bin := gatehousetest.Binary(t)
+	start = time.Now()
+	deployed := c.must(c.env, "", bin, "deploy", out)
+	t.Logf("gatehouse deploy: %.1f s", time.Since(start).Seconds())
+	if !strings.Contains(deployed, "Stack IamApigatewayLambdaStack: CREATE_COMPLETE") {
+		t.Fatalf("gatehouse deploy:\n%s", deployed)
+	}
+	if out, err := c.run(c.env, "", "aws", "s3api", "list-buckets", "--query", "Buckets[].Name", "--output", "text"); err != nil || out != "" {
+		t.Errorf("buckets after gatehouse deploy: %v %q", err, out)
+	}
+	payload, meta := c.invoke(c.physical("IamApigatewayLambdaStack", "requestorFn15B8813B"))
+	if want := `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`; payload != want {
+		t.Errorf("requestor answered %s (%s)\nwant %s", payload, meta, want)
+	}
+	c.must(c.env, "", bin, "delete", "IamApigatewayLambdaStack")
+	if out, err := c.run(c.env, "", "aws", "cloudformation", "describe-stacks", "--stack-name", "IamApigatewayLambdaStack"); err == nil ||
+		!strings.Contains(out, "does not exist") {
+		t.Errorf("after gatehouse delete: %v\n%s", err, out)
+	}
+}
