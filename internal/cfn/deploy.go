@@ -28,11 +28,13 @@ import (
 
 const deployUsage = `Usage: gatehouse deploy [flags] PATH
 
-Deploy a SAM or CloudFormation template (PATH is the template file, or a
-directory holding template.yaml, template.yml or template.json) as a stack,
+Deploy a SAM or CloudFormation template (PATH is the template file, a
+directory holding template.yaml, template.yml or template.json, or a CDK
+cloud assembly: the cdk.out directory of cdk synth) as a stack,
 through gatehouse's CloudFormation API, with the same credentials and
 authorization as the AWS CLI. Local code paths (a SAM function's CodeUri,
-a Lambda function's Code) are zipped and sent inline: no S3 bucket needed.
+a Lambda function's Code, a CDK app's function assets) are zipped and sent
+inline: no S3 bucket and no cdk bootstrap needed.
 Events are printed as the stack changes; the outputs are printed at the end,
 with how to call the APIs they name.
 
@@ -62,19 +64,28 @@ func DeployCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fset.Usage()
 		return 2
 	}
-	file, err := templateFile(pos[0])
-	if err != nil {
-		fmt.Fprintln(stderr, "gatehouse deploy:", err)
-		return 2
-	}
-	body, err := packageTemplate(file)
-	if err != nil {
-		fmt.Fprintln(stderr, "gatehouse deploy:", err)
-		return 1
-	}
-	name := *stackName
-	if name == "" {
-		name = defaultStackName(file)
+	var body, name string
+	if isAssembly(pos[0]) {
+		// A CDK cloud assembly (cdk.out): its stack's name by default.
+		var err error
+		if body, name, err = packageAssembly(pos[0], *stackName); err != nil {
+			fmt.Fprintln(stderr, "gatehouse deploy:", err)
+			return 1
+		}
+	} else {
+		file, err := templateFile(pos[0])
+		if err != nil {
+			fmt.Fprintln(stderr, "gatehouse deploy:", err)
+			return 2
+		}
+		if body, err = packageTemplate(file); err != nil {
+			fmt.Fprintln(stderr, "gatehouse deploy:", err)
+			return 1
+		}
+		name = *stackName
+		if name == "" {
+			name = defaultStackName(file)
+		}
 	}
 	creds, region, err := target.Resolve(ctx)
 	if err != nil {

@@ -30,7 +30,9 @@ import (
 // through the server, signed and authorized as logs:<Action>, as on AWS.
 // The subset: FilterLogEvents, GetLogEvents, DescribeLogGroups and
 // DescribeLogStreams over the log groups /aws/lambda/<function> of the
-// caller's account and signing region. Every other operation is
+// caller's account and signing region, and log groups as records
+// (CreateLogGroup, DeleteLogGroup, PutRetentionPolicy,
+// DeleteRetentionPolicy: cwlogs_groups.go). Every other operation is
 // UnknownOperationException.
 //
 // A node serves the logs of the functions it ran (the log lives in its data
@@ -42,7 +44,8 @@ func (s *Service) Logs() *Logs { return &Logs{s: s} }
 
 // LogsOperations are the operations Logs serves: its metrics labels.
 func LogsOperations() []string {
-	return []string{"DescribeLogGroups", "DescribeLogStreams", "FilterLogEvents", "GetLogEvents"}
+	return []string{"CreateLogGroup", "DeleteLogGroup", "DeleteRetentionPolicy", "DescribeLogGroups", "DescribeLogStreams",
+		"FilterLogEvents", "GetLogEvents", "PutRetentionPolicy"}
 }
 
 const (
@@ -80,8 +83,16 @@ func (l *Logs) serve(w http.ResponseWriter, r *http.Request) error {
 		h = l.describeLogGroups
 	case "DescribeLogStreams":
 		h = l.describeLogStreams
+	case "CreateLogGroup":
+		h = l.createLogGroup
+	case "DeleteLogGroup":
+		h = l.deleteLogGroup
+	case "PutRetentionPolicy":
+		h = l.putRetentionPolicy
+	case "DeleteRetentionPolicy":
+		h = l.deleteRetentionPolicy
 	default:
-		return awserr.LogsUnknownOperation.Errorf("gatehouse serves functions' logs only (FilterLogEvents, GetLogEvents, DescribeLogGroups, DescribeLogStreams); operation %s is unknown", sanitizeOp(op))
+		return awserr.LogsUnknownOperation.Errorf("gatehouse serves functions' logs and log groups only (%s); operation %s is unknown", strings.Join(LogsOperations(), ", "), sanitizeOp(op))
 	}
 	awsproto.SetOperation(r.Context(), op)
 	s := l.s
@@ -241,13 +252,16 @@ func (l *Logs) groupFor(q *request, action string, name, identifier *string, str
 	if err := l.authorize(q, action, g.resourceARN(stream), g.account); err != nil {
 		return g, err
 	}
-	if g.function == "" {
-		return g, awserr.LogsResourceNotFound.New("The specified log group does not exist.")
+	if l.hasEvents(g) {
+		return g, nil
 	}
-	if _, err := os.Stat(g.path(l.s.dataDir)); err != nil {
-		if _, err1 := os.Stat(g.path(l.s.dataDir) + ".1"); err1 != nil {
-			return g, awserr.LogsResourceNotFound.New("The specified log group does not exist.")
-		}
+	// A created group (a record), possibly without events yet.
+	rec, err := l.groupRecordOf(q.r.Context(), g)
+	if err != nil {
+		return g, err
+	}
+	if rec == nil {
+		return g, errGroupMissing
 	}
 	return g, nil
 }
@@ -308,6 +322,9 @@ func (e scanned) pos() position { return position{e.Timestamp, e.ord} }
 // scan calls fn with every event of g's log and its ordinal, until fn
 // returns false.
 func (l *Logs) scan(g logGroup, fn func(scanned) bool) error {
+	if g.function == "" {
+		return nil // a created group: no function writes into it
+	}
 	var lastTS int64 = -1
 	ord := 0
 	err := runtime.ReadLog(g.path(l.s.dataDir), func(ev runtime.LogEvent) bool {
@@ -319,7 +336,8 @@ func (l *Logs) scan(g logGroup, fn func(scanned) bool) error {
 		return fn(scanned{ev, ord})
 	})
 	if errors.Is(err, fs.ErrNotExist) {
-		return awserr.LogsResourceNotFound.New("The specified log group does not exist.")
+		// A created group without events (its existence was checked).
+		return nil
 	}
 	if err != nil {
 		return awserr.ServiceUnavailable.New("").WithCause(err)
@@ -588,6 +606,8 @@ type logGroupOut struct {
 	StoredBytes     int64  `json:"storedBytes"`
 	LogGroupClass   string `json:"logGroupClass"`
 	LogGroupArn     string `json:"logGroupArn"`
+	RetentionInDays *int   `json:"retentionInDays,omitempty"`
+	KmsKeyID        string `json:"kmsKeyId,omitempty"`
 }
 
 func (l *Logs) describeLogGroups(q *request, body []byte) (any, error) {
@@ -648,17 +668,27 @@ func (l *Logs) describeLogGroups(q *request, body []byte) (any, error) {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, awserr.ServiceUnavailable.New("").WithCause(err)
 	}
+	created, err := l.createdGroups(q.r.Context(), g.account, g.region)
+	if err != nil {
+		return nil, err
+	}
 	var names []string
+	keep := func(name string) bool {
+		return strings.HasPrefix(name, prefix) && (pattern == "" || strings.Contains(strings.ToLower(name), pattern)) && name > after
+	}
 	for _, e := range entries {
 		fn, ok := strings.CutSuffix(e.Name(), ".log")
 		if !ok || e.IsDir() || validateName(fn) != nil {
 			continue
 		}
-		name := lambdaGroup + fn
-		if !strings.HasPrefix(name, prefix) || pattern != "" && !strings.Contains(strings.ToLower(name), pattern) || name <= after {
-			continue
+		if name := lambdaGroup + fn; keep(name) && created[name] == nil {
+			names = append(names, name)
 		}
-		names = append(names, name)
+	}
+	for name := range created {
+		if keep(name) {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	out := struct {
@@ -671,14 +701,25 @@ func (l *Logs) describeLogGroups(q *request, body []byte) (any, error) {
 			out.NextToken = &t
 			break
 		}
-		gr := logGroup{account: g.account, region: g.region, name: name, function: strings.TrimPrefix(name, lambdaGroup)}
+		gr := logGroup{account: g.account, region: g.region, name: name}
+		if fn, ok := strings.CutPrefix(name, lambdaGroup); ok && validateName(fn) == nil {
+			gr.function = fn
+		}
 		o := logGroupOut{LogGroupName: name, Arn: gr.groupARN() + ":*", LogGroupArn: gr.groupARN(), LogGroupClass: "STANDARD"}
-		if st, err := os.Stat(gr.path(l.s.dataDir)); err == nil {
+		if st, err := os.Stat(gr.path(l.s.dataDir)); gr.function != "" && err == nil {
 			o.StoredBytes = st.Size()
 			o.CreationTime = st.ModTime().UnixMilli()
 		}
-		// The creation time is the first event's when the log has one.
-		_ = l.scan(gr, func(e scanned) bool { o.CreationTime = e.Timestamp; return false })
+		if rec := created[name]; rec != nil {
+			o.CreationTime = rec.Created
+			if rec.Retention > 0 {
+				o.RetentionInDays = &rec.Retention
+			}
+			o.KmsKeyID = rec.KMSKeyID
+		} else {
+			// The creation time is the first event's when the log has one.
+			_ = l.scan(gr, func(e scanned) bool { o.CreationTime = e.Timestamp; return false })
+		}
 		out.LogGroups = append(out.LogGroups, o)
 	}
 	return out, nil

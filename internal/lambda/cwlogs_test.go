@@ -62,7 +62,7 @@ func awserrAs(err error, e **awserr.Error) bool {
 // FuzzLogsInput: no token, filter pattern or request body makes the
 // parsers panic, and a token decodes only to a position that round-trips.
 func FuzzLogsInput(f *testing.F) {
-	for _, s := range []string{"", "ERROR", `"a b" -c`, "?x ?y", `"`, "-", "?", encodeToken("f", position{1, 2}), encodeToken("b", position{0, 0}), "Zi8xLzI", `{"logGroupName":"x"}`, `{"limit":-1}`, `[]`, `{"a":1}{}`} {
+	for _, s := range []string{"", "ERROR", `"a b" -c`, "?x ?y", `"`, "-", "?", encodeToken("f", position{1, 2}), encodeToken("b", position{0, 0}), "Zi8xLzI", `{"logGroupName":"x"}`, `{"limit":-1}`, `[]`, `{"a":1}{}`, `{"logGroupName":"x","retentionInDays":2}`, `{"logGroupName":"x","tags":{"a":"b"},"kmsKeyId":"k"}`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -183,6 +183,8 @@ export const handler = async () => ({
   caKey: readable(process.env.DATA_DIR + '/tls/ca-key.pem'),
   serverKey: readable(process.env.DATA_DIR + '/tls/server-key.pem'),
   runtimeFiles: fs.readdirSync('/var/runtime').sort(),
+  // Port 443, where cfn-response handlers connect whatever the URL's port.
+  on443: await get('https://127.0.0.1/_gatehouse/health'),
 });
 `
 
@@ -264,6 +266,10 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 		Endpoint, CA     string
 		CAKey, ServerKey bool
 		RuntimeFiles     []string
+		On443            struct {
+			Status int    `json:"status"`
+			Error  string `json:"error"`
+		} `json:"on443"`
 	}
 	if err := json.Unmarshal(out.Payload, &got); err != nil {
 		t.Fatalf("%s: %v", out.Payload, err)
@@ -273,6 +279,10 @@ func TestTLSFunctionFetchesInvokeURL(t *testing.T) {
 	}
 	if got.Endpoint != "https://127.0.0.1:"+port || got.CA != "/var/runtime/gatehouse-ca.pem" {
 		t.Errorf("AWS_ENDPOINT_URL %q, NODE_EXTRA_CA_CERTS %q", got.Endpoint, got.CA)
+	}
+	// A server running as root serves TLS on the sandbox's port 443 too.
+	if os.Geteuid() == 0 && got.On443.Status != 200 {
+		t.Errorf("https://127.0.0.1/ (port 443) from the function: %+v", got.On443)
 	}
 	if got.CAKey || got.ServerKey {
 		t.Errorf("function code can read a key: CA key %v, server key %v", got.CAKey, got.ServerKey)

@@ -365,6 +365,15 @@ func (i *instance) startSandbox() error {
 		<-i.exited
 		return &startError{"Runtime.ExitError", "Runtime failed to start: the sandbox could not be set up"}
 	}
+	if len(h.tls) > 0 && tlsCfg != nil && tlsPort != httpsPort && ep != httpsPort && h.pid > 0 && os.Geteuid() == 0 {
+		// gatehouse's TLS on the sandbox's port 443 too (see httpsPort),
+		// before the runtime gets its first event.
+		if ln, err := listenInNetns(h.pid, "127.0.0.1:"+strconv.Itoa(httpsPort)); err == nil {
+			h.tls = append(h.tls, ln)
+		} else {
+			i.m.cfg.Log.Debug("lambda: no port 443 in the sandbox", "function", s.FunctionName, "err", err)
+		}
+	}
 	srv := &http.Server{Handler: http.HandlerFunc(i.serveAPI)}
 	var epSrv *http.Server
 	if len(h.ep) > 0 {

@@ -108,7 +108,8 @@ var sources = map[string]string{
 		"actions: GetLayerVersionByArn has no action of its own). Operations added recently (durable executions, " +
 		"capacity providers) are assumed to follow the naming rule.",
 	"logs": "Source: the CloudWatch Logs permissions reference (\"use the logs: prefix followed by the API operation name\"). " +
-		"gatehouse serves the read operations over functions' logs, the groups /aws/lambda/FUNCTION (doc/logs.md).",
+		"gatehouse serves the read operations over functions' logs, the groups /aws/lambda/FUNCTION, and log groups " +
+		"with their retention as records (CreateLogGroup, DeleteLogGroup, PutRetentionPolicy, DeleteRetentionPolicy; doc/logs.md).",
 	"s3": "Source: the Service Authorization Reference, \"Actions defined by Amazon S3\" (S3's actions are mostly not named " +
 		"after its operations). The actions of implemented operations are gatehouse's operation table (internal/s3); for the " +
 		"others see that reference. doc/s3.md says what is served.",

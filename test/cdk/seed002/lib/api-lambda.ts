@@ -1,0 +1,6 @@
+export const handler = async () => {
+  return {
+    statusCode: 200,
+    body: JSON.stringify({ hello: "world" }),
+  };
+};
