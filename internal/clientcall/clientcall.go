@@ -8,6 +8,8 @@ package clientcall
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"flag"
 	"fmt"
@@ -139,6 +141,32 @@ type Response struct {
 	Body   []byte
 }
 
+// httpClient is the client of Post: the system's roots, and those of
+// bundle (a PEM file) when set, as the AWS CLI and SDKs read
+// AWS_CA_BUNDLE, so the commands reach a TLS listener whose certificate
+// comes from gatehouse's local CA (`gatehouse ca`).
+func httpClient(bundle string) (*http.Client, error) {
+	c := &http.Client{Timeout: 30 * time.Second}
+	if bundle == "" {
+		return c, nil
+	}
+	pem, err := os.ReadFile(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("AWS_CA_BUNDLE: no PEM certificate in %s", bundle)
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	c.Transport = t
+	return c, nil
+}
+
 // maxResponse bounds a response body read into memory (CloudWatch Logs
 // pages are at most 1 MB of events, plus JSON framing).
 const maxResponse = 4 << 20
@@ -157,7 +185,11 @@ func Post(ctx context.Context, endpoint, service, region string, creds aws.Crede
 	if err := v4.NewSigner().SignHTTP(ctx, creds, req, hex.EncodeToString(sum[:]), service, region, time.Now()); err != nil {
 		return nil, err
 	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	client, err := httpClient(os.Getenv("AWS_CA_BUNDLE"))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,17 @@ package clientcall
 
 import (
 	"context"
+	"encoding/pem"
 	"flag"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // The client commands read their settings as serve does: the environment
@@ -72,5 +77,37 @@ func TestResolveFallsBackToDataDir(t *testing.T) {
 	tg.Stderr = io.Discard
 	if creds, _, err := tg.Resolve(context.Background()); err != nil || creds.AccessKeyID != "AKIAENVIRONMENT00000" {
 		t.Errorf("environment: %v %q", err, creds.AccessKeyID)
+	}
+}
+
+// TestPostTrustsCABundle: Post reaches a TLS server whose certificate only
+// AWS_CA_BUNDLE vouches for, fails without it, and says which setting is
+// wrong when the bundle is unreadable or holds no certificate.
+func TestPostTrustsCABundle(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	junk := filepath.Join(dir, "junk.pem")
+	os.WriteFile(junk, []byte("not a certificate"), 0o600)
+	creds := aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "secret"}
+	post := func() (*Response, error) {
+		return Post(context.Background(), srv.URL, "logs", "us-east-1", creds, nil, []byte("{}"))
+	}
+
+	t.Setenv("AWS_CA_BUNDLE", "")
+	if _, err := post(); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("without the bundle: %v", err)
+	}
+	t.Setenv("AWS_CA_BUNDLE", ca)
+	if r, err := post(); err != nil || r.Status != 200 || string(r.Body) != "ok" {
+		t.Fatalf("with the bundle: %+v %v", r, err)
+	}
+	for _, bad := range []string{junk, filepath.Join(dir, "missing.pem")} {
+		t.Setenv("AWS_CA_BUNDLE", bad)
+		if _, err := post(); err == nil || !strings.HasPrefix(err.Error(), "AWS_CA_BUNDLE: ") {
+			t.Fatalf("bundle %s: %v", bad, err)
+		}
 	}
 }
