@@ -52,6 +52,7 @@ func DeployCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 	fset.Var(&overrides, "parameter-overrides", "template parameters as Key=Value (repeatable, or several separated by spaces)")
 	caps := fset.String("capabilities", "CAPABILITY_IAM,CAPABILITY_NAMED_IAM,CAPABILITY_AUTO_EXPAND", "capabilities acknowledged, comma-separated")
 	role := fset.String("role-arn", "", "role the stack acts as (default: your own credentials)")
+	watch := fset.Bool("watch", false, "after deploying, deploy again whenever a file under PATH's directory changes (Ctrl-C stops)")
 	fset.Usage = func() {
 		fmt.Fprint(stderr, deployUsage)
 		fset.PrintDefaults()
@@ -64,6 +65,25 @@ func DeployCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 		fset.Usage()
 		return 2
 	}
+	d := deployment{path: pos[0], stackName: *stackName, overrides: overrides, caps: *caps, role: *role, target: target}
+	if !*watch {
+		return d.run(ctx, stdout, stderr)
+	}
+	return d.watch(ctx, stdout, stderr, watchInterval)
+}
+
+// deployment is one `gatehouse deploy` invocation's settings.
+type deployment struct {
+	path, stackName, caps, role string
+	overrides                   paramList
+	target                      clientcall.Target
+}
+
+// run deploys once: package PATH, create and execute a change set, follow
+// its events, print the summary. It returns the command's exit code.
+func (d *deployment) run(ctx context.Context, stdout, stderr io.Writer) int {
+	stackName, overrides, caps, role, target := &d.stackName, d.overrides, &d.caps, &d.role, d.target
+	pos := []string{d.path}
 	var body, name string
 	if isAssembly(pos[0]) {
 		// A CDK cloud assembly (cdk.out): its stack's name by default.
