@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/gateway"
 )
 
 // mtlsCA is a CA that issues client certificates for the mTLS tests.
@@ -73,6 +76,21 @@ func (ca *mtlsCA) client(t *testing.T, cn string, serial int64) tls.Certificate 
 
 const mtlsHost = "api.mtls.test"
 
+// mtlsInvoker stands in for Lambda: it keeps the proxy event.
+type mtlsInvoker struct {
+	mu    sync.Mutex
+	event gateway.ProxyEvent
+}
+
+func (f *mtlsInvoker) InvokeFromGateway(ctx context.Context, fn, src string, ev []byte) ([]byte, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := json.Unmarshal(ev, &f.event); err != nil {
+		return nil, "", err
+	}
+	return []byte(`{"statusCode": 200, "body": "ok"}`), "", nil
+}
+
 // TestMutualTLSDomain: a custom domain with mutualTlsAuthentication (its
 // truststore in gatehouse's S3) requires a client certificate on the TLS
 // listener for its host name: without one the handshake fails, one from
@@ -106,7 +124,23 @@ func TestMutualTLSDomain(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := *api.RootResourceId
+	fnRes, err := ag.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: &root, PathPart: aws.String("fn")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &mtlsInvoker{}
+	srv.App.Services.Gateway.(*gateway.Gateway).SetInvoker(inv)
 	steps := []func() error{
+		func() error {
+			_, err := ag.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: fnRes.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
+			return err
+		},
+		func() error {
+			_, err := ag.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: fnRes.Id, HttpMethod: aws.String("GET"),
+				Type: agtypes.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"),
+				Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:hello/invocations")})
+			return err
+		},
 		func() error {
 			_, err := ag.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: &root, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
 			return err
@@ -176,13 +210,17 @@ func TestMutualTLSDomain(t *testing.T) {
 	roots.AppendCertsFromPEM(caPEM)
 	addr := strings.TrimPrefix(srv.TLSURL, "https://")
 	_, port, _ := net.SplitHostPort(addr)
+	var getPath func(host, path string, certs ...tls.Certificate) (int, string, error)
 	get := func(host string, certs ...tls.Certificate) (int, string, error) {
+		return getPath(host, "/", certs...)
+	}
+	getPath = func(host, path string, certs ...tls.Certificate) (int, string, error) {
 		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: host, Certificates: certs},
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 				return (&net.Dialer{}).DialContext(ctx, network, addr)
 			}}
 		defer tr.CloseIdleConnections()
-		resp, err := (&http.Client{Transport: tr}).Get("https://" + host + ":" + port + "/")
+		resp, err := (&http.Client{Transport: tr}).Get("https://" + host + ":" + port + path)
 		if err != nil {
 			return 0, "", err
 		}
@@ -209,6 +247,17 @@ func TestMutualTLSDomain(t *testing.T) {
 	parts := strings.Split(body, "|")
 	if len(parts) != 4 || parts[0] != "CN=alice" || parts[1] != "CN=trusted CA" || parts[2] != "42" || !strings.HasSuffix(parts[3], " GMT") {
 		t.Errorf("clientCert in $context: %q", body)
+	}
+	// AWS_PROXY: requestContext.identity.clientCert.
+	if st, body, err := getPath(mtlsHost, "/fn", trusted.client(t, "carol", 7)); err != nil || st != 200 {
+		t.Fatalf("AWS_PROXY: %d %s %v", st, body, err)
+	}
+	inv.mu.Lock()
+	cc := inv.event.RequestContext.Identity.ClientCert
+	inv.mu.Unlock()
+	if cc == nil || cc.SubjectDN != "CN=carol" || cc.IssuerDN != "CN=trusted CA" || cc.SerialNumber != "7" ||
+		!strings.HasPrefix(cc.ClientCertPem, "-----BEGIN CERTIFICATE-----") || cc.Validity["notAfter"] == "" {
+		t.Errorf("requestContext.identity.clientCert %+v", cc)
 	}
 	// Another host name on the same listener needs no client certificate.
 	if st, _, err := get("localhost"); err != nil || st != 403 {
