@@ -259,6 +259,31 @@ func TestMutualTLSDomain(t *testing.T) {
 		!strings.HasPrefix(cc.ClientCertPem, "-----BEGIN CERTIFICATE-----") || cc.Validity["notAfter"] == "" {
 		t.Errorf("requestContext.identity.clientCert %+v", cc)
 	}
+	// curl with --cert/--key, and without.
+	if _, err := exec.LookPath("curl"); err == nil {
+		dir := t.TempDir()
+		c := trusted.client(t, "dave", 8)
+		kder, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certFile, keyFile := dir+"/c.pem", dir+"/k.pem"
+		if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		resolve := mtlsHost + ":" + port + ":127.0.0.1"
+		url := "https://" + mtlsHost + ":" + port + "/"
+		out, err := exec.Command("curl", "-sS", "--cacert", srv.CACert, "--resolve", resolve, "--cert", certFile, "--key", keyFile, url).CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), "CN=dave|CN=trusted CA|8|") {
+			t.Errorf("curl --cert: %v\n%s", err, out)
+		}
+		if out, err := exec.Command("curl", "-sS", "--cacert", srv.CACert, "--resolve", resolve, url).CombinedOutput(); err == nil {
+			t.Errorf("curl without --cert: %s, want a failed handshake", out)
+		}
+	}
 	// Another host name on the same listener needs no client certificate.
 	if st, _, err := get("localhost"); err != nil || st != 403 {
 		t.Errorf("localhost without a certificate: %d %v, want the gateway's 403 (no route)", st, err)
