@@ -68,16 +68,16 @@ func (s *Service) loadTruststore(c *call, in *MutualTLSInput) (string, *MutualTL
 	}
 	p, _ := c.caller.Identity.(*authn.Principal)
 	if s.objects == nil || p == nil {
-		return "", nil, awserr.BadRequestException.Errorf("Unable to download truststore from %s. Please ensure the object exists and that you have permission to read it.", in.TruststoreURI)
+		return "", nil, awserr.BadRequestException.Errorf("Unable to download truststore from %s. Please ensure the object exists and that you have permission to read it.", echo(in.TruststoreURI))
 	}
 	b, err := s.objects.ReadObjectAs(c.r, p, c.caller.Region, bucket, key, in.TruststoreVersion, MaxTruststore)
 	if err != nil {
 		var ae *awserr.Error
 		if errors.As(err, &ae) && ae.Code == "EntityTooLarge" {
-			return "", nil, awserr.BadRequestException.Errorf("Truststore %s is larger than the maximum size of %d bytes.", in.TruststoreURI, MaxTruststore)
+			return "", nil, awserr.BadRequestException.Errorf("Truststore %s is larger than the maximum size of %d bytes.", echo(in.TruststoreURI), MaxTruststore)
 		}
 		if errors.As(err, &ae) {
-			return "", nil, awserr.BadRequestException.Errorf("Unable to download truststore from %s. Please ensure the object exists and that you have permission to read it.", in.TruststoreURI)
+			return "", nil, awserr.BadRequestException.Errorf("Unable to download truststore from %s. Please ensure the object exists and that you have permission to read it.", echo(in.TruststoreURI))
 		}
 		return "", nil, err
 	}
