@@ -323,6 +323,16 @@ func TestMutualTLSDomain(t *testing.T) {
 		t.Errorf("after the update, the new CA: %d %s %v", st, body, err)
 	}
 
+	// An empty truststoreUri turns mutual TLS off: no certificate needed.
+	off, err := ag.UpdateDomainName(ctx, &apigateway.UpdateDomainNameInput{DomainName: aws.String(mtlsHost),
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/mutualTlsAuthentication/truststoreUri"), Value: aws.String("")}}})
+	if err != nil || off.MutualTlsAuthentication != nil {
+		t.Fatalf("UpdateDomainName off: %+v %v", off, err)
+	}
+	if st, body, err := get(mtlsHost); err != nil || st != 200 || body != "|||" {
+		t.Errorf("mutual TLS off, no certificate: %d %q %v", st, body, err)
+	}
+
 	// aws CLI v1.
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Log("aws CLI not installed: not run")
