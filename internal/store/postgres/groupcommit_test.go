@@ -64,7 +64,7 @@ func TestGroupCommitBatchesWaitingWriters(t *testing.T) {
 			results <- result{i, c, err}
 		}()
 	}
-	for len(b.reqs) < 7 {
+	for b.q.Queued() < 7 {
 		runtime.Gosched()
 	}
 	close(release)

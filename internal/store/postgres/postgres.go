@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/groupcommit"
 )
 
 // migrations are applied in order; index i brings the schema to version
@@ -54,10 +54,7 @@ var migrations = []string{
 type Backend struct {
 	pool *pgxpool.Pool
 
-	reqs    chan *writeReq // to the committer
-	quit    chan struct{}  // closed by Close
-	stopped chan struct{}  // closed when the committer has stopped
-	closing sync.Once
+	q *groupcommit.Queue // the writers' queue; nil until Open succeeds
 
 	batches, batched atomic.Int64
 }
@@ -101,12 +98,12 @@ func OpenWithOptions(ctx context.Context, url string, o Options) (*Backend, erro
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	b := &Backend{pool: pool, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{}), stopped: make(chan struct{})}
+	b := &Backend{pool: pool}
 	if err := b.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: migrate: %w", err)
 	}
-	go b.committer()
+	b.q = groupcommit.Start(maxBatch, b.commitBatch)
 	return b, nil
 }
 
@@ -157,113 +154,22 @@ func (b *Backend) Shared() bool { return true }
 // goroutine after the transactions queued before it, and sees their
 // writes, exactly as if they had run one after the other.
 func (b *Backend) Update(ctx context.Context, fn func(store.Tx) error) (store.Change, error) {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeRes, 1)}
-	select {
-	case b.reqs <- req:
-	case <-ctx.Done():
-		return store.Change{}, ctx.Err()
-	case <-b.quit:
-		return store.Change{}, store.ErrClosed
-	}
-	// Wait for the outcome even if ctx ends meanwhile: the committer checks
-	// ctx before running fn and bounds the batch by the earliest deadline
-	// in it, so the answer comes in time and is the truth.
-	var res writeRes
-	select {
-	case res = <-req.done:
-	case <-b.stopped:
-		select {
-		case res = <-req.done:
-		default:
-			return store.Change{}, store.ErrClosed
-		}
-	}
-	if res.panicked {
-		panic(res.panicVal)
-	}
-	return res.change, res.err
+	return b.q.Update(ctx, fn)
 }
 
 // maxBatch bounds the transactions committed together, so that one batch
 // holds the writers' row lock (which other nodes wait on) only so long.
 const maxBatch = 128
 
-type writeReq struct {
-	ctx  context.Context
-	fn   func(store.Tx) error
-	done chan writeRes // buffered: the committer never blocks on it
-}
-
-type writeRes struct {
-	change   store.Change
-	err      error
-	panicked bool
-	panicVal any
-}
-
-// committer runs batches until Close.
-func (b *Backend) committer() {
-	defer close(b.stopped)
-	batch := make([]*writeReq, 0, maxBatch)
-	for {
-		var first *writeReq
-		select {
-		case first = <-b.reqs:
-		case <-b.quit:
-			b.drain(store.ErrClosed)
-			return
-		}
-		batch = append(batch[:0], first)
-		// Whatever queued while the previous batch committed joins this
-		// one; no waiting for writers that are not there yet.
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		b.commitBatch(batch)
-		clear(batch)
-	}
-}
-
-// drain fails every queued request (at Close).
-func (b *Backend) drain(err error) {
-	for {
-		select {
-		case r := <-b.reqs:
-			r.done <- writeRes{err: err}
-		default:
-			return
-		}
-	}
-}
-
 // commitBatch runs the transactions of batch in one PostgreSQL transaction
 // and answers each.
-func (b *Backend) commitBatch(batch []*writeReq) {
-	// Bounded by the earliest deadline in the batch (each writer's
-	// Options.Timeout): past it nothing is committed, so a writer told
-	// "unavailable" never sees its write commit later. A writer that went
-	// away does not cancel the others' batch.
-	ctx := context.Background()
-	var deadline time.Time
-	for _, r := range batch {
-		if d, ok := r.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-			deadline = d
-		}
-	}
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
-	failAll := func(rs []*writeReq, err error) {
+func (b *Backend) commitBatch(batch []*groupcommit.Request) {
+	// Bounded by the earliest deadline in the batch (groupcommit.Context).
+	ctx, cancel := groupcommit.Context(batch)
+	defer cancel()
+	failAll := func(rs []*groupcommit.Request, err error) {
 		for _, r := range rs {
-			r.done <- writeRes{err: err}
+			r.Answer(groupcommit.Result{Err: err})
 		}
 	}
 	ptx, err := b.pool.Begin(ctx)
@@ -281,20 +187,20 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 		return
 	}
 	type done struct {
-		r *writeReq
+		r *groupcommit.Request
 		c store.Change
 	}
 	var pending []done // ran and wrote: answered after the commit
 	fail := func(err error) {
 		for _, d := range pending {
-			d.r.done <- writeRes{err: err}
+			d.r.Answer(groupcommit.Result{Err: err})
 		}
 	}
 	var revs []int64
 	var kinds []string
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- writeRes{err: err}
+		if err := r.Ctx.Err(); err != nil {
+			r.Answer(groupcommit.Result{Err: err})
 			continue
 		}
 		res, wrote, err := runOne(ctx, ptx, r, rev+1, len(batch) > 1)
@@ -306,16 +212,16 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 			return
 		}
 		if !wrote {
-			if res.err == nil && !res.panicked {
-				res.change = store.Change{Rev: rev}
+			if res.Err == nil && !res.Panicked {
+				res.Change = store.Change{Rev: rev}
 			}
-			r.done <- res
+			r.Answer(res)
 			continue
 		}
 		rev++
 		revs = append(revs, rev)
-		kinds = append(kinds, strings.Join(res.change.Kinds, "\n"))
-		pending = append(pending, done{r, res.change})
+		kinds = append(kinds, strings.Join(res.Change.Kinds, "\n"))
+		pending = append(pending, done{r, res.Change})
 	}
 	if len(pending) == 0 {
 		return
@@ -339,7 +245,7 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 	b.batches.Add(1)
 	b.batched.Add(int64(len(pending)))
 	for _, d := range pending {
-		d.r.done <- writeRes{change: d.c}
+		d.r.Answer(groupcommit.Result{Change: d.c})
 	}
 }
 
@@ -347,7 +253,7 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 // others share the transaction. wrote reports that it succeeded and wrote
 // something (its change is then in res); otherwise its writes are undone
 // and res is its answer. err is a failure of the surrounding transaction.
-func runOne(ctx context.Context, ptx pgx.Tx, r *writeReq, rev int64, savepoint bool) (res writeRes, wrote bool, err error) {
+func runOne(ctx context.Context, ptx pgx.Tx, r *groupcommit.Request, rev int64, savepoint bool) (res groupcommit.Result, wrote bool, err error) {
 	if savepoint {
 		if _, err := ptx.Exec(ctx, `SAVEPOINT w`); err != nil {
 			return res, false, err
@@ -357,12 +263,12 @@ func runOne(ctx context.Context, ptx pgx.Tx, r *writeReq, rev int64, savepoint b
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				res = writeRes{panicked: true, panicVal: p}
+				res = groupcommit.Result{Panicked: true, PanicVal: p}
 			}
 		}()
-		res.err = r.fn(t)
+		res.Err = r.Fn(t)
 	}()
-	if res.err != nil || res.panicked || len(t.kinds) == 0 {
+	if res.Err != nil || res.Panicked || len(t.kinds) == 0 {
 		if !savepoint {
 			// Alone in the transaction: nothing of it is committed (the
 			// batch has nothing pending, so it is rolled back).
@@ -386,7 +292,7 @@ func runOne(ctx context.Context, ptx pgx.Tx, r *writeReq, rev int64, savepoint b
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	return writeRes{change: store.Change{Rev: rev, Kinds: kinds}}, true, nil
+	return groupcommit.Result{Change: store.Change{Rev: rev, Kinds: kinds}}, true, nil
 }
 
 // BatchStats returns how many group commits there were and how many
@@ -518,15 +424,9 @@ func (b *Backend) Ping(ctx context.Context) error { return b.pool.Ping(ctx) }
 // Close implements store.Backend: a batch under way commits (or fails)
 // and answers first.
 func (b *Backend) Close() error {
-	first := false
-	b.closing.Do(func() {
-		first = true
-		close(b.quit)
-	})
-	if !first {
+	if !b.q.Close() {
 		return nil
 	}
-	<-b.stopped
 	b.pool.Close()
 	return nil
 }

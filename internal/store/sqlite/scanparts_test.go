@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -51,7 +52,9 @@ func TestScanPartsReadsEveryRecordOnceInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := store.New(b)
+	// One write of 3,500 records: under -race on a loaded machine it
+	// outlasts the default 5 s write timeout.
+	s := store.NewWithOptions(b, store.Options{Timeout: time.Minute})
 	defer s.Close()
 	rnd := rand.New(rand.NewPCG(3, 4))
 	const alpha = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"

@@ -15,9 +15,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
+	"github.com/gatehouse-dev/gatehouse/internal/store/groupcommit"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -54,10 +54,7 @@ type Backend struct {
 	w *sql.DB // one connection: SQLite has one writer; BEGIN IMMEDIATE
 	r *sql.DB // readers see a consistent WAL snapshot per transaction
 
-	reqs    chan *writeReq // to the committer
-	quit    chan struct{}  // closed by Close
-	stopped chan struct{}  // closed when the committer has stopped
-	closing sync.Once
+	q *groupcommit.Queue // the writers' queue; nil until Open succeeds
 
 	batches, batched atomic.Int64
 }
@@ -77,14 +74,12 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	b := &Backend{w: w, r: r, reqs: make(chan *writeReq, maxBatch), quit: make(chan struct{}), stopped: make(chan struct{})}
+	b := &Backend{w: w, r: r}
 	if err := b.migrate(ctx); err != nil {
-		close(b.stopped)
-		b.closing.Do(func() { close(b.quit) })
 		_ = errors.Join(r.Close(), w.Close())
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	go b.committer()
+	b.q = groupcommit.Start(maxBatch, b.commitBatch)
 	return b, nil
 }
 
@@ -121,46 +116,12 @@ func (b *Backend) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// Update implements store.Backend with group commit: the transaction is
-// handed to the committer goroutine, which runs every transaction queued
-// behind one SQLite transaction, each inside its own savepoint (so that
-// one's error undoes only its own writes), and commits them together: one
-// WAL append and one fsync for the batch, however many writers are
-// waiting. Update returns only after that commit is on disk, so every
-// acknowledged write is durable; concurrent writers share the fsync
-// instead of queueing for one each (issue #17). fn runs on the committer
-// goroutine after the writes queued before it, and sees them, exactly as
-// if the transactions had run one after the other; each gets its own
-// revision.
+// Update implements store.Backend with group commit (package
+// groupcommit): the writers queued together share one database
+// transaction and one commit, each in its own savepoint with its own
+// revision; Update returns after that commit.
 func (b *Backend) Update(ctx context.Context, fn func(store.Tx) error) (store.Change, error) {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan writeRes, 1)}
-	select {
-	case b.reqs <- req:
-	case <-ctx.Done():
-		return store.Change{}, ctx.Err()
-	case <-b.quit:
-		return store.Change{}, store.ErrClosed
-	}
-	// Wait for the outcome even if ctx ends meanwhile: the committer
-	// checks ctx before running fn and bounds the batch by the earliest
-	// deadline in it, so the answer comes in time and is always the truth
-	// (never "failed" for a write that commits).
-	var res writeRes
-	select {
-	case res = <-req.done:
-	case <-b.stopped:
-		// Closed: the committer answered before stopping, or never saw
-		// the request.
-		select {
-		case res = <-req.done:
-		default:
-			return store.Change{}, store.ErrClosed
-		}
-	}
-	if res.panicked {
-		panic(res.panicVal)
-	}
-	return res.change, res.err
+	return b.q.Update(ctx, fn)
 }
 
 // maxBatch bounds the transactions committed together, so that one batch
@@ -168,95 +129,26 @@ func (b *Backend) Update(ctx context.Context, fn func(store.Tx) error) (store.Ch
 // flood of writers.
 const maxBatch = 256
 
-type writeReq struct {
-	ctx  context.Context
-	fn   func(store.Tx) error
-	done chan writeRes // buffered: the committer never blocks on it
-}
-
-type writeRes struct {
-	change   store.Change
-	err      error
-	panicked bool
-	panicVal any
-}
-
-// committer runs batches until Close.
-func (b *Backend) committer() {
-	defer close(b.stopped)
-	batch := make([]*writeReq, 0, maxBatch)
-	for {
-		var first *writeReq
-		select {
-		case first = <-b.reqs:
-		case <-b.quit:
-			b.drain(store.ErrClosed)
-			return
-		}
-		batch = append(batch[:0], first)
-		// Everything that queued while the previous batch was committing
-		// joins this one: that is where the batching comes from, without
-		// waiting for more writers than are already there.
-	more:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-b.reqs:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		b.commitBatch(batch)
-		clear(batch)
-	}
-}
-
-// drain fails every queued request (at Close).
-func (b *Backend) drain(err error) {
-	for {
-		select {
-		case r := <-b.reqs:
-			r.done <- writeRes{err: err}
-		default:
-			return
-		}
-	}
-}
-
 // commitBatch runs the transactions of batch in one SQLite transaction and
 // answers each.
-func (b *Backend) commitBatch(batch []*writeReq) {
-	// The batch is bounded by the earliest deadline in it (each writer's
-	// Options.Timeout): past it nothing is committed, so a writer told
-	// "unavailable" because its time ran out never sees its write commit
-	// later. A writer that merely went away (cancelled) does not cancel
-	// the others' batch.
-	ctx := context.Background()
-	var deadline time.Time
-	for _, r := range batch {
-		if d, ok := r.ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
-			deadline = d
-		}
-	}
-	if !deadline.IsZero() {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline)
-		defer cancel()
-	}
+func (b *Backend) commitBatch(batch []*groupcommit.Request) {
+	// Bounded by the earliest deadline in the batch (groupcommit.Context).
+	ctx, cancel := groupcommit.Context(batch)
+	defer cancel()
 	type done struct {
-		r *writeReq
+		r *groupcommit.Request
 		c store.Change
 	}
 	var pending []done // ran and wrote: answered after the commit
 	fail := func(err error) {
 		for _, d := range pending {
-			d.r.done <- writeRes{err: err}
+			d.r.Answer(groupcommit.Result{Err: err})
 		}
 	}
 	sqlTx, err := b.w.BeginTx(ctx, nil)
 	if err != nil {
 		for _, r := range batch {
-			r.done <- writeRes{err: err}
+			r.Answer(groupcommit.Result{Err: err})
 		}
 		return
 	}
@@ -264,14 +156,14 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 	var rev int64
 	if err := sqlTx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
 		for _, r := range batch {
-			r.done <- writeRes{err: err}
+			r.Answer(groupcommit.Result{Err: err})
 		}
 		return
 	}
 	start := rev
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.done <- writeRes{err: err}
+		if err := r.Ctx.Err(); err != nil {
+			r.Answer(groupcommit.Result{Err: err})
 			continue
 		}
 		res, wrote, err := b.runOne(ctx, sqlTx, r, rev+1)
@@ -280,21 +172,21 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 			// SQLite transaction is in doubt, so the whole batch fails.
 			fail(err)
 			for _, q := range batch[i:] {
-				q.done <- writeRes{err: err}
+				q.Answer(groupcommit.Result{Err: err})
 			}
 			return
 		}
 		if !wrote {
 			// Nothing to commit for it (an error of its own, a panic, or
 			// no writes): answer now.
-			if res.err == nil && !res.panicked {
-				res.change = store.Change{Rev: rev}
+			if res.Err == nil && !res.Panicked {
+				res.Change = store.Change{Rev: rev}
 			}
-			r.done <- res
+			r.Answer(res)
 			continue
 		}
 		rev++
-		pending = append(pending, done{r, res.change})
+		pending = append(pending, done{r, res.Change})
 	}
 	if len(pending) == 0 {
 		return
@@ -314,7 +206,7 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 	b.batches.Add(1)
 	b.batched.Add(rev - start)
 	for _, d := range pending {
-		d.r.done <- writeRes{change: d.c}
+		d.r.Answer(groupcommit.Result{Change: d.c})
 	}
 }
 
@@ -322,7 +214,7 @@ func (b *Backend) commitBatch(batch []*writeReq) {
 // reports that it succeeded and wrote something (its change is then in
 // res); otherwise its writes are undone and res is its answer. err is a
 // failure of the surrounding transaction.
-func (b *Backend) runOne(ctx context.Context, sqlTx *sql.Tx, r *writeReq, rev int64) (res writeRes, wrote bool, err error) {
+func (b *Backend) runOne(ctx context.Context, sqlTx *sql.Tx, r *groupcommit.Request, rev int64) (res groupcommit.Result, wrote bool, err error) {
 	if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 		return res, false, err
 	}
@@ -330,12 +222,12 @@ func (b *Backend) runOne(ctx context.Context, sqlTx *sql.Tx, r *writeReq, rev in
 	func() {
 		defer func() {
 			if p := recover(); p != nil {
-				res = writeRes{panicked: true, panicVal: p}
+				res = groupcommit.Result{Panicked: true, PanicVal: p}
 			}
 		}()
-		res.err = r.fn(t)
+		res.Err = r.Fn(t)
 	}()
-	if res.err != nil || res.panicked || len(t.kinds) == 0 {
+	if res.Err != nil || res.Panicked || len(t.kinds) == 0 {
 		if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
 			return res, false, err
 		}
@@ -352,7 +244,7 @@ func (b *Backend) runOne(ctx context.Context, sqlTx *sql.Tx, r *writeReq, rev in
 		kinds = append(kinds, k)
 	}
 	sort.Strings(kinds)
-	return writeRes{change: store.Change{Rev: rev, Kinds: kinds}}, true, nil
+	return groupcommit.Result{Change: store.Change{Rev: rev, Kinds: kinds}}, true, nil
 }
 
 // BatchStats returns how many group commits there were and how many
@@ -433,15 +325,9 @@ func (b *Backend) Ping(ctx context.Context) error { return b.r.PingContext(ctx) 
 
 // Close implements store.Backend.
 func (b *Backend) Close() error {
-	first := false
-	b.closing.Do(func() {
-		first = true
-		close(b.quit)
-	})
-	if !first {
+	if !b.q.Close() { // a batch under way commits (or fails) and answers first
 		return nil
 	}
-	<-b.stopped // a batch under way commits (or fails) and answers first
 	return errors.Join(b.r.Close(), b.w.Close())
 }
 

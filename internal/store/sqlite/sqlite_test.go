@@ -343,7 +343,7 @@ func TestGroupCommitBatchesWaitingWriters(t *testing.T) {
 	}
 	// The first transaction is running (it holds the committer); wait
 	// until the other seven are queued behind it.
-	for len(b.reqs) < 7 {
+	for b.q.Queued() < 7 {
 		runtime.Gosched()
 	}
 	close(release)
