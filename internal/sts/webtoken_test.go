@@ -123,6 +123,20 @@ func TestGetWebIdentityToken(t *testing.T) {
 	if code := getJSON(t, disc.JWKSURI, &set); code != 200 || len(set.Keys) != 2 {
 		t.Fatalf("jwks %d %+v", code, set)
 	}
+	// Nothing else is served there, signed or not.
+	acct := strings.Split(f.aliceARN, ":")[4]
+	for _, u := range []string{"/_gatehouse/oidc/" + acct + "/.well-known/other", "/_gatehouse/oidc/" + acct,
+		"/_gatehouse/oidc/123456789012/.well-known/jwks.json", "/_gatehouse/oidc/x/.well-known/jwks.json",
+		"/_gatehouse/oidc/" + acct + "/.well-known/jwks.json/"} {
+		if code := getJSON(t, f.srv.URL+u, nil); code != 404 {
+			t.Errorf("%s: %d", u, code)
+		}
+	}
+	if resp, err := http.Post(disc.JWKSURI, "application/json", nil); err != nil || resp.StatusCode != 404 {
+		t.Errorf("POST JWKS: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	for _, k := range set.Keys {
 		if !k.IsPublic() {
 			t.Fatalf("JWKS serves a private key: %s", k.KeyID)
