@@ -19,6 +19,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -325,4 +326,35 @@ func (s *Service) OIDCHandler() http.Handler {
 		w.Header().Set("Cache-Control", "max-age=300")
 		_, _ = w.Write(b)
 	})
+}
+
+// PrincipalTags returns p's principal tags as aws:PrincipalTag sees them:
+// an IAM user's tags, or a role session's role tags, its session tags
+// winning; nil when there are none.
+func (s *Snapshot) PrincipalTags(p *authn.Principal) map[string]string {
+	var tags []authn.Tag
+	switch p.Kind {
+	case authn.User:
+		if u := s.users.get(entityKey(p.AccountID, p.UserName)); u != nil && u.ID == p.UniqueID {
+			tags = u.Tags
+		}
+	case authn.AssumedRole:
+		if r := s.roles.get(entityKey(p.AccountID, p.RoleName)); r != nil && r.ID == p.UniqueID {
+			tags = r.Tags
+		}
+	}
+	tags = append(tags[:len(tags):len(tags)], p.SessionTags()...)
+	if len(tags) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(tags))
+	for _, t := range tags {
+		for k := range m {
+			if strings.EqualFold(k, t.Key) {
+				delete(m, k) // tag keys are case-insensitive; the later one wins
+			}
+		}
+		m[t.Key] = t.Value
+	}
+	return m
 }

@@ -94,7 +94,7 @@ func (c *call) getWebIdentityToken() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	claims, err := webTokenClaims(p, issuer, auds, tags, c.region, now, exp)
+	claims, err := webTokenClaims(p, c.snap.PrincipalTags(p), issuer, auds, tags, c.region, now, exp)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +119,9 @@ func outboundDisabled() error {
 // webTokenClaims is the token's payload: the standard claims, and AWS's
 // under stsNamespace. sub is the caller's identity: for a role session the
 // role's ARN, as AWS's sample token shows; principal_id is the ARN of the
-// principal that asked.
-func webTokenClaims(p *authn.Principal, issuer string, auds []string, tags []authn.Tag, region string, now, exp time.Time) ([]byte, error) {
+// principal that asked; principal_tags are the caller's aws:PrincipalTag
+// values (user or role tags, session tags winning).
+func webTokenClaims(p *authn.Principal, principalTags map[string]string, issuer string, auds []string, tags []authn.Tag, region string, now, exp time.Time) ([]byte, error) {
 	sub := p.ARN
 	if p.Kind == authn.AssumedRole && p.RoleARN != "" {
 		sub = p.RoleARN
@@ -129,12 +130,8 @@ func webTokenClaims(p *authn.Principal, issuer string, auds []string, tags []aut
 		region = "us-east-1"
 	}
 	aws := map[string]any{"aws_account": p.AccountID, "source_region": region, "principal_id": sub}
-	if st := p.SessionTags(); len(st) > 0 {
-		m := make(map[string]string, len(st))
-		for _, t := range st {
-			m[t.Key] = t.Value
-		}
-		aws["principal_tags"] = m
+	if len(principalTags) > 0 {
+		aws["principal_tags"] = principalTags
 	}
 	if len(tags) > 0 {
 		m := make(map[string]string, len(tags))

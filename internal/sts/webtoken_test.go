@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
@@ -103,6 +104,9 @@ func TestGetWebIdentityToken(t *testing.T) {
 	if _, err := f.aliceSTS.GetWebIdentityToken(Ctx, es); apiCode(t, err) != "AccessDenied" {
 		t.Fatalf("algorithm outside the policy: %v", err)
 	}
+	if _, err := f.root.TagUser(Ctx, &awsiam.TagUserInput{UserName: aws.String("alice"), Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("blue")}}}); err != nil {
+		t.Fatal(err)
+	}
 	req := in("https://api.example.com")
 	req.DurationSeconds = aws.Int32(900)
 	req.Tags = []ststypes.Tag{{Key: aws.String("job"), Value: aws.String("j-1")}}
@@ -164,7 +168,7 @@ func TestGetWebIdentityToken(t *testing.T) {
 		t.Fatalf("claims %+v, Expiration %v", std, out.Expiration)
 	}
 	if ns.NS["aws_account"] != strings.Split(f.aliceARN, ":")[4] || ns.NS["principal_id"] != f.aliceARN ||
-		ns.NS["request_tags"].(map[string]any)["job"] != "j-1" {
+		ns.NS["principal_tags"].(map[string]any)["team"] != "blue" || ns.NS["request_tags"].(map[string]any)["job"] != "j-1" {
 		t.Fatalf("aws claims %+v", ns.NS)
 	}
 
