@@ -67,7 +67,9 @@ func TestDeployWatch(t *testing.T) {
 	out := &lineWriter{lines: make(chan string, 1000)}
 	var errb bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- cfn.DeployCommand(ctx, []string{"--watch", "--stack-name", "watched", dir}, out, &errb, getenv) }()
+	go func() {
+		done <- cfn.DeployCommand(ctx, []string{"--watch", "--stack-name", "watched", dir}, out, &errb, getenv)
+	}()
 	var seen []string
 	waitFor := func(prefix string) {
 		t.Helper()

@@ -523,8 +523,8 @@ func (c *compiler) legacyResource(r string) bool {
 	if colons < 5 && strings.Contains(r, "::") {
 		return true
 	}
-	parts := strings.SplitN(r, ":", 4)
-	return len(parts) < 3 || parts[2] == ""
+	sec, n := arn.Fields(r)
+	return n < 3 || sec[2] == ""
 }
 
 // s3Regional are the Amazon S3 resource types whose ARNs carry a region
@@ -536,24 +536,16 @@ var s3Regional = []string{"accesspoint/", "job/", "storage-lens/", "storage-lens
 // is not a partition. AWS quotes the resource as the ARN it read: the first
 // section as "arn", missing sections as "*" up to six.
 func invalidPartition(r string) string {
-	parts := strings.Split(r, ":")
+	parts, n := arn.Fields(r)
 	pt := parts[1]
-	rest := parts[2:]
-	sec := func(i int) string {
-		if i < len(rest) {
-			return rest[i]
+	sec := func(i int) string { // the i-th section after the partition
+		if 2+i < n {
+			return parts[2+i]
 		}
 		return "*"
 	}
-	first := sec(0)
-	if len(rest) == 0 {
-		first = "*"
-	}
-	last := "*"
-	if len(rest) > 3 {
-		last = strings.Join(rest[3:], ":")
-	}
-	return `Partition "` + pt + `" is not valid for resource "arn:` + pt + ":" + first + ":" + sec(1) + ":" + sec(2) + ":" + last + `".`
+	// The fourth section after the partition is the rest, colons and all.
+	return `Partition "` + pt + `" is not valid for resource "arn:` + pt + ":" + sec(0) + ":" + sec(1) + ":" + sec(2) + ":" + sec(3) + `".`
 }
 
 func (c *compiler) resourceFormat(r string) string {
