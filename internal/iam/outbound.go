@@ -14,7 +14,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -180,11 +179,8 @@ func (s *Service) outbound(ctx context.Context, account string) (*outboundRecord
 	return rec, err
 }
 
-// outboundKeys caches opened signing keys by their sealed form.
-var outboundKeys sync.Map // sealed string -> crypto.Signer
-
 func (s *Service) openOutboundKey(account, alg, sealed string) (crypto.Signer, error) {
-	if k, ok := outboundKeys.Load(sealed); ok {
+	if k, ok := s.outboundKeys.Load(sealed); ok {
 		return k.(crypto.Signer), nil
 	}
 	plain, err := s.box.Open(sealed, outboundLabel(account, alg))
@@ -203,7 +199,7 @@ func (s *Service) openOutboundKey(account, alg, sealed string) (crypto.Signer, e
 	if !ok {
 		return nil, errors.New("iam: outbound key is not a signer")
 	}
-	outboundKeys.Store(sealed, sg)
+	s.outboundKeys.Store(sealed, sg)
 	return sg, nil
 }
 
