@@ -47,6 +47,7 @@ type createDomainIn struct {
 	EndpointConfiguration   *EndpointConfiguration `json:"endpointConfiguration"`
 	SecurityPolicy          string                 `json:"securityPolicy"`
 	Tags                    map[string]string      `json:"tags"`
+	MutualTLSAuthentication *MutualTLSInput        `json:"mutualTlsAuthentication"`
 }
 
 func (s *Service) createDomain(c *call) (int, any, error) {
@@ -70,14 +71,21 @@ func (s *Service) createDomain(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	var trust string
+	var mtls *MutualTLSAuthentication
+	if in.MutualTLSAuthentication != nil && in.MutualTLSAuthentication.TruststoreURI != "" {
+		if trust, mtls, err = s.loadTruststore(c, in.MutualTLSAuthentication); err != nil {
+			return 0, nil, err
+		}
+	}
 	out := DomainName{DomainName: name, CertificateARN: in.CertificateARN, CertificateName: in.CertificateName,
 		RegionalCertificateARN: in.RegionalCertificateARN, RegionalCertificateName: in.RegionalCertificateName,
 		RegionalDomainName: name, DomainNameStatus: "AVAILABLE", EndpointConfiguration: in.EndpointConfiguration,
-		SecurityPolicy: in.SecurityPolicy, Tags: in.Tags}
+		SecurityPolicy: in.SecurityPolicy, Tags: in.Tags, MutualTLSAuthentication: mtls}
 	if cert != "" {
 		out.CertificateUploadDate = s.now().Unix()
 	}
-	d := DomainRecord{Domain: out, Account: c.caller.Account, Region: c.caller.Region, Claim: claim, Certificate: cert}
+	d := DomainRecord{Domain: out, Account: c.caller.Account, Region: c.caller.Region, Claim: claim, Certificate: cert, Truststore: trust}
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		b, err := json.Marshal(d)
 		if err != nil {

@@ -166,6 +166,9 @@ type DomainName struct {
 	SecurityPolicy          string                 `json:"securityPolicy,omitempty"`
 	Tags                    map[string]string      `json:"tags,omitempty"`
 	DistributionDomainName  string                 `json:"distributionDomainName,omitempty"`
+	// MutualTLSAuthentication: clients of this host name must present a
+	// certificate that chains to the truststore (mtls.go).
+	MutualTLSAuthentication *MutualTLSAuthentication `json:"mutualTlsAuthentication,omitempty"`
 }
 
 // BasePathMapping maps a domain's base path to an API stage.
@@ -230,6 +233,9 @@ type DomainRecord struct {
 	// Certificate is the PEM leaf and chain of a ClaimCertificate (never
 	// the key), verified again at every start.
 	Certificate string `json:"certificate,omitempty"`
+	// Truststore is the PEM bundle of the domain's mutual-TLS truststore,
+	// read from S3 when it was set (empty: no mutual TLS).
+	Truststore string `json:"truststore,omitempty"`
 }
 
 // BasePathRecord is a stored base-path mapping.

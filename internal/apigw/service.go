@@ -77,6 +77,9 @@ type Config struct {
 	// Secrets seals the private keys of client certificates under the
 	// master key. Nil refuses GenerateClientCertificate (fail closed).
 	Secrets *authn.SecretBox
+	// Objects reads mutual-TLS truststores from gatehouse's S3 as the
+	// caller; nil refuses every truststore.
+	Objects ObjectReader
 }
 
 // DefaultMaxResources is AWS's default quota of resources per REST API.
@@ -92,6 +95,7 @@ type Service struct {
 	maxResources int
 	domains      *DomainPolicy
 	secrets      *authn.SecretBox
+	objects      ObjectReader
 	x            extState // data-plane hooks (ext.go)
 	// testInv is the data plane TestInvokeMethod uses (SetTestInvoker).
 	testInv atomic.Pointer[testInvokerBox]
@@ -123,7 +127,7 @@ func New(cfg Config) *Service {
 		cfg.MaxResources = DefaultMaxResources
 	}
 	return &Service{st: cfg.Store, auth: cfg.Auth, authz: cfg.Authz, log: cfg.Log, now: cfg.Now,
-		maxResources: cfg.MaxResources, domains: cfg.Domains, secrets: cfg.Secrets}
+		maxResources: cfg.MaxResources, domains: cfg.Domains, secrets: cfg.Secrets, objects: cfg.Objects}
 }
 
 // MaxBody bounds control-plane request bodies (OpenAPI definitions are at

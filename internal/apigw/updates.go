@@ -165,6 +165,46 @@ func (s *Service) updateDomain(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// A new truststore is read from S3 before the update (never inside the
+	// store's transaction); the update applies it only if the domain's
+	// mutual TLS is still what it was read against.
+	var before *MutualTLSAuthentication
+	_, err = s.st.View(c.ctx, func(r store.Reader) error {
+		d, err := s.loadDomain(r, c, c.seg[1])
+		if err == nil {
+			before = d.Domain.MutualTLSAuthentication
+		}
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	var want MutualTLSInput
+	if before != nil {
+		want = MutualTLSInput{TruststoreURI: before.TruststoreURI, TruststoreVersion: before.TruststoreVersion}
+	}
+	mtlsChanged := false
+	for _, op := range ops {
+		switch op.Path {
+		case "/mutualTlsAuthentication/truststoreUri", "/mutualTlsAuthentication/truststoreVersion":
+			if op.Op != "replace" {
+				return 0, nil, badPatch(op)
+			}
+			if op.Path == "/mutualTlsAuthentication/truststoreUri" {
+				want.TruststoreURI = valueOrEmpty(op)
+			} else {
+				want.TruststoreVersion = valueOrEmpty(op)
+			}
+			mtlsChanged = true
+		}
+	}
+	var trust string
+	var mtls *MutualTLSAuthentication
+	if mtlsChanged && want.TruststoreURI != "" {
+		if trust, mtls, err = s.loadTruststore(c, &want); err != nil {
+			return 0, nil, err
+		}
+	}
 	var out DomainName
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		d, err := s.loadDomain(tx, c, c.seg[1])
@@ -172,9 +212,17 @@ func (s *Service) updateDomain(c *call) (int, any, error) {
 			return err
 		}
 		dn := &d.Domain
+		if mtlsChanged {
+			if !sameMTLS(dn.MutualTLSAuthentication, before) {
+				return awserr.ConflictException.New("The domain name's mutual TLS authentication changed during the update; retry it.")
+			}
+			dn.MutualTLSAuthentication, d.Truststore = mtls, trust
+		}
 		for _, op := range ops {
 			v := valueOrEmpty(op)
 			switch op.Path {
+			case "/mutualTlsAuthentication/truststoreUri", "/mutualTlsAuthentication/truststoreVersion":
+				// applied above
 			case "/certificateName":
 				dn.CertificateName = v
 			case "/certificateArn":
@@ -355,4 +403,11 @@ func patchIntegrationSettings(in *Integration, op PatchOp) error {
 		return badPatch(op)
 	}
 	return nil
+}
+
+func sameMTLS(a, b *MutualTLSAuthentication) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.TruststoreURI == b.TruststoreURI && a.TruststoreVersion == b.TruststoreVersion
 }

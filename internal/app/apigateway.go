@@ -59,7 +59,7 @@ func (a *App) wireAPIGateway(ctx context.Context) error {
 		return err
 	}
 	a.apigwParts.APIGW = apigw.New(apigw.Config{Store: a.Store, Auth: cp, Authz: cp, Log: a.Log, Now: a.Config.Now,
-		MaxResources: a.Config.APIGWMaxResources, Domains: domains, Secrets: secrets})
+		MaxResources: a.Config.APIGWMaxResources, Domains: domains, Secrets: secrets, Objects: s3Objects{a}})
 	// Before the gateway loads its routes: claims that no longer hold
 	// (flags changed, certificate expired) are withdrawn from routing.
 	if err := a.apigwParts.APIGW.ReconcileDomains(ctx); err != nil {

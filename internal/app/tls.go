@@ -24,7 +24,11 @@ type TLSListener struct {
 // functions get it as AWS_ENDPOINT_URL with the CA to trust, and
 // CloudFormation's resource providers call it (so that their S3 and other
 // calls carry aws:SecureTransport=true, as AWS's own calls do).
+//
+// It also makes the listener ask for a client certificate on the host
+// names of custom domains with mutual TLS (requireClientCerts).
 func (a *App) SetTLS(t TLSListener) error {
+	a.requireClientCerts(t.Config)
 	if a.lambdaParts.Lambda != nil {
 		if err := a.lambdaParts.Lambda.SetTLS(t.URL, t.CACert, t.Config); err != nil {
 			return err
@@ -90,4 +94,27 @@ func (t selfTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // selfClient is the HTTP client of the server's calls to itself.
 func (a *App) selfClient() *http.Client {
 	return &http.Client{Timeout: 2 * time.Minute, Transport: selfTransport{a}}
+}
+
+// requireClientCerts makes cfg require a client certificate from a client
+// whose server name (SNI) is a custom domain with mutual TLS: without one
+// the handshake fails. Any certificate completes the handshake; the
+// gateway verifies it against the domain's truststore on every request
+// and answers 403 Forbidden when it does not chain there, as AWS does
+// (gateway/mtls.go). No CA names are sent: a client offers its
+// certificate whatever its issuer, and gets AWS's answer. Other names
+// are served as before.
+func (a *App) requireClientCerts(cfg *tls.Config) {
+	gw := a.apigwParts.Gateway
+	if gw == nil || cfg == nil || cfg.GetConfigForClient != nil {
+		return
+	}
+	mtls := cfg.Clone()
+	mtls.ClientAuth = tls.RequireAnyClientCert
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if _, ok := gw.ClientCAs(hello.ServerName); !ok {
+			return nil, nil
+		}
+		return mtls, nil
+	}
 }

@@ -305,6 +305,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tbl := g.view.Load()
+	if !g.checkMTLS(rq, tbl) {
+		return
+	}
 	tg, ok := tbl.resolve(r.Host, p)
 	if !ok {
 		g.noRoute(rq)

@@ -71,6 +71,9 @@ type ProxyIdentity struct {
 	User                          *string `json:"user"`
 	UserAgent                     *string `json:"userAgent"`
 	UserArn                       *string `json:"userArn"`
+	// ClientCert is the verified client certificate on a mutual-TLS
+	// custom domain; absent otherwise.
+	ClientCert *ProxyClientCert `json:"clientCert,omitempty"`
 }
 
 func strp(s string) *string { return &s }
@@ -144,6 +147,7 @@ func (rq *request) event() *ProxyEvent {
 		RequestTime: rq.start.UTC().Format("02/Jan/2006:15:04:05 +0000"), RequestTimeEpoch: rq.start.UnixMilli(),
 		ResourceID: rq.m.res.ID, ResourcePath: rq.m.res.Path, Stage: rq.stage.name}
 	rc.Identity.SourceIP = pipeline.ClientIP(r)
+	rc.Identity.ClientCert = rq.proxyClientCert()
 	if rq.stage.hasCanary {
 		c := rq.stage.isCanary
 		rc.IsCanaryRequest = &c

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"math/rand/v2"
@@ -15,36 +16,39 @@ import (
 
 // request is the per-request state, pooled.
 type request struct {
-	g         *Gateway
-	w         http.ResponseWriter
-	r         *http.Request
-	start     time.Time
-	reqID     string
-	apigwID   string
-	traceID   string
-	rawPath   string // the path as received (what a SigV4 signature covers)
-	tg        target
-	stage     *stageEntry
-	m         *methodEntry
-	params    []pathParam
-	methodARN string
-	caller    *authn.Principal // nil for anonymous callers
-	body      []byte           // read body (AWS_IAM, AWS_PROXY), nil when streamed
-	held      *reqbody.Body    // body's reservation in the server's budget, released with rq
-	bodyRead  bool
-	sigv4     bool // the Authorization header carried a verified SigV4 signature
-	pctx      policy.Context
-	hdr       http.Header // integration request headers, reused
-	up        upRequest
-	rh        respHead
-	wo        writerOnly   // rq.w without ReaderFrom, addressable: no allocation per copy
-	integ     [6]string    // values of the integration headers (addIntegrationHeaders)
-	api       *apiEntry    // the addressed API, when it exists (gateway responses)
-	authz     *authzResult // the Lambda authorizer's answer (CUSTOM methods)
-	apiKey    *keyEntry    // the API key of an apiKeyRequired method
-	respType  string       // gateway response type overriding responseType's inference
-	flushGen  int64        // the stage's authorizer cache generation
-	noStore   bool         // the gateway answered itself: nothing to cache
+	g       *Gateway
+	w       http.ResponseWriter
+	r       *http.Request
+	start   time.Time
+	reqID   string
+	apigwID string
+	traceID string
+	rawPath string // the path as received (what a SigV4 signature covers)
+	// clientCert is the verified client certificate of a mutual-TLS
+	// custom domain (mtls.go); nil otherwise.
+	clientCert *x509.Certificate
+	tg         target
+	stage      *stageEntry
+	m          *methodEntry
+	params     []pathParam
+	methodARN  string
+	caller     *authn.Principal // nil for anonymous callers
+	body       []byte           // read body (AWS_IAM, AWS_PROXY), nil when streamed
+	held       *reqbody.Body    // body's reservation in the server's budget, released with rq
+	bodyRead   bool
+	sigv4      bool // the Authorization header carried a verified SigV4 signature
+	pctx       policy.Context
+	hdr        http.Header // integration request headers, reused
+	up         upRequest
+	rh         respHead
+	wo         writerOnly   // rq.w without ReaderFrom, addressable: no allocation per copy
+	integ      [6]string    // values of the integration headers (addIntegrationHeaders)
+	api        *apiEntry    // the addressed API, when it exists (gateway responses)
+	authz      *authzResult // the Lambda authorizer's answer (CUSTOM methods)
+	apiKey     *keyEntry    // the API key of an apiKeyRequired method
+	respType   string       // gateway response type overriding responseType's inference
+	flushGen   int64        // the stage's authorizer cache generation
+	noStore    bool         // the gateway answered itself: nothing to cache
 }
 
 // outHeader returns the cleared, reusable integration header map.

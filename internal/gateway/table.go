@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -22,6 +23,9 @@ type Table struct {
 	apis    map[string]*apiEntry
 	domains map[string]*domainEntry
 	x       authzTable // API keys and usage plans (usage.go)
+	// mtls: the custom domains with mutual TLS and their truststores
+	// (mtls.go); nil when none.
+	mtls map[string]*x509.CertPool
 }
 
 type apiEntry struct {
@@ -217,6 +221,9 @@ func loadTable(ctx context.Context, r store.Reader, box *authn.SecretBox) (*Tabl
 		d.mappings[b.Mapping.BasePath] = &mapping{api: b.Mapping.RestAPIID, stage: b.Mapping.Stage}
 	}
 	if err := loadAuthz(r, t); err != nil {
+		return nil, err
+	}
+	if err := loadMTLS(r, t); err != nil {
 		return nil, err
 	}
 	return t, nil

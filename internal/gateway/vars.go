@@ -104,6 +104,9 @@ func (rq *request) contextVar(name string) (string, bool) {
 		}
 		return rq.apiKey.id, true
 	}
+	if c, ok := strings.CutPrefix(name, "identity.clientCert."); ok {
+		return rq.clientCertVar(c)
+	}
 	if a, ok := strings.CutPrefix(name, "authorizer."); ok {
 		return rq.authorizerVar(a)
 	}
