@@ -46,5 +46,6 @@ func (a *App) wireIAM(ctx context.Context) error {
 	a.iamParts = iamParts{IAM: svc, STS: sts.New(sts.Config{IAM: svc, Log: a.Log, Now: a.Config.Now}), Authn: svc.Authenticator()}
 	a.Services.IAM = svc.Handler()
 	a.Services.STS = a.iamParts.STS.Handler()
+	a.Services.OIDC = svc.OIDCHandler()
 	return nil
 }

@@ -29,7 +29,7 @@ func Operations() map[string][]string {
 		server.SurfaceECR:            ecr.Operations(),
 		server.SurfaceCloudFormation: cfn.Operations(),
 		server.SurfaceExecuteAPI:     {"Invoke"},
-		server.SurfaceGatehouse:      {"Health", "Metrics"},
+		server.SurfaceGatehouse:      {"Health", "Metrics", "OIDC"},
 	}
 }
 

@@ -13,7 +13,11 @@ var (
 	ServiceFailure          = define(Code{Name: "ServiceFailure", Status: 500})
 	PolicyEvaluation        = define(Code{Name: "PolicyEvaluation", Status: 500})
 	UnmodifiableEntity      = define(Code{Name: "UnmodifiableEntity", Status: 400})
-	ConcurrentModification  = define(Code{Name: "ConcurrentModification", Status: 409})
+	// FeatureEnabled and FeatureDisabled: the outbound web identity
+	// federation switch is already in the state asked for.
+	FeatureEnabled         = define(Code{Name: "FeatureEnabled", Status: 409})
+	FeatureDisabled        = define(Code{Name: "FeatureDisabled", Status: 409})
+	ConcurrentModification = define(Code{Name: "ConcurrentModification", Status: 409})
 )
 
 // More IAM errors, as IAM's model names them (code, HTTP status).

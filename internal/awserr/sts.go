@@ -8,6 +8,10 @@ var (
 	IDPCommunicationError       = define(Code{Name: "IDPCommunicationError", Status: 400})
 	IDPRejectedClaim            = define(Code{Name: "IDPRejectedClaim", Status: 403})
 	InvalidAuthorizationMessage = define(Code{Name: "InvalidAuthorizationMessageException", Status: 400})
+	// GetWebIdentityToken's (AWS's STS model).
+	OutboundWebIdentityFederationDisabled = define(Code{Name: "OutboundWebIdentityFederationDisabledException", Status: 403})
+	JWTPayloadSizeExceeded                = define(Code{Name: "JWTPayloadSizeExceededException", Status: 400})
+	SessionDurationEscalation             = define(Code{Name: "SessionDurationEscalationException", Status: 403})
 )
 
 // ExpiredTokenSTS is STS's expired web identity token (HTTP 400; the

@@ -28,6 +28,9 @@ func FuzzOperations(f *testing.F) {
 		"Action=CreateOpenIDConnectProvider&Url=https://x.example.com&ThumbprintList.member.1=zz",
 		"Action=PutUserPolicy&UserName=bob&PolicyName=p&PolicyDocument=x",
 		"Action=GetAccountAuthorizationDetails&Filter.member.1=User",
+		"Action=EnableOutboundWebIdentityFederation",
+		"Action=GetOutboundWebIdentityFederationInfo",
+		"Action=DisableOutboundWebIdentityFederation",
 	} {
 		f.Add(seed)
 	}

@@ -142,6 +142,9 @@ func init() {
 		"DeleteAccountPasswordPolicy": opDeleteAccountPasswordPolicy,
 		"CreateLoginProfile":          opCreateLoginProfile, "GetLoginProfile": opGetLoginProfile, "UpdateLoginProfile": opUpdateLoginProfile,
 		"DeleteLoginProfile": opDeleteLoginProfile, "ChangePassword": opChangePassword,
+		"EnableOutboundWebIdentityFederation":  opEnableOutboundWebIdentityFederation,
+		"DisableOutboundWebIdentityFederation": opDisableOutboundWebIdentityFederation,
+		"GetOutboundWebIdentityFederationInfo": opGetOutboundWebIdentityFederationInfo,
 	} {
 		ops[name] = op
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -48,6 +49,9 @@ type Service struct {
 	surface pipeline.Surface
 	// access records the allowed requests for access advisor.
 	access accessLog
+	// outboundKeys caches the opened outbound federation signing keys
+	// by their sealed form (outbound.go).
+	outboundKeys sync.Map
 }
 
 // New opens the IAM state in cfg.Store, loads (or creates) the session

@@ -54,6 +54,9 @@ type Services struct {
 	// surfaces' Reader, so that one budget covers every buffered body.
 	// Nil: a Reader of the server's own.
 	Bodies *reqbody.Reader
+	// OIDC serves the outbound web identity federation issuers' discovery
+	// documents and JWKS under /_gatehouse/oidc/ (unsigned; package iam).
+	OIDC http.Handler
 	// Health, when set, answers /_gatehouse/health instead of Ready: the
 	// body to render as JSON, and ok false for a 503.
 	Health func() (ok bool, body any)
@@ -285,6 +288,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, surface stri
 }
 
 func (s *Server) serveOwn(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_gatehouse/oidc/") && s.svc.OIDC != nil {
+		awsproto.SetOperation(r.Context(), "OIDC")
+		s.svc.OIDC.ServeHTTP(w, r)
+		return
+	}
 	switch r.URL.Path {
 	case "/_gatehouse/health":
 		awsproto.SetOperation(r.Context(), "Health")

@@ -42,6 +42,7 @@ var Table = pipeline.Table{
 	{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}},
 	{Name: "DecodeAuthorizationMessage", Actions: []string{"sts:DecodeAuthorizationMessage"}},
 	{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
+	{Name: "GetWebIdentityToken", Actions: []string{"sts:GetWebIdentityToken"}, Keys: webTokenKeys},
 }
 
 var knownOperations = Table.Index()
@@ -152,6 +153,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			res, err = c.getDelegatedAccessToken()
 		case "DecodeAuthorizationMessage":
 			res, err = c.decodeAuthorizationMessage()
+		case "GetWebIdentityToken":
+			res, err = c.getWebIdentityToken()
 		default:
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}

@@ -91,7 +91,8 @@ var otherSurfaces = map[string]string{
 	"execute-api": "the API Gateway data plane: a call to a deployed API. Its API is the customer's own, so there is " +
 		"no AWS model; `Invoke` is the one operation, authorized with `execute-api:Invoke` on the method ARN, " +
 		executeAPIARNForm + ".",
-	"gatehouse": "gatehouse's own endpoints, `/_gatehouse/health` (`Health`) and `/_gatehouse/metrics` (`Metrics`); " +
+	"gatehouse": "gatehouse's own endpoints, `/_gatehouse/health` (`Health`), `/_gatehouse/metrics` (`Metrics`) and " +
+		"the outbound web identity federation issuers' public discovery documents and JWKS, `/_gatehouse/oidc/{account-id}/.well-known/...` (`OIDC`); " +
 		"not AWS operations, and not authorized by IAM.",
 }
 
