@@ -23,13 +23,12 @@ var layer = map[string]int{
 	// Committed AWS service models (doc/aws-models): data, no imports.
 	"internal/tools/awsmodel": 0,
 
-	"internal/policy":          1,
-	"internal/sigv4":           1,
-	"internal/reqbody":         1,
-	"internal/awsproto":        1,
-	"internal/store/sqlite":    1,
-	"internal/store/postgres":  1,
-	"internal/store/storetest": 1,
+	"internal/policy":   1,
+	"internal/sigv4":    1,
+	"internal/reqbody":  1,
+	"internal/awsproto": 1,
+	// The writers' queue both SQL backends share, below them.
+	"internal/store/groupcommit": 1,
 	// CloudFormation templates as plain values (YAML short tags expanded)
 	// and the SAM transform over them: pure, no servers or storage.
 	"internal/cfn/tmpl":       1,
@@ -39,6 +38,10 @@ var layer = map[string]int{
 
 	"internal/authn":      2,
 	"internal/clientcall": 2,
+
+	"internal/store/sqlite":    2,
+	"internal/store/postgres":  2,
+	"internal/store/storetest": 2,
 
 	// The shared request pipeline: between authentication and the
 	// services, and below iam, which it asks through an interface.
