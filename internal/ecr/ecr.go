@@ -9,25 +9,20 @@
 package ecr
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
-	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -47,6 +42,7 @@ type Service struct {
 	cfg     Config
 	surface pipeline.Surface
 	ops     map[string]*pipeline.Operation
+	frame   *pipeline.JSON11
 }
 
 const (
@@ -71,6 +67,9 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, ops: operations.Index()}
 	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.ECRAccessDenied, Legacy: cfg.LegacyDenyMessages}
+	s.frame = &pipeline.JSON11{TargetPrefix: targetPrefix, SigningName: "ecr", MaxRequest: maxRequest, Ops: s.ops,
+		Unknown: awserr.ECRUnknownOperation, UnknownText: "gatehouse serves ECR's repository registry only", Serialization: awserr.ECRSerialization, Internal: awserr.ECRServer,
+		Authn: cfg.Authn, Log: cfg.Log, Handle: s.handle}
 	return s
 }
 
@@ -107,77 +106,19 @@ func init() {
 	}
 }
 
-func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := s.serve(w, r); err != nil {
-		var ae *awserr.Error
-		if !errors.As(err, &ae) && !errors.Is(err, store.ErrUnavailable) {
-			s.cfg.Log.Error("ecr request failed", "error", err)
-			err = awserr.ECRServer.New("").WithCause(err)
-		}
-		awsproto.WriteAWSJSONError(w, r, "1.1", err)
+func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.frame.ServeHTTP(w, r) }
+
+// handle runs an authenticated call with the operation's handler.
+func (s *Service) handle(c *pipeline.JSON11Call) (any, error) {
+	h := handlers[c.Op.Name]
+	if h == nil {
+		return nil, awserr.ECRUnknownOperation.Errorf("gatehouse serves ECR's repository registry only; operation %s is unknown", c.Op.Name)
 	}
+	return h(s, &request{r: c.R, caller: c.Caller, region: c.Region, op: c.Op}, c.Body)
 }
 
-var opNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
-
-func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
-	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
-	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
-		return awserr.ECRUnknownOperation.New("")
-	}
-	h := handlers[name]
-	op := s.ops[name]
-	if h == nil || op == nil {
-		if !opNameRE.MatchString(name) {
-			name = "(invalid)"
-		}
-		return awserr.ECRUnknownOperation.Errorf("gatehouse serves ECR's repository registry only; operation %s is unknown", name)
-	}
-	awsproto.SetOperation(r.Context(), name)
-	if s.cfg.Authn == nil {
-		return awserr.ServiceUnavailable.New("")
-	}
-	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "ecr", maxRequest)
-	switch {
-	case errors.Is(err, reqbody.ErrTooLarge):
-		return awserr.ECRSerialization.New("Request body too large")
-	case reqbody.IsReadError(err):
-		return awserr.ECRSerialization.New("Could not read request body").WithCause(err)
-	case err != nil:
-		return authn.JSONError(err)
-	}
-	defer b.Release()
-	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
-	out, err := h(s, &request{r: r, caller: caller, region: vr.Region, op: op}, b.Bytes())
-	if err != nil {
-		return err
-	}
-	return awsproto.WriteJSON11(w, out)
-}
-
-// decode parses a JSON 1.1 body strictly: one object of the operation's
-// members, no trailing data; an empty body is an empty object.
-func decode(body []byte, v any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		msg := "Start of structure or map found where not expected"
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			msg = "member " + ute.Field + " has the wrong type"
-		} else if e := err.Error(); strings.Contains(e, "unknown field ") {
-			msg = e[strings.Index(e, "unknown field "):]
-		}
-		return awserr.ECRSerialization.New(msg)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return awserr.ECRSerialization.New("Unexpected data after the request object")
-	}
-	return nil
-}
+// decode parses a JSON 1.1 body strictly (pipeline.DecodeJSON11).
+func decode(body []byte, v any) error { return pipeline.DecodeJSON11(body, v, awserr.ECRSerialization) }
 
 // Tag is a repository tag.
 type Tag struct {
