@@ -169,6 +169,10 @@ type DomainName struct {
 	// MutualTLSAuthentication: clients of this host name must present a
 	// certificate that chains to the truststore (mtls.go).
 	MutualTLSAuthentication *MutualTLSAuthentication `json:"mutualTlsAuthentication,omitempty"`
+	// OwnershipVerificationCertificateARN: the ACM certificate proving
+	// ownership of the name when the regional certificate is imported or
+	// private (mutual TLS); stored and returned.
+	OwnershipVerificationCertificateARN string `json:"ownershipVerificationCertificateArn,omitempty"`
 }
 
 // BasePathMapping maps a domain's base path to an API stage.
