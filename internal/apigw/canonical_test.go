@@ -171,3 +171,29 @@ func TestDenyHoldsForEverySpelling(t *testing.T) {
 		t.Fatalf("GET body %s (%v)", body, err)
 	}
 }
+
+// TestGetRestApisTrailingSlash: GetRestApi with an empty id is GET
+// /restapis/, which AWS answers as GetRestApis (aws/aws-cli#2534). It is
+// routed and authorized as GET /restapis: a deny on ::/restapis holds.
+func TestGetRestApisTrailingSlash(t *testing.T) {
+	s := gatehousetest.Start(t)
+	ctx := context.Background()
+	if _, err := client(s, "us-east-1", root).CreateRestApi(ctx, &apigateway.CreateRestApiInput{Name: aws.String("one")}); err != nil {
+		t.Fatal(err)
+	}
+	st, body := signedDo(t, s, root, "GET", "/restapis/", nil)
+	if st != 200 || !strings.Contains(body, `"name":"one"`) {
+		t.Fatalf("GET /restapis/: got %d %s, want the GetRestApis list", st, body)
+	}
+	collection := "arn:aws:apigateway:us-east-1::/restapis"
+	dev := userWithPolicy(t, s, "dev", `{"Version":"2012-10-17","Statement":[
+		{"Effect":"Allow","Action":"apigateway:*","Resource":"*"},
+		{"Effect":"Deny","Action":"apigateway:GET","Resource":"`+collection+`"}]}`)
+	st, body = signedDo(t, s, dev, "GET", "/restapis/", nil)
+	if st != 403 || !strings.Contains(body, "on resource: "+collection+" ") {
+		t.Fatalf("denied GET /restapis/: got %d %s, want 403 on %s", st, body, collection)
+	}
+	if st, _ := signedDo(t, s, root, "POST", "/restapis/", []byte(`{"name":"x"}`)); st < 400 {
+		t.Fatalf("POST /restapis/: got %d, want a refusal (only GET has the alias)", st)
+	}
+}

@@ -2,9 +2,12 @@ package apigw
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/oasdiff/yaml"
 
@@ -33,14 +36,30 @@ type ExportOptions struct {
 	AuthorizerByID map[string]*LambdaAuthorizer
 	// GatewayResponses are the API's customized gateway responses.
 	GatewayResponses []GatewayResponse
+	// NoDocumentation leaves the stage's documentation snapshot out: an
+	// extensions parameter that does not name documentation.
+	NoDocumentation bool
+	// Documentation is the documentation version associated with the
+	// stage, exported as x-amazon-apigateway-documentation.
+	Documentation *DocVersionRecord
 }
 
 // ParseExportExtensions reads the extensions parameter of GetExport into
 // o. Unknown names are ignored, as AWS ignores them; postman is accepted
 // and adds nothing (doc/apigateway.md).
+//
+// Documentation parts are exported by default; an extensions parameter
+// that lists other extensions but not documentation leaves them out (AWS's
+// "Download a documentation snapshot associated with a stage": "By
+// default, documentation parts are included ... To include details of
+// integrations but not of authorizers, set
+// extensions=integrations,documentation").
 func (o *ExportOptions) ParseExportExtensions(v string) {
+	o.NoDocumentation = strings.TrimSpace(v) != ""
 	for _, e := range strings.Split(v, ",") {
 		switch strings.ToLower(strings.Trim(strings.TrimSpace(e), `'"`)) {
+		case "documentation":
+			o.NoDocumentation = false
 		case "integrations":
 			o.Integrations = true
 		case "authorizers":
@@ -56,6 +75,7 @@ func (o *ExportOptions) ParseExportExtensions(v string) {
 func (s *Service) getExport(c *call) (int, any, error) {
 	kind := c.seg[5]
 	var doc map[string]any
+	var created int64
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		a, err := loadAPI(r, c, c.seg[1])
 		if err != nil {
@@ -83,7 +103,15 @@ func (s *Service) getExport(c *call) (int, any, error) {
 				return err
 			}
 		}
+		if v := st.Stage.DocumentationVersion; v != "" && !o.NoDocumentation {
+			dv, err := loadDocVersion(r, a.API.ID, v)
+			if err != nil && !errors.Is(err, errDocVersion) {
+				return err
+			}
+			o.Documentation = dv
+		}
 		doc = ExportDocument(a.API, d, st.Stage.StageName, o)
+		created = d.Deployment.CreatedDate
 		return nil
 	})
 	if err != nil {
@@ -93,14 +121,34 @@ func (s *Service) getExport(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if strings.Contains(c.r.Header.Get("Accept"), "yaml") {
+	accept := c.r.Header.Get("Accept")
+	if strings.Contains(accept, "yaml") {
 		y, err := yaml.JSONToYAML(b)
 		if err != nil {
 			return 0, nil, err
 		}
+		c.w.Header().Set("Content-Disposition", exportDisposition(kind, created, "yaml"))
 		return http.StatusOK, rawBody{contentType: "application/yaml", body: y}, nil
 	}
+	c.w.Header().Set("Content-Disposition", exportDisposition(kind, created, "json"))
+	if !strings.Contains(accept, "application/json") {
+		// Without an Accept naming a type, AWS sends the JSON document as
+		// application/octet-stream (the AWS CLI's get-export output records
+		// "contentType": "application/octet-stream" for such a request).
+		return http.StatusOK, rawBody{contentType: "application/octet-stream", body: b}, nil
+	}
 	return http.StatusOK, rawBody{contentType: "application/json", body: b}, nil
+}
+
+// exportDisposition is GetExport's Content-Disposition (the model's
+// contentDisposition): an attachment named by the export type and the
+// deployment's time, as AWS names it, e.g.
+// attachment; filename="swagger_2020-01-13T13:15:44Z.json" (an AWS CLI
+// get-export output recorded in a public walkthrough). The yaml extension
+// for application/yaml follows the same pattern (no recorded example).
+func exportDisposition(kind string, created int64, ext string) string {
+	ts := time.Unix(created, 0).UTC().Format("2006-01-02T15:04:05Z")
+	return fmt.Sprintf(`attachment; filename="%s_%s.%s"`, kind, ts, ext)
 }
 
 // apiAuthorizers reads the authorizers of API apiID by ID.
@@ -216,6 +264,9 @@ func ExportDocument(api RestAPI, d *DeploymentRecord, stage string, o ExportOpti
 		if len(e.schemes) > 0 {
 			doc["securityDefinitions"] = e.schemes
 		}
+	}
+	if o.Documentation != nil {
+		doc["x-amazon-apigateway-documentation"] = documentationExtension(o.Documentation)
 	}
 	if d.Policy != "" {
 		var p any
@@ -544,4 +595,39 @@ func integrationExtension(in *Integration) map[string]any {
 		x["responses"] = rs
 	}
 	return x
+}
+
+// documentationExtension renders a documentation snapshot as AWS's export
+// does: {version, createdDate, documentationParts: [{location,
+// properties}]}, the properties as JSON, a location's default path "/"
+// left out (the developer guide's export example). Parts are ordered by
+// location for a stable document.
+func documentationExtension(dv *DocVersionRecord) map[string]any {
+	parts := make([]*DocumentationPart, 0, len(dv.Parts))
+	for _, p := range dv.Parts {
+		parts = append(parts, p)
+	}
+	key := func(p *DocumentationPart) string {
+		l := p.Location
+		return l.Type + "\x00" + l.Path + "\x00" + l.Method + "\x00" + l.StatusCode + "\x00" + l.Name + "\x00" + p.ID
+	}
+	sort.Slice(parts, func(i, j int) bool { return key(parts[i]) < key(parts[j]) })
+	out := make([]any, 0, len(parts))
+	for _, p := range parts {
+		loc := p.Location
+		if loc.Path == "/" {
+			loc.Path = ""
+		}
+		var props any = p.Properties
+		var v any
+		if json.Unmarshal([]byte(p.Properties), &v) == nil {
+			props = v
+		}
+		out = append(out, map[string]any{"location": loc, "properties": props})
+	}
+	return map[string]any{
+		"version":            dv.Version.Version,
+		"createdDate":        time.Unix(dv.Version.CreatedDate, 0).UTC().Format("2006-01-02T15:04:05Z"),
+		"documentationParts": out,
+	}
 }

@@ -82,7 +82,7 @@ type Integration struct {
 	TimeoutInMillis      int                             `json:"timeoutInMillis,omitempty"`
 	CacheNamespace       string                          `json:"cacheNamespace,omitempty"`
 	CacheKeyParameters   []string                        `json:"cacheKeyParameters,omitempty"`
-	IntegrationResponses map[string]*IntegrationResponse `json:"integrationResponses,omitempty"`
+	IntegrationResponses map[string]*IntegrationResponse `json:"integrationResponses,omitzero"`
 	TLSConfig            map[string]any                  `json:"tlsConfig,omitempty"`
 }
 
@@ -91,7 +91,7 @@ type IntegrationResponse struct {
 	StatusCode         string            `json:"statusCode"`
 	SelectionPattern   string            `json:"selectionPattern,omitempty"`
 	ResponseParameters map[string]string `json:"responseParameters,omitempty"`
-	ResponseTemplates  map[string]string `json:"responseTemplates,omitempty"`
+	ResponseTemplates  map[string]string `json:"responseTemplates,omitzero"`
 	ContentHandling    string            `json:"contentHandling,omitempty"`
 }
 
@@ -169,6 +169,10 @@ type DomainName struct {
 	// MutualTLSAuthentication: clients of this host name must present a
 	// certificate that chains to the truststore (mtls.go).
 	MutualTLSAuthentication *MutualTLSAuthentication `json:"mutualTlsAuthentication,omitempty"`
+	// OwnershipVerificationCertificateARN: the ACM certificate proving
+	// ownership of the name when the regional certificate is imported or
+	// private (mutual TLS); stored and returned.
+	OwnershipVerificationCertificateARN string `json:"ownershipVerificationCertificateArn,omitempty"`
 }
 
 // BasePathMapping maps a domain's base path to an API stage.

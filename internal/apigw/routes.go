@@ -16,7 +16,8 @@ import (
 //   - The path is split on '/' as received (escaped). Empty segments (a
 //     leading "//", a trailing '/', "a//b") match no route, so "." and ".."
 //     and every other alternate spelling are refused rather than cleaned:
-//     AWS's clients never send them.
+//     AWS's clients never send them. The one exception is GET /restapis/
+//     (GetRestApi with an empty id), which AWS answers as GET /restapis.
 //   - Literal segments ("restapis", "resources", ...) match byte for byte,
 //     escapes included: "%72estapis" is not "restapis".
 //   - A parameter segment is percent-decoded once and must then match its
@@ -193,6 +194,13 @@ var (
 // authorization because no such resource can exist.
 func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, error) {
 	unknown := awserr.UnknownOperation.New("")
+	if method == http.MethodGet && escaped == "/restapis/" {
+		// The one trailing '/' AWS's clients send: GetRestApi with an
+		// empty restApiId. AWS serves it as the collection, GetRestApis
+		// (aws/aws-cli#2534; getmoto/moto#7978 records the 200 answer), so
+		// it is routed, and authorized, exactly as GET /restapis.
+		escaped = "/restapis"
+	}
 	if len(escaped) < 2 || escaped[0] != '/' {
 		return nil, nil, unknown
 	}

@@ -231,6 +231,14 @@ func (s *Service) updateDomain(c *call) (int, any, error) {
 				dn.RegionalCertificateName = v
 			case "/regionalCertificateArn":
 				dn.RegionalCertificateARN = v
+			case "/ownershipVerificationCertificateArn":
+				if op.Op != "replace" {
+					return badPatch(op)
+				}
+				if err := validOwnershipCert(v); err != nil {
+					return err
+				}
+				dn.OwnershipVerificationCertificateARN = v
 			case "/securityPolicy":
 				if v != "TLS_1_0" && v != "TLS_1_2" {
 					return validationEnum("securityPolicy", v, "[TLS_1_0, TLS_1_2]")

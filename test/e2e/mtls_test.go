@@ -76,15 +76,32 @@ func (ca *mtlsCA) client(t *testing.T, cn string, serial int64) tls.Certificate 
 
 const mtlsHost = "api.mtls.test"
 
-// mtlsInvoker stands in for Lambda: it keeps the proxy event.
+// mtlsInvoker stands in for Lambda: it keeps the proxy event, and the
+// REQUEST authorizer's event (function "authz", which allows).
 type mtlsInvoker struct {
-	mu    sync.Mutex
-	event gateway.ProxyEvent
+	mu        sync.Mutex
+	event     gateway.ProxyEvent
+	authzType string
+	authz     gateway.ProxyEvent
 }
 
 func (f *mtlsInvoker) InvokeFromGateway(ctx context.Context, fn, src string, ev []byte) ([]byte, string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if strings.HasSuffix(fn, ":function:authz") {
+		var typ struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(ev, &typ); err != nil {
+			return nil, "", err
+		}
+		f.authzType = typ.Type
+		if err := json.Unmarshal(ev, &f.authz); err != nil {
+			return nil, "", err
+		}
+		return []byte(`{"principalId":"cert-user","policyDocument":{"Version":"2012-10-17","Statement":[
+			{"Action":"execute-api:Invoke","Effect":"Allow","Resource":"*"}]}}`), "", nil
+	}
 	if err := json.Unmarshal(ev, &f.event); err != nil {
 		return nil, "", err
 	}
@@ -130,7 +147,29 @@ func TestMutualTLSDomain(t *testing.T) {
 	}
 	inv := &mtlsInvoker{}
 	srv.App.Services.Gateway.(*gateway.Gateway).SetInvoker(inv)
+	// /authz: a REQUEST authorizer (no cache) in front of the function.
+	authzRes, err := ag.CreateResource(ctx, &apigateway.CreateResourceInput{RestApiId: api.Id, ParentId: &root, PathPart: aws.String("authz")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	authorizer, err := ag.CreateAuthorizer(ctx, &apigateway.CreateAuthorizerInput{RestApiId: api.Id, Name: aws.String("cert"),
+		Type: agtypes.AuthorizerTypeRequest, IdentitySource: aws.String("method.request.header.X-Who"), AuthorizerResultTtlInSeconds: aws.Int32(0),
+		AuthorizerUri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:authz/invocations")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	steps := []func() error{
+		func() error {
+			_, err := ag.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: authzRes.Id, HttpMethod: aws.String("GET"),
+				AuthorizationType: aws.String("CUSTOM"), AuthorizerId: authorizer.Id})
+			return err
+		},
+		func() error {
+			_, err := ag.PutIntegration(ctx, &apigateway.PutIntegrationInput{RestApiId: api.Id, ResourceId: authzRes.Id, HttpMethod: aws.String("GET"),
+				Type: agtypes.IntegrationTypeAwsProxy, IntegrationHttpMethod: aws.String("POST"),
+				Uri: aws.String("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:hello/invocations")})
+			return err
+		},
 		func() error {
 			_, err := ag.PutMethod(ctx, &apigateway.PutMethodInput{RestApiId: api.Id, ResourceId: fnRes.Id, HttpMethod: aws.String("GET"), AuthorizationType: aws.String("NONE")})
 			return err
@@ -184,18 +223,44 @@ func TestMutualTLSDomain(t *testing.T) {
 		}
 	}
 
+	// ownershipVerificationCertificateArn must be an ACM certificate ARN.
+	for _, bad := range []string{"not-an-arn", "arn:aws:iam::000000000000:server-certificate/x",
+		"arn:aws:acm:us-east-1:000000000000:certificate/", "arn:aws:acm:::certificate/abc"} {
+		_, err := ag.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String("owner.mtls.test"),
+			OwnershipVerificationCertificateArn: aws.String(bad)})
+		if err == nil || !strings.Contains(err.Error(), "BadRequestException") {
+			t.Errorf("ownershipVerificationCertificateArn %q: %v, want BadRequestException", bad, err)
+		}
+	}
+	ownerCert := "arn:aws:acm:us-east-1:000000000000:certificate/0f5e4a8c-1b2d-4e6f-8a9b-0c1d2e3f4a5b"
 	dn, err := ag.CreateDomainName(ctx, &apigateway.CreateDomainNameInput{DomainName: aws.String(mtlsHost),
-		EndpointConfiguration:   &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{"REGIONAL"}},
-		MutualTlsAuthentication: &agtypes.MutualTlsAuthenticationInput{TruststoreUri: aws.String("s3://truststores/ok.pem")}})
+		EndpointConfiguration:               &agtypes.EndpointConfiguration{Types: []agtypes.EndpointType{"REGIONAL"}},
+		MutualTlsAuthentication:             &agtypes.MutualTlsAuthenticationInput{TruststoreUri: aws.String("s3://truststores/ok.pem")},
+		OwnershipVerificationCertificateArn: aws.String(ownerCert)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if aws.ToString(dn.OwnershipVerificationCertificateArn) != ownerCert {
+		t.Errorf("CreateDomainName ownershipVerificationCertificateArn = %q", aws.ToString(dn.OwnershipVerificationCertificateArn))
 	}
 	if m := dn.MutualTlsAuthentication; m == nil || aws.ToString(m.TruststoreUri) != "s3://truststores/ok.pem" || len(m.TruststoreWarnings) != 0 {
 		t.Fatalf("mutualTlsAuthentication %+v", m)
 	}
 	got, err := ag.GetDomainName(ctx, &apigateway.GetDomainNameInput{DomainName: aws.String(mtlsHost)})
-	if err != nil || got.MutualTlsAuthentication == nil || aws.ToString(got.MutualTlsAuthentication.TruststoreUri) != "s3://truststores/ok.pem" {
+	if err != nil || got.MutualTlsAuthentication == nil || aws.ToString(got.MutualTlsAuthentication.TruststoreUri) != "s3://truststores/ok.pem" ||
+		aws.ToString(got.OwnershipVerificationCertificateArn) != ownerCert {
 		t.Fatalf("GetDomainName: %+v %v", got, err)
+	}
+	ownerCert2 := "arn:aws:acm:us-east-1:000000000000:certificate/1a2b3c4d-0000-4000-8000-000000000002"
+	if up, err := ag.UpdateDomainName(ctx, &apigateway.UpdateDomainNameInput{DomainName: aws.String(mtlsHost),
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/ownershipVerificationCertificateArn"), Value: aws.String(ownerCert2)}}}); err != nil ||
+		aws.ToString(up.OwnershipVerificationCertificateArn) != ownerCert2 {
+		t.Errorf("UpdateDomainName ownershipVerificationCertificateArn: %+v %v", up, err)
+	}
+	if _, err := ag.UpdateDomainName(ctx, &apigateway.UpdateDomainNameInput{DomainName: aws.String(mtlsHost),
+		PatchOperations: []agtypes.PatchOperation{{Op: agtypes.OpReplace, Path: aws.String("/ownershipVerificationCertificateArn"), Value: aws.String("arn:aws:s3:::bucket/cert")}}}); err == nil ||
+		!strings.Contains(err.Error(), "BadRequestException") {
+		t.Errorf("UpdateDomainName with an S3 ARN as ownershipVerificationCertificateArn: %v, want BadRequestException", err)
 	}
 	if _, err := ag.CreateBasePathMapping(ctx, &apigateway.CreateBasePathMappingInput{DomainName: aws.String(mtlsHost),
 		RestApiId: api.Id, Stage: aws.String("prod")}); err != nil {
@@ -258,6 +323,33 @@ func TestMutualTLSDomain(t *testing.T) {
 	if cc == nil || cc.SubjectDN != "CN=carol" || cc.IssuerDN != "CN=trusted CA" || cc.SerialNumber != "7" ||
 		!strings.HasPrefix(cc.ClientCertPem, "-----BEGIN CERTIFICATE-----") || cc.Validity["notAfter"] == "" {
 		t.Errorf("requestContext.identity.clientCert %+v", cc)
+	}
+	// A REQUEST authorizer's event carries requestContext.identity.clientCert.
+	authzGet := func(certs ...tls.Certificate) (int, string, error) {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: mtlsHost, Certificates: certs},
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return (&net.Dialer{}).DialContext(ctx, network, addr)
+			}}
+		defer tr.CloseIdleConnections()
+		req, _ := http.NewRequest("GET", "https://"+mtlsHost+":"+port+"/authz", nil)
+		req.Header.Set("X-Who", "erin")
+		resp, err := (&http.Client{Transport: tr}).Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), nil
+	}
+	if st, body, err := authzGet(trusted.client(t, "erin", 11)); err != nil || st != 200 {
+		t.Fatalf("REQUEST authorizer on the mTLS domain: %d %s %v", st, body, err)
+	}
+	inv.mu.Lock()
+	atyp, acc := inv.authzType, inv.authz.RequestContext.Identity.ClientCert
+	inv.mu.Unlock()
+	if atyp != "REQUEST" || acc == nil || acc.SubjectDN != "CN=erin" || acc.IssuerDN != "CN=trusted CA" || acc.SerialNumber != "11" ||
+		!strings.HasPrefix(acc.ClientCertPem, "-----BEGIN CERTIFICATE-----") || acc.Validity["notBefore"] == "" {
+		t.Errorf("authorizer event (%s) requestContext.identity.clientCert %+v", atyp, acc)
 	}
 	// curl with --cert/--key, and without.
 	if _, err := exec.LookPath("curl"); err == nil {
