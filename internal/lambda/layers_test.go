@@ -67,11 +67,11 @@ func TestLayers(t *testing.T) {
 		t.Fatalf("list layers python3.12: %v %+v", err, ll)
 	}
 	lv, err := e.lc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String("lib"), MaxItems: aws.Int32(1)})
-	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 2 || lv.NextMarker == nil {
+	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 2 || lv.NextMarker == nil || lv.LayerVersions[0].Description != nil {
 		t.Fatalf("versions page 1: %v %+v", err, lv)
 	}
 	lv, err = e.lc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String("lib"), MaxItems: aws.Int32(1), Marker: lv.NextMarker})
-	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 1 || lv.NextMarker != nil {
+	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 1 || lv.NextMarker != nil || aws.ToString(lv.LayerVersions[0].Description) != "one" {
 		t.Fatalf("versions page 2: %v %+v", err, lv)
 	}
 
