@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 )
@@ -217,4 +219,34 @@ func TestDurableExecutions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, tc.call(), tc.code, tc.msg) })
 	}
+}
+
+// TestManagedInstancesAuthorization: the new operations are decided by
+// the pipeline on their resource ARNs, before anything is looked up.
+func TestManagedInstancesAuthorization(t *testing.T) {
+	e := controlEnv(t)
+	ctx := context.Background()
+	if _, err := e.ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("ops")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ic.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("ops"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":"lambda:GetCapacityProvider","Resource":"arn:aws:lambda:us-east-1:000000000000:capacity-provider:mine"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := e.ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("ops")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := awsConfig(e.url, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	cfg.Credentials = credentials.NewStaticCredentialsProvider(*k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	ops := lambda.NewFromConfig(cfg)
+	_, err = ops.GetCapacityProvider(ctx, &lambda.GetCapacityProviderInput{CapacityProviderName: aws.String("mine")})
+	wantErr(t, err, "ResourceNotFoundException", "Capacity provider not found: arn:aws:lambda:us-east-1:000000000000:capacity-provider:mine")
+	_, err = ops.GetCapacityProvider(ctx, &lambda.GetCapacityProviderInput{CapacityProviderName: aws.String("theirs")})
+	wantErr(t, err, "AccessDeniedException", "")
+	_, err = ops.GetDurableExecution(ctx, &lambda.GetDurableExecutionInput{DurableExecutionArn: aws.String("arn:aws:lambda:us-east-1:000000000000:function:f:1/durable-execution/r/1")})
+	wantErr(t, err, "AccessDeniedException", "")
+	_, err = ops.SendDurableExecutionCallbackHeartbeat(ctx, &lambda.SendDurableExecutionCallbackHeartbeatInput{CallbackId: aws.String("Y2I=")})
+	wantErr(t, err, "AccessDeniedException", "")
 }
