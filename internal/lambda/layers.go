@@ -605,7 +605,13 @@ func (s *Service) getLayerPolicy(q *request, rawName, rawVersion string) error {
 		return err
 	}
 	if len(v.Policy) == 0 {
-		return awserr.ResourceNotFoundException.New("No policy is associated with the given resource.")
+		// As GetPolicy of a function without one: AWS answers "The
+		// resource you requested does not exist." (AWS CLI output in the
+		// EventBridge troubleshooting guide and after remove-permission;
+		// moto's test_remove_layer_version_permission for a layer version
+		// whose last statement was removed). RemoveLayerVersionPermission
+		// keeps "No policy is associated…", as RemovePermission does.
+		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(v.Policy)), "RevisionId": v.RevisionID})
 	return nil

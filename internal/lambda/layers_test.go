@@ -77,7 +77,7 @@ func TestLayers(t *testing.T) {
 
 	// Permissions.
 	_, err = e.lc.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1)})
-	wantErr(t, err, "ResourceNotFoundException", "No policy is associated with the given resource.")
+	wantErr(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
 	ap, err := e.lc.AddLayerVersionPermission(ctx, &lambda.AddLayerVersionPermissionInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1),
 		StatementId: aws.String("all"), Action: aws.String("lambda:GetLayerVersion"), Principal: aws.String("111122223333")})
 	if err != nil || !strings.Contains(*ap.Statement, `"Principal":{"AWS":"arn:aws:iam::111122223333:root"}`) || *ap.RevisionId == "" {
@@ -98,6 +98,8 @@ func TestLayers(t *testing.T) {
 	if _, err := e.lc.RemoveLayerVersionPermission(ctx, &lambda.RemoveLayerVersionPermissionInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1), StatementId: aws.String("all")}); err != nil {
 		t.Fatal(err)
 	}
+	_, err = e.lc.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1)})
+	wantErr(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
 
 	// A function's layers.
 	c, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("withlayers"), Role: aws.String(e.role), Runtime: types.RuntimePython312,
