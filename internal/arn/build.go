@@ -148,6 +148,13 @@ func CodeSigningConfig(region, account, id string) string {
 	return build("lambda", region, account, "code-signing-config:", id)
 }
 
+// CapacityProvider returns
+// arn:aws:lambda:REGION:ACCOUNT:capacity-provider:NAME, a Lambda capacity
+// provider's ARN (botocore lambda CapacityProviderArn).
+func CapacityProvider(region, account, name string) string {
+	return build("lambda", region, account, "capacity-provider:", name)
+}
+
 // RuntimeVersion returns arn:aws:lambda:REGION::runtime:HASH, the
 // RuntimeVersionArn of a function configuration (no account: runtimes
 // belong to the service).

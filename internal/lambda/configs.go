@@ -27,6 +27,7 @@ type fnExtra struct {
 	Runtime     map[string]*runtimeConfig     `json:"runtime,omitempty"`
 	CodeSigning string                        `json:"codeSigning,omitempty"` // a code signing config's ARN
 	Provisioned map[string]*provisionedConfig `json:"provisioned,omitempty"`
+	Scaling     map[string]*scalingConfig     `json:"scaling,omitempty"` // per published version (capacity.go)
 }
 
 func (f *function) extra() *fnExtra {

@@ -165,8 +165,14 @@ func (v *layerVersion) out(ref layerRef, content bool) map[string]any {
 	o := map[string]any{
 		"LayerVersionArn": ref.versionARN(),
 		"Version":         v.Version,
-		"Description":     v.Description,
 		"CreatedDate":     v.CreatedDate,
+	}
+	// A list item (LayerVersionsListItem) carries no Description when the
+	// version has none: moto's aws_verified test_list_lambda_layers records
+	// AWS's ListLayerVersions items as Version, LayerVersionArn,
+	// CompatibleRuntimes, LicenseInfo (and CreatedDate) only.
+	if content || v.Description != "" {
+		o["Description"] = v.Description
 	}
 	if content {
 		o["LayerArn"] = ref.arn()
@@ -599,7 +605,13 @@ func (s *Service) getLayerPolicy(q *request, rawName, rawVersion string) error {
 		return err
 	}
 	if len(v.Policy) == 0 {
-		return awserr.ResourceNotFoundException.New("No policy is associated with the given resource.")
+		// As GetPolicy of a function without one: AWS answers "The
+		// resource you requested does not exist." (AWS CLI output in the
+		// EventBridge troubleshooting guide and after remove-permission;
+		// moto's test_remove_layer_version_permission for a layer version
+		// whose last statement was removed). RemoveLayerVersionPermission
+		// keeps "No policy is associated…", as RemovePermission does.
+		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(v.Policy)), "RevisionId": v.RevisionID})
 	return nil

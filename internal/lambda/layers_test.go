@@ -67,17 +67,17 @@ func TestLayers(t *testing.T) {
 		t.Fatalf("list layers python3.12: %v %+v", err, ll)
 	}
 	lv, err := e.lc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String("lib"), MaxItems: aws.Int32(1)})
-	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 2 || lv.NextMarker == nil {
+	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 2 || lv.NextMarker == nil || lv.LayerVersions[0].Description != nil {
 		t.Fatalf("versions page 1: %v %+v", err, lv)
 	}
 	lv, err = e.lc.ListLayerVersions(ctx, &lambda.ListLayerVersionsInput{LayerName: aws.String("lib"), MaxItems: aws.Int32(1), Marker: lv.NextMarker})
-	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 1 || lv.NextMarker != nil {
+	if err != nil || len(lv.LayerVersions) != 1 || lv.LayerVersions[0].Version != 1 || lv.NextMarker != nil || aws.ToString(lv.LayerVersions[0].Description) != "one" {
 		t.Fatalf("versions page 2: %v %+v", err, lv)
 	}
 
 	// Permissions.
 	_, err = e.lc.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1)})
-	wantErr(t, err, "ResourceNotFoundException", "No policy is associated with the given resource.")
+	wantErr(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
 	ap, err := e.lc.AddLayerVersionPermission(ctx, &lambda.AddLayerVersionPermissionInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1),
 		StatementId: aws.String("all"), Action: aws.String("lambda:GetLayerVersion"), Principal: aws.String("111122223333")})
 	if err != nil || !strings.Contains(*ap.Statement, `"Principal":{"AWS":"arn:aws:iam::111122223333:root"}`) || *ap.RevisionId == "" {
@@ -98,6 +98,8 @@ func TestLayers(t *testing.T) {
 	if _, err := e.lc.RemoveLayerVersionPermission(ctx, &lambda.RemoveLayerVersionPermissionInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1), StatementId: aws.String("all")}); err != nil {
 		t.Fatal(err)
 	}
+	_, err = e.lc.GetLayerVersionPolicy(ctx, &lambda.GetLayerVersionPolicyInput{LayerName: aws.String("lib"), VersionNumber: aws.Int64(1)})
+	wantErr(t, err, "ResourceNotFoundException", "The resource you requested does not exist.")
 
 	// A function's layers.
 	c, err := e.lc.CreateFunction(ctx, &lambda.CreateFunctionInput{FunctionName: aws.String("withlayers"), Role: aws.String(e.role), Runtime: types.RuntimePython312,

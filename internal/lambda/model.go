@@ -416,7 +416,9 @@ func checkShape(role *string, timeout, memory *int, archs []string, eph *ephemer
 		if len(archs) != 1 {
 			v.add("["+strings.Join(archs, ", ")+"]", "architectures", "Member must have length less than or equal to 1")
 		} else if archs[0] != "x86_64" && archs[0] != "arm64" {
-			v.add("["+archs[0]+"]", "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]")
+			// AWS names the list member's null constraint too (LocalStack's
+			// AWS-recorded snapshot of TestLambdaFunction.test_create_lambda_exceptions).
+			v.add("["+archs[0]+"]", "architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
 		}
 	}
 	return v.err()

@@ -87,6 +87,24 @@ var Table = pipeline.Table{
 	{Name: "ListLayers", Actions: []string{"lambda:ListLayers"}},
 	{Name: "PublishLayerVersion", Actions: []string{"lambda:PublishLayerVersion"}},
 	{Name: "RemoveLayerVersionPermission", Actions: []string{"lambda:RemoveLayerVersionPermission"}},
+	// Lambda Managed Instances and durable executions (capacity.go).
+	{Name: "CreateCapacityProvider", Actions: []string{"lambda:CreateCapacityProvider"}, Keys: pipeline.TaggingKeys},
+	{Name: "DeleteCapacityProvider", Actions: []string{"lambda:DeleteCapacityProvider"}},
+	{Name: "GetCapacityProvider", Actions: []string{"lambda:GetCapacityProvider"}},
+	{Name: "ListCapacityProviders", Actions: []string{"lambda:ListCapacityProviders"}},
+	{Name: "UpdateCapacityProvider", Actions: []string{"lambda:UpdateCapacityProvider"}},
+	{Name: "ListFunctionVersionsByCapacityProvider", Actions: []string{"lambda:ListFunctionVersionsByCapacityProvider"}},
+	{Name: "GetFunctionScalingConfig", Actions: []string{"lambda:GetFunctionScalingConfig"}, Keys: fn},
+	{Name: "PutFunctionScalingConfig", Actions: []string{"lambda:PutFunctionScalingConfig"}, Keys: fn},
+	{Name: "CheckpointDurableExecution", Actions: []string{"lambda:CheckpointDurableExecution"}, Keys: fn},
+	{Name: "GetDurableExecution", Actions: []string{"lambda:GetDurableExecution"}, Keys: fn},
+	{Name: "GetDurableExecutionHistory", Actions: []string{"lambda:GetDurableExecutionHistory"}, Keys: fn},
+	{Name: "GetDurableExecutionState", Actions: []string{"lambda:GetDurableExecutionState"}, Keys: fn},
+	{Name: "StopDurableExecution", Actions: []string{"lambda:StopDurableExecution"}, Keys: fn},
+	{Name: "ListDurableExecutionsByFunction", Actions: []string{"lambda:ListDurableExecutionsByFunction"}, Keys: fn},
+	{Name: "SendDurableExecutionCallbackSuccess", Actions: []string{"lambda:SendDurableExecutionCallbackSuccess"}},
+	{Name: "SendDurableExecutionCallbackFailure", Actions: []string{"lambda:SendDurableExecutionCallbackFailure"}},
+	{Name: "SendDurableExecutionCallbackHeartbeat", Actions: []string{"lambda:SendDurableExecutionCallbackHeartbeat"}},
 }
 
 var ops = Table.Index()

@@ -748,6 +748,74 @@ func (s *Service) route(method string, segs []string) (string, handler) {
 				return "RemoveLayerVersionPermission", func(q *request) error { return s.removeLayerPermission(q, name, v, sid) }
 			}
 		}
+	case "2025-11-30":
+		// Lambda Managed Instances: capacity providers and function
+		// scaling configs (capacity.go).
+		if n >= 2 && segs[1] == "capacity-providers" {
+			switch {
+			case n == 2 || n == 3 && segs[2] == "":
+				switch method {
+				case http.MethodPost:
+					return "CreateCapacityProvider", s.createCapacityProvider
+				case http.MethodGet:
+					return "ListCapacityProviders", s.listCapacityProviders
+				}
+			case n == 3:
+				name := segs[2]
+				switch method {
+				case http.MethodGet:
+					return "GetCapacityProvider", func(q *request) error { return s.getCapacityProvider(q, name) }
+				case http.MethodPut:
+					return "UpdateCapacityProvider", func(q *request) error { return s.updateCapacityProvider(q, name) }
+				case http.MethodDelete:
+					return "DeleteCapacityProvider", func(q *request) error { return s.deleteCapacityProvider(q, name) }
+				}
+			case n == 4 && segs[3] == "function-versions" && method == http.MethodGet:
+				name := segs[2]
+				return "ListFunctionVersionsByCapacityProvider", func(q *request) error { return s.listFunctionVersionsByCP(q, name) }
+			}
+		}
+		if n == 4 && segs[1] == "functions" && segs[3] == "function-scaling-config" {
+			name := segs[2]
+			switch method {
+			case http.MethodGet:
+				return "GetFunctionScalingConfig", func(q *request) error { return s.getScaling(q, name) }
+			case http.MethodPut:
+				return "PutFunctionScalingConfig", func(q *request) error { return s.putScaling(q, name) }
+			}
+		}
+	case "2025-12-01":
+		// Durable executions (capacity.go): none exist in gatehouse.
+		if n >= 3 && segs[1] == "durable-executions" {
+			a := segs[2]
+			switch {
+			case n == 3 && method == http.MethodGet:
+				return "GetDurableExecution", func(q *request) error { return s.durableGet("lambda:GetDurableExecution")(q, a) }
+			case n == 4 && segs[3] == "history" && method == http.MethodGet:
+				return "GetDurableExecutionHistory", func(q *request) error { return s.durableGet("lambda:GetDurableExecutionHistory")(q, a) }
+			case n == 4 && segs[3] == "state" && method == http.MethodGet:
+				return "GetDurableExecutionState", func(q *request) error { return s.durableState(q, a) }
+			case n == 4 && segs[3] == "checkpoint" && method == http.MethodPost:
+				return "CheckpointDurableExecution", func(q *request) error { return s.checkpointDurable(q, a) }
+			case n == 4 && segs[3] == "stop" && method == http.MethodPost:
+				return "StopDurableExecution", func(q *request) error { return s.stopDurable(q, a) }
+			}
+		}
+		if n == 4 && segs[1] == "durable-execution-callbacks" && method == http.MethodPost {
+			id := segs[2]
+			switch segs[3] {
+			case "succeed":
+				return "SendDurableExecutionCallbackSuccess", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackSuccess")(q, id) }
+			case "fail":
+				return "SendDurableExecutionCallbackFailure", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackFailure")(q, id) }
+			case "heartbeat":
+				return "SendDurableExecutionCallbackHeartbeat", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackHeartbeat")(q, id) }
+			}
+		}
+		if n == 4 && segs[1] == "functions" && segs[3] == "durable-executions" && method == http.MethodGet {
+			name := segs[2]
+			return "ListDurableExecutionsByFunction", func(q *request) error { return s.listDurable(q, name) }
+		}
 	case "2014-11-13":
 		// botocore's URI has no trailing slash, the API reference's has one.
 		if (n == 4 || n == 5 && segs[4] == "") && segs[1] == "functions" && segs[3] == "invoke-async" && method == http.MethodPost {

@@ -1,0 +1,702 @@
+package lambda
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/arn"
+	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
+	"github.com/gatehouse-dev/gatehouse/internal/store"
+)
+
+// Lambda Managed Instances (API version 2025-11-30): capacity providers
+// and per-version function scaling configs. gatehouse runs functions on
+// its own host, never on EC2 instances in a customer VPC, so both are
+// bookkeeping for the tools that manage them: stored, validated against
+// botocore's lambda model (1.43.11) and answered in AWS's shapes. A
+// capacity provider is Active as soon as it is created. CreateFunction's
+// CapacityProviderConfig is not stored, so no function version names a
+// capacity provider and ListFunctionVersionsByCapacityProvider answers an
+// empty list for one that exists.
+
+const kindCapacityProvider = "lambda/capacity-provider"
+
+var (
+	cpNameRE      = regexp.MustCompile(`^[a-zA-Z0-9\-_]+$`)
+	cpARNRE       = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):capacity-provider:([a-zA-Z0-9\-_]+)$`)
+	instanceRE    = regexp.MustCompile(`^[a-zA-Z0-9.\-]+$`)
+	kmsKeyARNRE   = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*)?:[a-z0-9\-.]+:.*$`)
+	errNoCPRecord = errors.New("no such capacity provider")
+)
+
+const cpNamePattern = `(arn:aws[a-zA-Z-]*:lambda:[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+`
+
+type cpVpcConfig struct {
+	SubnetIds        []string `json:"SubnetIds"`
+	SecurityGroupIds []string `json:"SecurityGroupIds"`
+}
+
+type cpPermissions struct {
+	CapacityProviderOperatorRoleArn string `json:"CapacityProviderOperatorRoleArn"`
+}
+
+type cpInstanceRequirements struct {
+	Architectures         []string `json:"Architectures,omitempty"`
+	AllowedInstanceTypes  []string `json:"AllowedInstanceTypes,omitempty"`
+	ExcludedInstanceTypes []string `json:"ExcludedInstanceTypes,omitempty"`
+}
+
+type cpScalingPolicy struct {
+	PredefinedMetricType string   `json:"PredefinedMetricType"`
+	TargetValue          *float64 `json:"TargetValue"`
+}
+
+type cpScalingConfig struct {
+	MaxVCpuCount    *int              `json:"MaxVCpuCount,omitempty"`
+	ScalingMode     string            `json:"ScalingMode,omitempty"`
+	ScalingPolicies []cpScalingPolicy `json:"ScalingPolicies,omitempty"`
+}
+
+// capacityProvider is the CapacityProvider shape, stored as answered,
+// with its tags beside it.
+type capacityProvider struct {
+	CapacityProviderArn           string                  `json:"CapacityProviderArn"`
+	State                         string                  `json:"State"`
+	VpcConfig                     *cpVpcConfig            `json:"VpcConfig"`
+	PermissionsConfig             *cpPermissions          `json:"PermissionsConfig"`
+	InstanceRequirements          *cpInstanceRequirements `json:"InstanceRequirements,omitempty"`
+	CapacityProviderScalingConfig *cpScalingConfig        `json:"CapacityProviderScalingConfig,omitempty"`
+	KmsKeyArn                     string                  `json:"KmsKeyArn,omitempty"`
+	LastModified                  string                  `json:"LastModified"`
+}
+
+type cpRecord struct {
+	Provider capacityProvider  `json:"provider"`
+	Tags     map[string]string `json:"tags,omitempty"`
+}
+
+type cpInput struct {
+	CapacityProviderName          *string                 `json:"CapacityProviderName"`
+	VpcConfig                     *cpVpcConfig            `json:"VpcConfig"`
+	PermissionsConfig             *cpPermissions          `json:"PermissionsConfig"`
+	InstanceRequirements          *cpInstanceRequirements `json:"InstanceRequirements"`
+	CapacityProviderScalingConfig *cpScalingConfig        `json:"CapacityProviderScalingConfig"`
+	KmsKeyArn                     *string                 `json:"KmsKeyArn"`
+	Tags                          map[string]string       `json:"Tags"`
+}
+
+func listValue(xs []string) string { return "[" + strings.Join(xs, ", ") + "]" }
+
+// checkCPScaling validates a CapacityProviderScalingConfig (model limits).
+func checkCPScaling(v *validation, c *cpScalingConfig) {
+	if c == nil {
+		return
+	}
+	if n := c.MaxVCpuCount; n != nil {
+		if *n < 2 {
+			v.add(fmt.Sprint(*n), "capacityProviderScalingConfig.maxVCpuCount", "Member must have value greater than or equal to 2")
+		} else if *n > 15000 {
+			v.add(fmt.Sprint(*n), "capacityProviderScalingConfig.maxVCpuCount", "Member must have value less than or equal to 15000")
+		}
+	}
+	if c.ScalingMode != "" && c.ScalingMode != "Auto" && c.ScalingMode != "Manual" {
+		v.add(c.ScalingMode, "capacityProviderScalingConfig.scalingMode", "Member must satisfy enum value set: [Auto, Manual]")
+	}
+	if c.ScalingPolicies != nil {
+		if n := len(c.ScalingPolicies); n < 1 {
+			v.add("[]", "capacityProviderScalingConfig.scalingPolicies", "Member must have length greater than or equal to 1")
+		} else if n > 10 {
+			v.add(fmt.Sprintf("%d items", n), "capacityProviderScalingConfig.scalingPolicies", "Member must have length less than or equal to 10")
+		}
+		for _, p := range c.ScalingPolicies {
+			if p.PredefinedMetricType != "LambdaCapacityProviderAverageCPUUtilization" {
+				if p.PredefinedMetricType == "" {
+					v.nullAt("capacityProviderScalingConfig.scalingPolicies.member.predefinedMetricType")
+				} else {
+					v.add(p.PredefinedMetricType, "capacityProviderScalingConfig.scalingPolicies.member.predefinedMetricType", "Member must satisfy enum value set: [LambdaCapacityProviderAverageCPUUtilization]")
+				}
+			}
+			switch t := p.TargetValue; {
+			case t == nil:
+				v.nullAt("capacityProviderScalingConfig.scalingPolicies.member.targetValue")
+			case *t < 0:
+				v.add(fmt.Sprint(*t), "capacityProviderScalingConfig.scalingPolicies.member.targetValue", "Member must have value greater than or equal to 0")
+			case *t > 100:
+				v.add(fmt.Sprint(*t), "capacityProviderScalingConfig.scalingPolicies.member.targetValue", "Member must have value less than or equal to 100")
+			}
+		}
+	}
+}
+
+func checkCPCreate(in *cpInput) error {
+	var v validation
+	if in.CapacityProviderName == nil {
+		v.nullAt("capacityProviderName")
+	}
+	switch c := in.VpcConfig; {
+	case c == nil:
+		v.nullAt("vpcConfig")
+	default:
+		switch n := len(c.SubnetIds); {
+		case c.SubnetIds == nil:
+			v.nullAt("vpcConfig.subnetIds")
+		case n < 1:
+			v.add("[]", "vpcConfig.subnetIds", "Member must have length greater than or equal to 1")
+		case n > 16:
+			v.add(listValue(c.SubnetIds), "vpcConfig.subnetIds", "Member must have length less than or equal to 16")
+		}
+		if c.SecurityGroupIds == nil {
+			v.nullAt("vpcConfig.securityGroupIds")
+		} else if len(c.SecurityGroupIds) > 5 {
+			v.add(listValue(c.SecurityGroupIds), "vpcConfig.securityGroupIds", "Member must have length less than or equal to 5")
+		}
+	}
+	switch p := in.PermissionsConfig; {
+	case p == nil:
+		v.nullAt("permissionsConfig")
+	case p.CapacityProviderOperatorRoleArn == "":
+		v.nullAt("permissionsConfig.capacityProviderOperatorRoleArn")
+	case !roleRE.MatchString(p.CapacityProviderOperatorRoleArn):
+		v.add(p.CapacityProviderOperatorRoleArn, "permissionsConfig.capacityProviderOperatorRoleArn", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+`)
+	}
+	if r := in.InstanceRequirements; r != nil {
+		if r.Architectures != nil {
+			if len(r.Architectures) != 1 {
+				v.add(listValue(r.Architectures), "instanceRequirements.architectures", fmt.Sprintf("Member must have length %s to 1", map[bool]string{true: "greater than or equal", false: "less than or equal"}[len(r.Architectures) == 0]))
+			} else if a := r.Architectures[0]; a != "x86_64" && a != "arm64" {
+				v.add(listValue(r.Architectures), "instanceRequirements.architectures", "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
+			}
+		}
+		for member, xs := range map[string][]string{"instanceRequirements.allowedInstanceTypes": r.AllowedInstanceTypes, "instanceRequirements.excludedInstanceTypes": r.ExcludedInstanceTypes} {
+			if len(xs) > 400 {
+				v.add(fmt.Sprintf("%d items", len(xs)), member, "Member must have length less than or equal to 400")
+				continue
+			}
+			for _, x := range xs {
+				if len(x) < 1 || len(x) > 30 || !instanceRE.MatchString(x) {
+					v.add(listValue(xs), member, `Member must satisfy constraint: [Member must have length less than or equal to 30, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [a-zA-Z0-9\.\-]+, Member must not be null]`)
+					break
+				}
+			}
+		}
+	}
+	checkCPScaling(&v, in.CapacityProviderScalingConfig)
+	if k := in.KmsKeyArn; k != nil && (len(*k) > 10000 || *k != "" && !kmsKeyARNRE.MatchString(*k)) {
+		v.add(*k, "kmsKeyArn", `Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*`)
+	}
+	return v.err()
+}
+
+// cpRef resolves a CapacityProviderName (a name, or an ARN of the
+// caller's region) to its account, name and ARN.
+func (s *Service) cpRef(q *request, raw string) (account, name, a string, err error) {
+	if len(raw) < 1 || len(raw) > 140 {
+		return "", "", "", awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'capacityProviderName' failed to satisfy constraint: Member must have length %s", raw,
+			map[bool]string{true: "greater than or equal to 1", false: "less than or equal to 140"}[raw == ""])
+	}
+	if m := cpARNRE.FindStringSubmatch(raw); m != nil {
+		if m[1] != q.region {
+			return "", "", "", errNoCP(raw)
+		}
+		return m[6], m[7], arn.CapacityProvider(q.region, m[6], m[7]), nil
+	}
+	if !cpNameRE.MatchString(raw) {
+		return "", "", "", awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'capacityProviderName' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", raw, cpNamePattern)
+	}
+	return q.caller.AccountID, raw, arn.CapacityProvider(q.region, q.caller.AccountID, raw), nil
+}
+
+func errNoCP(a string) error {
+	return awserr.ResourceNotFoundException.Errorf("Capacity provider not found: %s", a)
+}
+
+func cpKey(account, region, name string) string { return account + "/" + region + "/" + name }
+
+func (s *Service) getCPRecord(q *request, account, name string) (*cpRecord, error) {
+	rec, err := s.store.Get(q.r.Context(), kindCapacityProvider, cpKey(account, q.region, name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoCPRecord
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c cpRecord
+	if err := json.Unmarshal(rec.Value, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (s *Service) createCapacityProvider(q *request) error {
+	var in cpInput
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	if err := checkCPCreate(&in); err != nil {
+		return err
+	}
+	account, name, a, err := s.cpRef(q, *in.CapacityProviderName)
+	if err != nil {
+		return err
+	}
+	tags := pipeline.TagsFromMap(in.Tags)
+	if err := s.authorizeKeys(q, "lambda:CreateCapacityProvider", a, nil, account, func(c *policy.Context) { pipeline.RequestTags(c, tags) }); err != nil {
+		return err
+	}
+	if account != q.caller.AccountID {
+		return errNoCP(a)
+	}
+	rec := cpRecord{Provider: capacityProvider{CapacityProviderArn: a, State: "Active", VpcConfig: in.VpcConfig, PermissionsConfig: in.PermissionsConfig,
+		InstanceRequirements: in.InstanceRequirements, CapacityProviderScalingConfig: in.CapacityProviderScalingConfig, LastModified: timestamp(s.now())}, Tags: in.Tags}
+	if in.KmsKeyArn != nil {
+		rec.Provider.KmsKeyArn = *in.KmsKeyArn
+	}
+	b, _ := json.Marshal(&rec)
+	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
+		return tx.Create(kindCapacityProvider, cpKey(account, q.region, name), b)
+	})
+	if errors.Is(err, store.ErrExists) {
+		return awserr.ResourceConflictException.Errorf("Capacity provider already exists: %s", a)
+	}
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &rec.Provider})
+	return nil
+}
+
+func (s *Service) getCapacityProvider(q *request, raw string) error {
+	account, name, a, err := s.cpRef(q, raw)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(q, "lambda:GetCapacityProvider", a, nil, account); err != nil {
+		return err
+	}
+	c, err := s.getCPRecord(q, account, name)
+	if errors.Is(err, errNoCPRecord) {
+		return errNoCP(a)
+	}
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CapacityProvider": &c.Provider})
+	return nil
+}
+
+func (s *Service) updateCapacityProvider(q *request, raw string) error {
+	var in struct {
+		CapacityProviderScalingConfig *cpScalingConfig `json:"CapacityProviderScalingConfig"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	var v validation
+	checkCPScaling(&v, in.CapacityProviderScalingConfig)
+	if err := v.err(); err != nil {
+		return err
+	}
+	account, name, a, err := s.cpRef(q, raw)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(q, "lambda:UpdateCapacityProvider", a, nil, account); err != nil {
+		return err
+	}
+	var out cpRecord
+	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
+		rec, err := tx.Get(kindCapacityProvider, cpKey(account, q.region, name))
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoCP(a)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(rec.Value, &out); err != nil {
+			return err
+		}
+		if in.CapacityProviderScalingConfig != nil {
+			out.Provider.CapacityProviderScalingConfig = in.CapacityProviderScalingConfig
+		}
+		out.Provider.LastModified = timestamp(s.now())
+		b, _ := json.Marshal(&out)
+		return tx.Put(kindCapacityProvider, rec.Key, b)
+	})
+	if err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &out.Provider})
+	return nil
+}
+
+func (s *Service) deleteCapacityProvider(q *request, raw string) error {
+	account, name, a, err := s.cpRef(q, raw)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(q, "lambda:DeleteCapacityProvider", a, nil, account); err != nil {
+		return err
+	}
+	var out cpRecord
+	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
+		key := cpKey(account, q.region, name)
+		rec, err := tx.Get(kindCapacityProvider, key)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoCP(a)
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(rec.Value, &out); err != nil {
+			return err
+		}
+		return tx.Delete(kindCapacityProvider, key)
+	})
+	if err != nil {
+		return err
+	}
+	// DeleteCapacityProvider answers 202 with the provider Deleting
+	// (botocore: responseCode 202, State enum).
+	out.Provider.State = "Deleting"
+	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &out.Provider})
+	return nil
+}
+
+func (s *Service) listCapacityProviders(q *request) error {
+	qs := q.r.URL.Query()
+	pg, err := parsePage(qs)
+	if err != nil {
+		return err
+	}
+	state := qs.Get("State")
+	switch state {
+	case "", "Pending", "Active", "Failed", "Deleting":
+	default:
+		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [Pending, Active, Failed, Deleting]", state)
+	}
+	if err := s.authorize(q, "lambda:ListCapacityProviders", "*", nil, q.caller.AccountID); err != nil {
+		return err
+	}
+	recs, err := s.store.List(q.r.Context(), kindCapacityProvider, q.caller.AccountID+"/"+q.region+"/")
+	if err != nil {
+		return err
+	}
+	items := []*capacityProvider{}
+	out := map[string]any{}
+	last := ""
+	for _, rec := range recs {
+		if pg.set && rec.Key <= pg.after {
+			continue
+		}
+		var c cpRecord
+		if json.Unmarshal(rec.Value, &c) != nil || state != "" && c.Provider.State != state {
+			continue
+		}
+		if len(items) == pg.max {
+			out["NextMarker"] = marker(last)
+			break
+		}
+		items = append(items, &c.Provider)
+		last = rec.Key
+	}
+	out["CapacityProviders"] = items
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+func (s *Service) listFunctionVersionsByCP(q *request, raw string) error {
+	if _, err := parsePage(q.r.URL.Query()); err != nil {
+		return err
+	}
+	account, name, a, err := s.cpRef(q, raw)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(q, "lambda:ListFunctionVersionsByCapacityProvider", a, nil, account); err != nil {
+		return err
+	}
+	if _, err := s.getCPRecord(q, account, name); errors.Is(err, errNoCPRecord) {
+		return errNoCP(a)
+	} else if err != nil {
+		return err
+	}
+	// No stored function version names a capacity provider (see above).
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CapacityProviderArn": a, "FunctionVersions": []any{}})
+	return nil
+}
+
+// Function scaling configs (Get/PutFunctionScalingConfig): per published
+// version, in the function's record (fnExtra.Scaling), so DeleteFunction
+// removes them.
+
+type scalingConfig struct {
+	MinExecutionEnvironments *int `json:"MinExecutionEnvironments,omitempty"`
+	MaxExecutionEnvironments *int `json:"MaxExecutionEnvironments,omitempty"`
+}
+
+var (
+	scalingQualifierRE = regexp.MustCompile(`^(\$LATEST\.PUBLISHED|[0-9]+)$`)
+	unqualifiedNameRE  = regexp.MustCompile(`^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9\-_]+)$`)
+)
+
+// scalingTarget validates FunctionName (unqualified) and the required
+// Qualifier (a version number or $LATEST.PUBLISHED), then authorizes and
+// finds the version.
+func (s *Service) scalingTarget(q *request, raw, action string) (resolved, *entry, error) {
+	var v validation
+	if !unqualifiedNameRE.MatchString(raw) {
+		v.add(raw, "functionName", `Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)`)
+	}
+	qv, ok := q.r.URL.Query()["Qualifier"]
+	switch {
+	case !ok:
+		v.nullAt("qualifier")
+	case len(qv) != 1 || !scalingQualifierRE.MatchString(qv[0]):
+		v.add(strings.Join(qv, ","), "qualifier", `Member must satisfy regular expression pattern: (\$LATEST\.PUBLISHED|[0-9]+)`)
+	}
+	if err := v.err(); err != nil {
+		return resolved{}, nil, err
+	}
+	res, err := s.resolveName(q, raw, false)
+	if err != nil {
+		return res, nil, err
+	}
+	res.qualifier = qv[0]
+	if err := s.authorize(q, action, res.arn(), s.named(res), res.account); err != nil {
+		return res, nil, err
+	}
+	// $LATEST.PUBLISHED is the version AWS publishes for a function on a
+	// capacity provider; no gatehouse function has one.
+	if res.qualifier == "$LATEST.PUBLISHED" {
+		return res, nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+	}
+	e, err := s.lookup(res)
+	return res, e, err
+}
+
+func (s *Service) putScaling(q *request, raw string) error {
+	var in struct {
+		FunctionScalingConfig *scalingConfig `json:"FunctionScalingConfig"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	var v validation
+	if c := in.FunctionScalingConfig; c != nil {
+		for member, n := range map[string]*int{"functionScalingConfig.minExecutionEnvironments": c.MinExecutionEnvironments, "functionScalingConfig.maxExecutionEnvironments": c.MaxExecutionEnvironments} {
+			if n != nil && *n < 0 {
+				v.add(fmt.Sprint(*n), member, "Member must have value greater than or equal to 0")
+			} else if n != nil && *n > 15000 {
+				v.add(fmt.Sprint(*n), member, "Member must have value less than or equal to 15000")
+			}
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	res, _, err := s.scalingTarget(q, raw, "lambda:PutFunctionScalingConfig")
+	if err != nil {
+		return err
+	}
+	c := in.FunctionScalingConfig
+	if c == nil {
+		c = &scalingConfig{}
+	}
+	if _, err := s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
+		x := f.extra()
+		if x.Scaling == nil {
+			x.Scaling = map[string]*scalingConfig{}
+		}
+		x.Scaling[res.qualifier] = c
+		return nil
+	}); err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]string{"FunctionState": "Active"})
+	return nil
+}
+
+func (s *Service) getScaling(q *request, raw string) error {
+	res, e, err := s.scalingTarget(q, raw, "lambda:GetFunctionScalingConfig")
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"FunctionArn": res.arn()}
+	if x := e.base.fn.Extra; x != nil && x.Scaling[res.qualifier] != nil {
+		// Applied at once: nothing is provisioned.
+		out["RequestedFunctionScalingConfig"] = x.Scaling[res.qualifier]
+		out["AppliedFunctionScalingConfig"] = x.Scaling[res.qualifier]
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
+	return nil
+}
+
+// Durable executions (API version 2025-12-01). gatehouse runs no durable
+// functions, so no durable execution or callback exists: each operation
+// validates its input as AWS's model does, authorizes the caller and
+// answers ResourceNotFoundException (in every one of these operations'
+// error lists in AWS's Smithy model), and ListDurableExecutionsByFunction
+// answers an empty list for a function that exists.
+
+var (
+	durableARNRE = regexp.MustCompile(`^arn:([a-zA-Z0-9-]+):lambda:([a-zA-Z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+):(\$LATEST(?:\.PUBLISHED)?|[0-9]+)/durable-execution/([a-zA-Z0-9_-]+)/([a-zA-Z0-9_-]+)$`)
+	callbackIDRE = regexp.MustCompile(`^[A-Za-z0-9+/]+={0,2}$`)
+	statusesSet  = map[string]bool{"RUNNING": true, "SUCCEEDED": true, "FAILED": true, "TIMED_OUT": true, "STOPPED": true}
+)
+
+const durableARNPattern = `arn:([a-zA-Z0-9-]+):lambda:([a-zA-Z0-9-]+):(\d{12}):function:([a-zA-Z0-9_-]+):(\$LATEST(?:\.PUBLISHED)?|[0-9]+)/durable-execution/([a-zA-Z0-9_-]+)/([a-zA-Z0-9_-]+)`
+
+func errNoResource() error {
+	return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
+}
+
+// durableTarget validates a DurableExecutionArn and authorizes action on
+// the function version it names (the resource AWS's actions for durable
+// executions take), then answers that the execution does not exist.
+func (s *Service) durableTarget(q *request, a, action string, v validation) error {
+	if len(a) > 1024 || !durableARNRE.MatchString(a) {
+		v = append(validation{"Value '" + a + "' at 'durableExecutionArn' failed to satisfy constraint: Member must satisfy regular expression pattern: " + durableARNPattern}, v...)
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	m := durableARNRE.FindStringSubmatch(a)
+	if m[1] != arn.Partition || m[2] != q.region {
+		return errNoResource()
+	}
+	res := resolved{account: m[3], region: m[2], name: m[4], qualifier: m[5]}
+	if err := s.authorize(q, action, res.arn(), s.named(res), res.account); err != nil {
+		return err
+	}
+	return errNoResource()
+}
+
+func checkpointToken(v *validation, tok *string, member string) {
+	switch {
+	case tok == nil:
+		v.nullAt(member)
+	case len(*tok) < 1 || len(*tok) > 2048 || !callbackIDRE.MatchString(*tok):
+		v.add(*tok, member, "Member must satisfy regular expression pattern: [A-Za-z0-9+/]+={0,2}")
+	}
+}
+
+func (s *Service) checkpointDurable(q *request, a string) error {
+	var in struct {
+		CheckpointToken *string `json:"CheckpointToken"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	var v validation
+	checkpointToken(&v, in.CheckpointToken, "checkpointToken")
+	return s.durableTarget(q, a, "lambda:CheckpointDurableExecution", v)
+}
+
+func (s *Service) durableState(q *request, a string) error {
+	var v validation
+	var tok *string
+	if t, ok := q.r.URL.Query()["CheckpointToken"]; ok && len(t) > 0 {
+		tok = &t[0]
+	}
+	checkpointToken(&v, tok, "checkpointToken")
+	if err := durableMaxItems(q, &v); err != nil {
+		return err
+	}
+	return s.durableTarget(q, a, "lambda:GetDurableExecutionState", v)
+}
+
+func durableMaxItems(q *request, v *validation) error {
+	if m := q.r.URL.Query().Get("MaxItems"); m != "" {
+		var n int
+		if _, err := fmt.Sscan(m, &n); err != nil || fmt.Sprint(n) != m {
+			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", m)
+		}
+		if n < 0 {
+			v.add(m, "maxItems", "Member must have value greater than or equal to 0")
+		} else if n > 1000 {
+			v.add(m, "maxItems", "Member must have value less than or equal to 1000")
+		}
+	}
+	return nil
+}
+
+func (s *Service) durableGet(action string) func(q *request, a string) error {
+	return func(q *request, a string) error {
+		var v validation
+		if err := durableMaxItems(q, &v); err != nil {
+			return err
+		}
+		return s.durableTarget(q, a, action, v)
+	}
+}
+
+func (s *Service) stopDurable(q *request, a string) error {
+	var in struct {
+		Error json.RawMessage `json:"Error"`
+	}
+	if err := decodeJSON(q, &in); err != nil {
+		return err
+	}
+	return s.durableTarget(q, a, "lambda:StopDurableExecution", nil)
+}
+
+// sendCallback serves SendDurableExecutionCallback{Success,Failure,
+// Heartbeat}: a callback ID names no resource ARN, so the action is
+// authorized on "*", and no callback exists.
+func (s *Service) sendCallback(action string) func(q *request, id string) error {
+	return func(q *request, id string) error {
+		if action == "lambda:SendDurableExecutionCallbackSuccess" && len(q.body) > 262144 {
+			return awserr.ValidationException.New("1 validation error detected: Value at 'result' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		}
+		if action == "lambda:SendDurableExecutionCallbackFailure" {
+			var in map[string]json.RawMessage
+			if err := decodeJSON(q, &in); err != nil {
+				return err
+			}
+		}
+		if len(id) < 1 || len(id) > 1024 || !callbackIDRE.MatchString(id) {
+			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'callbackId' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9+/]+={0,2}", id)
+		}
+		if err := s.authorize(q, action, "*", nil, q.caller.AccountID); err != nil {
+			return err
+		}
+		return errNoResource()
+	}
+}
+
+func (s *Service) listDurable(q *request, raw string) error {
+	qs := q.r.URL.Query()
+	var v validation
+	for _, st := range qs["Statuses"] {
+		if !statusesSet[st] {
+			v.add("["+strings.Join(qs["Statuses"], ", ")+"]", "statuses", "Member must satisfy constraint: [Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED], Member must not be null]")
+			break
+		}
+	}
+	if n := len(qs["Statuses"]); n > 10 {
+		v.add("["+strings.Join(qs["Statuses"], ", ")+"]", "statuses", "Member must have length less than or equal to 10")
+	}
+	if name, ok := qs["DurableExecutionName"]; ok && (len(name[0]) < 1 || len(name[0]) > 64 || !aliasCharsRE.MatchString(name[0])) {
+		v.add(name[0], "durableExecutionName", "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+")
+	}
+	if err := durableMaxItems(q, &v); err != nil {
+		return err
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if _, _, err := s.find(q, raw, "lambda:ListDurableExecutionsByFunction"); err != nil {
+		return err
+	}
+	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"DurableExecutions": []any{}})
+	return nil
+}
+
+var aliasCharsRE = regexp.MustCompile(`^[a-zA-Z0-9\-_]+$`)
