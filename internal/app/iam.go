@@ -35,6 +35,8 @@ func (a *App) wireIAM(ctx context.Context) error {
 		EncodeDenials:      a.Config.EncodeDenials,
 		HideCanonical:      a.Config.HideCanonical,
 		Now:                a.Config.Now,
+		OIDCIssuerURL:      a.Config.OIDCIssuerURL,
+		OIDCKeyRotation:    a.Config.OIDCKeyRotation,
 	})
 	if err != nil {
 		return err

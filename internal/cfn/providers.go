@@ -61,11 +61,13 @@ var providers map[string]provider
 
 func init() {
 	providers = map[string]provider{
-		"AWS::IAM::Role":              {create: createRole, update: updateRole, delete: deleteRole, replaceOn: []string{"RoleName", "Path"}, name: "RoleName"},
-		"AWS::IAM::Policy":            {create: createInlinePolicy, update: updateInlinePolicy, delete: deleteInlinePolicy},
-		"AWS::IAM::ManagedPolicy":     {create: createManagedPolicy, update: updateManagedPolicy, delete: deleteManagedPolicy, replaceOn: []string{"ManagedPolicyName", "Path"}, name: "ManagedPolicyName"},
-		"AWS::IAM::User":              {create: createUser, delete: deleteUser, name: "UserName"},
-		"AWS::IAM::AccessKey":         {create: createAccessKey, delete: deleteAccessKey},
+		"AWS::IAM::Role":          {create: createRole, update: updateRole, delete: deleteRole, replaceOn: []string{"RoleName", "Path"}, name: "RoleName"},
+		"AWS::IAM::Policy":        {create: createInlinePolicy, update: updateInlinePolicy, delete: deleteInlinePolicy},
+		"AWS::IAM::ManagedPolicy": {create: createManagedPolicy, update: updateManagedPolicy, delete: deleteManagedPolicy, replaceOn: []string{"ManagedPolicyName", "Path"}, name: "ManagedPolicyName"},
+		"AWS::IAM::User":          {create: createUser, delete: deleteUser, name: "UserName"},
+		"AWS::IAM::AccessKey":     {create: createAccessKey, delete: deleteAccessKey},
+		"AWS::IAM::InstanceProfile": {create: createInstanceProfile, update: updateInstanceProfile, delete: deleteInstanceProfile,
+			replaceOn: []string{"InstanceProfileName", "Path"}, name: "InstanceProfileName"},
 		"AWS::Lambda::Function":       {create: createFunction, update: updateFunction, delete: deleteFunction, replaceOn: []string{"FunctionName"}, name: "FunctionName"},
 		"AWS::Lambda::Permission":     {create: createPermission, delete: deletePermission},
 		"AWS::Lambda::Version":        {create: createVersion, delete: deleteVersion},
@@ -660,6 +662,97 @@ func deleteUser(ctx context.Context, cl *clients, rc resCtx, r *resourceState) e
 		_, _ = cl.iam.RemoveUserFromGroup(ctx, &awsiam.RemoveUserFromGroupInput{UserName: &name, GroupName: aws.String(g)})
 	}
 	_, err = cl.iam.DeleteUser(ctx, &awsiam.DeleteUserInput{UserName: &name})
+	return sdkError(err)
+}
+
+// AWS::IAM::InstanceProfile (CloudFormation User Guide): Roles (required,
+// at most one role, updates in place), Path and InstanceProfileName
+// (replace); Ref is the name, Fn::GetAtt Arn.
+func instanceProfileRoles(p map[string]any) ([]string, error) {
+	if _, ok := p["Roles"]; !ok {
+		return nil, errf("Properties validation failed for resource with message: #: required key [Roles] not found")
+	}
+	roles, err := pstrs(p, "Roles")
+	if err == nil && len(roles) > 1 {
+		err = errf("Properties validation failed for resource with message: #/Roles: expected maximum item count: 1, found: %d", len(roles))
+	}
+	return roles, err
+}
+
+func createInstanceProfile(ctx context.Context, cl *clients, rc resCtx, p map[string]any) (result, error) {
+	name, err := pstr(p, "InstanceProfileName")
+	if err != nil {
+		return result{}, err
+	}
+	if name == "" {
+		name = physicalName(rc, 128)
+	}
+	path, err := pstr(p, "Path")
+	if err != nil {
+		return result{}, err
+	}
+	roles, err := instanceProfileRoles(p)
+	if err != nil {
+		return result{}, err
+	}
+	out, err := cl.iam.CreateInstanceProfile(ctx, &awsiam.CreateInstanceProfileInput{InstanceProfileName: &name, Path: optional(path)})
+	if err != nil {
+		return result{}, sdkError(err)
+	}
+	res := result{PhysicalID: name, Attributes: map[string]any{"Arn": aws.ToString(out.InstanceProfile.Arn)}}
+	for _, r := range roles {
+		if _, err := cl.iam.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: &name, RoleName: aws.String(r)}); err != nil {
+			return res, sdkError(err)
+		}
+	}
+	return res, nil
+}
+
+func updateInstanceProfile(ctx context.Context, cl *clients, rc resCtx, old *resourceState, p map[string]any) (result, error) {
+	name := old.PhysicalID
+	roles, err := instanceProfileRoles(p)
+	if err != nil {
+		return result{}, err
+	}
+	oldRoles, _ := pstrs(old.Properties, "Roles")
+	want := map[string]bool{}
+	for _, r := range roles {
+		want[r] = true
+	}
+	// Remove first: a profile holds one role at most.
+	for _, r := range oldRoles {
+		if !want[r] {
+			if _, err := cl.iam.RemoveRoleFromInstanceProfile(ctx, &awsiam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: &name, RoleName: aws.String(r)}); err != nil && !isNotFound(sdkError(err)) {
+				return result{}, sdkError(err)
+			}
+		}
+	}
+	had := map[string]bool{}
+	for _, r := range oldRoles {
+		had[r] = true
+	}
+	for _, r := range roles {
+		if !had[r] {
+			if _, err := cl.iam.AddRoleToInstanceProfile(ctx, &awsiam.AddRoleToInstanceProfileInput{InstanceProfileName: &name, RoleName: aws.String(r)}); err != nil {
+				return result{}, sdkError(err)
+			}
+		}
+	}
+	return result{PhysicalID: name, Attributes: old.Attributes}, nil
+}
+
+func deleteInstanceProfile(ctx context.Context, cl *clients, rc resCtx, r *resourceState) error {
+	name := r.PhysicalID
+	out, err := cl.iam.GetInstanceProfile(ctx, &awsiam.GetInstanceProfileInput{InstanceProfileName: &name})
+	if err != nil {
+		return sdkError(err)
+	}
+	for _, role := range out.InstanceProfile.Roles {
+		if _, err := cl.iam.RemoveRoleFromInstanceProfile(ctx, &awsiam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: &name, RoleName: role.RoleName}); err != nil && !isNotFound(sdkError(err)) {
+			return sdkError(err)
+		}
+	}
+	_, err = cl.iam.DeleteInstanceProfile(ctx, &awsiam.DeleteInstanceProfileInput{InstanceProfileName: &name})
 	return sdkError(err)
 }
 

@@ -141,6 +141,8 @@ func serveFlags(fs *flag.FlagSet, cfg *config.Config, getenv func(string) string
 		fs.DurationVar(p, name, *p, usage+" (env "+envName(name)+")")
 	}
 	duration(&cfg.MaxStaleness, "max-staleness", "longest a node serves from snapshots it cannot confirm current (store unreachable, rebuild failing) before answering ServiceUnavailable")
+	str(&cfg.OIDCIssuerURL, "oidc-issuer-url", "public base URL of the outbound web identity federation issuers (an account's issuer is URL/_gatehouse/oidc/ACCOUNT); default the scheme and host of the request that enabled the account's federation")
+	duration(&cfg.OIDCKeyRotation, "oidc-key-rotation", "age at which an account's outbound federation signing keys are replaced; retired keys stay in the JWKS until the tokens they signed expire")
 	duration(&cfg.StoreTimeout, "store-timeout", "bound on each store operation; a write that runs out of time is rolled back and answered ServiceUnavailable")
 	// Secrets come only from the environment, never from flags (which show in ps).
 	cfg.RootAccessKeyID = getenv("GATEHOUSE_ROOT_ACCESS_KEY_ID")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,6 +129,19 @@ type Config struct {
 	// gatehouse runs as root (0: the default, 1879048192).
 	LambdaSandboxUID uint32
 
+	// OIDCIssuerURL is the public base URL (scheme://host[:port][/path])
+	// under which relying parties reach gatehouse's outbound web identity
+	// federation issuers: an account's issuer is
+	// OIDCIssuerURL/_gatehouse/oidc/ACCOUNT (GATEHOUSE_OIDC_ISSUER_URL).
+	// Empty: the scheme and Host of the request that first enabled the
+	// account's federation.
+	OIDCIssuerURL string
+	// OIDCKeyRotation is the age at which an account's outbound federation
+	// signing keys are replaced (GATEHOUSE_OIDC_KEY_ROTATION; default 90
+	// days, gatehouse's choice: AWS does not publish its period). Retired
+	// keys stay in the JWKS until every token they signed has expired.
+	OIDCKeyRotation time.Duration
+
 	// Now is the server's clock, for tests (session expiry, signature
 	// skew, aws:CurrentTime); nil means time.Now. It is deliberately not
 	// settable from flags or the environment.
@@ -153,6 +167,7 @@ func Default() Config {
 		HTTPServer:        ImplGatehouse,
 		UpstreamClient:    ImplGatehouse,
 		LambdaIsolation:   "sandbox",
+		OIDCKeyRotation:   90 * 24 * time.Hour,
 	}
 }
 
@@ -279,6 +294,14 @@ func (c Config) Validate() error {
 	}
 	// One poll of the change feed may take up to StoreTimeout; a bound
 	// below that would turn one slow poll into refused requests.
+	if c.OIDCIssuerURL != "" {
+		if err := checkIssuerURL(c.OIDCIssuerURL); err != nil {
+			errs = append(errs, fmt.Errorf("--oidc-issuer-url %q: %v", c.OIDCIssuerURL, err))
+		}
+	}
+	if c.OIDCKeyRotation < time.Hour {
+		errs = append(errs, fmt.Errorf("--oidc-key-rotation %s: must be at least 1h", c.OIDCKeyRotation))
+	}
 	if c.MaxStaleness < time.Second || c.MaxStaleness <= c.StoreTimeout {
 		errs = append(errs, fmt.Errorf("--max-staleness %s: must be at least 1s and longer than --store-timeout (%s)", c.MaxStaleness, c.StoreTimeout))
 	}
@@ -320,4 +343,24 @@ func PrivateDir(dir string) (tightened bool, err error) {
 		return false, fmt.Errorf("data dir %s: tighten to 0700: %w", dir, err)
 	}
 	return true, nil
+}
+
+// checkIssuerURL accepts an absolute http(s) URL with a host, no user
+// information, query or fragment, and no trailing slash (an OIDC issuer is
+// compared as a string: the discovery document's issuer must equal it).
+func checkIssuerURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "https" && u.Scheme != "http":
+		return errors.New("must be an https:// (or http://) URL")
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		return errors.New("must be scheme://host[:port][/path] with no user, query or fragment")
+	case strings.HasSuffix(u.Path, "/"):
+		return errors.New("must not end with /")
+	case len(s) > 1000:
+		return errors.New("longer than 1000 characters")
+	}
+	return nil
 }

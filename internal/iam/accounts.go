@@ -158,7 +158,7 @@ func (c *call) accountsAllowed(action string) error {
 	if c.p.AccountID != c.s.cfg.DefaultAccount {
 		// Only the default account administers accounts: no policy can
 		// allow it from another.
-		return c.s.AccessDenied(c.p, action, res, policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1})
+		return c.s.Denied(c.p, AuthzRequest{Action: action, Resource: res}, policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeIdentity, Statement: -1})
 	}
 	return c.authorize(action, res, nil)
 }

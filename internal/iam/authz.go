@@ -231,6 +231,18 @@ func (s *Service) AccessDenied(p *authn.Principal, action, resource string, d po
 	return awserr.AccessDenied.New(pipeline.DenyMessage(p, action, resource, d, s.cfg.LegacyDenyMessages))
 }
 
+// Denied is AccessDenied for a decision made outside the pipeline (a role
+// that does not exist, AssumeRoot, an AWS managed policy): with
+// Config.EncodeDenials it carries the encoded authorization message the
+// pipeline appends to its own denials, so every surface's denial decodes.
+func (s *Service) Denied(p *authn.Principal, req AuthzRequest, d policy.Decision) *awserr.Error {
+	err := s.AccessDenied(p, req.Action, req.Resource, d)
+	if m := s.EncodeDenial(p, req); m != "" {
+		err.Message += " Encoded authorization failure message: " + m
+	}
+	return err
+}
+
 // rootIdentity is the identity of a federated user whose session the root
 // user made: the root's permissions are everything, so the session
 // policies alone limit it.

@@ -138,5 +138,5 @@ func (s *Snapshot) boundaryUses(account, arn string) int {
 // account without a resource policy).
 func (c *call) awsPolicyUnmodifiable(arn string) error {
 	d := policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeResource, Statement: -1}
-	return c.s.AccessDenied(c.p, "iam:"+c.action, arn, d)
+	return c.s.Denied(c.p, AuthzRequest{Action: "iam:" + c.action, Resource: arn, ResourceAccount: "aws", RequireResourcePolicy: true}, d)
 }

@@ -415,3 +415,58 @@ func TestAssumeRootOutsideOrganization(t *testing.T) {
 		TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials")}})
 	WantCode(t, err, "ValidationError")
 }
+
+// TestDelegationRequests: no delegation request can exist in a gatehouse
+// account (creating one needs AWS partner onboarding), so the customer-side
+// operations answer NoSuchEntity, the listing is empty and creating is
+// refused — each after AWS's input validation and authorization.
+func TestDelegationRequests(t *testing.T) {
+	srv, ic, _ := rootClients(t)
+	id := aws.String("0123456789abcdef-req")
+	_, err := ic.AcceptDelegationRequest(Ctx, &awsiam.AcceptDelegationRequestInput{DelegationRequestId: id})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.AssociateDelegationRequest(Ctx, &awsiam.AssociateDelegationRequestInput{DelegationRequestId: id})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.GetDelegationRequest(Ctx, &awsiam.GetDelegationRequestInput{DelegationRequestId: id})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.RejectDelegationRequest(Ctx, &awsiam.RejectDelegationRequestInput{DelegationRequestId: id, Notes: aws.String("no")})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.SendDelegationToken(Ctx, &awsiam.SendDelegationTokenInput{DelegationRequestId: id})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.UpdateDelegationRequest(Ctx, &awsiam.UpdateDelegationRequestInput{DelegationRequestId: id})
+	WantCode(t, err, "NoSuchEntity")
+	_, err = ic.GetDelegationRequest(Ctx, &awsiam.GetDelegationRequestInput{DelegationRequestId: aws.String("short")})
+	WantCode(t, err, "ValidationError")
+	_, err = ic.UpdateDelegationRequest(Ctx, &awsiam.UpdateDelegationRequestInput{DelegationRequestId: id, Notes: aws.String(strings.Repeat("n", 501))})
+	WantCode(t, err, "ValidationError")
+
+	l, err := ic.ListDelegationRequests(Ctx, &awsiam.ListDelegationRequestsInput{MaxItems: aws.Int32(10)})
+	if err != nil || len(l.DelegationRequests) != 0 || l.IsTruncated {
+		t.Fatalf("list %+v %v", l, err)
+	}
+	_, err = ic.ListDelegationRequests(Ctx, &awsiam.ListDelegationRequestsInput{OwnerId: aws.String("short")})
+	WantCode(t, err, "ValidationError")
+
+	in := &awsiam.CreateDelegationRequestInput{Description: aws.String("deploy"), RequestorWorkflowId: aws.String("wf-12345"),
+		NotificationChannel: aws.String("arn:aws:sns:us-east-1:111122223333:partner"), SessionDuration: aws.Int32(3600),
+		Permissions: &iamtypes.DelegationPermission{PolicyTemplateArn: aws.String("arn:aws:iam::aws:policy/template/x")}}
+	_, err = ic.CreateDelegationRequest(Ctx, in)
+	WantCode(t, err, "AccessDenied")
+	in.SessionDuration = aws.Int32(60)
+	_, err = ic.CreateDelegationRequest(Ctx, in)
+	WantCode(t, err, "ValidationError")
+
+	// A user without iam:* is refused by authorization first.
+	if _, err := ic.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("nobody")}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := ic.CreateAccessKey(Ctx, &awsiam.CreateAccessKeyInput{UserName: aws.String("nobody")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	uic := IAM(srv.URL, *k.AccessKey.AccessKeyId, *k.AccessKey.SecretAccessKey, "")
+	_, err = uic.GetDelegationRequest(Ctx, &awsiam.GetDelegationRequestInput{DelegationRequestId: id})
+	if msg := WantCode(t, err, "AccessDenied"); !strings.Contains(msg, "iam:GetDelegationRequest") {
+		t.Fatalf("denial %q", msg)
+	}
+}

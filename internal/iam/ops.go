@@ -145,6 +145,10 @@ func init() {
 		"EnableOutboundWebIdentityFederation":  opEnableOutboundWebIdentityFederation,
 		"DisableOutboundWebIdentityFederation": opDisableOutboundWebIdentityFederation,
 		"GetOutboundWebIdentityFederationInfo": opGetOutboundWebIdentityFederationInfo,
+		"CreateDelegationRequest":              opCreateDelegationRequest, "ListDelegationRequests": opListDelegationRequests,
+		"AcceptDelegationRequest": opDelegationRequest, "AssociateDelegationRequest": opDelegationRequest,
+		"GetDelegationRequest": opDelegationRequest, "RejectDelegationRequest": opDelegationRequest,
+		"SendDelegationToken": opDelegationRequest, "UpdateDelegationRequest": opDelegationRequest,
 	} {
 		ops[name] = op
 	}

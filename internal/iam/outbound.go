@@ -56,6 +56,119 @@ type outboundRecord struct {
 	RSA     string    `json:"rsa"` // sealed PKCS#8 RSA 2048
 	EC      string    `json:"ec"`  // sealed PKCS#8 ECDSA P-384
 	Created time.Time `json:"created"`
+	// KeysCreated is when RSA and EC were generated (zero: Created).
+	KeysCreated time.Time `json:"keys_created,omitzero"`
+	// Retired are the keys rotation replaced, served in the JWKS (never
+	// used to sign) until Until, when every token they signed has expired.
+	Retired []retiredKey `json:"retired,omitempty"`
+}
+
+// retiredKey is a replaced signing key.
+type retiredKey struct {
+	Alg    string    `json:"alg"`
+	Sealed string    `json:"key"`
+	Until  time.Time `json:"until"`
+}
+
+// Key rotation. A token lives at most maxOutboundTokenLife
+// (GetWebIdentityToken's DurationSeconds ≤ 3600), so a retired key is
+// served for that long after its last signature, plus outboundSkew for
+// relying parties whose clocks run behind.
+const (
+	maxOutboundTokenLife    = time.Hour
+	outboundSkew            = 5 * time.Minute
+	defaultOutboundRotation = 90 * 24 * time.Hour
+)
+
+func (rec *outboundRecord) keysCreated() time.Time {
+	if rec.KeysCreated.IsZero() {
+		return rec.Created
+	}
+	return rec.KeysCreated
+}
+
+func (s *Service) outboundRotation() time.Duration {
+	if s.cfg.OIDCKeyRotation > 0 {
+		return s.cfg.OIDCKeyRotation
+	}
+	return defaultOutboundRotation
+}
+
+// issuer is rec's issuer URL: under the configured public base URL when
+// there is one, else the one recorded at the first enable.
+func (s *Service) issuer(account string, rec *outboundRecord) string {
+	if s.cfg.OIDCIssuerURL != "" {
+		return s.cfg.OIDCIssuerURL + strings.TrimSuffix(OIDCPathPrefix, "/") + "/" + account
+	}
+	return rec.Issuer
+}
+
+// newOutboundKeys generates and seals a new RSA 2048 and ECDSA P-384 pair
+// for account.
+func (s *Service) newOutboundKeys(account string) (rsaSealed, ecSealed string, err error) {
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	rder, err := x509.MarshalPKCS8PrivateKey(rk)
+	if err != nil {
+		return "", "", err
+	}
+	eder, err := x509.MarshalPKCS8PrivateKey(ek)
+	if err != nil {
+		return "", "", err
+	}
+	return s.box.Seal(base64.StdEncoding.EncodeToString(rder), outboundLabel(account, "RS256")),
+		s.box.Seal(base64.StdEncoding.EncodeToString(eder), outboundLabel(account, "ES384")), nil
+}
+
+// rotateOutbound replaces account's signing keys when they are older than
+// the rotation period, retiring the old ones, and returns the record
+// current afterwards. Keys are generated outside the transaction; a
+// concurrent rotation (another request, another node) wins and this one's
+// keys are dropped.
+func (s *Service) rotateOutbound(ctx context.Context, account string, rec *outboundRecord) (*outboundRecord, error) {
+	now := s.now().UTC()
+	if now.Sub(rec.keysCreated()) < s.outboundRotation() {
+		return rec, nil
+	}
+	rsaSealed, ecSealed, err := s.newOutboundKeys(account)
+	if err != nil {
+		return nil, err
+	}
+	var out *outboundRecord
+	_, err = s.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := getJSON[outboundRecord](tx, kindOutbound, account)
+		if err != nil {
+			return err
+		}
+		out = cur
+		if cur == nil || !cur.Enabled || now.Sub(cur.keysCreated()) < s.outboundRotation() {
+			return nil // disabled meanwhile, or rotated by someone else
+		}
+		until := now.Add(maxOutboundTokenLife + outboundSkew)
+		kept := cur.Retired[:0:0]
+		for _, k := range cur.Retired {
+			if k.Until.After(now) {
+				kept = append(kept, k)
+			}
+		}
+		cur.Retired = append(kept, retiredKey{"RS256", cur.RSA, until}, retiredKey{"ES384", cur.EC, until})
+		cur.RSA, cur.EC, cur.KeysCreated = rsaSealed, ecSealed, now
+		s.log.Info("outbound federation signing keys rotated", "account", account)
+		return putJSON(tx, kindOutbound, account, cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if out == nil || !out.Enabled {
+		return nil, ErrOutboundDisabled
+	}
+	return out, nil
 }
 
 func outboundLabel(account, alg string) string { return "outbound/" + account + "/" + alg }
@@ -89,26 +202,13 @@ func opEnableOutboundWebIdentityFederation(c *call) (any, error) {
 	if rec == nil {
 		// Keys are generated once, on the first enable, outside the
 		// transaction (RSA generation is the slow part), and kept across
-		// disable and enable so the issuer and its keys stay the same.
-		rk, err := rsa.GenerateKey(rand.Reader, 2048)
+		// disable and enable so the issuer and its keys stay the same
+		// (rotation replaces them when they age, rotateOutbound).
+		rsaSealed, ecSealed, err := c.s.newOutboundKeys(acct)
 		if err != nil {
 			return nil, err
 		}
-		ek, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		rder, err := x509.MarshalPKCS8PrivateKey(rk)
-		if err != nil {
-			return nil, err
-		}
-		eder, err := x509.MarshalPKCS8PrivateKey(ek)
-		if err != nil {
-			return nil, err
-		}
-		rec = &outboundRecord{Issuer: issuerFor(c.r, acct), Created: c.s.now().UTC(),
-			RSA: c.s.box.Seal(base64.StdEncoding.EncodeToString(rder), outboundLabel(acct, "RS256")),
-			EC:  c.s.box.Seal(base64.StdEncoding.EncodeToString(eder), outboundLabel(acct, "ES384"))}
+		rec = &outboundRecord{Issuer: issuerFor(c.r, acct), Created: c.s.now().UTC(), RSA: rsaSealed, EC: ecSealed}
 	}
 	rec.Enabled = true
 	err := c.update(func(tx store.Tx) error {
@@ -120,14 +220,15 @@ func opEnableOutboundWebIdentityFederation(c *call) (any, error) {
 			return featureEnabled.New("Outbound web identity federation is already enabled for this account.")
 		}
 		if now != nil {
-			rec.Issuer, rec.RSA, rec.EC, rec.Created = now.Issuer, now.RSA, now.EC, now.Created
+			rec = now
+			rec.Enabled = true
 		}
 		return putJSON(tx, kindOutbound, acct, rec)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return struct{ IssuerIdentifier string }{rec.Issuer}, nil
+	return struct{ IssuerIdentifier string }{c.s.issuer(acct, rec)}, nil
 }
 
 func opDisableOutboundWebIdentityFederation(c *call) (any, error) {
@@ -167,7 +268,7 @@ func opGetOutboundWebIdentityFederationInfo(c *call) (any, error) {
 	return struct {
 		IssuerIdentifier  string
 		JwtVendingEnabled bool
-	}{rec.Issuer, rec.Enabled}, nil
+	}{c.s.issuer(c.account(), rec), rec.Enabled}, nil
 }
 
 func (s *Service) outbound(ctx context.Context, account string) (*outboundRecord, error) {
@@ -224,7 +325,7 @@ func (s *Service) OutboundIssuer(ctx context.Context, account string) (string, e
 	if rec == nil || !rec.Enabled {
 		return "", ErrOutboundDisabled
 	}
-	return rec.Issuer, nil
+	return s.issuer(account, rec), nil
 }
 
 // SignOutboundToken signs claims (a JSON object) as a compact JWS with
@@ -237,6 +338,9 @@ func (s *Service) SignOutboundToken(ctx context.Context, account, alg string, cl
 	}
 	if rec == nil || !rec.Enabled {
 		return "", ErrOutboundDisabled
+	}
+	if rec, err = s.rotateOutbound(ctx, account, rec); err != nil {
+		return "", err
 	}
 	var sealed string
 	var ja jose.SignatureAlgorithm
@@ -293,7 +397,14 @@ func (s *Service) OIDCHandler() http.Handler {
 		var body any
 		if doc == ".well-known/jwks.json" {
 			set := jose.JSONWebKeySet{}
-			for _, k := range []struct{ alg, sealed string }{{"RS256", rec.RSA}, {"ES384", rec.EC}} {
+			keys := []struct{ alg, sealed string }{{"RS256", rec.RSA}, {"ES384", rec.EC}}
+			now := s.now()
+			for _, k := range rec.Retired {
+				if k.Until.After(now) {
+					keys = append(keys, struct{ alg, sealed string }{k.Alg, k.Sealed})
+				}
+			}
+			for _, k := range keys {
 				key, err := s.openOutboundKey(account, k.alg, k.sealed)
 				if err != nil {
 					s.log.Error("outbound federation key", "account", account, "err", err)
@@ -305,8 +416,8 @@ func (s *Service) OIDCHandler() http.Handler {
 			body = set
 		} else {
 			body = map[string]any{
-				"issuer":                                rec.Issuer,
-				"jwks_uri":                              rec.Issuer + "/.well-known/jwks.json",
+				"issuer":                                s.issuer(account, rec),
+				"jwks_uri":                              s.issuer(account, rec) + "/.well-known/jwks.json",
 				"response_types_supported":              []string{"id_token"},
 				"subject_types_supported":               []string{"public"},
 				"id_token_signing_alg_values_supported": []string{"RS256", "ES384"},

@@ -34,6 +34,12 @@ type Config struct {
 	HideCanonical bool
 	// Now is the clock (tests).
 	Now func() time.Time
+	// OIDCIssuerURL is the public base URL of the outbound federation
+	// issuers ("" : from the request that enabled the account's).
+	OIDCIssuerURL string
+	// OIDCKeyRotation is the age at which outbound federation signing
+	// keys are replaced (0: 90 days).
+	OIDCKeyRotation time.Duration
 }
 
 // Service is IAM over a store.

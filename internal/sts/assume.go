@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
@@ -128,7 +129,13 @@ func (c *call) assumeRole() (any, error) {
 
 	role := c.snap.RoleByARN(roleArn)
 	deny := func(d policy.Decision, action string) error {
-		return c.s.iam.AccessDenied(p, action, roleArn, d)
+		// The role does not exist (or has no trust policy): no resource
+		// policy can allow the call.
+		req := iam.AuthzRequest{Action: action, Resource: roleArn, RequireResourcePolicy: true, Context: c.requestContext()}
+		if a, err := arnpkg.Parse(roleArn); err == nil {
+			req.ResourceAccount = a.AccountID
+		}
+		return c.s.iam.Denied(p, req, d)
 	}
 	if role == nil || role.Trust() == nil {
 		return nil, deny(policy.Decision{Effect: policy.ImplicitDeny, Type: policy.TypeResource, Statement: -1}, "sts:AssumeRole")

@@ -6,8 +6,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsapigw "github.com/aws/aws-sdk-go-v2/service/apigateway"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
+	awslambda "github.com/aws/aws-sdk-go-v2/service/lambda"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/gatehouse-dev/gatehouse/internal/config"
 	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
 )
@@ -130,5 +133,81 @@ func TestDenialsNotEncodedByDefault(t *testing.T) {
 	_, err := aliceIAM.CreateUser(Ctx, &awsiam.CreateUserInput{UserName: aws.String("bob")})
 	if msg := WantCode(t, err, "AccessDenied"); strings.Contains(msg, "Encoded") {
 		t.Fatalf("msg %q", msg)
+	}
+}
+
+// TestEveryDenialDecodes: with --encode-denials, a denial on every
+// control-plane surface — IAM, STS (a role's trust, a role that does not
+// exist, AssumeRoot), API Gateway, Lambda — carries an encoded
+// authorization message that DecodeAuthorizationMessage opens to the
+// engine's explanation of that decision.
+func TestEveryDenialDecodes(t *testing.T) {
+	f := newFixture(t, func(c *config.Config) { c.EncodeDenials = true })
+	_, err := f.root.PutUserPolicy(Ctx, &awsiam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+{"Sid":"NoLambda","Effect":"Deny","Action":"lambda:ListFunctions","Resource":"*"},
+{"Effect":"Allow","Action":"sts:GetCallerIdentity","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockedARN := f.role(t, "locked", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, 0)
+	cfg := Config(f.srv.URL, f.aliceKey.AccessKeyID, f.aliceKey.SecretAccessKey, "")
+	cfg.Region = "us-east-1"
+	aliceIAM, aliceLambda, aliceAPIGW := awsiam.NewFromConfig(cfg), awslambda.NewFromConfig(cfg), awsapigw.NewFromConfig(cfg)
+	missing := "arn:aws:iam::000000000000:role/missing"
+	for _, tc := range []struct {
+		name, code, action, resource string
+		explicit                     bool
+		call                         func() error
+	}{
+		{"IAM ListUsers", "AccessDenied", "iam:ListUsers", "arn:aws:iam::000000000000:user/", false, func() error {
+			_, err := aliceIAM.ListUsers(Ctx, &awsiam.ListUsersInput{})
+			return err
+		}},
+		{"STS AssumeRole, trust", "AccessDenied", "sts:AssumeRole", lockedARN, false, func() error {
+			_, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(lockedARN), RoleSessionName: aws.String("s1")})
+			return err
+		}},
+		{"STS AssumeRole, missing role", "AccessDenied", "sts:AssumeRole", missing, false, func() error {
+			_, err := f.aliceSTS.AssumeRole(Ctx, &awssts.AssumeRoleInput{RoleArn: aws.String(missing), RoleSessionName: aws.String("s1")})
+			return err
+		}},
+		{"STS AssumeRoot", "AccessDenied", "sts:AssumeRoot", "arn:aws:iam::111122223333:root", false, func() error {
+			_, err := f.aliceSTS.AssumeRoot(Ctx, &awssts.AssumeRootInput{TargetPrincipal: aws.String("111122223333"),
+				TaskPolicyArn: &ststypes.PolicyDescriptorType{Arn: aws.String("arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials")}})
+			return err
+		}},
+		{"API Gateway GetRestApis", "AccessDeniedException", "apigateway:GET", "arn:aws:apigateway:us-east-1::/restapis", false, func() error {
+			_, err := aliceAPIGW.GetRestApis(Ctx, &awsapigw.GetRestApisInput{})
+			return err
+		}},
+		{"Lambda ListFunctions", "AccessDeniedException", "lambda:ListFunctions", "*", true, func() error {
+			_, err := aliceLambda.ListFunctions(Ctx, &awslambda.ListFunctionsInput{})
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg := WantCode(t, tc.call(), tc.code)
+			const marker = " Encoded authorization failure message: "
+			i := strings.Index(msg, marker)
+			if i < 0 || !strings.Contains(msg[:i], tc.action) {
+				t.Fatalf("denial without an encoded message: %q", msg)
+			}
+			out, err := f.rootSTS.DecodeAuthorizationMessage(Ctx, &awssts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(msg[i+len(marker):])})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d decoded
+			if err := json.Unmarshal([]byte(aws.ToString(out.DecodedMessage)), &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.Allowed || d.ExplicitDeny != tc.explicit || d.Context.Action != tc.action || d.Context.Resource != tc.resource ||
+				d.Context.Principal.ARN != f.aliceARN {
+				t.Fatalf("decoded %s", aws.ToString(out.DecodedMessage))
+			}
+			if tc.explicit && (len(d.MatchedStatements.Items) == 0 || d.MatchedStatements.Items[0].StatementID != "NoLambda") {
+				t.Fatalf("explicit deny without its statement: %s", aws.ToString(out.DecodedMessage))
+			}
+		})
 	}
 }

@@ -37,9 +37,10 @@ func (c *call) assumeRoot() (any, error) {
 		return nil, awserr.ValidationError.New("TargetPrincipal must be an AWS account ID.")
 	}
 	res := arnpkg.IAM(target, "root")
-	d := c.s.iam.Authorize(c.p, iam.AuthzRequest{Action: "sts:AssumeRoot", Resource: res, Context: c.requestContext()})
+	req := iam.AuthzRequest{Action: "sts:AssumeRoot", Resource: res, Context: c.requestContext()}
+	d := c.s.iam.Authorize(c.p, req)
 	if d.Effect != policy.Allowed {
-		return nil, c.s.iam.AccessDenied(c.p, "sts:AssumeRoot", res, d)
+		return nil, c.s.iam.Denied(c.p, req, d)
 	}
 	return nil, awserr.AccessDenied.Errorf("Cannot call AssumeRoot: account %s is not in an organization with centralized root access enabled, and %s is not its management account.", target, c.p.AccountID)
 }

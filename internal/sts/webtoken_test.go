@@ -6,10 +6,12 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
@@ -18,7 +20,10 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/gatehouse-dev/gatehouse/internal/config"
+	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 	. "github.com/gatehouse-dev/gatehouse/internal/iam/iamtest"
+	"github.com/gatehouse-dev/gatehouse/pkg/sigv4client"
 )
 
 func apiCode(t *testing.T, err error) string {
@@ -240,5 +245,113 @@ func TestGetWebIdentityToken(t *testing.T) {
 	info, err = f.root.GetOutboundWebIdentityFederationInfo(Ctx, &awsiam.GetOutboundWebIdentityFederationInfoInput{})
 	if err != nil || info.JwtVendingEnabled || *info.IssuerIdentifier != issuer {
 		t.Fatalf("info after disable %+v %v", info, err)
+	}
+}
+
+// TestWebIdentityTokenKeyRotation: with a configured public issuer URL and
+// a rotation period, a relying party that fetched the JWKS verifies a
+// token signed before rotation (its key stays published, retired, until
+// its tokens have expired) and one signed after (the new key); the
+// retired key leaves the JWKS once every token it signed has expired.
+func TestWebIdentityTokenKeyRotation(t *testing.T) {
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	f := newFixture(t, gatehousetest.WithClock(clock), func(c *config.Config) {
+		c.OIDCIssuerURL = "https://id.example.com/gh"
+		c.OIDCKeyRotation = 24 * time.Hour
+	})
+	acct := strings.Split(f.aliceARN, ":")[4]
+	en, err := f.root.EnableOutboundWebIdentityFederation(Ctx, &awsiam.EnableOutboundWebIdentityFederationInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer := "https://id.example.com/gh/_gatehouse/oidc/" + acct
+	if *en.IssuerIdentifier != issuer {
+		t.Fatalf("issuer %q, want %q", *en.IssuerIdentifier, issuer)
+	}
+	// The relying party reaches the issuer through the public URL; here
+	// that is the server itself, under the issuer's path.
+	local := f.srv.URL + "/_gatehouse/oidc/" + acct
+	var disc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if code := getJSON(t, local+"/.well-known/openid-configuration", &disc); code != 200 || disc.Issuer != issuer || disc.JWKSURI != issuer+"/.well-known/jwks.json" {
+		t.Fatalf("discovery %d %+v", code, disc)
+	}
+	// The SDK signs with the real clock; this client signs with the
+	// server's, which the test moves days ahead.
+	tr, err := sigv4client.New(sigv4client.Config{Credentials: credentials.NewStaticCredentialsProvider(gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey, ""),
+		Region: "us-east-1", Service: "sts", Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootSTS := awssts.New(awssts.Options{Region: "us-east-1", BaseEndpoint: aws.String(f.srv.URL), Credentials: aws.AnonymousCredentials{},
+		HTTPClient: &http.Client{Transport: tr}})
+	token := func() string {
+		t.Helper()
+		out, err := rootSTS.GetWebIdentityToken(Ctx, &awssts.GetWebIdentityTokenInput{Audience: []string{"rp"}, SigningAlgorithm: aws.String("RS256"), DurationSeconds: aws.Int32(3600)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *out.WebIdentityToken
+	}
+	jwks := func() jose.JSONWebKeySet {
+		t.Helper()
+		var set jose.JSONWebKeySet
+		if code := getJSON(t, local+"/.well-known/jwks.json", &set); code != 200 {
+			t.Fatalf("jwks %d", code)
+		}
+		return set
+	}
+	verify := func(set jose.JSONWebKeySet, raw string) (string, error) {
+		tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+		if err != nil {
+			return "", err
+		}
+		kid := tok.Headers[0].KeyID
+		ks := set.Key(kid)
+		if len(ks) != 1 {
+			return kid, errors.New("kid not in the JWKS")
+		}
+		var std jwt.Claims
+		if err := tok.Claims(ks[0].Key, &std); err != nil {
+			return kid, err
+		}
+		return kid, std.ValidateWithLeeway(jwt.Expected{Issuer: issuer, AnyAudience: jwt.Audience{"rp"}, Time: clock()}, 0)
+	}
+
+	// Half an hour before the keys are due, a token valid for an hour.
+	offset.Store(int64(23*time.Hour + 30*time.Minute))
+	before := token()
+	kidBefore, err := verify(jwks(), before)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A day later the next token is signed with a new key; the JWKS
+	// serves both, so both tokens verify.
+	offset.Store(int64(24*time.Hour + time.Minute))
+	after := token()
+	set := jwks()
+	if len(set.Keys) != 4 {
+		t.Fatalf("JWKS after rotation: %d keys, want 4 (2 current, 2 retired)", len(set.Keys))
+	}
+	kidAfter, err := verify(set, after)
+	if err != nil || kidAfter == kidBefore {
+		t.Fatalf("token after rotation: kid %s (before %s) %v", kidAfter, kidBefore, err)
+	}
+	// The relying party, holding the JWKS fetched after rotation, still
+	// verifies the token signed before it (unexpired).
+	if kid, err := verify(set, before); err != nil || kid != kidBefore {
+		t.Fatalf("token signed before rotation: %v", err)
+	}
+	// No second rotation within the period.
+	if again := token(); func() string { k, _ := verify(jwks(), again); return k }() != kidAfter {
+		t.Fatal("rotated twice within one period")
+	}
+	// Once every token the old key signed has expired, it is gone.
+	offset.Store(int64(26 * time.Hour))
+	if set := jwks(); len(set.Keys) != 2 || len(set.Key(kidBefore)) != 0 || len(set.Key(kidAfter)) != 1 {
+		t.Fatalf("JWKS after retirement: %d keys", len(set.Keys))
 	}
 }
