@@ -44,7 +44,10 @@ func TestOperationLabelsAreRegistered(t *testing.T) {
 	}
 	for _, p := range listPackages(t) {
 		top := strings.SplitN(p.ImportPath, "/", 2)[0]
-		if top != "internal" && top != "cmd" && top != "pkg" || p.ImportPath == "internal/awsproto" {
+		if top != "internal" && top != "cmd" && top != "pkg" || p.ImportPath == "internal/awsproto" ||
+			// pipeline's JSON 1.1 frame labels a call only with a name
+			// from the table its service handed it (JSON11.Ops).
+			p.ImportPath == "internal/pipeline" {
 			continue
 		}
 		surface, names := surfaceOf[p.ImportPath]
