@@ -196,6 +196,18 @@ func checkCPCreate(in *cpInput) error {
 
 // cpRef resolves a CapacityProviderName (a name, or an ARN of the
 // caller's region) to its account, name and ARN.
+// cpAuthorized resolves a capacity provider named in the path and
+// authorizes action on its ARN: every operation on one provider starts so.
+func (s *Service) cpAuthorized(q *request, raw, action string) (account, name, a string, err error) {
+	if account, name, a, err = s.cpRef(q, raw); err != nil {
+		return "", "", "", err
+	}
+	if err := s.authorize(q, action, a, nil, account); err != nil {
+		return "", "", "", err
+	}
+	return account, name, a, nil
+}
+
 func (s *Service) cpRef(q *request, raw string) (account, name, a string, err error) {
 	if len(raw) < 1 || len(raw) > 140 {
 		return "", "", "", awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'capacityProviderName' failed to satisfy constraint: Member must have length %s", raw,
@@ -273,11 +285,8 @@ func (s *Service) createCapacityProvider(q *request) error {
 }
 
 func (s *Service) getCapacityProvider(q *request, raw string) error {
-	account, name, a, err := s.cpRef(q, raw)
+	account, name, a, err := s.cpAuthorized(q, raw, "lambda:GetCapacityProvider")
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(q, "lambda:GetCapacityProvider", a, nil, account); err != nil {
 		return err
 	}
 	c, err := s.getCPRecord(q, account, name)
@@ -303,11 +312,8 @@ func (s *Service) updateCapacityProvider(q *request, raw string) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	account, name, a, err := s.cpRef(q, raw)
+	account, name, a, err := s.cpAuthorized(q, raw, "lambda:UpdateCapacityProvider")
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(q, "lambda:UpdateCapacityProvider", a, nil, account); err != nil {
 		return err
 	}
 	var out cpRecord
@@ -337,11 +343,8 @@ func (s *Service) updateCapacityProvider(q *request, raw string) error {
 }
 
 func (s *Service) deleteCapacityProvider(q *request, raw string) error {
-	account, name, a, err := s.cpRef(q, raw)
+	account, name, a, err := s.cpAuthorized(q, raw, "lambda:DeleteCapacityProvider")
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(q, "lambda:DeleteCapacityProvider", a, nil, account); err != nil {
 		return err
 	}
 	var out cpRecord
@@ -415,11 +418,8 @@ func (s *Service) listFunctionVersionsByCP(q *request, raw string) error {
 	if _, err := parsePage(q.r.URL.Query()); err != nil {
 		return err
 	}
-	account, name, a, err := s.cpRef(q, raw)
+	account, name, a, err := s.cpAuthorized(q, raw, "lambda:ListFunctionVersionsByCapacityProvider")
 	if err != nil {
-		return err
-	}
-	if err := s.authorize(q, "lambda:ListFunctionVersionsByCapacityProvider", a, nil, account); err != nil {
 		return err
 	}
 	if _, err := s.getCPRecord(q, account, name); errors.Is(err, errNoCPRecord) {
