@@ -22,10 +22,11 @@ type cdkEnv struct {
 	p        *gatehousetest.Process
 	cdk, dir string
 	env      []string
+	keys     []string // the admin user's access key id and secret
 }
 
-// startCDK skips where the CDK, node, the aws CLI or the Lambda sandbox
-// are missing, else starts gatehouse and bootstraps the account.
+// startCDK skips where the CDK, node or the aws CLI are missing, else
+// starts gatehouse and bootstraps the account.
 func startCDK(t *testing.T) *cdkEnv {
 	t.Helper()
 	if testing.Short() {
@@ -44,12 +45,6 @@ func startCDK(t *testing.T) *cdkEnv {
 		}
 	}
 	p, tlsURL, ca := startTLS(t)
-	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
-		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
-			t.Fatalf("the Lambda sandbox is required here:\n%s", p.Stdout)
-		}
-		t.Skip("no Lambda sandbox on this host: the apps' functions cannot run")
-	}
 	c := &cdkEnv{t: t, p: p, cdk: cdk, dir: t.TempDir()}
 	rootEnv := append(gatehousetest.ClientEnv(tlsURL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey), "AWS_CA_BUNDLE="+ca)
 	// cdk deploy assumes the bootstrap roles, which AWS refuses to root.
@@ -60,10 +55,13 @@ func startCDK(t *testing.T) *cdkEnv {
 	if len(keys) != 2 {
 		t.Fatalf("access key: %q", keys)
 	}
+	c.keys = keys
 	c.env = append(gatehousetest.ClientEnv(tlsURL, keys[0], keys[1]), "AWS_CA_BUNDLE="+ca, "NODE_EXTRA_CA_CERTS="+ca,
 		"CDK_DISABLE_VERSION_CHECK=1", "CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true", "HOME="+c.dir,
 		"npm_config_update_notifier=false")
-	c.timed("cdk bootstrap", "", cdk, "bootstrap", "--no-color", "aws://"+gatehousetest.AccountID+"/"+gatehousetest.Region)
+	if out := c.timed("cdk bootstrap", "", cdk, "bootstrap", "--no-color", "aws://"+gatehousetest.AccountID+"/"+gatehousetest.Region); !strings.Contains(out, "bootstrapped") {
+		t.Fatalf("cdk bootstrap:\n%s", out)
+	}
 	return c
 }
 
@@ -121,28 +119,110 @@ func (c *cdkEnv) invoke(fn string) (payload, meta string) {
 }
 
 // destroy runs cdk destroy and checks that no stack is left.
-func (c *cdkEnv) destroy(app, stack string) {
+func (c *cdkEnv) destroy(app, out, stack string) {
 	c.t.Helper()
 	// The assembly cdk deploy synthesized: no second synth.
-	c.timed("cdk destroy", app, c.cdk, "destroy", "--no-color", "--force", "--app", filepath.Join(c.dir, "cdk.out"), stack)
+	c.timed("cdk destroy", app, c.cdk, "destroy", "--no-color", "--force", "--app", out, stack)
 	if out, err := c.run(c.env, "", "aws", "cloudformation", "describe-stacks", "--stack-name", stack); err == nil ||
 		!strings.Contains(out, "does not exist") {
 		c.t.Errorf("after cdk destroy, describe-stacks %s: %v\n%s", stack, err, out)
 	}
 }
 
-// TestCDKDeploySeed002 deploys seed 002's CDK app (test/cdk/seed002, the
+// TestCDK drives the CDK CLI against one gatehouse (the binary, TLS
+// listener: AWS_ENDPOINT_URL https, AWS_CA_BUNDLE the local CA), as an IAM
+// admin user, in the order a team would: `cdk bootstrap` (startCDK), then
+// `cdk deploy` and `cdk destroy` of the tutorials' apps, `gatehouse deploy`
+// of a cloud assembly, and finally deleting the bootstrap stack. One
+// server and one bootstrap for all of it: each bootstrap is seconds of
+// node and CloudFormation, and the steps share nothing else.
+func TestCDK(t *testing.T) {
+	t.Parallel()
+	c := startCDK(t)
+	t.Run("bootstrap", func(t *testing.T) { c.withT(t).checkBootstrap() })
+	// The two apps deploy side by side (different stacks, as two teams
+	// would); gatehouse deploy reuses seed 002's cloud assembly.
+	t.Run("apps", func(t *testing.T) {
+		t.Run("seed002", func(t *testing.T) {
+			t.Parallel()
+			seed002 := filepath.Join(c.dir, "seed002.out")
+			t.Run("cdk", func(t *testing.T) { c.withT(t).deploySeed002(seed002) })
+			t.Run("gatehouse-deploy", func(t *testing.T) { c.withT(t).gatehouseDeploy(seed002) })
+		})
+		t.Run("seed001", func(t *testing.T) {
+			t.Parallel()
+			c.withT(t).deploySeed001()
+		})
+	})
+	// Last: deleting the stack works, since CloudFormation's own calls
+	// (DeleteBucketPolicy among them, which the bucket's policy would
+	// refuse over plain HTTP) go over TLS.
+	t.Run("delete-bootstrap", func(t *testing.T) {
+		c := c.withT(t)
+		c.aws("cloudformation", "delete-stack", "--stack-name", "CDKToolkit")
+		c.aws("cloudformation", "wait", "stack-delete-complete", "--stack-name", "CDKToolkit")
+	})
+}
+
+// withT is c for a subtest.
+func (c *cdkEnv) withT(t *testing.T) *cdkEnv {
+	d := *c
+	d.t = t
+	return &d
+}
+
+// needSandbox skips a step whose functions run, where they cannot.
+func (c *cdkEnv) needSandbox() {
+	if strings.Contains(c.p.Stdout.String(), "Lambda functions will NOT run") {
+		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
+			c.t.Fatalf("the Lambda sandbox is required here:\n%s", c.p.Stdout)
+		}
+		c.t.Skip("no Lambda sandbox on this host: the apps' functions cannot run")
+	}
+}
+
+// checkBootstrap: the bootstrap template (13 parameters, 12 conditions,
+// resource-level Condition, Fn::If with AWS::NoValue, an export) deployed
+// its S3 bucket + policy, ECR repository record, IAM roles and SSM
+// parameter; the bucket policy's AllowSSLRequestsOnly statement (deny
+// aws:SecureTransport=false) refuses a plain-HTTP upload, the
+// administrator's included, as on AWS, and takes an HTTPS one.
+func (c *cdkEnv) checkBootstrap() {
+	t := c.t
+	if st := c.aws("cloudformation", "describe-stacks", "--stack-name", "CDKToolkit", "--query", "Stacks[0].StackStatus", "--output", "text"); st != "CREATE_COMPLETE" {
+		t.Fatalf("CDKToolkit is %s", st)
+	}
+	if v := c.aws("ssm", "get-parameter", "--name", "/cdk-bootstrap/hnb659fds/version", "--query", "Parameter.Value", "--output", "text"); v == "" {
+		t.Fatal("no bootstrap version parameter")
+	}
+	if ex := c.aws("cloudformation", "list-exports", "--query", "Exports[].Name", "--output", "text"); ex != "CdkBootstrap-hnb659fds-FileAssetKeyArn" {
+		t.Fatalf("exports: %q", ex)
+	}
+	os.WriteFile(filepath.Join(c.dir, "f.txt"), []byte("x"), 0o600)
+	httpEnv := gatehousetest.ClientEnv(c.p.URL, c.keys[0], c.keys[1])
+	if out, err := c.run(httpEnv, "", "aws", "s3api", "put-object", "--bucket", bootstrapBucket, "--key", "f.txt", "--body", "f.txt"); err == nil ||
+		!strings.Contains(out, "with an explicit deny in a resource-based policy") {
+		t.Errorf("HTTP PutObject into the bootstrap bucket: %v\n%s", err, out)
+	}
+	c.aws("s3api", "put-object", "--bucket", bootstrapBucket, "--key", "f.txt", "--body", "f.txt")
+	c.aws("s3api", "delete-object", "--bucket", bootstrapBucket, "--key", "f.txt")
+}
+
+const bootstrapBucket = "cdk-hnb659fds-assets-" + gatehousetest.AccountID + "-" + gatehousetest.Region
+
+// deploySeed002 deploys seed 002's CDK app (test/cdk/seed002, the
 // tutorial's code) with `cdk deploy`: NodejsFunction bundled by esbuild,
 // RestApi with a resource policy, AWS_IAM default method options and a
 // LambdaIntegration, and a requestor function that fetches the api.url
 // CloudFormation gave it, unsigned and then SigV4-signed. Its answer is
-// the tutorial's, byte for byte. cdk destroy leaves no stack.
-func TestCDKDeploySeed002(t *testing.T) {
-	t.Parallel()
-	c := startCDK(t)
+// the tutorial's, byte for byte. cdk destroy leaves no stack. The cloud
+// assembly stays in out.
+func (c *cdkEnv) deploySeed002(out string) {
+	t := c.t
+	c.needSandbox()
 	app, _ := filepath.Abs("../cdk/seed002")
 	const stack = "IamApigatewayLambdaStack"
-	c.timed("cdk deploy", app, c.cdk, "deploy", "--no-color", "--require-approval", "never", "--output", filepath.Join(c.dir, "cdk.out"), stack)
+	c.timed("cdk deploy", app, c.cdk, "deploy", "--no-color", "--require-approval", "never", "--output", out, stack)
 
 	// The URL CloudFormation gave the requestor is the stack's output.
 	url := c.aws("cloudformation", "describe-stacks", "--stack-name", stack,
@@ -159,14 +239,14 @@ func TestCDKDeploySeed002(t *testing.T) {
 	if want := `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`; payload != want {
 		t.Errorf("requestor answered %s (%s)\nwant %s", payload, meta, want)
 	}
-	c.destroy(app, stack)
+	c.destroy(app, out, stack)
 }
 
 // petstore is the sample PetStore's GET /petstore/pets answer, which
 // seed 001's HttpIntegration proxies.
 const petstore = `[{"id":1,"type":"dog","price":249.99},{"id":2,"type":"cat","price":124.99},{"id":3,"type":"fish","price":0.99}]`
 
-// TestCDKDeploySeed001 deploys seed 001's CDK app (test/cdk/seed001, the
+// deploySeed001 deploys seed 001's CDK app (test/cdk/seed001, the
 // tutorial's code) with `cdk deploy`: a RestApi whose GET /pets is an
 // AWS_IAM HttpIntegration (pointed at a local petstore), and AllowedFn,
 // bundled by esbuild with the tutorial's options, whose role may invoke
@@ -178,8 +258,12 @@ const petstore = `[{"id":1,"type":"dog","price":249.99},{"id":2,"type":"cat","pr
 // install` puts there) calls CreateLogGroup and PutRetentionPolicy and
 // answers CloudFormation with https.request on port 443. cdk destroy
 // leaves no stack.
-func TestCDKDeploySeed001(t *testing.T) {
-	t.Parallel()
+func (c *cdkEnv) deploySeed001() {
+	t := c.t
+	c.needSandbox()
+	if os.Geteuid() != 0 {
+		t.Skip("gatehouse serves port 443 inside function sandboxes (where the LogRetention provider answers) only when it runs as root")
+	}
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/petstore/pets" {
 			http.NotFound(w, r)
@@ -189,20 +273,17 @@ func TestCDKDeploySeed001(t *testing.T) {
 		w.Write([]byte(petstore))
 	}))
 	defer backend.Close()
-	c := startCDK(t)
 	app, _ := filepath.Abs("../cdk/seed001")
 	const stack = "PetsApiStack"
-	if os.Geteuid() != 0 {
-		t.Skip("gatehouse serves port 443 inside function sandboxes (where the LogRetention provider answers) only when it runs as root")
-	}
 	start := time.Now()
 	if out, err := exec.Command(gatehousetest.Binary(t), "runtimes", "install", "--data-dir", c.p.DataDir, "node",
 		"@aws-sdk/client-cloudwatch-logs@3.1178.0").CombinedOutput(); err != nil {
 		t.Fatalf("gatehouse runtimes install: %v\n%s", err, out)
 	}
 	t.Logf("gatehouse runtimes install node @aws-sdk/client-cloudwatch-logs: %.1f s", time.Since(start).Seconds())
-	c.env = append(c.env, "PETSTORE_URL="+backend.URL+"/petstore/pets")
-	c.timed("cdk deploy", app, c.cdk, "deploy", "--no-color", "--require-approval", "never", "--output", filepath.Join(c.dir, "cdk.out"), stack)
+	c.env = append(c.env[:len(c.env):len(c.env)], "PETSTORE_URL="+backend.URL+"/petstore/pets")
+	out := filepath.Join(c.dir, "seed001.out")
+	c.timed("cdk deploy", app, c.cdk, "deploy", "--no-color", "--require-approval", "never", "--output", out, stack)
 
 	payload, meta := c.invoke("AllowedFn")
 	if payload != petstore {
@@ -227,67 +308,37 @@ func TestCDKDeploySeed001(t *testing.T) {
 			t.Errorf("log groups after deploy: want %q in\n%s", g, groups)
 		}
 	}
-	c.destroy(app, stack)
+	c.destroy(app, out, stack)
 }
 
-// TestGatehouseDeployCDKOut: `cdk synth` of seed 002's app, then
-// `gatehouse deploy` of the cdk.out directory — no cdk bootstrap, no S3:
-// the functions' assets go inline — and the requestor answers as after
-// cdk deploy; `gatehouse delete` removes the stack.
-func TestGatehouseDeployCDKOut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end-to-end: runs the CDK CLI")
+// gatehouseDeploy: `gatehouse deploy` of the cloud assembly `cdk deploy`
+// synthesized for seed 002 (the same files `cdk synth` writes) on the
+// plain listener as root — no bootstrap needed, no S3: the functions'
+// assets go inline, no bucket is made — and the requestor
+// answers as after cdk deploy; `gatehouse delete` removes the stack.
+func (c *cdkEnv) gatehouseDeploy(out string) {
+	t := c.t
+	c.needSandbox()
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		t.Skipf("no cloud assembly from the seed002 step: %v", err)
 	}
-	cdk, _ := filepath.Abs("../cdk/node_modules/.bin/cdk")
-	if _, err := os.Stat(cdk); err != nil {
-		t.Skip("the CDK CLI is not installed: run `make deps` (needs npm)")
-	}
-	for _, tool := range []string{"node", "aws"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
-	t.Parallel()
-	p, _, _ := startTLS(t)
-	if strings.Contains(p.Stdout.String(), "Lambda functions will NOT run") {
-		if os.Getenv("GATEHOUSE_REQUIRE_SANDBOX") != "" || os.Getenv("CI") != "" {
-			t.Fatalf("the Lambda sandbox is required here:\n%s", p.Stdout)
-		}
-		t.Skip("no Lambda sandbox on this host")
-	}
-	c := &cdkEnv{t: t, p: p, cdk: cdk, dir: t.TempDir()}
-	app, _ := filepath.Abs("../cdk/seed002")
-	out := filepath.Join(c.dir, "cdk.out")
-	var synthEnv []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "AWS_") {
-			synthEnv = append(synthEnv, kv)
-		}
-	}
-	synthEnv = append(synthEnv, "HOME="+c.dir, "CDK_DISABLE_VERSION_CHECK=1", "CDK_CLI_TELEMETRY=false", "CDK_DISABLE_CLI_TELEMETRY=true")
-	start := time.Now()
-	c.must(synthEnv, app, cdk, "synth", "--no-color", "-q", "--output", out)
-	t.Logf("cdk synth: %.1f s", time.Since(start).Seconds())
-
-	// The plain listener: gatehouse deploy touches no bucket policy. The
-	// API's URL is under the TLS listener's suffix all the same.
-	c.env = gatehousetest.ClientEnv(p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)
+	root := gatehousetest.ClientEnv(c.p.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey)
 	bin := gatehousetest.Binary(t)
-	start = time.Now()
-	deployed := c.must(c.env, "", bin, "deploy", out)
+	start := time.Now()
+	deployed := c.must(root, "", bin, "deploy", out)
 	t.Logf("gatehouse deploy: %.1f s", time.Since(start).Seconds())
 	if !strings.Contains(deployed, "Stack IamApigatewayLambdaStack: CREATE_COMPLETE") {
 		t.Fatalf("gatehouse deploy:\n%s", deployed)
 	}
-	if out, err := c.run(c.env, "", "aws", "s3api", "list-buckets", "--query", "Buckets[].Name", "--output", "text"); err != nil || out != "" {
-		t.Errorf("buckets after gatehouse deploy: %v %q", err, out)
+	if b := c.aws("s3api", "list-buckets", "--query", "Buckets[].Name", "--output", "text"); b != bootstrapBucket {
+		t.Errorf("buckets after gatehouse deploy: %q", b)
 	}
 	payload, meta := c.invoke(c.physical("IamApigatewayLambdaStack", "requestorFn15B8813B"))
 	if want := `{"without":{"message":"Missing Authentication Token"},"with":{"hello":"world"}}`; payload != want {
 		t.Errorf("requestor answered %s (%s)\nwant %s", payload, meta, want)
 	}
-	c.must(c.env, "", bin, "delete", "IamApigatewayLambdaStack")
-	if out, err := c.run(c.env, "", "aws", "cloudformation", "describe-stacks", "--stack-name", "IamApigatewayLambdaStack"); err == nil ||
+	c.must(root, "", bin, "delete", "IamApigatewayLambdaStack")
+	if out, err := c.run(root, "", "aws", "cloudformation", "describe-stacks", "--stack-name", "IamApigatewayLambdaStack"); err == nil ||
 		!strings.Contains(out, "does not exist") {
 		t.Errorf("after gatehouse delete: %v\n%s", err, out)
 	}

@@ -2,7 +2,7 @@
 # Lambda and API Gateway's authorizers, API keys and usage plans: each
 # terraform command pays the provider's start-up, so the IAM, Lambda and
 # authorizer checks share one apply, one plan and one destroy
-# (TestTerraformLambda). Issues #14 and #15.
+# (TestTerraform; apigw.tf is the rest of API Gateway). Issues #14 and #15.
 terraform {
   required_providers {
     aws = { source = "hashicorp/aws", version = "5.100.0" }
