@@ -457,12 +457,17 @@ type proc struct {
 	uid  int      // slot of the host uid (root), -1 otherwise
 	task string   // staged task root to release (root), "" otherwise
 	cg   *cgroup  // its memory cgroup, nil if none
+	// received is closed once receive has read the hand-over (or given
+	// up): until then the control socket's next message is the
+	// hand-over, and the exit watcher must not read it (pendingExecError).
+	received     chan struct{}
+	receivedOnce sync.Once
 }
 
 // start starts bwrap for l with stdout and stderr going to out. The caller
 // reads the init's hand-over from p.ctl.
 func (sb *sandbox) start(l *launch, out *os.File, env []string) (p *proc, err error) {
-	p = &proc{uid: -1}
+	p = &proc{uid: -1, received: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			sb.release(p)
@@ -617,6 +622,11 @@ type handover struct {
 
 // receive reads the init's hand-over until deadline.
 func (p *proc) receive(deadline time.Time) (*handover, error) {
+	defer p.receivedOnce.Do(func() {
+		if p.received != nil {
+			close(p.received)
+		}
+	})
 	if err := p.ctl.SetReadDeadline(deadline); err != nil {
 		return nil, err
 	}
@@ -760,10 +770,15 @@ func recvCtl(f *os.File, nowait bool) (msg []byte, fds []int, pid int, err error
 var errEOF = errors.New("sandbox closed its control socket")
 
 // pendingExecError returns the init's report of a failed exec, if one is
-// waiting on the control socket.
+// waiting on the control socket. The init sends the hand-over before it
+// executes the runtime, so a runtime that fails to start can exit before
+// receive has read the hand-over: the report is read only after it.
 func (p *proc) pendingExecError() string {
 	if p == nil || p.ctl == nil {
 		return ""
+	}
+	if p.received != nil {
+		<-p.received
 	}
 	msg, fds, _, err := recvCtl(p.ctl, true)
 	for _, fd := range fds {

@@ -3,10 +3,13 @@ package runtime
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestCheckHandover(t *testing.T) {
@@ -115,5 +118,52 @@ func TestUnavailableSandbox(t *testing.T) {
 	defer m.Close()
 	if _, err := m.Isolation(); err == nil {
 		t.Errorf("isolation auto accepted")
+	}
+}
+
+// TestExecErrorAfterHandover: a runtime that cannot be executed exits at
+// once, and the exit watcher (pendingExecError) can look at the control
+// socket before receive has read the hand-over. It must leave the
+// hand-over to receive and report the exec error after it; reading the
+// hand-over itself made the start fail with "unexpected message" under
+// load (seen in TestMissingBootstrap).
+func TestExecErrorAfterHandover(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf, err := l.(*net.TCPListener).File()
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := int(lf.Fd())
+	child := os.NewFile(uintptr(fds[1]), "child")
+	defer child.Close()
+	// What the init sends: the hand-over, then (exec failed) the report.
+	if err := unix.Sendmsg(fds[1], []byte("ok\x00api"), unix.UnixRights(ln), nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	lf.Close()
+	const report = "fork/exec /var/task/bootstrap: permission denied"
+	if err := unix.Sendmsg(fds[1], []byte("exec\x00"+report), nil, nil, 0); err != nil {
+		t.Fatal(err)
+	}
+	_ = unix.SetNonblock(fds[0], true) // as sandbox.start: pollable, for the read deadline
+	p := &proc{ctl: os.NewFile(uintptr(fds[0]), "ctl"), uid: -1, received: make(chan struct{})}
+	defer p.ctl.Close()
+	got := make(chan string, 1)
+	go func() { got <- p.pendingExecError() }() // the exit watcher, first
+	h, err := p.receive(time.Now().Add(5 * time.Second))
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	h.api.Close()
+	if r := <-got; r != report {
+		t.Errorf("pendingExecError = %q, want %q", r, report)
 	}
 }
