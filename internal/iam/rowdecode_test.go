@@ -18,7 +18,7 @@ func rowInputs() (users, policies []string) {
 	for _, u := range []User{
 		{Account: "000000000000", Name: "alice", Path: "/", ID: "AIDAAAA", Created: created},
 		{Account: "000000000000", Name: "bob", Path: "/team/", ID: "AIDAB", Created: created.Truncate(time.Second),
-			Inline: []InlinePolicy{{Name: "p1", Document: doc}, {Name: "p2", Document: `{"a":"\\\/"}`}},
+			Inline:   []InlinePolicy{{Name: "p1", Document: doc}, {Name: "p2", Document: `{"a":"\\\/"}`}},
 			Attached: []string{"arn:aws:iam::000000000000:policy/x", "arn:aws:iam::aws:policy/y"}, Boundary: "arn:aws:iam::000000000000:policy/b",
 			Tags: []authn.Tag{{Key: "team", Value: "é"}, {Key: "", Value: ""}}, Groups: []string{"admins"}},
 		{Account: "1", Name: "a<b>&c", Path: "/", ID: "x", Created: created.In(time.FixedZone("x", 3600)), Extra: map[string]string{"a": "b"}},
