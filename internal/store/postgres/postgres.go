@@ -283,9 +283,10 @@ func runOne(ctx context.Context, ptx pgx.Tx, r *groupcommit.Request, rev int64, 
 	// the server per write on the committer's critical path, and a later
 	// SAVEPOINT w (the next transaction of the batch) shadows this one,
 	// so ROLLBACK TO SAVEPOINT w always undoes only the transaction that
-	// set the latest (PostgreSQL keeps savepoints of one name stacked;
-	// "SAVEPOINT", PostgreSQL documentation). Released or not, a
-	// savepoint's writes commit with the batch.
+	// set the latest: "If savepoints with the same name already exist,
+	// they will be inaccessible until newer identically-named savepoints
+	// are released" (https://www.postgresql.org/docs/17/sql-savepoint.html).
+	// Released or not, a savepoint's writes commit with the batch.
 	kinds := make([]string, 0, len(t.kinds))
 	for k := range t.kinds {
 		kinds = append(kinds, k)
