@@ -187,17 +187,28 @@ func decodeDiff(d store.Diff) (*changes, error) {
 			c.tokenKeys = true
 		}
 	}
+	var rd rowDecoder
 	for _, rec := range d.Changed {
 		var err error
 		switch rec.Kind {
 		case kindAccount:
 			err = decodeInto(c.accounts, rec)
 		case kindPolicy:
-			err = decodeInto(c.policies, rec)
+			var v *ManagedPolicy
+			if v, err = rd.policy(rec.Value); err == nil {
+				c.policies[rec.Key] = v
+			} else {
+				err = fmt.Errorf("%s %s: %w", rec.Kind, rec.Key, err)
+			}
 		case kindGroup:
 			err = decodeInto(c.groups, rec)
 		case kindUser:
-			err = decodeInto(c.users, rec)
+			var v *User
+			if v, err = rd.user(rec.Value); err == nil {
+				c.users[rec.Key] = v
+			} else {
+				err = fmt.Errorf("%s %s: %w", rec.Kind, rec.Key, err)
+			}
 		case kindRole:
 			err = decodeInto(c.roles, rec)
 		case kindAccessKey:

@@ -230,11 +230,11 @@ func (b *Backend) commitBatch(batch []*groupcommit.Request) {
 		fail(err) // never COMMIT past a writer's deadline
 		return
 	}
-	if _, err := ptx.Exec(ctx, `UPDATE gatehouse_meta SET value = $1 WHERE name = 'rev'`, rev); err != nil {
-		fail(err)
-		return
-	}
-	if _, err := ptx.Exec(ctx, `INSERT INTO gatehouse_changes (rev, kinds) SELECT * FROM unnest($1::bigint[], $2::text[])`, revs, kinds); err != nil {
+	// The revision and the batch's change-feed rows in one round trip.
+	var end pgx.Batch
+	end.Queue(`UPDATE gatehouse_meta SET value = $1 WHERE name = 'rev'`, rev)
+	end.Queue(`INSERT INTO gatehouse_changes (rev, kinds) SELECT * FROM unnest($1::bigint[], $2::text[])`, revs, kinds)
+	if err := ptx.SendBatch(ctx, &end).Close(); err != nil {
 		fail(err)
 		return
 	}
@@ -277,16 +277,16 @@ func runOne(ctx context.Context, ptx pgx.Tx, r *groupcommit.Request, rev int64, 
 		if _, err := ptx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 			return res, false, err
 		}
-		if _, err := ptx.Exec(ctx, `RELEASE SAVEPOINT w`); err != nil {
-			return res, false, err
-		}
 		return res, false, nil
 	}
-	if savepoint {
-		if _, err := ptx.Exec(ctx, `RELEASE SAVEPOINT w`); err != nil {
-			return res, false, err
-		}
-	}
+	// The savepoint is not released: RELEASE is one more round trip to
+	// the server per write on the committer's critical path, and a later
+	// SAVEPOINT w (the next transaction of the batch) shadows this one,
+	// so ROLLBACK TO SAVEPOINT w always undoes only the transaction that
+	// set the latest: "If savepoints with the same name already exist,
+	// they will be inaccessible until newer identically-named savepoints
+	// are released" (https://www.postgresql.org/docs/17/sql-savepoint.html).
+	// Released or not, a savepoint's writes commit with the batch.
 	kinds := make([]string, 0, len(t.kinds))
 	for k := range t.kinds {
 		kinds = append(kinds, k)
@@ -530,45 +530,45 @@ func (t *tx) Delete(kind, key string) error {
 // snapshot holds every write up to its revision and none after it: the
 // records and tombstones above since are exactly the changes in between.
 func (t *tx) ChangedSince(since int64) (store.Diff, error) {
+	// The floor, the records and the tombstones in one round trip (a
+	// pipelined batch in this transaction's snapshot): every write's
+	// catch-up on its node runs this under the view's lock (issue #17).
+	// Below the floor the rows read are discarded.
 	var floor int64
-	if err := t.q.QueryRow(t.ctx, `SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`).Scan(&floor); err != nil {
+	var d store.Diff
+	present := map[store.Key]bool{}
+	var b pgx.Batch
+	b.Queue(`SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&floor)
+	})
+	b.Queue(`SELECT kind, key, value, rev FROM gatehouse_records WHERE rev > $1 ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var r store.Record
+			if err := rows.Scan(&r.Kind, &r.Key, &r.Value, &r.Rev); err != nil {
+				return err
+			}
+			d.Changed = append(d.Changed, r)
+			present[store.Key{Kind: r.Kind, Key: r.Key}] = true
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT kind, key FROM gatehouse_tombstones WHERE rev > $1 ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k store.Key
+			if err := rows.Scan(&k.Kind, &k.Key); err != nil {
+				return err
+			}
+			if !present[k] {
+				d.Deleted = append(d.Deleted, k)
+			}
+		}
+		return rows.Err()
+	})
+	if err := t.q.SendBatch(t.ctx, &b).Close(); err != nil {
 		return store.Diff{}, err
 	}
 	if since < floor {
 		return store.Diff{}, store.ErrNoDiff
 	}
-	var d store.Diff
-	rows, err := t.q.Query(t.ctx, `SELECT kind, key, value, rev FROM gatehouse_records WHERE rev > $1 ORDER BY rev, kind, key`, since)
-	if err != nil {
-		return store.Diff{}, err
-	}
-	present := map[store.Key]bool{}
-	for rows.Next() {
-		var r store.Record
-		if err := rows.Scan(&r.Kind, &r.Key, &r.Value, &r.Rev); err != nil {
-			rows.Close()
-			return store.Diff{}, err
-		}
-		d.Changed = append(d.Changed, r)
-		present[store.Key{Kind: r.Kind, Key: r.Key}] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return store.Diff{}, err
-	}
-	rows, err = t.q.Query(t.ctx, `SELECT kind, key FROM gatehouse_tombstones WHERE rev > $1 ORDER BY rev, kind, key`, since)
-	if err != nil {
-		return store.Diff{}, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k store.Key
-		if err := rows.Scan(&k.Kind, &k.Key); err != nil {
-			return store.Diff{}, err
-		}
-		if !present[k] {
-			d.Deleted = append(d.Deleted, k)
-		}
-	}
-	return d, rows.Err()
+	return d, nil
 }

@@ -56,6 +56,8 @@ type Backend struct {
 
 	q *groupcommit.Queue // the writers' queue; nil until Open succeeds
 
+	path string // the file, for raw read connections (raw.go)
+
 	batches, batched atomic.Int64
 }
 
@@ -74,7 +76,7 @@ func Open(ctx context.Context, path string) (*Backend, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	b := &Backend{w: w, r: r}
+	b := &Backend{w: w, r: r, path: path}
 	if err := b.migrate(ctx); err != nil {
 		_ = errors.Join(r.Close(), w.Close())
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -262,7 +264,7 @@ func (b *Backend) View(ctx context.Context, fn func(store.Reader) error) (int64,
 	if err := sqlTx.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = 'rev'`).Scan(&rev); err != nil {
 		return 0, err
 	}
-	if err := fn(&tx{ctx: ctx, q: sqlTx, db: b.r, seen: rev}); err != nil {
+	if err := fn(&tx{ctx: ctx, q: sqlTx, db: b.r, seen: rev, path: b.path}); err != nil {
 		return 0, err
 	}
 	return rev, nil
@@ -340,6 +342,9 @@ type tx struct {
 	// this transaction sees, for ScanParts' sibling transactions.
 	db   *sql.DB
 	seen int64
+	// path is the database file, for ScanParts' raw connections (raw.go);
+	// "" in write transactions.
+	path string
 }
 
 func (t *tx) Get(kind, key string) (store.Record, error) {
@@ -415,25 +420,67 @@ func scanRange(ctx context.Context, q *sql.Tx, kind, lo, hi string, bounded bool
 
 // ScanParts implements store.ScanParts: the key range of kind under prefix
 // is cut at evenly spaced byte strings between its first and last key, and
-// each range after the first is read by its own read-only transaction,
-// which is used only if it sees the same revision as this one (every
-// commit that changes a record moves the revision), so that all the ranges
-// are of one state of the store; otherwise, and in write transactions, the
-// ranges are read here one after the other.
+// each range is read by its own read-only transaction on a raw connection
+// (raw.go: no Go allocation per row but the key), or failing that each
+// range after the first by a transaction of the readers' pool; either is
+// used only if it sees the same revision as this one (every commit that
+// changes a record moves the revision), so that all the ranges are of one
+// state of the store. Otherwise, and in write transactions, the ranges are
+// read here one after the other.
 func (t *tx) ScanParts(kind, prefix string, parts int, fn func(int, store.Record) error) error {
 	hi, bounded := prefixEnd(prefix)
 	seq := func() error {
 		return scanRange(t.ctx, t.q, kind, prefix, hi, bounded, nil, func(r store.Record) error { return fn(0, r) })
 	}
-	if t.db == nil || parts < 2 {
+	if t.db == nil {
 		return seq()
 	}
-	first, last, ok, err := t.keySpan(kind, prefix, hi, bounded)
-	if err != nil {
-		return err
+	var cuts []string
+	if parts >= 2 {
+		first, last, ok, err := t.keySpan(kind, prefix, hi, bounded)
+		if err != nil {
+			return err
+		}
+		if ok {
+			cuts = splitPoints(first, last, parts)
+		}
 	}
-	cuts := splitPoints(first, last, parts)
-	if !ok || len(cuts) == 0 {
+	bounds := func(p int) (lo, up string, bnd bool) {
+		lo, up, bnd = prefix, hi, bounded
+		if p > 0 {
+			lo = cuts[p-1]
+		}
+		if p < len(cuts) {
+			up, bnd = cuts[p], true
+		}
+		return lo, up, bnd
+	}
+	// On raw connections when they all see this transaction's revision
+	// (raw.go); else through database/sql as below.
+	if t.path != "" {
+		rs := make([]*rawRange, 0, len(cuts)+1)
+		ok := true
+		for range len(cuts) + 1 {
+			r, same, err := beginRaw(t.path, t.seen)
+			if err != nil || !same {
+				ok = false
+				break
+			}
+			rs = append(rs, r)
+		}
+		defer func() {
+			for _, r := range rs {
+				r.end()
+			}
+		}()
+		if ok {
+			return runParts(len(rs), func(p int, stop *atomic.Bool) error {
+				lo, up, bnd := bounds(p)
+				return rs[p].scan(t.ctx, kind, lo, up, bnd, stop, func(r store.Record) error { return fn(p, r) })
+			})
+		}
+	}
+	if len(cuts) == 0 {
 		return seq()
 	}
 	txs := []*sql.Tx{t.q}
@@ -456,26 +503,28 @@ func (t *tx) ScanParts(kind, prefix string, parts int, fn func(int, store.Record
 			return seq() // a commit came in between
 		}
 	}
+	return runParts(len(txs), func(p int, stop *atomic.Bool) error {
+		lo, up, bnd := bounds(p)
+		return scanRange(t.ctx, txs[p], kind, lo, up, bnd, stop, func(r store.Record) error { return fn(p, r) })
+	})
+}
+
+// runParts runs scan(p) for p in [0, n), p > 0 each on its own goroutine;
+// the first error sets stop (which the others check per record) and is
+// returned once all have ended.
+func runParts(n int, scan func(p int, stop *atomic.Bool) error) error {
 	var stop atomic.Bool
-	errs := make([]error, len(txs))
+	errs := make([]error, n)
 	var firstErr atomic.Int32 // 1 + the range whose error came first
 	run := func(p int) {
-		lo, up, bnd := prefix, hi, bounded
-		if p > 0 {
-			lo = cuts[p-1]
-		}
-		if p < len(cuts) {
-			up, bnd = cuts[p], true
-		}
-		err := scanRange(t.ctx, txs[p], kind, lo, up, bnd, &stop, func(r store.Record) error { return fn(p, r) })
-		if err != nil {
+		if err := scan(p, &stop); err != nil {
 			errs[p] = err
 			firstErr.CompareAndSwap(0, int32(p+1))
 			stop.Store(true)
 		}
 	}
 	var wg sync.WaitGroup
-	for p := 1; p < len(txs); p++ {
+	for p := 1; p < n; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
