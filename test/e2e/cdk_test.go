@@ -164,10 +164,12 @@ func TestCDK(t *testing.T) {
 	})
 }
 
-// withT is c for a subtest.
+// withT is c for a subtest, with a directory of its own (files such as
+// invoke's output must not be shared by the subtests that run in
+// parallel).
 func (c *cdkEnv) withT(t *testing.T) *cdkEnv {
 	d := *c
-	d.t = t
+	d.t, d.dir = t, t.TempDir()
 	return &d
 }
 
