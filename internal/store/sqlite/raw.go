@@ -23,7 +23,8 @@ import (
 // where SQLite has it, valid until the next row (store.ScanParts already
 // forbids keeping rec.Value).
 //
-// A rawConn, like the libc.TLS it runs on, belongs to one goroutine.
+// A rawConn, like the libc.TLS it runs on, is used by one goroutine at a
+// time (ScanParts opens it on its own goroutine and scans on another).
 type rawConn struct {
 	tls *libc.TLS
 	db  uintptr
@@ -215,10 +216,7 @@ func (r *rawRange) end() {
 // lo <= key (< hi if bounded) in key order. rec.Key is a new string,
 // rec.Value SQLite's memory (valid during the call only).
 func (r *rawRange) scan(ctx context.Context, kind, lo, hi string, bounded bool, stop *atomic.Bool, fn func(store.Record) error) error {
-	q, args := `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, []string{kind, lo}
-	if bounded {
-		q, args = `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, []string{kind, lo, hi}
-	}
+	q, args := rangeQuery(kind, lo, hi, bounded)
 	s, err := r.c.prepare(q, args...)
 	if err != nil {
 		return err

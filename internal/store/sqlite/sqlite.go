@@ -386,17 +386,26 @@ func (t *tx) Scan(kind, prefix string, fn func(store.Record) error) error {
 	return scanRange(t.ctx, t.q, kind, prefix, hi, bounded, nil, fn)
 }
 
+// rangeQuery is the query (and its arguments) of the records of kind with
+// lo <= key (< hi if bounded) in key order, for scanRange and its raw twin
+// (rawRange.scan).
+func rangeQuery(kind, lo, hi string, bounded bool) (string, []string) {
+	if bounded {
+		return `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, []string{kind, lo, hi}
+	}
+	return `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, []string{kind, lo}
+}
+
 // scanRange streams the records of kind with lo <= key (< hi if bounded)
 // in key order; it stops early, without error, once stop is set (another
 // range failed).
 func scanRange(ctx context.Context, q *sql.Tx, kind, lo, hi string, bounded bool, stop *atomic.Bool, fn func(store.Record) error) error {
-	var rows *sql.Rows
-	var err error
-	if bounded {
-		rows, err = q.QueryContext(ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? AND key < ? ORDER BY key`, kind, lo, hi)
-	} else {
-		rows, err = q.QueryContext(ctx, `SELECT key, value, rev FROM records WHERE kind = ? AND key >= ? ORDER BY key`, kind, lo)
+	query, args := rangeQuery(kind, lo, hi, bounded)
+	anys := make([]any, len(args))
+	for i, a := range args {
+		anys[i] = a
 	}
+	rows, err := q.QueryContext(ctx, query, anys...)
 	if err != nil {
 		return err
 	}
@@ -458,22 +467,12 @@ func (t *tx) ScanParts(kind, prefix string, parts int, fn func(int, store.Record
 	// On raw connections when they all see this transaction's revision
 	// (raw.go); else through database/sql as below.
 	if t.path != "" {
-		rs := make([]*rawRange, 0, len(cuts)+1)
-		ok := true
-		for range len(cuts) + 1 {
-			r, same, err := beginRaw(t.path, t.seen)
-			if err != nil || !same {
-				ok = false
-				break
-			}
-			rs = append(rs, r)
-		}
-		defer func() {
-			for _, r := range rs {
-				r.end()
-			}
-		}()
-		if ok {
+		if rs := t.beginRawRanges(len(cuts) + 1); rs != nil {
+			defer func() {
+				for _, r := range rs {
+					r.end()
+				}
+			}()
 			return runParts(len(rs), func(p int, stop *atomic.Bool) error {
 				lo, up, bnd := bounds(p)
 				return rs[p].scan(t.ctx, kind, lo, up, bnd, stop, func(r store.Record) error { return fn(p, r) })
@@ -507,6 +506,24 @@ func (t *tx) ScanParts(kind, prefix string, parts int, fn func(int, store.Record
 		lo, up, bnd := bounds(p)
 		return scanRange(t.ctx, txs[p], kind, lo, up, bnd, stop, func(r store.Record) error { return fn(p, r) })
 	})
+}
+
+// beginRawRanges opens n raw read transactions that all see this
+// transaction's revision, or none (nil: a commit came in, or a raw
+// connection could not be had; the caller falls back to database/sql).
+func (t *tx) beginRawRanges(n int) []*rawRange {
+	rs := make([]*rawRange, 0, n)
+	for range n {
+		r, same, err := beginRaw(t.path, t.seen)
+		if err != nil || !same {
+			for _, r := range rs {
+				r.end()
+			}
+			return nil
+		}
+		rs = append(rs, r)
+	}
+	return rs
 }
 
 // runParts runs scan(p) for p in [0, n), p > 0 each on its own goroutine;
