@@ -525,6 +525,9 @@ func (t *tx) Delete(kind, key string) error {
 	return nil
 }
 
+// floorQuery is the oldest revision ChangedSince can start from.
+const floorQuery = `SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`
+
 // ChangedSince implements store.DiffReader. Writers serialize on the
 // revision row and commit in revision order, so a repeatable-read
 // snapshot holds every write up to its revision and none after it: the
@@ -533,15 +536,16 @@ func (t *tx) ChangedSince(since int64) (store.Diff, error) {
 	// The floor, the records and the tombstones in one round trip (a
 	// pipelined batch in this transaction's snapshot): every write's
 	// catch-up on its node runs this under the view's lock (issue #17).
-	// Below the floor the rows read are discarded.
+	// Below the floor the reads return nothing (a node that far behind
+	// rebuilds from a full read).
 	var floor int64
 	var d store.Diff
 	present := map[store.Key]bool{}
 	var b pgx.Batch
-	b.Queue(`SELECT value FROM gatehouse_meta WHERE name = 'diff_floor'`).QueryRow(func(row pgx.Row) error {
+	b.Queue(floorQuery).QueryRow(func(row pgx.Row) error {
 		return row.Scan(&floor)
 	})
-	b.Queue(`SELECT kind, key, value, rev FROM gatehouse_records WHERE rev > $1 ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT kind, key, value, rev FROM gatehouse_records WHERE rev > $1 AND $1 >= (`+floorQuery+`) ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var r store.Record
 			if err := rows.Scan(&r.Kind, &r.Key, &r.Value, &r.Rev); err != nil {
@@ -552,7 +556,7 @@ func (t *tx) ChangedSince(since int64) (store.Diff, error) {
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT kind, key FROM gatehouse_tombstones WHERE rev > $1 ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT kind, key FROM gatehouse_tombstones WHERE rev > $1 AND $1 >= (`+floorQuery+`) ORDER BY rev, kind, key`, since).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k store.Key
 			if err := rows.Scan(&k.Kind, &k.Key); err != nil {
