@@ -60,7 +60,7 @@ test-short: $(SUMMARY) ## unit tests only (-short, no test/ packages): no binary
 # go test starts packages in the order they are named: the longest ones
 # (mostly waiting on real tools) first, so they overlap the rest instead
 # of running alone at the end.
-SLOW_PKGS = ./test/e2e ./internal/cfn ./internal/iam ./examples
+SLOW_PKGS = ./test/e2e ./internal/cfn ./internal/lambda ./examples ./internal/iam ./internal/s3
 # Four test binaries at a time, not GOMAXPROCS (2 here): the end-to-end
 # packages spend much of their time waiting on tools and servers, and two
 # at a time left a third of this 2-core machine idle. -ldflags=-w: no
@@ -68,8 +68,11 @@ SLOW_PKGS = ./test/e2e ./internal/cfn ./internal/iam ./examples
 # -race link, which go test does not cache (~4 s of CPU per package).
 TESTFLAGS = -race -p 4 -ldflags=-w -timeout 20m
 
+# .ci/with-awsfork.sh serves `aws` from a fork server that has the AWS CLI
+# v1 imported already: the same CLI code, a quarter of the CPU per run
+# (internal/tools/awsfork). GATEHOUSE_AWSFORK=0 runs the CLI plainly.
 test: deps vet $(SUMMARY) ## everything, with -race: unit and end-to-end tests; starts PostgreSQL for them
-	@.ci/with-postgres.sh bash -o pipefail -c '$(GO) test $(TESTFLAGS) -json $(GOTESTFLAGS) $(SLOW_PKGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
+	@.ci/with-postgres.sh .ci/with-awsfork.sh bash -o pipefail -c '$(GO) test $(TESTFLAGS) -json $(GOTESTFLAGS) $(SLOW_PKGS) ./... 2>&1 | $(SUMMARY) -log bin/test.log'
 
 $(SUMMARY):
 	@$(GO) build -o $@ ./internal/tools/testsummary
