@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -64,12 +65,52 @@ func terraformDir(t *testing.T, srv *gatehousetest.Server, name string) (string,
 `), 0o644)
 	env := append(gatehousetest.ClientEnv(srv.URL, gatehousetest.AccessKeyID, gatehousetest.SecretAccessKey),
 		"TF_CLI_CONFIG_FILE="+rc, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_VAR_endpoint="+srv.URL)
+	var reattach string
 	return dir, func(args ...string) (string, error) {
+		if reattach == "" && len(args) > 0 && args[0] != "init" {
+			reattach = startProvider(t, dir, env)
+		}
 		cmd := exec.Command("terraform", args...)
 		cmd.Dir, cmd.Env = dir, env
+		if reattach != "" {
+			cmd.Env = append(env[:len(env):len(env)], "TF_REATTACH_PROVIDERS="+reattach)
+		}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+}
+
+// startProvider starts the AWS provider that init installed in dir once,
+// in the provider's debug mode, and returns the TF_REATTACH_PROVIDERS value
+// with which every later terraform command uses it instead of starting its
+// own. The provider is the same binary: only its start-up and the first
+// schema build (~5 s of CPU per command on this 2-core machine) are shared.
+// The provider gets the environment terraform would give it.
+func startProvider(t *testing.T, dir string, env []string) string {
+	t.Helper()
+	bins, _ := filepath.Glob(filepath.Join(dir, ".terraform/providers/registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws_*"))
+	if len(bins) != 1 {
+		t.Fatalf("the AWS provider installed by terraform init: found %v", bins)
+	}
+	cmd := exec.Command(bins[0], "-debug")
+	cmd.Dir, cmd.Env = dir, env
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if _, v, ok := strings.Cut(sc.Text(), "TF_REATTACH_PROVIDERS='"); ok {
+			go func() { _, _ = io.Copy(io.Discard, stdout) }()
+			return strings.TrimSuffix(strings.TrimSpace(v), "'")
+		}
+	}
+	t.Fatalf("the AWS provider in debug mode printed no TF_REATTACH_PROVIDERS: %v", sc.Err())
+	return ""
 }
 
 // pythonZip is a deployment package whose index.handler returns body.
