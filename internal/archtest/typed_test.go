@@ -18,6 +18,7 @@ import (
 var typedServices = map[string]string{
 	"internal/ssm": server.SurfaceSSM,
 	"internal/ecr": server.SurfaceECR,
+	"internal/sts": server.SurfaceSTS,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation
