@@ -29,7 +29,7 @@ var surfaceOf = map[string]string{
 
 // TestOperationLabelsAreRegistered: every operation name written in code
 // (an argument of awsproto.SetOperation, a name returned by a router, a
-// case of STS's or IAM's action switch) is in its surface's registered set
+// case of IAM's action switch) is in its surface's registered set
 // (app.Operations), so it is not recorded as "unknown"; and only the
 // packages above name operations at all. The metrics layer maps anything
 // unregistered to "unknown" regardless (issue #12 item 7); this keeps the

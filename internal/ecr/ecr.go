@@ -41,8 +41,7 @@ type Config struct {
 type Service struct {
 	cfg     Config
 	surface pipeline.Surface
-	ops     map[string]*pipeline.Operation
-	frame   *pipeline.JSON11
+	frame   *pipeline.JSON11[*request]
 }
 
 const (
@@ -65,21 +64,26 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Service{cfg: cfg, ops: operations.Index()}
+	s := &Service{cfg: cfg}
 	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.ECRAccessDenied, Legacy: cfg.LegacyDenyMessages}
-	s.frame = &pipeline.JSON11{TargetPrefix: targetPrefix, SigningName: "ecr", MaxRequest: maxRequest, Ops: s.ops,
+	s.frame = &pipeline.JSON11[*request]{TargetPrefix: targetPrefix, SigningName: "ecr", MaxRequest: maxRequest, Ops: operations,
 		Unknown: awserr.ECRUnknownOperation, UnknownText: "gatehouse serves ECR's repository registry only", Serialization: awserr.ECRSerialization, Internal: awserr.ECRServer,
-		Authn: cfg.Authn, Log: cfg.Log, Handle: s.handle}
+		Authn: cfg.Authn, Log: cfg.Log, Surface: &s.surface, NewCall: s.newRequest}
 	return s
 }
 
 // operations are the ECR operations served, with their IAM actions
 // (Service Authorization Reference, "Actions defined by Amazon Elastic
-// Container Registry").
-var operations = pipeline.Table{
-	{Name: "CreateRepository", Actions: []string{"ecr:CreateRepository"}, Keys: pipeline.TaggingKeys},
-	{Name: "DescribeRepositories", Actions: []string{"ecr:DescribeRepositories"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "DeleteRepository", Actions: []string{"ecr:DeleteRepository"}, Keys: pipeline.ResourceTagKeys},
+// Container Registry") and their typed handlers. CreateRepository's
+// resource and keys are its input's, so the pipeline authorizes it before
+// the handler runs; the others see the repository's stored tags.
+var operations = pipeline.Handlers[*request]{
+	pipeline.HandleAuthorized(pipeline.Operation{Name: "CreateRepository", Actions: []string{"ecr:CreateRepository"}, Keys: pipeline.TaggingKeys},
+		(*request).createTarget, (*request).createRepository),
+	pipeline.Handle(pipeline.Operation{Name: "DescribeRepositories", Actions: []string{"ecr:DescribeRepositories"}, Keys: pipeline.ResourceTagKeys},
+		(*request).describeRepositories),
+	pipeline.Handle(pipeline.Operation{Name: "DeleteRepository", Actions: []string{"ecr:DeleteRepository"}, Keys: pipeline.ResourceTagKeys},
+		(*request).deleteRepository),
 }
 
 // Operations returns the names of the operations served (metrics labels,
@@ -87,38 +91,22 @@ var operations = pipeline.Table{
 func Operations() []string { return operations.Names() }
 
 // OperationTable returns the operations with their IAM actions.
-func OperationTable() pipeline.Table { return append(pipeline.Table(nil), operations...) }
+func OperationTable() pipeline.Table { return operations.Table() }
 
+// request is one authenticated call.
 type request struct {
+	s      *Service
+	v      *pipeline.Invocation
 	r      *http.Request
 	caller *authn.Principal
 	region string
-	op     *pipeline.Operation
 }
 
-var handlers map[string]func(*Service, *request, []byte) (any, error)
-
-func init() {
-	handlers = map[string]func(*Service, *request, []byte) (any, error){
-		"CreateRepository":     (*Service).createRepository,
-		"DescribeRepositories": (*Service).describeRepositories,
-		"DeleteRepository":     (*Service).deleteRepository,
-	}
+func (s *Service) newRequest(v *pipeline.Invocation) *request {
+	return &request{s: s, v: v, r: v.Request, caller: v.Caller, region: v.Region}
 }
 
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.frame.ServeHTTP(w, r) }
-
-// handle runs an authenticated call with the operation's handler.
-func (s *Service) handle(c *pipeline.JSON11Call) (any, error) {
-	h := handlers[c.Op.Name]
-	if h == nil {
-		return nil, awserr.ECRUnknownOperation.Errorf("gatehouse serves ECR's repository registry only; operation %s is unknown", c.Op.Name)
-	}
-	return h(s, &request{r: c.R, caller: c.Caller, region: c.Region, op: c.Op}, c.Body)
-}
-
-// decode parses a JSON 1.1 body strictly (pipeline.DecodeJSON11).
-func decode(body []byte, v any) error { return pipeline.DecodeJSON11(body, v, awserr.ECRSerialization) }
 
 // Tag is a repository tag.
 type Tag struct {
@@ -188,65 +176,85 @@ func (q *request) registry(id *string) (string, error) {
 
 func key(account, region, name string) string { return account + "/" + region + "/" + name }
 
-func (s *Service) authorize(q *request, action, account, name string, keys func(*policy.Context)) error {
-	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller,
-		AuthzRequest: pipeline.AuthzRequest{Action: action, Resource: arn.ECRRepository(q.region, account, name)}, Keys: keys, Op: q.op})
-	return err
+// authorize asks whether the caller may perform action on repository name
+// of account's registry.
+func (q *request) authorize(action, account, name string, keys func(*policy.Context)) error {
+	return q.v.Authorize(action, arn.ECRRepository(q.region, account, name), keys)
 }
 
 func notFound(name, account string) error {
 	return awserr.ECRRepositoryNotFound.Errorf("The repository with name '%s' does not exist in the registry with id '%s'", name, account)
 }
 
-func (s *Service) createRepository(q *request, body []byte) (any, error) {
-	var in struct {
-		RegistryID                 *string     `json:"registryId"`
-		RepositoryName             string      `json:"repositoryName"`
-		Tags                       []Tag       `json:"tags"`
-		ImageTagMutability         *string     `json:"imageTagMutability"`
-		ImageScanningConfiguration *scanConfig `json:"imageScanningConfiguration"`
-		EncryptionConfiguration    *struct {
-			EncryptionType string `json:"encryptionType"`
-			KmsKey         string `json:"kmsKey"`
-		} `json:"encryptionConfiguration"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type createIn struct {
+	RegistryID                 *string     `json:"registryId"`
+	RepositoryName             string      `json:"repositoryName"`
+	Tags                       []Tag       `json:"tags"`
+	ImageTagMutability         *string     `json:"imageTagMutability"`
+	ImageScanningConfiguration *scanConfig `json:"imageScanningConfiguration"`
+	EncryptionConfiguration    *struct {
+		EncryptionType string `json:"encryptionType"`
+		KmsKey         string `json:"kmsKey"`
+	} `json:"encryptionConfiguration"`
+}
+
+type repositoryOut struct {
+	Repository Repository `json:"repository"`
+}
+
+// check validates the input as AWS does before authorizing; it returns
+// the registry's account and the tags by key.
+func (q *request) check(in *createIn) (string, map[string]string, error) {
 	account, err := q.registry(in.RegistryID)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if err := checkName("repositoryName", in.RepositoryName); err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	r := &repo{Name: in.RepositoryName, Mutability: "MUTABLE", Created: float64(s.cfg.Now().UnixMilli()) / 1000}
-	if in.ImageTagMutability != nil {
-		if *in.ImageTagMutability != "MUTABLE" && *in.ImageTagMutability != "IMMUTABLE" {
-			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [IMMUTABLE, MUTABLE]'")
-		}
-		r.Mutability = *in.ImageTagMutability
-	}
-	if in.ImageScanningConfiguration != nil {
-		r.ScanOnPush = in.ImageScanningConfiguration.ScanOnPush
+	if in.ImageTagMutability != nil && *in.ImageTagMutability != "MUTABLE" && *in.ImageTagMutability != "IMMUTABLE" {
+		return "", nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'Member must satisfy enum value set: [IMMUTABLE, MUTABLE]'")
 	}
 	if e := in.EncryptionConfiguration; e != nil && e.EncryptionType != "AES256" {
 		// KMS encryption needs customer keys, which gatehouse does not keep.
-		return nil, awserr.ECRInvalidParameter.Errorf("gatehouse supports encryptionType AES256 only (got %q)", e.EncryptionType)
+		return "", nil, awserr.ECRInvalidParameter.Errorf("gatehouse supports encryptionType AES256 only (got %q)", e.EncryptionType)
 	}
 	if len(in.Tags) > 50 {
-		return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'Member must have length less than or equal to 50'")
+		return "", nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'Member must have length less than or equal to 50'")
 	}
 	tags := map[string]string{}
 	for _, t := range in.Tags {
 		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'tag keys are 1-128 characters, values at most 256'")
+			return "", nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'tags' failed to satisfy constraint: 'tag keys are 1-128 characters, values at most 256'")
 		}
 		tags[t.Key] = t.Value
 	}
-	r.Tags = in.Tags
-	if err := s.authorize(q, "ecr:CreateRepository", account, r.Name, func(c *policy.Context) { pipeline.RequestTags(c, pipeline.TagsFromMap(tags)) }); err != nil {
+	return account, tags, nil
+}
+
+// createTarget: CreateRepository on the new repository's ARN, with the
+// request's tags.
+func (q *request) createTarget(in *createIn) (pipeline.Target, error) {
+	account, tags, err := q.check(in)
+	if err != nil {
+		return pipeline.Target{}, err
+	}
+	return pipeline.Target{Resources: []string{arn.ECRRepository(q.region, account, in.RepositoryName)},
+		Keys: func(c *policy.Context) { pipeline.RequestTags(c, pipeline.TagsFromMap(tags)) }}, nil
+}
+
+func (q *request) createRepository(in *createIn) (*repositoryOut, error) {
+	s := q.s
+	account, _, err := q.check(in)
+	if err != nil {
 		return nil, err
+	}
+	r := &repo{Name: in.RepositoryName, Mutability: "MUTABLE", Created: float64(s.cfg.Now().UnixMilli()) / 1000, Tags: in.Tags}
+	if in.ImageTagMutability != nil {
+		r.Mutability = *in.ImageTagMutability
+	}
+	if in.ImageScanningConfiguration != nil {
+		r.ScanOnPush = in.ImageScanningConfiguration.ScanOnPush
 	}
 	if account != q.caller.AccountID {
 		// Only the registry's own account creates in it.
@@ -268,9 +276,7 @@ func (s *Service) createRepository(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Repository Repository `json:"repository"`
-	}{q.wire(account, r)}, nil
+	return &repositoryOut{q.wire(account, r)}, nil
 }
 
 func (s *Service) load(ctx context.Context, account, region, name string) (*repo, error) {
@@ -296,23 +302,23 @@ func tagKeys(r *repo) func(*policy.Context) {
 	return func(c *policy.Context) { pipeline.ResourceTags(c, pipeline.TagsFromMap(tags)) }
 }
 
-func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
-	var in struct {
-		RegistryID      *string  `json:"registryId"`
-		RepositoryNames []string `json:"repositoryNames"`
-		NextToken       *string  `json:"nextToken"`
-		MaxResults      *int     `json:"maxResults"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type describeIn struct {
+	RegistryID      *string  `json:"registryId"`
+	RepositoryNames []string `json:"repositoryNames"`
+	NextToken       *string  `json:"nextToken"`
+	MaxResults      *int     `json:"maxResults"`
+}
+
+type describeOut struct {
+	Repositories []Repository `json:"repositories"`
+	NextToken    string       `json:"nextToken,omitempty"`
+}
+
+func (q *request) describeRepositories(in *describeIn) (*describeOut, error) {
+	s := q.s
 	account, err := q.registry(in.RegistryID)
 	if err != nil {
 		return nil, err
-	}
-	type out struct {
-		Repositories []Repository `json:"repositories"`
-		NextToken    string       `json:"nextToken,omitempty"`
 	}
 	if in.RepositoryNames != nil {
 		if in.NextToken != nil || in.MaxResults != nil {
@@ -321,7 +327,7 @@ func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
 		if len(in.RepositoryNames) == 0 || len(in.RepositoryNames) > maxNames {
 			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'Member must have length between 1 and 100'")
 		}
-		res := out{Repositories: []Repository{}}
+		res := &describeOut{Repositories: []Repository{}}
 		for _, n := range in.RepositoryNames {
 			if err := checkName("repositoryNames", n); err != nil {
 				return nil, err
@@ -336,7 +342,7 @@ func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
 			}
 			// Authorized before the answer, so a caller without the
 			// permission learns nothing of which names exist.
-			if err := s.authorize(q, "ecr:DescribeRepositories", account, n, keys); err != nil {
+			if err := q.authorize("ecr:DescribeRepositories", account, n, keys); err != nil {
 				return nil, err
 			}
 			if r == nil {
@@ -360,7 +366,7 @@ func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
 			return nil, awserr.ECRInvalidParameter.New("Invalid parameter at 'nextToken': the token is not valid")
 		}
 	}
-	if err := s.authorize(q, "ecr:DescribeRepositories", account, "*", nil); err != nil {
+	if err := q.authorize("ecr:DescribeRepositories", account, "*", nil); err != nil {
 		return nil, err
 	}
 	recs, err := s.cfg.Store.List(q.r.Context(), kindRepo, key(account, q.region, ""))
@@ -378,7 +384,7 @@ func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
 		}
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
-	res := out{Repositories: []Repository{}}
+	res := &describeOut{Repositories: []Repository{}}
 	for i, r := range all {
 		if i == limit {
 			res.NextToken = all[i-1].Name
@@ -389,15 +395,14 @@ func (s *Service) describeRepositories(q *request, body []byte) (any, error) {
 	return res, nil
 }
 
-func (s *Service) deleteRepository(q *request, body []byte) (any, error) {
-	var in struct {
-		RegistryID     *string `json:"registryId"`
-		RepositoryName string  `json:"repositoryName"`
-		Force          bool    `json:"force"`
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type deleteIn struct {
+	RegistryID     *string `json:"registryId"`
+	RepositoryName string  `json:"repositoryName"`
+	Force          bool    `json:"force"`
+}
+
+func (q *request) deleteRepository(in *deleteIn) (*repositoryOut, error) {
+	s := q.s
 	account, err := q.registry(in.RegistryID)
 	if err != nil {
 		return nil, err
@@ -413,7 +418,7 @@ func (s *Service) deleteRepository(q *request, body []byte) (any, error) {
 	if r != nil {
 		keys = tagKeys(r)
 	}
-	if err := s.authorize(q, "ecr:DeleteRepository", account, in.RepositoryName, keys); err != nil {
+	if err := q.authorize("ecr:DeleteRepository", account, in.RepositoryName, keys); err != nil {
 		return nil, err
 	}
 	if r == nil {
@@ -430,7 +435,5 @@ func (s *Service) deleteRepository(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Repository Repository `json:"repository"`
-	}{q.wire(account, r)}, nil
+	return &repositoryOut{q.wire(account, r)}, nil
 }

@@ -21,8 +21,11 @@ import (
 // with X-Amz-Target PREFIX.Operation), the one place that routes the
 // target, authenticates and reads the bounded body, and renders the output
 // or the error through awsproto. Parameter Store and ECR share it; a
-// service supplies its error codes and its Handle.
-type JSON11 struct {
+// service supplies its error codes, its operation table with the typed
+// handlers (Ops) and how a call becomes its per-call value C (NewCall).
+// The frame decodes each input with DecodeJSON11 into the operation's
+// input type.
+type JSON11[C any] struct {
 	// TargetPrefix is the X-Amz-Target prefix, e.g. "AmazonSSM.".
 	TargetPrefix string
 	// SigningName is the SigV4 service name the caller signs for.
@@ -30,7 +33,7 @@ type JSON11 struct {
 	// MaxRequest bounds the request body.
 	MaxRequest int64
 	// Ops are the operations served; any other target is unknown.
-	Ops map[string]*Operation
+	Ops Handlers[C]
 	// Unknown is the service's UnknownOperationException, UnknownText
 	// what its message says gatehouse serves (e.g. "gatehouse serves
 	// Parameter Store only").
@@ -42,26 +45,17 @@ type JSON11 struct {
 	Internal      awserr.Code
 	Authn         *authn.Authenticator
 	Log           *slog.Logger
-	// Handle runs the operation for an authenticated caller.
-	Handle func(c *JSON11Call) (any, error)
-}
-
-// JSON11Call is one authenticated call of a JSON 1.1 operation.
-type JSON11Call struct {
-	R      *http.Request
-	Op     *Operation
-	Caller *authn.Principal
-	// Region is the region the request was signed for.
-	Region string
-	// Body is the request body, valid until Handle returns.
-	Body []byte
+	// Surface authorizes the operations.
+	Surface *Surface
+	// NewCall returns the service's value for one authenticated call.
+	NewCall func(*Invocation) C
 }
 
 // opNameRE is what an operation name may look like in an error message;
 // anything else is not echoed.
 var opNameRE = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
 
-func (f *JSON11) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *JSON11[C]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := f.serve(w, r); err != nil {
 		var ae *awserr.Error
 		if !errors.As(err, &ae) && !errors.Is(err, store.ErrUnavailable) {
@@ -72,13 +66,13 @@ func (f *JSON11) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *JSON11) serve(w http.ResponseWriter, r *http.Request) error {
+func (f *JSON11[C]) serve(w http.ResponseWriter, r *http.Request) error {
 	name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), f.TargetPrefix)
 	if r.Method != http.MethodPost || r.URL.Path != "/" || !ok {
 		return f.Unknown.New("")
 	}
-	op := f.Ops[name]
-	if op == nil {
+	h := f.Ops.Lookup(name)
+	if h == nil {
 		if !opNameRE.MatchString(name) {
 			name = "(invalid)"
 		}
@@ -99,7 +93,10 @@ func (f *JSON11) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer b.Release()
 	awsproto.MetaFrom(r.Context()).Principal = caller.ARN
-	out, err := f.Handle(&JSON11Call{R: r, Op: op, Caller: caller, Region: vr.Region, Body: b.Bytes()})
+	body := b.Bytes() // valid until Serve returns
+	v := &Invocation{Request: r, Op: &h.Operation, Caller: caller, Region: vr.Region, Surface: f.Surface,
+		Decode: func(in any) error { return DecodeJSON11(body, in, f.Serialization) }}
+	out, err := h.Serve(v, f.NewCall(v))
 	if err != nil {
 		return err
 	}

@@ -148,12 +148,16 @@ func TestTags(t *testing.T) {
 
 // fakeAuthz records what it was asked and answers d.
 type fakeAuthz struct {
-	d   policy.Decision
-	got pipeline.AuthzRequest
+	d     policy.Decision
+	got   pipeline.AuthzRequest
+	onAsk func(pipeline.AuthzRequest)
 }
 
 func (f *fakeAuthz) Authorize(p *authn.Principal, req pipeline.AuthzRequest) policy.Decision {
 	f.got = req
+	if f.onAsk != nil {
+		f.onAsk(req)
+	}
 	return f.d
 }
 

@@ -168,11 +168,13 @@ type putIn struct {
 	DataType       *string
 }
 
-func (s *Service) putParameter(q *request, body []byte) (any, error) {
-	var in putIn
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type putOut struct {
+	Version int64
+	Tier    string
+}
+
+func (q *request) putParameter(in *putIn) (*putOut, error) {
+	s := q.s
 	if err := checkName(in.Name); err != nil {
 		return nil, err
 	}
@@ -204,13 +206,10 @@ func (s *Service) putParameter(q *request, body []byte) (any, error) {
 	if cur == nil || len(cur.Tags) == 0 {
 		keys = func(c *policy.Context) { pipeline.RequestTags(c, tags) }
 	}
-	if err := s.authorize(q, "ssm:PutParameter", s.paramARN(q, in.Name), keys); err != nil {
+	if err := q.authorize("ssm:PutParameter", s.paramARN(q, in.Name), keys); err != nil {
 		return nil, err
 	}
-	var out struct {
-		Version int64
-		Tier    string
-	}
+	var out putOut
 	now := s.cfg.Now().UTC()
 	_, err = s.cfg.Store.Update(ctx, func(tx store.Tx) error {
 		key := recordKey(q.caller.AccountID, q.region, in.Name)
@@ -331,7 +330,7 @@ func (s *Service) putParameter(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return &out, nil
 }
 
 func checkTags(in []tag) ([]pipeline.Tag, error) {
@@ -409,14 +408,15 @@ func pickVersion(p *param, ver int64) *version {
 	return nil
 }
 
-func (s *Service) getParameter(q *request, body []byte) (any, error) {
-	var in struct {
-		Name           string
-		WithDecryption *bool
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type getIn struct {
+	Name           string
+	WithDecryption *bool
+}
+
+type getOut struct{ Parameter parameterOut }
+
+func (q *request) getParameter(in *getIn) (*getOut, error) {
+	s := q.s
 	name, ver, err := resolveName(q, in.Name)
 	if err != nil {
 		return nil, err
@@ -425,7 +425,7 @@ func (s *Service) getParameter(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(q, "ssm:GetParameter", s.paramARN(q, name), resourceTags(p)); err != nil {
+	if err := q.authorize("ssm:GetParameter", s.paramARN(q, name), resourceTags(p)); err != nil {
 		return nil, err
 	}
 	if p == nil {
@@ -443,24 +443,25 @@ func (s *Service) getParameter(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Parameter parameterOut }{out}, nil
+	return &getOut{out}, nil
 }
 
-func (s *Service) getParameters(q *request, body []byte) (any, error) {
-	var in struct {
-		Names          []string
-		WithDecryption *bool
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type getManyIn struct {
+	Names          []string
+	WithDecryption *bool
+}
+
+type getManyOut struct {
+	Parameters        []parameterOut
+	InvalidParameters []string
+}
+
+func (q *request) getParameters(in *getManyIn) (*getManyOut, error) {
+	s := q.s
 	if len(in.Names) < 1 || len(in.Names) > 10 {
 		return nil, awserr.SSMValidation.New("1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10")
 	}
-	out := struct {
-		Parameters        []parameterOut
-		InvalidParameters []string
-	}{Parameters: []parameterOut{}, InvalidParameters: []string{}}
+	out := &getManyOut{Parameters: []parameterOut{}, InvalidParameters: []string{}}
 	seen := map[string]bool{}
 	for _, n := range in.Names {
 		if seen[n] {
@@ -477,7 +478,7 @@ func (s *Service) getParameters(q *request, body []byte) (any, error) {
 			return nil, err
 		}
 		// Every named parameter must be allowed, found or not.
-		if err := s.authorize(q, "ssm:GetParameters", s.paramARN(q, name), resourceTags(p)); err != nil {
+		if err := q.authorize("ssm:GetParameters", s.paramARN(q, name), resourceTags(p)); err != nil {
 			return nil, err
 		}
 		if p == nil {
@@ -548,42 +549,62 @@ type filter struct {
 	Values []string
 }
 
-func (s *Service) getParametersByPath(q *request, body []byte) (any, error) {
-	var in struct {
-		Path             string
-		Recursive        *bool
-		ParameterFilters []filter
-		WithDecryption   *bool
-		MaxResults       *int
-		NextToken        *string
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type byPathIn struct {
+	Path             string
+	Recursive        *bool
+	ParameterFilters []filter
+	WithDecryption   *bool
+	MaxResults       *int
+	NextToken        *string
+}
+
+type byPathOut struct {
+	Parameters []parameterOut
+	NextToken  string `json:",omitempty"`
+}
+
+// check validates the input as AWS does before authorizing; it returns
+// the page size.
+func (in *byPathIn) check() (int, error) {
 	max := 10
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 10 {
-			return nil, awserr.SSMValidation.Errorf("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10", *in.MaxResults)
+			return 0, awserr.SSMValidation.Errorf("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10", *in.MaxResults)
 		}
 		max = *in.MaxResults
 	}
 	path := in.Path
 	if !strings.HasPrefix(path, "/") || len(path) > 2048 || !nameCharsRE.MatchString(path) {
-		return nil, awserr.SSMValidation.New("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".")
+		return 0, awserr.SSMValidation.New("The parameter doesn't meet the parameter name requirements. The parameter name must begin with a forward slash \"/\".")
 	}
 	for _, f := range in.ParameterFilters {
 		if f.Key == "Name" || f.Key == "Path" {
-			return nil, awserr.SSMInvalidFilterKey.Errorf("The following filter key is not valid: %s. Valid filter keys include: [Type, KeyId, Label].", f.Key)
+			return 0, awserr.SSMInvalidFilterKey.Errorf("The following filter key is not valid: %s. Valid filter keys include: [Type, KeyId, Label].", f.Key)
 		}
 	}
-	if err := s.authorize(q, "ssm:GetParametersByPath", s.paramARN(q, strings.TrimSuffix(path, "/")+func() string {
-		if path == "/" {
-			return "/"
-		}
-		return ""
-	}()), nil); err != nil {
+	return max, nil
+}
+
+// byPathTarget is GetParametersByPath's resource: the path's ARN (the
+// root path "/" is parameter/).
+func (q *request) byPathTarget(in *byPathIn) (pipeline.Target, error) {
+	if _, err := in.check(); err != nil {
+		return pipeline.Target{}, err
+	}
+	name := strings.TrimSuffix(in.Path, "/")
+	if in.Path == "/" {
+		name = "/"
+	}
+	return pipeline.Target{Resources: []string{q.s.paramARN(q, name)}}, nil
+}
+
+func (q *request) getParametersByPath(in *byPathIn) (*byPathOut, error) {
+	s := q.s
+	max, err := in.check()
+	if err != nil {
 		return nil, err
 	}
+	path := in.Path
 	prefix := path
 	if !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
@@ -610,10 +631,7 @@ func (s *Service) getParametersByPath(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Parameters []parameterOut
-		NextToken  string `json:",omitempty"`
-	}{Parameters: []parameterOut{}, NextToken: next}
+	out := &byPathOut{Parameters: []parameterOut{}, NextToken: next}
 	for _, p := range pg {
 		po, err := s.render(q, p, p.current(), in.WithDecryption != nil && *in.WithDecryption, "")
 		if err != nil {
@@ -707,16 +725,36 @@ func contains(ss []string, s string) bool {
 	return false
 }
 
-func (s *Service) getParameterHistory(q *request, body []byte) (any, error) {
-	var in struct {
-		Name           string
-		WithDecryption *bool
-		MaxResults     *int
-		NextToken      *string
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type historyIn struct {
+	Name           string
+	WithDecryption *bool
+	MaxResults     *int
+	NextToken      *string
+}
+
+type hist struct {
+	Name             string
+	Type             string
+	KeyId            string `json:",omitempty"`
+	LastModifiedDate float64
+	LastModifiedUser string
+	Description      string `json:",omitempty"`
+	Value            string
+	AllowedPattern   string `json:",omitempty"`
+	Version          int64
+	Labels           []string
+	Tier             string
+	Policies         []any
+	DataType         string
+}
+
+type historyOut struct {
+	Parameters []hist
+	NextToken  string `json:",omitempty"`
+}
+
+func (q *request) getParameterHistory(in *historyIn) (*historyOut, error) {
+	s := q.s
 	name, _, err := resolveName(q, in.Name)
 	if err != nil {
 		return nil, err
@@ -725,7 +763,7 @@ func (s *Service) getParameterHistory(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(q, "ssm:GetParameterHistory", s.paramARN(q, name), resourceTags(p)); err != nil {
+	if err := q.authorize("ssm:GetParameterHistory", s.paramARN(q, name), resourceTags(p)); err != nil {
 		return nil, err
 	}
 	if p == nil {
@@ -747,25 +785,7 @@ func (s *Service) getParameterHistory(q *request, body []byte) (any, error) {
 		}
 		start = n
 	}
-	type hist struct {
-		Name             string
-		Type             string
-		KeyId            string `json:",omitempty"`
-		LastModifiedDate float64
-		LastModifiedUser string
-		Description      string `json:",omitempty"`
-		Value            string
-		AllowedPattern   string `json:",omitempty"`
-		Version          int64
-		Labels           []string
-		Tier             string
-		Policies         []any
-		DataType         string
-	}
-	out := struct {
-		Parameters []hist
-		NextToken  string `json:",omitempty"`
-	}{Parameters: []hist{}}
+	out := &historyOut{Parameters: []hist{}}
 	end := min(start+max, len(p.Versions))
 	for i := start; i < end; i++ {
 		v := &p.Versions[i]
@@ -787,11 +807,13 @@ func (s *Service) getParameterHistory(q *request, body []byte) (any, error) {
 	return out, nil
 }
 
-func (s *Service) deleteParameter(q *request, body []byte) (any, error) {
-	var in struct{ Name string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type deleteIn struct{ Name string }
+
+// empty is the output of an operation that answers {}.
+type empty struct{}
+
+func (q *request) deleteParameter(in *deleteIn) (*empty, error) {
+	s := q.s
 	name, ver, err := resolveName(q, in.Name)
 	if err != nil || ver != 0 {
 		return nil, awserr.SSMParameterNotFound.New("")
@@ -800,7 +822,7 @@ func (s *Service) deleteParameter(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(q, "ssm:DeleteParameter", s.paramARN(q, name), resourceTags(p)); err != nil {
+	if err := q.authorize("ssm:DeleteParameter", s.paramARN(q, name), resourceTags(p)); err != nil {
 		return nil, err
 	}
 	_, err = s.cfg.Store.Update(q.r.Context(), func(tx store.Tx) error {
@@ -813,21 +835,22 @@ func (s *Service) deleteParameter(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, nil
+	return &empty{}, nil
 }
 
-func (s *Service) deleteParameters(q *request, body []byte) (any, error) {
-	var in struct{ Names []string }
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type deleteManyIn struct{ Names []string }
+
+type deleteManyOut struct {
+	DeletedParameters []string
+	InvalidParameters []string
+}
+
+func (q *request) deleteParameters(in *deleteManyIn) (*deleteManyOut, error) {
+	s := q.s
 	if len(in.Names) < 1 || len(in.Names) > 10 {
 		return nil, awserr.SSMValidation.New("1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length less than or equal to 10")
 	}
-	out := struct {
-		DeletedParameters []string
-		InvalidParameters []string
-	}{DeletedParameters: []string{}, InvalidParameters: []string{}}
+	out := &deleteManyOut{DeletedParameters: []string{}, InvalidParameters: []string{}}
 	for _, n := range in.Names {
 		name, ver, err := resolveName(q, n)
 		if err != nil || ver != 0 {
@@ -838,7 +861,7 @@ func (s *Service) deleteParameters(q *request, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.authorize(q, "ssm:DeleteParameters", s.paramARN(q, name), resourceTags(p)); err != nil {
+		if err := q.authorize("ssm:DeleteParameters", s.paramARN(q, name), resourceTags(p)); err != nil {
 			return nil, err
 		}
 		deleted := false
@@ -863,40 +886,72 @@ func (s *Service) deleteParameters(q *request, body []byte) (any, error) {
 	return out, nil
 }
 
-func (s *Service) describeParameters(q *request, body []byte) (any, error) {
-	var in struct {
-		Filters []struct {
-			Key    string
-			Values []string
-		}
-		ParameterFilters []filter
-		MaxResults       *int
-		NextToken        *string
-		Shared           *bool
+type describeIn struct {
+	Filters []struct {
+		Key    string
+		Values []string
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+	ParameterFilters []filter
+	MaxResults       *int
+	NextToken        *string
+	Shared           *bool
+}
+
+type meta struct {
+	Name             string
+	ARN              string
+	Type             string
+	KeyId            string `json:",omitempty"`
+	LastModifiedDate float64
+	LastModifiedUser string
+	Description      string `json:",omitempty"`
+	AllowedPattern   string `json:",omitempty"`
+	Version          int64
+	Tier             string
+	Policies         []any
+	DataType         string
+}
+
+type describeOut struct {
+	Parameters []meta
+	NextToken  string `json:",omitempty"`
+}
+
+// check validates the input as AWS does before authorizing; it returns
+// the filters and the page size.
+func (in *describeIn) check() ([]filter, int, error) {
 	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
-		return nil, awserr.SSMValidation.New("You can use either Filters or ParameterFilters in a single request.")
+		return nil, 0, awserr.SSMValidation.New("You can use either Filters or ParameterFilters in a single request.")
 	}
 	fs := in.ParameterFilters
 	for _, f := range in.Filters {
-		switch f.Key {
-		case "Name", "Type", "KeyId":
-			fs = append(fs, filter{Key: f.Key, Values: f.Values})
-		default:
-			return nil, awserr.SSMInvalidFilterKey.Errorf("The following filter key is not valid: %s.", clip(f.Key))
+		if f.Key != "Name" && f.Key != "Type" && f.Key != "KeyId" {
+			return nil, 0, awserr.SSMInvalidFilterKey.Errorf("The following filter key is not valid: %s.", clip(f.Key))
 		}
+		fs = append(fs, filter{Key: f.Key, Values: f.Values})
 	}
 	max := 50
 	if in.MaxResults != nil {
 		if *in.MaxResults < 1 || *in.MaxResults > 50 {
-			return nil, awserr.SSMValidation.New("1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50")
+			return nil, 0, awserr.SSMValidation.New("1 validation error detected: Value at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50")
 		}
 		max = *in.MaxResults
 	}
-	if err := s.authorize(q, "ssm:DescribeParameters", "*", nil); err != nil {
+	return fs, max, nil
+}
+
+// describeTarget: DescribeParameters has no resource type ("*").
+func (q *request) describeTarget(in *describeIn) (pipeline.Target, error) {
+	if _, _, err := in.check(); err != nil {
+		return pipeline.Target{}, err
+	}
+	return pipeline.Target{Resources: []string{"*"}}, nil
+}
+
+func (q *request) describeParameters(in *describeIn) (*describeOut, error) {
+	s := q.s
+	fs, max, err := in.check()
+	if err != nil {
 		return nil, err
 	}
 	all, err := s.listParams(q, "")
@@ -917,24 +972,7 @@ func (s *Service) describeParameters(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type meta struct {
-		Name             string
-		ARN              string
-		Type             string
-		KeyId            string `json:",omitempty"`
-		LastModifiedDate float64
-		LastModifiedUser string
-		Description      string `json:",omitempty"`
-		AllowedPattern   string `json:",omitempty"`
-		Version          int64
-		Tier             string
-		Policies         []any
-		DataType         string
-	}
-	out := struct {
-		Parameters []meta
-		NextToken  string `json:",omitempty"`
-	}{Parameters: []meta{}, NextToken: next}
+	out := &describeOut{Parameters: []meta{}, NextToken: next}
 	for _, p := range pg {
 		v := p.current()
 		out.Parameters = append(out.Parameters, meta{Name: p.Name, ARN: s.paramARN(q, p.Name), Type: v.Type, KeyId: v.KeyID,
@@ -983,15 +1021,14 @@ func (s *Service) updateTags(q *request, name string, fn func(p *param) error) e
 	return err
 }
 
-func (s *Service) addTags(q *request, body []byte) (any, error) {
-	var in struct {
-		ResourceType string
-		ResourceId   string
-		Tags         []tag
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type addTagsIn struct {
+	ResourceType string
+	ResourceId   string
+	Tags         []tag
+}
+
+func (q *request) addTags(in *addTagsIn) (*empty, error) {
+	s := q.s
 	name, err := s.tagTarget(q, in.ResourceType, in.ResourceId)
 	if err != nil {
 		return nil, err
@@ -1005,7 +1042,7 @@ func (s *Service) addTags(q *request, body []byte) (any, error) {
 		return nil, err
 	}
 	rt := resourceTags(p)
-	if err := s.authorize(q, "ssm:AddTagsToResource", s.paramARN(q, name), func(c *policy.Context) {
+	if err := q.authorize("ssm:AddTagsToResource", s.paramARN(q, name), func(c *policy.Context) {
 		pipeline.RequestTags(c, tags)
 		if rt != nil {
 			rt(c)
@@ -1033,18 +1070,17 @@ func (s *Service) addTags(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, nil
+	return &empty{}, nil
 }
 
-func (s *Service) removeTags(q *request, body []byte) (any, error) {
-	var in struct {
-		ResourceType string
-		ResourceId   string
-		TagKeys      []string
-	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+type removeTagsIn struct {
+	ResourceType string
+	ResourceId   string
+	TagKeys      []string
+}
+
+func (q *request) removeTags(in *removeTagsIn) (*empty, error) {
+	s := q.s
 	name, err := s.tagTarget(q, in.ResourceType, in.ResourceId)
 	if err != nil {
 		return nil, err
@@ -1054,7 +1090,7 @@ func (s *Service) removeTags(q *request, body []byte) (any, error) {
 		return nil, err
 	}
 	rt := resourceTags(p)
-	if err := s.authorize(q, "ssm:RemoveTagsFromResource", s.paramARN(q, name), func(c *policy.Context) {
+	if err := q.authorize("ssm:RemoveTagsFromResource", s.paramARN(q, name), func(c *policy.Context) {
 		pipeline.TagKeys(c, in.TagKeys)
 		if rt != nil {
 			rt(c)
@@ -1075,22 +1111,30 @@ func (s *Service) removeTags(q *request, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, nil
+	return &empty{}, nil
 }
 
-func (s *Service) listTags(q *request, body []byte) (any, error) {
-	var in struct {
-		ResourceType string
-		ResourceId   string
+type listTagsIn struct {
+	ResourceType string
+	ResourceId   string
+}
+
+type listTagsOut struct{ TagList []tag }
+
+// listTagsTarget: ListTagsForResource is authorized on the parameter
+// whether it exists or not, without its tags.
+func (q *request) listTagsTarget(in *listTagsIn) (pipeline.Target, error) {
+	name, err := q.s.tagTarget(q, in.ResourceType, in.ResourceId)
+	if err != nil {
+		return pipeline.Target{}, err
 	}
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
+	return pipeline.Target{Resources: []string{q.s.paramARN(q, name)}}, nil
+}
+
+func (q *request) listTags(in *listTagsIn) (*listTagsOut, error) {
+	s := q.s
 	name, err := s.tagTarget(q, in.ResourceType, in.ResourceId)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.authorize(q, "ssm:ListTagsForResource", s.paramARN(q, name), nil); err != nil {
 		return nil, err
 	}
 	p, err := s.load(q.r.Context(), q, name)
@@ -1104,5 +1148,5 @@ func (s *Service) listTags(q *request, body []byte) (any, error) {
 	if tags == nil {
 		tags = []tag{}
 	}
-	return struct{ TagList []tag }{tags}, nil
+	return &listTagsOut{tags}, nil
 }

@@ -37,8 +37,7 @@ type Service struct {
 	cfg     Config
 	box     *authn.SecretBox
 	surface pipeline.Surface
-	ops     map[string]*pipeline.Operation
-	frame   *pipeline.JSON11
+	frame   *pipeline.JSON11[*request]
 }
 
 const (
@@ -63,29 +62,35 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Service{cfg: cfg, box: box, ops: operations.Index()}
+	s := &Service{cfg: cfg, box: box}
 	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.SSMAccessDenied, Legacy: cfg.LegacyDenyMessages}
-	s.frame = &pipeline.JSON11{TargetPrefix: targetPrefix, SigningName: "ssm", MaxRequest: maxRequest, Ops: s.ops,
+	s.frame = &pipeline.JSON11[*request]{TargetPrefix: targetPrefix, SigningName: "ssm", MaxRequest: maxRequest, Ops: operations,
 		Unknown: awserr.SSMUnknownOperation, UnknownText: "gatehouse serves Parameter Store only", Serialization: awserr.SSMSerialization, Internal: awserr.SSMInternalServerError,
-		Authn: cfg.Authn, Log: cfg.Log, Handle: s.handle}
+		Authn: cfg.Authn, Log: cfg.Log, Surface: &s.surface, NewCall: s.newRequest}
 	return s, nil
 }
 
 // operations are the Parameter Store operations served, with their IAM
 // actions (Service Authorization Reference, "Actions defined by AWS
-// Systems Manager").
-var operations = pipeline.Table{
-	{Name: "PutParameter", Actions: []string{"ssm:PutParameter"}, Keys: pipeline.TaggingKeys},
-	{Name: "GetParameter", Actions: []string{"ssm:GetParameter"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "GetParameters", Actions: []string{"ssm:GetParameters"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "GetParametersByPath", Actions: []string{"ssm:GetParametersByPath"}},
-	{Name: "GetParameterHistory", Actions: []string{"ssm:GetParameterHistory"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "DeleteParameter", Actions: []string{"ssm:DeleteParameter"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "DeleteParameters", Actions: []string{"ssm:DeleteParameters"}, Keys: pipeline.ResourceTagKeys},
-	{Name: "DescribeParameters", Actions: []string{"ssm:DescribeParameters"}},
-	{Name: "AddTagsToResource", Actions: []string{"ssm:AddTagsToResource"}, Keys: pipeline.TaggingKeys},
-	{Name: "RemoveTagsFromResource", Actions: []string{"ssm:RemoveTagsFromResource"}, Keys: []string{pipeline.KeyTagKeys}},
-	{Name: "ListTagsForResource", Actions: []string{"ssm:ListTagsForResource"}},
+// Systems Manager") and their typed handlers. Operations whose resource
+// is the input's alone are authorized by the pipeline before the handler
+// runs; the others depend on the parameter's stored tags, or answer per
+// name (GetParameters, DeleteParameters), and authorize in the handler.
+var operations = pipeline.Handlers[*request]{
+	pipeline.Handle(pipeline.Operation{Name: "PutParameter", Actions: []string{"ssm:PutParameter"}, Keys: pipeline.TaggingKeys}, (*request).putParameter),
+	pipeline.Handle(pipeline.Operation{Name: "GetParameter", Actions: []string{"ssm:GetParameter"}, Keys: pipeline.ResourceTagKeys}, (*request).getParameter),
+	pipeline.Handle(pipeline.Operation{Name: "GetParameters", Actions: []string{"ssm:GetParameters"}, Keys: pipeline.ResourceTagKeys}, (*request).getParameters),
+	pipeline.HandleAuthorized(pipeline.Operation{Name: "GetParametersByPath", Actions: []string{"ssm:GetParametersByPath"}},
+		(*request).byPathTarget, (*request).getParametersByPath),
+	pipeline.Handle(pipeline.Operation{Name: "GetParameterHistory", Actions: []string{"ssm:GetParameterHistory"}, Keys: pipeline.ResourceTagKeys}, (*request).getParameterHistory),
+	pipeline.Handle(pipeline.Operation{Name: "DeleteParameter", Actions: []string{"ssm:DeleteParameter"}, Keys: pipeline.ResourceTagKeys}, (*request).deleteParameter),
+	pipeline.Handle(pipeline.Operation{Name: "DeleteParameters", Actions: []string{"ssm:DeleteParameters"}, Keys: pipeline.ResourceTagKeys}, (*request).deleteParameters),
+	pipeline.HandleAuthorized(pipeline.Operation{Name: "DescribeParameters", Actions: []string{"ssm:DescribeParameters"}},
+		(*request).describeTarget, (*request).describeParameters),
+	pipeline.Handle(pipeline.Operation{Name: "AddTagsToResource", Actions: []string{"ssm:AddTagsToResource"}, Keys: pipeline.TaggingKeys}, (*request).addTags),
+	pipeline.Handle(pipeline.Operation{Name: "RemoveTagsFromResource", Actions: []string{"ssm:RemoveTagsFromResource"}, Keys: []string{pipeline.KeyTagKeys}}, (*request).removeTags),
+	pipeline.HandleAuthorized(pipeline.Operation{Name: "ListTagsForResource", Actions: []string{"ssm:ListTagsForResource"}},
+		(*request).listTagsTarget, (*request).listTags),
 }
 
 // Operations returns the names of the operations served (metrics labels,
@@ -93,50 +98,24 @@ var operations = pipeline.Table{
 func Operations() []string { return operations.Names() }
 
 // OperationTable returns the operations with their IAM actions.
-func OperationTable() pipeline.Table { return append(pipeline.Table(nil), operations...) }
+func OperationTable() pipeline.Table { return operations.Table() }
 
+// request is one authenticated call.
 type request struct {
+	s      *Service
+	v      *pipeline.Invocation
 	r      *http.Request
 	caller *authn.Principal
 	region string
-	op     *pipeline.Operation
 }
 
-var handlers map[string]func(*Service, *request, []byte) (any, error)
-
-func init() {
-	handlers = map[string]func(*Service, *request, []byte) (any, error){
-		"PutParameter":           (*Service).putParameter,
-		"GetParameter":           (*Service).getParameter,
-		"GetParameters":          (*Service).getParameters,
-		"GetParametersByPath":    (*Service).getParametersByPath,
-		"GetParameterHistory":    (*Service).getParameterHistory,
-		"DeleteParameter":        (*Service).deleteParameter,
-		"DeleteParameters":       (*Service).deleteParameters,
-		"DescribeParameters":     (*Service).describeParameters,
-		"AddTagsToResource":      (*Service).addTags,
-		"RemoveTagsFromResource": (*Service).removeTags,
-		"ListTagsForResource":    (*Service).listTags,
-	}
+func (s *Service) newRequest(v *pipeline.Invocation) *request {
+	return &request{s: s, v: v, r: v.Request, caller: v.Caller, region: v.Region}
 }
 
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.frame.ServeHTTP(w, r) }
 
-// handle runs an authenticated call with the operation's handler.
-func (s *Service) handle(c *pipeline.JSON11Call) (any, error) {
-	h := handlers[c.Op.Name]
-	if h == nil {
-		return nil, awserr.SSMUnknownOperation.Errorf("gatehouse serves Parameter Store only; operation %s is unknown", c.Op.Name)
-	}
-	return h(s, &request{r: c.R, caller: c.Caller, region: c.Region, op: c.Op}, c.Body)
-}
-
-// decode parses a JSON 1.1 body strictly (pipeline.DecodeJSON11).
-func decode(body []byte, v any) error { return pipeline.DecodeJSON11(body, v, awserr.SSMSerialization) }
-
 // authorize asks whether the caller may perform action on resource.
-func (s *Service) authorize(q *request, action, resource string, keys func(*policy.Context)) error {
-	_, err := s.surface.Authorize(&pipeline.Call{Request: q.r, Region: q.region, Caller: q.caller,
-		AuthzRequest: pipeline.AuthzRequest{Action: action, Resource: resource}, Keys: keys, Op: q.op})
-	return err
+func (q *request) authorize(action, resource string, keys func(*policy.Context)) error {
+	return q.v.Authorize(action, resource, keys)
 }

@@ -9,7 +9,6 @@ import (
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
@@ -19,8 +18,8 @@ import (
 // model (AssumeRole*, GetFederationToken).
 const maxPolicyLength = 2048
 
-func (c *call) sessionPolicies(roleAccount string) (doc string, arns []string, err error) {
-	doc = c.get("Policy")
+func (c *call) sessionPolicies(in *sessionPolicyIn, roleAccount string) (doc string, arns []string, err error) {
+	doc = in.Policy
 	if n := utf8.RuneCountInString(doc); n > maxPolicyLength {
 		// The model's length constraint, checked before the document is
 		// read (AWS: ValidationError naming the limit).
@@ -34,8 +33,7 @@ func (c *call) sessionPolicies(roleAccount string) (doc string, arns []string, e
 			return "", nil, awserr.PackedPolicyTooLarge.New("Packed size of session policies and tags exceeds the limit.")
 		}
 	}
-	for _, m := range awsproto.MemberStructs(c.params, "PolicyArns") {
-		a := m["arn"]
+	for _, a := range in.PolicyArns {
 		if len(arns) >= 10 {
 			return "", nil, validation("", "policyArns", "Member must have length less than or equal to 10")
 		}
@@ -64,25 +62,25 @@ func packedSize(doc string, arns []string, tags []authn.Tag) int {
 	return (n*100 + 2047) / 2048
 }
 
-func (c *call) assumeRole() (any, error) {
+func (c *call) assumeRole(in *assumeRoleIn) (*assumeRoleResult, error) {
 	p := c.p
-	roleArn := c.get("RoleArn")
+	roleArn := in.RoleArn
 	if len(roleArn) < 20 || len(roleArn) > 2048 {
 		return nil, validation(roleArn, "roleArn", "Member must have length greater than or equal to 20")
 	}
-	sessName := c.get("RoleSessionName")
+	sessName := in.RoleSessionName
 	if err := checkSessionName(sessName); err != nil {
 		return nil, err
 	}
-	dur, err := parseDuration(c.get("DurationSeconds"), 3600, 900, 43200)
+	dur, err := parseDuration(in.DurationSeconds, 3600, 900, 43200)
 	if err != nil {
 		return nil, err
 	}
-	ext := c.get("ExternalId")
+	ext := in.ExternalId
 	if ext != "" && (len(ext) < 2 || len(ext) > 1224) {
 		return nil, validation(ext, "externalId", "Member must have length greater than or equal to 2")
 	}
-	srcID := c.get("SourceIdentity")
+	srcID := in.SourceIdentity
 	if srcID != "" {
 		if err := checkSourceIdentity(srcID); err != nil {
 			return nil, err
@@ -91,15 +89,15 @@ func (c *call) assumeRole() (any, error) {
 	if p.Kind == authn.Root {
 		return nil, awserr.AccessDenied.New("Roles may not be assumed by root accounts.")
 	}
-	mfa, err := c.mfa()
+	mfa, err := c.mfa(&in.mfaIn)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseSessionTags(c)
+	tags, err := parseSessionTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	transitive := awsproto.Members(c.params, "TransitiveTagKeys")
+	transitive := in.TransitiveTagKeys
 	for _, k := range transitive {
 		if !hasTag(tags, k) {
 			return nil, awserr.InvalidParameterValue.Errorf("The specified transitive tag key %s must be included in the requested tags.", k)
@@ -182,7 +180,7 @@ func (c *call) assumeRole() (any, error) {
 			return nil, err
 		}
 	}
-	if c.get("SourceIdentity") != "" {
+	if in.SourceIdentity != "" {
 		if err := check("sts:SetSourceIdentity"); err != nil {
 			return nil, err
 		}
@@ -193,7 +191,7 @@ func (c *call) assumeRole() (any, error) {
 	if chained && dur > 3600 {
 		return nil, awserr.ValidationError.New("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.")
 	}
-	doc, arns, err := c.sessionPolicies(role.Account)
+	doc, arns, err := c.sessionPolicies(&in.sessionPolicyIn, role.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -238,10 +236,10 @@ func hasTag(tags []authn.Tag, k string) bool {
 	return false
 }
 
-func parseSessionTags(c *call) ([]authn.Tag, error) {
+func parseSessionTags(in []tagIn) ([]authn.Tag, error) {
 	var out []authn.Tag
-	for _, m := range awsproto.MemberStructs(c.params, "Tags") {
-		k, val := m["Key"], m["Value"]
+	for _, m := range in {
+		k, val := m.Key, m.Value
 		if k == "" || len(k) > 128 {
 			return nil, validation("", "tags.member.key", "Member must have length between 1 and 128")
 		}

@@ -11,8 +11,10 @@ import (
 // been sealed by this gatehouse for the caller's account (iam/authmsg.go).
 // A message that does not open is InvalidAuthorizationMessageException
 // (the model's error); its wording is [unconfirmed].
-func (c *call) decodeAuthorizationMessage() (any, error) {
-	msg := c.get("EncodedMessage")
+type decodeMessageOut struct{ DecodedMessage string }
+
+func (c *call) decodeAuthorizationMessage(in *decodeMessageIn) (*decodeMessageOut, error) {
+	msg := in.EncodedMessage
 	if msg == "" {
 		return nil, validation(msg, "encodedMessage", "Member must have length greater than or equal to 1")
 	}
@@ -26,5 +28,5 @@ func (c *call) decodeAuthorizationMessage() (any, error) {
 	if err != nil {
 		return nil, awserr.InvalidAuthorizationMessage.New("The encoded authorization message is invalid.")
 	}
-	return struct{ DecodedMessage string }{decoded}, nil
+	return &decodeMessageOut{decoded}, nil
 }

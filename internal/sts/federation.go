@@ -15,16 +15,29 @@ var federatedNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,32}$`)
 // getFederationToken issues federated-user credentials to an IAM user:
 // their permissions are the user's intersected with the session policies
 // given here (none given: no permissions).
-func (c *call) getFederationToken() (any, error) {
+type fedUser struct {
+	FederatedUserId string
+	Arn             string
+}
+
+type federationOut struct {
+	Credentials             xmlCredentials
+	FederatedUser           fedUser
+	PackedPolicySize        int
+	SessionTokenSize        int
+	SessionTokenUtilization int
+}
+
+func (c *call) getFederationToken(in *federationIn) (*federationOut, error) {
 	p := c.p
 	if p.Session != nil {
 		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with session credentials")
 	}
-	name := c.get("Name")
+	name := in.Name
 	if !federatedNameRE.MatchString(name) {
 		return nil, validation(name, "name", `Member must satisfy regular expression pattern: [\w+=,.@-]* and have length between 2 and 32`)
 	}
-	dur, err := parseDuration(c.get("DurationSeconds"), 43200, 900, 129600)
+	dur, err := parseDuration(in.DurationSeconds, 43200, 900, 129600)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +52,7 @@ func (c *call) getFederationToken() (any, error) {
 	default:
 		return nil, awserr.AccessDenied.New("Cannot call GetFederationToken with " + p.Kind.String() + " credentials")
 	}
-	tags, err := parseSessionTags(c)
+	tags, err := parseSessionTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +74,7 @@ func (c *call) getFederationToken() (any, error) {
 			return nil, err
 		}
 	}
-	doc, arns, err := c.sessionPolicies(p.AccountID)
+	doc, arns, err := c.sessionPolicies(&in.sessionPolicyIn, p.AccountID)
 	if err != nil {
 		return nil, err
 	}
@@ -76,15 +89,5 @@ func (c *call) getFederationToken() (any, error) {
 		return nil, err
 	}
 	size, pct := tokenUsage(cr.SessionToken)
-	type fedUser struct {
-		FederatedUserId string
-		Arn             string
-	}
-	return struct {
-		Credentials             xmlCredentials
-		FederatedUser           fedUser
-		PackedPolicySize        int
-		SessionTokenSize        int
-		SessionTokenUtilization int
-	}{credsXML(cr), fedUser{p.AccountID + ":" + name, arn}, packed, size, pct}, nil
+	return &federationOut{credsXML(cr), fedUser{p.AccountID + ":" + name, arn}, packed, size, pct}, nil
 }

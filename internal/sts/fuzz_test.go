@@ -44,17 +44,26 @@ func FuzzOperations(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: user, params: params, snap: is.Snapshot()}
+		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: user, snap: is.Snapshot()}
 		defer c.release()
+		// Each handler gets its input as the frame decodes it.
 		switch params.Get("Action") {
 		case "AssumeRole":
-			_, err = c.assumeRole()
+			var in assumeRoleIn
+			in.fromQuery(params)
+			_, err = c.assumeRole(&in)
 		case "AssumeRoleWithWebIdentity":
-			_, err = c.assumeRoleWithWebIdentity()
+			var in webIdentityIn
+			in.fromQuery(params)
+			_, err = c.assumeRoleWithWebIdentity(&in)
 		case "GetSessionToken":
-			_, err = c.getSessionToken()
+			var in sessionTokenIn
+			in.fromQuery(params)
+			_, err = c.getSessionToken(&in)
 		case "GetAccessKeyInfo":
-			_, err = c.getAccessKeyInfo()
+			var in accessKeyInfoIn
+			in.fromQuery(params)
+			_, err = c.getAccessKeyInfo(&in)
 		default:
 			return
 		}
@@ -96,10 +105,11 @@ func FuzzDecodeAuthorizationMessage(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, msg string) {
-		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: root,
-			params: url.Values{"EncodedMessage": {msg}}, snap: is.Snapshot()}
+		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: root, snap: is.Snapshot()}
 		defer c.release()
-		res, err := c.decodeAuthorizationMessage()
+		var in decodeMessageIn
+		in.fromQuery(url.Values{"EncodedMessage": {msg}})
+		res, err := c.decodeAuthorizationMessage(&in)
 		if err != nil {
 			var ae *awserr.Error
 			if !errors.As(err, &ae) || ae.Code == awserr.InternalFailure.Name {
@@ -107,7 +117,7 @@ func FuzzDecodeAuthorizationMessage(f *testing.F) {
 			}
 			return
 		}
-		if res.(struct{ DecodedMessage string }).DecodedMessage != plain {
+		if res.DecodedMessage != plain {
 			t.Fatalf("a message gatehouse did not seal opened: %q -> %v", msg, res)
 		}
 	})

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"sync"
@@ -24,28 +23,82 @@ import (
 var trustKeys = []string{"sts:RoleSessionName", "sts:SourceIdentity", "aws:RequestTag/${TagKey}", "aws:TagKeys",
 	"sts:TransitiveTagKeys", "aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"}
 
-// Table is the STS operations gatehouse serves (the cases of serveHTTP's
-// switch), with the actions each authorizes and the keys each adds.
-// GetCallerIdentity, GetSessionToken and GetAccessKeyInfo authorize
-// nothing: AWS lets any caller make them.
-var Table = pipeline.Table{
-	{Name: "AssumeRole", Actions: []string{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"},
-		Keys: append([]string{"sts:ExternalId"}, trustKeys...)},
-	{Name: "AssumeRoleWithWebIdentity", Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"},
+// operations are the STS operations gatehouse serves, with the actions
+// each authorizes, the keys each adds, and their typed handlers. Every
+// STS authorization depends on stored state (the role's trust policy and
+// tags, the caller's session) or on what the handler learns (a verified
+// token's claims), so each handler authorizes itself. GetCallerIdentity,
+// GetSessionToken and GetAccessKeyInfo authorize nothing: AWS lets any
+// caller make them. Who may call is the wrapper: none for the unsigned
+// operations (the input is the credential), else signed with anyCaller,
+// sessionOK (not a federated user) or longTerm (neither GetSessionToken's
+// nor a federated user's credentials). The frame (serveHTTP) decodes each
+// input from the Query parameters (inputs.go).
+var operations = pipeline.Handlers[*call]{
+	pipeline.Handle(pipeline.Operation{Name: "AssumeRole", Actions: []string{"sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"},
+		Keys: append([]string{"sts:ExternalId"}, trustKeys...)}, signed(sessionOK, (*call).assumeRole)),
+	pipeline.Handle(pipeline.Operation{Name: "AssumeRoleWithWebIdentity", Actions: []string{"sts:AssumeRoleWithWebIdentity", "sts:TagSession", "sts:SetSourceIdentity"},
 		Keys: append([]string{"aws:FederatedProvider", "${provider}:sub", "${provider}:aud", "${provider}:amr"}, trustKeys[:5]...)},
-	{Name: "AssumeRoleWithSAML", Actions: []string{"sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"},
+		// Unsigned by design; the caller's identity, if it signed, is
+		// not used.
+		(*call).assumeRoleWithWebIdentity),
+	pipeline.Handle(pipeline.Operation{Name: "AssumeRoleWithSAML", Actions: []string{"sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"},
 		Keys: append(append([]string{}, samlKeys...), trustKeys...)},
-	{Name: "GetAccessKeyInfo"},
-	{Name: "GetCallerIdentity"},
-	{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
-	{Name: "GetSessionToken"},
-	{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}},
-	{Name: "DecodeAuthorizationMessage", Actions: []string{"sts:DecodeAuthorizationMessage"}},
-	{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
-	{Name: "GetWebIdentityToken", Actions: []string{"sts:GetWebIdentityToken"}, Keys: webTokenKeys},
+		// Unsigned too: the signed assertion is the credential.
+		(*call).assumeRoleWithSAML),
+	pipeline.Handle(pipeline.Operation{Name: "GetAccessKeyInfo"}, signed(longTerm, (*call).getAccessKeyInfo)),
+	pipeline.Handle(pipeline.Operation{Name: "GetCallerIdentity"}, signed(anyCaller, (*call).getCallerIdentity)),
+	pipeline.Handle(pipeline.Operation{Name: "GetFederationToken", Actions: []string{"sts:GetFederationToken", "sts:TagSession"}, Keys: pipeline.TaggingKeys},
+		signed(longTerm, (*call).getFederationToken)),
+	pipeline.Handle(pipeline.Operation{Name: "GetSessionToken"}, signed(longTerm, (*call).getSessionToken)),
+	pipeline.Handle(pipeline.Operation{Name: "AssumeRoot", Actions: []string{"sts:AssumeRoot"}}, signed(longTerm, (*call).assumeRoot)),
+	pipeline.Handle(pipeline.Operation{Name: "DecodeAuthorizationMessage", Actions: []string{"sts:DecodeAuthorizationMessage"}},
+		signed(longTerm, (*call).decodeAuthorizationMessage)),
+	pipeline.Handle(pipeline.Operation{Name: "GetDelegatedAccessToken", Actions: []string{"sts:GetDelegatedAccessToken"}},
+		signed(longTerm, (*call).getDelegatedAccessToken)),
+	pipeline.Handle(pipeline.Operation{Name: "GetWebIdentityToken", Actions: []string{"sts:GetWebIdentityToken"}, Keys: webTokenKeys},
+		signed(longTerm, (*call).getWebIdentityToken)),
 }
 
-var knownOperations = Table.Index()
+// Table is the STS operations with their actions and keys.
+var Table = operations.Table()
+
+// callers is which signed callers an operation accepts.
+type callers int
+
+const (
+	// longTerm: a user's or the root user's long-term keys, or a role
+	// session's (not GetSessionToken's or a federated user's).
+	longTerm callers = iota
+	// sessionOK: also GetSessionToken's credentials.
+	sessionOK
+	// anyCaller: also a federated user.
+	anyCaller
+)
+
+// signed wraps an operation that needs a signed caller: an unsigned
+// request is MissingAuthenticationToken; the caller becomes c.p.
+func signed[In, Out any](who callers, run func(*call, *In) (*Out, error)) func(*call, *In) (*Out, error) {
+	return func(c *call, in *In) (*Out, error) {
+		if c.signer == nil {
+			return nil, authn.QueryError(&sigv4.Error{Kind: sigv4.MissingAuthenticationToken})
+		}
+		if err := c.admit(who, c.op.Name); err != nil {
+			return nil, err
+		}
+		return run(c, in)
+	}
+}
+
+// admit makes the signer the call's caller if who may call action.
+func (c *call) admit(who callers, action string) error {
+	c.p, c.region = c.signer, c.signedRegion
+	awsproto.MetaFrom(c.ctx).Principal = c.p.ARN
+	if c.p.Session != nil && c.p.Session.FromSessionToken && who < sessionOK || c.p.Kind == authn.FederatedUser && who < anyCaller {
+		return awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action)
+	}
+	return nil
+}
 
 // Operations returns the names of the STS operations gatehouse serves: the
 // closed set of operation labels of the sts surface's metrics.
@@ -59,9 +112,13 @@ type call struct {
 	ctx    context.Context
 	r      *http.Request
 	p      *authn.Principal
-	params url.Values
 	snap   *iam.Snapshot
 	region string // credential-scope region: aws:RequestedRegion
+	// signer is the request's signer (nil: unsigned) and signedRegion its
+	// credential scope's region: they become p and region for the
+	// operations that take a signed caller (signed).
+	signer       *authn.Principal
+	signedRegion string
 	// op is the operation in progress: Surface.Authorize refuses an
 	// action its table entry does not list.
 	op     *pipeline.Operation
@@ -83,8 +140,6 @@ func (c *call) release() {
 	c.pooled = nil
 }
 
-func (c *call) get(k string) string { return c.params.Get(k) }
-
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) { awsproto.WriteQueryError(w, r, awsproto.STSNamespace, err) }
 	// A signed request is authenticated from its head before its body is
@@ -105,59 +160,35 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	if knownOperations[action] != nil {
+	h := operations.Lookup(action)
+	if h != nil {
 		// Only a known operation names the request in logs and metrics:
 		// Action is client input, read before authentication, and every
 		// distinct metric label is held for the life of the process.
 		awsproto.SetOperation(r.Context(), action)
 	}
-	c := &call{s: s, ctx: r.Context(), r: r, params: params, snap: s.iam.Snapshot(), op: knownOperations[action]}
+	c := &call{s: s, ctx: r.Context(), r: r, snap: s.iam.Snapshot(), signer: p}
+	if vr != nil {
+		c.signedRegion = vr.Region
+	}
 	defer c.release()
 	var res any
-	switch action {
-	case "AssumeRoleWithWebIdentity":
-		// Unsigned by design; the caller's identity, if it signed, is
-		// not used.
-		res, err = c.assumeRoleWithWebIdentity()
-	case "AssumeRoleWithSAML":
-		// Unsigned too: the signed assertion is the credential.
-		res, err = c.assumeRoleWithSAML()
-	case "":
+	switch {
+	case action == "":
 		err = awserr.MissingAction.New("")
-	default:
+	case h == nil:
+		// As for a known operation: unsigned is MissingAuthenticationToken,
+		// session credentials are refused, then the action is unknown.
 		if p == nil {
-			fail(authn.QueryError(&sigv4.Error{Kind: sigv4.MissingAuthenticationToken}))
-			return
-		}
-		c.p, c.region = p, vr.Region
-		awsproto.MetaFrom(r.Context()).Principal = c.p.ARN
-		if c.p.Session != nil && c.p.Session.FromSessionToken && action != "AssumeRole" && action != "GetCallerIdentity" ||
-			c.p.Kind == authn.FederatedUser && action != "GetCallerIdentity" {
-			fail(awserr.AccessDenied.Errorf("Cannot call %s with session credentials", action))
-			return
-		}
-		switch action {
-		case "GetCallerIdentity":
-			res = c.getCallerIdentity()
-		case "AssumeRole":
-			res, err = c.assumeRole()
-		case "GetSessionToken":
-			res, err = c.getSessionToken()
-		case "GetAccessKeyInfo":
-			res, err = c.getAccessKeyInfo()
-		case "GetFederationToken":
-			res, err = c.getFederationToken()
-		case "AssumeRoot":
-			res, err = c.assumeRoot()
-		case "GetDelegatedAccessToken":
-			res, err = c.getDelegatedAccessToken()
-		case "DecodeAuthorizationMessage":
-			res, err = c.decodeAuthorizationMessage()
-		case "GetWebIdentityToken":
-			res, err = c.getWebIdentityToken()
-		default:
+			err = authn.QueryError(&sigv4.Error{Kind: sigv4.MissingAuthenticationToken})
+		} else if err = c.admit(longTerm, action); err == nil {
 			err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
 		}
+	default:
+		c.op = &h.Operation
+		v := &pipeline.Invocation{Request: r, Op: c.op, Surface: s.iam.Surface(),
+			Decode: func(in any) error { return decodeQuery(params, in) }}
+		res, err = h.Serve(v, c)
 	}
 	if err != nil {
 		var e *awserr.Error
@@ -249,16 +280,20 @@ type xmlAssumedRoleUser struct {
 	Arn           string
 }
 
-func (c *call) getCallerIdentity() any {
-	return struct {
-		Arn     string
-		UserId  string
-		Account string
-	}{c.p.ARN, c.p.UserID, c.p.AccountID}
+type callerIdentityOut struct {
+	Arn     string
+	UserId  string
+	Account string
 }
 
-func (c *call) getAccessKeyInfo() (any, error) {
-	id := c.get("AccessKeyId")
+func (c *call) getCallerIdentity(*getCallerIdentityIn) (*callerIdentityOut, error) {
+	return &callerIdentityOut{c.p.ARN, c.p.UserID, c.p.AccountID}, nil
+}
+
+type accessKeyInfoOut struct{ Account string }
+
+func (c *call) getAccessKeyInfo(in *accessKeyInfoIn) (*accessKeyInfoOut, error) {
+	id := in.AccessKeyId
 	if len(id) < 16 || len(id) > 128 {
 		return nil, validation(id, "accessKeyId", "Member must have length greater than or equal to 16")
 	}
@@ -266,7 +301,7 @@ func (c *call) getAccessKeyInfo() (any, error) {
 	if !ok {
 		return nil, awserr.InvalidParameterValue.New("The access key id is not valid.")
 	}
-	return struct{ Account string }{acct}, nil
+	return &accessKeyInfoOut{acct}, nil
 }
 
 // issue fills in fresh key material, seals sess and returns credentials.
@@ -284,7 +319,13 @@ func (s *Service) issue(sess *authn.Session, dur time.Duration) (Credentials, er
 		Expiration: time.Unix(sess.Expires, 0).UTC()}, nil
 }
 
-func (c *call) getSessionToken() (any, error) {
+type sessionTokenOut struct {
+	Credentials             xmlCredentials
+	SessionTokenSize        int
+	SessionTokenUtilization int
+}
+
+func (c *call) getSessionToken(in *sessionTokenIn) (*sessionTokenOut, error) {
 	if c.p.Session != nil {
 		return nil, awserr.AccessDenied.New("Cannot call GetSessionToken with session credentials")
 	}
@@ -292,7 +333,7 @@ func (c *call) getSessionToken() (any, error) {
 	if c.p.Kind == authn.Root {
 		def = 3600
 	}
-	d, err := parseDuration(c.get("DurationSeconds"), def, 900, hi)
+	d, err := parseDuration(in.DurationSeconds, def, 900, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +346,7 @@ func (c *call) getSessionToken() (any, error) {
 	} else if c.p.Kind != authn.Root {
 		return nil, awserr.AccessDenied.New("Cannot call GetSessionToken with session credentials")
 	}
-	if sess.MFA, err = c.mfa(); err != nil {
+	if sess.MFA, err = c.mfa(&in.mfaIn); err != nil {
 		return nil, err
 	}
 	cr, err := c.s.issue(sess, time.Duration(d)*time.Second)
@@ -313,11 +354,7 @@ func (c *call) getSessionToken() (any, error) {
 		return nil, err
 	}
 	size, pct := tokenUsage(cr.SessionToken)
-	return struct {
-		Credentials             xmlCredentials
-		SessionTokenSize        int
-		SessionTokenUtilization int
-	}{credsXML(cr), size, pct}, nil
+	return &sessionTokenOut{credsXML(cr), size, pct}, nil
 }
 
 var (
@@ -329,8 +366,8 @@ var (
 // true when both are given and the code is a current one of the caller's
 // virtual MFA device (the credentials issued then carry
 // aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge).
-func (c *call) mfa() (bool, error) {
-	serial, code := c.get("SerialNumber"), c.get("TokenCode")
+func (c *call) mfa(in *mfaIn) (bool, error) {
+	serial, code := in.SerialNumber, in.TokenCode
 	if serial == "" && code == "" {
 		return false, nil
 	}

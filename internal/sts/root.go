@@ -21,16 +21,19 @@ import (
 
 var accountIDRE = regexp.MustCompile(`^\d{12}$`)
 
-func (c *call) assumeRoot() (any, error) {
-	target := c.get("TargetPrincipal")
+// noOutput is the output of an operation that always refuses here.
+type noOutput struct{}
+
+func (c *call) assumeRoot(in *assumeRootIn) (*noOutput, error) {
+	target := in.TargetPrincipal
 	if len(target) < 12 || len(target) > 2048 {
 		return nil, validation(target, "targetPrincipal", "Member must have length between 12 and 2048")
 	}
-	task := c.get("TaskPolicyArn.arn")
+	task := in.TaskPolicyArn
 	if len(task) < 20 || len(task) > 2048 {
 		return nil, validation(task, "taskPolicyArn.arn", "Member must have length between 20 and 2048")
 	}
-	if _, err := parseDuration(c.get("DurationSeconds"), 900, 0, 900); err != nil {
+	if _, err := parseDuration(in.DurationSeconds, 900, 0, 900); err != nil {
 		return nil, err
 	}
 	if !accountIDRE.MatchString(target) {
@@ -45,8 +48,8 @@ func (c *call) assumeRoot() (any, error) {
 	return nil, awserr.AccessDenied.Errorf("Cannot call AssumeRoot: account %s is not in an organization with centralized root access enabled, and %s is not its management account.", target, c.p.AccountID)
 }
 
-func (c *call) getDelegatedAccessToken() (any, error) {
-	tok := c.get("TradeInToken")
+func (c *call) getDelegatedAccessToken(in *delegatedIn) (*noOutput, error) {
+	tok := in.TradeInToken
 	if tok == "" || len(tok) > 2048 {
 		return nil, validation(tok, "tradeInToken", "Member must have length between 1 and 2048")
 	}

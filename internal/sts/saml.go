@@ -55,8 +55,20 @@ func samlNameQualifier(issuer, account, provider string) string {
 	return base64.StdEncoding.EncodeToString(h[:])
 }
 
-func (c *call) assumeRoleWithSAML() (any, error) {
-	roleArn, provArn, b64 := c.get("RoleArn"), c.get("PrincipalArn"), c.get("SAMLAssertion")
+type samlOut struct {
+	Credentials      xmlCredentials
+	AssumedRoleUser  xmlAssumedRoleUser
+	PackedPolicySize *int `xml:",omitempty"`
+	Subject          string
+	SubjectType      string
+	Issuer           string
+	Audience         string
+	NameQualifier    string
+	SourceIdentity   string `xml:",omitempty"`
+}
+
+func (c *call) assumeRoleWithSAML(in *samlIn) (*samlOut, error) {
+	roleArn, provArn, b64 := in.RoleArn, in.PrincipalArn, in.SAMLAssertion
 	if len(roleArn) < 20 || len(roleArn) > 2048 {
 		return nil, validation(roleArn, "roleArn", "Member must have length greater than or equal to 20")
 	}
@@ -66,7 +78,7 @@ func (c *call) assumeRoleWithSAML() (any, error) {
 	if len(b64) < 4 || len(b64) > 100000 {
 		return nil, validation("***", "sAMLAssertion", "Member must have length between 4 and 100000")
 	}
-	dur, err := parseDuration(c.get("DurationSeconds"), 3600, 900, 43200)
+	dur, err := parseDuration(in.DurationSeconds, 3600, 900, 43200)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +225,7 @@ func (c *call) assumeRoleWithSAML() (any, error) {
 			life = left
 		}
 	}
-	doc, arns, err := c.sessionPolicies(role.Account)
+	doc, arns, err := c.sessionPolicies(&in.sessionPolicyIn, role.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -228,17 +240,7 @@ func (c *call) assumeRoleWithSAML() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Credentials      xmlCredentials
-		AssumedRoleUser  xmlAssumedRoleUser
-		PackedPolicySize *int `xml:",omitempty"`
-		Subject          string
-		SubjectType      string
-		Issuer           string
-		Audience         string
-		NameQualifier    string
-		SourceIdentity   string `xml:",omitempty"`
-	}{Credentials: credsXML(cr),
+	out := &samlOut{Credentials: credsXML(cr),
 		AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName, Arn: authn.SessionARN(role.Account, role.Name, sessName)},
 		Subject:         a.Subject, SubjectType: a.SubjectType, Issuer: a.Issuer, Audience: a.Recipient, NameQualifier: nq, SourceIdentity: srcID}
 	if sess.HasPolicies || len(tags) > 0 {

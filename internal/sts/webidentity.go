@@ -49,20 +49,32 @@ func (a *amrClaim) UnmarshalJSON(b []byte) error {
 
 func invalidToken(msg string) error { return awserr.InvalidIdentityToken.New(msg) }
 
-func (c *call) assumeRoleWithWebIdentity() (any, error) {
-	roleArn := c.get("RoleArn")
+type webIdentityOut struct {
+	Credentials                 xmlCredentials
+	SubjectFromWebIdentityToken string
+	AssumedRoleUser             xmlAssumedRoleUser
+	PackedPolicySize            *int `xml:",omitempty"`
+	Provider                    string
+	Audience                    string
+	SourceIdentity              string `xml:",omitempty"`
+	SessionTokenSize            int
+	SessionTokenUtilization     int
+}
+
+func (c *call) assumeRoleWithWebIdentity(in *webIdentityIn) (*webIdentityOut, error) {
+	roleArn := in.RoleArn
 	if len(roleArn) < 20 || len(roleArn) > 2048 {
 		return nil, validation(roleArn, "roleArn", "Member must have length greater than or equal to 20")
 	}
-	sessName := c.get("RoleSessionName")
+	sessName := in.RoleSessionName
 	if err := checkSessionName(sessName); err != nil {
 		return nil, err
 	}
-	raw := c.get("WebIdentityToken")
+	raw := in.WebIdentityToken
 	if len(raw) < 4 || len(raw) > 20000 {
 		return nil, validation("***", "webIdentityToken", "Member must have length between 4 and 20000")
 	}
-	dur, err := parseDuration(c.get("DurationSeconds"), 3600, 900, 43200)
+	dur, err := parseDuration(in.DurationSeconds, 3600, 900, 43200)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +201,7 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	if dur > role.MaxSessionDuration {
 		return nil, awserr.ValidationError.New("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
-	doc, arns, err := c.sessionPolicies(role.Account)
+	doc, arns, err := c.sessionPolicies(&in.sessionPolicyIn, role.Account)
 	if err != nil {
 		return nil, err
 	}
@@ -204,17 +216,7 @@ func (c *call) assumeRoleWithWebIdentity() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := struct {
-		Credentials                 xmlCredentials
-		SubjectFromWebIdentityToken string
-		AssumedRoleUser             xmlAssumedRoleUser
-		PackedPolicySize            *int `xml:",omitempty"`
-		Provider                    string
-		Audience                    string
-		SourceIdentity              string `xml:",omitempty"`
-		SessionTokenSize            int
-		SessionTokenUtilization     int
-	}{Credentials: credsXML(cr), SubjectFromWebIdentityToken: cl.Subject,
+	out := &webIdentityOut{Credentials: credsXML(cr), SubjectFromWebIdentityToken: cl.Subject,
 		AssumedRoleUser: xmlAssumedRoleUser{AssumedRoleId: role.ID + ":" + sessName, Arn: authn.SessionARN(role.Account, role.Name, sessName)},
 		Provider:        prov.URL, Audience: aud, SourceIdentity: cl.SourceIdentity}
 	if sess.HasPolicies || len(tags) > 0 {

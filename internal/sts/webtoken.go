@@ -10,7 +10,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/iam"
 )
 
@@ -27,11 +26,16 @@ const stsNamespace = "https://sts.amazonaws.com/"
 // getWebIdentityToken signs a JWT naming the caller for the audiences
 // asked for, with the account's outbound federation key for the
 // algorithm asked for (IAM EnableOutboundWebIdentityFederation).
-func (c *call) getWebIdentityToken() (any, error) {
+type webTokenOut struct {
+	WebIdentityToken string
+	Expiration       string
+}
+
+func (c *call) getWebIdentityToken(in *webTokenIn) (*webTokenOut, error) {
 	p := c.p
-	auds := awsproto.Members(c.params, "Audience")
+	auds := in.Audience
 	if len(auds) == 0 {
-		if _, ok := c.params["Audience"]; ok {
+		if in.AudienceSent {
 			return nil, validation("[]", "audience", "Member must have length greater than or equal to 1")
 		}
 		return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'audience' failed to satisfy constraint: Member must not be null")
@@ -45,11 +49,11 @@ func (c *call) getWebIdentityToken() (any, error) {
 				"Member must satisfy constraint: [Member must have length less than or equal to 1000, Member must have length greater than or equal to 1]")
 		}
 	}
-	alg := c.get("SigningAlgorithm")
+	alg := in.SigningAlgorithm
 	switch alg {
 	case "RS256", "ES384":
 	case "":
-		if _, ok := c.params["SigningAlgorithm"]; !ok {
+		if !in.SigningAlgorithmSent {
 			return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'signingAlgorithm' failed to satisfy constraint: Member must not be null")
 		}
 		fallthrough
@@ -59,11 +63,11 @@ func (c *call) getWebIdentityToken() (any, error) {
 		}
 		return nil, validation(alg, "signingAlgorithm", "Member must satisfy enum value set: [RS256, ES384]")
 	}
-	dur, err := parseDuration(c.get("DurationSeconds"), 300, 60, 3600)
+	dur, err := parseDuration(in.DurationSeconds, 300, 60, 3600)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseSessionTags(c)
+	tags, err := parseSessionTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +110,7 @@ func (c *call) getWebIdentityToken() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		WebIdentityToken string
-		Expiration       string
-	}{tok, exp.Format(time.RFC3339)}, nil
+	return &webTokenOut{tok, exp.Format(time.RFC3339)}, nil
 }
 
 func outboundDisabled() error {

@@ -57,6 +57,12 @@ func TestQueryWireErrors(t *testing.T) {
 			regexp.MustCompile(`^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$`)},
 		{"14 minutes of skew is fine", "sts", url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2011-06-15"}}, time.Now().Add(-14 * time.Minute), 200, "", nil},
 		{"unknown STS action", "sts", url.Values{"Action": {"Frobnicate"}, "Version": {"2011-06-15"}}, time.Now(), 400, "InvalidAction", regexp.MustCompile(`^Could not find operation Frobnicate for version 2011-06-15$`)},
+		// The frame's order: a missing Action first, then a signed caller
+		// for everything but the unsigned operations, then the action.
+		{"missing STS action", "sts", url.Values{"Version": {"2011-06-15"}}, time.Now(), 400, "MissingAction", regexp.MustCompile(`.`)},
+		{"unknown STS action, unsigned", "", url.Values{"Action": {"Frobnicate"}, "Version": {"2011-06-15"}}, time.Now(), 403, "MissingAuthenticationToken", regexp.MustCompile(`^Request is missing Authentication Token$`)},
+		{"unsigned AssumeRole", "", url.Values{"Action": {"AssumeRole"}, "RoleArn": {"arn:aws:iam::000000000000:role/r"}, "RoleSessionName": {"s1"}}, time.Now(), 403, "MissingAuthenticationToken", regexp.MustCompile(`^Request is missing Authentication Token$`)},
+		{"unsigned AssumeRoleWithWebIdentity is served", "", url.Values{"Action": {"AssumeRoleWithWebIdentity"}, "RoleArn": {"arn:aws:iam::000000000000:role/r"}, "RoleSessionName": {"s1"}, "WebIdentityToken": {"xx"}}, time.Now(), 400, "ValidationError", regexp.MustCompile(`webIdentityToken`)},
 		{"unknown IAM action", "iam", url.Values{"Action": {"Frobnicate"}, "Version": {"2010-05-08"}}, time.Now(), 400, "InvalidAction", regexp.MustCompile(`Frobnicate`)},
 		{"missing IAM action", "iam", url.Values{"Version": {"2010-05-08"}}, time.Now(), 400, "MissingAction", regexp.MustCompile(`.`)},
 	}
