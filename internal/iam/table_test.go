@@ -7,8 +7,8 @@ import (
 
 func TestTable(t *testing.T) {
 	tab := Table()
-	if len(tab) != len(ops) {
-		t.Fatalf("table has %d operations, ops %d", len(tab), len(ops))
+	if len(tab) != len(operations) || len(operationIndex()) != len(operations) {
+		t.Fatalf("table has %d operations, handlers %d, names %d", len(tab), len(operations), len(operationIndex()))
 	}
 	for _, tc := range []struct {
 		op      string
