@@ -19,6 +19,7 @@ var typedServices = map[string]string{
 	"internal/ssm": server.SurfaceSSM,
 	"internal/ecr": server.SurfaceECR,
 	"internal/sts": server.SurfaceSTS,
+	"internal/iam": server.SurfaceIAM,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation

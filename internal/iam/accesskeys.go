@@ -14,8 +14,8 @@ import (
 // keyOwner resolves whose keys an access-key operation manages: the named
 // user, the calling user, or (root caller, no name) the root itself.
 // It authorizes the operation. user is "" for root keys.
-func (c *call) keyOwner() (user, display string, err error) {
-	name := c.get("UserName")
+func (c *call) keyOwner(userName string) (user, display string, err error) {
+	name := userName
 	if name == "" {
 		switch c.p.Kind {
 		case authn.Root:
@@ -29,13 +29,8 @@ func (c *call) keyOwner() (user, display string, err error) {
 			return "", "", awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
 		}
 	}
-	u, err := c.userTarget(true, nil)
-	if c.get("UserName") == "" {
-		// userTarget reads the parameter; the caller's own name is implied.
-		c.params.Set("UserName", name)
-		u, err = c.userTarget(true, nil)
-		c.params.Del("UserName")
-	}
+	// The caller's own name is implied when the input names no user.
+	u, err := c.userTarget(name, true, nil)
 	if err != nil {
 		return "", "", err
 	}
@@ -50,8 +45,8 @@ type xmlAccessKey struct {
 	CreateDate      string
 }
 
-func opCreateAccessKey(c *call) (any, error) {
-	user, display, err := c.keyOwner()
+func opCreateAccessKey(c *call, in *createAccessKeyIn) (*createAccessKeyOut, error) {
+	user, display, err := c.keyOwner(in.UserName)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +71,7 @@ func opCreateAccessKey(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: "Active",
+	return &struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: "Active",
 		SecretAccessKey: secret, CreateDate: isoTime(k.Created)}}, nil
 }
 
@@ -130,13 +125,13 @@ func (c *call) ownerKeyList(user string) []*KeyEntry {
 	return ks
 }
 
-func opListAccessKeys(c *call) (any, error) {
-	user, display, err := c.keyOwner()
+func opListAccessKeys(c *call, in *listAccessKeysIn) (*listAccessKeysOut, error) {
+	user, display, err := c.keyOwner(in.UserName)
 	if err != nil {
 		return nil, err
 	}
 	ks := c.ownerKeyList(user)
-	pg, marker, trunc, err := page(c, ks, func(k *KeyEntry) string { return k.ID })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, ks, func(k *KeyEntry) string { return k.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -144,15 +139,15 @@ func opListAccessKeys(c *call) (any, error) {
 	for i, k := range pg {
 		out[i] = xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)}
 	}
-	return struct {
+	return &struct {
 		AccessKeyMetadata *members[xmlAccessKey]
 		IsTruncated       bool
 		Marker            string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func (c *call) modifyKey(user string, fn func(tx store.Tx, k *AccessKey) error) error {
-	id := c.get("AccessKeyId")
+func (c *call) modifyKey(accessKeyID, user string, fn func(tx store.Tx, k *AccessKey) error) error {
+	id := accessKeyID
 	if id == "" {
 		return validation("", "accessKeyId", "Member must not be null")
 	}
@@ -168,33 +163,33 @@ func (c *call) modifyKey(user string, fn func(tx store.Tx, k *AccessKey) error) 
 	})
 }
 
-func opUpdateAccessKey(c *call) (any, error) {
-	user, _, err := c.keyOwner()
+func opUpdateAccessKey(c *call, in *updateAccessKeyIn) (*noOutput, error) {
+	user, _, err := c.keyOwner(in.UserName)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	st := c.get("Status")
+	st := in.Status
 	if st != "Active" && st != "Inactive" {
-		return nil, validation(st, "status", "Member must satisfy enum value set: [Active, Inactive, Expired]")
+		return done(validation(st, "status", "Member must satisfy enum value set: [Active, Inactive, Expired]"))
 	}
-	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
+	return done(c.modifyKey(in.AccessKeyId, user, func(tx store.Tx, k *AccessKey) error {
 		k.Status = st
 		return putJSON(tx, kindAccessKey, k.ID, k)
-	})
+	}))
 }
 
-func opDeleteAccessKey(c *call) (any, error) {
-	user, _, err := c.keyOwner()
+func opDeleteAccessKey(c *call, in *deleteAccessKeyIn) (*noOutput, error) {
+	user, _, err := c.keyOwner(in.UserName)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyKey(user, func(tx store.Tx, k *AccessKey) error {
+	return done(c.modifyKey(in.AccessKeyId, user, func(tx store.Tx, k *AccessKey) error {
 		return deleteKey(tx, k)
-	})
+	}))
 }
 
-func opGetAccessKeyLastUsed(c *call) (any, error) {
-	id := c.get("AccessKeyId")
+func opGetAccessKeyLastUsed(c *call, in *getAccessKeyLastUsedIn) (*getAccessKeyLastUsedOut, error) {
+	id := in.AccessKeyId
 	k := c.snap.keys.get(id)
 	if k == nil || k.Account != c.account() {
 		if err := c.allow(arn.IAM(c.account(), "user/*"), nil); err != nil {
@@ -209,11 +204,10 @@ func opGetAccessKeyLastUsed(c *call) (any, error) {
 	if err := c.allow(res, nil); err != nil {
 		return nil, err
 	}
-	type lastUsed struct{ ServiceName, Region string }
-	return struct {
+	return &struct {
 		UserName          string `xml:",omitempty"`
-		AccessKeyLastUsed lastUsed
-	}{k.ownerName(), lastUsed{"N/A", "N/A"}}, nil
+		AccessKeyLastUsed xmlLastUsed
+	}{k.ownerName(), xmlLastUsed{"N/A", "N/A"}}, nil
 }
 
 // ownerName is the original-case name of the key's user, "" for the root.
@@ -223,3 +217,46 @@ func (k *KeyEntry) ownerName() string {
 	}
 	return k.owner.UserName
 }
+
+type createAccessKeyOut = struct {
+	AccessKey xmlAccessKey
+}
+
+type createAccessKeyIn struct {
+	requestTagsIn
+	UserName string
+}
+
+type listAccessKeysOut = struct {
+	AccessKeyMetadata *members[xmlAccessKey]
+	IsTruncated       bool
+	Marker            string "xml:\",omitempty\""
+}
+
+type listAccessKeysIn struct {
+	Marker   string
+	MaxItems string
+	UserName string
+}
+
+type updateAccessKeyIn struct {
+	AccessKeyId string
+	Status      string
+	UserName    string
+}
+
+type deleteAccessKeyIn struct {
+	AccessKeyId string
+	UserName    string
+}
+
+type getAccessKeyLastUsedOut = struct {
+	UserName          string "xml:\",omitempty\""
+	AccessKeyLastUsed xmlLastUsed
+}
+
+type getAccessKeyLastUsedIn struct {
+	AccessKeyId string
+}
+
+type xmlLastUsed struct{ ServiceName, Region string }

@@ -24,18 +24,18 @@ import (
 // The alias pattern of IAM's model (accountAliasType).
 var aliasRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9]|-[a-z0-9])*$`)
 
-func opCreateAccountAlias(c *call) (any, error) {
-	alias := c.get("AccountAlias")
+func opCreateAccountAlias(c *call, in *createAccountAliasIn) (*noOutput, error) {
+	alias := in.AccountAlias
 	if len(alias) < 3 || len(alias) > 63 {
-		return nil, validation(alias, "accountAlias", "Member must have length between 3 and 63")
+		return done(validation(alias, "accountAlias", "Member must have length between 3 and 63"))
 	}
 	if !aliasRE.MatchString(alias) {
-		return nil, validation(alias, "accountAlias", `Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`)
+		return done(validation(alias, "accountAlias", `Member must satisfy regular expression pattern: ^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`))
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		// Aliases are unique across accounts (they name sign-in URLs).
 		accts, err := listJSON[Account](tx, kindAccount)
 		if err != nil {
@@ -55,18 +55,18 @@ func opCreateAccountAlias(c *call) (any, error) {
 		// An account has one alias: a new one replaces it.
 		mine.Alias = alias
 		return putJSON(tx, kindAccount, mine.ID, mine)
-	})
+	}))
 }
 
-func opDeleteAccountAlias(c *call) (any, error) {
-	alias := c.get("AccountAlias")
+func opDeleteAccountAlias(c *call, in *deleteAccountAliasIn) (*noOutput, error) {
+	alias := in.AccountAlias
 	if len(alias) < 3 || len(alias) > 63 {
-		return nil, validation(alias, "accountAlias", "Member must have length between 3 and 63")
+		return done(validation(alias, "accountAlias", "Member must have length between 3 and 63"))
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		a, err := getJSON[Account](tx, kindAccount, c.account())
 		if err != nil {
 			return err
@@ -76,10 +76,10 @@ func opDeleteAccountAlias(c *call) (any, error) {
 		}
 		a.Alias = ""
 		return putJSON(tx, kindAccount, a.ID, a)
-	})
+	}))
 }
 
-func opListAccountAliases(c *call) (any, error) {
+func opListAccountAliases(c *call, in *listAccountAliasesIn) (*listAccountAliasesOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -87,10 +87,10 @@ func opListAccountAliases(c *call) (any, error) {
 	if a := c.snap.accounts.get(c.account()); a != nil && a.Alias != "" {
 		aliases = append(aliases, a.Alias)
 	}
-	if _, _, _, err := page(c, aliases, func(s string) string { return s }); err != nil {
+	if _, _, _, err := page(in.Marker, in.MaxItems, aliases, func(s string) string { return s }); err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		AccountAliases *members[string]
 		IsTruncated    bool
 	}{list(aliases), false}, nil
@@ -115,8 +115,8 @@ func noPasswordPolicy(account string) error {
 	return awserr.NoSuchEntity.Errorf("The Password Policy with domain name %s cannot be found.", account)
 }
 
-func (c *call) boolParam(name, member string) (bool, error) {
-	switch v := c.get(name); v {
+func boolParam(v, member string) (bool, error) {
+	switch v {
 	case "", "false":
 		return false, nil
 	case "true":
@@ -126,18 +126,17 @@ func (c *call) boolParam(name, member string) (bool, error) {
 	}
 }
 
-func (c *call) intParam(name, member string, def, lo, hi int) (int, error) {
-	n, v := c.intParamV(name, member, def, lo, hi)
-	if v != nil {
-		return 0, validation(v.value, v.member, v.constraint)
+func intParam(v, member string, def, lo, hi int) (int, error) {
+	n, vi := intParamV(v, member, def, lo, hi)
+	if vi != nil {
+		return 0, validation(vi.value, vi.member, vi.constraint)
 	}
 	return n, nil
 }
 
 // intParamV is intParam giving the failed constraint, for operations
 // that report all of them at once.
-func (c *call) intParamV(name, member string, def, lo, hi int) (int, *violation) {
-	v := c.get(name)
+func intParamV(v, member string, def, lo, hi int) (int, *violation) {
 	if v == "" {
 		return def, nil
 	}
@@ -156,52 +155,52 @@ func (c *call) intParamV(name, member string, def, lo, hi int) (int, *violation)
 // opUpdateAccountPasswordPolicy sets the policy; a parameter left out
 // reverts to its default (the API reference), so the call replaces the
 // whole policy.
-func opUpdateAccountPasswordPolicy(c *call) (any, error) {
+func opUpdateAccountPasswordPolicy(c *call, in *updateAccountPasswordPolicyIn) (*noOutput, error) {
 	var p PasswordPolicy
 	var err error
 	var vs []violation
 	for _, f := range []struct {
-		name, member string
-		def, lo, hi  int
-		dst          *int
+		value, member string
+		def, lo, hi   int
+		dst           *int
 	}{
-		{"MinimumPasswordLength", "minimumPasswordLength", 6, 6, 128, &p.MinimumPasswordLength},
-		{"PasswordReusePrevention", "passwordReusePrevention", 0, 1, 24, &p.PasswordReusePrevention},
-		{"MaxPasswordAge", "maxPasswordAge", 0, 1, 1095, &p.MaxPasswordAge},
+		{in.MinimumPasswordLength, "minimumPasswordLength", 6, 6, 128, &p.MinimumPasswordLength},
+		{in.PasswordReusePrevention, "passwordReusePrevention", 0, 1, 24, &p.PasswordReusePrevention},
+		{in.MaxPasswordAge, "maxPasswordAge", 0, 1, 1095, &p.MaxPasswordAge},
 	} {
 		var v *violation
-		if *f.dst, v = c.intParamV(f.name, f.member, f.def, f.lo, f.hi); v != nil {
+		if *f.dst, v = intParamV(f.value, f.member, f.def, f.lo, f.hi); v != nil {
 			vs = append(vs, *v)
 		}
 	}
 	if e := validations(vs); e != nil {
-		return nil, e
+		return done(e)
 	}
 	for _, b := range []struct {
-		param, member string
+		value, member string
 		dst           *bool
 	}{
-		{"RequireSymbols", "requireSymbols", &p.RequireSymbols}, {"RequireNumbers", "requireNumbers", &p.RequireNumbers},
-		{"RequireUppercaseCharacters", "requireUppercaseCharacters", &p.RequireUppercaseCharacters},
-		{"RequireLowercaseCharacters", "requireLowercaseCharacters", &p.RequireLowercaseCharacters},
-		{"AllowUsersToChangePassword", "allowUsersToChangePassword", &p.AllowUsersToChangePassword},
-		{"HardExpiry", "hardExpiry", &p.HardExpiry},
+		{in.RequireSymbols, "requireSymbols", &p.RequireSymbols}, {in.RequireNumbers, "requireNumbers", &p.RequireNumbers},
+		{in.RequireUppercaseCharacters, "requireUppercaseCharacters", &p.RequireUppercaseCharacters},
+		{in.RequireLowercaseCharacters, "requireLowercaseCharacters", &p.RequireLowercaseCharacters},
+		{in.AllowUsersToChangePassword, "allowUsersToChangePassword", &p.AllowUsersToChangePassword},
+		{in.HardExpiry, "hardExpiry", &p.HardExpiry},
 	} {
-		if *b.dst, err = c.boolParam(b.param, b.member); err != nil {
-			return nil, err
+		if *b.dst, err = boolParam(b.value, b.member); err != nil {
+			return done(err)
 		}
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error { return putJSON(tx, kindPasswordPolicy, c.account(), &p) })
+	return done(c.update(func(tx store.Tx) error { return putJSON(tx, kindPasswordPolicy, c.account(), &p) }))
 }
 
 func (c *call) passwordPolicy(r store.Reader) (*PasswordPolicy, error) {
 	return getJSON[PasswordPolicy](r, kindPasswordPolicy, c.account())
 }
 
-func opGetAccountPasswordPolicy(c *call) (any, error) {
+func opGetAccountPasswordPolicy(c *call, in *getAccountPasswordPolicyIn) (*getAccountPasswordPolicyOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -212,31 +211,19 @@ func opGetAccountPasswordPolicy(c *call) (any, error) {
 	if p == nil {
 		return nil, noPasswordPolicy(c.account())
 	}
-	type xp struct {
-		MinimumPasswordLength      int
-		RequireSymbols             bool
-		RequireNumbers             bool
-		RequireUppercaseCharacters bool
-		RequireLowercaseCharacters bool
-		AllowUsersToChangePassword bool
-		ExpirePasswords            bool
-		MaxPasswordAge             int   `xml:",omitempty"`
-		PasswordReusePrevention    int   `xml:",omitempty"`
-		HardExpiry                 *bool `xml:",omitempty"`
-	}
-	x := xp{p.MinimumPasswordLength, p.RequireSymbols, p.RequireNumbers, p.RequireUppercaseCharacters, p.RequireLowercaseCharacters,
+	x := xmlPasswordPolicy{p.MinimumPasswordLength, p.RequireSymbols, p.RequireNumbers, p.RequireUppercaseCharacters, p.RequireLowercaseCharacters,
 		p.AllowUsersToChangePassword, p.MaxPasswordAge > 0, p.MaxPasswordAge, p.PasswordReusePrevention, nil}
 	if p.MaxPasswordAge > 0 {
 		x.HardExpiry = &p.HardExpiry
 	}
-	return struct{ PasswordPolicy xp }{x}, nil
+	return &struct{ PasswordPolicy xmlPasswordPolicy }{x}, nil
 }
 
-func opDeleteAccountPasswordPolicy(c *call) (any, error) {
+func opDeleteAccountPasswordPolicy(c *call, in *deleteAccountPasswordPolicyIn) (*noOutput, error) {
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		if err := tx.Delete(kindPasswordPolicy, c.account()); err == store.ErrNotFound {
 			// DeleteAccountPasswordPolicy words it as a named account
 			// policy, unlike Get (moto's recorded texts for each).
@@ -244,7 +231,7 @@ func opDeleteAccountPasswordPolicy(c *call) (any, error) {
 		} else {
 			return err
 		}
-	})
+	}))
 }
 
 const passwordSymbols = "!@#$%^&*()_+-=[]{}|'"
@@ -338,25 +325,22 @@ func noLoginProfile(user string) error {
 	return awserr.NoSuchEntity.Errorf("Login Profile for User %s cannot be found.", user)
 }
 
-func loginXML(u *UserEntry, lp *LoginProfile) any {
-	type xl struct {
-		UserName              string
-		CreateDate            string
-		PasswordResetRequired bool
-	}
-	return struct{ LoginProfile xl }{xl{u.Name, isoTime(lp.Created), lp.ResetRequired}}
+type loginProfileOut struct{ LoginProfile xmlLoginProfile }
+
+func loginXML(u *UserEntry, lp *LoginProfile) *loginProfileOut {
+	return &loginProfileOut{xmlLoginProfile{u.Name, isoTime(lp.Created), lp.ResetRequired}}
 }
 
-func opCreateLoginProfile(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opCreateLoginProfile(c *call, in *createLoginProfileIn) (*loginProfileOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	pw := c.get("Password")
+	pw := in.Password
 	if err := checkPasswordParam(pw, "password"); err != nil {
 		return nil, err
 	}
-	reset, err := c.boolParam("PasswordResetRequired", "passwordResetRequired")
+	reset, err := boolParam(in.PasswordResetRequired, "passwordResetRequired")
 	if err != nil {
 		return nil, err
 	}
@@ -385,8 +369,8 @@ func opCreateLoginProfile(c *call) (any, error) {
 	return loginXML(u, lp), nil
 }
 
-func opGetLoginProfile(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opGetLoginProfile(c *call, in *getLoginProfileIn) (*loginProfileOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -403,27 +387,27 @@ func opGetLoginProfile(c *call) (any, error) {
 	return loginXML(u, lp), nil
 }
 
-func opUpdateLoginProfile(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opUpdateLoginProfile(c *call, in *updateLoginProfileIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	pw := c.get("Password")
-	if c.has("Password") {
+	pw := str(in.Password)
+	if in.Password != nil {
 		if err := checkPasswordParam(pw, "password"); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
-	reset, err := c.boolParam("PasswordResetRequired", "passwordResetRequired")
+	reset, err := boolParam(str(in.PasswordResetRequired), "passwordResetRequired")
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		lp, err := getJSON[LoginProfile](tx, kindLoginProfile, loginKey(u))
 		if err != nil || lp == nil {
 			return firstErr(err, noLoginProfile(u.Name))
 		}
-		if c.has("Password") {
+		if in.Password != nil {
 			pol, err := c.passwordPolicy(tx)
 			if err != nil {
 				return err
@@ -436,49 +420,49 @@ func opUpdateLoginProfile(c *call) (any, error) {
 			}
 			lp.Changed = c.s.now().UTC()
 		}
-		if c.has("PasswordResetRequired") {
+		if in.PasswordResetRequired != nil {
 			lp.ResetRequired = reset
 		}
 		return putJSON(tx, kindLoginProfile, loginKey(u), lp)
-	})
+	}))
 }
 
-func opDeleteLoginProfile(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opDeleteLoginProfile(c *call, in *deleteLoginProfileIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		if err := tx.Delete(kindLoginProfile, loginKey(u)); err == store.ErrNotFound {
 			return noLoginProfile(u.Name)
 		} else {
 			return err
 		}
-	})
+	}))
 }
 
 // opChangePassword is an IAM user changing their own password, allowed by
 // iam:ChangePassword on themselves; the account's policy must let users
 // change passwords (when it has one).
-func opChangePassword(c *call) (any, error) {
-	oldPW, newPW := c.get("OldPassword"), c.get("NewPassword")
+func opChangePassword(c *call, in *changePasswordIn) (*noOutput, error) {
+	oldPW, newPW := in.OldPassword, in.NewPassword
 	if err := checkPasswordParam(oldPW, "oldPassword"); err != nil {
-		return nil, err
+		return done(err)
 	}
 	if err := checkPasswordParam(newPW, "newPassword"); err != nil {
-		return nil, err
+		return done(err)
 	}
 	if c.p.Kind != authn.User {
-		return nil, awserr.InvalidUserType.New("Only IAM users can change their own password.")
+		return done(awserr.InvalidUserType.New("Only IAM users can change their own password."))
 	}
 	u := c.snap.User(c.account(), c.p.UserName)
 	if u == nil {
-		return nil, noSuchUser(c.p.UserName)
+		return done(noSuchUser(c.p.UserName))
 	}
 	if err := c.allow(u.arn, nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		lp, err := getJSON[LoginProfile](tx, kindLoginProfile, loginKey(u))
 		if err != nil || lp == nil {
 			return firstErr(err, noLoginProfile(u.Name))
@@ -501,5 +485,83 @@ func opChangePassword(c *call) (any, error) {
 		}
 		lp.Changed, lp.ResetRequired = c.s.now().UTC(), false
 		return putJSON(tx, kindLoginProfile, loginKey(u), lp)
-	})
+	}))
+}
+
+type createAccountAliasIn struct {
+	requestTagsIn
+	AccountAlias string
+}
+
+type deleteAccountAliasIn struct {
+	AccountAlias string
+}
+
+type listAccountAliasesOut = struct {
+	AccountAliases *members[string]
+	IsTruncated    bool
+}
+
+type listAccountAliasesIn struct {
+	Marker   string
+	MaxItems string
+}
+
+type updateAccountPasswordPolicyIn struct {
+	MinimumPasswordLength, PasswordReusePrevention, MaxPasswordAge     string
+	RequireSymbols, RequireNumbers, RequireUppercaseCharacters         string
+	RequireLowercaseCharacters, AllowUsersToChangePassword, HardExpiry string
+}
+
+type getAccountPasswordPolicyOut = struct {
+	PasswordPolicy xmlPasswordPolicy
+}
+
+type getAccountPasswordPolicyIn struct{}
+
+type deleteAccountPasswordPolicyIn struct{}
+
+type createLoginProfileIn struct {
+	requestTagsIn
+	Password              string
+	UserName              string
+	PasswordResetRequired string
+}
+
+type getLoginProfileIn struct {
+	UserName string
+}
+
+type updateLoginProfileIn struct {
+	Password              *string
+	PasswordResetRequired *string
+	UserName              string
+}
+
+type deleteLoginProfileIn struct {
+	UserName string
+}
+
+type changePasswordIn struct {
+	NewPassword string
+	OldPassword string
+}
+
+type xmlLoginProfile struct {
+	UserName              string
+	CreateDate            string
+	PasswordResetRequired bool
+}
+
+type xmlPasswordPolicy struct {
+	MinimumPasswordLength      int
+	RequireSymbols             bool
+	RequireNumbers             bool
+	RequireUppercaseCharacters bool
+	RequireLowercaseCharacters bool
+	AllowUsersToChangePassword bool
+	ExpirePasswords            bool
+	MaxPasswordAge             int   `xml:",omitempty"`
+	PasswordReusePrevention    int   `xml:",omitempty"`
+	HardExpiry                 *bool `xml:",omitempty"`
 }

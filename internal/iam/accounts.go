@@ -130,18 +130,18 @@ type xmlAccount struct {
 // opCreateAccount is gatehouse's own action: only principals of the
 // default account may call it, and they need gatehouse:CreateAccount (its
 // root always has it).
-func opCreateAccount(c *call) (any, error) {
+func opCreateAccount(c *call, in *createAccountIn) (*NewAccount, error) {
 	if err := c.accountsAllowed("gatehouse:CreateAccount"); err != nil {
 		return nil, err
 	}
-	na, err := c.s.CreateAccount(c.ctx, c.get("AccountId"), c.get("Name"))
+	na, err := c.s.CreateAccount(c.ctx, in.AccountId, in.Name)
 	if err != nil {
 		return nil, err
 	}
 	return na, nil
 }
 
-func opListAccounts(c *call) (any, error) {
+func opListAccounts(c *call, in *listAccountsIn) (*listAccountsOut, error) {
 	if err := c.accountsAllowed("gatehouse:ListAccounts"); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func opListAccounts(c *call) (any, error) {
 		out = append(out, xmlAccount{AccountId: a.ID, Name: a.Name, CreateDate: isoTime(a.Created)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AccountId < out[j].AccountId })
-	return struct{ Accounts *members[xmlAccount] }{list(out)}, nil
+	return &struct{ Accounts *members[xmlAccount] }{list(out)}, nil
 }
 
 func (c *call) accountsAllowed(action string) error {
@@ -162,3 +162,15 @@ func (c *call) accountsAllowed(action string) error {
 	}
 	return c.authorize(action, res, nil)
 }
+
+type createAccountIn struct {
+	requestTagsIn
+	AccountId string
+	Name      string
+}
+
+type listAccountsOut = struct {
+	Accounts *members[xmlAccount]
+}
+
+type listAccountsIn struct{}

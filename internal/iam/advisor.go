@@ -332,12 +332,12 @@ type hit struct {
 	Last   time.Time
 }
 
-func opGenerateServiceLastAccessedDetails(c *call) (any, error) {
-	arn := c.get("Arn")
+func opGenerateServiceLastAccessedDetails(c *call, in *generateServiceLastAccessedDetailsIn) (*generateServiceLastAccessedDetailsOut, error) {
+	arn := in.Arn
 	if len(arn) < 20 || len(arn) > 2048 {
 		return nil, validation(arn, "arn", "Member must have length between 20 and 2048")
 	}
-	gran := c.get("Granularity")
+	gran := in.Granularity
 	if gran == "" {
 		gran = "SERVICE_LEVEL"
 	}
@@ -378,11 +378,11 @@ func opGenerateServiceLastAccessedDetails(c *call) (any, error) {
 	if err := c.update(func(tx store.Tx) error { return putJSON(tx, kindAccessJob, c.account()+"/"+job.ID, job) }); err != nil {
 		return nil, err
 	}
-	return struct{ JobId string }{job.ID}, nil
+	return &struct{ JobId string }{job.ID}, nil
 }
 
-func (c *call) accessJob() (*accessJob, error) {
-	id := c.get("JobId")
+func (c *call) accessJob(jobID string) (*accessJob, error) {
+	id := jobID
 	if len(id) != 36 {
 		return nil, validation(id, "jobId", "Member must have length between 36 and 36")
 	}
@@ -402,64 +402,49 @@ func (c *call) accessJob() (*accessJob, error) {
 	return job, nil
 }
 
-func opGetServiceLastAccessedDetails(c *call) (any, error) {
-	job, err := c.accessJob()
+func opGetServiceLastAccessedDetails(c *call, in *getServiceLastAccessedDetailsIn) (*getServiceLastAccessedDetailsOut, error) {
+	job, err := c.accessJob(in.JobId)
 	if err != nil {
 		return nil, err
 	}
-	type xs struct {
-		ServiceName                string
-		LastAuthenticated          string `xml:",omitempty"`
-		ServiceNamespace           string
-		LastAuthenticatedEntity    string `xml:",omitempty"`
-		LastAuthenticatedRegion    string `xml:",omitempty"`
-		TotalAuthenticatedEntities int
-	}
-	pg, marker, trunc, err := page(c, job.Services, func(s jobService) string { return s.Namespace })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, job.Services, func(s jobService) string { return s.Namespace })
 	if err != nil {
 		return nil, err
 	}
-	out := make([]xs, len(pg))
+	out := make([]xmlServiceLastAccessed, len(pg))
 	for i, s := range pg {
-		out[i] = xs{ServiceName: s.Name, ServiceNamespace: s.Namespace, LastAuthenticatedEntity: s.Entity, LastAuthenticatedRegion: s.Region,
+		out[i] = xmlServiceLastAccessed{ServiceName: s.Name, ServiceNamespace: s.Namespace, LastAuthenticatedEntity: s.Entity, LastAuthenticatedRegion: s.Region,
 			TotalAuthenticatedEntities: s.Total}
 		if !s.Last.IsZero() {
 			out[i].LastAuthenticated = isoTime(s.Last)
 		}
 	}
-	return struct {
+	return &struct {
 		JobStatus            string
 		JobType              string
 		JobCreationDate      string
-		ServicesLastAccessed *members[xs]
+		ServicesLastAccessed *members[xmlServiceLastAccessed]
 		JobCompletionDate    string
 		IsTruncated          bool
 		Marker               string `xml:",omitempty"`
 	}{"COMPLETED", job.Type, isoTime(job.Created), list(out), isoTime(job.Created), trunc, marker}, nil
 }
 
-func opGetServiceLastAccessedDetailsWithEntities(c *call) (any, error) {
-	ns := c.get("ServiceNamespace")
+func opGetServiceLastAccessedDetailsWithEntities(c *call, in *getServiceLastAccessedDetailsWithEntitiesIn) (*getServiceLastAccessedDetailsWithEntitiesOut, error) {
+	ns := in.ServiceNamespace
 	if ns == "" || len(ns) > 64 {
 		return nil, validation(ns, "serviceNamespace", "Member must have length between 1 and 64")
 	}
-	job, err := c.accessJob()
+	job, err := c.accessJob(in.JobId)
 	if err != nil {
 		return nil, err
-	}
-	type xe struct {
-		EntityInfo struct {
-			Arn, Name, Type, Id string
-			Path                string `xml:",omitempty"`
-		}
-		LastAuthenticated string `xml:",omitempty"`
 	}
 	hits := job.ByService[ns]
-	pg, marker, trunc, err := page(c, hits, func(h hit) string { return h.Entity.ARN })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, hits, func(h hit) string { return h.Entity.ARN })
 	if err != nil {
 		return nil, err
 	}
-	out := make([]xe, len(pg))
+	out := make([]xmlEntityDetails, len(pg))
 	for i, h := range pg {
 		out[i].EntityInfo.Arn, out[i].EntityInfo.Name, out[i].EntityInfo.Type, out[i].EntityInfo.Id, out[i].EntityInfo.Path =
 			h.Entity.ARN, h.Entity.Name, h.Entity.Type, h.Entity.ID, h.Entity.Path
@@ -467,22 +452,22 @@ func opGetServiceLastAccessedDetailsWithEntities(c *call) (any, error) {
 			out[i].LastAuthenticated = isoTime(h.Last)
 		}
 	}
-	return struct {
+	return &struct {
 		JobStatus         string
 		JobCreationDate   string
 		JobCompletionDate string
-		EntityDetailsList *members[xe]
+		EntityDetailsList *members[xmlEntityDetails]
 		IsTruncated       bool
 		Marker            string `xml:",omitempty"`
 	}{"COMPLETED", isoTime(job.Created), isoTime(job.Created), list(out), trunc, marker}, nil
 }
 
-func opListPoliciesGrantingServiceAccess(c *call) (any, error) {
-	arn := c.get("Arn")
+func opListPoliciesGrantingServiceAccess(c *call, in *listPoliciesGrantingServiceAccessIn) (*listPoliciesGrantingServiceAccessOut, error) {
+	arn := in.Arn
 	if len(arn) < 20 || len(arn) > 2048 {
 		return nil, validation(arn, "arn", "Member must have length between 20 and 2048")
 	}
-	nss := c.members("ServiceNamespaces")
+	nss := in.ServiceNamespaces
 	if len(nss) < 1 || len(nss) > 200 {
 		return nil, validation("", "serviceNamespaces", "Member must have length between 1 and 200")
 	}
@@ -493,26 +478,15 @@ func opListPoliciesGrantingServiceAccess(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	type xp struct {
-		PolicyName string
-		PolicyType string
-		PolicyArn  string `xml:",omitempty"`
-		EntityType string `xml:",omitempty"`
-		EntityName string `xml:",omitempty"`
-	}
-	type xg struct {
-		ServiceNamespace string
-		Policies         *members[xp]
-	}
-	var out []xg
+	var out []xmlGrantingPolicy
 	for _, ns := range nss {
-		g := xg{ServiceNamespace: ns}
-		ps := []xp{}
+		g := xmlGrantingPolicy{ServiceNamespace: ns}
+		ps := []xmlGrantingPolicyDetail{}
 		for _, p := range t.policies {
 			have := map[string]bool{}
 			policyServices(p.doc, have)
 			if have[ns] {
-				x := xp{PolicyName: p.Name, PolicyType: p.Type, PolicyArn: p.ARN}
+				x := xmlGrantingPolicyDetail{PolicyName: p.Name, PolicyType: p.Type, PolicyArn: p.ARN}
 				if p.Type == "INLINE" {
 					x.EntityType, x.EntityName = p.EntityType, p.EntityName
 				}
@@ -522,8 +496,89 @@ func opListPoliciesGrantingServiceAccess(c *call) (any, error) {
 		g.Policies = list(ps)
 		out = append(out, g)
 	}
-	return struct {
-		PoliciesGrantingServiceAccess *members[xg]
+	return &struct {
+		PoliciesGrantingServiceAccess *members[xmlGrantingPolicy]
 		IsTruncated                   bool
 	}{list(out), false}, nil
+}
+
+type generateServiceLastAccessedDetailsOut = struct {
+	JobId string
+}
+
+type generateServiceLastAccessedDetailsIn struct {
+	Arn         string
+	Granularity string
+}
+
+type getServiceLastAccessedDetailsOut = struct {
+	JobStatus            string
+	JobType              string
+	JobCreationDate      string
+	ServicesLastAccessed *members[xmlServiceLastAccessed]
+	JobCompletionDate    string
+	IsTruncated          bool
+	Marker               string "xml:\",omitempty\""
+}
+
+type getServiceLastAccessedDetailsIn struct {
+	JobId    string
+	Marker   string
+	MaxItems string
+}
+
+type getServiceLastAccessedDetailsWithEntitiesOut = struct {
+	JobStatus         string
+	JobCreationDate   string
+	JobCompletionDate string
+	EntityDetailsList *members[xmlEntityDetails]
+	IsTruncated       bool
+	Marker            string "xml:\",omitempty\""
+}
+
+type getServiceLastAccessedDetailsWithEntitiesIn struct {
+	JobId            string
+	Marker           string
+	MaxItems         string
+	ServiceNamespace string
+}
+
+type listPoliciesGrantingServiceAccessOut = struct {
+	PoliciesGrantingServiceAccess *members[xmlGrantingPolicy]
+	IsTruncated                   bool
+}
+
+type listPoliciesGrantingServiceAccessIn struct {
+	Arn               string
+	ServiceNamespaces []string
+}
+
+type xmlGrantingPolicy struct {
+	ServiceNamespace string
+	Policies         *members[xmlGrantingPolicyDetail]
+}
+
+type xmlGrantingPolicyDetail struct {
+	PolicyName string
+	PolicyType string
+	PolicyArn  string `xml:",omitempty"`
+	EntityType string `xml:",omitempty"`
+	EntityName string `xml:",omitempty"`
+}
+
+type xmlEntityDetails struct {
+	EntityInfo struct {
+		Arn, Name, Type, Id string
+		Path                string `xml:",omitempty"`
+	}
+	LastAuthenticated string `xml:",omitempty"`
+}
+
+type xmlServiceLastAccessed struct {
+	ServiceName                string
+	LastAuthenticated          string `xml:",omitempty"`
+	ServiceNamespace           string
+	LastAuthenticatedEntity    string `xml:",omitempty"`
+	LastAuthenticatedRegion    string `xml:",omitempty"`
+	TotalAuthenticatedEntities int
 }

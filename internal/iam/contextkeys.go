@@ -50,20 +50,22 @@ func contextKeys(doc string, seen map[string]string) error {
 	return nil
 }
 
-func contextKeysResult(seen map[string]string) any {
+type contextKeysOut struct{ ContextKeyNames *members[string] }
+
+func contextKeysResult(seen map[string]string) *contextKeysOut {
 	out := make([]string, 0, len(seen))
 	for _, k := range seen {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return struct{ ContextKeyNames *members[string] }{list(out)}
+	return &contextKeysOut{list(out)}
 }
 
-func opGetContextKeysForCustomPolicy(c *call) (any, error) {
+func opGetContextKeysForCustomPolicy(c *call, in *getContextKeysForCustomPolicyIn) (*contextKeysOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
-	docs := c.members("PolicyInputList")
+	docs := in.PolicyInputList
 	if len(docs) == 0 {
 		return nil, validation("", "policyInputList", "Member must not be null")
 	}
@@ -76,8 +78,8 @@ func opGetContextKeysForCustomPolicy(c *call) (any, error) {
 	return contextKeysResult(seen), nil
 }
 
-func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
-	src := c.get("PolicySourceArn")
+func opGetContextKeysForPrincipalPolicy(c *call, in *getContextKeysForPrincipalPolicyIn) (*contextKeysOut, error) {
+	src := in.PolicySourceArn
 	if err := c.allow(src, nil); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
 		return nil, awserr.InvalidInput.Errorf("Invalid ARN: %s", src)
 	}
 	seen := map[string]string{}
-	docs := c.members("PolicyInputList")
+	docs := in.PolicyInputList
 	for _, ip := range inline {
 		docs = append(docs, ip.Document)
 	}
@@ -132,4 +134,13 @@ func opGetContextKeysForPrincipalPolicy(c *call) (any, error) {
 		}
 	}
 	return contextKeysResult(seen), nil
+}
+
+type getContextKeysForCustomPolicyIn struct {
+	PolicyInputList []string
+}
+
+type getContextKeysForPrincipalPolicyIn struct {
+	PolicyInputList []string
+	PolicySourceArn string
 }

@@ -74,12 +74,11 @@ func userCreds(r store.Reader, kind string, u *User) ([]*UserCredential, error) 
 
 // credTarget resolves UserName (the caller when omitted) and the
 // credential id parameter, and loads the credential in r.
-func (c *call) credTarget(kind, idParam, idMember string, notFound func(string) error) (*UserEntry, string, error) {
-	u, err := c.userTarget(false, nil)
+func (c *call) credTarget(kind, userName, id, idMember string, notFound func(string) error) (*UserEntry, string, error) {
+	u, err := c.userTarget(userName, false, nil)
 	if err != nil {
 		return nil, "", err
 	}
-	id := c.get(idParam)
 	if id == "" {
 		return nil, "", validation("", idMember, "Member must not be null")
 	}
@@ -89,8 +88,8 @@ func (c *call) credTarget(kind, idParam, idMember string, notFound func(string) 
 	return u, credKey(u, id), nil
 }
 
-func (c *call) status(member string) (string, error) {
-	switch v := c.get("Status"); v {
+func (c *call) status(status, member string) (string, error) {
+	switch v := status; v {
 	case "Active", "Inactive", "Expired":
 		if v == "Expired" && member != "status-expired-ok" {
 			break
@@ -99,41 +98,41 @@ func (c *call) status(member string) (string, error) {
 	case "":
 		return "", validation("", "status", "Member must not be null")
 	}
-	return "", validation(c.get("Status"), "status", "Member must satisfy enum value set: [Active, Inactive]")
+	return "", validation(status, "status", "Member must satisfy enum value set: [Active, Inactive]")
 }
 
-func (c *call) updateCredStatus(kind, idParam, idMember string, notFound func(string) error) (any, error) {
-	u, key, err := c.credTarget(kind, idParam, idMember, notFound)
+func (c *call) updateCredStatus(kind, userName, id, status, idMember string, notFound func(string) error) (*noOutput, error) {
+	u, key, err := c.credTarget(kind, userName, id, idMember, notFound)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	st, err := c.status("status")
+	st, err := c.status(status, "status")
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		cr, err := getJSON[UserCredential](tx, kind, key)
 		if err != nil || cr == nil {
-			return firstErr(err, notFound(c.get(idParam)))
+			return firstErr(err, notFound(id))
 		}
 		_ = u
 		cr.Status = st
 		return putJSON(tx, kind, key, cr)
-	})
+	}))
 }
 
-func (c *call) deleteCred(kind, idParam, idMember string, notFound func(string) error) (any, error) {
-	_, key, err := c.credTarget(kind, idParam, idMember, notFound)
+func (c *call) deleteCred(kind, userName, id, idMember string, notFound func(string) error) (*noOutput, error) {
+	_, key, err := c.credTarget(kind, userName, id, idMember, notFound)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		if err := tx.Delete(kind, key); err == store.ErrNotFound {
-			return notFound(c.get(idParam))
+			return notFound(id)
 		} else {
 			return err
 		}
-	})
+	}))
 }
 
 // addCred stores a new credential of u after checking the per-user quota
@@ -267,12 +266,12 @@ type xmlSSHKey struct {
 	UploadDate       string
 }
 
-func opUploadSSHPublicKey(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opUploadSSHPublicKey(c *call, in *uploadSSHPublicKeyIn) (*uploadSSHPublicKeyOut, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
 		return nil, err
 	}
-	body := c.get("SSHPublicKeyBody")
+	body := in.SSHPublicKeyBody
 	if len(body) < 1 || len(body) > 16384 {
 		return nil, validation("", "sSHPublicKeyBody", "Member must have length between 1 and 16384")
 	}
@@ -287,15 +286,15 @@ func opUploadSSHPublicKey(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
+	return &struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
-func opGetSSHPublicKey(c *call) (any, error) {
-	u, key, err := c.credTarget(kindSSHKey, "SSHPublicKeyId", "sSHPublicKeyId", noSuchSSHKey)
+func opGetSSHPublicKey(c *call, in *getSSHPublicKeyIn) (*getSSHPublicKeyOut, error) {
+	u, key, err := c.credTarget(kindSSHKey, in.UserName, in.SSHPublicKeyId, "sSHPublicKeyId", noSuchSSHKey)
 	if err != nil {
 		return nil, err
 	}
-	enc := c.get("Encoding")
+	enc := in.Encoding
 	if enc != "SSH" && enc != "PEM" {
 		return nil, validation(enc, "encoding", "Member must satisfy enum value set: [SSH, PEM]")
 	}
@@ -304,18 +303,18 @@ func opGetSSHPublicKey(c *call) (any, error) {
 		return nil, err
 	}
 	if cr == nil {
-		return nil, noSuchSSHKey(c.get("SSHPublicKeyId"))
+		return nil, noSuchSSHKey(in.SSHPublicKeyId)
 	}
 	body := cr.Body
 	if enc == "PEM" {
 		blob, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(body, "ssh-rsa "))
 		body = sshPEM(blob)
 	}
-	return struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, body, cr.Status, isoTime(cr.Created)}}, nil
+	return &struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
-func opListSSHPublicKeys(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opListSSHPublicKeys(c *call, in *listSSHPublicKeysIn) (*listSSHPublicKeysOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +322,7 @@ func opListSSHPublicKeys(c *call) (any, error) {
 	if err := c.view(func(r store.Reader) (err error) { crs, err = userCreds(r, kindSSHKey, &u.User); return err }); err != nil {
 		return nil, err
 	}
-	pg, marker, trunc, err := page(c, crs, func(x *UserCredential) string { return x.Created.Format(time.RFC3339Nano) + x.ID })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, crs, func(x *UserCredential) string { return x.Created.Format(time.RFC3339Nano) + x.ID })
 	if err != nil {
 		return nil, err
 	}
@@ -331,19 +330,19 @@ func opListSSHPublicKeys(c *call) (any, error) {
 	for i, cr := range pg {
 		out[i] = xmlSSHKey{UserName: u.Name, SSHPublicKeyId: cr.ID, Status: cr.Status, UploadDate: isoTime(cr.Created)}
 	}
-	return struct {
+	return &struct {
 		SSHPublicKeys *members[xmlSSHKey]
 		IsTruncated   bool
 		Marker        string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opUpdateSSHPublicKey(c *call) (any, error) {
-	return c.updateCredStatus(kindSSHKey, "SSHPublicKeyId", "sSHPublicKeyId", noSuchSSHKey)
+func opUpdateSSHPublicKey(c *call, in *updateSSHPublicKeyIn) (*noOutput, error) {
+	return c.updateCredStatus(kindSSHKey, in.UserName, in.SSHPublicKeyId, in.Status, "sSHPublicKeyId", noSuchSSHKey)
 }
 
-func opDeleteSSHPublicKey(c *call) (any, error) {
-	return c.deleteCred(kindSSHKey, "SSHPublicKeyId", "sSHPublicKeyId", noSuchSSHKey)
+func opDeleteSSHPublicKey(c *call, in *deleteSSHPublicKeyIn) (*noOutput, error) {
+	return c.deleteCred(kindSSHKey, in.UserName, in.SSHPublicKeyId, "sSHPublicKeyId", noSuchSSHKey)
 }
 
 // --- Signing certificates
@@ -372,12 +371,12 @@ type xmlSigningCert struct {
 	UploadDate      string
 }
 
-func opUploadSigningCertificate(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opUploadSigningCertificate(c *call, in *uploadSigningCertificateIn) (*uploadSigningCertificateOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	body := c.get("CertificateBody")
+	body := in.CertificateBody
 	if len(body) < 1 || len(body) > 16384 {
 		return nil, validation("", "certificateBody", "Member must have length between 1 and 16384")
 	}
@@ -398,11 +397,11 @@ func opUploadSigningCertificate(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Certificate xmlSigningCert }{xmlSigningCert{u.Name, cr.ID, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
+	return &struct{ Certificate xmlSigningCert }{xmlSigningCert{u.Name, cr.ID, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
-func opListSigningCertificates(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opListSigningCertificates(c *call, in *listSigningCertificatesIn) (*listSigningCertificatesOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -414,23 +413,23 @@ func opListSigningCertificates(c *call) (any, error) {
 	for i, cr := range crs {
 		out[i] = xmlSigningCert{u.Name, cr.ID, cr.Body, cr.Status, isoTime(cr.Created)}
 	}
-	pg, marker, trunc, err := page(c, out, func(x xmlSigningCert) string { return x.UploadDate + x.CertificateId })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, out, func(x xmlSigningCert) string { return x.UploadDate + x.CertificateId })
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		Certificates *members[xmlSigningCert]
 		IsTruncated  bool
 		Marker       string `xml:",omitempty"`
 	}{list(pg), trunc, marker}, nil
 }
 
-func opUpdateSigningCertificate(c *call) (any, error) {
-	return c.updateCredStatus(kindSigningCert, "CertificateId", "certificateId", noSuchSigningCert)
+func opUpdateSigningCertificate(c *call, in *updateSigningCertificateIn) (*noOutput, error) {
+	return c.updateCredStatus(kindSigningCert, in.UserName, in.CertificateId, in.Status, "certificateId", noSuchSigningCert)
 }
 
-func opDeleteSigningCertificate(c *call) (any, error) {
-	return c.deleteCred(kindSigningCert, "CertificateId", "certificateId", noSuchSigningCert)
+func opDeleteSigningCertificate(c *call, in *deleteSigningCertificateIn) (*noOutput, error) {
+	return c.deleteCred(kindSigningCert, in.UserName, in.CertificateId, "certificateId", noSuchSigningCert)
 }
 
 // --- Service-specific credentials
@@ -487,16 +486,16 @@ func (c *call) svcCredXML(u *UserEntry, cr *UserCredential, withSecret bool) xml
 	return x
 }
 
-func opCreateServiceSpecificCredential(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opCreateServiceSpecificCredential(c *call, in *createServiceSpecificCredentialIn) (*createServiceSpecificCredentialOut, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
 		return nil, err
 	}
-	svc := c.get("ServiceName")
+	svc := in.ServiceName
 	if svc == "" {
 		return nil, validation("", "serviceName", "Member must not be null")
 	}
-	days, err := c.intParam("CredentialAgeDays", "credentialAgeDays", 0, 1, 36600)
+	days, err := intParam(in.CredentialAgeDays, "credentialAgeDays", 0, 1, 36600)
 	if err != nil {
 		return nil, err
 	}
@@ -513,15 +512,15 @@ func opCreateServiceSpecificCredential(c *call) (any, error) {
 	if err := c.addCred(kindSvcCred, u, cr, 2, "ServiceSpecificCredentialsPerUserPerService", nil, nil); err != nil {
 		return nil, err
 	}
-	return struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, cr, true)}, nil
+	return &struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, cr, true)}, nil
 }
 
-func opListServiceSpecificCredentials(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opListServiceSpecificCredentials(c *call, in *listServiceSpecificCredentialsIn) (*listServiceSpecificCredentialsOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
-	svc := c.get("ServiceName")
+	svc := in.ServiceName
 	var crs []*UserCredential
 	if err := c.view(func(r store.Reader) (err error) { crs, err = userCreds(r, kindSvcCred, &u.User); return err }); err != nil {
 		return nil, err
@@ -532,14 +531,14 @@ func opListServiceSpecificCredentials(c *call) (any, error) {
 			out = append(out, c.svcCredXML(u, cr, false))
 		}
 	}
-	return struct {
+	return &struct {
 		ServiceSpecificCredentials *members[xmlSvcCred]
 		IsTruncated                bool
 	}{list(out), false}, nil
 }
 
-func opResetServiceSpecificCredential(c *call) (any, error) {
-	u, key, err := c.credTarget(kindSvcCred, "ServiceSpecificCredentialId", "serviceSpecificCredentialId", noSuchSvcCred)
+func opResetServiceSpecificCredential(c *call, in *resetServiceSpecificCredentialIn) (*resetServiceSpecificCredentialOut, error) {
+	u, key, err := c.credTarget(kindSvcCred, in.UserName, in.ServiceSpecificCredentialId, "serviceSpecificCredentialId", noSuchSvcCred)
 	if err != nil {
 		return nil, err
 	}
@@ -547,7 +546,7 @@ func opResetServiceSpecificCredential(c *call) (any, error) {
 	err = c.update(func(tx store.Tx) error {
 		cr, err := getJSON[UserCredential](tx, kindSvcCred, key)
 		if err != nil || cr == nil {
-			return firstErr(err, noSuchSvcCred(c.get("ServiceSpecificCredentialId")))
+			return firstErr(err, noSuchSvcCred(in.ServiceSpecificCredentialId))
 		}
 		cr.Password = c.s.box.Seal(newServicePassword(), "svccred/"+cr.ID)
 		out = cr
@@ -556,13 +555,128 @@ func opResetServiceSpecificCredential(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, out, true)}, nil
+	return &struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, out, true)}, nil
 }
 
-func opUpdateServiceSpecificCredential(c *call) (any, error) {
-	return c.updateCredStatus(kindSvcCred, "ServiceSpecificCredentialId", "serviceSpecificCredentialId", noSuchSvcCred)
+func opUpdateServiceSpecificCredential(c *call, in *updateServiceSpecificCredentialIn) (*noOutput, error) {
+	return c.updateCredStatus(kindSvcCred, in.UserName, in.ServiceSpecificCredentialId, in.Status, "serviceSpecificCredentialId", noSuchSvcCred)
 }
 
-func opDeleteServiceSpecificCredential(c *call) (any, error) {
-	return c.deleteCred(kindSvcCred, "ServiceSpecificCredentialId", "serviceSpecificCredentialId", noSuchSvcCred)
+func opDeleteServiceSpecificCredential(c *call, in *deleteServiceSpecificCredentialIn) (*noOutput, error) {
+	return c.deleteCred(kindSvcCred, in.UserName, in.ServiceSpecificCredentialId, "serviceSpecificCredentialId", noSuchSvcCred)
+}
+
+type uploadSSHPublicKeyOut = struct {
+	SSHPublicKey xmlSSHKey
+}
+
+type uploadSSHPublicKeyIn struct {
+	SSHPublicKeyBody string
+	UserName         string
+}
+
+type getSSHPublicKeyOut = struct {
+	SSHPublicKey xmlSSHKey
+}
+
+type getSSHPublicKeyIn struct {
+	Encoding       string
+	SSHPublicKeyId string
+	UserName       string
+}
+
+type listSSHPublicKeysOut = struct {
+	SSHPublicKeys *members[xmlSSHKey]
+	IsTruncated   bool
+	Marker        string "xml:\",omitempty\""
+}
+
+type listSSHPublicKeysIn struct {
+	Marker   string
+	MaxItems string
+	UserName string
+}
+
+type updateSSHPublicKeyIn struct {
+	UserName       string
+	SSHPublicKeyId string
+	Status         string
+}
+
+type deleteSSHPublicKeyIn struct {
+	UserName       string
+	SSHPublicKeyId string
+}
+
+type uploadSigningCertificateOut = struct {
+	Certificate xmlSigningCert
+}
+
+type uploadSigningCertificateIn struct {
+	CertificateBody string
+	UserName        string
+}
+
+type listSigningCertificatesOut = struct {
+	Certificates *members[xmlSigningCert]
+	IsTruncated  bool
+	Marker       string "xml:\",omitempty\""
+}
+
+type listSigningCertificatesIn struct {
+	Marker   string
+	MaxItems string
+	UserName string
+}
+
+type updateSigningCertificateIn struct {
+	UserName      string
+	CertificateId string
+	Status        string
+}
+
+type deleteSigningCertificateIn struct {
+	UserName      string
+	CertificateId string
+}
+
+type createServiceSpecificCredentialOut = struct {
+	ServiceSpecificCredential xmlSvcCred
+}
+
+type createServiceSpecificCredentialIn struct {
+	requestTagsIn
+	ServiceName       string
+	UserName          string
+	CredentialAgeDays string
+}
+
+type listServiceSpecificCredentialsOut = struct {
+	ServiceSpecificCredentials *members[xmlSvcCred]
+	IsTruncated                bool
+}
+
+type listServiceSpecificCredentialsIn struct {
+	ServiceName string
+	UserName    string
+}
+
+type resetServiceSpecificCredentialOut = struct {
+	ServiceSpecificCredential xmlSvcCred
+}
+
+type resetServiceSpecificCredentialIn struct {
+	ServiceSpecificCredentialId string
+	UserName                    string
+}
+
+type updateServiceSpecificCredentialIn struct {
+	UserName                    string
+	ServiceSpecificCredentialId string
+	Status                      string
+}
+
+type deleteServiceSpecificCredentialIn struct {
+	UserName                    string
+	ServiceSpecificCredentialId string
 }

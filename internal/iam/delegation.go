@@ -26,8 +26,8 @@ import (
 
 // delegationRequestID validates DelegationRequestId: length 16–128,
 // pattern [\w-]+.
-func delegationRequestID(c *call) (string, error) {
-	id := c.get("DelegationRequestId")
+func delegationRequestID(c *call, delegationRequestID string) (string, error) {
+	id := delegationRequestID
 	if id == "" {
 		return "", validation(id, "delegationRequestId", "Member must not be null")
 	}
@@ -65,8 +65,8 @@ const delegationTextPattern = `Member must satisfy regular expression pattern: [
 
 // checkDelegationText validates an optional free-text member of at most
 // max characters (min 0) or, when min > 0, a required one.
-func checkDelegationText(c *call, param, member string, min, max int) *violation {
-	v, set := c.get(param), c.has(param)
+func checkDelegationText(p *string, member string, min, max int) *violation {
+	v, set := str(p), p != nil
 	n := len([]rune(v))
 	switch {
 	case min > 0 && !set:
@@ -89,48 +89,48 @@ func noSuchDelegationRequest(id string) error {
 	return awserr.NoSuchEntity.Errorf("Delegation request %s not found.", id)
 }
 
-func opCreateDelegationRequest(c *call) (any, error) {
+func opCreateDelegationRequest(c *call, in *createDelegationRequestIn) (*noOutput, error) {
 	var vs []violation
 	add := func(v *violation) {
 		if v != nil {
 			vs = append(vs, *v)
 		}
 	}
-	if v := c.get("OwnerAccountId"); c.has("OwnerAccountId") && !accountIDPattern(v) {
+	if v := str(in.OwnerAccountId); in.OwnerAccountId != nil && !accountIDPattern(v) {
 		add(&violation{v, "ownerAccountId", `Member must satisfy regular expression pattern: \d{12}`})
 	}
-	if !c.has("Description") {
+	if in.Description == nil {
 		add(&violation{"null", "description", "Member must not be null"})
 	} else {
-		add(checkDelegationText(c, "Description", "description", 0, 1000))
+		add(checkDelegationText(in.Description, "description", 0, 1000))
 	}
-	if !c.hasPrefix("Permissions.") {
+	if !in.Permissions {
 		add(&violation{"null", "permissions", "Member must not be null"})
 	}
-	add(checkDelegationText(c, "RequestMessage", "requestMessage", 0, 200))
-	add(checkDelegationText(c, "RequestorWorkflowId", "requestorWorkflowId", 5, 400))
-	if v := c.get("RedirectUrl"); c.has("RedirectUrl") && (len(v) < 1 || len(v) > 255) {
+	add(checkDelegationText(in.RequestMessage, "requestMessage", 0, 200))
+	add(checkDelegationText(in.RequestorWorkflowId, "requestorWorkflowId", 5, 400))
+	if v := str(in.RedirectUrl); in.RedirectUrl != nil && (len(v) < 1 || len(v) > 255) {
 		add(&violation{v, "redirectUrl", "Member must have length between 1 and 255"})
 	}
-	if v := c.get("NotificationChannel"); !c.has("NotificationChannel") {
+	if v := str(in.NotificationChannel); in.NotificationChannel == nil {
 		add(&violation{"null", "notificationChannel", "Member must not be null"})
 	} else if len(v) < 2 || len(v) > 400 {
 		add(&violation{v, "notificationChannel", "Member must have length between 2 and 400"})
 	} else if !nameLikeRE(v, ":.-") {
 		add(&violation{v, "notificationChannel", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:_.-]+$"})
 	}
-	if v := c.get("SessionDuration"); !c.has("SessionDuration") {
+	if v := str(in.SessionDuration); in.SessionDuration == nil {
 		add(&violation{"null", "sessionDuration", "Member must not be null"})
 	} else if n, err := strconv.Atoi(v); err != nil || n < 300 || n > 43200 {
 		add(&violation{v, "sessionDuration", "Member must have value between 300 and 43200"})
 	}
 	if err := validations(vs); err != nil {
-		return nil, err
+		return done(err)
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, awserr.AccessDenied.Errorf("User: %s is not authorized to perform: iam:CreateDelegationRequest: the account is not onboarded as an IAM temporary delegation partner.", c.p.ARN)
+	return done(awserr.AccessDenied.Errorf("User: %s is not authorized to perform: iam:CreateDelegationRequest: the account is not onboarded as an IAM temporary delegation partner.", c.p.ARN))
 }
 
 func accountIDPattern(s string) bool {
@@ -148,20 +148,22 @@ func accountIDPattern(s string) bool {
 // opDelegationRequest answers the operations naming one delegation
 // request (Accept, Associate, Get, Reject, SendDelegationToken, Update):
 // none exists.
-func opDelegationRequest(c *call) (any, error) {
-	id, err := delegationRequestID(c)
-	if err != nil {
-		return nil, err
-	}
-	if c.action == "RejectDelegationRequest" || c.action == "UpdateDelegationRequest" {
-		if err := validations(nilViolations(checkDelegationText(c, "Notes", "notes", 0, 500))); err != nil {
-			return nil, err
+func opDelegationRequest(notes bool) func(c *call, in *delegationRequestIn) (*noOutput, error) {
+	return func(c *call, in *delegationRequestIn) (*noOutput, error) {
+		id, err := delegationRequestID(c, in.DelegationRequestId)
+		if err != nil {
+			return done(err)
 		}
+		if notes {
+			if err := validations(nilViolations(checkDelegationText(in.Notes, "notes", 0, 500))); err != nil {
+				return done(err)
+			}
+		}
+		if err := c.allow("*", nil); err != nil {
+			return done(err)
+		}
+		return done(noSuchDelegationRequest(id))
 	}
-	if err := c.allow("*", nil); err != nil {
-		return nil, err
-	}
-	return nil, noSuchDelegationRequest(id)
 }
 
 func nilViolations(v *violation) []violation {
@@ -171,8 +173,8 @@ func nilViolations(v *violation) []violation {
 	return []violation{*v}
 }
 
-func opListDelegationRequests(c *call) (any, error) {
-	if v := c.get("OwnerId"); c.has("OwnerId") {
+func opListDelegationRequests(c *call, in *listDelegationRequestsIn) (*listDelegationRequestsOut, error) {
+	if v := str(in.OwnerId); in.OwnerId != nil {
 		if len(v) < 20 || len(v) > 2048 {
 			return nil, validation(v, "ownerId", "Member must have length between 20 and 2048")
 		}
@@ -180,25 +182,42 @@ func opListDelegationRequests(c *call) (any, error) {
 			return nil, validation(v, "ownerId", "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/+=,.@_-]+$")
 		}
 	}
-	if _, _, err := pageParams(c); err != nil {
+	if _, _, err := pageParams(in.Marker, in.MaxItems); err != nil {
 		return nil, err
 	}
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		DelegationRequests *members[struct{}]
 		IsTruncated        bool `xml:"isTruncated"`
 	}{list([]struct{}{}), false}, nil
 }
 
-// hasPrefix reports whether a parameter under prefix (a structure's
-// members, "Permissions.") is present.
-func (c *call) hasPrefix(prefix string) bool {
-	for k := range c.params {
-		if strings.HasPrefix(k, prefix) {
-			return true
-		}
-	}
-	return false
+type createDelegationRequestIn struct {
+	requestTagsIn
+	Description         *string
+	NotificationChannel *string
+	OwnerAccountId      *string
+	RedirectUrl         *string
+	SessionDuration     *string
+	RequestMessage      *string
+	RequestorWorkflowId *string
+	Permissions         bool `query:"Permissions.,prefix"`
+}
+
+type delegationRequestIn struct {
+	DelegationRequestId string
+	Notes               *string
+}
+
+type listDelegationRequestsOut = struct {
+	DelegationRequests *members[struct{}]
+	IsTruncated        bool "xml:\"isTruncated\""
+}
+
+type listDelegationRequestsIn struct {
+	Marker   string
+	MaxItems string
+	OwnerId  *string
 }

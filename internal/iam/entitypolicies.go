@@ -66,8 +66,7 @@ func (et entityType) noSuch(name string) error {
 }
 
 // target resolves the entity parameter from the snapshot and authorizes.
-func (c *call) entity(et entityType, fill func(*policy.Context)) (string, error) {
-	name := c.get(et.param)
+func (c *call) entity(et entityType, name string, fill func(*policy.Context)) (string, error) {
 	if name == "" {
 		return "", validation("", et.member, "Member must not be null")
 	}
@@ -120,13 +119,13 @@ func policyARNFill(arn string) func(*policy.Context) {
 	return func(pc *policy.Context) { pc.Set("iam:PolicyARN", arn) }
 }
 
-func opAttach(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		arn := c.get("PolicyArn")
+func opAttach(et entityType) func(*call, *attachPolicyIn) (*noOutput, error) {
+	return func(c *call, in *attachPolicyIn) (*noOutput, error) {
+		arn := in.PolicyArn
 		if arn == "" {
 			return nil, validation("", "policyArn", "Member must not be null")
 		}
-		name, err := c.entity(et, policyARNFill(arn))
+		name, err := c.entity(et, in.name(et), policyARNFill(arn))
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +135,7 @@ func opAttach(et entityType) opFunc {
 			}
 			return nil, awserr.NoSuchEntity.Errorf("Policy %s does not exist or is not attachable.", arn)
 		}
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			for _, a := range *h.attached {
 				if a == arn {
 					return nil
@@ -151,18 +150,18 @@ func opAttach(et entityType) opFunc {
 			}
 			*h.attached = append(*h.attached, arn)
 			return nil
-		})
+		}))
 	}
 }
 
-func opDetach(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		arn := c.get("PolicyArn")
-		name, err := c.entity(et, policyARNFill(arn))
+func opDetach(et entityType) func(*call, *attachPolicyIn) (*noOutput, error) {
+	return func(c *call, in *attachPolicyIn) (*noOutput, error) {
+		arn := in.PolicyArn
+		name, err := c.entity(et, in.name(et), policyARNFill(arn))
 		if err != nil {
 			return nil, err
 		}
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			out := (*h.attached)[:0]
 			found := false
 			for _, a := range *h.attached {
@@ -177,7 +176,7 @@ func opDetach(et entityType) opFunc {
 			}
 			*h.attached = out
 			return nil
-		})
+		}))
 	}
 }
 
@@ -186,9 +185,9 @@ type xmlAttached struct {
 	PolicyArn  string
 }
 
-func opListAttached(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opListAttached(et entityType) func(*call, *listAttachedPoliciesIn) (*listAttachedPoliciesOut, error) {
+	return func(c *call, in *listAttachedPoliciesIn) (*listAttachedPoliciesOut, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +195,7 @@ func opListAttached(et entityType) opFunc {
 		if err != nil {
 			return nil, err
 		}
-		prefix := c.get("PathPrefix")
+		prefix := in.PathPrefix
 		var out []xmlAttached
 		for _, a := range *h.attached {
 			pe := c.snap.Policy(a)
@@ -206,15 +205,11 @@ func opListAttached(et entityType) opFunc {
 			out = append(out, xmlAttached{PolicyName: pe.Name, PolicyArn: a})
 		}
 		sort.Slice(out, func(i, j int) bool { return out[i].PolicyArn < out[j].PolicyArn })
-		pg, marker, trunc, err := page(c, out, func(x xmlAttached) string { return x.PolicyArn })
+		pg, marker, trunc, err := page(in.Marker, in.MaxItems, out, func(x xmlAttached) string { return x.PolicyArn })
 		if err != nil {
 			return nil, err
 		}
-		return struct {
-			AttachedPolicies *members[xmlAttached]
-			IsTruncated      bool
-			Marker           string `xml:",omitempty"`
-		}{list(pg), trunc, marker}, nil
+		return &listAttachedPoliciesOut{list(pg), trunc, marker}, nil
 	}
 }
 
@@ -247,21 +242,21 @@ func (r snapReader) Get(kind, key string) (store.Record, error) {
 
 func (r snapReader) List(kind, prefix string) ([]store.Record, error) { return nil, nil }
 
-func opPutInline(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opPutInline(et entityType) func(*call, *putInlinePolicyIn) (*noOutput, error) {
+	return func(c *call, in *putInlinePolicyIn) (*noOutput, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
-		pn := c.get("PolicyName")
+		pn := in.PolicyName
 		if err := checkName(pn, "policyName", 128); err != nil {
 			return nil, err
 		}
-		doc := c.get("PolicyDocument")
+		doc := in.PolicyDocument
 		if _, err := parseDoc(doc, policy.TypeIdentity, false, 0); err != nil {
 			return nil, err
 		}
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			replaced := false
 			size := policy.Size([]byte(doc))
 			for i, ip := range *h.inline {
@@ -279,7 +274,7 @@ func opPutInline(et entityType) opFunc {
 				*h.inline = append(*h.inline, InlinePolicy{Name: pn, Document: doc})
 			}
 			return nil
-		})
+		}))
 	}
 }
 
@@ -287,20 +282,20 @@ func (et entityType) noSuchInline(pn string) error {
 	return awserr.NoSuchEntity.Errorf("The %s policy with name %s cannot be found.", et.noun, pn)
 }
 
-func opGetInline(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opGetInline(et entityType) func(*call, *inlinePolicyIn) (*inlineResult, error) {
+	return func(c *call, in *inlinePolicyIn) (*inlineResult, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
-		pn := c.get("PolicyName")
+		pn := in.PolicyName
 		h, err := et.load(snapReader{c}, c.account(), name)
 		if err != nil {
 			return nil, err
 		}
 		for _, ip := range *h.inline {
 			if ip.Name == pn {
-				return inlineResult{et: et, entity: name, name: pn, doc: encodeDoc(ip.Document)}, nil
+				return &inlineResult{et: et, entity: name, name: pn, doc: encodeDoc(ip.Document)}, nil
 			}
 		}
 		return nil, et.noSuchInline(pn)
@@ -320,9 +315,9 @@ func (r inlineResult) WriteXML(x *awsproto.XMLWriter) {
 	x.Element("PolicyDocument", r.doc)
 }
 
-func opListInline(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opListInline(et entityType) func(*call, *listInlinePoliciesIn) (*listInlinePoliciesOut, error) {
+	return func(c *call, in *listInlinePoliciesIn) (*listInlinePoliciesOut, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -335,26 +330,22 @@ func opListInline(et entityType) opFunc {
 			names = append(names, ip.Name)
 		}
 		sort.Strings(names)
-		pg, marker, trunc, err := page(c, names, func(s string) string { return s })
+		pg, marker, trunc, err := page(in.Marker, in.MaxItems, names, func(s string) string { return s })
 		if err != nil {
 			return nil, err
 		}
-		return struct {
-			PolicyNames *members[string]
-			IsTruncated bool
-			Marker      string `xml:",omitempty"`
-		}{list(pg), trunc, marker}, nil
+		return &listInlinePoliciesOut{list(pg), trunc, marker}, nil
 	}
 }
 
-func opDeleteInline(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opDeleteInline(et entityType) func(*call, *inlinePolicyIn) (*noOutput, error) {
+	return func(c *call, in *inlinePolicyIn) (*noOutput, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
-		pn := c.get("PolicyName")
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		pn := in.PolicyName
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			out := (*h.inline)[:0]
 			found := false
 			for _, ip := range *h.inline {
@@ -369,14 +360,14 @@ func opDeleteInline(et entityType) opFunc {
 			}
 			*h.inline = out
 			return nil
-		})
+		}))
 	}
 }
 
-func opPutBoundary(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		arn := c.get("PermissionsBoundary")
-		name, err := c.entity(et, func(pc *policy.Context) { pc.Set("iam:PermissionsBoundary", arn) })
+func opPutBoundary(et entityType) func(*call, *putBoundaryIn) (*noOutput, error) {
+	return func(c *call, in *putBoundaryIn) (*noOutput, error) {
+		arn := in.PermissionsBoundary
+		name, err := c.entity(et, in.name(et), func(pc *policy.Context) { pc.Set("iam:PermissionsBoundary", arn) })
 		if err != nil {
 			return nil, err
 		}
@@ -386,22 +377,78 @@ func opPutBoundary(et entityType) opFunc {
 		if err := c.checkPolicyExists(arn); err != nil {
 			return nil, err
 		}
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			*h.boundary = arn
 			return nil
-		})
+		}))
 	}
 }
 
-func opDeleteBoundary(et entityType) opFunc {
-	return func(c *call) (any, error) {
-		name, err := c.entity(et, nil)
+func opDeleteBoundary(et entityType) func(*call, *entityIn) (*noOutput, error) {
+	return func(c *call, in *entityIn) (*noOutput, error) {
+		name, err := c.entity(et, in.name(et), nil)
 		if err != nil {
 			return nil, err
 		}
-		return nil, c.modifyEntity(et, name, func(h *holder) error {
+		return done(c.modifyEntity(et, name, func(h *holder) error {
 			*h.boundary = ""
 			return nil
-		})
+		}))
 	}
+}
+
+// entityIn names the user, group or role of an operation shared by the
+// three (its entityType says which member it reads).
+type entityIn struct{ UserName, GroupName, RoleName string }
+
+func (in *entityIn) name(et entityType) string {
+	switch et.kind {
+	case kindUser:
+		return in.UserName
+	case kindGroup:
+		return in.GroupName
+	}
+	return in.RoleName
+}
+
+type attachPolicyIn struct {
+	entityIn
+	PolicyArn string
+}
+
+type listAttachedPoliciesIn struct {
+	entityIn
+	PathPrefix, Marker, MaxItems string
+}
+
+type listAttachedPoliciesOut struct {
+	AttachedPolicies *members[xmlAttached]
+	IsTruncated      bool
+	Marker           string `xml:",omitempty"`
+}
+
+type putInlinePolicyIn struct {
+	entityIn
+	PolicyName, PolicyDocument string
+}
+
+type inlinePolicyIn struct {
+	entityIn
+	PolicyName string
+}
+
+type listInlinePoliciesIn struct {
+	entityIn
+	Marker, MaxItems string
+}
+
+type listInlinePoliciesOut struct {
+	PolicyNames *members[string]
+	IsTruncated bool
+	Marker      string `xml:",omitempty"`
+}
+
+type putBoundaryIn struct {
+	entityIn
+	PermissionsBoundary string
 }

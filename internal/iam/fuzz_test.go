@@ -53,12 +53,12 @@ func FuzzOperations(f *testing.F) {
 		if err != nil {
 			return
 		}
-		op, ok := ops[params.Get("Action")]
-		if !ok {
+		h := operationIndex()[params.Get("Action")]
+		if h == nil {
 			return
 		}
-		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: root, params: params, snap: s.view.Load(), action: params.Get("Action")}
-		if _, err := op(c); err != nil {
+		c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "/", nil), p: root, snap: s.view.Load(), op: &h.Operation, action: h.Name, region: iamRegion}
+		if _, err := c.serve(h, params); err != nil {
 			var ae *awserr.Error
 			if !errors.As(err, &ae) || ae.Code == awserr.InternalFailure.Name {
 				t.Fatalf("%s: non-AWS error %v", params.Get("Action"), err)

@@ -23,12 +23,12 @@ func groupXML(g *Group) xmlGroup {
 	return xmlGroup{Path: g.Path, GroupName: g.Name, GroupId: g.ID, Arn: g.ARN(), CreateDate: isoTime(g.Created)}
 }
 
-func opCreateGroup(c *call) (any, error) {
-	name := c.get("GroupName")
+func opCreateGroup(c *call, in *createGroupIn) (*createGroupOut, error) {
+	name := in.GroupName
 	if err := checkName(name, "groupName", 128); err != nil {
 		return nil, err
 	}
-	path, err := checkPath(c.get("Path"), "path", pathRE)
+	path, err := checkPath(in.Path, "path", pathRE)
 	if err != nil {
 		return nil, err
 	}
@@ -46,11 +46,11 @@ func opCreateGroup(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Group xmlGroup }{groupXML(g)}, nil
+	return &struct{ Group xmlGroup }{groupXML(g)}, nil
 }
 
-func opGetGroup(c *call) (any, error) {
-	name, err := c.entity(etGroup, nil)
+func opGetGroup(c *call, in *getGroupIn) (*getGroupOut, error) {
+	name, err := c.entity(etGroup, in.GroupName, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func opGetGroup(c *call) (any, error) {
 	g := c.snap.groups.get(gk)
 	us := append([]*UserEntry(nil), c.snap.groupMembers(gk)...)
 	sort.Slice(us, func(i, j int) bool { return strings.ToLower(us[i].Name) < strings.ToLower(us[j].Name) })
-	pg, marker, trunc, err := page(c, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, us, func(u *UserEntry) string { return strings.ToLower(u.Name) })
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func opGetGroup(c *call) (any, error) {
 	for i, u := range pg {
 		out[i] = userXML(&u.User, false)
 	}
-	return struct {
+	return &struct {
 		Group       xmlGroup
 		Users       *members[xmlUser]
 		IsTruncated bool
@@ -74,8 +74,8 @@ func opGetGroup(c *call) (any, error) {
 	}{groupXML(&g.Group), list(out), trunc, marker}, nil
 }
 
-func opListGroups(c *call) (any, error) {
-	prefix, res, err := listResource(c, "group")
+func opListGroups(c *call, in *listGroupsIn) (*groupListOut, error) {
+	prefix, res, err := listResource(c, in.PathPrefix, "group")
 	if err != nil {
 		return nil, err
 	}
@@ -88,12 +88,12 @@ func opListGroups(c *call) (any, error) {
 			gs = append(gs, g)
 		}
 	}
-	return groupList(c, gs)
+	return groupList(c, in.Marker, in.MaxItems, gs)
 }
 
-func groupList(c *call, gs []*GroupEntry) (any, error) {
+func groupList(c *call, marker, maxItems string, gs []*GroupEntry) (*groupListOut, error) {
 	sort.Slice(gs, func(i, j int) bool { return strings.ToLower(gs[i].Name) < strings.ToLower(gs[j].Name) })
-	pg, marker, trunc, err := page(c, gs, func(g *GroupEntry) string { return strings.ToLower(g.Name) })
+	pg, marker, trunc, err := page(marker, maxItems, gs, func(g *GroupEntry) string { return strings.ToLower(g.Name) })
 	if err != nil {
 		return nil, err
 	}
@@ -101,15 +101,15 @@ func groupList(c *call, gs []*GroupEntry) (any, error) {
 	for i, g := range pg {
 		out[i] = groupXML(&g.Group)
 	}
-	return struct {
+	return &struct {
 		Groups      *members[xmlGroup]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opListGroupsForUser(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opListGroupsForUser(c *call, in *listGroupsForUserIn) (*groupListOut, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -119,25 +119,25 @@ func opListGroupsForUser(c *call) (any, error) {
 			gs = append(gs, g)
 		}
 	}
-	return groupList(c, gs)
+	return groupList(c, in.Marker, in.MaxItems, gs)
 }
 
-func (c *call) membership(add bool) (any, error) {
-	uname := c.get("UserName")
-	gname, err := c.entity(etGroup, nil)
+func (c *call) membership(userName, groupName string, add bool) (*noOutput, error) {
+	uname := userName
+	gname, err := c.entity(etGroup, groupName, nil)
 	if err != nil {
 		// Authorized, but neither exists: AWS names the user first.
 		var ae *awserr.Error
 		if uname != "" && errors.As(err, &ae) && ae.Code == awserr.NoSuchEntity.Name && c.snap.User(c.account(), uname) == nil {
-			return nil, etUser.noSuch(uname)
+			return done(etUser.noSuch(uname))
 		}
-		return nil, err
+		return done(err)
 	}
 	if uname == "" {
-		return nil, validation("", "userName", "Member must not be null")
+		return done(validation("", "userName", "Member must not be null"))
 	}
 	lg := strings.ToLower(gname)
-	return nil, c.modifyUser(uname, func(tx store.Tx, u *User) error {
+	return done(c.modifyUser(uname, func(tx store.Tx, u *User) error {
 		if g, err := getJSON[Group](tx, kindGroup, entityKey(c.account(), gname)); err != nil || g == nil {
 			return firstErr(err, etGroup.noSuch(gname))
 		}
@@ -161,22 +161,26 @@ func (c *call) membership(add bool) (any, error) {
 		}
 		u.Groups = append(u.Groups[:idx], u.Groups[idx+1:]...)
 		return nil
-	})
+	}))
 }
 
-func opAddUserToGroup(c *call) (any, error)      { return c.membership(true) }
-func opRemoveUserFromGroup(c *call) (any, error) { return c.membership(false) }
+func opAddUserToGroup(c *call, in *addUserToGroupIn) (*noOutput, error) {
+	return c.membership(in.UserName, in.GroupName, true)
+}
+func opRemoveUserFromGroup(c *call, in *removeUserFromGroupIn) (*noOutput, error) {
+	return c.membership(in.UserName, in.GroupName, false)
+}
 
-func opDeleteGroup(c *call) (any, error) {
-	name, err := c.entity(etGroup, nil)
+func opDeleteGroup(c *call, in *deleteGroupIn) (*noOutput, error) {
+	name, err := c.entity(etGroup, in.GroupName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	gk := entityKey(c.account(), name)
 	if len(c.snap.groupMembers(gk)) > 0 {
-		return nil, awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first.")
+		return done(awserr.DeleteConflict.New("Cannot delete entity, must remove users from group first."))
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		g, err := getJSON[Group](tx, kindGroup, gk)
 		if err != nil || g == nil {
 			return firstErr(err, etGroup.noSuch(name))
@@ -202,29 +206,29 @@ func opDeleteGroup(c *call) (any, error) {
 			}
 		}
 		return tx.Delete(kindGroup, gk)
-	})
+	}))
 }
 
 // opUpdateGroup renames a group or moves it to another path. Users name
 // their groups (lower-cased) in their records, so a rename rewrites the
 // members' records in the same transaction.
-func opUpdateGroup(c *call) (any, error) {
-	newName, newPath := c.get("NewGroupName"), c.get("NewPath")
-	if c.has("NewGroupName") {
+func opUpdateGroup(c *call, in *updateGroupIn) (*noOutput, error) {
+	newName, newPath := str(in.NewGroupName), str(in.NewPath)
+	if in.NewGroupName != nil {
 		if err := checkName(newName, "newGroupName", 128); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
-	if c.has("NewPath") {
+	if in.NewPath != nil {
 		if _, err := checkPath(newPath, "newPath", pathRE); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
-	name, err := c.entity(etGroup, nil)
+	name, err := c.entity(etGroup, in.GroupName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		key := entityKey(c.account(), name)
 		g, err := getJSON[Group](tx, kindGroup, key)
 		if err != nil || g == nil {
@@ -266,5 +270,66 @@ func opUpdateGroup(c *call) (any, error) {
 		}
 		g.Name = newName
 		return putJSON(tx, kindGroup, nk, g)
-	})
+	}))
+}
+
+type createGroupOut = struct {
+	Group xmlGroup
+}
+
+type createGroupIn struct {
+	requestTagsIn
+	GroupName string
+	Path      string
+}
+
+type getGroupOut = struct {
+	Group       xmlGroup
+	Users       *members[xmlUser]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type getGroupIn struct {
+	Marker    string
+	MaxItems  string
+	GroupName string
+}
+
+type listGroupsIn struct {
+	Marker     string
+	MaxItems   string
+	PathPrefix string
+}
+
+type groupListOut = struct {
+	Groups      *members[xmlGroup]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type listGroupsForUserIn struct {
+	Marker   string
+	MaxItems string
+	UserName string
+}
+
+type addUserToGroupIn struct {
+	UserName  string
+	GroupName string
+}
+
+type removeUserFromGroupIn struct {
+	UserName  string
+	GroupName string
+}
+
+type deleteGroupIn struct {
+	GroupName string
+}
+
+type updateGroupIn struct {
+	NewGroupName *string
+	NewPath      *string
+	GroupName    string
 }

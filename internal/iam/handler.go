@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
@@ -29,8 +30,8 @@ type call struct {
 	ctx    context.Context
 	r      *http.Request
 	p      *authn.Principal
-	params url.Values
 	snap   *Snapshot
+	op     *pipeline.Operation
 	action string
 	region string // the credential scope's region: aws:RequestedRegion
 	// opKeys are the condition keys the operation's input adds to the
@@ -38,9 +39,8 @@ type call struct {
 	opKeys func(*policy.Context)
 }
 
-type opFunc func(c *call) (any, error)
-
-var ops map[string]opFunc
+// operationIndex is the table by name, for the frame's dispatch.
+var operationIndex = sync.OnceValue(operations.Index)
 
 // Operations returns the names of the IAM operations gatehouse serves,
 // sorted: the closed set of operation labels of the iam surface's metrics.
@@ -76,7 +76,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	if _, known := ops[action]; known {
+	h := operationIndex()[action]
+	if h != nil {
 		// Only a known operation names the request in logs and metrics:
 		// Action is client input, and every distinct metric label is held
 		// for the life of the process.
@@ -92,8 +93,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(awserr.MissingAction.New(""))
 		return
 	}
-	op, ok := ops[action]
-	if !ok {
+	if h == nil {
 		fail(awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version")))
 		return
 	}
@@ -108,9 +108,8 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	// IAM is a global service: AWS documents that every IAM request is made
 	// to us-east-1, so aws:RequestedRegion is us-east-1 whatever region a
 	// client signed with (doc/spec/iam-api.md; test/condkeys).
-	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, snap: s.view.Load(), action: action, region: iamRegion}
-	c.opKeys = operationKeys(c)
-	res, err := op(c)
+	c := &call{s: s, ctx: r.Context(), r: r, p: p, snap: s.view.Load(), op: &h.Operation, action: action, region: iamRegion}
+	res, err := c.serve(h, params)
 	if err != nil {
 		var e *awserr.Error
 		if !errors.As(err, &e) {
@@ -119,7 +118,25 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if _, none := res.(*noOutput); none {
+		res = nil
+	}
 	awsproto.WriteQuery(w, r, awsproto.IAMNamespace, action, res)
+}
+
+// serve runs c's operation h on the request's parameters: decode the
+// input (which gives the operation's input keys), run the handler.
+func (c *call) serve(h *pipeline.Handler[*call], params url.Values) (any, error) {
+	v := &pipeline.Invocation{Request: c.r, Op: &h.Operation, Caller: c.p, Region: c.region, Surface: &c.s.surface,
+		Decode: func(in any) error {
+			// An error is a table declaration bug: logged, InternalFailure.
+			if err := awsproto.DecodeQuery(params, in); err != nil {
+				return err
+			}
+			c.opKeys = inputKeys(in)
+			return nil
+		}}
+	return h.Serve(v, c)
 }
 
 // authorize checks iam:<action> (or the given action) on resource in the
@@ -137,31 +154,49 @@ func (c *call) authorize(action, resource string, fill func(*policy.Context)) er
 	}
 	fill = resourceTags(c.snap.entityTags(resource), fill)
 	_, err := c.s.surface.Authorize(&pipeline.Call{Request: c.r, Region: c.region, Caller: c.p,
-		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill, Op: tableIndex()[c.action]})
+		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: fill, Op: c.op})
 	return err
 }
 
-// operationKeys returns the condition keys the input of c's operation adds,
-// the same for every IAM operation of a kind: Tag* and the Create*
-// operations that take Tags add aws:RequestTag/<key> and aws:TagKeys;
-// Untag* adds aws:TagKeys. Invalid tags add nothing: the operation refuses
-// them itself.
-func operationKeys(c *call) func(*policy.Context) {
-	switch {
-	case strings.HasPrefix(c.action, "Untag"):
-		keys, err := c.tagKeys()
-		if err != nil || len(keys) == 0 {
-			return nil
-		}
-		return func(pc *policy.Context) { pipeline.TagKeys(pc, keys) }
-	case strings.HasPrefix(c.action, "Tag"), strings.HasPrefix(c.action, "Create"):
-		tags, err := parseTags(c, "Tags")
-		if err != nil {
-			return nil
-		}
-		return tagContext(tags)
+// inputKeys returns the condition keys an operation's input adds to the
+// authorization of iam:<operation>, the same for every IAM operation of a
+// kind: the input of Tag* and of the Create* operations carries Tags
+// (requestTagsIn), which add aws:RequestTag/<key> and aws:TagKeys; the
+// input of Untag* carries TagKeys (untagIn), which add aws:TagKeys.
+// Invalid tags add nothing: the operation refuses them itself.
+func inputKeys(in any) func(*policy.Context) {
+	if k, ok := in.(interface{ requestKeys() func(*policy.Context) }); ok {
+		return k.requestKeys()
 	}
 	return nil
+}
+
+// requestTagsIn is the Tags member of the Tag* and Create* inputs. (A
+// Create* operation whose AWS input has no Tags reads them for the keys
+// all the same, as gatehouse always has.)
+type requestTagsIn struct {
+	Tags []map[string]string
+}
+
+func (in *requestTagsIn) requestKeys() func(*policy.Context) {
+	tags, err := parseTags(in.Tags)
+	if err != nil {
+		return nil
+	}
+	return tagContext(tags)
+}
+
+// untagIn is the TagKeys member of the Untag* inputs.
+type untagIn struct {
+	TagKeys []string
+}
+
+func (in *untagIn) requestKeys() func(*policy.Context) {
+	keys, err := checkTagKeys(in.TagKeys)
+	if err != nil || len(keys) == 0 {
+		return nil
+	}
+	return func(pc *policy.Context) { pipeline.TagKeys(pc, keys) }
 }
 
 // allow is authorize for iam:<current operation>.
@@ -170,10 +205,6 @@ func (c *call) allow(resource string, fill func(*policy.Context)) error {
 }
 
 func (c *call) account() string { return c.p.AccountID }
-
-func (c *call) get(name string) string { return c.params.Get(name) }
-
-func (c *call) has(name string) bool { _, ok := c.params[name]; return ok }
 
 // update runs fn in a store transaction.
 func (c *call) update(fn func(tx store.Tx) error) error {
@@ -244,8 +275,8 @@ func xmlTags(tags []authn.Tag) *members[xmlTag] {
 // the account's entities under the request's PathPrefix, sorted by name
 // case-insensitively as IAM lists them. ident gives an entity's account,
 // path and name.
-func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
-	prefix, res, err := listResource(c, kind)
+func listInPath[E any](c *call, pathPrefix, marker, maxItems string, kind string, all iter.Seq2[string, *E], ident func(*E) (account, path, name string)) ([]*E, string, bool, error) {
+	prefix, res, err := listResource(c, pathPrefix, kind)
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -253,16 +284,16 @@ func listInPath[E any](c *call, kind string, all iter.Seq2[string, *E], ident fu
 		return nil, "", false, err
 	}
 	l := sortedOf(c.snap, kind, c.account(), all, func(e *E) (string, string) { a, _, n := ident(e); return a, n })
-	return pageSorted(c, l, func(e *E) bool { _, path, _ := ident(e); return strings.HasPrefix(path, prefix) })
+	return pageSorted(marker, maxItems, l, func(e *E) bool { _, path, _ := ident(e); return strings.HasPrefix(path, prefix) })
 }
 
-func page[T any](c *call, items []T, key func(T) string) ([]T, string, bool, error) {
-	max, after, err := pageParams(c)
+func page[T any](marker, maxItems string, items []T, key func(T) string) ([]T, string, bool, error) {
+	max, after, err := pageParams(marker, maxItems)
 	if err != nil {
 		return nil, "", false, err
 	}
 	start := 0
-	if c.get("Marker") != "" {
+	if marker != "" {
 		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
 	}
 	end := start + max
@@ -282,4 +313,24 @@ func decodeMarker(m string) (string, bool) {
 		return "", false
 	}
 	return unbase64URL(s)
+}
+
+// noOutput is the output of an operation that answers with no Result
+// element (DeleteUser): the frame renders it as AWS does, without one.
+type noOutput struct{}
+
+// done is the answer of an operation without output: err, or none.
+func done(err error) (*noOutput, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &noOutput{}, nil
+}
+
+// str is the value of an optional string input ("" when absent).
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -42,16 +42,16 @@ func noSuchProfile(name string) error {
 	return awserr.NoSuchEntity.Errorf("Instance Profile %s cannot be found.", name)
 }
 
-func opCreateInstanceProfile(c *call) (any, error) {
-	name := c.get("InstanceProfileName")
+func opCreateInstanceProfile(c *call, in *createInstanceProfileIn) (*createInstanceProfileOut, error) {
+	name := in.InstanceProfileName
 	if err := checkName(name, "instanceProfileName", 128); err != nil {
 		return nil, err
 	}
-	path, err := checkPath(c.get("Path"), "path", pathRE)
+	path, err := checkPath(in.Path, "path", pathRE)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -70,14 +70,13 @@ func opCreateInstanceProfile(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ InstanceProfile xmlInstanceProfile }{c.profileXML(p)}, nil
+	return &struct{ InstanceProfile xmlInstanceProfile }{c.profileXML(p)}, nil
 }
 
 // profileTarget resolves InstanceProfileName and authorizes the operation
 // on the profile (on its would-be ARN under "/" when it does not exist, so
 // that a caller not allowed learns nothing of its existence).
-func (c *call) profileTarget(fill func(*policy.Context)) (*InstanceProfile, error) {
-	name := c.get("InstanceProfileName")
+func (c *call) profileTarget(name string, fill func(*policy.Context)) (*InstanceProfile, error) {
 	if name == "" {
 		return nil, validation("", "instanceProfileName", "Member must not be null")
 	}
@@ -99,8 +98,8 @@ func (c *call) modifyProfile(name string, fn func(tx store.Tx, p *InstanceProfil
 	return modifyRecord(c, kindProfile, name, noSuchProfile, fn)
 }
 
-func opGetInstanceProfile(c *call) (any, error) {
-	p, err := c.profileTarget(nil)
+func opGetInstanceProfile(c *call, in *getInstanceProfileIn) (*getInstanceProfileOut, error) {
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +109,15 @@ func opGetInstanceProfile(c *call) (any, error) {
 		// carry none at all).
 		x.Tags = list([]xmlTag{})
 	}
-	return struct{ InstanceProfile xmlInstanceProfile }{x}, nil
+	return &struct{ InstanceProfile xmlInstanceProfile }{x}, nil
 }
 
-func opDeleteInstanceProfile(c *call) (any, error) {
-	p, err := c.profileTarget(nil)
+func opDeleteInstanceProfile(c *call, in *deleteInstanceProfileIn) (*noOutput, error) {
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		key := entityKey(p.Account, p.Name)
 		cur, err := getJSON[InstanceProfile](tx, kindProfile, key)
 		if err != nil || cur == nil {
@@ -128,13 +127,13 @@ func opDeleteInstanceProfile(c *call) (any, error) {
 			return awserr.DeleteConflict.New("Cannot delete entity, must remove roles from instance profile first.")
 		}
 		return tx.Delete(kindProfile, key)
-	})
+	}))
 }
 
-func profileList(c *call, ps []*InstanceProfile) (any, error) {
+func profileList(c *call, marker, maxItems string, ps []*InstanceProfile) (*profileListOut, error) {
 	key := func(p *InstanceProfile) string { return strings.ToLower(p.Name) }
 	sort.Slice(ps, func(i, j int) bool { return key(ps[i]) < key(ps[j]) })
-	pg, marker, trunc, err := page(c, ps, key)
+	pg, marker, trunc, err := page(marker, maxItems, ps, key)
 	if err != nil {
 		return nil, err
 	}
@@ -145,15 +144,15 @@ func profileList(c *call, ps []*InstanceProfile) (any, error) {
 		// GetInstanceProfile only, as AWS answers).
 		out[i].Tags = nil
 	}
-	return struct {
+	return &struct {
 		InstanceProfiles *members[xmlInstanceProfile]
 		IsTruncated      bool
 		Marker           string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opListInstanceProfiles(c *call) (any, error) {
-	prefix, res, err := listResource(c, "instance-profile")
+func opListInstanceProfiles(c *call, in *listInstanceProfilesIn) (*profileListOut, error) {
+	prefix, res, err := listResource(c, in.PathPrefix, "instance-profile")
 	if err != nil {
 		return nil, err
 	}
@@ -166,16 +165,16 @@ func opListInstanceProfiles(c *call) (any, error) {
 			ps = append(ps, p)
 		}
 	}
-	return profileList(c, ps)
+	return profileList(c, in.Marker, in.MaxItems, ps)
 }
 
-func opListInstanceProfilesForRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opListInstanceProfilesForRole(c *call, in *listInstanceProfilesForRoleIn) (*profileListOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
 	ps := c.snap.roleProfiles(entityKey(r.Account, r.Name))
-	return profileList(c, ps)
+	return profileList(c, in.Marker, in.MaxItems, ps)
 }
 
 // passRoleToEC2 is the condition context of the iam:PassRole that
@@ -187,14 +186,14 @@ func (c *call) passRoleToEC2(pc *policy.Context) {
 	pc.Set("iam:AssociatedResourceArn", arnpkg.EC2Instance("*", c.account(), "*"))
 }
 
-func opAddRoleToInstanceProfile(c *call) (any, error) {
-	roleName := c.get("RoleName")
+func opAddRoleToInstanceProfile(c *call, in *addRoleToInstanceProfileIn) (*noOutput, error) {
+	roleName := in.RoleName
 	if err := checkName(roleName, "roleName", 64); err != nil {
-		return nil, err
+		return done(err)
 	}
-	p, err := c.profileTarget(nil)
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	// The caller must be allowed to pass the role (AWS API reference).
 	r := c.snap.Role(c.account(), roleName)
@@ -203,9 +202,9 @@ func opAddRoleToInstanceProfile(c *call) (any, error) {
 		roleRes = r.arn
 	}
 	if err := c.authorize("iam:PassRole", roleRes, c.passRoleToEC2); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		ro, err := getJSON[Role](tx, kindRole, entityKey(c.account(), roleName))
 		if err != nil || ro == nil {
 			return firstErr(err, noSuchRole(roleName))
@@ -222,20 +221,20 @@ func opAddRoleToInstanceProfile(c *call) (any, error) {
 		}
 		cur.Roles = append(cur.Roles, strings.ToLower(ro.Name))
 		return putJSON(tx, kindProfile, key, cur)
-	})
+	}))
 }
 
-func opRemoveRoleFromInstanceProfile(c *call) (any, error) {
-	roleName := c.get("RoleName")
+func opRemoveRoleFromInstanceProfile(c *call, in *removeRoleFromInstanceProfileIn) (*noOutput, error) {
+	roleName := in.RoleName
 	if err := checkName(roleName, "roleName", 64); err != nil {
-		return nil, err
+		return done(err)
 	}
-	p, err := c.profileTarget(nil)
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	lr := strings.ToLower(roleName)
-	return nil, c.modifyProfile(p.Name, func(tx store.Tx, cur *InstanceProfile) error {
+	return done(c.modifyProfile(p.Name, func(tx store.Tx, cur *InstanceProfile) error {
 		for i, rn := range cur.Roles {
 			if rn == lr {
 				cur.Roles = append(cur.Roles[:i], cur.Roles[i+1:]...)
@@ -248,43 +247,109 @@ func opRemoveRoleFromInstanceProfile(c *call) (any, error) {
 			return noSuchRole(roleName)
 		}
 		return awserr.NoSuchEntity.Errorf("The role with name %s cannot be found in instance profile %s.", roleName, p.Name)
-	})
+	}))
 }
 
-func opTagInstanceProfile(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagInstanceProfile(c *call, in *tagInstanceProfileIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	p, err := c.profileTarget(nil)
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyProfile(p.Name, func(_ store.Tx, cur *InstanceProfile) error {
+	return done(c.modifyProfile(p.Name, func(_ store.Tx, cur *InstanceProfile) error {
 		cur.Tags = mergeTags(cur.Tags, tags)
 		return tooManyTags(cur.Tags)
-	})
+	}))
 }
 
-func opUntagInstanceProfile(c *call) (any, error) {
-	p, err := c.profileTarget(nil)
+func opUntagInstanceProfile(c *call, in *untagInstanceProfileIn) (*noOutput, error) {
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	keys, err := c.tagKeys()
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyProfile(p.Name, func(_ store.Tx, cur *InstanceProfile) error {
+	return done(c.modifyProfile(p.Name, func(_ store.Tx, cur *InstanceProfile) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil
-	})
+	}))
 }
 
-func opListInstanceProfileTags(c *call) (any, error) {
-	p, err := c.profileTarget(nil)
+func opListInstanceProfileTags(c *call, in *listInstanceProfileTagsIn) (*tagsPageOut, error) {
+	p, err := c.profileTarget(in.InstanceProfileName, nil)
 	if err != nil {
 		return nil, err
 	}
-	return tagsPage(c, p.Tags)
+	return tagsPage(in.Marker, in.MaxItems, p.Tags)
+}
+
+type createInstanceProfileOut = struct {
+	InstanceProfile xmlInstanceProfile
+}
+
+type createInstanceProfileIn struct {
+	requestTagsIn
+	InstanceProfileName string
+	Path                string
+}
+
+type getInstanceProfileOut = struct {
+	InstanceProfile xmlInstanceProfile
+}
+
+type getInstanceProfileIn struct {
+	InstanceProfileName string
+}
+
+type deleteInstanceProfileIn struct {
+	InstanceProfileName string
+}
+
+type profileListOut = struct {
+	InstanceProfiles *members[xmlInstanceProfile]
+	IsTruncated      bool
+	Marker           string "xml:\",omitempty\""
+}
+
+type listInstanceProfilesIn struct {
+	Marker     string
+	MaxItems   string
+	PathPrefix string
+}
+
+type listInstanceProfilesForRoleIn struct {
+	Marker   string
+	MaxItems string
+	RoleName string
+}
+
+type addRoleToInstanceProfileIn struct {
+	InstanceProfileName string
+	RoleName            string
+}
+
+type removeRoleFromInstanceProfileIn struct {
+	InstanceProfileName string
+	RoleName            string
+}
+
+type tagInstanceProfileIn struct {
+	requestTagsIn
+	InstanceProfileName string
+}
+
+type untagInstanceProfileIn struct {
+	untagIn
+	InstanceProfileName string
+}
+
+type listInstanceProfileTagsIn struct {
+	InstanceProfileName string
+	Marker              string
+	MaxItems            string
 }

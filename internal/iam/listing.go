@@ -75,16 +75,16 @@ func (b byKey[E]) Swap(i, j int) {
 }
 
 // pageParams reads MaxItems (default 100) and Marker.
-func pageParams(c *call) (max int, after string, err error) {
+func pageParams(marker, maxItems string) (max int, after string, err error) {
 	max = 100
-	if v := c.get("MaxItems"); v != "" {
+	if v := maxItems; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
 			return 0, "", validation(v, "maxItems", "Member must have value between 1 and 1000")
 		}
 		max = n
 	}
-	if m := c.get("Marker"); m != "" {
+	if m := marker; m != "" {
 		a, ok := decodeMarker(m)
 		if !ok {
 			return 0, "", awserr.ValidationError.New("Invalid Marker.")
@@ -97,13 +97,13 @@ func pageParams(c *call) (max int, after string, err error) {
 // pageSorted returns the page of l after the request's Marker of the
 // entries keep accepts, the marker of the next page and whether there is
 // one: the same answer as page over the filtered list.
-func pageSorted[E any](c *call, l *sortedList[E], keep func(*E) bool) ([]*E, string, bool, error) {
-	max, after, err := pageParams(c)
+func pageSorted[E any](marker, maxItems string, l *sortedList[E], keep func(*E) bool) ([]*E, string, bool, error) {
+	max, after, err := pageParams(marker, maxItems)
 	if err != nil {
 		return nil, "", false, err
 	}
 	i := 0
-	if c.get("Marker") != "" {
+	if marker != "" {
 		i = sort.SearchStrings(l.keys, after)
 		for i < len(l.keys) && l.keys[i] <= after {
 			i++

@@ -114,12 +114,12 @@ func noSuchMFA(serial string) error {
 	return awserr.NoSuchEntity.Errorf("VirtualMFADevice with serial number %s doesn't exist.", serial)
 }
 
-func opCreateVirtualMFADevice(c *call) (any, error) {
-	name := c.get("VirtualMFADeviceName")
+func opCreateVirtualMFADevice(c *call, in *createVirtualMFADeviceIn) (*createVirtualMFADeviceOut, error) {
+	name := in.VirtualMFADeviceName
 	if err := checkName(name, "virtualMFADeviceName", 226); err != nil {
 		return nil, err
 	}
-	path := c.get("Path")
+	path := in.Path
 	if path == "" {
 		path = "/"
 	} else if len(path) > 512 {
@@ -127,7 +127,7 @@ func opCreateVirtualMFADevice(c *call) (any, error) {
 	} else if !entityPath(path) {
 		return nil, errBadPath
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func opCreateVirtualMFADevice(c *call) (any, error) {
 	if err := png.Encode(&pngBuf, img); err != nil {
 		return nil, err
 	}
-	return struct{ VirtualMFADevice xmlVirtualMFADevice }{xmlVirtualMFADevice{SerialNumber: d.Serial(),
+	return &struct{ VirtualMFADevice xmlVirtualMFADevice }{xmlVirtualMFADevice{SerialNumber: d.Serial(),
 		Base32StringSeed: base64.StdEncoding.EncodeToString([]byte(seed)), QRCodePNG: base64.StdEncoding.EncodeToString(pngBuf.Bytes()),
 		Tags: xmlTags(tags)}}, nil
 }
@@ -195,8 +195,8 @@ func (c *call) accountLabel() string {
 // mfaSerial validates SerialNumber and returns the store key of the
 // virtual device it names in the caller's account ("" for a serial that
 // cannot be one: a hardware device's, or another account's).
-func (c *call) mfaSerial() (serial, key string, err error) {
-	serial = c.get("SerialNumber")
+func (c *call) mfaSerial(serialNumber string) (serial, key string, err error) {
+	serial = serialNumber
 	if serial == "" {
 		return "", "", validation("", "serialNumber", "Member must not be null")
 	}
@@ -238,8 +238,8 @@ func getMFA(r store.Reader, key *string, serial string) (*MFADevice, error) {
 	return d, nil
 }
 
-func (c *call) mfaCodes() (string, string, error) {
-	c1, c2 := c.get("AuthenticationCode1"), c.get("AuthenticationCode2")
+func (c *call) mfaCodes(code1, code2 string) (string, string, error) {
+	c1, c2 := code1, code2
 	for i, v := range []string{c1, c2} {
 		member := []string{"authenticationCode1", "authenticationCode2"}[i]
 		if v == "" {
@@ -271,20 +271,20 @@ func invalidCode() error {
 
 // opEnableMFADevice assigns a virtual device to a user, proven by two
 // consecutive codes (the device's clock is checked, as AWS does).
-func opEnableMFADevice(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opEnableMFADevice(c *call, in *enableMFADeviceIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	serial, key, err := c.mfaSerial()
+	serial, key, err := c.mfaSerial(in.SerialNumber)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	c1, c2, err := c.mfaCodes()
+	c1, c2, err := c.mfaCodes(in.AuthenticationCode1, in.AuthenticationCode2)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
@@ -310,7 +310,7 @@ func opEnableMFADevice(c *call) (any, error) {
 		}
 		d.User, d.UserID, d.Enabled, d.LastStep = strings.ToLower(u.Name), u.ID, c.s.now().UTC(), step
 		return putJSON(tx, kindMFA, key, d)
-	})
+	}))
 }
 
 func accountMFA(r store.Reader, account string) ([]*MFADevice, error) {
@@ -340,20 +340,20 @@ func countUserMFA(r store.Reader, account, userID string) (int, error) {
 	return n, err
 }
 
-func opResyncMFADevice(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opResyncMFADevice(c *call, in *resyncMFADeviceIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	serial, key, err := c.mfaSerial()
+	serial, key, err := c.mfaSerial(in.SerialNumber)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	c1, c2, err := c.mfaCodes()
+	c1, c2, err := c.mfaCodes(in.AuthenticationCode1, in.AuthenticationCode2)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
@@ -373,19 +373,19 @@ func opResyncMFADevice(c *call) (any, error) {
 		}
 		d.LastStep = step
 		return putJSON(tx, kindMFA, key, d)
-	})
+	}))
 }
 
-func opDeactivateMFADevice(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opDeactivateMFADevice(c *call, in *deactivateMFADeviceIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	serial, key, err := c.mfaSerial()
+	serial, key, err := c.mfaSerial(in.SerialNumber)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
@@ -395,18 +395,18 @@ func opDeactivateMFADevice(c *call) (any, error) {
 		}
 		d.User, d.UserID, d.Enabled = "", "", time.Time{}
 		return putJSON(tx, kindMFA, key, d)
-	})
+	}))
 }
 
-func opDeleteVirtualMFADevice(c *call) (any, error) {
-	serial, key, err := c.mfaSerial()
+func opDeleteVirtualMFADevice(c *call, in *deleteVirtualMFADeviceIn) (*noOutput, error) {
+	serial, key, err := c.mfaSerial(in.SerialNumber)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	if err := c.allow(serial, nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		d, err := getMFA(tx, &key, serial)
 		if err != nil {
 			return err
@@ -415,11 +415,11 @@ func opDeleteVirtualMFADevice(c *call) (any, error) {
 			return awserr.DeleteConflict.New("MFA device is already in use.")
 		}
 		return tx.Delete(kindMFA, key)
-	})
+	}))
 }
 
-func opListMFADevices(c *call) (any, error) {
-	u, err := c.userTarget(false, nil)
+func opListMFADevices(c *call, in *listMFADevicesIn) (*listMFADevicesOut, error) {
+	u, err := c.userTarget(in.UserName, false, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +437,7 @@ func opListMFADevices(c *call) (any, error) {
 		return nil, err
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Serial() < ds[j].Serial() })
-	pg, marker, trunc, err := page(c, ds, func(d *MFADevice) string { return d.Serial() })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, ds, func(d *MFADevice) string { return d.Serial() })
 	if err != nil {
 		return nil, err
 	}
@@ -445,15 +445,15 @@ func opListMFADevices(c *call) (any, error) {
 	for i, d := range pg {
 		out[i] = xmlMFADevice{UserName: u.Name, SerialNumber: d.Serial(), EnableDate: isoTime(d.Enabled)}
 	}
-	return struct {
+	return &struct {
 		MFADevices  *members[xmlMFADevice]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opListVirtualMFADevices(c *call) (any, error) {
-	status := c.get("AssignmentStatus")
+func opListVirtualMFADevices(c *call, in *listVirtualMFADevicesIn) (*listVirtualMFADevicesOut, error) {
+	status := in.AssignmentStatus
 	switch status {
 	case "", "Any", "Assigned", "Unassigned":
 	default:
@@ -477,7 +477,7 @@ func opListVirtualMFADevices(c *call) (any, error) {
 		return nil, err
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Serial() < ds[j].Serial() })
-	pg, marker, trunc, err := page(c, ds, func(d *MFADevice) string { return d.Serial() })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, ds, func(d *MFADevice) string { return d.Serial() })
 	if err != nil {
 		return nil, err
 	}
@@ -489,21 +489,21 @@ func opListVirtualMFADevices(c *call) (any, error) {
 			out[i].User, out[i].EnableDate = &x, isoTime(d.Enabled)
 		}
 	}
-	return struct {
+	return &struct {
 		VirtualMFADevices *members[xmlVirtualMFADevice]
 		IsTruncated       bool
 		Marker            string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opGetMFADevice(c *call) (any, error) {
-	serial, key, err := c.mfaSerial()
+func opGetMFADevice(c *call, in *getMFADeviceIn) (*getMFADeviceOut, error) {
+	serial, key, err := c.mfaSerial(in.SerialNumber)
 	if err != nil {
 		return nil, err
 	}
 	var u *UserEntry
-	if c.get("UserName") != "" {
-		if u, err = c.userTarget(true, nil); err != nil {
+	if in.UserName != "" {
+		if u, err = c.userTarget(in.UserName, true, nil); err != nil {
 			return nil, err
 		}
 	} else if err := c.allow(serial, nil); err != nil {
@@ -516,7 +516,7 @@ func opGetMFADevice(c *call) (any, error) {
 	if d.UserID == "" || u != nil && d.UserID != u.ID {
 		return nil, noSuchMFA(serial)
 	}
-	return struct {
+	return &struct {
 		UserName     string
 		SerialNumber string
 		EnableDate   string
@@ -524,8 +524,8 @@ func opGetMFADevice(c *call) (any, error) {
 }
 
 // mfaTagTarget resolves SerialNumber for the tagging operations.
-func (c *call) mfaTagTarget(fn func(d *MFADevice) error) (*MFADevice, error) {
-	serial, key, err := c.mfaSerial()
+func (c *call) mfaTagTarget(serialNumber string, fn func(d *MFADevice) error) (*MFADevice, error) {
+	serial, key, err := c.mfaSerial(serialNumber)
 	if err != nil {
 		return nil, err
 	}
@@ -549,34 +549,36 @@ func (c *call) mfaTagTarget(fn func(d *MFADevice) error) (*MFADevice, error) {
 	})
 }
 
-func opTagMFADevice(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagMFADevice(c *call, in *tagMFADeviceIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return c.mfaTagTarget(func(d *MFADevice) error {
+	_, err = c.mfaTagTarget(in.SerialNumber, func(d *MFADevice) error {
 		d.Tags = mergeTags(d.Tags, tags)
 		return tooManyTags(d.Tags)
 	})
+	return done(err)
 }
 
-func opUntagMFADevice(c *call) (any, error) {
-	keys, err := c.tagKeys()
+func opUntagMFADevice(c *call, in *untagMFADeviceIn) (*noOutput, error) {
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return c.mfaTagTarget(func(d *MFADevice) error {
+	_, err = c.mfaTagTarget(in.SerialNumber, func(d *MFADevice) error {
 		d.Tags = removeTags(d.Tags, keys)
 		return nil
 	})
+	return done(err)
 }
 
-func opListMFADeviceTags(c *call) (any, error) {
-	d, err := c.mfaTagTarget(nil)
+func opListMFADeviceTags(c *call, in *listMFADeviceTagsIn) (*tagsPageOut, error) {
+	d, err := c.mfaTagTarget(in.SerialNumber, nil)
 	if err != nil {
 		return nil, err
 	}
-	return tagsPage(c, d.Tags)
+	return tagsPage(in.Marker, in.MaxItems, d.Tags)
 }
 
 // VerifyMFA checks a code of the virtual MFA device serial for the caller
@@ -617,4 +619,88 @@ func (s *Service) VerifyMFA(ctx context.Context, p *authn.Principal, serial, cod
 		return putJSON(tx, kindMFA, key, d)
 	})
 	return err
+}
+
+type createVirtualMFADeviceOut = struct {
+	VirtualMFADevice xmlVirtualMFADevice
+}
+
+type createVirtualMFADeviceIn struct {
+	requestTagsIn
+	Path                 string
+	VirtualMFADeviceName string
+}
+
+type enableMFADeviceIn struct {
+	AuthenticationCode1 string
+	AuthenticationCode2 string
+	SerialNumber        string
+	UserName            string
+}
+
+type resyncMFADeviceIn struct {
+	AuthenticationCode1 string
+	AuthenticationCode2 string
+	SerialNumber        string
+	UserName            string
+}
+
+type deactivateMFADeviceIn struct {
+	SerialNumber string
+	UserName     string
+}
+
+type deleteVirtualMFADeviceIn struct {
+	SerialNumber string
+}
+
+type listMFADevicesOut = struct {
+	MFADevices  *members[xmlMFADevice]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type listMFADevicesIn struct {
+	Marker   string
+	MaxItems string
+	UserName string
+}
+
+type listVirtualMFADevicesOut = struct {
+	VirtualMFADevices *members[xmlVirtualMFADevice]
+	IsTruncated       bool
+	Marker            string "xml:\",omitempty\""
+}
+
+type listVirtualMFADevicesIn struct {
+	AssignmentStatus string
+	Marker           string
+	MaxItems         string
+}
+
+type getMFADeviceOut = struct {
+	UserName     string
+	SerialNumber string
+	EnableDate   string
+}
+
+type getMFADeviceIn struct {
+	SerialNumber string
+	UserName     string
+}
+
+type tagMFADeviceIn struct {
+	requestTagsIn
+	SerialNumber string
+}
+
+type untagMFADeviceIn struct {
+	untagIn
+	SerialNumber string
+}
+
+type listMFADeviceTagsIn struct {
+	Marker       string
+	MaxItems     string
+	SerialNumber string
 }

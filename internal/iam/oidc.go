@@ -28,8 +28,7 @@ func parseProviderURL(raw string) (string, error) {
 	return strings.TrimSuffix(strings.TrimPrefix(raw, "https://"), "/"), nil
 }
 
-func (c *call) providerTarget() (*OIDCProvider, error) {
-	arn := c.get("OpenIDConnectProviderArn")
+func (c *call) providerTarget(arn string) (*OIDCProvider, error) {
 	if arn == "" {
 		return nil, validation("", "openIDConnectProviderArn", "Member must not be null")
 	}
@@ -76,16 +75,16 @@ func checkThumbprints(tps []string) error {
 // oidcConstraints checks the model's length constraints of
 // CreateOpenIDConnectProvider's input, all at once as AWS reports them,
 // before the values' meaning is looked at.
-func oidcConstraints(c *call) error {
+func oidcConstraints(c *call, url string, thumbprints, clientIDs []string) error {
 	var vs []violation
-	if raw := c.get("Url"); len(raw) > 255 {
+	if raw := url; len(raw) > 255 {
 		vs = append(vs, violation{raw, "url", "Member must have length less than or equal to 255"})
 	}
-	if tps := c.members("ThumbprintList"); slices.ContainsFunc(tps, func(t string) bool { return len(t) != 40 }) {
+	if tps := thumbprints; slices.ContainsFunc(tps, func(t string) bool { return len(t) != 40 }) {
 		vs = append(vs, violation{"[" + strings.Join(tps, ", ") + "]", "thumbprintList",
 			listConstraint("Member must have length less than or equal to 40", "Member must have length greater than or equal to 40")})
 	}
-	if ids := c.members("ClientIDList"); slices.ContainsFunc(ids, func(id string) bool { return id == "" || len(id) > 255 }) {
+	if ids := clientIDs; slices.ContainsFunc(ids, func(id string) bool { return id == "" || len(id) > 255 }) {
 		vs = append(vs, violation{"[" + strings.Join(ids, ", ") + "]", "clientIDList",
 			listConstraint("Member must have length less than or equal to 255", "Member must have length greater than or equal to 1")})
 	}
@@ -95,19 +94,19 @@ func oidcConstraints(c *call) error {
 	return nil
 }
 
-func opCreateOIDCProvider(c *call) (any, error) {
-	if err := oidcConstraints(c); err != nil {
+func opCreateOIDCProvider(c *call, in *createOIDCProviderIn) (*createOIDCProviderOut, error) {
+	if err := oidcConstraints(c, in.Url, in.ThumbprintList, in.ClientIDList); err != nil {
 		return nil, err
 	}
-	u, err := parseProviderURL(c.get("Url"))
+	u, err := parseProviderURL(in.Url)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	p := &OIDCProvider{Account: c.account(), URL: u, ClientIDs: c.members("ClientIDList"), Thumbprints: c.members("ThumbprintList"),
+	p := &OIDCProvider{Account: c.account(), URL: u, ClientIDs: in.ClientIDList, Thumbprints: in.ThumbprintList,
 		Created: c.s.now().UTC(), Tags: tags}
 	if err := c.allow(p.ARN(), tagContext(tags)); err != nil {
 		return nil, err
@@ -134,7 +133,7 @@ func opCreateOIDCProvider(c *call) (any, error) {
 	}
 	err = c.update(func(tx store.Tx) error {
 		if err := createJSON(tx, kindOIDC, oidcKey(p.Account, u), p); err == store.ErrExists {
-			return awserr.EntityAlreadyExists.Errorf("Provider with url %s already exists.", c.get("Url"))
+			return awserr.EntityAlreadyExists.Errorf("Provider with url %s already exists.", in.Url)
 		} else {
 			return err
 		}
@@ -142,18 +141,18 @@ func opCreateOIDCProvider(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		OpenIDConnectProviderArn string
 		Tags                     *members[xmlTag] `xml:",omitempty"`
 	}{p.ARN(), xmlTags(tags)}, nil
 }
 
-func opGetOIDCProvider(c *call) (any, error) {
-	p, err := c.providerTarget()
+func opGetOIDCProvider(c *call, in *getOIDCProviderIn) (*getOIDCProviderOut, error) {
+	p, err := c.providerTarget(in.OpenIDConnectProviderArn)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		Url            string
 		ClientIDList   *members[string]
 		ThumbprintList *members[string]
@@ -162,31 +161,30 @@ func opGetOIDCProvider(c *call) (any, error) {
 	}{p.URL, list(p.ClientIDs), list(p.Thumbprints), isoTime(p.Created), xmlTags(p.Tags)}, nil
 }
 
-func opListOIDCProviders(c *call) (any, error) {
+func opListOIDCProviders(c *call, in *listOIDCProvidersIn) (*listOIDCProvidersOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
-	type entry struct{ Arn string }
-	var out []entry
+	var out []xmlOIDCEntry
 	for _, o := range c.snap.oidc.all() {
 		if o.Account == c.account() {
-			out = append(out, entry{o.ARN()})
+			out = append(out, xmlOIDCEntry{o.ARN()})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Arn < out[j].Arn })
-	return struct{ OpenIDConnectProviderList *members[entry] }{list(out)}, nil
+	return &struct{ OpenIDConnectProviderList *members[xmlOIDCEntry] }{list(out)}, nil
 }
 
-func opAddClientID(c *call) (any, error) {
-	p, err := c.providerTarget()
+func opAddClientID(c *call, in *addClientIDIn) (*noOutput, error) {
+	p, err := c.providerTarget(in.OpenIDConnectProviderArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	id := c.get("ClientID")
+	id := in.ClientID
 	if id == "" || len(id) > 255 {
-		return nil, validation(id, "clientID", "Member must have length between 1 and 255")
+		return done(validation(id, "clientID", "Member must have length between 1 and 255"))
 	}
-	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+	return done(c.modifyProvider(p, func(o *OIDCProvider) error {
 		for _, x := range o.ClientIDs {
 			if x == id {
 				return nil
@@ -197,16 +195,16 @@ func opAddClientID(c *call) (any, error) {
 		}
 		o.ClientIDs = append(o.ClientIDs, id)
 		return nil
-	})
+	}))
 }
 
-func opRemoveClientID(c *call) (any, error) {
-	p, err := c.providerTarget()
+func opRemoveClientID(c *call, in *removeClientIDIn) (*noOutput, error) {
+	p, err := c.providerTarget(in.OpenIDConnectProviderArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	id := c.get("ClientID")
-	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+	id := in.ClientID
+	return done(c.modifyProvider(p, func(o *OIDCProvider) error {
 		out := o.ClientIDs[:0]
 		for _, x := range o.ClientIDs {
 			if x != id {
@@ -215,34 +213,85 @@ func opRemoveClientID(c *call) (any, error) {
 		}
 		o.ClientIDs = out
 		return nil
-	})
+	}))
 }
 
-func opUpdateThumbprint(c *call) (any, error) {
-	p, err := c.providerTarget()
+func opUpdateThumbprint(c *call, in *updateThumbprintIn) (*noOutput, error) {
+	p, err := c.providerTarget(in.OpenIDConnectProviderArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	tps := c.members("ThumbprintList")
+	tps := in.ThumbprintList
 	if err := checkThumbprints(tps); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyProvider(p, func(o *OIDCProvider) error {
+	return done(c.modifyProvider(p, func(o *OIDCProvider) error {
 		o.Thumbprints = tps
 		return nil
-	})
+	}))
 }
 
-func opDeleteOIDCProvider(c *call) (any, error) {
-	arn := c.get("OpenIDConnectProviderArn")
+func opDeleteOIDCProvider(c *call, in *deleteOIDCProviderIn) (*noOutput, error) {
+	arn := in.OpenIDConnectProviderArn
 	if err := c.allow(arn, nil); err != nil {
-		return nil, err
+		return done(err)
 	}
 	acct, res, ok := splitIAMARN(arn)
 	if !ok || acct != c.account() || !strings.HasPrefix(res, "oidc-provider/") {
-		return nil, nil // deleting a missing provider is not an error
+		return done(nil) // deleting a missing provider is not an error
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		return ignoreNotFound(tx.Delete(kindOIDC, oidcKey(acct, strings.TrimPrefix(res, "oidc-provider/"))))
-	})
+	}))
 }
+
+type createOIDCProviderOut = struct {
+	OpenIDConnectProviderArn string
+	Tags                     *members[xmlTag] "xml:\",omitempty\""
+}
+
+type createOIDCProviderIn struct {
+	requestTagsIn
+	ClientIDList   []string
+	ThumbprintList []string
+	Url            string
+}
+
+type getOIDCProviderOut = struct {
+	Url            string
+	ClientIDList   *members[string]
+	ThumbprintList *members[string]
+	CreateDate     string
+	Tags           *members[xmlTag] "xml:\",omitempty\""
+}
+
+type getOIDCProviderIn struct {
+	OpenIDConnectProviderArn string
+}
+
+type listOIDCProvidersOut = struct {
+	OpenIDConnectProviderList *members[xmlOIDCEntry]
+}
+
+type listOIDCProvidersIn struct{}
+
+type addClientIDIn struct {
+	ClientID                 string
+	OpenIDConnectProviderArn string
+}
+
+type removeClientIDIn struct {
+	ClientID                 string
+	OpenIDConnectProviderArn string
+}
+
+type updateThumbprintIn struct {
+	OpenIDConnectProviderArn string
+	ThumbprintList           []string
+}
+
+type deleteOIDCProviderIn struct {
+	OpenIDConnectProviderArn string
+}
+
+type xmlOIDCEntry struct{ Arn string }

@@ -183,7 +183,7 @@ func issuerFor(r *http.Request, account string) string {
 	return scheme + "://" + r.Host + strings.TrimSuffix(OIDCPathPrefix, "/") + "/" + account
 }
 
-func opEnableOutboundWebIdentityFederation(c *call) (any, error) {
+func opEnableOutboundWebIdentityFederation(c *call, in *enableOutboundWebIdentityFederationIn) (*enableOutboundWebIdentityFederationOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -228,15 +228,15 @@ func opEnableOutboundWebIdentityFederation(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ IssuerIdentifier string }{c.s.issuer(acct, rec)}, nil
+	return &struct{ IssuerIdentifier string }{c.s.issuer(acct, rec)}, nil
 }
 
-func opDisableOutboundWebIdentityFederation(c *call) (any, error) {
+func opDisableOutboundWebIdentityFederation(c *call, in *disableOutboundWebIdentityFederationIn) (*noOutput, error) {
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
 	acct := c.account()
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		rec, err := getJSON[outboundRecord](tx, kindOutbound, acct)
 		if err != nil {
 			return err
@@ -246,10 +246,10 @@ func opDisableOutboundWebIdentityFederation(c *call) (any, error) {
 		}
 		rec.Enabled = false
 		return putJSON(tx, kindOutbound, acct, rec)
-	})
+	}))
 }
 
-func opGetOutboundWebIdentityFederationInfo(c *call) (any, error) {
+func opGetOutboundWebIdentityFederationInfo(c *call, in *getOutboundWebIdentityFederationInfoIn) (*getOutboundWebIdentityFederationInfoOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func opGetOutboundWebIdentityFederationInfo(c *call) (any, error) {
 		// is the operation's one modeled error).
 		return nil, featureDisabled.New("Outbound web identity federation is not enabled for this account.")
 	}
-	return struct {
+	return &struct {
 		IssuerIdentifier  string
 		JwtVendingEnabled bool
 	}{c.s.issuer(c.account(), rec), rec.Enabled}, nil
@@ -465,3 +465,18 @@ func (s *Snapshot) PrincipalTags(p *authn.Principal) map[string]string {
 	}
 	return m
 }
+
+type enableOutboundWebIdentityFederationOut = struct {
+	IssuerIdentifier string
+}
+
+type enableOutboundWebIdentityFederationIn struct{}
+
+type disableOutboundWebIdentityFederationIn struct{}
+
+type getOutboundWebIdentityFederationInfoOut = struct {
+	IssuerIdentifier  string
+	JwtVendingEnabled bool
+}
+
+type getOutboundWebIdentityFederationInfoIn struct{}

@@ -43,10 +43,10 @@ func FuzzOIDCHandler(f *testing.F) {
 		f.Fatal(err)
 	}
 	root := &authn.Principal{Kind: authn.Root, ARN: authn.RootARN("000000000000"), AccountID: "000000000000", UserID: "000000000000"}
+	op := operationIndex()["EnableOutboundWebIdentityFederation"]
 	c := &call{s: s, ctx: ctx, r: httptest.NewRequest("POST", "http://gh.test/", nil), p: root, snap: s.view.Load(),
-		action: "EnableOutboundWebIdentityFederation"}
-	c.opKeys = operationKeys(c)
-	if _, err := opEnableOutboundWebIdentityFederation(c); err != nil {
+		op: &op.Operation, action: op.Name}
+	if _, err := c.serve(op, nil); err != nil {
 		f.Fatal(err)
 	}
 	h := s.OIDCHandler()

@@ -16,8 +16,8 @@ var pathPrefixRE = regexp.MustCompile("^/[\x21-\x7f]*$")
 // starts from: never a partial name that an Allow on KIND/s* covers and a
 // Deny on KIND/secret/* does not (issue #12 item 4). AWS documents the
 // path-prefix ARN, not what it does with a prefix without its final '/'.
-func listResource(c *call, kind string) (prefix, resource string, err error) {
-	prefix = c.get("PathPrefix")
+func listResource(c *call, pathPrefix, kind string) (prefix, resource string, err error) {
+	prefix = pathPrefix
 	if prefix == "" {
 		prefix = "/"
 	}

@@ -52,18 +52,18 @@ func noSuchPolicy(arn string) error {
 	return awserr.NoSuchEntity.Errorf("Policy %s was not found.", arn)
 }
 
-func opCreatePolicy(c *call) (any, error) {
-	name := c.get("PolicyName")
+func opCreatePolicy(c *call, in *createPolicyIn) (*createPolicyOut, error) {
+	name := in.PolicyName
 	if err := checkName(name, "policyName", 128); err != nil {
 		return nil, err
 	}
-	path := c.get("Path")
+	path := in.Path
 	if path == "" {
 		path = "/"
 	} else if !policyPathRE.MatchString(path) {
 		return nil, validation(path, "path", `Member must satisfy regular expression pattern: ((/[A-Za-z0-9\.,\+@=_-]+)*)/`)
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +71,11 @@ func opCreatePolicy(c *call) (any, error) {
 	if err := c.allow(arn, tagContext(tags)); err != nil {
 		return nil, err
 	}
-	doc := c.get("PolicyDocument")
+	doc := in.PolicyDocument
 	if _, err := parseDoc(doc, policy.TypeIdentity, true, policy.MaxManagedPolicySize); err != nil {
 		return nil, err
 	}
-	desc := c.get("Description")
+	desc := in.Description
 	if len(desc) > 1000 {
 		return nil, validation(desc, "description", "Member must have length less than or equal to 1000")
 	}
@@ -94,12 +94,11 @@ func opCreatePolicy(c *call) (any, error) {
 	}
 	x := c.policyXML(p, false)
 	x.Tags = xmlTags(tags)
-	return struct{ Policy xmlPolicy }{x}, nil
+	return &struct{ Policy xmlPolicy }{x}, nil
 }
 
 // policyTarget resolves and authorizes PolicyArn (in the caller's account).
-func (c *call) policyTarget() (*PolicyEntry, error) {
-	arn := c.get("PolicyArn")
+func (c *call) policyTarget(arn string) (*PolicyEntry, error) {
 	if arn == "" {
 		return nil, validation("", "policyArn", "Member must not be null")
 	}
@@ -118,8 +117,8 @@ func (c *call) policyTarget() (*PolicyEntry, error) {
 
 // ownPolicyTarget is policyTarget for the operations that change a
 // policy: AWS managed policies are AWS's to change.
-func (c *call) ownPolicyTarget() (*PolicyEntry, error) {
-	p, err := c.policyTarget()
+func (c *call) ownPolicyTarget(arn string) (*PolicyEntry, error) {
+	p, err := c.policyTarget(arn)
 	if err != nil {
 		return nil, err
 	}
@@ -146,20 +145,20 @@ func (c *call) modifyPolicy(pe *PolicyEntry, fn func(tx store.Tx, p *ManagedPoli
 	})
 }
 
-func opGetPolicy(c *call) (any, error) {
-	p, err := c.policyTarget()
+func opGetPolicy(c *call, in *getPolicyIn) (*getPolicyOut, error) {
+	p, err := c.policyTarget(in.PolicyArn)
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Policy xmlPolicy }{c.policyXML(&p.ManagedPolicy, true)}, nil
+	return &struct{ Policy xmlPolicy }{c.policyXML(&p.ManagedPolicy, true)}, nil
 }
 
-func opListPolicies(c *call) (any, error) {
+func opListPolicies(c *call, in *listPoliciesIn) (*listPoliciesOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
-	scope := c.get("Scope")
-	prefix := c.get("PathPrefix")
+	scope := in.Scope
+	prefix := in.PathPrefix
 	if prefix == "" {
 		prefix = "/"
 	}
@@ -168,13 +167,13 @@ func opListPolicies(c *call) (any, error) {
 	default:
 		return nil, validation(scope, "scope", "Member must satisfy enum value set: [All, AWS, Local]")
 	}
-	usage := c.get("PolicyUsageFilter")
+	usage := in.PolicyUsageFilter
 	switch usage {
 	case "", "PermissionsPolicy", "PermissionsBoundary":
 	default:
 		return nil, validation(usage, "policyUsageFilter", "Member must satisfy enum value set: [PermissionsPolicy, PermissionsBoundary]")
 	}
-	onlyAttached := c.get("OnlyAttached") == "true"
+	onlyAttached := in.OnlyAttached == "true"
 	keep := func(p *PolicyEntry) bool {
 		if !strings.HasPrefix(p.Path, prefix) {
 			return false
@@ -195,7 +194,7 @@ func opListPolicies(c *call) (any, error) {
 		// The account's own policies: the snapshot's cached sorted list,
 		// paged without sorting per call.
 		l := sortedOf(c.snap, "policy", c.account(), c.snap.policies.all(), func(p *PolicyEntry) (string, string) { return p.Account, p.Name })
-		pg, marker, trunc, err = pageSorted(c, l, keep)
+		pg, marker, trunc, err = pageSorted(in.Marker, in.MaxItems, l, keep)
 	} else {
 		// With the AWS managed policies the two sets are merged and sorted
 		// per call (issue #17: a merge of the two sorted lists is still to do).
@@ -216,7 +215,7 @@ func opListPolicies(c *call) (any, error) {
 		// one: the ARN breaks the tie (and keeps markers unambiguous).
 		key := func(p *PolicyEntry) string { return strings.ToLower(p.Name) + "\x00" + p.arn }
 		sort.Slice(ps, func(i, j int) bool { return key(ps[i]) < key(ps[j]) })
-		pg, marker, trunc, err = page(c, ps, key)
+		pg, marker, trunc, err = page(in.Marker, in.MaxItems, ps, key)
 	}
 	if err != nil {
 		return nil, err
@@ -225,27 +224,27 @@ func opListPolicies(c *call) (any, error) {
 	for i, p := range pg {
 		out[i] = c.policyXML(&p.ManagedPolicy, false)
 	}
-	return struct {
+	return &struct {
 		Policies    *members[xmlPolicy]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opDeletePolicy(c *call) (any, error) {
-	p, err := c.ownPolicyTarget()
+func opDeletePolicy(c *call, in *deletePolicyIn) (*noOutput, error) {
+	p, err := c.ownPolicyTarget(in.PolicyArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	if c.snap.attachments(p.Account, p.arn) > 0 || c.snap.boundaryUses(p.Account, p.arn) > 0 {
-		return nil, awserr.DeleteConflict.New("Cannot delete a policy attached to entities.")
+		return done(awserr.DeleteConflict.New("Cannot delete a policy attached to entities."))
 	}
 	if len(p.Versions) > 1 {
-		return nil, awserr.DeleteConflict.New("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		return done(awserr.DeleteConflict.New("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."))
 	}
-	return nil, c.update(func(tx store.Tx) error {
+	return done(c.update(func(tx store.Tx) error {
 		return ignoreNotFound(tx.Delete(kindPolicy, entityKey(p.Account, p.Name)))
-	})
+	}))
 }
 
 func ignoreNotFound(err error) error {
@@ -255,16 +254,16 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-func opCreatePolicyVersion(c *call) (any, error) {
-	pe, err := c.ownPolicyTarget()
+func opCreatePolicyVersion(c *call, in *createPolicyVersionIn) (*createPolicyVersionOut, error) {
+	pe, err := c.ownPolicyTarget(in.PolicyArn)
 	if err != nil {
 		return nil, err
 	}
-	doc := c.get("PolicyDocument")
+	doc := in.PolicyDocument
 	if _, err := parseDoc(doc, policy.TypeIdentity, true, policy.MaxManagedPolicySize); err != nil {
 		return nil, err
 	}
-	setDefault := c.get("SetAsDefault") == "true"
+	setDefault := in.SetAsDefault == "true"
 	var v PolicyVersion
 	err = c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
 		if len(p.Versions) >= 5 {
@@ -282,29 +281,29 @@ func opCreatePolicyVersion(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: setDefault, CreateDate: isoTime(v.Created)}}, nil
+	return &struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: setDefault, CreateDate: isoTime(v.Created)}}, nil
 }
 
 func noSuchVersion(arn, id string) error {
 	return awserr.NoSuchEntity.Errorf("Policy %s version %s does not exist or is not attachable.", arn, id)
 }
 
-func opGetPolicyVersion(c *call) (any, error) {
-	pe, err := c.policyTarget()
+func opGetPolicyVersion(c *call, in *getPolicyVersionIn) (*getPolicyVersionOut, error) {
+	pe, err := c.policyTarget(in.PolicyArn)
 	if err != nil {
 		return nil, err
 	}
-	id := c.get("VersionId")
+	id := in.VersionId
 	v := pe.Version(id)
 	if v == nil {
 		return nil, noSuchVersion(pe.arn, id)
 	}
-	return struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{Document: encodeDoc(v.Document), VersionId: v.ID,
+	return &struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{Document: encodeDoc(v.Document), VersionId: v.ID,
 		IsDefaultVersion: v.ID == pe.DefaultVersion, CreateDate: isoTime(v.Created)}}, nil
 }
 
-func opListPolicyVersions(c *call) (any, error) {
-	pe, err := c.policyTarget()
+func opListPolicyVersions(c *call, in *listPolicyVersionsIn) (*listPolicyVersionsOut, error) {
+	pe, err := c.policyTarget(in.PolicyArn)
 	if err != nil {
 		return nil, err
 	}
@@ -316,19 +315,19 @@ func opListPolicyVersions(c *call) (any, error) {
 	for i, v := range vs {
 		out[i] = xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: v.ID == pe.DefaultVersion, CreateDate: isoTime(v.Created)}
 	}
-	return struct {
+	return &struct {
 		Versions    *members[xmlPolicyVersion]
 		IsTruncated bool
 	}{list(out), false}, nil
 }
 
-func opDeletePolicyVersion(c *call) (any, error) {
-	pe, err := c.ownPolicyTarget()
+func opDeletePolicyVersion(c *call, in *deletePolicyVersionIn) (*noOutput, error) {
+	pe, err := c.ownPolicyTarget(in.PolicyArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	id := c.get("VersionId")
-	return nil, c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
+	id := in.VersionId
+	return done(c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
 		if p.Version(id) == nil {
 			return noSuchVersion(pe.arn, id)
 		}
@@ -343,21 +342,99 @@ func opDeletePolicyVersion(c *call) (any, error) {
 		}
 		p.Versions = out
 		return nil
-	})
+	}))
 }
 
-func opSetDefaultPolicyVersion(c *call) (any, error) {
-	pe, err := c.ownPolicyTarget()
+func opSetDefaultPolicyVersion(c *call, in *setDefaultPolicyVersionIn) (*noOutput, error) {
+	pe, err := c.ownPolicyTarget(in.PolicyArn)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	id := c.get("VersionId")
-	return nil, c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
+	id := in.VersionId
+	return done(c.modifyPolicy(pe, func(_ store.Tx, p *ManagedPolicy) error {
 		if p.Version(id) == nil {
 			return noSuchVersion(pe.arn, id)
 		}
 		p.DefaultVersion = id
 		p.Updated = c.s.now().UTC()
 		return nil
-	})
+	}))
+}
+
+type createPolicyOut = struct {
+	Policy xmlPolicy
+}
+
+type createPolicyIn struct {
+	requestTagsIn
+	Description    string
+	Path           string
+	PolicyDocument string
+	PolicyName     string
+}
+
+type getPolicyOut = struct {
+	Policy xmlPolicy
+}
+
+type getPolicyIn struct {
+	PolicyArn string
+}
+
+type listPoliciesOut = struct {
+	Policies    *members[xmlPolicy]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type listPoliciesIn struct {
+	Marker            string
+	MaxItems          string
+	OnlyAttached      string
+	PathPrefix        string
+	PolicyUsageFilter string
+	Scope             string
+}
+
+type deletePolicyIn struct {
+	PolicyArn string
+}
+
+type createPolicyVersionOut = struct {
+	PolicyVersion xmlPolicyVersion
+}
+
+type createPolicyVersionIn struct {
+	requestTagsIn
+	PolicyDocument string
+	SetAsDefault   string
+	PolicyArn      string
+}
+
+type getPolicyVersionOut = struct {
+	PolicyVersion xmlPolicyVersion
+}
+
+type getPolicyVersionIn struct {
+	PolicyArn string
+	VersionId string
+}
+
+type listPolicyVersionsOut = struct {
+	Versions    *members[xmlPolicyVersion]
+	IsTruncated bool
+}
+
+type listPolicyVersionsIn struct {
+	PolicyArn string
+}
+
+type deletePolicyVersionIn struct {
+	VersionId string
+	PolicyArn string
+}
+
+type setDefaultPolicyVersionIn struct {
+	VersionId string
+	PolicyArn string
 }

@@ -111,7 +111,7 @@ func (c *call) buildReport(r store.Reader) (string, error) {
 	return buf.String(), nil
 }
 
-func opGenerateCredentialReport(c *call) (any, error) {
+func opGenerateCredentialReport(c *call, in *generateCredentialReportIn) (*generateCredentialReportOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -136,13 +136,13 @@ func opGenerateCredentialReport(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		State       string
 		Description string `xml:",omitempty"`
 	}{state, desc}, nil
 }
 
-func opGetCredentialReport(c *call) (any, error) {
+func opGetCredentialReport(c *call, in *getCredentialReportIn) (*getCredentialReportOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func opGetCredentialReport(c *call) (any, error) {
 	if c.s.now().Sub(rep.Generated) >= reportTTL {
 		return nil, awserr.ReportExpired.New("The credential report has expired. To generate a new credential report, use GenerateCredentialReport.")
 	}
-	return struct {
+	return &struct {
 		Content       string
 		ReportFormat  string
 		GeneratedTime string
@@ -168,46 +168,46 @@ func opGetCredentialReport(c *call) (any, error) {
 
 // opNoOrganization answers the operations that need the account to be in
 // an organization (gatehouse accounts never are).
-func opNoOrganization(c *call) (any, error) {
+func opNoOrganization(c *call, in *noOrganizationIn) (*noOutput, error) {
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, awserr.OrganizationNotFound.New("The request was rejected because no organization is associated with your account.")
+	return done(awserr.OrganizationNotFound.New("The request was rejected because no organization is associated with your account."))
 }
 
-func opGetOrganizationsAccessReport(c *call) (any, error) {
-	id := c.get("JobId")
+func opGetOrganizationsAccessReport(c *call, in *getOrganizationsAccessReportIn) (*noOutput, error) {
+	id := in.JobId
 	if len(id) < 36 || len(id) > 36 {
-		return nil, validation(id, "jobId", "Member must have length between 36 and 36")
+		return done(validation(id, "jobId", "Member must have length between 36 and 36"))
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
 	// No report can have been generated outside an organization.
-	return nil, awserr.NoSuchEntity.Errorf("No report exists for job %s.", id)
+	return done(awserr.NoSuchEntity.Errorf("No report exists for job %s.", id))
 }
 
-func opSetSecurityTokenServicePreferences(c *call) (any, error) {
-	v := c.get("GlobalEndpointTokenVersion")
+func opSetSecurityTokenServicePreferences(c *call, in *setSecurityTokenServicePreferencesIn) (*noOutput, error) {
+	v := in.GlobalEndpointTokenVersion
 	if v != "v1Token" && v != "v2Token" {
-		return nil, validation(v, "globalEndpointTokenVersion", "Member must satisfy enum value set: [v1Token, v2Token]")
+		return done(validation(v, "globalEndpointTokenVersion", "Member must satisfy enum value set: [v1Token, v2Token]"))
 	}
 	if err := c.allow("*", nil); err != nil {
-		return nil, err
+		return done(err)
 	}
 	// gatehouse's session tokens are valid in every region whatever the
 	// preference: it is accepted and has no other effect.
-	return nil, nil
+	return done(nil)
 }
 
 // opGetHumanReadableSummary summarizes a managed policy's default version
 // in English: one line per statement, effect, actions and resources.
-func opGetHumanReadableSummary(c *call) (any, error) {
-	arn := c.get("EntityArn")
+func opGetHumanReadableSummary(c *call, in *getHumanReadableSummaryIn) (*getHumanReadableSummaryOut, error) {
+	arn := in.EntityArn
 	if len(arn) < 20 || len(arn) > 2048 {
 		return nil, validation(arn, "entityArn", "Member must have length between 20 and 2048")
 	}
-	locale := c.get("Locale")
+	locale := in.Locale
 	if locale == "" {
 		locale = "en"
 	}
@@ -268,7 +268,7 @@ func opGetHumanReadableSummary(c *call) (any, error) {
 		}
 		b.WriteString(".\n")
 	}
-	return struct {
+	return &struct {
 		SummaryContent string
 		Locale         string
 		SummaryState   string
@@ -284,4 +284,40 @@ func stringsOf(raw json.RawMessage) []string {
 	var many []string
 	_ = json.Unmarshal(raw, &many)
 	return many
+}
+
+type generateCredentialReportOut = struct {
+	State       string
+	Description string "xml:\",omitempty\""
+}
+
+type generateCredentialReportIn struct{}
+
+type getCredentialReportOut = struct {
+	Content       string
+	ReportFormat  string
+	GeneratedTime string
+}
+
+type getCredentialReportIn struct{}
+
+type noOrganizationIn struct{}
+
+type getOrganizationsAccessReportIn struct {
+	JobId string
+}
+
+type setSecurityTokenServicePreferencesIn struct {
+	GlobalEndpointTokenVersion string
+}
+
+type getHumanReadableSummaryOut = struct {
+	SummaryContent string
+	Locale         string
+	SummaryState   string
+}
+
+type getHumanReadableSummaryIn struct {
+	EntityArn string
+	Locale    string
 }

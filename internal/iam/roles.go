@@ -74,32 +74,32 @@ func (c *call) checkTrustPrincipals(p *policy.Policy, doc string) (map[string]st
 	return ids, nil
 }
 
-func opCreateRole(c *call) (any, error) {
-	name := c.get("RoleName")
+func opCreateRole(c *call, in *createRoleIn) (*createRoleOut, error) {
+	name := in.RoleName
 	if err := checkName(name, "roleName", 64); err != nil {
 		return nil, err
 	}
-	path, err := checkPath(c.get("Path"), "path", pathRE)
+	path, err := checkPath(in.Path, "path", pathRE)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
 	maxDur := 3600
-	if v := c.get("MaxSessionDuration"); v != "" {
+	if v := in.MaxSessionDuration; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 3600 || n > 43200 {
 			return nil, validation(v, "maxSessionDuration", "Member must have value between 3600 and 43200")
 		}
 		maxDur = n
 	}
-	desc := c.get("Description")
+	desc := in.Description
 	if len(desc) > 1000 {
 		return nil, validation(desc, "description", "Member must have length less than or equal to 1000")
 	}
-	pb := c.get("PermissionsBoundary")
+	pb := in.PermissionsBoundary
 	fill := tagContext(tags)
 	if pb != "" {
 		prev := fill
@@ -113,7 +113,7 @@ func opCreateRole(c *call) (any, error) {
 	if err := c.allow(roleARN(c.account(), path, name), fill); err != nil {
 		return nil, err
 	}
-	doc := c.get("AssumeRolePolicyDocument")
+	doc := in.AssumeRolePolicyDocument
 	tp, err := parseDoc(doc, policy.TypeTrust, false, policy.MaxTrustPolicySize)
 	if err != nil {
 		return nil, err
@@ -141,12 +141,11 @@ func opCreateRole(c *call) (any, error) {
 	// shape without RoleLastUsed), as AWS does.
 	x := roleXML(r, false)
 	x.PermissionsBoundary, x.Tags = boundaryXML(r.Boundary), xmlTags(r.Tags)
-	return struct{ Role xmlRole }{x}, nil
+	return &struct{ Role xmlRole }{x}, nil
 }
 
 // roleTarget resolves and authorizes RoleName.
-func (c *call) roleTarget(fill func(*policy.Context)) (*RoleEntry, error) {
-	name := c.get("RoleName")
+func (c *call) roleTarget(name string, fill func(*policy.Context)) (*RoleEntry, error) {
 	if name == "" {
 		return nil, validation("", "roleName", "Member must not be null")
 	}
@@ -168,16 +167,16 @@ func (c *call) modifyRole(name string, fn func(tx store.Tx, r *Role) error) erro
 	return modifyRecord(c, kindRole, name, noSuchRole, fn)
 }
 
-func opGetRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opGetRole(c *call, in *getRoleIn) (*getRoleOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Role xmlRole }{roleXML(&r.Role, true)}, nil
+	return &struct{ Role xmlRole }{roleXML(&r.Role, true)}, nil
 }
 
-func opListRoles(c *call) (any, error) {
-	pg, marker, trunc, err := listInPath(c, "role", c.snap.roles.all(), func(r *RoleEntry) (string, string, string) { return r.Account, r.Path, r.Name })
+func opListRoles(c *call, in *listRolesIn) (*listRolesOut, error) {
+	pg, marker, trunc, err := listInPath(c, in.PathPrefix, in.Marker, in.MaxItems, "role", c.snap.roles.all(), func(r *RoleEntry) (string, string, string) { return r.Account, r.Path, r.Name })
 	if err != nil {
 		return nil, err
 	}
@@ -185,17 +184,17 @@ func opListRoles(c *call) (any, error) {
 	for i, r := range pg {
 		out[i] = roleXML(&r.Role, false)
 	}
-	return struct {
+	return &struct {
 		Roles       *members[xmlRole]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opDeleteRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opDeleteRole(c *call, in *deleteRoleIn) (*noOutput, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	err = c.update(func(tx store.Tx) error {
 		key := entityKey(r.Account, r.Name)
@@ -231,23 +230,23 @@ func opDeleteRole(c *call) (any, error) {
 		}
 		return tx.Delete(kindRole, key)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opUpdateRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opUpdateRole(c *call, in *updateRoleIn) (*updateRoleOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
 	var maxDur int
-	if v := c.get("MaxSessionDuration"); v != "" {
+	if v := in.MaxSessionDuration; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 3600 || n > 43200 {
 			return nil, validation(v, "maxSessionDuration", "Member must have value between 3600 and 43200")
 		}
 		maxDur = n
 	}
-	desc, hasDesc := c.get("Description"), c.has("Description")
+	desc, hasDesc := str(in.Description), in.Description != nil
 	err = c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		if maxDur > 0 {
 			cur.MaxSessionDuration = maxDur
@@ -260,79 +259,79 @@ func opUpdateRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{}{}, nil
+	return &struct{}{}, nil
 }
 
-func opUpdateRoleDescription(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opUpdateRoleDescription(c *call, in *updateRoleDescriptionIn) (*updateRoleDescriptionOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
 	var out Role
 	err = c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
-		cur.Description = c.get("Description")
+		cur.Description = in.Description
 		out = *cur
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return struct{ Role xmlRole }{roleXML(&out, true)}, nil
+	return &struct{ Role xmlRole }{roleXML(&out, true)}, nil
 }
 
-func opUpdateAssumeRolePolicy(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opUpdateAssumeRolePolicy(c *call, in *updateAssumeRolePolicyIn) (*noOutput, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	doc := c.get("PolicyDocument")
+	doc := in.PolicyDocument
 	tp, err := parseDoc(doc, policy.TypeTrust, false, policy.MaxTrustPolicySize)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	trustIDs, err := c.checkTrustPrincipals(tp, doc)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+	return done(c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.TrustPolicy = doc
 		cur.TrustIDs = trustIDs
 		return nil
-	})
+	}))
 }
 
-func opTagRole(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagRole(c *call, in *tagRoleIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	r, err := c.roleTarget(tagContext(tags))
+	r, err := c.roleTarget(in.RoleName, tagContext(tags))
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+	return done(c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.Tags = mergeTags(cur.Tags, tags)
 		return tooManyTags(cur.Tags)
-	})
+	}))
 }
 
-func opUntagRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opUntagRole(c *call, in *untagRoleIn) (*noOutput, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	keys, err := c.tagKeys()
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
+	return done(c.modifyRole(r.Name, func(_ store.Tx, cur *Role) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil
-	})
+	}))
 }
 
-func opListRoleTags(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opListRoleTags(c *call, in *listRoleTagsIn) (*listRoleTagsOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -340,8 +339,88 @@ func opListRoleTags(c *call) (any, error) {
 	if t == nil {
 		t = list[xmlTag](nil)
 	}
-	return struct {
+	return &struct {
 		Tags        *members[xmlTag]
 		IsTruncated bool
 	}{t, false}, nil
+}
+
+type createRoleOut = struct {
+	Role xmlRole
+}
+
+type createRoleIn struct {
+	requestTagsIn
+	AssumeRolePolicyDocument string
+	Description              string
+	MaxSessionDuration       string
+	Path                     string
+	PermissionsBoundary      string
+	RoleName                 string
+}
+
+type getRoleOut = struct {
+	Role xmlRole
+}
+
+type getRoleIn struct {
+	RoleName string
+}
+
+type listRolesOut = struct {
+	Roles       *members[xmlRole]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type listRolesIn struct {
+	Marker     string
+	MaxItems   string
+	PathPrefix string
+}
+
+type deleteRoleIn struct {
+	RoleName string
+}
+
+type updateRoleOut = struct {
+}
+
+type updateRoleIn struct {
+	Description        *string
+	MaxSessionDuration string
+	RoleName           string
+}
+
+type updateRoleDescriptionOut = struct {
+	Role xmlRole
+}
+
+type updateRoleDescriptionIn struct {
+	Description string
+	RoleName    string
+}
+
+type updateAssumeRolePolicyIn struct {
+	PolicyDocument string
+	RoleName       string
+}
+
+type tagRoleIn struct {
+	requestTagsIn
+	RoleName string
+}
+
+type untagRoleIn struct {
+	untagIn
+	RoleName string
+}
+
+type listRoleTagsOut = struct {
+	Tags        *members[xmlTag]
+	IsTruncated bool
+}
+
+type listRoleTagsIn struct {
+	RoleName string
 }

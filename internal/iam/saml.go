@@ -91,8 +91,8 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
-func (c *call) encryptionMode() (string, error) {
-	switch v := c.get("AssertionEncryptionMode"); v {
+func (c *call) encryptionMode(mode string) (string, error) {
+	switch v := mode; v {
 	case "", "Required", "Allowed":
 		return v, nil
 	default:
@@ -100,20 +100,20 @@ func (c *call) encryptionMode() (string, error) {
 	}
 }
 
-func opCreateSAMLProvider(c *call) (any, error) {
-	name := c.get("Name")
+func opCreateSAMLProvider(c *call, in *createSAMLProviderIn) (*createSAMLProviderOut, error) {
+	name := in.Name
 	if !samlNameRE.MatchString(name) {
 		return nil, validation(name, "name", `Member must satisfy regular expression pattern: [\w._-]+ and have length between 1 and 128`)
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	enc, err := c.encryptionMode()
+	enc, err := c.encryptionMode(in.AssertionEncryptionMode)
 	if err != nil {
 		return nil, err
 	}
-	p := &SAMLProvider{Account: c.account(), Name: name, UUID: newUUID(), Metadata: c.get("SAMLMetadataDocument"), Created: c.s.now().UTC(),
+	p := &SAMLProvider{Account: c.account(), Name: name, UUID: newUUID(), Metadata: in.SAMLMetadataDocument, Created: c.s.now().UTC(),
 		Encryption: enc, Tags: tags}
 	if err := c.allow(p.ARN(), tagContext(tags)); err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func opCreateSAMLProvider(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		SAMLProviderArn string
 		Tags            *members[xmlTag] `xml:",omitempty"`
 	}{p.ARN(), xmlTags(tags)}, nil
@@ -139,8 +139,7 @@ func opCreateSAMLProvider(c *call) (any, error) {
 
 // samlTarget resolves SAMLProviderArn in the caller's account; modify (if
 // not nil) changes the provider in a transaction.
-func (c *call) samlTarget(modify func(tx store.Tx, p *SAMLProvider) error) (*SAMLProvider, error) {
-	arn := c.get("SAMLProviderArn")
+func (c *call) samlTarget(arn string, modify func(tx store.Tx, p *SAMLProvider) error) (*SAMLProvider, error) {
 	if len(arn) < 20 || len(arn) > 2048 {
 		return nil, validation(arn, "sAMLProviderArn", "Member must have length between 20 and 2048")
 	}
@@ -173,12 +172,12 @@ func (c *call) samlTarget(modify func(tx store.Tx, p *SAMLProvider) error) (*SAM
 	})
 }
 
-func opGetSAMLProvider(c *call) (any, error) {
-	p, err := c.samlTarget(nil)
+func opGetSAMLProvider(c *call, in *getSAMLProviderIn) (*getSAMLProviderOut, error) {
+	p, err := c.samlTarget(in.SAMLProviderArn, nil)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		SAMLProviderUUID        string
 		SAMLMetadataDocument    string
 		CreateDate              string
@@ -188,9 +187,9 @@ func opGetSAMLProvider(c *call) (any, error) {
 	}{p.UUID, p.Metadata, isoTime(p.Created), isoTime(p.ValidUntil), xmlTags(p.Tags), p.Encryption}, nil
 }
 
-func opUpdateSAMLProvider(c *call) (any, error) {
-	doc := c.get("SAMLMetadataDocument")
-	enc, err := c.encryptionMode()
+func opUpdateSAMLProvider(c *call, in *updateSAMLProviderIn) (*updateSAMLProviderOut, error) {
+	doc := in.SAMLMetadataDocument
+	enc, err := c.encryptionMode(in.AssertionEncryptionMode)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +199,7 @@ func opUpdateSAMLProvider(c *call) (any, error) {
 			return nil, err
 		}
 	}
-	_, err = c.samlTarget(func(tx store.Tx, p *SAMLProvider) error {
+	_, err = c.samlTarget(in.SAMLProviderArn, func(tx store.Tx, p *SAMLProvider) error {
 		if doc != "" {
 			p.Metadata, p.ValidUntil = doc, until
 		}
@@ -212,15 +211,15 @@ func opUpdateSAMLProvider(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ SAMLProviderArn string }{c.get("SAMLProviderArn")}, nil
+	return &struct{ SAMLProviderArn string }{in.SAMLProviderArn}, nil
 }
 
-func opDeleteSAMLProvider(c *call) (any, error) {
-	_, err := c.samlTarget(func(tx store.Tx, p *SAMLProvider) error { return tx.Delete(kindSAML, p.Account+"/"+p.Name) })
-	return nil, err
+func opDeleteSAMLProvider(c *call, in *deleteSAMLProviderIn) (*noOutput, error) {
+	_, err := c.samlTarget(in.SAMLProviderArn, func(tx store.Tx, p *SAMLProvider) error { return tx.Delete(kindSAML, p.Account+"/"+p.Name) })
+	return done(err)
 }
 
-func opListSAMLProviders(c *call) (any, error) {
+func opListSAMLProviders(c *call, in *listSAMLProvidersIn) (*listSAMLProvidersOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -240,47 +239,46 @@ func opListSAMLProviders(c *call) (any, error) {
 		return nil, err
 	}
 	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
-	type entry struct{ Arn, ValidUntil, CreateDate string }
-	out := make([]entry, len(ps))
+	out := make([]xmlSAMLEntry, len(ps))
 	for i, p := range ps {
-		out[i] = entry{p.ARN(), isoTime(p.ValidUntil), isoTime(p.Created)}
+		out[i] = xmlSAMLEntry{p.ARN(), isoTime(p.ValidUntil), isoTime(p.Created)}
 	}
-	return struct{ SAMLProviderList *members[entry] }{list(out)}, nil
+	return &struct{ SAMLProviderList *members[xmlSAMLEntry] }{list(out)}, nil
 }
 
-func opTagSAMLProvider(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagSAMLProvider(c *call, in *tagSAMLProviderIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	_, err = c.samlTarget(func(tx store.Tx, p *SAMLProvider) error {
+	_, err = c.samlTarget(in.SAMLProviderArn, func(tx store.Tx, p *SAMLProvider) error {
 		p.Tags = mergeTags(p.Tags, tags)
 		if err := tooManyTags(p.Tags); err != nil {
 			return err
 		}
 		return putJSON(tx, kindSAML, p.Account+"/"+p.Name, p)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opUntagSAMLProvider(c *call) (any, error) {
-	keys, err := c.tagKeys()
+func opUntagSAMLProvider(c *call, in *untagSAMLProviderIn) (*noOutput, error) {
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	_, err = c.samlTarget(func(tx store.Tx, p *SAMLProvider) error {
+	_, err = c.samlTarget(in.SAMLProviderArn, func(tx store.Tx, p *SAMLProvider) error {
 		p.Tags = removeTags(p.Tags, keys)
 		return putJSON(tx, kindSAML, p.Account+"/"+p.Name, p)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opListSAMLProviderTags(c *call) (any, error) {
-	p, err := c.samlTarget(nil)
+func opListSAMLProviderTags(c *call, in *listSAMLProviderTagsIn) (*tagsPageOut, error) {
+	p, err := c.samlTarget(in.SAMLProviderArn, nil)
 	if err != nil {
 		return nil, err
 	}
-	return tagsPage(c, p.Tags)
+	return tagsPage(in.Marker, in.MaxItems, p.Tags)
 }
 
 // SAMLProviderByARN returns the SAML provider arn names, or nil when it
@@ -321,3 +319,66 @@ func (p *SAMLProvider) SigningIdentity() (entityID string, certs []*x509.Certifi
 	}
 	return md.EntityID, certs, nil
 }
+
+type createSAMLProviderOut = struct {
+	SAMLProviderArn string
+	Tags            *members[xmlTag] "xml:\",omitempty\""
+}
+
+type createSAMLProviderIn struct {
+	requestTagsIn
+	AssertionEncryptionMode string
+	Name                    string
+	SAMLMetadataDocument    string
+}
+
+type getSAMLProviderOut = struct {
+	SAMLProviderUUID        string
+	SAMLMetadataDocument    string
+	CreateDate              string
+	ValidUntil              string
+	Tags                    *members[xmlTag] "xml:\",omitempty\""
+	AssertionEncryptionMode string           "xml:\",omitempty\""
+}
+
+type getSAMLProviderIn struct {
+	SAMLProviderArn string
+}
+
+type updateSAMLProviderOut = struct {
+	SAMLProviderArn string
+}
+
+type updateSAMLProviderIn struct {
+	AssertionEncryptionMode string
+	SAMLMetadataDocument    string
+	SAMLProviderArn         string
+}
+
+type deleteSAMLProviderIn struct {
+	SAMLProviderArn string
+}
+
+type listSAMLProvidersOut = struct {
+	SAMLProviderList *members[xmlSAMLEntry]
+}
+
+type listSAMLProvidersIn struct{}
+
+type tagSAMLProviderIn struct {
+	requestTagsIn
+	SAMLProviderArn string
+}
+
+type untagSAMLProviderIn struct {
+	untagIn
+	SAMLProviderArn string
+}
+
+type listSAMLProviderTagsIn struct {
+	Marker          string
+	MaxItems        string
+	SAMLProviderArn string
+}
+
+type xmlSAMLEntry struct{ Arn, ValidUntil, CreateDate string }

@@ -86,25 +86,25 @@ func parsePrivateKey(body string) (crypto.PrivateKey, bool) {
 	return nil, false
 }
 
-func opUploadServerCertificate(c *call) (any, error) {
-	name := c.get("ServerCertificateName")
+func opUploadServerCertificate(c *call, in *uploadServerCertificateIn) (*uploadServerCertificateOut, error) {
+	name := in.ServerCertificateName
 	if err := checkName(name, "serverCertificateName", 128); err != nil {
 		return nil, err
 	}
-	path := c.get("Path")
+	path := in.Path
 	if path == "" {
 		path = "/"
 	} else if len(path) > 512 || !mfaPathRE.MatchString(path) {
 		return nil, validation(path, "path", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
 	}
-	body, key, chain := c.get("CertificateBody"), c.get("PrivateKey"), c.get("CertificateChain")
+	body, key, chain := in.CertificateBody, in.PrivateKey, in.CertificateChain
 	if body == "" || len(body) > 16384 {
 		return nil, validation("", "certificateBody", "Member must have length between 1 and 16384")
 	}
 	if key == "" || len(key) > 16384 {
 		return nil, validation("", "privateKey", "Member must have length between 1 and 16384")
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func opUploadServerCertificate(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
+	return &struct {
 		ServerCertificateMetadata xmlServerCertMeta
 		Tags                      *members[xmlTag] `xml:",omitempty"`
 	}{serverCertMeta(sc), xmlTags(tags)}, nil
@@ -148,8 +148,7 @@ func opUploadServerCertificate(c *call) (any, error) {
 
 // serverCertTarget resolves ServerCertificateName; modify (if not nil)
 // changes it in a transaction.
-func (c *call) serverCertTarget(modify func(tx store.Tx, s *ServerCertificate) error) (*ServerCertificate, error) {
-	name := c.get("ServerCertificateName")
+func (c *call) serverCertTarget(name string, modify func(tx store.Tx, s *ServerCertificate) error) (*ServerCertificate, error) {
 	if err := checkName(name, "serverCertificateName", 128); err != nil {
 		return nil, err
 	}
@@ -183,22 +182,16 @@ func (c *call) serverCertTarget(modify func(tx store.Tx, s *ServerCertificate) e
 	})
 }
 
-func opGetServerCertificate(c *call) (any, error) {
-	sc, err := c.serverCertTarget(nil)
+func opGetServerCertificate(c *call, in *getServerCertificateIn) (*getServerCertificateOut, error) {
+	sc, err := c.serverCertTarget(in.ServerCertificateName, nil)
 	if err != nil {
 		return nil, err
 	}
-	type xsc struct {
-		ServerCertificateMetadata xmlServerCertMeta
-		CertificateBody           string
-		CertificateChain          string           `xml:",omitempty"`
-		Tags                      *members[xmlTag] `xml:",omitempty"`
-	}
-	return struct{ ServerCertificate xsc }{xsc{serverCertMeta(sc), sc.Body, sc.Chain, xmlTags(sc.Tags)}}, nil
+	return &struct{ ServerCertificate xmlServerCert }{xmlServerCert{serverCertMeta(sc), sc.Body, sc.Chain, xmlTags(sc.Tags)}}, nil
 }
 
-func opListServerCertificates(c *call) (any, error) {
-	prefix, res, err := listResource(c, "server-certificate")
+func opListServerCertificates(c *call, in *listServerCertificatesIn) (*listServerCertificatesOut, error) {
+	prefix, res, err := listResource(c, in.PathPrefix, "server-certificate")
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +217,7 @@ func opListServerCertificates(c *call) (any, error) {
 	}
 	key := func(s *ServerCertificate) string { return strings.ToLower(s.Name) }
 	sort.Slice(scs, func(i, j int) bool { return key(scs[i]) < key(scs[j]) })
-	pg, marker, trunc, err := page(c, scs, key)
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, scs, key)
 	if err != nil {
 		return nil, err
 	}
@@ -232,24 +225,24 @@ func opListServerCertificates(c *call) (any, error) {
 	for i, s := range pg {
 		out[i] = serverCertMeta(s)
 	}
-	return struct {
+	return &struct {
 		ServerCertificateMetadataList *members[xmlServerCertMeta]
 		IsTruncated                   bool
 		Marker                        string `xml:",omitempty"`
 	}{list(out), trunc, marker}, nil
 }
 
-func opUpdateServerCertificate(c *call) (any, error) {
-	newName, newPath := c.get("NewServerCertificateName"), c.get("NewPath")
-	if c.has("NewServerCertificateName") {
+func opUpdateServerCertificate(c *call, in *updateServerCertificateIn) (*noOutput, error) {
+	newName, newPath := str(in.NewServerCertificateName), str(in.NewPath)
+	if in.NewServerCertificateName != nil {
 		if err := checkName(newName, "newServerCertificateName", 128); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
-	if c.has("NewPath") && !mfaPathRE.MatchString(newPath) {
-		return nil, validation(newPath, "newPath", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+	if in.NewPath != nil && !mfaPathRE.MatchString(newPath) {
+		return done(validation(newPath, "newPath", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`))
 	}
-	_, err := c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
+	_, err := c.serverCertTarget(in.ServerCertificateName, func(tx store.Tx, s *ServerCertificate) error {
 		oldKey := entityKey(s.Account, s.Name)
 		if newPath != "" {
 			s.Path = newPath
@@ -271,47 +264,114 @@ func opUpdateServerCertificate(c *call) (any, error) {
 		}
 		return putJSON(tx, kindServerCert, oldKey, s)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opDeleteServerCertificate(c *call) (any, error) {
-	_, err := c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
+func opDeleteServerCertificate(c *call, in *deleteServerCertificateIn) (*noOutput, error) {
+	_, err := c.serverCertTarget(in.ServerCertificateName, func(tx store.Tx, s *ServerCertificate) error {
 		return tx.Delete(kindServerCert, entityKey(s.Account, s.Name))
 	})
-	return nil, err
+	return done(err)
 }
 
-func opTagServerCertificate(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagServerCertificate(c *call, in *tagServerCertificateIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	_, err = c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
+	_, err = c.serverCertTarget(in.ServerCertificateName, func(tx store.Tx, s *ServerCertificate) error {
 		s.Tags = mergeTags(s.Tags, tags)
 		if err := tooManyTags(s.Tags); err != nil {
 			return err
 		}
 		return putJSON(tx, kindServerCert, entityKey(s.Account, s.Name), s)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opUntagServerCertificate(c *call) (any, error) {
-	keys, err := c.tagKeys()
+func opUntagServerCertificate(c *call, in *untagServerCertificateIn) (*noOutput, error) {
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	_, err = c.serverCertTarget(func(tx store.Tx, s *ServerCertificate) error {
+	_, err = c.serverCertTarget(in.ServerCertificateName, func(tx store.Tx, s *ServerCertificate) error {
 		s.Tags = removeTags(s.Tags, keys)
 		return putJSON(tx, kindServerCert, entityKey(s.Account, s.Name), s)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opListServerCertificateTags(c *call) (any, error) {
-	sc, err := c.serverCertTarget(nil)
+func opListServerCertificateTags(c *call, in *listServerCertificateTagsIn) (*tagsPageOut, error) {
+	sc, err := c.serverCertTarget(in.ServerCertificateName, nil)
 	if err != nil {
 		return nil, err
 	}
-	return tagsPage(c, sc.Tags)
+	return tagsPage(in.Marker, in.MaxItems, sc.Tags)
+}
+
+type uploadServerCertificateOut = struct {
+	ServerCertificateMetadata xmlServerCertMeta
+	Tags                      *members[xmlTag] "xml:\",omitempty\""
+}
+
+type uploadServerCertificateIn struct {
+	CertificateBody       string
+	CertificateChain      string
+	Path                  string
+	PrivateKey            string
+	ServerCertificateName string
+	Tags                  []map[string]string
+}
+
+type getServerCertificateOut = struct {
+	ServerCertificate xmlServerCert
+}
+
+type getServerCertificateIn struct {
+	ServerCertificateName string
+}
+
+type listServerCertificatesOut = struct {
+	ServerCertificateMetadataList *members[xmlServerCertMeta]
+	IsTruncated                   bool
+	Marker                        string "xml:\",omitempty\""
+}
+
+type listServerCertificatesIn struct {
+	Marker     string
+	MaxItems   string
+	PathPrefix string
+}
+
+type updateServerCertificateIn struct {
+	NewPath                  *string
+	NewServerCertificateName *string
+	ServerCertificateName    string
+}
+
+type deleteServerCertificateIn struct {
+	ServerCertificateName string
+}
+
+type tagServerCertificateIn struct {
+	requestTagsIn
+	ServerCertificateName string
+}
+
+type untagServerCertificateIn struct {
+	untagIn
+	ServerCertificateName string
+}
+
+type listServerCertificateTagsIn struct {
+	Marker                string
+	MaxItems              string
+	ServerCertificateName string
+}
+
+type xmlServerCert struct {
+	ServerCertificateMetadata xmlServerCertMeta
+	CertificateBody           string
+	CertificateChain          string           `xml:",omitempty"`
+	Tags                      *members[xmlTag] `xml:",omitempty"`
 }

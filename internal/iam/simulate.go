@@ -7,7 +7,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
@@ -84,8 +83,8 @@ func (c *call) managedDoc(arn string) (string, string) {
 	return "", ""
 }
 
-func opSimulatePrincipalPolicy(c *call) (any, error) {
-	src := c.get("PolicySourceArn")
+func opSimulatePrincipalPolicy(c *call, in *simulatePrincipalPolicyIn) (*simulateOut, error) {
+	src := in.PolicySourceArn
 	if src == "" {
 		return nil, validation("", "policySourceArn", "Member must not be null")
 	}
@@ -97,7 +96,7 @@ func opSimulatePrincipalPolicy(c *call) (any, error) {
 		return nil, awserr.InvalidInput.Errorf("Invalid ARN: %s", src)
 	}
 	excluded := map[string]bool{}
-	for _, e := range c.members("PolicyExclusionList") {
+	for _, e := range in.PolicyExclusionList {
 		excluded[e] = true
 	}
 	si := &simInput{types: map[string]string{}}
@@ -182,68 +181,68 @@ func opSimulatePrincipalPolicy(c *call) (any, error) {
 			}
 		}
 	}
-	return c.simulate(si, pr, tags)
+	return c.simulate(&in.simulateIn, si, pr, tags)
 }
 
-func opSimulateCustomPolicy(c *call) (any, error) {
+func opSimulateCustomPolicy(c *call, in *simulateCustomPolicyIn) (*simulateOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
 	si := &simInput{types: map[string]string{}}
 	pr := policy.Principal{Kind: policy.PrincipalUser, AccountID: c.account()}
-	if a := c.get("CallerArn"); a != "" {
+	if a := in.CallerArn; a != "" {
 		pr.ARN = a
 		if acct, _, ok := splitIAMARN(a); ok {
 			pr.AccountID = acct
 		}
 	}
-	if len(c.members("PolicyInputList")) == 0 {
+	if len(in.PolicyInputList) == 0 {
 		return nil, validation("", "policyInputList", "Member must not be null")
 	}
-	for _, a := range c.members("ActionNames") {
+	for _, a := range in.ActionNames {
 		if strings.ContainsAny(a, "*?") {
 			return nil, awserr.InvalidInput.New("Actions must not contain wildcards.")
 		}
 	}
-	return c.simulate(si, pr, nil)
+	return c.simulate(&in.simulateIn, si, pr, nil)
 }
 
 // simulate evaluates ActionNames × ResourceArns against si plus the
 // request's PolicyInputList, boundary override, resource policy and
 // context entries.
-func (c *call) simulate(si *simInput, pr policy.Principal, tags [][2]string) (any, error) {
-	for i, doc := range c.members("PolicyInputList") {
+func (c *call) simulate(in *simulateIn, si *simInput, pr policy.Principal, tags [][2]string) (*simulateOut, error) {
+	for i, doc := range in.PolicyInputList {
 		if err := si.add("PolicyInputList."+strconv.Itoa(i+1), "", doc, policy.TypeIdentity); err != nil {
 			return nil, err
 		}
 	}
-	if b := c.members("PermissionsBoundaryPolicyInputList"); len(b) > 0 {
+	if b := in.PermissionsBoundaryPolicyInputList; len(b) > 0 {
 		if err := si.add("PermissionsBoundaryPolicyInputList.1", "", b[0], policy.TypeBoundary); err != nil {
 			return nil, err
 		}
 	}
-	if rp := c.get("ResourcePolicy"); rp != "" {
+	if rp := in.ResourcePolicy; rp != "" {
 		if err := si.add("ResourcePolicy", "resource", rp, policy.TypeResource); err != nil {
 			return nil, err
 		}
 	}
-	if a := c.get("CallerArn"); a != "" && pr.ARN != a {
+	if a := in.CallerArn; a != "" && pr.ARN != a {
 		pr.ARN = a
 	}
-	owner := c.get("ResourceOwner")
+	owner := in.ResourceOwner
 	if acct, _, ok := splitIAMARN(owner); ok {
 		owner = acct
 	}
 	si.in.ResourceAccount = owner
-	actions := c.members("ActionNames")
+	actions := in.ActionNames
 	if len(actions) == 0 {
 		return nil, validation("", "actionNames", "Member must not be null")
 	}
-	resources := c.members("ResourceArns")
+	resources := in.ResourceArns
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
-	pc, err := c.contextEntries()
+	pc, err := contextEntries(in.ContextEntries)
 	if err != nil {
 		return nil, err
 	}
@@ -278,7 +277,7 @@ func (c *call) simulate(si *simInput, pr policy.Principal, tags [][2]string) (an
 				}
 				res.PermissionsBoundaryDecisionDetail = &xmlBoundaryDetail{AllowedByPermissionsBoundary: allowed}
 			}
-			if c.has("ResourceArns.member.1") {
+			if len(in.ResourceArns) > 0 {
 				res.ResourceSpecificResults = list([]xmlResourceResult{{EvalResourceName: r, EvalResourceDecision: res.EvalDecision,
 					MatchedStatements: res.MatchedStatements, MissingContextValues: res.MissingContextValues,
 					PermissionsBoundaryDecisionDetail: res.PermissionsBoundaryDecisionDetail}})
@@ -295,7 +294,7 @@ func (c *call) simulate(si *simInput, pr policy.Principal, tags [][2]string) (an
 	for i, r := range results {
 		idx[i] = indexed{i, r}
 	}
-	pg, marker, trunc, err := page(c, idx, func(x indexed) string { return fmt.Sprintf("%08d", x.i) })
+	pg, marker, trunc, err := page(in.Marker, in.MaxItems, idx, func(x indexed) string { return fmt.Sprintf("%08d", x.i) })
 	if err != nil {
 		return nil, err
 	}
@@ -303,7 +302,7 @@ func (c *call) simulate(si *simInput, pr policy.Principal, tags [][2]string) (an
 	for i, x := range pg {
 		out[i] = x.r
 	}
-	return struct {
+	return &struct {
 		EvaluationResults *members[xmlEvalResult]
 		IsTruncated       bool
 		Marker            string `xml:",omitempty"`
@@ -331,9 +330,9 @@ func (si *simInput) statements(ex *policy.Explanation) []xmlStatement {
 
 // contextEntries parses ContextEntries.member.N.{ContextKeyName,
 // ContextKeyType, ContextKeyValues.member.M}.
-func (c *call) contextEntries() (*policy.Context, error) {
+func contextEntries(entries []map[string]string) (*policy.Context, error) {
 	pc := &policy.Context{}
-	for i, e := range awsproto.MemberStructs(c.params, "ContextEntries") {
+	for _, e := range entries {
 		name := e["ContextKeyName"]
 		if name == "" {
 			_, typ := e["ContextKeyType"]
@@ -347,7 +346,7 @@ func (c *call) contextEntries() (*policy.Context, error) {
 			return nil, validation(name, "contextEntries.member.contextKeyName", "Member must have length between 5 and 256")
 		}
 		typ := e["ContextKeyType"]
-		vals := c.members("ContextEntries.member." + strconv.Itoa(i+1) + ".ContextKeyValues")
+		vals := structMembers(e, "ContextKeyValues")
 		switch typ {
 		case "string", "numeric", "boolean", "ip", "binary", "date":
 			if len(vals) == 1 {
@@ -362,4 +361,41 @@ func (c *call) contextEntries() (*policy.Context, error) {
 		}
 	}
 	return pc, nil
+}
+
+// simulateIn is the input the two simulations share.
+type simulateIn struct {
+	PolicyInputList, PermissionsBoundaryPolicyInputList []string
+	ResourcePolicy, CallerArn, ResourceOwner            string
+	ActionNames, ResourceArns                           []string
+	ContextEntries                                      []map[string]string
+	Marker, MaxItems                                    string
+}
+
+type simulatePrincipalPolicyIn struct {
+	simulateIn
+	PolicyExclusionList []string
+	PolicySourceArn     string
+}
+
+type simulateCustomPolicyIn struct{ simulateIn }
+
+type simulateOut = struct {
+	EvaluationResults *members[xmlEvalResult]
+	IsTruncated       bool
+	Marker            string "xml:\",omitempty\""
+}
+
+// structMembers is the list field of a Query structure (a MemberStructs
+// entry): field.member.1, field.member.2, ... stopping at the first gap,
+// as awsproto.Members reads a top-level list.
+func structMembers(m map[string]string, field string) []string {
+	var out []string
+	for i := 1; ; i++ {
+		v, ok := m[field+".member."+strconv.Itoa(i)]
+		if !ok {
+			return out
+		}
+		out = append(out, v)
+	}
 }

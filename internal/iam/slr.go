@@ -74,16 +74,16 @@ func protectedRole(name string) error {
 	return awserr.UnmodifiableEntity.Errorf("Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", name)
 }
 
-func opCreateServiceLinkedRole(c *call) (any, error) {
-	svc := c.get("AWSServiceName")
+func opCreateServiceLinkedRole(c *call, in *createServiceLinkedRoleIn) (*createServiceLinkedRoleOut, error) {
+	svc := in.AWSServiceName
 	if err := checkName(svc, "aWSServiceName", 128); err != nil {
 		return nil, err
 	}
-	desc := c.get("Description")
+	desc := in.Description
 	if len(desc) > 1000 {
 		return nil, validation(desc, "description", "Member must have length less than or equal to 1000")
 	}
-	suffix := c.get("CustomSuffix")
+	suffix := in.CustomSuffix
 	if suffix != "" {
 		if err := checkName(suffix, "customSuffix", 64); err != nil {
 			return nil, err
@@ -124,11 +124,11 @@ func opCreateServiceLinkedRole(c *call) (any, error) {
 		return nil, err
 	}
 	x := roleXML(r, false)
-	return struct{ Role xmlRole }{x}, nil
+	return &struct{ Role xmlRole }{x}, nil
 }
 
-func opDeleteServiceLinkedRole(c *call) (any, error) {
-	r, err := c.roleTarget(nil)
+func opDeleteServiceLinkedRole(c *call, in *deleteServiceLinkedRoleIn) (*deleteServiceLinkedRoleOut, error) {
+	r, err := c.roleTarget(in.RoleName, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -150,13 +150,13 @@ func opDeleteServiceLinkedRole(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ DeletionTaskId string }{task}, nil
+	return &struct{ DeletionTaskId string }{task}, nil
 }
 
 var deletionTaskRE = regexp.MustCompile(`^task/aws-service-role/([a-z0-9.-]+)/([\w+=,.@-]+)/[0-9a-f-]{36}$`)
 
-func opGetServiceLinkedRoleDeletionStatus(c *call) (any, error) {
-	task := c.get("DeletionTaskId")
+func opGetServiceLinkedRoleDeletionStatus(c *call, in *getServiceLinkedRoleDeletionStatusIn) (*getServiceLinkedRoleDeletionStatusOut, error) {
+	task := in.DeletionTaskId
 	if len(task) < 1 || len(task) > 1000 {
 		return nil, validation(task, "deletionTaskId", "Member must have length between 1 and 1000")
 	}
@@ -172,5 +172,32 @@ func opGetServiceLinkedRoleDeletionStatus(c *call) (any, error) {
 	if r := c.snap.Role(c.account(), m[2]); r != nil && r.LinkedService == m[1] {
 		status = "IN_PROGRESS"
 	}
-	return struct{ Status string }{status}, nil
+	return &struct{ Status string }{status}, nil
+}
+
+type createServiceLinkedRoleOut = struct {
+	Role xmlRole
+}
+
+type createServiceLinkedRoleIn struct {
+	requestTagsIn
+	AWSServiceName string
+	CustomSuffix   string
+	Description    string
+}
+
+type deleteServiceLinkedRoleOut = struct {
+	DeletionTaskId string
+}
+
+type deleteServiceLinkedRoleIn struct {
+	RoleName string
+}
+
+type getServiceLinkedRoleDeletionStatusOut = struct {
+	Status string
+}
+
+type getServiceLinkedRoleDeletionStatusIn struct {
+	DeletionTaskId string
 }

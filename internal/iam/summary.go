@@ -6,14 +6,14 @@ import (
 	"strings"
 )
 
-func opListEntitiesForPolicy(c *call) (any, error) {
-	p, err := c.policyTarget()
+func opListEntitiesForPolicy(c *call, in *listEntitiesForPolicyIn) (*listEntitiesForPolicyOut, error) {
+	p, err := c.policyTarget(in.PolicyArn)
 	if err != nil {
 		return nil, err
 	}
-	filter := c.get("EntityFilter")
-	usage := c.get("PolicyUsageFilter")
-	prefix := c.get("PathPrefix")
+	filter := in.EntityFilter
+	usage := in.PolicyUsageFilter
+	prefix := in.PathPrefix
 	if prefix == "" {
 		prefix = "/"
 	}
@@ -55,25 +55,22 @@ func opListEntitiesForPolicy(c *call) (any, error) {
 	for _, l := range [][]ent{users, groups, roles} {
 		sort.Slice(l, func(i, j int) bool { return l[i].Name < l[j].Name })
 	}
-	type xu struct{ UserName, UserId string }
-	type xg struct{ GroupName, GroupId string }
-	type xr struct{ RoleName, RoleId string }
-	var ou []xu
-	var og []xg
-	var or []xr
+	var ou []xmlPolicyUser
+	var og []xmlPolicyGroup
+	var or []xmlPolicyRole
 	for _, e := range users {
-		ou = append(ou, xu{e.Name, e.ID})
+		ou = append(ou, xmlPolicyUser{e.Name, e.ID})
 	}
 	for _, e := range groups {
-		og = append(og, xg{e.Name, e.ID})
+		og = append(og, xmlPolicyGroup{e.Name, e.ID})
 	}
 	for _, e := range roles {
-		or = append(or, xr{e.Name, e.ID})
+		or = append(or, xmlPolicyRole{e.Name, e.ID})
 	}
-	return struct {
-		PolicyGroups *members[xg]
-		PolicyUsers  *members[xu]
-		PolicyRoles  *members[xr]
+	return &struct {
+		PolicyGroups *members[xmlPolicyGroup]
+		PolicyUsers  *members[xmlPolicyUser]
+		PolicyRoles  *members[xmlPolicyRole]
 		IsTruncated  bool
 	}{list(og), list(ou), list(or), false}, nil
 }
@@ -83,7 +80,7 @@ type summaryEntry struct {
 	Value int    `xml:"value"`
 }
 
-func opGetAccountSummary(c *call) (any, error) {
+func opGetAccountSummary(c *call, in *getAccountSummaryIn) (*getAccountSummaryOut, error) {
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
@@ -166,7 +163,7 @@ func opGetAccountSummary(c *call) (any, error) {
 		out = append(out, summaryEntry{k, v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return struct {
+	return &struct {
 		SummaryMap struct {
 			Entry []summaryEntry `xml:"entry"`
 		}
@@ -174,3 +171,31 @@ func opGetAccountSummary(c *call) (any, error) {
 		Entry []summaryEntry `xml:"entry"`
 	}{out}}, nil
 }
+
+type listEntitiesForPolicyOut = struct {
+	PolicyGroups *members[xmlPolicyGroup]
+	PolicyUsers  *members[xmlPolicyUser]
+	PolicyRoles  *members[xmlPolicyRole]
+	IsTruncated  bool
+}
+
+type listEntitiesForPolicyIn struct {
+	EntityFilter      string
+	PathPrefix        string
+	PolicyArn         string
+	PolicyUsageFilter string
+}
+
+type getAccountSummaryOut = struct {
+	SummaryMap struct {
+		Entry []summaryEntry `xml:"entry"`
+	}
+}
+
+type getAccountSummaryIn struct{}
+
+type xmlPolicyRole struct{ RoleName, RoleId string }
+
+type xmlPolicyGroup struct{ GroupName, GroupId string }
+
+type xmlPolicyUser struct{ UserName, UserId string }

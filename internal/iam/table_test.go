@@ -1,14 +1,20 @@
 package iam
 
 import (
+	"errors"
+	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
 func TestTable(t *testing.T) {
 	tab := Table()
-	if len(tab) != len(ops) {
-		t.Fatalf("table has %d operations, ops %d", len(tab), len(ops))
+	if len(tab) != len(operations) || len(operationIndex()) != len(operations) {
+		t.Fatalf("table has %d operations, handlers %d, names %d", len(tab), len(operations), len(operationIndex()))
 	}
 	for _, tc := range []struct {
 		op      string
@@ -38,6 +44,35 @@ func TestTable(t *testing.T) {
 			if slices.Contains(op.Keys, k) {
 				t.Errorf("%s: keys %v have %s", tc.op, op.Keys, k)
 			}
+		}
+	}
+}
+
+// TestEveryInputDecodes: every operation's input type is one
+// awsproto.DecodeQuery can fill (a field of another type would fail only
+// when that operation is called), and the inputs of the operations whose
+// Table entry declares tagging keys carry the members that add them.
+func TestEveryInputDecodes(t *testing.T) {
+	stop := errors.New("stop before the handler")
+	params := url.Values{"Tags.member.1.Key": {"k"}, "Tags.member.1.Value": {"v"}, "TagKeys.member.1": {"k"}}
+	for i := range operations {
+		h := &operations[i]
+		var keys func(*policy.Context)
+		v := &pipeline.Invocation{Op: &h.Operation, Decode: func(in any) error {
+			if err := awsproto.DecodeQuery(params, in); err != nil {
+				return err
+			}
+			keys = inputKeys(in)
+			return stop
+		}}
+		if _, err := h.Serve(v, nil); err != stop {
+			t.Errorf("%s: decode: %v", h.Name, err)
+		}
+		// Every Create* input reads Tags for the keys (as the frame always
+		// has), though Table declares them only for the Create* operations
+		// whose AWS input has Tags; the converse must hold.
+		if keys == nil && slices.Contains(h.Keys, "aws:TagKeys") {
+			t.Errorf("%s: table keys %v, input adds none", h.Name, h.Keys)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	arnpkg "github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -62,8 +61,7 @@ const maxTags = 50
 // parseTags reads Tags.member.N.Key/Value and validates them as IAM's
 // model constrains them, reporting the first violation with AWS's member
 // path ("tags.3.member.key"; lengths count characters).
-func parseTags(c *call, prefix string) ([]authn.Tag, error) {
-	ms := awsproto.MemberStructs(c.params, prefix)
+func parseTags(ms []map[string]string) ([]authn.Tag, error) {
 	if len(ms) > maxTags {
 		return nil, validation(fmt.Sprintf("[%d tags]", len(ms)), "tags", "Member must have length less than or equal to 50")
 	}
@@ -110,8 +108,7 @@ func parseTags(c *call, prefix string) ([]authn.Tag, error) {
 // tagKeys reads the TagKeys of the Untag* operations: at most 50 keys of
 // 1 to 128 characters (the model's constraints, answered as AWS's
 // ValidationError).
-func (c *call) tagKeys() ([]string, error) {
-	keys := c.members("TagKeys")
+func checkTagKeys(keys []string) ([]string, error) {
 	if len(keys) > maxTags {
 		return nil, validation("["+strconv.Itoa(len(keys))+" tag keys]", "tagKeys", "Member must have length less than or equal to 50")
 	}
@@ -217,20 +214,20 @@ func (c *call) checkPolicyExists(arn string) error {
 	return nil
 }
 
-func opCreateUser(c *call) (any, error) {
-	name := c.get("UserName")
+func opCreateUser(c *call, in *createUserIn) (*createUserOut, error) {
+	name := in.UserName
 	if err := checkName(name, "userName", 64); err != nil {
 		return nil, err
 	}
-	path, err := checkPath(c.get("Path"), "path", pathRE)
+	path, err := checkPath(in.Path, "path", pathRE)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := parseTags(c, "Tags")
+	tags, err := parseTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	pb := c.get("PermissionsBoundary")
+	pb := in.PermissionsBoundary
 	fill := tagContext(tags)
 	if pb != "" {
 		prev := fill
@@ -260,11 +257,11 @@ func opCreateUser(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct{ User xmlUser }{userXML(u, true)}, nil
+	return &struct{ User xmlUser }{userXML(u, true)}, nil
 }
 
-func opGetUser(c *call) (any, error) {
-	name := c.get("UserName")
+func opGetUser(c *call, in *getUserIn) (*getUserOut, error) {
+	name := in.UserName
 	if name == "" {
 		switch c.p.Kind {
 		case authn.User:
@@ -278,7 +275,7 @@ func opGetUser(c *call) (any, error) {
 			if a != nil {
 				x.CreateDate = isoTime(a.Created)
 			}
-			return struct{ User xmlUser }{x}, nil
+			return &struct{ User xmlUser }{x}, nil
 		default:
 			return nil, awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
 		}
@@ -294,11 +291,11 @@ func opGetUser(c *call) (any, error) {
 	if u == nil {
 		return nil, noSuchUser(name)
 	}
-	return struct{ User xmlUser }{userXML(&u.User, true)}, nil
+	return &struct{ User xmlUser }{userXML(&u.User, true)}, nil
 }
 
-func opListUsers(c *call) (any, error) {
-	pg, marker, trunc, err := listInPath(c, "user", c.snap.users.all(), func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
+func opListUsers(c *call, in *listUsersIn) (*listUsersOut, error) {
+	pg, marker, trunc, err := listInPath(c, in.PathPrefix, in.Marker, in.MaxItems, "user", c.snap.users.all(), func(u *UserEntry) (string, string, string) { return u.Account, u.Path, u.Name })
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +303,7 @@ func opListUsers(c *call) (any, error) {
 	for i, u := range pg {
 		out[i] = userXML(&u.User, false)
 	}
-	return struct {
+	return &struct {
 		Users       *members[xmlUser]
 		IsTruncated bool
 		Marker      string `xml:",omitempty"`
@@ -315,8 +312,7 @@ func opListUsers(c *call) (any, error) {
 
 // userTarget resolves the UserName parameter for user-scoped operations,
 // defaulting to the caller; it authorizes the operation on the user.
-func (c *call) userTarget(required bool, fill func(*policy.Context)) (*UserEntry, error) {
-	name := c.get("UserName")
+func (c *call) userTarget(name string, required bool, fill func(*policy.Context)) (*UserEntry, error) {
 	if name == "" {
 		if required {
 			return nil, validation("", "userName", "Member must not be null")
@@ -365,10 +361,10 @@ func modifyRecord[T any](c *call, kind, name string, notFound func(string) error
 	})
 }
 
-func opDeleteUser(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opDeleteUser(c *call, in *deleteUserIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
 	err = c.update(func(tx store.Tx) error {
 		key := entityKey(u.Account, u.Name)
@@ -400,23 +396,23 @@ func opDeleteUser(c *call) (any, error) {
 		}
 		return tx.Delete(kindUser, key)
 	})
-	return nil, err
+	return done(err)
 }
 
-func opUpdateUser(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opUpdateUser(c *call, in *updateUserIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	newName, newPath := c.get("NewUserName"), c.get("NewPath")
+	newName, newPath := in.NewUserName, in.NewPath
 	if newName != "" {
 		if err := checkName(newName, "newUserName", 64); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
 	if newPath != "" {
 		if _, err := checkPath(newPath, "newPath", pathRE); err != nil {
-			return nil, err
+			return done(err)
 		}
 	}
 	err = c.update(func(tx store.Tx) error {
@@ -460,7 +456,7 @@ func opUpdateUser(c *call) (any, error) {
 		}
 		return putJSON(tx, kindUser, key, cur)
 	})
-	return nil, err
+	return done(err)
 }
 
 func firstErr(errs ...error) error {
@@ -472,38 +468,38 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-func opTagUser(c *call) (any, error) {
-	tags, err := parseTags(c, "Tags")
+func opTagUser(c *call, in *tagUserIn) (*noOutput, error) {
+	tags, err := parseTags(in.Tags)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	u, err := c.userTarget(true, tagContext(tags))
+	u, err := c.userTarget(in.UserName, true, tagContext(tags))
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
+	return done(c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
 		cur.Tags = mergeTags(cur.Tags, tags)
 		return tooManyTags(cur.Tags)
-	})
+	}))
 }
 
-func opUntagUser(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opUntagUser(c *call, in *untagUserIn) (*noOutput, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	keys, err := c.tagKeys()
+	keys, err := checkTagKeys(in.TagKeys)
 	if err != nil {
-		return nil, err
+		return done(err)
 	}
-	return nil, c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
+	return done(c.modifyUser(u.Name, func(_ store.Tx, cur *User) error {
 		cur.Tags = removeTags(cur.Tags, keys)
 		return nil
-	})
+	}))
 }
 
-func opListUserTags(c *call) (any, error) {
-	u, err := c.userTarget(true, nil)
+func opListUserTags(c *call, in *listUserTagsIn) (*listUserTagsOut, error) {
+	u, err := c.userTarget(in.UserName, true, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -511,11 +507,70 @@ func opListUserTags(c *call) (any, error) {
 	if t == nil {
 		t = list[xmlTag](nil)
 	}
-	return struct {
+	return &struct {
 		Tags        *members[xmlTag]
 		IsTruncated bool
 	}{t, false}, nil
 }
 
 // members reads the Query list prefix.member.N.
-func (c *call) members(prefix string) []string { return awsproto.Members(c.params, prefix) }
+
+type createUserOut = struct {
+	User xmlUser
+}
+
+type createUserIn struct {
+	requestTagsIn
+	Path                string
+	PermissionsBoundary string
+	UserName            string
+}
+
+type getUserOut = struct {
+	User xmlUser
+}
+
+type getUserIn struct {
+	UserName string
+}
+
+type listUsersOut = struct {
+	Users       *members[xmlUser]
+	IsTruncated bool
+	Marker      string "xml:\",omitempty\""
+}
+
+type listUsersIn struct {
+	Marker     string
+	MaxItems   string
+	PathPrefix string
+}
+
+type deleteUserIn struct {
+	UserName string
+}
+
+type updateUserIn struct {
+	NewPath     string
+	NewUserName string
+	UserName    string
+}
+
+type tagUserIn struct {
+	requestTagsIn
+	UserName string
+}
+
+type untagUserIn struct {
+	untagIn
+	UserName string
+}
+
+type listUserTagsOut = struct {
+	Tags        *members[xmlTag]
+	IsTruncated bool
+}
+
+type listUserTagsIn struct {
+	UserName string
+}
