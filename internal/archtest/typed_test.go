@@ -16,10 +16,11 @@ import (
 // handlers (pipeline.Handlers, doc/architecture.md): the table is the only
 // place their code names an operation.
 var typedServices = map[string]string{
-	"internal/ssm": server.SurfaceSSM,
-	"internal/ecr": server.SurfaceECR,
-	"internal/sts": server.SurfaceSTS,
-	"internal/iam": server.SurfaceIAM,
+	"internal/ssm":    server.SurfaceSSM,
+	"internal/ecr":    server.SurfaceECR,
+	"internal/sts":    server.SurfaceSTS,
+	"internal/iam":    server.SurfaceIAM,
+	"internal/lambda": server.SurfaceLambda,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation

@@ -117,11 +117,8 @@ func checkRouting(f *function, res resolved, version string, weights map[string]
 	return nil
 }
 
-func (s *Service) createAlias(q *request, raw string) error {
-	var in aliasInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) createAlias(q *request, in *createAliasInput) error {
+	raw := in.FunctionName
 	var v validation
 	if in.Name == nil {
 		v.nullAt("name")
@@ -135,7 +132,7 @@ func (s *Service) createAlias(q *request, raw string) error {
 	if err := checkAliasName(*in.Name); err != nil {
 		return err
 	}
-	if err := checkAliasInput(&in); err != nil {
+	if err := checkAliasInput(&in.aliasInput); err != nil {
 		return err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:CreateAlias")
@@ -176,7 +173,9 @@ func errNoAlias(res resolved, name string) error {
 	return awserr.ResourceNotFoundException.New("Cannot find alias arn: " + res.arn())
 }
 
-func (s *Service) getAlias(q *request, raw, name string) error {
+func (s *Service) getAlias(q *request, in *getAliasInput) error {
+	raw := in.FunctionName
+	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
@@ -192,15 +191,15 @@ func (s *Service) getAlias(q *request, raw, name string) error {
 	return nil
 }
 
-func (s *Service) listAliases(q *request, raw string) error {
-	qs := q.r.URL.Query()
-	pg, err := parsePage(qs)
+func (s *Service) listAliases(q *request, in *listAliasesInput) error {
+	raw := in.FunctionName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
-	fv, filter := qs["FunctionVersion"]
+	fv, filter := in.FunctionVersion, in.FunctionVersion != nil
 	if filter && (len(fv) != 1 || fv[0] != "$LATEST" && !isVersionNumber(fv[0])) {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)", qs.Get("FunctionVersion"))
+		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)", fv[0])
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:ListAliases")
 	if err != nil {
@@ -225,15 +224,13 @@ func (s *Service) listAliases(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) updateAlias(q *request, raw, name string) error {
-	var in aliasInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) updateAlias(q *request, in *updateAliasInput) error {
+	raw := in.FunctionName
+	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
-	if err := checkAliasInput(&in); err != nil {
+	if err := checkAliasInput(&in.aliasInput); err != nil {
 		return err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:UpdateAlias")
@@ -280,7 +277,9 @@ func (s *Service) updateAlias(q *request, raw, name string) error {
 // deleteAlias removes an alias and its resource policy. Deleting an
 // alias that does not exist succeeds: DeleteAlias has no
 // ResourceNotFoundException in Lambda's model.
-func (s *Service) deleteAlias(q *request, raw, name string) error {
+func (s *Service) deleteAlias(q *request, in *deleteAliasInput) error {
+	raw := in.FunctionName
+	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
 		return err
 	}
@@ -310,4 +309,36 @@ func (s *Service) deleteAlias(q *request, raw, name string) error {
 	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// createAliasInput is the input of createAlias.
+type createAliasInput struct {
+	fnInput
+	aliasInput
+}
+
+// getAliasInput is the input of getAlias.
+type getAliasInput struct {
+	fnInput
+	AliasName string `uri:"Name" json:"-"`
+}
+
+// listAliasesInput is the input of listAliases.
+type listAliasesInput struct {
+	fnInput
+	pageInput
+	FunctionVersion []string `query:"FunctionVersion" json:"-"`
+}
+
+// updateAliasInput is the input of updateAlias.
+type updateAliasInput struct {
+	fnInput
+	AliasName string `uri:"Name" json:"-"`
+	aliasInput
+}
+
+// deleteAliasInput is the input of deleteAlias.
+type deleteAliasInput struct {
+	fnInput
+	AliasName string `uri:"Name" json:"-"`
 }

@@ -246,12 +246,8 @@ func (s *Service) getCPRecord(q *request, account, name string) (*cpRecord, erro
 	return &c, nil
 }
 
-func (s *Service) createCapacityProvider(q *request) error {
-	var in cpInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkCPCreate(&in); err != nil {
+func (s *Service) createCapacityProvider(q *request, in *createCapacityProviderInput) error {
+	if err := checkCPCreate(&in.cpInput); err != nil {
 		return err
 	}
 	account, name, a, err := s.cpRef(q, *in.CapacityProviderName)
@@ -284,7 +280,8 @@ func (s *Service) createCapacityProvider(q *request) error {
 	return nil
 }
 
-func (s *Service) getCapacityProvider(q *request, raw string) error {
+func (s *Service) getCapacityProvider(q *request, in *getCapacityProviderInput) error {
+	raw := in.CapacityProviderName
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:GetCapacityProvider")
 	if err != nil {
 		return err
@@ -300,13 +297,8 @@ func (s *Service) getCapacityProvider(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) updateCapacityProvider(q *request, raw string) error {
-	var in struct {
-		CapacityProviderScalingConfig *cpScalingConfig `json:"CapacityProviderScalingConfig"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) updateCapacityProvider(q *request, in *updateCapacityProviderInput) error {
+	raw := in.CapacityProviderName
 	var v validation
 	checkCPScaling(&v, in.CapacityProviderScalingConfig)
 	if err := v.err(); err != nil {
@@ -342,7 +334,8 @@ func (s *Service) updateCapacityProvider(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) deleteCapacityProvider(q *request, raw string) error {
+func (s *Service) deleteCapacityProvider(q *request, in *deleteCapacityProviderInput) error {
+	raw := in.CapacityProviderName
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:DeleteCapacityProvider")
 	if err != nil {
 		return err
@@ -372,13 +365,18 @@ func (s *Service) deleteCapacityProvider(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) listCapacityProviders(q *request) error {
-	qs := q.r.URL.Query()
-	pg, err := parsePage(qs)
+// listCapacityProvidersInput is the input of ListCapacityProviders.
+type listCapacityProvidersInput struct {
+	pageInput
+	State string `query:"State" json:"-"`
+}
+
+func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInput) error {
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
-	state := qs.Get("State")
+	state := in.State
 	switch state {
 	case "", "Pending", "Active", "Failed", "Deleting":
 	default:
@@ -414,8 +412,9 @@ func (s *Service) listCapacityProviders(q *request) error {
 	return nil
 }
 
-func (s *Service) listFunctionVersionsByCP(q *request, raw string) error {
-	if _, err := parsePage(q.r.URL.Query()); err != nil {
+func (s *Service) listFunctionVersionsByCP(q *request, in *listFunctionVersionsByCPInput) error {
+	raw := in.CapacityProviderName
+	if _, err := parsePage(in.pageInput); err != nil {
 		return err
 	}
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:ListFunctionVersionsByCapacityProvider")
@@ -454,7 +453,7 @@ func (s *Service) scalingTarget(q *request, raw, action string) (resolved, *entr
 	if !unqualifiedNameRE.MatchString(raw) {
 		v.add(raw, "functionName", `Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)`)
 	}
-	qv, ok := q.r.URL.Query()["Qualifier"]
+	qv, ok := q.qualifier, q.qualifier != nil
 	switch {
 	case !ok:
 		v.nullAt("qualifier")
@@ -481,13 +480,8 @@ func (s *Service) scalingTarget(q *request, raw, action string) (resolved, *entr
 	return res, e, err
 }
 
-func (s *Service) putScaling(q *request, raw string) error {
-	var in struct {
-		FunctionScalingConfig *scalingConfig `json:"FunctionScalingConfig"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putScaling(q *request, in *putScalingInput) error {
+	raw := in.FunctionName
 	var v validation
 	if c := in.FunctionScalingConfig; c != nil {
 		for member, n := range map[string]*int{"functionScalingConfig.minExecutionEnvironments": c.MinExecutionEnvironments, "functionScalingConfig.maxExecutionEnvironments": c.MaxExecutionEnvironments} {
@@ -523,7 +517,8 @@ func (s *Service) putScaling(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) getScaling(q *request, raw string) error {
+func (s *Service) getScaling(q *request, in *getScalingInput) error {
+	raw := in.FunctionName
 	res, e, err := s.scalingTarget(q, raw, "lambda:GetFunctionScalingConfig")
 	if err != nil {
 		return err
@@ -587,33 +582,29 @@ func checkpointToken(v *validation, tok *string, member string) {
 	}
 }
 
-func (s *Service) checkpointDurable(q *request, a string) error {
-	var in struct {
-		CheckpointToken *string `json:"CheckpointToken"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) checkpointDurable(q *request, in *checkpointDurableInput) error {
+	a := in.DurableExecutionArn
 	var v validation
 	checkpointToken(&v, in.CheckpointToken, "checkpointToken")
 	return s.durableTarget(q, a, "lambda:CheckpointDurableExecution", v)
 }
 
-func (s *Service) durableState(q *request, a string) error {
+func (s *Service) durableState(q *request, in *durableStateInput) error {
+	a := in.DurableExecutionArn
 	var v validation
 	var tok *string
-	if t, ok := q.r.URL.Query()["CheckpointToken"]; ok && len(t) > 0 {
+	if t := in.CheckpointToken; len(t) > 0 {
 		tok = &t[0]
 	}
 	checkpointToken(&v, tok, "checkpointToken")
-	if err := durableMaxItems(q, &v); err != nil {
+	if err := durableMaxItems(in.MaxItems, &v); err != nil {
 		return err
 	}
 	return s.durableTarget(q, a, "lambda:GetDurableExecutionState", v)
 }
 
-func durableMaxItems(q *request, v *validation) error {
-	if m := q.r.URL.Query().Get("MaxItems"); m != "" {
+func durableMaxItems(m string, v *validation) error {
+	if m != "" {
 		var n int
 		if _, err := fmt.Sscan(m, &n); err != nil || fmt.Sprint(n) != m {
 			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must be an integer", m)
@@ -627,66 +618,100 @@ func durableMaxItems(q *request, v *validation) error {
 	return nil
 }
 
-func (s *Service) durableGet(action string) func(q *request, a string) error {
-	return func(q *request, a string) error {
-		var v validation
-		if err := durableMaxItems(q, &v); err != nil {
-			return err
-		}
-		return s.durableTarget(q, a, action, v)
-	}
+// durableGetInput is the input of GetDurableExecution and
+// GetDurableExecutionHistory.
+type durableGetInput struct {
+	DurableExecutionArn string `uri:"DurableExecutionArn" json:"-"`
+	MaxItems            string `query:"MaxItems" json:"-"`
 }
 
-func (s *Service) stopDurable(q *request, a string) error {
-	var in struct {
-		Error json.RawMessage `json:"Error"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
+func (s *Service) getDurable(q *request, in *durableGetInput) error {
+	return s.durableGet(q, in, "lambda:GetDurableExecution")
+}
+
+func (s *Service) getDurableHistory(q *request, in *durableGetInput) error {
+	return s.durableGet(q, in, "lambda:GetDurableExecutionHistory")
+}
+
+func (s *Service) durableGet(q *request, in *durableGetInput, action string) error {
+	var v validation
+	if err := durableMaxItems(in.MaxItems, &v); err != nil {
 		return err
 	}
+	return s.durableTarget(q, in.DurableExecutionArn, action, v)
+}
+
+func (s *Service) stopDurable(q *request, in *stopDurableInput) error {
+	a := in.DurableExecutionArn
 	return s.durableTarget(q, a, "lambda:StopDurableExecution", nil)
+}
+
+// callbackInput is the input of SendDurableExecutionCallbackHeartbeat.
+type callbackInput struct {
+	CallbackId string `uri:"CallbackId" json:"-"`
+}
+
+// callbackSuccessInput is SendDurableExecutionCallbackSuccess's: the body
+// is the Result blob.
+type callbackSuccessInput struct {
+	CallbackId string `uri:"CallbackId" json:"-"`
+	Result     []byte `payload:"" json:"-"`
+}
+
+// callbackFailureInput is SendDurableExecutionCallbackFailure's: the body
+// is the Error object, any JSON object (its members are not read).
+type callbackFailureInput struct {
+	CallbackId   string          `uri:"CallbackId" json:"-"`
+	ErrorMessage json.RawMessage `json:"ErrorMessage"`
+	ErrorType    json.RawMessage `json:"ErrorType"`
+	ErrorData    json.RawMessage `json:"ErrorData"`
+	StackTrace   json.RawMessage `json:"StackTrace"`
+}
+
+func (s *Service) callbackSuccess(q *request, in *callbackSuccessInput) error {
+	if len(in.Result) > 262144 {
+		return awserr.ValidationException.New("1 validation error detected: Value at 'result' failed to satisfy constraint: Member must have length less than or equal to 262144")
+	}
+	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackSuccess")
+}
+
+func (s *Service) callbackFailure(q *request, in *callbackFailureInput) error {
+	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackFailure")
+}
+
+func (s *Service) callbackHeartbeat(q *request, in *callbackInput) error {
+	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackHeartbeat")
 }
 
 // sendCallback serves SendDurableExecutionCallback{Success,Failure,
 // Heartbeat}: a callback ID names no resource ARN, so the action is
 // authorized on "*", and no callback exists.
-func (s *Service) sendCallback(action string) func(q *request, id string) error {
-	return func(q *request, id string) error {
-		if action == "lambda:SendDurableExecutionCallbackSuccess" && len(q.body) > 262144 {
-			return awserr.ValidationException.New("1 validation error detected: Value at 'result' failed to satisfy constraint: Member must have length less than or equal to 262144")
-		}
-		if action == "lambda:SendDurableExecutionCallbackFailure" {
-			var in map[string]json.RawMessage
-			if err := decodeJSON(q, &in); err != nil {
-				return err
-			}
-		}
-		if len(id) < 1 || len(id) > 1024 || !callbackIDRE.MatchString(id) {
-			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'callbackId' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9+/]+={0,2}", id)
-		}
-		if err := s.authorize(q, action, "*", nil, q.caller.AccountID); err != nil {
-			return err
-		}
-		return errNoResource()
+func (s *Service) sendCallback(q *request, id, action string) error {
+	if len(id) < 1 || len(id) > 1024 || !callbackIDRE.MatchString(id) {
+		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'callbackId' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9+/]+={0,2}", id)
 	}
+	if err := s.authorize(q, action, "*", nil, q.caller.AccountID); err != nil {
+		return err
+	}
+	return errNoResource()
 }
 
-func (s *Service) listDurable(q *request, raw string) error {
-	qs := q.r.URL.Query()
+func (s *Service) listDurable(q *request, in *listDurableInput) error {
+	raw := in.FunctionName
 	var v validation
-	for _, st := range qs["Statuses"] {
+	for _, st := range in.Statuses {
 		if !statusesSet[st] {
-			v.add("["+strings.Join(qs["Statuses"], ", ")+"]", "statuses", "Member must satisfy constraint: [Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED], Member must not be null]")
+			v.add("["+strings.Join(in.Statuses, ", ")+"]", "statuses", "Member must satisfy constraint: [Member must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED], Member must not be null]")
 			break
 		}
 	}
-	if n := len(qs["Statuses"]); n > 10 {
-		v.add("["+strings.Join(qs["Statuses"], ", ")+"]", "statuses", "Member must have length less than or equal to 10")
+	if n := len(in.Statuses); n > 10 {
+		v.add("["+strings.Join(in.Statuses, ", ")+"]", "statuses", "Member must have length less than or equal to 10")
 	}
-	if name, ok := qs["DurableExecutionName"]; ok && (len(name[0]) < 1 || len(name[0]) > 64 || !aliasCharsRE.MatchString(name[0])) {
+	if name := in.DurableExecutionName; name != nil && (len(name[0]) < 1 || len(name[0]) > 64 || !aliasCharsRE.MatchString(name[0])) {
 		v.add(name[0], "durableExecutionName", "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+")
 	}
-	if err := durableMaxItems(q, &v); err != nil {
+	if err := durableMaxItems(in.MaxItems, &v); err != nil {
 		return err
 	}
 	if err := v.err(); err != nil {
@@ -700,3 +725,68 @@ func (s *Service) listDurable(q *request, raw string) error {
 }
 
 var aliasCharsRE = regexp.MustCompile(`^[a-zA-Z0-9\-_]+$`)
+
+// createCapacityProviderInput is the input of createCapacityProvider.
+type createCapacityProviderInput struct {
+	cpInput
+}
+
+// getCapacityProviderInput is the input of getCapacityProvider.
+type getCapacityProviderInput struct {
+	CapacityProviderName string `uri:"CapacityProviderName" json:"-"`
+}
+
+// updateCapacityProviderInput is the input of updateCapacityProvider.
+type updateCapacityProviderInput struct {
+	CapacityProviderName          string           `uri:"CapacityProviderName" json:"-"`
+	CapacityProviderScalingConfig *cpScalingConfig `json:"CapacityProviderScalingConfig"`
+}
+
+// deleteCapacityProviderInput is the input of deleteCapacityProvider.
+type deleteCapacityProviderInput struct {
+	CapacityProviderName string `uri:"CapacityProviderName" json:"-"`
+}
+
+// listFunctionVersionsByCPInput is the input of listFunctionVersionsByCP.
+type listFunctionVersionsByCPInput struct {
+	CapacityProviderName string `uri:"CapacityProviderName" json:"-"`
+	pageInput
+}
+
+// putScalingInput is the input of putScaling.
+type putScalingInput struct {
+	fnInput
+	FunctionScalingConfig *scalingConfig `json:"FunctionScalingConfig"`
+}
+
+// getScalingInput is the input of getScaling.
+type getScalingInput struct {
+	fnInput
+}
+
+// checkpointDurableInput is the input of checkpointDurable.
+type checkpointDurableInput struct {
+	DurableExecutionArn string  `uri:"DurableExecutionArn" json:"-"`
+	CheckpointToken     *string `json:"CheckpointToken"`
+}
+
+// durableStateInput is the input of durableState.
+type durableStateInput struct {
+	DurableExecutionArn string   `uri:"DurableExecutionArn" json:"-"`
+	CheckpointToken     []string `query:"CheckpointToken" json:"-"`
+	MaxItems            string   `query:"MaxItems" json:"-"`
+}
+
+// stopDurableInput is the input of stopDurable.
+type stopDurableInput struct {
+	DurableExecutionArn string          `uri:"DurableExecutionArn" json:"-"`
+	Error               json.RawMessage `json:"Error"`
+}
+
+// listDurableInput is the input of listDurable.
+type listDurableInput struct {
+	fnInput
+	Statuses             []string `query:"Statuses" json:"-"`
+	DurableExecutionName []string `query:"DurableExecutionName" json:"-"`
+	MaxItems             string   `query:"MaxItems" json:"-"`
+}

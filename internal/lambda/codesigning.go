@@ -125,12 +125,8 @@ func (s *Service) getCSCRecord(q *request, account, id string) (*csc, error) {
 	return &c, nil
 }
 
-func (s *Service) createCSC(q *request) error {
-	var in cscInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkCSCInput(&in, true); err != nil {
+func (s *Service) createCSC(q *request, in *createCSCInput) error {
+	if err := checkCSCInput(&in.cscInput, true); err != nil {
 		return err
 	}
 	if err := s.authorize(q, "lambda:CreateCodeSigningConfig", "*", nil, q.caller.AccountID); err != nil {
@@ -155,7 +151,8 @@ func (s *Service) createCSC(q *request) error {
 	return nil
 }
 
-func (s *Service) getCSC(q *request, a string) error {
+func (s *Service) getCSC(q *request, in *getCSCInput) error {
+	a := in.CodeSigningConfigArn
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
 		return err
@@ -174,12 +171,9 @@ func (s *Service) getCSC(q *request, a string) error {
 	return nil
 }
 
-func (s *Service) updateCSC(q *request, a string) error {
-	var in cscInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkCSCInput(&in, false); err != nil {
+func (s *Service) updateCSC(q *request, in *updateCSCInput) error {
+	a := in.CodeSigningConfigArn
+	if err := checkCSCInput(&in.cscInput, false); err != nil {
 		return err
 	}
 	account, id, err := s.cscRef(q, a)
@@ -234,7 +228,8 @@ func (s *Service) functionsUsing(a string) []string {
 	return out
 }
 
-func (s *Service) deleteCSC(q *request, a string) error {
+func (s *Service) deleteCSC(q *request, in *deleteCSCInput) error {
+	a := in.CodeSigningConfigArn
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
 		return err
@@ -256,8 +251,13 @@ func (s *Service) deleteCSC(q *request, a string) error {
 	return nil
 }
 
-func (s *Service) listCSCs(q *request) error {
-	pg, err := parsePage(q.r.URL.Query())
+// listCSCsInput is the input of listCSCs.
+type listCSCsInput struct {
+	pageInput
+}
+
+func (s *Service) listCSCs(q *request, in *listCSCsInput) error {
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -290,8 +290,9 @@ func (s *Service) listCSCs(q *request) error {
 	return nil
 }
 
-func (s *Service) listFunctionsByCSC(q *request, a string) error {
-	pg, err := parsePage(q.r.URL.Query())
+func (s *Service) listFunctionsByCSC(q *request, in *listFunctionsByCSCInput) error {
+	a := in.CodeSigningConfigArn
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -326,7 +327,8 @@ func (s *Service) listFunctionsByCSC(q *request, a string) error {
 
 // codeSigningConfig serves GetFunctionCodeSigningConfig: the attached
 // config, or 200 with neither member for a function without one.
-func (s *Service) codeSigningConfig(q *request, raw string) error {
+func (s *Service) codeSigningConfig(q *request, in *codeSigningConfigInput) error {
+	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionCodeSigningConfig")
 	if err != nil {
 		return err
@@ -340,13 +342,8 @@ func (s *Service) codeSigningConfig(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) putFunctionCSC(q *request, raw string) error {
-	var in struct {
-		CodeSigningConfigArn *string `json:"CodeSigningConfigArn"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putFunctionCSC(q *request, in *putFunctionCSCInput) error {
+	raw := in.FunctionName
 	if in.CodeSigningConfigArn == nil {
 		return awserr.ValidationException.New("1 validation error detected: Value null at 'codeSigningConfigArn' failed to satisfy constraint: Member must not be null")
 	}
@@ -377,7 +374,8 @@ func (s *Service) putFunctionCSC(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) deleteFunctionCSC(q *request, raw string) error {
+func (s *Service) deleteFunctionCSC(q *request, in *deleteFunctionCSCInput) error {
+	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:DeleteFunctionCodeSigningConfig")
 	if err != nil {
 		return err
@@ -394,4 +392,47 @@ func (s *Service) deleteFunctionCSC(q *request, raw string) error {
 	}
 	writeNoContent(q)
 	return nil
+}
+
+// createCSCInput is the input of createCSC.
+type createCSCInput struct {
+	cscInput
+}
+
+// getCSCInput is the input of getCSC.
+type getCSCInput struct {
+	CodeSigningConfigArn string `uri:"CodeSigningConfigArn" json:"-"`
+}
+
+// updateCSCInput is the input of updateCSC.
+type updateCSCInput struct {
+	CodeSigningConfigArn string `uri:"CodeSigningConfigArn" json:"-"`
+	cscInput
+}
+
+// deleteCSCInput is the input of deleteCSC.
+type deleteCSCInput struct {
+	CodeSigningConfigArn string `uri:"CodeSigningConfigArn" json:"-"`
+}
+
+// listFunctionsByCSCInput is the input of listFunctionsByCSC.
+type listFunctionsByCSCInput struct {
+	pageInput
+	CodeSigningConfigArn string `uri:"CodeSigningConfigArn" json:"-"`
+}
+
+// codeSigningConfigInput is the input of codeSigningConfig.
+type codeSigningConfigInput struct {
+	fnInput
+}
+
+// putFunctionCSCInput is the input of putFunctionCSC.
+type putFunctionCSCInput struct {
+	fnInput
+	CodeSigningConfigArn *string `json:"CodeSigningConfigArn"`
+}
+
+// deleteFunctionCSCInput is the input of deleteFunctionCSC.
+type deleteFunctionCSCInput struct {
+	fnInput
 }

@@ -141,12 +141,24 @@ func errNoEventInvoke(res resolved, key string) error {
 }
 
 // putEventInvoke serves Put (replace: merge false) and Update (merge).
-func (s *Service) putEventInvoke(q *request, raw string, merge bool) error {
-	var in eventInvokeInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkEventInvoke(&in); err != nil {
+// putEventInvokeInput is the input of Put and
+// UpdateFunctionEventInvokeConfig.
+type putEventInvokeInput struct {
+	fnInput
+	eventInvokeInput
+}
+
+func (s *Service) putEventInvoke(q *request, in *putEventInvokeInput) error {
+	return s.putEventInvokeMerge(q, in, false)
+}
+
+func (s *Service) updateEventInvoke(q *request, in *putEventInvokeInput) error {
+	return s.putEventInvokeMerge(q, in, true)
+}
+
+func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge bool) error {
+	raw := in.FunctionName
+	if err := checkEventInvoke(&in.eventInvokeInput); err != nil {
 		return err
 	}
 	action := "lambda:PutFunctionEventInvokeConfig"
@@ -189,7 +201,8 @@ func (s *Service) putEventInvoke(q *request, raw string, merge bool) error {
 	return nil
 }
 
-func (s *Service) getEventInvoke(q *request, raw string) error {
+func (s *Service) getEventInvoke(q *request, in *getEventInvokeInput) error {
+	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunctionEventInvokeConfig")
 	if err != nil {
 		return err
@@ -206,7 +219,8 @@ func (s *Service) getEventInvoke(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) deleteEventInvoke(q *request, raw string) error {
+func (s *Service) deleteEventInvoke(q *request, in *deleteEventInvokeInput) error {
+	raw := in.FunctionName
 	res, _, err := s.find(q, raw, "lambda:DeleteFunctionEventInvokeConfig")
 	if err != nil {
 		return err
@@ -226,8 +240,9 @@ func (s *Service) deleteEventInvoke(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) listEventInvoke(q *request, raw string) error {
-	pg, err := parsePage(q.r.URL.Query())
+func (s *Service) listEventInvoke(q *request, in *listEventInvokeInput) error {
+	raw := in.FunctionName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -274,7 +289,8 @@ func eventSettings(f *function, qualifier string) *eventInvokeConfig {
 
 // --- recursion ---------------------------------------------------------
 
-func (s *Service) getRecursion(q *request, raw string) error {
+func (s *Service) getRecursion(q *request, in *getRecursionInput) error {
+	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionRecursionConfig")
 	if err != nil {
 		return err
@@ -287,13 +303,8 @@ func (s *Service) getRecursion(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) putRecursion(q *request, raw string) error {
-	var in struct {
-		RecursiveLoop *string `json:"RecursiveLoop"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putRecursion(q *request, in *putRecursionInput) error {
+	raw := in.FunctionName
 	var v validation
 	switch {
 	case in.RecursiveLoop == nil:
@@ -327,7 +338,8 @@ type runtimeConfig struct {
 
 var runtimeVersionARNRE = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+$`)
 
-func (s *Service) getRuntimeConfig(q *request, raw string) error {
+func (s *Service) getRuntimeConfig(q *request, in *getRuntimeConfigInput) error {
+	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetRuntimeManagementConfig")
 	if err != nil {
 		return err
@@ -347,14 +359,8 @@ func (s *Service) getRuntimeConfig(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) putRuntimeConfig(q *request, raw string) error {
-	var in struct {
-		UpdateRuntimeOn   *string `json:"UpdateRuntimeOn"`
-		RuntimeVersionArn *string `json:"RuntimeVersionArn"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) error {
+	raw := in.FunctionName
 	var v validation
 	switch {
 	case in.UpdateRuntimeOn == nil:
@@ -449,13 +455,8 @@ func (s *Service) provisionedTarget(q *request, raw, action string) (resolved, *
 	return res, e, nil
 }
 
-func (s *Service) putProvisioned(q *request, raw string) error {
-	var in struct {
-		ProvisionedConcurrentExecutions *int `json:"ProvisionedConcurrentExecutions"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putProvisioned(q *request, in *putProvisionedInput) error {
+	raw := in.FunctionName
 	var v validation
 	switch n := in.ProvisionedConcurrentExecutions; {
 	case n == nil:
@@ -491,7 +492,8 @@ func (s *Service) putProvisioned(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) getProvisioned(q *request, raw string) error {
+func (s *Service) getProvisioned(q *request, in *getProvisionedInput) error {
+	raw := in.FunctionName
 	res, e, err := s.provisionedTarget(q, raw, "lambda:GetProvisionedConcurrencyConfig")
 	if err != nil {
 		return err
@@ -504,7 +506,8 @@ func (s *Service) getProvisioned(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) deleteProvisioned(q *request, raw string) error {
+func (s *Service) deleteProvisioned(q *request, in *deleteProvisionedInput) error {
+	raw := in.FunctionName
 	res, _, err := s.provisionedTarget(q, raw, "lambda:DeleteProvisionedConcurrencyConfig")
 	if err != nil {
 		return err
@@ -522,8 +525,9 @@ func (s *Service) deleteProvisioned(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) listProvisioned(q *request, raw string) error {
-	pg, err := parsePage(q.r.URL.Query())
+func (s *Service) listProvisioned(q *request, in *listProvisionedInput) error {
+	raw := in.FunctionName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -576,15 +580,7 @@ func errNoMapping() error {
 	return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 }
 
-func (s *Service) createMapping(q *request) error {
-	var in struct {
-		FunctionName           *string          `json:"FunctionName"`
-		EventSourceArn         *string          `json:"EventSourceArn"`
-		SelfManagedEventSource *json.RawMessage `json:"SelfManagedEventSource"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) createMapping(q *request, in *createMappingInput) error {
 	if in.FunctionName == nil {
 		return awserr.ValidationException.New("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
 	}
@@ -623,6 +619,23 @@ func (s *Service) createMapping(q *request) error {
 }
 
 // mappingByUUID serves Get, Update and Delete: no mapping exists.
+// mappingInput names an event source mapping.
+type mappingInput struct {
+	UUID string `uri:"UUID" json:"-"`
+}
+
+func (s *Service) getMapping(q *request, in *mappingInput) error {
+	return s.mappingByUUID("lambda:GetEventSourceMapping")(q, in.UUID)
+}
+
+func (s *Service) updateMapping(q *request, in *mappingInput) error {
+	return s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, in.UUID)
+}
+
+func (s *Service) deleteMapping(q *request, in *mappingInput) error {
+	return s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, in.UUID)
+}
+
 func (s *Service) mappingByUUID(action string) func(q *request, id string) error {
 	return func(q *request, id string) error {
 		if !uuidRE.MatchString(id) {
@@ -635,15 +648,21 @@ func (s *Service) mappingByUUID(action string) func(q *request, id string) error
 	}
 }
 
-func (s *Service) listMappings(q *request) error {
-	qs := q.r.URL.Query()
-	if _, err := parsePage(qs); err != nil {
+// listMappingsInput is the input of ListEventSourceMappings.
+type listMappingsInput struct {
+	pageInput
+	FunctionName   string `query:"FunctionName" json:"-"`
+	EventSourceArn string `query:"EventSourceArn" json:"-"`
+}
+
+func (s *Service) listMappings(q *request, in *listMappingsInput) error {
+	if _, err := parsePage(in.pageInput); err != nil {
 		return err
 	}
 	if err := s.authorize(q, "lambda:ListEventSourceMappings", "*", nil, q.caller.AccountID); err != nil {
 		return err
 	}
-	if name := qs.Get("FunctionName"); name != "" {
+	if name := in.FunctionName; name != "" {
 		res, err := s.resolveName(q, name, false)
 		if err != nil {
 			return err
@@ -652,9 +671,77 @@ func (s *Service) listMappings(q *request) error {
 			return err
 		}
 	}
-	if src := qs.Get("EventSourceArn"); src != "" && !strings.HasPrefix(src, "arn:") {
+	if src := in.EventSourceArn; src != "" && !strings.HasPrefix(src, "arn:") {
 		return awserr.InvalidParameterValueException.New("Invalid EventSourceArn")
 	}
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"EventSourceMappings": []any{}})
 	return nil
+}
+
+// getEventInvokeInput is the input of getEventInvoke.
+type getEventInvokeInput struct {
+	fnInput
+}
+
+// deleteEventInvokeInput is the input of deleteEventInvoke.
+type deleteEventInvokeInput struct {
+	fnInput
+}
+
+// listEventInvokeInput is the input of listEventInvoke.
+type listEventInvokeInput struct {
+	pageInput
+	fnInput
+}
+
+// getRecursionInput is the input of getRecursion.
+type getRecursionInput struct {
+	fnInput
+}
+
+// putRecursionInput is the input of putRecursion.
+type putRecursionInput struct {
+	fnInput
+	RecursiveLoop *string `json:"RecursiveLoop"`
+}
+
+// getRuntimeConfigInput is the input of getRuntimeConfig.
+type getRuntimeConfigInput struct {
+	fnInput
+}
+
+// putRuntimeConfigInput is the input of putRuntimeConfig.
+type putRuntimeConfigInput struct {
+	fnInput
+	UpdateRuntimeOn   *string `json:"UpdateRuntimeOn"`
+	RuntimeVersionArn *string `json:"RuntimeVersionArn"`
+}
+
+// putProvisionedInput is the input of putProvisioned.
+type putProvisionedInput struct {
+	fnInput
+	ProvisionedConcurrentExecutions *int `json:"ProvisionedConcurrentExecutions"`
+}
+
+// getProvisionedInput is the input of getProvisioned.
+type getProvisionedInput struct {
+	fnInput
+}
+
+// deleteProvisionedInput is the input of deleteProvisioned.
+type deleteProvisionedInput struct {
+	fnInput
+}
+
+// listProvisionedInput is the input of listProvisioned.
+type listProvisionedInput struct {
+	pageInput
+	fnInput
+}
+
+// createMappingInput is the input of createMapping.
+type createMappingInput struct {
+	FunctionName           *string          `json:"FunctionName"`
+	EventSourceArn         *string          `json:"EventSourceArn"`
+	SelfManagedEventSource *json.RawMessage `json:"SelfManagedEventSource"`
 }

@@ -101,11 +101,7 @@ func (s *Service) checkRole(ctx context.Context, q *request, role string) error 
 	return nil
 }
 
-func (s *Service) createFunction(q *request) error {
-	var in createInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) createFunction(q *request, in *createFunctionInput) error {
 	if err := validateName(in.FunctionName); err != nil {
 		return err
 	}
@@ -256,7 +252,8 @@ func (s *Service) modify(ctx context.Context, res resolved, revision string, fn 
 	return out, err
 }
 
-func (s *Service) getFunction(q *request, raw string) error {
+func (s *Service) getFunction(q *request, in *getFunctionInput) error {
+	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunction")
 	if err != nil {
 		return err
@@ -278,7 +275,8 @@ func (s *Service) getFunction(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) getConfiguration(q *request, raw string) error {
+func (s *Service) getConfiguration(q *request, in *getConfigurationInput) error {
+	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunctionConfiguration")
 	if err != nil {
 		return err
@@ -287,13 +285,19 @@ func (s *Service) getConfiguration(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) listFunctions(q *request) error {
+// listFunctionsInput is the input of ListFunctions.
+type listFunctionsInput struct {
+	MaxItems        string `query:"MaxItems" json:"-"`
+	Marker          string `query:"Marker" json:"-"`
+	FunctionVersion string `query:"FunctionVersion" json:"-"`
+}
+
+func (s *Service) listFunctions(q *request, in *listFunctionsInput) error {
 	if err := s.authorize(q, "lambda:ListFunctions", "*", nil, ""); err != nil {
 		return err
 	}
-	qs := q.r.URL.Query()
 	max := 50
-	if v := qs.Get("MaxItems"); v != "" {
+	if v := in.MaxItems; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
 			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", v)
@@ -301,7 +305,7 @@ func (s *Service) listFunctions(q *request) error {
 		max = min(n, 50)
 	}
 	marker := ""
-	if m := qs.Get("Marker"); m != "" {
+	if m := in.Marker; m != "" {
 		b, err := base64.RawURLEncoding.DecodeString(m)
 		if err != nil {
 			return awserr.InvalidParameterValueException.New("Invalid marker")
@@ -321,7 +325,7 @@ func (s *Service) listFunctions(q *request) error {
 	// its function's $LATEST, each under its qualified ARN. The marker
 	// names the last item: the function name, and with ALL its version
 	// (zero-padded, $LATEST first) after a NUL, so markers order as items.
-	all := qs.Get("FunctionVersion") == "ALL"
+	all := in.FunctionVersion == "ALL"
 	var list []listItem
 	for _, key := range names {
 		e := fns[key]
@@ -382,7 +386,8 @@ func versionItems(f *function, name string) []listItem {
 	return out
 }
 
-func (s *Service) deleteFunction(q *request, raw string) error {
+func (s *Service) deleteFunction(q *request, in *deleteFunctionInput) error {
+	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:DeleteFunction")
 	if err != nil {
 		return err
@@ -428,11 +433,8 @@ type updateConfigInput struct {
 	Layers           *[]string `json:"Layers"`
 }
 
-func (s *Service) updateConfiguration(q *request, raw string) error {
-	var in updateConfigInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) updateConfiguration(q *request, in *updateConfigurationInput) error {
+	raw := in.FunctionName
 	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionConfiguration")
 	if err != nil {
 		return err
@@ -514,7 +516,7 @@ func (s *Service) updateConfiguration(q *request, raw string) error {
 	return nil
 }
 
-type updateCodeInput struct {
+type updateCodeBody struct {
 	codeInput
 	Publish       bool     `json:"Publish"`
 	DryRun        bool     `json:"DryRun"`
@@ -522,11 +524,8 @@ type updateCodeInput struct {
 	Architectures []string `json:"Architectures"`
 }
 
-func (s *Service) updateCode(q *request, raw string) error {
-	var in updateCodeInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) updateCode(q *request, in *updateCodeInput) error {
+	raw := in.FunctionName
 	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionCode")
 	if err != nil {
 		return err
@@ -572,13 +571,8 @@ func (s *Service) updateCode(q *request, raw string) error {
 
 // Concurrency (spec §4.3, §6.2).
 
-func (s *Service) putConcurrency(q *request, raw string) error {
-	var in struct {
-		ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) putConcurrency(q *request, in *putConcurrencyInput) error {
+	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:PutFunctionConcurrency")
 	if err != nil {
 		return err
@@ -604,7 +598,8 @@ func (s *Service) putConcurrency(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) getConcurrency(q *request, raw string) error {
+func (s *Service) getConcurrency(q *request, in *getConcurrencyInput) error {
+	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionConcurrency")
 	if err != nil {
 		return err
@@ -617,7 +612,8 @@ func (s *Service) getConcurrency(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) deleteConcurrency(q *request, raw string) error {
+func (s *Service) deleteConcurrency(q *request, in *deleteConcurrencyInput) error {
+	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:DeleteFunctionConcurrency")
 	if err != nil {
 		return err
@@ -637,7 +633,7 @@ func (s *Service) accountLimit() int {
 	return 1000
 }
 
-func (s *Service) accountSettings(q *request) error {
+func (s *Service) accountSettings(q *request, in *struct{}) error {
 	if err := s.authorize(q, "lambda:GetAccountSettings", "*", nil, ""); err != nil {
 		return err
 	}
@@ -669,7 +665,8 @@ func (s *Service) tagTarget(q *request, arn, action string) (resolved, error) {
 	return res, err
 }
 
-func (s *Service) listTags(q *request, arn string) error {
+func (s *Service) listTags(q *request, in *listTagsInput) error {
+	arn := in.ARN
 	_, e, err := s.findLatest(q, arn, "lambda:ListTags")
 	if err != nil {
 		return err
@@ -682,13 +679,8 @@ func (s *Service) listTags(q *request, arn string) error {
 	return nil
 }
 
-func (s *Service) tagResource(q *request, arn string) error {
-	var in struct {
-		Tags map[string]string `json:"Tags"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) tagResource(q *request, in *tagResourceInput) error {
+	arn := in.ARN
 	tags := pipeline.TagsFromMap(in.Tags)
 	q.addKeys("lambda:TagResource", func(c *policy.Context) { pipeline.RequestTags(c, tags) })
 	res, err := s.tagTarget(q, arn, "lambda:TagResource")
@@ -711,8 +703,9 @@ func (s *Service) tagResource(q *request, arn string) error {
 	return nil
 }
 
-func (s *Service) untagResource(q *request, arn string) error {
-	keys := q.r.URL.Query()["tagKeys"]
+func (s *Service) untagResource(q *request, in *untagResourceInput) error {
+	arn := in.ARN
+	keys := in.TagKeys
 	q.addKeys("lambda:UntagResource", func(c *policy.Context) { pipeline.TagKeys(c, keys) })
 	res, err := s.tagTarget(q, arn, "lambda:UntagResource")
 	if err != nil {
@@ -766,20 +759,20 @@ func (s *Service) locationURL(f *function) string {
 
 // serveLocation answers a Code.Location URL (no SigV4: the token is the
 // authorization).
-func (s *Service) serveLocation(w http.ResponseWriter, r *http.Request, name string) error {
-	qs := r.URL.Query()
-	_, region, _ := strings.Cut(strings.TrimPrefix(qs.Get("X-Amz-Credential"), "gatehouse/"), "/")
+func (s *Service) serveLocation(w http.ResponseWriter, in *codeLocationInput) error {
+	name := in.FunctionName
+	_, region, _ := strings.Cut(strings.TrimPrefix(in.Credential, "gatehouse/"), "/")
 	region, _, _ = strings.Cut(region, "/")
-	e := s.view.Load().fns[fnKey(qs.Get("Account"), region, name)]
-	if ver := qs.Get("Version"); e != nil && ver != "" {
+	e := s.view.Load().fns[fnKey(in.Account, region, name)]
+	if ver := in.Version; e != nil && ver != "" {
 		e = e.versions[ver]
 	}
-	exp, _ := strconv.ParseInt(qs.Get("Expires"), 10, 64)
+	exp, _ := strconv.ParseInt(in.Expires, 10, 64)
 	denied := awserr.LambdaAccessDeniedException.New("Request has expired or the token is invalid.")
 	if e == nil || e.fn.CodeZip == "" || time.Now().Unix() > exp {
 		return denied
 	}
-	if !hmac.Equal([]byte(qs.Get("Token")), []byte(locationToken(e.fn, exp))) {
+	if !hmac.Equal([]byte(in.Token), []byte(locationToken(e.fn, exp))) {
 		return denied
 	}
 	b, err := os.ReadFile(e.fn.CodeZip)
@@ -793,6 +786,82 @@ func (s *Service) serveLocation(w http.ResponseWriter, r *http.Request, name str
 	return nil
 }
 
-func (s *Service) codeLocation(q *request, name string) error {
-	return s.serveLocation(q.w, q.r, name)
+func (s *Service) codeLocation(q *request, in *codeLocationInput) error {
+	return s.serveLocation(q.w, in)
+}
+
+// createFunctionInput is the input of createFunction.
+type createFunctionInput struct {
+	createInput
+}
+
+// getFunctionInput is the input of getFunction.
+type getFunctionInput struct {
+	fnInput
+}
+
+// getConfigurationInput is the input of getConfiguration.
+type getConfigurationInput struct {
+	fnInput
+}
+
+// deleteFunctionInput is the input of deleteFunction.
+type deleteFunctionInput struct {
+	fnInput
+}
+
+// updateConfigurationInput is the input of updateConfiguration.
+type updateConfigurationInput struct {
+	fnInput
+	updateConfigInput
+}
+
+// updateCodeInput is the input of updateCode.
+type updateCodeInput struct {
+	fnInput
+	updateCodeBody
+}
+
+// putConcurrencyInput is the input of putConcurrency.
+type putConcurrencyInput struct {
+	fnInput
+	ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions"`
+}
+
+// getConcurrencyInput is the input of getConcurrency.
+type getConcurrencyInput struct {
+	fnInput
+}
+
+// deleteConcurrencyInput is the input of deleteConcurrency.
+type deleteConcurrencyInput struct {
+	fnInput
+}
+
+// listTagsInput is the input of listTags.
+type listTagsInput struct {
+	ARN string `uri:"ARN" json:"-"`
+}
+
+// tagResourceInput is the input of tagResource.
+type tagResourceInput struct {
+	ARN  string            `uri:"ARN" json:"-"`
+	Tags map[string]string `json:"Tags"`
+}
+
+// untagResourceInput is the input of untagResource.
+type untagResourceInput struct {
+	ARN     string   `uri:"ARN" json:"-"`
+	TagKeys []string `query:"tagKeys" json:"-"`
+}
+
+// codeLocationInput is the input of GetFunctionCodeLocation: the
+// parameters locationURL wrote.
+type codeLocationInput struct {
+	FunctionName string `uri:"FunctionName" json:"-"`
+	Credential   string `query:"X-Amz-Credential" json:"-"`
+	Account      string `query:"Account" json:"-"`
+	Expires      string `query:"Expires" json:"-"`
+	Token        string `query:"Token" json:"-"`
+	Version      string `query:"Version" json:"-"`
 }

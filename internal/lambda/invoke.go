@@ -188,7 +188,8 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 }
 
 // invoke serves the Invoke API (spec §4.5).
-func (s *Service) invoke(q *request, raw string) error {
+func (s *Service) invoke(q *request, in *invocationInput) error {
+	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func (s *Service) invoke(q *request, raw string) error {
 	// Named by an alias, the invocation runs the alias's version, or its
 	// additional version for that version's share of invocations.
 	e := named.route(s.pick)
-	typ, payload, clientCtx, err := s.invokeInput(q, "Event", "RequestResponse", "DryRun")
+	typ, payload, clientCtx, err := s.invokeInput(in, "Event", "RequestResponse", "DryRun")
 	if err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func (s *Service) invoke(q *request, raw string) error {
 		q.w.WriteHeader(http.StatusNoContent)
 		return nil
 	case "Event":
-		if err := s.queueEvent(q, res, named, e, payload, q.r.Header.Get("X-Amzn-Trace-Id")); err != nil {
+		if err := s.queueEvent(q, res, named, e, payload, in.TraceID); err != nil {
 			return err
 		}
 		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
@@ -218,13 +219,13 @@ func (s *Service) invoke(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	tail := q.r.Header.Get("X-Amz-Log-Type") == "Tail"
+	tail := in.LogType == "Tail"
 	out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
 		RequestID:     meta.RequestID,
 		Payload:       payload,
 		InvokedARN:    res.arn(),
 		ClientContext: clientCtx,
-		TraceID:       q.r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID:       in.TraceID,
 		WaitLogs:      tail,
 	})
 	if err != nil {
@@ -273,7 +274,8 @@ func (s *Service) queueEvent(q *request, res resolved, named, e *entry, payload 
 // lambda:InvokeFunction as its API reference says; it answers 202 with no
 // body (Status is the HTTP status), and, as its reference notes, does not
 // pass the trace header on.
-func (s *Service) invokeAsync(q *request, raw string) error {
+func (s *Service) invokeAsync(q *request, in *invokeAsyncInput) error {
+	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
 		return err
@@ -282,7 +284,7 @@ func (s *Service) invokeAsync(q *request, raw string) error {
 	if _, err := s.mgr.Isolation(); err != nil {
 		return invokeError(err)
 	}
-	payload := q.body
+	payload := in.InvokeArgs
 	if len(payload) == 0 || !utf8.Valid(payload) || !json.Valid(payload) {
 		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json")
 	}
@@ -298,15 +300,15 @@ func (s *Service) invokeAsync(q *request, raw string) error {
 // invocation type (one of types; "" is RequestResponse), that this host can
 // run functions (refused before anything is queued; DryRun runs nothing),
 // the payload (JSON, UTF-8) and the client context header.
-func (s *Service) invokeInput(q *request, types ...string) (typ string, payload []byte, clientCtx string, err error) {
-	typ = q.r.Header.Get("X-Amz-Invocation-Type")
+func (s *Service) invokeInput(in *invocationInput, types ...string) (typ string, payload []byte, clientCtx string, err error) {
+	typ = in.InvocationType
 	if typ != "" && !slices.Contains(types, typ) {
 		return "", nil, "", awserr.InvalidParameterValueException.Errorf("1 validation error detected: Value '%s' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [%s]", typ, strings.Join(types, ", "))
 	}
 	if _, err := s.mgr.Isolation(); err != nil && typ != "DryRun" {
 		return "", nil, "", invokeError(err)
 	}
-	payload = q.body
+	payload = in.Payload
 	if len(payload) == 0 {
 		payload = []byte("{}")
 	} else if !utf8.Valid(payload) {
@@ -320,7 +322,7 @@ func (s *Service) invokeInput(q *request, types ...string) (typ string, payload 
 		}
 		return "", nil, "", awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json: " + detail)
 	}
-	if cc := q.r.Header.Get("X-Amz-Client-Context"); cc != "" && typ != "Event" {
+	if cc := in.ClientContext; cc != "" && typ != "Event" {
 		b, err := base64.StdEncoding.DecodeString(cc)
 		if err != nil || !json.Valid(b) || len(cc) > 3583 {
 			return "", nil, "", awserr.InvalidRequestContentException.New("Client context must be a valid Base64-encoded JSON object.")
@@ -452,4 +454,21 @@ func gatewayAllowed(e *entry, resource, sourceARN string) bool {
 		Context:   &pc,
 	})
 	return d.Effect == policy.Allowed
+}
+
+// invocationInput is the input of Invoke and InvokeWithResponseStream:
+// the invocation's headers and the payload (the body).
+type invocationInput struct {
+	fnInput
+	InvocationType string `header:"X-Amz-Invocation-Type" json:"-"`
+	LogType        string `header:"X-Amz-Log-Type" json:"-"`
+	ClientContext  string `header:"X-Amz-Client-Context" json:"-"`
+	TraceID        string `header:"X-Amzn-Trace-Id" json:"-"`
+	Payload        []byte `payload:"" json:"-"`
+}
+
+// invokeAsyncInput is the input of invokeAsync.
+type invokeAsyncInput struct {
+	fnInput
+	InvokeArgs []byte `payload:"" json:"-"`
 }

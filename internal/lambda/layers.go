@@ -190,7 +190,7 @@ func (v *layerVersion) out(ref layerRef, content bool) map[string]any {
 	return o
 }
 
-type publishLayerInput struct {
+type publishLayerBody struct {
 	Description             *string    `json:"Description"`
 	Content                 *codeInput `json:"Content"`
 	CompatibleRuntimes      []string   `json:"CompatibleRuntimes"`
@@ -198,11 +198,8 @@ type publishLayerInput struct {
 	CompatibleArchitectures []string   `json:"CompatibleArchitectures"`
 }
 
-func (s *Service) publishLayer(q *request, rawName string) error {
-	var in publishLayerInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
+	rawName := in.LayerName
 	ref, err := parseLayerName(q, rawName)
 	if err != nil {
 		return err
@@ -311,7 +308,9 @@ func (s *Service) layerVersionFor(q *request, ref layerRef, action string) (*lay
 	return l, v, nil
 }
 
-func (s *Service) getLayerVersion(q *request, rawName, rawVersion string) error {
+func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) error {
+	rawName := in.LayerName
+	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
 		return err
@@ -324,16 +323,23 @@ func (s *Service) getLayerVersion(q *request, rawName, rawVersion string) error 
 	return nil
 }
 
-func (s *Service) getLayerVersionByArn(q *request) error {
-	a := q.r.URL.Query().Get("Arn")
+// layerByArnInput is the input of GetLayerVersionByArn.
+type layerByArnInput struct {
+	Arn string `query:"Arn" json:"-"`
+}
+
+func (s *Service) getLayerVersionByArn(q *request, in *layerByArnInput) error {
+	a := in.Arn
 	m := layerVersionRE.FindStringSubmatch(a)
 	if m == nil || len(a) > 140 {
 		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", a, layerVersionPat)
 	}
-	return s.getLayerVersion(q, arn.Layer(m[1], m[3], m[4]), m[5])
+	return s.getLayerVersion(q, &getLayerVersionInput{LayerName: arn.Layer(m[1], m[3], m[4]), VersionNumber: m[5]})
 }
 
-func (s *Service) deleteLayerVersion(q *request, rawName, rawVersion string) error {
+func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) error {
+	rawName := in.LayerName
+	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
 		return err
@@ -390,12 +396,16 @@ func (v *layerVersion) matches(runtime, arch string) bool {
 	return ok(v.CompatibleRuntimes, runtime) && ok(v.CompatibleArchitectures, arch)
 }
 
-func (s *Service) listLayers(q *request) error {
-	qs := q.r.URL.Query()
-	if qs.Get("find") == "LayerVersion" {
-		return awserr.InternalFailure.New("routed to ListLayers") // routeLayers sends these to GetLayerVersionByArn
-	}
-	pg, err := parsePage(qs)
+// listLayersInput is the input of ListLayers and, with
+// ListLayerVersions's LayerName, of ListLayerVersions.
+type listLayersInput struct {
+	pageInput
+	CompatibleRuntime      string `query:"CompatibleRuntime" json:"-"`
+	CompatibleArchitecture string `query:"CompatibleArchitecture" json:"-"`
+}
+
+func (s *Service) listLayers(q *request, in *listLayersInput) error {
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -417,7 +427,7 @@ func (s *Service) listLayers(q *request) error {
 		ref := layerRef{account: l.Account, region: l.Region, name: l.Name}
 		var latest *layerVersion
 		for _, v := range l.Versions {
-			if v.matches(qs.Get("CompatibleRuntime"), qs.Get("CompatibleArchitecture")) && (latest == nil || v.Version > latest.Version) {
+			if v.matches(in.CompatibleRuntime, in.CompatibleArchitecture) && (latest == nil || v.Version > latest.Version) {
 				latest = v
 			}
 		}
@@ -436,9 +446,9 @@ func (s *Service) listLayers(q *request) error {
 	return nil
 }
 
-func (s *Service) listLayerVersions(q *request, rawName string) error {
-	qs := q.r.URL.Query()
-	pg, err := parsePage(qs)
+func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) error {
+	rawName := in.LayerName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -461,7 +471,7 @@ func (s *Service) listLayerVersions(q *request, rawName string) error {
 		last := ""
 		for _, v := range vs {
 			key := strconv.FormatInt(1<<40-v.Version, 10) // descending order as an ascending marker
-			if !v.matches(qs.Get("CompatibleRuntime"), qs.Get("CompatibleArchitecture")) || pg.set && key <= pg.after {
+			if !v.matches(in.CompatibleRuntime, in.CompatibleArchitecture) || pg.set && key <= pg.after {
 				continue
 			}
 			if len(items) == pg.max {
@@ -519,16 +529,9 @@ func errLayerRevision() error {
 	return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id")
 }
 
-func (s *Service) addLayerPermission(q *request, rawName, rawVersion string) error {
-	var in struct {
-		StatementId    string `json:"StatementId"`
-		Action         string `json:"Action"`
-		Principal      string `json:"Principal"`
-		OrganizationId string `json:"OrganizationId"`
-	}
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) error {
+	rawName := in.LayerName
+	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
 		return err
@@ -566,7 +569,7 @@ func (s *Service) addLayerPermission(q *request, rawName, rawVersion string) err
 		st.Condition = &condition{StringEquals: map[string]string{"aws:PrincipalOrgID": in.OrganizationId}}
 	}
 	stJSON := compact(st)
-	revision := q.r.URL.Query().Get("RevisionId")
+	revision := in.RevisionId
 	var newRev string
 	err = s.modifyLayerVersion(q.r.Context(), ref, func(lv *layerVersion) error {
 		if revision != "" && revision != lv.RevisionID {
@@ -595,7 +598,9 @@ func (s *Service) addLayerPermission(q *request, rawName, rawVersion string) err
 	return nil
 }
 
-func (s *Service) getLayerPolicy(q *request, rawName, rawVersion string) error {
+func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) error {
+	rawName := in.LayerName
+	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
 		return err
@@ -617,7 +622,10 @@ func (s *Service) getLayerPolicy(q *request, rawName, rawVersion string) error {
 	return nil
 }
 
-func (s *Service) removeLayerPermission(q *request, rawName, rawVersion, sid string) error {
+func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInput) error {
+	rawName := in.LayerName
+	rawVersion := in.VersionNumber
+	sid := in.StatementId
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
 		return err
@@ -625,7 +633,7 @@ func (s *Service) removeLayerPermission(q *request, rawName, rawVersion, sid str
 	if err := s.authorizeLayer(q, "lambda:RemoveLayerVersionPermission", ref.versionARN(), ref, nil); err != nil {
 		return err
 	}
-	revision := q.r.URL.Query().Get("RevisionId")
+	revision := in.RevisionId
 	err = s.modifyLayerVersion(q.r.Context(), ref, func(lv *layerVersion) error {
 		if revision != "" && revision != lv.RevisionID {
 			return errLayerRevision()
@@ -770,4 +778,53 @@ func (s *Service) layerZipsInUse(ctx context.Context) map[string]bool {
 		}
 	}
 	return used
+}
+
+// publishLayerInput is the input of publishLayer.
+type publishLayerInput struct {
+	LayerName string `uri:"LayerName" json:"-"`
+	publishLayerBody
+}
+
+// getLayerVersionInput is the input of getLayerVersion.
+type getLayerVersionInput struct {
+	LayerName     string `uri:"LayerName" json:"-"`
+	VersionNumber string `uri:"VersionNumber" json:"-"`
+}
+
+// deleteLayerVersionInput is the input of deleteLayerVersion.
+type deleteLayerVersionInput struct {
+	LayerName     string `uri:"LayerName" json:"-"`
+	VersionNumber string `uri:"VersionNumber" json:"-"`
+}
+
+// listLayerVersionsInput is the input of listLayerVersions.
+type listLayerVersionsInput struct {
+	listLayersInput
+	LayerName string `uri:"LayerName" json:"-"`
+}
+
+// addLayerPermissionInput is the input of addLayerPermission.
+type addLayerPermissionInput struct {
+	RevisionId     string `query:"RevisionId" json:"-"`
+	LayerName      string `uri:"LayerName" json:"-"`
+	VersionNumber  string `uri:"VersionNumber" json:"-"`
+	StatementId    string `json:"StatementId"`
+	Action         string `json:"Action"`
+	Principal      string `json:"Principal"`
+	OrganizationId string `json:"OrganizationId"`
+}
+
+// getLayerPolicyInput is the input of getLayerPolicy.
+type getLayerPolicyInput struct {
+	LayerName     string `uri:"LayerName" json:"-"`
+	VersionNumber string `uri:"VersionNumber" json:"-"`
+}
+
+// removeLayerPermissionInput is the input of removeLayerPermission.
+type removeLayerPermissionInput struct {
+	RevisionId    string `query:"RevisionId" json:"-"`
+	LayerName     string `uri:"LayerName" json:"-"`
+	VersionNumber string `uri:"VersionNumber" json:"-"`
+	StatementId   string `uri:"StatementId" json:"-"`
 }

@@ -46,7 +46,13 @@ func TestResolveName(t *testing.T) {
 	}
 	for _, tc := range tests {
 		r := httptest.NewRequest("GET", "/x?"+tc.query, nil)
-		q := &request{r: r, caller: &authn.Principal{AccountID: "000000000000"}, region: "us-east-1"}
+		// The Qualifier parameter reaches resolveName through the
+		// decoded input, as the frame's run hands it over.
+		var in fnInput
+		if err := decodeInput(&in, r, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		q := &request{r: r, caller: &authn.Principal{AccountID: "000000000000"}, region: "us-east-1", qualifier: in.Qualifier}
 		res, err := s.resolveName(q, tc.raw, true)
 		got := res.arn()
 		if err != nil {

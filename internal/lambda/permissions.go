@@ -97,7 +97,7 @@ func principalJSON(p string) (json.RawMessage, bool) {
 	return nil, false
 }
 
-type addPermissionInput struct {
+type addPermissionBody struct {
 	StatementId         string `json:"StatementId"`
 	Action              string `json:"Action"`
 	Principal           string `json:"Principal"`
@@ -113,11 +113,8 @@ type addPermissionInput struct {
 	RevisionId            string `json:"RevisionId"`
 }
 
-func (s *Service) addPermission(q *request, raw string) error {
-	var in addPermissionInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) addPermission(q *request, in *addPermissionInput) error {
+	raw := in.FunctionName
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
@@ -230,7 +227,8 @@ func policyOf(f *function, res resolved, revision string) (*[]json.RawMessage, e
 	return stmts, nil
 }
 
-func (s *Service) getPolicy(q *request, raw string) error {
+func (s *Service) getPolicy(q *request, in *getPolicyInput) error {
+	raw := in.FunctionName
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
@@ -257,7 +255,9 @@ func (s *Service) getPolicy(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) removePermission(q *request, raw, sid string) error {
+func (s *Service) removePermission(q *request, in *removePermissionInput) error {
+	raw := in.FunctionName
+	sid := in.StatementId
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
 		return err
@@ -270,7 +270,7 @@ func (s *Service) removePermission(q *request, raw, sid string) error {
 		return awserr.ResourceNotFoundException.New("No policy found for: " + res.arn())
 	}
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
-		stmts, err := policyOf(f, res, q.r.URL.Query().Get("RevisionId"))
+		stmts, err := policyOf(f, res, in.RevisionId)
 		if err != nil {
 			return err
 		}
@@ -296,4 +296,22 @@ func (s *Service) removePermission(q *request, raw, sid string) error {
 	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// addPermissionInput is the input of addPermission.
+type addPermissionInput struct {
+	fnInput
+	addPermissionBody
+}
+
+// getPolicyInput is the input of getPolicy.
+type getPolicyInput struct {
+	fnInput
+}
+
+// removePermissionInput is the input of removePermission.
+type removePermissionInput struct {
+	RevisionId string `query:"RevisionId" json:"-"`
+	fnInput
+	StatementId string `uri:"StatementId" json:"-"`
 }

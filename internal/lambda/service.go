@@ -360,12 +360,15 @@ func (s *Service) logFile(f *function) (*runtime.LogFile, error) {
 
 // request is one control-plane call being served.
 type request struct {
+	s      *Service
 	w      http.ResponseWriter
 	r      *http.Request
-	body   []byte
 	caller *authn.Principal
 	region string
 	op     *pipeline.Operation // the operation's table entry
+	// qualifier is the call's Qualifier query parameter (nil: absent),
+	// from its input, for resolveName.
+	qualifier []string
 	// keysFor and keys: the condition keys the operation adds to the
 	// authorization of action keysFor (aws:RequestTag/… for TagResource),
 	// set by the operation before it authorizes.
@@ -402,27 +405,23 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return awserr.UnknownOperation.New("")
 	}
-	op, route := s.route(r.Method, segs)
-	if op == "" {
+	rt, params := selectRoute(r.Method, segs, r.URL.Query())
+	if rt == nil {
 		return awserr.UnknownOperation.New("")
 	}
-	if op == "ListLayers" && r.URL.Query().Get("find") == "LayerVersion" {
-		op, route = s.routeLayerByArn()
-	}
-	if op == "GetProvisionedConcurrencyConfig" && r.URL.Query().Get("List") == "ALL" {
-		name := segs[2]
-		op, route = s.routeListProvisioned(name)
-	}
-	awsproto.SetOperation(r.Context(), op)
-	if op == "GetFunctionCodeLocation" {
-		return s.serveLocation(w, r, segs[2])
+	awsproto.SetOperation(r.Context(), rt.Name)
+	if rt.anonymous {
+		q := &request{s: s, w: w, r: r, op: &rt.Operation}
+		_, err := rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Surface: &s.surface,
+			Decode: func(v any) error { return decodeInput(v, r, params, nil) }}, q)
+		return err
 	}
 
 	limit := int64(maxOtherRequest)
-	switch op {
-	case "CreateFunction", "UpdateFunctionCode", "PublishLayerVersion":
+	switch rt.limit {
+	case bodyCode:
 		limit = maxCodeRequest
-	case "Invoke", "InvokeWithResponseStream", "InvokeAsync":
+	case bodyInvoke, bodyAsync:
 		limit = maxInvokeRequest
 	}
 	if s.cfg.Authn == nil {
@@ -432,11 +431,11 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	caller, vr, b, err := s.cfg.Authn.ReadRequest(w, r, "lambda", limit)
 	switch {
 	case errors.Is(err, reqbody.ErrTooLarge):
-		switch op {
-		case "Invoke", "InvokeWithResponseStream":
+		switch rt.limit {
+		case bodyInvoke:
 			return awserr.RequestEntityTooLarge.New("Request must be smaller than 6291456 bytes for the InvokeFunction operation")
-		case "CreateFunction", "UpdateFunctionCode", "PublishLayerVersion":
-			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", op)
+		case bodyCode:
+			return awserr.RequestEntityTooLarge.Errorf("Request must be smaller than 70167211 bytes for the %s operation", rt.Name)
 		}
 		return awserr.RequestEntityTooLarge.New("")
 	case reqbody.IsReadError(err):
@@ -449,10 +448,11 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	body := b.Bytes()
 	// Functions live in the region the request is signed for, which is
 	// also its aws:RequestedRegion.
-	return route(&request{w: w, r: r, body: body, caller: caller, region: vr.Region, op: ops[op]})
+	q := &request{s: s, w: w, r: r, caller: caller, region: vr.Region, op: &rt.Operation}
+	_, err = rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Caller: caller, Region: vr.Region, Surface: &s.surface,
+		Decode: func(v any) error { return decodeInput(v, r, params, body) }}, q)
+	return err
 }
-
-type handler func(*request) error
 
 // splitPath splits an escaped request path into decoded segments. The
 // Lambda API has one spelling of each path: no empty segment (a leading
@@ -486,360 +486,6 @@ func splitPath(escaped string) ([]string, bool) {
 		segs[k] = u
 	}
 	return segs, true
-}
-
-// route maps a request to its operation (botocore-lambda request URIs).
-func (s *Service) route(method string, segs []string) (string, handler) {
-	n := len(segs)
-	if n == 0 {
-		return "", nil
-	}
-	switch segs[0] {
-	case "2015-03-31":
-		if n >= 2 && segs[1] == "event-source-mappings" {
-			switch {
-			case n == 2 || n == 3 && segs[2] == "":
-				switch method {
-				case http.MethodPost:
-					return "CreateEventSourceMapping", s.createMapping
-				case http.MethodGet:
-					return "ListEventSourceMappings", s.listMappings
-				}
-			case n == 3:
-				id := segs[2]
-				switch method {
-				case http.MethodGet:
-					return "GetEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:GetEventSourceMapping")(q, id) }
-				case http.MethodPut:
-					return "UpdateEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, id) }
-				case http.MethodDelete:
-					return "DeleteEventSourceMapping", func(q *request) error { return s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, id) }
-				}
-			}
-			return "", nil
-		}
-		if n < 2 || segs[1] != "functions" {
-			return "", nil
-		}
-		switch {
-		case n == 2 || n == 3 && segs[2] == "" && method == http.MethodGet:
-			switch method {
-			case http.MethodPost:
-				return "CreateFunction", s.createFunction
-			case http.MethodGet:
-				return "ListFunctions", s.listFunctions
-			}
-		case n == 3:
-			switch method {
-			case http.MethodGet:
-				return "GetFunction", func(q *request) error { return s.getFunction(q, segs[2]) }
-			case http.MethodDelete:
-				return "DeleteFunction", func(q *request) error { return s.deleteFunction(q, segs[2]) }
-			}
-		case n == 4:
-			name := segs[2]
-			switch segs[3] + " " + method {
-			case "configuration GET":
-				return "GetFunctionConfiguration", func(q *request) error { return s.getConfiguration(q, name) }
-			case "configuration PUT":
-				return "UpdateFunctionConfiguration", func(q *request) error { return s.updateConfiguration(q, name) }
-			case "code PUT":
-				return "UpdateFunctionCode", func(q *request) error { return s.updateCode(q, name) }
-			case "invocations POST":
-				return "Invoke", func(q *request) error { return s.invoke(q, name) }
-			case "policy POST":
-				return "AddPermission", func(q *request) error { return s.addPermission(q, name) }
-			case "policy GET":
-				return "GetPolicy", func(q *request) error { return s.getPolicy(q, name) }
-			case "code-location GET":
-				return "GetFunctionCodeLocation", func(q *request) error { return s.codeLocation(q, name) }
-			case "versions GET":
-				return "ListVersionsByFunction", func(q *request) error { return s.listVersions(q, name) }
-			case "versions POST":
-				return "PublishVersion", func(q *request) error { return s.publishVersion(q, name) }
-			case "aliases POST":
-				return "CreateAlias", func(q *request) error { return s.createAlias(q, name) }
-			case "aliases GET":
-				return "ListAliases", func(q *request) error { return s.listAliases(q, name) }
-			}
-		case n == 5 && segs[3] == "aliases":
-			name, alias := segs[2], segs[4]
-			switch method {
-			case http.MethodGet:
-				return "GetAlias", func(q *request) error { return s.getAlias(q, name, alias) }
-			case http.MethodPut:
-				return "UpdateAlias", func(q *request) error { return s.updateAlias(q, name, alias) }
-			case http.MethodDelete:
-				return "DeleteAlias", func(q *request) error { return s.deleteAlias(q, name, alias) }
-			}
-		case n == 5 && segs[3] == "policy" && method == http.MethodDelete:
-			name, sid := segs[2], segs[4]
-			return "RemovePermission", func(q *request) error { return s.removePermission(q, name, sid) }
-		}
-	case "2019-09-25":
-		if n >= 4 && segs[1] == "functions" && segs[3] == "event-invoke-config" {
-			name := segs[2]
-			if n == 5 && segs[4] == "list" && method == http.MethodGet {
-				return "ListFunctionEventInvokeConfigs", func(q *request) error { return s.listEventInvoke(q, name) }
-			}
-			if n == 4 {
-				switch method {
-				case http.MethodPut:
-					return "PutFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, false) }
-				case http.MethodPost:
-					return "UpdateFunctionEventInvokeConfig", func(q *request) error { return s.putEventInvoke(q, name, true) }
-				case http.MethodGet:
-					return "GetFunctionEventInvokeConfig", func(q *request) error { return s.getEventInvoke(q, name) }
-				case http.MethodDelete:
-					return "DeleteFunctionEventInvokeConfig", func(q *request) error { return s.deleteEventInvoke(q, name) }
-				}
-			}
-		}
-	case "2021-11-15":
-		if n == 4 && segs[1] == "functions" && segs[3] == "response-streaming-invocations" && method == http.MethodPost {
-			name := segs[2]
-			return "InvokeWithResponseStream", func(q *request) error { return s.invokeStream(q, name) }
-		}
-	case "2024-08-31":
-		if n == 4 && segs[1] == "functions" && segs[3] == "recursion-config" {
-			name := segs[2]
-			switch method {
-			case http.MethodGet:
-				return "GetFunctionRecursionConfig", func(q *request) error { return s.getRecursion(q, name) }
-			case http.MethodPut:
-				return "PutFunctionRecursionConfig", func(q *request) error { return s.putRecursion(q, name) }
-			}
-		}
-	case "2021-07-20":
-		if n == 4 && segs[1] == "functions" && segs[3] == "runtime-management-config" {
-			name := segs[2]
-			switch method {
-			case http.MethodGet:
-				return "GetRuntimeManagementConfig", func(q *request) error { return s.getRuntimeConfig(q, name) }
-			case http.MethodPut:
-				return "PutRuntimeManagementConfig", func(q *request) error { return s.putRuntimeConfig(q, name) }
-			}
-		}
-	case "2020-04-22":
-		if n >= 2 && segs[1] == "code-signing-configs" {
-			switch {
-			case n == 2 || n == 3 && segs[2] == "":
-				switch method {
-				case http.MethodPost:
-					return "CreateCodeSigningConfig", s.createCSC
-				case http.MethodGet:
-					return "ListCodeSigningConfigs", s.listCSCs
-				}
-			case n == 3:
-				a := segs[2]
-				switch method {
-				case http.MethodGet:
-					return "GetCodeSigningConfig", func(q *request) error { return s.getCSC(q, a) }
-				case http.MethodPut:
-					return "UpdateCodeSigningConfig", func(q *request) error { return s.updateCSC(q, a) }
-				case http.MethodDelete:
-					return "DeleteCodeSigningConfig", func(q *request) error { return s.deleteCSC(q, a) }
-				}
-			case n == 4 && segs[3] == "functions" && method == http.MethodGet:
-				a := segs[2]
-				return "ListFunctionsByCodeSigningConfig", func(q *request) error { return s.listFunctionsByCSC(q, a) }
-			}
-		}
-	case "2017-10-31", "2019-09-30":
-		if n == 4 && segs[1] == "functions" && segs[3] == "provisioned-concurrency" && segs[0] == "2019-09-30" {
-			name := segs[2]
-			switch method {
-			case http.MethodGet:
-				// ListProvisionedConcurrencyConfigs is the same path with
-				// ?List=ALL: serve tells them apart.
-				return "GetProvisionedConcurrencyConfig", func(q *request) error { return s.getProvisioned(q, name) }
-			case http.MethodPut:
-				return "PutProvisionedConcurrencyConfig", func(q *request) error { return s.putProvisioned(q, name) }
-			case http.MethodDelete:
-				return "DeleteProvisionedConcurrencyConfig", func(q *request) error { return s.deleteProvisioned(q, name) }
-			}
-		}
-		if n == 4 && segs[1] == "functions" && segs[3] == "concurrency" {
-			name := segs[2]
-			switch {
-			case method == http.MethodPut && segs[0] == "2017-10-31":
-				return "PutFunctionConcurrency", func(q *request) error { return s.putConcurrency(q, name) }
-			case method == http.MethodDelete && segs[0] == "2017-10-31":
-				return "DeleteFunctionConcurrency", func(q *request) error { return s.deleteConcurrency(q, name) }
-			case method == http.MethodGet && segs[0] == "2019-09-30":
-				return "GetFunctionConcurrency", func(q *request) error { return s.getConcurrency(q, name) }
-			}
-		}
-	case "2017-03-31":
-		if n == 3 && segs[1] == "tags" {
-			res := segs[2]
-			switch method {
-			case http.MethodGet:
-				return "ListTags", func(q *request) error { return s.listTags(q, res) }
-			case http.MethodPost:
-				return "TagResource", func(q *request) error { return s.tagResource(q, res) }
-			case http.MethodDelete:
-				return "UntagResource", func(q *request) error { return s.untagResource(q, res) }
-			}
-		}
-	case "2021-10-31":
-		if n == 4 && segs[1] == "functions" && segs[3] == "url" {
-			name := segs[2]
-			switch method {
-			case http.MethodPost:
-				return "CreateFunctionUrlConfig", func(q *request) error { return s.createURL(q, name) }
-			case http.MethodGet:
-				return "GetFunctionUrlConfig", func(q *request) error { return s.getURL(q, name) }
-			case http.MethodPut:
-				return "UpdateFunctionUrlConfig", func(q *request) error { return s.updateURL(q, name) }
-			case http.MethodDelete:
-				return "DeleteFunctionUrlConfig", func(q *request) error { return s.deleteURL(q, name) }
-			}
-		}
-		if n == 4 && segs[1] == "functions" && segs[3] == "urls" && method == http.MethodGet {
-			name := segs[2]
-			return "ListFunctionUrlConfigs", func(q *request) error { return s.listURLs(q, name) }
-		}
-	case "2020-06-30":
-		if n == 4 && segs[1] == "functions" && segs[3] == "code-signing-config" {
-			name := segs[2]
-			switch method {
-			case http.MethodGet:
-				return "GetFunctionCodeSigningConfig", func(q *request) error { return s.codeSigningConfig(q, name) }
-			case http.MethodPut:
-				return "PutFunctionCodeSigningConfig", func(q *request) error { return s.putFunctionCSC(q, name) }
-			case http.MethodDelete:
-				return "DeleteFunctionCodeSigningConfig", func(q *request) error { return s.deleteFunctionCSC(q, name) }
-			}
-		}
-	case "2018-10-31":
-		if n >= 2 && segs[1] == "layers" {
-			switch {
-			case n == 2 && method == http.MethodGet:
-				// GetLayerVersionByArn is this path with ?find=LayerVersion:
-				// serve tells them apart.
-				return "ListLayers", s.listLayers
-			case n == 4 && segs[3] == "versions":
-				name := segs[2]
-				switch method {
-				case http.MethodPost:
-					return "PublishLayerVersion", func(q *request) error { return s.publishLayer(q, name) }
-				case http.MethodGet:
-					return "ListLayerVersions", func(q *request) error { return s.listLayerVersions(q, name) }
-				}
-			case n == 5 && segs[3] == "versions":
-				name, v := segs[2], segs[4]
-				switch method {
-				case http.MethodGet:
-					return "GetLayerVersion", func(q *request) error { return s.getLayerVersion(q, name, v) }
-				case http.MethodDelete:
-					return "DeleteLayerVersion", func(q *request) error { return s.deleteLayerVersion(q, name, v) }
-				}
-			case n == 6 && segs[3] == "versions" && segs[5] == "policy":
-				name, v := segs[2], segs[4]
-				switch method {
-				case http.MethodPost:
-					return "AddLayerVersionPermission", func(q *request) error { return s.addLayerPermission(q, name, v) }
-				case http.MethodGet:
-					return "GetLayerVersionPolicy", func(q *request) error { return s.getLayerPolicy(q, name, v) }
-				}
-			case n == 7 && segs[3] == "versions" && segs[5] == "policy" && method == http.MethodDelete:
-				name, v, sid := segs[2], segs[4], segs[6]
-				return "RemoveLayerVersionPermission", func(q *request) error { return s.removeLayerPermission(q, name, v, sid) }
-			}
-		}
-	case "2025-11-30":
-		// Lambda Managed Instances: capacity providers and function
-		// scaling configs (capacity.go).
-		if n >= 2 && segs[1] == "capacity-providers" {
-			switch {
-			case n == 2 || n == 3 && segs[2] == "":
-				switch method {
-				case http.MethodPost:
-					return "CreateCapacityProvider", s.createCapacityProvider
-				case http.MethodGet:
-					return "ListCapacityProviders", s.listCapacityProviders
-				}
-			case n == 3:
-				name := segs[2]
-				switch method {
-				case http.MethodGet:
-					return "GetCapacityProvider", func(q *request) error { return s.getCapacityProvider(q, name) }
-				case http.MethodPut:
-					return "UpdateCapacityProvider", func(q *request) error { return s.updateCapacityProvider(q, name) }
-				case http.MethodDelete:
-					return "DeleteCapacityProvider", func(q *request) error { return s.deleteCapacityProvider(q, name) }
-				}
-			case n == 4 && segs[3] == "function-versions" && method == http.MethodGet:
-				name := segs[2]
-				return "ListFunctionVersionsByCapacityProvider", func(q *request) error { return s.listFunctionVersionsByCP(q, name) }
-			}
-		}
-		if n == 4 && segs[1] == "functions" && segs[3] == "function-scaling-config" {
-			name := segs[2]
-			switch method {
-			case http.MethodGet:
-				return "GetFunctionScalingConfig", func(q *request) error { return s.getScaling(q, name) }
-			case http.MethodPut:
-				return "PutFunctionScalingConfig", func(q *request) error { return s.putScaling(q, name) }
-			}
-		}
-	case "2025-12-01":
-		// Durable executions (capacity.go): none exist in gatehouse.
-		if n >= 3 && segs[1] == "durable-executions" {
-			a := segs[2]
-			switch {
-			case n == 3 && method == http.MethodGet:
-				return "GetDurableExecution", func(q *request) error { return s.durableGet("lambda:GetDurableExecution")(q, a) }
-			case n == 4 && segs[3] == "history" && method == http.MethodGet:
-				return "GetDurableExecutionHistory", func(q *request) error { return s.durableGet("lambda:GetDurableExecutionHistory")(q, a) }
-			case n == 4 && segs[3] == "state" && method == http.MethodGet:
-				return "GetDurableExecutionState", func(q *request) error { return s.durableState(q, a) }
-			case n == 4 && segs[3] == "checkpoint" && method == http.MethodPost:
-				return "CheckpointDurableExecution", func(q *request) error { return s.checkpointDurable(q, a) }
-			case n == 4 && segs[3] == "stop" && method == http.MethodPost:
-				return "StopDurableExecution", func(q *request) error { return s.stopDurable(q, a) }
-			}
-		}
-		if n == 4 && segs[1] == "durable-execution-callbacks" && method == http.MethodPost {
-			id := segs[2]
-			switch segs[3] {
-			case "succeed":
-				return "SendDurableExecutionCallbackSuccess", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackSuccess")(q, id) }
-			case "fail":
-				return "SendDurableExecutionCallbackFailure", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackFailure")(q, id) }
-			case "heartbeat":
-				return "SendDurableExecutionCallbackHeartbeat", func(q *request) error { return s.sendCallback("lambda:SendDurableExecutionCallbackHeartbeat")(q, id) }
-			}
-		}
-		if n == 4 && segs[1] == "functions" && segs[3] == "durable-executions" && method == http.MethodGet {
-			name := segs[2]
-			return "ListDurableExecutionsByFunction", func(q *request) error { return s.listDurable(q, name) }
-		}
-	case "2014-11-13":
-		// botocore's URI has no trailing slash, the API reference's has one.
-		if (n == 4 || n == 5 && segs[4] == "") && segs[1] == "functions" && segs[3] == "invoke-async" && method == http.MethodPost {
-			name := segs[2]
-			return "InvokeAsync", func(q *request) error { return s.invokeAsync(q, name) }
-		}
-	case "2016-08-19":
-		if n == 2 && segs[1] == "account-settings" && method == http.MethodGet {
-			return "GetAccountSettings", s.accountSettings
-		}
-	}
-	return "", nil
-}
-
-// routeLayerByArn is GetLayerVersionByArn, which shares its path with
-// ListLayers (?find=LayerVersion).
-func (s *Service) routeLayerByArn() (string, handler) {
-	return "GetLayerVersionByArn", s.getLayerVersionByArn
-}
-
-// routeListProvisioned is ListProvisionedConcurrencyConfigs, which shares
-// its path with GetProvisionedConcurrencyConfig (?List=ALL).
-func (s *Service) routeListProvisioned(name string) (string, handler) {
-	return "ListProvisionedConcurrencyConfigs", func(q *request) error { return s.listProvisioned(q, name) }
 }
 
 // authorize decides action on resource for the caller, with the function's
@@ -940,7 +586,7 @@ func (s *Service) resolveName(q *request, raw string, qualifierParam bool) (reso
 		return res, err
 	}
 	res.name = name
-	if qp, ok := q.r.URL.Query()["Qualifier"]; ok && qualifierParam {
+	if qp := q.qualifier; qp != nil && qualifierParam {
 		if len(qp) != 1 || !qualifierRE.MatchString(qp[0]) {
 			return res, errQualifier(strings.Join(qp, ","))
 		}
@@ -1038,18 +684,4 @@ func (s *Service) findLatest(q *request, raw, action string) (resolved, *entry, 
 	}
 	e, err = s.lookup(res)
 	return res, e, err
-}
-
-func decodeJSON(q *request, v any) error {
-	if len(q.body) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(q.body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return awserr.InvalidRequestContentException.Errorf("Could not parse request body into json: Could not deserialize field '%s'", te.Field)
-		}
-		return awserr.InvalidRequestContentException.New("Could not parse request body into json: " + err.Error())
-	}
-	return nil
 }

@@ -31,13 +31,14 @@ const streamWriteTimeout = 30 * time.Second
 // name and qualifier resolve to); the headers are sent only when the
 // function starts answering, so errors before that (unknown function,
 // throttling, bad payload) are ordinary AWS error responses.
-func (s *Service) invokeStream(q *request, raw string) error {
+func (s *Service) invokeStream(q *request, in *invocationInput) error {
+	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
 		return err
 	}
 	e := named.route(s.pick)
-	typ, payload, clientCtx, err := s.invokeInput(q, "RequestResponse", "DryRun")
+	typ, payload, clientCtx, err := s.invokeInput(in, "RequestResponse", "DryRun")
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,7 @@ func (s *Service) invokeStream(q *request, raw string) error {
 	if err != nil {
 		return err
 	}
-	tail := q.r.Header.Get("X-Amz-Log-Type") == "Tail"
+	tail := in.LogType == "Tail"
 	sink := &streamSink{w: q.w, rc: http.NewResponseController(q.w), enc: eventstream.NewEncoder(),
 		requestID: meta.RequestID, version: orDefault(e.fn.Version, "$LATEST")}
 	out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
@@ -59,7 +60,7 @@ func (s *Service) invokeStream(q *request, raw string) error {
 		Payload:       payload,
 		InvokedARN:    res.arn(),
 		ClientContext: clientCtx,
-		TraceID:       q.r.Header.Get("X-Amzn-Trace-Id"),
+		TraceID:       in.TraceID,
 		WaitLogs:      tail,
 		Stream:        sink,
 	})

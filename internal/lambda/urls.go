@@ -182,12 +182,9 @@ func (f *function) url(qualifier string) *urlConfig {
 	return nil
 }
 
-func (s *Service) createURL(q *request, raw string) error {
-	var in urlInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkURLInput(&in, true); err != nil {
+func (s *Service) createURL(q *request, in *createURLInput) error {
+	raw := in.FunctionName
+	if err := checkURLInput(&in.urlInput, true); err != nil {
 		return err
 	}
 	res, _, err := s.resolveURL(q, raw, "lambda:CreateFunctionUrlConfig", *in.AuthType)
@@ -216,7 +213,8 @@ func (s *Service) createURL(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) getURL(q *request, raw string) error {
+func (s *Service) getURL(q *request, in *getURLInput) error {
+	raw := in.FunctionName
 	res, e, err := s.resolveURL(q, raw, "lambda:GetFunctionUrlConfig", "")
 	if err != nil {
 		return err
@@ -229,12 +227,9 @@ func (s *Service) getURL(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) updateURL(q *request, raw string) error {
-	var in urlInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
-	if err := checkURLInput(&in, false); err != nil {
+func (s *Service) updateURL(q *request, in *updateURLInput) error {
+	raw := in.FunctionName
+	if err := checkURLInput(&in.urlInput, false); err != nil {
 		return err
 	}
 	authType := ""
@@ -278,7 +273,8 @@ func isEmptyCors(c *corsConfig) bool {
 	return c.AllowCredentials == nil && c.MaxAge == nil && len(c.AllowHeaders)+len(c.AllowMethods)+len(c.AllowOrigins)+len(c.ExposeHeaders) == 0
 }
 
-func (s *Service) deleteURL(q *request, raw string) error {
+func (s *Service) deleteURL(q *request, in *deleteURLInput) error {
+	raw := in.FunctionName
 	res, _, err := s.resolveURL(q, raw, "lambda:DeleteFunctionUrlConfig", "")
 	if err != nil {
 		return err
@@ -300,8 +296,9 @@ func (s *Service) deleteURL(q *request, raw string) error {
 	return nil
 }
 
-func (s *Service) listURLs(q *request, raw string) error {
-	pg, err := parsePage(q.r.URL.Query())
+func (s *Service) listURLs(q *request, in *listURLsInput) error {
+	raw := in.FunctionName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -329,4 +326,32 @@ func (s *Service) listURLs(q *request, raw string) error {
 	out["FunctionUrlConfigs"] = items
 	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
 	return nil
+}
+
+// createURLInput is the input of createURL.
+type createURLInput struct {
+	fnInput
+	urlInput
+}
+
+// getURLInput is the input of getURL.
+type getURLInput struct {
+	fnInput
+}
+
+// updateURLInput is the input of updateURL.
+type updateURLInput struct {
+	fnInput
+	urlInput
+}
+
+// deleteURLInput is the input of deleteURL.
+type deleteURLInput struct {
+	fnInput
+}
+
+// listURLsInput is the input of listURLs.
+type listURLsInput struct {
+	pageInput
+	fnInput
 }

@@ -93,7 +93,7 @@ func forbidden(w http.ResponseWriter) {
 
 // serveURL serves a request to a function URL.
 func (s *Service) serveURL(w http.ResponseWriter, r *http.Request) {
-	awsproto.SetOperation(r.Context(), "InvokeFunctionUrl")
+	awsproto.SetOperation(r.Context(), urlOperation.Name)
 	w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(r.Context()).RequestID)
 	id, hostRegion, path, _ := urlAddress(r)
 	t, ok := s.view.Load().urls[id]
@@ -144,7 +144,7 @@ func (s *Service) serveURL(w http.ResponseWriter, r *http.Request) {
 		}
 		caller, body = p, b.Bytes()
 		awsproto.MetaFrom(r.Context()).Principal = p.ARN
-		q := &request{w: w, r: r, caller: caller, region: vr.Region, op: ops["InvokeFunctionUrl"]}
+		q := &request{w: w, r: r, caller: caller, region: vr.Region, op: urlOperation}
 		for _, action := range []string{"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"} {
 			if err := s.authorizeKeys(q, action, res.arn(), named, res.account, urlKeys(cfg.AuthType, action)); err != nil {
 				s.log.Debug("lambda: function URL call denied", "url_id", id, "caller", caller.ARN, "err", err)

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +37,9 @@ type page struct {
 	set   bool   // a Marker was given
 }
 
-func parsePage(qs url.Values) (page, error) {
+func parsePage(in pageInput) (page, error) {
 	p := page{max: 50}
-	if vs, ok := qs["MaxItems"]; ok {
+	if vs := in.MaxItems; vs != nil {
 		v := vs[0]
 		n, err := strconv.Atoi(v)
 		switch {
@@ -53,7 +52,7 @@ func parsePage(qs url.Values) (page, error) {
 		}
 		p.max = min(n, 50)
 	}
-	if m := qs.Get("Marker"); m != "" {
+	if m := in.Marker; m != "" {
 		b, err := base64.RawURLEncoding.DecodeString(m)
 		if err != nil || len(b) == 0 {
 			return p, awserr.InvalidParameterValueException.New("Invalid marker")
@@ -67,8 +66,9 @@ func marker(key string) string { return base64.RawURLEncoding.EncodeToString([]b
 
 // listVersions serves ListVersionsByFunction: $LATEST, then the published
 // versions in ascending order, each with its qualified ARN.
-func (s *Service) listVersions(q *request, raw string) error {
-	pg, err := parsePage(q.r.URL.Query())
+func (s *Service) listVersions(q *request, in *listVersionsInput) error {
+	raw := in.FunctionName
+	pg, err := parsePage(in.pageInput)
 	if err != nil {
 		return err
 	}
@@ -118,11 +118,8 @@ type publishInput struct {
 // $LATEST is not published again: the answer is that version (AWS:
 // "Lambda doesn't publish a version if the function's configuration and
 // code haven't changed since the last version").
-func (s *Service) publishVersion(q *request, raw string) error {
-	var in publishInput
-	if err := decodeJSON(q, &in); err != nil {
-		return err
-	}
+func (s *Service) publishVersion(q *request, in *publishVersionInput) error {
+	raw := in.FunctionName
 	if in.Description != nil && len(*in.Description) > 256 {
 		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description)
 	}
@@ -184,4 +181,16 @@ func (s *Service) deleteVersion(q *request, res resolved) error {
 	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// listVersionsInput is the input of listVersions.
+type listVersionsInput struct {
+	pageInput
+	fnInput
+}
+
+// publishVersionInput is the input of publishVersion.
+type publishVersionInput struct {
+	fnInput
+	publishInput
 }
