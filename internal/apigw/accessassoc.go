@@ -211,7 +211,7 @@ func (s *Service) removeAccessAssoc(c *call, arnStr string, may func(a *AccessAs
 
 // deleteAccessAssoc: the account that made the association deletes it.
 func (s *Service) deleteAccessAssoc(c *call) (int, any, error) {
-	raw, _ := url.QueryUnescape(c.seg[1])
+	raw, _ := url.QueryUnescape(c.path.AssocARN)
 	err := s.removeAccessAssoc(c, raw, func(a *AccessAssocRecord) bool { return a.Account == c.caller.Account })
 	if err != nil {
 		return 0, nil, err

@@ -284,7 +284,7 @@ func (s *Service) getAPIKey(c *call) (int, any, error) {
 	var k *APIKeyRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		k, err = loadKey(r, c, c.seg[1])
+		k, err = loadKey(r, c, c.path.APIKey)
 		return err
 	})
 	if err != nil {
@@ -304,7 +304,7 @@ func (s *Service) updateAPIKey(c *call) (int, any, error) {
 	}
 	var out APIKey
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		k, err := loadKey(tx, c, c.seg[1])
+		k, err := loadKey(tx, c, c.path.APIKey)
 		if err != nil {
 			return err
 		}
@@ -352,7 +352,7 @@ func (s *Service) updateAPIKey(c *call) (int, any, error) {
 
 func (s *Service) deleteAPIKey(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadKey(tx, c, c.seg[1]); err != nil {
+		if _, err := loadKey(tx, c, c.path.APIKey); err != nil {
 			return err
 		}
 		// The key leaves every usage plan with it.
@@ -361,13 +361,13 @@ func (s *Service) deleteAPIKey(c *call) (int, any, error) {
 			return err
 		}
 		for _, pk := range pks {
-			if pk.KeyID == c.seg[1] {
+			if pk.KeyID == c.path.APIKey {
 				if err := tx.Delete(KindUsagePlanKey, pk.PlanID+"/"+pk.KeyID); err != nil {
 					return err
 				}
 			}
 		}
-		return tx.Delete(KindAPIKey, c.seg[1])
+		return tx.Delete(KindAPIKey, c.path.APIKey)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -581,7 +581,7 @@ func (s *Service) getUsagePlan(c *call) (int, any, error) {
 	var p *UsagePlanRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		p, err = loadPlan(r, c, c.seg[1])
+		p, err = loadPlan(r, c, c.path.UsagePlan)
 		return err
 	})
 	if err != nil {
@@ -741,7 +741,7 @@ func (s *Service) updateUsagePlan(c *call) (int, any, error) {
 	}
 	var out UsagePlan
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		p, err := loadPlan(tx, c, c.seg[1])
+		p, err := loadPlan(tx, c, c.path.UsagePlan)
 		if err != nil {
 			return err
 		}
@@ -767,10 +767,10 @@ func (s *Service) updateUsagePlan(c *call) (int, any, error) {
 
 func (s *Service) deleteUsagePlan(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadPlan(tx, c, c.seg[1]); err != nil {
+		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		pks, err := tx.List(KindUsagePlanKey, c.seg[1]+"/")
+		pks, err := tx.List(KindUsagePlanKey, c.path.UsagePlan+"/")
 		if err != nil {
 			return err
 		}
@@ -779,7 +779,7 @@ func (s *Service) deleteUsagePlan(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return tx.Delete(KindUsagePlan, c.seg[1])
+		return tx.Delete(KindUsagePlan, c.path.UsagePlan)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -845,7 +845,7 @@ func (s *Service) createUsagePlanKey(c *call) (int, any, error) {
 	var out UsagePlanKey
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		var err error
-		out, err = s.attachKey(tx, c, c.seg[1], in.KeyID)
+		out, err = s.attachKey(tx, c, c.path.UsagePlan, in.KeyID)
 		return err
 	})
 	if err != nil {
@@ -855,10 +855,10 @@ func (s *Service) createUsagePlanKey(c *call) (int, any, error) {
 }
 
 func (s *Service) planKeys(r store.Reader, c *call) ([]UsagePlanKey, error) {
-	if _, err := loadPlan(r, c, c.seg[1]); err != nil {
+	if _, err := loadPlan(r, c, c.path.UsagePlan); err != nil {
 		return nil, err
 	}
-	pks, err := listRegional(r, c, KindUsagePlanKey, c.seg[1]+"/", planKeyAcct)
+	pks, err := listRegional(r, c, KindUsagePlanKey, c.path.UsagePlan+"/", planKeyAcct)
 	if err != nil {
 		return nil, err
 	}
@@ -908,7 +908,7 @@ func (s *Service) getUsagePlanKey(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, k := range keys {
-		if k.ID == c.seg[3] {
+		if k.ID == c.path.APIKey {
 			return http.StatusOK, k, nil
 		}
 	}
@@ -917,10 +917,10 @@ func (s *Service) getUsagePlanKey(c *call) (int, any, error) {
 
 func (s *Service) deleteUsagePlanKey(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadPlan(tx, c, c.seg[1]); err != nil {
+		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		err := tx.Delete(KindUsagePlanKey, c.seg[1]+"/"+c.seg[3])
+		err := tx.Delete(KindUsagePlanKey, c.path.UsagePlan+"/"+c.path.APIKey)
 		if errors.Is(err, store.ErrNotFound) {
 			return awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 		}
@@ -959,7 +959,7 @@ func (s *Service) usage(c *call, keyFilter, start, end string) (*Usage, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Usage{UsagePlanID: c.seg[1], StartDate: start, EndDate: end, Items: map[string][][]int{}}
+	out := &Usage{UsagePlanID: c.path.UsagePlan, StartDate: start, EndDate: end, Items: map[string][][]int{}}
 	var uc UsageCounter
 	if p := s.ext().usage.Load(); p != nil {
 		uc = *p
@@ -970,7 +970,7 @@ func (s *Service) usage(c *call, keyFilter, start, end string) (*Usage, error) {
 		}
 		days, remaining := map[string]int64{}, int64(-1)
 		if uc != nil {
-			days, remaining = uc.Usage(c.seg[1], k.ID)
+			days, remaining = uc.Usage(c.path.UsagePlan, k.ID)
 		}
 		var rows [][]int
 		for d := from; !d.After(to); d = d.Add(24 * time.Hour) {
@@ -1000,10 +1000,10 @@ func (s *Service) updateUsage(c *call) (int, any, error) {
 	var plan *UsagePlanRecord
 	_, err = s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		if plan, err = loadPlan(r, c, c.seg[1]); err != nil {
+		if plan, err = loadPlan(r, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		if _, err := r.Get(KindUsagePlanKey, c.seg[1]+"/"+c.seg[3]); err != nil {
+		if _, err := r.Get(KindUsagePlanKey, c.path.UsagePlan+"/"+c.path.APIKey); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 			}
@@ -1026,11 +1026,11 @@ func (s *Service) updateUsage(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 		if p := s.ext().usage.Load(); p != nil {
-			(*p).SetRemaining(c.seg[1], c.seg[3], int64(n))
+			(*p).SetRemaining(c.path.UsagePlan, c.path.APIKey, int64(n))
 		}
 	}
 	today := s.now().UTC().Format("2006-01-02")
-	u, err := s.usage(c, c.seg[3], today, today)
+	u, err := s.usage(c, c.path.APIKey, today, today)
 	if err != nil {
 		return 0, nil, err
 	}

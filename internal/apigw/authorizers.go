@@ -160,7 +160,7 @@ func (s *Service) createAuthorizer(c *call) (int, any, error) {
 		in.AuthorizerResultTTLInSeconds = intp(DefaultAuthorizerTTL)
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -224,11 +224,11 @@ func (s *Service) getAuthorizers(c *call) (int, any, error) {
 func (s *Service) getAuthorizer(c *call) (int, any, error) {
 	var out *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		var err error
-		out, err = loadAuthorizer(r, c, c.seg[1], c.seg[3])
+		out, err = loadAuthorizer(r, c, c.path.API, c.path.Authorizer)
 		return err
 	})
 	if err != nil {
@@ -244,10 +244,10 @@ func (s *Service) updateAuthorizer(c *call) (int, any, error) {
 	}
 	var out LambdaAuthorizer
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		rec, err := loadAuthorizer(tx, c, c.seg[1], c.seg[3])
+		rec, err := loadAuthorizer(tx, c, c.path.API, c.path.Authorizer)
 		if err != nil {
 			return err
 		}
@@ -298,11 +298,11 @@ func (s *Service) updateAuthorizer(c *call) (int, any, error) {
 
 func (s *Service) deleteAuthorizer(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		rec, err := loadAuthorizer(tx, c, c.seg[1], c.seg[3])
+		rec, err := loadAuthorizer(tx, c, c.path.API, c.path.Authorizer)
 		if err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func (s *Service) deleteAuthorizer(c *call) (int, any, error) {
 				}
 			}
 		}
-		return tx.Delete(KindAuthorizer, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindAuthorizer, c.path.API+"/"+c.path.Authorizer)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -359,11 +359,11 @@ func (s *Service) testInvokeAuthorizer(c *call) (int, any, error) {
 	}
 	var rec *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		var err error
-		rec, err = loadAuthorizer(r, c, c.seg[1], c.seg[3])
+		rec, err = loadAuthorizer(r, c, c.path.API, c.path.Authorizer)
 		return err
 	})
 	if err != nil {
@@ -394,14 +394,14 @@ type AuthorizerFlushRecord struct {
 // flushStageAuthorizersCache is FlushStageAuthorizersCache.
 func (s *Service) flushStageAuthorizersCache(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+		if _, err := loadStage(tx, a.API.ID, c.path.Stage); err != nil {
 			return err
 		}
-		key := a.API.ID + "/" + c.seg[3]
+		key := a.API.ID + "/" + c.path.Stage
 		var f AuthorizerFlushRecord
 		rec, err := tx.Get(KindAuthorizerFlush, key)
 		switch {

@@ -169,7 +169,7 @@ func (s *Service) getClientCerts(c *call) (int, any, error) {
 func (s *Service) getClientCert(c *call) (int, any, error) {
 	var out ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		cr, err := s.loadOwnClientCert(r, c, c.seg[1])
+		cr, err := s.loadOwnClientCert(r, c, c.path.ClientCert)
 		if err == nil {
 			out = cr.Cert
 		}
@@ -188,7 +188,7 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 	}
 	var out ClientCertificate
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		cr, err := s.loadOwnClientCert(tx, c, c.seg[1])
+		cr, err := s.loadOwnClientCert(tx, c, c.path.ClientCert)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 			cr.Cert.Description = valueOrEmpty(op)
 		}
 		out = cr.Cert
-		return putJSON(tx, KindClientCert, c.seg[1], cr)
+		return putJSON(tx, KindClientCert, c.path.ClientCert, cr)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -209,7 +209,7 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 
 func (s *Service) deleteClientCert(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadOwnClientCert(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadOwnClientCert(tx, c, c.path.ClientCert); err != nil {
 			return err
 		}
 		// A stage still presenting it keeps AWS from deleting it.
@@ -219,11 +219,11 @@ func (s *Service) deleteClientCert(c *call) (int, any, error) {
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if json.Unmarshal(rec.Value, &st) == nil && st.Stage.ClientCertificateID == c.seg[1] {
-				return awserr.BadRequestException.Errorf("Cannot delete client certificate %s: it is in use by stage %s", c.seg[1], st.Stage.StageName)
+			if json.Unmarshal(rec.Value, &st) == nil && st.Stage.ClientCertificateID == c.path.ClientCert {
+				return awserr.BadRequestException.Errorf("Cannot delete client certificate %s: it is in use by stage %s", c.path.ClientCert, st.Stage.StageName)
 			}
 		}
-		return tx.Delete(KindClientCert, c.seg[1])
+		return tx.Delete(KindClientCert, c.path.ClientCert)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -197,7 +197,7 @@ func (s *Service) getDocParts(c *call) (int, any, error) {
 func (s *Service) getDocPart(c *call) (int, any, error) {
 	var out *DocumentationPart
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.DocParts[c.seg[4]]; out == nil {
+		if out = a.DocParts[c.path.DocPart]; out == nil {
 			return errDocPart
 		}
 		return nil
@@ -215,7 +215,7 @@ func (s *Service) updateDocPart(c *call) (int, any, error) {
 	}
 	var out *DocumentationPart
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		p := a.DocParts[c.seg[4]]
+		p := a.DocParts[c.path.DocPart]
 		if p == nil {
 			return errDocPart
 		}
@@ -239,10 +239,10 @@ func (s *Service) updateDocPart(c *call) (int, any, error) {
 
 func (s *Service) deleteDocPart(c *call) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.DocParts[c.seg[4]] == nil {
+		if a.DocParts[c.path.DocPart] == nil {
 			return errDocPart
 		}
-		delete(a.DocParts, c.seg[4])
+		delete(a.DocParts, c.path.DocPart)
 		return nil
 	})
 	if err != nil {
@@ -358,7 +358,7 @@ func (s *Service) createDocVersion(c *call) (int, any, error) {
 	}
 	out := DocumentationVersion{Version: in.DocumentationVersion, CreatedDate: s.now().Unix(), Description: in.Description}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -388,10 +388,10 @@ func (s *Service) createDocVersion(c *call) (int, any, error) {
 func (s *Service) getDocVersions(c *call) (int, any, error) {
 	var all []DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindDocVersion, c.seg[1]+"/")
+		recs, err := r.List(KindDocVersion, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -421,10 +421,10 @@ func (s *Service) getDocVersions(c *call) (int, any, error) {
 func (s *Service) getDocVersion(c *call) (int, any, error) {
 	var out DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDocVersion(r, c.seg[1], c.seg[4])
+		d, err := loadDocVersion(r, c.path.API, c.path.DocVersion)
 		if err == nil {
 			out = d.Version
 		}
@@ -443,10 +443,10 @@ func (s *Service) updateDocVersion(c *call) (int, any, error) {
 	}
 	var out DocumentationVersion
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDocVersion(tx, c.seg[1], c.seg[4])
+		d, err := loadDocVersion(tx, c.path.API, c.path.DocVersion)
 		if err != nil {
 			return err
 		}
@@ -457,7 +457,7 @@ func (s *Service) updateDocVersion(c *call) (int, any, error) {
 			d.Version.Description = valueOrEmpty(op)
 		}
 		out = d.Version
-		return putJSON(tx, KindDocVersion, c.seg[1]+"/"+c.seg[4], d)
+		return putJSON(tx, KindDocVersion, c.path.API+"/"+c.path.DocVersion, d)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -467,13 +467,13 @@ func (s *Service) updateDocVersion(c *call) (int, any, error) {
 
 func (s *Service) deleteDocVersion(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadDocVersion(tx, c.seg[1], c.seg[4]); err != nil {
+		if _, err := loadDocVersion(tx, c.path.API, c.path.DocVersion); err != nil {
 			return err
 		}
-		return tx.Delete(KindDocVersion, c.seg[1]+"/"+c.seg[4])
+		return tx.Delete(KindDocVersion, c.path.API+"/"+c.path.DocVersion)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -137,7 +137,7 @@ func (s *Service) getDomains(c *call) (int, any, error) {
 func (s *Service) getDomain(c *call) (int, any, error) {
 	var out DomainName
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		d, err := s.loadDomain(r, c, c.seg[1])
+		d, err := s.loadDomain(r, c, c.path.Domain)
 		if err == nil {
 			out = d.Domain
 		}
@@ -151,10 +151,10 @@ func (s *Service) getDomain(c *call) (int, any, error) {
 
 func (s *Service) deleteDomain(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
-		recs, err := tx.List(KindBasePath, c.seg[1]+"/")
+		recs, err := tx.List(KindBasePath, c.path.Domain+"/")
 		if err != nil {
 			return err
 		}
@@ -163,7 +163,7 @@ func (s *Service) deleteDomain(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return tx.Delete(KindDomain, c.seg[1])
+		return tx.Delete(KindDomain, c.path.Domain)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -183,7 +183,7 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
 		if _, err := loadAPI(tx, c, in.RestAPIID); err != nil {
@@ -194,7 +194,7 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return createJSON(tx, KindBasePath, c.seg[1]+"/"+in.BasePath, BasePathRecord{Domain: c.seg[1], Mapping: in})
+		return createJSON(tx, KindBasePath, c.path.Domain+"/"+in.BasePath, BasePathRecord{Domain: c.path.Domain, Mapping: in})
 	})
 	if err != nil {
 		return 0, nil, err
@@ -205,10 +205,10 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 func (s *Service) getBasePaths(c *call) (int, any, error) {
 	out := []BasePathMapping{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := s.loadDomain(r, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
 			return err
 		}
-		recs, err := r.List(KindBasePath, c.seg[1]+"/")
+		recs, err := r.List(KindBasePath, c.path.Domain+"/")
 		if err != nil {
 			return err
 		}
@@ -228,10 +228,10 @@ func (s *Service) getBasePaths(c *call) (int, any, error) {
 
 func (s *Service) deleteBasePath(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
-		err := tx.Delete(KindBasePath, c.seg[1]+"/"+c.seg[3])
+		err := tx.Delete(KindBasePath, c.path.Domain+"/"+c.path.BasePath)
 		if errors.Is(err, store.ErrNotFound) {
 			return errBasePath
 		}

@@ -73,15 +73,15 @@ func (o *ExportOptions) ParseExportExtensions(v string) {
 // getExport renders the stage's deployment as OpenAPI 3 (oas30) or Swagger
 // 2 (swagger), JSON or YAML by Accept, with the extensions asked for.
 func (s *Service) getExport(c *call) (int, any, error) {
-	kind := c.seg[5]
+	kind := c.path.Export
 	var doc map[string]any
 	var created int64
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		a, err := loadAPI(r, c, c.seg[1])
+		a, err := loadAPI(r, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		st, err := loadStage(r, a.API.ID, c.seg[3])
+		st, err := loadStage(r, a.API.ID, c.path.Stage)
 		if err != nil {
 			return err
 		}

@@ -81,7 +81,7 @@ func validateGatewayResponse(r *GatewayResponse) error {
 }
 
 func (s *Service) gatewayResponseOf(r store.Reader, c *call, t string) (*GatewayResponseRecord, error) {
-	rec, err := r.Get(KindGatewayResponse, c.seg[1]+"/"+t)
+	rec, err := r.Get(KindGatewayResponse, c.path.API+"/"+t)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -100,7 +100,7 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 	if err := decode(c, &in); err != nil {
 		return 0, nil, err
 	}
-	in.ResponseType = c.seg[3]
+	in.ResponseType = c.path.ResponseType
 	in.DefaultResponse = false
 	if in.ResponseParameters == nil {
 		in.ResponseParameters = map[string]string{}
@@ -112,7 +112,7 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -126,12 +126,12 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 }
 
 func (s *Service) getGatewayResponse(c *call) (int, any, error) {
-	out := DefaultGatewayResponse(c.seg[3])
+	out := DefaultGatewayResponse(c.path.ResponseType)
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(r, c, c.seg[3])
+		g, err := s.gatewayResponseOf(r, c, c.path.ResponseType)
 		if g != nil {
 			out = g.Response
 		}
@@ -153,7 +153,7 @@ func (s *Service) getGatewayResponses(c *call) (int, any, error) {
 	sort.Strings(types)
 	out := make([]GatewayResponse, 0, len(types))
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		for _, t := range types {
@@ -186,15 +186,15 @@ func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
 	}
 	var out GatewayResponse
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(tx, c, c.seg[3])
+		g, err := s.gatewayResponseOf(tx, c, c.path.ResponseType)
 		if err != nil {
 			return err
 		}
-		r := DefaultGatewayResponse(c.seg[3])
+		r := DefaultGatewayResponse(c.path.ResponseType)
 		if g != nil {
 			r = g.Response
 		}
@@ -242,18 +242,18 @@ func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
 
 func (s *Service) deleteGatewayResponse(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(tx, c, c.seg[3])
+		g, err := s.gatewayResponseOf(tx, c, c.path.ResponseType)
 		if err != nil {
 			return err
 		}
 		if g == nil {
 			return awserr.NotFoundException.New("Gateway response type not defined on api")
 		}
-		return tx.Delete(KindGatewayResponse, a.API.ID+"/"+c.seg[3])
+		return tx.Delete(KindGatewayResponse, a.API.ID+"/"+c.path.ResponseType)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -33,13 +33,13 @@ func authType(v string) (string, bool) {
 	return u, validAuthTypes[u]
 }
 
-// methodOf finds resource seg[3] and method seg[5].
+// methodOf finds the path's resource and method.
 func methodOf(a *APIRecord, c *call) (*Resource, *Method, error) {
-	r := a.Resources[c.seg[3]]
+	r := a.Resources[c.path.Resource]
 	if r == nil {
 		return nil, nil, errResource
 	}
-	m := r.ResourceMethods[strings.ToUpper(c.seg[5])]
+	m := r.ResourceMethods[strings.ToUpper(c.path.Verb)]
 	if m == nil {
 		return r, nil, errMethod
 	}
@@ -62,7 +62,7 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 	if err := decode(c, &in); err != nil {
 		return 0, nil, err
 	}
-	verb := strings.ToUpper(c.seg[5])
+	verb := strings.ToUpper(c.path.Verb)
 	if !validVerbs[verb] {
 		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
 	}
@@ -80,7 +80,7 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 		if err := checkMethodRefs(a, m); err != nil {
 			return err
 		}
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}
@@ -187,7 +187,7 @@ func (s *Service) deleteMethod(c *call) (int, any, error) {
 		if err != nil {
 			return err
 		}
-		delete(r.ResourceMethods, strings.ToUpper(c.seg[5]))
+		delete(r.ResourceMethods, strings.ToUpper(c.path.Verb))
 		return nil
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Service) putMethodResponse(c *call) (int, any, error) {
 	if err := decode(c, &in); err != nil {
 		return 0, nil, err
 	}
-	in.StatusCode = c.seg[7]
+	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
 	}
@@ -245,7 +245,7 @@ func methodResponses(a *APIRecord, c *call) (map[string]*MethodResponse, string,
 	if err != nil {
 		return nil, "", err
 	}
-	return m.MethodResponses, c.seg[7], nil
+	return m.MethodResponses, c.path.Status, nil
 }
 
 // getResponse and deleteResponse serve the method- and integration-response
@@ -486,7 +486,7 @@ func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
 	if err := decode(c, &in); err != nil {
 		return 0, nil, err
 	}
-	in.StatusCode = c.seg[8]
+	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
 	}
@@ -522,5 +522,5 @@ func integrationResponses(a *APIRecord, c *call) (map[string]*IntegrationRespons
 	if err != nil {
 		return nil, "", err
 	}
-	return ig.IntegrationResponses, c.seg[8], nil
+	return ig.IntegrationResponses, c.path.Status, nil
 }

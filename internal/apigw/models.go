@@ -185,8 +185,8 @@ func (s *Service) getModels(c *call) (int, any, error) {
 func (s *Service) getModel(c *call) (int, any, error) {
 	var out *Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.Models[c.seg[3]]; out == nil {
-			return errModel(c.seg[3])
+		if out = a.Models[c.path.Model]; out == nil {
+			return errModel(c.path.Model)
 		}
 		return nil
 	})
@@ -203,9 +203,9 @@ func (s *Service) updateModel(c *call) (int, any, error) {
 	}
 	var out *Model
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		m := a.Models[c.seg[3]]
+		m := a.Models[c.path.Model]
 		if m == nil {
-			return errModel(c.seg[3])
+			return errModel(c.path.Model)
 		}
 		n := *m
 		for _, op := range ops {
@@ -258,13 +258,13 @@ func modelUse(a *APIRecord, name string) string {
 
 func (s *Service) deleteModel(c *call) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.Models[c.seg[3]] == nil {
-			return errModel(c.seg[3])
+		if a.Models[c.path.Model] == nil {
+			return errModel(c.path.Model)
 		}
-		if use := modelUse(a, c.seg[3]); use != "" {
-			return awserr.ConflictException.Errorf("Cannot delete model '%s', is referenced in method request: %s", c.seg[3], use)
+		if use := modelUse(a, c.path.Model); use != "" {
+			return awserr.ConflictException.Errorf("Cannot delete model '%s', is referenced in method request: %s", c.path.Model, use)
 		}
-		delete(a.Models, c.seg[3])
+		delete(a.Models, c.path.Model)
 		return nil
 	})
 	if err != nil {
@@ -279,9 +279,9 @@ func (s *Service) deleteModel(c *call) (int, any, error) {
 func (s *Service) getModelTemplate(c *call) (int, any, error) {
 	var out string
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		m := a.Models[c.seg[3]]
+		m := a.Models[c.path.Model]
 		if m == nil {
-			return errModel(c.seg[3])
+			return errModel(c.path.Model)
 		}
 		var schema map[string]any
 		if m.Schema == "" || json.Unmarshal([]byte(m.Schema), &schema) != nil {
@@ -399,7 +399,7 @@ func (s *Service) getValidators(c *call) (int, any, error) {
 func (s *Service) getValidator(c *call) (int, any, error) {
 	var out *RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.Validators[c.seg[3]]; out == nil {
+		if out = a.Validators[c.path.Validator]; out == nil {
 			return errValidator
 		}
 		return nil
@@ -417,7 +417,7 @@ func (s *Service) updateValidator(c *call) (int, any, error) {
 	}
 	var out *RequestValidator
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		v := a.Validators[c.seg[3]]
+		v := a.Validators[c.path.Validator]
 		if v == nil {
 			return errValidator
 		}
@@ -447,14 +447,14 @@ func (s *Service) updateValidator(c *call) (int, any, error) {
 
 func (s *Service) deleteValidator(c *call) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.Validators[c.seg[3]] == nil {
+		if a.Validators[c.path.Validator] == nil {
 			return errValidator
 		}
-		delete(a.Validators, c.seg[3])
+		delete(a.Validators, c.path.Validator)
 		// Methods that named it no longer validate, as on AWS.
 		for _, r := range a.Resources {
 			for _, m := range r.ResourceMethods {
-				if m.RequestValidatorID == c.seg[3] {
+				if m.RequestValidatorID == c.path.Validator {
 					m.RequestValidatorID = ""
 				}
 			}

@@ -175,14 +175,14 @@ const KindStageCacheFlush = "apigw/cacheflush"
 // is emptied (its generation moves on).
 func (s *Service) flushStageCache(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+		if _, err := loadStage(tx, a.API.ID, c.path.Stage); err != nil {
 			return err
 		}
-		key := a.API.ID + "/" + c.seg[3]
+		key := a.API.ID + "/" + c.path.Stage
 		var f AuthorizerFlushRecord
 		rec, err := tx.Get(KindStageCacheFlush, key)
 		switch {

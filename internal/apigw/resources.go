@@ -243,7 +243,7 @@ func (s *Service) getResources(c *call) (int, any, error) {
 func (s *Service) getResource(c *call) (int, any, error) {
 	var out *Resource
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}
@@ -265,7 +265,7 @@ func (s *Service) createResource(c *call) (int, any, error) {
 	}
 	var out *Resource
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		parent := a.Resources[c.seg[3]]
+		parent := a.Resources[c.path.Resource]
 		if parent == nil {
 			return errResource
 		}
@@ -286,7 +286,7 @@ func (s *Service) updateResource(c *call) (int, any, error) {
 	}
 	var out *Resource
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil || r.Path == "/" {
 			return errResource
 		}
@@ -330,7 +330,7 @@ func (s *Service) updateResource(c *call) (int, any, error) {
 
 func (s *Service) deleteResource(c *call) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}

@@ -169,7 +169,7 @@ func (s *Service) getRestAPI(c *call) (int, any, error) {
 
 func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,8 @@ var paramKinds = map[string]paramKind{
 type segSpec struct {
 	kind paramKind
 	lit  string
+	// field is where the parameter's canonical value goes in pathIn.
+	field func(*pathIn) *string
 	// check validates and canonicalizes a parameter of a kind defined
 	// outside this file (extParams); nil for the kinds above.
 	check paramCheck
@@ -95,9 +97,9 @@ func r(method, pattern, op string, fn opFunc) route {
 	rt := route{method: method, op: op, fn: fn}
 	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
 		if k, ok := paramKinds[s]; ok {
-			rt.segs = append(rt.segs, segSpec{kind: k})
+			rt.segs = append(rt.segs, segSpec{kind: k, field: paramField(s)})
 		} else if ck, ok := extParams[s]; ok {
-			rt.segs = append(rt.segs, segSpec{kind: pExt, check: ck})
+			rt.segs = append(rt.segs, segSpec{kind: pExt, check: ck, field: paramField(s)})
 		} else {
 			rt.segs = append(rt.segs, segSpec{lit: s})
 		}
@@ -188,11 +190,12 @@ var (
 )
 
 // matchRoute finds the operation for method and the escaped path and
-// returns it with the canonical segments (see the rules above). An unknown
+// returns it with the canonical segments (see the rules above) and the
+// same parameters by name. An unknown
 // path or method is UnknownOperationException; a parameter that cannot
 // name anything is the NotFoundException of its kind, decided before
 // authorization because no such resource can exist.
-func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, error) {
+func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, pathIn, error) {
 	unknown := awserr.UnknownOperation.New("")
 	if method == http.MethodGet && escaped == "/restapis/" {
 		// The one trailing '/' AWS's clients send: GetRestApi with an
@@ -202,15 +205,15 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 		escaped = "/restapis"
 	}
 	if len(escaped) < 2 || escaped[0] != '/' {
-		return nil, nil, unknown
+		return nil, nil, pathIn{}, unknown
 	}
 	raw := strings.SplitN(escaped[1:], "/", maxSegments+1)
 	if len(raw) > maxSegments {
-		return nil, nil, unknown
+		return nil, nil, pathIn{}, unknown
 	}
 	for _, s := range raw {
 		if s == "" {
-			return nil, nil, unknown
+			return nil, nil, pathIn{}, unknown
 		}
 	}
 	for i := range routes {
@@ -230,6 +233,7 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 			continue
 		}
 		seg := make([]string, len(raw))
+		var p pathIn
 		for k, sp := range rt.segs {
 			if sp.kind == literal {
 				seg[k] = sp.lit
@@ -243,13 +247,14 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 				v, err = canonicalParam(sp.kind, raw[k], account)
 			}
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, pathIn{}, err
 			}
 			seg[k] = v
+			*sp.field(&p) = v
 		}
-		return rt, seg, nil
+		return rt, seg, p, nil
 	}
-	return nil, nil, unknown
+	return nil, nil, pathIn{}, unknown
 }
 
 // canonicalParam decodes one escaped path parameter and validates it.

@@ -154,10 +154,9 @@ type call struct {
 	ctx    context.Context
 	caller Caller
 	body   []byte
-	// seg is the routed path in canonical form: the route's literal
-	// segments and its parameters decoded and validated (verbs upper-case,
-	// domain names lower-case), at the positions of the route's pattern.
-	seg []string
+	// path is the routed path's parameters by name, decoded, validated
+	// and canonical (the values the authorization resource names).
+	path pathIn
 }
 
 // ServeHTTP authenticates, routes and runs one control-plane operation.
@@ -183,12 +182,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if m := awsproto.MetaFrom(r.Context()); m != nil {
 		m.Principal = c.caller.ARN
 	}
-	rt, seg, err := matchRoute(r.Method, r.URL.EscapedPath(), r.URL.Query().Get("mode") == "import", c.caller.Account)
+	rt, seg, path, err := matchRoute(r.Method, r.URL.EscapedPath(), r.URL.Query().Get("mode") == "import", c.caller.Account)
 	if err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	c.seg = seg
+	c.path = path
 	awsproto.SetOperation(r.Context(), rt.op)
 	// The resource is built from the routed operation and its validated
 	// parameters, never from the request's path: a path that spells the
@@ -309,7 +308,7 @@ func putJSON(tx store.Tx, kind, key string, v any) error {
 // viewAPI runs fn over the caller's API read-only.
 func (s *Service) viewAPI(c *call, fn func(a *APIRecord) error) error {
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		a, err := loadAPI(r, c, c.seg[1])
+		a, err := loadAPI(r, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -321,7 +320,7 @@ func (s *Service) viewAPI(c *call, fn func(a *APIRecord) error) error {
 // updateAPI runs fn over the caller's API and stores the result.
 func (s *Service) updateAPI(c *call, fn func(tx store.Tx, a *APIRecord) error) error {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}

@@ -66,7 +66,7 @@ func (s *Service) createDeployment(c *call) (int, any, error) {
 	}
 	var out Deployment
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -170,10 +170,10 @@ func validateVariables(v map[string]string) error {
 func (s *Service) getDeployments(c *call) (int, any, error) {
 	var all []Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindDeployment, c.seg[1]+"/")
+		recs, err := r.List(KindDeployment, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -216,10 +216,10 @@ func loadDeployment(r store.Reader, apiID, id string) (*DeploymentRecord, error)
 func (s *Service) getDeployment(c *call) (int, any, error) {
 	var out Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDeployment(r, c.seg[1], c.seg[3])
+		d, err := loadDeployment(r, c.path.API, c.path.Deployment)
 		if err != nil {
 			return err
 		}
@@ -246,24 +246,24 @@ func embedSummary(c *call) bool {
 
 func (s *Service) deleteDeployment(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadDeployment(tx, c.seg[1], c.seg[3]); err != nil {
+		if _, err := loadDeployment(tx, c.path.API, c.path.Deployment); err != nil {
 			return err
 		}
-		stages, err := tx.List(KindStage, c.seg[1]+"/")
+		stages, err := tx.List(KindStage, c.path.API+"/")
 		if err != nil {
 			return err
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.seg[3] ||
-				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.seg[3]) {
+			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.path.Deployment ||
+				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.path.Deployment) {
 				return awserr.BadRequestException.Errorf("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
-		return tx.Delete(KindDeployment, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindDeployment, c.path.API+"/"+c.path.Deployment)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -328,7 +328,7 @@ func (s *Service) createStage(c *call) (int, any, error) {
 		CreatedDate: now, LastUpdatedDate: now}}
 	st.Stage.fixCacheStatus()
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -359,10 +359,10 @@ func (s *Service) getStages(c *call) (int, any, error) {
 	all := []Stage{}
 	dep := c.r.URL.Query().Get("deploymentId")
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindStage, c.seg[1]+"/")
+		recs, err := r.List(KindStage, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -386,10 +386,10 @@ func (s *Service) getStages(c *call) (int, any, error) {
 func (s *Service) getStage(c *call) (int, any, error) {
 	var out Stage
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		st, err := loadStage(r, c.seg[1], c.seg[3])
+		st, err := loadStage(r, c.path.API, c.path.Stage)
 		if err != nil {
 			return err
 		}
@@ -404,13 +404,13 @@ func (s *Service) getStage(c *call) (int, any, error) {
 
 func (s *Service) deleteStage(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, c.seg[1], c.seg[3]); err != nil {
+		if _, err := loadStage(tx, c.path.API, c.path.Stage); err != nil {
 			return err
 		}
-		return tx.Delete(KindStage, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindStage, c.path.API+"/"+c.path.Stage)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -425,10 +425,10 @@ func (s *Service) updateStage(c *call) (int, any, error) {
 	}
 	var out Stage
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		st, err := loadStage(tx, c.seg[1], c.seg[3])
+		st, err := loadStage(tx, c.path.API, c.path.Stage)
 		if err != nil {
 			return err
 		}
@@ -440,7 +440,7 @@ func (s *Service) updateStage(c *call) (int, any, error) {
 		st.Stage.fixCacheStatus()
 		st.Stage.LastUpdatedDate = s.now().Unix()
 		out = st.Stage
-		return putJSON(tx, KindStage, c.seg[1]+"/"+c.seg[3], st)
+		return putJSON(tx, KindStage, c.path.API+"/"+c.path.Stage, st)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -65,7 +65,7 @@ func errTagTarget(a string) error {
 // tagsOf opens the tags of the resource the call's ARN names, lets fn
 // change them (when tx is a Tx) and writes the record back.
 func (s *Service) editTags(c *call, write bool, fn func(tags map[string]string) error) error {
-	raw, _ := url.QueryUnescape(c.seg[1])
+	raw, _ := url.QueryUnescape(c.path.TagARN)
 	a, err := arn.Parse(raw)
 	if err != nil {
 		return errTagTarget(raw)

@@ -113,7 +113,7 @@ func (s *Service) testInvokeMethod(c *call) (int, any, error) {
 			h.Add(k, v)
 		}
 	}
-	res, err := box.t.TestInvoke(c.ctx, d, st, TestInvokeRequest{ResourceID: c.seg[3], Verb: c.seg[5],
+	res, err := box.t.TestInvoke(c.ctx, d, st, TestInvokeRequest{ResourceID: c.path.Resource, Verb: c.path.Verb,
 		PathWithQuery: pq, Body: in.Body, Headers: h})
 	if err != nil {
 		return 0, nil, err

@@ -117,7 +117,7 @@ func (s *Service) getVPCLinks(c *call) (int, any, error) {
 func (s *Service) getVPCLink(c *call) (int, any, error) {
 	var out VPCLink
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		l, err := s.loadVPCLink(r, c, c.seg[1])
+		l, err := s.loadVPCLink(r, c, c.path.VPCLink)
 		if err == nil {
 			out = l.Link
 		}
@@ -136,7 +136,7 @@ func (s *Service) updateVPCLink(c *call) (int, any, error) {
 	}
 	var out VPCLink
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		l, err := s.loadVPCLink(tx, c, c.seg[1])
+		l, err := s.loadVPCLink(tx, c, c.path.VPCLink)
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func (s *Service) updateVPCLink(c *call) (int, any, error) {
 			}
 		}
 		out = l.Link
-		return putJSON(tx, KindVPCLink, c.seg[1], l)
+		return putJSON(tx, KindVPCLink, c.path.VPCLink, l)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -164,10 +164,10 @@ func (s *Service) updateVPCLink(c *call) (int, any, error) {
 
 func (s *Service) deleteVPCLink(c *call) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadVPCLink(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadVPCLink(tx, c, c.path.VPCLink); err != nil {
 			return err
 		}
-		return tx.Delete(KindVPCLink, c.seg[1])
+		return tx.Delete(KindVPCLink, c.path.VPCLink)
 	})
 	if err != nil {
 		return 0, nil, err
