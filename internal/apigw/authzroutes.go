@@ -18,7 +18,7 @@ func authzRoutes() []route {
 		plan = "/usageplans/{usageplan}"
 	)
 	createKey := r(http.MethodPost, "/apikeys", "CreateApiKey", (*Service).createAPIKey)
-	createKey.mode = noImport
+	createKey.mode, createKey.tagging = noImport, true
 	importKeys := r(http.MethodPost, "/apikeys", "ImportApiKeys", (*Service).importAPIKeys)
 	importKeys.mode = withImport
 	return []route{
@@ -40,7 +40,7 @@ func authzRoutes() []route {
 		r(http.MethodGet, key, "GetApiKey", (*Service).getAPIKey),
 		r(http.MethodPatch, key, "UpdateApiKey", (*Service).updateAPIKey),
 		r(http.MethodDelete, key, "DeleteApiKey", (*Service).deleteAPIKey),
-		r(http.MethodPost, "/usageplans", "CreateUsagePlan", (*Service).createUsagePlan),
+		r(http.MethodPost, "/usageplans", "CreateUsagePlan", (*Service).createUsagePlan).withTags(),
 		r(http.MethodGet, "/usageplans", "GetUsagePlans", (*Service).getUsagePlans),
 		r(http.MethodGet, plan, "GetUsagePlan", (*Service).getUsagePlan),
 		r(http.MethodPatch, plan, "UpdateUsagePlan", (*Service).updateUsagePlan),

@@ -17,7 +17,7 @@ var Table = func() pipeline.Table {
 		}
 		seen[rt.op] = true
 		op := pipeline.Operation{Name: rt.op, Actions: []string{"apigateway:" + rt.method}}
-		if taggingOps[rt.op] {
+		if rt.tagging {
 			op.Keys = append(op.Keys, pipeline.TaggingKeys...)
 		}
 		if len(rt.segs) >= 2 && (rt.segs[0].lit == "restapis" || rt.segs[0].lit == "domainnames" ||

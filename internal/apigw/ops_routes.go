@@ -101,7 +101,7 @@ func opsRoutes() []route {
 		stage  = api + "/stages/{stage}"
 	)
 	return []route{
-		r(http.MethodPut, "/tags/{tagarn}", "TagResource", (*Service).tagResource),
+		r(http.MethodPut, "/tags/{tagarn}", "TagResource", (*Service).tagResource).withTags(),
 		r(http.MethodDelete, "/tags/{tagarn}", "UntagResource", (*Service).untagResource),
 		r(http.MethodGet, "/tags/{tagarn}", "GetTags", (*Service).getTags),
 
@@ -126,13 +126,13 @@ func opsRoutes() []route {
 		r(http.MethodPatch, api+"/requestvalidators/{validator}", "UpdateRequestValidator", (*Service).updateValidator),
 		r(http.MethodDelete, api+"/requestvalidators/{validator}", "DeleteRequestValidator", (*Service).deleteValidator),
 
-		r(http.MethodPost, "/clientcertificates", "GenerateClientCertificate", (*Service).generateClientCert),
+		r(http.MethodPost, "/clientcertificates", "GenerateClientCertificate", (*Service).generateClientCert).withTags(),
 		r(http.MethodGet, "/clientcertificates", "GetClientCertificates", (*Service).getClientCerts),
 		r(http.MethodGet, "/clientcertificates/{clientcert}", "GetClientCertificate", (*Service).getClientCert),
 		r(http.MethodPatch, "/clientcertificates/{clientcert}", "UpdateClientCertificate", (*Service).updateClientCert),
 		r(http.MethodDelete, "/clientcertificates/{clientcert}", "DeleteClientCertificate", (*Service).deleteClientCert),
 
-		r(http.MethodPost, "/vpclinks", "CreateVpcLink", (*Service).createVPCLink),
+		r(http.MethodPost, "/vpclinks", "CreateVpcLink", (*Service).createVPCLink).withTags(),
 		r(http.MethodGet, "/vpclinks", "GetVpcLinks", (*Service).getVPCLinks),
 		r(http.MethodGet, "/vpclinks/{vpclink}", "GetVpcLink", (*Service).getVPCLink),
 		r(http.MethodPatch, "/vpclinks/{vpclink}", "UpdateVpcLink", (*Service).updateVPCLink),

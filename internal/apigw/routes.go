@@ -83,6 +83,18 @@ type route struct {
 	// mode: POST /restapis is CreateRestApi without ?mode=import and
 	// ImportRestApi with it.
 	mode importMode
+	// tagging: the operation's input carries "tags", and its
+	// authorization sees aws:RequestTag/<key> and aws:TagKeys (withTags).
+	tagging bool
+}
+
+// withTags marks rt as an operation whose input carries "tags", as AWS's
+// service authorization reference lists for CreateRestApi, CreateStage and
+// CreateDomainName (apigateway:POST on the collection) and gatehouse for
+// the other operations that attach tags.
+func (rt route) withTags() route {
+	rt.tagging = true
+	return rt
 }
 
 type importMode int
@@ -117,7 +129,7 @@ var routes = append(func() []route {
 		dom    = "/domainnames/{domain}"
 	)
 	create := r(http.MethodPost, "/restapis", "CreateRestApi", (*Service).createRestAPI)
-	create.mode = noImport
+	create.mode, create.tagging = noImport, true
 	imp := r(http.MethodPost, "/restapis", "ImportRestApi", (*Service).importRestAPI)
 	imp.mode = withImport
 	return append([]route{
@@ -151,13 +163,13 @@ var routes = append(func() []route {
 		r(http.MethodGet, api+"/deployments", "GetDeployments", (*Service).getDeployments),
 		r(http.MethodGet, api+"/deployments/{deployment}", "GetDeployment", (*Service).getDeployment),
 		r(http.MethodDelete, api+"/deployments/{deployment}", "DeleteDeployment", (*Service).deleteDeployment),
-		r(http.MethodPost, api+"/stages", "CreateStage", (*Service).createStage),
+		r(http.MethodPost, api+"/stages", "CreateStage", (*Service).createStage).withTags(),
 		r(http.MethodGet, api+"/stages", "GetStages", (*Service).getStages),
 		r(http.MethodGet, api+"/stages/{stage}", "GetStage", (*Service).getStage),
 		r(http.MethodPatch, api+"/stages/{stage}", "UpdateStage", (*Service).updateStage),
 		r(http.MethodDelete, api+"/stages/{stage}", "DeleteStage", (*Service).deleteStage),
 		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", "GetExport", (*Service).getExport),
-		r(http.MethodPost, "/domainnames", "CreateDomainName", (*Service).createDomain),
+		r(http.MethodPost, "/domainnames", "CreateDomainName", (*Service).createDomain).withTags(),
 		r(http.MethodGet, "/domainnames", "GetDomainNames", (*Service).getDomains),
 		r(http.MethodGet, dom, "GetDomainName", (*Service).getDomain),
 		r(http.MethodDelete, dom, "DeleteDomainName", (*Service).deleteDomain),

@@ -211,7 +211,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt.op, c.body))); err != nil {
+	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt, c.body))); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
