@@ -147,11 +147,8 @@ func loadAuthorizer(r store.Reader, c *call, apiID, id string) (*AuthorizerRecor
 	return &a, nil
 }
 
-func (s *Service) createAuthorizer(c *call) (int, any, error) {
-	var in LambdaAuthorizer
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createAuthorizer(c *call, req *jsonIn[LambdaAuthorizer]) (int, any, error) {
+	in := req.Body
 	in.ID = newID(6)
 	if err := validateAuthorizer(&in); err != nil {
 		return 0, nil, err
@@ -188,7 +185,7 @@ func (s *Service) createAuthorizer(c *call) (int, any, error) {
 
 func intp(n int) *int { return &n }
 
-func (s *Service) getAuthorizers(c *call) (int, any, error) {
+func (s *Service) getAuthorizers(c *call, in *pageIn) (int, any, error) {
 	var out []LambdaAuthorizer
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -211,7 +208,7 @@ func (s *Service) getAuthorizers(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(in, out)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -221,7 +218,7 @@ func (s *Service) getAuthorizers(c *call) (int, any, error) {
 	return http.StatusOK, listOut[LambdaAuthorizer]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) getAuthorizer(c *call) (int, any, error) {
+func (s *Service) getAuthorizer(c *call, _ *noIn) (int, any, error) {
 	var out *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -237,11 +234,9 @@ func (s *Service) getAuthorizer(c *call) (int, any, error) {
 	return http.StatusOK, out.Authorizer, nil
 }
 
-func (s *Service) updateAuthorizer(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateAuthorizer(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out LambdaAuthorizer
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
@@ -296,7 +291,7 @@ func (s *Service) updateAuthorizer(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteAuthorizer(c *call) (int, any, error) {
+func (s *Service) deleteAuthorizer(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -352,11 +347,8 @@ type AuthorizerTester interface {
 // SetAuthorizerTester installs the data plane's authorizer runner.
 func (s *Service) SetAuthorizerTester(t AuthorizerTester) { s.ext().tester.Store(&t) }
 
-func (s *Service) testInvokeAuthorizer(c *call) (int, any, error) {
-	var in AuthorizerTest
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) testInvokeAuthorizer(c *call, req *jsonIn[AuthorizerTest]) (int, any, error) {
+	in := req.Body
 	var rec *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -392,7 +384,7 @@ type AuthorizerFlushRecord struct {
 }
 
 // flushStageAuthorizersCache is FlushStageAuthorizersCache.
-func (s *Service) flushStageAuthorizersCache(c *call) (int, any, error) {
+func (s *Service) flushStageAuthorizersCache(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {

@@ -106,14 +106,14 @@ func (s *Service) loadOwnClientCert(r store.Reader, c *call, id string) (*Client
 	return cr, nil
 }
 
-func (s *Service) generateClientCert(c *call) (int, any, error) {
-	var in struct {
-		Description string            `json:"description"`
-		Tags        map[string]string `json:"tags"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// generateClientCertBody is the JSON body of generateClientCert.
+type generateClientCertBody struct {
+	Description string            `json:"description"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func (s *Service) generateClientCert(c *call, req *jsonIn[generateClientCertBody]) (int, any, error) {
+	in := req.Body
 	if err := validateTags(in.Tags); err != nil {
 		return 0, nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Service) generateClientCert(c *call) (int, any, error) {
 	return http.StatusCreated, cr.Cert, nil
 }
 
-func (s *Service) getClientCerts(c *call) (int, any, error) {
+func (s *Service) getClientCerts(c *call, in *pageIn) (int, any, error) {
 	var all []ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindClientCert, "")
@@ -156,7 +156,7 @@ func (s *Service) getClientCerts(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -166,7 +166,7 @@ func (s *Service) getClientCerts(c *call) (int, any, error) {
 	return http.StatusOK, listOut[ClientCertificate]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getClientCert(c *call) (int, any, error) {
+func (s *Service) getClientCert(c *call, _ *noIn) (int, any, error) {
 	var out ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		cr, err := s.loadOwnClientCert(r, c, c.path.ClientCert)
@@ -181,11 +181,9 @@ func (s *Service) getClientCert(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateClientCert(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateClientCert(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out ClientCertificate
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		cr, err := s.loadOwnClientCert(tx, c, c.path.ClientCert)
@@ -207,7 +205,7 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteClientCert(c *call) (int, any, error) {
+func (s *Service) deleteClientCert(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadOwnClientCert(tx, c, c.path.ClientCert); err != nil {
 			return err

@@ -54,11 +54,8 @@ type createDomainIn struct {
 	OwnershipVerificationCertificateARN string `json:"ownershipVerificationCertificateArn"`
 }
 
-func (s *Service) createDomain(c *call) (int, any, error) {
-	var in createDomainIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createDomain(c *call, req *jsonIn[createDomainIn]) (int, any, error) {
+	in := req.Body
 	name, ok := CanonicalDomainName(in.DomainName)
 	if !ok {
 		return 0, nil, awserr.BadRequestException.New("Invalid domain name specified")
@@ -113,7 +110,7 @@ func (s *Service) createDomain(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) getDomains(c *call) (int, any, error) {
+func (s *Service) getDomains(c *call, _ *noIn) (int, any, error) {
 	out := []DomainName{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindDomain, "")
@@ -134,7 +131,7 @@ func (s *Service) getDomains(c *call) (int, any, error) {
 	return http.StatusOK, listOut[DomainName]{Item: out}, nil
 }
 
-func (s *Service) getDomain(c *call) (int, any, error) {
+func (s *Service) getDomain(c *call, _ *noIn) (int, any, error) {
 	var out DomainName
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		d, err := s.loadDomain(r, c, c.path.Domain)
@@ -149,7 +146,7 @@ func (s *Service) getDomain(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteDomain(c *call) (int, any, error) {
+func (s *Service) deleteDomain(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
@@ -171,11 +168,8 @@ func (s *Service) deleteDomain(c *call) (int, any, error) {
 	return http.StatusAccepted, nil, nil
 }
 
-func (s *Service) createBasePath(c *call) (int, any, error) {
-	var in BasePathMapping
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createBasePath(c *call, req *jsonIn[BasePathMapping]) (int, any, error) {
+	in := req.Body
 	if in.BasePath == "" {
 		in.BasePath = "(none)"
 	}
@@ -202,7 +196,7 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getBasePaths(c *call) (int, any, error) {
+func (s *Service) getBasePaths(c *call, _ *noIn) (int, any, error) {
 	out := []BasePathMapping{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
@@ -226,7 +220,7 @@ func (s *Service) getBasePaths(c *call) (int, any, error) {
 	return http.StatusOK, listOut[BasePathMapping]{Item: out}, nil
 }
 
-func (s *Service) deleteBasePath(c *call) (int, any, error) {
+func (s *Service) deleteBasePath(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err

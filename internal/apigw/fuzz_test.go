@@ -123,7 +123,7 @@ func FuzzMatchRoute(f *testing.F) {
 		}
 		rt2, seg2, p2, err := matchRoute(method, "/"+strings.Join(seg, "/"), importMode, "000000000000")
 		if err != nil || rt2 != rt || strings.Join(seg2, "/") != strings.Join(seg, "/") || p2 != p {
-			t.Fatalf("%s %s: routed to %s %v, its canonical form to %v %v (%v)", method, path, rt.op, seg, rt2, seg2, err)
+			t.Fatalf("%s %s: routed to %s %v, its canonical form to %v %v (%v)", method, path, rt.h.Name, seg, rt2, seg2, err)
 		}
 	})
 }

@@ -95,11 +95,8 @@ func (s *Service) gatewayResponseOf(r store.Reader, c *call, t string) (*Gateway
 	return &g, nil
 }
 
-func (s *Service) putGatewayResponse(c *call) (int, any, error) {
-	var in GatewayResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (int, any, error) {
+	in := req.Body
 	in.ResponseType = c.path.ResponseType
 	in.DefaultResponse = false
 	if in.ResponseParameters == nil {
@@ -125,7 +122,7 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getGatewayResponse(c *call) (int, any, error) {
+func (s *Service) getGatewayResponse(c *call, _ *noIn) (int, any, error) {
 	out := DefaultGatewayResponse(c.path.ResponseType)
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -145,7 +142,7 @@ func (s *Service) getGatewayResponse(c *call) (int, any, error) {
 
 // getGatewayResponses lists every type, customized or default, as AWS
 // does.
-func (s *Service) getGatewayResponses(c *call) (int, any, error) {
+func (s *Service) getGatewayResponses(c *call, in *pageIn) (int, any, error) {
 	types := make([]string, 0, len(GatewayResponseTypes))
 	for t := range GatewayResponseTypes {
 		types = append(types, t)
@@ -172,18 +169,16 @@ func (s *Service) getGatewayResponses(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(in, out)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[GatewayResponse]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateGatewayResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out GatewayResponse
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
@@ -240,7 +235,7 @@ func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteGatewayResponse(c *call) (int, any, error) {
+func (s *Service) deleteGatewayResponse(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {

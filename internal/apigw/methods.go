@@ -57,11 +57,8 @@ type putMethodIn struct {
 	AuthorizationScopes []string          `json:"authorizationScopes"`
 }
 
-func (s *Service) putMethod(c *call) (int, any, error) {
-	var in putMethodIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putMethod(c *call, req *jsonIn[putMethodIn]) (int, any, error) {
+	in := req.Body
 	verb := strings.ToUpper(c.path.Verb)
 	if !validVerbs[verb] {
 		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
@@ -113,7 +110,7 @@ func validateRequestParameters(p map[string]bool) error {
 	return nil
 }
 
-func (s *Service) getMethod(c *call) (int, any, error) {
+func (s *Service) getMethod(c *call, _ *noIn) (int, any, error) {
 	var out *Method
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -126,11 +123,9 @@ func (s *Service) getMethod(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateMethod(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateMethod(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Method
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -181,7 +176,7 @@ func (s *Service) updateMethod(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteMethod(c *call) (int, any, error) {
+func (s *Service) deleteMethod(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		r, _, err := methodOf(a, c)
 		if err != nil {
@@ -196,11 +191,8 @@ func (s *Service) deleteMethod(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) putMethodResponse(c *call) (int, any, error) {
-	var in MethodResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putMethodResponse(c *call, req *jsonIn[MethodResponse]) (int, any, error) {
+	in := req.Body
 	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
@@ -230,11 +222,11 @@ func validStatus(s string) error {
 	return nil
 }
 
-func (s *Service) getMethodResponse(c *call) (int, any, error) {
+func (s *Service) getMethodResponse(c *call, _ *noIn) (int, any, error) {
 	return getResponse(s, c, methodResponses)
 }
 
-func (s *Service) deleteMethodResponse(c *call) (int, any, error) {
+func (s *Service) deleteMethodResponse(c *call, _ *noIn) (int, any, error) {
 	return deleteResponse(s, c, methodResponses)
 }
 
@@ -333,11 +325,8 @@ func validateIntegration(in *Integration) error {
 	return nil
 }
 
-func (s *Service) putIntegration(c *call) (int, any, error) {
-	var in Integration
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putIntegration(c *call, req *jsonIn[Integration]) (int, any, error) {
+	in := req.Body
 	in.IntegrationResponses = nil
 	if err := validateIntegrationEnums(&in); err != nil {
 		return 0, nil, err
@@ -381,7 +370,7 @@ func integrationOf(a *APIRecord, c *call) (*Method, *Integration, error) {
 	return m, m.MethodIntegration, nil
 }
 
-func (s *Service) getIntegration(c *call) (int, any, error) {
+func (s *Service) getIntegration(c *call, _ *noIn) (int, any, error) {
 	var out *Integration
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, in, err := integrationOf(a, c)
@@ -394,11 +383,9 @@ func (s *Service) getIntegration(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateIntegration(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateIntegration(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Integration
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, in, err := integrationOf(a, c)
@@ -466,7 +453,7 @@ func (s *Service) updateIntegration(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteIntegration(c *call) (int, any, error) {
+func (s *Service) deleteIntegration(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		m, _, err := integrationOf(a, c)
 		if err != nil {
@@ -481,11 +468,8 @@ func (s *Service) deleteIntegration(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
-	var in IntegrationResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putIntegrationResponse(c *call, req *jsonIn[IntegrationResponse]) (int, any, error) {
+	in := req.Body
 	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
@@ -507,11 +491,11 @@ func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getIntegrationResponse(c *call) (int, any, error) {
+func (s *Service) getIntegrationResponse(c *call, _ *noIn) (int, any, error) {
 	return getResponse(s, c, integrationResponses)
 }
 
-func (s *Service) deleteIntegrationResponse(c *call) (int, any, error) {
+func (s *Service) deleteIntegrationResponse(c *call, _ *noIn) (int, any, error) {
 	return deleteResponse(s, c, integrationResponses)
 }
 

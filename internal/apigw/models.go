@@ -127,11 +127,8 @@ type createModelIn struct {
 	ContentType string `json:"contentType"`
 }
 
-func (s *Service) createModel(c *call) (int, any, error) {
-	var in createModelIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createModel(c *call, req *jsonIn[createModelIn]) (int, any, error) {
+	in := req.Body
 	if in.Name == "" {
 		return 0, nil, awserr.BadRequestException.New("Model name must be non-empty")
 	}
@@ -161,7 +158,7 @@ func (s *Service) createModel(c *call) (int, any, error) {
 	return http.StatusCreated, m, nil
 }
 
-func (s *Service) getModels(c *call) (int, any, error) {
+func (s *Service) getModels(c *call, in *pageIn) (int, any, error) {
 	var all []*Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, k := range sortedKeys(a.Models) {
@@ -172,7 +169,7 @@ func (s *Service) getModels(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -182,7 +179,7 @@ func (s *Service) getModels(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*Model]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getModel(c *call) (int, any, error) {
+func (s *Service) getModel(c *call, _ *noIn) (int, any, error) {
 	var out *Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		if out = a.Models[c.path.Model]; out == nil {
@@ -196,11 +193,9 @@ func (s *Service) getModel(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateModel(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateModel(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Model
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		m := a.Models[c.path.Model]
@@ -256,7 +251,7 @@ func modelUse(a *APIRecord, name string) string {
 	return ""
 }
 
-func (s *Service) deleteModel(c *call) (int, any, error) {
+func (s *Service) deleteModel(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if a.Models[c.path.Model] == nil {
 			return errModel(c.path.Model)
@@ -276,7 +271,7 @@ func (s *Service) deleteModel(c *call) (int, any, error) {
 // getModelTemplate generates a mapping template from a model, as the
 // console's "Generate template" does: every property of the schema as
 // "$inputRoot.name", arrays with #foreach.
-func (s *Service) getModelTemplate(c *call) (int, any, error) {
+func (s *Service) getModelTemplate(c *call, _ *noIn) (int, any, error) {
 	var out string
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		m := a.Models[c.path.Model]
@@ -349,11 +344,8 @@ type validatorIn struct {
 	ValidateRequestParameters bool   `json:"validateRequestParameters"`
 }
 
-func (s *Service) createValidator(c *call) (int, any, error) {
-	var in validatorIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createValidator(c *call, req *jsonIn[validatorIn]) (int, any, error) {
+	in := req.Body
 	v := &RequestValidator{ID: newID(6), Name: in.Name, ValidateRequestBody: in.ValidateRequestBody,
 		ValidateRequestParameters: in.ValidateRequestParameters}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -374,7 +366,7 @@ func (s *Service) createValidator(c *call) (int, any, error) {
 	return http.StatusCreated, v, nil
 }
 
-func (s *Service) getValidators(c *call) (int, any, error) {
+func (s *Service) getValidators(c *call, in *pageIn) (int, any, error) {
 	var all []*RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, v := range a.Validators {
@@ -386,7 +378,7 @@ func (s *Service) getValidators(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name+all[i].ID < all[j].Name+all[j].ID })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -396,7 +388,7 @@ func (s *Service) getValidators(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*RequestValidator]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getValidator(c *call) (int, any, error) {
+func (s *Service) getValidator(c *call, _ *noIn) (int, any, error) {
 	var out *RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		if out = a.Validators[c.path.Validator]; out == nil {
@@ -410,11 +402,9 @@ func (s *Service) getValidator(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateValidator(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateValidator(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *RequestValidator
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		v := a.Validators[c.path.Validator]
@@ -445,7 +435,7 @@ func (s *Service) updateValidator(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteValidator(c *call) (int, any, error) {
+func (s *Service) deleteValidator(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if a.Validators[c.path.Validator] == nil {
 			return errValidator

@@ -52,15 +52,15 @@ var sdkTypes = []SdkType{
 		{Name: "ruby.gem-version", FriendlyName: "Ruby Gem Version"}}},
 }
 
-func (s *Service) getSdkTypes(c *call) (int, any, error) {
-	items, pos, err := paging(c, sdkTypes)
+func (s *Service) getSdkTypes(c *call, in *pageIn) (int, any, error) {
+	items, pos, err := paging(in, sdkTypes)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[SdkType]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getSdkType(c *call) (int, any, error) {
+func (s *Service) getSdkType(c *call, _ *noIn) (int, any, error) {
 	for _, t := range sdkTypes {
 		if t.ID == c.path.SDKType {
 			return http.StatusOK, t, nil
@@ -97,7 +97,7 @@ func jsMethodName(path, verb string) string {
 // from path parameters and calling fetch; signing is the caller's
 // (requests to AWS_IAM methods need a SigV4 signer such as
 // pkg/sigv4client or curl --aws-sigv4). The other SDK types are refused.
-func (s *Service) getSdk(c *call) (int, any, error) {
+func (s *Service) getSdk(c *call, _ *noIn) (int, any, error) {
 	known := false
 	for _, t := range sdkTypes {
 		known = known || t.ID == c.path.SDKType

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -47,11 +48,8 @@ type createDeploymentIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createDeployment(c *call) (int, any, error) {
-	var in createDeploymentIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createDeployment(c *call, req *jsonIn[createDeploymentIn]) (int, any, error) {
+	in := req.Body
 	if in.StageName != "" && !stageNameRE.MatchString(in.StageName) {
 		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
@@ -167,7 +165,7 @@ func validateVariables(v map[string]string) error {
 	return nil
 }
 
-func (s *Service) getDeployments(c *call) (int, any, error) {
+func (s *Service) getDeployments(c *call, in *pageIn) (int, any, error) {
 	var all []Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -191,7 +189,7 @@ func (s *Service) getDeployments(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -213,7 +211,7 @@ func loadDeployment(r store.Reader, apiID, id string) (*DeploymentRecord, error)
 	return &d, json.Unmarshal(rec.Value, &d)
 }
 
-func (s *Service) getDeployment(c *call) (int, any, error) {
+func (s *Service) getDeployment(c *call, in *embedIn) (int, any, error) {
 	var out Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -224,7 +222,7 @@ func (s *Service) getDeployment(c *call) (int, any, error) {
 			return err
 		}
 		out = d.Deployment
-		if !embedSummary(c) {
+		if !in.embeds("apisummary") {
 			out.APISummary = nil
 		}
 		return nil
@@ -235,16 +233,7 @@ func (s *Service) getDeployment(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func embedSummary(c *call) bool {
-	for _, e := range c.r.URL.Query()["embed"] {
-		if e == "apisummary" {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Service) deleteDeployment(c *call) (int, any, error) {
+func (s *Service) deleteDeployment(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
@@ -296,11 +285,8 @@ type createStageIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createStage(c *call) (int, any, error) {
-	var in createStageIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createStage(c *call, req *jsonIn[createStageIn]) (int, any, error) {
+	in := req.Body
 	if !stageNameRE.MatchString(in.StageName) {
 		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
@@ -355,9 +341,19 @@ func (s *Service) createStage(c *call) (int, any, error) {
 	return http.StatusCreated, st.Stage, nil
 }
 
-func (s *Service) getStages(c *call) (int, any, error) {
+// getStagesIn is GetStages' input.
+type getStagesIn struct {
+	DeploymentID string // ?deploymentId=
+}
+
+func (in *getStagesIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.DeploymentID = q.Get("deploymentId")
+	return nil
+}
+
+func (s *Service) getStages(c *call, in *getStagesIn) (int, any, error) {
 	all := []Stage{}
-	dep := c.r.URL.Query().Get("deploymentId")
+	dep := in.DeploymentID
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
@@ -383,7 +379,7 @@ func (s *Service) getStages(c *call) (int, any, error) {
 	return http.StatusOK, listOut[Stage]{Item: all}, nil
 }
 
-func (s *Service) getStage(c *call) (int, any, error) {
+func (s *Service) getStage(c *call, _ *noIn) (int, any, error) {
 	var out Stage
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -402,7 +398,7 @@ func (s *Service) getStage(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteStage(c *call) (int, any, error) {
+func (s *Service) deleteStage(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
@@ -418,11 +414,9 @@ func (s *Service) deleteStage(c *call) (int, any, error) {
 	return http.StatusAccepted, nil, nil
 }
 
-func (s *Service) updateStage(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateStage(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out Stage
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {

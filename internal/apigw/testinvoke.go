@@ -65,11 +65,8 @@ type testInvokeOut struct {
 // testInvokeMethod runs the request through the method as the API is now
 // (its draft, not a deployment), in the stage "test-invoke-stage" with
 // the given stage variables, skipping authorization, as AWS does.
-func (s *Service) testInvokeMethod(c *call) (int, any, error) {
-	var in testInvokeIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any, error) {
+	in := req.Body
 	box := s.testInv.Load()
 	if box == nil {
 		return 0, nil, awserr.BadRequestException.New("Test invocation is not available: no data plane is running")

@@ -13,11 +13,9 @@ import (
 
 // The Update* operations Terraform's day-2 use needs (issue #14).
 
-func (s *Service) updateMethodResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateMethodResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *MethodResponse
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -70,11 +68,9 @@ func (s *Service) updateMethodResponse(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) updateIntegrationResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateIntegrationResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *IntegrationResponse
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, ig, err := integrationOf(a, c)
@@ -128,11 +124,9 @@ func (s *Service) updateIntegrationResponse(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDeployment(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDeployment(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out Deployment
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
@@ -160,11 +154,9 @@ func (s *Service) updateDeployment(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDomain(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	// A new truststore is read from S3 before the update (never inside the
 	// store's transaction); the update applies it only if the domain's
 	// mutual TLS is still what it was read against.
@@ -281,7 +273,7 @@ func loadBasePath(r store.Reader, domain, base string) (*BasePathRecord, error) 
 	return &b, json.Unmarshal(rec.Value, &b)
 }
 
-func (s *Service) getBasePath(c *call) (int, any, error) {
+func (s *Service) getBasePath(c *call, _ *noIn) (int, any, error) {
 	var out BasePathMapping
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
@@ -299,11 +291,9 @@ func (s *Service) getBasePath(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateBasePath(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateBasePath(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out BasePathMapping
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {

@@ -16,9 +16,10 @@ import (
 // handlers (pipeline.Handlers, doc/architecture.md): the table is the only
 // place their code names an operation.
 var typedServices = map[string]string{
-	"internal/ssm": server.SurfaceSSM,
-	"internal/ecr": server.SurfaceECR,
-	"internal/sts": server.SurfaceSTS,
+	"internal/ssm":   server.SurfaceSSM,
+	"internal/ecr":   server.SurfaceECR,
+	"internal/sts":   server.SurfaceSTS,
+	"internal/apigw": server.SurfaceAPIGateway,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation
