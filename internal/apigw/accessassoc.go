@@ -65,16 +65,16 @@ func assocARN(region, account, domain, vpce string) string {
 		Resource: "/domainnameaccessassociations/domainname/" + domain + "/vpcesource/" + vpce}.String()
 }
 
-func (s *Service) createAccessAssoc(c *call) (int, any, error) {
-	var in struct {
-		DomainNameARN               string            `json:"domainNameArn"`
-		AccessAssociationSourceType string            `json:"accessAssociationSourceType"`
-		AccessAssociationSource     string            `json:"accessAssociationSource"`
-		Tags                        map[string]string `json:"tags"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createAccessAssocBody is the JSON body of createAccessAssoc.
+type createAccessAssocBody struct {
+	DomainNameARN               string            `json:"domainNameArn"`
+	AccessAssociationSourceType string            `json:"accessAssociationSourceType"`
+	AccessAssociationSource     string            `json:"accessAssociationSource"`
+	Tags                        map[string]string `json:"tags"`
+}
+
+func (s *Service) createAccessAssoc(c *call, req *jsonIn[createAccessAssocBody]) (int, any, error) {
+	in := req.Body
 	if in.AccessAssociationSourceType != "VPCE" {
 		return 0, nil, validationEnum("createDomainNameAccessAssociationInput.accessAssociationSourceType", in.AccessAssociationSourceType, "[VPCE]")
 	}
@@ -123,8 +123,20 @@ func (s *Service) createAccessAssoc(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) getAccessAssocs(c *call) (int, any, error) {
-	owner := c.r.URL.Query().Get("resourceOwner")
+// getAccessAssocsIn is GetDomainNameAccessAssociations' input.
+type getAccessAssocsIn struct {
+	pageIn
+	ResourceOwner string // ?resourceOwner=
+}
+
+func (in *getAccessAssocsIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, nil, b)
+	in.ResourceOwner = q.Get("resourceOwner")
+	return nil
+}
+
+func (s *Service) getAccessAssocs(c *call, in *getAccessAssocsIn) (int, any, error) {
+	owner := in.ResourceOwner
 	if owner == "" {
 		owner = "SELF"
 	}
@@ -155,7 +167,7 @@ func (s *Service) getAccessAssocs(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ARN < all[j].ARN })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(&in.pageIn, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -210,8 +222,8 @@ func (s *Service) removeAccessAssoc(c *call, arnStr string, may func(a *AccessAs
 }
 
 // deleteAccessAssoc: the account that made the association deletes it.
-func (s *Service) deleteAccessAssoc(c *call) (int, any, error) {
-	raw, _ := url.QueryUnescape(c.seg[1])
+func (s *Service) deleteAccessAssoc(c *call, _ *noIn) (int, any, error) {
+	raw, _ := url.QueryUnescape(c.path.AssocARN)
 	err := s.removeAccessAssoc(c, raw, func(a *AccessAssocRecord) bool { return a.Account == c.caller.Account })
 	if err != nil {
 		return 0, nil, err
@@ -221,9 +233,20 @@ func (s *Service) deleteAccessAssoc(c *call) (int, any, error) {
 
 // rejectAccessAssoc: the domain name's owner rejects another account's
 // association with it.
-func (s *Service) rejectAccessAssoc(c *call) (int, any, error) {
-	q := c.r.URL.Query()
-	assoc, domainARN := q.Get("domainNameAccessAssociationArn"), q.Get("domainNameArn")
+// rejectAccessAssocIn is RejectDomainNameAccessAssociation's input.
+type rejectAccessAssocIn struct {
+	AssocARN  string // ?domainNameAccessAssociationArn=
+	DomainARN string // ?domainNameArn=
+}
+
+func (in *rejectAccessAssocIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.AssocARN = q.Get("domainNameAccessAssociationArn")
+	in.DomainARN = q.Get("domainNameArn")
+	return nil
+}
+
+func (s *Service) rejectAccessAssoc(c *call, in *rejectAccessAssocIn) (int, any, error) {
+	assoc, domainARN := in.AssocARN, in.DomainARN
 	if assoc == "" || domainARN == "" {
 		return 0, nil, awserr.BadRequestException.New("domainNameAccessAssociationArn and domainNameArn must be specified")
 	}

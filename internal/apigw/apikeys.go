@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -219,11 +220,8 @@ func (s *Service) createKey(tx store.Tx, c *call, k APIKey) error {
 	return createJSON(tx, KindAPIKey, k.ID, APIKeyRecord{Key: k, Account: c.caller.Account, Region: c.caller.Region})
 }
 
-func (s *Service) createAPIKey(c *call) (int, any, error) {
-	var in createAPIKeyIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createAPIKey(c *call, req *jsonIn[createAPIKeyIn]) (int, any, error) {
+	in := req.Body
 	now := s.now().Unix()
 	k := APIKey{ID: newID(10), Value: in.Value, Name: in.Name, CustomerID: in.CustomerID, Description: in.Description,
 		Enabled: in.Enabled, CreatedDate: now, LastUpdatedDate: now, StageKeys: []string{}, Tags: in.Tags}
@@ -247,8 +245,23 @@ func (s *Service) createAPIKey(c *call) (int, any, error) {
 	return http.StatusCreated, k, nil
 }
 
-func (s *Service) getAPIKeys(c *call) (int, any, error) {
-	q := c.r.URL.Query()
+// getAPIKeysIn is GetApiKeys' input.
+type getAPIKeysIn struct {
+	pageIn
+	Name          string // ?name=
+	CustomerID    string // ?customerId=
+	IncludeValues string // ?includeValues=
+}
+
+func (in *getAPIKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, nil, b)
+	in.Name = q.Get("name")
+	in.CustomerID = q.Get("customerId")
+	in.IncludeValues = q.Get("includeValues")
+	return nil
+}
+
+func (s *Service) getAPIKeys(c *call, in *getAPIKeysIn) (int, any, error) {
 	var keys []*APIKeyRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -260,51 +273,59 @@ func (s *Service) getAPIKeys(c *call) (int, any, error) {
 	}
 	out := []APIKey{}
 	for _, k := range keys {
-		if n := q.Get("name"); n != "" && !strings.HasPrefix(k.Key.Name, n) {
+		if n := in.Name; n != "" && !strings.HasPrefix(k.Key.Name, n) {
 			continue
 		}
-		if cid := q.Get("customerId"); cid != "" && k.Key.CustomerID != cid {
+		if cid := in.CustomerID; cid != "" && k.Key.CustomerID != cid {
 			continue
 		}
 		v := k.Key
-		if q.Get("includeValues") != "true" {
+		if in.IncludeValues != "true" {
 			v.Value = ""
 		}
 		out = append(out, v)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[APIKey]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) getAPIKey(c *call) (int, any, error) {
+// getAPIKeyIn is GetApiKey's input.
+type getAPIKeyIn struct {
+	IncludeValue string // ?includeValue=
+}
+
+func (in *getAPIKeyIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.IncludeValue = q.Get("includeValue")
+	return nil
+}
+
+func (s *Service) getAPIKey(c *call, in *getAPIKeyIn) (int, any, error) {
 	var k *APIKeyRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		k, err = loadKey(r, c, c.seg[1])
+		k, err = loadKey(r, c, c.path.APIKey)
 		return err
 	})
 	if err != nil {
 		return 0, nil, err
 	}
 	out := k.Key
-	if c.r.URL.Query().Get("includeValue") != "true" {
+	if in.IncludeValue != "true" {
 		out.Value = ""
 	}
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateAPIKey(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateAPIKey(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out APIKey
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		k, err := loadKey(tx, c, c.seg[1])
+		k, err := loadKey(tx, c, c.path.APIKey)
 		if err != nil {
 			return err
 		}
@@ -350,9 +371,9 @@ func (s *Service) updateAPIKey(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteAPIKey(c *call) (int, any, error) {
+func (s *Service) deleteAPIKey(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadKey(tx, c, c.seg[1]); err != nil {
+		if _, err := loadKey(tx, c, c.path.APIKey); err != nil {
 			return err
 		}
 		// The key leaves every usage plan with it.
@@ -361,13 +382,13 @@ func (s *Service) deleteAPIKey(c *call) (int, any, error) {
 			return err
 		}
 		for _, pk := range pks {
-			if pk.KeyID == c.seg[1] {
+			if pk.KeyID == c.path.APIKey {
 				if err := tx.Delete(KindUsagePlanKey, pk.PlanID+"/"+pk.KeyID); err != nil {
 					return err
 				}
 			}
 		}
-		return tx.Delete(KindAPIKey, c.seg[1])
+		return tx.Delete(KindAPIKey, c.path.APIKey)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -377,13 +398,24 @@ func (s *Service) deleteAPIKey(c *call) (int, any, error) {
 
 // importAPIKeys reads AWS's API key CSV (a header row naming the columns
 // Name, Key, Description, Enabled, UsagePlanIds, any order, Key required).
-func (s *Service) importAPIKeys(c *call) (int, any, error) {
-	q := c.r.URL.Query()
-	if f := q.Get("format"); f != "csv" {
+// importAPIKeysIn is ImportApiKeys' input: the CSV file and its query.
+type importAPIKeysIn struct {
+	Format         string // ?format=
+	FailOnWarnings string // ?failonwarnings=
+	Body           []byte // the API key file
+}
+
+func (in *importAPIKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.Format, in.FailOnWarnings, in.Body = q.Get("format"), q.Get("failonwarnings"), b
+	return nil
+}
+
+func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) {
+	if f := in.Format; f != "csv" {
 		return 0, nil, awserr.BadRequestException.Errorf("Invalid format specified: %s. Only csv is supported", echo(f))
 	}
-	failOnWarnings := q.Get("failonwarnings") == "true"
-	rd := csv.NewReader(strings.NewReader(string(c.body)))
+	failOnWarnings := in.FailOnWarnings == "true"
+	rd := csv.NewReader(strings.NewReader(string(in.Body)))
 	rd.FieldsPerRecord = -1
 	rd.TrimLeadingSpace = true
 	header, err := rd.Read()
@@ -514,11 +546,8 @@ func checkStages(r store.Reader, c *call, p *UsagePlan) error {
 	return nil
 }
 
-func (s *Service) createUsagePlan(c *call) (int, any, error) {
-	var in UsagePlan
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createUsagePlan(c *call, req *jsonIn[UsagePlan]) (int, any, error) {
+	in := req.Body
 	in.ID = newID(6)
 	if in.APIStages == nil {
 		in.APIStages = []APIStage{}
@@ -538,8 +567,20 @@ func (s *Service) createUsagePlan(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getUsagePlans(c *call) (int, any, error) {
-	keyID := c.r.URL.Query().Get("keyId")
+// getUsagePlansIn is GetUsagePlans' input.
+type getUsagePlansIn struct {
+	pageIn
+	KeyID string // ?keyId=
+}
+
+func (in *getUsagePlansIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, nil, b)
+	in.KeyID = q.Get("keyId")
+	return nil
+}
+
+func (s *Service) getUsagePlans(c *call, in *getUsagePlansIn) (int, any, error) {
+	keyID := in.KeyID
 	var plans []*UsagePlanRecord
 	member := map[string]bool{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -570,18 +611,18 @@ func (s *Service) getUsagePlans(c *call) (int, any, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[UsagePlan]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) getUsagePlan(c *call) (int, any, error) {
+func (s *Service) getUsagePlan(c *call, _ *noIn) (int, any, error) {
 	var p *UsagePlanRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		p, err = loadPlan(r, c, c.seg[1])
+		p, err = loadPlan(r, c, c.path.UsagePlan)
 		return err
 	})
 	if err != nil {
@@ -734,14 +775,12 @@ func patchPlan(p *UsagePlan, op PatchOp) error {
 	return err
 }
 
-func (s *Service) updateUsagePlan(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateUsagePlan(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out UsagePlan
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		p, err := loadPlan(tx, c, c.seg[1])
+		p, err := loadPlan(tx, c, c.path.UsagePlan)
 		if err != nil {
 			return err
 		}
@@ -765,12 +804,12 @@ func (s *Service) updateUsagePlan(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteUsagePlan(c *call) (int, any, error) {
+func (s *Service) deleteUsagePlan(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadPlan(tx, c, c.seg[1]); err != nil {
+		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		pks, err := tx.List(KindUsagePlanKey, c.seg[1]+"/")
+		pks, err := tx.List(KindUsagePlanKey, c.path.UsagePlan+"/")
 		if err != nil {
 			return err
 		}
@@ -779,7 +818,7 @@ func (s *Service) deleteUsagePlan(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return tx.Delete(KindUsagePlan, c.seg[1])
+		return tx.Delete(KindUsagePlan, c.path.UsagePlan)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -828,14 +867,14 @@ func (s *Service) attachKey(tx store.Tx, c *call, planID, keyID string) (UsagePl
 	return UsagePlanKey{ID: keyID, Type: "API_KEY", Value: k.Key.Value, Name: k.Key.Name}, nil
 }
 
-func (s *Service) createUsagePlanKey(c *call) (int, any, error) {
-	var in struct {
-		KeyID   string `json:"keyId"`
-		KeyType string `json:"keyType"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createUsagePlanKeyBody is the JSON body of createUsagePlanKey.
+type createUsagePlanKeyBody struct {
+	KeyID   string `json:"keyId"`
+	KeyType string `json:"keyType"`
+}
+
+func (s *Service) createUsagePlanKey(c *call, req *jsonIn[createUsagePlanKeyBody]) (int, any, error) {
+	in := req.Body
 	if in.KeyType != "API_KEY" {
 		return 0, nil, awserr.BadRequestException.Errorf("Invalid key type specified: %s. Valid options are API_KEY", echo(in.KeyType))
 	}
@@ -845,7 +884,7 @@ func (s *Service) createUsagePlanKey(c *call) (int, any, error) {
 	var out UsagePlanKey
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		var err error
-		out, err = s.attachKey(tx, c, c.seg[1], in.KeyID)
+		out, err = s.attachKey(tx, c, c.path.UsagePlan, in.KeyID)
 		return err
 	})
 	if err != nil {
@@ -855,10 +894,10 @@ func (s *Service) createUsagePlanKey(c *call) (int, any, error) {
 }
 
 func (s *Service) planKeys(r store.Reader, c *call) ([]UsagePlanKey, error) {
-	if _, err := loadPlan(r, c, c.seg[1]); err != nil {
+	if _, err := loadPlan(r, c, c.path.UsagePlan); err != nil {
 		return nil, err
 	}
-	pks, err := listRegional(r, c, KindUsagePlanKey, c.seg[1]+"/", planKeyAcct)
+	pks, err := listRegional(r, c, KindUsagePlanKey, c.path.UsagePlan+"/", planKeyAcct)
 	if err != nil {
 		return nil, err
 	}
@@ -873,7 +912,19 @@ func (s *Service) planKeys(r store.Reader, c *call) ([]UsagePlanKey, error) {
 	return out, nil
 }
 
-func (s *Service) getUsagePlanKeys(c *call) (int, any, error) {
+// getUsagePlanKeysIn is GetUsagePlanKeys' input.
+type getUsagePlanKeysIn struct {
+	pageIn
+	Name string // ?name=
+}
+
+func (in *getUsagePlanKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, nil, b)
+	in.Name = q.Get("name")
+	return nil
+}
+
+func (s *Service) getUsagePlanKeys(c *call, in *getUsagePlanKeysIn) (int, any, error) {
 	var keys []UsagePlanKey
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -885,19 +936,19 @@ func (s *Service) getUsagePlanKeys(c *call) (int, any, error) {
 	}
 	out := []UsagePlanKey{}
 	for _, k := range keys {
-		if n := c.r.URL.Query().Get("name"); n == "" || strings.HasPrefix(k.Name, n) {
+		if n := in.Name; n == "" || strings.HasPrefix(k.Name, n) {
 			out = append(out, k)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[UsagePlanKey]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) getUsagePlanKey(c *call) (int, any, error) {
+func (s *Service) getUsagePlanKey(c *call, _ *noIn) (int, any, error) {
 	var keys []UsagePlanKey
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -908,19 +959,19 @@ func (s *Service) getUsagePlanKey(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, k := range keys {
-		if k.ID == c.seg[3] {
+		if k.ID == c.path.APIKey {
 			return http.StatusOK, k, nil
 		}
 	}
 	return 0, nil, awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 }
 
-func (s *Service) deleteUsagePlanKey(c *call) (int, any, error) {
+func (s *Service) deleteUsagePlanKey(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadPlan(tx, c, c.seg[1]); err != nil {
+		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		err := tx.Delete(KindUsagePlanKey, c.seg[1]+"/"+c.seg[3])
+		err := tx.Delete(KindUsagePlanKey, c.path.UsagePlan+"/"+c.path.APIKey)
 		if errors.Is(err, store.ErrNotFound) {
 			return awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 		}
@@ -959,7 +1010,7 @@ func (s *Service) usage(c *call, keyFilter, start, end string) (*Usage, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &Usage{UsagePlanID: c.seg[1], StartDate: start, EndDate: end, Items: map[string][][]int{}}
+	out := &Usage{UsagePlanID: c.path.UsagePlan, StartDate: start, EndDate: end, Items: map[string][][]int{}}
 	var uc UsageCounter
 	if p := s.ext().usage.Load(); p != nil {
 		uc = *p
@@ -970,7 +1021,7 @@ func (s *Service) usage(c *call, keyFilter, start, end string) (*Usage, error) {
 		}
 		days, remaining := map[string]int64{}, int64(-1)
 		if uc != nil {
-			days, remaining = uc.Usage(c.seg[1], k.ID)
+			days, remaining = uc.Usage(c.path.UsagePlan, k.ID)
 		}
 		var rows [][]int
 		for d := from; !d.After(to); d = d.Add(24 * time.Hour) {
@@ -981,9 +1032,22 @@ func (s *Service) usage(c *call, keyFilter, start, end string) (*Usage, error) {
 	return out, nil
 }
 
-func (s *Service) getUsage(c *call) (int, any, error) {
-	q := c.r.URL.Query()
-	u, err := s.usage(c, q.Get("keyId"), q.Get("startDate"), q.Get("endDate"))
+// getUsageIn is GetUsage's input.
+type getUsageIn struct {
+	KeyID     string // ?keyId=
+	StartDate string // ?startDate=
+	EndDate   string // ?endDate=
+}
+
+func (in *getUsageIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.KeyID = q.Get("keyId")
+	in.StartDate = q.Get("startDate")
+	in.EndDate = q.Get("endDate")
+	return nil
+}
+
+func (s *Service) getUsage(c *call, in *getUsageIn) (int, any, error) {
+	u, err := s.usage(c, in.KeyID, in.StartDate, in.EndDate)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -992,18 +1056,16 @@ func (s *Service) getUsage(c *call) (int, any, error) {
 
 // updateUsage grants a key more (or fewer) requests in the current quota
 // period: {"op":"replace","path":"/remaining","value":"N"}.
-func (s *Service) updateUsage(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateUsage(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var plan *UsagePlanRecord
 	_, err = s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
-		if plan, err = loadPlan(r, c, c.seg[1]); err != nil {
+		if plan, err = loadPlan(r, c, c.path.UsagePlan); err != nil {
 			return err
 		}
-		if _, err := r.Get(KindUsagePlanKey, c.seg[1]+"/"+c.seg[3]); err != nil {
+		if _, err := r.Get(KindUsagePlanKey, c.path.UsagePlan+"/"+c.path.APIKey); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 			}
@@ -1026,11 +1088,11 @@ func (s *Service) updateUsage(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 		if p := s.ext().usage.Load(); p != nil {
-			(*p).SetRemaining(c.seg[1], c.seg[3], int64(n))
+			(*p).SetRemaining(c.path.UsagePlan, c.path.APIKey, int64(n))
 		}
 	}
 	today := s.now().UTC().Format("2006-01-02")
-	u, err := s.usage(c, c.seg[3], today, today)
+	u, err := s.usage(c, c.path.APIKey, today, today)
 	if err != nil {
 		return 0, nil, err
 	}

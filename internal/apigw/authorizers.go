@@ -147,11 +147,8 @@ func loadAuthorizer(r store.Reader, c *call, apiID, id string) (*AuthorizerRecor
 	return &a, nil
 }
 
-func (s *Service) createAuthorizer(c *call) (int, any, error) {
-	var in LambdaAuthorizer
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createAuthorizer(c *call, req *jsonIn[LambdaAuthorizer]) (int, any, error) {
+	in := req.Body
 	in.ID = newID(6)
 	if err := validateAuthorizer(&in); err != nil {
 		return 0, nil, err
@@ -160,7 +157,7 @@ func (s *Service) createAuthorizer(c *call) (int, any, error) {
 		in.AuthorizerResultTTLInSeconds = intp(DefaultAuthorizerTTL)
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -188,7 +185,7 @@ func (s *Service) createAuthorizer(c *call) (int, any, error) {
 
 func intp(n int) *int { return &n }
 
-func (s *Service) getAuthorizers(c *call) (int, any, error) {
+func (s *Service) getAuthorizers(c *call, in *pageIn) (int, any, error) {
 	var out []LambdaAuthorizer
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -211,7 +208,7 @@ func (s *Service) getAuthorizers(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(in, out)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -221,14 +218,14 @@ func (s *Service) getAuthorizers(c *call) (int, any, error) {
 	return http.StatusOK, listOut[LambdaAuthorizer]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) getAuthorizer(c *call) (int, any, error) {
+func (s *Service) getAuthorizer(c *call, _ *noIn) (int, any, error) {
 	var out *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		var err error
-		out, err = loadAuthorizer(r, c, c.seg[1], c.seg[3])
+		out, err = loadAuthorizer(r, c, c.path.API, c.path.Authorizer)
 		return err
 	})
 	if err != nil {
@@ -237,17 +234,15 @@ func (s *Service) getAuthorizer(c *call) (int, any, error) {
 	return http.StatusOK, out.Authorizer, nil
 }
 
-func (s *Service) updateAuthorizer(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateAuthorizer(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out LambdaAuthorizer
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		rec, err := loadAuthorizer(tx, c, c.seg[1], c.seg[3])
+		rec, err := loadAuthorizer(tx, c, c.path.API, c.path.Authorizer)
 		if err != nil {
 			return err
 		}
@@ -296,13 +291,13 @@ func (s *Service) updateAuthorizer(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteAuthorizer(c *call) (int, any, error) {
+func (s *Service) deleteAuthorizer(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		rec, err := loadAuthorizer(tx, c, c.seg[1], c.seg[3])
+		rec, err := loadAuthorizer(tx, c, c.path.API, c.path.Authorizer)
 		if err != nil {
 			return err
 		}
@@ -314,7 +309,7 @@ func (s *Service) deleteAuthorizer(c *call) (int, any, error) {
 				}
 			}
 		}
-		return tx.Delete(KindAuthorizer, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindAuthorizer, c.path.API+"/"+c.path.Authorizer)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -352,18 +347,15 @@ type AuthorizerTester interface {
 // SetAuthorizerTester installs the data plane's authorizer runner.
 func (s *Service) SetAuthorizerTester(t AuthorizerTester) { s.ext().tester.Store(&t) }
 
-func (s *Service) testInvokeAuthorizer(c *call) (int, any, error) {
-	var in AuthorizerTest
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) testInvokeAuthorizer(c *call, req *jsonIn[AuthorizerTest]) (int, any, error) {
+	in := req.Body
 	var rec *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		var err error
-		rec, err = loadAuthorizer(r, c, c.seg[1], c.seg[3])
+		rec, err = loadAuthorizer(r, c, c.path.API, c.path.Authorizer)
 		return err
 	})
 	if err != nil {
@@ -392,16 +384,16 @@ type AuthorizerFlushRecord struct {
 }
 
 // flushStageAuthorizersCache is FlushStageAuthorizersCache.
-func (s *Service) flushStageAuthorizersCache(c *call) (int, any, error) {
+func (s *Service) flushStageAuthorizersCache(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+		if _, err := loadStage(tx, a.API.ID, c.path.Stage); err != nil {
 			return err
 		}
-		key := a.API.ID + "/" + c.seg[3]
+		key := a.API.ID + "/" + c.path.Stage
 		var f AuthorizerFlushRecord
 		rec, err := tx.Get(KindAuthorizerFlush, key)
 		switch {

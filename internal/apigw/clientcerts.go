@@ -106,14 +106,14 @@ func (s *Service) loadOwnClientCert(r store.Reader, c *call, id string) (*Client
 	return cr, nil
 }
 
-func (s *Service) generateClientCert(c *call) (int, any, error) {
-	var in struct {
-		Description string            `json:"description"`
-		Tags        map[string]string `json:"tags"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// generateClientCertBody is the JSON body of generateClientCert.
+type generateClientCertBody struct {
+	Description string            `json:"description"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func (s *Service) generateClientCert(c *call, req *jsonIn[generateClientCertBody]) (int, any, error) {
+	in := req.Body
 	if err := validateTags(in.Tags); err != nil {
 		return 0, nil, err
 	}
@@ -137,7 +137,7 @@ func (s *Service) generateClientCert(c *call) (int, any, error) {
 	return http.StatusCreated, cr.Cert, nil
 }
 
-func (s *Service) getClientCerts(c *call) (int, any, error) {
+func (s *Service) getClientCerts(c *call, in *pageIn) (int, any, error) {
 	var all []ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindClientCert, "")
@@ -156,7 +156,7 @@ func (s *Service) getClientCerts(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -166,10 +166,10 @@ func (s *Service) getClientCerts(c *call) (int, any, error) {
 	return http.StatusOK, listOut[ClientCertificate]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getClientCert(c *call) (int, any, error) {
+func (s *Service) getClientCert(c *call, _ *noIn) (int, any, error) {
 	var out ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		cr, err := s.loadOwnClientCert(r, c, c.seg[1])
+		cr, err := s.loadOwnClientCert(r, c, c.path.ClientCert)
 		if err == nil {
 			out = cr.Cert
 		}
@@ -181,14 +181,12 @@ func (s *Service) getClientCert(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateClientCert(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateClientCert(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out ClientCertificate
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		cr, err := s.loadOwnClientCert(tx, c, c.seg[1])
+		cr, err := s.loadOwnClientCert(tx, c, c.path.ClientCert)
 		if err != nil {
 			return err
 		}
@@ -199,7 +197,7 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 			cr.Cert.Description = valueOrEmpty(op)
 		}
 		out = cr.Cert
-		return putJSON(tx, KindClientCert, c.seg[1], cr)
+		return putJSON(tx, KindClientCert, c.path.ClientCert, cr)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -207,9 +205,9 @@ func (s *Service) updateClientCert(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteClientCert(c *call) (int, any, error) {
+func (s *Service) deleteClientCert(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadOwnClientCert(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadOwnClientCert(tx, c, c.path.ClientCert); err != nil {
 			return err
 		}
 		// A stage still presenting it keeps AWS from deleting it.
@@ -219,11 +217,11 @@ func (s *Service) deleteClientCert(c *call) (int, any, error) {
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if json.Unmarshal(rec.Value, &st) == nil && st.Stage.ClientCertificateID == c.seg[1] {
-				return awserr.BadRequestException.Errorf("Cannot delete client certificate %s: it is in use by stage %s", c.seg[1], st.Stage.StageName)
+			if json.Unmarshal(rec.Value, &st) == nil && st.Stage.ClientCertificateID == c.path.ClientCert {
+				return awserr.BadRequestException.Errorf("Cannot delete client certificate %s: it is in use by stage %s", c.path.ClientCert, st.Stage.StageName)
 			}
 		}
-		return tx.Delete(KindClientCert, c.seg[1])
+		return tx.Delete(KindClientCert, c.path.ClientCert)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -10,20 +10,12 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-// taggingOps are the operations whose input carries "tags": their
-// authorization sees aws:RequestTag/<key> and aws:TagKeys, as AWS's
-// service authorization reference lists for CreateRestApi, CreateStage and
-// CreateDomainName (apigateway:POST on the collection).
-var taggingOps = map[string]bool{"CreateRestApi": true, "CreateStage": true, "CreateDomainName": true,
-	"CreateApiKey": true, "CreateUsagePlan": true,
-	"TagResource": true, "GenerateClientCertificate": true, "CreateVpcLink": true}
-
-// operationKeys returns the condition keys operation op adds, read from
-// its body; nil when it adds none. A body that is not the operation's JSON
+// operationKeys returns the condition keys the routed operation adds, read
+// from its body; nil when it adds none (only a tagging route adds any). A body that is not the operation's JSON
 // adds none: the operation itself then refuses it, after authorization,
 // with its own validation error, as AWS does.
-func operationKeys(op string, body []byte) func(*policy.Context) {
-	if !taggingOps[op] || len(body) == 0 {
+func operationKeys(rt *route, body []byte) func(*policy.Context) {
+	if !rt.tagging || len(body) == 0 {
 		return nil
 	}
 	var in struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -131,14 +132,14 @@ func addDocPart(a *APIRecord, loc DocumentationPartLocation, props string) (*Doc
 	return p, nil
 }
 
-func (s *Service) createDocPart(c *call) (int, any, error) {
-	var in struct {
-		Location   *DocumentationPartLocation `json:"location"`
-		Properties *string                    `json:"properties"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createDocPartBody is the JSON body of createDocPart.
+type createDocPartBody struct {
+	Location   *DocumentationPartLocation `json:"location"`
+	Properties *string                    `json:"properties"`
+}
+
+func (s *Service) createDocPart(c *call, req *jsonIn[createDocPartBody]) (int, any, error) {
+	in := req.Body
 	if in.Location == nil || in.Properties == nil {
 		return 0, nil, awserr.BadRequestException.New("Location and properties must be specified")
 	}
@@ -154,9 +155,26 @@ func (s *Service) createDocPart(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) getDocParts(c *call) (int, any, error) {
-	q := c.r.URL.Query()
-	typ, path, nameQ, status := q.Get("type"), q.Get("path"), q.Get("name"), q.Get("locationStatus")
+// getDocPartsIn is GetDocumentationParts' input.
+type getDocPartsIn struct {
+	pageIn
+	Type           string // ?type=
+	Path           string // ?path=
+	Name           string // ?name=
+	LocationStatus string // ?locationStatus=
+}
+
+func (in *getDocPartsIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, nil, b)
+	in.Type = q.Get("type")
+	in.Path = q.Get("path")
+	in.Name = q.Get("name")
+	in.LocationStatus = q.Get("locationStatus")
+	return nil
+}
+
+func (s *Service) getDocParts(c *call, in *getDocPartsIn) (int, any, error) {
+	typ, path, nameQ, status := in.Type, in.Path, in.Name, in.LocationStatus
 	if typ != "" {
 		if _, ok := docLocationFields[typ]; !ok {
 			return 0, nil, validationEnum("getDocumentationPartsInput.type", typ, docTypes)
@@ -184,7 +202,7 @@ func (s *Service) getDocParts(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(&in.pageIn, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -194,10 +212,10 @@ func (s *Service) getDocParts(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*DocumentationPart]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getDocPart(c *call) (int, any, error) {
+func (s *Service) getDocPart(c *call, _ *noIn) (int, any, error) {
 	var out *DocumentationPart
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.DocParts[c.seg[4]]; out == nil {
+		if out = a.DocParts[c.path.DocPart]; out == nil {
 			return errDocPart
 		}
 		return nil
@@ -208,14 +226,12 @@ func (s *Service) getDocPart(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDocPart(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDocPart(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *DocumentationPart
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		p := a.DocParts[c.seg[4]]
+		p := a.DocParts[c.path.DocPart]
 		if p == nil {
 			return errDocPart
 		}
@@ -237,12 +253,12 @@ func (s *Service) updateDocPart(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteDocPart(c *call) (int, any, error) {
+func (s *Service) deleteDocPart(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.DocParts[c.seg[4]] == nil {
+		if a.DocParts[c.path.DocPart] == nil {
 			return errDocPart
 		}
-		delete(a.DocParts, c.seg[4])
+		delete(a.DocParts, c.path.DocPart)
 		return nil
 	})
 	if err != nil {
@@ -255,16 +271,27 @@ func (s *Service) deleteDocPart(c *call) (int, any, error) {
 // an OpenAPI document: mode=overwrite replaces every part, merge (the
 // default) adds the new locations and replaces the properties of known
 // ones.
-func (s *Service) importDocParts(c *call) (int, any, error) {
-	q := c.r.URL.Query()
-	mode := q.Get("mode")
+// importDocPartsIn is ImportDocumentationParts' input: the document and
+// the import mode.
+type importDocPartsIn struct {
+	Mode string // ?mode=
+	Body []byte // the OpenAPI document
+}
+
+func (in *importDocPartsIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.Mode, in.Body = q.Get("mode"), b
+	return nil
+}
+
+func (s *Service) importDocParts(c *call, req *importDocPartsIn) (int, any, error) {
+	mode := req.Mode
 	if mode == "" {
 		mode = "merge"
 	}
 	if mode != "merge" && mode != "overwrite" {
 		return 0, nil, validationEnum("importDocumentationPartsInput.mode", mode, "[merge, overwrite]")
 	}
-	js, err := definitionJSON(c.body)
+	js, err := definitionJSON(req.Body)
 	if err != nil {
 		return 0, nil, errParse("the body is not a JSON or YAML document")
 	}
@@ -344,21 +371,21 @@ func loadDocVersion(r store.Reader, apiID, v string) (*DocVersionRecord, error) 
 	return &d, json.Unmarshal(rec.Value, &d)
 }
 
-func (s *Service) createDocVersion(c *call) (int, any, error) {
-	var in struct {
-		DocumentationVersion string `json:"documentationVersion"`
-		StageName            string `json:"stageName"`
-		Description          string `json:"description"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createDocVersionBody is the JSON body of createDocVersion.
+type createDocVersionBody struct {
+	DocumentationVersion string `json:"documentationVersion"`
+	StageName            string `json:"stageName"`
+	Description          string `json:"description"`
+}
+
+func (s *Service) createDocVersion(c *call, req *jsonIn[createDocVersionBody]) (int, any, error) {
+	in := req.Body
 	if !docVersionRE.MatchString(in.DocumentationVersion) {
 		return 0, nil, awserr.BadRequestException.New("Invalid documentation version specified")
 	}
 	out := DocumentationVersion{Version: in.DocumentationVersion, CreatedDate: s.now().Unix(), Description: in.Description}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -385,13 +412,13 @@ func (s *Service) createDocVersion(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) getDocVersions(c *call) (int, any, error) {
+func (s *Service) getDocVersions(c *call, in *pageIn) (int, any, error) {
 	var all []DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindDocVersion, c.seg[1]+"/")
+		recs, err := r.List(KindDocVersion, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -408,7 +435,7 @@ func (s *Service) getDocVersions(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -418,13 +445,13 @@ func (s *Service) getDocVersions(c *call) (int, any, error) {
 	return http.StatusOK, listOut[DocumentationVersion]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getDocVersion(c *call) (int, any, error) {
+func (s *Service) getDocVersion(c *call, _ *noIn) (int, any, error) {
 	var out DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDocVersion(r, c.seg[1], c.seg[4])
+		d, err := loadDocVersion(r, c.path.API, c.path.DocVersion)
 		if err == nil {
 			out = d.Version
 		}
@@ -436,17 +463,15 @@ func (s *Service) getDocVersion(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDocVersion(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDocVersion(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out DocumentationVersion
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDocVersion(tx, c.seg[1], c.seg[4])
+		d, err := loadDocVersion(tx, c.path.API, c.path.DocVersion)
 		if err != nil {
 			return err
 		}
@@ -457,7 +482,7 @@ func (s *Service) updateDocVersion(c *call) (int, any, error) {
 			d.Version.Description = valueOrEmpty(op)
 		}
 		out = d.Version
-		return putJSON(tx, KindDocVersion, c.seg[1]+"/"+c.seg[4], d)
+		return putJSON(tx, KindDocVersion, c.path.API+"/"+c.path.DocVersion, d)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -465,15 +490,15 @@ func (s *Service) updateDocVersion(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteDocVersion(c *call) (int, any, error) {
+func (s *Service) deleteDocVersion(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadDocVersion(tx, c.seg[1], c.seg[4]); err != nil {
+		if _, err := loadDocVersion(tx, c.path.API, c.path.DocVersion); err != nil {
 			return err
 		}
-		return tx.Delete(KindDocVersion, c.seg[1]+"/"+c.seg[4])
+		return tx.Delete(KindDocVersion, c.path.API+"/"+c.path.DocVersion)
 	})
 	if err != nil {
 		return 0, nil, err

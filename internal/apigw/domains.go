@@ -54,11 +54,8 @@ type createDomainIn struct {
 	OwnershipVerificationCertificateARN string `json:"ownershipVerificationCertificateArn"`
 }
 
-func (s *Service) createDomain(c *call) (int, any, error) {
-	var in createDomainIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createDomain(c *call, req *jsonIn[createDomainIn]) (int, any, error) {
+	in := req.Body
 	name, ok := CanonicalDomainName(in.DomainName)
 	if !ok {
 		return 0, nil, awserr.BadRequestException.New("Invalid domain name specified")
@@ -113,7 +110,7 @@ func (s *Service) createDomain(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) getDomains(c *call) (int, any, error) {
+func (s *Service) getDomains(c *call, _ *noIn) (int, any, error) {
 	out := []DomainName{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindDomain, "")
@@ -134,10 +131,10 @@ func (s *Service) getDomains(c *call) (int, any, error) {
 	return http.StatusOK, listOut[DomainName]{Item: out}, nil
 }
 
-func (s *Service) getDomain(c *call) (int, any, error) {
+func (s *Service) getDomain(c *call, _ *noIn) (int, any, error) {
 	var out DomainName
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		d, err := s.loadDomain(r, c, c.seg[1])
+		d, err := s.loadDomain(r, c, c.path.Domain)
 		if err == nil {
 			out = d.Domain
 		}
@@ -149,12 +146,12 @@ func (s *Service) getDomain(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteDomain(c *call) (int, any, error) {
+func (s *Service) deleteDomain(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
-		recs, err := tx.List(KindBasePath, c.seg[1]+"/")
+		recs, err := tx.List(KindBasePath, c.path.Domain+"/")
 		if err != nil {
 			return err
 		}
@@ -163,7 +160,7 @@ func (s *Service) deleteDomain(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return tx.Delete(KindDomain, c.seg[1])
+		return tx.Delete(KindDomain, c.path.Domain)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -171,11 +168,8 @@ func (s *Service) deleteDomain(c *call) (int, any, error) {
 	return http.StatusAccepted, nil, nil
 }
 
-func (s *Service) createBasePath(c *call) (int, any, error) {
-	var in BasePathMapping
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createBasePath(c *call, req *jsonIn[BasePathMapping]) (int, any, error) {
+	in := req.Body
 	if in.BasePath == "" {
 		in.BasePath = "(none)"
 	}
@@ -183,7 +177,7 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
 		if _, err := loadAPI(tx, c, in.RestAPIID); err != nil {
@@ -194,7 +188,7 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 				return err
 			}
 		}
-		return createJSON(tx, KindBasePath, c.seg[1]+"/"+in.BasePath, BasePathRecord{Domain: c.seg[1], Mapping: in})
+		return createJSON(tx, KindBasePath, c.path.Domain+"/"+in.BasePath, BasePathRecord{Domain: c.path.Domain, Mapping: in})
 	})
 	if err != nil {
 		return 0, nil, err
@@ -202,13 +196,13 @@ func (s *Service) createBasePath(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getBasePaths(c *call) (int, any, error) {
+func (s *Service) getBasePaths(c *call, _ *noIn) (int, any, error) {
 	out := []BasePathMapping{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := s.loadDomain(r, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
 			return err
 		}
-		recs, err := r.List(KindBasePath, c.seg[1]+"/")
+		recs, err := r.List(KindBasePath, c.path.Domain+"/")
 		if err != nil {
 			return err
 		}
@@ -226,12 +220,12 @@ func (s *Service) getBasePaths(c *call) (int, any, error) {
 	return http.StatusOK, listOut[BasePathMapping]{Item: out}, nil
 }
 
-func (s *Service) deleteBasePath(c *call) (int, any, error) {
+func (s *Service) deleteBasePath(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
-		err := tx.Delete(KindBasePath, c.seg[1]+"/"+c.seg[3])
+		err := tx.Delete(KindBasePath, c.path.Domain+"/"+c.path.BasePath)
 		if errors.Is(err, store.ErrNotFound) {
 			return errBasePath
 		}

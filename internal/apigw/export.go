@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -72,16 +73,27 @@ func (o *ExportOptions) ParseExportExtensions(v string) {
 
 // getExport renders the stage's deployment as OpenAPI 3 (oas30) or Swagger
 // 2 (swagger), JSON or YAML by Accept, with the extensions asked for.
-func (s *Service) getExport(c *call) (int, any, error) {
-	kind := c.seg[5]
+// getExportIn is GetExport's input beyond its path.
+type getExportIn struct {
+	Extensions string // ?extensions=
+	Accept     string // the Accept header: the document's format
+}
+
+func (in *getExportIn) decodeFrom(q url.Values, h http.Header, _ []byte) error {
+	in.Extensions, in.Accept = q.Get("extensions"), h.Get("Accept")
+	return nil
+}
+
+func (s *Service) getExport(c *call, in *getExportIn) (int, any, error) {
+	kind := c.path.Export
 	var doc map[string]any
 	var created int64
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		a, err := loadAPI(r, c, c.seg[1])
+		a, err := loadAPI(r, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		st, err := loadStage(r, a.API.ID, c.seg[3])
+		st, err := loadStage(r, a.API.ID, c.path.Stage)
 		if err != nil {
 			return err
 		}
@@ -94,7 +106,7 @@ func (s *Service) getExport(c *call) (int, any, error) {
 			return err
 		}
 		o := ExportOptions{OAS3: kind == "oas30", Domain: s.domain()}
-		o.ParseExportExtensions(c.r.URL.Query().Get("extensions"))
+		o.ParseExportExtensions(in.Extensions)
 		if o.AuthorizerByID, err = apiAuthorizers(r, a.API.ID); err != nil {
 			return err
 		}
@@ -121,7 +133,7 @@ func (s *Service) getExport(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	accept := c.r.Header.Get("Accept")
+	accept := in.Accept
 	if strings.Contains(accept, "yaml") {
 		y, err := yaml.JSONToYAML(b)
 		if err != nil {

@@ -102,18 +102,28 @@ func FuzzMatchRoute(f *testing.F) {
 		f.Add(s.method, s.path, false)
 	}
 	f.Fuzz(func(t *testing.T, method, path string, importMode bool) {
-		rt, seg, err := matchRoute(method, path, importMode, "000000000000")
+		rt, seg, p, err := matchRoute(method, path, importMode, "000000000000")
 		if err != nil {
 			return
+		}
+		// The handler's named parameters are the authorized resource's.
+		var want pathIn
+		for k, sp := range rt.segs {
+			if sp.field != nil {
+				*sp.field(&want) = seg[k]
+			}
+		}
+		if p != want {
+			t.Fatalf("%s %s: path parameters %+v, segments %v", method, path, p, seg)
 		}
 		for _, s := range seg {
 			if s == "" || s == "." || s == ".." || strings.ContainsAny(s, "/*?%") {
 				t.Fatalf("%s %s: canonical segment %q", method, path, s)
 			}
 		}
-		rt2, seg2, err := matchRoute(method, "/"+strings.Join(seg, "/"), importMode, "000000000000")
-		if err != nil || rt2 != rt || strings.Join(seg2, "/") != strings.Join(seg, "/") {
-			t.Fatalf("%s %s: routed to %s %v, its canonical form to %v %v (%v)", method, path, rt.op, seg, rt2, seg2, err)
+		rt2, seg2, p2, err := matchRoute(method, "/"+strings.Join(seg, "/"), importMode, "000000000000")
+		if err != nil || rt2 != rt || strings.Join(seg2, "/") != strings.Join(seg, "/") || p2 != p {
+			t.Fatalf("%s %s: routed to %s %v, its canonical form to %v %v (%v)", method, path, rt.h.Name, seg, rt2, seg2, err)
 		}
 	})
 }

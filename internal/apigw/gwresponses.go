@@ -81,7 +81,7 @@ func validateGatewayResponse(r *GatewayResponse) error {
 }
 
 func (s *Service) gatewayResponseOf(r store.Reader, c *call, t string) (*GatewayResponseRecord, error) {
-	rec, err := r.Get(KindGatewayResponse, c.seg[1]+"/"+t)
+	rec, err := r.Get(KindGatewayResponse, c.path.API+"/"+t)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -95,12 +95,9 @@ func (s *Service) gatewayResponseOf(r store.Reader, c *call, t string) (*Gateway
 	return &g, nil
 }
 
-func (s *Service) putGatewayResponse(c *call) (int, any, error) {
-	var in GatewayResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
-	in.ResponseType = c.seg[3]
+func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (int, any, error) {
+	in := req.Body
+	in.ResponseType = c.path.ResponseType
 	in.DefaultResponse = false
 	if in.ResponseParameters == nil {
 		in.ResponseParameters = map[string]string{}
@@ -112,7 +109,7 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -125,13 +122,13 @@ func (s *Service) putGatewayResponse(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getGatewayResponse(c *call) (int, any, error) {
-	out := DefaultGatewayResponse(c.seg[3])
+func (s *Service) getGatewayResponse(c *call, _ *noIn) (int, any, error) {
+	out := DefaultGatewayResponse(c.path.ResponseType)
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(r, c, c.seg[3])
+		g, err := s.gatewayResponseOf(r, c, c.path.ResponseType)
 		if g != nil {
 			out = g.Response
 		}
@@ -145,7 +142,7 @@ func (s *Service) getGatewayResponse(c *call) (int, any, error) {
 
 // getGatewayResponses lists every type, customized or default, as AWS
 // does.
-func (s *Service) getGatewayResponses(c *call) (int, any, error) {
+func (s *Service) getGatewayResponses(c *call, in *pageIn) (int, any, error) {
 	types := make([]string, 0, len(GatewayResponseTypes))
 	for t := range GatewayResponseTypes {
 		types = append(types, t)
@@ -153,7 +150,7 @@ func (s *Service) getGatewayResponses(c *call) (int, any, error) {
 	sort.Strings(types)
 	out := make([]GatewayResponse, 0, len(types))
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
 		for _, t := range types {
@@ -172,29 +169,27 @@ func (s *Service) getGatewayResponses(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, pos, err := paging(c, out)
+	page, pos, err := paging(in, out)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, listOut[GatewayResponse]{Item: page, Position: pos}, nil
 }
 
-func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateGatewayResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out GatewayResponse
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(tx, c, c.seg[3])
+		g, err := s.gatewayResponseOf(tx, c, c.path.ResponseType)
 		if err != nil {
 			return err
 		}
-		r := DefaultGatewayResponse(c.seg[3])
+		r := DefaultGatewayResponse(c.path.ResponseType)
 		if g != nil {
 			r = g.Response
 		}
@@ -240,20 +235,20 @@ func (s *Service) updateGatewayResponse(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteGatewayResponse(c *call) (int, any, error) {
+func (s *Service) deleteGatewayResponse(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		g, err := s.gatewayResponseOf(tx, c, c.seg[3])
+		g, err := s.gatewayResponseOf(tx, c, c.path.ResponseType)
 		if err != nil {
 			return err
 		}
 		if g == nil {
 			return awserr.NotFoundException.New("Gateway response type not defined on api")
 		}
-		return tx.Delete(KindGatewayResponse, a.API.ID+"/"+c.seg[3])
+		return tx.Delete(KindGatewayResponse, a.API.ID+"/"+c.path.ResponseType)
 	})
 	if err != nil {
 		return 0, nil, err

@@ -33,13 +33,13 @@ func authType(v string) (string, bool) {
 	return u, validAuthTypes[u]
 }
 
-// methodOf finds resource seg[3] and method seg[5].
+// methodOf finds the path's resource and method.
 func methodOf(a *APIRecord, c *call) (*Resource, *Method, error) {
-	r := a.Resources[c.seg[3]]
+	r := a.Resources[c.path.Resource]
 	if r == nil {
 		return nil, nil, errResource
 	}
-	m := r.ResourceMethods[strings.ToUpper(c.seg[5])]
+	m := r.ResourceMethods[strings.ToUpper(c.path.Verb)]
 	if m == nil {
 		return r, nil, errMethod
 	}
@@ -57,12 +57,9 @@ type putMethodIn struct {
 	AuthorizationScopes []string          `json:"authorizationScopes"`
 }
 
-func (s *Service) putMethod(c *call) (int, any, error) {
-	var in putMethodIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
-	verb := strings.ToUpper(c.seg[5])
+func (s *Service) putMethod(c *call, req *jsonIn[putMethodIn]) (int, any, error) {
+	in := req.Body
+	verb := strings.ToUpper(c.path.Verb)
 	if !validVerbs[verb] {
 		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
 	}
@@ -80,7 +77,7 @@ func (s *Service) putMethod(c *call) (int, any, error) {
 		if err := checkMethodRefs(a, m); err != nil {
 			return err
 		}
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}
@@ -113,7 +110,7 @@ func validateRequestParameters(p map[string]bool) error {
 	return nil
 }
 
-func (s *Service) getMethod(c *call) (int, any, error) {
+func (s *Service) getMethod(c *call, _ *noIn) (int, any, error) {
 	var out *Method
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -126,11 +123,9 @@ func (s *Service) getMethod(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateMethod(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateMethod(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Method
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -181,13 +176,13 @@ func (s *Service) updateMethod(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteMethod(c *call) (int, any, error) {
+func (s *Service) deleteMethod(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		r, _, err := methodOf(a, c)
 		if err != nil {
 			return err
 		}
-		delete(r.ResourceMethods, strings.ToUpper(c.seg[5]))
+		delete(r.ResourceMethods, strings.ToUpper(c.path.Verb))
 		return nil
 	})
 	if err != nil {
@@ -196,12 +191,9 @@ func (s *Service) deleteMethod(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) putMethodResponse(c *call) (int, any, error) {
-	var in MethodResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
-	in.StatusCode = c.seg[7]
+func (s *Service) putMethodResponse(c *call, req *jsonIn[MethodResponse]) (int, any, error) {
+	in := req.Body
+	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
 	}
@@ -230,11 +222,11 @@ func validStatus(s string) error {
 	return nil
 }
 
-func (s *Service) getMethodResponse(c *call) (int, any, error) {
+func (s *Service) getMethodResponse(c *call, _ *noIn) (int, any, error) {
 	return getResponse(s, c, methodResponses)
 }
 
-func (s *Service) deleteMethodResponse(c *call) (int, any, error) {
+func (s *Service) deleteMethodResponse(c *call, _ *noIn) (int, any, error) {
 	return deleteResponse(s, c, methodResponses)
 }
 
@@ -245,7 +237,7 @@ func methodResponses(a *APIRecord, c *call) (map[string]*MethodResponse, string,
 	if err != nil {
 		return nil, "", err
 	}
-	return m.MethodResponses, c.seg[7], nil
+	return m.MethodResponses, c.path.Status, nil
 }
 
 // getResponse and deleteResponse serve the method- and integration-response
@@ -333,11 +325,8 @@ func validateIntegration(in *Integration) error {
 	return nil
 }
 
-func (s *Service) putIntegration(c *call) (int, any, error) {
-	var in Integration
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) putIntegration(c *call, req *jsonIn[Integration]) (int, any, error) {
+	in := req.Body
 	in.IntegrationResponses = nil
 	if err := validateIntegrationEnums(&in); err != nil {
 		return 0, nil, err
@@ -381,7 +370,7 @@ func integrationOf(a *APIRecord, c *call) (*Method, *Integration, error) {
 	return m, m.MethodIntegration, nil
 }
 
-func (s *Service) getIntegration(c *call) (int, any, error) {
+func (s *Service) getIntegration(c *call, _ *noIn) (int, any, error) {
 	var out *Integration
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, in, err := integrationOf(a, c)
@@ -394,11 +383,9 @@ func (s *Service) getIntegration(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateIntegration(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateIntegration(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Integration
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, in, err := integrationOf(a, c)
@@ -466,7 +453,7 @@ func (s *Service) updateIntegration(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteIntegration(c *call) (int, any, error) {
+func (s *Service) deleteIntegration(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		m, _, err := integrationOf(a, c)
 		if err != nil {
@@ -481,12 +468,9 @@ func (s *Service) deleteIntegration(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
-	var in IntegrationResponse
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
-	in.StatusCode = c.seg[8]
+func (s *Service) putIntegrationResponse(c *call, req *jsonIn[IntegrationResponse]) (int, any, error) {
+	in := req.Body
+	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
 		return 0, nil, err
 	}
@@ -507,11 +491,11 @@ func (s *Service) putIntegrationResponse(c *call) (int, any, error) {
 	return http.StatusCreated, in, nil
 }
 
-func (s *Service) getIntegrationResponse(c *call) (int, any, error) {
+func (s *Service) getIntegrationResponse(c *call, _ *noIn) (int, any, error) {
 	return getResponse(s, c, integrationResponses)
 }
 
-func (s *Service) deleteIntegrationResponse(c *call) (int, any, error) {
+func (s *Service) deleteIntegrationResponse(c *call, _ *noIn) (int, any, error) {
 	return deleteResponse(s, c, integrationResponses)
 }
 
@@ -522,5 +506,5 @@ func integrationResponses(a *APIRecord, c *call) (map[string]*IntegrationRespons
 	if err != nil {
 		return nil, "", err
 	}
-	return ig.IntegrationResponses, c.seg[8], nil
+	return ig.IntegrationResponses, c.path.Status, nil
 }

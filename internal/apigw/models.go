@@ -127,11 +127,8 @@ type createModelIn struct {
 	ContentType string `json:"contentType"`
 }
 
-func (s *Service) createModel(c *call) (int, any, error) {
-	var in createModelIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createModel(c *call, req *jsonIn[createModelIn]) (int, any, error) {
+	in := req.Body
 	if in.Name == "" {
 		return 0, nil, awserr.BadRequestException.New("Model name must be non-empty")
 	}
@@ -161,7 +158,7 @@ func (s *Service) createModel(c *call) (int, any, error) {
 	return http.StatusCreated, m, nil
 }
 
-func (s *Service) getModels(c *call) (int, any, error) {
+func (s *Service) getModels(c *call, in *pageIn) (int, any, error) {
 	var all []*Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, k := range sortedKeys(a.Models) {
@@ -172,7 +169,7 @@ func (s *Service) getModels(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -182,11 +179,11 @@ func (s *Service) getModels(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*Model]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getModel(c *call) (int, any, error) {
+func (s *Service) getModel(c *call, _ *noIn) (int, any, error) {
 	var out *Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.Models[c.seg[3]]; out == nil {
-			return errModel(c.seg[3])
+		if out = a.Models[c.path.Model]; out == nil {
+			return errModel(c.path.Model)
 		}
 		return nil
 	})
@@ -196,16 +193,14 @@ func (s *Service) getModel(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateModel(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateModel(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Model
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		m := a.Models[c.seg[3]]
+		m := a.Models[c.path.Model]
 		if m == nil {
-			return errModel(c.seg[3])
+			return errModel(c.path.Model)
 		}
 		n := *m
 		for _, op := range ops {
@@ -256,15 +251,15 @@ func modelUse(a *APIRecord, name string) string {
 	return ""
 }
 
-func (s *Service) deleteModel(c *call) (int, any, error) {
+func (s *Service) deleteModel(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.Models[c.seg[3]] == nil {
-			return errModel(c.seg[3])
+		if a.Models[c.path.Model] == nil {
+			return errModel(c.path.Model)
 		}
-		if use := modelUse(a, c.seg[3]); use != "" {
-			return awserr.ConflictException.Errorf("Cannot delete model '%s', is referenced in method request: %s", c.seg[3], use)
+		if use := modelUse(a, c.path.Model); use != "" {
+			return awserr.ConflictException.Errorf("Cannot delete model '%s', is referenced in method request: %s", c.path.Model, use)
 		}
-		delete(a.Models, c.seg[3])
+		delete(a.Models, c.path.Model)
 		return nil
 	})
 	if err != nil {
@@ -276,12 +271,12 @@ func (s *Service) deleteModel(c *call) (int, any, error) {
 // getModelTemplate generates a mapping template from a model, as the
 // console's "Generate template" does: every property of the schema as
 // "$inputRoot.name", arrays with #foreach.
-func (s *Service) getModelTemplate(c *call) (int, any, error) {
+func (s *Service) getModelTemplate(c *call, _ *noIn) (int, any, error) {
 	var out string
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		m := a.Models[c.seg[3]]
+		m := a.Models[c.path.Model]
 		if m == nil {
-			return errModel(c.seg[3])
+			return errModel(c.path.Model)
 		}
 		var schema map[string]any
 		if m.Schema == "" || json.Unmarshal([]byte(m.Schema), &schema) != nil {
@@ -349,11 +344,8 @@ type validatorIn struct {
 	ValidateRequestParameters bool   `json:"validateRequestParameters"`
 }
 
-func (s *Service) createValidator(c *call) (int, any, error) {
-	var in validatorIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createValidator(c *call, req *jsonIn[validatorIn]) (int, any, error) {
+	in := req.Body
 	v := &RequestValidator{ID: newID(6), Name: in.Name, ValidateRequestBody: in.ValidateRequestBody,
 		ValidateRequestParameters: in.ValidateRequestParameters}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -374,7 +366,7 @@ func (s *Service) createValidator(c *call) (int, any, error) {
 	return http.StatusCreated, v, nil
 }
 
-func (s *Service) getValidators(c *call) (int, any, error) {
+func (s *Service) getValidators(c *call, in *pageIn) (int, any, error) {
 	var all []*RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, v := range a.Validators {
@@ -386,7 +378,7 @@ func (s *Service) getValidators(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name+all[i].ID < all[j].Name+all[j].ID })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -396,10 +388,10 @@ func (s *Service) getValidators(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*RequestValidator]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getValidator(c *call) (int, any, error) {
+func (s *Service) getValidator(c *call, _ *noIn) (int, any, error) {
 	var out *RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		if out = a.Validators[c.seg[3]]; out == nil {
+		if out = a.Validators[c.path.Validator]; out == nil {
 			return errValidator
 		}
 		return nil
@@ -410,14 +402,12 @@ func (s *Service) getValidator(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateValidator(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateValidator(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *RequestValidator
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		v := a.Validators[c.seg[3]]
+		v := a.Validators[c.path.Validator]
 		if v == nil {
 			return errValidator
 		}
@@ -445,16 +435,16 @@ func (s *Service) updateValidator(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteValidator(c *call) (int, any, error) {
+func (s *Service) deleteValidator(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		if a.Validators[c.seg[3]] == nil {
+		if a.Validators[c.path.Validator] == nil {
 			return errValidator
 		}
-		delete(a.Validators, c.seg[3])
+		delete(a.Validators, c.path.Validator)
 		// Methods that named it no longer validate, as on AWS.
 		for _, r := range a.Resources {
 			for _, m := range r.ResourceMethods {
-				if m.RequestValidatorID == c.seg[3] {
+				if m.RequestValidatorID == c.path.Validator {
 					m.RequestValidatorID = ""
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -590,35 +591,51 @@ func (im *Import) apply(ctx context.Context, a *APIRecord, overwrite bool, maxRe
 }
 
 // failOnWarnings reports AWS's failure for failonwarnings=true.
-func failOnWarnings(c *call, im *Import) error {
-	if c.r.URL.Query().Get("failonwarnings") != "true" || len(im.Warnings) == 0 {
+func failOnWarnings(in *openAPIIn, im *Import) error {
+	if in.FailOnWarnings != "true" || len(im.Warnings) == 0 {
 		return nil
 	}
 	return awserr.BadRequestException.Errorf("Warnings found during import:\n\t%s", strings.Join(im.Warnings, "\n\t"))
 }
 
-func checkBasePath(c *call, im *Import) {
-	switch bp := c.r.URL.Query().Get("basepath"); bp {
+func checkBasePath(in *openAPIIn, im *Import) {
+	switch bp := in.BasePath; bp {
 	case "", "ignore":
 	default:
 		im.warn("Unsupported import parameter basepath=%s; base paths are ignored", bp)
 	}
 }
 
-func (s *Service) importRestAPI(c *call) (int, any, error) {
-	im, err := parseDefinition(c.ctx, c.body, s.maxResources)
+// openAPIIn is the input of ImportRestApi and PutRestApi: the definition
+// and the import's query parameters.
+type openAPIIn struct {
+	Body                       []byte // the OpenAPI definition
+	Mode                       string // ?mode= (PutRestApi: merge or overwrite)
+	FailOnWarnings             string // ?failonwarnings=
+	BasePath                   string // ?basepath=
+	EndpointConfigurationTypes string // ?endpointConfigurationTypes= (ImportRestApi)
+}
+
+func (in *openAPIIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.Body, in.Mode, in.FailOnWarnings = b, q.Get("mode"), q.Get("failonwarnings")
+	in.BasePath, in.EndpointConfigurationTypes = q.Get("basepath"), q.Get("endpointConfigurationTypes")
+	return nil
+}
+
+func (s *Service) importRestAPI(c *call, in *openAPIIn) (int, any, error) {
+	im, err := parseDefinition(c.ctx, in.Body, s.maxResources)
 	if err != nil {
 		return 0, nil, err
 	}
-	checkBasePath(c, im)
-	if err := failOnWarnings(c, im); err != nil {
+	checkBasePath(in, im)
+	if err := failOnWarnings(in, im); err != nil {
 		return 0, nil, err
 	}
 	if im.Title == "" {
 		return 0, nil, awserr.BadRequestException.New("Invalid OpenAPI input: info.title is required for the API name")
 	}
 	a := s.newAPIRecord(c)
-	if t := c.r.URL.Query().Get("endpointConfigurationTypes"); t != "" {
+	if t := in.EndpointConfigurationTypes; t != "" {
 		a.API.EndpointConfiguration = &EndpointConfiguration{Types: []string{strings.ToUpper(t)}}
 	}
 	if err := im.apply(c.ctx, a, true, s.maxResources); err != nil {
@@ -639,16 +656,16 @@ func (s *Service) importRestAPI(c *call) (int, any, error) {
 	return http.StatusCreated, wireAPI(a), nil
 }
 
-func (s *Service) putRestAPI(c *call) (int, any, error) {
-	im, err := parseDefinition(c.ctx, c.body, s.maxResources)
+func (s *Service) putRestAPI(c *call, in *openAPIIn) (int, any, error) {
+	im, err := parseDefinition(c.ctx, in.Body, s.maxResources)
 	if err != nil {
 		return 0, nil, err
 	}
-	checkBasePath(c, im)
-	if err := failOnWarnings(c, im); err != nil {
+	checkBasePath(in, im)
+	if err := failOnWarnings(in, im); err != nil {
 		return 0, nil, err
 	}
-	mode := c.r.URL.Query().Get("mode")
+	mode := in.Mode
 	if mode == "" {
 		mode = "merge"
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"regexp"
 
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -101,68 +103,68 @@ func opsRoutes() []route {
 		stage  = api + "/stages/{stage}"
 	)
 	return []route{
-		r(http.MethodPut, "/tags/{tagarn}", "TagResource", (*Service).tagResource),
-		r(http.MethodDelete, "/tags/{tagarn}", "UntagResource", (*Service).untagResource),
-		r(http.MethodGet, "/tags/{tagarn}", "GetTags", (*Service).getTags),
+		r(http.MethodPut, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "TagResource"}, on((*Service).tagResource))).withTags(),
+		r(http.MethodDelete, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "UntagResource"}, on((*Service).untagResource))),
+		r(http.MethodGet, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "GetTags"}, on((*Service).getTags))),
 
-		r(http.MethodPatch, method+"/responses/{status}", "UpdateMethodResponse", (*Service).updateMethodResponse),
-		r(http.MethodPatch, method+"/integration/responses/{status}", "UpdateIntegrationResponse", (*Service).updateIntegrationResponse),
-		r(http.MethodPost, method, "TestInvokeMethod", (*Service).testInvokeMethod),
-		r(http.MethodPatch, api+"/deployments/{deployment}", "UpdateDeployment", (*Service).updateDeployment),
-		r(http.MethodPatch, dom, "UpdateDomainName", (*Service).updateDomain),
-		r(http.MethodGet, dom+"/basepathmappings/{basepath}", "GetBasePathMapping", (*Service).getBasePath),
-		r(http.MethodPatch, dom+"/basepathmappings/{basepath}", "UpdateBasePathMapping", (*Service).updateBasePath),
+		r(http.MethodPatch, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "UpdateMethodResponse"}, on((*Service).updateMethodResponse))),
+		r(http.MethodPatch, method+"/integration/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "UpdateIntegrationResponse"}, on((*Service).updateIntegrationResponse))),
+		r(http.MethodPost, method, pipeline.Handle(pipeline.Operation{Name: "TestInvokeMethod"}, on((*Service).testInvokeMethod))),
+		r(http.MethodPatch, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "UpdateDeployment"}, on((*Service).updateDeployment))),
+		r(http.MethodPatch, dom, pipeline.Handle(pipeline.Operation{Name: "UpdateDomainName"}, on((*Service).updateDomain))),
+		r(http.MethodGet, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "GetBasePathMapping"}, on((*Service).getBasePath))),
+		r(http.MethodPatch, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "UpdateBasePathMapping"}, on((*Service).updateBasePath))),
 
-		r(http.MethodPost, api+"/models", "CreateModel", (*Service).createModel),
-		r(http.MethodGet, api+"/models", "GetModels", (*Service).getModels),
-		r(http.MethodGet, api+"/models/{model}", "GetModel", (*Service).getModel),
-		r(http.MethodPatch, api+"/models/{model}", "UpdateModel", (*Service).updateModel),
-		r(http.MethodDelete, api+"/models/{model}", "DeleteModel", (*Service).deleteModel),
-		r(http.MethodGet, api+"/models/{model}/default_template", "GetModelTemplate", (*Service).getModelTemplate),
+		r(http.MethodPost, api+"/models", pipeline.Handle(pipeline.Operation{Name: "CreateModel"}, on((*Service).createModel))),
+		r(http.MethodGet, api+"/models", pipeline.Handle(pipeline.Operation{Name: "GetModels"}, on((*Service).getModels))),
+		r(http.MethodGet, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "GetModel"}, on((*Service).getModel))),
+		r(http.MethodPatch, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "UpdateModel"}, on((*Service).updateModel))),
+		r(http.MethodDelete, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "DeleteModel"}, on((*Service).deleteModel))),
+		r(http.MethodGet, api+"/models/{model}/default_template", pipeline.Handle(pipeline.Operation{Name: "GetModelTemplate"}, on((*Service).getModelTemplate))),
 
-		r(http.MethodPost, api+"/requestvalidators", "CreateRequestValidator", (*Service).createValidator),
-		r(http.MethodGet, api+"/requestvalidators", "GetRequestValidators", (*Service).getValidators),
-		r(http.MethodGet, api+"/requestvalidators/{validator}", "GetRequestValidator", (*Service).getValidator),
-		r(http.MethodPatch, api+"/requestvalidators/{validator}", "UpdateRequestValidator", (*Service).updateValidator),
-		r(http.MethodDelete, api+"/requestvalidators/{validator}", "DeleteRequestValidator", (*Service).deleteValidator),
+		r(http.MethodPost, api+"/requestvalidators", pipeline.Handle(pipeline.Operation{Name: "CreateRequestValidator"}, on((*Service).createValidator))),
+		r(http.MethodGet, api+"/requestvalidators", pipeline.Handle(pipeline.Operation{Name: "GetRequestValidators"}, on((*Service).getValidators))),
+		r(http.MethodGet, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "GetRequestValidator"}, on((*Service).getValidator))),
+		r(http.MethodPatch, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "UpdateRequestValidator"}, on((*Service).updateValidator))),
+		r(http.MethodDelete, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "DeleteRequestValidator"}, on((*Service).deleteValidator))),
 
-		r(http.MethodPost, "/clientcertificates", "GenerateClientCertificate", (*Service).generateClientCert),
-		r(http.MethodGet, "/clientcertificates", "GetClientCertificates", (*Service).getClientCerts),
-		r(http.MethodGet, "/clientcertificates/{clientcert}", "GetClientCertificate", (*Service).getClientCert),
-		r(http.MethodPatch, "/clientcertificates/{clientcert}", "UpdateClientCertificate", (*Service).updateClientCert),
-		r(http.MethodDelete, "/clientcertificates/{clientcert}", "DeleteClientCertificate", (*Service).deleteClientCert),
+		r(http.MethodPost, "/clientcertificates", pipeline.Handle(pipeline.Operation{Name: "GenerateClientCertificate"}, on((*Service).generateClientCert))).withTags(),
+		r(http.MethodGet, "/clientcertificates", pipeline.Handle(pipeline.Operation{Name: "GetClientCertificates"}, on((*Service).getClientCerts))),
+		r(http.MethodGet, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "GetClientCertificate"}, on((*Service).getClientCert))),
+		r(http.MethodPatch, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "UpdateClientCertificate"}, on((*Service).updateClientCert))),
+		r(http.MethodDelete, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "DeleteClientCertificate"}, on((*Service).deleteClientCert))),
 
-		r(http.MethodPost, "/vpclinks", "CreateVpcLink", (*Service).createVPCLink),
-		r(http.MethodGet, "/vpclinks", "GetVpcLinks", (*Service).getVPCLinks),
-		r(http.MethodGet, "/vpclinks/{vpclink}", "GetVpcLink", (*Service).getVPCLink),
-		r(http.MethodPatch, "/vpclinks/{vpclink}", "UpdateVpcLink", (*Service).updateVPCLink),
-		r(http.MethodDelete, "/vpclinks/{vpclink}", "DeleteVpcLink", (*Service).deleteVPCLink),
+		r(http.MethodPost, "/vpclinks", pipeline.Handle(pipeline.Operation{Name: "CreateVpcLink"}, on((*Service).createVPCLink))).withTags(),
+		r(http.MethodGet, "/vpclinks", pipeline.Handle(pipeline.Operation{Name: "GetVpcLinks"}, on((*Service).getVPCLinks))),
+		r(http.MethodGet, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "GetVpcLink"}, on((*Service).getVPCLink))),
+		r(http.MethodPatch, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "UpdateVpcLink"}, on((*Service).updateVPCLink))),
+		r(http.MethodDelete, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "DeleteVpcLink"}, on((*Service).deleteVPCLink))),
 
-		r(http.MethodGet, "/account", "GetAccount", (*Service).getAccount),
-		r(http.MethodPatch, "/account", "UpdateAccount", (*Service).updateAccount),
+		r(http.MethodGet, "/account", pipeline.Handle(pipeline.Operation{Name: "GetAccount"}, on((*Service).getAccount))),
+		r(http.MethodPatch, "/account", pipeline.Handle(pipeline.Operation{Name: "UpdateAccount"}, on((*Service).updateAccount))),
 
-		r(http.MethodPost, api+"/documentation/parts", "CreateDocumentationPart", (*Service).createDocPart),
-		r(http.MethodGet, api+"/documentation/parts", "GetDocumentationParts", (*Service).getDocParts),
-		r(http.MethodPut, api+"/documentation/parts", "ImportDocumentationParts", (*Service).importDocParts),
-		r(http.MethodGet, api+"/documentation/parts/{docpart}", "GetDocumentationPart", (*Service).getDocPart),
-		r(http.MethodPatch, api+"/documentation/parts/{docpart}", "UpdateDocumentationPart", (*Service).updateDocPart),
-		r(http.MethodDelete, api+"/documentation/parts/{docpart}", "DeleteDocumentationPart", (*Service).deleteDocPart),
-		r(http.MethodPost, api+"/documentation/versions", "CreateDocumentationVersion", (*Service).createDocVersion),
-		r(http.MethodGet, api+"/documentation/versions", "GetDocumentationVersions", (*Service).getDocVersions),
-		r(http.MethodGet, api+"/documentation/versions/{docversion}", "GetDocumentationVersion", (*Service).getDocVersion),
-		r(http.MethodPatch, api+"/documentation/versions/{docversion}", "UpdateDocumentationVersion", (*Service).updateDocVersion),
-		r(http.MethodDelete, api+"/documentation/versions/{docversion}", "DeleteDocumentationVersion", (*Service).deleteDocVersion),
+		r(http.MethodPost, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationPart"}, on((*Service).createDocPart))),
+		r(http.MethodGet, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationParts"}, on((*Service).getDocParts))),
+		r(http.MethodPut, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "ImportDocumentationParts"}, on((*Service).importDocParts))),
+		r(http.MethodGet, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationPart"}, on((*Service).getDocPart))),
+		r(http.MethodPatch, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationPart"}, on((*Service).updateDocPart))),
+		r(http.MethodDelete, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationPart"}, on((*Service).deleteDocPart))),
+		r(http.MethodPost, api+"/documentation/versions", pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationVersion"}, on((*Service).createDocVersion))),
+		r(http.MethodGet, api+"/documentation/versions", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersions"}, on((*Service).getDocVersions))),
+		r(http.MethodGet, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersion"}, on((*Service).getDocVersion))),
+		r(http.MethodPatch, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationVersion"}, on((*Service).updateDocVersion))),
+		r(http.MethodDelete, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationVersion"}, on((*Service).deleteDocVersion))),
 
-		r(http.MethodGet, "/sdktypes", "GetSdkTypes", (*Service).getSdkTypes),
-		r(http.MethodGet, "/sdktypes/{sdktype}", "GetSdkType", (*Service).getSdkType),
-		r(http.MethodGet, stage+"/sdks/{sdktype}", "GetSdk", (*Service).getSdk),
+		r(http.MethodGet, "/sdktypes", pipeline.Handle(pipeline.Operation{Name: "GetSdkTypes"}, on((*Service).getSdkTypes))),
+		r(http.MethodGet, "/sdktypes/{sdktype}", pipeline.Handle(pipeline.Operation{Name: "GetSdkType"}, on((*Service).getSdkType))),
+		r(http.MethodGet, stage+"/sdks/{sdktype}", pipeline.Handle(pipeline.Operation{Name: "GetSdk"}, on((*Service).getSdk))),
 
-		r(http.MethodPost, "/domainnameaccessassociations", "CreateDomainNameAccessAssociation", (*Service).createAccessAssoc),
-		r(http.MethodGet, "/domainnameaccessassociations", "GetDomainNameAccessAssociations", (*Service).getAccessAssocs),
-		r(http.MethodDelete, "/domainnameaccessassociations/{assocarn}", "DeleteDomainNameAccessAssociation", (*Service).deleteAccessAssoc),
-		r(http.MethodPost, "/rejectdomainnameaccessassociations", "RejectDomainNameAccessAssociation", (*Service).rejectAccessAssoc),
+		r(http.MethodPost, "/domainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "CreateDomainNameAccessAssociation"}, on((*Service).createAccessAssoc))),
+		r(http.MethodGet, "/domainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "GetDomainNameAccessAssociations"}, on((*Service).getAccessAssocs))),
+		r(http.MethodDelete, "/domainnameaccessassociations/{assocarn}", pipeline.Handle(pipeline.Operation{Name: "DeleteDomainNameAccessAssociation"}, on((*Service).deleteAccessAssoc))),
+		r(http.MethodPost, "/rejectdomainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "RejectDomainNameAccessAssociation"}, on((*Service).rejectAccessAssoc))),
 
-		r(http.MethodDelete, stage+"/cache/data", "FlushStageCache", (*Service).flushStageCache),
+		r(http.MethodDelete, stage+"/cache/data", pipeline.Handle(pipeline.Operation{Name: "FlushStageCache"}, on((*Service).flushStageCache))),
 	}
 }
 
@@ -173,16 +175,16 @@ const KindStageCacheFlush = "apigw/cacheflush"
 
 // flushStageCache is FlushStageCache: 202, and the stage's response cache
 // is emptied (its generation moves on).
-func (s *Service) flushStageCache(c *call) (int, any, error) {
+func (s *Service) flushStageCache(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, a.API.ID, c.seg[3]); err != nil {
+		if _, err := loadStage(tx, a.API.ID, c.path.Stage); err != nil {
 			return err
 		}
-		key := a.API.ID + "/" + c.seg[3]
+		key := a.API.ID + "/" + c.path.Stage
 		var f AuthorizerFlushRecord
 		rec, err := tx.Get(KindStageCacheFlush, key)
 		switch {

@@ -14,11 +14,12 @@ type PatchOp struct {
 	From  string `json:"from"`
 }
 
-func patchOps(c *call) ([]PatchOp, error) {
+// parsePatchOps reads an Update* body's patch operations.
+func parsePatchOps(body []byte) ([]PatchOp, error) {
 	var in struct {
 		PatchOperations []PatchOp `json:"patchOperations"`
 	}
-	if err := decode(c, &in); err != nil {
+	if err := decodeJSON(body, &in); err != nil {
 		return nil, err
 	}
 	for _, op := range in.PatchOperations {

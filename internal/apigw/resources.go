@@ -3,6 +3,7 @@ package apigw
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,13 +154,33 @@ func (t *tree) ensurePath(path string) (*Resource, error) {
 	return cur, nil
 }
 
-func embedMethods(c *call) bool {
-	for _, e := range c.r.URL.Query()["embed"] {
-		if e == "methods" {
+// embedIn is a Get* operation's ?embed= values.
+type embedIn struct{ Embed []string }
+
+func (in *embedIn) decodeFrom(q url.Values, _ http.Header, _ []byte) error {
+	in.Embed = q["embed"]
+	return nil
+}
+
+// embeds reports whether ?embed= names v.
+func (in *embedIn) embeds(v string) bool {
+	for _, e := range in.Embed {
+		if e == v {
 			return true
 		}
 	}
 	return false
+}
+
+// getResourcesIn is GetResources' input.
+type getResourcesIn struct {
+	pageIn
+	embedIn
+}
+
+func (in *getResourcesIn) decodeFrom(q url.Values, h http.Header, b []byte) error {
+	_ = in.pageIn.decodeFrom(q, h, b)
+	return in.embedIn.decodeFrom(q, h, b)
 }
 
 // wireResource strips integrations unless embedded.
@@ -217,12 +238,12 @@ func (r *Resource) MarshalJSON() ([]byte, error) {
 	return json.Marshal((*plain)(r))
 }
 
-func (s *Service) getResources(c *call) (int, any, error) {
+func (s *Service) getResources(c *call, in *getResourcesIn) (int, any, error) {
 	var items []*Resource
 	var pos string
-	embed := embedMethods(c)
+	embed := in.embeds("methods")
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		page, p, err := paging(c, sortedResources(a))
+		page, p, err := paging(&in.pageIn, sortedResources(a))
 		if err != nil {
 			return err
 		}
@@ -240,14 +261,14 @@ func (s *Service) getResources(c *call) (int, any, error) {
 	return http.StatusOK, listOut[*Resource]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getResource(c *call) (int, any, error) {
+func (s *Service) getResource(c *call, in *embedIn) (int, any, error) {
 	var out *Resource
 	err := s.viewAPI(c, func(a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}
-		out = wireResource(r, embedMethods(c))
+		out = wireResource(r, in.embeds("methods"))
 		return nil
 	})
 	if err != nil {
@@ -256,16 +277,16 @@ func (s *Service) getResource(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) createResource(c *call) (int, any, error) {
-	var in struct {
-		PathPart string `json:"pathPart"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createResourceBody is the JSON body of createResource.
+type createResourceBody struct {
+	PathPart string `json:"pathPart"`
+}
+
+func (s *Service) createResource(c *call, req *jsonIn[createResourceBody]) (int, any, error) {
+	in := req.Body
 	var out *Resource
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		parent := a.Resources[c.seg[3]]
+		parent := a.Resources[c.path.Resource]
 		if parent == nil {
 			return errResource
 		}
@@ -279,14 +300,12 @@ func (s *Service) createResource(c *call) (int, any, error) {
 	return http.StatusCreated, wireResource(out, false), nil
 }
 
-func (s *Service) updateResource(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateResource(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Resource
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil || r.Path == "/" {
 			return errResource
 		}
@@ -328,9 +347,9 @@ func (s *Service) updateResource(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteResource(c *call) (int, any, error) {
+func (s *Service) deleteResource(c *call, _ *noIn) (int, any, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
-		r := a.Resources[c.seg[3]]
+		r := a.Resources[c.path.Resource]
 		if r == nil {
 			return errResource
 		}

@@ -48,11 +48,8 @@ func (s *Service) newAPIRecord(c *call) *APIRecord {
 
 func validAPIKeySource(s string) bool { return s == "" || s == "HEADER" || s == "AUTHORIZER" }
 
-func (s *Service) createRestAPI(c *call) (int, any, error) {
-	var in createRestAPIIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createRestAPI(c *call, req *jsonIn[createRestAPIIn]) (int, any, error) {
+	in := req.Body
 	if in.Name == "" {
 		return 0, nil, awserr.BadRequestException.New("Invalid REST API name specified")
 	}
@@ -121,7 +118,7 @@ func cloneResources(in map[string]*Resource) map[string]*Resource {
 	return out
 }
 
-func (s *Service) getRestAPIs(c *call) (int, any, error) {
+func (s *Service) getRestAPIs(c *call, in *pageIn) (int, any, error) {
 	var all []RestAPI
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindRestAPI, "")
@@ -148,7 +145,7 @@ func (s *Service) getRestAPIs(c *call) (int, any, error) {
 		}
 		return all[i].ID < all[j].ID
 	})
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -158,7 +155,7 @@ func (s *Service) getRestAPIs(c *call) (int, any, error) {
 	return http.StatusOK, listOut[RestAPI]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getRestAPI(c *call) (int, any, error) {
+func (s *Service) getRestAPI(c *call, _ *noIn) (int, any, error) {
 	var out RestAPI
 	err := s.viewAPI(c, func(a *APIRecord) error { out = wireAPI(a); return nil })
 	if err != nil {
@@ -167,9 +164,9 @@ func (s *Service) getRestAPI(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteRestAPI(c *call) (int, any, error) {
+func (s *Service) deleteRestAPI(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -192,11 +189,9 @@ func (s *Service) deleteRestAPI(c *call) (int, any, error) {
 	return http.StatusAccepted, nil, nil
 }
 
-func (s *Service) updateRestAPI(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateRestAPI(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out RestAPI
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		for _, op := range ops {

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
+
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
 )
 
@@ -63,6 +65,8 @@ var paramKinds = map[string]paramKind{
 type segSpec struct {
 	kind paramKind
 	lit  string
+	// field is where the parameter's canonical value goes in pathIn.
+	field func(*pathIn) *string
 	// check validates and canonicalizes a parameter of a kind defined
 	// outside this file (extParams); nil for the kinds above.
 	check paramCheck
@@ -76,11 +80,24 @@ type paramCheck func(v, account string) (string, error)
 type route struct {
 	method string
 	segs   []segSpec
-	op     string
-	fn     opFunc
+	// h is the operation's table entry: its Operation (actions and keys
+	// set by handlerTable) bound to its typed handler.
+	h pipeline.Handler[*call]
 	// mode: POST /restapis is CreateRestApi without ?mode=import and
 	// ImportRestApi with it.
 	mode importMode
+	// tagging: the operation's input carries "tags", and its
+	// authorization sees aws:RequestTag/<key> and aws:TagKeys (withTags).
+	tagging bool
+}
+
+// withTags marks rt as an operation whose input carries "tags", as AWS's
+// service authorization reference lists for CreateRestApi, CreateStage and
+// CreateDomainName (apigateway:POST on the collection) and gatehouse for
+// the other operations that attach tags.
+func (rt route) withTags() route {
+	rt.tagging = true
+	return rt
 }
 
 type importMode int
@@ -91,13 +108,13 @@ const (
 	withImport
 )
 
-func r(method, pattern, op string, fn opFunc) route {
-	rt := route{method: method, op: op, fn: fn}
+func r(method, pattern string, h pipeline.Handler[*call]) route {
+	rt := route{method: method, h: h}
 	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
 		if k, ok := paramKinds[s]; ok {
-			rt.segs = append(rt.segs, segSpec{kind: k})
+			rt.segs = append(rt.segs, segSpec{kind: k, field: paramField(s)})
 		} else if ck, ok := extParams[s]; ok {
-			rt.segs = append(rt.segs, segSpec{kind: pExt, check: ck})
+			rt.segs = append(rt.segs, segSpec{kind: pExt, check: ck, field: paramField(s)})
 		} else {
 			rt.segs = append(rt.segs, segSpec{lit: s})
 		}
@@ -106,7 +123,7 @@ func r(method, pattern, op string, fn opFunc) route {
 }
 
 // routes is spec §11's operation table.
-var routes = append(func() []route {
+var routes = declare(append(func() []route {
 	const (
 		api    = "/restapis/{api}"
 		res    = api + "/resources/{resource}"
@@ -114,56 +131,56 @@ var routes = append(func() []route {
 		integ  = method + "/integration"
 		dom    = "/domainnames/{domain}"
 	)
-	create := r(http.MethodPost, "/restapis", "CreateRestApi", (*Service).createRestAPI)
-	create.mode = noImport
-	imp := r(http.MethodPost, "/restapis", "ImportRestApi", (*Service).importRestAPI)
+	create := r(http.MethodPost, "/restapis", pipeline.Handle(pipeline.Operation{Name: "CreateRestApi"}, on((*Service).createRestAPI)))
+	create.mode, create.tagging = noImport, true
+	imp := r(http.MethodPost, "/restapis", pipeline.Handle(pipeline.Operation{Name: "ImportRestApi"}, on((*Service).importRestAPI)))
 	imp.mode = withImport
 	return append([]route{
 		create,
 		imp,
-		r(http.MethodGet, "/restapis", "GetRestApis", (*Service).getRestAPIs),
-		r(http.MethodGet, api, "GetRestApi", (*Service).getRestAPI),
-		r(http.MethodPut, api, "PutRestApi", (*Service).putRestAPI),
-		r(http.MethodPatch, api, "UpdateRestApi", (*Service).updateRestAPI),
-		r(http.MethodDelete, api, "DeleteRestApi", (*Service).deleteRestAPI),
-		r(http.MethodGet, api+"/resources", "GetResources", (*Service).getResources),
-		r(http.MethodGet, res, "GetResource", (*Service).getResource),
-		r(http.MethodPost, res, "CreateResource", (*Service).createResource),
-		r(http.MethodPatch, res, "UpdateResource", (*Service).updateResource),
-		r(http.MethodDelete, res, "DeleteResource", (*Service).deleteResource),
-		r(http.MethodPut, method, "PutMethod", (*Service).putMethod),
-		r(http.MethodGet, method, "GetMethod", (*Service).getMethod),
-		r(http.MethodPatch, method, "UpdateMethod", (*Service).updateMethod),
-		r(http.MethodDelete, method, "DeleteMethod", (*Service).deleteMethod),
-		r(http.MethodPut, method+"/responses/{status}", "PutMethodResponse", (*Service).putMethodResponse),
-		r(http.MethodGet, method+"/responses/{status}", "GetMethodResponse", (*Service).getMethodResponse),
-		r(http.MethodDelete, method+"/responses/{status}", "DeleteMethodResponse", (*Service).deleteMethodResponse),
-		r(http.MethodPut, integ, "PutIntegration", (*Service).putIntegration),
-		r(http.MethodGet, integ, "GetIntegration", (*Service).getIntegration),
-		r(http.MethodPatch, integ, "UpdateIntegration", (*Service).updateIntegration),
-		r(http.MethodDelete, integ, "DeleteIntegration", (*Service).deleteIntegration),
-		r(http.MethodPut, integ+"/responses/{status}", "PutIntegrationResponse", (*Service).putIntegrationResponse),
-		r(http.MethodGet, integ+"/responses/{status}", "GetIntegrationResponse", (*Service).getIntegrationResponse),
-		r(http.MethodDelete, integ+"/responses/{status}", "DeleteIntegrationResponse", (*Service).deleteIntegrationResponse),
-		r(http.MethodPost, api+"/deployments", "CreateDeployment", (*Service).createDeployment),
-		r(http.MethodGet, api+"/deployments", "GetDeployments", (*Service).getDeployments),
-		r(http.MethodGet, api+"/deployments/{deployment}", "GetDeployment", (*Service).getDeployment),
-		r(http.MethodDelete, api+"/deployments/{deployment}", "DeleteDeployment", (*Service).deleteDeployment),
-		r(http.MethodPost, api+"/stages", "CreateStage", (*Service).createStage),
-		r(http.MethodGet, api+"/stages", "GetStages", (*Service).getStages),
-		r(http.MethodGet, api+"/stages/{stage}", "GetStage", (*Service).getStage),
-		r(http.MethodPatch, api+"/stages/{stage}", "UpdateStage", (*Service).updateStage),
-		r(http.MethodDelete, api+"/stages/{stage}", "DeleteStage", (*Service).deleteStage),
-		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", "GetExport", (*Service).getExport),
-		r(http.MethodPost, "/domainnames", "CreateDomainName", (*Service).createDomain),
-		r(http.MethodGet, "/domainnames", "GetDomainNames", (*Service).getDomains),
-		r(http.MethodGet, dom, "GetDomainName", (*Service).getDomain),
-		r(http.MethodDelete, dom, "DeleteDomainName", (*Service).deleteDomain),
-		r(http.MethodPost, dom+"/basepathmappings", "CreateBasePathMapping", (*Service).createBasePath),
-		r(http.MethodGet, dom+"/basepathmappings", "GetBasePathMappings", (*Service).getBasePaths),
-		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", "DeleteBasePathMapping", (*Service).deleteBasePath),
+		r(http.MethodGet, "/restapis", pipeline.Handle(pipeline.Operation{Name: "GetRestApis"}, on((*Service).getRestAPIs))),
+		r(http.MethodGet, api, pipeline.Handle(pipeline.Operation{Name: "GetRestApi"}, on((*Service).getRestAPI))),
+		r(http.MethodPut, api, pipeline.Handle(pipeline.Operation{Name: "PutRestApi"}, on((*Service).putRestAPI))),
+		r(http.MethodPatch, api, pipeline.Handle(pipeline.Operation{Name: "UpdateRestApi"}, on((*Service).updateRestAPI))),
+		r(http.MethodDelete, api, pipeline.Handle(pipeline.Operation{Name: "DeleteRestApi"}, on((*Service).deleteRestAPI))),
+		r(http.MethodGet, api+"/resources", pipeline.Handle(pipeline.Operation{Name: "GetResources"}, on((*Service).getResources))),
+		r(http.MethodGet, res, pipeline.Handle(pipeline.Operation{Name: "GetResource"}, on((*Service).getResource))),
+		r(http.MethodPost, res, pipeline.Handle(pipeline.Operation{Name: "CreateResource"}, on((*Service).createResource))),
+		r(http.MethodPatch, res, pipeline.Handle(pipeline.Operation{Name: "UpdateResource"}, on((*Service).updateResource))),
+		r(http.MethodDelete, res, pipeline.Handle(pipeline.Operation{Name: "DeleteResource"}, on((*Service).deleteResource))),
+		r(http.MethodPut, method, pipeline.Handle(pipeline.Operation{Name: "PutMethod"}, on((*Service).putMethod))),
+		r(http.MethodGet, method, pipeline.Handle(pipeline.Operation{Name: "GetMethod"}, on((*Service).getMethod))),
+		r(http.MethodPatch, method, pipeline.Handle(pipeline.Operation{Name: "UpdateMethod"}, on((*Service).updateMethod))),
+		r(http.MethodDelete, method, pipeline.Handle(pipeline.Operation{Name: "DeleteMethod"}, on((*Service).deleteMethod))),
+		r(http.MethodPut, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "PutMethodResponse"}, on((*Service).putMethodResponse))),
+		r(http.MethodGet, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "GetMethodResponse"}, on((*Service).getMethodResponse))),
+		r(http.MethodDelete, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "DeleteMethodResponse"}, on((*Service).deleteMethodResponse))),
+		r(http.MethodPut, integ, pipeline.Handle(pipeline.Operation{Name: "PutIntegration"}, on((*Service).putIntegration))),
+		r(http.MethodGet, integ, pipeline.Handle(pipeline.Operation{Name: "GetIntegration"}, on((*Service).getIntegration))),
+		r(http.MethodPatch, integ, pipeline.Handle(pipeline.Operation{Name: "UpdateIntegration"}, on((*Service).updateIntegration))),
+		r(http.MethodDelete, integ, pipeline.Handle(pipeline.Operation{Name: "DeleteIntegration"}, on((*Service).deleteIntegration))),
+		r(http.MethodPut, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "PutIntegrationResponse"}, on((*Service).putIntegrationResponse))),
+		r(http.MethodGet, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "GetIntegrationResponse"}, on((*Service).getIntegrationResponse))),
+		r(http.MethodDelete, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "DeleteIntegrationResponse"}, on((*Service).deleteIntegrationResponse))),
+		r(http.MethodPost, api+"/deployments", pipeline.Handle(pipeline.Operation{Name: "CreateDeployment"}, on((*Service).createDeployment))),
+		r(http.MethodGet, api+"/deployments", pipeline.Handle(pipeline.Operation{Name: "GetDeployments"}, on((*Service).getDeployments))),
+		r(http.MethodGet, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "GetDeployment"}, on((*Service).getDeployment))),
+		r(http.MethodDelete, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "DeleteDeployment"}, on((*Service).deleteDeployment))),
+		r(http.MethodPost, api+"/stages", pipeline.Handle(pipeline.Operation{Name: "CreateStage"}, on((*Service).createStage))).withTags(),
+		r(http.MethodGet, api+"/stages", pipeline.Handle(pipeline.Operation{Name: "GetStages"}, on((*Service).getStages))),
+		r(http.MethodGet, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "GetStage"}, on((*Service).getStage))),
+		r(http.MethodPatch, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "UpdateStage"}, on((*Service).updateStage))),
+		r(http.MethodDelete, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "DeleteStage"}, on((*Service).deleteStage))),
+		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", pipeline.Handle(pipeline.Operation{Name: "GetExport"}, on((*Service).getExport))),
+		r(http.MethodPost, "/domainnames", pipeline.Handle(pipeline.Operation{Name: "CreateDomainName"}, on((*Service).createDomain))).withTags(),
+		r(http.MethodGet, "/domainnames", pipeline.Handle(pipeline.Operation{Name: "GetDomainNames"}, on((*Service).getDomains))),
+		r(http.MethodGet, dom, pipeline.Handle(pipeline.Operation{Name: "GetDomainName"}, on((*Service).getDomain))),
+		r(http.MethodDelete, dom, pipeline.Handle(pipeline.Operation{Name: "DeleteDomainName"}, on((*Service).deleteDomain))),
+		r(http.MethodPost, dom+"/basepathmappings", pipeline.Handle(pipeline.Operation{Name: "CreateBasePathMapping"}, on((*Service).createBasePath))),
+		r(http.MethodGet, dom+"/basepathmappings", pipeline.Handle(pipeline.Operation{Name: "GetBasePathMappings"}, on((*Service).getBasePaths))),
+		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "DeleteBasePathMapping"}, on((*Service).deleteBasePath))),
 	}, authzRoutes()...)
-}(), opsRoutes()...)
+}(), opsRoutes()...))
 
 // maxSegments bounds the split of a path: no route has more.
 const maxSegments = 10
@@ -188,11 +205,12 @@ var (
 )
 
 // matchRoute finds the operation for method and the escaped path and
-// returns it with the canonical segments (see the rules above). An unknown
+// returns it with the canonical segments (see the rules above) and the
+// same parameters by name. An unknown
 // path or method is UnknownOperationException; a parameter that cannot
 // name anything is the NotFoundException of its kind, decided before
 // authorization because no such resource can exist.
-func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, error) {
+func matchRoute(method, escaped string, importMode bool, account string) (*route, []string, pathIn, error) {
 	unknown := awserr.UnknownOperation.New("")
 	if method == http.MethodGet && escaped == "/restapis/" {
 		// The one trailing '/' AWS's clients send: GetRestApi with an
@@ -202,15 +220,15 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 		escaped = "/restapis"
 	}
 	if len(escaped) < 2 || escaped[0] != '/' {
-		return nil, nil, unknown
+		return nil, nil, pathIn{}, unknown
 	}
 	raw := strings.SplitN(escaped[1:], "/", maxSegments+1)
 	if len(raw) > maxSegments {
-		return nil, nil, unknown
+		return nil, nil, pathIn{}, unknown
 	}
 	for _, s := range raw {
 		if s == "" {
-			return nil, nil, unknown
+			return nil, nil, pathIn{}, unknown
 		}
 	}
 	for i := range routes {
@@ -230,6 +248,7 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 			continue
 		}
 		seg := make([]string, len(raw))
+		var p pathIn
 		for k, sp := range rt.segs {
 			if sp.kind == literal {
 				seg[k] = sp.lit
@@ -243,13 +262,14 @@ func matchRoute(method, escaped string, importMode bool, account string) (*route
 				v, err = canonicalParam(sp.kind, raw[k], account)
 			}
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, pathIn{}, err
 			}
 			seg[k] = v
+			*sp.field(&p) = v
 		}
-		return rt, seg, nil
+		return rt, seg, p, nil
 	}
-	return nil, nil, unknown
+	return nil, nil, pathIn{}, unknown
 }
 
 // canonicalParam decodes one escaped path parameter and validates it.

@@ -149,15 +149,15 @@ var (
 )
 
 type call struct {
+	s      *Service
 	w      http.ResponseWriter
 	r      *http.Request
 	ctx    context.Context
 	caller Caller
 	body   []byte
-	// seg is the routed path in canonical form: the route's literal
-	// segments and its parameters decoded and validated (verbs upper-case,
-	// domain names lower-case), at the positions of the route's pattern.
-	seg []string
+	// path is the routed path's parameters by name, decoded, validated
+	// and canonical (the values the authorization resource names).
+	path pathIn
 }
 
 // ServeHTTP authenticates, routes and runs one control-plane operation.
@@ -179,17 +179,17 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer b.Release()
-	c := &call{w: w, r: r, ctx: r.Context(), body: b.Bytes(), caller: caller}
+	c := &call{s: s, w: w, r: r, ctx: r.Context(), body: b.Bytes(), caller: caller}
 	if m := awsproto.MetaFrom(r.Context()); m != nil {
 		m.Principal = c.caller.ARN
 	}
-	rt, seg, err := matchRoute(r.Method, r.URL.EscapedPath(), r.URL.Query().Get("mode") == "import", c.caller.Account)
+	rt, seg, path, err := matchRoute(r.Method, r.URL.EscapedPath(), r.URL.Query().Get("mode") == "import", c.caller.Account)
 	if err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	c.seg = seg
-	awsproto.SetOperation(r.Context(), rt.op)
+	c.path = path
+	awsproto.SetOperation(r.Context(), rt.h.Name)
 	// The resource is built from the routed operation and its validated
 	// parameters, never from the request's path: a path that spells the
 	// same operation differently gets the same ARN (issue #12 item 4).
@@ -208,26 +208,27 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resTags, err := s.resourceTagKeys(c.ctx, c.caller, seg)
 	if err != nil {
-		s.log.Error("apigateway: read resource tags", "operation", rt.op, "err", err)
+		s.log.Error("apigateway: read resource tags", "operation", rt.h.Name, "err", err)
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt.op, c.body))); err != nil {
+	if err := s.authz.Authorize(r, c.caller, action, res, withKeys(resTags, operationKeys(rt, c.body))); err != nil {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	status, v, err := rt.fn(s, c)
+	out, err := rt.h.Serve(c.invocation(&rt.h.Operation), c)
 	if err != nil {
 		var ae *awserr.Error
 		if c.ctx.Err() != nil && errors.Is(err, c.ctx.Err()) {
 			// The client went away and the operation stopped for it.
-			s.log.Debug("apigateway operation abandoned by its client", "operation", rt.op, "err", err)
+			s.log.Debug("apigateway operation abandoned by its client", "operation", rt.h.Name, "err", err)
 		} else if !errors.As(err, &ae) {
-			s.log.Error("apigateway operation failed", "operation", rt.op, "err", err)
+			s.log.Error("apigateway operation failed", "operation", rt.h.Name, "err", err)
 		}
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
+	status, v := out.(*reply).status, out.(*reply).body
 	if raw, ok := v.(rawBody); ok {
 		w.Header().Set("Content-Type", raw.contentType)
 		w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(r.Context()).RequestID)
@@ -245,12 +246,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	awsproto.WriteJSON(w, r, status, v)
 }
 
+// rawBody is the JSON body of raw.
 type rawBody struct {
 	contentType string
 	body        []byte
 }
-
-type opFunc func(s *Service, c *call) (int, any, error)
 
 // ---- helpers ----
 
@@ -266,11 +266,12 @@ func newID(n int) string {
 	return string(b)
 }
 
-func decode(c *call, v any) error {
-	if len(c.body) == 0 {
+// decodeJSON reads a JSON body into v; an empty body leaves v as it is.
+func decodeJSON(body []byte, v any) error {
+	if len(body) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(c.body, v); err != nil {
+	if err := json.Unmarshal(body, v); err != nil {
 		return awserr.BadRequestException.New("Invalid JSON in request body")
 	}
 	return nil
@@ -309,7 +310,7 @@ func putJSON(tx store.Tx, kind, key string, v any) error {
 // viewAPI runs fn over the caller's API read-only.
 func (s *Service) viewAPI(c *call, fn func(a *APIRecord) error) error {
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		a, err := loadAPI(r, c, c.seg[1])
+		a, err := loadAPI(r, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -321,7 +322,7 @@ func (s *Service) viewAPI(c *call, fn func(a *APIRecord) error) error {
 // updateAPI runs fn over the caller's API and stores the result.
 func (s *Service) updateAPI(c *call, fn func(tx store.Tx, a *APIRecord) error) error {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -333,11 +334,10 @@ func (s *Service) updateAPI(c *call, fn func(tx store.Tx, a *APIRecord) error) e
 	return err
 }
 
-// paging applies limit/position to a sorted list.
-func paging[T any](c *call, items []T) ([]T, string, error) {
-	q := c.r.URL.Query()
+// paging applies the input's limit/position to a sorted list.
+func paging[T any](p *pageIn, items []T) ([]T, string, error) {
 	limit := 25
-	if v := q.Get("limit"); v != "" {
+	if v := p.Limit; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
 			return nil, "", awserr.BadRequestException.New("Invalid limit value")
@@ -345,7 +345,7 @@ func paging[T any](c *call, items []T) ([]T, string, error) {
 		limit = n
 	}
 	start := 0
-	if v := q.Get("position"); v != "" {
+	if v := p.Position; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return nil, "", awserr.BadRequestException.New("Invalid position value")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -47,11 +48,8 @@ type createDeploymentIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createDeployment(c *call) (int, any, error) {
-	var in createDeploymentIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createDeployment(c *call, req *jsonIn[createDeploymentIn]) (int, any, error) {
+	in := req.Body
 	if in.StageName != "" && !stageNameRE.MatchString(in.StageName) {
 		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
@@ -66,7 +64,7 @@ func (s *Service) createDeployment(c *call) (int, any, error) {
 	}
 	var out Deployment
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -167,13 +165,13 @@ func validateVariables(v map[string]string) error {
 	return nil
 }
 
-func (s *Service) getDeployments(c *call) (int, any, error) {
+func (s *Service) getDeployments(c *call, in *pageIn) (int, any, error) {
 	var all []Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindDeployment, c.seg[1]+"/")
+		recs, err := r.List(KindDeployment, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -191,7 +189,7 @@ func (s *Service) getDeployments(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -213,18 +211,18 @@ func loadDeployment(r store.Reader, apiID, id string) (*DeploymentRecord, error)
 	return &d, json.Unmarshal(rec.Value, &d)
 }
 
-func (s *Service) getDeployment(c *call) (int, any, error) {
+func (s *Service) getDeployment(c *call, in *embedIn) (int, any, error) {
 	var out Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDeployment(r, c.seg[1], c.seg[3])
+		d, err := loadDeployment(r, c.path.API, c.path.Deployment)
 		if err != nil {
 			return err
 		}
 		out = d.Deployment
-		if !embedSummary(c) {
+		if !in.embeds("apisummary") {
 			out.APISummary = nil
 		}
 		return nil
@@ -235,35 +233,26 @@ func (s *Service) getDeployment(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func embedSummary(c *call) bool {
-	for _, e := range c.r.URL.Query()["embed"] {
-		if e == "apisummary" {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Service) deleteDeployment(c *call) (int, any, error) {
+func (s *Service) deleteDeployment(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadDeployment(tx, c.seg[1], c.seg[3]); err != nil {
+		if _, err := loadDeployment(tx, c.path.API, c.path.Deployment); err != nil {
 			return err
 		}
-		stages, err := tx.List(KindStage, c.seg[1]+"/")
+		stages, err := tx.List(KindStage, c.path.API+"/")
 		if err != nil {
 			return err
 		}
 		for _, rec := range stages {
 			var st StageRecord
-			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.seg[3] ||
-				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.seg[3]) {
+			if err := json.Unmarshal(rec.Value, &st); err == nil && (st.Stage.DeploymentID == c.path.Deployment ||
+				st.Stage.CanarySettings != nil && st.Stage.CanarySettings.DeploymentID == c.path.Deployment) {
 				return awserr.BadRequestException.Errorf("Active stages pointing to this deployment must be moved or deleted")
 			}
 		}
-		return tx.Delete(KindDeployment, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindDeployment, c.path.API+"/"+c.path.Deployment)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -296,11 +285,8 @@ type createStageIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createStage(c *call) (int, any, error) {
-	var in createStageIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) createStage(c *call, req *jsonIn[createStageIn]) (int, any, error) {
+	in := req.Body
 	if !stageNameRE.MatchString(in.StageName) {
 		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
@@ -328,7 +314,7 @@ func (s *Service) createStage(c *call) (int, any, error) {
 		CreatedDate: now, LastUpdatedDate: now}}
 	st.Stage.fixCacheStatus()
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		a, err := loadAPI(tx, c, c.seg[1])
+		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
 			return err
 		}
@@ -355,14 +341,24 @@ func (s *Service) createStage(c *call) (int, any, error) {
 	return http.StatusCreated, st.Stage, nil
 }
 
-func (s *Service) getStages(c *call) (int, any, error) {
+// getStagesIn is GetStages' input.
+type getStagesIn struct {
+	DeploymentID string // ?deploymentId=
+}
+
+func (in *getStagesIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
+	in.DeploymentID = q.Get("deploymentId")
+	return nil
+}
+
+func (s *Service) getStages(c *call, in *getStagesIn) (int, any, error) {
 	all := []Stage{}
-	dep := c.r.URL.Query().Get("deploymentId")
+	dep := in.DeploymentID
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		recs, err := r.List(KindStage, c.seg[1]+"/")
+		recs, err := r.List(KindStage, c.path.API+"/")
 		if err != nil {
 			return err
 		}
@@ -383,13 +379,13 @@ func (s *Service) getStages(c *call) (int, any, error) {
 	return http.StatusOK, listOut[Stage]{Item: all}, nil
 }
 
-func (s *Service) getStage(c *call) (int, any, error) {
+func (s *Service) getStage(c *call, _ *noIn) (int, any, error) {
 	var out Stage
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := loadAPI(r, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(r, c, c.path.API); err != nil {
 			return err
 		}
-		st, err := loadStage(r, c.seg[1], c.seg[3])
+		st, err := loadStage(r, c.path.API, c.path.Stage)
 		if err != nil {
 			return err
 		}
@@ -402,15 +398,15 @@ func (s *Service) getStage(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteStage(c *call) (int, any, error) {
+func (s *Service) deleteStage(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		if _, err := loadStage(tx, c.seg[1], c.seg[3]); err != nil {
+		if _, err := loadStage(tx, c.path.API, c.path.Stage); err != nil {
 			return err
 		}
-		return tx.Delete(KindStage, c.seg[1]+"/"+c.seg[3])
+		return tx.Delete(KindStage, c.path.API+"/"+c.path.Stage)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -418,17 +414,15 @@ func (s *Service) deleteStage(c *call) (int, any, error) {
 	return http.StatusAccepted, nil, nil
 }
 
-func (s *Service) updateStage(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateStage(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out Stage
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		st, err := loadStage(tx, c.seg[1], c.seg[3])
+		st, err := loadStage(tx, c.path.API, c.path.Stage)
 		if err != nil {
 			return err
 		}
@@ -440,7 +434,7 @@ func (s *Service) updateStage(c *call) (int, any, error) {
 		st.Stage.fixCacheStatus()
 		st.Stage.LastUpdatedDate = s.now().Unix()
 		out = st.Stage
-		return putJSON(tx, KindStage, c.seg[1]+"/"+c.seg[3], st)
+		return putJSON(tx, KindStage, c.path.API+"/"+c.path.Stage, st)
 	})
 	if err != nil {
 		return 0, nil, err

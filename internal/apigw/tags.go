@@ -65,7 +65,7 @@ func errTagTarget(a string) error {
 // tagsOf opens the tags of the resource the call's ARN names, lets fn
 // change them (when tx is a Tx) and writes the record back.
 func (s *Service) editTags(c *call, write bool, fn func(tags map[string]string) error) error {
-	raw, _ := url.QueryUnescape(c.seg[1])
+	raw, _ := url.QueryUnescape(c.path.TagARN)
 	a, err := arn.Parse(raw)
 	if err != nil {
 		return errTagTarget(raw)
@@ -168,13 +168,13 @@ func validateTags(tags map[string]string) error {
 	return nil
 }
 
-func (s *Service) tagResource(c *call) (int, any, error) {
-	var in struct {
-		Tags map[string]string `json:"tags"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// tagResourceBody is the JSON body of tagResource.
+type tagResourceBody struct {
+	Tags map[string]string `json:"tags"`
+}
+
+func (s *Service) tagResource(c *call, req *jsonIn[tagResourceBody]) (int, any, error) {
+	in := req.Body
 	if in.Tags == nil {
 		return 0, nil, awserr.BadRequestException.New("Tags must not be null")
 	}
@@ -193,8 +193,19 @@ func (s *Service) tagResource(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) untagResource(c *call) (int, any, error) {
-	keys, ok := c.r.URL.Query()["tagKeys"]
+// untagResourceIn is UntagResource's input: ?tagKeys=, repeated.
+type untagResourceIn struct {
+	TagKeys    []string
+	HasTagKeys bool // the query names tagKeys (even with no value)
+}
+
+func (in *untagResourceIn) decodeFrom(q url.Values, _ http.Header, _ []byte) error {
+	in.TagKeys, in.HasTagKeys = q["tagKeys"]
+	return nil
+}
+
+func (s *Service) untagResource(c *call, in *untagResourceIn) (int, any, error) {
+	keys, ok := in.TagKeys, in.HasTagKeys
 	if !ok {
 		return 0, nil, awserr.BadRequestException.New("tagKeys must not be null")
 	}
@@ -210,7 +221,7 @@ func (s *Service) untagResource(c *call) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-func (s *Service) getTags(c *call) (int, any, error) {
+func (s *Service) getTags(c *call, _ *noIn) (int, any, error) {
 	out := map[string]string{}
 	err := s.editTags(c, false, func(tags map[string]string) error {
 		out = tags

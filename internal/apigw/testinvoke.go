@@ -65,11 +65,8 @@ type testInvokeOut struct {
 // testInvokeMethod runs the request through the method as the API is now
 // (its draft, not a deployment), in the stage "test-invoke-stage" with
 // the given stage variables, skipping authorization, as AWS does.
-func (s *Service) testInvokeMethod(c *call) (int, any, error) {
-	var in testInvokeIn
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any, error) {
+	in := req.Body
 	box := s.testInv.Load()
 	if box == nil {
 		return 0, nil, awserr.BadRequestException.New("Test invocation is not available: no data plane is running")
@@ -113,7 +110,7 @@ func (s *Service) testInvokeMethod(c *call) (int, any, error) {
 			h.Add(k, v)
 		}
 	}
-	res, err := box.t.TestInvoke(c.ctx, d, st, TestInvokeRequest{ResourceID: c.seg[3], Verb: c.seg[5],
+	res, err := box.t.TestInvoke(c.ctx, d, st, TestInvokeRequest{ResourceID: c.path.Resource, Verb: c.path.Verb,
 		PathWithQuery: pq, Body: in.Body, Headers: h})
 	if err != nil {
 		return 0, nil, err

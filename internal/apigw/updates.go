@@ -13,18 +13,16 @@ import (
 
 // The Update* operations Terraform's day-2 use needs (issue #14).
 
-func (s *Service) updateMethodResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateMethodResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *MethodResponse
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, m, err := methodOf(a, c)
 		if err != nil {
 			return err
 		}
-		mr := m.MethodResponses[c.seg[7]]
+		mr := m.MethodResponses[c.path.Status]
 		if mr == nil {
 			return errResponse
 		}
@@ -70,18 +68,16 @@ func (s *Service) updateMethodResponse(c *call) (int, any, error) {
 	return http.StatusCreated, out, nil
 }
 
-func (s *Service) updateIntegrationResponse(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateIntegrationResponse(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *IntegrationResponse
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, ig, err := integrationOf(a, c)
 		if err != nil {
 			return err
 		}
-		ir := ig.IntegrationResponses[c.seg[8]]
+		ir := ig.IntegrationResponses[c.path.Status]
 		if ir == nil {
 			return errResponse
 		}
@@ -128,17 +124,15 @@ func (s *Service) updateIntegrationResponse(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDeployment(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDeployment(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out Deployment
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := loadAPI(tx, c, c.seg[1]); err != nil {
+		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
 		}
-		d, err := loadDeployment(tx, c.seg[1], c.seg[3])
+		d, err := loadDeployment(tx, c.path.API, c.path.Deployment)
 		if err != nil {
 			return err
 		}
@@ -152,7 +146,7 @@ func (s *Service) updateDeployment(c *call) (int, any, error) {
 		}
 		out = d.Deployment
 		out.APISummary = nil
-		return putJSON(tx, KindDeployment, c.seg[1]+"/"+c.seg[3], d)
+		return putJSON(tx, KindDeployment, c.path.API+"/"+c.path.Deployment, d)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -160,17 +154,15 @@ func (s *Service) updateDeployment(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateDomain(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	// A new truststore is read from S3 before the update (never inside the
 	// store's transaction); the update applies it only if the domain's
 	// mutual TLS is still what it was read against.
 	var before *MutualTLSAuthentication
 	_, err = s.st.View(c.ctx, func(r store.Reader) error {
-		d, err := s.loadDomain(r, c, c.seg[1])
+		d, err := s.loadDomain(r, c, c.path.Domain)
 		if err == nil {
 			before = d.Domain.MutualTLSAuthentication
 		}
@@ -207,7 +199,7 @@ func (s *Service) updateDomain(c *call) (int, any, error) {
 	}
 	var out DomainName
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		d, err := s.loadDomain(tx, c, c.seg[1])
+		d, err := s.loadDomain(tx, c, c.path.Domain)
 		if err != nil {
 			return err
 		}
@@ -261,7 +253,7 @@ func (s *Service) updateDomain(c *call) (int, any, error) {
 			}
 		}
 		out = d.Domain
-		return putJSON(tx, KindDomain, c.seg[1], d)
+		return putJSON(tx, KindDomain, c.path.Domain, d)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -281,13 +273,13 @@ func loadBasePath(r store.Reader, domain, base string) (*BasePathRecord, error) 
 	return &b, json.Unmarshal(rec.Value, &b)
 }
 
-func (s *Service) getBasePath(c *call) (int, any, error) {
+func (s *Service) getBasePath(c *call, _ *noIn) (int, any, error) {
 	var out BasePathMapping
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		if _, err := s.loadDomain(r, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
 			return err
 		}
-		b, err := loadBasePath(r, c.seg[1], c.seg[3])
+		b, err := loadBasePath(r, c.path.Domain, c.path.BasePath)
 		if err == nil {
 			out = b.Mapping
 		}
@@ -299,17 +291,15 @@ func (s *Service) getBasePath(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateBasePath(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateBasePath(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out BasePathMapping
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadDomain(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
 		}
-		b, err := loadBasePath(tx, c.seg[1], c.seg[3])
+		b, err := loadBasePath(tx, c.path.Domain, c.path.BasePath)
 		if err != nil {
 			return err
 		}
@@ -344,16 +334,16 @@ func (s *Service) updateBasePath(c *call) (int, any, error) {
 			}
 		}
 		if m.BasePath != b.Mapping.BasePath {
-			if err := tx.Delete(KindBasePath, c.seg[1]+"/"+b.Mapping.BasePath); err != nil {
+			if err := tx.Delete(KindBasePath, c.path.Domain+"/"+b.Mapping.BasePath); err != nil {
 				return err
 			}
-			if err := createJSON(tx, KindBasePath, c.seg[1]+"/"+m.BasePath, BasePathRecord{Domain: c.seg[1], Mapping: m}); err != nil {
+			if err := createJSON(tx, KindBasePath, c.path.Domain+"/"+m.BasePath, BasePathRecord{Domain: c.path.Domain, Mapping: m}); err != nil {
 				if awserr.ConflictException.Is(err) {
 					return awserr.ConflictException.New("Base path already exists for this domain name")
 				}
 				return err
 			}
-		} else if err := putJSON(tx, KindBasePath, c.seg[1]+"/"+m.BasePath, BasePathRecord{Domain: c.seg[1], Mapping: m}); err != nil {
+		} else if err := putJSON(tx, KindBasePath, c.path.Domain+"/"+m.BasePath, BasePathRecord{Domain: c.path.Domain, Mapping: m}); err != nil {
 			return err
 		}
 		out = m

@@ -50,16 +50,16 @@ func (s *Service) loadVPCLink(r store.Reader, c *call, id string) (*VPCLinkRecor
 	return &l, nil
 }
 
-func (s *Service) createVPCLink(c *call) (int, any, error) {
-	var in struct {
-		Name        string            `json:"name"`
-		Description string            `json:"description"`
-		TargetARNs  []string          `json:"targetArns"`
-		Tags        map[string]string `json:"tags"`
-	}
-	if err := decode(c, &in); err != nil {
-		return 0, nil, err
-	}
+// createVPCLinkBody is the JSON body of createVPCLink.
+type createVPCLinkBody struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	TargetARNs  []string          `json:"targetArns"`
+	Tags        map[string]string `json:"tags"`
+}
+
+func (s *Service) createVPCLink(c *call, req *jsonIn[createVPCLinkBody]) (int, any, error) {
+	in := req.Body
 	if in.Name == "" {
 		return 0, nil, awserr.BadRequestException.New("Name must be non-empty")
 	}
@@ -85,7 +85,7 @@ func (s *Service) createVPCLink(c *call) (int, any, error) {
 	return http.StatusAccepted, l.Link, nil
 }
 
-func (s *Service) getVPCLinks(c *call) (int, any, error) {
+func (s *Service) getVPCLinks(c *call, in *pageIn) (int, any, error) {
 	var all []VPCLink
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindVPCLink, "")
@@ -104,7 +104,7 @@ func (s *Service) getVPCLinks(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name+all[i].ID < all[j].Name+all[j].ID })
-	items, pos, err := paging(c, all)
+	items, pos, err := paging(in, all)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -114,10 +114,10 @@ func (s *Service) getVPCLinks(c *call) (int, any, error) {
 	return http.StatusOK, listOut[VPCLink]{Item: items, Position: pos}, nil
 }
 
-func (s *Service) getVPCLink(c *call) (int, any, error) {
+func (s *Service) getVPCLink(c *call, _ *noIn) (int, any, error) {
 	var out VPCLink
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
-		l, err := s.loadVPCLink(r, c, c.seg[1])
+		l, err := s.loadVPCLink(r, c, c.path.VPCLink)
 		if err == nil {
 			out = l.Link
 		}
@@ -129,14 +129,12 @@ func (s *Service) getVPCLink(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) updateVPCLink(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateVPCLink(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out VPCLink
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
-		l, err := s.loadVPCLink(tx, c, c.seg[1])
+		l, err := s.loadVPCLink(tx, c, c.path.VPCLink)
 		if err != nil {
 			return err
 		}
@@ -154,7 +152,7 @@ func (s *Service) updateVPCLink(c *call) (int, any, error) {
 			}
 		}
 		out = l.Link
-		return putJSON(tx, KindVPCLink, c.seg[1], l)
+		return putJSON(tx, KindVPCLink, c.path.VPCLink, l)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -162,12 +160,12 @@ func (s *Service) updateVPCLink(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-func (s *Service) deleteVPCLink(c *call) (int, any, error) {
+func (s *Service) deleteVPCLink(c *call, _ *noIn) (int, any, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
-		if _, err := s.loadVPCLink(tx, c, c.seg[1]); err != nil {
+		if _, err := s.loadVPCLink(tx, c, c.path.VPCLink); err != nil {
 			return err
 		}
-		return tx.Delete(KindVPCLink, c.seg[1])
+		return tx.Delete(KindVPCLink, c.path.VPCLink)
 	})
 	if err != nil {
 		return 0, nil, err
@@ -205,7 +203,7 @@ func (s *Service) loadAccount(r store.Reader, c *call) (*Account, error) {
 	return a, nil
 }
 
-func (s *Service) getAccount(c *call) (int, any, error) {
+func (s *Service) getAccount(c *call, _ *noIn) (int, any, error) {
 	var out *Account
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		a, err := s.loadAccount(r, c)
@@ -221,11 +219,9 @@ func (s *Service) getAccount(c *call) (int, any, error) {
 // updateAccount sets the CloudWatch role (the one setting of an account
 // that UpdateAccount changes; the throttle is AWS's quota, not a patch
 // path).
-func (s *Service) updateAccount(c *call) (int, any, error) {
-	ops, err := patchOps(c)
-	if err != nil {
-		return 0, nil, err
-	}
+func (s *Service) updateAccount(c *call, in *patchIn) (int, any, error) {
+	ops := in.Ops
+	var err error
 	var out *Account
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := s.loadAccount(tx, c)

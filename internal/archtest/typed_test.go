@@ -21,6 +21,7 @@ var typedServices = map[string]string{
 	"internal/sts":    server.SurfaceSTS,
 	"internal/iam":    server.SurfaceIAM,
 	"internal/lambda": server.SurfaceLambda,
+	"internal/apigw":  server.SurfaceAPIGateway,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation

@@ -43,6 +43,11 @@ type Invocation struct {
 // answer per named item); the others declare a Target and the binding
 // authorizes before the handler runs.
 func (v *Invocation) Authorize(action, resource string, keys func(*policy.Context)) error {
+	if v.Surface == nil {
+		// A frame that authorizes before the binding (API Gateway's)
+		// gives none: asking here is a gatehouse bug, and it denies.
+		return awserr.InternalFailure.Errorf("operation %s: no authorizer", v.Op.Name)
+	}
 	_, err := v.Surface.Authorize(&Call{Request: v.Request, Region: v.Region, Caller: v.Caller,
 		AuthzRequest: AuthzRequest{Action: action, Resource: resource}, Keys: keys, Op: v.Op})
 	return err
