@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
@@ -73,6 +74,15 @@ func TestEveryInputDecodes(t *testing.T) {
 		// whose AWS input has Tags; the converse must hold.
 		if keys == nil && slices.Contains(h.Keys, "aws:TagKeys") {
 			t.Errorf("%s: table keys %v, input adds none", h.Name, h.Keys)
+		}
+		// And every Tag*, Untag* and Create* input adds them, as the
+		// frame did by the operation's name before the typed table: an
+		// input that forgot its tag members would let a request past a
+		// Deny conditioned on aws:RequestTag or aws:TagKeys.
+		for _, prefix := range []string{"Tag", "Untag", "Create"} {
+			if strings.HasPrefix(h.Name, prefix) && keys == nil {
+				t.Errorf("%s: its input adds no tagging keys", h.Name)
+			}
 		}
 	}
 }
