@@ -71,7 +71,7 @@ func opCreateAccessKey(c *call, in *createAccessKeyIn) (*createAccessKeyOut, err
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ AccessKey xmlAccessKey }{xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: "Active",
+	return &createAccessKeyOut{xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: "Active",
 		SecretAccessKey: secret, CreateDate: isoTime(k.Created)}}, nil
 }
 
@@ -139,11 +139,7 @@ func opListAccessKeys(c *call, in *listAccessKeysIn) (*listAccessKeysOut, error)
 	for i, k := range pg {
 		out[i] = xmlAccessKey{UserName: display, AccessKeyId: k.ID, Status: k.Status, CreateDate: isoTime(k.Created)}
 	}
-	return &struct {
-		AccessKeyMetadata *members[xmlAccessKey]
-		IsTruncated       bool
-		Marker            string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listAccessKeysOut{list(out), trunc, marker}, nil
 }
 
 func (c *call) modifyKey(accessKeyID, user string, fn func(tx store.Tx, k *AccessKey) error) error {
@@ -204,10 +200,7 @@ func opGetAccessKeyLastUsed(c *call, in *getAccessKeyLastUsedIn) (*getAccessKeyL
 	if err := c.allow(res, nil); err != nil {
 		return nil, err
 	}
-	return &struct {
-		UserName          string `xml:",omitempty"`
-		AccessKeyLastUsed xmlLastUsed
-	}{k.ownerName(), xmlLastUsed{"N/A", "N/A"}}, nil
+	return &getAccessKeyLastUsedOut{k.ownerName(), xmlLastUsed{"N/A", "N/A"}}, nil
 }
 
 // ownerName is the original-case name of the key's user, "" for the root.
@@ -218,7 +211,7 @@ func (k *KeyEntry) ownerName() string {
 	return k.owner.UserName
 }
 
-type createAccessKeyOut = struct {
+type createAccessKeyOut struct {
 	AccessKey xmlAccessKey
 }
 
@@ -227,7 +220,7 @@ type createAccessKeyIn struct {
 	UserName string
 }
 
-type listAccessKeysOut = struct {
+type listAccessKeysOut struct {
 	AccessKeyMetadata *members[xmlAccessKey]
 	IsTruncated       bool
 	Marker            string "xml:\",omitempty\""
@@ -250,7 +243,7 @@ type deleteAccessKeyIn struct {
 	UserName    string
 }
 
-type getAccessKeyLastUsedOut = struct {
+type getAccessKeyLastUsedOut struct {
 	UserName          string "xml:\",omitempty\""
 	AccessKeyLastUsed xmlLastUsed
 }

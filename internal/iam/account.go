@@ -90,10 +90,7 @@ func opListAccountAliases(c *call, in *listAccountAliasesIn) (*listAccountAliase
 	if _, _, _, err := page(in.Marker, in.MaxItems, aliases, func(s string) string { return s }); err != nil {
 		return nil, err
 	}
-	return &struct {
-		AccountAliases *members[string]
-		IsTruncated    bool
-	}{list(aliases), false}, nil
+	return &listAccountAliasesOut{list(aliases), false}, nil
 }
 
 // PasswordPolicy is an account's password policy.
@@ -216,7 +213,7 @@ func opGetAccountPasswordPolicy(c *call, in *getAccountPasswordPolicyIn) (*getAc
 	if p.MaxPasswordAge > 0 {
 		x.HardExpiry = &p.HardExpiry
 	}
-	return &struct{ PasswordPolicy xmlPasswordPolicy }{x}, nil
+	return &getAccountPasswordPolicyOut{x}, nil
 }
 
 func opDeleteAccountPasswordPolicy(c *call, in *deleteAccountPasswordPolicyIn) (*noOutput, error) {
@@ -497,7 +494,7 @@ type deleteAccountAliasIn struct {
 	AccountAlias string
 }
 
-type listAccountAliasesOut = struct {
+type listAccountAliasesOut struct {
 	AccountAliases *members[string]
 	IsTruncated    bool
 }
@@ -513,7 +510,7 @@ type updateAccountPasswordPolicyIn struct {
 	RequireLowercaseCharacters, AllowUsersToChangePassword, HardExpiry string
 }
 
-type getAccountPasswordPolicyOut = struct {
+type getAccountPasswordPolicyOut struct {
 	PasswordPolicy xmlPasswordPolicy
 }
 

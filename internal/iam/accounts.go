@@ -150,7 +150,7 @@ func opListAccounts(c *call, in *listAccountsIn) (*listAccountsOut, error) {
 		out = append(out, xmlAccount{AccountId: a.ID, Name: a.Name, CreateDate: isoTime(a.Created)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].AccountId < out[j].AccountId })
-	return &struct{ Accounts *members[xmlAccount] }{list(out)}, nil
+	return &listAccountsOut{list(out)}, nil
 }
 
 func (c *call) accountsAllowed(action string) error {
@@ -169,7 +169,7 @@ type createAccountIn struct {
 	Name      string
 }
 
-type listAccountsOut = struct {
+type listAccountsOut struct {
 	Accounts *members[xmlAccount]
 }
 

@@ -378,7 +378,7 @@ func opGenerateServiceLastAccessedDetails(c *call, in *generateServiceLastAccess
 	if err := c.update(func(tx store.Tx) error { return putJSON(tx, kindAccessJob, c.account()+"/"+job.ID, job) }); err != nil {
 		return nil, err
 	}
-	return &struct{ JobId string }{job.ID}, nil
+	return &generateServiceLastAccessedDetailsOut{job.ID}, nil
 }
 
 func (c *call) accessJob(jobID string) (*accessJob, error) {
@@ -419,15 +419,7 @@ func opGetServiceLastAccessedDetails(c *call, in *getServiceLastAccessedDetailsI
 			out[i].LastAuthenticated = isoTime(s.Last)
 		}
 	}
-	return &struct {
-		JobStatus            string
-		JobType              string
-		JobCreationDate      string
-		ServicesLastAccessed *members[xmlServiceLastAccessed]
-		JobCompletionDate    string
-		IsTruncated          bool
-		Marker               string `xml:",omitempty"`
-	}{"COMPLETED", job.Type, isoTime(job.Created), list(out), isoTime(job.Created), trunc, marker}, nil
+	return &getServiceLastAccessedDetailsOut{"COMPLETED", job.Type, isoTime(job.Created), list(out), isoTime(job.Created), trunc, marker}, nil
 }
 
 func opGetServiceLastAccessedDetailsWithEntities(c *call, in *getServiceLastAccessedDetailsWithEntitiesIn) (*getServiceLastAccessedDetailsWithEntitiesOut, error) {
@@ -452,14 +444,7 @@ func opGetServiceLastAccessedDetailsWithEntities(c *call, in *getServiceLastAcce
 			out[i].LastAuthenticated = isoTime(h.Last)
 		}
 	}
-	return &struct {
-		JobStatus         string
-		JobCreationDate   string
-		JobCompletionDate string
-		EntityDetailsList *members[xmlEntityDetails]
-		IsTruncated       bool
-		Marker            string `xml:",omitempty"`
-	}{"COMPLETED", isoTime(job.Created), isoTime(job.Created), list(out), trunc, marker}, nil
+	return &getServiceLastAccessedDetailsWithEntitiesOut{"COMPLETED", isoTime(job.Created), isoTime(job.Created), list(out), trunc, marker}, nil
 }
 
 func opListPoliciesGrantingServiceAccess(c *call, in *listPoliciesGrantingServiceAccessIn) (*listPoliciesGrantingServiceAccessOut, error) {
@@ -496,13 +481,10 @@ func opListPoliciesGrantingServiceAccess(c *call, in *listPoliciesGrantingServic
 		g.Policies = list(ps)
 		out = append(out, g)
 	}
-	return &struct {
-		PoliciesGrantingServiceAccess *members[xmlGrantingPolicy]
-		IsTruncated                   bool
-	}{list(out), false}, nil
+	return &listPoliciesGrantingServiceAccessOut{list(out), false}, nil
 }
 
-type generateServiceLastAccessedDetailsOut = struct {
+type generateServiceLastAccessedDetailsOut struct {
 	JobId string
 }
 
@@ -511,7 +493,7 @@ type generateServiceLastAccessedDetailsIn struct {
 	Granularity string
 }
 
-type getServiceLastAccessedDetailsOut = struct {
+type getServiceLastAccessedDetailsOut struct {
 	JobStatus            string
 	JobType              string
 	JobCreationDate      string
@@ -527,7 +509,7 @@ type getServiceLastAccessedDetailsIn struct {
 	MaxItems string
 }
 
-type getServiceLastAccessedDetailsWithEntitiesOut = struct {
+type getServiceLastAccessedDetailsWithEntitiesOut struct {
 	JobStatus         string
 	JobCreationDate   string
 	JobCompletionDate string
@@ -543,7 +525,7 @@ type getServiceLastAccessedDetailsWithEntitiesIn struct {
 	ServiceNamespace string
 }
 
-type listPoliciesGrantingServiceAccessOut = struct {
+type listPoliciesGrantingServiceAccessOut struct {
 	PoliciesGrantingServiceAccess *members[xmlGrantingPolicy]
 	IsTruncated                   bool
 }

@@ -102,16 +102,10 @@ func opGetAccountAuthorizationDetails(c *call, in *getAccountAuthorizationDetail
 		}
 		sort.Slice(pols, func(i, j int) bool { return strings.ToLower(pols[i].PolicyName) < strings.ToLower(pols[j].PolicyName) })
 	}
-	return &struct {
-		UserDetailList  *members[xmlUserDetail]
-		GroupDetailList *members[xmlGroupDetail]
-		RoleDetailList  *members[xmlRoleDetail]
-		Policies        *members[xmlManagedPolicyDetail]
-		IsTruncated     bool
-	}{list(users), list(groups), list(roles), list(pols), false}, nil
+	return &getAccountAuthorizationDetailsOut{list(users), list(groups), list(roles), list(pols), false}, nil
 }
 
-type getAccountAuthorizationDetailsOut = struct {
+type getAccountAuthorizationDetailsOut struct {
 	UserDetailList  *members[xmlUserDetail]
 	GroupDetailList *members[xmlGroupDetail]
 	RoleDetailList  *members[xmlRoleDetail]

@@ -286,7 +286,7 @@ func opUploadSSHPublicKey(c *call, in *uploadSSHPublicKeyIn) (*uploadSSHPublicKe
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
+	return &uploadSSHPublicKeyOut{xmlSSHKey{u.Name, cr.ID, cr.Finger, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
 func opGetSSHPublicKey(c *call, in *getSSHPublicKeyIn) (*getSSHPublicKeyOut, error) {
@@ -310,7 +310,7 @@ func opGetSSHPublicKey(c *call, in *getSSHPublicKeyIn) (*getSSHPublicKeyOut, err
 		blob, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(body, "ssh-rsa "))
 		body = sshPEM(blob)
 	}
-	return &struct{ SSHPublicKey xmlSSHKey }{xmlSSHKey{u.Name, cr.ID, cr.Finger, body, cr.Status, isoTime(cr.Created)}}, nil
+	return &getSSHPublicKeyOut{xmlSSHKey{u.Name, cr.ID, cr.Finger, body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
 func opListSSHPublicKeys(c *call, in *listSSHPublicKeysIn) (*listSSHPublicKeysOut, error) {
@@ -330,11 +330,7 @@ func opListSSHPublicKeys(c *call, in *listSSHPublicKeysIn) (*listSSHPublicKeysOu
 	for i, cr := range pg {
 		out[i] = xmlSSHKey{UserName: u.Name, SSHPublicKeyId: cr.ID, Status: cr.Status, UploadDate: isoTime(cr.Created)}
 	}
-	return &struct {
-		SSHPublicKeys *members[xmlSSHKey]
-		IsTruncated   bool
-		Marker        string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listSSHPublicKeysOut{list(out), trunc, marker}, nil
 }
 
 func opUpdateSSHPublicKey(c *call, in *updateSSHPublicKeyIn) (*noOutput, error) {
@@ -397,7 +393,7 @@ func opUploadSigningCertificate(c *call, in *uploadSigningCertificateIn) (*uploa
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ Certificate xmlSigningCert }{xmlSigningCert{u.Name, cr.ID, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
+	return &uploadSigningCertificateOut{xmlSigningCert{u.Name, cr.ID, cr.Body, cr.Status, isoTime(cr.Created)}}, nil
 }
 
 func opListSigningCertificates(c *call, in *listSigningCertificatesIn) (*listSigningCertificatesOut, error) {
@@ -417,11 +413,7 @@ func opListSigningCertificates(c *call, in *listSigningCertificatesIn) (*listSig
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		Certificates *members[xmlSigningCert]
-		IsTruncated  bool
-		Marker       string `xml:",omitempty"`
-	}{list(pg), trunc, marker}, nil
+	return &listSigningCertificatesOut{list(pg), trunc, marker}, nil
 }
 
 func opUpdateSigningCertificate(c *call, in *updateSigningCertificateIn) (*noOutput, error) {
@@ -512,7 +504,7 @@ func opCreateServiceSpecificCredential(c *call, in *createServiceSpecificCredent
 	if err := c.addCred(kindSvcCred, u, cr, 2, "ServiceSpecificCredentialsPerUserPerService", nil, nil); err != nil {
 		return nil, err
 	}
-	return &struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, cr, true)}, nil
+	return &createServiceSpecificCredentialOut{c.svcCredXML(u, cr, true)}, nil
 }
 
 func opListServiceSpecificCredentials(c *call, in *listServiceSpecificCredentialsIn) (*listServiceSpecificCredentialsOut, error) {
@@ -531,10 +523,7 @@ func opListServiceSpecificCredentials(c *call, in *listServiceSpecificCredential
 			out = append(out, c.svcCredXML(u, cr, false))
 		}
 	}
-	return &struct {
-		ServiceSpecificCredentials *members[xmlSvcCred]
-		IsTruncated                bool
-	}{list(out), false}, nil
+	return &listServiceSpecificCredentialsOut{list(out), false}, nil
 }
 
 func opResetServiceSpecificCredential(c *call, in *resetServiceSpecificCredentialIn) (*resetServiceSpecificCredentialOut, error) {
@@ -555,7 +544,7 @@ func opResetServiceSpecificCredential(c *call, in *resetServiceSpecificCredentia
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ ServiceSpecificCredential xmlSvcCred }{c.svcCredXML(u, out, true)}, nil
+	return &resetServiceSpecificCredentialOut{c.svcCredXML(u, out, true)}, nil
 }
 
 func opUpdateServiceSpecificCredential(c *call, in *updateServiceSpecificCredentialIn) (*noOutput, error) {
@@ -566,7 +555,7 @@ func opDeleteServiceSpecificCredential(c *call, in *deleteServiceSpecificCredent
 	return c.deleteCred(kindSvcCred, in.UserName, in.ServiceSpecificCredentialId, "serviceSpecificCredentialId", noSuchSvcCred)
 }
 
-type uploadSSHPublicKeyOut = struct {
+type uploadSSHPublicKeyOut struct {
 	SSHPublicKey xmlSSHKey
 }
 
@@ -575,7 +564,7 @@ type uploadSSHPublicKeyIn struct {
 	UserName         string
 }
 
-type getSSHPublicKeyOut = struct {
+type getSSHPublicKeyOut struct {
 	SSHPublicKey xmlSSHKey
 }
 
@@ -585,7 +574,7 @@ type getSSHPublicKeyIn struct {
 	UserName       string
 }
 
-type listSSHPublicKeysOut = struct {
+type listSSHPublicKeysOut struct {
 	SSHPublicKeys *members[xmlSSHKey]
 	IsTruncated   bool
 	Marker        string "xml:\",omitempty\""
@@ -608,7 +597,7 @@ type deleteSSHPublicKeyIn struct {
 	SSHPublicKeyId string
 }
 
-type uploadSigningCertificateOut = struct {
+type uploadSigningCertificateOut struct {
 	Certificate xmlSigningCert
 }
 
@@ -617,7 +606,7 @@ type uploadSigningCertificateIn struct {
 	UserName        string
 }
 
-type listSigningCertificatesOut = struct {
+type listSigningCertificatesOut struct {
 	Certificates *members[xmlSigningCert]
 	IsTruncated  bool
 	Marker       string "xml:\",omitempty\""
@@ -640,7 +629,7 @@ type deleteSigningCertificateIn struct {
 	CertificateId string
 }
 
-type createServiceSpecificCredentialOut = struct {
+type createServiceSpecificCredentialOut struct {
 	ServiceSpecificCredential xmlSvcCred
 }
 
@@ -651,7 +640,7 @@ type createServiceSpecificCredentialIn struct {
 	CredentialAgeDays string
 }
 
-type listServiceSpecificCredentialsOut = struct {
+type listServiceSpecificCredentialsOut struct {
 	ServiceSpecificCredentials *members[xmlSvcCred]
 	IsTruncated                bool
 }
@@ -661,7 +650,7 @@ type listServiceSpecificCredentialsIn struct {
 	UserName    string
 }
 
-type resetServiceSpecificCredentialOut = struct {
+type resetServiceSpecificCredentialOut struct {
 	ServiceSpecificCredential xmlSvcCred
 }
 

@@ -188,10 +188,7 @@ func opListDelegationRequests(c *call, in *listDelegationRequestsIn) (*listDeleg
 	if err := c.allow("*", nil); err != nil {
 		return nil, err
 	}
-	return &struct {
-		DelegationRequests *members[struct{}]
-		IsTruncated        bool `xml:"isTruncated"`
-	}{list([]struct{}{}), false}, nil
+	return &listDelegationRequestsOut{list([]struct{}{}), false}, nil
 }
 
 type createDelegationRequestIn struct {
@@ -211,7 +208,7 @@ type delegationRequestIn struct {
 	Notes               *string
 }
 
-type listDelegationRequestsOut = struct {
+type listDelegationRequestsOut struct {
 	DelegationRequests *members[struct{}]
 	IsTruncated        bool "xml:\"isTruncated\""
 }

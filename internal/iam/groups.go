@@ -46,7 +46,7 @@ func opCreateGroup(c *call, in *createGroupIn) (*createGroupOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ Group xmlGroup }{groupXML(g)}, nil
+	return &createGroupOut{groupXML(g)}, nil
 }
 
 func opGetGroup(c *call, in *getGroupIn) (*getGroupOut, error) {
@@ -66,12 +66,7 @@ func opGetGroup(c *call, in *getGroupIn) (*getGroupOut, error) {
 	for i, u := range pg {
 		out[i] = userXML(&u.User, false)
 	}
-	return &struct {
-		Group       xmlGroup
-		Users       *members[xmlUser]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{groupXML(&g.Group), list(out), trunc, marker}, nil
+	return &getGroupOut{groupXML(&g.Group), list(out), trunc, marker}, nil
 }
 
 func opListGroups(c *call, in *listGroupsIn) (*groupListOut, error) {
@@ -101,11 +96,7 @@ func groupList(c *call, marker, maxItems string, gs []*GroupEntry) (*groupListOu
 	for i, g := range pg {
 		out[i] = groupXML(&g.Group)
 	}
-	return &struct {
-		Groups      *members[xmlGroup]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &groupListOut{list(out), trunc, marker}, nil
 }
 
 func opListGroupsForUser(c *call, in *listGroupsForUserIn) (*groupListOut, error) {
@@ -273,7 +264,7 @@ func opUpdateGroup(c *call, in *updateGroupIn) (*noOutput, error) {
 	}))
 }
 
-type createGroupOut = struct {
+type createGroupOut struct {
 	Group xmlGroup
 }
 
@@ -283,7 +274,7 @@ type createGroupIn struct {
 	Path      string
 }
 
-type getGroupOut = struct {
+type getGroupOut struct {
 	Group       xmlGroup
 	Users       *members[xmlUser]
 	IsTruncated bool
@@ -302,7 +293,7 @@ type listGroupsIn struct {
 	PathPrefix string
 }
 
-type groupListOut = struct {
+type groupListOut struct {
 	Groups      *members[xmlGroup]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""

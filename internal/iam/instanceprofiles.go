@@ -70,7 +70,7 @@ func opCreateInstanceProfile(c *call, in *createInstanceProfileIn) (*createInsta
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ InstanceProfile xmlInstanceProfile }{c.profileXML(p)}, nil
+	return &createInstanceProfileOut{c.profileXML(p)}, nil
 }
 
 // profileTarget resolves InstanceProfileName and authorizes the operation
@@ -109,7 +109,7 @@ func opGetInstanceProfile(c *call, in *getInstanceProfileIn) (*getInstanceProfil
 		// carry none at all).
 		x.Tags = list([]xmlTag{})
 	}
-	return &struct{ InstanceProfile xmlInstanceProfile }{x}, nil
+	return &getInstanceProfileOut{x}, nil
 }
 
 func opDeleteInstanceProfile(c *call, in *deleteInstanceProfileIn) (*noOutput, error) {
@@ -144,11 +144,7 @@ func profileList(c *call, marker, maxItems string, ps []*InstanceProfile) (*prof
 		// GetInstanceProfile only, as AWS answers).
 		out[i].Tags = nil
 	}
-	return &struct {
-		InstanceProfiles *members[xmlInstanceProfile]
-		IsTruncated      bool
-		Marker           string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &profileListOut{list(out), trunc, marker}, nil
 }
 
 func opListInstanceProfiles(c *call, in *listInstanceProfilesIn) (*profileListOut, error) {
@@ -288,7 +284,7 @@ func opListInstanceProfileTags(c *call, in *listInstanceProfileTagsIn) (*tagsPag
 	return tagsPage(in.Marker, in.MaxItems, p.Tags)
 }
 
-type createInstanceProfileOut = struct {
+type createInstanceProfileOut struct {
 	InstanceProfile xmlInstanceProfile
 }
 
@@ -298,7 +294,7 @@ type createInstanceProfileIn struct {
 	Path                string
 }
 
-type getInstanceProfileOut = struct {
+type getInstanceProfileOut struct {
 	InstanceProfile xmlInstanceProfile
 }
 
@@ -310,7 +306,7 @@ type deleteInstanceProfileIn struct {
 	InstanceProfileName string
 }
 
-type profileListOut = struct {
+type profileListOut struct {
 	InstanceProfiles *members[xmlInstanceProfile]
 	IsTruncated      bool
 	Marker           string "xml:\",omitempty\""

@@ -179,7 +179,7 @@ func opCreateVirtualMFADevice(c *call, in *createVirtualMFADeviceIn) (*createVir
 	if err := png.Encode(&pngBuf, img); err != nil {
 		return nil, err
 	}
-	return &struct{ VirtualMFADevice xmlVirtualMFADevice }{xmlVirtualMFADevice{SerialNumber: d.Serial(),
+	return &createVirtualMFADeviceOut{xmlVirtualMFADevice{SerialNumber: d.Serial(),
 		Base32StringSeed: base64.StdEncoding.EncodeToString([]byte(seed)), QRCodePNG: base64.StdEncoding.EncodeToString(pngBuf.Bytes()),
 		Tags: xmlTags(tags)}}, nil
 }
@@ -445,11 +445,7 @@ func opListMFADevices(c *call, in *listMFADevicesIn) (*listMFADevicesOut, error)
 	for i, d := range pg {
 		out[i] = xmlMFADevice{UserName: u.Name, SerialNumber: d.Serial(), EnableDate: isoTime(d.Enabled)}
 	}
-	return &struct {
-		MFADevices  *members[xmlMFADevice]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listMFADevicesOut{list(out), trunc, marker}, nil
 }
 
 func opListVirtualMFADevices(c *call, in *listVirtualMFADevicesIn) (*listVirtualMFADevicesOut, error) {
@@ -489,11 +485,7 @@ func opListVirtualMFADevices(c *call, in *listVirtualMFADevicesIn) (*listVirtual
 			out[i].User, out[i].EnableDate = &x, isoTime(d.Enabled)
 		}
 	}
-	return &struct {
-		VirtualMFADevices *members[xmlVirtualMFADevice]
-		IsTruncated       bool
-		Marker            string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listVirtualMFADevicesOut{list(out), trunc, marker}, nil
 }
 
 func opGetMFADevice(c *call, in *getMFADeviceIn) (*getMFADeviceOut, error) {
@@ -516,11 +508,7 @@ func opGetMFADevice(c *call, in *getMFADeviceIn) (*getMFADeviceOut, error) {
 	if d.UserID == "" || u != nil && d.UserID != u.ID {
 		return nil, noSuchMFA(serial)
 	}
-	return &struct {
-		UserName     string
-		SerialNumber string
-		EnableDate   string
-	}{d.User, serial, isoTime(d.Enabled)}, nil
+	return &getMFADeviceOut{d.User, serial, isoTime(d.Enabled)}, nil
 }
 
 // mfaTagTarget resolves SerialNumber for the tagging operations.
@@ -621,7 +609,7 @@ func (s *Service) VerifyMFA(ctx context.Context, p *authn.Principal, serial, cod
 	return err
 }
 
-type createVirtualMFADeviceOut = struct {
+type createVirtualMFADeviceOut struct {
 	VirtualMFADevice xmlVirtualMFADevice
 }
 
@@ -654,7 +642,7 @@ type deleteVirtualMFADeviceIn struct {
 	SerialNumber string
 }
 
-type listMFADevicesOut = struct {
+type listMFADevicesOut struct {
 	MFADevices  *members[xmlMFADevice]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""
@@ -666,7 +654,7 @@ type listMFADevicesIn struct {
 	UserName string
 }
 
-type listVirtualMFADevicesOut = struct {
+type listVirtualMFADevicesOut struct {
 	VirtualMFADevices *members[xmlVirtualMFADevice]
 	IsTruncated       bool
 	Marker            string "xml:\",omitempty\""
@@ -678,7 +666,7 @@ type listVirtualMFADevicesIn struct {
 	MaxItems         string
 }
 
-type getMFADeviceOut = struct {
+type getMFADeviceOut struct {
 	UserName     string
 	SerialNumber string
 	EnableDate   string

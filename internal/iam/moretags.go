@@ -19,11 +19,7 @@ func tagsPage(marker, maxItems string, tags []authn.Tag) (*tagsPageOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		Tags        *members[xmlTag]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(toXMLTags(pg)), trunc, marker}, nil
+	return &tagsPageOut{list(toXMLTags(pg)), trunc, marker}, nil
 }
 
 func toXMLTags(tags []authn.Tag) []xmlTag {
@@ -110,7 +106,7 @@ func opListOIDCProviderTags(c *call, in *listOIDCProviderTagsIn) (*tagsPageOut, 
 	return tagsPage(in.Marker, in.MaxItems, p.Tags)
 }
 
-type tagsPageOut = struct {
+type tagsPageOut struct {
 	Tags        *members[xmlTag]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""

@@ -141,10 +141,7 @@ func opCreateOIDCProvider(c *call, in *createOIDCProviderIn) (*createOIDCProvide
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		OpenIDConnectProviderArn string
-		Tags                     *members[xmlTag] `xml:",omitempty"`
-	}{p.ARN(), xmlTags(tags)}, nil
+	return &createOIDCProviderOut{p.ARN(), xmlTags(tags)}, nil
 }
 
 func opGetOIDCProvider(c *call, in *getOIDCProviderIn) (*getOIDCProviderOut, error) {
@@ -152,13 +149,7 @@ func opGetOIDCProvider(c *call, in *getOIDCProviderIn) (*getOIDCProviderOut, err
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		Url            string
-		ClientIDList   *members[string]
-		ThumbprintList *members[string]
-		CreateDate     string
-		Tags           *members[xmlTag] `xml:",omitempty"`
-	}{p.URL, list(p.ClientIDs), list(p.Thumbprints), isoTime(p.Created), xmlTags(p.Tags)}, nil
+	return &getOIDCProviderOut{p.URL, list(p.ClientIDs), list(p.Thumbprints), isoTime(p.Created), xmlTags(p.Tags)}, nil
 }
 
 func opListOIDCProviders(c *call, in *listOIDCProvidersIn) (*listOIDCProvidersOut, error) {
@@ -172,7 +163,7 @@ func opListOIDCProviders(c *call, in *listOIDCProvidersIn) (*listOIDCProvidersOu
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Arn < out[j].Arn })
-	return &struct{ OpenIDConnectProviderList *members[xmlOIDCEntry] }{list(out)}, nil
+	return &listOIDCProvidersOut{list(out)}, nil
 }
 
 func opAddClientID(c *call, in *addClientIDIn) (*noOutput, error) {
@@ -245,7 +236,7 @@ func opDeleteOIDCProvider(c *call, in *deleteOIDCProviderIn) (*noOutput, error) 
 	}))
 }
 
-type createOIDCProviderOut = struct {
+type createOIDCProviderOut struct {
 	OpenIDConnectProviderArn string
 	Tags                     *members[xmlTag] "xml:\",omitempty\""
 }
@@ -257,7 +248,7 @@ type createOIDCProviderIn struct {
 	Url            string
 }
 
-type getOIDCProviderOut = struct {
+type getOIDCProviderOut struct {
 	Url            string
 	ClientIDList   *members[string]
 	ThumbprintList *members[string]
@@ -269,7 +260,7 @@ type getOIDCProviderIn struct {
 	OpenIDConnectProviderArn string
 }
 
-type listOIDCProvidersOut = struct {
+type listOIDCProvidersOut struct {
 	OpenIDConnectProviderList *members[xmlOIDCEntry]
 }
 

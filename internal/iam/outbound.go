@@ -228,7 +228,7 @@ func opEnableOutboundWebIdentityFederation(c *call, in *enableOutboundWebIdentit
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ IssuerIdentifier string }{c.s.issuer(acct, rec)}, nil
+	return &enableOutboundWebIdentityFederationOut{c.s.issuer(acct, rec)}, nil
 }
 
 func opDisableOutboundWebIdentityFederation(c *call, in *disableOutboundWebIdentityFederationIn) (*noOutput, error) {
@@ -265,10 +265,7 @@ func opGetOutboundWebIdentityFederationInfo(c *call, in *getOutboundWebIdentityF
 		// is the operation's one modeled error).
 		return nil, featureDisabled.New("Outbound web identity federation is not enabled for this account.")
 	}
-	return &struct {
-		IssuerIdentifier  string
-		JwtVendingEnabled bool
-	}{c.s.issuer(c.account(), rec), rec.Enabled}, nil
+	return &getOutboundWebIdentityFederationInfoOut{c.s.issuer(c.account(), rec), rec.Enabled}, nil
 }
 
 func (s *Service) outbound(ctx context.Context, account string) (*outboundRecord, error) {
@@ -466,7 +463,7 @@ func (s *Snapshot) PrincipalTags(p *authn.Principal) map[string]string {
 	return m
 }
 
-type enableOutboundWebIdentityFederationOut = struct {
+type enableOutboundWebIdentityFederationOut struct {
 	IssuerIdentifier string
 }
 
@@ -474,7 +471,7 @@ type enableOutboundWebIdentityFederationIn struct{}
 
 type disableOutboundWebIdentityFederationIn struct{}
 
-type getOutboundWebIdentityFederationInfoOut = struct {
+type getOutboundWebIdentityFederationInfoOut struct {
 	IssuerIdentifier  string
 	JwtVendingEnabled bool
 }

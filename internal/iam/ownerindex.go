@@ -124,7 +124,7 @@ func (b *ownerIndexBuilder) set(owner string) pset {
 	if b.base.has(owner) {
 		sb := s.builder()
 		for id := range b.base.ids(owner) {
-			sb.set(id, struct{}{})
+			sb.set(id, updateRoleOut{})
 		}
 		s = sb.done()
 	}
@@ -138,7 +138,7 @@ func (b *ownerIndexBuilder) add(owner, id string) {
 	if _, ok := s.lookup(id); ok {
 		return
 	}
-	b.over.set(owner, s.with(id, struct{}{}))
+	b.over.set(owner, s.with(id, updateRoleOut{}))
 }
 
 func (b *ownerIndexBuilder) remove(owner, id string) {

@@ -343,7 +343,7 @@ func setAdd(b *pbuilder[pset], k, member string) {
 	if _, ok := s.lookup(member); ok {
 		return
 	}
-	b.set(k, s.with(member, struct{}{}))
+	b.set(k, s.with(member, updateRoleOut{}))
 }
 
 // setRemove returns the set at k of m without member; an empty set is

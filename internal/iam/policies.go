@@ -94,7 +94,7 @@ func opCreatePolicy(c *call, in *createPolicyIn) (*createPolicyOut, error) {
 	}
 	x := c.policyXML(p, false)
 	x.Tags = xmlTags(tags)
-	return &struct{ Policy xmlPolicy }{x}, nil
+	return &createPolicyOut{x}, nil
 }
 
 // policyTarget resolves and authorizes PolicyArn (in the caller's account).
@@ -150,7 +150,7 @@ func opGetPolicy(c *call, in *getPolicyIn) (*getPolicyOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ Policy xmlPolicy }{c.policyXML(&p.ManagedPolicy, true)}, nil
+	return &getPolicyOut{c.policyXML(&p.ManagedPolicy, true)}, nil
 }
 
 func opListPolicies(c *call, in *listPoliciesIn) (*listPoliciesOut, error) {
@@ -224,11 +224,7 @@ func opListPolicies(c *call, in *listPoliciesIn) (*listPoliciesOut, error) {
 	for i, p := range pg {
 		out[i] = c.policyXML(&p.ManagedPolicy, false)
 	}
-	return &struct {
-		Policies    *members[xmlPolicy]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listPoliciesOut{list(out), trunc, marker}, nil
 }
 
 func opDeletePolicy(c *call, in *deletePolicyIn) (*noOutput, error) {
@@ -281,7 +277,7 @@ func opCreatePolicyVersion(c *call, in *createPolicyVersionIn) (*createPolicyVer
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: setDefault, CreateDate: isoTime(v.Created)}}, nil
+	return &createPolicyVersionOut{xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: setDefault, CreateDate: isoTime(v.Created)}}, nil
 }
 
 func noSuchVersion(arn, id string) error {
@@ -298,7 +294,7 @@ func opGetPolicyVersion(c *call, in *getPolicyVersionIn) (*getPolicyVersionOut, 
 	if v == nil {
 		return nil, noSuchVersion(pe.arn, id)
 	}
-	return &struct{ PolicyVersion xmlPolicyVersion }{xmlPolicyVersion{Document: encodeDoc(v.Document), VersionId: v.ID,
+	return &getPolicyVersionOut{xmlPolicyVersion{Document: encodeDoc(v.Document), VersionId: v.ID,
 		IsDefaultVersion: v.ID == pe.DefaultVersion, CreateDate: isoTime(v.Created)}}, nil
 }
 
@@ -315,10 +311,7 @@ func opListPolicyVersions(c *call, in *listPolicyVersionsIn) (*listPolicyVersion
 	for i, v := range vs {
 		out[i] = xmlPolicyVersion{VersionId: v.ID, IsDefaultVersion: v.ID == pe.DefaultVersion, CreateDate: isoTime(v.Created)}
 	}
-	return &struct {
-		Versions    *members[xmlPolicyVersion]
-		IsTruncated bool
-	}{list(out), false}, nil
+	return &listPolicyVersionsOut{list(out), false}, nil
 }
 
 func opDeletePolicyVersion(c *call, in *deletePolicyVersionIn) (*noOutput, error) {
@@ -361,7 +354,7 @@ func opSetDefaultPolicyVersion(c *call, in *setDefaultPolicyVersionIn) (*noOutpu
 	}))
 }
 
-type createPolicyOut = struct {
+type createPolicyOut struct {
 	Policy xmlPolicy
 }
 
@@ -373,7 +366,7 @@ type createPolicyIn struct {
 	PolicyName     string
 }
 
-type getPolicyOut = struct {
+type getPolicyOut struct {
 	Policy xmlPolicy
 }
 
@@ -381,7 +374,7 @@ type getPolicyIn struct {
 	PolicyArn string
 }
 
-type listPoliciesOut = struct {
+type listPoliciesOut struct {
 	Policies    *members[xmlPolicy]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""
@@ -400,7 +393,7 @@ type deletePolicyIn struct {
 	PolicyArn string
 }
 
-type createPolicyVersionOut = struct {
+type createPolicyVersionOut struct {
 	PolicyVersion xmlPolicyVersion
 }
 
@@ -411,7 +404,7 @@ type createPolicyVersionIn struct {
 	PolicyArn      string
 }
 
-type getPolicyVersionOut = struct {
+type getPolicyVersionOut struct {
 	PolicyVersion xmlPolicyVersion
 }
 
@@ -420,7 +413,7 @@ type getPolicyVersionIn struct {
 	VersionId string
 }
 
-type listPolicyVersionsOut = struct {
+type listPolicyVersionsOut struct {
 	Versions    *members[xmlPolicyVersion]
 	IsTruncated bool
 }

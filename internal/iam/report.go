@@ -136,10 +136,7 @@ func opGenerateCredentialReport(c *call, in *generateCredentialReportIn) (*gener
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		State       string
-		Description string `xml:",omitempty"`
-	}{state, desc}, nil
+	return &generateCredentialReportOut{state, desc}, nil
 }
 
 func opGetCredentialReport(c *call, in *getCredentialReportIn) (*getCredentialReportOut, error) {
@@ -159,11 +156,7 @@ func opGetCredentialReport(c *call, in *getCredentialReportIn) (*getCredentialRe
 	if c.s.now().Sub(rep.Generated) >= reportTTL {
 		return nil, awserr.ReportExpired.New("The credential report has expired. To generate a new credential report, use GenerateCredentialReport.")
 	}
-	return &struct {
-		Content       string
-		ReportFormat  string
-		GeneratedTime string
-	}{base64.StdEncoding.EncodeToString([]byte(rep.CSV)), "text/csv", isoTime(rep.Generated)}, nil
+	return &getCredentialReportOut{base64.StdEncoding.EncodeToString([]byte(rep.CSV)), "text/csv", isoTime(rep.Generated)}, nil
 }
 
 // opNoOrganization answers the operations that need the account to be in
@@ -268,11 +261,7 @@ func opGetHumanReadableSummary(c *call, in *getHumanReadableSummaryIn) (*getHuma
 		}
 		b.WriteString(".\n")
 	}
-	return &struct {
-		SummaryContent string
-		Locale         string
-		SummaryState   string
-	}{b.String(), locale, "AVAILABLE"}, nil
+	return &getHumanReadableSummaryOut{b.String(), locale, "AVAILABLE"}, nil
 }
 
 // stringsOf reads a policy element that is a string or a list of strings.
@@ -286,14 +275,14 @@ func stringsOf(raw json.RawMessage) []string {
 	return many
 }
 
-type generateCredentialReportOut = struct {
+type generateCredentialReportOut struct {
 	State       string
 	Description string "xml:\",omitempty\""
 }
 
 type generateCredentialReportIn struct{}
 
-type getCredentialReportOut = struct {
+type getCredentialReportOut struct {
 	Content       string
 	ReportFormat  string
 	GeneratedTime string
@@ -311,7 +300,7 @@ type setSecurityTokenServicePreferencesIn struct {
 	GlobalEndpointTokenVersion string
 }
 
-type getHumanReadableSummaryOut = struct {
+type getHumanReadableSummaryOut struct {
 	SummaryContent string
 	Locale         string
 	SummaryState   string

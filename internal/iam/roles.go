@@ -141,7 +141,7 @@ func opCreateRole(c *call, in *createRoleIn) (*createRoleOut, error) {
 	// shape without RoleLastUsed), as AWS does.
 	x := roleXML(r, false)
 	x.PermissionsBoundary, x.Tags = boundaryXML(r.Boundary), xmlTags(r.Tags)
-	return &struct{ Role xmlRole }{x}, nil
+	return &createRoleOut{x}, nil
 }
 
 // roleTarget resolves and authorizes RoleName.
@@ -172,7 +172,7 @@ func opGetRole(c *call, in *getRoleIn) (*getRoleOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ Role xmlRole }{roleXML(&r.Role, true)}, nil
+	return &getRoleOut{roleXML(&r.Role, true)}, nil
 }
 
 func opListRoles(c *call, in *listRolesIn) (*listRolesOut, error) {
@@ -184,11 +184,7 @@ func opListRoles(c *call, in *listRolesIn) (*listRolesOut, error) {
 	for i, r := range pg {
 		out[i] = roleXML(&r.Role, false)
 	}
-	return &struct {
-		Roles       *members[xmlRole]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listRolesOut{list(out), trunc, marker}, nil
 }
 
 func opDeleteRole(c *call, in *deleteRoleIn) (*noOutput, error) {
@@ -259,7 +255,7 @@ func opUpdateRole(c *call, in *updateRoleIn) (*updateRoleOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct{}{}, nil
+	return &updateRoleOut{}, nil
 }
 
 func opUpdateRoleDescription(c *call, in *updateRoleDescriptionIn) (*updateRoleDescriptionOut, error) {
@@ -276,7 +272,7 @@ func opUpdateRoleDescription(c *call, in *updateRoleDescriptionIn) (*updateRoleD
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ Role xmlRole }{roleXML(&out, true)}, nil
+	return &updateRoleDescriptionOut{roleXML(&out, true)}, nil
 }
 
 func opUpdateAssumeRolePolicy(c *call, in *updateAssumeRolePolicyIn) (*noOutput, error) {
@@ -339,13 +335,10 @@ func opListRoleTags(c *call, in *listRoleTagsIn) (*listRoleTagsOut, error) {
 	if t == nil {
 		t = list[xmlTag](nil)
 	}
-	return &struct {
-		Tags        *members[xmlTag]
-		IsTruncated bool
-	}{t, false}, nil
+	return &listRoleTagsOut{t, false}, nil
 }
 
-type createRoleOut = struct {
+type createRoleOut struct {
 	Role xmlRole
 }
 
@@ -359,7 +352,7 @@ type createRoleIn struct {
 	RoleName                 string
 }
 
-type getRoleOut = struct {
+type getRoleOut struct {
 	Role xmlRole
 }
 
@@ -367,7 +360,7 @@ type getRoleIn struct {
 	RoleName string
 }
 
-type listRolesOut = struct {
+type listRolesOut struct {
 	Roles       *members[xmlRole]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""
@@ -383,7 +376,7 @@ type deleteRoleIn struct {
 	RoleName string
 }
 
-type updateRoleOut = struct {
+type updateRoleOut struct {
 }
 
 type updateRoleIn struct {
@@ -392,7 +385,7 @@ type updateRoleIn struct {
 	RoleName           string
 }
 
-type updateRoleDescriptionOut = struct {
+type updateRoleDescriptionOut struct {
 	Role xmlRole
 }
 
@@ -416,7 +409,7 @@ type untagRoleIn struct {
 	RoleName string
 }
 
-type listRoleTagsOut = struct {
+type listRoleTagsOut struct {
 	Tags        *members[xmlTag]
 	IsTruncated bool
 }

@@ -131,10 +131,7 @@ func opCreateSAMLProvider(c *call, in *createSAMLProviderIn) (*createSAMLProvide
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		SAMLProviderArn string
-		Tags            *members[xmlTag] `xml:",omitempty"`
-	}{p.ARN(), xmlTags(tags)}, nil
+	return &createSAMLProviderOut{p.ARN(), xmlTags(tags)}, nil
 }
 
 // samlTarget resolves SAMLProviderArn in the caller's account; modify (if
@@ -177,14 +174,7 @@ func opGetSAMLProvider(c *call, in *getSAMLProviderIn) (*getSAMLProviderOut, err
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		SAMLProviderUUID        string
-		SAMLMetadataDocument    string
-		CreateDate              string
-		ValidUntil              string
-		Tags                    *members[xmlTag] `xml:",omitempty"`
-		AssertionEncryptionMode string           `xml:",omitempty"`
-	}{p.UUID, p.Metadata, isoTime(p.Created), isoTime(p.ValidUntil), xmlTags(p.Tags), p.Encryption}, nil
+	return &getSAMLProviderOut{p.UUID, p.Metadata, isoTime(p.Created), isoTime(p.ValidUntil), xmlTags(p.Tags), p.Encryption}, nil
 }
 
 func opUpdateSAMLProvider(c *call, in *updateSAMLProviderIn) (*updateSAMLProviderOut, error) {
@@ -211,7 +201,7 @@ func opUpdateSAMLProvider(c *call, in *updateSAMLProviderIn) (*updateSAMLProvide
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ SAMLProviderArn string }{in.SAMLProviderArn}, nil
+	return &updateSAMLProviderOut{in.SAMLProviderArn}, nil
 }
 
 func opDeleteSAMLProvider(c *call, in *deleteSAMLProviderIn) (*noOutput, error) {
@@ -243,7 +233,7 @@ func opListSAMLProviders(c *call, in *listSAMLProvidersIn) (*listSAMLProvidersOu
 	for i, p := range ps {
 		out[i] = xmlSAMLEntry{p.ARN(), isoTime(p.ValidUntil), isoTime(p.Created)}
 	}
-	return &struct{ SAMLProviderList *members[xmlSAMLEntry] }{list(out)}, nil
+	return &listSAMLProvidersOut{list(out)}, nil
 }
 
 func opTagSAMLProvider(c *call, in *tagSAMLProviderIn) (*noOutput, error) {
@@ -320,7 +310,7 @@ func (p *SAMLProvider) SigningIdentity() (entityID string, certs []*x509.Certifi
 	return md.EntityID, certs, nil
 }
 
-type createSAMLProviderOut = struct {
+type createSAMLProviderOut struct {
 	SAMLProviderArn string
 	Tags            *members[xmlTag] "xml:\",omitempty\""
 }
@@ -332,7 +322,7 @@ type createSAMLProviderIn struct {
 	SAMLMetadataDocument    string
 }
 
-type getSAMLProviderOut = struct {
+type getSAMLProviderOut struct {
 	SAMLProviderUUID        string
 	SAMLMetadataDocument    string
 	CreateDate              string
@@ -345,7 +335,7 @@ type getSAMLProviderIn struct {
 	SAMLProviderArn string
 }
 
-type updateSAMLProviderOut = struct {
+type updateSAMLProviderOut struct {
 	SAMLProviderArn string
 }
 
@@ -359,7 +349,7 @@ type deleteSAMLProviderIn struct {
 	SAMLProviderArn string
 }
 
-type listSAMLProvidersOut = struct {
+type listSAMLProvidersOut struct {
 	SAMLProviderList *members[xmlSAMLEntry]
 }
 

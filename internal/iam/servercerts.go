@@ -140,10 +140,7 @@ func opUploadServerCertificate(c *call, in *uploadServerCertificateIn) (*uploadS
 	if err != nil {
 		return nil, err
 	}
-	return &struct {
-		ServerCertificateMetadata xmlServerCertMeta
-		Tags                      *members[xmlTag] `xml:",omitempty"`
-	}{serverCertMeta(sc), xmlTags(tags)}, nil
+	return &uploadServerCertificateOut{serverCertMeta(sc), xmlTags(tags)}, nil
 }
 
 // serverCertTarget resolves ServerCertificateName; modify (if not nil)
@@ -187,7 +184,7 @@ func opGetServerCertificate(c *call, in *getServerCertificateIn) (*getServerCert
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ ServerCertificate xmlServerCert }{xmlServerCert{serverCertMeta(sc), sc.Body, sc.Chain, xmlTags(sc.Tags)}}, nil
+	return &getServerCertificateOut{xmlServerCert{serverCertMeta(sc), sc.Body, sc.Chain, xmlTags(sc.Tags)}}, nil
 }
 
 func opListServerCertificates(c *call, in *listServerCertificatesIn) (*listServerCertificatesOut, error) {
@@ -225,11 +222,7 @@ func opListServerCertificates(c *call, in *listServerCertificatesIn) (*listServe
 	for i, s := range pg {
 		out[i] = serverCertMeta(s)
 	}
-	return &struct {
-		ServerCertificateMetadataList *members[xmlServerCertMeta]
-		IsTruncated                   bool
-		Marker                        string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listServerCertificatesOut{list(out), trunc, marker}, nil
 }
 
 func opUpdateServerCertificate(c *call, in *updateServerCertificateIn) (*noOutput, error) {
@@ -309,7 +302,7 @@ func opListServerCertificateTags(c *call, in *listServerCertificateTagsIn) (*tag
 	return tagsPage(in.Marker, in.MaxItems, sc.Tags)
 }
 
-type uploadServerCertificateOut = struct {
+type uploadServerCertificateOut struct {
 	ServerCertificateMetadata xmlServerCertMeta
 	Tags                      *members[xmlTag] "xml:\",omitempty\""
 }
@@ -323,7 +316,7 @@ type uploadServerCertificateIn struct {
 	Tags                  []map[string]string
 }
 
-type getServerCertificateOut = struct {
+type getServerCertificateOut struct {
 	ServerCertificate xmlServerCert
 }
 
@@ -331,7 +324,7 @@ type getServerCertificateIn struct {
 	ServerCertificateName string
 }
 
-type listServerCertificatesOut = struct {
+type listServerCertificatesOut struct {
 	ServerCertificateMetadataList *members[xmlServerCertMeta]
 	IsTruncated                   bool
 	Marker                        string "xml:\",omitempty\""

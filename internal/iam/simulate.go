@@ -302,11 +302,7 @@ func (c *call) simulate(in *simulateIn, si *simInput, pr policy.Principal, tags 
 	for i, x := range pg {
 		out[i] = x.r
 	}
-	return &struct {
-		EvaluationResults *members[xmlEvalResult]
-		IsTruncated       bool
-		Marker            string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &simulateOut{list(out), trunc, marker}, nil
 }
 
 // statements returns the statements that decided ex: the denies for an
@@ -380,7 +376,7 @@ type simulatePrincipalPolicyIn struct {
 
 type simulateCustomPolicyIn struct{ simulateIn }
 
-type simulateOut = struct {
+type simulateOut struct {
 	EvaluationResults *members[xmlEvalResult]
 	IsTruncated       bool
 	Marker            string "xml:\",omitempty\""

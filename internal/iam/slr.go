@@ -124,7 +124,7 @@ func opCreateServiceLinkedRole(c *call, in *createServiceLinkedRoleIn) (*createS
 		return nil, err
 	}
 	x := roleXML(r, false)
-	return &struct{ Role xmlRole }{x}, nil
+	return &createServiceLinkedRoleOut{x}, nil
 }
 
 func opDeleteServiceLinkedRole(c *call, in *deleteServiceLinkedRoleIn) (*deleteServiceLinkedRoleOut, error) {
@@ -150,7 +150,7 @@ func opDeleteServiceLinkedRole(c *call, in *deleteServiceLinkedRoleIn) (*deleteS
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ DeletionTaskId string }{task}, nil
+	return &deleteServiceLinkedRoleOut{task}, nil
 }
 
 var deletionTaskRE = regexp.MustCompile(`^task/aws-service-role/([a-z0-9.-]+)/([\w+=,.@-]+)/[0-9a-f-]{36}$`)
@@ -172,10 +172,10 @@ func opGetServiceLinkedRoleDeletionStatus(c *call, in *getServiceLinkedRoleDelet
 	if r := c.snap.Role(c.account(), m[2]); r != nil && r.LinkedService == m[1] {
 		status = "IN_PROGRESS"
 	}
-	return &struct{ Status string }{status}, nil
+	return &getServiceLinkedRoleDeletionStatusOut{status}, nil
 }
 
-type createServiceLinkedRoleOut = struct {
+type createServiceLinkedRoleOut struct {
 	Role xmlRole
 }
 
@@ -186,7 +186,7 @@ type createServiceLinkedRoleIn struct {
 	Description    string
 }
 
-type deleteServiceLinkedRoleOut = struct {
+type deleteServiceLinkedRoleOut struct {
 	DeletionTaskId string
 }
 
@@ -194,7 +194,7 @@ type deleteServiceLinkedRoleIn struct {
 	RoleName string
 }
 
-type getServiceLinkedRoleDeletionStatusOut = struct {
+type getServiceLinkedRoleDeletionStatusOut struct {
 	Status string
 }
 

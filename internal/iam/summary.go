@@ -67,12 +67,7 @@ func opListEntitiesForPolicy(c *call, in *listEntitiesForPolicyIn) (*listEntitie
 	for _, e := range roles {
 		or = append(or, xmlPolicyRole{e.Name, e.ID})
 	}
-	return &struct {
-		PolicyGroups *members[xmlPolicyGroup]
-		PolicyUsers  *members[xmlPolicyUser]
-		PolicyRoles  *members[xmlPolicyRole]
-		IsTruncated  bool
-	}{list(og), list(ou), list(or), false}, nil
+	return &listEntitiesForPolicyOut{list(og), list(ou), list(or), false}, nil
 }
 
 type summaryEntry struct {
@@ -163,16 +158,12 @@ func opGetAccountSummary(c *call, in *getAccountSummaryIn) (*getAccountSummaryOu
 		out = append(out, summaryEntry{k, v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
-	return &struct {
-		SummaryMap struct {
-			Entry []summaryEntry `xml:"entry"`
-		}
-	}{struct {
+	return &getAccountSummaryOut{struct {
 		Entry []summaryEntry `xml:"entry"`
 	}{out}}, nil
 }
 
-type listEntitiesForPolicyOut = struct {
+type listEntitiesForPolicyOut struct {
 	PolicyGroups *members[xmlPolicyGroup]
 	PolicyUsers  *members[xmlPolicyUser]
 	PolicyRoles  *members[xmlPolicyRole]
@@ -186,7 +177,7 @@ type listEntitiesForPolicyIn struct {
 	PolicyUsageFilter string
 }
 
-type getAccountSummaryOut = struct {
+type getAccountSummaryOut struct {
 	SummaryMap struct {
 		Entry []summaryEntry `xml:"entry"`
 	}

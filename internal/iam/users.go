@@ -257,7 +257,7 @@ func opCreateUser(c *call, in *createUserIn) (*createUserOut, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &struct{ User xmlUser }{userXML(u, true)}, nil
+	return &createUserOut{userXML(u, true)}, nil
 }
 
 func opGetUser(c *call, in *getUserIn) (*getUserOut, error) {
@@ -275,7 +275,7 @@ func opGetUser(c *call, in *getUserIn) (*getUserOut, error) {
 			if a != nil {
 				x.CreateDate = isoTime(a.Created)
 			}
-			return &struct{ User xmlUser }{x}, nil
+			return &getUserOut{x}, nil
 		default:
 			return nil, awserr.ValidationError.New("Must specify userName when calling with non-User credentials")
 		}
@@ -291,7 +291,7 @@ func opGetUser(c *call, in *getUserIn) (*getUserOut, error) {
 	if u == nil {
 		return nil, noSuchUser(name)
 	}
-	return &struct{ User xmlUser }{userXML(&u.User, true)}, nil
+	return &getUserOut{userXML(&u.User, true)}, nil
 }
 
 func opListUsers(c *call, in *listUsersIn) (*listUsersOut, error) {
@@ -303,11 +303,7 @@ func opListUsers(c *call, in *listUsersIn) (*listUsersOut, error) {
 	for i, u := range pg {
 		out[i] = userXML(&u.User, false)
 	}
-	return &struct {
-		Users       *members[xmlUser]
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{list(out), trunc, marker}, nil
+	return &listUsersOut{list(out), trunc, marker}, nil
 }
 
 // userTarget resolves the UserName parameter for user-scoped operations,
@@ -507,15 +503,12 @@ func opListUserTags(c *call, in *listUserTagsIn) (*listUserTagsOut, error) {
 	if t == nil {
 		t = list[xmlTag](nil)
 	}
-	return &struct {
-		Tags        *members[xmlTag]
-		IsTruncated bool
-	}{t, false}, nil
+	return &listUserTagsOut{t, false}, nil
 }
 
 // members reads the Query list prefix.member.N.
 
-type createUserOut = struct {
+type createUserOut struct {
 	User xmlUser
 }
 
@@ -526,7 +519,7 @@ type createUserIn struct {
 	UserName            string
 }
 
-type getUserOut = struct {
+type getUserOut struct {
 	User xmlUser
 }
 
@@ -534,7 +527,7 @@ type getUserIn struct {
 	UserName string
 }
 
-type listUsersOut = struct {
+type listUsersOut struct {
 	Users       *members[xmlUser]
 	IsTruncated bool
 	Marker      string "xml:\",omitempty\""
@@ -566,7 +559,7 @@ type untagUserIn struct {
 	UserName string
 }
 
-type listUserTagsOut = struct {
+type listUserTagsOut struct {
 	Tags        *members[xmlTag]
 	IsTruncated bool
 }
