@@ -66,6 +66,9 @@ var layer = map[string]int{
 	// CloudFormation: its providers call IAM, Lambda and API Gateway
 	// over HTTP with the SDK, never their packages; it sits beside them.
 	"internal/cfn": 7,
+	// gatehouse deploy / stacks / delete: a client of the CloudFormation
+	// API over HTTP (it sends operations, never serves them).
+	"internal/cfn/deploy": 7,
 
 	"internal/app":           8,
 	"internal/gatehousetest": 9,

@@ -22,36 +22,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
-var passRole = []string{"iam:PassedToService"}
-
-// Table is the CloudFormation operations gatehouse serves, with the
-// actions each authorizes. Operations that take a RoleARN also authorize
-// iam:PassRole on it.
-var Table = pipeline.Table{
-	{Name: "CreateChangeSet", Actions: []string{"cloudformation:CreateChangeSet", "iam:PassRole"}, Keys: passRole},
-	{Name: "CreateStack", Actions: []string{"cloudformation:CreateStack", "iam:PassRole"}, Keys: passRole},
-	{Name: "DeleteChangeSet", Actions: []string{"cloudformation:DeleteChangeSet"}},
-	{Name: "DeleteStack", Actions: []string{"cloudformation:DeleteStack", "iam:PassRole"}, Keys: passRole},
-	{Name: "DescribeChangeSet", Actions: []string{"cloudformation:DescribeChangeSet"}},
-	{Name: "DescribeStackEvents", Actions: []string{"cloudformation:DescribeStackEvents"}},
-	{Name: "DescribeStackResource", Actions: []string{"cloudformation:DescribeStackResource"}},
-	{Name: "DescribeStackResources", Actions: []string{"cloudformation:DescribeStackResources"}},
-	{Name: "DescribeStacks", Actions: []string{"cloudformation:DescribeStacks"}},
-	{Name: "ExecuteChangeSet", Actions: []string{"cloudformation:ExecuteChangeSet"}},
-	{Name: "GetTemplate", Actions: []string{"cloudformation:GetTemplate"}},
-	{Name: "GetTemplateSummary", Actions: []string{"cloudformation:GetTemplateSummary"}},
-	{Name: "ListChangeSets", Actions: []string{"cloudformation:ListChangeSets"}},
-	{Name: "ListExports", Actions: []string{"cloudformation:ListExports"}},
-	{Name: "ListImports", Actions: []string{"cloudformation:ListImports"}},
-	{Name: "ListStackResources", Actions: []string{"cloudformation:ListStackResources"}},
-	{Name: "ListStacks", Actions: []string{"cloudformation:ListStacks"}},
-	{Name: "UpdateStack", Actions: []string{"cloudformation:UpdateStack", "iam:PassRole"}, Keys: passRole},
-	{Name: "UpdateTerminationProtection", Actions: []string{"cloudformation:UpdateTerminationProtection"}},
-	{Name: "ValidateTemplate", Actions: []string{"cloudformation:ValidateTemplate"}},
-}
-
-var knownOperations = Table.Index()
-
 // Operations returns the names of the operations gatehouse serves: the
 // closed set of the cloudformation surface's metric labels.
 func Operations() []string { return Table.Names() }
@@ -64,15 +34,12 @@ type call struct {
 	ctx    context.Context
 	r      *http.Request
 	p      *authn.Principal
-	params url.Values
 	region string
 	op     *pipeline.Operation
 	// started is the stack whose operation the call started: the
 	// answer waits for it (bounded) once the call's locks are released.
 	started string
 }
-
-func (c *call) get(k string) string { return c.params.Get(k) }
 
 func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, ResponsePath) {
@@ -101,59 +68,29 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := params.Get("Action")
-	op := knownOperations[action]
-	if op != nil {
+	h := knownOperations[action]
+	if h != nil {
 		awsproto.SetOperation(r.Context(), action)
 	}
 	awsproto.MetaFrom(r.Context()).Principal = p.ARN
-	c := &call{s: s, ctx: r.Context(), r: r, p: p, params: params, region: vr.Region, op: op}
-	c.ctx = withSSMResolver(c.ctx, s.callerSSM(p, vr.Region))
 	var res any
-	switch action {
-	case "":
+	switch {
+	case action == "":
 		err = awserr.MissingAction.New("")
-	case "CreateStack":
-		res, err = c.createStack()
-	case "UpdateStack":
-		res, err = c.updateStack()
-	case "DeleteStack":
-		err = c.deleteStack()
-	case "DescribeStacks":
-		res, err = c.describeStacks()
-	case "DescribeStackEvents":
-		res, err = c.describeStackEvents()
-	case "DescribeStackResource":
-		res, err = c.describeStackResource()
-	case "DescribeStackResources":
-		res, err = c.describeStackResources()
-	case "ListStackResources":
-		res, err = c.listStackResources()
-	case "ListStacks":
-		res, err = c.listStacks()
-	case "GetTemplate":
-		res, err = c.getTemplate()
-	case "GetTemplateSummary":
-		res, err = c.getTemplateSummary()
-	case "ValidateTemplate":
-		res, err = c.validateTemplate()
-	case "CreateChangeSet":
-		res, err = c.createChangeSet()
-	case "DescribeChangeSet":
-		res, err = c.describeChangeSet()
-	case "ExecuteChangeSet":
-		res, err = c.executeChangeSet()
-	case "DeleteChangeSet":
-		res, err = c.deleteChangeSet()
-	case "ListChangeSets":
-		res, err = c.listChangeSets()
-	case "ListExports":
-		res, err = c.listExports()
-	case "ListImports":
-		res, err = c.listImports()
-	case "UpdateTerminationProtection":
-		res, err = c.updateTerminationProtection()
-	default:
+	case h == nil:
 		err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
+	default:
+		c := &call{s: s, ctx: r.Context(), r: r, p: p, region: vr.Region, op: &h.Operation}
+		c.ctx = withSSMResolver(c.ctx, s.callerSSM(p, vr.Region))
+		v := &pipeline.Invocation{Request: r, Op: &h.Operation, Caller: p, Region: vr.Region, Surface: &s.surface,
+			Decode: func(in any) error { return awsproto.DecodeQuery(params, in) }}
+		res, err = h.Serve(v, c)
+		if err == nil {
+			res = res.(*out).v
+			if c.started != "" {
+				s.await(c.started)
+			}
+		}
 	}
 	if err != nil {
 		var e *awserr.Error
@@ -162,9 +99,6 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fail(err)
 		return
-	}
-	if c.started != "" {
-		s.await(c.started)
 	}
 	if res == nil {
 		res = struct{}{}
@@ -225,8 +159,7 @@ func notExist(name string) error {
 // lookup finds the stack StackName names and authorizes action on it.
 // A stack that does not exist is AWS's ValidationError, after the
 // authorization on its would-be ARN (so a denied caller learns nothing).
-func (c *call) lookup(action string, required bool) (*Stack, error) {
-	name := c.get("StackName")
+func (c *call) lookup(action, name string, required bool) (*Stack, error) {
 	if name == "" && required {
 		return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null")
 	}
@@ -244,17 +177,17 @@ func (c *call) lookup(action string, required bool) (*Stack, error) {
 }
 
 // readParameters reads Parameters.member.N.
-func (c *call) readParameters() []Parameter {
-	var out []Parameter
-	for _, m := range awsproto.MemberStructs(c.params, "Parameters") {
-		out = append(out, Parameter{Key: m["ParameterKey"], Value: m["ParameterValue"], UsePrevious: m["UsePreviousValue"] == "true"})
+func readParameters(in []map[string]string) []Parameter {
+	var ps []Parameter
+	for _, m := range in {
+		ps = append(ps, Parameter{Key: m["ParameterKey"], Value: m["ParameterValue"], UsePrevious: m["UsePreviousValue"] == "true"})
 	}
-	return out
+	return ps
 }
 
-func (c *call) readTags() ([]Tag, error) {
+func readTags(in []map[string]string) ([]Tag, error) {
 	var out []Tag
-	for _, m := range awsproto.MemberStructs(c.params, "Tags") {
+	for _, m := range in {
 		if m["Key"] == "" {
 			return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'tags.member.key' failed to satisfy constraint: Member must not be null")
 		}
@@ -268,8 +201,7 @@ func (c *call) readTags() ([]Tag, error) {
 
 var knownCapabilities = []string{"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"}
 
-func (c *call) readCapabilities() ([]string, error) {
-	caps := awsproto.Members(c.params, "Capabilities")
+func readCapabilities(caps []string) ([]string, error) {
 	for i, cp := range caps {
 		if !slices.Contains(knownCapabilities, cp) {
 			return nil, validation(cp, "capabilities."+strconv.Itoa(i+1)+".member", "Member must satisfy enum value set: [CAPABILITY_AUTO_EXPAND, CAPABILITY_NAMED_IAM, CAPABILITY_IAM]")
@@ -279,8 +211,8 @@ func (c *call) readCapabilities() ([]string, error) {
 }
 
 // templateBody reads TemplateBody or TemplateURL (exactly one).
-func (c *call) templateBody(creds func() (Credentials, error)) (string, error) {
-	body, u := c.get("TemplateBody"), c.get("TemplateURL")
+func (c *call) templateBody(in templateIn, creds func() (Credentials, error)) (string, error) {
+	body, u := in.TemplateBody, in.TemplateURL
 	switch {
 	case body != "" && u != "":
 		return "", awserr.ValidationError.New("Specify exactly one of TemplateBody and TemplateUrl.")
@@ -341,35 +273,35 @@ func (s *Service) clientsFor(cr Credentials, region string) *clients {
 	return cl
 }
 
-func (c *call) createStack() (any, error) {
-	name := c.get("StackName")
+func (c *call) createStack(in *createStackIn) (*out, error) {
+	name := in.StackName
 	if err := checkStackName(name); err != nil {
 		return nil, err
 	}
-	role := c.get("RoleARN")
+	role := in.RoleARN
 	if err := c.authorize("cloudformation:CreateStack", arn.CloudFormationStacks(c.region, c.p.AccountID, name)); err != nil {
 		return nil, err
 	}
 	if err := c.authorizePassRole(role); err != nil {
 		return nil, err
 	}
-	caps, err := c.readCapabilities()
+	caps, err := readCapabilities(in.Capabilities)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := c.readTags()
+	tags, err := readTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
-	onFailure := c.get("OnFailure")
-	if onFailure != "" && c.get("DisableRollback") != "" {
+	onFailure := in.OnFailure
+	if onFailure != "" && in.DisableRollback != "" {
 		return nil, awserr.ValidationError.New("You cannot specify both DisableRollback and OnFailure.")
 	}
 	if onFailure != "" && onFailure != "ROLLBACK" && onFailure != "DELETE" && onFailure != "DO_NOTHING" {
 		return nil, validation(onFailure, "onFailure", "Member must satisfy enum value set: [DO_NOTHING, ROLLBACK, DELETE]")
 	}
 	credsFn := func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, role) }
-	body, err := c.templateBody(credsFn)
+	body, err := c.templateBody(in.templateIn, credsFn)
 	if err != nil {
 		return nil, err
 	}
@@ -387,19 +319,19 @@ func (c *call) createStack() (any, error) {
 		return nil, err
 	}
 	if existing != nil {
-		if tok := c.get("ClientRequestToken"); tok != "" && tok == existing.ClientRequestToken {
-			return struct{ StackId string }{existing.ID}, nil
+		if tok := in.ClientRequestToken; tok != "" && tok == existing.ClientRequestToken {
+			return answer(struct{ StackId string }{existing.ID}, nil)
 		}
 		return nil, awserr.CFNAlreadyExists.Errorf("Stack [%s] already exists", name)
 	}
 	id := newUUID()
 	st := &Stack{ID: arn.Stack(c.region, c.p.AccountID, name, id), Name: name, UUID: id, Account: c.p.AccountID, Region: c.region,
-		Created: c.s.now().UTC(), Capabilities: caps, RoleARN: role, Tags: tags, DisableRollback: c.get("DisableRollback") == "true" || onFailure == "DO_NOTHING",
-		TerminationProtection: c.get("EnableTerminationProtection") == "true", NotificationARNs: awsproto.Members(c.params, "NotificationARNs"),
-		Template: body, ClientRequestToken: c.get("ClientRequestToken"), Resources: map[string]*resourceState{}}
+		Created: c.s.now().UTC(), Capabilities: caps, RoleARN: role, Tags: tags, DisableRollback: in.DisableRollback == "true" || onFailure == "DO_NOTHING",
+		TerminationProtection: in.EnableTerminationProtection == "true", NotificationARNs: in.NotificationARNs,
+		Template: body, ClientRequestToken: in.ClientRequestToken, Resources: map[string]*resourceState{}}
 	st.Description, _ = tpl["Description"].(string)
-	st.TimeoutInMinutes, _ = strconv.Atoi(c.get("TimeoutInMinutes"))
-	p, err := c.s.newPlan(c.ctx, st, tpl, c.readParameters(), nil)
+	st.TimeoutInMinutes, _ = strconv.Atoi(in.TimeoutInMinutes)
+	p, err := c.s.newPlan(c.ctx, st, tpl, readParameters(in.Parameters), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -424,33 +356,33 @@ func (c *call) createStack() (any, error) {
 			o.delete()
 		}
 	})
-	return struct{ StackId string }{st.ID}, nil
+	return answer(struct{ StackId string }{st.ID}, nil)
 }
 
-func (c *call) updateStack() (any, error) {
-	st, err := c.lookup("cloudformation:UpdateStack", true)
+func (c *call) updateStack(in *updateStackIn) (*out, error) {
+	st, err := c.lookup("cloudformation:UpdateStack", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
-	role := c.get("RoleARN")
+	role := in.RoleARN
 	if role == "" {
 		role = st.RoleARN
 	}
-	if err := c.authorizePassRole(c.get("RoleARN")); err != nil {
+	if err := c.authorizePassRole(in.RoleARN); err != nil {
 		return nil, err
 	}
-	caps, err := c.readCapabilities()
+	caps, err := readCapabilities(in.Capabilities)
 	if err != nil {
 		return nil, err
 	}
 	credsFn := func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, role) }
 	var body string
-	if c.get("UsePreviousTemplate") == "true" {
-		if c.get("TemplateBody") != "" || c.get("TemplateURL") != "" {
+	if in.UsePreviousTemplate == "true" {
+		if in.TemplateBody != "" || in.TemplateURL != "" {
 			return nil, awserr.ValidationError.New("You cannot specify both usePreviousTemplate and Template Body/Template URL")
 		}
 		body = st.Template
-	} else if body, err = c.templateBody(credsFn); err != nil {
+	} else if body, err = c.templateBody(in.templateIn, credsFn); err != nil {
 		return nil, err
 	}
 	tpl, macro, err := process(body)
@@ -460,12 +392,12 @@ func (c *call) updateStack() (any, error) {
 	if err := checkCapabilities(tpl, macro, caps); err != nil {
 		return nil, err
 	}
-	tags, err := c.readTags()
+	tags, err := readTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
 	c.started = st.UUID
-	return c.s.startUpdate(c.ctx, c.p, st, body, tpl, c.readParameters(), caps, role, tags, c.get("ClientRequestToken"), credsFn)
+	return answer(c.s.startUpdate(c.ctx, c.p, st, body, tpl, readParameters(in.Parameters), caps, role, tags, in.ClientRequestToken, credsFn))
 }
 
 func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack, body string, tpl tmpl.Template, params []Parameter,
@@ -524,8 +456,12 @@ func sameParams(a, b []Parameter) bool {
 
 func tagsEqual(a, b []Tag) bool { return slices.Equal(a, b) }
 
-func (c *call) deleteStack() error {
-	name := c.get("StackName")
+func (c *call) deleteStack(in *deleteStackIn) (*out, error) {
+	return answer(nil, c.deleteStackErr(in))
+}
+
+func (c *call) deleteStackErr(in *deleteStackIn) error {
+	name := in.StackName
 	if name == "" {
 		return awserr.ValidationError.New("1 validation error detected: Value null at 'stackName' failed to satisfy constraint: Member must not be null")
 	}
@@ -536,7 +472,7 @@ func (c *call) deleteStack() error {
 	if err := c.authorize("cloudformation:DeleteStack", c.stackResource(st, name)); err != nil {
 		return err
 	}
-	role := c.get("RoleARN")
+	role := in.RoleARN
 	if err := c.authorizePassRole(role); err != nil {
 		return err
 	}
@@ -575,18 +511,18 @@ func (c *call) deleteStack() error {
 	if err := c.s.putStack(c.ctx, st); err != nil {
 		return err
 	}
-	o := &op{s: c.s, st: st, cl: c.s.clientsFor(cr, st.Region), token: c.get("ClientRequestToken")}
+	o := &op{s: c.s, st: st, cl: c.s.clientsFor(cr, st.Region), token: in.ClientRequestToken}
 	c.started = st.UUID
 	c.s.start(st, o.delete)
 	return nil
 }
 
-func (c *call) updateTerminationProtection() (any, error) {
-	st, err := c.lookup("cloudformation:UpdateTerminationProtection", true)
+func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*out, error) {
+	st, err := c.lookup("cloudformation:UpdateTerminationProtection", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
-	v := c.get("EnableTerminationProtection")
+	v := in.EnableTerminationProtection
 	if v != "true" && v != "false" {
 		return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'enableTerminationProtection' failed to satisfy constraint: Member must not be null")
 	}
@@ -594,7 +530,7 @@ func (c *call) updateTerminationProtection() (any, error) {
 	if err := c.s.putStack(c.ctx, st); err != nil {
 		return nil, err
 	}
-	return struct{ StackId string }{st.ID}, nil
+	return answer(struct{ StackId string }{st.ID}, nil)
 }
 
 func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -8,21 +8,20 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/cfn/tmpl"
 )
 
 var changeSetNameRE = regexp.MustCompile(`^[a-zA-Z][-a-zA-Z0-9]*$`)
 
-func (c *call) createChangeSet() (any, error) {
-	name, csName := c.get("StackName"), c.get("ChangeSetName")
+func (c *call) createChangeSet(in *createChangeSetIn) (*out, error) {
+	name, csName := in.StackName, in.ChangeSetName
 	if err := checkStackName(name); err != nil {
 		return nil, err
 	}
 	if csName == "" || len(csName) > 128 || !changeSetNameRE.MatchString(csName) {
 		return nil, validation(csName, "changeSetName", "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*")
 	}
-	typ := c.get("ChangeSetType")
+	typ := in.ChangeSetType
 	if typ == "" {
 		typ = "UPDATE"
 	}
@@ -40,7 +39,7 @@ func (c *call) createChangeSet() (any, error) {
 	if err := c.authorize("cloudformation:CreateChangeSet", c.stackResource(st, name)); err != nil {
 		return nil, err
 	}
-	role := c.get("RoleARN")
+	role := in.RoleARN
 	if err := c.authorizePassRole(role); err != nil {
 		return nil, err
 	}
@@ -53,22 +52,22 @@ func (c *call) createChangeSet() (any, error) {
 	if role == "" && st != nil {
 		role = st.RoleARN
 	}
-	caps, err := c.readCapabilities()
+	caps, err := readCapabilities(in.Capabilities)
 	if err != nil {
 		return nil, err
 	}
-	tags, err := c.readTags()
+	tags, err := readTags(in.Tags)
 	if err != nil {
 		return nil, err
 	}
 	credsFn := func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, role) }
 	var body string
-	if c.get("UsePreviousTemplate") == "true" {
+	if in.UsePreviousTemplate == "true" {
 		if st == nil || typ != "UPDATE" {
 			return nil, awserr.ValidationError.New("UsePreviousTemplate can only be used with an UPDATE change set")
 		}
 		body = st.Template
-	} else if body, err = c.templateBody(credsFn); err != nil {
+	} else if body, err = c.templateBody(in.templateIn, credsFn); err != nil {
 		return nil, err
 	}
 	// Change sets expand macros without CAPABILITY_AUTO_EXPAND (the
@@ -85,8 +84,8 @@ func (c *call) createChangeSet() (any, error) {
 	if existing, err := c.s.findChangeSet(c.ctx, c.p.AccountID, c.region, csName, name); err != nil {
 		return nil, err
 	} else if existing != nil {
-		if tok := c.get("ClientToken"); tok != "" && tok == existing.ClientToken {
-			return struct{ Id, StackId string }{existing.ID, existing.StackID}, nil
+		if tok := in.ClientToken; tok != "" && tok == existing.ClientToken {
+			return answer(struct{ Id, StackId string }{existing.ID, existing.StackID}, nil)
 		}
 		return nil, awserr.CFNAlreadyExists.Errorf("ChangeSet [%s] already exists", csName)
 	}
@@ -102,7 +101,7 @@ func (c *call) createChangeSet() (any, error) {
 		o.event(st.Name, st.ID, "AWS::CloudFormation::Stack", "REVIEW_IN_PROGRESS", "User Initiated", nil)
 	}
 	prevParams := st.Parameters
-	pl, err := c.s.newPlan(c.ctx, st, tpl, c.readParameters(), prevParams)
+	pl, err := c.s.newPlan(c.ctx, st, tpl, readParameters(in.Parameters), prevParams)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +111,9 @@ func (c *call) createChangeSet() (any, error) {
 	}
 	csID := newUUID()
 	cs := &ChangeSet{ID: arn.ChangeSet(c.region, c.p.AccountID, csName, csID), Name: csName, UUID: csID, StackID: st.ID, StackName: st.Name,
-		Account: c.p.AccountID, Region: c.region, Type: typ, Created: c.s.now().UTC(), Description: c.get("Description"),
+		Account: c.p.AccountID, Region: c.region, Type: typ, Created: c.s.now().UTC(), Description: in.Description,
 		Parameters: pl.stackPar, Capabilities: caps, RoleARN: role, Tags: tags, Template: body, Processed: processed,
-		ClientToken: c.get("ClientToken"), Status: "CREATE_COMPLETE", ExecutionStatus: "AVAILABLE"}
+		ClientToken: in.ClientToken, Status: "CREATE_COMPLETE", ExecutionStatus: "AVAILABLE"}
 	cs.Changes = changesOf(st, pl)
 	if len(cs.Changes) == 0 && typ == "UPDATE" && sameParams(pl.stackPar, st.Parameters) && tagsEqual(tags, st.Tags) {
 		cs.Status, cs.ExecutionStatus = "FAILED", "UNAVAILABLE"
@@ -123,7 +122,7 @@ func (c *call) createChangeSet() (any, error) {
 	if err := c.s.putChangeSet(c.ctx, cs); err != nil {
 		return nil, err
 	}
-	return struct{ Id, StackId string }{cs.ID, cs.StackID}, nil
+	return answer(struct{ Id, StackId string }{cs.ID, cs.StackID}, nil)
 }
 
 // changesOf lists what executing the plan would change, comparing the
@@ -174,26 +173,26 @@ func changesOf(st *Stack, pl *plan) []Change {
 }
 
 // changeSetOf resolves ChangeSetName (+ StackName) and authorizes action.
-func (c *call) changeSetOf(action string) (*ChangeSet, error) {
-	name := c.get("ChangeSetName")
+func (c *call) changeSetOf(action string, in *changeSetIn) (*ChangeSet, error) {
+	name := in.ChangeSetName
 	if name == "" {
 		return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'changeSetName' failed to satisfy constraint: Member must not be null")
 	}
-	cs, err := c.s.findChangeSet(c.ctx, c.p.AccountID, c.region, name, c.get("StackName"))
+	cs, err := c.s.findChangeSet(c.ctx, c.p.AccountID, c.region, name, in.StackName)
 	if err != nil {
 		return nil, err
 	}
 	res := "*"
 	if cs != nil {
 		res = cs.StackID
-	} else if sn := c.get("StackName"); sn != "" {
+	} else if sn := in.StackName; sn != "" {
 		res = c.stackResource(nil, sn)
 	}
 	if err := c.authorize(action, res); err != nil {
 		return nil, err
 	}
 	if cs == nil {
-		if c.get("StackName") == "" && !isARN(name) {
+		if in.StackName == "" && !isARN(name) {
 			return nil, awserr.ValidationError.New("StackName must be specified if ChangeSetName is not specified as an ARN.")
 		}
 		return nil, awserr.ChangeSetNotFound.Errorf("ChangeSet [%s] does not exist", name)
@@ -203,8 +202,8 @@ func (c *call) changeSetOf(action string) (*ChangeSet, error) {
 
 func isARN(s string) bool { _, err := arn.Parse(s); return err == nil }
 
-func (c *call) describeChangeSet() (any, error) {
-	cs, err := c.changeSetOf("cloudformation:DescribeChangeSet")
+func (c *call) describeChangeSet(in *changeSetIn) (*out, error) {
+	cs, err := c.changeSetOf("cloudformation:DescribeChangeSet", in)
 	if err != nil {
 		return nil, err
 	}
@@ -243,11 +242,11 @@ func (c *call) describeChangeSet() (any, error) {
 		res.Changes = append(res.Changes, change{Type: "Resource", ResourceChange: resourceChange{Action: ch.Action, LogicalResourceId: ch.LogicalID,
 			PhysicalResourceId: ch.PhysicalID, ResourceType: ch.Type, Replacement: ch.Replacement, Scope: ch.Scope}})
 	}
-	return res, nil
+	return answer(res, nil)
 }
 
-func (c *call) listChangeSets() (any, error) {
-	st, err := c.lookup("cloudformation:ListChangeSets", true)
+func (c *call) listChangeSets(in *stackIn) (*out, error) {
+	st, err := c.lookup("cloudformation:ListChangeSets", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -270,26 +269,26 @@ func (c *call) listChangeSets() (any, error) {
 		out = append(out, summary{StackId: cs.StackID, StackName: cs.StackName, ChangeSetId: cs.ID, ChangeSetName: cs.Name,
 			ExecutionStatus: cs.ExecutionStatus, Status: cs.Status, StatusReason: cs.StatusReason, CreationTime: ts(cs.Created), Description: cs.Description})
 	}
-	return struct {
+	return answer(struct {
 		Summaries []summary `xml:"Summaries>member"`
-	}{out}, nil
+	}{out}, nil)
 }
 
-func (c *call) deleteChangeSet() (any, error) {
-	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet")
+func (c *call) deleteChangeSet(in *changeSetIn) (*out, error) {
+	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet", in)
 	var ae *awserr.Error
-	if errors.As(err, &ae) && ae.Code == awserr.ChangeSetNotFound.Name && !isARN(c.get("ChangeSetName")) {
+	if errors.As(err, &ae) && ae.Code == awserr.ChangeSetNotFound.Name && !isARN(in.ChangeSetName) {
 		// AWS answers a missing change set (by name) of an existing stack
 		// with success (the CDK and Serverless v3 delete their change set
 		// name before every deploy); a missing stack stays an error.
-		st, ferr := c.s.findStack(c.ctx, c.p.AccountID, c.region, c.get("StackName"))
+		st, ferr := c.s.findStack(c.ctx, c.p.AccountID, c.region, in.StackName)
 		if ferr != nil {
 			return nil, ferr
 		}
 		if st == nil || st.Status == "DELETE_COMPLETE" {
-			return nil, notExist(c.get("StackName"))
+			return nil, notExist(in.StackName)
 		}
-		return nil, nil
+		return answer(nil, nil)
 	}
 	if err != nil {
 		return nil, err
@@ -302,11 +301,11 @@ func (c *call) deleteChangeSet() (any, error) {
 	}
 	// Deleting the last change set of a stack in REVIEW_IN_PROGRESS
 	// leaves the empty stack, as on AWS.
-	return nil, nil
+	return answer(nil, nil)
 }
 
-func (c *call) executeChangeSet() (any, error) {
-	cs, err := c.changeSetOf("cloudformation:ExecuteChangeSet")
+func (c *call) executeChangeSet(in *executeChangeSetIn) (*out, error) {
+	cs, err := c.changeSetOf("cloudformation:ExecuteChangeSet", &in.changeSetIn)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +327,7 @@ func (c *call) executeChangeSet() (any, error) {
 	params := cs.Parameters
 	c.started = st.UUID
 	if cs.Type == "UPDATE" {
-		if _, err := c.s.startUpdate(c.ctx, c.p, st, cs.Template, tpl, params, cs.Capabilities, cs.RoleARN, cs.Tags, c.get("ClientRequestToken"), credsFn); err != nil {
+		if _, err := c.s.startUpdate(c.ctx, c.p, st, cs.Template, tpl, params, cs.Capabilities, cs.RoleARN, cs.Tags, in.ClientRequestToken, credsFn); err != nil {
 			return nil, err
 		}
 	} else {
@@ -350,8 +349,8 @@ func (c *call) executeChangeSet() (any, error) {
 		st.Template, st.Processed, st.Parameters, st.Capabilities, st.Tags, st.RoleARN = cs.Template, cs.Processed, pl.stackPar, cs.Capabilities, cs.Tags, cs.RoleARN
 		st.Description, _ = tpl["Description"].(string)
 		st.ChangeSetID, st.Review = cs.ID, false
-		st.DisableRollback = c.get("DisableRollback") == "true"
-		o := &op{s: c.s, st: st, cl: c.s.clientsFor(cr, st.Region), token: c.get("ClientRequestToken")}
+		st.DisableRollback = in.DisableRollback == "true"
+		o := &op{s: c.s, st: st, cl: c.s.clientsFor(cr, st.Region), token: in.ClientRequestToken}
 		st.Status, st.StatusReason = "CREATE_IN_PROGRESS", "User Initiated"
 		if err := c.s.putStack(c.ctx, st); err != nil {
 			c.s.opMu.Unlock()
@@ -365,7 +364,5 @@ func (c *call) executeChangeSet() (any, error) {
 	if err := c.s.deleteChangeSets(c.ctx, cs.Account, cs.Region, func(x *ChangeSet) bool { return x.StackID == cs.StackID }); err != nil {
 		return nil, err
 	}
-	return nil, nil
+	return answer(nil, nil)
 }
-
-var _ = awsproto.Members

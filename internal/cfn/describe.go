@@ -3,7 +3,6 @@ package cfn
 import (
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
@@ -93,17 +92,17 @@ func stackXML(st *Stack) xmlStack {
 	return x
 }
 
-func (c *call) describeStacks() (any, error) {
+func (c *call) describeStacks(in *stackIn) (*out, error) {
 	type result struct {
 		Stacks    []xmlStack `xml:"Stacks>member"`
 		NextToken string     `xml:",omitempty"`
 	}
-	if c.get("StackName") != "" {
-		st, err := c.lookup("cloudformation:DescribeStacks", true)
+	if in.StackName != "" {
+		st, err := c.lookup("cloudformation:DescribeStacks", in.StackName, true)
 		if err != nil {
 			return nil, err
 		}
-		return result{Stacks: []xmlStack{stackXML(st)}}, nil
+		return answer(result{Stacks: []xmlStack{stackXML(st)}}, nil)
 	}
 	if err := c.authorize("cloudformation:DescribeStacks", "*"); err != nil {
 		return nil, err
@@ -118,10 +117,10 @@ func (c *call) describeStacks() (any, error) {
 			res.Stacks = append(res.Stacks, stackXML(all[i]))
 		}
 	}
-	return res, nil
+	return answer(res, nil)
 }
 
-func (c *call) listStacks() (any, error) {
+func (c *call) listStacks(in *listStacksIn) (*out, error) {
 	type summary struct {
 		StackId             string
 		StackName           string
@@ -140,7 +139,7 @@ func (c *call) listStacks() (any, error) {
 		return nil, err
 	}
 	filter := map[string]bool{}
-	for _, f := range membersOf(c, "StackStatusFilter") {
+	for _, f := range untilEmpty(in.StackStatusFilter) {
 		filter[f] = true
 	}
 	all, err := c.s.stacks(c.ctx, c.p.AccountID, c.region)
@@ -163,10 +162,10 @@ func (c *call) listStacks() (any, error) {
 		}
 		res.StackSummaries = append(res.StackSummaries, sm)
 	}
-	return res, nil
+	return answer(res, nil)
 }
 
-func (c *call) describeStackEvents() (any, error) {
+func (c *call) describeStackEvents(in *stackIn) (*out, error) {
 	type event struct {
 		StackId              string
 		EventId              string
@@ -183,7 +182,7 @@ func (c *call) describeStackEvents() (any, error) {
 	type result struct {
 		StackEvents []event `xml:"StackEvents>member"`
 	}
-	st, err := c.lookup("cloudformation:DescribeStackEvents", true)
+	st, err := c.lookup("cloudformation:DescribeStackEvents", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +196,7 @@ func (c *call) describeStackEvents() (any, error) {
 			LogicalResourceId: e.LogicalID, PhysicalResourceId: e.PhysicalID, ResourceType: e.Type, Timestamp: ts(e.Timestamp),
 			ResourceStatus: e.Status, ResourceStatusReason: e.Reason, ResourceProperties: e.Properties, ClientRequestToken: e.ClientRequestToken})
 	}
-	return res, nil
+	return answer(res, nil)
 }
 
 type xmlResource struct {
@@ -249,21 +248,22 @@ func liveResources(st *Stack) []*resourceState {
 	return out
 }
 
-func (c *call) describeStackResource() (any, error) {
-	st, err := c.lookup("cloudformation:DescribeStackResource", true)
+func (c *call) describeStackResource(in *describeStackResourceIn) (*out, error) {
+	st, err := c.lookup("cloudformation:DescribeStackResource", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
-	id := c.get("LogicalResourceId")
+	id := in.LogicalResourceId
 	r, ok := st.Resources[id]
 	if !ok {
 		return nil, awserr.ValidationError.Errorf("Resource %s does not exist for stack %s", id, st.Name)
 	}
-	return struct{ StackResourceDetail xmlResource }{resourceXML(st, r, false, true)}, nil
+	return answer(struct{ StackResourceDetail xmlResource }{resourceXML(st, r, false, true)}, nil)
 }
 
-func (c *call) describeStackResources() (any, error) {
-	if c.get("StackName") == "" && c.get("PhysicalResourceId") != "" {
+func (c *call) describeStackResources(in *describeStackResourcesIn) (*out, error) {
+	name := in.StackName
+	if name == "" && in.PhysicalResourceId != "" {
 		// By physical id: the stack that holds it.
 		if err := c.authorize("cloudformation:DescribeStackResources", "*"); err != nil {
 			return nil, err
@@ -274,33 +274,33 @@ func (c *call) describeStackResources() (any, error) {
 		}
 		for _, st := range all {
 			for _, r := range st.Resources {
-				if r.PhysicalID == c.get("PhysicalResourceId") && st.Status != "DELETE_COMPLETE" {
-					c.params.Set("StackName", st.ID)
+				if r.PhysicalID == in.PhysicalResourceId && st.Status != "DELETE_COMPLETE" {
+					name = st.ID
 				}
 			}
 		}
-		if c.get("StackName") == "" {
-			return nil, awserr.ValidationError.Errorf("Stack for %s does not exist", c.get("PhysicalResourceId"))
+		if name == "" {
+			return nil, awserr.ValidationError.Errorf("Stack for %s does not exist", in.PhysicalResourceId)
 		}
 	}
-	st, err := c.lookup("cloudformation:DescribeStackResources", true)
+	st, err := c.lookup("cloudformation:DescribeStackResources", name, true)
 	if err != nil {
 		return nil, err
 	}
 	var out []xmlResource
 	for _, r := range liveResources(st) {
-		if l := c.get("LogicalResourceId"); l != "" && r.LogicalID != l {
+		if l := in.LogicalResourceId; l != "" && r.LogicalID != l {
 			continue
 		}
 		out = append(out, resourceXML(st, r, false, false))
 	}
-	return struct {
+	return answer(struct {
 		StackResources []xmlResource `xml:"StackResources>member"`
-	}{out}, nil
+	}{out}, nil)
 }
 
-func (c *call) listStackResources() (any, error) {
-	st, err := c.lookup("cloudformation:ListStackResources", true)
+func (c *call) listStackResources(in *stackIn) (*out, error) {
+	st, err := c.lookup("cloudformation:ListStackResources", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -308,21 +308,21 @@ func (c *call) listStackResources() (any, error) {
 	for _, r := range liveResources(st) {
 		out = append(out, resourceXML(st, r, true, false))
 	}
-	return struct {
+	return answer(struct {
 		StackResourceSummaries []xmlResource `xml:"StackResourceSummaries>member"`
-	}{out}, nil
+	}{out}, nil)
 }
 
-func (c *call) getTemplate() (any, error) {
-	stage := c.get("TemplateStage")
+func (c *call) getTemplate(in *getTemplateIn) (*out, error) {
+	stage := in.TemplateStage
 	if stage != "" && stage != "Original" && stage != "Processed" {
 		return nil, validation(stage, "templateStage", "Member must satisfy enum value set: [Original, Processed]")
 	}
-	if csName := c.get("ChangeSetName"); csName != "" {
+	if csName := in.ChangeSetName; csName != "" {
 		if err := c.authorize("cloudformation:GetTemplate", "*"); err != nil {
 			return nil, err
 		}
-		cs, err := c.s.findChangeSet(c.ctx, c.p.AccountID, c.region, csName, c.get("StackName"))
+		cs, err := c.s.findChangeSet(c.ctx, c.p.AccountID, c.region, csName, in.StackName)
 		if err != nil {
 			return nil, err
 		}
@@ -333,12 +333,12 @@ func (c *call) getTemplate() (any, error) {
 		if stage == "Processed" {
 			body = cs.Processed
 		}
-		return struct {
+		return answer(struct {
 			TemplateBody    string
 			StagesAvailable []string `xml:"StagesAvailable>member"`
-		}{body, []string{"Original", "Processed"}}, nil
+		}{body, []string{"Original", "Processed"}}, nil)
 	}
-	st, err := c.lookup("cloudformation:GetTemplate", true)
+	st, err := c.lookup("cloudformation:GetTemplate", in.StackName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -346,10 +346,10 @@ func (c *call) getTemplate() (any, error) {
 	if stage == "Processed" {
 		body = st.Processed
 	}
-	return struct {
+	return answer(struct {
 		TemplateBody    string
 		StagesAvailable []string `xml:"StagesAvailable>member"`
-	}{body, []string{"Original", "Processed"}}, nil
+	}{body, []string{"Original", "Processed"}}, nil)
 }
 
 type xmlTemplateParameter struct {
@@ -373,11 +373,11 @@ func templateParams(tpl tmpl.Template) []xmlTemplateParameter {
 	return out
 }
 
-func (c *call) validateTemplate() (any, error) {
+func (c *call) validateTemplate(in *templateIn) (*out, error) {
 	if err := c.authorize("cloudformation:ValidateTemplate", "*"); err != nil {
 		return nil, err
 	}
-	body, err := c.templateBody(func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, "") })
+	body, err := c.templateBody(*in, func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, "") })
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +405,7 @@ func (c *call) validateTemplate() (any, error) {
 		res.CapabilitiesReason = "The following resource(s) require capabilities: [" + strings.Join(iamTypes(tpl), ", ") + "]"
 	}
 	res.DeclaredTransforms, _ = transforms(raw)
-	return res, nil
+	return answer(res, nil)
 }
 
 func iamTypes(tpl tmpl.Template) []string {
@@ -420,10 +420,10 @@ func iamTypes(tpl tmpl.Template) []string {
 	return sortedKeys(seen)
 }
 
-func (c *call) getTemplateSummary() (any, error) {
+func (c *call) getTemplateSummary(in *getTemplateSummaryIn) (*out, error) {
 	var body string
-	if name := c.get("StackName"); name != "" {
-		st, err := c.lookup("cloudformation:GetTemplateSummary", true)
+	if name := in.StackName; name != "" {
+		st, err := c.lookup("cloudformation:GetTemplateSummary", name, true)
 		if err != nil {
 			return nil, err
 		}
@@ -433,7 +433,7 @@ func (c *call) getTemplateSummary() (any, error) {
 			return nil, err
 		}
 		var err error
-		if body, err = c.templateBody(func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, "") }); err != nil {
+		if body, err = c.templateBody(in.templateIn, func() (Credentials, error) { return c.s.credsFor(c.ctx, c.p, "") }); err != nil {
 			return nil, err
 		}
 	}
@@ -474,10 +474,10 @@ func (c *call) getTemplateSummary() (any, error) {
 	}
 	res.ResourceTypes = sortedKeys(types)
 	res.DeclaredTransforms, _ = transforms(raw)
-	return res, nil
+	return answer(res, nil)
 }
 
-func (c *call) listExports() (any, error) {
+func (c *call) listExports(*noIn) (*out, error) {
 	type export struct{ ExportingStackId, Name, Value string }
 	if err := c.authorize("cloudformation:ListExports", "*"); err != nil {
 		return nil, err
@@ -498,16 +498,16 @@ func (c *call) listExports() (any, error) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return struct {
+	return answer(struct {
 		Exports []export `xml:"Exports>member"`
-	}{out}, nil
+	}{out}, nil)
 }
 
-func (c *call) listImports() (any, error) {
+func (c *call) listImports(in *listImportsIn) (*out, error) {
 	if err := c.authorize("cloudformation:ListImports", "*"); err != nil {
 		return nil, err
 	}
-	name := c.get("ExportName")
+	name := in.ExportName
 	if name == "" {
 		return nil, awserr.ValidationError.New("1 validation error detected: Value null at 'exportName' failed to satisfy constraint: Member must not be null")
 	}
@@ -536,20 +536,19 @@ func (c *call) listImports() (any, error) {
 	if len(out) == 0 {
 		return nil, awserr.ValidationError.Errorf("Export '%s' is not imported by any stack.", name)
 	}
-	return struct {
+	return answer(struct {
 		Imports []string `xml:"Imports>member"`
-	}{out}, nil
+	}{out}, nil)
 }
 
-func membersOf(c *call, prefix string) []string {
-	var out []string
-	for i := 1; ; i++ {
-		v := c.params.Get(prefix + ".member." + strconv.Itoa(i))
+// untilEmpty is l up to its first empty entry (a filter list ends there).
+func untilEmpty(l []string) []string {
+	for i, v := range l {
 		if v == "" {
-			return out
+			return l[:i]
 		}
-		out = append(out, v)
 	}
+	return l
 }
 
 // jsonString renders the processed template as CloudFormation stores it.

@@ -21,7 +21,7 @@ import (
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	awssts "github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/gatehouse-dev/gatehouse/internal/cfn"
+	"github.com/gatehouse-dev/gatehouse/internal/cfn/deploy"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
 
@@ -76,7 +76,7 @@ func deploySeed000(t *testing.T, dir string) {
 		return ""
 	}
 	var out, errb bytes.Buffer
-	if code := cfn.DeployCommand(ctx, []string{"--stack-name", "seed000", dir}, &out, &errb, getenv); code != 0 {
+	if code := deploy.DeployCommand(ctx, []string{"--stack-name", "seed000", dir}, &out, &errb, getenv); code != 0 {
 		if strings.Contains(out.String(), "Policy arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole does not exist") {
 			// SAM's execution role attaches this AWS managed policy;
 			// gatehouse serves AWS managed policies from issue #15 on.
@@ -145,16 +145,16 @@ func deploySeed000(t *testing.T, dir string) {
 
 	// Deploying again without changes changes nothing.
 	out.Reset()
-	if code := cfn.DeployCommand(ctx, []string{"--stack-name", "seed000", dir}, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "No changes to deploy") {
+	if code := deploy.DeployCommand(ctx, []string{"--stack-name", "seed000", dir}, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "No changes to deploy") {
 		t.Errorf("redeploy: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 
 	out.Reset()
-	if code := cfn.StacksCommand(ctx, nil, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "seed000") {
+	if code := deploy.StacksCommand(ctx, nil, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "seed000") {
 		t.Errorf("stacks: exit %d\n%s", code, out.String())
 	}
 	out.Reset()
-	if code := cfn.DeleteCommand(ctx, []string{"seed000"}, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "DELETE_COMPLETE") {
+	if code := deploy.DeleteCommand(ctx, []string{"seed000"}, &out, &errb, getenv); code != 0 || !strings.Contains(out.String(), "DELETE_COMPLETE") {
 		t.Fatalf("delete: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
 	if _, err := ic.GetRole(ctx, &awsiam.GetRoleInput{RoleName: aws.String("MyRoleToAssume")}); err == nil {

@@ -1,4 +1,4 @@
-package cfn
+package deploy
 
 // `gatehouse deploy` of a CDK cloud assembly (the cdk.out directory `cdk
 // synth` writes): the stack's template with its file assets inlined

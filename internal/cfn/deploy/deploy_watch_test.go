@@ -1,4 +1,4 @@
-package cfn_test
+package deploy_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/internal/cfn"
+	"github.com/gatehouse-dev/gatehouse/internal/cfn/deploy"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 )
 
@@ -68,7 +68,7 @@ func TestDeployWatch(t *testing.T) {
 	var errb bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cfn.DeployCommand(ctx, []string{"--watch", "--stack-name", "watched", dir}, out, &errb, getenv)
+		done <- deploy.DeployCommand(ctx, []string{"--watch", "--stack-name", "watched", dir}, out, &errb, getenv)
 	}()
 	var seen []string
 	waitFor := func(prefix string) {
