@@ -22,6 +22,7 @@ var typedServices = map[string]string{
 	"internal/iam":    server.SurfaceIAM,
 	"internal/lambda": server.SurfaceLambda,
 	"internal/apigw":  server.SurfaceAPIGateway,
+	"internal/s3":     server.SurfaceS3,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation

@@ -53,7 +53,11 @@ func TestOperation(t *testing.T) {
 		if err := c.target(); err != nil {
 			t.Fatalf("%s %s: %v", tc.method, tc.target, err)
 		}
-		got, err := c.operation()
+		rt, err := c.route()
+		got := ""
+		if rt != nil {
+			got = rt.Name
+		}
 		if c.bucket != tc.bucket || c.key != tc.key {
 			t.Errorf("%s %s host %s: bucket %q key %q, want %q %q", tc.method, tc.target, tc.host, c.bucket, c.key, tc.bucket, tc.key)
 		}
@@ -66,20 +70,26 @@ func TestOperation(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%s %s: %q %v, want %s", tc.method, tc.target, got, err, tc.want)
 		}
-		if handlers[got] == nil || operations.Index()[got] == nil {
-			t.Errorf("%s has no handler or table entry", got)
+		if !rt.Bound() {
+			t.Errorf("%s has no handler", got)
 		}
 	}
 }
 
 func TestEveryOperationHasAHandler(t *testing.T) {
-	for _, op := range operations {
-		if handlers[op.Name] == nil {
-			t.Errorf("%s has no handler", op.Name)
+	seen := map[string]bool{}
+	for i := range routes {
+		rt := &routes[i]
+		if !rt.Bound() {
+			t.Errorf("%s has no handler", rt.Name)
 		}
+		if seen[rt.Name] {
+			t.Errorf("%s has two routes", rt.Name)
+		}
+		seen[rt.Name] = true
 	}
-	if len(handlers) != len(operations) {
-		t.Errorf("%d handlers for %d operations", len(handlers), len(operations))
+	if n := len(OperationTable()); n != 43 {
+		t.Errorf("%d operations, want 43", n)
 	}
 }
 
