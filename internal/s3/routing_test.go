@@ -43,6 +43,29 @@ func TestOperation(t *testing.T) {
 		{"HEAD", "/b1b/k", "localhost", "", "b1b", "k", "HeadObject", ""},
 		{"POST", "/b1b/k", "localhost", "", "b1b", "k", "", "MethodNotAllowed"},
 		{"GET", "/b1b//double", "localhost", "", "b1b", "/double", "GetObject", ""},
+		// A configuration subresource decides alone, whatever else the
+		// query has; a method it has no operation for is MethodNotAllowed.
+		{"POST", "/b1b?encryption&delete", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"GET", "/b1b?tagging&uploads", "localhost", "", "b1b", "", "GetBucketTagging", ""},
+		{"GET", "/b1b?lifecycle", "localhost", "", "b1b", "", "GetBucketLifecycleConfiguration", ""},
+		{"PUT", "/b1b?lifecycle", "localhost", "", "b1b", "", "PutBucketLifecycleConfiguration", ""},
+		{"DELETE", "/b1b?cors", "localhost", "", "b1b", "", "DeleteBucketCors", ""},
+		{"GET", "/b1b?ownershipControls", "localhost", "", "b1b", "", "GetBucketOwnershipControls", ""},
+		{"DELETE", "/b1b?ownershipControls", "localhost", "", "b1b", "", "DeleteBucketOwnershipControls", ""},
+		{"PUT", "/b1b?location", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"PUT", "/b1b?versioning", "localhost", "", "b1b", "", "PutBucketVersioning", ""},
+		{"DELETE", "/b1b?policy", "localhost", "", "b1b", "", "DeleteBucketPolicy", ""},
+		// uploads and versions come before list-type.
+		{"GET", "/b1b?uploads&list-type=9", "localhost", "", "b1b", "", "ListMultipartUploads", ""},
+		{"GET", "/b1b?versions&list-type=2", "localhost", "", "b1b", "", "ListObjectVersions", ""},
+		{"POST", "/b1b", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"PATCH", "/b1b", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"GET", "/?acl", "localhost", "", "", "", "ListBuckets", ""},
+		{"PUT", "/b1b/k?uploadId=u", "localhost", "", "b1b", "k", "UploadPart", ""},
+		{"GET", "/b1b/k?acl", "localhost", "", "b1b", "k", "", "NotImplemented"},
+		{"GET", "/b1b/k?versionId=null", "localhost", "", "b1b", "k", "GetObject", ""},
+		{"DELETE", "/b1b/k", "localhost", "", "b1b", "k", "DeleteObject", ""},
+		{"POST", "/b1b/k?uploads&uploadId=u", "localhost", "", "b1b", "k", "CreateMultipartUpload", ""},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.Host = tc.host
