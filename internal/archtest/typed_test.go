@@ -23,6 +23,7 @@ var typedServices = map[string]string{
 	"internal/lambda": server.SurfaceLambda,
 	"internal/apigw":  server.SurfaceAPIGateway,
 	"internal/cfn":    server.SurfaceCloudFormation,
+	"internal/s3":     server.SurfaceS3,
 }
 
 // TestTypedServicesDispatchByTable: in a typed service, every operation

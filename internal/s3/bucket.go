@@ -45,8 +45,9 @@ func noContent(c *call) error {
 }
 
 // decodeXML parses a request document strictly enough for S3's schema:
-// well-formed, the expected root element, within the size bound.
-func decodeXML(body []byte, root string, v any) error {
+// well-formed (the root element is v's XMLName, where it has one),
+// within the size bound.
+func decodeXML(body []byte, v any) error {
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return awserr.S3MalformedXML.New("").WithCause(err)
@@ -65,7 +66,7 @@ func (s *Service) requireCaller(c *call) error {
 	return nil
 }
 
-func (s *Service) listBuckets(c *call) error {
+func (s *Service) listBuckets(c *call, _ *listBucketsIn) error {
 	if err := s.requireCaller(c); err != nil {
 		return err
 	}
@@ -113,14 +114,14 @@ type createBucketConfiguration struct {
 	LocationConstraint *string  `xml:"LocationConstraint"`
 }
 
-func (s *Service) createBucket(c *call) error {
+func (s *Service) createBucket(c *call, in *createBucketIn) error {
 	if err := s.requireCaller(c); err != nil {
 		return err
 	}
 	if !validBucketName(c.bucket) {
 		return awserr.S3InvalidBucketName.New("").WithField("BucketName", c.bucket)
 	}
-	if strings.EqualFold(c.r.Header.Get("x-amz-bucket-object-lock-enabled"), "true") {
+	if strings.EqualFold(in.ObjectLockEnabled, "true") {
 		return awserr.S3NotImplemented.New("gatehouse does not implement S3 Object Lock")
 	}
 	if err := s.authorize(c, "s3:CreateBucket", bucketARN(c.bucket), nil, nil); err != nil {
@@ -133,7 +134,7 @@ func (s *Service) createBucket(c *call) error {
 	region := "us-east-1"
 	if len(bytes.TrimSpace(body)) > 0 {
 		var cfg createBucketConfiguration
-		if err := decodeXML(body, "CreateBucketConfiguration", &cfg); err != nil {
+		if err := decodeXML(body, &cfg); err != nil {
 			return err
 		}
 		if cfg.LocationConstraint != nil {
@@ -161,7 +162,7 @@ func (s *Service) createBucket(c *call) error {
 	b := bucket{Name: c.bucket, Account: c.caller.AccountID, Region: region, Created: s.now(),
 		Encryption:        &encryptionRule{Algorithm: "AES256"},
 		PublicAccessBlock: &publicAccessBlock{true, true, true, true}}
-	if o := c.r.Header.Get("x-amz-object-ownership"); o != "" {
+	if o := in.ObjectOwnership; o != "" {
 		switch o {
 		case "BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced":
 		default:
@@ -211,7 +212,7 @@ func regionRE(r string) bool {
 	return true
 }
 
-func (s *Service) deleteBucket(c *call) error {
+func (s *Service) deleteBucket(c *call, _ *bucketIn) error {
 	b, err := s.bucketFor(c, "s3:DeleteBucket", nil)
 	if err != nil {
 		return err
@@ -250,7 +251,7 @@ func (s *Service) deleteBucket(c *call) error {
 	return noContent(c)
 }
 
-func (s *Service) headBucket(c *call) error {
+func (s *Service) headBucket(c *call, _ *bucketIn) error {
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
 		return err
@@ -269,7 +270,7 @@ func (s *Service) headBucket(c *call) error {
 	return nil
 }
 
-func (s *Service) getBucketLocation(c *call) error {
+func (s *Service) getBucketLocation(c *call, _ *bucketIn) error {
 	// Any region's endpoint answers where a bucket is: no region check.
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
@@ -330,7 +331,7 @@ type sseConfiguration struct {
 	} `xml:"Rule"`
 }
 
-func (s *Service) getBucketEncryption(c *call) error {
+func (s *Service) getBucketEncryption(c *call, _ *bucketIn) error {
 	b, err := s.bucketFor(c, "s3:GetEncryptionConfiguration", nil)
 	if err != nil {
 		return err
@@ -352,10 +353,10 @@ func (s *Service) getBucketEncryption(c *call) error {
 	})
 }
 
-func (s *Service) putBucketEncryption(c *call) error {
+func (s *Service) putBucketEncryption(c *call, _ *bucketIn) error {
 	return s.configure(c, "s3:PutEncryptionConfiguration", func(b *bucket, body []byte) error {
 		var cfg sseConfiguration
-		if err := decodeXML(body, "ServerSideEncryptionConfiguration", &cfg); err != nil {
+		if err := decodeXML(body, &cfg); err != nil {
 			return err
 		}
 		if len(cfg.Rules) != 1 || cfg.Rules[0].Default == nil {
@@ -380,7 +381,7 @@ func (s *Service) putBucketEncryption(c *call) error {
 	})
 }
 
-func (s *Service) deleteBucketEncryption(c *call) error {
+func (s *Service) deleteBucketEncryption(c *call, _ *bucketIn) error {
 	if _, err := s.bucketFor(c, "s3:PutEncryptionConfiguration", nil); err != nil {
 		return err
 	}
@@ -397,7 +398,7 @@ type versioningConfiguration struct {
 	MfaDelete *string  `xml:"MfaDelete"`
 }
 
-func (s *Service) getBucketVersioning(c *call) error {
+func (s *Service) getBucketVersioning(c *call, _ *bucketIn) error {
 	b, err := s.bucketFor(c, "s3:GetBucketVersioning", nil)
 	if err != nil {
 		return err
@@ -412,10 +413,10 @@ func (s *Service) getBucketVersioning(c *call) error {
 	})
 }
 
-func (s *Service) putBucketVersioning(c *call) error {
+func (s *Service) putBucketVersioning(c *call, _ *bucketIn) error {
 	err := s.configure(c, "s3:PutBucketVersioning", func(b *bucket, body []byte) error {
 		var cfg versioningConfiguration
-		if err := decodeXML(body, "VersioningConfiguration", &cfg); err != nil {
+		if err := decodeXML(body, &cfg); err != nil {
 			return err
 		}
 		if cfg.Status != nil {
@@ -470,7 +471,7 @@ func (s *Service) policyBucket(c *call, action string) (*bucket, error) {
 	return b, nil
 }
 
-func (s *Service) getBucketPolicy(c *call) error {
+func (s *Service) getBucketPolicy(c *call, _ *bucketIn) error {
 	b, err := s.policyBucket(c, "s3:GetBucketPolicy")
 	if err != nil {
 		return err
@@ -484,7 +485,7 @@ func (s *Service) getBucketPolicy(c *call) error {
 	return nil
 }
 
-func (s *Service) putBucketPolicy(c *call) error {
+func (s *Service) putBucketPolicy(c *call, _ *bucketIn) error {
 	if _, err := s.policyBucket(c, "s3:PutBucketPolicy"); err != nil {
 		return err
 	}
@@ -512,7 +513,7 @@ func (s *Service) putBucketPolicy(c *call) error {
 	return noContent(c)
 }
 
-func (s *Service) deleteBucketPolicy(c *call) error {
+func (s *Service) deleteBucketPolicy(c *call, _ *bucketIn) error {
 	if _, err := s.policyBucket(c, "s3:DeleteBucketPolicy"); err != nil {
 		return err
 	}
@@ -530,7 +531,7 @@ type publicAccessBlockXML struct {
 	RestrictPublicBuckets bool     `xml:"RestrictPublicBuckets"`
 }
 
-func (s *Service) getPublicAccessBlock(c *call) error {
+func (s *Service) getPublicAccessBlock(c *call, _ *bucketIn) error {
 	b, err := s.bucketFor(c, "s3:GetBucketPublicAccessBlock", nil)
 	if err != nil {
 		return err
@@ -547,10 +548,10 @@ func (s *Service) getPublicAccessBlock(c *call) error {
 	})
 }
 
-func (s *Service) putPublicAccessBlock(c *call) error {
+func (s *Service) putPublicAccessBlock(c *call, _ *bucketIn) error {
 	err := s.configure(c, "s3:PutBucketPublicAccessBlock", func(b *bucket, body []byte) error {
 		var cfg publicAccessBlockXML
-		if err := decodeXML(body, "PublicAccessBlockConfiguration", &cfg); err != nil {
+		if err := decodeXML(body, &cfg); err != nil {
 			return err
 		}
 		b.PublicAccessBlock = &publicAccessBlock{cfg.BlockPublicAcls, cfg.IgnorePublicAcls, cfg.BlockPublicPolicy, cfg.RestrictPublicBuckets}
@@ -563,7 +564,7 @@ func (s *Service) putPublicAccessBlock(c *call) error {
 	return nil
 }
 
-func (s *Service) deletePublicAccessBlock(c *call) error {
+func (s *Service) deletePublicAccessBlock(c *call, _ *bucketIn) error {
 	if _, err := s.bucketFor(c, "s3:PutBucketPublicAccessBlock", nil); err != nil {
 		return err
 	}
@@ -581,7 +582,7 @@ type taggingXML struct {
 	} `xml:"TagSet>Tag"`
 }
 
-func (s *Service) getBucketTagging(c *call) error {
+func (s *Service) getBucketTagging(c *call, _ *bucketIn) error {
 	b, err := s.bucketFor(c, "s3:GetBucketTagging", nil)
 	if err != nil {
 		return err
@@ -601,10 +602,10 @@ func (s *Service) getBucketTagging(c *call) error {
 	})
 }
 
-func (s *Service) putBucketTagging(c *call) error {
+func (s *Service) putBucketTagging(c *call, _ *bucketIn) error {
 	err := s.configure(c, "s3:PutBucketTagging", func(b *bucket, body []byte) error {
 		var cfg taggingXML
-		if err := decodeXML(body, "Tagging", &cfg); err != nil {
+		if err := decodeXML(body, &cfg); err != nil {
 			return err
 		}
 		if len(cfg.Tags) > 50 {
@@ -639,7 +640,7 @@ func (s *Service) putBucketTagging(c *call) error {
 	return noContent(c)
 }
 
-func (s *Service) deleteBucketTagging(c *call) error {
+func (s *Service) deleteBucketTagging(c *call, _ *bucketIn) error {
 	if _, err := s.bucketFor(c, "s3:PutBucketTagging", nil); err != nil {
 		return err
 	}
@@ -651,31 +652,20 @@ func (s *Service) deleteBucketTagging(c *call) error {
 
 // stored describes a configuration document kept as sent.
 type storedDoc struct {
-	sub, root string
-	notFound  awserr.Code
-	get, put  string // IAM actions
+	sub, root            string
+	notFound             awserr.Code
+	getAction, putAction string // IAM actions
 }
 
-var storedDocs = map[string]storedDoc{
-	"BucketLifecycleConfiguration": {"lifecycle", "LifecycleConfiguration", awserr.S3NoSuchLifecycleConfiguration, "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"},
-	"BucketLifecycle":              {"lifecycle", "LifecycleConfiguration", awserr.S3NoSuchLifecycleConfiguration, "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"},
-	"BucketCors":                   {"cors", "CORSConfiguration", awserr.S3NoSuchCORSConfiguration, "s3:GetBucketCORS", "s3:PutBucketCORS"},
-	"BucketOwnershipControls":      {"ownershipControls", "OwnershipControls", awserr.S3OwnershipControlsNotFound, "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"},
-}
+// The configuration documents kept as sent.
+var (
+	lifecycleDoc = storedDoc{"lifecycle", "LifecycleConfiguration", awserr.S3NoSuchLifecycleConfiguration, "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"}
+	corsDoc      = storedDoc{"cors", "CORSConfiguration", awserr.S3NoSuchCORSConfiguration, "s3:GetBucketCORS", "s3:PutBucketCORS"}
+	ownershipDoc = storedDoc{"ownershipControls", "OwnershipControls", awserr.S3OwnershipControlsNotFound, "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"}
+)
 
-func (c *call) storedDoc() storedDoc {
-	n := c.op.Name
-	for _, p := range []string{"Get", "Put", "Delete"} {
-		if rest, ok := strings.CutPrefix(n, p); ok {
-			return storedDocs[rest]
-		}
-	}
-	return storedDoc{}
-}
-
-func (s *Service) getStored(c *call) error {
-	d := c.storedDoc()
-	b, err := s.bucketFor(c, d.get, nil)
+func (d storedDoc) get(s *Service, c *call, _ *bucketIn) error {
+	b, err := s.bucketFor(c, d.getAction, nil)
 	if err != nil {
 		return err
 	}
@@ -690,9 +680,8 @@ func (s *Service) getStored(c *call) error {
 	return s.writeXML(c, d.root, func(x *awsproto.XMLWriter) { writeTokens(x, toks) })
 }
 
-func (s *Service) putStored(c *call) error {
-	d := c.storedDoc()
-	err := s.configure(c, d.put, func(b *bucket, body []byte) error {
+func (d storedDoc) put(s *Service, c *call, _ *bucketIn) error {
+	err := s.configure(c, d.putAction, func(b *bucket, body []byte) error {
 		if _, err := xmlTokens(body, d.root); err != nil {
 			return err
 		}
@@ -709,9 +698,8 @@ func (s *Service) putStored(c *call) error {
 	return nil
 }
 
-func (s *Service) deleteStored(c *call) error {
-	d := c.storedDoc()
-	if _, err := s.bucketFor(c, d.put, nil); err != nil {
+func (d storedDoc) delete(s *Service, c *call, _ *bucketIn) error {
+	if _, err := s.bucketFor(c, d.putAction, nil); err != nil {
 		return err
 	}
 	if err := s.updateBucket(c, func(b *bucket) error { delete(b.Stored, d.sub); return nil }); err != nil {

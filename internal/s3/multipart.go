@@ -17,20 +17,20 @@ import (
 
 func partKey(uploadID string, n int) string { return fmt.Sprintf("%s/%05d", uploadID, n) }
 
-func (s *Service) createMultipartUpload(c *call) error {
+func (s *Service) createMultipartUpload(c *call, in *createMultipartUploadIn) error {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
 		return err
 	}
-	hd, meta, err := objectHeaders(c.r.Header)
+	hd, meta, err := objectHeaders(in.Header)
 	if err != nil {
 		return err
 	}
-	sse, err := sseOf(c.r.Header, b)
+	sse, err := sseOf(in.Header, b)
 	if err != nil {
 		return err
 	}
-	alg := strings.ToLower(c.r.Header.Get("x-amz-checksum-algorithm"))
+	alg := strings.ToLower(in.ChecksumAlgorithm)
 	if alg != "" && checksumAlgorithms[alg] == nil {
 		return awserr.S3InvalidRequest.New("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 	}
@@ -56,10 +56,9 @@ func (s *Service) createMultipartUpload(c *call) error {
 	})
 }
 
-// getUpload reads the upload the request names; NoSuchUpload when it is
-// absent or for another key.
-func (s *Service) getUpload(r store.Reader, c *call) (*upload, error) {
-	id := c.q.Get("uploadId")
+// getUpload reads the upload id the request names; NoSuchUpload when it
+// is absent or for another key.
+func (s *Service) getUpload(r store.Reader, c *call, id string) (*upload, error) {
 	if id == "" || len(id) > 128 || strings.Contains(id, "/") {
 		return nil, awserr.S3NoSuchUpload.New("").WithField("UploadId", id)
 	}
@@ -83,16 +82,16 @@ func (r storeReader) List(kind, prefix string) ([]store.Record, error) {
 	return r.s.cfg.Store.List(r.c.r.Context(), kind, prefix)
 }
 
-func (s *Service) uploadPart(c *call) error {
+func (s *Service) uploadPart(c *call, in *uploadPartIn) error {
 	if _, err := s.objectBucket(c, "s3:PutObject"); err != nil {
 		return err
 	}
-	n, err := strconv.Atoi(c.q.Get("partNumber"))
+	n, err := strconv.Atoi(in.PartNumber)
 	if err != nil || n < 1 || n > maxParts {
 		return awserr.S3InvalidArgument.New("Part number must be an integer between 1 and 10000, inclusive").
-			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", c.q.Get("partNumber"))
+			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", in.PartNumber)
 	}
-	u, err := s.getUpload(storeReader{s, c}, c)
+	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
 		return err
 	}
@@ -113,7 +112,7 @@ func (s *Service) uploadPart(c *call) error {
 	var old string
 	_, err = s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
 		old = ""
-		if _, err := s.getUpload(tx, c); err != nil {
+		if _, err := s.getUpload(tx, c, in.UploadID); err != nil {
 			return err // aborted or completed while the part arrived
 		}
 		cur, err := getJSON[part](tx, kindPart, partKey(u.ID, n))
@@ -167,12 +166,12 @@ func (s *Service) listUploadParts(r store.Reader, uploadID string) (map[int]*par
 	return out, nil
 }
 
-func (s *Service) completeMultipartUpload(c *call) error {
+func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
 		return err
 	}
-	u, err := s.getUpload(storeReader{s, c}, c)
+	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
 		return err
 	}
@@ -181,7 +180,7 @@ func (s *Service) completeMultipartUpload(c *call) error {
 		return err
 	}
 	var req completeXML
-	if err := decodeXML(body, "CompleteMultipartUpload", &req); err != nil {
+	if err := decodeXML(body, &req); err != nil {
 		return err
 	}
 	if len(req.Parts) == 0 || len(req.Parts) > maxParts {
@@ -250,7 +249,7 @@ func (s *Service) completeMultipartUpload(c *call) error {
 	var partBlobs []string
 	_, err = s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
 		old, partBlobs = "", nil
-		if _, err := s.getUpload(tx, c); err != nil {
+		if _, err := s.getUpload(tx, c, in.UploadID); err != nil {
 			return err
 		}
 		cur, err := getJSON[object](tx, kindObject, objectKey(c.bucket, c.key))
@@ -304,13 +303,13 @@ func deleteUploadTx(tx store.Tx, bucketName, id string) ([]string, error) {
 	return blobs, tx.Delete(kindUpload, objectKey(bucketName, id))
 }
 
-func (s *Service) abortMultipartUpload(c *call) error {
+func (s *Service) abortMultipartUpload(c *call, in *uploadIn) error {
 	if _, err := s.objectBucket(c, "s3:AbortMultipartUpload"); err != nil {
 		return err
 	}
 	var blobs []string
 	_, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
-		u, err := s.getUpload(tx, c)
+		u, err := s.getUpload(tx, c, in.UploadID)
 		if err != nil {
 			return err
 		}
@@ -324,16 +323,16 @@ func (s *Service) abortMultipartUpload(c *call) error {
 	return noContent(c)
 }
 
-func (s *Service) listParts(c *call) error {
+func (s *Service) listParts(c *call, in *listPartsIn) error {
 	if _, err := s.objectBucket(c, "s3:ListMultipartUploadParts"); err != nil {
 		return err
 	}
-	u, err := s.getUpload(storeReader{s, c}, c)
+	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
 		return err
 	}
 	maxP := 1000
-	if v := c.q.Get("max-parts"); v != "" {
+	if v := in.MaxParts; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return awserr.S3InvalidArgument.New("Provided max-parts not an integer or within integer range").WithField("ArgumentName", "max-parts")
@@ -341,7 +340,7 @@ func (s *Service) listParts(c *call) error {
 		maxP = min(n, 1000)
 	}
 	marker := 0
-	if v := c.q.Get("part-number-marker"); v != "" {
+	if v := in.PartNumberMarker; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return awserr.S3InvalidArgument.New("Provided part-number-marker not an integer or within integer range").WithField("ArgumentName", "part-number-marker")
@@ -395,12 +394,12 @@ func writeInitiator(x *awsproto.XMLWriter, u *upload) {
 	x.End("Initiator")
 }
 
-func (s *Service) listMultipartUploads(c *call) error {
+func (s *Service) listMultipartUploads(c *call, in *listUploadsIn) error {
 	b, err := s.bucketFor(c, "s3:ListBucketMultipartUploads", nil)
 	if err != nil {
 		return err
 	}
-	prefix := c.q.Get("prefix")
+	prefix := in.Prefix
 	recs, err := s.cfg.Store.List(c.r.Context(), kindUpload, b.Name+"/")
 	if err != nil {
 		return err

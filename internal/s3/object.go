@@ -120,16 +120,16 @@ func sseOf(h http.Header, b *bucket) (string, error) {
 	return "", awserr.S3InvalidArgument.New("The encryption method specified is not supported").WithField("ArgumentName", "x-amz-server-side-encryption")
 }
 
-func (s *Service) putObject(c *call) error {
+func (s *Service) putObject(c *call, in *putObjectIn) error {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
 		return err
 	}
-	hd, meta, err := objectHeaders(c.r.Header)
+	hd, meta, err := objectHeaders(in.Header)
 	if err != nil {
 		return err
 	}
-	sse, err := sseOf(c.r.Header, b)
+	sse, err := sseOf(in.Header, b)
 	if err != nil {
 		return err
 	}
@@ -212,15 +212,20 @@ func (s *Service) lookupObject(c *call, b *bucket) (*object, error) {
 	return getJSONValue[object](rec.Value)
 }
 
-func (s *Service) getObject(c *call) error {
+// objectReader serves GetObject, or HeadObject when head is set.
+func objectReader(head bool) func(*Service, *call, *getObjectIn) error {
+	return func(s *Service, c *call, in *getObjectIn) error { return s.getObject(c, in, head) }
+}
+
+func (s *Service) getObject(c *call, in *getObjectIn, head bool) error {
 	b, err := s.objectBucket(c, "s3:GetObject")
 	if err != nil {
 		return err
 	}
-	if c.q.Has("partNumber") {
+	if in.PartNumber != nil {
 		return awserr.S3NotImplemented.New("gatehouse does not implement GetObject by partNumber")
 	}
-	if v := c.q.Get("versionId"); v != "" && v != "null" {
+	if v := in.VersionID; v != "" && v != "null" {
 		return awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "versionId")
 	}
 	o, err := s.lookupObject(c, b)
@@ -228,7 +233,7 @@ func (s *Service) getObject(c *call) error {
 		return err
 	}
 	h := c.w.Header()
-	if status, ok := preconditions(c.r.Header, o); !ok {
+	if status, ok := preconditions(in.Header, o); !ok {
 		h.Set("ETag", o.ETag)
 		h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
 		if status == http.StatusNotModified {
@@ -239,7 +244,7 @@ func (s *Service) getObject(c *call) error {
 	}
 	start, length := int64(0), o.Size
 	partial := false
-	if rg := c.r.Header.Get("Range"); rg != "" {
+	if rg := in.Range; rg != "" {
 		st, n, ok, err := parseRange(rg, o.Size)
 		if err != nil {
 			return err.WithField("RangeRequested", rg).WithField("ActualObjectSize", strconv.FormatInt(o.Size, 10))
@@ -256,11 +261,11 @@ func (s *Service) getObject(c *call) error {
 	}
 	if c.caller != nil {
 		// response-* parameters override headers (signed requests only).
-		for q, name := range map[string]string{"response-content-type": "Content-Type", "response-content-language": "Content-Language",
-			"response-expires": "Expires", "response-cache-control": "Cache-Control", "response-content-disposition": "Content-Disposition",
-			"response-content-encoding": "Content-Encoding"} {
-			if v := c.q.Get(q); v != "" {
-				h.Set(name, v)
+		for _, o := range [...]struct{ v, name string }{{in.ResponseContentType, "Content-Type"}, {in.ResponseContentLanguage, "Content-Language"},
+			{in.ResponseExpires, "Expires"}, {in.ResponseCacheControl, "Cache-Control"}, {in.ResponseContentDisposition, "Content-Disposition"},
+			{in.ResponseContentEncoding, "Content-Encoding"}} {
+			if o.v != "" {
+				h.Set(o.name, o.v)
 			}
 		}
 	}
@@ -270,7 +275,7 @@ func (s *Service) getObject(c *call) error {
 	if o.SSE != "" {
 		h.Set("x-amz-server-side-encryption", o.SSE)
 	}
-	if o.Checksum != nil && !partial && strings.EqualFold(c.r.Header.Get("x-amz-checksum-mode"), "ENABLED") {
+	if o.Checksum != nil && !partial && strings.EqualFold(in.ChecksumMode, "ENABLED") {
 		h.Set("x-amz-checksum-"+strings.ToLower(o.Checksum.Algorithm), o.Checksum.Value)
 		h.Set("x-amz-checksum-type", "FULL_OBJECT")
 	}
@@ -280,7 +285,7 @@ func (s *Service) getObject(c *call) error {
 		status = http.StatusPartialContent
 		h.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(o.Size, 10))
 	}
-	if c.r.Method == http.MethodHead {
+	if head {
 		c.w.WriteHeader(status)
 		return nil
 	}
@@ -384,7 +389,7 @@ func parseRange(h string, size int64) (start, n int64, ok bool, err *awserr.Erro
 	return first, last - first + 1, true, nil
 }
 
-func (s *Service) deleteObject(c *call) error {
+func (s *Service) deleteObject(c *call, _ *objectIn) error {
 	if _, err := s.objectBucket(c, "s3:DeleteObject"); err != nil {
 		return err
 	}
@@ -426,7 +431,7 @@ type deleteXML struct {
 	} `xml:"Object"`
 }
 
-func (s *Service) deleteObjects(c *call) error {
+func (s *Service) deleteObjects(c *call, in *deleteObjectsIn) error {
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
 		return err
@@ -434,7 +439,7 @@ func (s *Service) deleteObjects(c *call) error {
 	if err := c.checkRegion(b); err != nil {
 		return err
 	}
-	h := c.r.Header
+	h := in.Header
 	if h.Get("Content-MD5") == "" && h.Get("x-amz-trailer") == "" && !hasChecksumHeader(h) {
 		return awserr.S3InvalidRequest.New("Missing required header for this request: Content-MD5")
 	}
@@ -443,7 +448,7 @@ func (s *Service) deleteObjects(c *call) error {
 		return err
 	}
 	var d deleteXML
-	if err := decodeXML(body, "Delete", &d); err != nil {
+	if err := decodeXML(body, &d); err != nil {
 		return err
 	}
 	if len(d.Objects) == 0 || len(d.Objects) > 1000 {
@@ -508,8 +513,8 @@ func hasChecksumHeader(h http.Header) bool {
 	return false
 }
 
-func (s *Service) copyObject(c *call) error {
-	src := c.r.Header.Get("x-amz-copy-source")
+func (s *Service) copyObject(c *call, in *copyObjectIn) error {
+	src := in.CopySource
 	srcPath, version, _ := strings.Cut(src, "?")
 	dec, err := url.PathUnescape(srcPath)
 	if err != nil {
@@ -548,27 +553,27 @@ func (s *Service) copyObject(c *call) error {
 	if err != nil {
 		return err
 	}
-	directive := c.r.Header.Get("x-amz-metadata-directive")
+	directive := in.MetadataDirective
 	hd, meta := so.Headers, so.Meta
 	switch directive {
 	case "", "COPY":
-		if sb == c.bucket && sk == c.key && c.r.Header.Get("x-amz-storage-class") == "" && c.r.Header.Get("x-amz-server-side-encryption") == "" {
+		if sb == c.bucket && sk == c.key && in.Header.Get("x-amz-storage-class") == "" && in.Header.Get("x-amz-server-side-encryption") == "" {
 			return awserr.S3InvalidRequest.New("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
-		if hd, meta, err = objectHeaders(c.r.Header); err != nil {
+		if hd, meta, err = objectHeaders(in.Header); err != nil {
 			return err
 		}
 	default:
 		return awserr.S3InvalidArgument.New("Unknown metadata directive.").WithField("ArgumentName", "x-amz-metadata-directive")
 	}
-	if im := c.r.Header.Get("x-amz-copy-source-if-match"); im != "" && !etagListMatches(im, so.ETag) {
+	if im := in.IfMatch; im != "" && !etagListMatches(im, so.ETag) {
 		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-Match")
 	}
-	if inm := c.r.Header.Get("x-amz-copy-source-if-none-match"); inm != "" && etagListMatches(inm, so.ETag) {
+	if inm := in.IfNoneMatch; inm != "" && etagListMatches(inm, so.ETag) {
 		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-None-Match")
 	}
-	sse, err := sseOf(c.r.Header, db)
+	sse, err := sseOf(in.Header, db)
 	if err != nil {
 		return err
 	}
@@ -598,24 +603,37 @@ func (s *Service) copyObject(c *call) error {
 	})
 }
 
+// listMode is the listing an operation answers.
+type listMode int
+
+const (
+	listObjectsV1 listMode = iota
+	listObjectsV2
+	listVersions
+)
+
+// listing serves the listing mode names.
+func listing(mode listMode) func(*Service, *call, *listObjectsIn) error {
+	return func(s *Service, c *call, in *listObjectsIn) error { return s.listObjects(c, in, mode) }
+}
+
 // listObjects serves ListObjects (V1: marker), ListObjectsV2
 // (continuation-token, start-after) and ListObjectVersions (key-marker;
 // for buckets that never had versioning on, where each object is its one
 // version, "null", as S3 lists objects stored before versioning).
-func (s *Service) listObjects(c *call) error {
-	v2 := c.op.Name == "ListObjectsV2"
-	versions := c.op.Name == "ListObjectVersions"
-	q := c.q
-	prefix, delim := q.Get("prefix"), q.Get("delimiter")
+func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
+	v2 := mode == listObjectsV2
+	versions := mode == listVersions
+	prefix, delim := in.Prefix, in.Delimiter
 	maxKeys := 1000
-	if v := q.Get("max-keys"); v != "" {
+	if v := in.MaxKeys; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			return awserr.S3InvalidArgument.New("Provided max-keys not an integer or within integer range").WithField("ArgumentName", "max-keys").WithField("ArgumentValue", v)
 		}
 		maxKeys = min(n, 1000)
 	}
-	enc := q.Get("encoding-type")
+	enc := in.EncodingType
 	if enc != "" && enc != "url" {
 		return awserr.S3InvalidArgument.New("Invalid Encoding Method specified in Request").WithField("ArgumentName", "encoding-type")
 	}
@@ -638,14 +656,17 @@ func (s *Service) listObjects(c *call) error {
 		// would need the versions gatehouse does not keep.
 		return awserr.S3NotImplemented.New("gatehouse keeps one version per object: ListObjectVersions is implemented for buckets that never had versioning enabled")
 	}
-	marker := q.Get("marker")
+	marker := in.Marker
 	if versions {
-		marker = q.Get("key-marker")
+		marker = in.KeyMarker
 	}
-	token := q.Get("continuation-token")
+	token := ""
+	if in.ContinuationToken != nil {
+		token = *in.ContinuationToken
+	}
 	if v2 {
-		marker = q.Get("start-after")
-		if q.Has("continuation-token") {
+		marker = in.StartAfter
+		if in.ContinuationToken != nil {
 			t, err := base64.RawURLEncoding.DecodeString(token)
 			if err != nil || token == "" {
 				return awserr.S3InvalidArgument.New("The continuation token provided is incorrect").WithField("ArgumentName", "continuation-token")
@@ -713,7 +734,7 @@ func (s *Service) listObjects(c *call) error {
 			x.Element("Name", b.Name)
 			x.Element("Prefix", encode(prefix))
 			x.Element("KeyMarker", encode(marker))
-			x.Element("VersionIdMarker", q.Get("version-id-marker"))
+			x.Element("VersionIdMarker", in.VersionIDMarker)
 			if truncated {
 				x.Element("NextKeyMarker", encode(next))
 				x.Element("NextVersionIdMarker", "null")
@@ -753,15 +774,15 @@ func (s *Service) listObjects(c *call) error {
 		x.Element("Name", b.Name)
 		x.Element("Prefix", encode(prefix))
 		if v2 {
-			if q.Has("continuation-token") {
+			if in.ContinuationToken != nil {
 				x.Element("ContinuationToken", token)
 			}
-			if sa := q.Get("start-after"); sa != "" {
+			if sa := in.StartAfter; sa != "" {
 				x.Element("StartAfter", encode(sa))
 			}
 			x.Element("KeyCount", strconv.Itoa(count))
 		} else {
-			x.Element("Marker", encode(q.Get("marker")))
+			x.Element("Marker", encode(in.Marker))
 		}
 		x.Element("MaxKeys", strconv.Itoa(maxKeys))
 		if delim != "" {
@@ -778,7 +799,7 @@ func (s *Service) listObjects(c *call) error {
 				x.Element("NextMarker", encode(next))
 			}
 		}
-		fetchOwner := !v2 || q.Get("fetch-owner") == "true"
+		fetchOwner := !v2 || in.FetchOwner == "true"
 		for _, o := range contents {
 			x.Start("Contents")
 			x.Element("Key", encode(o.Key))

@@ -43,6 +43,29 @@ func TestOperation(t *testing.T) {
 		{"HEAD", "/b1b/k", "localhost", "", "b1b", "k", "HeadObject", ""},
 		{"POST", "/b1b/k", "localhost", "", "b1b", "k", "", "MethodNotAllowed"},
 		{"GET", "/b1b//double", "localhost", "", "b1b", "/double", "GetObject", ""},
+		// A configuration subresource decides alone, whatever else the
+		// query has; a method it has no operation for is MethodNotAllowed.
+		{"POST", "/b1b?encryption&delete", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"GET", "/b1b?tagging&uploads", "localhost", "", "b1b", "", "GetBucketTagging", ""},
+		{"GET", "/b1b?lifecycle", "localhost", "", "b1b", "", "GetBucketLifecycleConfiguration", ""},
+		{"PUT", "/b1b?lifecycle", "localhost", "", "b1b", "", "PutBucketLifecycleConfiguration", ""},
+		{"DELETE", "/b1b?cors", "localhost", "", "b1b", "", "DeleteBucketCors", ""},
+		{"GET", "/b1b?ownershipControls", "localhost", "", "b1b", "", "GetBucketOwnershipControls", ""},
+		{"DELETE", "/b1b?ownershipControls", "localhost", "", "b1b", "", "DeleteBucketOwnershipControls", ""},
+		{"PUT", "/b1b?location", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"PUT", "/b1b?versioning", "localhost", "", "b1b", "", "PutBucketVersioning", ""},
+		{"DELETE", "/b1b?policy", "localhost", "", "b1b", "", "DeleteBucketPolicy", ""},
+		// uploads and versions come before list-type.
+		{"GET", "/b1b?uploads&list-type=9", "localhost", "", "b1b", "", "ListMultipartUploads", ""},
+		{"GET", "/b1b?versions&list-type=2", "localhost", "", "b1b", "", "ListObjectVersions", ""},
+		{"POST", "/b1b", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"PATCH", "/b1b", "localhost", "", "b1b", "", "", "MethodNotAllowed"},
+		{"GET", "/?acl", "localhost", "", "", "", "ListBuckets", ""},
+		{"PUT", "/b1b/k?uploadId=u", "localhost", "", "b1b", "k", "UploadPart", ""},
+		{"GET", "/b1b/k?acl", "localhost", "", "b1b", "k", "", "NotImplemented"},
+		{"GET", "/b1b/k?versionId=null", "localhost", "", "b1b", "k", "GetObject", ""},
+		{"DELETE", "/b1b/k", "localhost", "", "b1b", "k", "DeleteObject", ""},
+		{"POST", "/b1b/k?uploads&uploadId=u", "localhost", "", "b1b", "k", "CreateMultipartUpload", ""},
 	} {
 		r := httptest.NewRequest(tc.method, tc.target, nil)
 		r.Host = tc.host
@@ -53,7 +76,11 @@ func TestOperation(t *testing.T) {
 		if err := c.target(); err != nil {
 			t.Fatalf("%s %s: %v", tc.method, tc.target, err)
 		}
-		got, err := c.operation()
+		rt, err := c.route()
+		got := ""
+		if rt != nil {
+			got = rt.Name
+		}
 		if c.bucket != tc.bucket || c.key != tc.key {
 			t.Errorf("%s %s host %s: bucket %q key %q, want %q %q", tc.method, tc.target, tc.host, c.bucket, c.key, tc.bucket, tc.key)
 		}
@@ -66,20 +93,26 @@ func TestOperation(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("%s %s: %q %v, want %s", tc.method, tc.target, got, err, tc.want)
 		}
-		if handlers[got] == nil || operations.Index()[got] == nil {
-			t.Errorf("%s has no handler or table entry", got)
+		if !rt.Bound() {
+			t.Errorf("%s has no handler", got)
 		}
 	}
 }
 
 func TestEveryOperationHasAHandler(t *testing.T) {
-	for _, op := range operations {
-		if handlers[op.Name] == nil {
-			t.Errorf("%s has no handler", op.Name)
+	seen := map[string]bool{}
+	for i := range routes {
+		rt := &routes[i]
+		if !rt.Bound() {
+			t.Errorf("%s has no handler", rt.Name)
 		}
+		if seen[rt.Name] {
+			t.Errorf("%s has two routes", rt.Name)
+		}
+		seen[rt.Name] = true
 	}
-	if len(handlers) != len(operations) {
-		t.Errorf("%d handlers for %d operations", len(handlers), len(operations))
+	if n := len(OperationTable()); n != 43 {
+		t.Errorf("%d operations, want 43", n)
 	}
 }
 

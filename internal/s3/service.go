@@ -40,7 +40,8 @@ type Service struct {
 	cfg     Config
 	blobs   *blobs
 	surface pipeline.Surface
-	ops     map[string]*pipeline.Operation
+	// readOp is the operation ReadObjectAs authorizes as.
+	readOp *pipeline.Operation
 }
 
 const (
@@ -70,13 +71,19 @@ func New(cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, blobs: b, ops: operations.Index()}
+	s := &Service{cfg: cfg, blobs: b}
+	for i := range routes {
+		if routes[i].reads {
+			s.readOp = &routes[i].Operation
+		}
+	}
 	s.surface = pipeline.Surface{Authz: cfg.Authz, Now: cfg.Now, Denied: awserr.S3AccessDenied, Legacy: cfg.LegacyDenyMessages}
 	return s, nil
 }
 
 // call is one request being served.
 type call struct {
+	s       *Service
 	w       http.ResponseWriter
 	r       *http.Request
 	q       url.Values
@@ -101,32 +108,25 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
-	c := &call{w: w, r: r, q: r.URL.Query()}
+	c := &call{s: s, w: w, r: r, q: r.URL.Query()}
 	if err := c.target(); err != nil {
 		return err
 	}
-	name, err := c.operation()
+	rt, err := c.route()
 	if err != nil {
 		return err
 	}
-	op := s.ops[name]
-	if op == nil {
-		return awserr.S3InternalError.New("")
-	}
-	c.op = op
-	awsproto.SetOperation(r.Context(), op.Name)
+	c.op = &rt.Operation
+	awsproto.SetOperation(r.Context(), c.op.Name)
 	if err := s.authenticate(c); err != nil {
 		return err
 	}
 	if c.caller != nil {
 		awsproto.MetaFrom(r.Context()).Principal = c.caller.ARN
 	}
-	h := handlers[op.Name]
-	if h == nil {
-		return awserr.S3NotImplemented.New("")
-	}
 	w.Header().Set("Server", "AmazonS3")
-	return h(s, c)
+	_, err = rt.Serve(&pipeline.Invocation{Request: r, Op: c.op, Caller: c.caller, Region: c.region, Surface: &s.surface, Decode: c.decode}, c)
+	return err
 }
 
 // target reads the bucket and key from the host (virtual-host style) or
@@ -150,127 +150,54 @@ var unimplemented = []string{"acl", "analytics", "accelerate", "intelligent-tier
 	"notification", "object-lock", "replication", "requestPayment", "website", "retention", "legal-hold", "torrent",
 	"restore", "select", "attributes", "policyStatus", "replication", "metadataTable", "session"}
 
-// storedSubresources are bucket configuration documents kept as sent:
-// query name → operation name suffix.
-var storedSubresources = map[string]string{
-	"lifecycle":         "BucketLifecycleConfiguration",
-	"cors":              "BucketCors",
-	"ownershipControls": "BucketOwnershipControls",
-}
-
-// operation names the S3 operation of the request, from its method, the
-// presence of a bucket and key, and its subresource query parameters.
-func (c *call) operation() (string, error) {
-	q, m := c.q, c.r.Method
-	has := q.Has
-	if c.bucket == "" {
-		if m == http.MethodGet {
-			return "ListBuckets", nil
-		}
-		return "", awserr.S3MethodNotAllowed.New("")
+// route finds the request's operation from its method, the presence of a
+// bucket and key, its subresource query parameters and headers: the first
+// route of the table that matches.
+func (c *call) route() (*route, error) {
+	q, m, h := c.q, c.r.Method, c.r.Header
+	lv := levelObject
+	switch {
+	case c.bucket == "":
+		lv = levelService
+	case c.key == "":
+		lv = levelBucket
 	}
-	for _, sr := range unimplemented {
-		if has(sr) {
-			return "", awserr.S3NotImplemented.Errorf("gatehouse does not implement the S3 %s subresource", sr)
+	if lv != levelService {
+		for _, sr := range unimplemented {
+			if q.Has(sr) {
+				return nil, awserr.S3NotImplemented.Errorf("gatehouse does not implement the S3 %s subresource", sr)
+			}
 		}
 	}
-	if c.key == "" {
-		for sr, name := range storedSubresources {
-			if has(sr) {
-				switch m {
-				case http.MethodGet:
-					return "Get" + name, nil
-				case http.MethodPut:
-					return "Put" + name, nil
-				case http.MethodDelete:
-					if sr == "lifecycle" {
-						return "DeleteBucketLifecycle", nil
-					}
-					return "Delete" + name, nil
-				}
-				return "", awserr.S3MethodNotAllowed.New("")
+	sub := ""
+	switch lv {
+	case levelBucket:
+		// A configuration subresource decides alone: the first one the
+		// request has, in table order.
+		for i := range routes {
+			if rt := &routes[i]; rt.level == levelBucket && rt.sub != "" && q.Has(rt.sub) {
+				sub = rt.sub
+				break
 			}
 		}
-		type sub struct{ q, get, put, del string }
-		for _, s := range []sub{
-			{"encryption", "GetBucketEncryption", "PutBucketEncryption", "DeleteBucketEncryption"},
-			{"versioning", "GetBucketVersioning", "PutBucketVersioning", ""},
-			{"policy", "GetBucketPolicy", "PutBucketPolicy", "DeleteBucketPolicy"},
-			{"publicAccessBlock", "GetPublicAccessBlock", "PutPublicAccessBlock", "DeletePublicAccessBlock"},
-			{"tagging", "GetBucketTagging", "PutBucketTagging", "DeleteBucketTagging"},
-			{"location", "GetBucketLocation", "", ""},
-		} {
-			if !has(s.q) {
-				continue
-			}
-			name := map[string]string{http.MethodGet: s.get, http.MethodPut: s.put, http.MethodDelete: s.del}[m]
-			if name == "" {
-				return "", awserr.S3MethodNotAllowed.New("")
-			}
-			return name, nil
+		if sub == "" && m == http.MethodGet && q.Has("list-type") && !q.Has("uploads") && !q.Has("versions") && q.Get("list-type") != "2" {
+			return nil, awserr.S3InvalidArgument.New("Invalid List Type specified").WithField("ArgumentName", "list-type")
 		}
-		switch m {
-		case http.MethodGet:
-			switch {
-			case has("uploads"):
-				return "ListMultipartUploads", nil
-			case has("versions"):
-				return "ListObjectVersions", nil
-			case q.Get("list-type") == "2":
-				return "ListObjectsV2", nil
-			case has("list-type"):
-				return "", awserr.S3InvalidArgument.New("Invalid List Type specified").WithField("ArgumentName", "list-type")
-			}
-			return "ListObjects", nil
-		case http.MethodPut:
-			return "CreateBucket", nil
-		case http.MethodDelete:
-			return "DeleteBucket", nil
-		case http.MethodHead:
-			return "HeadBucket", nil
-		case http.MethodPost:
-			if has("delete") {
-				return "DeleteObjects", nil
-			}
+	case levelObject:
+		if q.Has("tagging") {
+			return nil, awserr.S3NotImplemented.New("gatehouse does not implement object tagging")
 		}
-		return "", awserr.S3MethodNotAllowed.New("")
-	}
-	if has("tagging") {
-		return "", awserr.S3NotImplemented.New("gatehouse does not implement object tagging")
-	}
-	switch m {
-	case http.MethodPut:
-		if has("partNumber") || has("uploadId") {
-			if c.r.Header.Get("x-amz-copy-source") != "" {
-				return "", awserr.S3NotImplemented.New("gatehouse does not implement UploadPartCopy")
-			}
-			return "UploadPart", nil
-		}
-		if c.r.Header.Get("x-amz-copy-source") != "" {
-			return "CopyObject", nil
-		}
-		return "PutObject", nil
-	case http.MethodGet:
-		if has("uploadId") {
-			return "ListParts", nil
-		}
-		return "GetObject", nil
-	case http.MethodHead:
-		return "HeadObject", nil
-	case http.MethodDelete:
-		if has("uploadId") {
-			return "AbortMultipartUpload", nil
-		}
-		return "DeleteObject", nil
-	case http.MethodPost:
-		if has("uploads") {
-			return "CreateMultipartUpload", nil
-		}
-		if has("uploadId") {
-			return "CompleteMultipartUpload", nil
+		if m == http.MethodPut && isPart(q, h) && h.Get("x-amz-copy-source") != "" {
+			return nil, awserr.S3NotImplemented.New("gatehouse does not implement UploadPartCopy")
 		}
 	}
-	return "", awserr.S3MethodNotAllowed.New("")
+	for i := range routes {
+		rt := &routes[i]
+		if rt.level == lv && rt.method == m && rt.sub == sub && (rt.when == nil || rt.when(q, h)) {
+			return rt, nil
+		}
+	}
+	return nil, awserr.S3MethodNotAllowed.New("")
 }
 
 // authenticate verifies the request head. An unsigned request is

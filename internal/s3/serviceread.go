@@ -24,7 +24,7 @@ import (
 // version other than "null": objects keep one version), EntityTooLarge
 // when the object is over max bytes (nothing more is read).
 func (s *Service) ReadObjectAs(r *http.Request, caller *authn.Principal, region, bucketName, key, versionID string, max int64) ([]byte, error) {
-	c := &call{r: r, q: url.Values{}, bucket: bucketName, key: key, op: s.ops["GetObject"], caller: caller, region: region}
+	c := &call{r: r, q: url.Values{}, bucket: bucketName, key: key, s: s, op: s.readOp, caller: caller, region: region}
 	if c.op == nil || caller == nil {
 		return nil, awserr.S3AccessDenied.New("")
 	}
