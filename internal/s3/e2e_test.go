@@ -263,7 +263,7 @@ func TestS3GoSDK(t *testing.T) {
 		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: aws.Int64(int64(len(body)))}, func(o *s3.Options) {
 		inner := o.HTTPClient
 		o.HTTPClient = roundTripperClient(func(r *http.Request) (*http.Response, error) {
-			r.Body = flipLastDataByte{r.Body, new(bool)}
+			r.Body = flipFirstDataByte{r.Body, new(flipState)}
 			return inner.Do(r)
 		})
 	})
@@ -441,18 +441,31 @@ func TestS3VirtualHost(t *testing.T) {
 	}
 }
 
-// flipLastDataByte corrupts one byte of an aws-chunked body's data
-// (the first byte after the first chunk header line).
-type flipLastDataByte struct {
+// flipFirstDataByte corrupts the first byte of the first chunk's data in an
+// aws-chunked body, wherever the transport's reads split it: the byte after
+// the first chunk header's CRLF, found across reads (looking within one
+// read only flipped a chunk header instead when a read ended at the
+// header, and the server then rightly said IncompleteBody).
+type flipFirstDataByte struct {
 	io.ReadCloser
-	done *bool
+	st *flipState
 }
 
-func (f flipLastDataByte) Read(p []byte) (int, error) {
+type flipState struct {
+	prev         byte
+	header, done bool
+}
+
+func (f flipFirstDataByte) Read(p []byte) (int, error) {
 	n, err := f.ReadCloser.Read(p)
-	if i := bytes.Index(p[:n], []byte("\r\n")); !*f.done && i >= 0 && i+2 < n {
-		p[i+2] ^= 0xff
-		*f.done = true
+	for i := 0; i < n && !f.st.done; i++ {
+		if f.st.header {
+			p[i] ^= 0xff
+			f.st.done = true
+			break
+		}
+		f.st.header = f.st.prev == '\r' && p[i] == '\n'
+		f.st.prev = p[i]
 	}
 	return n, err
 }
