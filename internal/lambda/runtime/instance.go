@@ -83,6 +83,9 @@ type instance struct {
 	peakRSS atomic.Int64 // bytes, as the watchdog saw it
 
 	readerBusy atomic.Bool
+	// readMu makes a read from the output pipe and the setting of
+	// readerBusy one step as drainOutput sees them (see busyReader).
+	readMu     sync.Mutex
 	readerDone chan struct{}
 
 	mu       sync.Mutex
@@ -511,7 +514,11 @@ func (i *instance) readOutput() {
 	out := i.out
 	i.mu.Unlock()
 	defer out.Close()
-	r := bufio.NewReaderSize(&busyReader{f: out, busy: &i.readerBusy}, 64<<10)
+	rc, err := out.SyscallConn()
+	if err != nil {
+		return
+	}
+	r := bufio.NewReaderSize(&busyReader{rc: rc, mu: &i.readMu, busy: &i.readerBusy}, 64<<10)
 	for {
 		line, err := r.ReadSlice('\n')
 		if len(line) > 0 {
@@ -533,18 +540,39 @@ func (i *instance) readOutput() {
 	}
 }
 
-// busyReader marks the reader busy as soon as a read returns data.
+// busyReader marks the reader busy as soon as a read returns data. The
+// read syscall (non-blocking: the pipe is in Go's poller) and the mark are
+// made under mu, which drainOutput also holds to look: otherwise, between
+// the kernel handing the bytes over and the mark, the pipe looks empty and
+// the reader idle, and an invocation's last lines went to the next one (a
+// flaky TestPythonRuntime under load).
 type busyReader struct {
-	f    *os.File
+	rc   syscall.RawConn
+	mu   *sync.Mutex
 	busy *atomic.Bool
 }
 
 func (b *busyReader) Read(p []byte) (int, error) {
-	n, err := b.f.Read(p)
-	if n > 0 {
-		b.busy.Store(true)
+	var n int
+	var err error
+	rerr := b.rc.Read(func(fd uintptr) bool {
+		b.mu.Lock()
+		n, err = unix.Read(int(fd), p)
+		if n > 0 {
+			b.busy.Store(true)
+		}
+		b.mu.Unlock()
+		return err != unix.EAGAIN && err != unix.EINTR
+	})
+	switch {
+	case rerr != nil:
+		return 0, rerr
+	case err != nil:
+		return 0, err
+	case n == 0:
+		return 0, io.EOF
 	}
-	return n, err
+	return n, nil
 }
 
 // drainOutput waits (briefly) until what the process wrote before now has
@@ -561,16 +589,22 @@ func (i *instance) drainOutput() {
 	if err != nil {
 		return
 	}
-	end := time.Now().Add(100 * time.Millisecond)
+	// The bound only matters for a process that never stops writing; on
+	// a loaded machine the reader can wait for a CPU for well over the
+	// 100 ms this used to allow.
+	end := time.Now().Add(time.Second)
 	for time.Now().Before(end) {
 		n := 0
+		i.readMu.Lock()
 		ctlErr := sc.Control(func(fd uintptr) {
 			n, err = unix.IoctlGetInt(int(fd), unix.TIOCINQ)
 		})
+		busy := i.readerBusy.Load()
+		i.readMu.Unlock()
 		if ctlErr != nil || err != nil {
 			return
 		}
-		if n == 0 && !i.readerBusy.Load() {
+		if n == 0 && !busy {
 			return
 		}
 		time.Sleep(100 * time.Microsecond)
