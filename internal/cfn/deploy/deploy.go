@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -422,7 +424,7 @@ func packageTemplate(file string) (string, error) {
 		}
 	}
 	res, _ := tpl["Resources"].(map[string]any)
-	for _, id := range sortedKeys(res) {
+	for _, id := range slices.Sorted(maps.Keys(res)) {
 		m, _ := res[id].(map[string]any)
 		props, _ := m["Properties"].(map[string]any)
 		if props == nil {

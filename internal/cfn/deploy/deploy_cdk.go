@@ -9,8 +9,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -168,7 +170,7 @@ func packageAssembly(dir, want string) (body, name string, err error) {
 	}
 
 	res, _ := tpl["Resources"].(map[string]any)
-	for _, rid := range sortedKeys(res) {
+	for _, rid := range slices.Sorted(maps.Keys(res)) {
 		m, _ := res[rid].(map[string]any)
 		if m["Type"] != "AWS::Lambda::Function" {
 			continue

@@ -5,19 +5,8 @@ package deploy
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 )
-
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
-}
 
 // jsonString renders a template as JSON.
 func jsonString(v any) (string, error) {
