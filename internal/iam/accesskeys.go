@@ -216,7 +216,6 @@ type createAccessKeyOut struct {
 }
 
 type createAccessKeyIn struct {
-	requestTagsIn
 	UserName string
 }
 

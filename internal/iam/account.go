@@ -486,7 +486,6 @@ func opChangePassword(c *call, in *changePasswordIn) (*noOutput, error) {
 }
 
 type createAccountAliasIn struct {
-	requestTagsIn
 	AccountAlias string
 }
 
@@ -519,7 +518,6 @@ type getAccountPasswordPolicyIn struct{}
 type deleteAccountPasswordPolicyIn struct{}
 
 type createLoginProfileIn struct {
-	requestTagsIn
 	Password              string
 	UserName              string
 	PasswordResetRequired string

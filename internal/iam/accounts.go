@@ -164,7 +164,6 @@ func (c *call) accountsAllowed(action string) error {
 }
 
 type createAccountIn struct {
-	requestTagsIn
 	AccountId string
 	Name      string
 }

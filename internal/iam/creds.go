@@ -634,7 +634,6 @@ type createServiceSpecificCredentialOut struct {
 }
 
 type createServiceSpecificCredentialIn struct {
-	requestTagsIn
 	ServiceName       string
 	UserName          string
 	CredentialAgeDays string

@@ -192,7 +192,6 @@ func opListDelegationRequests(c *call, in *listDelegationRequestsIn) (*listDeleg
 }
 
 type createDelegationRequestIn struct {
-	requestTagsIn
 	Description         *string
 	NotificationChannel *string
 	OwnerAccountId      *string

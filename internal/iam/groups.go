@@ -269,7 +269,6 @@ type createGroupOut struct {
 }
 
 type createGroupIn struct {
-	requestTagsIn
 	GroupName string
 	Path      string
 }

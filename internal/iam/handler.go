@@ -160,9 +160,10 @@ func (c *call) authorize(action, resource string, fill func(*policy.Context)) er
 
 // inputKeys returns the condition keys an operation's input adds to the
 // authorization of iam:<operation>, the same for every IAM operation of a
-// kind: the input of Tag* and of the Create* operations carries Tags
-// (requestTagsIn), which add aws:RequestTag/<key> and aws:TagKeys; the
-// input of Untag* carries TagKeys (untagIn), which add aws:TagKeys.
+// kind: the input of Tag* and of the Create*/Upload* operations whose AWS
+// input has Tags carries them (requestTagsIn), which add
+// aws:RequestTag/<key> and aws:TagKeys; the input of Untag* carries
+// TagKeys (untagIn), which add aws:TagKeys.
 // Invalid tags add nothing: the operation refuses them itself.
 func inputKeys(in any) func(*policy.Context) {
 	if k, ok := in.(interface{ requestKeys() func(*policy.Context) }); ok {
@@ -171,9 +172,14 @@ func inputKeys(in any) func(*policy.Context) {
 	return nil
 }
 
-// requestTagsIn is the Tags member of the Tag* and Create* inputs. (A
-// Create* operation whose AWS input has no Tags reads them for the keys
-// all the same, as gatehouse always has.)
+// requestTagsIn is the Tags member of the inputs AWS gives one (botocore
+// iam-2010-05-08: Tag*, CreateInstanceProfile, CreateOpenIDConnectProvider,
+// CreatePolicy, CreateRole, CreateSAMLProvider, CreateUser,
+// CreateVirtualMFADevice, UploadServerCertificate). Other Create* inputs
+// do not read Tags: those operations store none, and a Tags parameter
+// sent to them must not satisfy a condition on aws:TagKeys or
+// aws:RequestTag (e.g. a policy that requires tags on creation), as it
+// cannot in AWS, where the key is absent.
 type requestTagsIn struct {
 	Tags []map[string]string
 }

@@ -398,7 +398,6 @@ type createPolicyVersionOut struct {
 }
 
 type createPolicyVersionIn struct {
-	requestTagsIn
 	PolicyDocument string
 	SetAsDefault   string
 	PolicyArn      string

@@ -313,7 +313,7 @@ type uploadServerCertificateIn struct {
 	Path                  string
 	PrivateKey            string
 	ServerCertificateName string
-	Tags                  []map[string]string
+	requestTagsIn
 }
 
 type getServerCertificateOut struct {

@@ -180,7 +180,6 @@ type createServiceLinkedRoleOut struct {
 }
 
 type createServiceLinkedRoleIn struct {
-	requestTagsIn
 	AWSServiceName string
 	CustomSuffix   string
 	Description    string

@@ -69,20 +69,33 @@ func TestEveryInputDecodes(t *testing.T) {
 		if _, err := h.Serve(v, nil); err != stop {
 			t.Errorf("%s: decode: %v", h.Name, err)
 		}
-		// Every Create* input reads Tags for the keys (as the frame always
-		// has), though Table declares them only for the Create* operations
-		// whose AWS input has Tags; the converse must hold.
-		if keys == nil && slices.Contains(h.Keys, "aws:TagKeys") {
-			t.Errorf("%s: table keys %v, input adds none", h.Name, h.Keys)
-		}
-		// And every Tag*, Untag* and Create* input adds them, as the
-		// frame did by the operation's name before the typed table: an
+		// The input adds tagging keys exactly when AWS's input has Tags
+		// or TagKeys, and then the table declares them
+		// (GetContextKeysFor*Policy and the simulator read the table): an
 		// input that forgot its tag members would let a request past a
-		// Deny conditioned on aws:RequestTag or aws:TagKeys.
-		for _, prefix := range []string{"Tag", "Untag", "Create"} {
-			if strings.HasPrefix(h.Name, prefix) && keys == nil {
-				t.Errorf("%s: its input adds no tagging keys", h.Name)
-			}
+		// Deny conditioned on aws:RequestTag or aws:TagKeys; one that
+		// reads Tags AWS does not take would let a caller satisfy a
+		// condition that requires tags on an operation that stores none.
+		tagged := taggedInputs[h.Name] || strings.HasPrefix(h.Name, "Tag") || strings.HasPrefix(h.Name, "Untag")
+		if tagged != (keys != nil) {
+			t.Errorf("%s: input adds tagging keys: %v, want %v", h.Name, keys != nil, tagged)
+		}
+		if tagged != slices.Contains(h.Keys, "aws:TagKeys") {
+			t.Errorf("%s: table keys %v, want aws:TagKeys: %v", h.Name, h.Keys, tagged)
 		}
 	}
+}
+
+// taggedInputs is the operations other than Tag*/Untag* whose input has
+// Tags in botocore's iam-2010-05-08 model (every one adds aws:RequestTag
+// and aws:TagKeys in AWS's service authorization reference).
+var taggedInputs = map[string]bool{
+	"CreateInstanceProfile":       true,
+	"CreateOpenIDConnectProvider": true,
+	"CreatePolicy":                true,
+	"CreateRole":                  true,
+	"CreateSAMLProvider":          true,
+	"CreateUser":                  true,
+	"CreateVirtualMFADevice":      true,
+	"UploadServerCertificate":     true,
 }

@@ -2,9 +2,16 @@ package condkeys
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 )
@@ -62,4 +69,73 @@ func TestTagDenyHoldsOnEveryIAMCreate(t *testing.T) {
 			t.Errorf("%s with tag key \"fine\": %v, want allowed", op, err)
 		}
 	}
+}
+
+// TestRequiredTagsHoldOnlyWhereAWSTakesTags: with a policy that allows an
+// IAM creation only when it carries tags (Null aws:TagKeys false), a
+// Create* operation whose AWS input has no Tags (CreateGroup,
+// CreateAccessKey) is denied even when the request adds Tags.member.N
+// parameters: the operation stores no tags, and in AWS the key is absent.
+// CreateUser with tags is allowed, without them denied.
+func TestRequiredTagsHoldOnlyWhereAWSTakesTags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the gatehouse binary")
+	}
+	f := setup(t)
+	ctx := context.Background()
+	name := "tags-required"
+	if _, err := f.rootIAM.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.rootIAM.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String(name), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[
+{"Effect":"Allow","Action":"iam:Create*","Resource":"*","Condition":{"Null":{"aws:TagKeys":"false"}}}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	k, err := f.rootIAM.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := aws.Credentials{AccessKeyID: *k.AccessKey.AccessKeyId, SecretAccessKey: *k.AccessKey.SecretAccessKey}
+	c := iam.NewFromConfig(cfgFor(f.srv.URL, creds))
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("tagged"),
+		Tags: []iamtypes.Tag{{Key: aws.String("team"), Value: aws.String("a")}}}); err != nil {
+		t.Errorf("CreateUser with tags: %v, want allowed", err)
+	}
+	if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("untagged")}); classify(err).String() != "deny" {
+		t.Errorf("CreateUser without tags: %v, want AccessDenied", err)
+	}
+	// The SDK has no Tags member for these operations: sign the form by hand.
+	tagParams := "&Tags.member.1.Key=team&Tags.member.1.Value=a"
+	for _, form := range []string{
+		"Action=CreateGroup&Version=2010-05-08&GroupName=g1" + tagParams,
+		"Action=CreateAccessKey&Version=2010-05-08&UserName=tagged" + tagParams,
+	} {
+		status, body := postSigned(t, f.srv.URL, creds, form)
+		if status != http.StatusForbidden || !strings.Contains(body, "<Code>AccessDenied</Code>") {
+			t.Errorf("%s: %d %s, want 403 AccessDenied", form, status, body)
+		}
+	}
+}
+
+// postSigned sends an IAM Query form signed with creds and returns the
+// status and body.
+func postSigned(t *testing.T, url string, creds aws.Credentials, form string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/", strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(form))
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
