@@ -73,20 +73,20 @@ type createAccessAssocBody struct {
 	Tags                        map[string]string `json:"tags"`
 }
 
-func (s *Service) createAccessAssoc(c *call, req *jsonIn[createAccessAssocBody]) (int, any, error) {
+func (s *Service) createAccessAssoc(c *call, req *jsonIn[createAccessAssocBody]) (*CreateDomainNameAccessAssociationOutput, error) {
 	in := req.Body
 	if in.AccessAssociationSourceType != "VPCE" {
-		return 0, nil, validationEnum("createDomainNameAccessAssociationInput.accessAssociationSourceType", in.AccessAssociationSourceType, "[VPCE]")
+		return nil, validationEnum("createDomainNameAccessAssociationInput.accessAssociationSourceType", in.AccessAssociationSourceType, "[VPCE]")
 	}
 	if !vpceRE.MatchString(in.AccessAssociationSource) {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid VPC endpoint identifier specified: %s", echo(in.AccessAssociationSource))
+		return nil, awserr.BadRequestException.Errorf("Invalid VPC endpoint identifier specified: %s", echo(in.AccessAssociationSource))
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	name, ok := domainOfARN(in.DomainNameARN, c.caller.Region)
 	if !ok {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid domain name ARN specified: %s", echo(in.DomainNameARN))
+		return nil, awserr.BadRequestException.Errorf("Invalid domain name ARN specified: %s", echo(in.DomainNameARN))
 	}
 	var out DomainNameAccessAssociation
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -118,9 +118,9 @@ func (s *Service) createAccessAssoc(c *call, req *jsonIn[createAccessAssocBody])
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateDomainNameAccessAssociationOutput{out}, nil
 }
 
 // getAccessAssocsIn is GetDomainNameAccessAssociations' input.
@@ -135,13 +135,13 @@ func (in *getAccessAssocsIn) decodeFrom(q url.Values, _ http.Header, b []byte) e
 	return nil
 }
 
-func (s *Service) getAccessAssocs(c *call, in *getAccessAssocsIn) (int, any, error) {
+func (s *Service) getAccessAssocs(c *call, in *getAccessAssocsIn) (*GetDomainNameAccessAssociationsOutput, error) {
 	owner := in.ResourceOwner
 	if owner == "" {
 		owner = "SELF"
 	}
 	if owner != "SELF" && owner != "OTHER_ACCOUNTS" {
-		return 0, nil, validationEnum("getDomainNameAccessAssociationsInput.resourceOwner", owner, "[SELF, OTHER_ACCOUNTS]")
+		return nil, validationEnum("getDomainNameAccessAssociationsInput.resourceOwner", owner, "[SELF, OTHER_ACCOUNTS]")
 	}
 	var all []DomainNameAccessAssociation
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -164,17 +164,17 @@ func (s *Service) getAccessAssocs(c *call, in *getAccessAssocsIn) (int, any, err
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ARN < all[j].ARN })
 	items, pos, err := paging(&in.pageIn, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []DomainNameAccessAssociation{}
 	}
-	return http.StatusOK, listOut[DomainNameAccessAssociation]{Item: items, Position: pos}, nil
+	return &GetDomainNameAccessAssociationsOutput{listOut[DomainNameAccessAssociation]{Item: items, Position: pos}}, nil
 }
 
 // assocKey maps an association ARN to its store key.
@@ -222,13 +222,13 @@ func (s *Service) removeAccessAssoc(c *call, arnStr string, may func(a *AccessAs
 }
 
 // deleteAccessAssoc: the account that made the association deletes it.
-func (s *Service) deleteAccessAssoc(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteAccessAssoc(c *call, _ *noIn) (*DeleteDomainNameAccessAssociationOutput, error) {
 	raw, _ := url.QueryUnescape(c.path.AssocARN)
 	err := s.removeAccessAssoc(c, raw, func(a *AccessAssocRecord) bool { return a.Account == c.caller.Account })
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteDomainNameAccessAssociationOutput{}, nil
 }
 
 // rejectAccessAssoc: the domain name's owner rejects another account's
@@ -245,16 +245,16 @@ func (in *rejectAccessAssocIn) decodeFrom(q url.Values, _ http.Header, b []byte)
 	return nil
 }
 
-func (s *Service) rejectAccessAssoc(c *call, in *rejectAccessAssocIn) (int, any, error) {
+func (s *Service) rejectAccessAssoc(c *call, in *rejectAccessAssocIn) (*RejectDomainNameAccessAssociationOutput, error) {
 	assoc, domainARN := in.AssocARN, in.DomainARN
 	if assoc == "" || domainARN == "" {
-		return 0, nil, awserr.BadRequestException.New("domainNameAccessAssociationArn and domainNameArn must be specified")
+		return nil, awserr.BadRequestException.New("domainNameAccessAssociationArn and domainNameArn must be specified")
 	}
 	err := s.removeAccessAssoc(c, assoc, func(a *AccessAssocRecord) bool {
 		return a.Owner == c.caller.Account && a.Assoc.DomainNameARN == domainARN
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &RejectDomainNameAccessAssociationOutput{}, nil
 }

@@ -220,7 +220,7 @@ func (s *Service) createKey(tx store.Tx, c *call, k APIKey) error {
 	return createJSON(tx, KindAPIKey, k.ID, APIKeyRecord{Key: k, Account: c.caller.Account, Region: c.caller.Region})
 }
 
-func (s *Service) createAPIKey(c *call, req *jsonIn[createAPIKeyIn]) (int, any, error) {
+func (s *Service) createAPIKey(c *call, req *jsonIn[createAPIKeyIn]) (*CreateApiKeyOutput, error) {
 	in := req.Body
 	now := s.now().Unix()
 	k := APIKey{ID: newID(10), Value: in.Value, Name: in.Name, CustomerID: in.CustomerID, Description: in.Description,
@@ -234,15 +234,15 @@ func (s *Service) createAPIKey(c *call, req *jsonIn[createAPIKeyIn]) (int, any, 
 	for _, sk := range in.StageKeys {
 		v := sk.RestAPIID + "/" + sk.StageName
 		if !stageKeyRE.MatchString(v) {
-			return 0, nil, awserr.BadRequestException.Errorf("Invalid stage key: %s", echo(v))
+			return nil, awserr.BadRequestException.Errorf("Invalid stage key: %s", echo(v))
 		}
 		k.StageKeys = append(k.StageKeys, v)
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error { return s.createKey(tx, c, k) })
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, k, nil
+	return &CreateApiKeyOutput{k}, nil
 }
 
 // getAPIKeysIn is GetApiKeys' input.
@@ -261,7 +261,7 @@ func (in *getAPIKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) error 
 	return nil
 }
 
-func (s *Service) getAPIKeys(c *call, in *getAPIKeysIn) (int, any, error) {
+func (s *Service) getAPIKeys(c *call, in *getAPIKeysIn) (*GetApiKeysOutput, error) {
 	var keys []*APIKeyRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -269,7 +269,7 @@ func (s *Service) getAPIKeys(c *call, in *getAPIKeysIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := []APIKey{}
 	for _, k := range keys {
@@ -288,9 +288,9 @@ func (s *Service) getAPIKeys(c *call, in *getAPIKeysIn) (int, any, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[APIKey]{Item: page, Position: pos}, nil
+	return &GetApiKeysOutput{listOut[APIKey]{Item: page, Position: pos}}, nil
 }
 
 // getAPIKeyIn is GetApiKey's input.
@@ -303,7 +303,7 @@ func (in *getAPIKeyIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
 	return nil
 }
 
-func (s *Service) getAPIKey(c *call, in *getAPIKeyIn) (int, any, error) {
+func (s *Service) getAPIKey(c *call, in *getAPIKeyIn) (*GetApiKeyOutput, error) {
 	var k *APIKeyRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -311,16 +311,16 @@ func (s *Service) getAPIKey(c *call, in *getAPIKeyIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := k.Key
 	if in.IncludeValue != "true" {
 		out.Value = ""
 	}
-	return http.StatusOK, out, nil
+	return &GetApiKeyOutput{out}, nil
 }
 
-func (s *Service) updateAPIKey(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateAPIKey(c *call, in *patchIn) (*UpdateApiKeyOutput, error) {
 	ops := in.Ops
 	var err error
 	var out APIKey
@@ -365,13 +365,13 @@ func (s *Service) updateAPIKey(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindAPIKey, k.Key.ID, k)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out.Value = ""
-	return http.StatusOK, out, nil
+	return &UpdateApiKeyOutput{out}, nil
 }
 
-func (s *Service) deleteAPIKey(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteAPIKey(c *call, _ *noIn) (*DeleteApiKeyOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadKey(tx, c, c.path.APIKey); err != nil {
 			return err
@@ -391,9 +391,9 @@ func (s *Service) deleteAPIKey(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindAPIKey, c.path.APIKey)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteApiKeyOutput{}, nil
 }
 
 // importAPIKeys reads AWS's API key CSV (a header row naming the columns
@@ -410,9 +410,9 @@ func (in *importAPIKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) err
 	return nil
 }
 
-func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) {
+func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (*ImportApiKeysOutput, error) {
 	if f := in.Format; f != "csv" {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid format specified: %s. Only csv is supported", echo(f))
+		return nil, awserr.BadRequestException.Errorf("Invalid format specified: %s. Only csv is supported", echo(f))
 	}
 	failOnWarnings := in.FailOnWarnings == "true"
 	rd := csv.NewReader(strings.NewReader(string(in.Body)))
@@ -420,14 +420,14 @@ func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) 
 	rd.TrimLeadingSpace = true
 	header, err := rd.Read()
 	if err != nil {
-		return 0, nil, awserr.BadRequestException.New("Invalid API key file: missing header row")
+		return nil, awserr.BadRequestException.New("Invalid API key file: missing header row")
 	}
 	col := map[string]int{}
 	for i, h := range header {
 		col[strings.ToLower(strings.TrimSpace(h))] = i
 	}
 	if _, ok := col["key"]; !ok {
-		return 0, nil, awserr.BadRequestException.New("Invalid API key file: the header row must contain a Key column")
+		return nil, awserr.BadRequestException.New("Invalid API key file: the header row must contain a Key column")
 	}
 	get := func(row []string, name string) string {
 		if i, ok := col[name]; ok && i < len(row) {
@@ -448,7 +448,7 @@ func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) 
 			break
 		}
 		if err != nil {
-			return 0, nil, awserr.BadRequestException.Errorf("Invalid API key file: line %d: malformed CSV", line)
+			return nil, awserr.BadRequestException.Errorf("Invalid API key file: line %d: malformed CSV", line)
 		}
 		k := APIKey{ID: newID(10), Value: get(row, "key"), Name: get(row, "name"), Description: get(row, "description"),
 			Enabled: true, CreatedDate: now, LastUpdatedDate: now, StageKeys: []string{}}
@@ -474,7 +474,7 @@ func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) 
 		keys = append(keys, imported{k, plans})
 	}
 	if failOnWarnings && len(warnings) > 0 {
-		return 0, nil, awserr.BadRequestException.New("Import failed: " + strings.Join(warnings, "; "))
+		return nil, awserr.BadRequestException.New("Import failed: " + strings.Join(warnings, "; "))
 	}
 	ids := []string{}
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -492,9 +492,9 @@ func (s *Service) importAPIKeys(c *call, in *importAPIKeysIn) (int, any, error) 
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, map[string]any{"ids": ids, "warnings": warnings}, nil
+	return &ImportApiKeysOutput{IDs: ids, Warnings: warnings}, nil
 }
 
 // ---- usage plans ----
@@ -546,14 +546,14 @@ func checkStages(r store.Reader, c *call, p *UsagePlan) error {
 	return nil
 }
 
-func (s *Service) createUsagePlan(c *call, req *jsonIn[UsagePlan]) (int, any, error) {
+func (s *Service) createUsagePlan(c *call, req *jsonIn[UsagePlan]) (*CreateUsagePlanOutput, error) {
 	in := req.Body
 	in.ID = newID(6)
 	if in.APIStages == nil {
 		in.APIStages = []APIStage{}
 	}
 	if err := validatePlan(&in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if err := checkStages(tx, c, &in); err != nil {
@@ -562,9 +562,9 @@ func (s *Service) createUsagePlan(c *call, req *jsonIn[UsagePlan]) (int, any, er
 		return createJSON(tx, KindUsagePlan, in.ID, UsagePlanRecord{Plan: in, Account: c.caller.Account, Region: c.caller.Region})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &CreateUsagePlanOutput{in}, nil
 }
 
 // getUsagePlansIn is GetUsagePlans' input.
@@ -579,7 +579,7 @@ func (in *getUsagePlansIn) decodeFrom(q url.Values, _ http.Header, b []byte) err
 	return nil
 }
 
-func (s *Service) getUsagePlans(c *call, in *getUsagePlansIn) (int, any, error) {
+func (s *Service) getUsagePlans(c *call, in *getUsagePlansIn) (*GetUsagePlansOutput, error) {
 	keyID := in.KeyID
 	var plans []*UsagePlanRecord
 	member := map[string]bool{}
@@ -602,7 +602,7 @@ func (s *Service) getUsagePlans(c *call, in *getUsagePlansIn) (int, any, error) 
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := []UsagePlan{}
 	for _, p := range plans {
@@ -613,12 +613,12 @@ func (s *Service) getUsagePlans(c *call, in *getUsagePlansIn) (int, any, error) 
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[UsagePlan]{Item: page, Position: pos}, nil
+	return &GetUsagePlansOutput{listOut[UsagePlan]{Item: page, Position: pos}}, nil
 }
 
-func (s *Service) getUsagePlan(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getUsagePlan(c *call, _ *noIn) (*GetUsagePlanOutput, error) {
 	var p *UsagePlanRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -626,9 +626,9 @@ func (s *Service) getUsagePlan(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, p.Plan, nil
+	return &GetUsagePlanOutput{p.Plan}, nil
 }
 
 // parseFloat and parseInt read patch values strictly.
@@ -775,7 +775,7 @@ func patchPlan(p *UsagePlan, op PatchOp) error {
 	return err
 }
 
-func (s *Service) updateUsagePlan(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateUsagePlan(c *call, in *patchIn) (*UpdateUsagePlanOutput, error) {
 	ops := in.Ops
 	var err error
 	var out UsagePlan
@@ -799,12 +799,12 @@ func (s *Service) updateUsagePlan(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindUsagePlan, p.Plan.ID, p)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateUsagePlanOutput{out}, nil
 }
 
-func (s *Service) deleteUsagePlan(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteUsagePlan(c *call, _ *noIn) (*DeleteUsagePlanOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
@@ -821,9 +821,9 @@ func (s *Service) deleteUsagePlan(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindUsagePlan, c.path.UsagePlan)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteUsagePlanOutput{}, nil
 }
 
 // attachKey adds key keyID to plan planID, refusing a key that another of
@@ -873,13 +873,13 @@ type createUsagePlanKeyBody struct {
 	KeyType string `json:"keyType"`
 }
 
-func (s *Service) createUsagePlanKey(c *call, req *jsonIn[createUsagePlanKeyBody]) (int, any, error) {
+func (s *Service) createUsagePlanKey(c *call, req *jsonIn[createUsagePlanKeyBody]) (*CreateUsagePlanKeyOutput, error) {
 	in := req.Body
 	if in.KeyType != "API_KEY" {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid key type specified: %s. Valid options are API_KEY", echo(in.KeyType))
+		return nil, awserr.BadRequestException.Errorf("Invalid key type specified: %s. Valid options are API_KEY", echo(in.KeyType))
 	}
 	if !idRE.MatchString(in.KeyID) {
-		return 0, nil, errAPIKey
+		return nil, errAPIKey
 	}
 	var out UsagePlanKey
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -888,9 +888,9 @@ func (s *Service) createUsagePlanKey(c *call, req *jsonIn[createUsagePlanKeyBody
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateUsagePlanKeyOutput{out}, nil
 }
 
 func (s *Service) planKeys(r store.Reader, c *call) ([]UsagePlanKey, error) {
@@ -924,7 +924,7 @@ func (in *getUsagePlanKeysIn) decodeFrom(q url.Values, _ http.Header, b []byte) 
 	return nil
 }
 
-func (s *Service) getUsagePlanKeys(c *call, in *getUsagePlanKeysIn) (int, any, error) {
+func (s *Service) getUsagePlanKeys(c *call, in *getUsagePlanKeysIn) (*GetUsagePlanKeysOutput, error) {
 	var keys []UsagePlanKey
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -932,7 +932,7 @@ func (s *Service) getUsagePlanKeys(c *call, in *getUsagePlanKeysIn) (int, any, e
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := []UsagePlanKey{}
 	for _, k := range keys {
@@ -943,12 +943,12 @@ func (s *Service) getUsagePlanKeys(c *call, in *getUsagePlanKeysIn) (int, any, e
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	page, pos, err := paging(&in.pageIn, out)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[UsagePlanKey]{Item: page, Position: pos}, nil
+	return &GetUsagePlanKeysOutput{listOut[UsagePlanKey]{Item: page, Position: pos}}, nil
 }
 
-func (s *Service) getUsagePlanKey(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getUsagePlanKey(c *call, _ *noIn) (*GetUsagePlanKeyOutput, error) {
 	var keys []UsagePlanKey
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		var err error
@@ -956,17 +956,17 @@ func (s *Service) getUsagePlanKey(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	for _, k := range keys {
 		if k.ID == c.path.APIKey {
-			return http.StatusOK, k, nil
+			return &GetUsagePlanKeyOutput{k}, nil
 		}
 	}
-	return 0, nil, awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
+	return nil, awserr.NotFoundException.New("Invalid Usage Plan Key identifier specified")
 }
 
-func (s *Service) deleteUsagePlanKey(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteUsagePlanKey(c *call, _ *noIn) (*DeleteUsagePlanKeyOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadPlan(tx, c, c.path.UsagePlan); err != nil {
 			return err
@@ -978,9 +978,9 @@ func (s *Service) deleteUsagePlanKey(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteUsagePlanKeyOutput{}, nil
 }
 
 // Usage is GetUsage's answer: per key, one [used, remaining] pair per day.
@@ -1046,17 +1046,17 @@ func (in *getUsageIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
 	return nil
 }
 
-func (s *Service) getUsage(c *call, in *getUsageIn) (int, any, error) {
+func (s *Service) getUsage(c *call, in *getUsageIn) (*GetUsageOutput, error) {
 	u, err := s.usage(c, in.KeyID, in.StartDate, in.EndDate)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, u, nil
+	return &GetUsageOutput{u}, nil
 }
 
 // updateUsage grants a key more (or fewer) requests in the current quota
 // period: {"op":"replace","path":"/remaining","value":"N"}.
-func (s *Service) updateUsage(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateUsage(c *call, in *patchIn) (*UpdateUsageOutput, error) {
 	ops := in.Ops
 	var err error
 	var plan *UsagePlanRecord
@@ -1074,18 +1074,18 @@ func (s *Service) updateUsage(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if plan.Plan.Quota == nil {
-		return 0, nil, awserr.BadRequestException.New("Usage plan has no quota")
+		return nil, awserr.BadRequestException.New("Usage plan has no quota")
 	}
 	for _, op := range ops {
 		if op.Path != "/remaining" || op.Op != "replace" {
-			return 0, nil, badPatch(op)
+			return nil, badPatch(op)
 		}
 		n, err := parseInt(op)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		if p := s.ext().usage.Load(); p != nil {
 			(*p).SetRemaining(c.path.UsagePlan, c.path.APIKey, int64(n))
@@ -1094,7 +1094,7 @@ func (s *Service) updateUsage(c *call, in *patchIn) (int, any, error) {
 	today := s.now().UTC().Format("2006-01-02")
 	u, err := s.usage(c, c.path.APIKey, today, today)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, u, nil
+	return &UpdateUsageOutput{u}, nil
 }

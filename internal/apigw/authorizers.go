@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -147,11 +146,11 @@ func loadAuthorizer(r store.Reader, c *call, apiID, id string) (*AuthorizerRecor
 	return &a, nil
 }
 
-func (s *Service) createAuthorizer(c *call, req *jsonIn[LambdaAuthorizer]) (int, any, error) {
+func (s *Service) createAuthorizer(c *call, req *jsonIn[LambdaAuthorizer]) (*CreateAuthorizerOutput, error) {
 	in := req.Body
 	in.ID = newID(6)
 	if err := validateAuthorizer(&in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if in.AuthorizerResultTTLInSeconds == nil {
 		in.AuthorizerResultTTLInSeconds = intp(DefaultAuthorizerTTL)
@@ -178,14 +177,14 @@ func (s *Service) createAuthorizer(c *call, req *jsonIn[LambdaAuthorizer]) (int,
 		return createJSON(tx, KindAuthorizer, a.API.ID+"/"+in.ID, AuthorizerRecord{Authorizer: in, APIID: a.API.ID, Account: a.Account, Region: a.Region})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &CreateAuthorizerOutput{in}, nil
 }
 
 func intp(n int) *int { return &n }
 
-func (s *Service) getAuthorizers(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getAuthorizers(c *call, in *pageIn) (*GetAuthorizersOutput, error) {
 	var out []LambdaAuthorizer
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -205,20 +204,20 @@ func (s *Service) getAuthorizers(c *call, in *pageIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	page, pos, err := paging(in, out)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if page == nil {
 		page = []LambdaAuthorizer{}
 	}
-	return http.StatusOK, listOut[LambdaAuthorizer]{Item: page, Position: pos}, nil
+	return &GetAuthorizersOutput{listOut[LambdaAuthorizer]{Item: page, Position: pos}}, nil
 }
 
-func (s *Service) getAuthorizer(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getAuthorizer(c *call, _ *noIn) (*GetAuthorizerOutput, error) {
 	var out *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -229,12 +228,12 @@ func (s *Service) getAuthorizer(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out.Authorizer, nil
+	return &GetAuthorizerOutput{out.Authorizer}, nil
 }
 
-func (s *Service) updateAuthorizer(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateAuthorizer(c *call, in *patchIn) (*UpdateAuthorizerOutput, error) {
 	ops := in.Ops
 	var err error
 	var out LambdaAuthorizer
@@ -286,12 +285,12 @@ func (s *Service) updateAuthorizer(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindAuthorizer, rec.APIID+"/"+a.ID, rec)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateAuthorizerOutput{out}, nil
 }
 
-func (s *Service) deleteAuthorizer(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteAuthorizer(c *call, _ *noIn) (*DeleteAuthorizerOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -312,9 +311,9 @@ func (s *Service) deleteAuthorizer(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindAuthorizer, c.path.API+"/"+c.path.Authorizer)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteAuthorizerOutput{}, nil
 }
 
 // AuthorizerTest is the input of TestInvokeAuthorizer.
@@ -347,7 +346,7 @@ type AuthorizerTester interface {
 // SetAuthorizerTester installs the data plane's authorizer runner.
 func (s *Service) SetAuthorizerTester(t AuthorizerTester) { s.ext().tester.Store(&t) }
 
-func (s *Service) testInvokeAuthorizer(c *call, req *jsonIn[AuthorizerTest]) (int, any, error) {
+func (s *Service) testInvokeAuthorizer(c *call, req *jsonIn[AuthorizerTest]) (*TestInvokeAuthorizerOutput, error) {
 	in := req.Body
 	var rec *AuthorizerRecord
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -359,17 +358,17 @@ func (s *Service) testInvokeAuthorizer(c *call, req *jsonIn[AuthorizerTest]) (in
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	t := s.ext().tester.Load()
 	if t == nil || *t == nil {
-		return 0, nil, awserr.BadRequestException.New("TestInvokeAuthorizer is not available: no Lambda service is running")
+		return nil, awserr.BadRequestException.New("TestInvokeAuthorizer is not available: no Lambda service is running")
 	}
 	out, err := (*t).TestAuthorizer(c.ctx, rec, &in)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &TestInvokeAuthorizerOutput{out}, nil
 }
 
 // KindAuthorizerFlush records, per stage ("{apiId}/{stage}"), how many
@@ -384,7 +383,7 @@ type AuthorizerFlushRecord struct {
 }
 
 // flushStageAuthorizersCache is FlushStageAuthorizersCache.
-func (s *Service) flushStageAuthorizersCache(c *call, _ *noIn) (int, any, error) {
+func (s *Service) flushStageAuthorizersCache(c *call, _ *noIn) (*FlushStageAuthorizersCacheOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -408,7 +407,7 @@ func (s *Service) flushStageAuthorizersCache(c *call, _ *noIn) (int, any, error)
 		return putJSON(tx, KindAuthorizerFlush, key, f)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &FlushStageAuthorizersCacheOutput{}, nil
 }

@@ -19,40 +19,40 @@ func authzRoutes() []route {
 		key  = "/apikeys/{apikey}"
 		plan = "/usageplans/{usageplan}"
 	)
-	createKey := r(http.MethodPost, "/apikeys", pipeline.Handle(pipeline.Operation{Name: "CreateApiKey"}, on((*Service).createAPIKey)))
+	createKey := r(http.MethodPost, "/apikeys", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateApiKey"}, on((*Service).createAPIKey)))
 	createKey.mode, createKey.tagging = noImport, true
-	importKeys := r(http.MethodPost, "/apikeys", pipeline.Handle(pipeline.Operation{Name: "ImportApiKeys"}, on((*Service).importAPIKeys)))
+	importKeys := r(http.MethodPost, "/apikeys", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "ImportApiKeys"}, on((*Service).importAPIKeys)))
 	importKeys.mode = withImport
 	return []route{
-		r(http.MethodPost, api+"/authorizers", pipeline.Handle(pipeline.Operation{Name: "CreateAuthorizer"}, on((*Service).createAuthorizer))),
-		r(http.MethodGet, api+"/authorizers", pipeline.Handle(pipeline.Operation{Name: "GetAuthorizers"}, on((*Service).getAuthorizers))),
-		r(http.MethodGet, auth, pipeline.Handle(pipeline.Operation{Name: "GetAuthorizer"}, on((*Service).getAuthorizer))),
-		r(http.MethodPatch, auth, pipeline.Handle(pipeline.Operation{Name: "UpdateAuthorizer"}, on((*Service).updateAuthorizer))),
-		r(http.MethodDelete, auth, pipeline.Handle(pipeline.Operation{Name: "DeleteAuthorizer"}, on((*Service).deleteAuthorizer))),
-		r(http.MethodPost, auth, pipeline.Handle(pipeline.Operation{Name: "TestInvokeAuthorizer"}, on((*Service).testInvokeAuthorizer))),
-		r(http.MethodDelete, api+"/stages/{stage}/cache/authorizers", pipeline.Handle(pipeline.Operation{Name: "FlushStageAuthorizersCache"}, on((*Service).flushStageAuthorizersCache))),
-		r(http.MethodGet, api+"/gatewayresponses", pipeline.Handle(pipeline.Operation{Name: "GetGatewayResponses"}, on((*Service).getGatewayResponses))),
-		r(http.MethodPut, gwr, pipeline.Handle(pipeline.Operation{Name: "PutGatewayResponse"}, on((*Service).putGatewayResponse))),
-		r(http.MethodGet, gwr, pipeline.Handle(pipeline.Operation{Name: "GetGatewayResponse"}, on((*Service).getGatewayResponse))),
-		r(http.MethodPatch, gwr, pipeline.Handle(pipeline.Operation{Name: "UpdateGatewayResponse"}, on((*Service).updateGatewayResponse))),
-		r(http.MethodDelete, gwr, pipeline.Handle(pipeline.Operation{Name: "DeleteGatewayResponse"}, on((*Service).deleteGatewayResponse))),
+		r(http.MethodPost, api+"/authorizers", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateAuthorizer"}, on((*Service).createAuthorizer))),
+		r(http.MethodGet, api+"/authorizers", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetAuthorizers"}, on((*Service).getAuthorizers))),
+		r(http.MethodGet, auth, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetAuthorizer"}, on((*Service).getAuthorizer))),
+		r(http.MethodPatch, auth, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateAuthorizer"}, on((*Service).updateAuthorizer))),
+		r(http.MethodDelete, auth, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteAuthorizer"}, on((*Service).deleteAuthorizer))),
+		r(http.MethodPost, auth, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "TestInvokeAuthorizer"}, on((*Service).testInvokeAuthorizer))),
+		r(http.MethodDelete, api+"/stages/{stage}/cache/authorizers", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "FlushStageAuthorizersCache"}, on((*Service).flushStageAuthorizersCache))),
+		r(http.MethodGet, api+"/gatewayresponses", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetGatewayResponses"}, on((*Service).getGatewayResponses))),
+		r(http.MethodPut, gwr, http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "PutGatewayResponse"}, on((*Service).putGatewayResponse))),
+		r(http.MethodGet, gwr, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetGatewayResponse"}, on((*Service).getGatewayResponse))),
+		r(http.MethodPatch, gwr, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateGatewayResponse"}, on((*Service).updateGatewayResponse))),
+		r(http.MethodDelete, gwr, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteGatewayResponse"}, on((*Service).deleteGatewayResponse))),
 		createKey,
 		importKeys,
-		r(http.MethodGet, "/apikeys", pipeline.Handle(pipeline.Operation{Name: "GetApiKeys"}, on((*Service).getAPIKeys))),
-		r(http.MethodGet, key, pipeline.Handle(pipeline.Operation{Name: "GetApiKey"}, on((*Service).getAPIKey))),
-		r(http.MethodPatch, key, pipeline.Handle(pipeline.Operation{Name: "UpdateApiKey"}, on((*Service).updateAPIKey))),
-		r(http.MethodDelete, key, pipeline.Handle(pipeline.Operation{Name: "DeleteApiKey"}, on((*Service).deleteAPIKey))),
-		r(http.MethodPost, "/usageplans", pipeline.Handle(pipeline.Operation{Name: "CreateUsagePlan"}, on((*Service).createUsagePlan))).withTags(),
-		r(http.MethodGet, "/usageplans", pipeline.Handle(pipeline.Operation{Name: "GetUsagePlans"}, on((*Service).getUsagePlans))),
-		r(http.MethodGet, plan, pipeline.Handle(pipeline.Operation{Name: "GetUsagePlan"}, on((*Service).getUsagePlan))),
-		r(http.MethodPatch, plan, pipeline.Handle(pipeline.Operation{Name: "UpdateUsagePlan"}, on((*Service).updateUsagePlan))),
-		r(http.MethodDelete, plan, pipeline.Handle(pipeline.Operation{Name: "DeleteUsagePlan"}, on((*Service).deleteUsagePlan))),
-		r(http.MethodPost, plan+"/keys", pipeline.Handle(pipeline.Operation{Name: "CreateUsagePlanKey"}, on((*Service).createUsagePlanKey))),
-		r(http.MethodGet, plan+"/keys", pipeline.Handle(pipeline.Operation{Name: "GetUsagePlanKeys"}, on((*Service).getUsagePlanKeys))),
-		r(http.MethodGet, plan+"/keys/{apikey}", pipeline.Handle(pipeline.Operation{Name: "GetUsagePlanKey"}, on((*Service).getUsagePlanKey))),
-		r(http.MethodDelete, plan+"/keys/{apikey}", pipeline.Handle(pipeline.Operation{Name: "DeleteUsagePlanKey"}, on((*Service).deleteUsagePlanKey))),
-		r(http.MethodGet, plan+"/usage", pipeline.Handle(pipeline.Operation{Name: "GetUsage"}, on((*Service).getUsage))),
-		r(http.MethodPatch, plan+"/keys/{apikey}/usage", pipeline.Handle(pipeline.Operation{Name: "UpdateUsage"}, on((*Service).updateUsage))),
+		r(http.MethodGet, "/apikeys", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetApiKeys"}, on((*Service).getAPIKeys))),
+		r(http.MethodGet, key, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetApiKey"}, on((*Service).getAPIKey))),
+		r(http.MethodPatch, key, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateApiKey"}, on((*Service).updateAPIKey))),
+		r(http.MethodDelete, key, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteApiKey"}, on((*Service).deleteAPIKey))),
+		r(http.MethodPost, "/usageplans", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateUsagePlan"}, on((*Service).createUsagePlan))).withTags(),
+		r(http.MethodGet, "/usageplans", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetUsagePlans"}, on((*Service).getUsagePlans))),
+		r(http.MethodGet, plan, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetUsagePlan"}, on((*Service).getUsagePlan))),
+		r(http.MethodPatch, plan, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateUsagePlan"}, on((*Service).updateUsagePlan))),
+		r(http.MethodDelete, plan, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteUsagePlan"}, on((*Service).deleteUsagePlan))),
+		r(http.MethodPost, plan+"/keys", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateUsagePlanKey"}, on((*Service).createUsagePlanKey))),
+		r(http.MethodGet, plan+"/keys", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetUsagePlanKeys"}, on((*Service).getUsagePlanKeys))),
+		r(http.MethodGet, plan+"/keys/{apikey}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetUsagePlanKey"}, on((*Service).getUsagePlanKey))),
+		r(http.MethodDelete, plan+"/keys/{apikey}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteUsagePlanKey"}, on((*Service).deleteUsagePlanKey))),
+		r(http.MethodGet, plan+"/usage", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetUsage"}, on((*Service).getUsage))),
+		r(http.MethodPatch, plan+"/keys/{apikey}/usage", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateUsage"}, on((*Service).updateUsage))),
 	}
 }
 

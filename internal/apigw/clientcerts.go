@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"net/http"
 	"sort"
 	"time"
 
@@ -112,19 +111,19 @@ type generateClientCertBody struct {
 	Tags        map[string]string `json:"tags"`
 }
 
-func (s *Service) generateClientCert(c *call, req *jsonIn[generateClientCertBody]) (int, any, error) {
+func (s *Service) generateClientCert(c *call, req *jsonIn[generateClientCertBody]) (*GenerateClientCertificateOutput, error) {
 	in := req.Body
 	if err := validateTags(in.Tags); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if s.secrets == nil {
-		return 0, nil, errors.New("apigw: no master key to seal client certificate keys")
+		return nil, errors.New("apigw: no master key to seal client certificate keys")
 	}
 	id := newID(6)
 	now := s.now()
 	certPEM, keyPEM, notAfter, err := generateClientCert(id, now)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	keyPEM = s.secrets.Seal(keyPEM, ClientCertKeyLabel(id))
 	cr := ClientCertRecord{Cert: ClientCertificate{ClientCertificateID: id, Description: in.Description,
@@ -132,12 +131,12 @@ func (s *Service) generateClientCert(c *call, req *jsonIn[generateClientCertBody
 		Key: keyPEM, Account: c.caller.Account, Region: c.caller.Region}
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindClientCert, id, cr) })
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, cr.Cert, nil
+	return &GenerateClientCertificateOutput{cr.Cert}, nil
 }
 
-func (s *Service) getClientCerts(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getClientCerts(c *call, in *pageIn) (*GetClientCertificatesOutput, error) {
 	var all []ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindClientCert, "")
@@ -153,20 +152,20 @@ func (s *Service) getClientCerts(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []ClientCertificate{}
 	}
-	return http.StatusOK, listOut[ClientCertificate]{Item: items, Position: pos}, nil
+	return &GetClientCertificatesOutput{listOut[ClientCertificate]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getClientCert(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getClientCert(c *call, _ *noIn) (*GetClientCertificateOutput, error) {
 	var out ClientCertificate
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		cr, err := s.loadOwnClientCert(r, c, c.path.ClientCert)
@@ -176,12 +175,12 @@ func (s *Service) getClientCert(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetClientCertificateOutput{out}, nil
 }
 
-func (s *Service) updateClientCert(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateClientCert(c *call, in *patchIn) (*UpdateClientCertificateOutput, error) {
 	ops := in.Ops
 	var err error
 	var out ClientCertificate
@@ -200,12 +199,12 @@ func (s *Service) updateClientCert(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindClientCert, c.path.ClientCert, cr)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateClientCertificateOutput{out}, nil
 }
 
-func (s *Service) deleteClientCert(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteClientCert(c *call, _ *noIn) (*DeleteClientCertificateOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadOwnClientCert(tx, c, c.path.ClientCert); err != nil {
 			return err
@@ -224,7 +223,7 @@ func (s *Service) deleteClientCert(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindClientCert, c.path.ClientCert)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteClientCertificateOutput{}, nil
 }

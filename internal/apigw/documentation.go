@@ -138,10 +138,10 @@ type createDocPartBody struct {
 	Properties *string                    `json:"properties"`
 }
 
-func (s *Service) createDocPart(c *call, req *jsonIn[createDocPartBody]) (int, any, error) {
+func (s *Service) createDocPart(c *call, req *jsonIn[createDocPartBody]) (*CreateDocumentationPartOutput, error) {
 	in := req.Body
 	if in.Location == nil || in.Properties == nil {
-		return 0, nil, awserr.BadRequestException.New("Location and properties must be specified")
+		return nil, awserr.BadRequestException.New("Location and properties must be specified")
 	}
 	var out *DocumentationPart
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -150,9 +150,9 @@ func (s *Service) createDocPart(c *call, req *jsonIn[createDocPartBody]) (int, a
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateDocumentationPartOutput{out}, nil
 }
 
 // getDocPartsIn is GetDocumentationParts' input.
@@ -173,15 +173,15 @@ func (in *getDocPartsIn) decodeFrom(q url.Values, _ http.Header, b []byte) error
 	return nil
 }
 
-func (s *Service) getDocParts(c *call, in *getDocPartsIn) (int, any, error) {
+func (s *Service) getDocParts(c *call, in *getDocPartsIn) (*GetDocumentationPartsOutput, error) {
 	typ, path, nameQ, status := in.Type, in.Path, in.Name, in.LocationStatus
 	if typ != "" {
 		if _, ok := docLocationFields[typ]; !ok {
-			return 0, nil, validationEnum("getDocumentationPartsInput.type", typ, docTypes)
+			return nil, validationEnum("getDocumentationPartsInput.type", typ, docTypes)
 		}
 	}
 	if status != "" && status != "DOCUMENTED" && status != "UNDOCUMENTED" {
-		return 0, nil, validationEnum("getDocumentationPartsInput.locationStatus", status, "[DOCUMENTED, UNDOCUMENTED]")
+		return nil, validationEnum("getDocumentationPartsInput.locationStatus", status, "[DOCUMENTED, UNDOCUMENTED]")
 	}
 	var all []*DocumentationPart
 	err := s.viewAPI(c, func(a *APIRecord) error {
@@ -199,20 +199,20 @@ func (s *Service) getDocParts(c *call, in *getDocPartsIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	items, pos, err := paging(&in.pageIn, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []*DocumentationPart{}
 	}
-	return http.StatusOK, listOut[*DocumentationPart]{Item: items, Position: pos}, nil
+	return &GetDocumentationPartsOutput{listOut[*DocumentationPart]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getDocPart(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getDocPart(c *call, _ *noIn) (*GetDocumentationPartOutput, error) {
 	var out *DocumentationPart
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		if out = a.DocParts[c.path.DocPart]; out == nil {
@@ -221,12 +221,12 @@ func (s *Service) getDocPart(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetDocumentationPartOutput{out}, nil
 }
 
-func (s *Service) updateDocPart(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateDocPart(c *call, in *patchIn) (*UpdateDocumentationPartOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *DocumentationPart
@@ -248,12 +248,12 @@ func (s *Service) updateDocPart(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateDocumentationPartOutput{out}, nil
 }
 
-func (s *Service) deleteDocPart(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteDocPart(c *call, _ *noIn) (*DeleteDocumentationPartOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if a.DocParts[c.path.DocPart] == nil {
 			return errDocPart
@@ -262,9 +262,9 @@ func (s *Service) deleteDocPart(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteDocumentationPartOutput{}, nil
 }
 
 // importDocParts reads the x-amazon-apigateway-documentation extension of
@@ -283,17 +283,17 @@ func (in *importDocPartsIn) decodeFrom(q url.Values, _ http.Header, b []byte) er
 	return nil
 }
 
-func (s *Service) importDocParts(c *call, req *importDocPartsIn) (int, any, error) {
+func (s *Service) importDocParts(c *call, req *importDocPartsIn) (*ImportDocumentationPartsOutput, error) {
 	mode := req.Mode
 	if mode == "" {
 		mode = "merge"
 	}
 	if mode != "merge" && mode != "overwrite" {
-		return 0, nil, validationEnum("importDocumentationPartsInput.mode", mode, "[merge, overwrite]")
+		return nil, validationEnum("importDocumentationPartsInput.mode", mode, "[merge, overwrite]")
 	}
 	js, err := definitionJSON(req.Body)
 	if err != nil {
-		return 0, nil, errParse("the body is not a JSON or YAML document")
+		return nil, errParse("the body is not a JSON or YAML document")
 	}
 	var doc struct {
 		Doc *struct {
@@ -304,7 +304,7 @@ func (s *Service) importDocParts(c *call, req *importDocPartsIn) (int, any, erro
 		} `json:"x-amazon-apigateway-documentation"`
 	}
 	if err := json.Unmarshal(js, &doc); err != nil {
-		return 0, nil, errParse("invalid x-amazon-apigateway-documentation")
+		return nil, errParse("invalid x-amazon-apigateway-documentation")
 	}
 	ids := []string{}
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -349,12 +349,10 @@ func (s *Service) importDocParts(c *call, req *importDocPartsIn) (int, any, erro
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	// Every part either imports or fails the call: there are no warnings.
-	return http.StatusOK, struct {
-		IDs []string `json:"ids"`
-	}{ids}, nil
+	return &ImportDocumentationPartsOutput{ids}, nil
 }
 
 // ---- versions ----
@@ -378,10 +376,10 @@ type createDocVersionBody struct {
 	Description          string `json:"description"`
 }
 
-func (s *Service) createDocVersion(c *call, req *jsonIn[createDocVersionBody]) (int, any, error) {
+func (s *Service) createDocVersion(c *call, req *jsonIn[createDocVersionBody]) (*CreateDocumentationVersionOutput, error) {
 	in := req.Body
 	if !docVersionRE.MatchString(in.DocumentationVersion) {
-		return 0, nil, awserr.BadRequestException.New("Invalid documentation version specified")
+		return nil, awserr.BadRequestException.New("Invalid documentation version specified")
 	}
 	out := DocumentationVersion{Version: in.DocumentationVersion, CreatedDate: s.now().Unix(), Description: in.Description}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -407,12 +405,12 @@ func (s *Service) createDocVersion(c *call, req *jsonIn[createDocVersionBody]) (
 		return putJSON(tx, KindStage, a.API.ID+"/"+in.StageName, st)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateDocumentationVersionOutput{out}, nil
 }
 
-func (s *Service) getDocVersions(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getDocVersions(c *call, in *pageIn) (*GetDocumentationVersionsOutput, error) {
 	var all []DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -432,20 +430,20 @@ func (s *Service) getDocVersions(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []DocumentationVersion{}
 	}
-	return http.StatusOK, listOut[DocumentationVersion]{Item: items, Position: pos}, nil
+	return &GetDocumentationVersionsOutput{listOut[DocumentationVersion]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getDocVersion(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getDocVersion(c *call, _ *noIn) (*GetDocumentationVersionOutput, error) {
 	var out DocumentationVersion
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -458,12 +456,12 @@ func (s *Service) getDocVersion(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetDocumentationVersionOutput{out}, nil
 }
 
-func (s *Service) updateDocVersion(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateDocVersion(c *call, in *patchIn) (*UpdateDocumentationVersionOutput, error) {
 	ops := in.Ops
 	var err error
 	var out DocumentationVersion
@@ -485,12 +483,12 @@ func (s *Service) updateDocVersion(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindDocVersion, c.path.API+"/"+c.path.DocVersion, d)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateDocumentationVersionOutput{out}, nil
 }
 
-func (s *Service) deleteDocVersion(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteDocVersion(c *call, _ *noIn) (*DeleteDocumentationVersionOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
@@ -501,7 +499,7 @@ func (s *Service) deleteDocVersion(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindDocVersion, c.path.API+"/"+c.path.DocVersion)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteDocumentationVersionOutput{}, nil
 }

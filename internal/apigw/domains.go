@@ -3,7 +3,6 @@ package apigw
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
@@ -54,32 +53,32 @@ type createDomainIn struct {
 	OwnershipVerificationCertificateARN string `json:"ownershipVerificationCertificateArn"`
 }
 
-func (s *Service) createDomain(c *call, req *jsonIn[createDomainIn]) (int, any, error) {
+func (s *Service) createDomain(c *call, req *jsonIn[createDomainIn]) (*CreateDomainNameOutput, error) {
 	in := req.Body
 	name, ok := CanonicalDomainName(in.DomainName)
 	if !ok {
-		return 0, nil, awserr.BadRequestException.New("Invalid domain name specified")
+		return nil, awserr.BadRequestException.New("Invalid domain name specified")
 	}
 	if in.EndpointConfiguration != nil {
 		if err := validateEndpointTypes("createDomainNameInput.endpointConfiguration.types", in.EndpointConfiguration.Types); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	if in.SecurityPolicy != "" && in.SecurityPolicy != "TLS_1_0" && in.SecurityPolicy != "TLS_1_2" {
-		return 0, nil, validationEnum("createDomainNameInput.securityPolicy", in.SecurityPolicy, "[TLS_1_0, TLS_1_2]")
+		return nil, validationEnum("createDomainNameInput.securityPolicy", in.SecurityPolicy, "[TLS_1_0, TLS_1_2]")
 	}
 	if err := validOwnershipCert(in.OwnershipVerificationCertificateARN); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	claim, cert, err := s.claim(c, name, &in)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var trust string
 	var mtls *MutualTLSAuthentication
 	if in.MutualTLSAuthentication != nil && in.MutualTLSAuthentication.TruststoreURI != "" {
 		if trust, mtls, err = s.loadTruststore(c, in.MutualTLSAuthentication); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	out := DomainName{DomainName: name, CertificateARN: in.CertificateARN, CertificateName: in.CertificateName,
@@ -105,12 +104,12 @@ func (s *Service) createDomain(c *call, req *jsonIn[createDomainIn]) (int, any, 
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateDomainNameOutput{out}, nil
 }
 
-func (s *Service) getDomains(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getDomains(c *call, _ *noIn) (*GetDomainNamesOutput, error) {
 	out := []DomainName{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindDomain, "")
@@ -126,12 +125,12 @@ func (s *Service) getDomains(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[DomainName]{Item: out}, nil
+	return &GetDomainNamesOutput{listOut[DomainName]{Item: out}}, nil
 }
 
-func (s *Service) getDomain(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getDomain(c *call, _ *noIn) (*GetDomainNameOutput, error) {
 	var out DomainName
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		d, err := s.loadDomain(r, c, c.path.Domain)
@@ -141,12 +140,12 @@ func (s *Service) getDomain(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetDomainNameOutput{out}, nil
 }
 
-func (s *Service) deleteDomain(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteDomain(c *call, _ *noIn) (*DeleteDomainNameOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
@@ -163,18 +162,18 @@ func (s *Service) deleteDomain(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindDomain, c.path.Domain)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteDomainNameOutput{}, nil
 }
 
-func (s *Service) createBasePath(c *call, req *jsonIn[BasePathMapping]) (int, any, error) {
+func (s *Service) createBasePath(c *call, req *jsonIn[BasePathMapping]) (*CreateBasePathMappingOutput, error) {
 	in := req.Body
 	if in.BasePath == "" {
 		in.BasePath = "(none)"
 	}
 	if err := validateBasePath(in.BasePath); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
@@ -191,12 +190,12 @@ func (s *Service) createBasePath(c *call, req *jsonIn[BasePathMapping]) (int, an
 		return createJSON(tx, KindBasePath, c.path.Domain+"/"+in.BasePath, BasePathRecord{Domain: c.path.Domain, Mapping: in})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &CreateBasePathMappingOutput{in}, nil
 }
 
-func (s *Service) getBasePaths(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getBasePaths(c *call, _ *noIn) (*GetBasePathMappingsOutput, error) {
 	out := []BasePathMapping{}
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
@@ -215,12 +214,12 @@ func (s *Service) getBasePaths(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[BasePathMapping]{Item: out}, nil
+	return &GetBasePathMappingsOutput{listOut[BasePathMapping]{Item: out}}, nil
 }
 
-func (s *Service) deleteBasePath(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteBasePath(c *call, _ *noIn) (*DeleteBasePathMappingOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadDomain(tx, c, c.path.Domain); err != nil {
 			return err
@@ -232,9 +231,9 @@ func (s *Service) deleteBasePath(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteBasePathMappingOutput{}, nil
 }
 
 // validOwnershipCert checks ownershipVerificationCertificateArn: empty, or

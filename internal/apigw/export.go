@@ -84,7 +84,7 @@ func (in *getExportIn) decodeFrom(q url.Values, h http.Header, _ []byte) error {
 	return nil
 }
 
-func (s *Service) getExport(c *call, in *getExportIn) (int, any, error) {
+func (s *Service) getExport(c *call, in *getExportIn) (*GetExportOutput, error) {
 	kind := c.path.Export
 	var doc map[string]any
 	var created int64
@@ -127,29 +127,28 @@ func (s *Service) getExport(c *call, in *getExportIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	accept := in.Accept
 	if strings.Contains(accept, "yaml") {
 		y, err := yaml.JSONToYAML(b)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
-		c.w.Header().Set("Content-Disposition", exportDisposition(kind, created, "yaml"))
-		return http.StatusOK, rawBody{contentType: "application/yaml", body: y}, nil
+		return &GetExportOutput{rawOutput{ContentType: "application/yaml", ContentDisposition: exportDisposition(kind, created, "yaml"), Body: y}}, nil
 	}
-	c.w.Header().Set("Content-Disposition", exportDisposition(kind, created, "json"))
+	disposition := exportDisposition(kind, created, "json")
 	if !strings.Contains(accept, "application/json") {
 		// Without an Accept naming a type, AWS sends the JSON document as
 		// application/octet-stream (the AWS CLI's get-export output records
 		// "contentType": "application/octet-stream" for such a request).
-		return http.StatusOK, rawBody{contentType: "application/octet-stream", body: b}, nil
+		return &GetExportOutput{rawOutput{ContentType: "application/octet-stream", ContentDisposition: disposition, Body: b}}, nil
 	}
-	return http.StatusOK, rawBody{contentType: "application/json", body: b}, nil
+	return &GetExportOutput{rawOutput{ContentType: "application/json", ContentDisposition: disposition, Body: b}}, nil
 }
 
 // exportDisposition is GetExport's Content-Disposition (the model's

@@ -3,7 +3,6 @@ package apigw
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -95,7 +94,7 @@ func (s *Service) gatewayResponseOf(r store.Reader, c *call, t string) (*Gateway
 	return &g, nil
 }
 
-func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (int, any, error) {
+func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (*PutGatewayResponseOutput, error) {
 	in := req.Body
 	in.ResponseType = c.path.ResponseType
 	in.DefaultResponse = false
@@ -106,7 +105,7 @@ func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (int
 		in.ResponseTemplates = map[string]string{}
 	}
 	if err := validateGatewayResponse(&in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
@@ -117,12 +116,12 @@ func (s *Service) putGatewayResponse(c *call, req *jsonIn[GatewayResponse]) (int
 			GatewayResponseRecord{Response: in, APIID: a.API.ID, Account: a.Account, Region: a.Region})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &PutGatewayResponseOutput{in}, nil
 }
 
-func (s *Service) getGatewayResponse(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getGatewayResponse(c *call, _ *noIn) (*GetGatewayResponseOutput, error) {
 	out := DefaultGatewayResponse(c.path.ResponseType)
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -135,14 +134,14 @@ func (s *Service) getGatewayResponse(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetGatewayResponseOutput{out}, nil
 }
 
 // getGatewayResponses lists every type, customized or default, as AWS
 // does.
-func (s *Service) getGatewayResponses(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getGatewayResponses(c *call, in *pageIn) (*GetGatewayResponsesOutput, error) {
 	types := make([]string, 0, len(GatewayResponseTypes))
 	for t := range GatewayResponseTypes {
 		types = append(types, t)
@@ -167,16 +166,16 @@ func (s *Service) getGatewayResponses(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	page, pos, err := paging(in, out)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[GatewayResponse]{Item: page, Position: pos}, nil
+	return &GetGatewayResponsesOutput{listOut[GatewayResponse]{Item: page, Position: pos}}, nil
 }
 
-func (s *Service) updateGatewayResponse(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateGatewayResponse(c *call, in *patchIn) (*UpdateGatewayResponseOutput, error) {
 	ops := in.Ops
 	var err error
 	var out GatewayResponse
@@ -230,12 +229,12 @@ func (s *Service) updateGatewayResponse(c *call, in *patchIn) (int, any, error) 
 			GatewayResponseRecord{Response: r, APIID: a.API.ID, Account: a.Account, Region: a.Region})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateGatewayResponseOutput{out}, nil
 }
 
-func (s *Service) deleteGatewayResponse(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteGatewayResponse(c *call, _ *noIn) (*DeleteGatewayResponseOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -251,7 +250,7 @@ func (s *Service) deleteGatewayResponse(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindGatewayResponse, a.API.ID+"/"+c.path.ResponseType)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteGatewayResponseOutput{}, nil
 }

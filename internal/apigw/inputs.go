@@ -50,22 +50,11 @@ func (in *pageIn) decodeFrom(q url.Values, _ http.Header, _ []byte) error {
 	return nil
 }
 
-// reply is an operation's answer: its status and body (nil: none; a
-// rawBody: written as is).
-type reply struct {
-	status int
-	body   any
-}
-
-// on binds a Service method to the table's handler signature.
-func on[In any](f func(*Service, *call, *In) (int, any, error)) func(*call, *In) (*reply, error) {
-	return func(c *call, in *In) (*reply, error) {
-		status, v, err := f(c.s, c, in)
-		if err != nil {
-			return nil, err
-		}
-		return &reply{status: status, body: v}, nil
-	}
+// on binds a Service method to the table's handler signature: the
+// handler returns its operation's output type (outputs.go), which the
+// frame renders.
+func on[In, Out any](f func(*Service, *call, *In) (*Out, error)) func(*call, *In) (*Out, error) {
+	return func(c *call, in *In) (*Out, error) { return f(c.s, c, in) }
 }
 
 // decodeInput is the Invocation's Decode: v is the operation's *In.

@@ -1,7 +1,6 @@
 package apigw
 
 import (
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,18 +56,18 @@ type putMethodIn struct {
 	AuthorizationScopes []string          `json:"authorizationScopes"`
 }
 
-func (s *Service) putMethod(c *call, req *jsonIn[putMethodIn]) (int, any, error) {
+func (s *Service) putMethod(c *call, req *jsonIn[putMethodIn]) (*PutMethodOutput, error) {
 	in := req.Body
 	verb := strings.ToUpper(c.path.Verb)
 	if !validVerbs[verb] {
-		return 0, nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
+		return nil, awserr.BadRequestException.New("Invalid HttpMethod specified. Valid options are ANY,DELETE,GET,HEAD,OPTIONS,PATCH,POST,PUT")
 	}
 	var ok bool
 	if in.AuthorizationType, ok = authType(in.AuthorizationType); !ok {
-		return 0, nil, awserr.BadRequestException.Errorf("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
+		return nil, awserr.BadRequestException.Errorf("Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS")
 	}
 	if err := validateRequestParameters(in.RequestParameters); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	m := &Method{HTTPMethod: verb, AuthorizationType: in.AuthorizationType, AuthorizerID: in.AuthorizerID,
 		APIKeyRequired: in.APIKeyRequired, OperationName: in.OperationName, RequestParameters: in.RequestParameters,
@@ -94,9 +93,9 @@ func (s *Service) putMethod(c *call, req *jsonIn[putMethodIn]) (int, any, error)
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, m, nil
+	return &PutMethodOutput{m}, nil
 }
 
 func validateRequestParameters(p map[string]bool) error {
@@ -110,7 +109,7 @@ func validateRequestParameters(p map[string]bool) error {
 	return nil
 }
 
-func (s *Service) getMethod(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getMethod(c *call, _ *noIn) (*GetMethodOutput, error) {
 	var out *Method
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -118,12 +117,12 @@ func (s *Service) getMethod(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetMethodOutput{out}, nil
 }
 
-func (s *Service) updateMethod(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateMethod(c *call, in *patchIn) (*UpdateMethodOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *Method
@@ -171,12 +170,12 @@ func (s *Service) updateMethod(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateMethodOutput{out}, nil
 }
 
-func (s *Service) deleteMethod(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteMethod(c *call, _ *noIn) (*DeleteMethodOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		r, _, err := methodOf(a, c)
 		if err != nil {
@@ -186,16 +185,16 @@ func (s *Service) deleteMethod(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusNoContent, nil, nil
+	return &DeleteMethodOutput{}, nil
 }
 
-func (s *Service) putMethodResponse(c *call, req *jsonIn[MethodResponse]) (int, any, error) {
+func (s *Service) putMethodResponse(c *call, req *jsonIn[MethodResponse]) (*PutMethodResponseOutput, error) {
 	in := req.Body
 	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, m, err := methodOf(a, c)
@@ -209,9 +208,9 @@ func (s *Service) putMethodResponse(c *call, req *jsonIn[MethodResponse]) (int, 
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &PutMethodResponseOutput{in}, nil
 }
 
 func validStatus(s string) error {
@@ -222,12 +221,19 @@ func validStatus(s string) error {
 	return nil
 }
 
-func (s *Service) getMethodResponse(c *call, _ *noIn) (int, any, error) {
-	return getResponse(s, c, methodResponses)
+func (s *Service) getMethodResponse(c *call, _ *noIn) (*GetMethodResponseOutput, error) {
+	out, err := getResponse(s, c, methodResponses)
+	if err != nil {
+		return nil, err
+	}
+	return &GetMethodResponseOutput{out}, nil
 }
 
-func (s *Service) deleteMethodResponse(c *call, _ *noIn) (int, any, error) {
-	return deleteResponse(s, c, methodResponses)
+func (s *Service) deleteMethodResponse(c *call, _ *noIn) (*DeleteMethodResponseOutput, error) {
+	if err := deleteResponse(s, c, methodResponses); err != nil {
+		return nil, err
+	}
+	return &DeleteMethodResponseOutput{}, nil
 }
 
 // methodResponses is the method response map a call addresses, and the
@@ -242,7 +248,7 @@ func methodResponses(a *APIRecord, c *call) (map[string]*MethodResponse, string,
 
 // getResponse and deleteResponse serve the method- and integration-response
 // operations, which differ only in where the status-code map lives.
-func getResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) (int, any, error) {
+func getResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) (*T, error) {
 	var out *T
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		rs, code, err := of(a, c)
@@ -255,12 +261,12 @@ func getResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[str
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return out, nil
 }
 
-func deleteResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) (int, any, error) {
+func deleteResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[string]*T, string, error)) error {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		rs, code, err := of(a, c)
 		if err != nil {
@@ -272,10 +278,7 @@ func deleteResponse[T any](s *Service, c *call, of func(*APIRecord, *call) (map[
 		delete(rs, code)
 		return nil
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	return http.StatusNoContent, nil, nil
+	return err
 }
 
 var validIntegrationTypes = map[string]bool{"HTTP": true, "HTTP_PROXY": true, "AWS": true, "AWS_PROXY": true, "MOCK": true}
@@ -325,17 +328,17 @@ func validateIntegration(in *Integration) error {
 	return nil
 }
 
-func (s *Service) putIntegration(c *call, req *jsonIn[Integration]) (int, any, error) {
+func (s *Service) putIntegration(c *call, req *jsonIn[Integration]) (*PutIntegrationOutput, error) {
 	in := req.Body
 	in.IntegrationResponses = nil
 	if err := validateIntegrationEnums(&in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := validateIntegrationCredentials(&in, c.caller.Account); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := validateIntegration(&in); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		r, m, err := methodOf(a, c)
@@ -354,9 +357,9 @@ func (s *Service) putIntegration(c *call, req *jsonIn[Integration]) (int, any, e
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &PutIntegrationOutput{in}, nil
 }
 
 func integrationOf(a *APIRecord, c *call) (*Method, *Integration, error) {
@@ -370,7 +373,7 @@ func integrationOf(a *APIRecord, c *call) (*Method, *Integration, error) {
 	return m, m.MethodIntegration, nil
 }
 
-func (s *Service) getIntegration(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getIntegration(c *call, _ *noIn) (*GetIntegrationOutput, error) {
 	var out *Integration
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		_, in, err := integrationOf(a, c)
@@ -378,12 +381,12 @@ func (s *Service) getIntegration(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetIntegrationOutput{out}, nil
 }
 
-func (s *Service) updateIntegration(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateIntegration(c *call, in *patchIn) (*UpdateIntegrationOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *Integration
@@ -448,12 +451,12 @@ func (s *Service) updateIntegration(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateIntegrationOutput{out}, nil
 }
 
-func (s *Service) deleteIntegration(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteIntegration(c *call, _ *noIn) (*DeleteIntegrationOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		m, _, err := integrationOf(a, c)
 		if err != nil {
@@ -463,16 +466,16 @@ func (s *Service) deleteIntegration(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusNoContent, nil, nil
+	return &DeleteIntegrationOutput{}, nil
 }
 
-func (s *Service) putIntegrationResponse(c *call, req *jsonIn[IntegrationResponse]) (int, any, error) {
+func (s *Service) putIntegrationResponse(c *call, req *jsonIn[IntegrationResponse]) (*PutIntegrationResponseOutput, error) {
 	in := req.Body
 	in.StatusCode = c.path.Status
 	if err := validStatus(in.StatusCode); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		_, ig, err := integrationOf(a, c)
@@ -486,17 +489,24 @@ func (s *Service) putIntegrationResponse(c *call, req *jsonIn[IntegrationRespons
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, in, nil
+	return &PutIntegrationResponseOutput{in}, nil
 }
 
-func (s *Service) getIntegrationResponse(c *call, _ *noIn) (int, any, error) {
-	return getResponse(s, c, integrationResponses)
+func (s *Service) getIntegrationResponse(c *call, _ *noIn) (*GetIntegrationResponseOutput, error) {
+	out, err := getResponse(s, c, integrationResponses)
+	if err != nil {
+		return nil, err
+	}
+	return &GetIntegrationResponseOutput{out}, nil
 }
 
-func (s *Service) deleteIntegrationResponse(c *call, _ *noIn) (int, any, error) {
-	return deleteResponse(s, c, integrationResponses)
+func (s *Service) deleteIntegrationResponse(c *call, _ *noIn) (*DeleteIntegrationResponseOutput, error) {
+	if err := deleteResponse(s, c, integrationResponses); err != nil {
+		return nil, err
+	}
+	return &DeleteIntegrationResponseOutput{}, nil
 }
 
 // integrationResponses is the integration response map a call addresses,

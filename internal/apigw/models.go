@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
 	"strings"
@@ -127,16 +126,16 @@ type createModelIn struct {
 	ContentType string `json:"contentType"`
 }
 
-func (s *Service) createModel(c *call, req *jsonIn[createModelIn]) (int, any, error) {
+func (s *Service) createModel(c *call, req *jsonIn[createModelIn]) (*CreateModelOutput, error) {
 	in := req.Body
 	if in.Name == "" {
-		return 0, nil, awserr.BadRequestException.New("Model name must be non-empty")
+		return nil, awserr.BadRequestException.New("Model name must be non-empty")
 	}
 	if !modelNameRE.MatchString(in.Name) {
-		return 0, nil, awserr.BadRequestException.New("Model name must be alphanumeric")
+		return nil, awserr.BadRequestException.New("Model name must be alphanumeric")
 	}
 	if in.ContentType == "" {
-		return 0, nil, awserr.BadRequestException.New("Content type must be non-empty")
+		return nil, awserr.BadRequestException.New("Content type must be non-empty")
 	}
 	m := &Model{ID: newID(6), Name: in.Name, Description: in.Description, Schema: in.Schema, ContentType: in.ContentType}
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -153,12 +152,12 @@ func (s *Service) createModel(c *call, req *jsonIn[createModelIn]) (int, any, er
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, m, nil
+	return &CreateModelOutput{m}, nil
 }
 
-func (s *Service) getModels(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getModels(c *call, in *pageIn) (*GetModelsOutput, error) {
 	var all []*Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, k := range sortedKeys(a.Models) {
@@ -167,19 +166,19 @@ func (s *Service) getModels(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []*Model{}
 	}
-	return http.StatusOK, listOut[*Model]{Item: items, Position: pos}, nil
+	return &GetModelsOutput{listOut[*Model]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getModel(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getModel(c *call, _ *noIn) (*GetModelOutput, error) {
 	var out *Model
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		if out = a.Models[c.path.Model]; out == nil {
@@ -188,12 +187,12 @@ func (s *Service) getModel(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetModelOutput{out}, nil
 }
 
-func (s *Service) updateModel(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateModel(c *call, in *patchIn) (*UpdateModelOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *Model
@@ -224,9 +223,9 @@ func (s *Service) updateModel(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateModelOutput{out}, nil
 }
 
 // modelUse names the first method of a that uses model name, "" if none.
@@ -251,7 +250,7 @@ func modelUse(a *APIRecord, name string) string {
 	return ""
 }
 
-func (s *Service) deleteModel(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteModel(c *call, _ *noIn) (*DeleteModelOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if a.Models[c.path.Model] == nil {
 			return errModel(c.path.Model)
@@ -263,15 +262,15 @@ func (s *Service) deleteModel(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteModelOutput{}, nil
 }
 
 // getModelTemplate generates a mapping template from a model, as the
 // console's "Generate template" does: every property of the schema as
 // "$inputRoot.name", arrays with #foreach.
-func (s *Service) getModelTemplate(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getModelTemplate(c *call, _ *noIn) (*GetModelTemplateOutput, error) {
 	var out string
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		m := a.Models[c.path.Model]
@@ -289,11 +288,9 @@ func (s *Service) getModelTemplate(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, struct {
-		Value string `json:"value"`
-	}{out}, nil
+	return &GetModelTemplateOutput{out}, nil
 }
 
 // writeTemplate writes the template fragment of one schema node.
@@ -344,7 +341,7 @@ type validatorIn struct {
 	ValidateRequestParameters bool   `json:"validateRequestParameters"`
 }
 
-func (s *Service) createValidator(c *call, req *jsonIn[validatorIn]) (int, any, error) {
+func (s *Service) createValidator(c *call, req *jsonIn[validatorIn]) (*CreateRequestValidatorOutput, error) {
 	in := req.Body
 	v := &RequestValidator{ID: newID(6), Name: in.Name, ValidateRequestBody: in.ValidateRequestBody,
 		ValidateRequestParameters: in.ValidateRequestParameters}
@@ -361,12 +358,12 @@ func (s *Service) createValidator(c *call, req *jsonIn[validatorIn]) (int, any, 
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, v, nil
+	return &CreateRequestValidatorOutput{v}, nil
 }
 
-func (s *Service) getValidators(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getValidators(c *call, in *pageIn) (*GetRequestValidatorsOutput, error) {
 	var all []*RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		for _, v := range a.Validators {
@@ -375,20 +372,20 @@ func (s *Service) getValidators(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name+all[i].ID < all[j].Name+all[j].ID })
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []*RequestValidator{}
 	}
-	return http.StatusOK, listOut[*RequestValidator]{Item: items, Position: pos}, nil
+	return &GetRequestValidatorsOutput{listOut[*RequestValidator]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getValidator(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getValidator(c *call, _ *noIn) (*GetRequestValidatorOutput, error) {
 	var out *RequestValidator
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		if out = a.Validators[c.path.Validator]; out == nil {
@@ -397,12 +394,12 @@ func (s *Service) getValidator(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetRequestValidatorOutput{out}, nil
 }
 
-func (s *Service) updateValidator(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateValidator(c *call, in *patchIn) (*UpdateRequestValidatorOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *RequestValidator
@@ -430,12 +427,12 @@ func (s *Service) updateValidator(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateRequestValidatorOutput{out}, nil
 }
 
-func (s *Service) deleteValidator(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteValidator(c *call, _ *noIn) (*DeleteRequestValidatorOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		if a.Validators[c.path.Validator] == nil {
 			return errValidator
@@ -452,9 +449,9 @@ func (s *Service) deleteValidator(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteRequestValidatorOutput{}, nil
 }
 
 // checkMethodRefs refuses a method naming a request validator or a

@@ -622,24 +622,24 @@ func (in *openAPIIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
 	return nil
 }
 
-func (s *Service) importRestAPI(c *call, in *openAPIIn) (int, any, error) {
+func (s *Service) importRestAPI(c *call, in *openAPIIn) (*ImportRestApiOutput, error) {
 	im, err := parseDefinition(c.ctx, in.Body, s.maxResources)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	checkBasePath(in, im)
 	if err := failOnWarnings(in, im); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if im.Title == "" {
-		return 0, nil, awserr.BadRequestException.New("Invalid OpenAPI input: info.title is required for the API name")
+		return nil, awserr.BadRequestException.New("Invalid OpenAPI input: info.title is required for the API name")
 	}
 	a := s.newAPIRecord(c)
 	if t := in.EndpointConfigurationTypes; t != "" {
 		a.API.EndpointConfiguration = &EndpointConfiguration{Types: []string{strings.ToUpper(t)}}
 	}
 	if err := im.apply(c.ctx, a, true, s.maxResources); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
 		if err := im.storeAuthorizers(tx, a); err != nil {
@@ -651,26 +651,26 @@ func (s *Service) importRestAPI(c *call, in *openAPIIn) (int, any, error) {
 		return createJSON(tx, KindRestAPI, a.API.ID, a)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, wireAPI(a), nil
+	return &ImportRestApiOutput{wireAPI(a)}, nil
 }
 
-func (s *Service) putRestAPI(c *call, in *openAPIIn) (int, any, error) {
+func (s *Service) putRestAPI(c *call, in *openAPIIn) (*PutRestApiOutput, error) {
 	im, err := parseDefinition(c.ctx, in.Body, s.maxResources)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	checkBasePath(in, im)
 	if err := failOnWarnings(in, im); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	mode := in.Mode
 	if mode == "" {
 		mode = "merge"
 	}
 	if mode != "merge" && mode != "overwrite" {
-		return 0, nil, awserr.BadRequestException.New(`Enumeration value of OpenAPI import mode must be "overwrite" or "merge"`)
+		return nil, awserr.BadRequestException.New(`Enumeration value of OpenAPI import mode must be "overwrite" or "merge"`)
 	}
 	var out RestAPI
 	err = s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -687,7 +687,7 @@ func (s *Service) putRestAPI(c *call, in *openAPIIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &PutRestApiOutput{out}, nil
 }

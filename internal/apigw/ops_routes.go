@@ -103,68 +103,68 @@ func opsRoutes() []route {
 		stage  = api + "/stages/{stage}"
 	)
 	return []route{
-		r(http.MethodPut, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "TagResource"}, on((*Service).tagResource))).withTags(),
-		r(http.MethodDelete, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "UntagResource"}, on((*Service).untagResource))),
-		r(http.MethodGet, "/tags/{tagarn}", pipeline.Handle(pipeline.Operation{Name: "GetTags"}, on((*Service).getTags))),
+		r(http.MethodPut, "/tags/{tagarn}", http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "TagResource"}, on((*Service).tagResource))).withTags(),
+		r(http.MethodDelete, "/tags/{tagarn}", http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "UntagResource"}, on((*Service).untagResource))),
+		r(http.MethodGet, "/tags/{tagarn}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetTags"}, on((*Service).getTags))),
 
-		r(http.MethodPatch, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "UpdateMethodResponse"}, on((*Service).updateMethodResponse))),
-		r(http.MethodPatch, method+"/integration/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "UpdateIntegrationResponse"}, on((*Service).updateIntegrationResponse))),
-		r(http.MethodPost, method, pipeline.Handle(pipeline.Operation{Name: "TestInvokeMethod"}, on((*Service).testInvokeMethod))),
-		r(http.MethodPatch, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "UpdateDeployment"}, on((*Service).updateDeployment))),
-		r(http.MethodPatch, dom, pipeline.Handle(pipeline.Operation{Name: "UpdateDomainName"}, on((*Service).updateDomain))),
-		r(http.MethodGet, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "GetBasePathMapping"}, on((*Service).getBasePath))),
-		r(http.MethodPatch, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "UpdateBasePathMapping"}, on((*Service).updateBasePath))),
+		r(http.MethodPatch, method+"/responses/{status}", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "UpdateMethodResponse"}, on((*Service).updateMethodResponse))),
+		r(http.MethodPatch, method+"/integration/responses/{status}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateIntegrationResponse"}, on((*Service).updateIntegrationResponse))),
+		r(http.MethodPost, method, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "TestInvokeMethod"}, on((*Service).testInvokeMethod))),
+		r(http.MethodPatch, api+"/deployments/{deployment}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateDeployment"}, on((*Service).updateDeployment))),
+		r(http.MethodPatch, dom, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateDomainName"}, on((*Service).updateDomain))),
+		r(http.MethodGet, dom+"/basepathmappings/{basepath}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetBasePathMapping"}, on((*Service).getBasePath))),
+		r(http.MethodPatch, dom+"/basepathmappings/{basepath}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateBasePathMapping"}, on((*Service).updateBasePath))),
 
-		r(http.MethodPost, api+"/models", pipeline.Handle(pipeline.Operation{Name: "CreateModel"}, on((*Service).createModel))),
-		r(http.MethodGet, api+"/models", pipeline.Handle(pipeline.Operation{Name: "GetModels"}, on((*Service).getModels))),
-		r(http.MethodGet, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "GetModel"}, on((*Service).getModel))),
-		r(http.MethodPatch, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "UpdateModel"}, on((*Service).updateModel))),
-		r(http.MethodDelete, api+"/models/{model}", pipeline.Handle(pipeline.Operation{Name: "DeleteModel"}, on((*Service).deleteModel))),
-		r(http.MethodGet, api+"/models/{model}/default_template", pipeline.Handle(pipeline.Operation{Name: "GetModelTemplate"}, on((*Service).getModelTemplate))),
+		r(http.MethodPost, api+"/models", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateModel"}, on((*Service).createModel))),
+		r(http.MethodGet, api+"/models", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetModels"}, on((*Service).getModels))),
+		r(http.MethodGet, api+"/models/{model}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetModel"}, on((*Service).getModel))),
+		r(http.MethodPatch, api+"/models/{model}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateModel"}, on((*Service).updateModel))),
+		r(http.MethodDelete, api+"/models/{model}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteModel"}, on((*Service).deleteModel))),
+		r(http.MethodGet, api+"/models/{model}/default_template", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetModelTemplate"}, on((*Service).getModelTemplate))),
 
-		r(http.MethodPost, api+"/requestvalidators", pipeline.Handle(pipeline.Operation{Name: "CreateRequestValidator"}, on((*Service).createValidator))),
-		r(http.MethodGet, api+"/requestvalidators", pipeline.Handle(pipeline.Operation{Name: "GetRequestValidators"}, on((*Service).getValidators))),
-		r(http.MethodGet, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "GetRequestValidator"}, on((*Service).getValidator))),
-		r(http.MethodPatch, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "UpdateRequestValidator"}, on((*Service).updateValidator))),
-		r(http.MethodDelete, api+"/requestvalidators/{validator}", pipeline.Handle(pipeline.Operation{Name: "DeleteRequestValidator"}, on((*Service).deleteValidator))),
+		r(http.MethodPost, api+"/requestvalidators", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateRequestValidator"}, on((*Service).createValidator))),
+		r(http.MethodGet, api+"/requestvalidators", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetRequestValidators"}, on((*Service).getValidators))),
+		r(http.MethodGet, api+"/requestvalidators/{validator}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetRequestValidator"}, on((*Service).getValidator))),
+		r(http.MethodPatch, api+"/requestvalidators/{validator}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateRequestValidator"}, on((*Service).updateValidator))),
+		r(http.MethodDelete, api+"/requestvalidators/{validator}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteRequestValidator"}, on((*Service).deleteValidator))),
 
-		r(http.MethodPost, "/clientcertificates", pipeline.Handle(pipeline.Operation{Name: "GenerateClientCertificate"}, on((*Service).generateClientCert))).withTags(),
-		r(http.MethodGet, "/clientcertificates", pipeline.Handle(pipeline.Operation{Name: "GetClientCertificates"}, on((*Service).getClientCerts))),
-		r(http.MethodGet, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "GetClientCertificate"}, on((*Service).getClientCert))),
-		r(http.MethodPatch, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "UpdateClientCertificate"}, on((*Service).updateClientCert))),
-		r(http.MethodDelete, "/clientcertificates/{clientcert}", pipeline.Handle(pipeline.Operation{Name: "DeleteClientCertificate"}, on((*Service).deleteClientCert))),
+		r(http.MethodPost, "/clientcertificates", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "GenerateClientCertificate"}, on((*Service).generateClientCert))).withTags(),
+		r(http.MethodGet, "/clientcertificates", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetClientCertificates"}, on((*Service).getClientCerts))),
+		r(http.MethodGet, "/clientcertificates/{clientcert}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetClientCertificate"}, on((*Service).getClientCert))),
+		r(http.MethodPatch, "/clientcertificates/{clientcert}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateClientCertificate"}, on((*Service).updateClientCert))),
+		r(http.MethodDelete, "/clientcertificates/{clientcert}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteClientCertificate"}, on((*Service).deleteClientCert))),
 
-		r(http.MethodPost, "/vpclinks", pipeline.Handle(pipeline.Operation{Name: "CreateVpcLink"}, on((*Service).createVPCLink))).withTags(),
-		r(http.MethodGet, "/vpclinks", pipeline.Handle(pipeline.Operation{Name: "GetVpcLinks"}, on((*Service).getVPCLinks))),
-		r(http.MethodGet, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "GetVpcLink"}, on((*Service).getVPCLink))),
-		r(http.MethodPatch, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "UpdateVpcLink"}, on((*Service).updateVPCLink))),
-		r(http.MethodDelete, "/vpclinks/{vpclink}", pipeline.Handle(pipeline.Operation{Name: "DeleteVpcLink"}, on((*Service).deleteVPCLink))),
+		r(http.MethodPost, "/vpclinks", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "CreateVpcLink"}, on((*Service).createVPCLink))).withTags(),
+		r(http.MethodGet, "/vpclinks", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetVpcLinks"}, on((*Service).getVPCLinks))),
+		r(http.MethodGet, "/vpclinks/{vpclink}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetVpcLink"}, on((*Service).getVPCLink))),
+		r(http.MethodPatch, "/vpclinks/{vpclink}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateVpcLink"}, on((*Service).updateVPCLink))),
+		r(http.MethodDelete, "/vpclinks/{vpclink}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteVpcLink"}, on((*Service).deleteVPCLink))),
 
-		r(http.MethodGet, "/account", pipeline.Handle(pipeline.Operation{Name: "GetAccount"}, on((*Service).getAccount))),
-		r(http.MethodPatch, "/account", pipeline.Handle(pipeline.Operation{Name: "UpdateAccount"}, on((*Service).updateAccount))),
+		r(http.MethodGet, "/account", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetAccount"}, on((*Service).getAccount))),
+		r(http.MethodPatch, "/account", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateAccount"}, on((*Service).updateAccount))),
 
-		r(http.MethodPost, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationPart"}, on((*Service).createDocPart))),
-		r(http.MethodGet, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationParts"}, on((*Service).getDocParts))),
-		r(http.MethodPut, api+"/documentation/parts", pipeline.Handle(pipeline.Operation{Name: "ImportDocumentationParts"}, on((*Service).importDocParts))),
-		r(http.MethodGet, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationPart"}, on((*Service).getDocPart))),
-		r(http.MethodPatch, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationPart"}, on((*Service).updateDocPart))),
-		r(http.MethodDelete, api+"/documentation/parts/{docpart}", pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationPart"}, on((*Service).deleteDocPart))),
-		r(http.MethodPost, api+"/documentation/versions", pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationVersion"}, on((*Service).createDocVersion))),
-		r(http.MethodGet, api+"/documentation/versions", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersions"}, on((*Service).getDocVersions))),
-		r(http.MethodGet, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersion"}, on((*Service).getDocVersion))),
-		r(http.MethodPatch, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationVersion"}, on((*Service).updateDocVersion))),
-		r(http.MethodDelete, api+"/documentation/versions/{docversion}", pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationVersion"}, on((*Service).deleteDocVersion))),
+		r(http.MethodPost, api+"/documentation/parts", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationPart"}, on((*Service).createDocPart))),
+		r(http.MethodGet, api+"/documentation/parts", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDocumentationParts"}, on((*Service).getDocParts))),
+		r(http.MethodPut, api+"/documentation/parts", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "ImportDocumentationParts"}, on((*Service).importDocParts))),
+		r(http.MethodGet, api+"/documentation/parts/{docpart}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDocumentationPart"}, on((*Service).getDocPart))),
+		r(http.MethodPatch, api+"/documentation/parts/{docpart}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationPart"}, on((*Service).updateDocPart))),
+		r(http.MethodDelete, api+"/documentation/parts/{docpart}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationPart"}, on((*Service).deleteDocPart))),
+		r(http.MethodPost, api+"/documentation/versions", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateDocumentationVersion"}, on((*Service).createDocVersion))),
+		r(http.MethodGet, api+"/documentation/versions", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersions"}, on((*Service).getDocVersions))),
+		r(http.MethodGet, api+"/documentation/versions/{docversion}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDocumentationVersion"}, on((*Service).getDocVersion))),
+		r(http.MethodPatch, api+"/documentation/versions/{docversion}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateDocumentationVersion"}, on((*Service).updateDocVersion))),
+		r(http.MethodDelete, api+"/documentation/versions/{docversion}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteDocumentationVersion"}, on((*Service).deleteDocVersion))),
 
-		r(http.MethodGet, "/sdktypes", pipeline.Handle(pipeline.Operation{Name: "GetSdkTypes"}, on((*Service).getSdkTypes))),
-		r(http.MethodGet, "/sdktypes/{sdktype}", pipeline.Handle(pipeline.Operation{Name: "GetSdkType"}, on((*Service).getSdkType))),
-		r(http.MethodGet, stage+"/sdks/{sdktype}", pipeline.Handle(pipeline.Operation{Name: "GetSdk"}, on((*Service).getSdk))),
+		r(http.MethodGet, "/sdktypes", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetSdkTypes"}, on((*Service).getSdkTypes))),
+		r(http.MethodGet, "/sdktypes/{sdktype}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetSdkType"}, on((*Service).getSdkType))),
+		r(http.MethodGet, stage+"/sdks/{sdktype}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetSdk"}, on((*Service).getSdk))),
 
-		r(http.MethodPost, "/domainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "CreateDomainNameAccessAssociation"}, on((*Service).createAccessAssoc))),
-		r(http.MethodGet, "/domainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "GetDomainNameAccessAssociations"}, on((*Service).getAccessAssocs))),
-		r(http.MethodDelete, "/domainnameaccessassociations/{assocarn}", pipeline.Handle(pipeline.Operation{Name: "DeleteDomainNameAccessAssociation"}, on((*Service).deleteAccessAssoc))),
-		r(http.MethodPost, "/rejectdomainnameaccessassociations", pipeline.Handle(pipeline.Operation{Name: "RejectDomainNameAccessAssociation"}, on((*Service).rejectAccessAssoc))),
+		r(http.MethodPost, "/domainnameaccessassociations", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateDomainNameAccessAssociation"}, on((*Service).createAccessAssoc))),
+		r(http.MethodGet, "/domainnameaccessassociations", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDomainNameAccessAssociations"}, on((*Service).getAccessAssocs))),
+		r(http.MethodDelete, "/domainnameaccessassociations/{assocarn}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteDomainNameAccessAssociation"}, on((*Service).deleteAccessAssoc))),
+		r(http.MethodPost, "/rejectdomainnameaccessassociations", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "RejectDomainNameAccessAssociation"}, on((*Service).rejectAccessAssoc))),
 
-		r(http.MethodDelete, stage+"/cache/data", pipeline.Handle(pipeline.Operation{Name: "FlushStageCache"}, on((*Service).flushStageCache))),
+		r(http.MethodDelete, stage+"/cache/data", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "FlushStageCache"}, on((*Service).flushStageCache))),
 	}
 }
 
@@ -175,7 +175,7 @@ const KindStageCacheFlush = "apigw/cacheflush"
 
 // flushStageCache is FlushStageCache: 202, and the stage's response cache
 // is emptied (its generation moves on).
-func (s *Service) flushStageCache(c *call, _ *noIn) (int, any, error) {
+func (s *Service) flushStageCache(c *call, _ *noIn) (*FlushStageCacheOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -199,7 +199,7 @@ func (s *Service) flushStageCache(c *call, _ *noIn) (int, any, error) {
 		return putJSON(tx, KindStageCacheFlush, key, f)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &FlushStageCacheOutput{}, nil
 }

@@ -238,7 +238,7 @@ func (r *Resource) MarshalJSON() ([]byte, error) {
 	return json.Marshal((*plain)(r))
 }
 
-func (s *Service) getResources(c *call, in *getResourcesIn) (int, any, error) {
+func (s *Service) getResources(c *call, in *getResourcesIn) (*GetResourcesOutput, error) {
 	var items []*Resource
 	var pos string
 	embed := in.embeds("methods")
@@ -256,12 +256,12 @@ func (s *Service) getResources(c *call, in *getResourcesIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[*Resource]{Item: items, Position: pos}, nil
+	return &GetResourcesOutput{listOut[*Resource]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getResource(c *call, in *embedIn) (int, any, error) {
+func (s *Service) getResource(c *call, in *embedIn) (*GetResourceOutput, error) {
 	var out *Resource
 	err := s.viewAPI(c, func(a *APIRecord) error {
 		r := a.Resources[c.path.Resource]
@@ -272,9 +272,9 @@ func (s *Service) getResource(c *call, in *embedIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetResourceOutput{out}, nil
 }
 
 // createResourceBody is the JSON body of createResource.
@@ -282,7 +282,7 @@ type createResourceBody struct {
 	PathPart string `json:"pathPart"`
 }
 
-func (s *Service) createResource(c *call, req *jsonIn[createResourceBody]) (int, any, error) {
+func (s *Service) createResource(c *call, req *jsonIn[createResourceBody]) (*CreateResourceOutput, error) {
 	in := req.Body
 	var out *Resource
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
@@ -295,12 +295,12 @@ func (s *Service) createResource(c *call, req *jsonIn[createResourceBody]) (int,
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, wireResource(out, false), nil
+	return &CreateResourceOutput{wireResource(out, false)}, nil
 }
 
-func (s *Service) updateResource(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateResource(c *call, in *patchIn) (*UpdateResourceOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *Resource
@@ -342,12 +342,12 @@ func (s *Service) updateResource(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateResourceOutput{out}, nil
 }
 
-func (s *Service) deleteResource(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteResource(c *call, _ *noIn) (*DeleteResourceOutput, error) {
 	err := s.updateAPI(c, func(tx store.Tx, a *APIRecord) error {
 		r := a.Resources[c.path.Resource]
 		if r == nil {
@@ -364,7 +364,7 @@ func (s *Service) deleteResource(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteResourceOutput{}, nil
 }

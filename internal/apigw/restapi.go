@@ -3,7 +3,6 @@ package apigw
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,17 +47,17 @@ func (s *Service) newAPIRecord(c *call) *APIRecord {
 
 func validAPIKeySource(s string) bool { return s == "" || s == "HEADER" || s == "AUTHORIZER" }
 
-func (s *Service) createRestAPI(c *call, req *jsonIn[createRestAPIIn]) (int, any, error) {
+func (s *Service) createRestAPI(c *call, req *jsonIn[createRestAPIIn]) (*CreateRestApiOutput, error) {
 	in := req.Body
 	if in.Name == "" {
-		return 0, nil, awserr.BadRequestException.New("Invalid REST API name specified")
+		return nil, awserr.BadRequestException.New("Invalid REST API name specified")
 	}
 	if err := validateAPIKeySource(in.APIKeySource); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if in.EndpointConfiguration != nil {
 		if err := validateEndpointTypes("createRestApiInput.endpointConfiguration.types", in.EndpointConfiguration.Types); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	a := s.newAPIRecord(c)
@@ -75,7 +74,7 @@ func (s *Service) createRestAPI(c *call, req *jsonIn[createRestAPIIn]) (int, any
 	a.API.DisableExecuteAPIEndpoint = in.DisableExecuteAPIEndpoint
 	pol, err := NormalizePolicy(in.Policy, a.Region, a.Account, a.API.ID)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	a.API.Policy = pol
 	_, err = s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -94,9 +93,9 @@ func (s *Service) createRestAPI(c *call, req *jsonIn[createRestAPIIn]) (int, any
 		return createJSON(tx, KindRestAPI, a.API.ID, a)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, wireAPI(a), nil
+	return &CreateRestApiOutput{wireAPI(a)}, nil
 }
 
 func createJSON(tx store.Tx, kind, key string, v any) error {
@@ -118,7 +117,7 @@ func cloneResources(in map[string]*Resource) map[string]*Resource {
 	return out
 }
 
-func (s *Service) getRestAPIs(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getRestAPIs(c *call, in *pageIn) (*GetRestApisOutput, error) {
 	var all []RestAPI
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindRestAPI, "")
@@ -137,7 +136,7 @@ func (s *Service) getRestAPIs(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].CreatedDate != all[j].CreatedDate {
@@ -147,24 +146,24 @@ func (s *Service) getRestAPIs(c *call, in *pageIn) (int, any, error) {
 	})
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []RestAPI{}
 	}
-	return http.StatusOK, listOut[RestAPI]{Item: items, Position: pos}, nil
+	return &GetRestApisOutput{listOut[RestAPI]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getRestAPI(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getRestAPI(c *call, _ *noIn) (*GetRestApiOutput, error) {
 	var out RestAPI
 	err := s.viewAPI(c, func(a *APIRecord) error { out = wireAPI(a); return nil })
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetRestApiOutput{out}, nil
 }
 
-func (s *Service) deleteRestAPI(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteRestAPI(c *call, _ *noIn) (*DeleteRestApiOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		a, err := loadAPI(tx, c, c.path.API)
 		if err != nil {
@@ -184,12 +183,12 @@ func (s *Service) deleteRestAPI(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindRestAPI, a.API.ID)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteRestApiOutput{}, nil
 }
 
-func (s *Service) updateRestAPI(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateRestAPI(c *call, in *patchIn) (*UpdateRestApiOutput, error) {
 	ops := in.Ops
 	var err error
 	var out RestAPI
@@ -203,9 +202,9 @@ func (s *Service) updateRestAPI(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateRestApiOutput{out}, nil
 }
 
 func applyAPIPatch(a *APIRecord, op PatchOp) error {

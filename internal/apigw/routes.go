@@ -80,6 +80,10 @@ type paramCheck func(v, account string) (string, error)
 type route struct {
 	method string
 	segs   []segSpec
+	// status is the operation's success status: the botocore model's
+	// "responseCode" (201 for Create*/Put*/Import*, 202 or 204 for
+	// Delete*, ...), 200 where the model gives none.
+	status int
 	// h is the operation's table entry: its Operation (actions and keys
 	// set by handlerTable) bound to its typed handler.
 	h pipeline.Handler[*call]
@@ -108,8 +112,8 @@ const (
 	withImport
 )
 
-func r(method, pattern string, h pipeline.Handler[*call]) route {
-	rt := route{method: method, h: h}
+func r(method, pattern string, status int, h pipeline.Handler[*call]) route {
+	rt := route{method: method, status: status, h: h}
 	for _, s := range strings.Split(strings.TrimPrefix(pattern, "/"), "/") {
 		if k, ok := paramKinds[s]; ok {
 			rt.segs = append(rt.segs, segSpec{kind: k, field: paramField(s)})
@@ -131,54 +135,54 @@ var routes = declare(append(func() []route {
 		integ  = method + "/integration"
 		dom    = "/domainnames/{domain}"
 	)
-	create := r(http.MethodPost, "/restapis", pipeline.Handle(pipeline.Operation{Name: "CreateRestApi"}, on((*Service).createRestAPI)))
+	create := r(http.MethodPost, "/restapis", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateRestApi"}, on((*Service).createRestAPI)))
 	create.mode, create.tagging = noImport, true
-	imp := r(http.MethodPost, "/restapis", pipeline.Handle(pipeline.Operation{Name: "ImportRestApi"}, on((*Service).importRestAPI)))
+	imp := r(http.MethodPost, "/restapis", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "ImportRestApi"}, on((*Service).importRestAPI)))
 	imp.mode = withImport
 	return append([]route{
 		create,
 		imp,
-		r(http.MethodGet, "/restapis", pipeline.Handle(pipeline.Operation{Name: "GetRestApis"}, on((*Service).getRestAPIs))),
-		r(http.MethodGet, api, pipeline.Handle(pipeline.Operation{Name: "GetRestApi"}, on((*Service).getRestAPI))),
-		r(http.MethodPut, api, pipeline.Handle(pipeline.Operation{Name: "PutRestApi"}, on((*Service).putRestAPI))),
-		r(http.MethodPatch, api, pipeline.Handle(pipeline.Operation{Name: "UpdateRestApi"}, on((*Service).updateRestAPI))),
-		r(http.MethodDelete, api, pipeline.Handle(pipeline.Operation{Name: "DeleteRestApi"}, on((*Service).deleteRestAPI))),
-		r(http.MethodGet, api+"/resources", pipeline.Handle(pipeline.Operation{Name: "GetResources"}, on((*Service).getResources))),
-		r(http.MethodGet, res, pipeline.Handle(pipeline.Operation{Name: "GetResource"}, on((*Service).getResource))),
-		r(http.MethodPost, res, pipeline.Handle(pipeline.Operation{Name: "CreateResource"}, on((*Service).createResource))),
-		r(http.MethodPatch, res, pipeline.Handle(pipeline.Operation{Name: "UpdateResource"}, on((*Service).updateResource))),
-		r(http.MethodDelete, res, pipeline.Handle(pipeline.Operation{Name: "DeleteResource"}, on((*Service).deleteResource))),
-		r(http.MethodPut, method, pipeline.Handle(pipeline.Operation{Name: "PutMethod"}, on((*Service).putMethod))),
-		r(http.MethodGet, method, pipeline.Handle(pipeline.Operation{Name: "GetMethod"}, on((*Service).getMethod))),
-		r(http.MethodPatch, method, pipeline.Handle(pipeline.Operation{Name: "UpdateMethod"}, on((*Service).updateMethod))),
-		r(http.MethodDelete, method, pipeline.Handle(pipeline.Operation{Name: "DeleteMethod"}, on((*Service).deleteMethod))),
-		r(http.MethodPut, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "PutMethodResponse"}, on((*Service).putMethodResponse))),
-		r(http.MethodGet, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "GetMethodResponse"}, on((*Service).getMethodResponse))),
-		r(http.MethodDelete, method+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "DeleteMethodResponse"}, on((*Service).deleteMethodResponse))),
-		r(http.MethodPut, integ, pipeline.Handle(pipeline.Operation{Name: "PutIntegration"}, on((*Service).putIntegration))),
-		r(http.MethodGet, integ, pipeline.Handle(pipeline.Operation{Name: "GetIntegration"}, on((*Service).getIntegration))),
-		r(http.MethodPatch, integ, pipeline.Handle(pipeline.Operation{Name: "UpdateIntegration"}, on((*Service).updateIntegration))),
-		r(http.MethodDelete, integ, pipeline.Handle(pipeline.Operation{Name: "DeleteIntegration"}, on((*Service).deleteIntegration))),
-		r(http.MethodPut, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "PutIntegrationResponse"}, on((*Service).putIntegrationResponse))),
-		r(http.MethodGet, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "GetIntegrationResponse"}, on((*Service).getIntegrationResponse))),
-		r(http.MethodDelete, integ+"/responses/{status}", pipeline.Handle(pipeline.Operation{Name: "DeleteIntegrationResponse"}, on((*Service).deleteIntegrationResponse))),
-		r(http.MethodPost, api+"/deployments", pipeline.Handle(pipeline.Operation{Name: "CreateDeployment"}, on((*Service).createDeployment))),
-		r(http.MethodGet, api+"/deployments", pipeline.Handle(pipeline.Operation{Name: "GetDeployments"}, on((*Service).getDeployments))),
-		r(http.MethodGet, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "GetDeployment"}, on((*Service).getDeployment))),
-		r(http.MethodDelete, api+"/deployments/{deployment}", pipeline.Handle(pipeline.Operation{Name: "DeleteDeployment"}, on((*Service).deleteDeployment))),
-		r(http.MethodPost, api+"/stages", pipeline.Handle(pipeline.Operation{Name: "CreateStage"}, on((*Service).createStage))).withTags(),
-		r(http.MethodGet, api+"/stages", pipeline.Handle(pipeline.Operation{Name: "GetStages"}, on((*Service).getStages))),
-		r(http.MethodGet, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "GetStage"}, on((*Service).getStage))),
-		r(http.MethodPatch, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "UpdateStage"}, on((*Service).updateStage))),
-		r(http.MethodDelete, api+"/stages/{stage}", pipeline.Handle(pipeline.Operation{Name: "DeleteStage"}, on((*Service).deleteStage))),
-		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", pipeline.Handle(pipeline.Operation{Name: "GetExport"}, on((*Service).getExport))),
-		r(http.MethodPost, "/domainnames", pipeline.Handle(pipeline.Operation{Name: "CreateDomainName"}, on((*Service).createDomain))).withTags(),
-		r(http.MethodGet, "/domainnames", pipeline.Handle(pipeline.Operation{Name: "GetDomainNames"}, on((*Service).getDomains))),
-		r(http.MethodGet, dom, pipeline.Handle(pipeline.Operation{Name: "GetDomainName"}, on((*Service).getDomain))),
-		r(http.MethodDelete, dom, pipeline.Handle(pipeline.Operation{Name: "DeleteDomainName"}, on((*Service).deleteDomain))),
-		r(http.MethodPost, dom+"/basepathmappings", pipeline.Handle(pipeline.Operation{Name: "CreateBasePathMapping"}, on((*Service).createBasePath))),
-		r(http.MethodGet, dom+"/basepathmappings", pipeline.Handle(pipeline.Operation{Name: "GetBasePathMappings"}, on((*Service).getBasePaths))),
-		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", pipeline.Handle(pipeline.Operation{Name: "DeleteBasePathMapping"}, on((*Service).deleteBasePath))),
+		r(http.MethodGet, "/restapis", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetRestApis"}, on((*Service).getRestAPIs))),
+		r(http.MethodGet, api, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetRestApi"}, on((*Service).getRestAPI))),
+		r(http.MethodPut, api, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "PutRestApi"}, on((*Service).putRestAPI))),
+		r(http.MethodPatch, api, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateRestApi"}, on((*Service).updateRestAPI))),
+		r(http.MethodDelete, api, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteRestApi"}, on((*Service).deleteRestAPI))),
+		r(http.MethodGet, api+"/resources", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetResources"}, on((*Service).getResources))),
+		r(http.MethodGet, res, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetResource"}, on((*Service).getResource))),
+		r(http.MethodPost, res, http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateResource"}, on((*Service).createResource))),
+		r(http.MethodPatch, res, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateResource"}, on((*Service).updateResource))),
+		r(http.MethodDelete, res, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteResource"}, on((*Service).deleteResource))),
+		r(http.MethodPut, method, http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "PutMethod"}, on((*Service).putMethod))),
+		r(http.MethodGet, method, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetMethod"}, on((*Service).getMethod))),
+		r(http.MethodPatch, method, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateMethod"}, on((*Service).updateMethod))),
+		r(http.MethodDelete, method, http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "DeleteMethod"}, on((*Service).deleteMethod))),
+		r(http.MethodPut, method+"/responses/{status}", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "PutMethodResponse"}, on((*Service).putMethodResponse))),
+		r(http.MethodGet, method+"/responses/{status}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetMethodResponse"}, on((*Service).getMethodResponse))),
+		r(http.MethodDelete, method+"/responses/{status}", http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "DeleteMethodResponse"}, on((*Service).deleteMethodResponse))),
+		r(http.MethodPut, integ, http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "PutIntegration"}, on((*Service).putIntegration))),
+		r(http.MethodGet, integ, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetIntegration"}, on((*Service).getIntegration))),
+		r(http.MethodPatch, integ, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateIntegration"}, on((*Service).updateIntegration))),
+		r(http.MethodDelete, integ, http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "DeleteIntegration"}, on((*Service).deleteIntegration))),
+		r(http.MethodPut, integ+"/responses/{status}", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "PutIntegrationResponse"}, on((*Service).putIntegrationResponse))),
+		r(http.MethodGet, integ+"/responses/{status}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetIntegrationResponse"}, on((*Service).getIntegrationResponse))),
+		r(http.MethodDelete, integ+"/responses/{status}", http.StatusNoContent, pipeline.Handle(pipeline.Operation{Name: "DeleteIntegrationResponse"}, on((*Service).deleteIntegrationResponse))),
+		r(http.MethodPost, api+"/deployments", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateDeployment"}, on((*Service).createDeployment))),
+		r(http.MethodGet, api+"/deployments", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDeployments"}, on((*Service).getDeployments))),
+		r(http.MethodGet, api+"/deployments/{deployment}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDeployment"}, on((*Service).getDeployment))),
+		r(http.MethodDelete, api+"/deployments/{deployment}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteDeployment"}, on((*Service).deleteDeployment))),
+		r(http.MethodPost, api+"/stages", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateStage"}, on((*Service).createStage))).withTags(),
+		r(http.MethodGet, api+"/stages", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetStages"}, on((*Service).getStages))),
+		r(http.MethodGet, api+"/stages/{stage}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetStage"}, on((*Service).getStage))),
+		r(http.MethodPatch, api+"/stages/{stage}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "UpdateStage"}, on((*Service).updateStage))),
+		r(http.MethodDelete, api+"/stages/{stage}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteStage"}, on((*Service).deleteStage))),
+		r(http.MethodGet, api+"/stages/{stage}/exports/{export}", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetExport"}, on((*Service).getExport))),
+		r(http.MethodPost, "/domainnames", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateDomainName"}, on((*Service).createDomain))).withTags(),
+		r(http.MethodGet, "/domainnames", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDomainNames"}, on((*Service).getDomains))),
+		r(http.MethodGet, dom, http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetDomainName"}, on((*Service).getDomain))),
+		r(http.MethodDelete, dom, http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteDomainName"}, on((*Service).deleteDomain))),
+		r(http.MethodPost, dom+"/basepathmappings", http.StatusCreated, pipeline.Handle(pipeline.Operation{Name: "CreateBasePathMapping"}, on((*Service).createBasePath))),
+		r(http.MethodGet, dom+"/basepathmappings", http.StatusOK, pipeline.Handle(pipeline.Operation{Name: "GetBasePathMappings"}, on((*Service).getBasePaths))),
+		r(http.MethodDelete, dom+"/basepathmappings/{basepath}", http.StatusAccepted, pipeline.Handle(pipeline.Operation{Name: "DeleteBasePathMapping"}, on((*Service).deleteBasePath))),
 	}, authzRoutes()...)
 }(), opsRoutes()...))
 

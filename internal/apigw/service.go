@@ -150,7 +150,6 @@ var (
 
 type call struct {
 	s      *Service
-	w      http.ResponseWriter
 	r      *http.Request
 	ctx    context.Context
 	caller Caller
@@ -179,7 +178,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer b.Release()
-	c := &call{s: s, w: w, r: r, ctx: r.Context(), body: b.Bytes(), caller: caller}
+	c := &call{s: s, r: r, ctx: r.Context(), body: b.Bytes(), caller: caller}
 	if m := awsproto.MetaFrom(r.Context()); m != nil {
 		m.Principal = c.caller.ARN
 	}
@@ -228,28 +227,29 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		awsproto.WriteJSONError(w, r, err)
 		return
 	}
-	status, v := out.(*reply).status, out.(*reply).body
-	if raw, ok := v.(rawBody); ok {
-		w.Header().Set("Content-Type", raw.contentType)
-		w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(r.Context()).RequestID)
-		w.Header().Set("Content-Length", strconv.Itoa(len(raw.body)))
-		w.WriteHeader(status)
-		_, _ = w.Write(raw.body)
-		return
-	}
-	if v == nil {
-		w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(r.Context()).RequestID)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		return
-	}
-	awsproto.WriteJSON(w, r, status, v)
+	render(w, r, rt.status, out)
 }
 
-// rawBody is the JSON body of raw.
-type rawBody struct {
-	contentType string
-	body        []byte
+// render writes an operation's output (outputs.go) with the route's
+// success status: the one place a control-plane answer is written.
+func render(w http.ResponseWriter, r *http.Request, status int, out any) {
+	reqID := awsproto.MetaFrom(r.Context()).RequestID
+	switch o := out.(type) {
+	case interface{ raw() *rawOutput }:
+		raw := o.raw()
+		h := w.Header()
+		raw.headers(h)
+		h.Set("x-amzn-RequestId", reqID)
+		h.Set("Content-Length", strconv.Itoa(len(raw.Body)))
+		w.WriteHeader(status)
+		_, _ = w.Write(raw.Body)
+	case interface{ bodyless() }:
+		w.Header().Set("x-amzn-RequestId", reqID)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+	default:
+		awsproto.WriteJSON(w, r, status, out)
+	}
 }
 
 // ---- helpers ----

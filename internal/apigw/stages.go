@@ -48,19 +48,19 @@ type createDeploymentIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createDeployment(c *call, req *jsonIn[createDeploymentIn]) (int, any, error) {
+func (s *Service) createDeployment(c *call, req *jsonIn[createDeploymentIn]) (*CreateDeploymentOutput, error) {
 	in := req.Body
 	if in.StageName != "" && !stageNameRE.MatchString(in.StageName) {
-		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
+		return nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
 	if err := validateVariables(in.Variables); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := in.CanarySettings.validate(in.StageName); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := validCacheSize(in.CacheClusterSize); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var out Deployment
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
@@ -123,9 +123,9 @@ func (s *Service) createDeployment(c *call, req *jsonIn[createDeploymentIn]) (in
 		return putJSON(tx, KindStage, a.API.ID+"/"+in.StageName, st)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, out, nil
+	return &CreateDeploymentOutput{out}, nil
 }
 
 func hasMethods(a *APIRecord) bool {
@@ -165,7 +165,7 @@ func validateVariables(v map[string]string) error {
 	return nil
 }
 
-func (s *Service) getDeployments(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getDeployments(c *call, in *pageIn) (*GetDeploymentsOutput, error) {
 	var all []Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -186,17 +186,17 @@ func (s *Service) getDeployments(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedDate < all[j].CreatedDate })
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []Deployment{}
 	}
-	return http.StatusOK, listOut[Deployment]{Item: items, Position: pos}, nil
+	return &GetDeploymentsOutput{listOut[Deployment]{Item: items, Position: pos}}, nil
 }
 
 func loadDeployment(r store.Reader, apiID, id string) (*DeploymentRecord, error) {
@@ -211,7 +211,7 @@ func loadDeployment(r store.Reader, apiID, id string) (*DeploymentRecord, error)
 	return &d, json.Unmarshal(rec.Value, &d)
 }
 
-func (s *Service) getDeployment(c *call, in *embedIn) (int, any, error) {
+func (s *Service) getDeployment(c *call, in *embedIn) (*GetDeploymentOutput, error) {
 	var out Deployment
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -228,12 +228,12 @@ func (s *Service) getDeployment(c *call, in *embedIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetDeploymentOutput{out}, nil
 }
 
-func (s *Service) deleteDeployment(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteDeployment(c *call, _ *noIn) (*DeleteDeploymentOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
@@ -255,9 +255,9 @@ func (s *Service) deleteDeployment(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindDeployment, c.path.API+"/"+c.path.Deployment)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteDeploymentOutput{}, nil
 }
 
 func loadStage(r store.Reader, apiID, name string) (*StageRecord, error) {
@@ -285,23 +285,23 @@ type createStageIn struct {
 	CacheClusterSize    string `json:"cacheClusterSize"`
 }
 
-func (s *Service) createStage(c *call, req *jsonIn[createStageIn]) (int, any, error) {
+func (s *Service) createStage(c *call, req *jsonIn[createStageIn]) (*CreateStageOutput, error) {
 	in := req.Body
 	if !stageNameRE.MatchString(in.StageName) {
-		return 0, nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
+		return nil, awserr.BadRequestException.New("Stage name only allows a-zA-Z0-9_-")
 	}
 	if err := validateVariables(in.Variables); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if err := validCacheSize(in.CacheClusterSize); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if cs := in.CanarySettings; cs != nil {
 		if err := validPercent(cs.PercentTraffic); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		if err := validateVariables(cs.StageVariableOverrides); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		if cs.DeploymentID == "" {
 			cs.DeploymentID = in.DeploymentID
@@ -336,9 +336,9 @@ func (s *Service) createStage(c *call, req *jsonIn[createStageIn]) (int, any, er
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusCreated, st.Stage, nil
+	return &CreateStageOutput{st.Stage}, nil
 }
 
 // getStagesIn is GetStages' input.
@@ -351,7 +351,7 @@ func (in *getStagesIn) decodeFrom(q url.Values, _ http.Header, b []byte) error {
 	return nil
 }
 
-func (s *Service) getStages(c *call, in *getStagesIn) (int, any, error) {
+func (s *Service) getStages(c *call, in *getStagesIn) (*GetStagesOutput, error) {
 	all := []Stage{}
 	dep := in.DeploymentID
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
@@ -374,12 +374,12 @@ func (s *Service) getStages(c *call, in *getStagesIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, listOut[Stage]{Item: all}, nil
+	return &GetStagesOutput{listOut[Stage]{Item: all}}, nil
 }
 
-func (s *Service) getStage(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getStage(c *call, _ *noIn) (*GetStageOutput, error) {
 	var out Stage
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := loadAPI(r, c, c.path.API); err != nil {
@@ -393,12 +393,12 @@ func (s *Service) getStage(c *call, _ *noIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetStageOutput{out}, nil
 }
 
-func (s *Service) deleteStage(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteStage(c *call, _ *noIn) (*DeleteStageOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := loadAPI(tx, c, c.path.API); err != nil {
 			return err
@@ -409,12 +409,12 @@ func (s *Service) deleteStage(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindStage, c.path.API+"/"+c.path.Stage)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteStageOutput{}, nil
 }
 
-func (s *Service) updateStage(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateStage(c *call, in *patchIn) (*UpdateStageOutput, error) {
 	ops := in.Ops
 	var err error
 	var out Stage
@@ -437,9 +437,9 @@ func (s *Service) updateStage(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindStage, c.path.API+"/"+c.path.Stage, st)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateStageOutput{out}, nil
 }
 
 func applyStagePatch(tx store.Tx, st *StageRecord, op PatchOp) error {

@@ -173,13 +173,13 @@ type tagResourceBody struct {
 	Tags map[string]string `json:"tags"`
 }
 
-func (s *Service) tagResource(c *call, req *jsonIn[tagResourceBody]) (int, any, error) {
+func (s *Service) tagResource(c *call, req *jsonIn[tagResourceBody]) (*TagResourceOutput, error) {
 	in := req.Body
 	if in.Tags == nil {
-		return 0, nil, awserr.BadRequestException.New("Tags must not be null")
+		return nil, awserr.BadRequestException.New("Tags must not be null")
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	err := s.editTags(c, true, func(tags map[string]string) error {
 		for k, v := range in.Tags {
@@ -188,9 +188,9 @@ func (s *Service) tagResource(c *call, req *jsonIn[tagResourceBody]) (int, any, 
 		return validateTags(tags)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusNoContent, nil, nil
+	return &TagResourceOutput{}, nil
 }
 
 // untagResourceIn is UntagResource's input: ?tagKeys=, repeated.
@@ -204,10 +204,10 @@ func (in *untagResourceIn) decodeFrom(q url.Values, _ http.Header, _ []byte) err
 	return nil
 }
 
-func (s *Service) untagResource(c *call, in *untagResourceIn) (int, any, error) {
+func (s *Service) untagResource(c *call, in *untagResourceIn) (*UntagResourceOutput, error) {
 	keys, ok := in.TagKeys, in.HasTagKeys
 	if !ok {
-		return 0, nil, awserr.BadRequestException.New("tagKeys must not be null")
+		return nil, awserr.BadRequestException.New("tagKeys must not be null")
 	}
 	err := s.editTags(c, true, func(tags map[string]string) error {
 		for _, k := range keys {
@@ -216,23 +216,21 @@ func (s *Service) untagResource(c *call, in *untagResourceIn) (int, any, error) 
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusNoContent, nil, nil
+	return &UntagResourceOutput{}, nil
 }
 
-func (s *Service) getTags(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getTags(c *call, _ *noIn) (*GetTagsOutput, error) {
 	out := map[string]string{}
 	err := s.editTags(c, false, func(tags map[string]string) error {
 		out = tags
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, struct {
-		Tags map[string]string `json:"tags"`
-	}{out}, nil
+	return &GetTagsOutput{out}, nil
 }
 
 // taggedPath maps the routed path of a tagging operation (["tags",

@@ -65,14 +65,14 @@ type testInvokeOut struct {
 // testInvokeMethod runs the request through the method as the API is now
 // (its draft, not a deployment), in the stage "test-invoke-stage" with
 // the given stage variables, skipping authorization, as AWS does.
-func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any, error) {
+func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (*TestInvokeMethodOutput, error) {
 	in := req.Body
 	box := s.testInv.Load()
 	if box == nil {
-		return 0, nil, awserr.BadRequestException.New("Test invocation is not available: no data plane is running")
+		return nil, awserr.BadRequestException.New("Test invocation is not available: no data plane is running")
 	}
 	if err := validateVariables(in.StageVariables); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var d *DeploymentRecord
 	var st *StageRecord
@@ -92,7 +92,7 @@ func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	pq := in.PathWithQueryString
 	if pq == "" {
@@ -113,7 +113,7 @@ func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any
 	res, err := box.t.TestInvoke(c.ctx, d, st, TestInvokeRequest{ResourceID: c.path.Resource, Verb: c.path.Verb,
 		PathWithQuery: pq, Body: in.Body, Headers: h})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := testInvokeOut{Status: res.Status, Body: res.Body, Headers: map[string]string{}, MultiValueHeaders: map[string][]string{},
 		Log: res.Log, Latency: res.LatencyMS}
@@ -121,5 +121,5 @@ func (s *Service) testInvokeMethod(c *call, req *jsonIn[testInvokeIn]) (int, any
 		out.MultiValueHeaders[k] = vs
 		out.Headers[k] = vs[len(vs)-1]
 	}
-	return http.StatusOK, out, nil
+	return &TestInvokeMethodOutput{out}, nil
 }

@@ -3,7 +3,6 @@ package apigw
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -13,7 +12,7 @@ import (
 
 // The Update* operations Terraform's day-2 use needs (issue #14).
 
-func (s *Service) updateMethodResponse(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateMethodResponse(c *call, in *patchIn) (*UpdateMethodResponseOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *MethodResponse
@@ -62,13 +61,13 @@ func (s *Service) updateMethodResponse(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	// botocore's model gives UpdateMethodResponse responseCode 201.
-	return http.StatusCreated, out, nil
+	return &UpdateMethodResponseOutput{out}, nil
 }
 
-func (s *Service) updateIntegrationResponse(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateIntegrationResponse(c *call, in *patchIn) (*UpdateIntegrationResponseOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *IntegrationResponse
@@ -119,12 +118,12 @@ func (s *Service) updateIntegrationResponse(c *call, in *patchIn) (int, any, err
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateIntegrationResponseOutput{out}, nil
 }
 
-func (s *Service) updateDeployment(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateDeployment(c *call, in *patchIn) (*UpdateDeploymentOutput, error) {
 	ops := in.Ops
 	var err error
 	var out Deployment
@@ -149,12 +148,12 @@ func (s *Service) updateDeployment(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindDeployment, c.path.API+"/"+c.path.Deployment, d)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateDeploymentOutput{out}, nil
 }
 
-func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateDomain(c *call, in *patchIn) (*UpdateDomainNameOutput, error) {
 	ops := in.Ops
 	var err error
 	// A new truststore is read from S3 before the update (never inside the
@@ -169,7 +168,7 @@ func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	var want MutualTLSInput
 	if before != nil {
@@ -180,7 +179,7 @@ func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
 		switch op.Path {
 		case "/mutualTlsAuthentication/truststoreUri", "/mutualTlsAuthentication/truststoreVersion":
 			if op.Op != "replace" {
-				return 0, nil, badPatch(op)
+				return nil, badPatch(op)
 			}
 			if op.Path == "/mutualTlsAuthentication/truststoreUri" {
 				want.TruststoreURI = valueOrEmpty(op)
@@ -194,7 +193,7 @@ func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
 	var mtls *MutualTLSAuthentication
 	if mtlsChanged && want.TruststoreURI != "" {
 		if trust, mtls, err = s.loadTruststore(c, &want); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	var out DomainName
@@ -256,9 +255,9 @@ func (s *Service) updateDomain(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindDomain, c.path.Domain, d)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateDomainNameOutput{out}, nil
 }
 
 func loadBasePath(r store.Reader, domain, base string) (*BasePathRecord, error) {
@@ -273,7 +272,7 @@ func loadBasePath(r store.Reader, domain, base string) (*BasePathRecord, error) 
 	return &b, json.Unmarshal(rec.Value, &b)
 }
 
-func (s *Service) getBasePath(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getBasePath(c *call, _ *noIn) (*GetBasePathMappingOutput, error) {
 	var out BasePathMapping
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		if _, err := s.loadDomain(r, c, c.path.Domain); err != nil {
@@ -286,12 +285,12 @@ func (s *Service) getBasePath(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetBasePathMappingOutput{out}, nil
 }
 
-func (s *Service) updateBasePath(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateBasePath(c *call, in *patchIn) (*UpdateBasePathMappingOutput, error) {
 	ops := in.Ops
 	var err error
 	var out BasePathMapping
@@ -350,9 +349,9 @@ func (s *Service) updateBasePath(c *call, in *patchIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateBasePathMappingOutput{out}, nil
 }
 
 // patchIntegrationSettings applies the UpdateIntegration paths Terraform

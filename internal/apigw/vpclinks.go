@@ -3,7 +3,6 @@ package apigw
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
 	"sort"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
@@ -58,17 +57,17 @@ type createVPCLinkBody struct {
 	Tags        map[string]string `json:"tags"`
 }
 
-func (s *Service) createVPCLink(c *call, req *jsonIn[createVPCLinkBody]) (int, any, error) {
+func (s *Service) createVPCLink(c *call, req *jsonIn[createVPCLinkBody]) (*CreateVpcLinkOutput, error) {
 	in := req.Body
 	if in.Name == "" {
-		return 0, nil, awserr.BadRequestException.New("Name must be non-empty")
+		return nil, awserr.BadRequestException.New("Name must be non-empty")
 	}
 	// A REST API's VPC link targets exactly one Network Load Balancer.
 	if len(in.TargetARNs) != 1 {
-		return 0, nil, awserr.BadRequestException.New("A VPC link must have exactly one target ARN")
+		return nil, awserr.BadRequestException.New("A VPC link must have exactly one target ARN")
 	}
 	if err := validateTags(in.Tags); err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	l := VPCLinkRecord{Link: VPCLink{ID: newID(6), Name: in.Name, Description: in.Description, TargetARNs: in.TargetARNs,
 		Status: "AVAILABLE", Tags: in.Tags}, Account: c.caller.Account, Region: c.caller.Region}
@@ -80,12 +79,12 @@ func (s *Service) createVPCLink(c *call, req *jsonIn[createVPCLinkBody]) (int, a
 	}
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error { return createJSON(tx, KindVPCLink, l.Link.ID, l) })
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, l.Link, nil
+	return &CreateVpcLinkOutput{l.Link}, nil
 }
 
-func (s *Service) getVPCLinks(c *call, in *pageIn) (int, any, error) {
+func (s *Service) getVPCLinks(c *call, in *pageIn) (*GetVpcLinksOutput, error) {
 	var all []VPCLink
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		recs, err := r.List(KindVPCLink, "")
@@ -101,20 +100,20 @@ func (s *Service) getVPCLinks(c *call, in *pageIn) (int, any, error) {
 		return nil
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name+all[i].ID < all[j].Name+all[j].ID })
 	items, pos, err := paging(in, all)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	if items == nil {
 		items = []VPCLink{}
 	}
-	return http.StatusOK, listOut[VPCLink]{Item: items, Position: pos}, nil
+	return &GetVpcLinksOutput{listOut[VPCLink]{Item: items, Position: pos}}, nil
 }
 
-func (s *Service) getVPCLink(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getVPCLink(c *call, _ *noIn) (*GetVpcLinkOutput, error) {
 	var out VPCLink
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		l, err := s.loadVPCLink(r, c, c.path.VPCLink)
@@ -124,12 +123,12 @@ func (s *Service) getVPCLink(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetVpcLinkOutput{out}, nil
 }
 
-func (s *Service) updateVPCLink(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateVPCLink(c *call, in *patchIn) (*UpdateVpcLinkOutput, error) {
 	ops := in.Ops
 	var err error
 	var out VPCLink
@@ -155,12 +154,12 @@ func (s *Service) updateVPCLink(c *call, in *patchIn) (int, any, error) {
 		return putJSON(tx, KindVPCLink, c.path.VPCLink, l)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateVpcLinkOutput{out}, nil
 }
 
-func (s *Service) deleteVPCLink(c *call, _ *noIn) (int, any, error) {
+func (s *Service) deleteVPCLink(c *call, _ *noIn) (*DeleteVpcLinkOutput, error) {
 	_, err := s.st.Update(c.ctx, func(tx store.Tx) error {
 		if _, err := s.loadVPCLink(tx, c, c.path.VPCLink); err != nil {
 			return err
@@ -168,9 +167,9 @@ func (s *Service) deleteVPCLink(c *call, _ *noIn) (int, any, error) {
 		return tx.Delete(KindVPCLink, c.path.VPCLink)
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusAccepted, nil, nil
+	return &DeleteVpcLinkOutput{}, nil
 }
 
 // ---- account ----
@@ -203,7 +202,7 @@ func (s *Service) loadAccount(r store.Reader, c *call) (*Account, error) {
 	return a, nil
 }
 
-func (s *Service) getAccount(c *call, _ *noIn) (int, any, error) {
+func (s *Service) getAccount(c *call, _ *noIn) (*GetAccountOutput, error) {
 	var out *Account
 	_, err := s.st.View(c.ctx, func(r store.Reader) error {
 		a, err := s.loadAccount(r, c)
@@ -211,15 +210,15 @@ func (s *Service) getAccount(c *call, _ *noIn) (int, any, error) {
 		return err
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &GetAccountOutput{out}, nil
 }
 
 // updateAccount sets the CloudWatch role (the one setting of an account
 // that UpdateAccount changes; the throttle is AWS's quota, not a patch
 // path).
-func (s *Service) updateAccount(c *call, in *patchIn) (int, any, error) {
+func (s *Service) updateAccount(c *call, in *patchIn) (*UpdateAccountOutput, error) {
 	ops := in.Ops
 	var err error
 	var out *Account
@@ -256,7 +255,7 @@ func (s *Service) updateAccount(c *call, in *patchIn) (int, any, error) {
 		}{a.CloudwatchRoleARN})
 	})
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
-	return http.StatusOK, out, nil
+	return &UpdateAccountOutput{out}, nil
 }
