@@ -86,7 +86,9 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Decode: func(in any) error { return awsproto.DecodeQuery(params, in) }}
 		res, err = h.Serve(v, c)
 		if err == nil {
-			res = res.(*out).v
+			if o, ok := res.(*out); ok {
+				res = o.v
+			}
 			if c.started != "" {
 				s.await(c.started)
 			}
@@ -273,7 +275,7 @@ func (s *Service) clientsFor(cr Credentials, region string) *clients {
 	return cl
 }
 
-func (c *call) createStack(in *createStackIn) (*out, error) {
+func (c *call) createStack(in *createStackIn) (*CreateStackOutput, error) {
 	name := in.StackName
 	if err := checkStackName(name); err != nil {
 		return nil, err
@@ -320,7 +322,7 @@ func (c *call) createStack(in *createStackIn) (*out, error) {
 	}
 	if existing != nil {
 		if tok := in.ClientRequestToken; tok != "" && tok == existing.ClientRequestToken {
-			return answer(struct{ StackId string }{existing.ID}, nil)
+			return &CreateStackOutput{existing.ID}, nil
 		}
 		return nil, awserr.CFNAlreadyExists.Errorf("Stack [%s] already exists", name)
 	}
@@ -356,10 +358,10 @@ func (c *call) createStack(in *createStackIn) (*out, error) {
 			o.delete()
 		}
 	})
-	return answer(struct{ StackId string }{st.ID}, nil)
+	return &CreateStackOutput{st.ID}, nil
 }
 
-func (c *call) updateStack(in *updateStackIn) (*out, error) {
+func (c *call) updateStack(in *updateStackIn) (*UpdateStackOutput, error) {
 	st, err := c.lookup("cloudformation:UpdateStack", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -397,11 +399,11 @@ func (c *call) updateStack(in *updateStackIn) (*out, error) {
 		return nil, err
 	}
 	c.started = st.UUID
-	return answer(c.s.startUpdate(c.ctx, c.p, st, body, tpl, readParameters(in.Parameters), caps, role, tags, in.ClientRequestToken, credsFn))
+	return c.s.startUpdate(c.ctx, c.p, st, body, tpl, readParameters(in.Parameters), caps, role, tags, in.ClientRequestToken, credsFn)
 }
 
 func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack, body string, tpl tmpl.Template, params []Parameter,
-	caps []string, role string, tags []Tag, token string, credsFn func() (Credentials, error)) (any, error) {
+	caps []string, role string, tags []Tag, token string, credsFn func() (Credentials, error)) (*UpdateStackOutput, error) {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	cur, err := s.findStack(ctx, st.Account, st.Region, st.ID)
@@ -439,7 +441,7 @@ func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack
 	}
 	o := &op{s: s, st: st, cl: s.clientsFor(cr, st.Region), token: token}
 	s.start(st, func() { o.update(pl) })
-	return struct{ StackId string }{st.ID}, nil
+	return &UpdateStackOutput{st.ID}, nil
 }
 
 func sameParams(a, b []Parameter) bool {
@@ -456,8 +458,11 @@ func sameParams(a, b []Parameter) bool {
 
 func tagsEqual(a, b []Tag) bool { return slices.Equal(a, b) }
 
-func (c *call) deleteStack(in *deleteStackIn) (*out, error) {
-	return answer(nil, c.deleteStackErr(in))
+func (c *call) deleteStack(in *deleteStackIn) (*DeleteStackOutput, error) {
+	if err := c.deleteStackErr(in); err != nil {
+		return nil, err
+	}
+	return &DeleteStackOutput{}, nil
 }
 
 func (c *call) deleteStackErr(in *deleteStackIn) error {
@@ -517,7 +522,7 @@ func (c *call) deleteStackErr(in *deleteStackIn) error {
 	return nil
 }
 
-func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*out, error) {
+func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*UpdateTerminationProtectionOutput, error) {
 	st, err := c.lookup("cloudformation:UpdateTerminationProtection", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -530,7 +535,7 @@ func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*
 	if err := c.s.putStack(c.ctx, st); err != nil {
 		return nil, err
 	}
-	return answer(struct{ StackId string }{st.ID}, nil)
+	return &UpdateTerminationProtectionOutput{st.ID}, nil
 }
 
 func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
