@@ -255,7 +255,7 @@ func (c *call) createStack(in *createStackIn) (*CreateStackOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -334,7 +334,7 @@ func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +413,7 @@ func (c *call) deleteStackErr(in *deleteStackIn) error {
 	if st.Status == "DELETE_IN_PROGRESS" {
 		return nil
 	}
-	if inProgress(st.Status) && st.Status != "REVIEW_IN_PROGRESS" {
+	if tmpl.InProgress(st.Status) && st.Status != "REVIEW_IN_PROGRESS" {
 		return awserr.ValidationError.Errorf("Stack [%s] cannot be deleted while in status %s", st.Name, st.Status)
 	}
 	if role == "" {

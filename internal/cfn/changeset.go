@@ -105,7 +105,7 @@ func (c *call) createChangeSet(in *createChangeSetIn) (*CreateChangeSetOutput, e
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}

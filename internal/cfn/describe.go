@@ -206,7 +206,7 @@ func liveResources(st *Stack) []*resourceState {
 	var out []*resourceState
 	for _, id := range sortedKeys(st.Resources) {
 		r := st.Resources[id]
-		if r.Status == "DELETE_COMPLETE" && st.Status != "DELETE_COMPLETE" && !inProgress(st.Status) {
+		if r.Status == "DELETE_COMPLETE" && st.Status != "DELETE_COMPLETE" && !tmpl.InProgress(st.Status) {
 			continue
 		}
 		out = append(out, r)
@@ -482,13 +482,4 @@ func untilEmpty(l []string) []string {
 		}
 	}
 	return l
-}
-
-// jsonString renders the processed template as CloudFormation stores it.
-func jsonString(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
 }
