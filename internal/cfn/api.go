@@ -3,7 +3,6 @@ package cfn
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -14,97 +13,14 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/authn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/cfn/tmpl"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
-	"github.com/gatehouse-dev/gatehouse/internal/reqbody"
-	"github.com/gatehouse-dev/gatehouse/internal/sigv4"
 )
 
 // Operations returns the names of the operations gatehouse serves: the
 // closed set of the cloudformation surface's metric labels.
 func Operations() []string { return Table.Names() }
-
-// Handler returns the CloudFormation Query API handler.
-func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
-
-type call struct {
-	s      *Service
-	ctx    context.Context
-	r      *http.Request
-	p      *authn.Principal
-	region string
-	op     *pipeline.Operation
-	// started is the stack whose operation the call started: the
-	// answer waits for it (bounded) once the call's locks are released.
-	started string
-}
-
-func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, ResponsePath) {
-		s.serveResponse(w, r)
-		return
-	}
-	fail := func(err error) { awsproto.WriteQueryError(w, r, Namespace, err) }
-	p, vr, b, err := s.auth.ReadRequest(w, r, "cloudformation", MaxBody)
-	if err != nil {
-		var se *sigv4.Error
-		if errors.As(err, &se) {
-			fail(authn.QueryError(err))
-			return
-		}
-		if errors.Is(err, reqbody.ErrTooLarge) {
-			fail(awserr.ValidationError.New("Request body too large."))
-			return
-		}
-		fail(authn.QueryError(err))
-		return
-	}
-	defer b.Release()
-	params, err := awsproto.ParseQuery(r, b.Bytes())
-	if err != nil {
-		fail(err)
-		return
-	}
-	action := params.Get("Action")
-	h := knownOperations[action]
-	if h != nil {
-		awsproto.SetOperation(r.Context(), action)
-	}
-	awsproto.MetaFrom(r.Context()).Principal = p.ARN
-	var res any
-	switch {
-	case action == "":
-		err = awserr.MissingAction.New("")
-	case h == nil:
-		err = awserr.InvalidAction.Errorf("Could not find operation %s for version %s", action, params.Get("Version"))
-	default:
-		c := &call{s: s, ctx: r.Context(), r: r, p: p, region: vr.Region, op: &h.Operation}
-		c.ctx = withSSMResolver(c.ctx, s.callerSSM(p, vr.Region))
-		v := &pipeline.Invocation{Request: r, Op: &h.Operation, Caller: p, Region: vr.Region, Surface: &s.surface,
-			Decode: func(in any) error { return awsproto.DecodeQuery(params, in) }}
-		res, err = h.Serve(v, c)
-		if err == nil {
-			res = res.(*out).v
-			if c.started != "" {
-				s.await(c.started)
-			}
-		}
-	}
-	if err != nil {
-		var e *awserr.Error
-		if !errors.As(err, &e) {
-			s.log.Error("cloudformation operation failed", "operation", action, "err", err)
-		}
-		fail(err)
-		return
-	}
-	if res == nil {
-		res = struct{}{}
-	}
-	awsproto.WriteQuery(w, r, Namespace, action, res)
-}
 
 // authorize asks whether the caller may do the operation's action on
 // resource.
@@ -273,7 +189,7 @@ func (s *Service) clientsFor(cr Credentials, region string) *clients {
 	return cl
 }
 
-func (c *call) createStack(in *createStackIn) (*out, error) {
+func (c *call) createStack(in *createStackIn) (*CreateStackOutput, error) {
 	name := in.StackName
 	if err := checkStackName(name); err != nil {
 		return nil, err
@@ -320,7 +236,7 @@ func (c *call) createStack(in *createStackIn) (*out, error) {
 	}
 	if existing != nil {
 		if tok := in.ClientRequestToken; tok != "" && tok == existing.ClientRequestToken {
-			return answer(struct{ StackId string }{existing.ID}, nil)
+			return &CreateStackOutput{existing.ID}, nil
 		}
 		return nil, awserr.CFNAlreadyExists.Errorf("Stack [%s] already exists", name)
 	}
@@ -339,7 +255,7 @@ func (c *call) createStack(in *createStackIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -356,10 +272,10 @@ func (c *call) createStack(in *createStackIn) (*out, error) {
 			o.delete()
 		}
 	})
-	return answer(struct{ StackId string }{st.ID}, nil)
+	return &CreateStackOutput{st.ID}, nil
 }
 
-func (c *call) updateStack(in *updateStackIn) (*out, error) {
+func (c *call) updateStack(in *updateStackIn) (*UpdateStackOutput, error) {
 	st, err := c.lookup("cloudformation:UpdateStack", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -397,11 +313,11 @@ func (c *call) updateStack(in *updateStackIn) (*out, error) {
 		return nil, err
 	}
 	c.started = st.UUID
-	return answer(c.s.startUpdate(c.ctx, c.p, st, body, tpl, readParameters(in.Parameters), caps, role, tags, in.ClientRequestToken, credsFn))
+	return c.s.startUpdate(c.ctx, c.p, st, body, tpl, readParameters(in.Parameters), caps, role, tags, in.ClientRequestToken, credsFn)
 }
 
 func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack, body string, tpl tmpl.Template, params []Parameter,
-	caps []string, role string, tags []Tag, token string, credsFn func() (Credentials, error)) (any, error) {
+	caps []string, role string, tags []Tag, token string, credsFn func() (Credentials, error)) (*UpdateStackOutput, error) {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	cur, err := s.findStack(ctx, st.Account, st.Region, st.ID)
@@ -418,7 +334,7 @@ func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -439,7 +355,7 @@ func (s *Service) startUpdate(ctx context.Context, p *authn.Principal, st *Stack
 	}
 	o := &op{s: s, st: st, cl: s.clientsFor(cr, st.Region), token: token}
 	s.start(st, func() { o.update(pl) })
-	return struct{ StackId string }{st.ID}, nil
+	return &UpdateStackOutput{st.ID}, nil
 }
 
 func sameParams(a, b []Parameter) bool {
@@ -456,8 +372,11 @@ func sameParams(a, b []Parameter) bool {
 
 func tagsEqual(a, b []Tag) bool { return slices.Equal(a, b) }
 
-func (c *call) deleteStack(in *deleteStackIn) (*out, error) {
-	return answer(nil, c.deleteStackErr(in))
+func (c *call) deleteStack(in *deleteStackIn) (*DeleteStackOutput, error) {
+	if err := c.deleteStackErr(in); err != nil {
+		return nil, err
+	}
+	return &DeleteStackOutput{}, nil
 }
 
 func (c *call) deleteStackErr(in *deleteStackIn) error {
@@ -494,7 +413,7 @@ func (c *call) deleteStackErr(in *deleteStackIn) error {
 	if st.Status == "DELETE_IN_PROGRESS" {
 		return nil
 	}
-	if inProgress(st.Status) && st.Status != "REVIEW_IN_PROGRESS" {
+	if tmpl.InProgress(st.Status) && st.Status != "REVIEW_IN_PROGRESS" {
 		return awserr.ValidationError.Errorf("Stack [%s] cannot be deleted while in status %s", st.Name, st.Status)
 	}
 	if role == "" {
@@ -517,7 +436,7 @@ func (c *call) deleteStackErr(in *deleteStackIn) error {
 	return nil
 }
 
-func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*out, error) {
+func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*UpdateTerminationProtectionOutput, error) {
 	st, err := c.lookup("cloudformation:UpdateTerminationProtection", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -530,7 +449,7 @@ func (c *call) updateTerminationProtection(in *updateTerminationProtectionIn) (*
 	if err := c.s.putStack(c.ctx, st); err != nil {
 		return nil, err
 	}
-	return answer(struct{ StackId string }{st.ID}, nil)
+	return &UpdateTerminationProtectionOutput{st.ID}, nil
 }
 
 func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -13,7 +13,7 @@ import (
 
 var changeSetNameRE = regexp.MustCompile(`^[a-zA-Z][-a-zA-Z0-9]*$`)
 
-func (c *call) createChangeSet(in *createChangeSetIn) (*out, error) {
+func (c *call) createChangeSet(in *createChangeSetIn) (*CreateChangeSetOutput, error) {
 	name, csName := in.StackName, in.ChangeSetName
 	if err := checkStackName(name); err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (c *call) createChangeSet(in *createChangeSetIn) (*out, error) {
 		return nil, err
 	} else if existing != nil {
 		if tok := in.ClientToken; tok != "" && tok == existing.ClientToken {
-			return answer(struct{ Id, StackId string }{existing.ID, existing.StackID}, nil)
+			return &CreateChangeSetOutput{existing.ID, existing.StackID}, nil
 		}
 		return nil, awserr.CFNAlreadyExists.Errorf("ChangeSet [%s] already exists", csName)
 	}
@@ -105,7 +105,7 @@ func (c *call) createChangeSet(in *createChangeSetIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	processed, err := jsonString(tpl)
+	processed, err := tmpl.JSON(tpl)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (c *call) createChangeSet(in *createChangeSetIn) (*out, error) {
 	if err := c.s.putChangeSet(c.ctx, cs); err != nil {
 		return nil, err
 	}
-	return answer(struct{ Id, StackId string }{cs.ID, cs.StackID}, nil)
+	return &CreateChangeSetOutput{cs.ID, cs.StackID}, nil
 }
 
 // changesOf lists what executing the plan would change, comparing the
@@ -202,79 +202,42 @@ func (c *call) changeSetOf(action string, in *changeSetIn) (*ChangeSet, error) {
 
 func isARN(s string) bool { _, err := arn.Parse(s); return err == nil }
 
-func (c *call) describeChangeSet(in *changeSetIn) (*out, error) {
+func (c *call) describeChangeSet(in *changeSetIn) (*DescribeChangeSetOutput, error) {
 	cs, err := c.changeSetOf("cloudformation:DescribeChangeSet", in)
 	if err != nil {
 		return nil, err
 	}
-	type resourceChange struct {
-		Action             string
-		LogicalResourceId  string
-		PhysicalResourceId string `xml:",omitempty"`
-		ResourceType       string
-		Replacement        string   `xml:",omitempty"`
-		Scope              []string `xml:"Scope>member"`
-	}
-	type change struct {
-		Type           string
-		ResourceChange resourceChange
-	}
-	res := struct {
-		ChangeSetName       string
-		ChangeSetId         string
-		StackId             string
-		StackName           string
-		Description         string         `xml:",omitempty"`
-		Parameters          []xmlParameter `xml:"Parameters>member"`
-		CreationTime        string
-		ExecutionStatus     string
-		Status              string
-		StatusReason        string   `xml:",omitempty"`
-		NotificationARNs    []string `xml:"NotificationARNs>member"`
-		Capabilities        []string `xml:"Capabilities>member"`
-		Tags                []xmlTag `xml:"Tags>member"`
-		Changes             []change `xml:"Changes>member"`
-		IncludeNestedStacks bool
-	}{ChangeSetName: cs.Name, ChangeSetId: cs.ID, StackId: cs.StackID, StackName: cs.StackName, Description: cs.Description,
+	res := &DescribeChangeSetOutput{ChangeSetName: cs.Name, ChangeSetId: cs.ID, StackId: cs.StackID, StackName: cs.StackName, Description: cs.Description,
 		Parameters: paramsXML(cs.Parameters), CreationTime: ts(cs.Created), ExecutionStatus: cs.ExecutionStatus, Status: cs.Status,
 		StatusReason: cs.StatusReason, Capabilities: cs.Capabilities, Tags: tagsXML(cs.Tags)}
 	for _, ch := range cs.Changes {
-		res.Changes = append(res.Changes, change{Type: "Resource", ResourceChange: resourceChange{Action: ch.Action, LogicalResourceId: ch.LogicalID,
+		res.Changes = append(res.Changes, xmlChange{Type: "Resource", ResourceChange: xmlResourceChange{Action: ch.Action, LogicalResourceId: ch.LogicalID,
 			PhysicalResourceId: ch.PhysicalID, ResourceType: ch.Type, Replacement: ch.Replacement, Scope: ch.Scope}})
 	}
-	return answer(res, nil)
+	return res, nil
 }
 
-func (c *call) listChangeSets(in *stackIn) (*out, error) {
+func (c *call) listChangeSets(in *stackIn) (*ListChangeSetsOutput, error) {
 	st, err := c.lookup("cloudformation:ListChangeSets", in.StackName, true)
 	if err != nil {
 		return nil, err
-	}
-	type summary struct {
-		StackId, StackName, ChangeSetId, ChangeSetName, ExecutionStatus, Status string
-		StatusReason                                                            string `xml:",omitempty"`
-		CreationTime                                                            string
-		Description                                                             string `xml:",omitempty"`
-		IncludeNestedStacks                                                     bool
 	}
 	sets, err := c.s.changeSets(c.ctx, c.p.AccountID, c.region)
 	if err != nil {
 		return nil, err
 	}
-	var out []summary
+	res := &ListChangeSetsOutput{}
 	for _, cs := range sets {
 		if cs.StackID != st.ID {
 			continue
 		}
-		out = append(out, summary{StackId: cs.StackID, StackName: cs.StackName, ChangeSetId: cs.ID, ChangeSetName: cs.Name,
+		res.Summaries = append(res.Summaries, xmlChangeSetSummary{StackId: cs.StackID, StackName: cs.StackName, ChangeSetId: cs.ID, ChangeSetName: cs.Name,
 			ExecutionStatus: cs.ExecutionStatus, Status: cs.Status, StatusReason: cs.StatusReason, CreationTime: ts(cs.Created), Description: cs.Description})
 	}
-	return answer(struct {
-		Summaries []summary `xml:"Summaries>member"`
-	}{out}, nil)
+	return res, nil
 }
 
-func (c *call) deleteChangeSet(in *changeSetIn) (*out, error) {
+func (c *call) deleteChangeSet(in *changeSetIn) (*DeleteChangeSetOutput, error) {
 	cs, err := c.changeSetOf("cloudformation:DeleteChangeSet", in)
 	var ae *awserr.Error
 	if errors.As(err, &ae) && ae.Code == awserr.ChangeSetNotFound.Name && !isARN(in.ChangeSetName) {
@@ -288,7 +251,7 @@ func (c *call) deleteChangeSet(in *changeSetIn) (*out, error) {
 		if st == nil || st.Status == "DELETE_COMPLETE" {
 			return nil, notExist(in.StackName)
 		}
-		return answer(nil, nil)
+		return &DeleteChangeSetOutput{}, nil
 	}
 	if err != nil {
 		return nil, err
@@ -301,10 +264,10 @@ func (c *call) deleteChangeSet(in *changeSetIn) (*out, error) {
 	}
 	// Deleting the last change set of a stack in REVIEW_IN_PROGRESS
 	// leaves the empty stack, as on AWS.
-	return answer(nil, nil)
+	return &DeleteChangeSetOutput{}, nil
 }
 
-func (c *call) executeChangeSet(in *executeChangeSetIn) (*out, error) {
+func (c *call) executeChangeSet(in *executeChangeSetIn) (*ExecuteChangeSetOutput, error) {
 	cs, err := c.changeSetOf("cloudformation:ExecuteChangeSet", &in.changeSetIn)
 	if err != nil {
 		return nil, err
@@ -364,5 +327,5 @@ func (c *call) executeChangeSet(in *executeChangeSetIn) (*out, error) {
 	if err := c.s.deleteChangeSets(c.ctx, cs.Account, cs.Region, func(x *ChangeSet) bool { return x.StackID == cs.StackID }); err != nil {
 		return nil, err
 	}
-	return answer(nil, nil)
+	return &ExecuteChangeSetOutput{}, nil
 }

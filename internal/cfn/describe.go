@@ -92,17 +92,13 @@ func stackXML(st *Stack) xmlStack {
 	return x
 }
 
-func (c *call) describeStacks(in *stackIn) (*out, error) {
-	type result struct {
-		Stacks    []xmlStack `xml:"Stacks>member"`
-		NextToken string     `xml:",omitempty"`
-	}
+func (c *call) describeStacks(in *stackIn) (*DescribeStacksOutput, error) {
 	if in.StackName != "" {
 		st, err := c.lookup("cloudformation:DescribeStacks", in.StackName, true)
 		if err != nil {
 			return nil, err
 		}
-		return answer(result{Stacks: []xmlStack{stackXML(st)}}, nil)
+		return &DescribeStacksOutput{Stacks: []xmlStack{stackXML(st)}}, nil
 	}
 	if err := c.authorize("cloudformation:DescribeStacks", "*"); err != nil {
 		return nil, err
@@ -111,30 +107,16 @@ func (c *call) describeStacks(in *stackIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res result
+	res := &DescribeStacksOutput{}
 	for i := len(all) - 1; i >= 0; i-- {
 		if all[i].Status != "DELETE_COMPLETE" {
 			res.Stacks = append(res.Stacks, stackXML(all[i]))
 		}
 	}
-	return answer(res, nil)
+	return res, nil
 }
 
-func (c *call) listStacks(in *listStacksIn) (*out, error) {
-	type summary struct {
-		StackId             string
-		StackName           string
-		TemplateDescription string `xml:",omitempty"`
-		CreationTime        string
-		LastUpdatedTime     string `xml:",omitempty"`
-		DeletionTime        string `xml:",omitempty"`
-		StackStatus         string
-		StackStatusReason   string `xml:",omitempty"`
-		DriftInformation    xmlDrift
-	}
-	type result struct {
-		StackSummaries []summary `xml:"StackSummaries>member"`
-	}
+func (c *call) listStacks(in *listStacksIn) (*ListStacksOutput, error) {
 	if err := c.authorize("cloudformation:ListStacks", "*"); err != nil {
 		return nil, err
 	}
@@ -146,13 +128,13 @@ func (c *call) listStacks(in *listStacksIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res result
+	res := &ListStacksOutput{}
 	for i := len(all) - 1; i >= 0; i-- {
 		st := all[i]
 		if len(filter) > 0 && !filter[st.Status] {
 			continue
 		}
-		sm := summary{StackId: st.ID, StackName: st.Name, TemplateDescription: st.Description, CreationTime: ts(st.Created),
+		sm := xmlStackSummary{StackId: st.ID, StackName: st.Name, TemplateDescription: st.Description, CreationTime: ts(st.Created),
 			StackStatus: st.Status, StackStatusReason: st.StatusReason, DriftInformation: xmlDrift{"NOT_CHECKED"}}
 		if !st.Updated.IsZero() {
 			sm.LastUpdatedTime = ts(st.Updated)
@@ -162,26 +144,10 @@ func (c *call) listStacks(in *listStacksIn) (*out, error) {
 		}
 		res.StackSummaries = append(res.StackSummaries, sm)
 	}
-	return answer(res, nil)
+	return res, nil
 }
 
-func (c *call) describeStackEvents(in *stackIn) (*out, error) {
-	type event struct {
-		StackId              string
-		EventId              string
-		StackName            string
-		LogicalResourceId    string
-		PhysicalResourceId   string `xml:",omitempty"`
-		ResourceType         string
-		Timestamp            string
-		ResourceStatus       string
-		ResourceStatusReason string `xml:",omitempty"`
-		ResourceProperties   string `xml:",omitempty"`
-		ClientRequestToken   string `xml:",omitempty"`
-	}
-	type result struct {
-		StackEvents []event `xml:"StackEvents>member"`
-	}
+func (c *call) describeStackEvents(in *stackIn) (*DescribeStackEventsOutput, error) {
 	st, err := c.lookup("cloudformation:DescribeStackEvents", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -190,13 +156,13 @@ func (c *call) describeStackEvents(in *stackIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	var res result
+	res := &DescribeStackEventsOutput{}
 	for _, e := range evs {
-		res.StackEvents = append(res.StackEvents, event{StackId: e.StackID, EventId: e.EventID, StackName: e.StackName,
+		res.StackEvents = append(res.StackEvents, xmlStackEvent{StackId: e.StackID, EventId: e.EventID, StackName: e.StackName,
 			LogicalResourceId: e.LogicalID, PhysicalResourceId: e.PhysicalID, ResourceType: e.Type, Timestamp: ts(e.Timestamp),
 			ResourceStatus: e.Status, ResourceStatusReason: e.Reason, ResourceProperties: e.Properties, ClientRequestToken: e.ClientRequestToken})
 	}
-	return answer(res, nil)
+	return res, nil
 }
 
 type xmlResource struct {
@@ -240,7 +206,7 @@ func liveResources(st *Stack) []*resourceState {
 	var out []*resourceState
 	for _, id := range sortedKeys(st.Resources) {
 		r := st.Resources[id]
-		if r.Status == "DELETE_COMPLETE" && st.Status != "DELETE_COMPLETE" && !inProgress(st.Status) {
+		if r.Status == "DELETE_COMPLETE" && st.Status != "DELETE_COMPLETE" && !tmpl.InProgress(st.Status) {
 			continue
 		}
 		out = append(out, r)
@@ -248,7 +214,7 @@ func liveResources(st *Stack) []*resourceState {
 	return out
 }
 
-func (c *call) describeStackResource(in *describeStackResourceIn) (*out, error) {
+func (c *call) describeStackResource(in *describeStackResourceIn) (*DescribeStackResourceOutput, error) {
 	st, err := c.lookup("cloudformation:DescribeStackResource", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -258,10 +224,10 @@ func (c *call) describeStackResource(in *describeStackResourceIn) (*out, error) 
 	if !ok {
 		return nil, awserr.ValidationError.Errorf("Resource %s does not exist for stack %s", id, st.Name)
 	}
-	return answer(struct{ StackResourceDetail xmlResource }{resourceXML(st, r, false, true)}, nil)
+	return &DescribeStackResourceOutput{resourceXML(st, r, false, true)}, nil
 }
 
-func (c *call) describeStackResources(in *describeStackResourcesIn) (*out, error) {
+func (c *call) describeStackResources(in *describeStackResourcesIn) (*DescribeStackResourcesOutput, error) {
 	name := in.StackName
 	if name == "" && in.PhysicalResourceId != "" {
 		// By physical id: the stack that holds it.
@@ -294,12 +260,10 @@ func (c *call) describeStackResources(in *describeStackResourcesIn) (*out, error
 		}
 		out = append(out, resourceXML(st, r, false, false))
 	}
-	return answer(struct {
-		StackResources []xmlResource `xml:"StackResources>member"`
-	}{out}, nil)
+	return &DescribeStackResourcesOutput{out}, nil
 }
 
-func (c *call) listStackResources(in *stackIn) (*out, error) {
+func (c *call) listStackResources(in *stackIn) (*ListStackResourcesOutput, error) {
 	st, err := c.lookup("cloudformation:ListStackResources", in.StackName, true)
 	if err != nil {
 		return nil, err
@@ -308,12 +272,10 @@ func (c *call) listStackResources(in *stackIn) (*out, error) {
 	for _, r := range liveResources(st) {
 		out = append(out, resourceXML(st, r, true, false))
 	}
-	return answer(struct {
-		StackResourceSummaries []xmlResource `xml:"StackResourceSummaries>member"`
-	}{out}, nil)
+	return &ListStackResourcesOutput{out}, nil
 }
 
-func (c *call) getTemplate(in *getTemplateIn) (*out, error) {
+func (c *call) getTemplate(in *getTemplateIn) (*GetTemplateOutput, error) {
 	stage := in.TemplateStage
 	if stage != "" && stage != "Original" && stage != "Processed" {
 		return nil, validation(stage, "templateStage", "Member must satisfy enum value set: [Original, Processed]")
@@ -333,10 +295,7 @@ func (c *call) getTemplate(in *getTemplateIn) (*out, error) {
 		if stage == "Processed" {
 			body = cs.Processed
 		}
-		return answer(struct {
-			TemplateBody    string
-			StagesAvailable []string `xml:"StagesAvailable>member"`
-		}{body, []string{"Original", "Processed"}}, nil)
+		return &GetTemplateOutput{body, []string{"Original", "Processed"}}, nil
 	}
 	st, err := c.lookup("cloudformation:GetTemplate", in.StackName, true)
 	if err != nil {
@@ -346,10 +305,7 @@ func (c *call) getTemplate(in *getTemplateIn) (*out, error) {
 	if stage == "Processed" {
 		body = st.Processed
 	}
-	return answer(struct {
-		TemplateBody    string
-		StagesAvailable []string `xml:"StagesAvailable>member"`
-	}{body, []string{"Original", "Processed"}}, nil)
+	return &GetTemplateOutput{body, []string{"Original", "Processed"}}, nil
 }
 
 type xmlTemplateParameter struct {
@@ -373,7 +329,7 @@ func templateParams(tpl tmpl.Template) []xmlTemplateParameter {
 	return out
 }
 
-func (c *call) validateTemplate(in *templateIn) (*out, error) {
+func (c *call) validateTemplate(in *templateIn) (*ValidateTemplateOutput, error) {
 	if err := c.authorize("cloudformation:ValidateTemplate", "*"); err != nil {
 		return nil, err
 	}
@@ -392,20 +348,14 @@ func (c *call) validateTemplate(in *templateIn) (*out, error) {
 	if err := validate(tpl); err != nil {
 		return nil, err
 	}
-	res := struct {
-		Parameters         []xmlTemplateParameter `xml:"Parameters>member"`
-		Description        string                 `xml:",omitempty"`
-		Capabilities       []string               `xml:"Capabilities>member"`
-		CapabilitiesReason string                 `xml:",omitempty"`
-		DeclaredTransforms []string               `xml:"DeclaredTransforms>member"`
-	}{Parameters: templateParams(tpl)}
+	res := &ValidateTemplateOutput{Parameters: templateParams(tpl)}
 	res.Description, _ = raw["Description"].(string)
 	if need := capabilitiesNeeded(tpl); need != "" {
 		res.Capabilities = []string{need}
 		res.CapabilitiesReason = "The following resource(s) require capabilities: [" + strings.Join(iamTypes(tpl), ", ") + "]"
 	}
 	res.DeclaredTransforms, _ = transforms(raw)
-	return answer(res, nil)
+	return res, nil
 }
 
 func iamTypes(tpl tmpl.Template) []string {
@@ -420,7 +370,7 @@ func iamTypes(tpl tmpl.Template) []string {
 	return sortedKeys(seen)
 }
 
-func (c *call) getTemplateSummary(in *getTemplateSummaryIn) (*out, error) {
+func (c *call) getTemplateSummary(in *getTemplateSummaryIn) (*GetTemplateSummaryOutput, error) {
 	var body string
 	if name := in.StackName; name != "" {
 		st, err := c.lookup("cloudformation:GetTemplateSummary", name, true)
@@ -445,19 +395,7 @@ func (c *call) getTemplateSummary(in *getTemplateSummaryIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := struct {
-		Parameters                  []xmlTemplateParameter `xml:"Parameters>member"`
-		Description                 string                 `xml:",omitempty"`
-		Capabilities                []string               `xml:"Capabilities>member"`
-		CapabilitiesReason          string                 `xml:",omitempty"`
-		ResourceTypes               []string               `xml:"ResourceTypes>member"`
-		Version                     string                 `xml:",omitempty"`
-		DeclaredTransforms          []string               `xml:"DeclaredTransforms>member"`
-		ResourceIdentifierSummaries []struct {
-			ResourceType       string
-			LogicalResourceIds []string `xml:"LogicalResourceIds>member"`
-		} `xml:"ResourceIdentifierSummaries>member"`
-	}{Parameters: templateParams(tpl)}
+	res := &GetTemplateSummaryOutput{Parameters: templateParams(tpl)}
 	res.Description, _ = raw["Description"].(string)
 	res.Version, _ = tmpl.String(raw["AWSTemplateFormatVersion"])
 	if need := capabilitiesNeeded(tpl); need != "" {
@@ -474,11 +412,10 @@ func (c *call) getTemplateSummary(in *getTemplateSummaryIn) (*out, error) {
 	}
 	res.ResourceTypes = sortedKeys(types)
 	res.DeclaredTransforms, _ = transforms(raw)
-	return answer(res, nil)
+	return res, nil
 }
 
-func (c *call) listExports(*noIn) (*out, error) {
-	type export struct{ ExportingStackId, Name, Value string }
+func (c *call) listExports(*noIn) (*ListExportsOutput, error) {
 	if err := c.authorize("cloudformation:ListExports", "*"); err != nil {
 		return nil, err
 	}
@@ -486,24 +423,22 @@ func (c *call) listExports(*noIn) (*out, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []export
+	var out []xmlExport
 	for _, st := range all {
 		if st.Status == "DELETE_COMPLETE" {
 			continue
 		}
 		for _, o := range st.Outputs {
 			if o.ExportName != "" {
-				out = append(out, export{st.ID, o.ExportName, o.Value})
+				out = append(out, xmlExport{st.ID, o.ExportName, o.Value})
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return answer(struct {
-		Exports []export `xml:"Exports>member"`
-	}{out}, nil)
+	return &ListExportsOutput{out}, nil
 }
 
-func (c *call) listImports(in *listImportsIn) (*out, error) {
+func (c *call) listImports(in *listImportsIn) (*ListImportsOutput, error) {
 	if err := c.authorize("cloudformation:ListImports", "*"); err != nil {
 		return nil, err
 	}
@@ -536,9 +471,7 @@ func (c *call) listImports(in *listImportsIn) (*out, error) {
 	if len(out) == 0 {
 		return nil, awserr.ValidationError.Errorf("Export '%s' is not imported by any stack.", name)
 	}
-	return answer(struct {
-		Imports []string `xml:"Imports>member"`
-	}{out}, nil)
+	return &ListImportsOutput{out}, nil
 }
 
 // untilEmpty is l up to its first empty entry (a filter list ends there).
@@ -549,13 +482,4 @@ func untilEmpty(l []string) []string {
 		}
 	}
 	return l
-}
-
-// jsonString renders the processed template as CloudFormation stores it.
-func jsonString(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
 }

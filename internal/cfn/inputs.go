@@ -67,17 +67,6 @@ type listImportsIn struct{ ExportName string }
 // noIn is the input of an operation that reads none.
 type noIn struct{}
 
-// out is an operation's answer, rendered as its Result element (v nil:
-// an empty Result).
-type out struct{ v any }
-
-func answer(v any, err error) (*out, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &out{v}, nil
-}
-
 var passRole = []string{"iam:PassedToService"}
 
 // handlers is the CloudFormation operations gatehouse serves, each with

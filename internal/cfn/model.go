@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -271,6 +270,3 @@ func (s *Service) findChangeSet(ctx context.Context, account, region, name, stac
 	}
 	return nil, nil
 }
-
-// inProgress reports whether a stack status is a transient one.
-func inProgress(status string) bool { return strings.HasSuffix(status, "_IN_PROGRESS") }

@@ -228,7 +228,7 @@ func (o *op) lookupRes(id string) (*resourceState, bool) {
 // jsonRound normalizes a value through JSON (numbers, nil maps) so that
 // stored and freshly evaluated properties compare equal.
 func jsonRound(v any) any {
-	s, err := jsonString(v)
+	s, err := tmpl.JSON(v)
 	if err != nil {
 		return v
 	}

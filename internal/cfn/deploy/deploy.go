@@ -1,3 +1,6 @@
+// Package deploy is the gatehouse deploy, stacks and delete commands: a
+// client of gatehouse's CloudFormation API (package cfn) over HTTP, with
+// the caller's credentials, never a server of it.
 package deploy
 
 import (
@@ -448,7 +451,7 @@ func packageTemplate(file string) (string, error) {
 			props[key] = code
 		}
 	}
-	s, err := jsonString(tpl)
+	s, err := tmpl.JSON(tpl)
 	return s, err
 }
 
@@ -596,7 +599,7 @@ func (c *cfnClient) follow(ctx context.Context, id string, since time.Time, w io
 		if err != nil {
 			return "", err
 		}
-		if !inProgress(st.StackStatus) {
+		if !tmpl.InProgress(st.StackStatus) {
 			return st.StackStatus, nil
 		}
 		t := time.NewTimer(500 * time.Millisecond)

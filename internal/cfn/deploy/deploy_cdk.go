@@ -15,6 +15,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/internal/cfn/tmpl"
 )
 
 // isAssembly reports whether dir is a CDK cloud assembly.
@@ -224,7 +226,7 @@ func packageAssembly(dir, want string) (body, name string, err error) {
 			delete(tpl, "Parameters")
 		}
 	}
-	body, err = jsonString(tpl)
+	body, err = tmpl.JSON(tpl)
 	if err != nil {
 		return "", "", err
 	}

@@ -3,7 +3,10 @@
 // short-form intrinsic tags (!Ref, !Sub, !GetAtt, ...) expanded to their
 // long form ({"Fn::Sub": ...}), as CloudFormation does before it reads a
 // template. It knows nothing of resources or evaluation: the engine
-// (internal/cfn) and the SAM transform (internal/cfn/sam) share it.
+// (internal/cfn), the SAM transform (internal/cfn/sam) and the deploy
+// client (internal/cfn/deploy) share it, with the two facts of the API
+// the server and its client both need: how a template is sent and stored
+// as JSON (JSON) and which stack statuses are transitions (InProgress).
 package tmpl
 
 import (
@@ -254,3 +257,17 @@ func Clone(v any) any {
 	}
 	return v
 }
+
+// JSON renders a template (or a value of one) as JSON: how CloudFormation
+// stores a processed template, and how gatehouse deploy sends one.
+func JSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// InProgress reports whether a stack status is a transition
+// (CREATE_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, …).
+func InProgress(status string) bool { return strings.HasSuffix(status, "_IN_PROGRESS") }
