@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -18,11 +17,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
-// xmlFunc adapts a function to awsproto.XMLResult.
-type xmlFunc func(x *awsproto.XMLWriter)
-
-func (f xmlFunc) WriteXML(x *awsproto.XMLWriter) { f(x) }
-
 const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func isoTime(t time.Time) string { return t.UTC().Format(timeFormat) }
@@ -32,16 +26,6 @@ func boolStr(b bool) string {
 		return "true"
 	}
 	return "false"
-}
-
-func (s *Service) writeXML(c *call, root string, f func(x *awsproto.XMLWriter)) error {
-	awsproto.WriteXMLDocument(c.w, c.r, http.StatusOK, root, awsproto.S3Namespace, xmlFunc(f))
-	return nil
-}
-
-func noContent(c *call) error {
-	c.w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // decodeXML parses a request document strictly enough for S3's schema:
@@ -66,40 +50,29 @@ func (s *Service) requireCaller(c *call) error {
 	return nil
 }
 
-func (s *Service) listBuckets(c *call, _ *listBucketsIn) error {
+func (s *Service) listBuckets(c *call, _ *listBucketsIn) (*ListBucketsOutput, error) {
 	if err := s.requireCaller(c); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(c, "s3:ListAllMyBuckets", "*", nil, nil); err != nil {
-		return err
+		return nil, err
 	}
 	recs, err := s.cfg.Store.List(c.r.Context(), kindBucket, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var mine []*bucket
 	for _, rec := range recs {
 		b, err := getJSONValue[bucket](rec.Value)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if b.Account == c.caller.AccountID {
 			mine = append(mine, b)
 		}
 	}
 	sort.Slice(mine, func(i, j int) bool { return mine[i].Name < mine[j].Name })
-	return s.writeXML(c, "ListAllMyBucketsResult", func(x *awsproto.XMLWriter) {
-		writeOwner(x, "Owner", c.caller.AccountID)
-		x.Start("Buckets")
-		for _, b := range mine {
-			x.Start("Bucket")
-			x.Element("Name", b.Name)
-			x.Element("CreationDate", isoTime(b.Created))
-			x.Element("BucketRegion", b.Region)
-			x.End("Bucket")
-		}
-		x.End("Buckets")
-	})
+	return &ListBucketsOutput{Owner: c.caller.AccountID, Buckets: mine}, nil
 }
 
 func writeOwner(x *awsproto.XMLWriter, name, account string) {
@@ -114,39 +87,39 @@ type createBucketConfiguration struct {
 	LocationConstraint *string  `xml:"LocationConstraint"`
 }
 
-func (s *Service) createBucket(c *call, in *createBucketIn) error {
+func (s *Service) createBucket(c *call, in *createBucketIn) (*CreateBucketOutput, error) {
 	if err := s.requireCaller(c); err != nil {
-		return err
+		return nil, err
 	}
 	if !validBucketName(c.bucket) {
-		return awserr.S3InvalidBucketName.New("").WithField("BucketName", c.bucket)
+		return nil, awserr.S3InvalidBucketName.New("").WithField("BucketName", c.bucket)
 	}
 	if strings.EqualFold(in.ObjectLockEnabled, "true") {
-		return awserr.S3NotImplemented.New("gatehouse does not implement S3 Object Lock")
+		return nil, awserr.S3NotImplemented.New("gatehouse does not implement S3 Object Lock")
 	}
 	if err := s.authorize(c, "s3:CreateBucket", bucketARN(c.bucket), nil, nil); err != nil {
-		return err
+		return nil, err
 	}
 	body, err := s.readSmall(c, maxXMLBody)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	region := "us-east-1"
 	if len(bytes.TrimSpace(body)) > 0 {
 		var cfg createBucketConfiguration
 		if err := decodeXML(body, &cfg); err != nil {
-			return err
+			return nil, err
 		}
 		if cfg.LocationConstraint != nil {
 			lc := *cfg.LocationConstraint
 			switch {
 			case lc == "us-east-1":
-				return awserr.S3InvalidLocationConstraint.New("").WithField("LocationConstraint", lc)
+				return nil, awserr.S3InvalidLocationConstraint.New("").WithField("LocationConstraint", lc)
 			case lc == "EU":
 				lc = "eu-west-1"
 			case lc == "":
 			case !regionRE(lc):
-				return awserr.S3InvalidLocationConstraint.New("").WithField("LocationConstraint", lc)
+				return nil, awserr.S3InvalidLocationConstraint.New("").WithField("LocationConstraint", lc)
 			}
 			if lc != "" {
 				region = lc
@@ -155,9 +128,9 @@ func (s *Service) createBucket(c *call, in *createBucketIn) error {
 	}
 	if region != c.region {
 		if region == "us-east-1" {
-			return awserr.S3IllegalLocationConstraint.New("The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
+			return nil, awserr.S3IllegalLocationConstraint.New("The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
 		}
-		return awserr.S3IllegalLocationConstraint.Errorf("The %s location constraint is incompatible for the region specific endpoint this request was sent to.", region)
+		return nil, awserr.S3IllegalLocationConstraint.Errorf("The %s location constraint is incompatible for the region specific endpoint this request was sent to.", region)
 	}
 	b := bucket{Name: c.bucket, Account: c.caller.AccountID, Region: region, Created: s.now(),
 		Encryption:        &encryptionRule{Algorithm: "AES256"},
@@ -166,7 +139,7 @@ func (s *Service) createBucket(c *call, in *createBucketIn) error {
 		switch o {
 		case "BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced":
 		default:
-			return awserr.S3InvalidArgument.New("Invalid x-amz-object-ownership header").WithField("ArgumentName", "x-amz-object-ownership")
+			return nil, awserr.S3InvalidArgument.New("Invalid x-amz-object-ownership header").WithField("ArgumentName", "x-amz-object-ownership")
 		}
 	}
 	_, err = s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
@@ -186,12 +159,9 @@ func (s *Service) createBucket(c *call, in *createBucketIn) error {
 		return awserr.S3BucketAlreadyOwnedByYou.New("").WithField("BucketName", c.bucket)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.w.Header().Set("Location", "/"+c.bucket)
-	c.w.Header().Set("Content-Length", "0")
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	return &CreateBucketOutput{Location: "/" + c.bucket, ContentLength: "0"}, nil
 }
 
 func regionRE(r string) bool {
@@ -212,10 +182,10 @@ func regionRE(r string) bool {
 	return true
 }
 
-func (s *Service) deleteBucket(c *call, _ *bucketIn) error {
+func (s *Service) deleteBucket(c *call, _ *bucketIn) (*DeleteBucketOutput, error) {
 	b, err := s.bucketFor(c, "s3:DeleteBucket", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var partBlobs []string
 	_, err = s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
@@ -245,48 +215,46 @@ func (s *Service) deleteBucket(c *call, _ *bucketIn) error {
 		return tx.Delete(kindBucket, b.Name)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.blobs.remove(partBlobs...)
-	return noContent(c)
+	return &DeleteBucketOutput{}, nil
 }
 
-func (s *Service) headBucket(c *call, _ *bucketIn) error {
+func (s *Service) headBucket(c *call, _ *bucketIn) (*HeadBucketOutput, error) {
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.w.Header().Set("x-amz-bucket-region", b.Region)
+	// Once the bucket is found, every answer names its region, a denial
+	// too.
+	out := &HeadBucketOutput{BucketRegion: b.Region}
 	if c.hd != nil && c.region != b.Region {
 		// HeadBucket answers a request for another region with a
 		// redirect that names the bucket's (clients re-sign for it).
-		return awserr.S3PermanentRedirect.New("").WithHeader("x-amz-bucket-region", b.Region)
+		return nil, failed(awserr.S3PermanentRedirect.New("").WithHeader("x-amz-bucket-region", b.Region), out)
 	}
 	if err := s.authorize(c, "s3:ListBucket", bucketARN(c.bucket), b, nil); err != nil {
-		return err
+		return nil, failed(err, out)
 	}
-	c.w.Header().Set("x-amz-access-point-alias", "false")
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	out.AccessPointAlias = "false"
+	return out, nil
 }
 
-func (s *Service) getBucketLocation(c *call, _ *bucketIn) error {
+func (s *Service) getBucketLocation(c *call, _ *bucketIn) (*GetBucketLocationOutput, error) {
 	// Any region's endpoint answers where a bucket is: no region check.
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(c, "s3:GetBucketLocation", bucketARN(c.bucket), b, nil); err != nil {
-		return err
+		return nil, err
 	}
 	loc := b.Region
 	if loc == "us-east-1" {
 		loc = "" // S3 reports us-east-1 as an empty constraint
 	}
-	awsproto.WriteXMLDocument(c.w, c.r, http.StatusOK, "LocationConstraint", awsproto.S3Namespace, xmlFunc(func(x *awsproto.XMLWriter) {
-		x.Text(loc)
-	}))
-	return nil
+	return &GetBucketLocationOutput{LocationConstraint: loc}, nil
 }
 
 // updateBucket applies fn to the bucket record in one transaction.
@@ -331,30 +299,20 @@ type sseConfiguration struct {
 	} `xml:"Rule"`
 }
 
-func (s *Service) getBucketEncryption(c *call, _ *bucketIn) error {
+func (s *Service) getBucketEncryption(c *call, _ *bucketIn) (*GetBucketEncryptionOutput, error) {
 	b, err := s.bucketFor(c, "s3:GetEncryptionConfiguration", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := b.Encryption
 	if e == nil {
 		e = &encryptionRule{Algorithm: "AES256"}
 	}
-	return s.writeXML(c, "ServerSideEncryptionConfiguration", func(x *awsproto.XMLWriter) {
-		x.Start("Rule")
-		x.Start("ApplyServerSideEncryptionByDefault")
-		x.Element("SSEAlgorithm", e.Algorithm)
-		if e.KMSKeyID != "" {
-			x.Element("KMSMasterKeyID", e.KMSKeyID)
-		}
-		x.End("ApplyServerSideEncryptionByDefault")
-		x.Element("BucketKeyEnabled", boolStr(e.BucketKey))
-		x.End("Rule")
-	})
+	return &GetBucketEncryptionOutput{Rule: *e}, nil
 }
 
-func (s *Service) putBucketEncryption(c *call, _ *bucketIn) error {
-	return s.configure(c, "s3:PutEncryptionConfiguration", func(b *bucket, body []byte) error {
+func (s *Service) putBucketEncryption(c *call, _ *bucketIn) (*PutBucketEncryptionOutput, error) {
+	err := s.configure(c, "s3:PutEncryptionConfiguration", func(b *bucket, body []byte) error {
 		var cfg sseConfiguration
 		if err := decodeXML(body, &cfg); err != nil {
 			return err
@@ -379,17 +337,21 @@ func (s *Service) putBucketEncryption(c *call, _ *bucketIn) error {
 		b.Encryption = r
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &PutBucketEncryptionOutput{}, nil
 }
 
-func (s *Service) deleteBucketEncryption(c *call, _ *bucketIn) error {
+func (s *Service) deleteBucketEncryption(c *call, _ *bucketIn) (*DeleteBucketEncryptionOutput, error) {
 	if _, err := s.bucketFor(c, "s3:PutEncryptionConfiguration", nil); err != nil {
-		return err
+		return nil, err
 	}
 	// S3 falls back to SSE-S3, the default of every bucket.
 	if err := s.updateBucket(c, func(b *bucket) error { b.Encryption = &encryptionRule{Algorithm: "AES256"}; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &DeleteBucketEncryptionOutput{}, nil
 }
 
 type versioningConfiguration struct {
@@ -398,22 +360,15 @@ type versioningConfiguration struct {
 	MfaDelete *string  `xml:"MfaDelete"`
 }
 
-func (s *Service) getBucketVersioning(c *call, _ *bucketIn) error {
+func (s *Service) getBucketVersioning(c *call, _ *bucketIn) (*GetBucketVersioningOutput, error) {
 	b, err := s.bucketFor(c, "s3:GetBucketVersioning", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.writeXML(c, "VersioningConfiguration", func(x *awsproto.XMLWriter) {
-		if b.Versioning != "" {
-			x.Element("Status", b.Versioning)
-		}
-		if b.MFADelete != "" {
-			x.Element("MfaDelete", b.MFADelete)
-		}
-	})
+	return &GetBucketVersioningOutput{Status: b.Versioning, MFADelete: b.MFADelete}, nil
 }
 
-func (s *Service) putBucketVersioning(c *call, _ *bucketIn) error {
+func (s *Service) putBucketVersioning(c *call, _ *bucketIn) (*PutBucketVersioningOutput, error) {
 	err := s.configure(c, "s3:PutBucketVersioning", func(b *bucket, body []byte) error {
 		var cfg versioningConfiguration
 		if err := decodeXML(body, &cfg); err != nil {
@@ -440,10 +395,9 @@ func (s *Service) putBucketVersioning(c *call, _ *bucketIn) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	return &PutBucketVersioningOutput{}, nil
 }
 
 // isOwnerRoot reports whether the caller is the root user of the bucket's
@@ -471,30 +425,27 @@ func (s *Service) policyBucket(c *call, action string) (*bucket, error) {
 	return b, nil
 }
 
-func (s *Service) getBucketPolicy(c *call, _ *bucketIn) error {
+func (s *Service) getBucketPolicy(c *call, _ *bucketIn) (*GetBucketPolicyOutput, error) {
 	b, err := s.policyBucket(c, "s3:GetBucketPolicy")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if b.Policy == "" {
-		return awserr.S3NoSuchBucketPolicy.New("").WithField("BucketName", b.Name)
+		return nil, awserr.S3NoSuchBucketPolicy.New("").WithField("BucketName", b.Name)
 	}
-	c.w.Header().Set("Content-Type", "application/json")
-	c.w.WriteHeader(http.StatusOK)
-	_, _ = io.WriteString(c.w, b.Policy)
-	return nil
+	return &GetBucketPolicyOutput{ContentType: "application/json", Policy: b.Policy}, nil
 }
 
-func (s *Service) putBucketPolicy(c *call, _ *bucketIn) error {
+func (s *Service) putBucketPolicy(c *call, _ *bucketIn) (*PutBucketPolicyOutput, error) {
 	if _, err := s.policyBucket(c, "s3:PutBucketPolicy"); err != nil {
-		return err
+		return nil, err
 	}
 	body, err := s.readSmall(c, maxPolicySize*4)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if policy.Size(body) > maxPolicySize {
-		return awserr.S3InvalidRequest.New("Policies must be less than 20 KB")
+		return nil, awserr.S3InvalidRequest.New("Policies must be less than 20 KB")
 	}
 	if _, err := policy.Parse(body, policy.ParseOptions{Type: policy.TypeResource, AllowSidSpaces: true}); err != nil {
 		msg := "Policies must be valid JSON and the first byte must be '{'"
@@ -502,25 +453,25 @@ func (s *Service) putBucketPolicy(c *call, _ *bucketIn) error {
 		if errors.As(err, &se) && se.Msg != "" {
 			msg = se.Msg
 		}
-		return awserr.S3MalformedPolicy.New(msg).WithCause(err)
+		return nil, awserr.S3MalformedPolicy.New(msg).WithCause(err)
 	}
 	if err := s.checkPolicyResources(c.bucket, body); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.updateBucket(c, func(b *bucket) error { b.Policy = string(body); return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &PutBucketPolicyOutput{}, nil
 }
 
-func (s *Service) deleteBucketPolicy(c *call, _ *bucketIn) error {
+func (s *Service) deleteBucketPolicy(c *call, _ *bucketIn) (*DeleteBucketPolicyOutput, error) {
 	if _, err := s.policyBucket(c, "s3:DeleteBucketPolicy"); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.updateBucket(c, func(b *bucket) error { b.Policy = ""; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &DeleteBucketPolicyOutput{}, nil
 }
 
 type publicAccessBlockXML struct {
@@ -531,24 +482,19 @@ type publicAccessBlockXML struct {
 	RestrictPublicBuckets bool     `xml:"RestrictPublicBuckets"`
 }
 
-func (s *Service) getPublicAccessBlock(c *call, _ *bucketIn) error {
+func (s *Service) getPublicAccessBlock(c *call, _ *bucketIn) (*GetPublicAccessBlockOutput, error) {
 	b, err := s.bucketFor(c, "s3:GetBucketPublicAccessBlock", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p := b.PublicAccessBlock
 	if p == nil {
-		return awserr.S3NoSuchPublicAccessBlock.New("").WithField("BucketName", b.Name)
+		return nil, awserr.S3NoSuchPublicAccessBlock.New("").WithField("BucketName", b.Name)
 	}
-	return s.writeXML(c, "PublicAccessBlockConfiguration", func(x *awsproto.XMLWriter) {
-		x.Element("BlockPublicAcls", boolStr(p.BlockPublicAcls))
-		x.Element("IgnorePublicAcls", boolStr(p.IgnorePublicAcls))
-		x.Element("BlockPublicPolicy", boolStr(p.BlockPublicPolicy))
-		x.Element("RestrictPublicBuckets", boolStr(p.RestrictPublicBuckets))
-	})
+	return &GetPublicAccessBlockOutput{Configuration: *p}, nil
 }
 
-func (s *Service) putPublicAccessBlock(c *call, _ *bucketIn) error {
+func (s *Service) putPublicAccessBlock(c *call, _ *bucketIn) (*PutPublicAccessBlockOutput, error) {
 	err := s.configure(c, "s3:PutBucketPublicAccessBlock", func(b *bucket, body []byte) error {
 		var cfg publicAccessBlockXML
 		if err := decodeXML(body, &cfg); err != nil {
@@ -558,20 +504,19 @@ func (s *Service) putPublicAccessBlock(c *call, _ *bucketIn) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	return &PutPublicAccessBlockOutput{}, nil
 }
 
-func (s *Service) deletePublicAccessBlock(c *call, _ *bucketIn) error {
+func (s *Service) deletePublicAccessBlock(c *call, _ *bucketIn) (*DeletePublicAccessBlockOutput, error) {
 	if _, err := s.bucketFor(c, "s3:PutBucketPublicAccessBlock", nil); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.updateBucket(c, func(b *bucket) error { b.PublicAccessBlock = nil; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &DeletePublicAccessBlockOutput{}, nil
 }
 
 type taggingXML struct {
@@ -582,27 +527,18 @@ type taggingXML struct {
 	} `xml:"TagSet>Tag"`
 }
 
-func (s *Service) getBucketTagging(c *call, _ *bucketIn) error {
+func (s *Service) getBucketTagging(c *call, _ *bucketIn) (*GetBucketTaggingOutput, error) {
 	b, err := s.bucketFor(c, "s3:GetBucketTagging", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(b.Tags) == 0 {
-		return awserr.S3NoSuchTagSet.New("").WithField("BucketName", b.Name)
+		return nil, awserr.S3NoSuchTagSet.New("").WithField("BucketName", b.Name)
 	}
-	return s.writeXML(c, "Tagging", func(x *awsproto.XMLWriter) {
-		x.Start("TagSet")
-		for _, t := range b.Tags {
-			x.Start("Tag")
-			x.Element("Key", t.Key)
-			x.Element("Value", t.Value)
-			x.End("Tag")
-		}
-		x.End("TagSet")
-	})
+	return &GetBucketTaggingOutput{TagSet: b.Tags}, nil
 }
 
-func (s *Service) putBucketTagging(c *call, _ *bucketIn) error {
+func (s *Service) putBucketTagging(c *call, _ *bucketIn) (*PutBucketTaggingOutput, error) {
 	err := s.configure(c, "s3:PutBucketTagging", func(b *bucket, body []byte) error {
 		var cfg taggingXML
 		if err := decodeXML(body, &cfg); err != nil {
@@ -635,19 +571,19 @@ func (s *Service) putBucketTagging(c *call, _ *bucketIn) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &PutBucketTaggingOutput{}, nil
 }
 
-func (s *Service) deleteBucketTagging(c *call, _ *bucketIn) error {
+func (s *Service) deleteBucketTagging(c *call, _ *bucketIn) (*DeleteBucketTaggingOutput, error) {
 	if _, err := s.bucketFor(c, "s3:PutBucketTagging", nil); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.updateBucket(c, func(b *bucket) error { b.Tags = nil; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(c)
+	return &DeleteBucketTaggingOutput{}, nil
 }
 
 // stored describes a configuration document kept as sent.
@@ -664,20 +600,20 @@ var (
 	ownershipDoc = storedDoc{"ownershipControls", "OwnershipControls", awserr.S3OwnershipControlsNotFound, "s3:GetBucketOwnershipControls", "s3:PutBucketOwnershipControls"}
 )
 
-func (d storedDoc) get(s *Service, c *call, _ *bucketIn) error {
+func (d storedDoc) get(s *Service, c *call, _ *bucketIn) (*storedDocument, error) {
 	b, err := s.bucketFor(c, d.getAction, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	doc, ok := b.Stored[d.sub]
 	if !ok {
-		return d.notFound.New("").WithField("BucketName", b.Name)
+		return nil, d.notFound.New("").WithField("BucketName", b.Name)
 	}
 	toks, err := xmlTokens([]byte(doc), d.root)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return s.writeXML(c, d.root, func(x *awsproto.XMLWriter) { writeTokens(x, toks) })
+	return &storedDocument{root: d.root, toks: toks}, nil
 }
 
 func (d storedDoc) put(s *Service, c *call, _ *bucketIn) error {
@@ -691,21 +627,47 @@ func (d storedDoc) put(s *Service, c *call, _ *bucketIn) error {
 		b.Stored[d.sub] = string(body)
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	return err
 }
 
 func (d storedDoc) delete(s *Service, c *call, _ *bucketIn) error {
 	if _, err := s.bucketFor(c, d.putAction, nil); err != nil {
 		return err
 	}
-	if err := s.updateBucket(c, func(b *bucket) error { delete(b.Stored, d.sub); return nil }); err != nil {
-		return err
+	return s.updateBucket(c, func(b *bucket) error { delete(b.Stored, d.sub); return nil })
+}
+
+// The stored documents' operations, each with its own output type.
+
+// getDoc serves d's Get operation.
+func getDoc[Out ~struct{ storedDocument }](d storedDoc) func(*Service, *call, *bucketIn) (*Out, error) {
+	return func(s *Service, c *call, in *bucketIn) (*Out, error) {
+		doc, err := d.get(s, c, in)
+		if err != nil {
+			return nil, err
+		}
+		return &Out{*doc}, nil
 	}
-	return noContent(c)
+}
+
+// putDoc serves d's Put operation.
+func putDoc[Out any](d storedDoc) func(*Service, *call, *bucketIn) (*Out, error) {
+	return func(s *Service, c *call, in *bucketIn) (*Out, error) {
+		if err := d.put(s, c, in); err != nil {
+			return nil, err
+		}
+		return new(Out), nil
+	}
+}
+
+// deleteDoc serves d's Delete operation.
+func deleteDoc[Out any](d storedDoc) func(*Service, *call, *bucketIn) (*Out, error) {
+	return func(s *Service, c *call, in *bucketIn) (*Out, error) {
+		if err := d.delete(s, c, in); err != nil {
+			return nil, err
+		}
+		return new(Out), nil
+	}
 }
 
 // xmlTok is an element start or end, or text, of a stored document.

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,22 +16,22 @@ import (
 
 func partKey(uploadID string, n int) string { return fmt.Sprintf("%s/%05d", uploadID, n) }
 
-func (s *Service) createMultipartUpload(c *call, in *createMultipartUploadIn) error {
+func (s *Service) createMultipartUpload(c *call, in *createMultipartUploadIn) (*CreateMultipartUploadOutput, error) {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hd, meta, err := objectHeaders(in.Header)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sse, err := sseOf(in.Header, b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	alg := strings.ToLower(in.ChecksumAlgorithm)
 	if alg != "" && checksumAlgorithms[alg] == nil {
-		return awserr.S3InvalidRequest.New("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
+		return nil, awserr.S3InvalidRequest.New("Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")
 	}
 	initiator := ""
 	if c.caller != nil {
@@ -43,17 +42,9 @@ func (s *Service) createMultipartUpload(c *call, in *createMultipartUploadIn) er
 	if _, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
 		return tx.Create(kindUpload, objectKey(c.bucket, u.ID), mustJSON(u))
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	c.w.Header().Set("x-amz-server-side-encryption", sse)
-	if alg != "" {
-		c.w.Header().Set("x-amz-checksum-algorithm", strings.ToUpper(alg))
-	}
-	return s.writeXML(c, "InitiateMultipartUploadResult", func(x *awsproto.XMLWriter) {
-		x.Element("Bucket", c.bucket)
-		x.Element("Key", c.key)
-		x.Element("UploadId", u.ID)
-	})
+	return &CreateMultipartUploadOutput{ServerSideEncryption: sse, ChecksumAlgorithm: strings.ToUpper(alg), Bucket: c.bucket, Key: c.key, UploadID: u.ID}, nil
 }
 
 // getUpload reads the upload id the request names; NoSuchUpload when it
@@ -82,31 +73,31 @@ func (r storeReader) List(kind, prefix string) ([]store.Record, error) {
 	return r.s.cfg.Store.List(r.c.r.Context(), kind, prefix)
 }
 
-func (s *Service) uploadPart(c *call, in *uploadPartIn) error {
+func (s *Service) uploadPart(c *call, in *uploadPartIn) (*UploadPartOutput, error) {
 	if _, err := s.objectBucket(c, "s3:PutObject"); err != nil {
-		return err
+		return nil, err
 	}
 	n, err := strconv.Atoi(in.PartNumber)
 	if err != nil || n < 1 || n > maxParts {
-		return awserr.S3InvalidArgument.New("Part number must be an integer between 1 and 10000, inclusive").
+		return nil, awserr.S3InvalidArgument.New("Part number must be an integer between 1 and 10000, inclusive").
 			WithField("ArgumentName", "partNumber").WithField("ArgumentValue", in.PartNumber)
 	}
 	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p, err := s.blobs.create()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer p.abort()
 	rcv, err := s.readBody(c, p, s.cfg.MaxObjectSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	id, err := p.commit()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pt := part{Number: n, Blob: id, Size: rcv.size, ETag: `"` + hex.EncodeToString(rcv.md5) + `"`, LastModified: s.now()}
 	var old string
@@ -125,22 +116,14 @@ func (s *Service) uploadPart(c *call, in *uploadPartIn) error {
 	})
 	if err != nil {
 		s.blobs.remove(id)
-		return err
+		return nil, err
 	}
 	if old != "" {
 		s.blobs.remove(old)
 	}
-	h := c.w.Header()
-	h.Set("ETag", pt.ETag)
-	if sse := u.Headers["x-amz-server-side-encryption"]; sse != "" {
-		h.Set("x-amz-server-side-encryption", sse)
-	}
-	if rcv.checksum != nil {
-		h.Set("x-amz-checksum-"+strings.ToLower(rcv.checksum.Algorithm), rcv.checksum.Value)
-	}
-	h.Set("Content-Length", "0")
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	out := &UploadPartOutput{ETag: pt.ETag, ServerSideEncryption: u.Headers["x-amz-server-side-encryption"], ContentLength: "0"}
+	out.Checksums.set(rcv.checksum)
+	return out, nil
 }
 
 type completeXML struct {
@@ -166,35 +149,35 @@ func (s *Service) listUploadParts(r store.Reader, uploadID string) (map[int]*par
 	return out, nil
 }
 
-func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
+func (s *Service) completeMultipartUpload(c *call, in *uploadIn) (*CompleteMultipartUploadOutput, error) {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	body, err := s.readSmall(c, maxXMLBody)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var req completeXML
 	if err := decodeXML(body, &req); err != nil {
-		return err
+		return nil, err
 	}
 	if len(req.Parts) == 0 || len(req.Parts) > maxParts {
-		return awserr.S3MalformedXML.New("")
+		return nil, awserr.S3MalformedXML.New("")
 	}
 	have, err := s.listUploadParts(storeReader{s, c}, u.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Order first, as S3 checks it before the parts themselves.
 	prev := 0
 	for _, rp := range req.Parts {
 		if rp.PartNumber <= prev {
-			return awserr.S3InvalidPartOrder.New("").WithField("UploadId", u.ID)
+			return nil, awserr.S3InvalidPartOrder.New("").WithField("UploadId", u.ID)
 		}
 		prev = rp.PartNumber
 	}
@@ -202,10 +185,10 @@ func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
 	for i, rp := range req.Parts {
 		p := have[rp.PartNumber]
 		if p == nil || strings.Trim(rp.ETag, `"`) != strings.Trim(p.ETag, `"`) {
-			return awserr.S3InvalidPart.New("").WithField("UploadId", u.ID).WithField("PartNumber", strconv.Itoa(rp.PartNumber)).WithField("ETag", rp.ETag)
+			return nil, awserr.S3InvalidPart.New("").WithField("UploadId", u.ID).WithField("PartNumber", strconv.Itoa(rp.PartNumber)).WithField("ETag", rp.ETag)
 		}
 		if i < len(req.Parts)-1 && p.Size < minPartSize {
-			return awserr.S3EntityTooSmall.New("").WithField("ProposedSize", strconv.FormatInt(p.Size, 10)).
+			return nil, awserr.S3EntityTooSmall.New("").WithField("ProposedSize", strconv.FormatInt(p.Size, 10)).
 				WithField("MinSizeAllowed", strconv.Itoa(minPartSize)).WithField("PartNumber", strconv.Itoa(rp.PartNumber)).WithField("ETag", p.ETag)
 		}
 		chosen = append(chosen, p)
@@ -214,7 +197,7 @@ func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
 	// of the parts' MD5s, then "-" and the number of parts, as S3 writes.
 	pb, err := s.blobs.create()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer pb.abort()
 	em := md5.New()
@@ -222,17 +205,17 @@ func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
 	for _, p := range chosen {
 		sum, err := hex.DecodeString(strings.Trim(p.ETag, `"`))
 		if err != nil {
-			return awserr.S3InternalError.New("").WithCause(err)
+			return nil, awserr.S3InternalError.New("").WithCause(err)
 		}
 		em.Write(sum)
 		if err := s.blobs.copyBlob(p.Blob, pb); err != nil {
-			return err
+			return nil, err
 		}
 		size += p.Size
 	}
 	id, err := pb.commit()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	etag := `"` + hex.EncodeToString(em.Sum(nil)) + "-" + strconv.Itoa(len(chosen)) + `"`
 	hd := map[string]string{}
@@ -265,21 +248,13 @@ func (s *Service) completeMultipartUpload(c *call, in *uploadIn) error {
 	})
 	if err != nil {
 		s.blobs.remove(id)
-		return err
+		return nil, err
 	}
 	s.blobs.remove(partBlobs...)
 	if old != "" {
 		s.blobs.remove(old)
 	}
-	if sse != "" {
-		c.w.Header().Set("x-amz-server-side-encryption", sse)
-	}
-	return s.writeXML(c, "CompleteMultipartUploadResult", func(x *awsproto.XMLWriter) {
-		x.Element("Location", "/"+c.bucket+"/"+c.key)
-		x.Element("Bucket", c.bucket)
-		x.Element("Key", c.key)
-		x.Element("ETag", etag)
-	})
+	return &CompleteMultipartUploadOutput{ServerSideEncryption: sse, Location: "/" + c.bucket + "/" + c.key, Bucket: c.bucket, Key: c.key, ETag: etag}, nil
 }
 
 // deleteUploadTx deletes an upload and its parts' records and returns the
@@ -303,9 +278,9 @@ func deleteUploadTx(tx store.Tx, bucketName, id string) ([]string, error) {
 	return blobs, tx.Delete(kindUpload, objectKey(bucketName, id))
 }
 
-func (s *Service) abortMultipartUpload(c *call, in *uploadIn) error {
+func (s *Service) abortMultipartUpload(c *call, in *uploadIn) (*AbortMultipartUploadOutput, error) {
 	if _, err := s.objectBucket(c, "s3:AbortMultipartUpload"); err != nil {
-		return err
+		return nil, err
 	}
 	var blobs []string
 	_, err := s.cfg.Store.Update(c.r.Context(), func(tx store.Tx) error {
@@ -317,25 +292,25 @@ func (s *Service) abortMultipartUpload(c *call, in *uploadIn) error {
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.blobs.remove(blobs...)
-	return noContent(c)
+	return &AbortMultipartUploadOutput{}, nil
 }
 
-func (s *Service) listParts(c *call, in *listPartsIn) error {
+func (s *Service) listParts(c *call, in *listPartsIn) (*ListPartsOutput, error) {
 	if _, err := s.objectBucket(c, "s3:ListMultipartUploadParts"); err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.getUpload(storeReader{s, c}, c, in.UploadID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	maxP := 1000
 	if v := in.MaxParts; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return awserr.S3InvalidArgument.New("Provided max-parts not an integer or within integer range").WithField("ArgumentName", "max-parts")
+			return nil, awserr.S3InvalidArgument.New("Provided max-parts not an integer or within integer range").WithField("ArgumentName", "max-parts")
 		}
 		maxP = min(n, 1000)
 	}
@@ -343,13 +318,13 @@ func (s *Service) listParts(c *call, in *listPartsIn) error {
 	if v := in.PartNumberMarker; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return awserr.S3InvalidArgument.New("Provided part-number-marker not an integer or within integer range").WithField("ArgumentName", "part-number-marker")
+			return nil, awserr.S3InvalidArgument.New("Provided part-number-marker not an integer or within integer range").WithField("ArgumentName", "part-number-marker")
 		}
 		marker = n
 	}
 	have, err := s.listUploadParts(storeReader{s, c}, u.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var nums []int
 	for n := range have {
@@ -362,29 +337,11 @@ func (s *Service) listParts(c *call, in *listPartsIn) error {
 	if truncated {
 		nums = nums[:maxP]
 	}
-	return s.writeXML(c, "ListPartsResult", func(x *awsproto.XMLWriter) {
-		x.Element("Bucket", c.bucket)
-		x.Element("Key", c.key)
-		x.Element("UploadId", u.ID)
-		x.Element("PartNumberMarker", strconv.Itoa(marker))
-		if len(nums) > 0 {
-			x.Element("NextPartNumberMarker", strconv.Itoa(nums[len(nums)-1]))
-		}
-		x.Element("MaxParts", strconv.Itoa(maxP))
-		x.Element("IsTruncated", boolStr(truncated))
-		writeInitiator(x, u)
-		writeOwner(x, "Owner", u.Owner)
-		x.Element("StorageClass", "STANDARD")
-		for _, n := range nums {
-			p := have[n]
-			x.Start("Part")
-			x.Element("PartNumber", strconv.Itoa(n))
-			x.Element("LastModified", isoTime(p.LastModified))
-			x.Element("ETag", p.ETag)
-			x.Element("Size", strconv.FormatInt(p.Size, 10))
-			x.End("Part")
-		}
-	})
+	parts := make([]*part, len(nums))
+	for i, n := range nums {
+		parts[i] = have[n]
+	}
+	return &ListPartsOutput{Bucket: c.bucket, Key: c.key, Upload: u, PartNumberMarker: marker, MaxParts: maxP, Truncated: truncated, Parts: parts}, nil
 }
 
 func writeInitiator(x *awsproto.XMLWriter, u *upload) {
@@ -394,21 +351,21 @@ func writeInitiator(x *awsproto.XMLWriter, u *upload) {
 	x.End("Initiator")
 }
 
-func (s *Service) listMultipartUploads(c *call, in *listUploadsIn) error {
+func (s *Service) listMultipartUploads(c *call, in *listUploadsIn) (*ListMultipartUploadsOutput, error) {
 	b, err := s.bucketFor(c, "s3:ListBucketMultipartUploads", nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	prefix := in.Prefix
 	recs, err := s.cfg.Store.List(c.r.Context(), kindUpload, b.Name+"/")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var ups []*upload
 	for _, rec := range recs {
 		u, err := getJSONValue[upload](rec.Value)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if strings.HasPrefix(u.Key, prefix) {
 			ups = append(ups, u)
@@ -424,22 +381,5 @@ func (s *Service) listMultipartUploads(c *call, in *listUploadsIn) error {
 	if truncated {
 		ups = ups[:1000]
 	}
-	return s.writeXML(c, "ListMultipartUploadsResult", func(x *awsproto.XMLWriter) {
-		x.Element("Bucket", b.Name)
-		x.Element("KeyMarker", "")
-		x.Element("UploadIdMarker", "")
-		x.Element("Prefix", prefix)
-		x.Element("MaxUploads", "1000")
-		x.Element("IsTruncated", boolStr(truncated))
-		for _, u := range ups {
-			x.Start("Upload")
-			x.Element("Key", u.Key)
-			x.Element("UploadId", u.ID)
-			writeInitiator(x, u)
-			writeOwner(x, "Owner", u.Owner)
-			x.Element("StorageClass", "STANDARD")
-			x.Element("Initiated", isoTime(u.Initiated))
-			x.End("Upload")
-		}
-	})
+	return &ListMultipartUploadsOutput{Bucket: b.Name, Prefix: prefix, Truncated: truncated, Uploads: ups}, nil
 }

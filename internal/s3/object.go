@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
@@ -120,47 +119,41 @@ func sseOf(h http.Header, b *bucket) (string, error) {
 	return "", awserr.S3InvalidArgument.New("The encryption method specified is not supported").WithField("ArgumentName", "x-amz-server-side-encryption")
 }
 
-func (s *Service) putObject(c *call, in *putObjectIn) error {
+func (s *Service) putObject(c *call, in *putObjectIn) (*PutObjectOutput, error) {
 	b, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hd, meta, err := objectHeaders(in.Header)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sse, err := sseOf(in.Header, b)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p, err := s.blobs.create()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer p.abort()
 	rcv, err := s.readBody(c, p, s.cfg.MaxObjectSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	id, err := p.commit()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o := object{Key: c.key, Blob: id, Size: rcv.size, ETag: `"` + hex.EncodeToString(rcv.md5) + `"`, LastModified: s.now(),
 		Headers: hd, Meta: meta, Checksum: rcv.checksum, SSE: sse, Owner: b.Account}
 	if err := s.storeObject(c, &o); err != nil {
 		s.blobs.remove(id)
-		return err
+		return nil, err
 	}
-	h := c.w.Header()
-	h.Set("ETag", o.ETag)
-	h.Set("x-amz-server-side-encryption", sse)
-	if o.Checksum != nil {
-		h.Set("x-amz-checksum-"+strings.ToLower(o.Checksum.Algorithm), o.Checksum.Value)
-	}
-	h.Set("Content-Length", "0")
-	c.w.WriteHeader(http.StatusOK)
-	return nil
+	out := &PutObjectOutput{ETag: o.ETag, ServerSideEncryption: sse, ContentLength: "0"}
+	out.Checksums.set(o.Checksum)
+	return out, nil
 }
 
 // storeObject records o under the call's bucket and key, replacing any
@@ -212,47 +205,67 @@ func (s *Service) lookupObject(c *call, b *bucket) (*object, error) {
 	return getJSONValue[object](rec.Value)
 }
 
-// objectReader serves GetObject, or HeadObject when head is set.
-func objectReader(head bool) func(*Service, *call, *getObjectIn) error {
-	return func(s *Service, c *call, in *getObjectIn) error { return s.getObject(c, in, head) }
+func (s *Service) headObject(c *call, in *getObjectIn) (*HeadObjectOutput, error) {
+	out, _, err := s.describeObject(c, in)
+	if err != nil {
+		return nil, err
+	}
+	return &HeadObjectOutput{objectResponse: *out}, nil
 }
 
-func (s *Service) getObject(c *call, in *getObjectIn, head bool) error {
+func (s *Service) getObject(c *call, in *getObjectIn) (*GetObjectOutput, error) {
+	out, o, err := s.describeObject(c, in)
+	if err != nil {
+		return nil, err
+	}
+	if out.status == http.StatusNotModified {
+		return &GetObjectOutput{objectResponse: *out}, nil
+	}
+	f, err := s.blobs.open(o.Blob)
+	if err != nil {
+		return nil, failed(err, out)
+	}
+	return &GetObjectOutput{objectResponse: *out, body: &objectBody{f: f, start: out.start, n: out.length}}, nil
+}
+
+// describeObject answers a GetObject or HeadObject request's status and
+// headers (304 with ETag and Last-Modified only for a failed
+// If-None-Match or If-Modified-Since) and returns the object.
+func (s *Service) describeObject(c *call, in *getObjectIn) (*objectResponse, *object, error) {
 	b, err := s.objectBucket(c, "s3:GetObject")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if in.PartNumber != nil {
-		return awserr.S3NotImplemented.New("gatehouse does not implement GetObject by partNumber")
+		return nil, nil, awserr.S3NotImplemented.New("gatehouse does not implement GetObject by partNumber")
 	}
 	if v := in.VersionID; v != "" && v != "null" {
-		return awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "versionId")
+		return nil, nil, awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "versionId")
 	}
 	o, err := s.lookupObject(c, b)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	h := c.w.Header()
 	if status, ok := preconditions(in.Header, o); !ok {
-		h.Set("ETag", o.ETag)
-		h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
+		out := &objectResponse{ETag: o.ETag, LastModified: o.LastModified.UTC().Format(http.TimeFormat)}
 		if status == http.StatusNotModified {
-			c.w.WriteHeader(status)
-			return nil
+			out.status = status
+			return out, o, nil
 		}
-		return awserr.S3PreconditionFailed.New("").WithField("Condition", "If-Match")
+		return nil, nil, failed(awserr.S3PreconditionFailed.New("").WithField("Condition", "If-Match"), out)
 	}
 	start, length := int64(0), o.Size
 	partial := false
 	if rg := in.Range; rg != "" {
 		st, n, ok, err := parseRange(rg, o.Size)
 		if err != nil {
-			return err.WithField("RangeRequested", rg).WithField("ActualObjectSize", strconv.FormatInt(o.Size, 10))
+			return nil, nil, err.WithField("RangeRequested", rg).WithField("ActualObjectSize", strconv.FormatInt(o.Size, 10))
 		}
 		if ok {
 			start, length, partial = st, n, true
 		}
 	}
+	h := http.Header{}
 	for k, v := range o.Headers {
 		h.Set(k, v)
 	}
@@ -269,38 +282,17 @@ func (s *Service) getObject(c *call, in *getObjectIn, head bool) error {
 			}
 		}
 	}
-	h.Set("ETag", o.ETag)
-	h.Set("Last-Modified", o.LastModified.UTC().Format(http.TimeFormat))
-	h.Set("Accept-Ranges", "bytes")
-	if o.SSE != "" {
-		h.Set("x-amz-server-side-encryption", o.SSE)
-	}
+	out := &objectResponse{Header: h, ETag: o.ETag, LastModified: o.LastModified.UTC().Format(http.TimeFormat), AcceptRanges: "bytes",
+		ServerSideEncryption: o.SSE, ContentLength: strconv.FormatInt(length, 10), length: length}
 	if o.Checksum != nil && !partial && strings.EqualFold(in.ChecksumMode, "ENABLED") {
-		h.Set("x-amz-checksum-"+strings.ToLower(o.Checksum.Algorithm), o.Checksum.Value)
-		h.Set("x-amz-checksum-type", "FULL_OBJECT")
+		out.Checksums.set(o.Checksum)
+		out.ChecksumType = "FULL_OBJECT"
 	}
-	h.Set("Content-Length", strconv.FormatInt(length, 10))
-	status := http.StatusOK
 	if partial {
-		status = http.StatusPartialContent
-		h.Set("Content-Range", "bytes "+strconv.FormatInt(start, 10)+"-"+strconv.FormatInt(start+length-1, 10)+"/"+strconv.FormatInt(o.Size, 10))
+		out.status, out.start = http.StatusPartialContent, start
+		out.ContentRange = "bytes " + strconv.FormatInt(start, 10) + "-" + strconv.FormatInt(start+length-1, 10) + "/" + strconv.FormatInt(o.Size, 10)
 	}
-	if head {
-		c.w.WriteHeader(status)
-		return nil
-	}
-	f, err := s.blobs.open(o.Blob)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	c.w.WriteHeader(status)
-	// Headers are out: a failure from here can only cut the body short,
-	// which the client sees against Content-Length.
-	if _, err := f.Seek(start, io.SeekStart); err == nil {
-		_, _ = io.CopyN(c.w, f, length)
-	}
-	return nil
+	return out, o, nil
 }
 
 // preconditions evaluates If-Match, If-None-Match, If-Modified-Since and
@@ -389,16 +381,16 @@ func parseRange(h string, size int64) (start, n int64, ok bool, err *awserr.Erro
 	return first, last - first + 1, true, nil
 }
 
-func (s *Service) deleteObject(c *call, _ *objectIn) error {
+func (s *Service) deleteObject(c *call, _ *objectIn) (*DeleteObjectOutput, error) {
 	if _, err := s.objectBucket(c, "s3:DeleteObject"); err != nil {
-		return err
+		return nil, err
 	}
 	blob, err := s.removeObject(c, c.key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.blobs.remove(blob)
-	return noContent(c)
+	return &DeleteObjectOutput{}, nil
 }
 
 // removeObject deletes an object's record and returns its blob ("" when
@@ -431,77 +423,58 @@ type deleteXML struct {
 	} `xml:"Object"`
 }
 
-func (s *Service) deleteObjects(c *call, in *deleteObjectsIn) error {
+func (s *Service) deleteObjects(c *call, in *deleteObjectsIn) (*DeleteObjectsOutput, error) {
 	b, err := s.getBucket(c.r.Context(), c.bucket)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.checkRegion(b); err != nil {
-		return err
+		return nil, err
 	}
 	h := in.Header
 	if h.Get("Content-MD5") == "" && h.Get("x-amz-trailer") == "" && !hasChecksumHeader(h) {
-		return awserr.S3InvalidRequest.New("Missing required header for this request: Content-MD5")
+		return nil, awserr.S3InvalidRequest.New("Missing required header for this request: Content-MD5")
 	}
 	body, err := s.readSmall(c, maxXMLBody)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var d deleteXML
 	if err := decodeXML(body, &d); err != nil {
-		return err
+		return nil, err
 	}
 	if len(d.Objects) == 0 || len(d.Objects) > 1000 {
-		return awserr.S3MalformedXML.New("")
+		return nil, awserr.S3MalformedXML.New("")
 	}
-	type result struct {
-		key, code, msg string
-	}
-	var out []result
+	var out []deleteResult
 	var blobs []string
 	for _, o := range d.Objects {
 		if o.Key == nil {
-			return awserr.S3MalformedXML.New("")
+			return nil, awserr.S3MalformedXML.New("")
 		}
 		k := *o.Key
 		if err := validKey(k); err != nil {
-			out = append(out, result{k, "KeyTooLongError", "Your key is too long"})
+			out = append(out, deleteResult{k, "KeyTooLongError", "Your key is too long"})
 			continue
 		}
 		if err := s.authorize(c, "s3:DeleteObject", objectARN(c.bucket, k), b, nil); err != nil {
 			ae := awserr.From(err)
-			out = append(out, result{k, ae.Code, ae.Message})
+			out = append(out, deleteResult{k, ae.Code, ae.Message})
 			continue
 		}
 		blob, err := s.removeObject(c, k)
 		if err != nil {
 			s.cfg.Log.Error("s3 DeleteObjects: delete failed", "bucket", c.bucket, "error", err)
-			out = append(out, result{k, "InternalError", "We encountered an internal error. Please try again."})
+			out = append(out, deleteResult{k, "InternalError", "We encountered an internal error. Please try again."})
 			continue
 		}
 		if blob != "" {
 			blobs = append(blobs, blob)
 		}
-		out = append(out, result{key: k})
+		out = append(out, deleteResult{key: k})
 	}
 	s.blobs.remove(blobs...)
-	return s.writeXML(c, "DeleteResult", func(x *awsproto.XMLWriter) {
-		for _, r := range out {
-			if r.code == "" {
-				if !d.Quiet {
-					x.Start("Deleted")
-					x.Element("Key", r.key)
-					x.End("Deleted")
-				}
-				continue
-			}
-			x.Start("Error")
-			x.Element("Key", r.key)
-			x.Element("Code", r.code)
-			x.Element("Message", r.msg)
-			x.End("Error")
-		}
-	})
+	return &DeleteObjectsOutput{Quiet: d.Quiet, Results: out}, nil
 }
 
 func hasChecksumHeader(h http.Header) bool {
@@ -513,94 +486,90 @@ func hasChecksumHeader(h http.Header) bool {
 	return false
 }
 
-func (s *Service) copyObject(c *call, in *copyObjectIn) error {
+func (s *Service) copyObject(c *call, in *copyObjectIn) (*CopyObjectOutput, error) {
 	src := in.CopySource
 	srcPath, version, _ := strings.Cut(src, "?")
 	dec, err := url.PathUnescape(srcPath)
 	if err != nil {
-		return awserr.S3InvalidArgument.New("Invalid copy source encoding").WithField("ArgumentName", "x-amz-copy-source")
+		return nil, awserr.S3InvalidArgument.New("Invalid copy source encoding").WithField("ArgumentName", "x-amz-copy-source")
 	}
 	dec = strings.TrimPrefix(dec, "/")
 	sb, sk, ok := strings.Cut(dec, "/")
 	if !ok || sb == "" || sk == "" {
-		return awserr.S3InvalidArgument.New("Invalid copy source object key").WithField("ArgumentName", "x-amz-copy-source")
+		return nil, awserr.S3InvalidArgument.New("Invalid copy source object key").WithField("ArgumentName", "x-amz-copy-source")
 	}
 	if v, found := strings.CutPrefix(version, "versionId="); found && v != "null" {
-		return awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "x-amz-copy-source")
+		return nil, awserr.S3InvalidArgument.New("Invalid version id specified").WithField("ArgumentName", "x-amz-copy-source")
 	}
 	db, err := s.objectBucket(c, "s3:PutObject")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	srcBucket, err := s.getBucket(c.r.Context(), sb)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := validKey(sk); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(c, "s3:GetObject", objectARN(sb, sk), srcBucket, nil); err != nil {
-		return err
+		return nil, err
 	}
 	rec, err := s.cfg.Store.Get(c.r.Context(), kindObject, objectKey(sb, sk))
 	if errors.Is(err, store.ErrNotFound) {
-		return awserr.S3NoSuchKey.New("").WithField("Key", sk)
+		return nil, awserr.S3NoSuchKey.New("").WithField("Key", sk)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	so, err := getJSONValue[object](rec.Value)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	directive := in.MetadataDirective
 	hd, meta := so.Headers, so.Meta
 	switch directive {
 	case "", "COPY":
 		if sb == c.bucket && sk == c.key && in.Header.Get("x-amz-storage-class") == "" && in.Header.Get("x-amz-server-side-encryption") == "" {
-			return awserr.S3InvalidRequest.New("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
+			return nil, awserr.S3InvalidRequest.New("This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 	case "REPLACE":
 		if hd, meta, err = objectHeaders(in.Header); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return awserr.S3InvalidArgument.New("Unknown metadata directive.").WithField("ArgumentName", "x-amz-metadata-directive")
+		return nil, awserr.S3InvalidArgument.New("Unknown metadata directive.").WithField("ArgumentName", "x-amz-metadata-directive")
 	}
 	if im := in.IfMatch; im != "" && !etagListMatches(im, so.ETag) {
-		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-Match")
+		return nil, awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-Match")
 	}
 	if inm := in.IfNoneMatch; inm != "" && etagListMatches(inm, so.ETag) {
-		return awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-None-Match")
+		return nil, awserr.S3PreconditionFailed.New("").WithField("Condition", "x-amz-copy-source-If-None-Match")
 	}
 	sse, err := sseOf(in.Header, db)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	p, err := s.blobs.create()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer p.abort()
 	m := md5.New()
 	if err := s.blobs.copyBlob(so.Blob, io.MultiWriter(p, m)); err != nil {
-		return err
+		return nil, err
 	}
 	id, err := p.commit()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	o := object{Key: c.key, Blob: id, Size: so.Size, ETag: `"` + hex.EncodeToString(m.Sum(nil)) + `"`, LastModified: s.now(),
 		Headers: hd, Meta: meta, Checksum: so.Checksum, SSE: sse, Owner: db.Account}
 	if err := s.storeObject(c, &o); err != nil {
 		s.blobs.remove(id)
-		return err
+		return nil, err
 	}
-	c.w.Header().Set("x-amz-server-side-encryption", sse)
-	return s.writeXML(c, "CopyObjectResult", func(x *awsproto.XMLWriter) {
-		x.Element("LastModified", isoTime(o.LastModified))
-		x.Element("ETag", o.ETag)
-	})
+	return &CopyObjectOutput{ServerSideEncryption: sse, LastModified: o.LastModified, ETag: o.ETag}, nil
 }
 
 // listMode is the listing an operation answers.
@@ -613,15 +582,21 @@ const (
 )
 
 // listing serves the listing mode names.
-func listing(mode listMode) func(*Service, *call, *listObjectsIn) error {
-	return func(s *Service, c *call, in *listObjectsIn) error { return s.listObjects(c, in, mode) }
+func listing[Out ~struct{ listResult }](mode listMode) func(*Service, *call, *listObjectsIn) (*Out, error) {
+	return func(s *Service, c *call, in *listObjectsIn) (*Out, error) {
+		r, err := s.listObjects(c, in, mode)
+		if err != nil {
+			return nil, err
+		}
+		return &Out{*r}, nil
+	}
 }
 
 // listObjects serves ListObjects (V1: marker), ListObjectsV2
 // (continuation-token, start-after) and ListObjectVersions (key-marker;
 // for buckets that never had versioning on, where each object is its one
 // version, "null", as S3 lists objects stored before versioning).
-func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
+func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) (*listResult, error) {
 	v2 := mode == listObjectsV2
 	versions := mode == listVersions
 	prefix, delim := in.Prefix, in.Delimiter
@@ -629,13 +604,13 @@ func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
 	if v := in.MaxKeys; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return awserr.S3InvalidArgument.New("Provided max-keys not an integer or within integer range").WithField("ArgumentName", "max-keys").WithField("ArgumentValue", v)
+			return nil, awserr.S3InvalidArgument.New("Provided max-keys not an integer or within integer range").WithField("ArgumentName", "max-keys").WithField("ArgumentValue", v)
 		}
 		maxKeys = min(n, 1000)
 	}
 	enc := in.EncodingType
 	if enc != "" && enc != "url" {
-		return awserr.S3InvalidArgument.New("Invalid Encoding Method specified in Request").WithField("ArgumentName", "encoding-type")
+		return nil, awserr.S3InvalidArgument.New("Invalid Encoding Method specified in Request").WithField("ArgumentName", "encoding-type")
 	}
 	action := "s3:ListBucket"
 	if versions {
@@ -649,12 +624,12 @@ func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
 		pc.Set(keyMaxKeys, strconv.Itoa(maxKeys))
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if versions && b.Versioning != "" {
 		// Objects keep one version: a bucket that has had versioning on
 		// would need the versions gatehouse does not keep.
-		return awserr.S3NotImplemented.New("gatehouse keeps one version per object: ListObjectVersions is implemented for buckets that never had versioning enabled")
+		return nil, awserr.S3NotImplemented.New("gatehouse keeps one version per object: ListObjectVersions is implemented for buckets that never had versioning enabled")
 	}
 	marker := in.Marker
 	if versions {
@@ -669,20 +644,20 @@ func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
 		if in.ContinuationToken != nil {
 			t, err := base64.RawURLEncoding.DecodeString(token)
 			if err != nil || token == "" {
-				return awserr.S3InvalidArgument.New("The continuation token provided is incorrect").WithField("ArgumentName", "continuation-token")
+				return nil, awserr.S3InvalidArgument.New("The continuation token provided is incorrect").WithField("ArgumentName", "continuation-token")
 			}
 			marker = string(t)
 		}
 	}
 	recs, err := s.cfg.Store.List(c.r.Context(), kindObject, b.Name+"/"+prefix)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	objs := make([]*object, 0, len(recs))
 	for _, rec := range recs {
 		o, err := getJSONValue[object](rec.Value)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		objs = append(objs, o)
 	}
@@ -723,106 +698,6 @@ func (s *Service) listObjects(c *call, in *listObjectsIn, mode listMode) error {
 			next = o.Key
 		}
 	}
-	encode := func(s string) string {
-		if enc == "url" {
-			return strings.ReplaceAll(url.QueryEscape(s), "%2F", "/")
-		}
-		return s
-	}
-	if versions {
-		return s.writeXML(c, "ListVersionsResult", func(x *awsproto.XMLWriter) {
-			x.Element("Name", b.Name)
-			x.Element("Prefix", encode(prefix))
-			x.Element("KeyMarker", encode(marker))
-			x.Element("VersionIdMarker", in.VersionIDMarker)
-			if truncated {
-				x.Element("NextKeyMarker", encode(next))
-				x.Element("NextVersionIdMarker", "null")
-			}
-			x.Element("MaxKeys", strconv.Itoa(maxKeys))
-			if delim != "" {
-				x.Element("Delimiter", encode(delim))
-			}
-			if enc != "" {
-				x.Element("EncodingType", enc)
-			}
-			x.Element("IsTruncated", boolStr(truncated))
-			for _, o := range contents {
-				x.Start("Version")
-				x.Element("Key", encode(o.Key))
-				x.Element("VersionId", "null")
-				x.Element("IsLatest", "true")
-				x.Element("LastModified", isoTime(o.LastModified))
-				x.Element("ETag", o.ETag)
-				x.Element("Size", strconv.FormatInt(o.Size, 10))
-				writeOwner(x, "Owner", o.Owner)
-				sc := o.Headers["x-amz-storage-class"]
-				if sc == "" {
-					sc = "STANDARD"
-				}
-				x.Element("StorageClass", sc)
-				x.End("Version")
-			}
-			for _, p := range prefixes {
-				x.Start("CommonPrefixes")
-				x.Element("Prefix", encode(p))
-				x.End("CommonPrefixes")
-			}
-		})
-	}
-	return s.writeXML(c, "ListBucketResult", func(x *awsproto.XMLWriter) {
-		x.Element("Name", b.Name)
-		x.Element("Prefix", encode(prefix))
-		if v2 {
-			if in.ContinuationToken != nil {
-				x.Element("ContinuationToken", token)
-			}
-			if sa := in.StartAfter; sa != "" {
-				x.Element("StartAfter", encode(sa))
-			}
-			x.Element("KeyCount", strconv.Itoa(count))
-		} else {
-			x.Element("Marker", encode(in.Marker))
-		}
-		x.Element("MaxKeys", strconv.Itoa(maxKeys))
-		if delim != "" {
-			x.Element("Delimiter", encode(delim))
-		}
-		if enc != "" {
-			x.Element("EncodingType", enc)
-		}
-		x.Element("IsTruncated", boolStr(truncated))
-		if truncated {
-			if v2 {
-				x.Element("NextContinuationToken", base64.RawURLEncoding.EncodeToString([]byte(next)))
-			} else if delim != "" {
-				x.Element("NextMarker", encode(next))
-			}
-		}
-		fetchOwner := !v2 || in.FetchOwner == "true"
-		for _, o := range contents {
-			x.Start("Contents")
-			x.Element("Key", encode(o.Key))
-			x.Element("LastModified", isoTime(o.LastModified))
-			x.Element("ETag", o.ETag)
-			if o.Checksum != nil {
-				x.Element("ChecksumAlgorithm", o.Checksum.Algorithm)
-			}
-			x.Element("Size", strconv.FormatInt(o.Size, 10))
-			sc := o.Headers["x-amz-storage-class"]
-			if sc == "" {
-				sc = "STANDARD"
-			}
-			x.Element("StorageClass", sc)
-			if fetchOwner {
-				writeOwner(x, "Owner", o.Owner)
-			}
-			x.End("Contents")
-		}
-		for _, p := range prefixes {
-			x.Start("CommonPrefixes")
-			x.Element("Prefix", encode(p))
-			x.End("CommonPrefixes")
-		}
-	})
+	return &listResult{mode: mode, in: in, bucket: b.Name, prefix: prefix, delim: delim, enc: enc, marker: marker, token: token,
+		maxKeys: maxKeys, count: count, truncated: truncated, next: next, contents: contents, prefixes: prefixes}, nil
 }

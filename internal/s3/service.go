@@ -84,7 +84,6 @@ func New(cfg Config) (*Service, error) {
 // call is one request being served.
 type call struct {
 	s       *Service
-	w       http.ResponseWriter
 	r       *http.Request
 	q       url.Values
 	bucket  string
@@ -98,6 +97,7 @@ type call struct {
 
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.serve(w, r); err != nil {
+		failureHeaders(w.Header(), err)
 		var ae *awserr.Error
 		if !errors.As(err, &ae) && !errors.Is(err, store.ErrUnavailable) {
 			s.cfg.Log.Error("s3 request failed", "error", err)
@@ -108,7 +108,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
-	c := &call{s: s, w: w, r: r, q: r.URL.Query()}
+	c := &call{s: s, r: r, q: r.URL.Query()}
 	if err := c.target(); err != nil {
 		return err
 	}
@@ -125,8 +125,12 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 		awsproto.MetaFrom(r.Context()).Principal = c.caller.ARN
 	}
 	w.Header().Set("Server", "AmazonS3")
-	_, err = rt.Serve(&pipeline.Invocation{Request: r, Op: c.op, Caller: c.caller, Region: c.region, Surface: &s.surface, Decode: c.decode}, c)
-	return err
+	out, err := rt.Serve(&pipeline.Invocation{Request: r, Op: c.op, Caller: c.caller, Region: c.region, Surface: &s.surface, Decode: c.decode}, c)
+	if err != nil {
+		return err
+	}
+	render(w, r, rt, out)
+	return nil
 }
 
 // target reads the bucket and key from the host (virtual-host style) or
