@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -198,11 +196,11 @@ type publishLayerBody struct {
 	CompatibleArchitectures []string   `json:"CompatibleArchitectures"`
 }
 
-func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
+func (s *Service) publishLayer(q *request, in *publishLayerInput) (*PublishLayerVersionOutput, error) {
 	rawName := in.LayerName
 	ref, err := parseLayerName(q, rawName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var v validation
 	if in.Content == nil {
@@ -227,32 +225,32 @@ func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
 		}
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if ref.account != q.caller.AccountID {
 		// A layer is published in the caller's own account.
-		return awserr.LambdaAccessDeniedException.Errorf("User: %s is not authorized to perform: lambda:PublishLayerVersion on resource: %s", q.caller.ARN, ref.arn())
+		return nil, awserr.LambdaAccessDeniedException.Errorf("User: %s is not authorized to perform: lambda:PublishLayerVersion on resource: %s", q.caller.ARN, ref.arn())
 	}
 	if err := s.authorizeLayer(q, "lambda:PublishLayerVersion", ref.arn(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	var ci *codeInfo
 	switch c := in.Content; {
 	case len(c.ZipFile) > 0:
 		if ci, err = s.storeZip(c.ZipFile); err != nil {
-			return err
+			return nil, err
 		}
 	case c.S3Bucket != "" || c.S3Key != "":
 		// The layer's zip read from gatehouse's S3 as the caller.
 		b, err := s.readS3(q, c.S3Bucket, c.S3Key, c.S3ObjectVersion)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ci, err = s.storeZipMax(b, maxUnzipped); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return awserr.InvalidParameterValueException.New("Please provide a source for publishing the layer.")
+		return nil, awserr.InvalidParameterValueException.New("Please provide a source for publishing the layer.")
 	}
 	lv := &layerVersion{CreatedDate: timestamp(s.now()), CompatibleRuntimes: in.CompatibleRuntimes, CompatibleArchitectures: in.CompatibleArchitectures,
 		CodeSha256: ci.sha256, CodeSize: ci.size, Zip: ci.zip, RevisionID: newRevision()}
@@ -283,10 +281,9 @@ func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
 		return tx.Put(kindLayer, ref.key(), b)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, lv.out(ref, true))
-	return nil
+	return ptr(PublishLayerVersionOutput(lv.out(ref, true))), nil
 }
 
 // layerVersionFor loads and authorizes a layer version: 404 when absent.
@@ -308,19 +305,18 @@ func (s *Service) layerVersionFor(q *request, ref layerRef, action string) (*lay
 	return l, v, nil
 }
 
-func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) error {
+func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) (*GetLayerVersionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, v, err := s.layerVersionFor(q, ref, "lambda:GetLayerVersion")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, v.out(ref, true))
-	return nil
+	return ptr(GetLayerVersionOutput(v.out(ref, true))), nil
 }
 
 // layerByArnInput is the input of GetLayerVersionByArn.
@@ -328,24 +324,28 @@ type layerByArnInput struct {
 	Arn string `query:"Arn" json:"-"`
 }
 
-func (s *Service) getLayerVersionByArn(q *request, in *layerByArnInput) error {
+func (s *Service) getLayerVersionByArn(q *request, in *layerByArnInput) (*GetLayerVersionByArnOutput, error) {
 	a := in.Arn
 	m := layerVersionRE.FindStringSubmatch(a)
 	if m == nil || len(a) > 140 {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", a, layerVersionPat)
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", a, layerVersionPat)
 	}
-	return s.getLayerVersion(q, &getLayerVersionInput{LayerName: arn.Layer(m[1], m[3], m[4]), VersionNumber: m[5]})
+	out, err := s.getLayerVersion(q, &getLayerVersionInput{LayerName: arn.Layer(m[1], m[3], m[4]), VersionNumber: m[5]})
+	if err != nil {
+		return nil, err
+	}
+	return (*GetLayerVersionByArnOutput)(out), nil
 }
 
-func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) error {
+func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) (*DeleteLayerVersionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:DeleteLayerVersion", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	// Deleting a version that does not exist succeeds (the model has no
 	// ResourceNotFoundException for DeleteLayerVersion).
@@ -374,10 +374,9 @@ func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) er
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteLayerVersionOutput{}, nil
 }
 
 // matches reports whether v fits ListLayers' filters.
@@ -404,17 +403,17 @@ type listLayersInput struct {
 	CompatibleArchitecture string `query:"CompatibleArchitecture" json:"-"`
 }
 
-func (s *Service) listLayers(q *request, in *listLayersInput) error {
+func (s *Service) listLayers(q *request, in *listLayersInput) (*ListLayersOutput, error) {
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:ListLayers", "*", layerRef{account: q.caller.AccountID}, nil); err != nil {
-		return err
+		return nil, err
 	}
 	recs, err := s.store.List(q.r.Context(), kindLayer, q.caller.AccountID+"/"+q.region+"/")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []map[string]any{}
 	out := map[string]any{}
@@ -442,26 +441,25 @@ func (s *Service) listLayers(q *request, in *listLayersInput) error {
 		last = l.Name
 	}
 	out["Layers"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return ptr(ListLayersOutput(out)), nil
 }
 
-func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) error {
+func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) (*ListLayerVersionsOutput, error) {
 	rawName := in.LayerName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ref, err := parseLayerName(q, rawName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:ListLayerVersions", "*", ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	l, err := s.loadLayer(q.r.Context(), ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []map[string]any{}
 	out := map[string]any{}
@@ -483,8 +481,7 @@ func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) erro
 		}
 	}
 	out["LayerVersions"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return ptr(ListLayerVersionsOutput(out)), nil
 }
 
 // --- layer version permissions ------------------------------------------------
@@ -529,12 +526,12 @@ func errLayerRevision() error {
 	return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id")
 }
 
-func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) error {
+func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) (*AddLayerVersionPermissionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var v validation
 	if in.StatementId == "" || len(in.StatementId) > 100 || !sidRE.MatchString(in.StatementId) {
@@ -550,10 +547,10 @@ func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) er
 		v.add(in.OrganizationId, "organizationId", "Member must satisfy regular expression pattern: o-[a-z0-9]{10,32}")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:AddLayerVersionPermission", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	var principal json.RawMessage
 	switch {
@@ -589,25 +586,24 @@ func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) er
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if l, _ := s.loadLayer(q.r.Context(), ref); l != nil && l.version(ref.version) != nil {
 		newRev = l.version(ref.version).RevisionID
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, map[string]string{"Statement": string(stJSON), "RevisionId": newRev})
-	return nil
+	return &AddLayerVersionPermissionOutput{RevisionId: newRev, Statement: string(stJSON)}, nil
 }
 
-func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) error {
+func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) (*GetLayerVersionPolicyOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, v, err := s.layerVersionFor(q, ref, "lambda:GetLayerVersionPolicy")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(v.Policy) == 0 {
 		// As GetPolicy of a function without one: AWS answers "The
@@ -616,22 +612,21 @@ func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) error {
 		// moto's test_remove_layer_version_permission for a layer version
 		// whose last statement was removed). RemoveLayerVersionPermission
 		// keeps "No policy is associated…", as RemovePermission does.
-		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
+		return nil, awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(v.Policy)), "RevisionId": v.RevisionID})
-	return nil
+	return &GetLayerVersionPolicyOutput{Policy: string(policyDocument(v.Policy)), RevisionId: v.RevisionID}, nil
 }
 
-func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInput) error {
+func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInput) (*RemoveLayerVersionPermissionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	sid := in.StatementId
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:RemoveLayerVersionPermission", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	revision := in.RevisionId
 	err = s.modifyLayerVersion(q.r.Context(), ref, func(lv *layerVersion) error {
@@ -649,10 +644,9 @@ func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInp
 		return awserr.ResourceNotFoundException.Errorf("Statement %s is not found in resource policy.", sid)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &RemoveLayerVersionPermissionOutput{}, nil
 }
 
 // --- functions' layers --------------------------------------------------------
