@@ -315,3 +315,54 @@ func TestGoldenInvoke(t *testing.T) {
 	}
 	checkGolden(t, "invoke.txt", runGolden(t, e.url, vars, steps))
 }
+
+// TestGoldenShapes pins the optional members and pagination of the
+// answers whose shapes are declared field by field: markers (NextMarker
+// sorts before some lists' members), layer versions with and without
+// their optional members, destinations, function URL CORS and
+// GetFunction's Concurrency and Tags.
+func TestGoldenShapes(t *testing.T) {
+	e := controlEnv(t)
+	zip := base64.StdEncoding.EncodeToString(pyZip(t, `{"v": 1}`))
+	vars := map[string]string{"role": e.role, "zip": zip}
+	steps := []goldenStep{
+		{method: "POST", path: "/2015-03-31/functions", body: `{"FunctionName":"s1","Role":"${role}","Runtime":"python3.12","Handler":"index.handler","Code":{"ZipFile":"${zip}"},"Publish":true,"Tags":{"t":"v"}}`},
+		{method: "POST", path: "/2015-03-31/functions", body: `{"FunctionName":"s2","Role":"${role}","Runtime":"python3.12","Handler":"index.handler","Code":{"ZipFile":"${zip}"}}`},
+		{method: "POST", path: "/2015-03-31/functions/s1/versions", body: `{}`},
+		{method: "PUT", path: "/2015-03-31/functions/s1/code", body: `{"ZipFile":"${zip}","Publish":true}`},
+		{method: "GET", path: "/2015-03-31/functions/s1/versions?MaxItems=1"},
+		{method: "GET", path: "/2015-03-31/functions?MaxItems=1"},
+		{method: "PUT", path: "/2017-10-31/functions/s1/concurrency", body: `{"ReservedConcurrentExecutions":10}`},
+		{method: "GET", path: "/2015-03-31/functions/s1"},
+		{method: "GET", path: "/2019-09-30/functions/s1/concurrency"},
+		{method: "PUT", path: "/2017-10-31/functions/s2/concurrency", body: `{"ReservedConcurrentExecutions":0}`},
+		{method: "GET", path: "/2015-03-31/functions/s2"},
+		{method: "GET", path: "/2019-09-30/functions/s2/concurrency"},
+		{method: "POST", path: "/2015-03-31/functions/s1/aliases", body: `{"Name":"a1","FunctionVersion":"1","RoutingConfig":{"AdditionalVersionWeights":{"2":0.5}}}`},
+		{method: "POST", path: "/2015-03-31/functions/s1/aliases", body: `{"Name":"a2","FunctionVersion":"1"}`},
+		{method: "GET", path: "/2015-03-31/functions/s1/aliases?MaxItems=1"},
+		{method: "PUT", path: "/2019-09-30/functions/s1/provisioned-concurrency?Qualifier=1", body: `{"ProvisionedConcurrentExecutions":1}`},
+		{method: "PUT", path: "/2019-09-30/functions/s1/provisioned-concurrency?Qualifier=2", body: `{"ProvisionedConcurrentExecutions":2}`},
+		{method: "GET", path: "/2019-09-30/functions/s1/provisioned-concurrency?List=ALL&MaxItems=1"},
+		{method: "PUT", path: "/2019-09-25/functions/s1/event-invoke-config", body: `{"MaximumEventAgeInSeconds":60,"DestinationConfig":{"OnFailure":{"Destination":"arn:aws:lambda:us-east-1:000000000000:function:s2"}}}`},
+		{method: "PUT", path: "/2019-09-25/functions/s1/event-invoke-config?Qualifier=1", body: `{"MaximumRetryAttempts":0}`},
+		{method: "GET", path: "/2019-09-25/functions/s1/event-invoke-config/list?MaxItems=1"},
+		{method: "GET", path: "/2019-09-25/functions/s1/event-invoke-config/list"},
+		{method: "POST", path: "/2021-10-31/functions/s1/url", body: `{"AuthType":"NONE","InvokeMode":"RESPONSE_STREAM","Cors":{"AllowCredentials":true,"AllowHeaders":["x"],"AllowMethods":["GET"],"AllowOrigins":["*"],"ExposeHeaders":["y"],"MaxAge":10}}`},
+		{method: "POST", path: "/2021-10-31/functions/s1/url?Qualifier=a1", body: `{"AuthType":"AWS_IAM"}`},
+		{method: "GET", path: "/2021-10-31/functions/s1/urls?MaxItems=1"},
+		{method: "POST", path: "/2018-10-31/layers/l2/versions", body: `{"Content":{"ZipFile":"${zip}"},"CompatibleArchitectures":["arm64"],"LicenseInfo":"MIT"}`},
+		{method: "POST", path: "/2018-10-31/layers/l2/versions", body: `{"Content":{"ZipFile":"${zip}"},"Description":"two","CompatibleRuntimes":["python3.12","python3.11"]}`},
+		{method: "POST", path: "/2018-10-31/layers/l3/versions", body: `{"Content":{"ZipFile":"${zip}"}}`},
+		{method: "GET", path: "/2018-10-31/layers/l2/versions/1"},
+		{method: "GET", path: "/2018-10-31/layers/l2/versions"},
+		{method: "GET", path: "/2018-10-31/layers/l2/versions?MaxItems=1"},
+		{method: "GET", path: "/2018-10-31/layers?MaxItems=1"},
+		{method: "GET", path: "/2018-10-31/layers?CompatibleRuntime=python3.11"},
+		{method: "GET", path: "/2020-06-30/functions/s1/code-signing-config"},
+		{method: "PUT", path: "/2021-07-20/functions/s1/runtime-management-config?Qualifier=1", body: `{"UpdateRuntimeOn":"Manual","RuntimeVersionArn":"arn:aws:lambda:us-east-1::runtime:0123456789abcdef"}`},
+		{method: "GET", path: "/2021-07-20/functions/s1/runtime-management-config?Qualifier=1"},
+		{method: "GET", path: "/2025-11-30/capacity-providers?MaxItems=1"},
+	}
+	checkGolden(t, "shapes.txt", runGolden(t, e.url, vars, steps))
+}
