@@ -204,19 +204,19 @@ func (s *Service) listAliases(q *request, in *listAliasesInput) (*ListAliasesOut
 	all := append([]*alias(nil), e.fn.Aliases...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	items := []*aliasOut{}
-	out := map[string]any{}
+	var out ListAliasesOutput
 	for _, a := range all {
 		if pg.set && a.Name <= pg.after || filter && a.FunctionVersion != fv[0] {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(items[len(items)-1].Name)
+			out.NextMarker = marker(items[len(items)-1].Name)
 			break
 		}
 		items = append(items, a.out(res))
 	}
-	out["Aliases"] = items
-	return ptr(ListAliasesOutput(out)), nil
+	out.Aliases = items
+	return &out, nil
 }
 
 func (s *Service) updateAlias(q *request, in *updateAliasInput) (*UpdateAliasOutput, error) {

@@ -384,7 +384,7 @@ func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInp
 		return nil, err
 	}
 	items := []*capacityProvider{}
-	out := map[string]any{}
+	var out ListCapacityProvidersOutput
 	last := ""
 	for _, rec := range recs {
 		if pg.set && rec.Key <= pg.after {
@@ -395,14 +395,14 @@ func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInp
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, &c.Provider)
 		last = rec.Key
 	}
-	out["CapacityProviders"] = items
-	return ptr(ListCapacityProvidersOutput(out)), nil
+	out.CapacityProviders = items
+	return &out, nil
 }
 
 func (s *Service) listFunctionVersionsByCP(q *request, in *listFunctionVersionsByCPInput) (*ListFunctionVersionsByCapacityProviderOutput, error) {
@@ -514,13 +514,13 @@ func (s *Service) getScaling(q *request, in *getScalingInput) (*GetFunctionScali
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"FunctionArn": res.arn()}
+	out := &GetFunctionScalingConfigOutput{FunctionArn: res.arn()}
 	if x := e.base.fn.Extra; x != nil && x.Scaling[res.qualifier] != nil {
 		// Applied at once: nothing is provisioned.
-		out["RequestedFunctionScalingConfig"] = x.Scaling[res.qualifier]
-		out["AppliedFunctionScalingConfig"] = x.Scaling[res.qualifier]
+		out.RequestedFunctionScalingConfig = x.Scaling[res.qualifier]
+		out.AppliedFunctionScalingConfig = x.Scaling[res.qualifier]
 	}
-	return ptr(GetFunctionScalingConfigOutput(out)), nil
+	return out, nil
 }
 
 // Durable executions (API version 2025-12-01). gatehouse runs no durable

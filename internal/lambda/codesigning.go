@@ -263,14 +263,14 @@ func (s *Service) listCSCs(q *request, in *listCSCsInput) (*ListCodeSigningConfi
 		return nil, err
 	}
 	items := []*csc{}
-	out := map[string]any{}
+	var out ListCodeSigningConfigsOutput
 	last := ""
 	for _, rec := range recs {
 		if pg.set && rec.Key <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		var c csc
@@ -279,8 +279,8 @@ func (s *Service) listCSCs(q *request, in *listCSCsInput) (*ListCodeSigningConfi
 			last = rec.Key
 		}
 	}
-	out["CodeSigningConfigs"] = items
-	return ptr(ListCodeSigningConfigsOutput(out)), nil
+	out.CodeSigningConfigs = items
+	return &out, nil
 }
 
 func (s *Service) listFunctionsByCSC(q *request, in *listFunctionsByCSCInput) (*ListFunctionsByCodeSigningConfigOutput, error) {
@@ -302,19 +302,19 @@ func (s *Service) listFunctionsByCSC(q *request, in *listFunctionsByCSCInput) (*
 		return nil, err
 	}
 	items := []string{}
-	out := map[string]any{}
+	var out ListFunctionsByCodeSigningConfigOutput
 	for _, f := range s.functionsUsing(a) {
 		if pg.set && f <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(items[len(items)-1])
+			out.NextMarker = marker(items[len(items)-1])
 			break
 		}
 		items = append(items, f)
 	}
-	out["FunctionArns"] = items
-	return ptr(ListFunctionsByCodeSigningConfigOutput(out)), nil
+	out.FunctionArns = items
+	return &out, nil
 }
 
 // codeSigningConfig serves GetFunctionCodeSigningConfig: the attached
@@ -325,12 +325,11 @@ func (s *Service) codeSigningConfig(q *request, in *codeSigningConfigInput) (*Ge
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := &GetFunctionCodeSigningConfigOutput{}
 	if x := e.fn.Extra; x != nil && x.CodeSigning != "" {
-		out["CodeSigningConfigArn"] = x.CodeSigning
-		out["FunctionName"] = e.fn.Name
+		out.CodeSigningConfigArn, out.FunctionName = x.CodeSigning, e.fn.Name
 	}
-	return ptr(GetFunctionCodeSigningConfigOutput(out)), nil
+	return out, nil
 }
 
 func (s *Service) putFunctionCSC(q *request, in *putFunctionCSCInput) (*PutFunctionCodeSigningConfigOutput, error) {

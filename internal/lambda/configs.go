@@ -112,19 +112,25 @@ func checkEventInvoke(in *eventInvokeInput) error {
 	return nil
 }
 
-func (c *eventInvokeConfig) out(res resolved, key string) map[string]any {
+func (c *eventInvokeConfig) out(res resolved, key string) *eventInvokeOut {
 	res.qualifier = key
-	o := map[string]any{"LastModified": c.LastModified, "FunctionArn": res.arn(), "DestinationConfig": c.DestinationConfig}
+	o := &eventInvokeOut{LastModified: c.LastModified, FunctionArn: res.arn(), DestinationConfig: c.DestinationConfig,
+		MaximumRetryAttempts: c.MaximumRetryAttempts, MaximumEventAgeInSeconds: c.MaximumEventAgeInSeconds}
 	if c.DestinationConfig == nil {
-		o["DestinationConfig"] = map[string]any{}
-	}
-	if c.MaximumRetryAttempts != nil {
-		o["MaximumRetryAttempts"] = *c.MaximumRetryAttempts
-	}
-	if c.MaximumEventAgeInSeconds != nil {
-		o["MaximumEventAgeInSeconds"] = *c.MaximumEventAgeInSeconds
+		o.DestinationConfig = struct{}{}
 	}
 	return o
+}
+
+// eventInvokeOut is the FunctionEventInvokeConfig shape. Members in the
+// order the answer has always had: sorted. DestinationConfig is the
+// stored *destinationConfig, or {} when there is none.
+type eventInvokeOut struct {
+	DestinationConfig        any     `json:"DestinationConfig"`
+	FunctionArn              string  `json:"FunctionArn"`
+	LastModified             float64 `json:"LastModified"`
+	MaximumEventAgeInSeconds *int    `json:"MaximumEventAgeInSeconds,omitempty"`
+	MaximumRetryAttempts     *int    `json:"MaximumRetryAttempts,omitempty"`
 }
 
 func errNoEventInvoke(res resolved, key string) error {
@@ -145,7 +151,7 @@ func (s *Service) putEventInvoke(q *request, in *putEventInvokeInput) (*PutFunct
 	if err != nil {
 		return nil, err
 	}
-	return ptr(PutFunctionEventInvokeConfigOutput(out)), nil
+	return (*PutFunctionEventInvokeConfigOutput)(out), nil
 }
 
 func (s *Service) updateEventInvoke(q *request, in *putEventInvokeInput) (*UpdateFunctionEventInvokeConfigOutput, error) {
@@ -153,12 +159,12 @@ func (s *Service) updateEventInvoke(q *request, in *putEventInvokeInput) (*Updat
 	if err != nil {
 		return nil, err
 	}
-	return ptr(UpdateFunctionEventInvokeConfigOutput(out)), nil
+	return (*UpdateFunctionEventInvokeConfigOutput)(out), nil
 }
 
 // putEventInvokeMerge stores the configuration and returns the
 // FunctionEventInvokeConfig document Put and Update answer.
-func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge bool) (map[string]any, error) {
+func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge bool) (*eventInvokeOut, error) {
 	raw := in.FunctionName
 	if err := checkEventInvoke(&in.eventInvokeInput); err != nil {
 		return nil, err
@@ -216,7 +222,7 @@ func (s *Service) getEventInvoke(q *request, in *getEventInvokeInput) (*GetFunct
 	if c == nil {
 		return nil, errNoEventInvoke(res, key)
 	}
-	return ptr(GetFunctionEventInvokeConfigOutput(c.out(res, key))), nil
+	return (*GetFunctionEventInvokeConfigOutput)(c.out(res, key)), nil
 }
 
 func (s *Service) deleteEventInvoke(q *request, in *deleteEventInvokeInput) (*DeleteFunctionEventInvokeConfigOutput, error) {
@@ -258,22 +264,22 @@ func (s *Service) listEventInvoke(q *request, in *listEventInvokeInput) (*ListFu
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*eventInvokeOut{}
+	var out ListFunctionEventInvokeConfigsOutput
 	last := ""
 	for _, k := range keys {
 		if pg.set && k <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, m[k].out(res, k))
 		last = k
 	}
-	out["FunctionEventInvokeConfigs"] = items
-	return ptr(ListFunctionEventInvokeConfigsOutput(out)), nil
+	out.FunctionEventInvokeConfigs = items
+	return &out, nil
 }
 
 // eventSettings is what an Event invocation of f (the $LATEST record)
@@ -347,11 +353,7 @@ func (s *Service) getRuntimeConfig(q *request, in *getRuntimeConfigInput) (*GetR
 	if x := e.base.fn.Extra; x != nil && x.Runtime[qualifierKey(res.qualifier)] != nil {
 		c = x.Runtime[qualifierKey(res.qualifier)]
 	}
-	out := map[string]string{"UpdateRuntimeOn": c.UpdateRuntimeOn, "FunctionArn": res.arn()}
-	if c.RuntimeVersionArn != "" {
-		out["RuntimeVersionArn"] = c.RuntimeVersionArn
-	}
-	return ptr(GetRuntimeManagementConfigOutput(out)), nil
+	return &GetRuntimeManagementConfigOutput{FunctionArn: res.arn(), RuntimeVersionArn: c.RuntimeVersionArn, UpdateRuntimeOn: c.UpdateRuntimeOn}, nil
 }
 
 func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) (*PutRuntimeManagementConfigOutput, error) {
@@ -398,11 +400,7 @@ func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) (*PutR
 	}); err != nil {
 		return nil, err
 	}
-	out := map[string]string{"UpdateRuntimeOn": c.UpdateRuntimeOn, "FunctionArn": res.arn()}
-	if c.RuntimeVersionArn != "" {
-		out["RuntimeVersionArn"] = c.RuntimeVersionArn
-	}
-	return ptr(PutRuntimeManagementConfigOutput(out)), nil
+	return &PutRuntimeManagementConfigOutput{FunctionArn: res.arn(), RuntimeVersionArn: c.RuntimeVersionArn, UpdateRuntimeOn: c.UpdateRuntimeOn}, nil
 }
 
 // --- provisioned concurrency -------------------------------------------------
@@ -415,18 +413,25 @@ type provisionedConfig struct {
 // provisionedOut answers a config. gatehouse starts instances on demand
 // and keeps none warm, so a config is READY at once with everything
 // requested counted as allocated.
-func (c *provisionedConfig) out(status string) map[string]any {
+func (c *provisionedConfig) out(status string) *provisionedOut {
 	n := c.Requested
 	if status != "READY" {
 		n = 0
 	}
-	return map[string]any{
-		"RequestedProvisionedConcurrentExecutions": c.Requested,
-		"AvailableProvisionedConcurrentExecutions": n,
-		"AllocatedProvisionedConcurrentExecutions": n,
-		"Status":       status,
-		"LastModified": c.LastModified,
-	}
+	return &provisionedOut{RequestedProvisionedConcurrentExecutions: c.Requested, AvailableProvisionedConcurrentExecutions: n,
+		AllocatedProvisionedConcurrentExecutions: n, Status: status, LastModified: c.LastModified}
+}
+
+// provisionedOut is the provisioned concurrency configuration shape (Get
+// and Put answer it; a ListProvisionedConcurrencyConfigs item adds
+// FunctionArn). Members in the order the answer has always had: sorted.
+type provisionedOut struct {
+	AllocatedProvisionedConcurrentExecutions int    `json:"AllocatedProvisionedConcurrentExecutions"`
+	AvailableProvisionedConcurrentExecutions int    `json:"AvailableProvisionedConcurrentExecutions"`
+	FunctionArn                              string `json:"FunctionArn,omitempty"`
+	LastModified                             string `json:"LastModified"`
+	RequestedProvisionedConcurrentExecutions int    `json:"RequestedProvisionedConcurrentExecutions"`
+	Status                                   string `json:"Status"`
 }
 
 func errNoProvisioned() error {
@@ -482,7 +487,7 @@ func (s *Service) putProvisioned(q *request, in *putProvisionedInput) (*PutProvi
 	}); err != nil {
 		return nil, err
 	}
-	return ptr(PutProvisionedConcurrencyConfigOutput(c.out("IN_PROGRESS"))), nil
+	return (*PutProvisionedConcurrencyConfigOutput)(c.out("IN_PROGRESS")), nil
 }
 
 func (s *Service) getProvisioned(q *request, in *getProvisionedInput) (*GetProvisionedConcurrencyConfigOutput, error) {
@@ -495,7 +500,7 @@ func (s *Service) getProvisioned(q *request, in *getProvisionedInput) (*GetProvi
 	if x == nil || x.Provisioned[res.qualifier] == nil {
 		return nil, errNoProvisioned()
 	}
-	return ptr(GetProvisionedConcurrencyConfigOutput(x.Provisioned[res.qualifier].out("READY"))), nil
+	return (*GetProvisionedConcurrencyConfigOutput)(x.Provisioned[res.qualifier].out("READY")), nil
 }
 
 func (s *Service) deleteProvisioned(q *request, in *deleteProvisionedInput) (*DeleteProvisionedConcurrencyConfigOutput, error) {
@@ -535,26 +540,26 @@ func (s *Service) listProvisioned(q *request, in *listProvisionedInput) (*ListPr
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*provisionedOut{}
+	var out ListProvisionedConcurrencyConfigsOutput
 	last := ""
 	for _, k := range keys {
 		if pg.set && k <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		o := m[k].out("READY")
 		r := res
 		r.qualifier = k
-		o["FunctionArn"] = r.arn()
+		o.FunctionArn = r.arn()
 		items = append(items, o)
 		last = k
 	}
-	out["ProvisionedConcurrencyConfigs"] = items
-	return ptr(ListProvisionedConcurrencyConfigsOutput(out)), nil
+	out.ProvisionedConcurrencyConfigs = items
+	return &out, nil
 }
 
 // --- event source mappings ---------------------------------------------------

@@ -257,19 +257,19 @@ func (s *Service) getFunction(q *request, in *getFunctionInput) (*GetFunctionOut
 		return nil, err
 	}
 	t := e.target()
-	out := map[string]any{
-		"Configuration": qualified(t.fn.configuration(viewRead), res),
-		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(t.fn)},
+	out := &GetFunctionOutput{
+		Configuration: qualified(t.fn.configuration(viewRead), res),
+		Code:          functionCodeLocation{RepositoryType: "S3", Location: s.locationURL(t.fn)},
 	}
 	// Tags and reserved concurrency belong to the function, whichever
 	// version or alias is named.
 	if base := e.base.fn; len(base.Tags) > 0 {
-		out["Tags"] = base.Tags
+		out.Tags = base.Tags
 	}
 	if base := e.base.fn; base.Reserved != nil {
-		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *base.Reserved}
+		out.Concurrency = &GetFunctionConcurrencyOutput{ReservedConcurrentExecutions: base.Reserved}
 	}
-	return ptr(GetFunctionOutput(out)), nil
+	return out, nil
 }
 
 func (s *Service) getConfiguration(q *request, in *getConfigurationInput) (*GetFunctionConfigurationOutput, error) {
@@ -344,16 +344,16 @@ func (s *Service) listFunctions(q *request, in *listFunctionsInput) (*ListFuncti
 		}
 	}
 	items := []*configuration{}
-	out := map[string]any{}
+	var out ListFunctionsOutput
 	for k, it := range list {
 		if k == max {
-			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
+			out.NextMarker = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
 			break
 		}
 		items = append(items, it.cfg)
 	}
-	out["Functions"] = items
-	return ptr(ListFunctionsOutput(out)), nil
+	out.Functions = items
+	return &out, nil
 }
 
 // listItem is a ListFunctions item with its marker token.
@@ -595,11 +595,7 @@ func (s *Service) getConcurrency(q *request, in *getConcurrencyInput) (*GetFunct
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]int{}
-	if e.fn.Reserved != nil {
-		out["ReservedConcurrentExecutions"] = *e.fn.Reserved
-	}
-	return ptr(GetFunctionConcurrencyOutput(out)), nil
+	return &GetFunctionConcurrencyOutput{ReservedConcurrentExecutions: e.fn.Reserved}, nil
 }
 
 func (s *Service) deleteConcurrency(q *request, in *deleteConcurrencyInput) (*DeleteFunctionConcurrencyOutput, error) {

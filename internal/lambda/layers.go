@@ -158,34 +158,44 @@ func (s *Service) authorizeLayer(q *request, action, resource string, ref layerR
 	return err
 }
 
-func (v *layerVersion) out(ref layerRef, content bool) map[string]any {
+func (v *layerVersion) out(ref layerRef, content bool) *layerVersionOut {
 	ref.version = v.Version
-	o := map[string]any{
-		"LayerVersionArn": ref.versionARN(),
-		"Version":         v.Version,
-		"CreatedDate":     v.CreatedDate,
-	}
+	o := &layerVersionOut{LayerVersionArn: ref.versionARN(), Version: v.Version, CreatedDate: v.CreatedDate,
+		CompatibleRuntimes: v.CompatibleRuntimes, CompatibleArchitectures: v.CompatibleArchitectures, LicenseInfo: v.LicenseInfo}
 	// A list item (LayerVersionsListItem) carries no Description when the
 	// version has none: moto's aws_verified test_list_lambda_layers records
 	// AWS's ListLayerVersions items as Version, LayerVersionArn,
 	// CompatibleRuntimes, LicenseInfo (and CreatedDate) only.
 	if content || v.Description != "" {
-		o["Description"] = v.Description
+		o.Description = &v.Description
 	}
 	if content {
-		o["LayerArn"] = ref.arn()
-		o["Content"] = map[string]any{"CodeSha256": v.CodeSha256, "CodeSize": v.CodeSize}
-	}
-	if len(v.CompatibleRuntimes) > 0 {
-		o["CompatibleRuntimes"] = v.CompatibleRuntimes
-	}
-	if len(v.CompatibleArchitectures) > 0 {
-		o["CompatibleArchitectures"] = v.CompatibleArchitectures
-	}
-	if v.LicenseInfo != "" {
-		o["LicenseInfo"] = v.LicenseInfo
+		o.LayerArn = ref.arn()
+		o.Content = &layerContentOut{CodeSha256: v.CodeSha256, CodeSize: v.CodeSize}
 	}
 	return o
+}
+
+// layerVersionOut is the GetLayerVersion / PublishLayerVersion answer, and
+// without content (Content, LayerArn) a LayerVersionsListItem. Members in
+// the order the answer has always had: sorted; the empty lists and
+// license are left out.
+type layerVersionOut struct {
+	CompatibleArchitectures []string         `json:"CompatibleArchitectures,omitempty"`
+	CompatibleRuntimes      []string         `json:"CompatibleRuntimes,omitempty"`
+	Content                 *layerContentOut `json:"Content,omitempty"`
+	CreatedDate             string           `json:"CreatedDate"`
+	Description             *string          `json:"Description,omitempty"`
+	LayerArn                string           `json:"LayerArn,omitempty"`
+	LayerVersionArn         string           `json:"LayerVersionArn"`
+	LicenseInfo             string           `json:"LicenseInfo,omitempty"`
+	Version                 int64            `json:"Version"`
+}
+
+// layerContentOut is the LayerVersionContentOutput shape gatehouse fills.
+type layerContentOut struct {
+	CodeSha256 string `json:"CodeSha256"`
+	CodeSize   int64  `json:"CodeSize"`
 }
 
 type publishLayerBody struct {
@@ -283,7 +293,7 @@ func (s *Service) publishLayer(q *request, in *publishLayerInput) (*PublishLayer
 	if err != nil {
 		return nil, err
 	}
-	return ptr(PublishLayerVersionOutput(lv.out(ref, true))), nil
+	return (*PublishLayerVersionOutput)(lv.out(ref, true)), nil
 }
 
 // layerVersionFor loads and authorizes a layer version: 404 when absent.
@@ -316,7 +326,7 @@ func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) (*GetLay
 	if err != nil {
 		return nil, err
 	}
-	return ptr(GetLayerVersionOutput(v.out(ref, true))), nil
+	return (*GetLayerVersionOutput)(v.out(ref, true)), nil
 }
 
 // layerByArnInput is the input of GetLayerVersionByArn.
@@ -415,8 +425,8 @@ func (s *Service) listLayers(q *request, in *listLayersInput) (*ListLayersOutput
 	if err != nil {
 		return nil, err
 	}
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*layersListItem{}
+	var out ListLayersOutput
 	last := ""
 	for _, rec := range recs {
 		var l layerRec
@@ -434,14 +444,14 @@ func (s *Service) listLayers(q *request, in *listLayersInput) (*ListLayersOutput
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
-		items = append(items, map[string]any{"LayerName": l.Name, "LayerArn": ref.arn(), "LatestMatchingVersion": latest.out(ref, false)})
+		items = append(items, &layersListItem{LayerName: l.Name, LayerArn: ref.arn(), LatestMatchingVersion: latest.out(ref, false)})
 		last = l.Name
 	}
-	out["Layers"] = items
-	return ptr(ListLayersOutput(out)), nil
+	out.Layers = items
+	return &out, nil
 }
 
 func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) (*ListLayerVersionsOutput, error) {
@@ -461,8 +471,8 @@ func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) (*Li
 	if err != nil {
 		return nil, err
 	}
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*layerVersionOut{}
+	var out ListLayerVersionsOutput
 	if l != nil {
 		vs := append([]*layerVersion(nil), l.Versions...)
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Version > vs[j].Version }) // newest first
@@ -473,15 +483,15 @@ func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) (*Li
 				continue
 			}
 			if len(items) == pg.max {
-				out["NextMarker"] = marker(last)
+				out.NextMarker = marker(last)
 				break
 			}
 			items = append(items, v.out(ref, false))
 			last = key
 		}
 	}
-	out["LayerVersions"] = items
-	return ptr(ListLayerVersionsOutput(out)), nil
+	out.LayerVersions = items
+	return &out, nil
 }
 
 // --- layer version permissions ------------------------------------------------
@@ -821,4 +831,12 @@ type removeLayerPermissionInput struct {
 	LayerName     string `uri:"LayerName" json:"-"`
 	VersionNumber string `uri:"VersionNumber" json:"-"`
 	StatementId   string `uri:"StatementId" json:"-"`
+}
+
+// layersListItem is the LayersListItem shape. Members in the order the
+// answer has always had: sorted.
+type layersListItem struct {
+	LatestMatchingVersion *layerVersionOut `json:"LatestMatchingVersion"`
+	LayerArn              string           `json:"LayerArn"`
+	LayerName             string           `json:"LayerName"`
 }

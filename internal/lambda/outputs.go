@@ -3,14 +3,13 @@ package lambda
 import "net/http"
 
 // The operations' outputs: each handler returns its operation's own type,
-// and the frame renders it (render in frame.go). A type over configuration
-// or aliasOut is AWS's FunctionConfiguration or AliasConfiguration shape;
-// a type over a map is the document as the handler builds it, AWS's
-// member names as its keys (encoding/json writes them sorted, as the
-// structs below declare theirs). A struct{} output has no body.
-
-// ptr returns a pointer to v.
-func ptr[T any](v T) *T { return &v }
+// and the frame renders it (render in frame.go). The names are
+// OperationOutput; a type defined over a shape type (configuration,
+// aliasOut, layerVersionOut, urlConfigOut, eventInvokeOut, provisionedOut)
+// is that AWS shape (FunctionConfiguration, AliasConfiguration, …). The
+// JSON members are declared in the order the answers have always had them
+// (sorted: most were maps before), so the wire does not change; a
+// struct{} output has no body (the 204s).
 
 // AddPermissionOutput is AddPermission's output.
 type AddPermissionOutput struct {
@@ -21,7 +20,7 @@ type AddPermissionOutput struct {
 type CreateAliasOutput aliasOut
 
 // CreateFunctionUrlConfigOutput is CreateFunctionUrlConfig's output.
-type CreateFunctionUrlConfigOutput map[string]any
+type CreateFunctionUrlConfigOutput urlConfigOut
 
 // CreateFunctionOutput is CreateFunction's output.
 type CreateFunctionOutput configuration
@@ -42,19 +41,35 @@ type DeleteFunctionConcurrencyOutput struct{}
 type GetAliasOutput aliasOut
 
 // GetFunctionOutput is GetFunction's output.
-type GetFunctionOutput map[string]any
+type GetFunctionOutput struct {
+	Code          functionCodeLocation          `json:"Code"`
+	Concurrency   *GetFunctionConcurrencyOutput `json:"Concurrency,omitempty"`
+	Configuration *configuration                `json:"Configuration"`
+	Tags          map[string]string             `json:"Tags,omitempty"`
+}
+
+// functionCodeLocation is the FunctionCodeLocation shape.
+type functionCodeLocation struct {
+	Location       string `json:"Location"`
+	RepositoryType string `json:"RepositoryType"`
+}
 
 // GetFunctionCodeSigningConfigOutput is GetFunctionCodeSigningConfig's output.
-type GetFunctionCodeSigningConfigOutput map[string]string
+type GetFunctionCodeSigningConfigOutput struct {
+	CodeSigningConfigArn string `json:"CodeSigningConfigArn,omitempty"`
+	FunctionName         string `json:"FunctionName,omitempty"`
+}
 
 // GetFunctionConcurrencyOutput is GetFunctionConcurrency's output.
-type GetFunctionConcurrencyOutput map[string]int
+type GetFunctionConcurrencyOutput struct {
+	ReservedConcurrentExecutions *int `json:"ReservedConcurrentExecutions,omitempty"`
+}
 
 // GetFunctionConfigurationOutput is GetFunctionConfiguration's output.
 type GetFunctionConfigurationOutput configuration
 
 // GetFunctionUrlConfigOutput is GetFunctionUrlConfig's output.
-type GetFunctionUrlConfigOutput map[string]any
+type GetFunctionUrlConfigOutput urlConfigOut
 
 // GetPolicyOutput is GetPolicy's output.
 type GetPolicyOutput struct {
@@ -63,13 +78,22 @@ type GetPolicyOutput struct {
 }
 
 // ListAliasesOutput is ListAliases's output.
-type ListAliasesOutput map[string]any
+type ListAliasesOutput struct {
+	Aliases    []*aliasOut `json:"Aliases"`
+	NextMarker string      `json:"NextMarker,omitempty"`
+}
 
 // ListFunctionUrlConfigsOutput is ListFunctionUrlConfigs's output.
-type ListFunctionUrlConfigsOutput map[string]any
+type ListFunctionUrlConfigsOutput struct {
+	FunctionUrlConfigs []*urlConfigOut `json:"FunctionUrlConfigs"`
+	NextMarker         string          `json:"NextMarker,omitempty"`
+}
 
 // ListFunctionsOutput is ListFunctions's output.
-type ListFunctionsOutput map[string]any
+type ListFunctionsOutput struct {
+	Functions  []*configuration `json:"Functions"`
+	NextMarker string           `json:"NextMarker,omitempty"`
+}
 
 // ListTagsOutput is ListTags's output.
 type ListTagsOutput struct {
@@ -77,7 +101,10 @@ type ListTagsOutput struct {
 }
 
 // ListVersionsByFunctionOutput is ListVersionsByFunction's output.
-type ListVersionsByFunctionOutput map[string]any
+type ListVersionsByFunctionOutput struct {
+	NextMarker string           `json:"NextMarker,omitempty"`
+	Versions   []*configuration `json:"Versions"`
+}
 
 // PublishVersionOutput is PublishVersion's output.
 type PublishVersionOutput configuration
@@ -100,7 +127,7 @@ type UntagResourceOutput struct{}
 type UpdateAliasOutput aliasOut
 
 // UpdateFunctionUrlConfigOutput is UpdateFunctionUrlConfig's output.
-type UpdateFunctionUrlConfigOutput map[string]any
+type UpdateFunctionUrlConfigOutput urlConfigOut
 
 // UpdateFunctionCodeOutput is UpdateFunctionCode's output.
 type UpdateFunctionCodeOutput configuration
@@ -140,7 +167,7 @@ type GetCodeSigningConfigOutput struct {
 type GetEventSourceMappingOutput struct{}
 
 // GetFunctionEventInvokeConfigOutput is GetFunctionEventInvokeConfig's output.
-type GetFunctionEventInvokeConfigOutput map[string]any
+type GetFunctionEventInvokeConfigOutput eventInvokeOut
 
 // GetFunctionRecursionConfigOutput is GetFunctionRecursionConfig's output.
 type GetFunctionRecursionConfigOutput struct {
@@ -148,13 +175,20 @@ type GetFunctionRecursionConfigOutput struct {
 }
 
 // GetProvisionedConcurrencyConfigOutput is GetProvisionedConcurrencyConfig's output.
-type GetProvisionedConcurrencyConfigOutput map[string]any
+type GetProvisionedConcurrencyConfigOutput provisionedOut
 
 // GetRuntimeManagementConfigOutput is GetRuntimeManagementConfig's output.
-type GetRuntimeManagementConfigOutput map[string]string
+type GetRuntimeManagementConfigOutput struct {
+	FunctionArn       string `json:"FunctionArn"`
+	RuntimeVersionArn string `json:"RuntimeVersionArn,omitempty"`
+	UpdateRuntimeOn   string `json:"UpdateRuntimeOn"`
+}
 
 // ListCodeSigningConfigsOutput is ListCodeSigningConfigs's output.
-type ListCodeSigningConfigsOutput map[string]any
+type ListCodeSigningConfigsOutput struct {
+	CodeSigningConfigs []*csc `json:"CodeSigningConfigs"`
+	NextMarker         string `json:"NextMarker,omitempty"`
+}
 
 // ListEventSourceMappingsOutput is ListEventSourceMappings's output.
 type ListEventSourceMappingsOutput struct {
@@ -162,13 +196,22 @@ type ListEventSourceMappingsOutput struct {
 }
 
 // ListFunctionEventInvokeConfigsOutput is ListFunctionEventInvokeConfigs's output.
-type ListFunctionEventInvokeConfigsOutput map[string]any
+type ListFunctionEventInvokeConfigsOutput struct {
+	FunctionEventInvokeConfigs []*eventInvokeOut `json:"FunctionEventInvokeConfigs"`
+	NextMarker                 string            `json:"NextMarker,omitempty"`
+}
 
 // ListFunctionsByCodeSigningConfigOutput is ListFunctionsByCodeSigningConfig's output.
-type ListFunctionsByCodeSigningConfigOutput map[string]any
+type ListFunctionsByCodeSigningConfigOutput struct {
+	FunctionArns []string `json:"FunctionArns"`
+	NextMarker   string   `json:"NextMarker,omitempty"`
+}
 
 // ListProvisionedConcurrencyConfigsOutput is ListProvisionedConcurrencyConfigs's output.
-type ListProvisionedConcurrencyConfigsOutput map[string]any
+type ListProvisionedConcurrencyConfigsOutput struct {
+	NextMarker                    string            `json:"NextMarker,omitempty"`
+	ProvisionedConcurrencyConfigs []*provisionedOut `json:"ProvisionedConcurrencyConfigs"`
+}
 
 // PutFunctionCodeSigningConfigOutput is PutFunctionCodeSigningConfig's output.
 type PutFunctionCodeSigningConfigOutput struct {
@@ -177,7 +220,7 @@ type PutFunctionCodeSigningConfigOutput struct {
 }
 
 // PutFunctionEventInvokeConfigOutput is PutFunctionEventInvokeConfig's output.
-type PutFunctionEventInvokeConfigOutput map[string]any
+type PutFunctionEventInvokeConfigOutput eventInvokeOut
 
 // PutFunctionRecursionConfigOutput is PutFunctionRecursionConfig's output.
 type PutFunctionRecursionConfigOutput struct {
@@ -185,10 +228,10 @@ type PutFunctionRecursionConfigOutput struct {
 }
 
 // PutProvisionedConcurrencyConfigOutput is PutProvisionedConcurrencyConfig's output.
-type PutProvisionedConcurrencyConfigOutput map[string]any
+type PutProvisionedConcurrencyConfigOutput provisionedOut
 
 // PutRuntimeManagementConfigOutput is PutRuntimeManagementConfig's output.
-type PutRuntimeManagementConfigOutput map[string]string
+type PutRuntimeManagementConfigOutput GetRuntimeManagementConfigOutput
 
 // UpdateCodeSigningConfigOutput is UpdateCodeSigningConfig's output.
 type UpdateCodeSigningConfigOutput struct {
@@ -199,7 +242,7 @@ type UpdateCodeSigningConfigOutput struct {
 type UpdateEventSourceMappingOutput struct{}
 
 // UpdateFunctionEventInvokeConfigOutput is UpdateFunctionEventInvokeConfig's output.
-type UpdateFunctionEventInvokeConfigOutput map[string]any
+type UpdateFunctionEventInvokeConfigOutput eventInvokeOut
 
 // AddLayerVersionPermissionOutput is AddLayerVersionPermission's output.
 type AddLayerVersionPermissionOutput struct {
@@ -211,10 +254,10 @@ type AddLayerVersionPermissionOutput struct {
 type DeleteLayerVersionOutput struct{}
 
 // GetLayerVersionOutput is GetLayerVersion's output.
-type GetLayerVersionOutput map[string]any
+type GetLayerVersionOutput layerVersionOut
 
 // GetLayerVersionByArnOutput is GetLayerVersionByArn's output.
-type GetLayerVersionByArnOutput map[string]any
+type GetLayerVersionByArnOutput layerVersionOut
 
 // GetLayerVersionPolicyOutput is GetLayerVersionPolicy's output.
 type GetLayerVersionPolicyOutput struct {
@@ -223,13 +266,19 @@ type GetLayerVersionPolicyOutput struct {
 }
 
 // ListLayerVersionsOutput is ListLayerVersions's output.
-type ListLayerVersionsOutput map[string]any
+type ListLayerVersionsOutput struct {
+	LayerVersions []*layerVersionOut `json:"LayerVersions"`
+	NextMarker    string             `json:"NextMarker,omitempty"`
+}
 
 // ListLayersOutput is ListLayers's output.
-type ListLayersOutput map[string]any
+type ListLayersOutput struct {
+	Layers     []*layersListItem `json:"Layers"`
+	NextMarker string            `json:"NextMarker,omitempty"`
+}
 
 // PublishLayerVersionOutput is PublishLayerVersion's output.
-type PublishLayerVersionOutput map[string]any
+type PublishLayerVersionOutput layerVersionOut
 
 // RemoveLayerVersionPermissionOutput is RemoveLayerVersionPermission's output.
 type RemoveLayerVersionPermissionOutput struct{}
@@ -250,7 +299,10 @@ type GetCapacityProviderOutput struct {
 }
 
 // ListCapacityProvidersOutput is ListCapacityProviders's output.
-type ListCapacityProvidersOutput map[string]any
+type ListCapacityProvidersOutput struct {
+	CapacityProviders []*capacityProvider `json:"CapacityProviders"`
+	NextMarker        string              `json:"NextMarker,omitempty"`
+}
 
 // UpdateCapacityProviderOutput is UpdateCapacityProvider's output.
 type UpdateCapacityProviderOutput struct {
@@ -264,7 +316,11 @@ type ListFunctionVersionsByCapacityProviderOutput struct {
 }
 
 // GetFunctionScalingConfigOutput is GetFunctionScalingConfig's output.
-type GetFunctionScalingConfigOutput map[string]any
+type GetFunctionScalingConfigOutput struct {
+	AppliedFunctionScalingConfig   *scalingConfig `json:"AppliedFunctionScalingConfig,omitempty"`
+	FunctionArn                    string         `json:"FunctionArn"`
+	RequestedFunctionScalingConfig *scalingConfig `json:"RequestedFunctionScalingConfig,omitempty"`
+}
 
 // PutFunctionScalingConfigOutput is PutFunctionScalingConfig's output.
 type PutFunctionScalingConfigOutput struct {

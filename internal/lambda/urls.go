@@ -72,22 +72,27 @@ func functionURL(id, region, domain string) string {
 
 // urlOut is the answer of the Create/Get/Update operations and an item
 // of ListFunctionUrlConfigs.
-func (u *urlConfig) out(res resolved, withModified bool, domain string) map[string]any {
+func (u *urlConfig) out(res resolved, withModified bool, domain string) *urlConfigOut {
 	res.qualifier = u.Qualifier
-	o := map[string]any{
-		"FunctionUrl":  functionURL(u.ID, res.region, domain),
-		"FunctionArn":  res.arn(),
-		"AuthType":     u.AuthType,
-		"CreationTime": u.Created,
-		"InvokeMode":   u.InvokeMode,
-	}
-	if u.Cors != nil {
-		o["Cors"] = u.Cors
-	}
+	o := &urlConfigOut{FunctionUrl: functionURL(u.ID, res.region, domain), FunctionArn: res.arn(), AuthType: u.AuthType,
+		CreationTime: u.Created, InvokeMode: u.InvokeMode, Cors: u.Cors}
 	if withModified {
-		o["LastModifiedTime"] = u.Modified
+		o.LastModifiedTime = &u.Modified
 	}
 	return o
+}
+
+// urlConfigOut is the FunctionUrlConfig shape (Create's answer has no
+// LastModifiedTime). Members in the order the answer has always had:
+// sorted.
+type urlConfigOut struct {
+	AuthType         string      `json:"AuthType"`
+	Cors             *corsConfig `json:"Cors,omitempty"`
+	CreationTime     string      `json:"CreationTime"`
+	FunctionArn      string      `json:"FunctionArn"`
+	FunctionUrl      string      `json:"FunctionUrl"`
+	InvokeMode       string      `json:"InvokeMode"`
+	LastModifiedTime *string     `json:"LastModifiedTime,omitempty"`
 }
 
 // checkURLInput validates the members Create and Update share.
@@ -207,7 +212,7 @@ func (s *Service) createURL(q *request, in *createURLInput) (*CreateFunctionUrlC
 	if err != nil {
 		return nil, err
 	}
-	return ptr(CreateFunctionUrlConfigOutput(u.out(res, false, s.urlDomain()))), nil
+	return (*CreateFunctionUrlConfigOutput)(u.out(res, false, s.urlDomain())), nil
 }
 
 func (s *Service) getURL(q *request, in *getURLInput) (*GetFunctionUrlConfigOutput, error) {
@@ -220,7 +225,7 @@ func (s *Service) getURL(q *request, in *getURLInput) (*GetFunctionUrlConfigOutp
 	if u == nil {
 		return nil, errNoURL()
 	}
-	return ptr(GetFunctionUrlConfigOutput(u.out(res, true, s.urlDomain()))), nil
+	return (*GetFunctionUrlConfigOutput)(u.out(res, true, s.urlDomain())), nil
 }
 
 func (s *Service) updateURL(q *request, in *updateURLInput) (*UpdateFunctionUrlConfigOutput, error) {
@@ -261,7 +266,7 @@ func (s *Service) updateURL(q *request, in *updateURLInput) (*UpdateFunctionUrlC
 	if err != nil {
 		return nil, err
 	}
-	return ptr(UpdateFunctionUrlConfigOutput(out.out(res, true, s.urlDomain()))), nil
+	return (*UpdateFunctionUrlConfigOutput)(out.out(res, true, s.urlDomain())), nil
 }
 
 func isEmptyCors(c *corsConfig) bool {
@@ -301,8 +306,8 @@ func (s *Service) listURLs(q *request, in *listURLsInput) (*ListFunctionUrlConfi
 	}
 	all := append([]*urlConfig(nil), e.fn.URLs...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Qualifier < all[j].Qualifier })
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*urlConfigOut{}
+	var out ListFunctionUrlConfigsOutput
 	last := ""
 	for _, u := range all {
 		key := "q:" + u.Qualifier // never empty, so a marker always decodes
@@ -310,14 +315,14 @@ func (s *Service) listURLs(q *request, in *listURLsInput) (*ListFunctionUrlConfi
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, u.out(res, true, s.urlDomain()))
 		last = key
 	}
-	out["FunctionUrlConfigs"] = items
-	return ptr(ListFunctionUrlConfigsOutput(out)), nil
+	out.FunctionUrlConfigs = items
+	return &out, nil
 }
 
 // createURLInput is the input of createURL.

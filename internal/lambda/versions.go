@@ -88,10 +88,10 @@ func (s *Service) listVersions(q *request, in *listVersionsInput) (*ListVersions
 		}
 	}
 	items := []*configuration{}
-	out := map[string]any{}
+	var out ListVersionsByFunctionOutput
 	for k := start; k < len(all); k++ {
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(orDefault(all[k-1].Version, "$LATEST"))
+			out.NextMarker = marker(orDefault(all[k-1].Version, "$LATEST"))
 			break
 		}
 		c := all[k].configuration(viewList)
@@ -100,8 +100,8 @@ func (s *Service) listVersions(q *request, in *listVersionsInput) (*ListVersions
 		}
 		items = append(items, c)
 	}
-	out["Versions"] = items
-	return ptr(ListVersionsByFunctionOutput(out)), nil
+	out.Versions = items
+	return &out, nil
 }
 
 type publishInput struct {
