@@ -2,12 +2,10 @@ package lambda
 
 import (
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // Alias operations: CreateAlias, GetAlias, ListAliases, UpdateAlias,
@@ -117,7 +115,7 @@ func checkRouting(f *function, res resolved, version string, weights map[string]
 	return nil
 }
 
-func (s *Service) createAlias(q *request, in *createAliasInput) error {
+func (s *Service) createAlias(q *request, in *createAliasInput) (*CreateAliasOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	if in.Name == nil {
@@ -127,17 +125,17 @@ func (s *Service) createAlias(q *request, in *createAliasInput) error {
 		v.nullAt("functionVersion")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkAliasName(*in.Name); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkAliasInput(&in.aliasInput); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:CreateAlias")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out *alias
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
@@ -161,10 +159,9 @@ func (s *Service) createAlias(q *request, in *createAliasInput) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.out(res))
-	return nil
+	return (*CreateAliasOutput)(out.out(res)), nil
 }
 
 // errNoAlias is GetAlias's and UpdateAlias's answer for a missing alias.
@@ -173,69 +170,67 @@ func errNoAlias(res resolved, name string) error {
 	return awserr.ResourceNotFoundException.New("Cannot find alias arn: " + res.arn())
 }
 
-func (s *Service) getAlias(q *request, in *getAliasInput) error {
+func (s *Service) getAlias(q *request, in *getAliasInput) (*GetAliasOutput, error) {
 	raw := in.FunctionName
 	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
-		return err
+		return nil, err
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:GetAlias")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a := e.fn.alias(name)
 	if a == nil {
-		return errNoAlias(res, name)
+		return nil, errNoAlias(res, name)
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, a.out(res))
-	return nil
+	return (*GetAliasOutput)(a.out(res)), nil
 }
 
-func (s *Service) listAliases(q *request, in *listAliasesInput) error {
+func (s *Service) listAliases(q *request, in *listAliasesInput) (*ListAliasesOutput, error) {
 	raw := in.FunctionName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fv, filter := in.FunctionVersion, in.FunctionVersion != nil
 	if filter && (len(fv) != 1 || fv[0] != "$LATEST" && !isVersionNumber(fv[0])) {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)", fv[0])
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'functionVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)", fv[0])
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:ListAliases")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all := append([]*alias(nil), e.fn.Aliases...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	items := []*aliasOut{}
-	out := map[string]any{}
+	var out ListAliasesOutput
 	for _, a := range all {
 		if pg.set && a.Name <= pg.after || filter && a.FunctionVersion != fv[0] {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(items[len(items)-1].Name)
+			out.NextMarker = marker(items[len(items)-1].Name)
 			break
 		}
 		items = append(items, a.out(res))
 	}
-	out["Aliases"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.Aliases = items
+	return &out, nil
 }
 
-func (s *Service) updateAlias(q *request, in *updateAliasInput) error {
+func (s *Service) updateAlias(q *request, in *updateAliasInput) (*UpdateAliasOutput, error) {
 	raw := in.FunctionName
 	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkAliasInput(&in.aliasInput); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:UpdateAlias")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out *alias
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
@@ -268,24 +263,23 @@ func (s *Service) updateAlias(q *request, in *updateAliasInput) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out.out(res))
-	return nil
+	return (*UpdateAliasOutput)(out.out(res)), nil
 }
 
 // deleteAlias removes an alias and its resource policy. Deleting an
 // alias that does not exist succeeds: DeleteAlias has no
 // ResourceNotFoundException in Lambda's model.
-func (s *Service) deleteAlias(q *request, in *deleteAliasInput) error {
+func (s *Service) deleteAlias(q *request, in *deleteAliasInput) (*DeleteAliasOutput, error) {
 	raw := in.FunctionName
 	name := in.AliasName
 	if err := checkAliasName(name); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:DeleteAlias")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
 		for k, a := range f.Aliases {
@@ -304,11 +298,9 @@ func (s *Service) deleteAlias(q *request, in *deleteAliasInput) error {
 		return errUnchanged
 	})
 	if err != nil && !isUnchanged(err) {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &DeleteAliasOutput{}, nil
 }
 
 // createAliasInput is the input of createAlias.

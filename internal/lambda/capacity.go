@@ -4,13 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -246,20 +244,20 @@ func (s *Service) getCPRecord(q *request, account, name string) (*cpRecord, erro
 	return &c, nil
 }
 
-func (s *Service) createCapacityProvider(q *request, in *createCapacityProviderInput) error {
+func (s *Service) createCapacityProvider(q *request, in *createCapacityProviderInput) (*CreateCapacityProviderOutput, error) {
 	if err := checkCPCreate(&in.cpInput); err != nil {
-		return err
+		return nil, err
 	}
 	account, name, a, err := s.cpRef(q, *in.CapacityProviderName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tags := pipeline.TagsFromMap(in.Tags)
 	if err := s.authorizeKeys(q, "lambda:CreateCapacityProvider", a, nil, account, func(c *policy.Context) { pipeline.RequestTags(c, tags) }); err != nil {
-		return err
+		return nil, err
 	}
 	if account != q.caller.AccountID {
-		return errNoCP(a)
+		return nil, errNoCP(a)
 	}
 	rec := cpRecord{Provider: capacityProvider{CapacityProviderArn: a, State: "Active", VpcConfig: in.VpcConfig, PermissionsConfig: in.PermissionsConfig,
 		InstanceRequirements: in.InstanceRequirements, CapacityProviderScalingConfig: in.CapacityProviderScalingConfig, LastModified: timestamp(s.now())}, Tags: in.Tags}
@@ -271,42 +269,40 @@ func (s *Service) createCapacityProvider(q *request, in *createCapacityProviderI
 		return tx.Create(kindCapacityProvider, cpKey(account, q.region, name), b)
 	})
 	if errors.Is(err, store.ErrExists) {
-		return awserr.ResourceConflictException.Errorf("Capacity provider already exists: %s", a)
+		return nil, awserr.ResourceConflictException.Errorf("Capacity provider already exists: %s", a)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &rec.Provider})
-	return nil
+	return &CreateCapacityProviderOutput{CapacityProvider: &rec.Provider}, nil
 }
 
-func (s *Service) getCapacityProvider(q *request, in *getCapacityProviderInput) error {
+func (s *Service) getCapacityProvider(q *request, in *getCapacityProviderInput) (*GetCapacityProviderOutput, error) {
 	raw := in.CapacityProviderName
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:GetCapacityProvider")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c, err := s.getCPRecord(q, account, name)
 	if errors.Is(err, errNoCPRecord) {
-		return errNoCP(a)
+		return nil, errNoCP(a)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CapacityProvider": &c.Provider})
-	return nil
+	return &GetCapacityProviderOutput{CapacityProvider: &c.Provider}, nil
 }
 
-func (s *Service) updateCapacityProvider(q *request, in *updateCapacityProviderInput) error {
+func (s *Service) updateCapacityProvider(q *request, in *updateCapacityProviderInput) (*UpdateCapacityProviderOutput, error) {
 	raw := in.CapacityProviderName
 	var v validation
 	checkCPScaling(&v, in.CapacityProviderScalingConfig)
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:UpdateCapacityProvider")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out cpRecord
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
@@ -328,17 +324,16 @@ func (s *Service) updateCapacityProvider(q *request, in *updateCapacityProviderI
 		return tx.Put(kindCapacityProvider, rec.Key, b)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &out.Provider})
-	return nil
+	return &UpdateCapacityProviderOutput{CapacityProvider: &out.Provider}, nil
 }
 
-func (s *Service) deleteCapacityProvider(q *request, in *deleteCapacityProviderInput) error {
+func (s *Service) deleteCapacityProvider(q *request, in *deleteCapacityProviderInput) (*DeleteCapacityProviderOutput, error) {
 	raw := in.CapacityProviderName
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:DeleteCapacityProvider")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out cpRecord
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
@@ -356,13 +351,12 @@ func (s *Service) deleteCapacityProvider(q *request, in *deleteCapacityProviderI
 		return tx.Delete(kindCapacityProvider, key)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// DeleteCapacityProvider answers 202 with the provider Deleting
 	// (botocore: responseCode 202, State enum).
 	out.Provider.State = "Deleting"
-	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]any{"CapacityProvider": &out.Provider})
-	return nil
+	return &DeleteCapacityProviderOutput{CapacityProvider: &out.Provider}, nil
 }
 
 // listCapacityProvidersInput is the input of ListCapacityProviders.
@@ -371,26 +365,26 @@ type listCapacityProvidersInput struct {
 	State string `query:"State" json:"-"`
 }
 
-func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInput) error {
+func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInput) (*ListCapacityProvidersOutput, error) {
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	state := in.State
 	switch state {
 	case "", "Pending", "Active", "Failed", "Deleting":
 	default:
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [Pending, Active, Failed, Deleting]", state)
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [Pending, Active, Failed, Deleting]", state)
 	}
 	if err := s.authorize(q, "lambda:ListCapacityProviders", "*", nil, q.caller.AccountID); err != nil {
-		return err
+		return nil, err
 	}
 	recs, err := s.store.List(q.r.Context(), kindCapacityProvider, q.caller.AccountID+"/"+q.region+"/")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []*capacityProvider{}
-	out := map[string]any{}
+	var out ListCapacityProvidersOutput
 	last := ""
 	for _, rec := range recs {
 		if pg.set && rec.Key <= pg.after {
@@ -401,34 +395,32 @@ func (s *Service) listCapacityProviders(q *request, in *listCapacityProvidersInp
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, &c.Provider)
 		last = rec.Key
 	}
-	out["CapacityProviders"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.CapacityProviders = items
+	return &out, nil
 }
 
-func (s *Service) listFunctionVersionsByCP(q *request, in *listFunctionVersionsByCPInput) error {
+func (s *Service) listFunctionVersionsByCP(q *request, in *listFunctionVersionsByCPInput) (*ListFunctionVersionsByCapacityProviderOutput, error) {
 	raw := in.CapacityProviderName
 	if _, err := parsePage(in.pageInput); err != nil {
-		return err
+		return nil, err
 	}
 	account, name, a, err := s.cpAuthorized(q, raw, "lambda:ListFunctionVersionsByCapacityProvider")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.getCPRecord(q, account, name); errors.Is(err, errNoCPRecord) {
-		return errNoCP(a)
+		return nil, errNoCP(a)
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	// No stored function version names a capacity provider (see above).
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CapacityProviderArn": a, "FunctionVersions": []any{}})
-	return nil
+	return &ListFunctionVersionsByCapacityProviderOutput{CapacityProviderArn: a, FunctionVersions: []any{}}, nil
 }
 
 // Function scaling configs (Get/PutFunctionScalingConfig): per published
@@ -480,7 +472,7 @@ func (s *Service) scalingTarget(q *request, raw, action string) (resolved, *entr
 	return res, e, err
 }
 
-func (s *Service) putScaling(q *request, in *putScalingInput) error {
+func (s *Service) putScaling(q *request, in *putScalingInput) (*PutFunctionScalingConfigOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	if c := in.FunctionScalingConfig; c != nil {
@@ -493,11 +485,11 @@ func (s *Service) putScaling(q *request, in *putScalingInput) error {
 		}
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.scalingTarget(q, raw, "lambda:PutFunctionScalingConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := in.FunctionScalingConfig
 	if c == nil {
@@ -511,26 +503,24 @@ func (s *Service) putScaling(q *request, in *putScalingInput) error {
 		x.Scaling[res.qualifier] = c
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, map[string]string{"FunctionState": "Active"})
-	return nil
+	return &PutFunctionScalingConfigOutput{FunctionState: "Active"}, nil
 }
 
-func (s *Service) getScaling(q *request, in *getScalingInput) error {
+func (s *Service) getScaling(q *request, in *getScalingInput) (*GetFunctionScalingConfigOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.scalingTarget(q, raw, "lambda:GetFunctionScalingConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := map[string]any{"FunctionArn": res.arn()}
+	out := &GetFunctionScalingConfigOutput{FunctionArn: res.arn()}
 	if x := e.base.fn.Extra; x != nil && x.Scaling[res.qualifier] != nil {
 		// Applied at once: nothing is provisioned.
-		out["RequestedFunctionScalingConfig"] = x.Scaling[res.qualifier]
-		out["AppliedFunctionScalingConfig"] = x.Scaling[res.qualifier]
+		out.RequestedFunctionScalingConfig = x.Scaling[res.qualifier]
+		out.AppliedFunctionScalingConfig = x.Scaling[res.qualifier]
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
 // Durable executions (API version 2025-12-01). gatehouse runs no durable
@@ -582,14 +572,14 @@ func checkpointToken(v *validation, tok *string, member string) {
 	}
 }
 
-func (s *Service) checkpointDurable(q *request, in *checkpointDurableInput) error {
+func (s *Service) checkpointDurable(q *request, in *checkpointDurableInput) (*CheckpointDurableExecutionOutput, error) {
 	a := in.DurableExecutionArn
 	var v validation
 	checkpointToken(&v, in.CheckpointToken, "checkpointToken")
-	return s.durableTarget(q, a, "lambda:CheckpointDurableExecution", v)
+	return nil, s.durableTarget(q, a, "lambda:CheckpointDurableExecution", v)
 }
 
-func (s *Service) durableState(q *request, in *durableStateInput) error {
+func (s *Service) durableState(q *request, in *durableStateInput) (*GetDurableExecutionStateOutput, error) {
 	a := in.DurableExecutionArn
 	var v validation
 	var tok *string
@@ -598,9 +588,9 @@ func (s *Service) durableState(q *request, in *durableStateInput) error {
 	}
 	checkpointToken(&v, tok, "checkpointToken")
 	if err := durableMaxItems(in.MaxItems, &v); err != nil {
-		return err
+		return nil, err
 	}
-	return s.durableTarget(q, a, "lambda:GetDurableExecutionState", v)
+	return nil, s.durableTarget(q, a, "lambda:GetDurableExecutionState", v)
 }
 
 func durableMaxItems(m string, v *validation) error {
@@ -625,12 +615,12 @@ type durableGetInput struct {
 	MaxItems            string `query:"MaxItems" json:"-"`
 }
 
-func (s *Service) getDurable(q *request, in *durableGetInput) error {
-	return s.durableGet(q, in, "lambda:GetDurableExecution")
+func (s *Service) getDurable(q *request, in *durableGetInput) (*GetDurableExecutionOutput, error) {
+	return nil, s.durableGet(q, in, "lambda:GetDurableExecution")
 }
 
-func (s *Service) getDurableHistory(q *request, in *durableGetInput) error {
-	return s.durableGet(q, in, "lambda:GetDurableExecutionHistory")
+func (s *Service) getDurableHistory(q *request, in *durableGetInput) (*GetDurableExecutionHistoryOutput, error) {
+	return nil, s.durableGet(q, in, "lambda:GetDurableExecutionHistory")
 }
 
 func (s *Service) durableGet(q *request, in *durableGetInput, action string) error {
@@ -641,9 +631,9 @@ func (s *Service) durableGet(q *request, in *durableGetInput, action string) err
 	return s.durableTarget(q, in.DurableExecutionArn, action, v)
 }
 
-func (s *Service) stopDurable(q *request, in *stopDurableInput) error {
+func (s *Service) stopDurable(q *request, in *stopDurableInput) (*StopDurableExecutionOutput, error) {
 	a := in.DurableExecutionArn
-	return s.durableTarget(q, a, "lambda:StopDurableExecution", nil)
+	return nil, s.durableTarget(q, a, "lambda:StopDurableExecution", nil)
 }
 
 // callbackInput is the input of SendDurableExecutionCallbackHeartbeat.
@@ -668,19 +658,19 @@ type callbackFailureInput struct {
 	StackTrace   json.RawMessage `json:"StackTrace"`
 }
 
-func (s *Service) callbackSuccess(q *request, in *callbackSuccessInput) error {
+func (s *Service) callbackSuccess(q *request, in *callbackSuccessInput) (*SendDurableExecutionCallbackSuccessOutput, error) {
 	if len(in.Result) > 262144 {
-		return awserr.ValidationException.New("1 validation error detected: Value at 'result' failed to satisfy constraint: Member must have length less than or equal to 262144")
+		return nil, awserr.ValidationException.New("1 validation error detected: Value at 'result' failed to satisfy constraint: Member must have length less than or equal to 262144")
 	}
-	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackSuccess")
+	return nil, s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackSuccess")
 }
 
-func (s *Service) callbackFailure(q *request, in *callbackFailureInput) error {
-	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackFailure")
+func (s *Service) callbackFailure(q *request, in *callbackFailureInput) (*SendDurableExecutionCallbackFailureOutput, error) {
+	return nil, s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackFailure")
 }
 
-func (s *Service) callbackHeartbeat(q *request, in *callbackInput) error {
-	return s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackHeartbeat")
+func (s *Service) callbackHeartbeat(q *request, in *callbackInput) (*SendDurableExecutionCallbackHeartbeatOutput, error) {
+	return nil, s.sendCallback(q, in.CallbackId, "lambda:SendDurableExecutionCallbackHeartbeat")
 }
 
 // sendCallback serves SendDurableExecutionCallback{Success,Failure,
@@ -696,7 +686,7 @@ func (s *Service) sendCallback(q *request, id, action string) error {
 	return errNoResource()
 }
 
-func (s *Service) listDurable(q *request, in *listDurableInput) error {
+func (s *Service) listDurable(q *request, in *listDurableInput) (*ListDurableExecutionsByFunctionOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	for _, st := range in.Statuses {
@@ -712,16 +702,15 @@ func (s *Service) listDurable(q *request, in *listDurableInput) error {
 		v.add(name[0], "durableExecutionName", "Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+")
 	}
 	if err := durableMaxItems(in.MaxItems, &v); err != nil {
-		return err
+		return nil, err
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if _, _, err := s.find(q, raw, "lambda:ListDurableExecutionsByFunction"); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"DurableExecutions": []any{}})
-	return nil
+	return &ListDurableExecutionsByFunctionOutput{DurableExecutions: []any{}}, nil
 }
 
 var aliasCharsRE = regexp.MustCompile(`^[a-zA-Z0-9\-_]+$`)

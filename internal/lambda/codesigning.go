@@ -4,13 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"regexp"
 	"sort"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
 )
 
@@ -125,12 +123,12 @@ func (s *Service) getCSCRecord(q *request, account, id string) (*csc, error) {
 	return &c, nil
 }
 
-func (s *Service) createCSC(q *request, in *createCSCInput) error {
+func (s *Service) createCSC(q *request, in *createCSCInput) (*CreateCodeSigningConfigOutput, error) {
 	if err := checkCSCInput(&in.cscInput, true); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:CreateCodeSigningConfig", "*", nil, q.caller.AccountID); err != nil {
-		return err
+		return nil, err
 	}
 	id := newCSCID()
 	c := &csc{CodeSigningConfigId: id, CodeSigningConfigArn: arn.CodeSigningConfig(q.region, q.caller.AccountID, id),
@@ -145,43 +143,41 @@ func (s *Service) createCSC(q *request, in *createCSCInput) error {
 	if _, err := s.store.Update(q.r.Context(), func(tx store.Tx) error {
 		return tx.Create(kindCSC, cscKey(q.caller.AccountID, q.region, id), b)
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, map[string]any{"CodeSigningConfig": c})
-	return nil
+	return &CreateCodeSigningConfigOutput{CodeSigningConfig: c}, nil
 }
 
-func (s *Service) getCSC(q *request, in *getCSCInput) error {
+func (s *Service) getCSC(q *request, in *getCSCInput) (*GetCodeSigningConfigOutput, error) {
 	a := in.CodeSigningConfigArn
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:GetCodeSigningConfig", a, nil, account); err != nil {
-		return err
+		return nil, err
 	}
 	c, err := s.getCSCRecord(q, account, id)
 	if errors.Is(err, errCSCNotFound) {
-		return errNoCSC(a)
+		return nil, errNoCSC(a)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CodeSigningConfig": c})
-	return nil
+	return &GetCodeSigningConfigOutput{CodeSigningConfig: c}, nil
 }
 
-func (s *Service) updateCSC(q *request, in *updateCSCInput) error {
+func (s *Service) updateCSC(q *request, in *updateCSCInput) (*UpdateCodeSigningConfigOutput, error) {
 	a := in.CodeSigningConfigArn
 	if err := checkCSCInput(&in.cscInput, false); err != nil {
-		return err
+		return nil, err
 	}
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:UpdateCodeSigningConfig", a, nil, account); err != nil {
-		return err
+		return nil, err
 	}
 	var out csc
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error {
@@ -209,10 +205,9 @@ func (s *Service) updateCSC(q *request, in *updateCSCInput) error {
 		return tx.Put(kindCSC, rec.Key, b)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"CodeSigningConfig": &out})
-	return nil
+	return &UpdateCodeSigningConfigOutput{CodeSigningConfig: &out}, nil
 }
 
 // functionsUsing lists the functions (unqualified ARNs, sorted) that a
@@ -228,27 +223,26 @@ func (s *Service) functionsUsing(a string) []string {
 	return out
 }
 
-func (s *Service) deleteCSC(q *request, in *deleteCSCInput) error {
+func (s *Service) deleteCSC(q *request, in *deleteCSCInput) (*DeleteCodeSigningConfigOutput, error) {
 	a := in.CodeSigningConfigArn
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:DeleteCodeSigningConfig", a, nil, account); err != nil {
-		return err
+		return nil, err
 	}
 	if len(s.functionsUsing(a)) > 0 {
-		return awserr.ResourceConflictException.New("The code signing configuration cannot be deleted because it is used by a function.")
+		return nil, awserr.ResourceConflictException.New("The code signing configuration cannot be deleted because it is used by a function.")
 	}
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Delete(kindCSC, cscKey(account, q.region, id)) })
 	if errors.Is(err, store.ErrNotFound) {
-		return errNoCSC(a)
+		return nil, errNoCSC(a)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteCodeSigningConfigOutput{}, nil
 }
 
 // listCSCsInput is the input of listCSCs.
@@ -256,27 +250,27 @@ type listCSCsInput struct {
 	pageInput
 }
 
-func (s *Service) listCSCs(q *request, in *listCSCsInput) error {
+func (s *Service) listCSCs(q *request, in *listCSCsInput) (*ListCodeSigningConfigsOutput, error) {
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:ListCodeSigningConfigs", "*", nil, q.caller.AccountID); err != nil {
-		return err
+		return nil, err
 	}
 	recs, err := s.store.List(q.r.Context(), kindCSC, q.caller.AccountID+"/"+q.region+"/")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := []*csc{}
-	out := map[string]any{}
+	var out ListCodeSigningConfigsOutput
 	last := ""
 	for _, rec := range recs {
 		if pg.set && rec.Key <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		var c csc
@@ -285,100 +279,95 @@ func (s *Service) listCSCs(q *request, in *listCSCsInput) error {
 			last = rec.Key
 		}
 	}
-	out["CodeSigningConfigs"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.CodeSigningConfigs = items
+	return &out, nil
 }
 
-func (s *Service) listFunctionsByCSC(q *request, in *listFunctionsByCSCInput) error {
+func (s *Service) listFunctionsByCSC(q *request, in *listFunctionsByCSCInput) (*ListFunctionsByCodeSigningConfigOutput, error) {
 	a := in.CodeSigningConfigArn
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:ListFunctionsByCodeSigningConfig", a, nil, account); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.getCSCRecord(q, account, id); errors.Is(err, errCSCNotFound) {
-		return errNoCSC(a)
+		return nil, errNoCSC(a)
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	items := []string{}
-	out := map[string]any{}
+	var out ListFunctionsByCodeSigningConfigOutput
 	for _, f := range s.functionsUsing(a) {
 		if pg.set && f <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(items[len(items)-1])
+			out.NextMarker = marker(items[len(items)-1])
 			break
 		}
 		items = append(items, f)
 	}
-	out["FunctionArns"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.FunctionArns = items
+	return &out, nil
 }
 
 // codeSigningConfig serves GetFunctionCodeSigningConfig: the attached
 // config, or 200 with neither member for a function without one.
-func (s *Service) codeSigningConfig(q *request, in *codeSigningConfigInput) error {
+func (s *Service) codeSigningConfig(q *request, in *codeSigningConfigInput) (*GetFunctionCodeSigningConfigOutput, error) {
 	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionCodeSigningConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := map[string]string{}
+	out := &GetFunctionCodeSigningConfigOutput{}
 	if x := e.fn.Extra; x != nil && x.CodeSigning != "" {
-		out["CodeSigningConfigArn"] = x.CodeSigning
-		out["FunctionName"] = e.fn.Name
+		out.CodeSigningConfigArn, out.FunctionName = x.CodeSigning, e.fn.Name
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
-func (s *Service) putFunctionCSC(q *request, in *putFunctionCSCInput) error {
+func (s *Service) putFunctionCSC(q *request, in *putFunctionCSCInput) (*PutFunctionCodeSigningConfigOutput, error) {
 	raw := in.FunctionName
 	if in.CodeSigningConfigArn == nil {
-		return awserr.ValidationException.New("1 validation error detected: Value null at 'codeSigningConfigArn' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'codeSigningConfigArn' failed to satisfy constraint: Member must not be null")
 	}
 	a := *in.CodeSigningConfigArn
 	account, id, err := s.cscRef(q, a)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:PutFunctionCodeSigningConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if account != res.account {
-		return errNoCSC(a)
+		return nil, errNoCSC(a)
 	}
 	if _, err := s.getCSCRecord(q, account, id); errors.Is(err, errCSCNotFound) {
-		return errNoCSC(a)
+		return nil, errNoCSC(a)
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
 		f.extra().CodeSigning = a
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"CodeSigningConfigArn": a, "FunctionName": res.name})
-	return nil
+	return &PutFunctionCodeSigningConfigOutput{CodeSigningConfigArn: a, FunctionName: res.name}, nil
 }
 
-func (s *Service) deleteFunctionCSC(q *request, in *deleteFunctionCSCInput) error {
+func (s *Service) deleteFunctionCSC(q *request, in *deleteFunctionCSCInput) (*DeleteFunctionCodeSigningConfigOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:DeleteFunctionCodeSigningConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
 		if f.Extra == nil || f.Extra.CodeSigning == "" {
@@ -388,10 +377,9 @@ func (s *Service) deleteFunctionCSC(q *request, in *deleteFunctionCSCInput) erro
 		return nil
 	})
 	if err != nil && !isUnchanged(err) {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteFunctionCodeSigningConfigOutput{}, nil
 }
 
 // createCSCInput is the input of createCSC.

@@ -2,7 +2,6 @@ package lambda
 
 import (
 	"encoding/json"
-	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // A function's settings that gatehouse stores and answers as AWS does:
@@ -39,12 +37,6 @@ func (f *function) extra() *fnExtra {
 
 // qualifierKey is the key of a per-qualifier setting.
 func qualifierKey(q string) string { return orDefault(q, "$LATEST") }
-
-// writeNoContent answers 204 (the Delete operations).
-func writeNoContent(q *request) {
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-}
 
 // --- event invoke configs --------------------------------------------
 
@@ -120,19 +112,25 @@ func checkEventInvoke(in *eventInvokeInput) error {
 	return nil
 }
 
-func (c *eventInvokeConfig) out(res resolved, key string) map[string]any {
+func (c *eventInvokeConfig) out(res resolved, key string) *eventInvokeOut {
 	res.qualifier = key
-	o := map[string]any{"LastModified": c.LastModified, "FunctionArn": res.arn(), "DestinationConfig": c.DestinationConfig}
+	o := &eventInvokeOut{LastModified: c.LastModified, FunctionArn: res.arn(), DestinationConfig: c.DestinationConfig,
+		MaximumRetryAttempts: c.MaximumRetryAttempts, MaximumEventAgeInSeconds: c.MaximumEventAgeInSeconds}
 	if c.DestinationConfig == nil {
-		o["DestinationConfig"] = map[string]any{}
-	}
-	if c.MaximumRetryAttempts != nil {
-		o["MaximumRetryAttempts"] = *c.MaximumRetryAttempts
-	}
-	if c.MaximumEventAgeInSeconds != nil {
-		o["MaximumEventAgeInSeconds"] = *c.MaximumEventAgeInSeconds
+		o.DestinationConfig = struct{}{}
 	}
 	return o
+}
+
+// eventInvokeOut is the FunctionEventInvokeConfig shape. Members in the
+// order the answer has always had: sorted. DestinationConfig is the
+// stored *destinationConfig, or {} when there is none.
+type eventInvokeOut struct {
+	DestinationConfig        any     `json:"DestinationConfig"`
+	FunctionArn              string  `json:"FunctionArn"`
+	LastModified             float64 `json:"LastModified"`
+	MaximumEventAgeInSeconds *int    `json:"MaximumEventAgeInSeconds,omitempty"`
+	MaximumRetryAttempts     *int    `json:"MaximumRetryAttempts,omitempty"`
 }
 
 func errNoEventInvoke(res resolved, key string) error {
@@ -148,18 +146,28 @@ type putEventInvokeInput struct {
 	eventInvokeInput
 }
 
-func (s *Service) putEventInvoke(q *request, in *putEventInvokeInput) error {
-	return s.putEventInvokeMerge(q, in, false)
+func (s *Service) putEventInvoke(q *request, in *putEventInvokeInput) (*PutFunctionEventInvokeConfigOutput, error) {
+	out, err := s.putEventInvokeMerge(q, in, false)
+	if err != nil {
+		return nil, err
+	}
+	return (*PutFunctionEventInvokeConfigOutput)(out), nil
 }
 
-func (s *Service) updateEventInvoke(q *request, in *putEventInvokeInput) error {
-	return s.putEventInvokeMerge(q, in, true)
+func (s *Service) updateEventInvoke(q *request, in *putEventInvokeInput) (*UpdateFunctionEventInvokeConfigOutput, error) {
+	out, err := s.putEventInvokeMerge(q, in, true)
+	if err != nil {
+		return nil, err
+	}
+	return (*UpdateFunctionEventInvokeConfigOutput)(out), nil
 }
 
-func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge bool) error {
+// putEventInvokeMerge stores the configuration and returns the
+// FunctionEventInvokeConfig document Put and Update answer.
+func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge bool) (*eventInvokeOut, error) {
 	raw := in.FunctionName
 	if err := checkEventInvoke(&in.eventInvokeInput); err != nil {
-		return err
+		return nil, err
 	}
 	action := "lambda:PutFunctionEventInvokeConfig"
 	if merge {
@@ -167,7 +175,7 @@ func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge
 	}
 	res, _, err := s.find(q, raw, action)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	key := qualifierKey(res.qualifier)
 	var out eventInvokeConfig
@@ -195,17 +203,16 @@ func (s *Service) putEventInvokeMerge(q *request, in *putEventInvokeInput, merge
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out.out(res, key))
-	return nil
+	return out.out(res, key), nil
 }
 
-func (s *Service) getEventInvoke(q *request, in *getEventInvokeInput) error {
+func (s *Service) getEventInvoke(q *request, in *getEventInvokeInput) (*GetFunctionEventInvokeConfigOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunctionEventInvokeConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	key := qualifierKey(res.qualifier)
 	var c *eventInvokeConfig
@@ -213,17 +220,16 @@ func (s *Service) getEventInvoke(q *request, in *getEventInvokeInput) error {
 		c = x.EventInvoke[key]
 	}
 	if c == nil {
-		return errNoEventInvoke(res, key)
+		return nil, errNoEventInvoke(res, key)
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, c.out(res, key))
-	return nil
+	return (*GetFunctionEventInvokeConfigOutput)(c.out(res, key)), nil
 }
 
-func (s *Service) deleteEventInvoke(q *request, in *deleteEventInvokeInput) error {
+func (s *Service) deleteEventInvoke(q *request, in *deleteEventInvokeInput) (*DeleteFunctionEventInvokeConfigOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.find(q, raw, "lambda:DeleteFunctionEventInvokeConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	key := qualifierKey(res.qualifier)
 	_, err = s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
@@ -234,21 +240,20 @@ func (s *Service) deleteEventInvoke(q *request, in *deleteEventInvokeInput) erro
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteFunctionEventInvokeConfigOutput{}, nil
 }
 
-func (s *Service) listEventInvoke(q *request, in *listEventInvokeInput) error {
+func (s *Service) listEventInvoke(q *request, in *listEventInvokeInput) (*ListFunctionEventInvokeConfigsOutput, error) {
 	raw := in.FunctionName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:ListFunctionEventInvokeConfigs")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var keys []string
 	var m map[string]*eventInvokeConfig
@@ -259,23 +264,22 @@ func (s *Service) listEventInvoke(q *request, in *listEventInvokeInput) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*eventInvokeOut{}
+	var out ListFunctionEventInvokeConfigsOutput
 	last := ""
 	for _, k := range keys {
 		if pg.set && k <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, m[k].out(res, k))
 		last = k
 	}
-	out["FunctionEventInvokeConfigs"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.FunctionEventInvokeConfigs = items
+	return &out, nil
 }
 
 // eventSettings is what an Event invocation of f (the $LATEST record)
@@ -289,21 +293,20 @@ func eventSettings(f *function, qualifier string) *eventInvokeConfig {
 
 // --- recursion ---------------------------------------------------------
 
-func (s *Service) getRecursion(q *request, in *getRecursionInput) error {
+func (s *Service) getRecursion(q *request, in *getRecursionInput) (*GetFunctionRecursionConfigOutput, error) {
 	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionRecursionConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	loop := "Terminate" // AWS's default: recursive loops are stopped
 	if x := e.fn.Extra; x != nil && x.Recursion != "" {
 		loop = x.Recursion
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"RecursiveLoop": loop})
-	return nil
+	return &GetFunctionRecursionConfigOutput{RecursiveLoop: loop}, nil
 }
 
-func (s *Service) putRecursion(q *request, in *putRecursionInput) error {
+func (s *Service) putRecursion(q *request, in *putRecursionInput) (*PutFunctionRecursionConfigOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	switch {
@@ -313,20 +316,19 @@ func (s *Service) putRecursion(q *request, in *putRecursionInput) error {
 		v.add(*in.RecursiveLoop, "recursiveLoop", "Member must satisfy enum value set: [Terminate, Allow]")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:PutFunctionRecursionConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
 		f.extra().Recursion = *in.RecursiveLoop
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"RecursiveLoop": *in.RecursiveLoop})
-	return nil
+	return &PutFunctionRecursionConfigOutput{RecursiveLoop: *in.RecursiveLoop}, nil
 }
 
 // --- runtime management ----------------------------------------------------
@@ -338,28 +340,23 @@ type runtimeConfig struct {
 
 var runtimeVersionARNRE = regexp.MustCompile(`^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+$`)
 
-func (s *Service) getRuntimeConfig(q *request, in *getRuntimeConfigInput) error {
+func (s *Service) getRuntimeConfig(q *request, in *getRuntimeConfigInput) (*GetRuntimeManagementConfigOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetRuntimeManagementConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if e.alias != nil {
-		return awserr.InvalidParameterValueException.New("Runtime management configuration is not supported for aliases. Use a version number or $LATEST.")
+		return nil, awserr.InvalidParameterValueException.New("Runtime management configuration is not supported for aliases. Use a version number or $LATEST.")
 	}
 	c := &runtimeConfig{UpdateRuntimeOn: "Auto"}
 	if x := e.base.fn.Extra; x != nil && x.Runtime[qualifierKey(res.qualifier)] != nil {
 		c = x.Runtime[qualifierKey(res.qualifier)]
 	}
-	out := map[string]string{"UpdateRuntimeOn": c.UpdateRuntimeOn, "FunctionArn": res.arn()}
-	if c.RuntimeVersionArn != "" {
-		out["RuntimeVersionArn"] = c.RuntimeVersionArn
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return &GetRuntimeManagementConfigOutput{FunctionArn: res.arn(), RuntimeVersionArn: c.RuntimeVersionArn, UpdateRuntimeOn: c.UpdateRuntimeOn}, nil
 }
 
-func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) error {
+func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) (*PutRuntimeManagementConfigOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	switch {
@@ -372,22 +369,22 @@ func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) error 
 		v.add(*in.RuntimeVersionArn, "runtimeVersionArn", `Member must satisfy regular expression pattern: ^arn:(aws[a-zA-Z-]*):lambda:[a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1}::runtime:.+$`)
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	// [unconfirmed] AWS's exact messages for these two combinations.
 	manual := *in.UpdateRuntimeOn == "Manual"
 	if manual && in.RuntimeVersionArn == nil {
-		return awserr.InvalidParameterValueException.New("RuntimeVersionArn is required when UpdateRuntimeOn is Manual.")
+		return nil, awserr.InvalidParameterValueException.New("RuntimeVersionArn is required when UpdateRuntimeOn is Manual.")
 	}
 	if !manual && in.RuntimeVersionArn != nil {
-		return awserr.InvalidParameterValueException.New("RuntimeVersionArn can only be set when UpdateRuntimeOn is Manual.")
+		return nil, awserr.InvalidParameterValueException.New("RuntimeVersionArn can only be set when UpdateRuntimeOn is Manual.")
 	}
 	res, e, err := s.find(q, raw, "lambda:PutRuntimeManagementConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if e.alias != nil {
-		return awserr.InvalidParameterValueException.New("Runtime management configuration is not supported for aliases. Use a version number or $LATEST.")
+		return nil, awserr.InvalidParameterValueException.New("Runtime management configuration is not supported for aliases. Use a version number or $LATEST.")
 	}
 	c := &runtimeConfig{UpdateRuntimeOn: *in.UpdateRuntimeOn}
 	if in.RuntimeVersionArn != nil {
@@ -401,14 +398,9 @@ func (s *Service) putRuntimeConfig(q *request, in *putRuntimeConfigInput) error 
 		x.Runtime[qualifierKey(res.qualifier)] = c
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	out := map[string]string{"UpdateRuntimeOn": c.UpdateRuntimeOn, "FunctionArn": res.arn()}
-	if c.RuntimeVersionArn != "" {
-		out["RuntimeVersionArn"] = c.RuntimeVersionArn
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return &PutRuntimeManagementConfigOutput{FunctionArn: res.arn(), RuntimeVersionArn: c.RuntimeVersionArn, UpdateRuntimeOn: c.UpdateRuntimeOn}, nil
 }
 
 // --- provisioned concurrency -------------------------------------------------
@@ -421,18 +413,25 @@ type provisionedConfig struct {
 // provisionedOut answers a config. gatehouse starts instances on demand
 // and keeps none warm, so a config is READY at once with everything
 // requested counted as allocated.
-func (c *provisionedConfig) out(status string) map[string]any {
+func (c *provisionedConfig) out(status string) *provisionedOut {
 	n := c.Requested
 	if status != "READY" {
 		n = 0
 	}
-	return map[string]any{
-		"RequestedProvisionedConcurrentExecutions": c.Requested,
-		"AvailableProvisionedConcurrentExecutions": n,
-		"AllocatedProvisionedConcurrentExecutions": n,
-		"Status":       status,
-		"LastModified": c.LastModified,
-	}
+	return &provisionedOut{RequestedProvisionedConcurrentExecutions: c.Requested, AvailableProvisionedConcurrentExecutions: n,
+		AllocatedProvisionedConcurrentExecutions: n, Status: status, LastModified: c.LastModified}
+}
+
+// provisionedOut is the provisioned concurrency configuration shape (Get
+// and Put answer it; a ListProvisionedConcurrencyConfigs item adds
+// FunctionArn). Members in the order the answer has always had: sorted.
+type provisionedOut struct {
+	AllocatedProvisionedConcurrentExecutions int    `json:"AllocatedProvisionedConcurrentExecutions"`
+	AvailableProvisionedConcurrentExecutions int    `json:"AvailableProvisionedConcurrentExecutions"`
+	FunctionArn                              string `json:"FunctionArn,omitempty"`
+	LastModified                             string `json:"LastModified"`
+	RequestedProvisionedConcurrentExecutions int    `json:"RequestedProvisionedConcurrentExecutions"`
+	Status                                   string `json:"Status"`
 }
 
 func errNoProvisioned() error {
@@ -455,7 +454,7 @@ func (s *Service) provisionedTarget(q *request, raw, action string) (resolved, *
 	return res, e, nil
 }
 
-func (s *Service) putProvisioned(q *request, in *putProvisionedInput) error {
+func (s *Service) putProvisioned(q *request, in *putProvisionedInput) (*PutProvisionedConcurrencyConfigOutput, error) {
 	raw := in.FunctionName
 	var v validation
 	switch n := in.ProvisionedConcurrentExecutions; {
@@ -465,11 +464,11 @@ func (s *Service) putProvisioned(q *request, in *putProvisionedInput) error {
 		v.add(strconv.Itoa(*n), "provisionedConcurrentExecutions", "Member must have value greater than or equal to 1")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.provisionedTarget(q, raw, "lambda:PutProvisionedConcurrencyConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := &provisionedConfig{Requested: *in.ProvisionedConcurrentExecutions, LastModified: timestamp(s.now())}
 	if _, err := s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
@@ -486,31 +485,29 @@ func (s *Service) putProvisioned(q *request, in *putProvisionedInput) error {
 		x.Provisioned[res.qualifier] = c
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusAccepted, c.out("IN_PROGRESS"))
-	return nil
+	return (*PutProvisionedConcurrencyConfigOutput)(c.out("IN_PROGRESS")), nil
 }
 
-func (s *Service) getProvisioned(q *request, in *getProvisionedInput) error {
+func (s *Service) getProvisioned(q *request, in *getProvisionedInput) (*GetProvisionedConcurrencyConfigOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.provisionedTarget(q, raw, "lambda:GetProvisionedConcurrencyConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	x := e.base.fn.Extra
 	if x == nil || x.Provisioned[res.qualifier] == nil {
-		return errNoProvisioned()
+		return nil, errNoProvisioned()
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, x.Provisioned[res.qualifier].out("READY"))
-	return nil
+	return (*GetProvisionedConcurrencyConfigOutput)(x.Provisioned[res.qualifier].out("READY")), nil
 }
 
-func (s *Service) deleteProvisioned(q *request, in *deleteProvisionedInput) error {
+func (s *Service) deleteProvisioned(q *request, in *deleteProvisionedInput) (*DeleteProvisionedConcurrencyConfigOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.provisionedTarget(q, raw, "lambda:DeleteProvisionedConcurrencyConfig")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
 		if f.Extra == nil || f.Extra.Provisioned[res.qualifier] == nil {
@@ -519,21 +516,20 @@ func (s *Service) deleteProvisioned(q *request, in *deleteProvisionedInput) erro
 		delete(f.Extra.Provisioned, res.qualifier)
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteProvisionedConcurrencyConfigOutput{}, nil
 }
 
-func (s *Service) listProvisioned(q *request, in *listProvisionedInput) error {
+func (s *Service) listProvisioned(q *request, in *listProvisionedInput) (*ListProvisionedConcurrencyConfigsOutput, error) {
 	raw := in.FunctionName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:ListProvisionedConcurrencyConfigs")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var m map[string]*provisionedConfig
 	if e.fn.Extra != nil {
@@ -544,27 +540,26 @@ func (s *Service) listProvisioned(q *request, in *listProvisionedInput) error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*provisionedOut{}
+	var out ListProvisionedConcurrencyConfigsOutput
 	last := ""
 	for _, k := range keys {
 		if pg.set && k <= pg.after {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		o := m[k].out("READY")
 		r := res
 		r.qualifier = k
-		o["FunctionArn"] = r.arn()
+		o.FunctionArn = r.arn()
 		items = append(items, o)
 		last = k
 	}
-	out["ProvisionedConcurrencyConfigs"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.ProvisionedConcurrencyConfigs = items
+	return &out, nil
 }
 
 // --- event source mappings ---------------------------------------------------
@@ -580,42 +575,42 @@ func errNoMapping() error {
 	return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 }
 
-func (s *Service) createMapping(q *request, in *createMappingInput) error {
+func (s *Service) createMapping(q *request, in *createMappingInput) (*CreateEventSourceMappingOutput, error) {
 	if in.FunctionName == nil {
-		return awserr.ValidationException.New("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null")
 	}
 	// The function is resolved and the caller authorized first, as for
 	// every operation on a function.
 	res, err := s.resolveName(q, *in.FunctionName, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:CreateEventSourceMapping", "*", nil, res.account); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.lookup(res); err != nil {
-		return err
+		return nil, err
 	}
 	if in.EventSourceArn == nil && in.SelfManagedEventSource == nil {
-		return awserr.InvalidParameterValueException.New("Unrecognized event source, must be kafka, kinesis, dynamodb, sqs, mq, or docdb")
+		return nil, awserr.InvalidParameterValueException.New("Unrecognized event source, must be kafka, kinesis, dynamodb, sqs, mq, or docdb")
 	}
 	if in.EventSourceArn == nil {
-		return awserr.InvalidParameterValueException.New("gatehouse does not host self-managed Kafka event sources: the brokers cannot be reached.")
+		return nil, awserr.InvalidParameterValueException.New("gatehouse does not host self-managed Kafka event sources: the brokers cannot be reached.")
 	}
 	src := *in.EventSourceArn
 	a, perr := arn.Parse(src)
 	if perr != nil {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)", src)
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'eventSourceArn' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)", src)
 	}
 	switch a.Service {
 	case "sqs":
-		return awserr.InvalidParameterValueException.New("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
+		return nil, awserr.InvalidParameterValueException.New("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.")
 	case "kinesis", "dynamodb":
-		return awserr.InvalidParameterValueException.Errorf("Stream not found: %s", src)
+		return nil, awserr.InvalidParameterValueException.Errorf("Stream not found: %s", src)
 	case "kafka", "mq", "rds", "docdb":
-		return awserr.InvalidParameterValueException.Errorf("The event source %s does not exist.", src)
+		return nil, awserr.InvalidParameterValueException.Errorf("The event source %s does not exist.", src)
 	}
-	return awserr.InvalidParameterValueException.New("Unrecognized event source, must be kafka, kinesis, dynamodb, sqs, mq, or docdb")
+	return nil, awserr.InvalidParameterValueException.New("Unrecognized event source, must be kafka, kinesis, dynamodb, sqs, mq, or docdb")
 }
 
 // mappingByUUID serves Get, Update and Delete: no mapping exists.
@@ -624,16 +619,16 @@ type mappingInput struct {
 	UUID string `uri:"UUID" json:"-"`
 }
 
-func (s *Service) getMapping(q *request, in *mappingInput) error {
-	return s.mappingByUUID("lambda:GetEventSourceMapping")(q, in.UUID)
+func (s *Service) getMapping(q *request, in *mappingInput) (*GetEventSourceMappingOutput, error) {
+	return nil, s.mappingByUUID("lambda:GetEventSourceMapping")(q, in.UUID)
 }
 
-func (s *Service) updateMapping(q *request, in *mappingInput) error {
-	return s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, in.UUID)
+func (s *Service) updateMapping(q *request, in *mappingInput) (*UpdateEventSourceMappingOutput, error) {
+	return nil, s.mappingByUUID("lambda:UpdateEventSourceMapping")(q, in.UUID)
 }
 
-func (s *Service) deleteMapping(q *request, in *mappingInput) error {
-	return s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, in.UUID)
+func (s *Service) deleteMapping(q *request, in *mappingInput) (*DeleteEventSourceMappingOutput, error) {
+	return nil, s.mappingByUUID("lambda:DeleteEventSourceMapping")(q, in.UUID)
 }
 
 func (s *Service) mappingByUUID(action string) func(q *request, id string) error {
@@ -655,27 +650,26 @@ type listMappingsInput struct {
 	EventSourceArn string `query:"EventSourceArn" json:"-"`
 }
 
-func (s *Service) listMappings(q *request, in *listMappingsInput) error {
+func (s *Service) listMappings(q *request, in *listMappingsInput) (*ListEventSourceMappingsOutput, error) {
 	if _, err := parsePage(in.pageInput); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorize(q, "lambda:ListEventSourceMappings", "*", nil, q.caller.AccountID); err != nil {
-		return err
+		return nil, err
 	}
 	if name := in.FunctionName; name != "" {
 		res, err := s.resolveName(q, name, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := s.lookup(res); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if src := in.EventSourceArn; src != "" && !strings.HasPrefix(src, "arn:") {
-		return awserr.InvalidParameterValueException.New("Invalid EventSourceArn")
+		return nil, awserr.InvalidParameterValueException.New("Invalid EventSourceArn")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"EventSourceMappings": []any{}})
-	return nil
+	return &ListEventSourceMappingsOutput{EventSourceMappings: []any{}}, nil
 }
 
 // getEventInvokeInput is the input of getEventInvoke.

@@ -116,7 +116,7 @@ func (l *Logs) serve(w http.ResponseWriter, r *http.Request) error {
 		// shape may (a signed scope can carry any string).
 		return awserr.LogsInvalidParameter.New("The signing region is not a region")
 	}
-	out, err := h(&request{w: w, r: r, caller: caller, region: region}, b.Bytes())
+	out, err := h(&request{r: r, caller: caller, region: region}, b.Bytes())
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // The REST-JSON frame: a route names an operation by method and URI
@@ -219,4 +221,96 @@ func decodeJSON(body []byte, v any, strip ...string) error {
 		return awserr.InvalidRequestContentException.New("Could not parse request body into json: " + err.Error())
 	}
 	return nil
+}
+
+// Output rendering: the frame alone writes the response. A handler
+// returns its operation's output type, and render writes it:
+//
+//   - the status: the route's (botocore-lambda's responseCode), or the
+//     call's own when the output is a statusCoder (Invoke: 200, 202, 204);
+//   - the headers: the output's string fields tagged header:"Name", when
+//     not empty, and x-amzn-RequestId;
+//   - the body: an output with a payload:"" []byte field is that raw body
+//     (with its Content-Length; a nil payload is no body); a streamer's
+//     body is produced by its stream method, which calls head before its
+//     first write; an output struct without JSON members has none (a
+//     204, InvokeAsync's 202); any other output is its JSON document,
+//     rendered through awsproto.
+//
+// Only the JSON body members of an output reach the document: wire
+// fields carry json:"-".
+
+// statusCoder is an output whose success status depends on the call.
+type statusCoder interface{ statusCode() int }
+
+// streamer is an output whose body is written while the call still runs
+// (InvokeWithResponseStream's event stream). stream calls head (once)
+// before it writes to w, so that the frame writes the status and headers
+// then; an error it returns before head is the call's error answer.
+type streamer interface {
+	stream(w http.ResponseWriter, head func()) error
+}
+
+// render writes out, the output of a successful call, with the route's
+// status.
+func render(w http.ResponseWriter, r *http.Request, status int, out any) error {
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if sc, ok := out.(statusCoder); ok {
+		status = sc.statusCode()
+	}
+	head := func() {
+		writeHeaderFields(w.Header(), reflect.ValueOf(out).Elem())
+		w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(r.Context()).RequestID)
+		w.WriteHeader(status)
+	}
+	if st, ok := out.(streamer); ok {
+		return st.stream(w, head)
+	}
+	rv := reflect.ValueOf(out).Elem()
+	if p, ok := payloadField(rv); ok {
+		if p != nil {
+			w.Header().Set("Content-Length", strconv.Itoa(len(p)))
+		}
+		head()
+		_, _ = w.Write(p)
+		return nil
+	}
+	if rv.Kind() == reflect.Struct && !hasBody(rv.Type()) {
+		head() // no body: a 204, InvokeAsync's 202
+		return nil
+	}
+	awsproto.WriteJSON(w, r, status, out)
+	return nil
+}
+
+// writeHeaderFields sets the non-empty header:"Name" fields of rv (an
+// output struct).
+func writeHeaderFields(h http.Header, rv reflect.Value) {
+	if rv.Kind() != reflect.Struct {
+		return
+	}
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if name, ok := t.Field(i).Tag.Lookup("header"); ok {
+			if v := rv.Field(i).String(); v != "" {
+				h.Set(name, v)
+			}
+		}
+	}
+}
+
+// payloadField returns rv's payload:"" field, if it has one.
+func payloadField(rv reflect.Value) ([]byte, bool) {
+	if rv.Kind() != reflect.Struct {
+		return nil, false
+	}
+	t := rv.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if _, ok := t.Field(i).Tag.Lookup("payload"); ok {
+			return rv.Field(i).Bytes(), true
+		}
+	}
+	return nil, false
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"net/url"
 	"os"
 	"sort"
@@ -101,36 +100,36 @@ func (s *Service) checkRole(ctx context.Context, q *request, role string) error 
 	return nil
 }
 
-func (s *Service) createFunction(q *request, in *createFunctionInput) error {
+func (s *Service) createFunction(q *request, in *createFunctionInput) (*CreateFunctionOutput, error) {
 	if err := validateName(in.FunctionName); err != nil {
-		return err
+		return nil, err
 	}
 	if in.Role == nil {
-		return awserr.ValidationException.New("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null")
 	}
 	if err := checkShape(in.Role, in.Timeout, in.MemorySize, in.Architectures, in.EphemeralStorage); err != nil {
-		return err
+		return nil, err
 	}
 	res := resolved{account: q.caller.AccountID, region: q.region, name: in.FunctionName}
 	tags := pipeline.TagsFromMap(in.Tags)
 	if err := s.authorizeKeys(q, "lambda:CreateFunction", res.arn(), nil, "", func(c *policy.Context) { pipeline.RequestTags(c, tags) }); err != nil {
-		return err
+		return nil, err
 	}
 	if in.PackageType != "" && in.PackageType != "Zip" {
-		return awserr.InvalidParameterValueException.New("gatehouse does not run container images: use PackageType Zip.")
+		return nil, awserr.InvalidParameterValueException.New("gatehouse does not run container images: use PackageType Zip.")
 	}
 	if in.Runtime == "" {
-		return awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+		return nil, awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}
 	if err := checkRuntime(in.Runtime); err != nil {
-		return err
+		return nil, err
 	}
 	kind := runtime.Classify(in.Runtime)
 	if in.Handler == "" && kind != runtime.Provided {
-		return awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
+		return nil, awserr.InvalidParameterValueException.New("Runtime and Handler are mandatory parameters for functions created with deployment packages.")
 	}
 	if _, _, err := runtime.Command(kind, s.runtimeDir, os.TempDir()); err != nil {
-		return awserr.InvalidParameterValueException.Errorf("The runtime %s needs %s on the gatehouse host, which is not installed.", in.Runtime, runtime.Interpreter(kind))
+		return nil, awserr.InvalidParameterValueException.Errorf("The runtime %s needs %s on the gatehouse host, which is not installed.", in.Runtime, runtime.Interpreter(kind))
 	}
 	var env *map[string]string
 	if in.Environment != nil {
@@ -139,23 +138,23 @@ func (s *Service) createFunction(q *request, in *createFunctionInput) error {
 			vars = map[string]string{}
 		}
 		if err := checkEnv(vars); err != nil {
-			return err
+			return nil, err
 		}
 		env = &vars
 	}
 	if err := s.checkRole(q.r.Context(), q, *in.Role); err != nil {
-		return err
+		return nil, err
 	}
 	if e := s.view.Load().fns[fnKey(res.account, res.region, res.name)]; e != nil {
-		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
+		return nil, awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
 	}
 	layers, err := s.resolveLayers(q, in.Layers)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ci, err := s.code(q, in.Code)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f := &function{
 		Account: res.account, Region: res.region, Name: in.FunctionName,
@@ -196,13 +195,12 @@ func (s *Service) createFunction(q *request, in *createFunctionInput) error {
 	b, _ := json.Marshal(f)
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Create(kindFunction, f.key(), b) })
 	if errors.Is(err, store.ErrExists) {
-		return awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
+		return nil, awserr.ResourceConflictException.New("Function already exist: " + in.FunctionName)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out)
-	return nil
+	return (*CreateFunctionOutput)(out), nil
 }
 
 // qualified names the qualifier in FunctionArn when the caller gave one:
@@ -252,37 +250,35 @@ func (s *Service) modify(ctx context.Context, res resolved, revision string, fn 
 	return out, err
 }
 
-func (s *Service) getFunction(q *request, in *getFunctionInput) error {
+func (s *Service) getFunction(q *request, in *getFunctionInput) (*GetFunctionOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t := e.target()
-	out := map[string]any{
-		"Configuration": qualified(t.fn.configuration(viewRead), res),
-		"Code":          map[string]string{"RepositoryType": "S3", "Location": s.locationURL(t.fn)},
+	out := &GetFunctionOutput{
+		Configuration: qualified(t.fn.configuration(viewRead), res),
+		Code:          functionCodeLocation{RepositoryType: "S3", Location: s.locationURL(t.fn)},
 	}
 	// Tags and reserved concurrency belong to the function, whichever
 	// version or alias is named.
 	if base := e.base.fn; len(base.Tags) > 0 {
-		out["Tags"] = base.Tags
+		out.Tags = base.Tags
 	}
 	if base := e.base.fn; base.Reserved != nil {
-		out["Concurrency"] = map[string]int{"ReservedConcurrentExecutions": *base.Reserved}
+		out.Concurrency = &GetFunctionConcurrencyOutput{ReservedConcurrentExecutions: base.Reserved}
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return out, nil
 }
 
-func (s *Service) getConfiguration(q *request, in *getConfigurationInput) error {
+func (s *Service) getConfiguration(q *request, in *getConfigurationInput) (*GetFunctionConfigurationOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:GetFunctionConfiguration")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, qualified(e.target().fn.configuration(viewRead), res))
-	return nil
+	return (*GetFunctionConfigurationOutput)(qualified(e.target().fn.configuration(viewRead), res)), nil
 }
 
 // listFunctionsInput is the input of ListFunctions.
@@ -292,15 +288,15 @@ type listFunctionsInput struct {
 	FunctionVersion string `query:"FunctionVersion" json:"-"`
 }
 
-func (s *Service) listFunctions(q *request, in *listFunctionsInput) error {
+func (s *Service) listFunctions(q *request, in *listFunctionsInput) (*ListFunctionsOutput, error) {
 	if err := s.authorize(q, "lambda:ListFunctions", "*", nil, ""); err != nil {
-		return err
+		return nil, err
 	}
 	max := 50
 	if v := in.MaxItems; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
-			return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", v)
+			return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'maxItems' failed to satisfy constraint: Member must have value less than or equal to 10000", v)
 		}
 		max = min(n, 50)
 	}
@@ -308,7 +304,7 @@ func (s *Service) listFunctions(q *request, in *listFunctionsInput) error {
 	if m := in.Marker; m != "" {
 		b, err := base64.RawURLEncoding.DecodeString(m)
 		if err != nil {
-			return awserr.InvalidParameterValueException.New("Invalid marker")
+			return nil, awserr.InvalidParameterValueException.New("Invalid marker")
 		}
 		marker = string(b)
 	}
@@ -348,17 +344,16 @@ func (s *Service) listFunctions(q *request, in *listFunctionsInput) error {
 		}
 	}
 	items := []*configuration{}
-	out := map[string]any{}
+	var out ListFunctionsOutput
 	for k, it := range list {
 		if k == max {
-			out["NextMarker"] = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
+			out.NextMarker = base64.RawURLEncoding.EncodeToString([]byte(list[k-1].token))
 			break
 		}
 		items = append(items, it.cfg)
 	}
-	out["Functions"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.Functions = items
+	return &out, nil
 }
 
 // listItem is a ListFunctions item with its marker token.
@@ -386,37 +381,38 @@ func versionItems(f *function, name string) []listItem {
 	return out
 }
 
-func (s *Service) deleteFunction(q *request, in *deleteFunctionInput) error {
+func (s *Service) deleteFunction(q *request, in *deleteFunctionInput) (*DeleteFunctionOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.find(q, raw, "lambda:DeleteFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case res.qualifier == "$LATEST":
-		return awserr.InvalidParameterValueException.New("Deletion of $LATEST version is not allowed.")
+		return nil, awserr.InvalidParameterValueException.New("Deletion of $LATEST version is not allowed.")
 	case res.qualifier != "":
 		// A Qualifier deletes one published version; an alias is not a
 		// version (DeleteAlias removes it).
 		if e.alias != nil {
-			return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+			return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 		}
-		return s.deleteVersion(q, res)
+		if err := s.deleteVersion(q, res); err != nil {
+			return nil, err
+		}
+		return &DeleteFunctionOutput{}, nil
 	}
 	_, err = s.store.Update(q.r.Context(), func(tx store.Tx) error { return tx.Delete(kindFunction, e.fn.key()) })
 	if errors.Is(err, store.ErrNotFound) {
-		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.mgr.Stop(e.fn.key())
 	for _, v := range e.fn.Versions {
 		s.mgr.Stop(v.poolKey())
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &DeleteFunctionOutput{}, nil
 }
 
 type updateConfigInput struct {
@@ -433,18 +429,18 @@ type updateConfigInput struct {
 	Layers           *[]string `json:"Layers"`
 }
 
-func (s *Service) updateConfiguration(q *request, in *updateConfigurationInput) error {
+func (s *Service) updateConfiguration(q *request, in *updateConfigurationInput) (*UpdateFunctionConfigurationOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionConfiguration")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkShape(in.Role, in.Timeout, in.MemorySize, nil, in.EphemeralStorage); err != nil {
-		return err
+		return nil, err
 	}
 	if in.Runtime != nil {
 		if err := checkRuntime(*in.Runtime); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var env *map[string]string
@@ -454,20 +450,20 @@ func (s *Service) updateConfiguration(q *request, in *updateConfigurationInput) 
 			vars = map[string]string{}
 		}
 		if err := checkEnv(vars); err != nil {
-			return err
+			return nil, err
 		}
 		env = &vars
 	}
 	if in.Role != nil && *in.Role != e.fn.Role {
 		if err := s.checkRole(q.r.Context(), q, *in.Role); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var layers *[]*fnLayer
 	if in.Layers != nil {
 		ls, err := s.resolveLayers(q, *in.Layers)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		layers = &ls
 	}
@@ -509,11 +505,10 @@ func (s *Service) updateConfiguration(q *request, in *updateConfigurationInput) 
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.mgr.Stop(f.key())
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate))
-	return nil
+	return (*UpdateFunctionConfigurationOutput)(f.configuration(viewUpdate)), nil
 }
 
 type updateCodeBody struct {
@@ -524,24 +519,23 @@ type updateCodeBody struct {
 	Architectures []string `json:"Architectures"`
 }
 
-func (s *Service) updateCode(q *request, in *updateCodeInput) error {
+func (s *Service) updateCode(q *request, in *updateCodeInput) (*UpdateFunctionCodeOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.findLatest(q, raw, "lambda:UpdateFunctionCode")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := checkShape(nil, nil, nil, in.Architectures, nil); err != nil {
-		return err
+		return nil, err
 	}
 	ci, err := s.code(q, &in.codeInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in.DryRun {
 		f := *e.fn
 		f.setCode(ci)
-		awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewRead))
-		return nil
+		return (*UpdateFunctionCodeOutput)(f.configuration(viewRead)), nil
 	}
 	var published *function
 	f, err := s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
@@ -558,27 +552,25 @@ func (s *Service) updateCode(q *request, in *updateCodeInput) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.mgr.Stop(f.key())
 	if published != nil {
-		awsproto.WriteJSON(q.w, q.r, http.StatusOK, published.configuration(viewUpdate))
-		return nil
+		return (*UpdateFunctionCodeOutput)(published.configuration(viewUpdate)), nil
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, f.configuration(viewUpdate))
-	return nil
+	return (*UpdateFunctionCodeOutput)(f.configuration(viewUpdate)), nil
 }
 
 // Concurrency (spec §4.3, §6.2).
 
-func (s *Service) putConcurrency(q *request, in *putConcurrencyInput) error {
+func (s *Service) putConcurrency(q *request, in *putConcurrencyInput) (*PutFunctionConcurrencyOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:PutFunctionConcurrency")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if in.ReservedConcurrentExecutions == nil || *in.ReservedConcurrentExecutions < 0 {
-		return awserr.ValidationException.New("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
+		return nil, awserr.ValidationException.New("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null")
 	}
 	n := *in.ReservedConcurrentExecutions
 	limit := s.accountLimit()
@@ -589,41 +581,33 @@ func (s *Service) putConcurrency(q *request, in *putConcurrencyInput) error {
 		}
 	}
 	if limit-reserved-n < 100 {
-		return awserr.InvalidParameterValueException.New("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
+		return nil, awserr.InvalidParameterValueException.New("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].")
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error { f.Reserved = &n; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]int{"ReservedConcurrentExecutions": n})
-	return nil
+	return &PutFunctionConcurrencyOutput{ReservedConcurrentExecutions: n}, nil
 }
 
-func (s *Service) getConcurrency(q *request, in *getConcurrencyInput) error {
+func (s *Service) getConcurrency(q *request, in *getConcurrencyInput) (*GetFunctionConcurrencyOutput, error) {
 	raw := in.FunctionName
 	_, e, err := s.findLatest(q, raw, "lambda:GetFunctionConcurrency")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := map[string]int{}
-	if e.fn.Reserved != nil {
-		out["ReservedConcurrentExecutions"] = *e.fn.Reserved
-	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	return &GetFunctionConcurrencyOutput{ReservedConcurrentExecutions: e.fn.Reserved}, nil
 }
 
-func (s *Service) deleteConcurrency(q *request, in *deleteConcurrencyInput) error {
+func (s *Service) deleteConcurrency(q *request, in *deleteConcurrencyInput) (*DeleteFunctionConcurrencyOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.findLatest(q, raw, "lambda:DeleteFunctionConcurrency")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error { f.Reserved = nil; return nil }); err != nil {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &DeleteFunctionConcurrencyOutput{}, nil
 }
 
 func (s *Service) accountLimit() int {
@@ -633,9 +617,9 @@ func (s *Service) accountLimit() int {
 	return 1000
 }
 
-func (s *Service) accountSettings(q *request, in *struct{}) error {
+func (s *Service) accountSettings(q *request, in *struct{}) (*GetAccountSettingsOutput, error) {
 	if err := s.authorize(q, "lambda:GetAccountSettings", "*", nil, ""); err != nil {
-		return err
+		return nil, err
 	}
 	limit := s.accountLimit()
 	reserved, count := 0, 0
@@ -650,12 +634,11 @@ func (s *Service) accountSettings(q *request, in *struct{}) error {
 			}
 		}
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{
-		"AccountLimit": map[string]any{"TotalCodeSize": int64(80530636800), "CodeSizeUnzipped": maxUnzipped, "CodeSizeZipped": maxZipped,
-			"ConcurrentExecutions": limit, "UnreservedConcurrentExecutions": limit - reserved},
-		"AccountUsage": map[string]any{"TotalCodeSize": size, "FunctionCount": count},
-	})
-	return nil
+	return &GetAccountSettingsOutput{
+		AccountLimit: accountLimit{TotalCodeSize: 80530636800, CodeSizeUnzipped: maxUnzipped, CodeSizeZipped: maxZipped,
+			ConcurrentExecutions: limit, UnreservedConcurrentExecutions: limit - reserved},
+		AccountUsage: accountUsage{TotalCodeSize: size, FunctionCount: count},
+	}, nil
 }
 
 // Tags (TagResource / UntagResource / ListTags on the function ARN).
@@ -665,27 +648,26 @@ func (s *Service) tagTarget(q *request, arn, action string) (resolved, error) {
 	return res, err
 }
 
-func (s *Service) listTags(q *request, in *listTagsInput) error {
+func (s *Service) listTags(q *request, in *listTagsInput) (*ListTagsOutput, error) {
 	arn := in.ARN
 	_, e, err := s.findLatest(q, arn, "lambda:ListTags")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tags := e.fn.Tags
 	if tags == nil {
 		tags = map[string]string{}
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]any{"Tags": tags})
-	return nil
+	return &ListTagsOutput{Tags: tags}, nil
 }
 
-func (s *Service) tagResource(q *request, in *tagResourceInput) error {
+func (s *Service) tagResource(q *request, in *tagResourceInput) (*TagResourceOutput, error) {
 	arn := in.ARN
 	tags := pipeline.TagsFromMap(in.Tags)
 	q.addKeys("lambda:TagResource", func(c *policy.Context) { pipeline.RequestTags(c, tags) })
 	res, err := s.tagTarget(q, arn, "lambda:TagResource")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
 		if f.Tags == nil {
@@ -696,20 +678,18 @@ func (s *Service) tagResource(q *request, in *tagResourceInput) error {
 		}
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &TagResourceOutput{}, nil
 }
 
-func (s *Service) untagResource(q *request, in *untagResourceInput) error {
+func (s *Service) untagResource(q *request, in *untagResourceInput) (*UntagResourceOutput, error) {
 	arn := in.ARN
 	keys := in.TagKeys
 	q.addKeys("lambda:UntagResource", func(c *policy.Context) { pipeline.TagKeys(c, keys) })
 	res, err := s.tagTarget(q, arn, "lambda:UntagResource")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := s.modify(q.r.Context(), res, "", func(f *function) error {
 		for _, k := range keys {
@@ -717,11 +697,9 @@ func (s *Service) untagResource(q *request, in *untagResourceInput) error {
 		}
 		return nil
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &UntagResourceOutput{}, nil
 }
 
 // Code location: GetFunction's Code.Location is a short-lived URL on
@@ -757,9 +735,9 @@ func (s *Service) locationURL(f *function) string {
 	return *s.endpoint.Load() + "/2015-03-31/functions/" + url.PathEscape(f.Name) + "/code-location?" + v.Encode()
 }
 
-// serveLocation answers a Code.Location URL (no SigV4: the token is the
-// authorization).
-func (s *Service) serveLocation(w http.ResponseWriter, in *codeLocationInput) error {
+// codeLocation answers a Code.Location URL (no SigV4: the token is the
+// authorization) with the package.
+func (s *Service) codeLocation(q *request, in *codeLocationInput) (*GetFunctionCodeLocationOutput, error) {
 	name := in.FunctionName
 	_, region, _ := strings.Cut(strings.TrimPrefix(in.Credential, "gatehouse/"), "/")
 	region, _, _ = strings.Cut(region, "/")
@@ -770,24 +748,16 @@ func (s *Service) serveLocation(w http.ResponseWriter, in *codeLocationInput) er
 	exp, _ := strconv.ParseInt(in.Expires, 10, 64)
 	denied := awserr.LambdaAccessDeniedException.New("Request has expired or the token is invalid.")
 	if e == nil || e.fn.CodeZip == "" || time.Now().Unix() > exp {
-		return denied
+		return nil, denied
 	}
 	if !hmac.Equal([]byte(in.Token), []byte(locationToken(e.fn, exp))) {
-		return denied
+		return nil, denied
 	}
 	b, err := os.ReadFile(e.fn.CodeZip)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
-	return nil
-}
-
-func (s *Service) codeLocation(q *request, in *codeLocationInput) error {
-	return s.serveLocation(q.w, in)
+	return &GetFunctionCodeLocationOutput{ContentType: "application/zip", Zip: b}, nil
 }
 
 // createFunctionInput is the input of createFunction.

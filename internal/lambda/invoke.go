@@ -188,36 +188,32 @@ func (s *Service) environment(f *function, kind runtime.Kind, endpoint string, l
 }
 
 // invoke serves the Invoke API (spec §4.5).
-func (s *Service) invoke(q *request, in *invocationInput) error {
+func (s *Service) invoke(q *request, in *invocationInput) (*InvokeOutput, error) {
 	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Named by an alias, the invocation runs the alias's version, or its
 	// additional version for that version's share of invocations.
 	e := named.route(s.pick)
 	typ, payload, clientCtx, err := s.invokeInput(in, "Event", "RequestResponse", "DryRun")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	meta := awsproto.MetaFrom(q.r.Context())
 	switch typ {
 	case "DryRun":
-		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
-		q.w.WriteHeader(http.StatusNoContent)
-		return nil
+		return &InvokeOutput{status: http.StatusNoContent}, nil
 	case "Event":
 		if err := s.queueEvent(q, res, named, e, payload, in.TraceID); err != nil {
-			return err
+			return nil, err
 		}
-		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
-		q.w.WriteHeader(http.StatusAccepted)
-		return nil
+		return &InvokeOutput{status: http.StatusAccepted}, nil
 	}
 	spec, err := s.spec(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tail := in.LogType == "Tail"
 	out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
@@ -229,26 +225,21 @@ func (s *Service) invoke(q *request, in *invocationInput) error {
 		WaitLogs:      tail,
 	})
 	if err != nil {
-		return invokeError(err)
+		return nil, invokeError(err)
 	}
-	h := q.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("x-amzn-RequestId", meta.RequestID)
-	h.Set("X-Amz-Executed-Version", orDefault(e.fn.Version, "$LATEST"))
-	if out.FunctionError != "" {
-		h.Set("X-Amz-Function-Error", out.FunctionError)
+	res200 := &InvokeOutput{status: http.StatusOK, ContentType: "application/json",
+		ExecutedVersion: orDefault(e.fn.Version, "$LATEST"), FunctionError: out.FunctionError, Payload: out.Payload}
+	if res200.Payload == nil {
+		res200.Payload = []byte{} // a 200 always has its Content-Length
 	}
 	if tail {
 		l := out.Log
 		if len(l) > 4096 {
 			l = l[len(l)-4096:]
 		}
-		h.Set("X-Amz-Log-Result", base64.StdEncoding.EncodeToString(l))
+		res200.LogResult = base64.StdEncoding.EncodeToString(l)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(out.Payload)))
-	q.w.WriteHeader(http.StatusOK)
-	_, _ = q.w.Write(out.Payload)
-	return nil
+	return res200, nil
 }
 
 // queueEvent queues an asynchronous invocation of e (named as res, by
@@ -274,26 +265,24 @@ func (s *Service) queueEvent(q *request, res resolved, named, e *entry, payload 
 // lambda:InvokeFunction as its API reference says; it answers 202 with no
 // body (Status is the HTTP status), and, as its reference notes, does not
 // pass the trace header on.
-func (s *Service) invokeAsync(q *request, in *invokeAsyncInput) error {
+func (s *Service) invokeAsync(q *request, in *invokeAsyncInput) (*InvokeAsyncOutput, error) {
 	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := named.route(s.pick)
 	if _, err := s.mgr.Isolation(); err != nil {
-		return invokeError(err)
+		return nil, invokeError(err)
 	}
 	payload := in.InvokeArgs
 	if len(payload) == 0 || !utf8.Valid(payload) || !json.Valid(payload) {
-		return awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json")
+		return nil, awserr.InvalidRequestContentException.New("Could not parse request body into json: Could not parse payload into json")
 	}
 	if err := s.queueEvent(q, res, named, e, payload, ""); err != nil {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusAccepted)
-	return nil
+	return &InvokeAsyncOutput{}, nil
 }
 
 // invokeInput checks what Invoke and InvokeWithResponseStream share: the

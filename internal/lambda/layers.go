@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/pipeline"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 	"github.com/gatehouse-dev/gatehouse/internal/store"
@@ -160,34 +158,44 @@ func (s *Service) authorizeLayer(q *request, action, resource string, ref layerR
 	return err
 }
 
-func (v *layerVersion) out(ref layerRef, content bool) map[string]any {
+func (v *layerVersion) out(ref layerRef, content bool) *layerVersionOut {
 	ref.version = v.Version
-	o := map[string]any{
-		"LayerVersionArn": ref.versionARN(),
-		"Version":         v.Version,
-		"CreatedDate":     v.CreatedDate,
-	}
+	o := &layerVersionOut{LayerVersionArn: ref.versionARN(), Version: v.Version, CreatedDate: v.CreatedDate,
+		CompatibleRuntimes: v.CompatibleRuntimes, CompatibleArchitectures: v.CompatibleArchitectures, LicenseInfo: v.LicenseInfo}
 	// A list item (LayerVersionsListItem) carries no Description when the
 	// version has none: moto's aws_verified test_list_lambda_layers records
 	// AWS's ListLayerVersions items as Version, LayerVersionArn,
 	// CompatibleRuntimes, LicenseInfo (and CreatedDate) only.
 	if content || v.Description != "" {
-		o["Description"] = v.Description
+		o.Description = &v.Description
 	}
 	if content {
-		o["LayerArn"] = ref.arn()
-		o["Content"] = map[string]any{"CodeSha256": v.CodeSha256, "CodeSize": v.CodeSize}
-	}
-	if len(v.CompatibleRuntimes) > 0 {
-		o["CompatibleRuntimes"] = v.CompatibleRuntimes
-	}
-	if len(v.CompatibleArchitectures) > 0 {
-		o["CompatibleArchitectures"] = v.CompatibleArchitectures
-	}
-	if v.LicenseInfo != "" {
-		o["LicenseInfo"] = v.LicenseInfo
+		o.LayerArn = ref.arn()
+		o.Content = &layerContentOut{CodeSha256: v.CodeSha256, CodeSize: v.CodeSize}
 	}
 	return o
+}
+
+// layerVersionOut is the GetLayerVersion / PublishLayerVersion answer, and
+// without content (Content, LayerArn) a LayerVersionsListItem. Members in
+// the order the answer has always had: sorted; the empty lists and
+// license are left out.
+type layerVersionOut struct {
+	CompatibleArchitectures []string         `json:"CompatibleArchitectures,omitempty"`
+	CompatibleRuntimes      []string         `json:"CompatibleRuntimes,omitempty"`
+	Content                 *layerContentOut `json:"Content,omitempty"`
+	CreatedDate             string           `json:"CreatedDate"`
+	Description             *string          `json:"Description,omitempty"`
+	LayerArn                string           `json:"LayerArn,omitempty"`
+	LayerVersionArn         string           `json:"LayerVersionArn"`
+	LicenseInfo             string           `json:"LicenseInfo,omitempty"`
+	Version                 int64            `json:"Version"`
+}
+
+// layerContentOut is the LayerVersionContentOutput shape gatehouse fills.
+type layerContentOut struct {
+	CodeSha256 string `json:"CodeSha256"`
+	CodeSize   int64  `json:"CodeSize"`
 }
 
 type publishLayerBody struct {
@@ -198,11 +206,11 @@ type publishLayerBody struct {
 	CompatibleArchitectures []string   `json:"CompatibleArchitectures"`
 }
 
-func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
+func (s *Service) publishLayer(q *request, in *publishLayerInput) (*PublishLayerVersionOutput, error) {
 	rawName := in.LayerName
 	ref, err := parseLayerName(q, rawName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var v validation
 	if in.Content == nil {
@@ -227,32 +235,32 @@ func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
 		}
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if ref.account != q.caller.AccountID {
 		// A layer is published in the caller's own account.
-		return awserr.LambdaAccessDeniedException.Errorf("User: %s is not authorized to perform: lambda:PublishLayerVersion on resource: %s", q.caller.ARN, ref.arn())
+		return nil, awserr.LambdaAccessDeniedException.Errorf("User: %s is not authorized to perform: lambda:PublishLayerVersion on resource: %s", q.caller.ARN, ref.arn())
 	}
 	if err := s.authorizeLayer(q, "lambda:PublishLayerVersion", ref.arn(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	var ci *codeInfo
 	switch c := in.Content; {
 	case len(c.ZipFile) > 0:
 		if ci, err = s.storeZip(c.ZipFile); err != nil {
-			return err
+			return nil, err
 		}
 	case c.S3Bucket != "" || c.S3Key != "":
 		// The layer's zip read from gatehouse's S3 as the caller.
 		b, err := s.readS3(q, c.S3Bucket, c.S3Key, c.S3ObjectVersion)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ci, err = s.storeZipMax(b, maxUnzipped); err != nil {
-			return err
+			return nil, err
 		}
 	default:
-		return awserr.InvalidParameterValueException.New("Please provide a source for publishing the layer.")
+		return nil, awserr.InvalidParameterValueException.New("Please provide a source for publishing the layer.")
 	}
 	lv := &layerVersion{CreatedDate: timestamp(s.now()), CompatibleRuntimes: in.CompatibleRuntimes, CompatibleArchitectures: in.CompatibleArchitectures,
 		CodeSha256: ci.sha256, CodeSize: ci.size, Zip: ci.zip, RevisionID: newRevision()}
@@ -283,10 +291,9 @@ func (s *Service) publishLayer(q *request, in *publishLayerInput) error {
 		return tx.Put(kindLayer, ref.key(), b)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, lv.out(ref, true))
-	return nil
+	return (*PublishLayerVersionOutput)(lv.out(ref, true)), nil
 }
 
 // layerVersionFor loads and authorizes a layer version: 404 when absent.
@@ -308,19 +315,18 @@ func (s *Service) layerVersionFor(q *request, ref layerRef, action string) (*lay
 	return l, v, nil
 }
 
-func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) error {
+func (s *Service) getLayerVersion(q *request, in *getLayerVersionInput) (*GetLayerVersionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, v, err := s.layerVersionFor(q, ref, "lambda:GetLayerVersion")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, v.out(ref, true))
-	return nil
+	return (*GetLayerVersionOutput)(v.out(ref, true)), nil
 }
 
 // layerByArnInput is the input of GetLayerVersionByArn.
@@ -328,24 +334,28 @@ type layerByArnInput struct {
 	Arn string `query:"Arn" json:"-"`
 }
 
-func (s *Service) getLayerVersionByArn(q *request, in *layerByArnInput) error {
+func (s *Service) getLayerVersionByArn(q *request, in *layerByArnInput) (*GetLayerVersionByArnOutput, error) {
 	a := in.Arn
 	m := layerVersionRE.FindStringSubmatch(a)
 	if m == nil || len(a) > 140 {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", a, layerVersionPat)
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: %s", a, layerVersionPat)
 	}
-	return s.getLayerVersion(q, &getLayerVersionInput{LayerName: arn.Layer(m[1], m[3], m[4]), VersionNumber: m[5]})
+	out, err := s.getLayerVersion(q, &getLayerVersionInput{LayerName: arn.Layer(m[1], m[3], m[4]), VersionNumber: m[5]})
+	if err != nil {
+		return nil, err
+	}
+	return (*GetLayerVersionByArnOutput)(out), nil
 }
 
-func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) error {
+func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) (*DeleteLayerVersionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:DeleteLayerVersion", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	// Deleting a version that does not exist succeeds (the model has no
 	// ResourceNotFoundException for DeleteLayerVersion).
@@ -374,10 +384,9 @@ func (s *Service) deleteLayerVersion(q *request, in *deleteLayerVersionInput) er
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &DeleteLayerVersionOutput{}, nil
 }
 
 // matches reports whether v fits ListLayers' filters.
@@ -404,20 +413,20 @@ type listLayersInput struct {
 	CompatibleArchitecture string `query:"CompatibleArchitecture" json:"-"`
 }
 
-func (s *Service) listLayers(q *request, in *listLayersInput) error {
+func (s *Service) listLayers(q *request, in *listLayersInput) (*ListLayersOutput, error) {
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:ListLayers", "*", layerRef{account: q.caller.AccountID}, nil); err != nil {
-		return err
+		return nil, err
 	}
 	recs, err := s.store.List(q.r.Context(), kindLayer, q.caller.AccountID+"/"+q.region+"/")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*layersListItem{}
+	var out ListLayersOutput
 	last := ""
 	for _, rec := range recs {
 		var l layerRec
@@ -435,36 +444,35 @@ func (s *Service) listLayers(q *request, in *listLayersInput) error {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
-		items = append(items, map[string]any{"LayerName": l.Name, "LayerArn": ref.arn(), "LatestMatchingVersion": latest.out(ref, false)})
+		items = append(items, &layersListItem{LayerName: l.Name, LayerArn: ref.arn(), LatestMatchingVersion: latest.out(ref, false)})
 		last = l.Name
 	}
-	out["Layers"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.Layers = items
+	return &out, nil
 }
 
-func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) error {
+func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) (*ListLayerVersionsOutput, error) {
 	rawName := in.LayerName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ref, err := parseLayerName(q, rawName)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:ListLayerVersions", "*", ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	l, err := s.loadLayer(q.r.Context(), ref)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*layerVersionOut{}
+	var out ListLayerVersionsOutput
 	if l != nil {
 		vs := append([]*layerVersion(nil), l.Versions...)
 		sort.Slice(vs, func(i, j int) bool { return vs[i].Version > vs[j].Version }) // newest first
@@ -475,16 +483,15 @@ func (s *Service) listLayerVersions(q *request, in *listLayerVersionsInput) erro
 				continue
 			}
 			if len(items) == pg.max {
-				out["NextMarker"] = marker(last)
+				out.NextMarker = marker(last)
 				break
 			}
 			items = append(items, v.out(ref, false))
 			last = key
 		}
 	}
-	out["LayerVersions"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.LayerVersions = items
+	return &out, nil
 }
 
 // --- layer version permissions ------------------------------------------------
@@ -529,12 +536,12 @@ func errLayerRevision() error {
 	return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to retrieve the latest Revision Id")
 }
 
-func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) error {
+func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) (*AddLayerVersionPermissionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var v validation
 	if in.StatementId == "" || len(in.StatementId) > 100 || !sidRE.MatchString(in.StatementId) {
@@ -550,10 +557,10 @@ func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) er
 		v.add(in.OrganizationId, "organizationId", "Member must satisfy regular expression pattern: o-[a-z0-9]{10,32}")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:AddLayerVersionPermission", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	var principal json.RawMessage
 	switch {
@@ -589,25 +596,24 @@ func (s *Service) addLayerPermission(q *request, in *addLayerPermissionInput) er
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if l, _ := s.loadLayer(q.r.Context(), ref); l != nil && l.version(ref.version) != nil {
 		newRev = l.version(ref.version).RevisionID
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, map[string]string{"Statement": string(stJSON), "RevisionId": newRev})
-	return nil
+	return &AddLayerVersionPermissionOutput{RevisionId: newRev, Statement: string(stJSON)}, nil
 }
 
-func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) error {
+func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) (*GetLayerVersionPolicyOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, v, err := s.layerVersionFor(q, ref, "lambda:GetLayerVersionPolicy")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(v.Policy) == 0 {
 		// As GetPolicy of a function without one: AWS answers "The
@@ -616,22 +622,21 @@ func (s *Service) getLayerPolicy(q *request, in *getLayerPolicyInput) error {
 		// moto's test_remove_layer_version_permission for a layer version
 		// whose last statement was removed). RemoveLayerVersionPermission
 		// keeps "No policy is associated…", as RemovePermission does.
-		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
+		return nil, awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(v.Policy)), "RevisionId": v.RevisionID})
-	return nil
+	return &GetLayerVersionPolicyOutput{Policy: string(policyDocument(v.Policy)), RevisionId: v.RevisionID}, nil
 }
 
-func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInput) error {
+func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInput) (*RemoveLayerVersionPermissionOutput, error) {
 	rawName := in.LayerName
 	rawVersion := in.VersionNumber
 	sid := in.StatementId
 	ref, err := parseLayerVersion(q, rawName, rawVersion)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.authorizeLayer(q, "lambda:RemoveLayerVersionPermission", ref.versionARN(), ref, nil); err != nil {
-		return err
+		return nil, err
 	}
 	revision := in.RevisionId
 	err = s.modifyLayerVersion(q.r.Context(), ref, func(lv *layerVersion) error {
@@ -649,10 +654,9 @@ func (s *Service) removeLayerPermission(q *request, in *removeLayerPermissionInp
 		return awserr.ResourceNotFoundException.Errorf("Statement %s is not found in resource policy.", sid)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeNoContent(q)
-	return nil
+	return &RemoveLayerVersionPermissionOutput{}, nil
 }
 
 // --- functions' layers --------------------------------------------------------
@@ -827,4 +831,12 @@ type removeLayerPermissionInput struct {
 	LayerName     string `uri:"LayerName" json:"-"`
 	VersionNumber string `uri:"VersionNumber" json:"-"`
 	StatementId   string `uri:"StatementId" json:"-"`
+}
+
+// layersListItem is the LayersListItem shape. Members in the order the
+// answer has always had: sorted.
+type layersListItem struct {
+	LatestMatchingVersion *layerVersionOut `json:"LatestMatchingVersion"`
+	LayerArn              string           `json:"LayerArn"`
+	LayerName             string           `json:"LayerName"`
 }

@@ -28,6 +28,10 @@ type route struct {
 	// functionURL: a function URL request (urlserve.go), never routed
 	// here; the entry is its operation's authorization metadata.
 	functionURL bool
+	// status is the operation's success status (botocore-lambda's
+	// responseCode; 0 is 200), unless its output carries the call's own
+	// (statusCoder). A 204 has no body.
+	status int
 	pipeline.Handler[*request]
 }
 
@@ -38,28 +42,23 @@ const (
 	del  = http.MethodDelete
 )
 
-// done is every operation's output: the handler has rendered its answer
-// (its status code, headers and JSON body, or the function's payload).
-type done struct{}
-
 // run binds a handler to the table: the frame has decoded its input; an
 // input naming a function carries its Qualifier parameter to resolveName.
-func run[In any](f func(*Service, *request, *In) error) func(*request, *In) (*done, error) {
-	return func(q *request, in *In) (*done, error) {
+// The handler returns its operation's output, which the frame renders
+// (render in frame.go): no handler writes the response.
+func run[In, Out any](f func(*Service, *request, *In) (*Out, error)) func(*request, *In) (*Out, error) {
+	return func(q *request, in *In) (*Out, error) {
 		if r, ok := any(in).(interface{ fnRef() *fnInput }); ok {
 			q.qualifier = r.fnRef().Qualifier
 		}
-		if err := f(q.s, q, in); err != nil {
-			return nil, err
-		}
-		return &done{}, nil
+		return f(q.s, q, in)
 	}
 }
 
 // functionURLOnly is the handler of the function URL entry, which the
 // frame never routes to.
-func (s *Service) functionURLOnly(*request, *struct{}) error {
-	return awserr.UnknownOperation.New("")
+func (s *Service) functionURLOnly(*request, *struct{}) (*InvokeFunctionUrlOutput, error) {
+	return nil, awserr.UnknownOperation.New("")
 }
 
 // routes is the Lambda operation table: every operation the control plane
@@ -67,21 +66,21 @@ func (s *Service) functionURLOnly(*request, *struct{}) error {
 // authorization metadata. internal/archtest checks that no other code
 // names an operation.
 var routes = []route{
-	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/policy"},
+	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/policy"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "AddPermission", Actions: []string{"lambda:AddPermission"}, Keys: append([]string{"lambda:Principal", "lambda:FunctionUrlAuthType"}, fn...)}, run((*Service).addPermission))},
-	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/aliases"},
+	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/aliases"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateAlias", Actions: []string{"lambda:CreateAlias"}, Keys: fn}, run((*Service).createAlias))},
-	{method: post, paths: []string{"/2021-10-31/functions/{FunctionName}/url"},
+	{method: post, paths: []string{"/2021-10-31/functions/{FunctionName}/url"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateFunctionUrlConfig", Actions: []string{"lambda:CreateFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)}, run((*Service).createURL))},
-	{method: post, paths: []string{"/2015-03-31/functions"}, limit: bodyCode,
+	{method: post, paths: []string{"/2015-03-31/functions"}, limit: bodyCode, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateFunction", Actions: []string{"lambda:CreateFunction", "iam:PassRole", "lambda:GetLayerVersion"}, Keys: append([]string{"iam:PassedToService"}, pipeline.TaggingKeys...)}, run((*Service).createFunction))},
-	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName}/aliases/{Name}"},
+	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName}/aliases/{Name}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteAlias", Actions: []string{"lambda:DeleteAlias"}, Keys: fn}, run((*Service).deleteAlias))},
-	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName?}"},
+	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName?}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteFunction", Actions: []string{"lambda:DeleteFunction"}, Keys: fn}, run((*Service).deleteFunction))},
-	{method: del, paths: []string{"/2021-10-31/functions/{FunctionName}/url"},
+	{method: del, paths: []string{"/2021-10-31/functions/{FunctionName}/url"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteFunctionUrlConfig", Actions: []string{"lambda:DeleteFunctionUrlConfig"}, Keys: append([]string{"lambda:FunctionUrlAuthType"}, fn...)}, run((*Service).deleteURL))},
-	{method: del, paths: []string{"/2017-10-31/functions/{FunctionName}/concurrency"},
+	{method: del, paths: []string{"/2017-10-31/functions/{FunctionName}/concurrency"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteFunctionConcurrency", Actions: []string{"lambda:DeleteFunctionConcurrency"}, Keys: fn}, run((*Service).deleteConcurrency))},
 	{method: get, paths: []string{"/2016-08-19/account-settings"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "GetAccountSettings", Actions: []string{"lambda:GetAccountSettings"}}, run((*Service).accountSettings))},
@@ -107,7 +106,7 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "Invoke", Actions: []string{"lambda:InvokeFunction"}, Keys: fn}, run((*Service).invoke))},
 	// InvokeAsync (deprecated, still served) needs lambda:InvokeFunction,
 	// as its API reference says.
-	{method: post, paths: []string{"/2014-11-13/functions/{FunctionName}/invoke-async", "/2014-11-13/functions/{FunctionName}/invoke-async/"}, limit: bodyAsync,
+	{method: post, paths: []string{"/2014-11-13/functions/{FunctionName}/invoke-async", "/2014-11-13/functions/{FunctionName}/invoke-async/"}, limit: bodyAsync, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "InvokeAsync", Actions: []string{"lambda:InvokeFunction"}, Keys: fn}, run((*Service).invokeAsync))},
 	{method: post, paths: []string{"/2021-11-15/functions/{FunctionName}/response-streaming-invocations"}, limit: bodyInvoke,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "InvokeWithResponseStream", Actions: []string{"lambda:InvokeFunction"}, Keys: fn}, run((*Service).invokeStream))},
@@ -126,15 +125,15 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListTags", Actions: []string{"lambda:ListTags"}, Keys: fn}, run((*Service).listTags))},
 	{method: get, paths: []string{"/2015-03-31/functions/{FunctionName}/versions"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListVersionsByFunction", Actions: []string{"lambda:ListVersionsByFunction"}, Keys: fn}, run((*Service).listVersions))},
-	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/versions"},
+	{method: post, paths: []string{"/2015-03-31/functions/{FunctionName}/versions"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PublishVersion", Actions: []string{"lambda:PublishVersion"}, Keys: fn}, run((*Service).publishVersion))},
 	{method: put, paths: []string{"/2017-10-31/functions/{FunctionName}/concurrency"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutFunctionConcurrency", Actions: []string{"lambda:PutFunctionConcurrency"}, Keys: fn}, run((*Service).putConcurrency))},
-	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName}/policy/{StatementId}"},
+	{method: del, paths: []string{"/2015-03-31/functions/{FunctionName}/policy/{StatementId}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "RemovePermission", Actions: []string{"lambda:RemovePermission"}, Keys: fn}, run((*Service).removePermission))},
-	{method: post, paths: []string{"/2017-03-31/tags/{ARN?}"},
+	{method: post, paths: []string{"/2017-03-31/tags/{ARN?}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "TagResource", Actions: []string{"lambda:TagResource"}, Keys: append(append([]string(nil), pipeline.TaggingKeys...), fn...)}, run((*Service).tagResource))},
-	{method: del, paths: []string{"/2017-03-31/tags/{ARN?}"},
+	{method: del, paths: []string{"/2017-03-31/tags/{ARN?}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UntagResource", Actions: []string{"lambda:UntagResource"}, Keys: append([]string{pipeline.KeyTagKeys}, fn...)}, run((*Service).untagResource))},
 	{method: put, paths: []string{"/2015-03-31/functions/{FunctionName}/aliases/{Name}"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateAlias", Actions: []string{"lambda:UpdateAlias"}, Keys: fn}, run((*Service).updateAlias))},
@@ -144,19 +143,19 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateFunctionCode", Actions: []string{"lambda:UpdateFunctionCode"}, Keys: fn}, run((*Service).updateCode))},
 	{method: put, paths: []string{"/2015-03-31/functions/{FunctionName}/configuration"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateFunctionConfiguration", Actions: []string{"lambda:UpdateFunctionConfiguration", "iam:PassRole", "lambda:GetLayerVersion"}, Keys: append([]string{"iam:PassedToService"}, fn...)}, run((*Service).updateConfiguration))},
-	{method: post, paths: []string{"/2020-04-22/code-signing-configs", "/2020-04-22/code-signing-configs/"},
+	{method: post, paths: []string{"/2020-04-22/code-signing-configs", "/2020-04-22/code-signing-configs/"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateCodeSigningConfig", Actions: []string{"lambda:CreateCodeSigningConfig"}, Keys: pipeline.TaggingKeys}, run((*Service).createCSC))},
 	{method: post, paths: []string{"/2015-03-31/event-source-mappings", "/2015-03-31/event-source-mappings/"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateEventSourceMapping", Actions: []string{"lambda:CreateEventSourceMapping"}}, run((*Service).createMapping))},
-	{method: del, paths: []string{"/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"},
+	{method: del, paths: []string{"/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteCodeSigningConfig", Actions: []string{"lambda:DeleteCodeSigningConfig"}}, run((*Service).deleteCSC))},
 	{method: del, paths: []string{"/2015-03-31/event-source-mappings/{UUID}"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteEventSourceMapping", Actions: []string{"lambda:DeleteEventSourceMapping"}}, run((*Service).deleteMapping))},
-	{method: del, paths: []string{"/2020-06-30/functions/{FunctionName}/code-signing-config"},
+	{method: del, paths: []string{"/2020-06-30/functions/{FunctionName}/code-signing-config"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteFunctionCodeSigningConfig", Actions: []string{"lambda:DeleteFunctionCodeSigningConfig"}, Keys: fn}, run((*Service).deleteFunctionCSC))},
-	{method: del, paths: []string{"/2019-09-25/functions/{FunctionName}/event-invoke-config"},
+	{method: del, paths: []string{"/2019-09-25/functions/{FunctionName}/event-invoke-config"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteFunctionEventInvokeConfig", Actions: []string{"lambda:DeleteFunctionEventInvokeConfig"}, Keys: fn}, run((*Service).deleteEventInvoke))},
-	{method: del, paths: []string{"/2019-09-30/functions/{FunctionName}/provisioned-concurrency"},
+	{method: del, paths: []string{"/2019-09-30/functions/{FunctionName}/provisioned-concurrency"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteProvisionedConcurrencyConfig", Actions: []string{"lambda:DeleteProvisionedConcurrencyConfig"}, Keys: fn}, run((*Service).deleteProvisioned))},
 	{method: get, paths: []string{"/2020-04-22/code-signing-configs/{CodeSigningConfigArn}"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "GetCodeSigningConfig", Actions: []string{"lambda:GetCodeSigningConfig"}}, run((*Service).getCSC))},
@@ -186,7 +185,7 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutFunctionEventInvokeConfig", Actions: []string{"lambda:PutFunctionEventInvokeConfig"}, Keys: fn}, run((*Service).putEventInvoke))},
 	{method: put, paths: []string{"/2024-08-31/functions/{FunctionName}/recursion-config"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutFunctionRecursionConfig", Actions: []string{"lambda:PutFunctionRecursionConfig"}, Keys: fn}, run((*Service).putRecursion))},
-	{method: put, paths: []string{"/2019-09-30/functions/{FunctionName}/provisioned-concurrency"},
+	{method: put, paths: []string{"/2019-09-30/functions/{FunctionName}/provisioned-concurrency"}, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutProvisionedConcurrencyConfig", Actions: []string{"lambda:PutProvisionedConcurrencyConfig"}, Keys: fn}, run((*Service).putProvisioned))},
 	{method: put, paths: []string{"/2021-07-20/functions/{FunctionName}/runtime-management-config"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutRuntimeManagementConfig", Actions: []string{"lambda:PutRuntimeManagementConfig"}, Keys: fn}, run((*Service).putRuntimeConfig))},
@@ -196,9 +195,9 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateEventSourceMapping", Actions: []string{"lambda:UpdateEventSourceMapping"}}, run((*Service).updateMapping))},
 	{method: post, paths: []string{"/2019-09-25/functions/{FunctionName}/event-invoke-config"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateFunctionEventInvokeConfig", Actions: []string{"lambda:UpdateFunctionEventInvokeConfig"}, Keys: fn}, run((*Service).updateEventInvoke))},
-	{method: post, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"},
+	{method: post, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy"}, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "AddLayerVersionPermission", Actions: []string{"lambda:AddLayerVersionPermission"}}, run((*Service).addLayerPermission))},
-	{method: del, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"},
+	{method: del, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteLayerVersion", Actions: []string{"lambda:DeleteLayerVersion"}}, run((*Service).deleteLayerVersion))},
 	{method: get, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "GetLayerVersion", Actions: []string{"lambda:GetLayerVersion"}}, run((*Service).getLayerVersion))},
@@ -210,26 +209,26 @@ var routes = []route{
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListLayerVersions", Actions: []string{"lambda:ListLayerVersions"}}, run((*Service).listLayerVersions))},
 	{method: get, paths: []string{"/2018-10-31/layers"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListLayers", Actions: []string{"lambda:ListLayers"}}, run((*Service).listLayers))},
-	{method: post, paths: []string{"/2018-10-31/layers/{LayerName}/versions"}, limit: bodyCode,
+	{method: post, paths: []string{"/2018-10-31/layers/{LayerName}/versions"}, limit: bodyCode, status: http.StatusCreated,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PublishLayerVersion", Actions: []string{"lambda:PublishLayerVersion"}}, run((*Service).publishLayer))},
-	{method: del, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}"},
+	{method: del, paths: []string{"/2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy/{StatementId}"}, status: http.StatusNoContent,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "RemoveLayerVersionPermission", Actions: []string{"lambda:RemoveLayerVersionPermission"}}, run((*Service).removeLayerPermission))},
 	// Lambda Managed Instances and durable executions (capacity.go).
-	{method: post, paths: []string{"/2025-11-30/capacity-providers", "/2025-11-30/capacity-providers/"},
+	{method: post, paths: []string{"/2025-11-30/capacity-providers", "/2025-11-30/capacity-providers/"}, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CreateCapacityProvider", Actions: []string{"lambda:CreateCapacityProvider"}, Keys: pipeline.TaggingKeys}, run((*Service).createCapacityProvider))},
-	{method: del, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}"},
+	{method: del, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}"}, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "DeleteCapacityProvider", Actions: []string{"lambda:DeleteCapacityProvider"}}, run((*Service).deleteCapacityProvider))},
 	{method: get, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "GetCapacityProvider", Actions: []string{"lambda:GetCapacityProvider"}}, run((*Service).getCapacityProvider))},
 	{method: get, paths: []string{"/2025-11-30/capacity-providers", "/2025-11-30/capacity-providers/"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListCapacityProviders", Actions: []string{"lambda:ListCapacityProviders"}}, run((*Service).listCapacityProviders))},
-	{method: put, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}"},
+	{method: put, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}"}, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "UpdateCapacityProvider", Actions: []string{"lambda:UpdateCapacityProvider"}}, run((*Service).updateCapacityProvider))},
 	{method: get, paths: []string{"/2025-11-30/capacity-providers/{CapacityProviderName}/function-versions"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "ListFunctionVersionsByCapacityProvider", Actions: []string{"lambda:ListFunctionVersionsByCapacityProvider"}}, run((*Service).listFunctionVersionsByCP))},
 	{method: get, paths: []string{"/2025-11-30/functions/{FunctionName}/function-scaling-config"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "GetFunctionScalingConfig", Actions: []string{"lambda:GetFunctionScalingConfig"}, Keys: fn}, run((*Service).getScaling))},
-	{method: put, paths: []string{"/2025-11-30/functions/{FunctionName}/function-scaling-config"},
+	{method: put, paths: []string{"/2025-11-30/functions/{FunctionName}/function-scaling-config"}, status: http.StatusAccepted,
 		Handler: pipeline.Handle(pipeline.Operation{Name: "PutFunctionScalingConfig", Actions: []string{"lambda:PutFunctionScalingConfig"}, Keys: fn}, run((*Service).putScaling))},
 	{method: post, paths: []string{"/2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint"},
 		Handler: pipeline.Handle(pipeline.Operation{Name: "CheckpointDurableExecution", Actions: []string{"lambda:CheckpointDurableExecution"}, Keys: fn}, run((*Service).checkpointDurable))},

@@ -3,13 +3,11 @@ package lambda
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"regexp"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/internal/arn"
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
@@ -113,11 +111,11 @@ type addPermissionBody struct {
 	RevisionId            string `json:"RevisionId"`
 }
 
-func (s *Service) addPermission(q *request, in *addPermissionInput) error {
+func (s *Service) addPermission(q *request, in *addPermissionInput) (*AddPermissionOutput, error) {
 	raw := in.FunctionName
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var v validation
 	if in.StatementId == "" || !sidRE.MatchString(in.StatementId) || len(in.StatementId) > 100 {
@@ -130,10 +128,10 @@ func (s *Service) addPermission(q *request, in *addPermissionInput) error {
 		v.add(in.Principal, "principal", "Member must not be null")
 	}
 	if err := v.err(); err != nil {
-		return err
+		return nil, err
 	}
 	if res.qualifier == "$LATEST" {
-		return awserr.InvalidParameterValueException.New("We currently do not support adding policies for $LATEST.")
+		return nil, awserr.InvalidParameterValueException.New("We currently do not support adding policies for $LATEST.")
 	}
 	e := s.named(res)
 	// Lambda's condition keys of AddPermission: the principal being
@@ -145,14 +143,14 @@ func (s *Service) addPermission(q *request, in *addPermissionInput) error {
 		}
 	})
 	if err := s.authorize(q, "lambda:AddPermission", res.arn(), e, res.account); err != nil {
-		return err
+		return nil, err
 	}
 	if e == nil || e.base.qualified(res.qualifier) == nil {
-		return awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
+		return nil, awserr.ResourceNotFoundException.New("Function not found: " + res.arn())
 	}
 	pj, ok := principalJSON(in.Principal)
 	if !ok {
-		return awserr.InvalidParameterValueException.New("The provided principal was invalid. Please check the principal and try again.")
+		return nil, awserr.InvalidParameterValueException.New("The provided principal was invalid. Please check the principal and try again.")
 	}
 	// A version's or alias's policy is its own, on its qualified ARN.
 	st := statement{Sid: in.StatementId, Effect: "Allow", Principal: pj, Action: in.Action, Resource: res.arn()}
@@ -198,12 +196,11 @@ func (s *Service) addPermission(q *request, in *addPermissionInput) error {
 	})
 	if err != nil {
 		if awserr.PreconditionFailedException.Is(err) {
-			return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+			return nil, awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
 		}
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, map[string]string{"Statement": string(stJSON)})
-	return nil
+	return &AddPermissionOutput{Statement: string(stJSON)}, nil
 }
 
 // policyOf returns the statements of the resource policy res names in
@@ -227,15 +224,15 @@ func policyOf(f *function, res resolved, revision string) (*[]json.RawMessage, e
 	return stmts, nil
 }
 
-func (s *Service) getPolicy(q *request, in *getPolicyInput) error {
+func (s *Service) getPolicy(q *request, in *getPolicyInput) (*GetPolicyOutput, error) {
 	raw := in.FunctionName
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := s.named(res)
 	if err := s.authorizeNamed(q, "lambda:GetPolicy", res, e); err != nil {
-		return err
+		return nil, err
 	}
 	var stmts []json.RawMessage
 	rev := ""
@@ -249,25 +246,24 @@ func (s *Service) getPolicy(q *request, in *getPolicyInput) error {
 		}
 	}
 	if len(stmts) == 0 {
-		return awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
+		return nil, awserr.ResourceNotFoundException.New("The resource you requested does not exist.")
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, map[string]string{"Policy": string(policyDocument(stmts)), "RevisionId": rev})
-	return nil
+	return &GetPolicyOutput{Policy: string(policyDocument(stmts)), RevisionId: rev}, nil
 }
 
-func (s *Service) removePermission(q *request, in *removePermissionInput) error {
+func (s *Service) removePermission(q *request, in *removePermissionInput) (*RemovePermissionOutput, error) {
 	raw := in.FunctionName
 	sid := in.StatementId
 	res, err := s.resolveName(q, raw, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := s.named(res)
 	if err := s.authorizeNamed(q, "lambda:RemovePermission", res, e); err != nil {
-		return err
+		return nil, err
 	}
 	if e == nil || res.qualifier == "$LATEST" || e.base.qualified(res.qualifier) == nil {
-		return awserr.ResourceNotFoundException.New("No policy found for: " + res.arn())
+		return nil, awserr.ResourceNotFoundException.New("No policy found for: " + res.arn())
 	}
 	_, err = s.modify(q.r.Context(), res, "", func(f *function) error {
 		stmts, err := policyOf(f, res, in.RevisionId)
@@ -289,13 +285,11 @@ func (s *Service) removePermission(q *request, in *removePermissionInput) error 
 	})
 	if err != nil {
 		if awserr.PreconditionFailedException.Is(err) {
-			return awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
+			return nil, awserr.PreconditionFailedException.New("The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id")
 		}
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &RemovePermissionOutput{}, nil
 }
 
 // addPermissionInput is the input of addPermission.

@@ -361,7 +361,6 @@ func (s *Service) logFile(f *function) (*runtime.LogFile, error) {
 // request is one control-plane call being served.
 type request struct {
 	s      *Service
-	w      http.ResponseWriter
 	r      *http.Request
 	caller *authn.Principal
 	region string
@@ -411,10 +410,13 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	}
 	awsproto.SetOperation(r.Context(), rt.Name)
 	if rt.anonymous {
-		q := &request{s: s, w: w, r: r, op: &rt.Operation}
-		_, err := rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Surface: &s.surface,
+		q := &request{s: s, r: r, op: &rt.Operation}
+		out, err := rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Surface: &s.surface,
 			Decode: func(v any) error { return decodeInput(v, r, params, nil) }}, q)
-		return err
+		if err != nil {
+			return err
+		}
+		return render(w, r, rt.status, out)
 	}
 
 	limit := int64(maxOtherRequest)
@@ -448,10 +450,13 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	body := b.Bytes()
 	// Functions live in the region the request is signed for, which is
 	// also its aws:RequestedRegion.
-	q := &request{s: s, w: w, r: r, caller: caller, region: vr.Region, op: &rt.Operation}
-	_, err = rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Caller: caller, Region: vr.Region, Surface: &s.surface,
+	q := &request{s: s, r: r, caller: caller, region: vr.Region, op: &rt.Operation}
+	out, err := rt.Serve(&pipeline.Invocation{Request: r, Op: &rt.Operation, Caller: caller, Region: vr.Region, Surface: &s.surface,
 		Decode: func(v any) error { return decodeInput(v, r, params, body) }}, q)
-	return err
+	if err != nil {
+		return err
+	}
+	return render(w, r, rt.status, out)
 }
 
 // splitPath splits an escaped request path into decoded segments. The

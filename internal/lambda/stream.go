@@ -31,76 +31,78 @@ const streamWriteTimeout = 30 * time.Second
 // name and qualifier resolve to); the headers are sent only when the
 // function starts answering, so errors before that (unknown function,
 // throttling, bad payload) are ordinary AWS error responses.
-func (s *Service) invokeStream(q *request, in *invocationInput) error {
+func (s *Service) invokeStream(q *request, in *invocationInput) (*InvokeWithResponseStreamOutput, error) {
 	raw := in.FunctionName
 	res, named, err := s.find(q, raw, "lambda:InvokeFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e := named.route(s.pick)
 	typ, payload, clientCtx, err := s.invokeInput(in, "RequestResponse", "DryRun")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	meta := awsproto.MetaFrom(q.r.Context())
 	if typ == "DryRun" {
-		q.w.Header().Set("x-amzn-RequestId", meta.RequestID)
-		q.w.WriteHeader(http.StatusNoContent)
-		return nil
+		return &InvokeWithResponseStreamOutput{status: http.StatusNoContent}, nil
 	}
 	spec, err := s.spec(e)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	tail := in.LogType == "Tail"
-	sink := &streamSink{w: q.w, rc: http.NewResponseController(q.w), enc: eventstream.NewEncoder(),
-		requestID: meta.RequestID, version: orDefault(e.fn.Version, "$LATEST")}
-	out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
-		RequestID:     meta.RequestID,
-		Payload:       payload,
-		InvokedARN:    res.arn(),
-		ClientContext: clientCtx,
-		TraceID:       in.TraceID,
-		WaitLogs:      tail,
-		Stream:        sink,
-	})
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	sink.closed = true
-	if err != nil {
-		if !sink.started {
-			return invokeError(err)
-		}
-		// The stream is open: the failure can only be told in its end.
-		sink.complete(streamComplete{ErrorCode: "ServiceException", ErrorDetails: err.Error()})
-		return nil
-	}
-	if !sink.started {
-		if sink.begin("application/json") != nil {
+	o := &InvokeWithResponseStreamOutput{status: http.StatusOK, ExecutedVersion: orDefault(e.fn.Version, "$LATEST")}
+	o.run = func(w http.ResponseWriter, head func()) error {
+		sink := &streamSink{w: w, rc: http.NewResponseController(w), enc: eventstream.NewEncoder(),
+			head: func(contentType string) { o.ResponseStreamContentType = contentType; head() }}
+		out, err := s.mgr.Invoke(context.WithoutCancel(q.r.Context()), spec, runtime.Invocation{
+			RequestID:     meta.RequestID,
+			Payload:       payload,
+			InvokedARN:    res.arn(),
+			ClientContext: clientCtx,
+			TraceID:       in.TraceID,
+			WaitLogs:      tail,
+			Stream:        sink,
+		})
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		sink.closed = true
+		if err != nil {
+			if !sink.started {
+				return invokeError(err)
+			}
+			// The stream is open: the failure can only be told in its end.
+			sink.complete(streamComplete{ErrorCode: "ServiceException", ErrorDetails: err.Error()})
 			return nil
 		}
-	}
-	if !out.Streamed && out.FunctionError == "" && len(out.Payload) > 0 && !sink.failed {
-		// A buffered answer goes out as chunks of at most streamChunk.
-		for p := out.Payload; len(p) > 0 && !sink.failed; {
-			n := min(len(p), streamChunkSize)
-			_ = sink.chunk(p[:n])
-			p = p[n:]
+		if !sink.started {
+			if sink.begin("application/json") != nil {
+				return nil
+			}
 		}
-	}
-	var done streamComplete
-	if out.FunctionError != "" {
-		done.ErrorCode, done.ErrorDetails = errorParts(out.ErrorType, out.Payload)
-	}
-	if tail {
-		l := out.Log
-		if len(l) > 4096 {
-			l = l[len(l)-4096:]
+		if !out.Streamed && out.FunctionError == "" && len(out.Payload) > 0 && !sink.failed {
+			// A buffered answer goes out as chunks of at most streamChunk.
+			for p := out.Payload; len(p) > 0 && !sink.failed; {
+				n := min(len(p), streamChunkSize)
+				_ = sink.chunk(p[:n])
+				p = p[n:]
+			}
 		}
-		done.LogResult = base64.StdEncoding.EncodeToString(l)
+		var done streamComplete
+		if out.FunctionError != "" {
+			done.ErrorCode, done.ErrorDetails = errorParts(out.ErrorType, out.Payload)
+		}
+		if tail {
+			l := out.Log
+			if len(l) > 4096 {
+				l = l[len(l)-4096:]
+			}
+			done.LogResult = base64.StdEncoding.EncodeToString(l)
+		}
+		sink.complete(done)
+		return nil
 	}
-	sink.complete(done)
-	return nil
+	return o, nil
 }
 
 // streamChunkSize is the largest PayloadChunk gatehouse sends for a
@@ -139,11 +141,12 @@ func errorParts(errType string, doc []byte) (code, details string) {
 // that arrives after the end (an invocation that timed out while a chunk
 // was on its way).
 type streamSink struct {
-	w         http.ResponseWriter
-	rc        *http.ResponseController
-	enc       *eventstream.Encoder
-	requestID string
-	version   string
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	enc *eventstream.Encoder
+	// head writes the response's status and headers (the frame's), with
+	// the stream's content type.
+	head func(contentType string)
 
 	mu      sync.Mutex
 	started bool // headers sent
@@ -180,11 +183,7 @@ func (k *streamSink) Write(chunk []byte) error {
 // ResponseStreamContentType; the body is an event stream regardless.
 func (k *streamSink) begin(contentType string) error {
 	k.started = true
-	h := k.w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("x-amzn-RequestId", k.requestID)
-	h.Set("X-Amz-Executed-Version", k.version)
-	k.w.WriteHeader(http.StatusOK)
+	k.head(contentType)
 	return k.flush()
 }
 

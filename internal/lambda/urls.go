@@ -2,13 +2,11 @@ package lambda
 
 import (
 	"crypto/rand"
-	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 	"github.com/gatehouse-dev/gatehouse/internal/policy"
 )
 
@@ -74,22 +72,27 @@ func functionURL(id, region, domain string) string {
 
 // urlOut is the answer of the Create/Get/Update operations and an item
 // of ListFunctionUrlConfigs.
-func (u *urlConfig) out(res resolved, withModified bool, domain string) map[string]any {
+func (u *urlConfig) out(res resolved, withModified bool, domain string) *urlConfigOut {
 	res.qualifier = u.Qualifier
-	o := map[string]any{
-		"FunctionUrl":  functionURL(u.ID, res.region, domain),
-		"FunctionArn":  res.arn(),
-		"AuthType":     u.AuthType,
-		"CreationTime": u.Created,
-		"InvokeMode":   u.InvokeMode,
-	}
-	if u.Cors != nil {
-		o["Cors"] = u.Cors
-	}
+	o := &urlConfigOut{FunctionUrl: functionURL(u.ID, res.region, domain), FunctionArn: res.arn(), AuthType: u.AuthType,
+		CreationTime: u.Created, InvokeMode: u.InvokeMode, Cors: u.Cors}
 	if withModified {
-		o["LastModifiedTime"] = u.Modified
+		o.LastModifiedTime = &u.Modified
 	}
 	return o
+}
+
+// urlConfigOut is the FunctionUrlConfig shape (Create's answer has no
+// LastModifiedTime). Members in the order the answer has always had:
+// sorted.
+type urlConfigOut struct {
+	AuthType         string      `json:"AuthType"`
+	Cors             *corsConfig `json:"Cors,omitempty"`
+	CreationTime     string      `json:"CreationTime"`
+	FunctionArn      string      `json:"FunctionArn"`
+	FunctionUrl      string      `json:"FunctionUrl"`
+	InvokeMode       string      `json:"InvokeMode"`
+	LastModifiedTime *string     `json:"LastModifiedTime,omitempty"`
 }
 
 // checkURLInput validates the members Create and Update share.
@@ -182,14 +185,14 @@ func (f *function) url(qualifier string) *urlConfig {
 	return nil
 }
 
-func (s *Service) createURL(q *request, in *createURLInput) error {
+func (s *Service) createURL(q *request, in *createURLInput) (*CreateFunctionUrlConfigOutput, error) {
 	raw := in.FunctionName
 	if err := checkURLInput(&in.urlInput, true); err != nil {
-		return err
+		return nil, err
 	}
 	res, _, err := s.resolveURL(q, raw, "lambda:CreateFunctionUrlConfig", *in.AuthType)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := timestamp(s.now())
 	u := &urlConfig{Qualifier: res.qualifier, ID: newURLID(), AuthType: *in.AuthType, Cors: in.Cors, InvokeMode: "BUFFERED", Created: now, Modified: now}
@@ -207,30 +210,28 @@ func (s *Service) createURL(q *request, in *createURLInput) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, u.out(res, false, s.urlDomain()))
-	return nil
+	return (*CreateFunctionUrlConfigOutput)(u.out(res, false, s.urlDomain())), nil
 }
 
-func (s *Service) getURL(q *request, in *getURLInput) error {
+func (s *Service) getURL(q *request, in *getURLInput) (*GetFunctionUrlConfigOutput, error) {
 	raw := in.FunctionName
 	res, e, err := s.resolveURL(q, raw, "lambda:GetFunctionUrlConfig", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u := e.base.fn.url(res.qualifier)
 	if u == nil {
-		return errNoURL()
+		return nil, errNoURL()
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, u.out(res, true, s.urlDomain()))
-	return nil
+	return (*GetFunctionUrlConfigOutput)(u.out(res, true, s.urlDomain())), nil
 }
 
-func (s *Service) updateURL(q *request, in *updateURLInput) error {
+func (s *Service) updateURL(q *request, in *updateURLInput) (*UpdateFunctionUrlConfigOutput, error) {
 	raw := in.FunctionName
 	if err := checkURLInput(&in.urlInput, false); err != nil {
-		return err
+		return nil, err
 	}
 	authType := ""
 	if in.AuthType != nil {
@@ -238,7 +239,7 @@ func (s *Service) updateURL(q *request, in *updateURLInput) error {
 	}
 	res, _, err := s.resolveURL(q, raw, "lambda:UpdateFunctionUrlConfig", authType)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out urlConfig
 	_, err = s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
@@ -263,21 +264,20 @@ func (s *Service) updateURL(q *request, in *updateURLInput) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out.out(res, true, s.urlDomain()))
-	return nil
+	return (*UpdateFunctionUrlConfigOutput)(out.out(res, true, s.urlDomain())), nil
 }
 
 func isEmptyCors(c *corsConfig) bool {
 	return c.AllowCredentials == nil && c.MaxAge == nil && len(c.AllowHeaders)+len(c.AllowMethods)+len(c.AllowOrigins)+len(c.ExposeHeaders) == 0
 }
 
-func (s *Service) deleteURL(q *request, in *deleteURLInput) error {
+func (s *Service) deleteURL(q *request, in *deleteURLInput) (*DeleteFunctionUrlConfigOutput, error) {
 	raw := in.FunctionName
 	res, _, err := s.resolveURL(q, raw, "lambda:DeleteFunctionUrlConfig", "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = s.modify(q.r.Context(), resolved{account: res.account, region: res.region, name: res.name}, "", func(f *function) error {
 		for k, u := range f.URLs {
@@ -289,27 +289,25 @@ func (s *Service) deleteURL(q *request, in *deleteURLInput) error {
 		return errNoURL()
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
-	return nil
+	return &DeleteFunctionUrlConfigOutput{}, nil
 }
 
-func (s *Service) listURLs(q *request, in *listURLsInput) error {
+func (s *Service) listURLs(q *request, in *listURLsInput) (*ListFunctionUrlConfigsOutput, error) {
 	raw := in.FunctionName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	res, e, err := s.findLatest(q, raw, "lambda:ListFunctionUrlConfigs")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all := append([]*urlConfig(nil), e.fn.URLs...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Qualifier < all[j].Qualifier })
-	items := []map[string]any{}
-	out := map[string]any{}
+	items := []*urlConfigOut{}
+	var out ListFunctionUrlConfigsOutput
 	last := ""
 	for _, u := range all {
 		key := "q:" + u.Qualifier // never empty, so a marker always decodes
@@ -317,15 +315,14 @@ func (s *Service) listURLs(q *request, in *listURLsInput) error {
 			continue
 		}
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(last)
+			out.NextMarker = marker(last)
 			break
 		}
 		items = append(items, u.out(res, true, s.urlDomain()))
 		last = key
 	}
-	out["FunctionUrlConfigs"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.FunctionUrlConfigs = items
+	return &out, nil
 }
 
 // createURLInput is the input of createURL.

@@ -144,7 +144,7 @@ func (s *Service) serveURL(w http.ResponseWriter, r *http.Request) {
 		}
 		caller, body = p, b.Bytes()
 		awsproto.MetaFrom(r.Context()).Principal = p.ARN
-		q := &request{w: w, r: r, caller: caller, region: vr.Region, op: urlOperation}
+		q := &request{r: r, caller: caller, region: vr.Region, op: urlOperation}
 		for _, action := range []string{"lambda:InvokeFunctionUrl", "lambda:InvokeFunction"} {
 			if err := s.authorizeKeys(q, action, res.arn(), named, res.account, urlKeys(cfg.AuthType, action)); err != nil {
 				s.log.Debug("lambda: function URL call denied", "url_id", id, "caller", caller.ARN, "err", err)

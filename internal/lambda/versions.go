@@ -3,13 +3,11 @@ package lambda
 import (
 	"encoding/base64"
 	"errors"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
-	"github.com/gatehouse-dev/gatehouse/internal/awsproto"
 )
 
 // isVersionNumber reports whether q names a published version: Lambda's
@@ -66,15 +64,15 @@ func marker(key string) string { return base64.RawURLEncoding.EncodeToString([]b
 
 // listVersions serves ListVersionsByFunction: $LATEST, then the published
 // versions in ascending order, each with its qualified ARN.
-func (s *Service) listVersions(q *request, in *listVersionsInput) error {
+func (s *Service) listVersions(q *request, in *listVersionsInput) (*ListVersionsByFunctionOutput, error) {
 	raw := in.FunctionName
 	pg, err := parsePage(in.pageInput)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, e, err := s.findLatest(q, raw, "lambda:ListVersionsByFunction")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	all := append([]*function{e.fn}, e.fn.Versions...)
 	start := 0
@@ -86,14 +84,14 @@ func (s *Service) listVersions(q *request, in *listVersionsInput) error {
 			}
 		}
 		if start < 0 {
-			return awserr.InvalidParameterValueException.New("Invalid marker")
+			return nil, awserr.InvalidParameterValueException.New("Invalid marker")
 		}
 	}
 	items := []*configuration{}
-	out := map[string]any{}
+	var out ListVersionsByFunctionOutput
 	for k := start; k < len(all); k++ {
 		if len(items) == pg.max {
-			out["NextMarker"] = marker(orDefault(all[k-1].Version, "$LATEST"))
+			out.NextMarker = marker(orDefault(all[k-1].Version, "$LATEST"))
 			break
 		}
 		c := all[k].configuration(viewList)
@@ -102,9 +100,8 @@ func (s *Service) listVersions(q *request, in *listVersionsInput) error {
 		}
 		items = append(items, c)
 	}
-	out["Versions"] = items
-	awsproto.WriteJSON(q.w, q.r, http.StatusOK, out)
-	return nil
+	out.Versions = items
+	return &out, nil
 }
 
 type publishInput struct {
@@ -118,14 +115,14 @@ type publishInput struct {
 // $LATEST is not published again: the answer is that version (AWS:
 // "Lambda doesn't publish a version if the function's configuration and
 // code haven't changed since the last version").
-func (s *Service) publishVersion(q *request, in *publishVersionInput) error {
+func (s *Service) publishVersion(q *request, in *publishVersionInput) (*PublishVersionOutput, error) {
 	raw := in.FunctionName
 	if in.Description != nil && len(*in.Description) > 256 {
-		return awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description)
+		return nil, awserr.ValidationException.Errorf("1 validation error detected: Value '%s' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256", *in.Description)
 	}
 	res, _, err := s.findLatest(q, raw, "lambda:PublishVersion")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var out *function
 	_, err = s.modify(q.r.Context(), res, in.RevisionId, func(f *function) error {
@@ -140,10 +137,9 @@ func (s *Service) publishVersion(q *request, in *publishVersionInput) error {
 		return nil
 	})
 	if err != nil && !isUnchanged(err) {
-		return err
+		return nil, err
 	}
-	awsproto.WriteJSON(q.w, q.r, http.StatusCreated, out.configuration(viewRead))
-	return nil
+	return (*PublishVersionOutput)(out.configuration(viewRead)), nil
 }
 
 // errUnchanged ends a modify that changes nothing.
@@ -178,8 +174,6 @@ func (s *Service) deleteVersion(q *request, res resolved) error {
 		return err
 	}
 	s.mgr.Stop(gone.poolKey())
-	q.w.Header().Set("x-amzn-RequestId", awsproto.MetaFrom(q.r.Context()).RequestID)
-	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
