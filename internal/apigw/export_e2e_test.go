@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,9 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite testdata/export-*.golden.json")
 
 const authzURI = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:authz/invocations"
 
@@ -148,19 +145,7 @@ func TestExportGoldenAndRoundTrip(t *testing.T) {
 	for _, kind := range []string{"oas30", "swagger"} {
 		t.Run(kind, func(t *testing.T) {
 			full := normalize(t, getExport(t, ctx, c, id, kind, "apigateway"), id)
-			golden := filepath.Join("testdata", "export-"+kind+".golden.json")
-			if *updateGolden {
-				if err := os.WriteFile(golden, full, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if !bytes.Equal(full, want) {
-				t.Fatalf("export %s differs from %s (run with -update to accept):\n%s", kind, golden, full)
-			}
+			golden.Check(t, filepath.Join("testdata", "export-"+kind+".golden.json"), string(full))
 
 			// Without extensions: no integration, authorizer, validator or
 			// gateway response extensions; the schemes stay.

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
 
 // TestWireGolden pins the control plane's answers byte for byte: a
@@ -143,32 +143,7 @@ func TestWireGolden(t *testing.T) {
 	for _, m := range wireMasks {
 		got = m.re.ReplaceAllString(got, m.with)
 	}
-	golden := "testdata/wire.golden"
-	if *updateGolden {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			var g, w string
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("%s differs at line %d:\n got: %s\nwant: %s", golden, i+1, g, w)
-			}
-		}
-	}
+	golden.Check(t, "testdata/wire.golden", got)
 }
 
 // wireVar is a ${name} of the script (${q:name}: path-escaped, ${qq:name}: query-escaped).

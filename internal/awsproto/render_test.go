@@ -2,12 +2,10 @@ package awsproto
 
 import (
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -16,9 +14,8 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/awserr"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func testRequest() *http.Request {
 	r := httptest.NewRequest("POST", "/", nil)
@@ -55,25 +52,7 @@ func TestCatalogueGolden(t *testing.T) {
 		fmt.Fprintf(&b, "=== %s (%d) rest-json\n%s", c.Name, c.Status, render(func(w http.ResponseWriter, r *http.Request) { WriteJSONError(w, r, e) }))
 		fmt.Fprintf(&b, "=== %s (%d) execute-api\n%s", c.Name, c.Status, render(func(w http.ResponseWriter, r *http.Request) { WriteGatewayError(w, r, e) }))
 	}
-	golden(t, "catalogue.golden", b.String())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the rendered output; run go test ./internal/awsproto -update and review the diff", path)
-	}
+	golden.Check(t, filepath.Join("testdata", "catalogue.golden"), b.String())
 }
 
 func TestQueryErrorShape(t *testing.T) {

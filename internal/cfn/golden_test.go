@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // goldenMasks replace what changes between runs (request ids, times,
 // generated ids and physical names) with placeholders.
@@ -207,36 +203,5 @@ func TestWireGolden(t *testing.T) {
 	step("DeleteStack missing", "Action", "DeleteStack", "StackName", "golden-nope")
 	step("ListStacks deleted", "Action", "ListStacks", "StackStatusFilter.member.1", "DELETE_COMPLETE")
 
-	path := filepath.Join("testdata", "wire.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got := out.String(); got != string(want) {
-		t.Errorf("wire changed; diff against %s (go test -run TestWireGolden -update rewrites it):\n%s", path, firstDiff(string(want), got))
-	}
-}
-
-// firstDiff shows the first differing line with some context.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\nwant: " + wl + "\ngot:  " + gl
-		}
-	}
-	return ""
+	golden.Check(t, filepath.Join("testdata", "wire.golden"), out.String())
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,9 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // normalize replaces what changes between runs (ids, secrets, tokens,
 // times, request ids) with placeholders.
@@ -90,18 +87,5 @@ func TestWireGolden(t *testing.T) {
 	for _, s := range steps {
 		out.WriteString("== " + s.name + "\n" + normalize(s.body))
 	}
-	path := filepath.Join("testdata", "wire.golden")
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if out.String() != string(want) {
-		t.Fatalf("wire output changed (run with -update to accept):\n%s", out.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "wire.golden"), out.String())
 }

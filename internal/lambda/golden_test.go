@@ -7,12 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,9 +23,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/*.txt from this run")
 
 // goldenStep is one raw control-plane request of a golden transcript:
 // ${name} in the path and body is a value saved from an earlier answer
@@ -157,33 +154,6 @@ func runGolden(t *testing.T, url string, vars map[string]string, steps []goldenS
 	return out.String()
 }
 
-func checkGolden(t *testing.T, name, got string) {
-	t.Helper()
-	file := filepath.Join("testdata", "golden", name)
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (go test -run %s -update writes it)", err, t.Name())
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("%s differs at line %d:\ngot  %s\nwant %s", file, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("%s differs in length: got %d lines, want %d", file, len(gl), len(wl))
-	}
-}
-
 // TestGoldenControlPlane pins the wire answers (status, headers, body
 // bytes) of the control plane's operations, successes and errors,
 // through the real server: the frame renders every operation's output,
@@ -288,7 +258,7 @@ func TestGoldenControlPlane(t *testing.T) {
 		{method: "DELETE", path: "/2015-03-31/functions/g1"},
 		{method: "GET", path: "/2015-03-31/nothing"},
 	}
-	checkGolden(t, "control.txt", runGolden(t, e.url, vars, steps))
+	golden.Check(t, "testdata/golden/control.txt", runGolden(t, e.url, vars, steps))
 }
 
 // TestGoldenInvoke pins Invoke's answers (DryRun 204, Event 202, the
@@ -313,7 +283,7 @@ func TestGoldenInvoke(t *testing.T) {
 		{method: "POST", path: "/2014-11-13/functions/gi/invoke-async/", body: `{"a":1}`},
 		{method: "POST", path: "/2021-11-15/functions/gi/response-streaming-invocations", body: `{"a":1}`},
 	}
-	checkGolden(t, "invoke.txt", runGolden(t, e.url, vars, steps))
+	golden.Check(t, "testdata/golden/invoke.txt", runGolden(t, e.url, vars, steps))
 }
 
 // TestGoldenShapes pins the optional members and pagination of the
@@ -364,5 +334,5 @@ func TestGoldenShapes(t *testing.T) {
 		{method: "GET", path: "/2021-07-20/functions/s1/runtime-management-config?Qualifier=1"},
 		{method: "GET", path: "/2025-11-30/capacity-providers?MaxItems=1"},
 	}
-	checkGolden(t, "shapes.txt", runGolden(t, e.url, vars, steps))
+	golden.Check(t, "testdata/golden/shapes.txt", runGolden(t, e.url, vars, steps))
 }

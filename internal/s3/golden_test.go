@@ -7,11 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
-	"flag"
 	"hash/crc32"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -23,9 +21,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/wire.golden")
 
 // goldenMasks replace what changes between runs (request ids, times,
 // upload ids) with placeholders.
@@ -268,29 +265,5 @@ func TestWireGolden(t *testing.T) {
 	for _, s := range steps {
 		out.WriteString("== " + s.name + "\n" + run(s))
 	}
-	path := filepath.Join("testdata", "wire.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if got := out.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < len(gl) || i < len(wl); i++ {
-			g, w := "", ""
-			if i < len(gl) {
-				g = gl[i]
-			}
-			if i < len(wl) {
-				w = wl[i]
-			}
-			if g != w {
-				t.Fatalf("wire output changed at line %d (run with -update to accept):\ngot:  %s\nwant: %s", i+1, g, w)
-			}
-		}
-	}
+	golden.Check(t, filepath.Join("testdata", "wire.golden"), out.String())
 }

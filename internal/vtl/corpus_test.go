@@ -2,15 +2,14 @@ package vtl
 
 import (
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/corpus")
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
+)
 
 // corpusCase reads NAME.json: {"base": file, "json": output must be JSON,
 // "body": JSON value or string, "bodyFile": file, "path"/"querystring"/
@@ -124,20 +123,7 @@ func TestCorpus(t *testing.T) {
 					t.Errorf("output differs from AWS's documented output:\n%s", out)
 				}
 			}
-			golden := filepath.Join(dir, name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if out != string(want) {
-				t.Errorf("output differs from %s:\n%s", golden, out)
-			}
+			golden.Check(t, filepath.Join(dir, name+".golden"), out)
 		})
 	}
 }
