@@ -1,9 +1,6 @@
 package cfn_test
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,10 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 	"github.com/gatehouse-dev/gatehouse/internal/golden"
 )
@@ -51,11 +45,7 @@ func goldenCall(t *testing.T, srvURL string, kv ...string) (string, string) {
 	body := form.Encode()
 	req, _ := http.NewRequest(http.MethodPost, srvURL+"/", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	sum := sha256.Sum256([]byte(body))
-	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey},
-		req, hex.EncodeToString(sum[:]), "cloudformation", "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	gatehousetest.Sign(t, req, gatehousetest.RootCredentials, "cloudformation", []byte(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

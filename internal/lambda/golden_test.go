@@ -2,10 +2,7 @@ package lambda_test
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,11 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/gatehouse-dev/gatehouse/internal/gatehousetest"
 	"github.com/gatehouse-dev/gatehouse/internal/golden"
@@ -65,7 +58,6 @@ func goldenMask(s string) string {
 // masked; Content-Length checked against the body), and the body.
 func runGolden(t *testing.T, url string, vars map[string]string, steps []goldenStep) string {
 	t.Helper()
-	creds := aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey}
 	var out strings.Builder
 	expand := func(s string) string {
 		return os.Expand(s, func(k string) string {
@@ -92,10 +84,7 @@ func runGolden(t *testing.T, url string, vars map[string]string, steps []goldenS
 			req.Header.Set(k, v)
 		}
 		if !st.unsigned {
-			sum := sha256.Sum256([]byte(body))
-			if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), "lambda", "us-east-1", time.Now()); err != nil {
-				t.Fatal(err)
-			}
+			gatehousetest.Sign(t, req, gatehousetest.RootCredentials, "lambda", []byte(body))
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {

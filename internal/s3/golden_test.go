@@ -62,12 +62,8 @@ func s3Raw(t *testing.T, srvURL, method, path string, hdr map[string]string, bod
 	}
 	if !anonymous {
 		sum := sha256.Sum256([]byte(body))
-		ph := hex.EncodeToString(sum[:])
-		req.Header.Set("X-Amz-Content-Sha256", ph)
-		if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: gatehousetest.AccessKeyID, SecretAccessKey: gatehousetest.SecretAccessKey},
-			req, ph, "s3", gatehousetest.Region, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+		gatehousetest.Sign(t, req, gatehousetest.RootCredentials, "s3", []byte(body))
 	}
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
