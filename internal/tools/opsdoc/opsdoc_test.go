@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/internal/app"
+	"github.com/gatehouse-dev/gatehouse/internal/golden"
 	"github.com/gatehouse-dev/gatehouse/internal/tools/awsmodel"
 )
 
@@ -33,7 +33,7 @@ func TestOperationsDocIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: run `make doc` (go generate ./internal/tools/opsdoc) and commit it\n%s", DocPath, firstDiff(got, want))
+		t.Errorf("%s is stale: run `make doc` (go generate ./internal/tools/opsdoc) and commit it\n%s", DocPath, golden.FirstDiff(string(got), string(want)))
 	}
 }
 
@@ -54,23 +54,6 @@ func TestRegisteredOperationsAreInAWSModels(t *testing.T) {
 			t.Errorf("model %s: app.Operations has no surface %q", s, s)
 		}
 	}
-}
-
-func firstDiff(got, want []byte) string {
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return fmt.Sprintf("first difference at line %d:\n  committed: %q\n  generated: %q", i+1, gl, wl)
-		}
-	}
-	return ""
 }
 
 func testModels() map[string]*awsmodel.Model {
