@@ -2,7 +2,6 @@ package apigw
 
 import (
 	"net/http"
-	"reflect"
 )
 
 // Every operation's handler returns its own output type, named after the
@@ -28,28 +27,23 @@ type noBody struct{}
 func (noBody) bodyless() {}
 
 // rawOutput is an output whose body is a document, written as is, with
-// the headers its fields are tagged with (botocore's ExportResponse and
-// SdkResponse: contentType and contentDisposition are headers, body the
-// payload).
+// its two headers (botocore's ExportResponse and SdkResponse:
+// contentType and contentDisposition are headers, body the payload).
 type rawOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
+	ContentType        string
+	ContentDisposition string
 	Body               []byte
 }
 
 func (o *rawOutput) raw() *rawOutput { return o }
 
-// headers sets the non-empty header-tagged string fields of o on h.
+// headers sets o's non-empty headers on h.
 func (o *rawOutput) headers(h http.Header) {
-	v := reflect.ValueOf(o).Elem()
-	for i := 0; i < v.NumField(); i++ {
-		name := v.Type().Field(i).Tag.Get("header")
-		if name == "" {
-			continue
-		}
-		if s := v.Field(i).String(); s != "" {
-			h.Set(name, s)
-		}
+	if o.ContentType != "" {
+		h.Set("Content-Type", o.ContentType)
+	}
+	if o.ContentDisposition != "" {
+		h.Set("Content-Disposition", o.ContentDisposition)
 	}
 }
 
